@@ -453,6 +453,23 @@ sorted_order (char *const *keys, size_t n)
   return idx;
 }
 
+/* The element count of an array field; 0 for other kinds, whose aux_offset
+ * (if any) is a bool has_x, too narrow to read as a size_t. */
+static size_t
+array_len (const struct bind_field *f, const void *obj)
+{
+  switch (f->kind)
+    {
+    case BIND_STRINGS:
+    case BIND_UINT32S:
+    case BIND_SET:
+    case BIND_STRUCTS:
+      return *(const size_t *) AT (obj, f->aux_offset);
+    default:
+      return 0;
+    }
+}
+
 static bool
 field_present (const struct bind_field *f, const void *obj)
 {
@@ -476,7 +493,7 @@ static void
 emit_field (const struct bind_field *f, const void *obj, struct json_gen *g)
 {
   const void *src = AT (obj, f->offset);
-  size_t len = f->aux_offset ? *(const size_t *) AT (obj, f->aux_offset) : 0;
+  size_t len = array_len (f, obj);
 
   switch (f->kind)
     {
@@ -598,7 +615,7 @@ free_struct_members (const struct bind_type *t, void *obj)
     {
       const struct bind_field *f = &t->fields[i];
       void *p = AT (obj, f->offset);
-      size_t len = f->aux_offset ? *(size_t *) AT (obj, f->aux_offset) : 0;
+      size_t len = array_len (f, obj);
 
       switch (f->kind)
         {

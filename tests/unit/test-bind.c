@@ -203,11 +203,40 @@ test_errors (void)
   rejects ("{\"id\":\"a\",\"id\":\"b\"}", "sample.json: invalid JSON at line 1, column 20: duplicate key \"id\"");
 }
 
+/* A struct whose last member is a has_x flag: emitting and freeing must
+ * not read past it (the engine once read every aux_offset as a size_t; run
+ * under valgrind to see such over-reads). */
+struct tail
+{
+  uint8_t v;
+  bool has_v;
+};
+
+static const struct bind_field tail_fields[] = {
+  F_UINT (struct tail, "v", v),
+};
+static BIND_TYPE (tail_type, struct tail, tail_fields, NULL);
+
+static void
+test_tail_flag (void)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  cleanup_free char *out = NULL;
+  void *t = NULL;
+  ok (sizeof (struct tail) < sizeof (size_t), "a has_x flag ends a struct narrower than size_t");
+  ok (bind_parse_text (&tail_type, "tail", "{\"v\":7}", 7, &t, &err) == 0, "parse a struct ending in has_v");
+  ok (t && bind_emit (&tail_type, t, false, &out, NULL, &err) == 0, "emit it");
+  is_str (out, "{\"v\":7}", "emitted text");
+  bind_free (&tail_type, t);
+  oci_error_clear (&err);
+}
+
 int
 main (void)
 {
   test_full ();
   test_presence ();
   test_errors ();
+  test_tail_flag ();
   return tap_done ();
 }
