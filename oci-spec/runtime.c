@@ -214,6 +214,17 @@ check_process (const void *obj, const char *path, struct oci_error *err)
   return 0;
 }
 
+/* config.md: annotation keys "MUST NOT be an empty string". */
+static int
+check_config (const void *obj, const char *path, struct oci_error *err)
+{
+  const struct oci_runtime_config *c = obj;
+  for (size_t i = 0; i < c->annotations.len; i++)
+    if (c->annotations.keys[i][0] == '\0')
+      return field_error (err, path, "annotations[\"\"]", "empty key");
+  return 0;
+}
+
 /* ---- common ---- */
 
 static const struct bind_field id_mapping_fields[] = {
@@ -617,7 +628,7 @@ static const struct bind_field config_fields[] = {
   F_RAW (struct oci_runtime_config, "vm", vm),
   F_RAW (struct oci_runtime_config, "zos", zos),
 };
-BIND_TYPE (oci_runtime_config_type, struct oci_runtime_config, config_fields, NULL);
+BIND_TYPE (oci_runtime_config_type, struct oci_runtime_config, config_fields, check_config);
 
 /* ---- state ---- */
 

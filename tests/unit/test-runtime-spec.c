@@ -144,7 +144,8 @@ test_good (const struct doc *d)
       cleanup_free char *path = NULL, *label = NULL;
       void *obj = NULL;
 
-      if (asprintf (&path, "%s/%s", dir, names[i]->d_name) < 0 || asprintf (&label, "%s/good/%s", d->name, names[i]->d_name) < 0)
+      if (asprintf (&path, "%s/%s", dir, names[i]->d_name) < 0
+          || asprintf (&label, "%s/good/%s", d->name, names[i]->d_name) < 0)
         abort ();
       if (!ok (d->parse_file (path, &obj, &err) == 0, "%s parses", label))
         diag ("%s", oci_error_msg (&err));
@@ -252,6 +253,7 @@ accepts (const struct doc *d, const char *text, const char *what)
 
 #define CFG(linux_json) "{\"ociVersion\":\"1.3.0\",\"linux\":" linux_json "}"
 #define RES(res_json) CFG ("{\"resources\":" res_json "}")
+#define FEAT(linux_json) "{\"ociVersionMin\":\"1\",\"ociVersionMax\":\"1\",\"linux\":" linux_json "}"
 #define PROC(proc_json) "{\"ociVersion\":\"1.3.0\",\"process\":" proc_json "}"
 
 static void
@@ -284,6 +286,8 @@ test_config_rules (void)
   rejects (&config_doc, "{\"ociVersion\":\"1.3.0\",\"root\":{\"readonly\":true}}",
            "config.json: root.path: required field missing");
   rejects (&config_doc, "{\"root\":{\"path\":\"rootfs\"}}", "config.json: ociVersion: required field missing");
+  rejects (&config_doc, "{\"ociVersion\":\"1.3.0\",\"annotations\":{\"a\":\"1\",\"\":\"2\"}}",
+           "config.json: annotations[\"\"]: empty key");
   rejects (&config_doc, CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"]}]}}"),
            "config.json: linux.seccomp.syscalls[0].action: required field missing");
   rejects (&config_doc, "{\"ociVersion\":\"1.3.0\",\"hooks\":{\"poststart\":[{\"path\":\"/bin/true\",\"timeout\":0}]}}",
@@ -292,7 +296,9 @@ test_config_rules (void)
            "config.json: hooks.prestart[0].path: required field missing");
   rejects (&config_doc, "{\"ociVersion\":\"1.3.0\",\"mounts\":[{\"type\":\"proc\"}]}",
            "config.json: mounts[0].destination: required field missing");
-  rejects (&config_doc, "{\"ociVersion\":\"1.3.0\",\"mounts\":[{\"destination\":\"/x\",\"uidMappings\":[{\"containerID\":0,\"hostID\":1}]}]}",
+  rejects (&config_doc,
+           "{\"ociVersion\":\"1.3.0\",\"mounts\":[{\"destination\":\"/x\","
+           "\"uidMappings\":[{\"containerID\":0,\"hostID\":1}]}]}",
            "config.json: mounts[0].uidMappings[0].size: required field missing");
 
   /* process */
@@ -376,19 +382,23 @@ test_config_rules (void)
   rejects (&config_doc, CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[],"
                              "\"action\":\"SCMP_ACT_LOG\"}]}}"),
            "config.json: linux.seccomp.syscalls[0].names: expected at least one name");
-  rejects (&config_doc, CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_VAX\"]}}"),
+  rejects (&config_doc,
+           CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_VAX\"]}}"),
            "config.json: linux.seccomp.architectures[0]: expected one of \"SCMP_ARCH_X86\", \"SCMP_ARCH_X86_64\", "
-           "\"SCMP_ARCH_X32\", \"SCMP_ARCH_ARM\", \"SCMP_ARCH_AARCH64\", \"SCMP_ARCH_LOONGARCH64\", \"SCMP_ARCH_M68K\", "
+           "\"SCMP_ARCH_X32\", \"SCMP_ARCH_ARM\", \"SCMP_ARCH_AARCH64\", \"SCMP_ARCH_LOONGARCH64\", "
+           "\"SCMP_ARCH_M68K\", "
            "\"SCMP_ARCH_MIPS\", \"SCMP_ARCH_MIPS64\", \"SCMP_ARCH_MIPS64N32\", \"SCMP_ARCH_MIPSEL\", "
            "\"SCMP_ARCH_MIPSEL64\", \"SCMP_ARCH_MIPSEL64N32\", \"SCMP_ARCH_PPC\", \"SCMP_ARCH_PPC64\", "
            "\"SCMP_ARCH_PPC64LE\", \"SCMP_ARCH_S390\", \"SCMP_ARCH_S390X\", \"SCMP_ARCH_SH\", \"SCMP_ARCH_SHEB\", "
            "\"SCMP_ARCH_PARISC\", \"SCMP_ARCH_PARISC64\", \"SCMP_ARCH_RISCV64\", got \"SCMP_ARCH_VAX\"");
-  rejects (&config_doc, CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_X\"]}}"),
+  rejects (&config_doc,
+           CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_X\"]}}"),
            "config.json: linux.seccomp.flags[0]: expected one of \"SECCOMP_FILTER_FLAG_TSYNC\", "
            "\"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\", "
            "\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\", got \"SECCOMP_FILTER_FLAG_X\"");
   rejects (&config_doc, CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"],"
-                             "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_XX\"}]}]}}"),
+                             "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,"
+                             "\"op\":\"SCMP_CMP_XX\"}]}]}}"),
            "config.json: linux.seccomp.syscalls[0].args[0].op: expected one of \"SCMP_CMP_NE\", \"SCMP_CMP_LT\", "
            "\"SCMP_CMP_LE\", \"SCMP_CMP_EQ\", \"SCMP_CMP_GE\", \"SCMP_CMP_GT\", \"SCMP_CMP_MASKED_EQ\", got "
            "\"SCMP_CMP_XX\"");
@@ -405,7 +415,8 @@ test_config_rules (void)
            "config.json: freebsd.jail.enforceStatfs: value 256 out of range [0, 255]");
   rejects (&config_doc, "{\"ociVersion\":\"1.3.0\",\"freebsd\":{\"devices\":[{\"path\":\"pf\",\"mode\":512}]}}",
            "config.json: freebsd.devices[0].mode: value 512 out of range [0, 511]");
-  c = accepts (&config_doc, "{\"ociVersion\":\"1.3.0\",\"freebsd\":{\"jail\":{\"ip4\":\"disable\",\"host\":\"inherit\"}}}",
+  c = accepts (&config_doc,
+               "{\"ociVersion\":\"1.3.0\",\"freebsd\":{\"jail\":{\"ip4\":\"disable\",\"host\":\"inherit\"}}}",
                "freebsd ip4 may be \"disable\"");
   ok (c && c->freebsd && strcmp (c->freebsd->jail->ip4, "disable") == 0, "freebsd.jail.ip4 kept");
   oci_runtime_config_free (c);
@@ -535,7 +546,8 @@ test_full_linux (void)
   ok (l->masked_paths_len == 2 && l->readonly_paths_len == 2 && strncmp (l->mount_label, "system_u:", 9) == 0
           && strcmp (l->rootfs_propagation, "slave") == 0 && strcmp (l->cgroups_path, "/myRuntime/myContainer") == 0,
       "paths, mountLabel, rootfsPropagation, cgroupsPath");
-  ok (strcmp (l->intel_rdt->clos_id, "guaranteed_group") == 0 && strcmp (l->intel_rdt->mem_bw_schema, "MB:0=20;1=70") == 0
+  ok (strcmp (l->intel_rdt->clos_id, "guaranteed_group") == 0
+          && strcmp (l->intel_rdt->mem_bw_schema, "MB:0=20;1=70") == 0
           && l->intel_rdt->schemata_len == 1 && l->intel_rdt->enable_monitoring,
       "intelRdt");
   ok (strcmp (l->memory_policy->mode, "MPOL_INTERLEAVE") == 0 && strcmp (l->memory_policy->nodes, "2-3") == 0
@@ -642,11 +654,13 @@ test_features (void)
       ok (strcmp (f->oci_version_min, "1.0.0") == 0 && strcmp (f->oci_version_max, "1.0.2-dev") == 0,
           "ociVersionMin/Max");
       ok (f->hooks_len == 6 && f->mount_options_len == 62, "hooks and mountOptions");
-      ok (l->namespaces_len == 7 && l->capabilities_len == 41 && strcmp (l->capabilities[40], "CAP_CHECKPOINT_RESTORE") == 0,
+      ok (l->namespaces_len == 7 && l->capabilities_len == 41
+              && strcmp (l->capabilities[40], "CAP_CHECKPOINT_RESTORE") == 0,
           "namespaces and capabilities");
       ok (l->cgroup->v1 && l->cgroup->systemd_user && !l->cgroup->has_rdma, "cgroup");
       ok (l->seccomp->enabled && l->seccomp->actions_len == 7 && l->seccomp->operators_len == 7
-              && l->seccomp->archs_len == 16 && l->seccomp->known_flags_len == 1 && l->seccomp->supported_flags_len == 1,
+              && l->seccomp->archs_len == 16 && l->seccomp->known_flags_len == 1
+              && l->seccomp->supported_flags_len == 1,
           "seccomp");
       ok (l->apparmor->enabled && l->selinux->enabled && l->net_devices->enabled && l->intel_rdt == NULL,
           "apparmor, selinux, netDevices");
@@ -672,16 +686,16 @@ test_features (void)
   oci_runtime_features_free (g);
 
   rejects (&features_doc, "{\"ociVersionMax\":\"1.0.0\"}", "features: ociVersionMin: required field missing");
-  rejects (&features_doc, "{\"ociVersionMin\":\"1\",\"ociVersionMax\":\"1\",\"linux\":{\"namespaces\":[\"pid\",\"net\"]}}",
+  rejects (&features_doc, FEAT ("{\"namespaces\":[\"pid\",\"net\"]}"),
            "features: linux.namespaces[1]: expected one of \"mount\", \"pid\", \"network\", \"uts\", \"ipc\", "
            "\"user\", \"cgroup\", \"time\", got \"net\"");
-  rejects (&features_doc, "{\"ociVersionMin\":\"1\",\"ociVersionMax\":\"1\",\"linux\":{\"capabilities\":[\"CAP_KILL\",\"KILL\"]}}",
+  rejects (&features_doc, FEAT ("{\"capabilities\":[\"CAP_KILL\",\"KILL\"]}"),
            "features: linux.capabilities[1]: expected a name matching CAP_[A-Z_]+, got \"KILL\"");
-  rejects (&features_doc, "{\"ociVersionMin\":\"1\",\"ociVersionMax\":\"1\",\"linux\":{\"seccomp\":{\"supportedFlags\":[\"X\"]}}}",
+  rejects (&features_doc, FEAT ("{\"seccomp\":{\"supportedFlags\":[\"X\"]}}"),
            "features: linux.seccomp.supportedFlags[0]: expected one of \"SECCOMP_FILTER_FLAG_TSYNC\", "
            "\"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\", "
            "\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\", got \"X\"");
-  rejects (&features_doc, "{\"ociVersionMin\":\"1\",\"ociVersionMax\":\"1\",\"linux\":{\"apparmor\":{\"enabled\":1}}}",
+  rejects (&features_doc, FEAT ("{\"apparmor\":{\"enabled\":1}}"),
            "features: linux.apparmor.enabled: expected boolean, got number");
   oci_error_clear (&err);
 }
