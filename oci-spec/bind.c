@@ -431,6 +431,24 @@ bind_parse_file (const struct bind_type *t, const char *path, void **out, struct
   return bind_parse_text (t, path, text, len, out, err);
 }
 
+/* The element count of an array field.  Only arrays have one: for an
+ * optional scalar aux_offset locates a bool, which may be the struct's last
+ * byte. */
+static size_t
+array_len (const struct bind_field *f, const void *obj)
+{
+  switch (f->kind)
+    {
+    case BIND_STRINGS:
+    case BIND_UINT32S:
+    case BIND_SET:
+    case BIND_STRUCTS:
+      return *(const size_t *) AT (obj, f->aux_offset);
+    default:
+      return 0;
+    }
+}
+
 /* ---- emission ---- */
 
 static int
@@ -476,7 +494,7 @@ static void
 emit_field (const struct bind_field *f, const void *obj, struct json_gen *g)
 {
   const void *src = AT (obj, f->offset);
-  size_t len = f->aux_offset ? *(const size_t *) AT (obj, f->aux_offset) : 0;
+  size_t len = array_len (f, obj);
 
   switch (f->kind)
     {
@@ -598,7 +616,7 @@ free_struct_members (const struct bind_type *t, void *obj)
     {
       const struct bind_field *f = &t->fields[i];
       void *p = AT (obj, f->offset);
-      size_t len = f->aux_offset ? *(size_t *) AT (obj, f->aux_offset) : 0;
+      size_t len = array_len (f, obj);
 
       switch (f->kind)
         {

@@ -203,11 +203,43 @@ test_errors (void)
   rejects ("{\"id\":\"a\",\"id\":\"b\"}", "sample.json: invalid JSON at line 1, column 20: duplicate key \"id\"");
 }
 
+/* An optional scalar whose has_x flag is the struct's last byte: the
+ * engine must not read it as an array length (valgrind or ASan catch an
+ * 8-byte read past the struct). */
+struct tail
+{
+  char *name;
+  bool flag;
+  bool has_flag;
+};
+
+static const struct bind_field tail_fields[] = {
+  F_STRING (struct tail, "name", name),
+  F_BOOL (struct tail, "flag", flag),
+};
+static BIND_TYPE (tail_type, struct tail, tail_fields, NULL);
+
+static void
+test_trailing_flag (void)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  static const char text[] = "{\"name\":\"n\",\"flag\":true}";
+  cleanup_free char *out = NULL;
+  void *t = NULL;
+
+  ok (bind_parse_text (&tail_type, "tail", text, strlen (text), &t, &err) == 0, "struct ending in a has_x flag parses");
+  ok (t && bind_emit (&tail_type, t, false, &out, NULL, &err) == 0, "and emits");
+  is_str (out, text, "trailing flag round trip");
+  bind_free (&tail_type, t);
+  oci_error_clear (&err);
+}
+
 int
 main (void)
 {
   test_full ();
   test_presence ();
   test_errors ();
+  test_trailing_flag ();
   return tap_done ();
 }
