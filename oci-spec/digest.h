@@ -93,8 +93,9 @@ int oci_verify_reader_new (oci_read_fn fn, void *ctx, const char *what, const ch
 /* Reads from fd (not closed by the reader). */
 int oci_verify_reader_new_fd (int fd, const char *what, const char *expected_digest, int64_t expected_size,
                               struct oci_verify_reader **out, struct oci_error *err);
-/* Returns bytes read (> 0), 0 at the end of verified content, -1 on a read
- * error or a mismatch.  After -1 every further call fails. */
+/* Returns bytes read (> 0), 0 at the end of verified content (or when n is
+ * 0, without reading), -1 on a read error or a mismatch.  After -1 every
+ * further call fails. */
 ssize_t oci_verify_reader_read (struct oci_verify_reader *r, void *buf, size_t n, struct oci_error *err);
 /* Bytes handed out so far. */
 uint64_t oci_verify_reader_offset (const struct oci_verify_reader *r);

@@ -39,20 +39,26 @@ member_error (struct oci_error *err, const char *path, const char *member)
 
 /* ---- media types ---- */
 
-/* RFC 6838 section 4.2 restricted-name: first character alphanumeric, then
- * up to 126 of [A-Za-z0-9!#$&^_.+-]. */
+static bool
+is_alnum (char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* RFC 6838 section 4.2 restricted-name: an alphanumeric, then up to 126 of
+ * [A-Za-z0-9!#$&^_.+-].  Returns where the name ends, NULL if s starts with
+ * none. */
 static const char *
 restricted_name_end (const char *s)
 {
-  size_t n = 0;
-  if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+  size_t n;
+
+  if (!is_alnum (*s))
     return NULL;
-  for (s++; *s && (strchr ("!#$&^_.+-", *s) != NULL || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')
-                   || (*s >= '0' && *s <= '9'));
-       s++)
-    if (++n > 126)
+  for (n = 1; is_alnum (s[n]) || (s[n] != '\0' && strchr ("!#$&^_.+-", s[n]) != NULL); n++)
+    if (n > 126)
       return NULL;
-  return s;
+  return s + n;
 }
 
 bool

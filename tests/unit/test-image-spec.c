@@ -632,8 +632,14 @@ test_media_types (void)
 
   for (size_t i = 0; i < sizeof (valid) / sizeof (valid[0]); i++)
     ok (oci_media_type_is_valid (valid[i]), "media type %s", valid[i]);
+  char long_type[2 + 128 + 1] = "a/";
+
   for (size_t i = 0; i < sizeof (invalid) / sizeof (invalid[0]); i++)
     ok (!oci_media_type_is_valid (invalid[i]), "not a media type: \"%s\"", invalid[i]);
+  memset (long_type + 2, 'x', 127);
+  ok (oci_media_type_is_valid (long_type), "a 127-character subtype is a media type");
+  long_type[2 + 127] = 'x';
+  ok (!oci_media_type_is_valid (long_type), "a 128-character subtype is not");
 }
 
 int
