@@ -5,10 +5,12 @@
  * the O_PATH fd it gave, so neither a symlink in the image nor a ".."
  * can make a mount or a mkdir land on the host.
  *
- * Propagation: "/" is first made rslave (rootfsPropagation, when set,
- * replaces that, as runc does), so that nothing the init mounts reaches
- * the host while host mounts still show up below; after pivot_root the
- * configured rootfsPropagation is applied to the new "/". */
+ * Propagation (config-linux.md "rootfsPropagation"): before anything is
+ * mounted, "/" is made rslave (the default when rootfsPropagation is unset,
+ * as in runc, and for slave and shared) or rprivate (for private and
+ * unbindable), so that nothing the init mounts can reach the host.  After
+ * pivot_root the configured mode is applied to the new "/": "shared" then
+ * makes a new peer group, not one shared with the host, as the spec says. */
 #include "config.h"
 #include "mounts.h"
 
@@ -791,8 +793,9 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
 
   if (root_propagation (c, &prop, err) < 0)
     return -1;
-  if (mount (NULL, "/", NULL, prop ? prop : MS_SLAVE | MS_REC, NULL) < 0)
-    return oci_error_set (err, errno, "set the propagation of /");
+  if (mount (NULL, "/", NULL, (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? MS_PRIVATE | MS_REC : MS_SLAVE | MS_REC, NULL)
+      < 0)
+    return oci_error_set (err, errno, "make / %s", (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? "rprivate" : "rslave");
   if (make_parent_private (init->rootfs, err) < 0)
     return -1;
   if (mount (init->rootfs, init->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -937,9 +940,12 @@ rl_rootfs_finish (const struct rl_init *init, struct oci_error *err)
 
   if (root < 0)
     return oci_error_set (err, errno, "open /");
-  if (c->linux_ && mask_paths (c, root, err) < 0)
+  /* sysctls first: readonlyPaths usually holds /proc/sys. */
+  if (rl_sysctl_apply (c, err) < 0)
     return -1;
   if (c->linux_ && readonly_paths (c, root, err) < 0)
+    return -1;
+  if (c->linux_ && mask_paths (c, root, err) < 0)
     return -1;
   if (c->root && c->root->readonly)
     {
@@ -947,7 +953,5 @@ rl_rootfs_finish (const struct rl_init *init, struct oci_error *err)
       if (mount (NULL, "/", NULL, f, NULL) < 0)
         return oci_error_set (err, errno, "remount / read-only (root.readonly)");
     }
-  if (rl_sysctl_apply (c, err) < 0)
-    return -1;
   return 0;
 }
