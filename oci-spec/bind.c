@@ -431,6 +431,24 @@ bind_parse_file (const struct bind_type *t, const char *path, void **out, struct
   return bind_parse_text (t, path, text, len, out, err);
 }
 
+/* The element count of an array field.  Only arrays have one: for an
+ * optional scalar aux_offset locates a bool, which may be the struct's last
+ * byte. */
+static size_t
+array_len (const struct bind_field *f, const void *obj)
+{
+  switch (f->kind)
+    {
+    case BIND_STRINGS:
+    case BIND_UINT32S:
+    case BIND_SET:
+    case BIND_STRUCTS:
+      return *(const size_t *) AT (obj, f->aux_offset);
+    default:
+      return 0;
+    }
+}
+
 /* ---- emission ---- */
 
 static int
@@ -451,23 +469,6 @@ sorted_order (char *const *keys, size_t n)
     idx[i] = i;
   qsort_r (idx, n, sizeof (size_t), cmp_index_by_key, (void *) keys);
   return idx;
-}
-
-/* The element count of an array field; 0 for other kinds, whose aux_offset
- * (if any) is a bool has_x, too narrow to read as a size_t. */
-static size_t
-array_len (const struct bind_field *f, const void *obj)
-{
-  switch (f->kind)
-    {
-    case BIND_STRINGS:
-    case BIND_UINT32S:
-    case BIND_SET:
-    case BIND_STRUCTS:
-      return *(const size_t *) AT (obj, f->aux_offset);
-    default:
-      return 0;
-    }
 }
 
 static bool
