@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,9 @@ print_table (struct rl_state **s, size_t n)
         if (l[k] > w[k])
           w[k] = l[k];
     }
-  for (size_t k = 0; k < 6; k++)
-    printf (k < 5 ? "%-*s   " : "%s\n", (int) w[k], head[k]);
+  for (size_t k = 0; k < 5; k++)
+    printf ("%-*s   ", (int) w[k], head[k]);
+  printf ("%s\n", head[5]);
   for (size_t i = 0; i < n; i++)
     {
       struct passwd *pw = getpwuid (s[i]->owner);
