@@ -24,7 +24,7 @@ teardown() {
 # in_container SCRIPT: runs sh -c SCRIPT in a new container.
 in_container() {
   update_config ".process.args = [\"sh\", \"-c\", $(printf '%s' "$1" | jq -Rs .)]"
-  run rl run "$(test_id)"
+  run rl run --bundle "$BUNDLE" "$(test_id)"
 }
 
 # mount_line MOUNTPOINT: its line of the container's mountinfo ($output).
@@ -198,7 +198,7 @@ has_opt() { # has_opt OPTS OPT
 }
 
 @test "readonlyPaths: writes fail with EROFS, missing ones skipped" {
-  update_config '.linux.readonlyPaths += ["/etc", "/does/not/exist"]'
+  update_config '.root.readonly = false | .linux.readonlyPaths += ["/etc", "/does/not/exist"]'
   in_container 'touch /etc/x 2>&1; echo 1 > /proc/sys/kernel/hostname 2>&1; touch /tmp/ok && echo writable'
   [ "$status" -eq 0 ]
   [[ "${lines[0]}" == *"Read-only file system"* ]]
