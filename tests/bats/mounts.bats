@@ -275,15 +275,22 @@ has_opt() { # has_opt OPTS OPT
   [ -d "$BUNDLE/rootfs$HOSTDIR/created" ]
 }
 
-# A dangling symlink as the last component: created inside the rootfs.
-# Verified: without RESOLVE_IN_ROOT, $HOSTDIR/target is created on the host.
+# A dangling symlink as the last component: its target is created inside
+# the rootfs, for a relative target climbing out with ".." as for an
+# absolute one.  Verified: with RESOLVE_IN_ROOT dropped from rl_path_open
+# (path.c; paths joined to the rootfs fd instead), $HOSTDIR/rel-target is
+# created on the host and this test fails.
 @test "security: a dangling symlink destination is created inside the rootfs" {
-  ln -s "$HOSTDIR/target" "$BUNDLE/rootfs/dangling"
-  update_config '.mounts += [{"destination": "/dangling", "type": "tmpfs", "source": "tmpfs"}]'
+  ln -s "../../../../../../../../../..$HOSTDIR/rel-target" "$BUNDLE/rootfs/dangling-rel"
+  ln -s "$HOSTDIR/abs-target" "$BUNDLE/rootfs/dangling-abs"
+  update_config '.mounts += [{"destination": "/dangling-rel", "type": "tmpfs", "source": "tmpfs"},
+    {"destination": "/dangling-abs", "type": "tmpfs", "source": "tmpfs"}]'
   in_container 'true'
-  [ ! -e "$HOSTDIR/target" ]
+  [ ! -e "$HOSTDIR/rel-target" ]
+  [ ! -e "$HOSTDIR/abs-target" ]
   [ "$status" -eq 0 ]
-  [ -d "$BUNDLE/rootfs$HOSTDIR/target" ]
+  [ -d "$BUNDLE/rootfs$HOSTDIR/rel-target" ]
+  [ -d "$BUNDLE/rootfs$HOSTDIR/abs-target" ]
 }
 
 # The image's own /proc is a symlink: procfs must not be mounted where the
@@ -298,21 +305,27 @@ has_opt() { # has_opt OPTS OPT
   [[ "$output" == *'"/proc" is or passes through a symlink in the rootfs'* ]]
 }
 
-# The image's /dev is a symlink out of the rootfs: with /dev a tmpfs, the
-# devices and symlinks go inside the rootfs, never into the host directory.
-# Verified: without RESOLVE_IN_ROOT, the tmpfs and device nodes land in
-# $HOSTDIR and this test fails.
+# The image's /dev is a symlink out of the rootfs and no mount covers /dev:
+# the devices and /dev symlinks are made in the rootfs directly, and must
+# go inside it, never into the host directory.  Verified: with
+# RESOLVE_IN_ROOT dropped from rl_path_open, the device nodes are created
+# in $HOSTDIR and this test fails.
 @test "security: rootfs/dev as a symlink to a host directory creates nothing there" {
   rmdir "$BUNDLE/rootfs/dev"
   ln -s "../../../../../../../../../..$HOSTDIR" "$BUNDLE/rootfs/dev"
-  in_container 'true'
+  update_config '.mounts |= map(select(.destination | startswith("/dev") | not))'
+  in_container 'ls /dev'
   [ -z "$(ls -A "$HOSTDIR")" ]
+  [ "$status" -eq 0 ]
+  [[ "$output" == *urandom* ]]
 }
 
 # CVE-2025-31133: masking binds /dev/null; a /dev/null that is a regular
 # file (or a symlink) in a bind-mounted /dev would expose instead of mask.
-# Verified: with the char 1:3 check removed from open_dev_null (mounts.c)
-# the container starts, the masked path shows the file, and this test fails.
+# Verified: with the char 1:3 check
+# (and RESOLVE_NO_SYMLINKS) removed from open_dev_null (mounts.c), the
+# container starts with the regular file bound over the masked paths and
+# this test fails.
 @test "security: masking refuses a /dev/null that is not the null device" {
   mkdir -p "$HOSTDIR/dev"
   echo not-null >"$HOSTDIR/dev/null"
