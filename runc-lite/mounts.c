@@ -859,15 +859,18 @@ rl_rootfs_enter (const struct rl_init *init, struct oci_error *err)
 static int
 open_dev_null (int root, struct oci_error *err)
 {
-  int fd = rl_path_open (root, "/dev/null", O_PATH, RL_RESOLVE_NO_SYMLINKS);
+  /* O_NOFOLLOW: a symlink is opened as itself, and refused below. */
+  int fd = rl_path_open (root, "/dev/null", O_PATH | O_NOFOLLOW, 0);
   struct stat st;
 
   if (fd < 0)
-    return oci_error_set (err, errno == ELOOP ? 0 : errno, "maskedPaths: /dev/null in the container%s",
-                          errno == ELOOP ? " is a symlink, not the null device" : "");
+    return oci_error_set (err, errno, "maskedPaths: open /dev/null in the container");
   if (fstat (fd, &st) < 0 || !S_ISCHR (st.st_mode) || st.st_rdev != makedev (1, 3))
     {
+      bool link = S_ISLNK (st.st_mode);
       close (fd);
+      if (link)
+        return oci_error_set (err, 0, "maskedPaths: /dev/null in the container is a symlink, not the null device");
       return oci_error_set (err, 0, "maskedPaths: /dev/null in the container is not the null device (char 1:3)");
     }
   return fd;

@@ -323,7 +323,7 @@ has_opt() { # has_opt OPTS OPT
 # CVE-2025-31133: masking binds /dev/null; a /dev/null that is a regular
 # file (or a symlink) in a bind-mounted /dev would expose instead of mask.
 # Verified: with the char 1:3 check
-# (and RESOLVE_NO_SYMLINKS) removed from open_dev_null (mounts.c), the
+# (and O_NOFOLLOW) removed from open_dev_null (mounts.c), the
 # container starts with the regular file bound over the masked paths and
 # this test fails.
 @test "security: masking refuses a /dev/null that is not the null device" {
