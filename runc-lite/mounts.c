@@ -5,10 +5,12 @@
  * the O_PATH fd it gave, so neither a symlink in the image nor a ".."
  * can make a mount or a mkdir land on the host.
  *
- * Propagation: "/" is first made rslave (rootfsPropagation, when set,
- * replaces that, as runc does), so that nothing the init mounts reaches
- * the host while host mounts still show up below; after pivot_root the
- * configured rootfsPropagation is applied to the new "/". */
+ * Propagation (config-linux.md "rootfsPropagation"): before anything is
+ * mounted, "/" is made rslave (the default when rootfsPropagation is unset,
+ * as in runc, and for slave and shared) or rprivate (for private and
+ * unbindable), so that nothing the init mounts can reach the host.  After
+ * pivot_root the configured mode is applied to the new "/": "shared" then
+ * makes a new peer group, not one shared with the host, as the spec says. */
 #include "config.h"
 #include "mounts.h"
 
@@ -791,8 +793,9 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
 
   if (root_propagation (c, &prop, err) < 0)
     return -1;
-  if (mount (NULL, "/", NULL, prop ? prop : MS_SLAVE | MS_REC, NULL) < 0)
-    return oci_error_set (err, errno, "set the propagation of /");
+  if (mount (NULL, "/", NULL, (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? MS_PRIVATE | MS_REC : MS_SLAVE | MS_REC, NULL)
+      < 0)
+    return oci_error_set (err, errno, "make / %s", (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? "rprivate" : "rslave");
   if (make_parent_private (init->rootfs, err) < 0)
     return -1;
   if (mount (init->rootfs, init->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -856,15 +859,18 @@ rl_rootfs_enter (const struct rl_init *init, struct oci_error *err)
 static int
 open_dev_null (int root, struct oci_error *err)
 {
-  int fd = rl_path_open (root, "/dev/null", O_PATH, RL_RESOLVE_NO_SYMLINKS);
+  /* O_NOFOLLOW: a symlink is opened as itself, and refused below. */
+  int fd = rl_path_open (root, "/dev/null", O_PATH | O_NOFOLLOW, 0);
   struct stat st;
 
   if (fd < 0)
-    return oci_error_set (err, errno == ELOOP ? 0 : errno, "maskedPaths: /dev/null in the container%s",
-                          errno == ELOOP ? " is a symlink, not the null device" : "");
+    return oci_error_set (err, errno, "maskedPaths: open /dev/null in the container");
   if (fstat (fd, &st) < 0 || !S_ISCHR (st.st_mode) || st.st_rdev != makedev (1, 3))
     {
+      bool link = S_ISLNK (st.st_mode);
       close (fd);
+      if (link)
+        return oci_error_set (err, 0, "maskedPaths: /dev/null in the container is a symlink, not the null device");
       return oci_error_set (err, 0, "maskedPaths: /dev/null in the container is not the null device (char 1:3)");
     }
   return fd;
@@ -937,9 +943,12 @@ rl_rootfs_finish (const struct rl_init *init, struct oci_error *err)
 
   if (root < 0)
     return oci_error_set (err, errno, "open /");
-  if (c->linux_ && mask_paths (c, root, err) < 0)
+  /* sysctls first: readonlyPaths usually holds /proc/sys. */
+  if (rl_sysctl_apply (c, err) < 0)
     return -1;
   if (c->linux_ && readonly_paths (c, root, err) < 0)
+    return -1;
+  if (c->linux_ && mask_paths (c, root, err) < 0)
     return -1;
   if (c->root && c->root->readonly)
     {
@@ -947,7 +956,5 @@ rl_rootfs_finish (const struct rl_init *init, struct oci_error *err)
       if (mount (NULL, "/", NULL, f, NULL) < 0)
         return oci_error_set (err, errno, "remount / read-only (root.readonly)");
     }
-  if (rl_sysctl_apply (c, err) < 0)
-    return -1;
   return 0;
 }

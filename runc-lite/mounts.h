@@ -18,7 +18,8 @@ int rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err);
  * "/" is the container's root and the old root is gone. */
 int rl_rootfs_enter (const struct rl_init *init, struct oci_error *err);
 
-/* After entering: maskedPaths, readonlyPaths, root.readonly, linux.sysctl. */
+/* After entering, in this order: linux.sysctl, readonlyPaths, maskedPaths,
+ * root.readonly. */
 int rl_rootfs_finish (const struct rl_init *init, struct oci_error *err);
 
 #endif
