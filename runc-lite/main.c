@@ -9,30 +9,31 @@
 
 #include <seccomp.h>
 
+#include "clone_binary.h"
+#include "cli.h"
 #include "error.h"
+#include "log.h"
 #include "version.h"
 
-struct global_options
-{
-  const char *root;
-  const char *log;
-  const char *log_format;
-  const char *rootless;
-  int debug;
-  int systemd_cgroup;
-};
-
-struct command
+/* Every subcommand; the names and flags are runc's. */
+static const struct command
 {
   const char *name;
   const char *summary;
-  int (*run) (struct global_options *g, int argc, char **argv, struct oci_error *err);
-};
-
-/* Filled in by the lifecycle issue; an empty table answers every name with
- * "unknown command" rather than pretending to succeed. */
-static const struct command commands[] = {
-  { NULL, NULL, NULL },
+  rl_command_fn run;
+  /* Starts a container process: the runtime first re-executes itself from
+   * a sealed copy (CVE-2019-5736).  The others must not pay for that. */
+  bool needs_sealed_copy;
+} commands[] = {
+  { "create", "create a container", cmd_create, true },
+  { "start", "start the user's process in a created container", cmd_start, false },
+  { "run", "create and start a container", cmd_run, true },
+  { "state", "print the state of a container", cmd_state, false },
+  { "kill", "send a signal to the container's init", cmd_kill, false },
+  { "delete", "delete a container and what it holds", cmd_delete, false },
+  { "list", "list the containers", cmd_list, false },
+  { "spec", "write a default config.json", cmd_spec, false },
+  { NULL, NULL, NULL, false },
 };
 
 static void
@@ -73,7 +74,7 @@ print_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
-  enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS };
+  enum { OPT_ROOT = 256, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU };
   static const struct option long_options[] = {
     { "root", required_argument, NULL, OPT_ROOT },
     { "log", required_argument, NULL, OPT_LOG },
@@ -81,16 +82,17 @@ main (int argc, char **argv)
     { "debug", no_argument, NULL, OPT_DEBUG },
     { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
     { "rootless", required_argument, NULL, OPT_ROOTLESS },
+    { "criu", required_argument, NULL, OPT_CRIU },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
   };
-  struct global_options g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto" };
+  struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto" };
   struct oci_error err = OCI_ERROR_INIT;
   int c, ret;
 
   opterr = 0;
-  while ((c = getopt_long (argc, argv, "+hv", long_options, NULL)) != -1)
+  while ((c = getopt_long_only (argc, argv, "+hv", long_options, NULL)) != -1)
     {
       switch (c)
         {
@@ -109,14 +111,21 @@ main (int argc, char **argv)
           g.log_format = optarg;
           break;
         case OPT_DEBUG:
-          g.debug = 1;
+          g.debug = true;
           break;
         case OPT_SYSTEMD:
-          g.systemd_cgroup = 1;
+          g.systemd_cgroup = true;
           break;
         case OPT_ROOTLESS:
+          if (strcmp (optarg, "auto") != 0 && strcmp (optarg, "true") != 0 && strcmp (optarg, "false") != 0)
+            {
+              fprintf (stderr, "runc-lite: --rootless: expected auto, true or false, got \"%s\"\n", optarg);
+              return 1;
+            }
           g.rootless = optarg;
           break;
+        case OPT_CRIU:
+          break; /* accepted for runc compatibility; checkpointing is not supported */
         case 'h':
           print_usage (stdout);
           return 0;
@@ -136,9 +145,16 @@ main (int argc, char **argv)
   for (const struct command *cmd = commands; cmd->name; cmd++)
     if (strcmp (cmd->name, argv[optind]) == 0)
       {
+        if (cmd->needs_sealed_copy && !rl_running_from_sealed_copy ())
+          {
+            rl_reexec_from_sealed_copy (argv, &err);
+            /* Only reached on failure: refuse rather than run unprotected. */
+            rl_log_error (&g, oci_error_msg (&err));
+            return 1;
+          }
         ret = cmd->run (&g, argc - optind, argv + optind, &err);
         if (ret < 0)
-          fprintf (stderr, "runc-lite: %s\n", oci_error_msg (&err));
+          rl_log_error (&g, oci_error_msg (&err));
         oci_error_clear (&err);
         return ret < 0 ? 1 : ret;
       }

@@ -52,6 +52,12 @@ sync_send_error (int fd, const struct oci_error *err)
 int
 sync_expect (int fd, enum sync_type want, struct oci_error *err)
 {
+  return sync_expect_text (fd, want, NULL, err);
+}
+
+int
+sync_expect_text (int fd, enum sync_type want, char **text, struct oci_error *err)
+{
   cleanup_free char *buf = malloc (SYNC_MAX_PACKET + 1);
   ssize_t n;
 
@@ -69,5 +75,11 @@ sync_expect (int fd, enum sync_type want, struct oci_error *err)
     return oci_error_set (err, 0, "%s", buf + 1);
   if ((unsigned char) buf[0] != want)
     return oci_error_set (err, 0, "protocol error: message %d where %d was expected", buf[0], (int) want);
+  if (text)
+    {
+      *text = n > 1 ? strdup (buf + 1) : NULL;
+      if (n > 1 && *text == NULL)
+        return oci_error_set (err, ENOMEM, "sync message");
+    }
   return 0;
 }

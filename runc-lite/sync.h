@@ -25,5 +25,7 @@ void sync_send_error (int fd, const struct oci_error *err);
 /* Receives one message and checks it is `want`.  A SYNC_ERROR from the
  * other side becomes err (its text); EOF becomes "init exited". */
 int sync_expect (int fd, enum sync_type want, struct oci_error *err);
+/* The same, handing over the message's text (NULL when none). */
+int sync_expect_text (int fd, enum sync_type want, char **text, struct oci_error *err);
 
 #endif

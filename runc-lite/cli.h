@@ -1,0 +1,28 @@
+/* The subcommands: each parses its own flags (runc's names, single or
+ * double dash as runc accepts), calls the library and prints.  They return
+ * 0, -1 with err set, or a positive exit status. */
+#ifndef RL_CLI_H
+#define RL_CLI_H
+
+#include "container.h"
+#include "error.h"
+
+typedef int (*rl_command_fn) (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+
+int cmd_create (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_run (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_start (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_state (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_kill (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_delete (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_list (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_spec (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_features (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+
+/* Shared by the commands: the one positional container id. */
+int cli_container_id (int argc, char **argv, const char *usage, const char **id, struct oci_error *err);
+/* Makes a path absolute against the current directory (before create
+ * moves into the bundle). */
+char *cli_absolute (const char *path);
+
+#endif

@@ -1,0 +1,47 @@
+/* config.json mount options (runtime-spec config.md "Linux mount options")
+ * split into what mount(2), a propagation change and mount_setattr(2)
+ * each need.  Pure logic, unit-tested in tests/unit/test-mount-options.c. */
+#ifndef RL_MOUNT_OPTIONS_H
+#define RL_MOUNT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/mount.h>
+
+#include "error.h"
+
+#define RL_MAX_PROPAGATION 8
+
+struct rl_mount_opts
+{
+  unsigned long flags;      /* MS_* for mount(2), MS_BIND|MS_REC for rbind */
+  unsigned long clear;      /* MS_* explicitly turned off (rw, suid, ...) */
+  /* Propagation changes in the order given (MS_SHARED|MS_REC, ...). */
+  unsigned long propagation[RL_MAX_PROPAGATION];
+  size_t propagation_len;
+  /* Recursive attributes, for mount_setattr (AT_RECURSIVE). */
+  uint64_t attr_set;
+  uint64_t attr_clr;
+  char *data;               /* filesystem-specific options, "a,b=c", or NULL */
+};
+
+/* Parses options[0..n); later options win over earlier ones.  idmap,
+ * ridmap and tmpcopyup are refused with an error naming them. */
+int rl_mount_opts_parse (char *const *options, size_t n, struct rl_mount_opts *out, struct oci_error *err);
+void rl_mount_opts_free (struct rl_mount_opts *o);
+
+static inline bool
+rl_mount_opts_is_bind (const struct rl_mount_opts *o)
+{
+  return (o->flags & MS_BIND) != 0;
+}
+
+/* Maps a propagation word (private, rshared, ...) to MS_* flags; 0 when
+ * the word is not one. */
+unsigned long rl_mount_propagation_flags (const char *word);
+
+/* Appends ",extra" (or "extra") to *data; -1 with ENOMEM. */
+int rl_mount_data_append (char **data, const char *extra);
+
+#endif
