@@ -223,9 +223,11 @@ rl_caps_apply (const struct oci_capabilities *caps, struct oci_error *err)
     return oci_error_set (err, 0, "capabilities.effective: %s is not in capabilities.permitted", rl_cap_to_name (c));
   if ((c = first_missing (inheritable, have_bnd & bounding)) >= 0)
     return oci_error_set (err, 0, "capabilities.inheritable: %s is not in the bounding set", rl_cap_to_name (c));
-  if ((c = first_missing (ambient, permitted & inheritable)) >= 0)
-    return oci_error_set (err, 0, "capabilities.ambient: %s is not in both capabilities.permitted and inheritable",
-                          rl_cap_to_name (c));
+  /* The kernel keeps an ambient capability only while it is permitted and
+   * inheritable.  runc's default spec lists ambient capabilities with an
+   * empty inheritable set (CVE-2022-29162 emptied it) and runc skips the
+   * ones it cannot raise: do the same rather than refuse that spec. */
+  ambient &= permitted & inheritable;
 
   for (int i = 0; i <= last; i++)
     {
