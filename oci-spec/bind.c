@@ -240,7 +240,9 @@ parse_field (const struct bind_field *f, const struct json_value *v, struct json
         if (expect_type (v, JSON_ARRAY, "array", path, err) < 0)
           return -1;
         n = v->u.array.len;
-        *(void **) dst = alloc_array (n, strings ? sizeof (char *) : sizeof (uint32_t));
+        /* String arrays get a NULL after the last element, so that args and
+         * env can go straight to execve. */
+        *(void **) dst = alloc_array (strings ? n + 1 : n, strings ? sizeof (char *) : sizeof (uint32_t));
         if (*(void **) dst == NULL)
           return oci_error_set (err, ENOMEM, "%s", json_path_str (path));
         for (size_t i = 0; i < n; i++)
@@ -306,7 +308,7 @@ parse_field (const struct bind_field *f, const struct json_value *v, struct json
         char ***items = dst;
         if (expect_type (v, JSON_OBJECT, "object", path, err) < 0)
           return -1;
-        *items = alloc_array (v->u.object.len, sizeof (char *));
+        *items = alloc_array (v->u.object.len + 1, sizeof (char *));
         if (*items == NULL)
           return oci_error_set (err, ENOMEM, "%s", json_path_str (path));
         for (size_t i = 0; i < v->u.object.len; i++)

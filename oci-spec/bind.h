@@ -10,7 +10,8 @@
  * - strings are char *, NULL when absent;
  * - an optional scalar x has a companion bool has_x;
  * - an array x is T *x with a companion size_t x_len; x == NULL means the
- *   key was absent, a non-NULL x with x_len == 0 an empty array;
+ *   key was absent, a non-NULL x with x_len == 0 an empty array; arrays of
+ *   strings parsed from JSON also end with a NULL (execve-ready);
  * - nested objects are pointers, NULL when absent;
  * - maps are struct oci_string_map, or OCI_MAP_OF (T) for maps of objects.
  * JSON null is read as "absent" (as Go's encoding/json does: image configs

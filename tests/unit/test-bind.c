@@ -139,6 +139,8 @@ test_full (void)
   ok (s->has_big && s->big == UINT64_MAX, "uint64 maximum");
   ok (s->has_signed_big && s->signed_big == INT64_MIN, "int64 minimum");
   ok (s->tags_len == 2 && strcmp (s->tags[1], "y") == 0, "string array");
+  ok (s->tags[2] == NULL, "string array ends with NULL, ready for execve");
+  ok (s->ports[s->ports_len] == NULL, "set ends with NULL");
   ok (s->gids_len == 2 && s->gids[1] == UINT32_MAX, "uint32 array");
   is_str (oci_string_map_get (&s->labels, "a"), "1", "string map lookup");
   ok (s->ports_len == 2, "set of two");
