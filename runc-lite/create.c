@@ -139,6 +139,9 @@ validate_config (const struct oci_runtime_config *cfg, struct oci_error *err)
     return oci_error_set (err, 0, "config.json: process.cwd: \"%s\" is not allowed", p->cwd);
   if (cfg->linux_ == NULL)
     return oci_error_set (err, 0, "config.json: linux: required on Linux");
+  /* Names and values the init would refuse at start, refused now. */
+  if (rl_process_check (p, cfg->linux_, err) < 0)
+    return oci_error_prefix (err, "config.json");
   return 0;
 }
 
@@ -311,7 +314,7 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
     }
   if (rl_hooks_run (HOOKS (cfg, create_container), "createContainer", *state_json, err) < 0)
     return -1;
-  if (cfg->linux_->seccomp && cfg->linux_->seccomp->listener_path
+  if (rl_seccomp_uses_notify (cfg->linux_->seccomp) && cfg->linux_->seccomp->listener_path
       && rl_seccomp_connect_listener (cfg->linux_->seccomp->listener_path, &c->listener_fd, err) < 0)
     return -1;
   if (rl_rootfs_enter (init, err) < 0 || rl_rootfs_finish (init, err) < 0)
@@ -348,7 +351,8 @@ init_exec (struct creation *c, const char *state_json, struct oci_error *err)
   rl_cloexec_fds_from (3 + (int) c->preserved);
   for (unsigned int i = 0; i < c->preserved; i++)
     fcntl (3 + (int) i, F_SETFD, 0);
-  if (rl_process_apply (p, c->config->linux_, state_json, c->listener_fd, err) < 0)
+  /* rl_process_apply closes the listener connection. */
+  if (rl_process_apply (p, c->config->linux_, state_json, steal_fd (&c->listener_fd), err) < 0)
     return -1;
   execve (path, p->args, env);
   return oci_error_set (err, errno, "exec %s", path);
