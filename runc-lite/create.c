@@ -181,6 +181,17 @@ state_json_for (const struct creation *c, const char *status, struct oci_error *
   return text;
 }
 
+/* The host id that a user namespace maps to the container's root: the
+ * init opens the exec fifo as that user. */
+static unsigned int
+host_id_of_root (const struct oci_id_mapping *m, size_t n, unsigned int fallback)
+{
+  for (size_t i = 0; i < n; i++)
+    if (m[i].container_id == 0 && m[i].size > 0)
+      return m[i].host_id;
+  return fallback;
+}
+
 /* ---- the init ---- */
 
 static int
@@ -382,6 +393,12 @@ init_main (struct creation *c)
    * we still hold the runtime's fds and privileges (CVE-2016-9962);
    * execve restores dumpability for the user's process. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  {
+    /* run blocks its signals to forward them: not ours to inherit. */
+    sigset_t none;
+    sigemptyset (&none);
+    sigprocmask (SIG_SETMASK, &none, NULL);
+  }
   /* If create dies during set-up, so do we. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   close_fd (&c->sync[0]);
@@ -477,6 +494,12 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
   }
   if (mkfifoat (c->dirfd, RL_EXEC_FIFO, 0600) < 0)
     return oci_error_set (err, errno, "create the exec fifo");
+  if (fchownat (c->dirfd, RL_EXEC_FIFO, host_id_of_root (c->config->linux_->uid_mappings,
+                                                         c->config->linux_->uid_mappings_len, getuid ()),
+                host_id_of_root (c->config->linux_->gid_mappings, c->config->linux_->gid_mappings_len, getgid ()),
+                AT_SYMLINK_NOFOLLOW)
+      < 0)
+    return oci_error_set (err, errno, "chown the exec fifo");
   c->fifo_dirfd = openat (c->dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (c->fifo_dirfd < 0)
     return oci_error_set (err, errno, "open the state directory");
@@ -674,21 +697,29 @@ rl_create (const struct rl_global *g, const struct rl_create_opts *o, struct oci
   return r;
 }
 
+/* What `run` forwards to the container: everything but the signals of
+ * our own faults. */
+static void
+forwarded_signals (sigset_t *set)
+{
+  sigfillset (set);
+  sigdelset (set, SIGSEGV);
+  sigdelset (set, SIGBUS);
+  sigdelset (set, SIGILL);
+  sigdelset (set, SIGFPE);
+}
+
 /* Forwards signals to the init and waits for it; the exit status is the
- * container's (128+signal when it was killed). */
+ * container's (128+signal when it was killed).  The signals were blocked
+ * since the start of run, so none sent meanwhile is lost. */
 static int
 wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
 {
-  sigset_t all, old;
+  sigset_t all;
   cleanup_close int sfd = -1;
   int wstatus;
 
-  sigfillset (&all);
-  sigdelset (&all, SIGSEGV);
-  sigdelset (&all, SIGBUS);
-  sigdelset (&all, SIGILL);
-  sigdelset (&all, SIGFPE);
-  sigprocmask (SIG_BLOCK, &all, &old);
+  forwarded_signals (&all);
   sfd = signalfd (-1, &all, SFD_CLOEXEC);
   if (sfd < 0)
     return oci_error_set (err, errno, "signalfd");
@@ -713,7 +744,6 @@ wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
       if (read (sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
         kill (pid, (int) si.ssi_signo);
     }
-  sigprocmask (SIG_SETMASK, &old, NULL);
   if (WIFSIGNALED (wstatus))
     *status = 128 + WTERMSIG (wstatus);
   else
@@ -729,6 +759,12 @@ rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, 
   pid_t pid;
 
   *status = 0;
+  if (!o->detach)
+    {
+      sigset_t set;
+      forwarded_signals (&set);
+      sigprocmask (SIG_BLOCK, &set, NULL);
+    }
   creation_init (&c, g, o);
   if (do_create (&c, true, err) < 0)
     {

@@ -37,8 +37,11 @@ run_one (const struct oci_hook *h, size_t index, const char *kind, const char *s
       /* The hook gets the state on stdin and our stdout/stderr, nothing else. */
       if (dup2 (in_r, 0) < 0)
         _exit (127);
+      sigset_t none;
       rl_close_fds_from (3);
       signal (SIGPIPE, SIG_DFL);
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
       execve (h->path, h->args ? h->args : default_argv, h->env ? h->env : empty_env);
       _exit (127);
     }

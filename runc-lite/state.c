@@ -112,7 +112,9 @@ rl_container_dir_create (int rootfd, const char *id, struct oci_error *err)
 {
   int fd;
 
-  if (mkdirat (rootfd, id, 0700) < 0)
+  /* 0711: an init in a user namespace (not root on the host) must reach
+   * the exec fifo in here; every file inside stays 0600. */
+  if (mkdirat (rootfd, id, 0711) < 0)
     {
       if (errno == EEXIST)
         return oci_error_set (err, 0, "container \"%s\" already exists", id);

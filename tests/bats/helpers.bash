@@ -69,3 +69,14 @@ cleanup_containers() {
     "$RUNC_LITE" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
   done
 }
+
+# allow_traversal DIR: lets other users (a user namespace's root) reach DIR
+# by adding o+x to it and each parent (bats makes its temporary dirs 0700).
+allow_traversal() {
+  local d
+  d=$(realpath "$1")
+  while [ "$d" != / ]; do
+    chmod o+x "$d"
+    d=$(dirname "$d")
+  done
+}

@@ -23,9 +23,36 @@ teardown() {
 }
 
 @test "run: a container killed by a signal exits with 128+signal" {
-  update_config '.process.args = ["sh", "-c", "kill -TERM $$; sleep 5"]'
-  run rl run "$(test_id)"
-  [ "$status" -eq 143 ]
+  id=$(test_id)
+  update_config '.process.args = ["sleep", "100"]'
+  rl run "$id" &
+  runner=$!
+  for _ in $(seq 100); do
+    [ "$(rl state "$id" 2>/dev/null | jq -r .status)" = running ] && break
+    sleep 0.05
+  done
+  rl kill "$id" KILL
+  status=0
+  wait "$runner" || status=$?
+  [ "$status" -eq 137 ]
+}
+
+@test "run: signals sent to runc-lite are forwarded to the container" {
+  id=$(test_id)
+  update_config '.process.args = ["sh", "-c", "trap \"echo got USR1; exit 9\" USR1; while :; do sleep 0.05; done"]'
+  # the runtime itself, not a subshell around it, must get the signal
+  "$RUNC_LITE" --root "$ROOT" run "$id" >"$BATS_TEST_TMPDIR/out" &
+  runner=$!
+  for _ in $(seq 100); do
+    [ "$(rl state "$id" 2>/dev/null | jq -r .status)" = running ] && break
+    sleep 0.05
+  done
+  sleep 0.2
+  kill -USR1 "$runner"
+  status=0
+  wait "$runner" || status=$?
+  [ "$status" -eq 9 ]
+  [ "$(cat "$BATS_TEST_TMPDIR/out")" = "got USR1" ]
 }
 
 @test "run --keep leaves the stopped container for delete" {
@@ -284,6 +311,7 @@ teardown() {
 
 @test "a user namespace gets the configured uid and gid maps" {
   chown -R 100000:100000 "$BUNDLE/rootfs"
+  allow_traversal "$BUNDLE"
   update_config '.linux.namespaces += [{"type": "user"}]
     | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
