@@ -353,7 +353,7 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
     return -1;
   if (cfg->process->has_terminal && cfg->process->terminal)
     {
-      if (rl_console_setup (c->console_init_end, cfg->process->console_size, err) < 0)
+      if (rl_console_setup (c->console_init_end, cfg->process->console_size, true, err) < 0)
         return -1;
       close_fd (&c->console_init_end);
     }
@@ -718,8 +718,8 @@ rl_create (const struct rl_global *g, const struct rl_create_opts *o, struct oci
 
 /* What `run` forwards to the container: everything but the signals of
  * our own faults. */
-static void
-forwarded_signals (sigset_t *set)
+void
+rl_forwarded_signals (sigset_t *set)
 {
   sigfillset (set);
   sigdelset (set, SIGSEGV);
@@ -731,14 +731,14 @@ forwarded_signals (sigset_t *set)
 /* Forwards signals to the init and waits for it; the exit status is the
  * container's (128+signal when it was killed).  The signals were blocked
  * since the start of run, so none sent meanwhile is lost. */
-static int
-wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
+int
+rl_wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
 {
   sigset_t all;
   cleanup_close int sfd = -1;
   int wstatus;
 
-  forwarded_signals (&all);
+  rl_forwarded_signals (&all);
   sfd = signalfd (-1, &all, SFD_CLOEXEC);
   if (sfd < 0)
     return oci_error_set (err, errno, "signalfd");
@@ -781,7 +781,7 @@ rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, 
   if (!o->detach)
     {
       sigset_t set;
-      forwarded_signals (&set);
+      rl_forwarded_signals (&set);
       sigprocmask (SIG_BLOCK, &set, NULL);
     }
   creation_init (&c, g, o);
@@ -815,7 +815,7 @@ rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, 
         }
       return 0;
     }
-  r = wait_foreground (pid, master, status, err);
+  r = rl_wait_foreground (pid, master, status, err);
   if (o->keep)
     return r;
   {

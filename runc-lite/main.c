@@ -28,6 +28,7 @@ static const struct command
   { "create", "create a container", cmd_create, true },
   { "start", "start the user's process in a created container", cmd_start, false },
   { "run", "create and start a container", cmd_run, true },
+  { "exec", "run a new process inside a running container", cmd_exec, true },
   { "state", "print the state of a container", cmd_state, false },
   { "kill", "send a signal to the container's init", cmd_kill, false },
   { "delete", "delete a container and what it holds", cmd_delete, false },
