@@ -12,6 +12,9 @@ typedef int (*rl_command_fn) (struct rl_global *g, int argc, char **argv, struct
 int cmd_create (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_run (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_pause (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_resume (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_ps (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_start (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_state (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_kill (struct rl_global *g, int argc, char **argv, struct oci_error *err);

@@ -72,6 +72,11 @@ struct rl_exec_opts
  * container; *status as for rl_run. */
 int rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, struct oci_error *err);
 
+/* pause (true) or resume (false). */
+int rl_pause (const struct rl_global *g, const char *id, bool pause, struct oci_error *err);
+/* The pids in the container's cgroup (none once it has stopped). */
+int rl_container_pids (const struct rl_global *g, const char *id, pid_t **pids, size_t *n, struct oci_error *err);
+
 int rl_state_get (const struct rl_global *g, const char *id, struct rl_state **out, struct oci_error *err);
 /* Every container under --root, sorted by id. */
 int rl_list (const struct rl_global *g, struct rl_state ***out, size_t *n, struct oci_error *err);

@@ -18,6 +18,7 @@
 #include "cleanup.h"
 #include "container.h"
 #include "fileutil.h"
+#include "freezer.h"
 #include "hooks.h"
 #include "runtime.h"
 #include "state.h"
@@ -294,6 +295,15 @@ rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_err
       if (pidfd >= 0)
         {
           syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+          if (o.status == RL_PAUSED)
+            {
+              /* A frozen task (v1) dies only once thawed: kill first, so
+               * that nothing runs again, then thaw. */
+              struct oci_error ignored = OCI_ERROR_INIT;
+              signal_all (o.state, SIGKILL, &ignored);
+              rl_freezer_set (o.state->cgroup_dirs, o.state->cgroup_dirs_len, false, &ignored);
+              oci_error_clear (&ignored);
+            }
           int r = wait_gone (pidfd, id, err);
           close (pidfd);
           if (r < 0)
@@ -408,4 +418,45 @@ rl_parse_signal (const char *text, int *sig, struct oci_error *err)
         }
     }
   return oci_error_set (err, 0, "unknown signal \"%s\"", text);
+}
+
+int
+rl_pause (const struct rl_global *g, const char *id, bool pause, struct oci_error *err)
+{
+  struct rl_opened o;
+  int ret = -1;
+
+  if (rl_container_open (g, id, true, false, &o, err) < 0)
+    goto out;
+  if (pause && o.status != RL_RUNNING && o.status != RL_CREATED)
+    oci_error_set (err, 0, "cannot pause container %s: it is %s", id, rl_status_name (o.status));
+  else if (!pause && o.status != RL_PAUSED)
+    oci_error_set (err, 0, "cannot resume container %s: it is %s, not paused", id, rl_status_name (o.status));
+  else if (rl_freezer_set (o.state->cgroup_dirs, o.state->cgroup_dirs_len, pause, err) < 0)
+    oci_error_prefix (err, "%s container %s", pause ? "pause" : "resume", id);
+  else
+    ret = 0;
+out:
+  rl_opened_release (&o);
+  return ret;
+}
+
+int
+rl_container_pids (const struct rl_global *g, const char *id, pid_t **pids, size_t *n, struct oci_error *err)
+{
+  struct rl_opened o;
+  int ret = -1;
+
+  *pids = NULL;
+  *n = 0;
+  if (rl_container_open (g, id, false, false, &o, err) == 0)
+    {
+      struct rl_cgroup_dirs d = { o.state->cgroup_dirs, o.state->cgroup_dirs_len };
+      if (o.status == RL_STOPPED)
+        ret = 0; /* nothing runs */
+      else
+        ret = rl_cgroup_pids (&d, pids, n, err);
+    }
+  rl_opened_release (&o);
+  return ret;
 }
