@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/keyctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -275,6 +276,24 @@ init_set_names (const struct oci_runtime_config *cfg, struct oci_error *err)
   return 0;
 }
 
+/* A session keyring of the container's own, so that keys the runtime's
+ * caller holds are not visible inside (unless --no-new-keyring). */
+static int
+join_session_keyring (const char *id, struct oci_error *err)
+{
+  cleanup_free char *name = NULL;
+  long key;
+  if (asprintf (&name, "_ses.%s", id) < 0)
+    return oci_error_set (err, ENOMEM, "keyring");
+  key = syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+  if (key < 0)
+    return errno == ENOSYS ? 0 : oci_error_set (err, errno, "join a new session keyring");
+  /* possessor: everything; owner: view, read, write, search, link, setattr */
+  if (syscall (SYS_keyctl, KEYCTL_SETPERM, key, 0x3f3f0000, 0, 0) < 0)
+    return oci_error_set (err, errno, "set the session keyring's permissions");
+  return 0;
+}
+
 /* Reads the state JSON from the SYNC_GO payload and rewrites its status. */
 static char *
 restate (const char *json, const char *status)
@@ -330,7 +349,7 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
     return -1;
   if (rl_rootfs_enter (init, err) < 0 || rl_rootfs_finish (init, err) < 0)
     return -1;
-  if (init_set_names (cfg, err) < 0)
+  if (init_set_names (cfg, err) < 0 || (!init->no_new_keyring && join_session_keyring (init->id, err) < 0))
     return -1;
   if (cfg->process->has_terminal && cfg->process->terminal)
     {

@@ -61,3 +61,10 @@ rl_log_warning (const struct rl_global *g, const char *msg)
   fprintf (stderr, "runc-lite: warning: %s\n", msg);
   append_log (g, "warning", msg);
 }
+
+void
+rl_log_debug (const struct rl_global *g, const char *msg)
+{
+  if (g->debug)
+    append_log (g, "debug", msg);
+}

@@ -8,5 +8,7 @@
 
 void rl_log_error (const struct rl_global *g, const char *msg);
 void rl_log_warning (const struct rl_global *g, const char *msg);
+/* Only with --debug, and only to the --log file. */
+void rl_log_debug (const struct rl_global *g, const char *msg);
 
 #endif

@@ -33,6 +33,7 @@ static const struct command
   { "delete", "delete a container and what it holds", cmd_delete, false },
   { "list", "list the containers", cmd_list, false },
   { "spec", "write a default config.json", cmd_spec, false },
+  { "features", "print what this runtime supports (runtime-spec features.md)", cmd_features, false },
   { NULL, NULL, NULL, false },
 };
 
@@ -147,6 +148,7 @@ main (int argc, char **argv)
       {
         if (cmd->needs_sealed_copy && !rl_running_from_sealed_copy ())
           {
+            rl_log_debug (&g, "re-executing from a sealed copy of the runtime");
             rl_reexec_from_sealed_copy (argv, &err);
             /* Only reached on failure: refuse rather than run unprotected. */
             rl_log_error (&g, oci_error_msg (&err));

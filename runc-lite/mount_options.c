@@ -104,6 +104,19 @@ static const char *const unsupported_opts[] = { "idmap", "ridmap", "tmpcopyup" }
 
 #define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
 
+size_t
+rl_mount_option_names (const char **out, size_t max)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < N_ELEMENTS (flag_opts) && n < max; i++)
+    out[n++] = flag_opts[i].name;
+  for (size_t i = 0; i < N_ELEMENTS (attr_opts) && n < max; i++)
+    out[n++] = attr_opts[i].name;
+  for (size_t i = 0; i < N_ELEMENTS (propagation_opts) && n < max; i++)
+    out[n++] = propagation_opts[i].name;
+  return n;
+}
+
 unsigned long
 rl_mount_propagation_flags (const char *word)
 {

@@ -403,3 +403,31 @@ teardown() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"systemd"* ]]
 }
+
+@test "features: valid per features-schema.json, and says what this build does" {
+  run "$RUNC_LITE" features
+  [ "$status" -eq 0 ]
+  echo "$output" >"$BATS_TEST_TMPDIR/features.json"
+  "$HELPERS/oci-validate" features "$BATS_TEST_TMPDIR/features.json"
+  jq -e '.ociVersionMax == "1.3.0"' "$BATS_TEST_TMPDIR/features.json"
+  jq -e '.hooks | length == 6' "$BATS_TEST_TMPDIR/features.json"
+  jq -e '.linux.namespaces | index("time") != null and index("user") != null' "$BATS_TEST_TMPDIR/features.json"
+  jq -e '.linux.seccomp.actions | index("SCMP_ACT_NOTIFY") != null' "$BATS_TEST_TMPDIR/features.json"
+  jq -e '.mountOptions | index("rro") != null and index("rbind") != null' "$BATS_TEST_TMPDIR/features.json"
+  jq -e '.linux.capabilities | index("CAP_SYS_ADMIN") != null' "$BATS_TEST_TMPDIR/features.json"
+}
+
+@test "state output is valid per state-schema.json in every status" {
+  id=$(test_id)
+  update_config '.process.args = ["sleep", "100"]'
+  rl create "$id"
+  rl state "$id" | "$HELPERS/oci-validate" state -
+  rl start "$id"
+  rl state "$id" | "$HELPERS/oci-validate" state -
+  rl kill "$id" KILL
+  for _ in $(seq 100); do
+    [ "$(rl state "$id" | jq -r .status)" = stopped ] && break
+    sleep 0.05
+  done
+  rl state "$id" | "$HELPERS/oci-validate" state -
+}
