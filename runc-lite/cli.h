@@ -4,6 +4,9 @@
 #ifndef RL_CLI_H
 #define RL_CLI_H
 
+#include <getopt.h>
+#include <stdbool.h>
+
 #include "container.h"
 #include "error.h"
 
@@ -25,6 +28,15 @@ int cmd_features (struct rl_global *g, int argc, char **argv, struct oci_error *
 
 /* Shared by the commands: the one positional container id. */
 int cli_container_id (int argc, char **argv, const char *usage, const char **id, struct oci_error *err);
+/* runc's command line (Go's flag package) takes boolean flags as --flag,
+ * --flag=true or --flag=false: such flags are declared optional_argument
+ * here.  For the option c of opts, sets *flag from optarg (absent: true);
+ * does nothing for other kinds of options. */
+int cli_flag_value (const struct option *opts, int c, const char *optarg_text, bool *flag, struct oci_error *err);
+/* Go's flag package knows no clusters of short options: "-bogus" is an
+ * unknown flag there, never "-b ogus".  Refuses a single-dash word longer
+ * than one letter that names no long option. */
+int cli_check_long_options (int argc, char **argv, const struct option *opts, struct oci_error *err);
 /* Makes a path absolute against the current directory (before create
  * moves into the bundle). */
 char *cli_absolute (const char *path);

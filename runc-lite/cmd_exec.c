@@ -34,26 +34,31 @@ cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
     { "user", required_argument, NULL, 'u' },
     { "additional-gids", required_argument, NULL, 'g' },
     { "process", required_argument, NULL, 'p' },
-    { "detach", no_argument, NULL, 'd' },
+    { "detach", optional_argument, NULL, 'd' },
     { "pid-file", required_argument, NULL, OPT_PIDFILE },
     { "process-label", required_argument, NULL, OPT_LABEL },
     { "apparmor", required_argument, NULL, OPT_APPARMOR },
-    { "no-new-privs", no_argument, NULL, OPT_NNP },
+    { "no-new-privs", optional_argument, NULL, OPT_NNP },
     { "cap", required_argument, NULL, 'c' },
     { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
     { "cgroup", required_argument, NULL, OPT_CGROUP },
-    { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
+    { "ignore-paused", optional_argument, NULL, OPT_IGNORE_PAUSED },
     { NULL, 0, NULL, 0 },
   };
   struct rl_exec_opts o = { .tty = -1 };
   cleanup_free char **env = NULL, **gids = NULL, **caps = NULL;
   cleanup_free char *pid_file = NULL;
+  bool flag = false;
   int c, status;
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+e:tu:g:p:dc:", options, NULL)) != -1)
+  if (cli_check_long_options (argc, argv, options, err) < 0)
+    return -1;
+  while ((c = getopt_long_only (argc, argv, "+e:t::u:g:p:d::c:", options, NULL)) != -1)
     {
+      if (cli_flag_value (options, c, optarg, &flag, err) < 0)
+        return -1;
       switch (c)
         {
         case OPT_CONSOLE:
@@ -68,7 +73,7 @@ cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
           o.env = env;
           break;
         case 't':
-          o.tty = optarg == NULL || strcmp (optarg, "true") == 0 ? 1 : 0;
+          o.tty = flag ? 1 : 0;
           break;
         case 'u':
           o.user = optarg;
@@ -84,7 +89,7 @@ cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
           o.process_file = optarg;
           break;
         case 'd':
-          o.detach = true;
+          o.detach = flag;
           break;
         case OPT_PIDFILE:
           pid_file = cli_absolute (optarg);
@@ -99,7 +104,7 @@ cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
           o.apparmor = optarg;
           break;
         case OPT_NNP:
-          o.no_new_privs = true;
+          o.no_new_privs = flag;
           break;
         case 'c':
           if (push (&caps, &o.caps_len, optarg) < 0)
@@ -118,7 +123,7 @@ cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
         case OPT_CGROUP:
           return oci_error_set (err, 0, "exec: --cgroup (a sub-cgroup) is not supported");
         case OPT_IGNORE_PAUSED:
-          o.ignore_paused = true;
+          o.ignore_paused = flag;
           break;
         default:
           return oci_error_set (err, 0, "exec: unknown or incomplete option \"%s\"", argv[optind - 1]);

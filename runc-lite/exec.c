@@ -30,8 +30,6 @@
 #include "sync.h"
 #include "util.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 /* The init's namespaces, opened through /proc, in the order they must be
  * joined: the user namespace first (it owns the others). */
 static const struct
@@ -288,33 +286,6 @@ oom:
   return oci_error_set (err, ENOMEM, "exec");
 }
 
-static int
-find_in_path (const struct oci_process *p, char **out, struct oci_error *err)
-{
-  const char *path = DEFAULT_PATH, *name = p->args[0];
-  if (strchr (name, '/'))
-    return (*out = strdup (name)) ? 0 : oci_error_set (err, ENOMEM, "exec");
-  for (size_t i = 0; i < p->env_len; i++)
-    if (strncmp (p->env[i], "PATH=", 5) == 0)
-      path = p->env[i] + 5;
-  cleanup_free char *copy = strdup (path);
-  if (copy == NULL)
-    return oci_error_set (err, ENOMEM, "exec");
-  for (char *save = NULL, *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
-    {
-      cleanup_free char *c = NULL;
-      struct stat st;
-      if (asprintf (&c, "%s/%s", *dir ? dir : ".", name) < 0)
-        return oci_error_set (err, ENOMEM, "exec");
-      if (stat (c, &st) == 0 && S_ISREG (st.st_mode) && access (c, X_OK) == 0)
-        {
-          *out = steal_pointer (&c);
-          return 0;
-        }
-    }
-  return oci_error_set (err, 0, "exec: \"%s\": executable file not found in $PATH", name);
-}
-
 struct child_ctx
 {
   const struct oci_process *p;
@@ -332,8 +303,9 @@ static int
 child_run (struct child_ctx *c, struct oci_error *err)
 {
   const struct oci_process *p = c->p;
-  cleanup_free char *path = NULL;
+  cleanup_free char *path = NULL, *home = NULL;
   cleanup_free char *state_json = NULL;
+  cleanup_free char **env = NULL;
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* The cgroup first, through the host's /sys/fs/cgroup. */
@@ -362,8 +334,11 @@ child_run (struct child_ctx *c, struct oci_error *err)
     }
   if (chdir (p->cwd) < 0)
     return oci_error_set (err, errno, "exec: chdir to %s", p->cwd);
-  if (find_in_path (p, &path, err) < 0)
+  if (rl_find_executable (p->args[0], p->env, p->env_len, &path, err) < 0)
     return -1;
+  env = rl_env_with_home (p->env, p->env_len, p->user ? p->user->uid : 0, &home);
+  if (env == NULL)
+    return oci_error_set (err, ENOMEM, "exec");
   rl_cloexec_fds_from (3 + (int) c->preserve_fds);
   for (unsigned int i = 0; i < c->preserve_fds; i++)
     fcntl (3 + (int) i, F_SETFD, 0);
@@ -371,7 +346,7 @@ child_run (struct child_ctx *c, struct oci_error *err)
     return -1;
   if (rl_process_apply (p, c->cfg->linux_, state_json, -1, err) < 0)
     return -1;
-  execve (path, p->args, p->env ? p->env : (char *[]){ NULL });
+  execve (path, p->args, env);
   return oci_error_set (err, errno, "exec %s", path);
 }
 

@@ -84,8 +84,8 @@ main (int argc, char **argv)
     { "root", required_argument, NULL, OPT_ROOT },
     { "log", required_argument, NULL, OPT_LOG },
     { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-    { "debug", no_argument, NULL, OPT_DEBUG },
-    { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
+    { "debug", optional_argument, NULL, OPT_DEBUG },
+    { "systemd-cgroup", optional_argument, NULL, OPT_SYSTEMD },
     { "rootless", required_argument, NULL, OPT_ROOTLESS },
     { "criu", required_argument, NULL, OPT_CRIU },
     { "help", no_argument, NULL, 'h' },
@@ -97,6 +97,11 @@ main (int argc, char **argv)
   int c, ret;
 
   opterr = 0;
+  if (cli_check_long_options (argc, argv, long_options, &err) < 0)
+    {
+      fprintf (stderr, "runc-lite: %s\n", oci_error_msg (&err));
+      return 1;
+    }
   while ((c = getopt_long_only (argc, argv, "+hv", long_options, NULL)) != -1)
     {
       switch (c)
@@ -116,10 +121,12 @@ main (int argc, char **argv)
           g.log_format = optarg;
           break;
         case OPT_DEBUG:
-          g.debug = true;
-          break;
         case OPT_SYSTEMD:
-          g.systemd_cgroup = true;
+          if (cli_flag_value (long_options, c, optarg, c == OPT_DEBUG ? &g.debug : &g.systemd_cgroup, &err) < 0)
+            {
+              rl_log_error (&g, oci_error_msg (&err));
+              return 1;
+            }
           break;
         case OPT_ROOTLESS:
           if (strcmp (optarg, "auto") != 0 && strcmp (optarg, "true") != 0 && strcmp (optarg, "false") != 0)

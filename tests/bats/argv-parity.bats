@@ -185,7 +185,6 @@ check_command() {
 }
 
 @test "argv parity: boolean flags with an explicit value (--debug=true)" {
-  skip "runc-lite bug: boolean flags given a value, e.g. 'runc-lite --debug=true list', 'delete --force=true ID', 'list --quiet=false': runc accepts them, runc-lite says unknown option"
   local cmd failed=0
   for cmd in global create run kill delete list spec; do
     check_command "$cmd" bool-values || failed=1

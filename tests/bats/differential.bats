@@ -133,7 +133,6 @@ sort_filter() {
 # runc and crun add HOME, from the user's /etc/passwd entry in the rootfs,
 # when process.env has none.
 @test "differential: HOME added from /etc/passwd when env has none" {
-  skip "runc-lite bug: process.env without HOME: runc and crun add HOME=<passwd home>, runc-lite adds nothing"
   update_config '.process.env = ["PATH=/bin"]'
   update_config '.process.args = ["env"]'
   differential sort_filter
@@ -161,7 +160,6 @@ sort_filter() {
 
 # runc and crun create a missing cwd before making the rootfs read-only.
 @test "differential: cwd that does not exist is created (read-only rootfs)" {
-  skip "runc-lite bug: root.readonly true + missing process.cwd: runc/crun create it and run (exit 0), runc-lite fails 'create process.cwd: mkdir /does: Read-only file system' (exit 1)"
   update_config '.root.readonly = true'
   update_config '.process.cwd = "/does/not/exist"'
   update_config '.process.args = ["sh", "-c", "pwd; stat -c %A ."]'
