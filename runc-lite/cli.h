@@ -14,6 +14,7 @@ typedef int (*rl_command_fn) (struct rl_global *g, int argc, char **argv, struct
 
 int cmd_create (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_run (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_events (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_pause (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_resume (struct rl_global *g, int argc, char **argv, struct oci_error *err);

@@ -36,6 +36,7 @@ static const struct command
   { "pause", "suspend every process in the container", cmd_pause, false },
   { "resume", "resume a paused container", cmd_resume, false },
   { "ps", "list the container's processes", cmd_ps, false },
+  { "events", "print the container's statistics and OOM events as JSON", cmd_events, false },
   { "spec", "write a default config.json", cmd_spec, false },
   { "features", "print what this runtime supports (runtime-spec features.md)", cmd_features, false },
   { NULL, NULL, NULL, false },
