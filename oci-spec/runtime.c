@@ -743,3 +743,17 @@ BIND_TYPE (oci_runtime_features_type, struct oci_runtime_features, features_fiel
 DEFINE_DOCUMENT_API (oci_runtime_config, struct oci_runtime_config, oci_runtime_config_type)
 DEFINE_DOCUMENT_API (oci_runtime_state, struct oci_runtime_state, oci_runtime_state_type)
 DEFINE_DOCUMENT_API (oci_runtime_features, struct oci_runtime_features, oci_runtime_features_type)
+
+/* The tables of two nested documents that stand alone elsewhere: exec's
+ * --process file and update's --resources file. */
+const struct bind_type *
+oci_runtime_process_type (void)
+{
+  return &process_type;
+}
+
+const struct bind_type *
+oci_runtime_resources_type (void)
+{
+  return &resources_type;
+}

@@ -650,6 +650,10 @@ struct oci_runtime_features
 extern const struct bind_type oci_runtime_config_type;
 extern const struct bind_type oci_runtime_state_type;
 extern const struct bind_type oci_runtime_features_type;
+/* struct oci_process (exec --process) and struct oci_linux_resources
+ * (update --resources) as documents of their own. */
+const struct bind_type *oci_runtime_process_type (void);
+const struct bind_type *oci_runtime_resources_type (void);
 
 /* Parsing: "what" (or the path) prefixes every error, followed by the JSON
  * path of the offending field, e.g.

@@ -19,21 +19,26 @@ parse_create_flags (bool is_run, int argc, char **argv, struct rl_create_opts *o
     { "bundle", required_argument, NULL, 'b' },
     { "console-socket", required_argument, NULL, OPT_CONSOLE },
     { "pid-file", required_argument, NULL, OPT_PIDFILE },
-    { "no-pivot", no_argument, NULL, OPT_NOPIVOT },
-    { "no-new-keyring", no_argument, NULL, OPT_NOKEYRING },
+    { "no-pivot", optional_argument, NULL, OPT_NOPIVOT },
+    { "no-new-keyring", optional_argument, NULL, OPT_NOKEYRING },
     { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
-    { "detach", no_argument, NULL, 'd' },
-    { "keep", no_argument, NULL, OPT_KEEP },
-    { "no-subreaper", no_argument, NULL, OPT_NOSUBREAPER },
+    { "detach", optional_argument, NULL, 'd' },
+    { "keep", optional_argument, NULL, OPT_KEEP },
+    { "no-subreaper", optional_argument, NULL, OPT_NOSUBREAPER },
     { NULL, 0, NULL, 0 },
   };
   const char *cmd = is_run ? "run" : "create";
+  bool flag;
   int c;
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, is_run ? "+b:d" : "+b:", create_options, NULL)) != -1)
+  if (cli_check_long_options (argc, argv, create_options, err) < 0)
+    return -1;
+  while ((c = getopt_long_only (argc, argv, is_run ? "+b:d::" : "+b:", create_options, NULL)) != -1)
     {
+      if (cli_flag_value (create_options, c, optarg, &flag, err) < 0)
+        return -1;
       switch (c)
         {
         case 'b':
@@ -49,10 +54,10 @@ parse_create_flags (bool is_run, int argc, char **argv, struct rl_create_opts *o
           o->pid_file = *pid_file;
           break;
         case OPT_NOPIVOT:
-          o->no_pivot = true;
+          o->no_pivot = flag;
           break;
         case OPT_NOKEYRING:
-          o->no_new_keyring = true;
+          o->no_new_keyring = flag;
           break;
         case OPT_PRESERVE:
           {
@@ -66,12 +71,12 @@ parse_create_flags (bool is_run, int argc, char **argv, struct rl_create_opts *o
         case 'd':
           if (!is_run)
             goto bad;
-          o->detach = true;
+          o->detach = flag;
           break;
         case OPT_KEEP:
           if (!is_run)
             goto bad;
-          *keep = true;
+          *keep = flag;
           break;
         case OPT_NOSUBREAPER:
           if (!is_run)

@@ -59,7 +59,7 @@ cmd_list (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
   static const struct option options[] = {
     { "format", required_argument, NULL, 'f' },
-    { "quiet", no_argument, NULL, 'q' },
+    { "quiet", optional_argument, NULL, 'q' },
     { NULL, 0, NULL, 0 },
   };
   struct rl_state **states = NULL;
@@ -70,12 +70,17 @@ cmd_list (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 
   optind = 0;
   opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+f:q", options, NULL)) != -1)
+  if (cli_check_long_options (argc, argv, options, err) < 0)
+    return -1;
+  while ((c = getopt_long_only (argc, argv, "+f:q::", options, NULL)) != -1)
     {
       if (c == 'f')
         format = optarg;
       else if (c == 'q')
-        quiet = true;
+        {
+          if (cli_flag_value (options, c, optarg, &quiet, err) < 0)
+            return -1;
+        }
       else
         return oci_error_set (err, 0, "list: unknown or incomplete option \"%s\"", argv[optind - 1]);
     }

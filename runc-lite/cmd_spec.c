@@ -18,7 +18,7 @@ cmd_spec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
   static const struct option options[] = {
     { "bundle", required_argument, NULL, 'b' },
-    { "rootless", no_argument, NULL, 'r' },
+    { "rootless", optional_argument, NULL, 'r' },
     { NULL, 0, NULL, 0 },
   };
   cleanup_runtime_config struct oci_runtime_config *spec = NULL;
@@ -32,12 +32,17 @@ cmd_spec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
   (void) g;
   optind = 0;
   opterr = 0;
+  if (cli_check_long_options (argc, argv, options, err) < 0)
+    return -1;
   while ((c = getopt_long_only (argc, argv, "+b:", options, NULL)) != -1)
     {
       if (c == 'b')
         bundle = optarg;
       else if (c == 'r')
-        rootless = true;
+        {
+          if (cli_flag_value (options, c, optarg, &rootless, err) < 0)
+            return -1;
+        }
       else
         return oci_error_set (err, 0, "spec: unknown or incomplete option \"%s\"", argv[optind - 1]);
     }

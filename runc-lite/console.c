@@ -80,7 +80,7 @@ rl_console_receive_fd (int sock, int *fd, struct oci_error *err)
 }
 
 int
-rl_console_setup (int sock, const struct oci_console_size *size, struct oci_error *err)
+rl_console_setup (int sock, const struct oci_console_size *size, bool is_console, struct oci_error *err)
 {
   cleanup_close int master = -1, slave = -1;
   char *name;
@@ -101,6 +101,7 @@ rl_console_setup (int sock, const struct oci_console_size *size, struct oci_erro
     }
   /* /dev/console must be this pty, never the host's console
    * (CVE-2025-52565): bind the slave over it, creating the file if needed. */
+  if (is_console)
   {
     struct stat st;
     if (lstat ("/dev/console", &st) < 0)

@@ -4,16 +4,18 @@
 #ifndef RL_CONSOLE_H
 #define RL_CONSOLE_H
 
+#include <stdbool.h>
+
 #include "error.h"
 #include "runtime.h"
 
 int rl_console_socket_connect (const char *path, struct oci_error *err);
 
-/* In the init after pivot_root: opens /dev/ptmx, sizes the terminal, makes
- * the slave the controlling terminal and fds 0-2, bind-mounts it on
- * /dev/console (so the console is the container's own pty), and sends the
- * master over sock. */
-int rl_console_setup (int sock, const struct oci_console_size *size, struct oci_error *err);
+/* In the container's mount namespace: opens /dev/ptmx, sizes the terminal,
+ * makes the slave the controlling terminal and fds 0-2, and sends the
+ * master over sock.  For the init (is_console), the slave is also bound on
+ * /dev/console, so the console is the container's own pty. */
+int rl_console_setup (int sock, const struct oci_console_size *size, bool is_console, struct oci_error *err);
 
 int rl_console_send_fd (int sock, int fd, const char *name, struct oci_error *err);
 int rl_console_receive_fd (int sock, int *fd, struct oci_error *err);

@@ -35,8 +35,6 @@
 #include "sync.h"
 #include "util.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 extern char **environ;
 
 /* Everything create owns until the container exists. */
@@ -195,52 +193,26 @@ host_id_of_root (const struct oci_id_mapping *m, size_t n, unsigned int fallback
 
 /* ---- the init ---- */
 
-static int
-find_executable (const char *name, char *const *env, size_t env_len, char **out, struct oci_error *err)
-{
-  const char *path = DEFAULT_PATH;
-  if (strchr (name, '/'))
-    {
-      *out = strdup (name);
-      return *out ? 0 : oci_error_set (err, ENOMEM, "exec");
-    }
-  for (size_t i = 0; i < env_len; i++)
-    if (strncmp (env[i], "PATH=", 5) == 0)
-      path = env[i] + 5;
-  cleanup_free char *copy = strdup (path);
-  if (copy == NULL)
-    return oci_error_set (err, ENOMEM, "exec");
-  for (char *save = NULL, *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
-    {
-      cleanup_free char *candidate = NULL;
-      struct stat st;
-      if (asprintf (&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
-        return oci_error_set (err, ENOMEM, "exec");
-      if (stat (candidate, &st) == 0 && S_ISREG (st.st_mode) && access (candidate, X_OK) == 0)
-        {
-          *out = steal_pointer (&candidate);
-          return 0;
-        }
-    }
-  return oci_error_set (err, 0, "exec: \"%s\": executable file not found in $PATH", name);
-}
-
-/* The environment for the user's process: process.env, plus LISTEN_FDS
- * when socket activation fds are passed on. */
+/* The environment for the user's process: process.env, HOME from the
+ * container's /etc/passwd when missing (as runc does), plus LISTEN_FDS
+ * when socket activation fds are passed on.  The init execs or exits right
+ * after: the added strings are not freed. */
 static char **
 build_env (const struct oci_process *p, unsigned int listen_fds)
 {
-  size_t n = p->env_len;
-  char **env = calloc (n + 3, sizeof (char *));
+  char *home = NULL;
+  char **with_home = rl_env_with_home (p->env, p->env_len, p->user ? p->user->uid : 0, &home);
+  size_t n = p->env_len + (home ? 1 : 0);
+  char **env = with_home ? realloc (with_home, (n + 3) * sizeof (char *)) : NULL;
   if (env == NULL)
     return NULL;
-  for (size_t i = 0; i < n; i++)
-    env[i] = p->env[i];
+  env[n] = NULL;
   if (listen_fds > 0)
     {
       if (asprintf (&env[n++], "LISTEN_FDS=%u", listen_fds) < 0)
         return NULL;
       env[n++] = (char *) "LISTEN_PID=1";
+      env[n] = NULL;
     }
   return env;
 }
@@ -347,13 +319,19 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   if (rl_seccomp_uses_notify (cfg->linux_->seccomp) && cfg->linux_->seccomp->listener_path
       && rl_seccomp_connect_listener (cfg->linux_->seccomp->listener_path, &c->listener_fd, err) < 0)
     return -1;
-  if (rl_rootfs_enter (init, err) < 0 || rl_rootfs_finish (init, err) < 0)
+  if (rl_rootfs_enter (init, err) < 0)
+    return -1;
+  /* process.cwd is made while the root may still be written to: a
+   * read-only root (root.readonly) comes with rl_rootfs_finish. */
+  if (access (cfg->process->cwd, F_OK) < 0 && rl_mkdir_p (cfg->process->cwd, 0755, err) < 0)
+    return oci_error_prefix (err, "create process.cwd");
+  if (rl_rootfs_finish (init, err) < 0)
     return -1;
   if (init_set_names (cfg, err) < 0 || (!init->no_new_keyring && join_session_keyring (init->id, err) < 0))
     return -1;
   if (cfg->process->has_terminal && cfg->process->terminal)
     {
-      if (rl_console_setup (c->console_init_end, cfg->process->console_size, err) < 0)
+      if (rl_console_setup (c->console_init_end, cfg->process->console_size, true, err) < 0)
         return -1;
       close_fd (&c->console_init_end);
     }
@@ -375,7 +353,7 @@ init_exec (struct creation *c, const char *state_json, struct oci_error *err)
     return oci_error_set (err, ENOMEM, "environment");
   if (rl_hooks_run (HOOKS (c->config, start_container), "startContainer", started ? started : state_json, err) < 0)
     return -1;
-  if (find_executable (p->args[0], p->env, p->env_len, &path, err) < 0)
+  if (rl_find_executable (p->args[0], p->env, p->env_len, &path, err) < 0)
     return -1;
   /* Only stdio and the preserved fds reach the user's process. */
   rl_cloexec_fds_from (3 + (int) c->preserved);
@@ -718,8 +696,8 @@ rl_create (const struct rl_global *g, const struct rl_create_opts *o, struct oci
 
 /* What `run` forwards to the container: everything but the signals of
  * our own faults. */
-static void
-forwarded_signals (sigset_t *set)
+void
+rl_forwarded_signals (sigset_t *set)
 {
   sigfillset (set);
   sigdelset (set, SIGSEGV);
@@ -731,14 +709,14 @@ forwarded_signals (sigset_t *set)
 /* Forwards signals to the init and waits for it; the exit status is the
  * container's (128+signal when it was killed).  The signals were blocked
  * since the start of run, so none sent meanwhile is lost. */
-static int
-wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
+int
+rl_wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
 {
   sigset_t all;
   cleanup_close int sfd = -1;
   int wstatus;
 
-  forwarded_signals (&all);
+  rl_forwarded_signals (&all);
   sfd = signalfd (-1, &all, SFD_CLOEXEC);
   if (sfd < 0)
     return oci_error_set (err, errno, "signalfd");
@@ -781,7 +759,7 @@ rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, 
   if (!o->detach)
     {
       sigset_t set;
-      forwarded_signals (&set);
+      rl_forwarded_signals (&set);
       sigprocmask (SIG_BLOCK, &set, NULL);
     }
   creation_init (&c, g, o);
@@ -815,7 +793,7 @@ rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, 
         }
       return 0;
     }
-  r = wait_foreground (pid, master, status, err);
+  r = rl_wait_foreground (pid, master, status, err);
   if (o->keep)
     return r;
   {

@@ -18,23 +18,14 @@
 #include "cleanup.h"
 #include "container.h"
 #include "fileutil.h"
+#include "freezer.h"
 #include "hooks.h"
 #include "runtime.h"
 #include "state.h"
 #include "util.h"
 
-/* An open container: its locked directory, its state and its config. */
-struct opened
-{
-  int rootfd;
-  int dirfd;
-  struct rl_state *state;
-  struct oci_runtime_config *config;
-  enum rl_status status;
-};
-
-static void
-opened_release (struct opened *o)
+void
+rl_opened_release (struct rl_opened *o)
 {
   if (o->dirfd >= 0)
     close (o->dirfd);
@@ -42,11 +33,13 @@ opened_release (struct opened *o)
     close (o->rootfd);
   rl_state_free (o->state);
   oci_runtime_config_free (o->config);
+  memset (o, 0, sizeof *o);
+  o->rootfd = o->dirfd = -1;
 }
 
-static int
-open_container (const struct rl_global *g, const char *id, bool lock, bool need_config, struct opened *o,
-                struct oci_error *err)
+int
+rl_container_open (const struct rl_global *g, const char *id, bool lock, bool need_config, struct rl_opened *o,
+                   struct oci_error *err)
 {
   memset (o, 0, sizeof *o);
   o->rootfd = o->dirfd = -1;
@@ -88,9 +81,8 @@ public_state_json (struct rl_state *s, enum rl_status status, struct oci_error *
   return text;
 }
 
-/* A pidfd on the init, after checking that the pid still names it. */
-static int
-open_init (const struct rl_state *s, struct oci_error *err)
+int
+rl_open_init (const struct rl_state *s, struct oci_error *err)
 {
   uint64_t start;
   int fd = rl_pidfd_open ((pid_t) s->pid);
@@ -121,13 +113,13 @@ wait_gone (int pidfd, const char *id, struct oci_error *err)
 int
 rl_start (const struct rl_global *g, const char *id, struct oci_error *err)
 {
-  struct opened o;
+  struct rl_opened o;
   cleanup_close int fifo = -1, pidfd = -1;
   cleanup_free char *state_json = NULL, *message = NULL;
   size_t len = 0;
   int ret = -1;
 
-  if (open_container (g, id, true, true, &o, err) < 0)
+  if (rl_container_open (g, id, true, true, &o, err) < 0)
     goto out;
   if (o.status != RL_CREATED)
     {
@@ -142,7 +134,7 @@ rl_start (const struct rl_global *g, const char *id, struct oci_error *err)
       oci_error_set (err, 0, "cannot start container %s: config.json has no process", id);
       goto out;
     }
-  pidfd = open_init (o.state, err);
+  pidfd = rl_open_init (o.state, err);
   if (pidfd < 0)
     goto out;
   /* Non-blocking, so that an init that died cannot hang us: wait for its
@@ -199,7 +191,7 @@ rl_start (const struct rl_global *g, const char *id, struct oci_error *err)
     }
   ret = 0;
 out:
-  opened_release (&o);
+  rl_opened_release (&o);
   return ret;
 }
 
@@ -220,10 +212,10 @@ signal_all (const struct rl_state *s, int sig, struct oci_error *err)
 int
 rl_kill (const struct rl_global *g, const char *id, int sig, bool all, struct oci_error *err)
 {
-  struct opened o;
+  struct rl_opened o;
   int ret = -1, pidfd = -1;
 
-  if (open_container (g, id, true, false, &o, err) < 0)
+  if (rl_container_open (g, id, true, false, &o, err) < 0)
     goto out;
   if (o.status == RL_STOPPED)
     {
@@ -234,7 +226,7 @@ rl_kill (const struct rl_global *g, const char *id, int sig, bool all, struct oc
     ret = signal_all (o.state, sig, err);
   else
     {
-      pidfd = open_init (o.state, err);
+      pidfd = rl_open_init (o.state, err);
       if (pidfd < 0)
         goto out;
       if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
@@ -244,14 +236,14 @@ rl_kill (const struct rl_global *g, const char *id, int sig, bool all, struct oc
       close (pidfd);
     }
 out:
-  opened_release (&o);
+  rl_opened_release (&o);
   return ret;
 }
 
 /* runtime.md step 12-13: kill what is left, remove the cgroup, poststop
  * hooks (their failures are warnings), then the state. */
 static int
-destroy (struct opened *o, const char *id, struct oci_error *err)
+destroy (struct rl_opened *o, const char *id, struct oci_error *err)
 {
   struct rl_cgroup_dirs d = { o->state->cgroup_dirs, o->state->cgroup_dirs_len };
   struct oci_error warn = OCI_ERROR_INIT;
@@ -275,10 +267,10 @@ destroy (struct opened *o, const char *id, struct oci_error *err)
 int
 rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_error *err)
 {
-  struct opened o;
+  struct rl_opened o;
   int ret = -1;
 
-  if (open_container (g, id, true, true, &o, err) < 0)
+  if (rl_container_open (g, id, true, true, &o, err) < 0)
     {
       /* A state directory without state.json is a create that died before
        * finishing: nothing but the directory to remove. */
@@ -299,10 +291,19 @@ rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_err
     }
   if (o.status != RL_STOPPED)
     {
-      int pidfd = open_init (o.state, err);
+      int pidfd = rl_open_init (o.state, err);
       if (pidfd >= 0)
         {
           syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+          if (o.status == RL_PAUSED)
+            {
+              /* A frozen task (v1) dies only once thawed: kill first, so
+               * that nothing runs again, then thaw. */
+              struct oci_error ignored = OCI_ERROR_INIT;
+              signal_all (o.state, SIGKILL, &ignored);
+              rl_freezer_set (o.state->cgroup_dirs, o.state->cgroup_dirs_len, false, &ignored);
+              oci_error_clear (&ignored);
+            }
           int r = wait_gone (pidfd, id, err);
           close (pidfd);
           if (r < 0)
@@ -312,18 +313,18 @@ rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_err
     }
   ret = destroy (&o, id, err);
 out:
-  opened_release (&o);
+  rl_opened_release (&o);
   return ret;
 }
 
 int
 rl_state_get (const struct rl_global *g, const char *id, struct rl_state **out, struct oci_error *err)
 {
-  struct opened o;
+  struct rl_opened o;
   int ret = -1;
 
   *out = NULL;
-  if (open_container (g, id, false, false, &o, err) == 0)
+  if (rl_container_open (g, id, false, false, &o, err) == 0)
     {
       free (o.state->status);
       o.state->status = strdup (rl_status_name (o.status));
@@ -332,7 +333,7 @@ rl_state_get (const struct rl_global *g, const char *id, struct rl_state **out, 
       *out = steal_pointer (&o.state);
       ret = 0;
     }
-  opened_release (&o);
+  rl_opened_release (&o);
   return ret;
 }
 
@@ -417,4 +418,45 @@ rl_parse_signal (const char *text, int *sig, struct oci_error *err)
         }
     }
   return oci_error_set (err, 0, "unknown signal \"%s\"", text);
+}
+
+int
+rl_pause (const struct rl_global *g, const char *id, bool pause, struct oci_error *err)
+{
+  struct rl_opened o;
+  int ret = -1;
+
+  if (rl_container_open (g, id, true, false, &o, err) < 0)
+    goto out;
+  if (pause && o.status != RL_RUNNING && o.status != RL_CREATED)
+    oci_error_set (err, 0, "cannot pause container %s: it is %s", id, rl_status_name (o.status));
+  else if (!pause && o.status != RL_PAUSED)
+    oci_error_set (err, 0, "cannot resume container %s: it is %s, not paused", id, rl_status_name (o.status));
+  else if (rl_freezer_set (o.state->cgroup_dirs, o.state->cgroup_dirs_len, pause, err) < 0)
+    oci_error_prefix (err, "%s container %s", pause ? "pause" : "resume", id);
+  else
+    ret = 0;
+out:
+  rl_opened_release (&o);
+  return ret;
+}
+
+int
+rl_container_pids (const struct rl_global *g, const char *id, pid_t **pids, size_t *n, struct oci_error *err)
+{
+  struct rl_opened o;
+  int ret = -1;
+
+  *pids = NULL;
+  *n = 0;
+  if (rl_container_open (g, id, false, false, &o, err) == 0)
+    {
+      struct rl_cgroup_dirs d = { o.state->cgroup_dirs, o.state->cgroup_dirs_len };
+      if (o.status == RL_STOPPED)
+        ret = 0; /* nothing runs */
+      else
+        ret = rl_cgroup_pids (&d, pids, n, err);
+    }
+  rl_opened_release (&o);
+  return ret;
 }

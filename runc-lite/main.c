@@ -28,10 +28,15 @@ static const struct command
   { "create", "create a container", cmd_create, true },
   { "start", "start the user's process in a created container", cmd_start, false },
   { "run", "create and start a container", cmd_run, true },
+  { "exec", "run a new process inside a running container", cmd_exec, true },
   { "state", "print the state of a container", cmd_state, false },
   { "kill", "send a signal to the container's init", cmd_kill, false },
   { "delete", "delete a container and what it holds", cmd_delete, false },
   { "list", "list the containers", cmd_list, false },
+  { "pause", "suspend every process in the container", cmd_pause, false },
+  { "resume", "resume a paused container", cmd_resume, false },
+  { "ps", "list the container's processes", cmd_ps, false },
+  { "events", "print the container's statistics and OOM events as JSON", cmd_events, false },
   { "spec", "write a default config.json", cmd_spec, false },
   { "features", "print what this runtime supports (runtime-spec features.md)", cmd_features, false },
   { NULL, NULL, NULL, false },
@@ -80,8 +85,8 @@ main (int argc, char **argv)
     { "root", required_argument, NULL, OPT_ROOT },
     { "log", required_argument, NULL, OPT_LOG },
     { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-    { "debug", no_argument, NULL, OPT_DEBUG },
-    { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
+    { "debug", optional_argument, NULL, OPT_DEBUG },
+    { "systemd-cgroup", optional_argument, NULL, OPT_SYSTEMD },
     { "rootless", required_argument, NULL, OPT_ROOTLESS },
     { "criu", required_argument, NULL, OPT_CRIU },
     { "help", no_argument, NULL, 'h' },
@@ -93,6 +98,11 @@ main (int argc, char **argv)
   int c, ret;
 
   opterr = 0;
+  if (cli_check_long_options (argc, argv, long_options, &err) < 0)
+    {
+      fprintf (stderr, "runc-lite: %s\n", oci_error_msg (&err));
+      return 1;
+    }
   while ((c = getopt_long_only (argc, argv, "+hv", long_options, NULL)) != -1)
     {
       switch (c)
@@ -112,10 +122,12 @@ main (int argc, char **argv)
           g.log_format = optarg;
           break;
         case OPT_DEBUG:
-          g.debug = true;
-          break;
         case OPT_SYSTEMD:
-          g.systemd_cgroup = true;
+          if (cli_flag_value (long_options, c, optarg, c == OPT_DEBUG ? &g.debug : &g.systemd_cgroup, &err) < 0)
+            {
+              rl_log_error (&g, oci_error_msg (&err));
+              return 1;
+            }
           break;
         case OPT_ROOTLESS:
           if (strcmp (optarg, "auto") != 0 && strcmp (optarg, "true") != 0 && strcmp (optarg, "false") != 0)

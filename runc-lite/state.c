@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "fileutil.h"
+#include "freezer.h"
 
 #define STATE_FILE "state.json"
 
@@ -255,6 +256,8 @@ rl_state_status (int dirfd, const struct rl_state *s)
     return RL_STOPPED; /* the pid now belongs to another process */
   if (fstatat (dirfd, RL_EXEC_FIFO, &st, AT_SYMLINK_NOFOLLOW) == 0)
     return RL_CREATED;
+  if (rl_freezer_is_frozen (s->cgroup_dirs, s->cgroup_dirs_len))
+    return RL_PAUSED;
   return RL_RUNNING;
 }
 

@@ -21,6 +21,17 @@ int rl_waitpid (pid_t pid, int *status);
 int rl_realpath (const char *path, char **out, struct oci_error *err);
 /* mkdir -p with mode for each missing component. */
 int rl_mkdir_p (const char *path, mode_t mode, struct oci_error *err);
+/* The home directory of uid in /etc/passwd of the current root ("/" when
+ * there is none), read by hand: glibc's getpwuid could load NSS modules
+ * from the container's filesystem. */
+char *rl_passwd_home (uid_t uid);
+/* A copy of env (NULL-terminated, n entries) with HOME added from
+ * /etc/passwd when missing, as runc does; the strings are shared with
+ * env except the added one, returned in *added to be freed. */
+char **rl_env_with_home (char *const *env, size_t n, uid_t uid, char **added);
+/* args[0] as execve needs it: kept when it has a slash, else looked up in
+ * the PATH of env (or the default PATH, as runc does). */
+int rl_find_executable (const char *name, char *const *env, size_t env_len, char **out, struct oci_error *err);
 /* Writes text to an existing file (e.g. under /proc or /sys). */
 int rl_write_file (const char *path, const char *text, struct oci_error *err);
 

@@ -66,3 +66,12 @@ load helpers
   [ "$status" -eq 1 ]
   [[ "$output" == Usage:* ]]
 }
+
+@test "single-dash words are long options (as in runc), never clusters of short ones" {
+  run "$RUNC_LITE" create -bogus x
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'unknown option "-bogus"'* ]]
+  run "$RUNC_LITE" -debug=maybe list
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"expected true or false"* ]]
+}
