@@ -620,6 +620,8 @@ finish_create (struct creation *c, struct oci_error *err)
     return -1;
   if (rl_cgroup_enter (cfg->linux_->cgroups_path, c->o->id, c->pid, c->rootless, &c->cgroup, err) < 0)
     return -1;
+  if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)
+    return -1;
   creating = state_json_for (c, "creating", err);
   if (creating == NULL || sync_send (c->sync[0], SYNC_GO, creating, err) < 0)
     return -1;
