@@ -256,13 +256,13 @@ watch_header (struct source *s)
     case 'x':
     case 'g':
       if (size > s->max_pax)
-        return oci_error_set (&s->err, EFBIG, "PAX header of %llu bytes exceeds the limit (%llu)",
+        return oci_error_set (&s->err, 0, "PAX header of %llu bytes exceeds the limit (%llu)",
                               (unsigned long long) size, (unsigned long long) s->max_pax);
       break;
     case 'L':
     case 'K':
       if (size > s->max_path + 1)
-        return oci_error_set (&s->err, ENAMETOOLONG, "GNU long name of %llu bytes exceeds the path limit (%llu)",
+        return oci_error_set (&s->err, 0, "GNU long name of %llu bytes exceeds the path limit (%llu)",
                               (unsigned long long) size, (unsigned long long) s->max_path);
       break;
     case 'S':
@@ -275,7 +275,7 @@ watch_header (struct source *s)
   if (h[156] == '1' || h[156] == '5')
     size = 0;
   if (size > UINT64_MAX - 1024)
-    return oci_error_set (&s->err, EFBIG, "tar entry size out of range");
+    return oci_error_set (&s->err, 0, "tar entry size out of range");
   s->next_header = s->pos + ((size + 511) & ~(uint64_t) 511);
   return 0;
 }
@@ -468,15 +468,15 @@ clean_path (const char *in, const char *what, char **out, struct oci_error *err)
   if (res == NULL)
     return oci_error_set (err, ENOMEM, "path");
   if (*in == '\0')
-    return oci_error_set (err, EINVAL, "empty %s", what);
+    return oci_error_set (err, 0, "empty %s", what);
   if (*in == '/')
-    return oci_error_set (err, EPERM, "%s \"%s\" is absolute", what, in);
+    return oci_error_set (err, 0, "%s \"%s\" is absolute", what, in);
   while (*p)
     {
       const char *e = strchrnul (p, '/');
       size_t len = (size_t) (e - p);
       if (len == 2 && p[0] == '.' && p[1] == '.')
-        return oci_error_set (err, EPERM, "%s \"%s\" has a \"..\" component", what, in);
+        return oci_error_set (err, 0, "%s \"%s\" has a \"..\" component", what, in);
       if (len > 0 && !(len == 1 && p[0] == '.'))
         {
           if (n > 0)
@@ -869,7 +869,7 @@ write_data (struct extractor *x, struct archive *a, int fd, const char *path, in
         return oci_error_set (err, archive_errno (a) > 0 ? archive_errno (a) : 0, "read data of %s: %s", path,
                               archive_error_string (a));
       if (len > x->max_bytes - x->stats->bytes)
-        return oci_error_set (err, EFBIG, "%s: the layer's content exceeds the limit of %llu bytes", path,
+        return oci_error_set (err, 0, "the layer's content exceeds the limit of %llu bytes",
                               (unsigned long long) x->max_bytes);
       x->stats->bytes += len;
       for (size_t done = 0; done < len;)
@@ -928,9 +928,9 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
   bool exists;
 
   if (raw == NULL)
-    return oci_error_set (err, EINVAL, "entry without a path (or not convertible)");
+    return oci_error_set (err, 0, "entry without a path (or not convertible)");
   if (strlen (raw) > x->max_path)
-    return oci_error_set (err, ENAMETOOLONG, "path of %zu bytes exceeds the limit (%llu)", strlen (raw),
+    return oci_error_set (err, 0, "path of %zu bytes exceeds the limit (%llu)", strlen (raw),
                           (unsigned long long) x->max_path);
   if (clean_path (raw, "path", &path, err) < 0)
     return -1;
@@ -945,7 +945,7 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
   for (const char *p = dir; *p;)
     {
       if (strncmp (p, ".wh.", 4) == 0)
-        return oci_error_set (err, EINVAL, "%s: a whiteout cannot have children", path);
+        return oci_error_set (err, 0, "a whiteout cannot have children");
       p = strchrnul (p, '/');
       if (*p)
         p++;
@@ -956,11 +956,11 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
       if (strcmp (base, ".wh..wh..opq") == 0)
         return apply_opaque (x, dir, err);
       if (strncmp (base, ".wh..wh.", 8) == 0)
-        return oci_error_set (err, EINVAL, "%s: reserved whiteout name", path);
+        return oci_error_set (err, 0, "reserved whiteout name");
       if (*name == '\0')
-        return oci_error_set (err, EINVAL, "%s: whiteout without a name", path);
+        return oci_error_set (err, 0, "whiteout without a name");
       if (strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
-        return oci_error_set (err, EINVAL, "%s: whiteout of \"%s\"", path, name);
+        return oci_error_set (err, 0, "whiteout of \"%s\"", name);
       return apply_whiteout (x, dir, name, err);
     }
 
@@ -971,16 +971,15 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
           x->stats->skipped_devices++;
           return 0;
         }
-      return oci_error_set (err, EPERM, "device node %s: not allowed (needs root in the initial user namespace)",
+      return oci_error_set (err, 0, "device node %s: not allowed (needs root in the initial user namespace)",
                             path);
     }
   if (hardlink == NULL && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && type != AE_IFCHR
       && type != AE_IFBLK && type != AE_IFIFO)
-    return oci_error_set (err, EINVAL, "%s: unsupported entry type 0%o", path, (unsigned) type);
+    return oci_error_set (err, 0, "unsupported entry type 0%o", (unsigned) type);
   if (type == AE_IFREG && hardlink == NULL && archive_entry_size (e) > 0
       && (uint64_t) archive_entry_size (e) > x->max_bytes - x->stats->bytes)
-    return oci_error_set (err, EFBIG, "%s: %lld bytes exceed the layer's content limit (%llu)", path,
-                          (long long) archive_entry_size (e), (unsigned long long) x->max_bytes);
+    return oci_error_set (err, 0, "%lld bytes exceed the layer's content limit (%llu)", (long long) archive_entry_size (e), (unsigned long long) x->max_bytes);
 
   if (open_dir_in_root (x->rootfd, dir, true, &parent, err) < 0)
     return -1;
@@ -1008,14 +1007,14 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
       cleanup_close int tparent = -1;
       const char *tdir, *tbase;
       if (strlen (hardlink) > x->max_path)
-        return oci_error_set (err, ENAMETOOLONG, "%s: hardlink target exceeds the path limit", path);
+        return oci_error_set (err, 0, "hardlink target exceeds the path limit");
       if (clean_path (hardlink, "hardlink target", &target, err) < 0)
-        return oci_error_prefix (err, "%s", path);
+        return -1;
       if (*target == '\0' || strcmp (target, path) == 0)
-        return oci_error_set (err, EINVAL, "%s: bad hardlink target \"%s\"", path, hardlink);
+        return oci_error_set (err, 0, "bad hardlink target \"%s\"", hardlink);
       split_path (target, &tdir, &tbase);
       if (open_dir_in_root (x->rootfd, tdir, false, &tparent, err) < 0)
-        return oci_error_prefix (err, "%s: hardlink target", path);
+        return oci_error_prefix (err, "hardlink target");
       if (linkat (tparent, tbase, parent, base, 0) < 0)
         return oci_error_set (err, errno, "hardlink %s to %s", path, hardlink);
       return pathset_add (&x->layer, path) < 0 ? oci_error_set (err, ENOMEM, "path") : 0;
@@ -1071,9 +1070,9 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
       {
         const char *target = archive_entry_symlink (e);
         if (target == NULL)
-          return oci_error_set (err, EINVAL, "%s: symlink without a target", path);
+          return oci_error_set (err, 0, "symlink without a target");
         if (strlen (target) > x->max_path)
-          return oci_error_set (err, ENAMETOOLONG, "%s: symlink target exceeds the path limit", path);
+          return oci_error_set (err, 0, "symlink target exceeds the path limit");
         /* The target is only data: nothing here follows it. */
         if (symlinkat (target, parent, base) < 0)
           return oci_error_set (err, errno, "symlink %s", path);
@@ -1137,7 +1136,7 @@ bld_layer_apply_fd (int fd, const char *root, const struct bld_layer_apply_optio
       if (src.err.msg)
         oci_error_set (err, src.err.errnum, "%s", src.err.msg);
       else
-        oci_error_set (err, archive_errno (a) > 0 ? archive_errno (a) : 0, "not a tar stream: %s",
+        oci_error_set (err, 0, "not a tar stream: %s",
                        archive_error_string (a));
       goto out;
     }
@@ -1158,7 +1157,7 @@ bld_layer_apply_fd (int fd, const char *root, const struct bld_layer_apply_optio
         }
       if (++stats->entries > x.max_entries)
         {
-          oci_error_set (err, EFBIG, "more than %llu entries (the limit)", (unsigned long long) x.max_entries);
+          oci_error_set (err, 0, "more than %llu entries (the limit)", (unsigned long long) x.max_entries);
           goto out;
         }
       if (apply_entry (&x, a, e, err) < 0)
