@@ -501,6 +501,169 @@ sys_openat2 (int dirfd, const char *path, int flags, uint64_t resolve)
 }
 
 #define RESOLVE_FLAGS (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+#define MAX_SYMLINKS 40
+
+bool bld_layer_apply_no_openat2;
+
+/* RESOLVE_IN_ROOT by hand, for kernels (and valgrind) without openat2:
+ * one component at a time with O_NOFOLLOW, symlinks expanded here (an
+ * absolute target restarts at the root), ".." never above the root.
+ * Opens directory path under rootfd as O_PATH. */
+static int
+walk_in_root (int rootfd, const char *path)
+{
+  int *stack = NULL;
+  size_t depth = 0, cap = 0;
+  char *rest = strdup (path);
+  int links = 0, ret = -1, saved = 0;
+
+  if (rest == NULL)
+    return -1;
+#define PUSH(fd_)                                                              \
+  do                                                                           \
+    {                                                                          \
+      if (depth == cap)                                                        \
+        {                                                                      \
+          int *ns_ = realloc (stack, (cap ? cap * 2 : 16) * sizeof *ns_);      \
+          if (ns_ == NULL)                                                     \
+            {                                                                  \
+              close (fd_);                                                     \
+              saved = ENOMEM;                                                  \
+              goto out;                                                        \
+            }                                                                  \
+          stack = ns_;                                                         \
+          cap = cap ? cap * 2 : 16;                                            \
+        }                                                                      \
+      stack[depth++] = (fd_);                                                  \
+    }                                                                          \
+  while (0)
+  {
+    int r = openat (rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (r < 0)
+      {
+        saved = errno;
+        goto out;
+      }
+    PUSH (r);
+  }
+  for (;;)
+    {
+      char *p = rest, *comp, *target = NULL, *next_rest;
+      struct stat st;
+      int fd;
+
+      while (*p == '/')
+        p++;
+      if (*p == '\0')
+        break;
+      comp = p;
+      p = strchrnul (p, '/');
+      if (*p)
+        *p++ = '\0';
+      if (strcmp (comp, ".") == 0)
+        {
+          memmove (rest, p, strlen (p) + 1);
+          continue;
+        }
+      if (strcmp (comp, "..") == 0)
+        {
+          if (depth > 1)
+            close (stack[--depth]);
+          memmove (rest, p, strlen (p) + 1);
+          continue;
+        }
+      fd = openat (stack[depth - 1], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || fstat (fd, &st) < 0)
+        {
+          saved = errno;
+          if (fd >= 0)
+            close (fd);
+          goto out;
+        }
+      if (S_ISDIR (st.st_mode))
+        {
+          PUSH (fd);
+          memmove (rest, p, strlen (p) + 1);
+          continue;
+        }
+      if (!S_ISLNK (st.st_mode))
+        {
+          close (fd);
+          saved = ENOTDIR;
+          goto out;
+        }
+      close (fd);
+      if (++links > MAX_SYMLINKS)
+        {
+          saved = ELOOP;
+          goto out;
+        }
+      {
+        size_t tcap = 256;
+        for (;;)
+          {
+            ssize_t n;
+            target = malloc (tcap);
+            if (target == NULL)
+              {
+                saved = ENOMEM;
+                goto out;
+              }
+            n = readlinkat (stack[depth - 1], comp, target, tcap);
+            if (n < 0)
+              {
+                saved = errno;
+                free (target);
+                goto out;
+              }
+            if ((size_t) n < tcap)
+              {
+                target[n] = '\0';
+                break;
+              }
+            free (target);
+            tcap *= 2;
+          }
+      }
+      if (target[0] == '/')
+        while (depth > 1)
+          close (stack[--depth]);
+      if (asprintf (&next_rest, "%s/%s", target, p) < 0)
+        {
+          free (target);
+          saved = ENOMEM;
+          goto out;
+        }
+      free (target);
+      free (rest);
+      rest = next_rest;
+    }
+#undef PUSH
+  ret = stack[--depth];
+out:
+  while (depth > 0)
+    close (stack[--depth]);
+  free (stack);
+  free (rest);
+  if (ret < 0)
+    errno = saved ? saved : EINVAL;
+  return ret;
+}
+
+/* Opens directory path inside the root, as O_PATH. */
+static int
+open_in_root (int rootfd, const char *path)
+{
+  static bool no_openat2;
+  if (!no_openat2 && !bld_layer_apply_no_openat2)
+    {
+      int fd = (int) sys_openat2 (rootfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_FLAGS);
+      if (fd >= 0 || errno != ENOSYS)
+        return fd;
+      no_openat2 = true;
+    }
+  return walk_in_root (rootfd, path);
+}
 
 /* Opens directory dir (a clean relative path, "" for the root) inside the
  * root as an O_PATH fd; with create, missing components are made. */
@@ -513,20 +676,18 @@ open_dir_in_root (int rootfd, const char *dir, bool create, int *out, struct oci
   *out = -1;
   if (*dir == '\0')
     {
-      fd = (int) sys_openat2 (rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_FLAGS);
+      fd = open_in_root (rootfd, ".");
       if (fd < 0)
         return oci_error_set (err, errno, "open the root");
       *out = fd;
       return 0;
     }
-  fd = (int) sys_openat2 (rootfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_FLAGS);
+  fd = open_in_root (rootfd, dir);
   if (fd >= 0)
     {
       *out = fd;
       return 0;
     }
-  if (errno == ENOSYS)
-    return oci_error_set (err, errno, "openat2 (Linux 5.6 or later is needed)");
   if (errno != ENOENT || !create)
     return oci_error_set (err, errno, "directory %s", dir);
 
@@ -549,7 +710,7 @@ open_dir_in_root (int rootfd, const char *dir, bool create, int *out, struct oci
             saved = *slash;
             *slash = '\0';
           }
-        next = (int) sys_openat2 (rootfd, prefix, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_FLAGS);
+        next = open_in_root (rootfd, prefix);
         if (next < 0 && errno == ENOENT)
           {
             const char *base = strrchr (prefix, '/') ? strrchr (prefix, '/') + 1 : prefix;
@@ -560,7 +721,7 @@ open_dir_in_root (int rootfd, const char *dir, bool create, int *out, struct oci
                   return oci_error_set (err, ENOENT, "parent %s is a symlink to a missing target", prefix);
                 return oci_error_set (err, errno, "create parent directory %s", prefix);
               }
-            next = (int) sys_openat2 (rootfd, prefix, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_FLAGS);
+            next = open_in_root (rootfd, prefix);
           }
         if (next < 0)
           return oci_error_set (err, errno, "parent directory %s", prefix);

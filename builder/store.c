@@ -769,6 +769,14 @@ out:
   return ret;
 }
 
+static bool
+looks_like_digest (const char *ref)
+{
+  cleanup_digest struct oci_digest d = { 0 };
+  cleanup_error struct oci_error err = OCI_ERROR_INIT;
+  return oci_digest_parse (ref, &d, &err) == 0 && d.alg != OCI_DIGEST_OTHER;
+}
+
 int
 bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_descriptor **out, struct oci_error *err)
 {
@@ -779,7 +787,9 @@ bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_descri
   cleanup_free char *want = NULL;
 
   *out = NULL;
-  if (oci_digest_is_valid (ref))
+  /* "alias:latest" is a well-formed digest string too: only registered
+   * algorithms make a bare digest. */
+  if (looks_like_digest (ref))
     {
       digest = strdup (ref);
       if (digest == NULL)

@@ -514,6 +514,11 @@ main (void)
   test_limits ();
   test_whiteouts ();
   test_inputs ();
+  /* Again with the component walk that stands in for openat2. */
+  bld_layer_apply_no_openat2 = true;
+  diag ("without openat2");
+  test_attacks ();
+  test_whiteouts ();
 
   tree_remove (tmp);
   free (outside);

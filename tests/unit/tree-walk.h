@@ -91,7 +91,7 @@ tw_xattrs (const char *path)
 }
 
 /* The listing of root (newly allocated), or NULL. */
-static char *
+__attribute__ ((unused)) static char *
 tree_listing (const char *root)
 {
   char *out = strdup ("");
@@ -183,7 +183,7 @@ tw_rm (const char *path, const struct stat *st, int type, struct FTW *f)
   return 0;
 }
 
-static void
+__attribute__ ((unused)) static void
 tree_remove (const char *root)
 {
   nftw (root, tw_rm, 64, FTW_PHYS | FTW_DEPTH);
