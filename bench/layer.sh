@@ -14,9 +14,9 @@ trap 'rm -rf "$work"' EXIT
 
 # The same files every run on a given machine: /usr's regular files in
 # path order until the size is reached.
-find /usr -xdev -type f -size -20M -printf '%s %p\n' 2>/dev/null | sort -k2 |
-  awk -v max=$((size_mb * 1000000)) '{ if (t >= max) exit; t += $1; print substr($0, index($0, " ") + 1) }' \
-    >"$work/list"
+find /usr -xdev -type f -size -20M -printf '%s %p\n' 2>/dev/null | sort -k2 >"$work/all" || true
+awk -v max=$((size_mb * 1000000)) '{ if (t >= max) exit; t += $1; print substr($0, index($0, " ") + 1) }' \
+  "$work/all" >"$work/list"
 mkdir "$work/tree"
 tar -cf - -T "$work/list" 2>/dev/null | tar -xf - -C "$work/tree"
 total=$(du -sb "$work/tree" | cut -f1)
