@@ -295,6 +295,8 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
 
   if (sync_expect_text (sync_fd, SYNC_GO, state_json, err) < 0)
     return -1;
+  /* A non-root runtime had to write our uid_map first (see init_main). */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   init->state_json = *state_json;
   if (init->userns)
     {
@@ -388,8 +390,12 @@ init_main (struct creation *c)
 
   /* Nothing in the container may ptrace us or open our /proc files while
    * we still hold the runtime's fds and privileges (CVE-2016-9962);
-   * execve restores dumpability for the user's process. */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+   * execve restores dumpability for the user's process.  A non-root
+   * runtime must still write our uid_map, which the /proc files of a
+   * non-dumpable process (owned by root) forbid: then it waits for GO, and
+   * new namespaces of a non-root runtime hold nothing else before it. */
+  if (geteuid () == 0)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   {
     /* run blocks its signals to forward them: not ours to inherit. */
     sigset_t none;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <seccomp.h>
 
@@ -94,7 +95,9 @@ main (int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto" };
+  char *user_root = NULL;
   struct oci_error err = OCI_ERROR_INIT;
+  bool root_given = false;
   int c, ret;
 
   opterr = 0;
@@ -109,6 +112,7 @@ main (int argc, char **argv)
         {
         case OPT_ROOT:
           g.root = optarg;
+          root_given = true;
           break;
         case OPT_LOG:
           g.log = optarg;
@@ -154,6 +158,16 @@ main (int argc, char **argv)
     {
       print_usage (stderr);
       return 1;
+    }
+  if (!root_given && geteuid () != 0)
+    {
+      /* Not root: /run/runc-lite is not ours.  Like runc, use the user's
+       * runtime directory. */
+      const char *xdg = getenv ("XDG_RUNTIME_DIR");
+      int n = xdg && *xdg ? asprintf (&user_root, "%s/runc-lite", xdg)
+                          : asprintf (&user_root, "/tmp/runc-lite-%u", geteuid ());
+      if (n >= 0)
+        g.root = user_root;
     }
   for (const struct command *cmd = commands; cmd->name; cmd++)
     if (strcmp (cmd->name, argv[optind]) == 0)

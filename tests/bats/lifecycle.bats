@@ -431,3 +431,11 @@ teardown() {
   done
   rl state "$id" | "$HELPERS/oci-validate" state -
 }
+
+@test "--no-pivot (MS_MOVE + chroot): the container runs inside its root" {
+  update_config '.process.args = ["sh", "-c", "ls /; grep -c . /proc/self/mountinfo"]'
+  run rl run --no-pivot "$(test_id)"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *bin* ]]
+  [[ "$output" != *"$(basename "$BATS_TEST_TMPDIR")"* ]]
+}
