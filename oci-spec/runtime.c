@@ -71,7 +71,11 @@ is_mem_bw_schema (const char *s)
 
 static const char *const namespace_types[]
   = { "mount", "pid", "network", "uts", "ipc", "user", "cgroup", "time", NULL };
-static const char *const rootfs_propagations[] = { "private", "shared", "slave", "unbindable", NULL };
+/* config-linux.md names four modes; runc also takes their recursive forms,
+ * and containerd (ctr --rootfs-propagation, CRI) writes "rslave" and
+ * "rshared", so a runc-compatible runtime must read them. */
+static const char *const rootfs_propagations[] = { "private",  "shared",  "slave",  "unbindable", "rprivate",
+                                                   "rshared",  "rslave",  "runbindable", NULL };
 static const char *const device_types[] = { "c", "b", "u", "p", NULL };
 static const char *const seccomp_actions[]
   = { "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",   "SCMP_ACT_ERRNO",

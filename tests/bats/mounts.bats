@@ -167,6 +167,18 @@ has_opt() { # has_opt OPTS OPT
   mount_line / | grep -q 'unbindable'
 }
 
+@test "rootfsPropagation: runc's recursive forms, as containerd writes them" {
+  update_config '.linux.rootfsPropagation = "rshared"'
+  in_container 'cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  mount_line / | grep -q 'shared:'
+
+  update_config '.linux.rootfsPropagation = "rslave"'
+  in_container 'cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  ! mount_line / | grep -q 'shared:'
+}
+
 @test "tmpfs with size= and mode= as data; strictatime, noexec as flags" {
   update_config '.mounts += [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
     "options": ["noexec", "size=1m", "mode=1770", "strictatime"]}]'

@@ -342,9 +342,9 @@ test_config_rules (void)
            "config.json: linux.devices[0].type: expected one of \"c\", \"b\", \"u\", \"p\", got \"x\"");
   rejects (&config_doc, CFG ("{\"timeOffsets\":{\"boottime\":{\"nanosecs\":-1}}}"),
            "config.json: linux.timeOffsets.boottime.nanosecs: value -1 out of range [0, 4294967295]");
-  rejects (&config_doc, CFG ("{\"rootfsPropagation\":\"rshared\"}"),
+  rejects (&config_doc, CFG ("{\"rootfsPropagation\":\"rbogus\"}"),
            "config.json: linux.rootfsPropagation: expected one of \"private\", \"shared\", \"slave\", "
-           "\"unbindable\", got \"rshared\"");
+           "\"unbindable\", \"rprivate\", \"rshared\", \"rslave\", \"runbindable\", got \"rbogus\"");
   rejects (&config_doc, CFG ("{\"sysctl\":{\"net.ipv4.ip_forward\":1}}"),
            "config.json: linux.sysctl[\"net.ipv4.ip_forward\"]: expected string, got number");
   rejects (&config_doc, RES ("{\"devices\":[{\"type\":\"a\"}]}"),
@@ -429,6 +429,11 @@ test_config_rules (void)
   ok (c && c->linux_->time_offsets->monotonic->secs == INT64_MIN
           && c->linux_->time_offsets->monotonic->nanosecs == UINT32_MAX,
       "timeOffsets extremes kept");
+  oci_runtime_config_free (c);
+
+  /* runc's recursive propagation modes, as containerd writes them */
+  c = accepts (&config_doc, CFG ("{\"rootfsPropagation\":\"rslave\"}"), "rootfsPropagation rslave");
+  ok (c && strcmp (c->linux_->rootfs_propagation, "rslave") == 0, "rootfsPropagation rslave kept");
   oci_runtime_config_free (c);
 
   /* other platforms are kept verbatim */
