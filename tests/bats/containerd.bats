@@ -237,3 +237,10 @@ sleep 1000 " ]
   [ "${lines[1]}" = 0 ]
   served create
 }
+
+@test "ctr run --rootfs-propagation rslave: runc's recursive mode is accepted" {
+  run c_run --rm --rootfs-propagation rslave "$IMAGE" "$ID" sh -c 'grep " / / " /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  [[ "$output" != *shared:* ]]
+  served create
+}
