@@ -5,6 +5,7 @@
 # test checks in that log that runc-lite served podman's calls.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 setup_file() {
   [ "$(id -u)" -eq 0 ] || skip "needs root to run podman with a private root"
@@ -177,4 +178,19 @@ sh -c trap "exit 0" TERM; while :; do sleep 0.1; done ' ]
   run p wait "$NAME"
   [ "$output" = 42 ]
   served kill | grep -q " $ID 10$"
+}
+
+@test "podman run --device: the host device's st_mode as fileMode is accepted" {
+  [ -c /dev/fuse ] || skip "needs /dev/fuse on the host"
+  run p run --rm --network none --device /dev/fuse "$IMAGE" stat -c '%F %t:%T %a' /dev/fuse
+  [ "$status" -eq 0 ]
+  [ "$output" = "character special file a:e5 $(stat -c %a /dev/fuse)" ]
+  served_any create
+}
+
+@test "podman run --tmpfs DIR:notmpcopyup (runc-lite has no tmpcopyup yet)" {
+  run p run --rm --network none --tmpfs /scratch:notmpcopyup "$IMAGE" sh -c 'grep " /scratch " /proc/mounts'
+  [ "$status" -eq 0 ]
+  [[ "$output" == "tmpfs /scratch tmpfs "* ]]
+  served_any create
 }
