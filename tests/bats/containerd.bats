@@ -217,6 +217,7 @@ sleep 1000 " ]
 
 @test "ctr run --memory-limit: the limit is in the container's memory cgroup" {
   [ -d /sys/fs/cgroup/memory ] || skip "needs the cgroup v1 memory controller at /sys/fs/cgroup/memory"
+  rl_applies_memory_limit || skip "runc-lite does not apply linux.resources.memory yet (the resources branch)"
   c_run -d --memory-limit 67108864 "$IMAGE" "$ID" sleep 1000
   wait_status "$ID" RUNNING
   served create

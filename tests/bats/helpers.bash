@@ -130,3 +130,24 @@ make_argv_wrapper() {
   printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>%q\nexec %q "$@"\n' "$2" "$RUNC_LITE" >"$1"
   chmod 755 "$1"
 }
+
+# rl_applies_memory_limit: whether this runc-lite, alone, puts
+# linux.resources.memory.limit into the cgroup v1 memory controller (the
+# client tests skip their --memory checks while it does not).
+rl_applies_memory_limit() {
+  local dir="$BATS_TEST_TMPDIR/memory-probe" id="memory-probe-$$" pid cg got=
+  rm -rf "$dir"
+  mkdir -p "$dir/state"
+  cp -a "$(busybox_rootfs_cache)" "$dir/rootfs"
+  (cd "$dir" && "$RUNC_LITE" spec) || return 1
+  jq '.process.terminal = false | .process.args = ["true"] | .linux.resources.memory = {"limit": 67108864}' \
+    "$dir/config.json" >"$dir/config.json.tmp" && mv "$dir/config.json.tmp" "$dir/config.json"
+  if "$RUNC_LITE" --root "$dir/state" create --bundle "$dir" "$id" >/dev/null 2>&1; then
+    pid=$("$RUNC_LITE" --root "$dir/state" state "$id" | jq -r .pid)
+    cg=$(awk -F: '$2 == "memory" { print $3 }' /proc/"$pid"/cgroup)
+    got=$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes" 2>/dev/null)
+    "$RUNC_LITE" --root "$dir/state" delete --force "$id" >/dev/null 2>&1
+  fi
+  rm -rf "$dir"
+  [ "$got" = 67108864 ]
+}

@@ -163,6 +163,7 @@ sh -c trap "exit 0" TERM; while :; do sleep 0.1; done ' ]
 
 @test "podman run --memory: the limit is in the container's memory cgroup" {
   [ -d /sys/fs/cgroup/memory ] || skip "needs the cgroup v1 memory controller at /sys/fs/cgroup/memory"
+  rl_applies_memory_limit || skip "runc-lite does not apply linux.resources.memory yet (the resources branch)"
   ID=$(p run -d --name "$NAME" --network none --memory 64m "$IMAGE" sleep 1000)
   served create
   pid=$(p inspect --format '{{.State.Pid}}' "$NAME")
