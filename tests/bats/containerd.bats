@@ -71,6 +71,8 @@ teardown_file() {
     umount -l "$m" 2>/dev/null || true
   done
   rm -rf "$CTD_DIR"
+  # containerd's default cgroupsPath is /NAMESPACE/ID: the parents, if empty
+  rmdir /sys/fs/cgroup/*/"$CTD_NS" /sys/fs/cgroup/unified/"$CTD_NS" 2>/dev/null || true
 }
 
 # c ARGS: ctr on the private containerd, in the test namespace.
