@@ -2,6 +2,8 @@
 #include "cgroup.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +152,7 @@ rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootl
 
   out->dirs = NULL;
   out->len = 0;
+  out->rootless = rootless;
   if (oci_read_file ("/proc/self/cgroup", 1 << 20, &self, &len, err) < 0
       || oci_read_file ("/proc/self/mountinfo", 16 << 20, &mountinfo, &len, err) < 0)
     return -1;
@@ -244,5 +247,178 @@ rl_cgroup_remove (const struct rl_cgroup_dirs *d, struct oci_error *err)
           nanosleep (&ts, NULL);
         }
     }
+  return 0;
+}
+
+/* ---- resources ---- */
+
+int
+rl_cgroup_write (const char *dir, const char *file, const char *value, struct oci_error *err)
+{
+  cleanup_free char *path = NULL;
+  cleanup_close int fd = -1;
+  size_t len = strlen (value);
+  ssize_t n;
+
+  if (asprintf (&path, "%s/%s", dir, file) < 0)
+    return oci_error_set (err, ENOMEM, "cgroup");
+  fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return oci_error_set (err, errno, "write %s = %s in %s", file, value, dir);
+  /* one write(2): the kernel parses each write as one value */
+  n = write (fd, value, len);
+  if (n < 0 || (size_t) n != len)
+    return oci_error_set (err, n < 0 ? errno : EIO, "write %s = %s in %s", file, value, dir);
+  return 0;
+}
+
+int
+rl_cgroup_writef (const char *dir, const char *file, struct oci_error *err, const char *fmt, ...)
+{
+  cleanup_free char *value = NULL;
+  va_list ap;
+  int r;
+  va_start (ap, fmt);
+  r = vasprintf (&value, fmt, ap);
+  va_end (ap);
+  if (r < 0)
+    return oci_error_set (err, ENOMEM, "cgroup");
+  return rl_cgroup_write (dir, file, value, err);
+}
+
+bool
+rl_cgroup_has_file (const char *dir, const char *file)
+{
+  cleanup_free char *path = NULL;
+  return asprintf (&path, "%s/%s", dir, file) >= 0 && access (path, F_OK) == 0;
+}
+
+int
+rl_cgroup_read_u64 (const char *dir, const char *file, uint64_t *out, struct oci_error *err)
+{
+  cleanup_free char *path = NULL, *text = NULL;
+  size_t len;
+  char *end = NULL;
+
+  if (asprintf (&path, "%s/%s", dir, file) < 0)
+    return oci_error_set (err, ENOMEM, "cgroup");
+  if (oci_read_file (path, 4096, &text, &len, err) < 0)
+    return -1;
+  if (strncmp (text, "max", 3) == 0)
+    {
+      *out = UINT64_MAX;
+      return 0;
+    }
+  errno = 0;
+  *out = strtoull (text, &end, 10);
+  if (errno != 0 || end == text)
+    return oci_error_set (err, EINVAL, "read %s: not a number: %s", path, text);
+  return 0;
+}
+
+static bool
+resources_empty (const struct oci_linux_resources *r)
+{
+  return r->devices_len == 0 && r->memory == NULL && r->cpu == NULL && r->pids == NULL && r->block_io == NULL
+         && r->hugepage_limits_len == 0 && r->network == NULL && r->rdma.len == 0 && r->unified.len == 0;
+}
+
+/* The cgroup mount holding dir (the longest mount point that is a prefix):
+ * its mount point and super options, "" for cgroup2. */
+static int
+mount_of (const char *mountinfo, const char *dir, char **mp_out, char **opts_out)
+{
+  size_t best = 0;
+  *mp_out = *opts_out = NULL;
+  for (const char *line = mountinfo; line && *line;)
+    {
+      const char *end = strchr (line, '\n');
+      cleanup_free char *l = strndup (line, end ? (size_t) (end - line) : strlen (line));
+      char *sep, *mp = NULL, *fstype, *opts, *save = NULL, *save2 = NULL;
+      size_t mlen;
+
+      line = end ? end + 1 : NULL;
+      if (l == NULL || (sep = strstr (l, " - ")) == NULL)
+        continue;
+      *sep = '\0';
+      mp = strtok_r (l, " ", &save);
+      for (int i = 0; mp && i < 4; i++)
+        mp = strtok_r (NULL, " ", &save);
+      fstype = strtok_r (sep + 3, " ", &save2);
+      strtok_r (NULL, " ", &save2);
+      opts = strtok_r (NULL, " ", &save2);
+      if (mp == NULL || fstype == NULL || opts == NULL)
+        continue;
+      if (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
+        continue;
+      mlen = strlen (mp);
+      if (strncmp (dir, mp, mlen) != 0 || (dir[mlen] != '/' && dir[mlen] != '\0') || mlen <= best)
+        continue;
+      best = mlen;
+      free (*mp_out);
+      free (*opts_out);
+      *mp_out = strdup (mp);
+      *opts_out = strdup (strcmp (fstype, "cgroup2") == 0 ? "" : opts);
+      if (*mp_out == NULL || *opts_out == NULL)
+        return -1;
+    }
+  return 0;
+}
+
+int
+rl_cgroup_apply_resources (const struct rl_cgroup_dirs *dirs, const struct oci_linux_resources *r,
+                           struct oci_error *err)
+{
+  cleanup_free char *mountinfo = NULL;
+  cleanup_free char *v2root = NULL;
+  struct rl_cgroup_v1_dirs v1 = { NULL };
+  const char *v2dir = NULL;
+  bool any_v1 = false;
+  size_t len;
+  static const struct
+  {
+    const char *name;
+    size_t offset;
+  } controllers[] = {
+#define C(n) { #n, offsetof (struct rl_cgroup_v1_dirs, n) }
+    C (memory), C (cpu), C (cpuset), C (pids), C (blkio), C (devices), C (hugetlb), C (net_cls), C (net_prio), C (rdma),
+#undef C
+  };
+
+  if (r == NULL || resources_empty (r) || dirs->len == 0)
+    return 0;
+  if (oci_read_file ("/proc/self/mountinfo", 16 << 20, &mountinfo, &len, err) < 0)
+    return -1;
+  for (size_t i = 0; i < dirs->len; i++)
+    {
+      cleanup_free char *opts = NULL, *mp = NULL;
+      if (mount_of (mountinfo, dirs->dirs[i], &mp, &opts) < 0)
+        return oci_error_set (err, ENOMEM, "cgroup");
+      if (mp == NULL)
+        continue;
+      if (*opts == '\0')
+        {
+          v2dir = dirs->dirs[i];
+          free (v2root);
+          v2root = steal_pointer (&mp);
+          continue;
+        }
+      for (size_t c = 0; c < sizeof controllers / sizeof controllers[0]; c++)
+        if (options_match (opts, controllers[c].name))
+          {
+            *(const char **) ((char *) &v1 + controllers[c].offset) = dirs->dirs[i];
+            any_v1 = true;
+          }
+    }
+  if (any_v1)
+    {
+      if (r->unified.len > 0)
+        return oci_error_set (err, EOPNOTSUPP,
+                              "linux.resources.unified: cgroup v2 files (%s) cannot be set on a cgroup v1 host",
+                              r->unified.keys[0]);
+      return rl_cgroup_v1_apply (&v1, r, dirs->rootless, err);
+    }
+  if (v2dir)
+    return rl_cgroup_v2_apply (v2root, v2dir, r, dirs->rootless, err);
   return 0;
 }

@@ -19,6 +19,7 @@ int cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 int cmd_pause (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_resume (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_ps (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_update (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_start (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_state (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_kill (struct rl_global *g, int argc, char **argv, struct oci_error *err);

@@ -12,6 +12,7 @@
 #include "caps.h"
 #include "cleanup.h"
 #include "cli.h"
+#include "idmap.h"
 #include "labels.h"
 #include "mount_options.h"
 #include "seccomp.h"
@@ -126,7 +127,7 @@ cmd_features (struct rl_global *gl, int argc, char **argv, struct oci_error *err
   json_gen_end_object (g);
   json_gen_key (g, "mountExtensions");
   json_gen_begin_object (g);
-  enabled (g, "idmap", false);
+  enabled (g, "idmap", rl_idmap_supported ());
   json_gen_end_object (g);
   json_gen_end_object (g); /* linux */
   json_gen_key (g, "annotations");

@@ -77,6 +77,9 @@ int rl_pause (const struct rl_global *g, const char *id, bool pause, struct oci_
 /* The pids in the container's cgroup (none once it has stopped). */
 int rl_container_pids (const struct rl_global *g, const char *id, pid_t **pids, size_t *n, struct oci_error *err);
 
+/* New linux.resources for the container's cgroup. */
+int rl_update (const struct rl_global *g, const char *id, const struct oci_linux_resources *r, struct oci_error *err);
+
 int rl_state_get (const struct rl_global *g, const char *id, struct rl_state **out, struct oci_error *err);
 /* Every container under --root, sorted by id. */
 int rl_list (const struct rl_global *g, struct rl_state ***out, size_t *n, struct oci_error *err);

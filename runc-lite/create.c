@@ -26,6 +26,7 @@
 #include "container.h"
 #include "fileutil.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "init.h"
 #include "mounts.h"
 #include "namespaces.h"
@@ -54,6 +55,7 @@ struct creation
   int console_init_end;
   int sync[2];
   int listener_fd;
+  int *idmap_fds; /* per mount, see rl_idmap_prepare; NULL when none */
   struct rl_namespaces ns;
   struct rl_cgroup_dirs cgroup;
   unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
@@ -115,6 +117,7 @@ creation_release (struct creation *c)
   close_fd (&c->sync[0]);
   close_fd (&c->sync[1]);
   close_fd (&c->listener_fd);
+  rl_idmap_free (&c->idmap_fds, c->config ? c->config->mounts_len : 0);
   rl_namespaces_close (&c->ns);
   rl_cgroup_dirs_free (&c->cgroup);
 }
@@ -310,6 +313,8 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
     return oci_error_set (err, errno, "create the cgroup namespace");
   if (rl_rootfs_prepare (init, err) < 0)
     return -1;
+  rl_idmap_free (&c->idmap_fds, cfg->mounts_len); /* attached now */
+  init->idmap_fds = NULL;
   if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, prestart_len))
       + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len)) > 0)
     {
@@ -384,6 +389,7 @@ init_main (struct creation *c)
     .cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
     .console_socket = c->console_init_end,
     .sync_fd = c->sync[1],
+    .idmap_fds = c->idmap_fds,
   };
   char *state_json = NULL;
   int fifo;
@@ -526,7 +532,9 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
     }
   if (sync_socketpair (c->sync, err) < 0)
     return -1;
-  return rl_namespaces_open (c->config->linux_, &c->ns, err);
+  if (rl_namespaces_open (c->config->linux_, &c->ns, err) < 0)
+    return -1;
+  return rl_idmap_prepare (c->config, c->bundle, &c->idmap_fds, err);
 }
 
 /* pid and time namespaces apply to the children of the process that
@@ -604,6 +612,7 @@ spawn_init (struct creation *c, struct oci_error *err)
   c->pid = pid;
   close_fd (&c->sync[1]);
   close_fd (&c->console_init_end);
+  rl_idmap_free (&c->idmap_fds, c->config->mounts_len); /* the init's now */
   return 0;
 }
 
@@ -619,6 +628,8 @@ finish_create (struct creation *c, struct oci_error *err)
       && rl_userns_write_maps (c->pid, cfg->linux_, err) < 0)
     return -1;
   if (rl_cgroup_enter (cfg->linux_->cgroups_path, c->o->id, c->pid, c->rootless, &c->cgroup, err) < 0)
+    return -1;
+  if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)
     return -1;
   creating = state_json_for (c, "creating", err);
   if (creating == NULL || sync_send (c->sync[0], SYNC_GO, creating, err) < 0)

@@ -40,6 +40,9 @@ struct rl_init
   bool cgroupns;      /* a new cgroup namespace */
   int console_socket; /* connected --console-socket, or -1 */
   int sync_fd;        /* the init's end of the socketpair */
+  /* Per mounts[] index, the detached id-mapped tree the runtime made
+   * (idmap.c) or -1; NULL when no mount is id-mapped. */
+  const int *idmap_fds;
 };
 
 #endif

@@ -483,3 +483,26 @@ rl_container_pids (const struct rl_global *g, const char *id, pid_t **pids, size
   rl_opened_release (&o);
   return ret;
 }
+
+int
+rl_update (const struct rl_global *g, const char *id, const struct oci_linux_resources *r, struct oci_error *err)
+{
+  struct rl_opened o;
+  int ret = -1;
+
+  if (rl_container_open (g, id, true, false, &o, err) < 0)
+    goto out;
+  if (o.status == RL_STOPPED)
+    oci_error_set (err, 0, "cannot update container %s: it is stopped", id);
+  else
+    {
+      struct rl_cgroup_dirs d = { .dirs = o.state->cgroup_dirs, .len = o.state->cgroup_dirs_len };
+      if (rl_cgroup_apply_resources (&d, r, err) < 0)
+        oci_error_prefix (err, "update container %s", id);
+      else
+        ret = 0;
+    }
+out:
+  rl_opened_release (&o);
+  return ret;
+}

@@ -38,6 +38,7 @@ static const struct command
   { "resume", "resume a paused container", cmd_resume, false },
   { "ps", "list the container's processes", cmd_ps, false },
   { "events", "print the container's statistics and OOM events as JSON", cmd_events, false },
+  { "update", "change the container's resource limits", cmd_update, false },
   { "spec", "write a default config.json", cmd_spec, false },
   { "features", "print what this runtime supports (runtime-spec features.md)", cmd_features, false },
   { NULL, NULL, NULL, false },

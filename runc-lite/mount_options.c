@@ -100,7 +100,8 @@ static const struct
   { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
-static const char *const unsupported_opts[] = { "idmap", "ridmap", "tmpcopyup" };
+static const char *const idmap_opts[] = { "idmap", "ridmap" };
+static const char *const unsupported_opts[] = { "tmpcopyup" };
 
 #define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
 
@@ -114,6 +115,8 @@ rl_mount_option_names (const char **out, size_t max)
     out[n++] = attr_opts[i].name;
   for (size_t i = 0; i < N_ELEMENTS (propagation_opts) && n < max; i++)
     out[n++] = propagation_opts[i].name;
+  for (size_t i = 0; i < N_ELEMENTS (idmap_opts) && n < max; i++)
+    out[n++] = idmap_opts[i];
   return n;
 }
 
@@ -200,6 +203,12 @@ rl_mount_opts_parse (char *const *options, size_t n, struct rl_mount_opts *out, 
 
       if (parse_flag (o, out) || parse_attr (o, out))
         continue;
+      if (strcmp (o, "idmap") == 0 || strcmp (o, "ridmap") == 0)
+        {
+          out->idmap = true;
+          out->idmap_recursive = o[0] == 'r';
+          continue;
+        }
       if ((prop = rl_mount_propagation_flags (o)) != 0)
         {
           if (out->propagation_len == RL_MAX_PROPAGATION)
@@ -226,6 +235,34 @@ rl_mount_opts_parse (char *const *options, size_t n, struct rl_mount_opts *out, 
         }
     }
   return 0;
+}
+
+int
+rl_mount_idmap_check (const struct oci_mount *m, size_t idx, const struct rl_mount_opts *o, bool container_userns,
+                      struct oci_error *err)
+{
+  bool uids = m->uid_mappings != NULL, gids = m->gid_mappings != NULL;
+  const char *opt = o->idmap_recursive ? "ridmap" : "idmap";
+
+  if (!o->idmap && !uids && !gids)
+    return 0;
+  if (!o->idmap)
+    opt = uids ? "uidMappings" : "gidMappings";
+  if (!rl_mount_opts_is_bind (o))
+    return oci_error_set (err, 0, "mounts[%zu] (%s): %s: only bind mounts can be id-mapped", idx,
+                          m->destination ? m->destination : "", opt);
+  if (uids != gids)
+    return oci_error_set (err, 0, "mounts[%zu] (%s): %s given without %s", idx, m->destination,
+                          uids ? "uidMappings" : "gidMappings", uids ? "gidMappings" : "uidMappings");
+  if (uids && (m->uid_mappings_len == 0 || m->gid_mappings_len == 0))
+    return oci_error_set (err, 0, "mounts[%zu] (%s): %s must not be empty", idx, m->destination,
+                          m->uid_mappings_len == 0 ? "uidMappings" : "gidMappings");
+  if (!uids && !container_userns)
+    return oci_error_set (err, 0,
+                          "mounts[%zu] (%s): %s without uidMappings and gidMappings needs a user namespace "
+                          "in linux.namespaces",
+                          idx, m->destination, opt);
+  return 1;
 }
 
 void

@@ -261,9 +261,11 @@ remount_worthy (unsigned long flags)
   return flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 }
 
+/* A bind mount; with idmap_fd >= 0 the source is the detached id-mapped
+ * tree the runtime made (idmap.c), attached with move_mount. */
 static int
 mount_bind (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, const struct rl_mount_opts *o,
-            struct oci_error *err)
+            int idmap_fd, struct oci_error *err)
 {
   cleanup_free char *src = NULL;
   cleanup_close int target = -1;
@@ -279,13 +281,19 @@ mount_bind (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, const
     src = NULL;
   if (src == NULL)
     return oci_error_set (err, ENOMEM, "mounts[%zu]", idx);
-  if (stat (src, &st) < 0)
+  if ((idmap_fd >= 0 ? fstat (idmap_fd, &st) : stat (src, &st)) < 0)
     return oci_error_set (err, errno, "mounts[%zu].source \"%s\"", idx, src);
 
   target = rl_path_create (ctx->root_fd, m->destination, !S_ISDIR (st.st_mode), err);
   if (target < 0)
     return oci_error_prefix (err, "mounts[%zu].destination \"%s\"", idx, m->destination);
-  if (mount (src, rl_fd_path (fdp, target), NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
+  if (idmap_fd >= 0)
+    {
+      if (rl_move_mount (idmap_fd, "", target, "", RL_MOVE_MOUNT_F_EMPTY_PATH | RL_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return oci_error_set (err, errno, "mounts[%zu]: attach the id-mapped mount of %s on %s (in the rootfs)", idx,
+                              src, m->destination);
+    }
+  else if (mount (src, rl_fd_path (fdp, target), NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
     return oci_error_set (err, errno, "bind mount %s on %s (in the rootfs)", src, m->destination);
 
   if (remount_worthy (o->flags) || (o->clear & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)))
@@ -567,8 +575,12 @@ do_mount (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct 
     return oci_error_set (err, 0, "mounts[%zu]: empty destination", idx);
   if (rl_mount_opts_parse (m->options, m->options_len, &o, err) < 0)
     return oci_error_prefix (err, "mounts[%zu] (%s)", idx, m->destination);
+  if (rl_mount_idmap_check (m, idx, &o, ctx->init->userns, err) < 0)
+    return -1;
+  if ((o.idmap || m->uid_mappings) && (ctx->init->idmap_fds == NULL || ctx->init->idmap_fds[idx] < 0))
+    return oci_error_set (err, 0, "mounts[%zu] (%s): the id-mapped mount was not prepared", idx, m->destination);
   if (rl_mount_opts_is_bind (&o))
-    return mount_bind (ctx, idx, m, &o, err);
+    return mount_bind (ctx, idx, m, &o, ctx->init->idmap_fds ? ctx->init->idmap_fds[idx] : -1, err);
   if (type_is (m, "cgroup"))
     return mount_cgroup (ctx, idx, m, &o, err);
   return mount_fs (ctx, idx, m, &o, err);

@@ -1,6 +1,7 @@
-/* Kernel interfaces newer than some C libraries: openat2 (5.6) and
- * mount_setattr (5.12).  Called through syscall (2) with our own struct
- * names so the build does not depend on glibc's wrappers. */
+/* Kernel interfaces newer than some C libraries: open_tree and
+ * move_mount (5.2), openat2 (5.6) and mount_setattr (5.12).  Called
+ * through syscall (2) with our own struct names so the build does not
+ * depend on glibc's wrappers. */
 #ifndef RL_SYSCALLS_H
 #define RL_SYSCALLS_H
 
@@ -11,6 +12,12 @@
 
 /* The numbers of syscalls added after 4.20 are the same on every
  * architecture but alpha. */
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
@@ -48,7 +55,14 @@ struct rl_mount_attr
 #define RL_MOUNT_ATTR_NOATIME 0x00000010
 #define RL_MOUNT_ATTR_STRICTATIME 0x00000020
 #define RL_MOUNT_ATTR_NODIRATIME 0x00000080
+#define RL_MOUNT_ATTR_IDMAP 0x00100000
 #define RL_MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+
+/* open_tree: a detached copy of the mount (with AT_RECURSIVE, the tree). */
+#define RL_OPEN_TREE_CLONE 1
+/* move_mount: the from/to paths are empty, the fds name the mounts. */
+#define RL_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define RL_MOVE_MOUNT_T_EMPTY_PATH 0x00000040
 
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
@@ -65,6 +79,18 @@ rl_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t
 {
   struct rl_open_how how = { .flags = flags, .mode = mode, .resolve = resolve };
   return (int) syscall (SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+static inline int
+rl_open_tree (int dirfd, const char *path, unsigned int flags)
+{
+  return (int) syscall (SYS_open_tree, dirfd, path, flags);
+}
+
+static inline int
+rl_move_mount (int from_dirfd, const char *from, int to_dirfd, const char *to, unsigned int flags)
+{
+  return (int) syscall (SYS_move_mount, from_dirfd, from, to_dirfd, to, flags);
 }
 
 static inline int

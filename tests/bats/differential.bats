@@ -20,8 +20,14 @@ teardown() {
   local tool
   for tool in runc-lite runc crun; do
     [ -d "$BATS_TEST_TMPDIR/root-$tool" ] || continue
-    ref_runtime "$tool" delete --force diff >/dev/null 2>&1 || true
+    ref_runtime "$tool" delete --force "$(diff_id)" >/dev/null 2>&1 || true
   done
+}
+
+# A container id (and so a cgroup name) of this test's own: suites that
+# run at the same time on one machine must not meet in a cgroup.
+diff_id() {
+  echo "diff-$$-$BATS_TEST_NUMBER"
 }
 
 # ref_runtime TOOL ARGS: runs runc-lite, runc or crun with a private --root.
@@ -59,9 +65,9 @@ differential() {
     rm -rf "$copy"
     cp -a "$BUNDLE" "$copy"
     st=0
-    ref_runtime "$tool" run --bundle "$copy" diff </dev/null \
+    ref_runtime "$tool" run --bundle "$copy" "$(diff_id)" </dev/null \
       >"$BATS_TEST_TMPDIR/stdout-$tool" 2>"$BATS_TEST_TMPDIR/stderr-$tool" || st=$?
-    ref_runtime "$tool" delete --force diff >/dev/null 2>&1 || true
+    ref_runtime "$tool" delete --force "$(diff_id)" >/dev/null 2>&1 || true
     {
       echo "status: $st"
       "$filter" "$tool" <"$BATS_TEST_TMPDIR/stdout-$tool"

@@ -104,3 +104,37 @@ cgroup_dir() {
   run rl list -q
   [ -z "$output" ]
 }
+
+@test "update: flags and --resources (file or stdin) change the cgroup's limits" {
+  mem=$(cgroup_dir memory)
+  pids=$(cgroup_dir pids)
+  cpu=$(cgroup_dir cpu)
+  rl update --memory 64m --memory-reservation 32m --pids-limit 50 --cpu-quota 50000 --cpu-period 100000 --cpu-share 512 "$ID"
+  [ "$(cat "$mem/memory.limit_in_bytes")" = 67108864 ]
+  [ "$(cat "$mem/memory.soft_limit_in_bytes")" = 33554432 ]
+  [ "$(cat "$pids/pids.max")" = 50 ]
+  [ "$(cat "$cpu/cpu.cfs_quota_us")" = 50000 ]
+  [ "$(cat "$cpu/cpu.shares")" = 512 ]
+  echo '{"memory": {"limit": 33554432}, "pids": {"limit": 20}}' | rl update -r - "$ID"
+  [ "$(cat "$mem/memory.limit_in_bytes")" = 33554432 ]
+  [ "$(cat "$pids/pids.max")" = 20 ]
+  echo '{"pids": {"limit": 30}}' >"$BATS_TEST_TMPDIR/res.json"
+  rl update --resources "$BATS_TEST_TMPDIR/res.json" "$ID"
+  [ "$(cat "$pids/pids.max")" = 30 ]
+  # the new limit is enforced
+  run rl exec "$ID" sh -c 'for i in $(seq 40); do sleep 5 & done; wait'
+  [ "$status" -ne 0 ]
+}
+
+@test "update: bad values are refused with the field named" {
+  run rl update --memory lots "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"--memory: expected a size"* ]]
+  echo '{"memory": {"limit": "big"}}' >"$BATS_TEST_TMPDIR/bad.json"
+  run rl update -r "$BATS_TEST_TMPDIR/bad.json" "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"bad.json: memory.limit: expected integer, got string"* ]]
+  run rl update --blkio-weight 5 "$ID"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"expected 10 to 1000"* ]]
+}

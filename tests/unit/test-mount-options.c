@@ -140,16 +140,110 @@ test_data (void)
   is_str (o.data, "newinstance,ptmxmode=0666,mode=0620,gid=5,context=\"x\"", "label appended to data");
   rl_mount_opts_free (&o);
 
-  const char *bad[] = { "idmap", "ridmap", "tmpcopyup" };
-  for (size_t i = 0; i < 3; i++)
+  {
+    struct oci_error err = OCI_ERROR_INIT;
+    char *ob[] = { "bind", "tmpcopyup" };
+    int r = rl_mount_opts_parse (ob, 2, &o, &err);
+    ok (r < 0 && err.msg && strstr (err.msg, "tmpcopyup") && strstr (err.msg, "not supported"),
+        "tmpcopyup is refused by name: %s", err.msg ? err.msg : "(no message)");
+    oci_error_clear (&err);
+  }
+}
+
+/* idmap_check: runs rl_mount_idmap_check on a mount with opts; want is
+ * its return value, want_msg a part of the error when it fails. */
+static void
+idmap_case (const char *label, char *const *opts, size_t n, bool uids, bool gids, bool empty, bool userns, int want,
+            const char *want_msg)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  struct oci_id_mapping map = { .container_id = 0, .host_id = 1000, .size = 1 };
+  struct oci_mount m = { .destination = "/data", .type = "bind", .source = "/src" };
+  struct rl_mount_opts o;
+  int r;
+
+  if (uids)
     {
-      struct oci_error err = OCI_ERROR_INIT;
-      char *ob[] = { "bind", (char *) bad[i] };
-      int r = rl_mount_opts_parse (ob, 2, &o, &err);
-      ok (r < 0 && err.msg && strstr (err.msg, bad[i]) && strstr (err.msg, "not supported"),
-          "%s is refused by name: %s", bad[i], err.msg ? err.msg : "(no message)");
-      oci_error_clear (&err);
+      m.uid_mappings = &map;
+      m.uid_mappings_len = empty ? 0 : 1;
     }
+  if (gids)
+    {
+      m.gid_mappings = &map;
+      m.gid_mappings_len = 1;
+    }
+  if (rl_mount_opts_parse (opts, n, &o, &err) < 0)
+    {
+      ok (false, "%s: options parse: %s", label, err.msg);
+      oci_error_clear (&err);
+      return;
+    }
+  r = rl_mount_idmap_check (&m, 3, &o, userns, &err);
+  if (want >= 0)
+    ok (r == want, "%s: %s%s%s", label, want ? "id-mapped" : "not id-mapped", err.msg ? ": " : "",
+        err.msg ? err.msg : "");
+  else
+    ok (r < 0 && err.msg && strstr (err.msg, "mounts[3] (/data)") && strstr (err.msg, want_msg),
+        "%s: refused: %s", label, err.msg ? err.msg : "(no message)");
+  oci_error_clear (&err);
+  rl_mount_opts_free (&o);
+}
+
+static void
+test_idmap (void)
+{
+  char *o1[] = { "bind", "idmap" };
+  struct rl_mount_opts o = parse ("bind,idmap", o1, 2);
+  ok (o.idmap && !o.idmap_recursive, "idmap: id-mapped, not recursive");
+  ok (o.data == NULL && o.flags == MS_BIND, "idmap reaches neither mount(2)'s data nor its flags");
+  rl_mount_opts_free (&o);
+
+  char *o2[] = { "rbind", "ridmap", "ro" };
+  o = parse ("rbind,ridmap,ro", o2, 3);
+  ok (o.idmap && o.idmap_recursive, "ridmap: id-mapped, recursive");
+  ok (o.data == NULL && o.flags == (MS_BIND | MS_REC | MS_RDONLY), "ridmap is not data nor a flag");
+  rl_mount_opts_free (&o);
+
+  char *o3[] = { "rbind", "ridmap", "idmap" };
+  o = parse ("ridmap then idmap", o3, 3);
+  ok (o.idmap && !o.idmap_recursive, "the later of ridmap and idmap wins");
+  rl_mount_opts_free (&o);
+
+  char *o4[] = { "rbind" };
+  o = parse ("rbind alone", o4, 1);
+  ok (!o.idmap, "no idmap unless asked for");
+  rl_mount_opts_free (&o);
+
+  const char *names[128];
+  size_t n = rl_mount_option_names (names, 128);
+  bool has_idmap = false, has_ridmap = false, has_tmpcopyup = false;
+  for (size_t i = 0; i < n; i++)
+    {
+      has_idmap |= strcmp (names[i], "idmap") == 0;
+      has_ridmap |= strcmp (names[i], "ridmap") == 0;
+      has_tmpcopyup |= strcmp (names[i], "tmpcopyup") == 0;
+    }
+  ok (has_idmap && has_ridmap && !has_tmpcopyup, "features lists idmap and ridmap, not tmpcopyup");
+
+  char *bind_idmap[] = { "bind", "idmap" };
+  char *rbind_ridmap[] = { "rbind", "ridmap" };
+  char *bind_only[] = { "bind" };
+  char *tmpfs_idmap[] = { "nosuid", "idmap" };
+  idmap_case ("plain bind", bind_only, 1, false, false, false, false, 0, NULL);
+  idmap_case ("idmap with its own mappings", bind_idmap, 2, true, true, false, false, 1, NULL);
+  idmap_case ("ridmap with the container's user namespace", rbind_ridmap, 2, false, false, false, true, 1, NULL);
+  idmap_case ("mappings without the option imply idmap", bind_only, 1, true, true, false, false, 1, NULL);
+  idmap_case ("idmap on a mount that is not a bind", tmpfs_idmap, 2, true, true, false, true, -1,
+              "only bind mounts can be id-mapped");
+  idmap_case ("uidMappings alone on a tmpfs", tmpfs_idmap + 0, 1, true, false, false, true, -1,
+              "uidMappings: only bind mounts");
+  idmap_case ("uidMappings without gidMappings", bind_idmap, 2, true, false, false, true, -1,
+              "uidMappings given without gidMappings");
+  idmap_case ("gidMappings without uidMappings", bind_idmap, 2, false, true, false, true, -1,
+              "gidMappings given without uidMappings");
+  idmap_case ("empty uidMappings", bind_idmap, 2, true, true, true, true, -1, "uidMappings must not be empty");
+  idmap_case ("idmap, no mappings, no user namespace", bind_idmap, 2, false, false, false, false, -1,
+              "needs a user namespace");
 }
 
 static void
@@ -202,6 +296,7 @@ main (void)
   test_bind_and_propagation ();
   test_recursive ();
   test_data ();
+  test_idmap ();
   test_sysctl ();
   return tap_done ();
 }
