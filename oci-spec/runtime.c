@@ -71,7 +71,11 @@ is_mem_bw_schema (const char *s)
 
 static const char *const namespace_types[]
   = { "mount", "pid", "network", "uts", "ipc", "user", "cgroup", "time", NULL };
-static const char *const rootfs_propagations[] = { "private", "shared", "slave", "unbindable", NULL };
+/* config-linux.md names four modes; runc also takes their recursive forms,
+ * and containerd (ctr --rootfs-propagation, CRI) writes "rslave" and
+ * "rshared", so a runc-compatible runtime must read them. */
+static const char *const rootfs_propagations[] = { "private",  "shared",  "slave",  "unbindable", "rprivate",
+                                                   "rshared",  "rslave",  "runbindable", NULL };
 static const char *const device_types[] = { "c", "b", "u", "p", NULL };
 static const char *const seccomp_actions[]
   = { "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",   "SCMP_ACT_ERRNO",
@@ -106,6 +110,10 @@ static const char *const container_statuses[] = { "creating", "created", "runnin
 
 /* FileMode in defs.json: permission bits only, written in decimal. */
 #define FILE_MODE_MAX 0777
+/* A device's fileMode may carry the file type bits too: podman writes the
+ * host device's st_mode (020644 for a character device), runc takes it
+ * and uses the permission bits. */
+#define DEVICE_FILE_MODE_MAX 0177777
 
 /* ---- rules a table cannot say ---- */
 
@@ -372,7 +380,7 @@ static const struct bind_field device_fields[] = {
   F_STRING_REQ (struct oci_linux_device, "path", path),
   F_INT (struct oci_linux_device, "major", major),
   F_INT (struct oci_linux_device, "minor", minor),
-  F_UINT_RANGE (struct oci_linux_device, "fileMode", file_mode, 0, FILE_MODE_MAX),
+  F_UINT_RANGE (struct oci_linux_device, "fileMode", file_mode, 0, DEVICE_FILE_MODE_MAX),
   F_UINT (struct oci_linux_device, "uid", uid),
   F_UINT (struct oci_linux_device, "gid", gid),
 };

@@ -210,7 +210,7 @@ struct oci_linux_device
   bool has_major;
   int64_t minor; /* required unless type is p */
   bool has_minor;
-  uint32_t file_mode; /* 0..0777, written in decimal */
+  uint32_t file_mode; /* 0..0177777 (type bits allowed, unused), in decimal */
   bool has_file_mode;
   uint32_t uid;
   bool has_uid;

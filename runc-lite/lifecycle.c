@@ -264,6 +264,22 @@ destroy (struct rl_opened *o, const char *id, struct oci_error *err)
   return rl_container_dir_remove (o->rootfd, id, err);
 }
 
+/* Whether a valid id has no state directory (nor the root one). */
+static bool
+container_missing (const struct rl_global *g, int rootfd, const char *id)
+{
+  struct oci_error ignored = OCI_ERROR_INIT;
+  struct stat st;
+  if (rl_id_validate (id, &ignored) < 0)
+    {
+      oci_error_clear (&ignored);
+      return false;
+    }
+  if (rootfd >= 0)
+    return fstatat (rootfd, id, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+  return stat (g->root, &st) < 0 && errno == ENOENT;
+}
+
 int
 rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_error *err)
 {
@@ -278,6 +294,13 @@ rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_err
         {
           oci_error_clear (err);
           ret = rl_container_dir_remove (o.rootfd, id, err);
+        }
+      /* As runc: --force of a container that does not exist succeeds;
+       * conmon and the shims clean up with it after a failed create. */
+      else if (force && o.dirfd < 0 && container_missing (g, o.rootfd, id))
+        {
+          oci_error_clear (err);
+          ret = 0;
         }
       goto out;
     }

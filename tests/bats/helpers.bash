@@ -80,3 +80,74 @@ allow_traversal() {
     d=$(dirname "$d")
   done
 }
+
+# ---- real clients (containerd.bats, podman.bats) ----
+
+# sha256_of FILE: the hex digest.
+sha256_of() {
+  sha256sum "$1" | cut -d' ' -f1
+}
+
+# oci_blob LAYOUT FILE: moves FILE into LAYOUT's blob store, prints its digest.
+oci_blob() {
+  local d
+  d=$(sha256_of "$2")
+  mv "$2" "$1/blobs/sha256/$d"
+  echo "$d"
+}
+
+# build_oci_image DIR NAME: an OCI image layout in DIR (busybox rootfs as
+# one uncompressed layer, config, manifest, index, oci-layout), the index
+# entry named NAME (ref.name "latest" and containerd's image name
+# annotation); prints the path of an oci-archive tar of it, DIR.tar.
+build_oci_image() {
+  local dir=$1 name=$2 arch layer config manifest lsize csize msize
+  rm -rf "$dir"
+  mkdir -p "$dir/blobs/sha256"
+  arch=$(dpkg --print-architecture)
+  tar --numeric-owner --owner=0 --group=0 --sort=name -C "$(busybox_rootfs_cache)" \
+    -cf "$dir/layer.tar" . || return 1
+  lsize=$(stat -c %s "$dir/layer.tar")
+  layer=$(oci_blob "$dir" "$dir/layer.tar")
+  printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]},"history":[{"created_by":"runc-lite tests: busybox-static"}]}' \
+    "$arch" "$layer" >"$dir/config.json"
+  csize=$(stat -c %s "$dir/config.json")
+  config=$(oci_blob "$dir" "$dir/config.json")
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
+    "$config" "$csize" "$layer" "$lsize" >"$dir/manifest.json"
+  msize=$(stat -c %s "$dir/manifest.json")
+  manifest=$(oci_blob "$dir" "$dir/manifest.json")
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"platform":{"architecture":"%s","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"latest"}}]}' \
+    "$manifest" "$msize" "$arch" "$name" >"$dir/index.json"
+  printf '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+  tar --numeric-owner --owner=0 --group=0 -C "$dir" -cf "$dir.tar" oci-layout index.json blobs || return 1
+  echo "$dir.tar"
+}
+
+# make_argv_wrapper PATH LOG: a runtime binary at PATH that appends its
+# argv (one line, the words joined by spaces) to LOG and execs runc-lite.
+make_argv_wrapper() {
+  printf '#!/bin/sh\nprintf "%%s\\n" "$*" >>%q\nexec %q "$@"\n' "$2" "$RUNC_LITE" >"$1"
+  chmod 755 "$1"
+}
+
+# rl_applies_memory_limit: whether this runc-lite, alone, puts
+# linux.resources.memory.limit into the cgroup v1 memory controller (the
+# client tests skip their --memory checks while it does not).
+rl_applies_memory_limit() {
+  local dir="$BATS_TEST_TMPDIR/memory-probe" id="memory-probe-$$" pid cg got=
+  rm -rf "$dir"
+  mkdir -p "$dir/state"
+  cp -a "$(busybox_rootfs_cache)" "$dir/rootfs"
+  (cd "$dir" && "$RUNC_LITE" spec) || return 1
+  jq '.process.terminal = false | .process.args = ["true"] | .linux.resources.memory = {"limit": 67108864}' \
+    "$dir/config.json" >"$dir/config.json.tmp" && mv "$dir/config.json.tmp" "$dir/config.json"
+  if "$RUNC_LITE" --root "$dir/state" create --bundle "$dir" "$id" >/dev/null 2>&1; then
+    pid=$("$RUNC_LITE" --root "$dir/state" state "$id" | jq -r .pid)
+    cg=$(awk -F: '$2 == "memory" { print $3 }' /proc/"$pid"/cgroup)
+    got=$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes" 2>/dev/null)
+    "$RUNC_LITE" --root "$dir/state" delete --force "$id" >/dev/null 2>&1
+  fi
+  rm -rf "$dir"
+  [ "$got" = 67108864 ]
+}

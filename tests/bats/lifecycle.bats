@@ -439,3 +439,16 @@ teardown() {
   [[ "$output" == *bin* ]]
   [[ "$output" != *"$(basename "$BATS_TEST_TMPDIR")"* ]]
 }
+
+@test "delete --force of a container that does not exist succeeds, as runc's" {
+  # conmon and containerd's shim clean up with it after a failed create
+  run rl delete --force nosuchcontainer
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/no-such-root" delete --force nosuchcontainer
+  [ "$status" -eq 0 ]
+  # without --force it is still an error
+  run rl delete nosuchcontainer
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'container "nosuchcontainer" does not exist'* ]]
+}

@@ -105,6 +105,14 @@ has_opt() { # has_opt OPTS OPT
   [[ "$output" == *"/opt/fifo fifo 644 0:0"* ]]
 }
 
+@test "linux.devices: a fileMode with the file type bits (podman's st_mode) uses the permissions" {
+  # 8612 = 020644, S_IFCHR | 0644, as podman --device /dev/fuse writes it
+  update_config '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 8612}]'
+  in_container 'stat -c "%n %F %a %t:%T" /dev/fuse'
+  [ "$status" -eq 0 ]
+  [ "$output" = "/dev/fuse character special file 644 a:e5" ]
+}
+
 @test "linux.devices: an existing file that is not the device is an error" {
   echo data >"$BUNDLE/rootfs/etc/notadev"
   update_config '.linux.devices = [{"path": "/etc/notadev", "type": "c", "major": 1, "minor": 3}]'
@@ -165,6 +173,18 @@ has_opt() { # has_opt OPTS OPT
   in_container 'cat /proc/self/mountinfo'
   [ "$status" -eq 0 ]
   mount_line / | grep -q 'unbindable'
+}
+
+@test "rootfsPropagation: runc's recursive forms, as containerd writes them" {
+  update_config '.linux.rootfsPropagation = "rshared"'
+  in_container 'cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  mount_line / | grep -q 'shared:'
+
+  update_config '.linux.rootfsPropagation = "rslave"'
+  in_container 'cat /proc/self/mountinfo'
+  [ "$status" -eq 0 ]
+  ! mount_line / | grep -q 'shared:'
 }
 
 @test "tmpfs with size= and mode= as data; strictatime, noexec as flags" {

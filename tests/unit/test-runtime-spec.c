@@ -270,8 +270,14 @@ test_config_rules (void)
   rejects (&config_doc, PROC ("{\"cwd\":\"/\",\"user\":{\"additionalGids\":[1,-2]}}"),
            "config.json: process.user.additionalGids[1]: value -2 out of range [0, 4294967295]");
   rejects (&config_doc, CFG ("{\"devices\":[{\"type\":\"c\",\"path\":\"/dev/x\",\"major\":1,\"minor\":2,"
-                             "\"fileMode\":512}]}"),
-           "config.json: linux.devices[0].fileMode: value 512 out of range [0, 511]");
+                             "\"fileMode\":65536}]}"),
+           "config.json: linux.devices[0].fileMode: value 65536 out of range [0, 65535]");
+  /* podman's fileMode is the host device's st_mode: S_IFCHR | 0644 */
+  c = accepts (&config_doc, CFG ("{\"devices\":[{\"type\":\"c\",\"path\":\"/dev/x\",\"major\":1,\"minor\":2,"
+                                 "\"fileMode\":8612}]}"),
+               "device fileMode with the file type bits");
+  ok (c && c->linux_->devices[0].file_mode == 020644, "device fileMode 020644 kept");
+  oci_runtime_config_free (c);
   rejects (&config_doc, RES ("{\"memory\":{\"limit\":18446744073709551615}}"),
            "config.json: linux.resources.memory.limit: value 18446744073709551615 out of range "
            "[-9223372036854775808, 9223372036854775807]");
@@ -342,9 +348,9 @@ test_config_rules (void)
            "config.json: linux.devices[0].type: expected one of \"c\", \"b\", \"u\", \"p\", got \"x\"");
   rejects (&config_doc, CFG ("{\"timeOffsets\":{\"boottime\":{\"nanosecs\":-1}}}"),
            "config.json: linux.timeOffsets.boottime.nanosecs: value -1 out of range [0, 4294967295]");
-  rejects (&config_doc, CFG ("{\"rootfsPropagation\":\"rshared\"}"),
+  rejects (&config_doc, CFG ("{\"rootfsPropagation\":\"rbogus\"}"),
            "config.json: linux.rootfsPropagation: expected one of \"private\", \"shared\", \"slave\", "
-           "\"unbindable\", got \"rshared\"");
+           "\"unbindable\", \"rprivate\", \"rshared\", \"rslave\", \"runbindable\", got \"rbogus\"");
   rejects (&config_doc, CFG ("{\"sysctl\":{\"net.ipv4.ip_forward\":1}}"),
            "config.json: linux.sysctl[\"net.ipv4.ip_forward\"]: expected string, got number");
   rejects (&config_doc, RES ("{\"devices\":[{\"type\":\"a\"}]}"),
@@ -429,6 +435,11 @@ test_config_rules (void)
   ok (c && c->linux_->time_offsets->monotonic->secs == INT64_MIN
           && c->linux_->time_offsets->monotonic->nanosecs == UINT32_MAX,
       "timeOffsets extremes kept");
+  oci_runtime_config_free (c);
+
+  /* runc's recursive propagation modes, as containerd writes them */
+  c = accepts (&config_doc, CFG ("{\"rootfsPropagation\":\"rslave\"}"), "rootfsPropagation rslave");
+  ok (c && strcmp (c->linux_->rootfs_propagation, "rslave") == 0, "rootfsPropagation rslave kept");
   oci_runtime_config_free (c);
 
   /* other platforms are kept verbatim */
