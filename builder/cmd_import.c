@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "cli.h"
+#include "fileutil.h"
 #include "json.h"
 #include "layer_apply.h"
 #include "layer_write.h"
@@ -70,8 +71,8 @@ creation_time (int64_t *epoch, bool *from_env, struct oci_error *err)
 }
 
 static int
-make_config (const char *diff_id, int64_t epoch, const char *source, struct oci_image_config **out,
-             struct oci_error *err)
+make_config (const char *diff_id, int64_t epoch, const char *source, const struct json_value *exec,
+             struct oci_image_config **out, struct oci_error *err)
 {
   cleanup_json_gen struct json_gen *g = json_gen_new (false);
   cleanup_free char *text = NULL;
@@ -98,12 +99,22 @@ make_config (const char *diff_id, int64_t epoch, const char *source, struct oci_
     }
   json_gen_key (g, "os");
   json_gen_string (g, "linux");
+  /* The execution parameters: the caller's (--config), with PATH as the
+   * default Env. */
   json_gen_key (g, "config");
   json_gen_begin_object (g);
-  json_gen_key (g, "Env");
-  json_gen_begin_array (g);
-  json_gen_string (g, BLD_DEFAULT_PATH);
-  json_gen_end_array (g);
+  if (json_object_get (exec, "Env") == NULL)
+    {
+      json_gen_key (g, "Env");
+      json_gen_begin_array (g);
+      json_gen_string (g, BLD_DEFAULT_PATH);
+      json_gen_end_array (g);
+    }
+  for (size_t i = 0; exec && i < exec->u.object.len; i++)
+    {
+      json_gen_key (g, exec->u.object.keys[i]);
+      json_gen_value (g, exec->u.object.values[i]);
+    }
   json_gen_end_object (g);
   json_gen_key (g, "rootfs");
   json_gen_begin_object (g);
@@ -131,9 +142,28 @@ make_config (const char *diff_id, int64_t epoch, const char *source, struct oci_
   return oci_image_config_parse_text ("image config", text, len, out, err);
 }
 
+/* --config FILE: the image config's "config" member (Cmd, Entrypoint, Env,
+ * User, WorkingDir, ...) as a JSON object; checked when the whole config
+ * is parsed. */
+static int
+read_exec_config (const char *path, struct json_value **out, struct oci_error *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+
+  if (oci_read_file (path, 1u << 20, &text, &len, err) < 0)
+    return -1;
+  if (json_parse (text, len, out, err) < 0)
+    return oci_error_prefix (err, "%s", path);
+  if ((*out)->type != JSON_OBJECT)
+    return oci_error_set (err, 0, "%s: want a JSON object", path);
+  return 0;
+}
+
 BLD_COMMAND (import)
 {
   static const struct option longopts[] = { { "compression", required_argument, NULL, 'c' },
+                                            { "config", required_argument, NULL, 'C' },
                                             { NULL, 0, NULL, 0 } };
   struct bld_layer_write_options o = { .compression = BLD_COMPRESSION_GZIP };
   cleanup_store struct bld_store *s = NULL;
@@ -144,6 +174,7 @@ BLD_COMMAND (import)
   cleanup_image_descriptor struct oci_image_descriptor *mdesc = NULL;
   cleanup_image_manifest struct oci_image_manifest *m = NULL;
   cleanup_image_config struct oci_image_config *cfg = NULL;
+  cleanup_json struct json_value *exec = NULL;
   struct bld_layer_result r;
   struct stat st;
   const char *root;
@@ -151,7 +182,7 @@ BLD_COMMAND (import)
   int64_t epoch;
   int c, ret;
 
-  optind = 1;
+  optind = 0;
   while ((c = getopt_long (argc, argv, "+c:", longopts, NULL)) != -1)
     switch (c)
       {
@@ -159,11 +190,15 @@ BLD_COMMAND (import)
         if (bld_compression_parse (optarg, &o.compression, err) < 0)
           return -1;
         break;
+      case 'C':
+        if (read_exec_config (optarg, &exec, err) < 0)
+          return -1;
+        break;
       default:
         return oci_error_set (err, 0, "import: unknown or incomplete option \"%s\"", argv[optind - 1]);
       }
   if (argc - optind != 2)
-    return oci_error_set (err, 0, "usage: builder import [-c gzip|zstd|none] ROOTFS.tar|DIR NAME[:TAG]");
+    return oci_error_set (err, 0, "usage: builder import [-c gzip|zstd|none] [--config FILE] ROOTFS.tar|DIR NAME[:TAG]");
   if (bld_ref_normalize (argv[optind + 1], &ref, err) < 0 || creation_time (&epoch, &from_env, err) < 0)
     return -1;
   o.has_clamp_epoch = from_env;
@@ -194,7 +229,7 @@ BLD_COMMAND (import)
     }
   ret = bld_layer_write_to_store (s, root, &o, &r, &layer, err);
   if (ret == 0)
-    ret = make_config (r.diff_id, epoch, source, &cfg, err);
+    ret = make_config (r.diff_id, epoch, source, exec, &cfg, err);
   if (ret == 0)
     ret = bld_store_write_image (s, cfg, layer, 1, NULL, ref, &mdesc, err);
   if (ret == 0)
