@@ -369,3 +369,18 @@ check_user() {
   [[ "$output" == *"no Entrypoint or Cmd"* ]]
   [ -z "$(ls "$STORE/.store/run")" ]
 }
+
+@test "run: -t asks for a terminal; the default runtime is the runc-lite beside builder" {
+  b import --config "$(exec_config '{"Cmd":["true"]}')" "$ROOTFS" app
+  # A stand-in runtime reporting what it was asked: run --bundle DIR ID.
+  dir="$BATS_TEST_TMPDIR/bin"
+  mkdir -p "$dir"
+  cp "$BUILDER" "$dir/builder"
+  printf '#!/bin/sh\necho "$1 $2 $4 $(jq -r .process.terminal "$3/config.json")"\nexit 5\n' >"$dir/runc-lite"
+  chmod +x "$dir/runc-lite"
+  run "$dir/builder" --store "$STORE" run --rm -t --name tty1 app
+  [ "$status" -eq 5 ]
+  [ "$output" = "run --bundle tty1 true" ]
+  run "$dir/builder" --store "$STORE" run --rm --name tty2 app
+  [ "$output" = "run --bundle tty2 false" ]
+}
