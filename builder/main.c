@@ -3,18 +3,18 @@
 #include "config.h"
 
 #include <archive.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cleanup.h"
+#include "cli.h"
 #include "error.h"
+#include "store.h"
 #include "version.h"
-
-struct global_options
-{
-  const char *store;
-};
 
 struct command
 {
@@ -26,8 +26,48 @@ struct command
 /* Filled in by the builder issues; an empty table answers every name with
  * "unknown command" rather than pretending to succeed. */
 static const struct command commands[] = {
+  { "history", "show the history of an image", cmd_history },
+  { "images", "list the images in the store", cmd_images },
+  { "import", "make a one-layer image from a root filesystem (tar or directory)", cmd_import },
+  { "inspect", "show an image's manifest, config and layers as JSON", cmd_inspect },
+  { "prune", "remove blobs no image name reaches", cmd_prune },
+  { "rmi", "remove image names", cmd_rmi },
+  { "run", "run an image in a new container (through runc-lite)", cmd_run },
+  { "tag", "give an image another name", cmd_tag },
+  { "unpack", "make a runtime bundle from an image", cmd_unpack },
   { NULL, NULL, NULL },
 };
+
+int
+bld_cli_store_dir (const struct global_options *g, char **out, struct oci_error *err)
+{
+  const char *xdg = getenv ("XDG_DATA_HOME");
+  const char *home = getenv ("HOME");
+  int n;
+
+  if (g->store)
+    n = asprintf (out, "%s", g->store);
+  else if (geteuid () == 0)
+    n = asprintf (out, "/var/lib/builder");
+  else if (xdg && *xdg == '/')
+    n = asprintf (out, "%s/builder", xdg);
+  else if (home && *home == '/')
+    n = asprintf (out, "%s/.local/share/builder", home);
+  else
+    return oci_error_set (err, 0, "no store: set --store, XDG_DATA_HOME or HOME");
+  if (n < 0)
+    return oci_error_set (err, ENOMEM, "store");
+  return 0;
+}
+
+int
+bld_cli_open_store (const struct global_options *g, bool create, struct bld_store **out, struct oci_error *err)
+{
+  cleanup_free char *dir = NULL;
+  if (bld_cli_store_dir (g, &dir, err) < 0)
+    return -1;
+  return bld_store_open (dir, create, out, err);
+}
 
 static void
 print_version (void)
@@ -53,7 +93,8 @@ print_usage (FILE *out)
   fprintf (out,
            "\n"
            "Global options:\n"
-           "  --store DIR      image store (default /var/lib/builder as root)\n"
+           "  --store DIR      image store (default /var/lib/builder as root,\n"
+           "                   $XDG_DATA_HOME/builder or ~/.local/share/builder otherwise)\n"
            "  -h, --help       show this help\n"
            "  -v, --version    show the version\n");
 }

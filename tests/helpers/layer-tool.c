@@ -4,7 +4,10 @@
  *       prints "diff_id digest size tar_size seconds"
  *   layer-tool apply LAYER ROOT [--overlay]
  *   layer-tool image STORE ROOTFS REF [-c none|gzip|zstd]
- *       writes ROOTFS as a one-layer image named REF, prints the manifest digest */
+ *       writes ROOTFS as a one-layer image named REF, prints the manifest digest
+ *   layer-tool stack STORE BASE DIR REF
+ *       REF is BASE plus a gzip layer of the tree DIR (written as it is, so
+ *       files named .wh.* there are whiteouts), prints the manifest digest */
 #include "config.h"
 
 #include <errno.h>
@@ -131,6 +134,46 @@ cmd_image (int argc, char **argv, struct oci_error *err)
   return 0;
 }
 
+static int
+cmd_stack (int argc, char **argv, struct oci_error *err)
+{
+  struct bld_layer_write_options o = { .compression = BLD_COMPRESSION_GZIP, .has_clamp_epoch = true };
+  cleanup_store struct bld_store *s = NULL;
+  cleanup_image_descriptor struct oci_image_descriptor *base = NULL;
+  cleanup_image_descriptor struct oci_image_descriptor *layer = NULL;
+  cleanup_image_descriptor struct oci_image_descriptor *m = NULL;
+  cleanup_image_manifest struct oci_image_manifest *bm = NULL;
+  cleanup_image_config struct oci_image_config *cfg = NULL;
+  struct oci_image_descriptor *layers;
+  struct bld_layer_result r;
+  char **ids;
+  int rc;
+
+  if (argc != 5)
+    return 2;
+  if (bld_store_open (argv[1], false, &s, err) < 0 || bld_store_resolve (s, argv[2], &base, err) < 0
+      || bld_store_read_manifest (s, base, &bm, err) < 0 || bld_store_read_config (s, bm->config, &cfg, err) < 0
+      || bld_layer_write_to_store (s, argv[3], &o, &r, &layer, err) < 0)
+    return fail (err);
+  /* The new layer's descriptor and diff_id go after the base's (the base
+   * manifest's array gets one more element; its free handles the length). */
+  layers = realloc (bm->layers, (bm->layers_len + 1) * sizeof *layers);
+  ids = realloc (cfg->rootfs->diff_ids, (cfg->rootfs->diff_ids_len + 2) * sizeof *ids);
+  if (layers == NULL || ids == NULL)
+    return 1;
+  bm->layers = layers;
+  cfg->rootfs->diff_ids = ids;
+  bm->layers[bm->layers_len++] = *layer;
+  memset (layer, 0, sizeof *layer);
+  ids[cfg->rootfs->diff_ids_len++] = strdup (r.diff_id);
+  ids[cfg->rootfs->diff_ids_len] = NULL;
+  rc = bld_store_write_image (s, cfg, bm->layers, bm->layers_len, NULL, argv[4], &m, err);
+  if (rc < 0)
+    return fail (err);
+  printf ("%s\n", m->digest);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -143,8 +186,10 @@ main (int argc, char **argv)
     rc = cmd_apply (argc - 1, argv + 1, &err);
   else if (argc >= 2 && strcmp (argv[1], "image") == 0)
     rc = cmd_image (argc - 1, argv + 1, &err);
+  else if (argc >= 2 && strcmp (argv[1], "stack") == 0)
+    rc = cmd_stack (argc - 1, argv + 1, &err);
   if (rc == 2)
     fprintf (stderr, "usage: layer-tool write ROOT OUT [-c C] [-t N] [-l L] [--diff] [--epoch S] | "
-                     "apply LAYER ROOT [--overlay] | image STORE ROOTFS REF [-c C]\n");
+                     "apply LAYER ROOT [--overlay] | image STORE ROOTFS REF [-c C] | stack STORE BASE DIR REF\n");
   return rc;
 }
