@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_build.h"
 #include "error.h"
 #include "version.h"
 
@@ -25,7 +26,14 @@ struct command
 
 /* Filled in by the builder issues; an empty table answers every name with
  * "unknown command" rather than pretending to succeed. */
+static int
+run_build (struct global_options *g, int argc, char **argv, struct oci_error *err)
+{
+  return cmd_build (g->store ? g->store : "/var/lib/builder", argc, argv, err);
+}
+
 static const struct command commands[] = {
+  { "build", "build an image from a recipe", run_build },
   { NULL, NULL, NULL },
 };
 
