@@ -681,7 +681,7 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   size_t argc = 0, envc = 0;
   struct step_fs f = { 0 };
   int ret = -1, status = 0;
-  cleanup_free char *created_by = NULL, *joined = NULL;
+  cleanup_free char *created_by = NULL, *joined = NULL, *runwork = NULL;
   char key[OCI_DIGEST_STRING_MAX];
   bool hit;
 
@@ -754,7 +754,6 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
       if (bld_resolve_user (rootfd, u, g, &uid, &gid, err) < 0)
         goto out;
     }
-  cleanup_free char *runwork = NULL;
   if (asprintf (&runwork, "%s/run", f.dir) < 0)
     goto oom;
   if (mkdir (runwork, 0700) < 0)
@@ -847,6 +846,7 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
   bool hit;
   char esc = b->r->escape;
   cleanup_close int rootfd = -1;
+  cleanup_free char *extra = NULL;
 
   (void) prefix;
   if (in->heredocs_len)
@@ -932,7 +932,6 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
     }
   if (bld_copy_checksum (&req, sum, err) < 0)
     goto fail_pos;
-  cleanup_free char *extra = NULL;
   if (asprintf (&extra, "\n%s\n%s\n%s", sum, chown_s ? chown_s : "", chmod_s ? chmod_s : "") < 0)
     goto oom;
   if (cache_key (b, s, created_by, extra, key, err) < 0 || cache_lookup (b, s, key, &hit, err) < 0)
