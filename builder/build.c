@@ -356,12 +356,20 @@ from_oci_dir (struct build *b, struct stage_st *s, const char *spec, struct oci_
   const char *tag = NULL;
   if (dir == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
-  char *colon = strrchr (dir, ':');
-  if (colon && strchr (colon, '/') == NULL)
-    {
-      *colon = '\0';
-      tag = colon + 1;
-    }
+  /* oci:DIR[:NAME]: the first ':' after which DIR is a directory (NAME
+   * may hold ':' itself, as in busybox:latest). */
+  struct stat st;
+  if (stat (dir, &st) < 0)
+    for (char *colon = strchr (dir, ':'); colon; colon = strchr (colon + 1, ':'))
+      {
+        *colon = '\0';
+        if (stat (dir, &st) == 0 && S_ISDIR (st.st_mode))
+          {
+            tag = colon + 1;
+            break;
+          }
+        *colon = ':';
+      }
   cleanup_store struct bld_store *src = NULL;
   if (bld_store_open (dir, false, &src, err) < 0)
     return -1;
@@ -685,7 +693,49 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   char key[OCI_DIGEST_STRING_MAX];
   bool hit;
 
-  if (shell_argv (s, &in->run.cmd, &argv, &argc, err) < 0)
+  if (in->run.mounts_len)
+    {
+      oci_error_set (err, 0, "%s:%u: RUN: --mount is not supported yet", in->pos.file, in->pos.line);
+      goto out;
+    }
+  if (in->run.network && strcmp (in->run.network, "host") != 0 && strcmp (in->run.network, "none") != 0
+      && strcmp (in->run.network, "default") != 0)
+    {
+      oci_error_set (err, 0, "%s:%u: RUN: --network=%s: want none, host or default", in->pos.file, in->pos.line,
+                     in->run.network);
+      goto out;
+    }
+  if (in->heredocs_len && !in->run.cmd.exec_form)
+    {
+      /* RUN <<EOF alone runs the body as the script; otherwise the shell
+       * gets the command line followed by the bodies and delimiters, and
+       * does the here-documents itself. */
+      struct recipe_command hc = in->run.cmd;
+      cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+      const char *t = hc.shell;
+      while (*t == ' ' || *t == '\t')
+        t++;
+      bool alone = in->heredocs_len == 1 && strncmp (t, "<<", 2) == 0 && strpbrk (t, " \t") == NULL;
+      if (alone)
+        strbuf_adds (&sb, in->heredocs[0].content);
+      else
+        {
+          strbuf_adds (&sb, hc.shell);
+          strbuf_addc (&sb, '\n');
+          for (size_t i = 0; i < in->heredocs_len; i++)
+            {
+              strbuf_adds (&sb, in->heredocs[i].content);
+              strbuf_adds (&sb, in->heredocs[i].name);
+              strbuf_addc (&sb, '\n');
+            }
+        }
+      if (sb.failed)
+        goto oom;
+      hc.shell = sb.s;
+      if (shell_argv (s, &hc, &argv, &argc, err) < 0)
+        goto out;
+    }
+  else if (shell_argv (s, &in->run.cmd, &argv, &argc, err) < 0)
     goto out;
   if (in->run.cmd.exec_form)
     {
@@ -835,7 +885,7 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
 {
   const struct recipe_copy *c = &in->copy;
   const char *kind = in->kind == RECIPE_ADD ? "ADD" : "COPY";
-  struct bld_copy_request req = { 0 };
+  struct bld_copy_request req = { .src_root = -1 };
   char **srcs = NULL;
   size_t nsrc = 0;
   struct step_fs f = { 0 };
@@ -848,13 +898,48 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
   cleanup_close int rootfd = -1;
   cleanup_free char *extra = NULL;
 
-  (void) prefix;
+  int hd_root = -1;
   if (in->heredocs_len)
-    return oci_error_set (err, 0, "%s:%u: %s: heredocs are not supported yet", in->pos.file, in->pos.line, kind);
+    {
+      /* COPY <<EOF dest: each body becomes a file named for its delimiter
+       * in a private directory, the sources' root (bodies not expanded). */
+      cleanup_free char *hd = NULL;
+      if (asprintf (&hd, "%s/heredoc%zu", b->work, ++b->nmount) < 0)
+        goto oom;
+      if (mkdir (hd, 0755) < 0 || (hd_root = open (hd, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        {
+          oci_error_set (err, errno, "mkdir %s", hd);
+          goto out;
+        }
+      for (size_t i = 0; i < in->heredocs_len; i++)
+        {
+          cleanup_close int fd = openat (hd_root, in->heredocs[i].name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+          if (fd < 0 || oci_write_all (fd, in->heredocs[i].content, strlen (in->heredocs[i].content)) < 0
+              || fchmod (fd, 0644) < 0)
+            {
+              oci_error_set (err, errno, "write heredoc %s", in->heredocs[i].name);
+              goto out;
+            }
+        }
+    }
   for (size_t i = 0; i < c->sources.len; i++)
     {
       cleanup_free char *w = NULL;
-      if (recipe_expand_word (c->sources.v[i].text, esc, lookup_stage, s, &w, err) < 0)
+      const char *text = c->sources.v[i].text;
+      if (hd_root >= 0)
+        {
+          const char *nm = text + (strncmp (text, "<<-", 3) == 0 ? 3 : strncmp (text, "<<", 2) == 0 ? 2 : 0);
+          if (nm == text)
+            {
+              oci_error_set (err, 0, "%s:%u: %s: heredoc and context sources cannot be mixed", in->pos.file,
+                             in->pos.line, kind);
+              goto out;
+            }
+          w = strndup (nm + strspn (nm, "\"'"), strcspn (nm + strspn (nm, "\"'"), "\"'"));
+          if (w == NULL)
+            goto oom;
+        }
+      else if (recipe_expand_word (text, esc, lookup_stage, s, &w, err) < 0)
         goto out;
       if (strstr (w, "://"))
         {
@@ -901,6 +986,8 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
         goto fail_pos;
       req.src_root = open (from->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
+  else if (hd_root >= 0)
+    req.src_root = dup (hd_root);
   else
     {
       req.src_root = dup (b->ctxfd);
@@ -976,6 +1063,8 @@ oom:
 out:
   if (req.src_root > 0)
     close (req.src_root);
+  if (hd_root >= 0)
+    close (hd_root);
   step_fs_clear (&f);
   strv_clear (&srcs, &nsrc);
   return ret;

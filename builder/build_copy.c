@@ -341,9 +341,12 @@ resolve_sources (const struct bld_copy_request *req, struct strlist *out, struct
         }
       else
         {
-          struct stat st;
-          if (fstatat (req->src_root, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
+          struct oci_error e2 = OCI_ERROR_INIT;
+          int fd = bld_open_in_root (req->src_root, p, O_PATH | O_NOFOLLOW, &e2);
+          oci_error_clear (&e2);
+          if (fd < 0)
             return oci_error_set (err, 0, "%s: no such file or directory in the build context", req->sources[i]);
+          close (fd);
           if (strlist_add (out, strdup (p), err) < 0)
             return -1;
         }
@@ -424,18 +427,29 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
   for (size_t i = 0; i < srcs.len; i++)
     {
       const char *rel = srcs.v[i];
-      const char *sname = *rel ? rel : ".";
       struct stat st;
-      if (fstatat (req->src_root, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
+      /* The parent is resolved inside the sources' root, the leaf is not
+       * followed: a symlink in a stage's rootfs cannot lead outside. */
+      const char *slash_r = strrchr (rel, '/');
+      const char *sname = *rel == '\0' ? "." : slash_r ? slash_r + 1 : rel;
+      cleanup_free char *sparent = slash_r ? strndup (rel, (size_t) (slash_r - rel)) : strdup ("/");
+      cleanup_close int sroot = -1;
+      if (sparent == NULL || (sroot = bld_open_in_root (req->src_root, sparent, O_RDONLY | O_DIRECTORY, err)) < 0)
         {
-          oci_error_set (err, errno, "stat %s", sname);
+          if (sparent == NULL)
+            oci_error_set (err, ENOMEM, "COPY");
+          goto out;
+        }
+      if (fstatat (sroot, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          oci_error_set (err, errno, "stat %s", rel);
           goto out;
         }
       if (dig)
         {
           if (S_ISDIR (st.st_mode))
             {
-              cleanup_close int sfd = openat (req->src_root, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+              cleanup_close int sfd = openat (sroot, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
               if (sfd < 0 || copy_dir_contents (&w, sfd, rel, -1, err) < 0)
                 {
                   if (sfd < 0)
@@ -443,13 +457,13 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
                   goto out;
                 }
             }
-          else if (copy_node (&w, req->src_root, sname, rel, -1, NULL, err) < 0)
+          else if (copy_node (&w, sroot, sname, rel, -1, NULL, err) < 0)
             goto out;
           continue;
         }
       if (S_ISDIR (st.st_mode))
         {
-          cleanup_close int sfd = openat (req->src_root, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+          cleanup_close int sfd = openat (sroot, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
           cleanup_close int dfd = -1;
           if (sfd < 0)
             {
@@ -462,7 +476,7 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
         }
       if (req->add && S_ISREG (st.st_mode))
         {
-          cleanup_close int afd = openat (req->src_root, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+          cleanup_close int afd = openat (sroot, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
           if (afd >= 0 && is_archive (afd))
             {
               cleanup_close int dfd = -1;
@@ -512,7 +526,7 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
           goto out;
         }
       if (bld_mkdir_in_root (rootfd, *parent ? parent : "/", &pfd, err) < 0
-          || copy_node (&w, req->src_root, sname, rel, pfd, leaf, err) < 0)
+          || copy_node (&w, sroot, sname, rel, pfd, leaf, err) < 0)
         goto out;
     }
   ret = 0;

@@ -41,11 +41,46 @@ bld_remove_tree (const char *path, struct oci_error *err)
   return 0;
 }
 
+/* The new mount API with "lowerdir+" (Linux 6.8): one lowerdir per call,
+ * so the number of layers is not bounded by the page-sized option string.
+ * Returns 1 when the kernel lacks it (the caller falls back). */
+static int
+overlay_mount_fsconfig (char **lowers, size_t n, const char *upper, const char *work, const char *merged,
+                        struct oci_error *err)
+{
+  cleanup_close int fs = fsopen ("overlay", FSOPEN_CLOEXEC);
+  cleanup_close int mnt = -1;
+  if (fs < 0)
+    return 1;
+  for (size_t i = 0; i < n; i++)
+    if (fsconfig (fs, FSCONFIG_SET_STRING, "lowerdir+", lowers[i], 0) < 0)
+      return 1;
+  if (upper
+      && (fsconfig (fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0
+          || fsconfig (fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
+    return 1;
+  /* Renamed directories must be copied up whole: the upper dir becomes a
+   * self-contained layer. */
+  fsconfig (fs, FSCONFIG_SET_STRING, "redirect_dir", "off", 0);
+  fsconfig (fs, FSCONFIG_SET_STRING, "index", "off", 0);
+  if (fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return 1;
+  mnt = fsmount (fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY);
+  if (mnt < 0)
+    return 1;
+  if (move_mount (mnt, "", AT_FDCWD, merged, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return oci_error_set (err, errno, "mount overlay on %s", merged);
+  return 0;
+}
+
 int
 bld_overlay_mount (char **lowers, size_t n, const char *upper, const char *work, const char *merged,
                    struct oci_error *err)
 {
   cleanup_strbuf struct strbuf b = STRBUF_INIT;
+  int r = overlay_mount_fsconfig (lowers, n, upper, work, merged, err);
+  if (r <= 0)
+    return r;
 
   strbuf_adds (&b, "lowerdir=");
   for (size_t i = 0; i < n; i++)
@@ -63,8 +98,6 @@ bld_overlay_mount (char **lowers, size_t n, const char *upper, const char *work,
     }
   if (b.failed)
     return oci_error_set (err, ENOMEM, "overlay options");
-  /* Renamed directories must be copied up whole: the upper dir becomes a
-   * self-contained layer. */
   cleanup_free char *opts = NULL;
   if (asprintf (&opts, "%s,redirect_dir=off,index=off", b.s) < 0)
     return oci_error_set (err, ENOMEM, "overlay options");
@@ -186,6 +219,35 @@ lookup_db (int rootfd, const char *file, const char *name, uint32_t *id, uint32_
   return 0;
 }
 
+/* The primary group of the passwd entry with uid, if there is one. */
+static void
+lookup_uid (int rootfd, uint32_t uid, uint32_t *gid)
+{
+  struct oci_error e = OCI_ERROR_INIT;
+  cleanup_close int fd = bld_open_in_root (rootfd, "/etc/passwd", O_RDONLY, &e);
+  cleanup_free char *text = NULL;
+  size_t len;
+  oci_error_clear (&e);
+  if (fd < 0 || oci_read_fd (fd, "/etc/passwd", 16 << 20, &text, &len, &e) < 0)
+    {
+      oci_error_clear (&e);
+      return;
+    }
+  char *save = NULL;
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      unsigned long u, g;
+      char *p = strchr (line, ':');
+      if (p == NULL || (p = strchr (p + 1, ':')) == NULL)
+        continue;
+      if (sscanf (p + 1, "%lu:%lu", &u, &g) == 2 && u == uid)
+        {
+          *gid = (uint32_t) g;
+          return;
+        }
+    }
+}
+
 static bool
 parse_id (const char *s, uint32_t *out)
 {
@@ -213,9 +275,8 @@ bld_resolve_user (int rootfd, const char *user, const char *group, uint32_t *uid
     return 0;
   if (parse_id (user, uid))
     {
-      /* A numeric user keeps its passwd group when it has one: scan by id
-       * is not worth it here; Docker uses gid 0 without a match too. */
-      pgid = 0;
+      /* A numeric user takes the group of its passwd entry, if any. */
+      lookup_uid (rootfd, *uid, &pgid);
     }
   else
     {

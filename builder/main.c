@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cleanup.h"
 #include "cmd_build.h"
 #include "error.h"
 #include "version.h"
@@ -29,7 +31,18 @@ struct command
 static int
 run_build (struct global_options *g, int argc, char **argv, struct oci_error *err)
 {
-  return cmd_build (g->store ? g->store : "/var/lib/builder", argc, argv, err);
+  cleanup_free char *home_store = NULL;
+  const char *store = g->store;
+  if (store == NULL && geteuid () != 0)
+    {
+      /* Not root: a store of the user's own. */
+      const char *xdg = getenv ("XDG_DATA_HOME"), *home = getenv ("HOME");
+      if (xdg && *xdg ? asprintf (&home_store, "%s/builder", xdg) < 0
+                      : asprintf (&home_store, "%s/.local/share/builder", home ? home : "/tmp") < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      store = home_store;
+    }
+  return cmd_build (store ? store : "/var/lib/builder", argc, argv, err);
 }
 
 static const struct command commands[] = {
@@ -61,7 +74,8 @@ print_usage (FILE *out)
   fprintf (out,
            "\n"
            "Global options:\n"
-           "  --store DIR      image store (default /var/lib/builder as root)\n"
+           "  --store DIR      image store (default /var/lib/builder as root,\n"
+           "                   $XDG_DATA_HOME/builder otherwise)\n"
            "  -h, --help       show this help\n"
            "  -v, --version    show the version\n");
 }

@@ -295,3 +295,35 @@ R
   run "$BUILDER" --store "$STORE" build "$BATS_TEST_TMPDIR/empty-dir-missing"
   [ "$status" -eq 1 ]
 }
+
+@test "build: heredocs in RUN and COPY; RUN --mount is refused" {
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+RUN <<EOF
+echo from-heredoc
+echo made > /h
+EOF
+COPY <<EOF /etc/greeting
+hello heredoc
+EOF
+RUN cat /etc/greeting
+R
+  run bld -t hd "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| from-heredoc"* ]]
+  [[ "$output" == *"| hello heredoc"* ]]
+  printf 'FROM busybox\nRUN --mount=type=cache,target=/x true\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: RUN: --mount is not supported yet"* ]]
+}
+
+@test "build: FROM oci:DIR:NAME and a build arg in FROM" {
+  printf 'ARG IMG\nFROM oci:%s:${IMG}\nRUN echo ok > /ok\n' "$STORE" >"$CTX/Recipe"
+  run "$BUILDER" --store "$BATS_TEST_TMPDIR/store2" build --runtime "$RUNC_LITE" --build-arg IMG=busybox:latest -t o "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  STORE="$BATS_TEST_TMPDIR/store2" unpack o "$BATS_TEST_TMPDIR/u"
+  [ -f "$BATS_TEST_TMPDIR/u/ok" ] && [ -x "$BATS_TEST_TMPDIR/u/bin/busybox" ]
+}
