@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "cli.h"
+#include "cmd_build.h"
 #include "error.h"
 #include "store.h"
 #include "version.h"
@@ -23,9 +24,18 @@ struct command
   int (*run) (struct global_options *g, int argc, char **argv, struct oci_error *err);
 };
 
-/* Filled in by the builder issues; an empty table answers every name with
- * "unknown command" rather than pretending to succeed. */
+/* build takes the store's directory (it opens and locks the store itself). */
+static int
+build_command (struct global_options *g, int argc, char **argv, struct oci_error *err)
+{
+  cleanup_free char *store = NULL;
+  if (bld_cli_store_dir (g, &store, err) < 0)
+    return -1;
+  return cmd_build (store, argc, argv, err);
+}
+
 static const struct command commands[] = {
+  { "build", "build an image from a recipe (Dockerfile syntax)", build_command },
   { "history", "show the history of an image", cmd_history },
   { "images", "list the images in the store", cmd_images },
   { "import", "make a one-layer image from a root filesystem (tar or directory)", cmd_import },

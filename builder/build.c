@@ -1,0 +1,1598 @@
+/* The build executor: stages in plan order, one instruction at a time
+ * (see build.h for the filesystem side). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cleanup.h"
+#include "digest.h"
+#include "fileutil.h"
+#include "ignore.h"
+#include "layer_apply.h"
+#include "recipe_expand.h"
+#include "recipe_plan.h"
+#include "store.h"
+#include "strbuf.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct stage_st
+{
+  struct oci_image_config *cfg;
+  struct oci_image_descriptor *layers;
+  size_t n_layers;
+  char **lowers; /* layer cache dirs, bottom first */
+  size_t n_lowers;
+  char **arg_keys, **arg_values; /* ARGs declared in the stage */
+  size_t n_args;
+  char *rootfs; /* read-only mount for COPY --from, once needed */
+};
+
+struct build
+{
+  struct bld_store *store;
+  const struct bld_build_options *o;
+  const struct recipe *r;
+  struct recipe_plan *plan;
+  char *work, *layers_dir, *cache_dir, *empty_dir;
+  struct stage_st *st;
+  struct ignore *ig;
+  int ctxfd;
+  size_t step, nsteps, nmount;
+  char *created;
+  char **mounts; /* to unmount at the end */
+  size_t n_mounts;
+  struct stage_st *cur;
+};
+
+/* ---- small helpers ---- */
+
+static int
+strv_push (char ***v, size_t *len, const char *s, struct oci_error *err)
+{
+  char **nv = realloc (*v, (*len + 2) * sizeof *nv);
+  if (nv == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  *v = nv;
+  if ((nv[*len] = strdup (s)) == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  (*len)++;
+  nv[*len] = NULL;
+  return 0;
+}
+
+static void
+strv_clear (char ***v, size_t *len)
+{
+  for (size_t i = 0; *v && i < *len; i++)
+    free ((*v)[i]);
+  free (*v);
+  *v = NULL;
+  *len = 0;
+}
+
+static struct oci_image_exec_config *
+exec_cfg (struct stage_st *s)
+{
+  if (s->cfg->config == NULL)
+    s->cfg->config = calloc (1, sizeof *s->cfg->config);
+  return s->cfg->config;
+}
+
+static const char *
+env_get (struct stage_st *s, const char *name)
+{
+  struct oci_image_exec_config *c = s->cfg->config;
+  size_t n = strlen (name);
+  for (size_t i = 0; c && i < c->env_len; i++)
+    if (strncmp (c->env[i], name, n) == 0 && c->env[i][n] == '=')
+      return c->env[i] + n + 1;
+  return NULL;
+}
+
+static int
+env_set (struct stage_st *s, const char *key, const char *value, struct oci_error *err)
+{
+  struct oci_image_exec_config *c = exec_cfg (s);
+  cleanup_free char *kv = NULL;
+  size_t n = strlen (key);
+  if (c == NULL || asprintf (&kv, "%s=%s", key, value) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  for (size_t i = 0; i < c->env_len; i++)
+    if (strncmp (c->env[i], key, n) == 0 && c->env[i][n] == '=')
+      {
+        free (c->env[i]);
+        c->env[i] = steal_pointer (&kv);
+        return 0;
+      }
+  return strv_push (&c->env, &c->env_len, kv, err);
+}
+
+static const char *
+arg_get (struct stage_st *s, const char *name, bool *declared)
+{
+  for (size_t i = s->n_args; i-- > 0;)
+    if (strcmp (s->arg_keys[i], name) == 0)
+      {
+        *declared = true;
+        return s->arg_values[i];
+      }
+  *declared = false;
+  return NULL;
+}
+
+/* Expansion lookup: ENV wins over ARG, as in Docker. */
+static const char *
+lookup_stage (const char *name, void *data)
+{
+  struct stage_st *s = data;
+  bool d;
+  const char *v = env_get (s, name);
+  return v ? v : arg_get (s, name, &d);
+}
+
+static const char *
+build_arg_value (const struct bld_build_options *o, const char *name, bool *given)
+{
+  size_t n = strlen (name);
+  *given = false;
+  for (size_t i = o->build_args_len; i-- > 0;)
+    {
+      const char *a = o->build_args[i];
+      if (strncmp (a, name, n) == 0 && (a[n] == '=' || a[n] == '\0'))
+        {
+          *given = true;
+          return a[n] == '=' ? a + n + 1 : getenv (name);
+        }
+    }
+  return NULL;
+}
+
+static const char *
+lookup_build_arg (const char *name, void *data)
+{
+  bool given;
+  return build_arg_value (data, name, &given);
+}
+
+static char *
+layer_hex (const char *diff_id)
+{
+  const char *c = strchr (diff_id, ':');
+  return strdup (c ? c + 1 : diff_id);
+}
+
+static int
+history_add (struct stage_st *s, const char *created, const char *created_by, bool empty, struct oci_error *err)
+{
+  struct oci_image_config *c = s->cfg;
+  struct oci_image_history *h = realloc (c->history, (c->history_len + 1) * sizeof *h);
+  if (h == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  c->history = h;
+  h = &c->history[c->history_len++];
+  memset (h, 0, sizeof *h);
+  h->created = strdup (created);
+  h->created_by = strdup (created_by);
+  h->comment = strdup ("buildkit.dockerfile.v0");
+  if (empty)
+    {
+      h->empty_layer = true;
+      h->has_empty_layer = true;
+    }
+  if (h->created == NULL || h->created_by == NULL || h->comment == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  return 0;
+}
+
+static void
+stage_clear (struct stage_st *s)
+{
+  oci_image_config_free (s->cfg);
+  for (size_t i = 0; i < s->n_layers; i++)
+    {
+      free (s->layers[i].media_type);
+      free (s->layers[i].digest);
+    }
+  free (s->layers);
+  strv_clear (&s->lowers, &s->n_lowers);
+  for (size_t i = 0; i < s->n_args; i++)
+    {
+      free (s->arg_keys[i]);
+      free (s->arg_values[i]);
+    }
+  free (s->arg_keys);
+  free (s->arg_values);
+  free (s->rootfs);
+  memset (s, 0, sizeof *s);
+}
+
+static int
+stage_add_layer (struct build *b, struct stage_st *s, const char *media_type, const char *digest, int64_t size,
+                 const char *diff_id, struct oci_error *err)
+{
+  struct oci_image_descriptor *l = realloc (s->layers, (s->n_layers + 1) * sizeof *l);
+  cleanup_free char *hex = layer_hex (diff_id);
+  cleanup_free char *dir = NULL;
+  if (l == NULL || hex == NULL || asprintf (&dir, "%s/%s", b->layers_dir, hex) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  s->layers = l;
+  l = &s->layers[s->n_layers++];
+  memset (l, 0, sizeof *l);
+  l->media_type = strdup (media_type);
+  l->digest = strdup (digest);
+  l->size = size;
+  l->has_size = true;
+  if (l->media_type == NULL || l->digest == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (strv_push (&s->lowers, &s->n_lowers, dir, err) < 0)
+    return -1;
+  struct oci_image_rootfs *rf = s->cfg->rootfs;
+  return strv_push (&rf->diff_ids, &rf->diff_ids_len, diff_id, err);
+}
+
+/* Makes sure the layer cache holds the layer (extracted in overlay mode). */
+static int
+ensure_cached (struct build *b, const char *blob_path, const char *digest, const char *diff_id,
+               struct oci_error *err)
+{
+  cleanup_free char *hex = layer_hex (diff_id);
+  cleanup_free char *dir = NULL, *tmp = NULL;
+  struct stat st;
+  if (hex == NULL || asprintf (&dir, "%s/%s", b->layers_dir, hex) < 0
+      || asprintf (&tmp, "%s/tmp-%s-%ld", b->layers_dir, hex, (long) getpid ()) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (stat (dir, &st) == 0)
+    return 0;
+  if (bld_remove_tree (tmp, err) < 0)
+    return -1;
+  if (mkdir (tmp, 0755) < 0)
+    return oci_error_set (err, errno, "mkdir %s", tmp);
+  struct bld_layer_apply_options ao = { 0 };
+  ao.overlay = true;
+  ao.allow_devices = bld_devices_allowed ();
+  ao.skip_devices = !ao.allow_devices;
+  ao.expected_digest = digest;
+  ao.expected_diff_id = diff_id;
+  if (bld_layer_apply_file (blob_path, tmp, &ao, NULL, err) < 0)
+    {
+      struct oci_error e2 = OCI_ERROR_INIT;
+      bld_remove_tree (tmp, &e2);
+      oci_error_clear (&e2);
+      return oci_error_prefix (err, "extract layer %s", digest);
+    }
+  if (rename (tmp, dir) < 0)
+    {
+      int e = errno;
+      struct oci_error e2 = OCI_ERROR_INIT;
+      bld_remove_tree (tmp, &e2);
+      oci_error_clear (&e2);
+      if (e != EEXIST && e != ENOTEMPTY)
+        return oci_error_set (err, e, "rename %s", tmp);
+    }
+  return 0;
+}
+
+static char *
+created_string (int64_t t)
+{
+  char buf[64];
+  time_t tt = (time_t) t;
+  struct tm tm;
+  gmtime_r (&tt, &tm);
+  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return strdup (buf);
+}
+
+static const char *
+go_arch (void)
+{
+  static struct utsname u;
+  uname (&u);
+  if (strcmp (u.machine, "x86_64") == 0)
+    return "amd64";
+  if (strcmp (u.machine, "aarch64") == 0)
+    return "arm64";
+  return u.machine;
+}
+
+static int
+clone_config (const struct oci_image_config *c, struct oci_image_config **out, struct oci_error *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len;
+  if (oci_image_config_emit (c, false, &text, &len, err) < 0)
+    return -1;
+  return oci_image_config_parse_text ("config", text, len, out, err);
+}
+
+/* ---- FROM ---- */
+
+static int
+from_image (struct build *b, struct stage_st *s, struct bld_store *src, const char *ref, struct oci_error *err)
+{
+  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+  cleanup_image_manifest struct oci_image_manifest *m = NULL;
+  if (bld_store_resolve (src, ref, &desc, err) < 0 || bld_store_read_manifest (src, desc, &m, err) < 0
+      || bld_store_read_config (src, m->config, &s->cfg, err) < 0)
+    return -1;
+  if (s->cfg->rootfs == NULL || s->cfg->rootfs->diff_ids_len != m->layers_len)
+    return oci_error_set (err, 0, "%s: the config's diff_ids do not match the manifest's layers", ref);
+  /* stage_add_layer appends the diff_ids again. */
+  cleanup_strv char **diff_ids = s->cfg->rootfs->diff_ids;
+  size_t n = s->cfg->rootfs->diff_ids_len;
+  s->cfg->rootfs->diff_ids = NULL;
+  s->cfg->rootfs->diff_ids_len = 0;
+  (void) n;
+  for (size_t i = 0; i < m->layers_len; i++)
+    {
+      cleanup_free char *path = NULL;
+      const struct oci_image_descriptor *l = &m->layers[i];
+      if (bld_store_blob_path (src, l->digest, l->size, false, &path, err) < 0)
+        return -1;
+      if (src != b->store && bld_store_put_file (b->store, path, l->digest, NULL, NULL, err) < 0)
+        return -1;
+      if (ensure_cached (b, path, l->digest, diff_ids[i], err) < 0)
+        return -1;
+      if (stage_add_layer (b, s, l->media_type, l->digest, l->size, diff_ids[i], err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static int
+from_oci_dir (struct build *b, struct stage_st *s, const char *spec, struct oci_error *err)
+{
+  cleanup_free char *dir = strdup (spec + 4);
+  const char *tag = NULL;
+  if (dir == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  /* oci:DIR[:NAME]: the first ':' after which DIR is a directory (NAME
+   * may hold ':' itself, as in busybox:latest). */
+  struct stat st;
+  if (stat (dir, &st) < 0)
+    for (char *colon = strchr (dir, ':'); colon; colon = strchr (colon + 1, ':'))
+      {
+        *colon = '\0';
+        if (stat (dir, &st) == 0 && S_ISDIR (st.st_mode))
+          {
+            tag = colon + 1;
+            break;
+          }
+        *colon = ':';
+      }
+  cleanup_store struct bld_store *src = NULL;
+  if (bld_store_open (dir, false, &src, err) < 0)
+    return -1;
+  cleanup_image_index struct oci_image_index *idx = NULL;
+  if (bld_store_read_index (src, &idx, err) < 0)
+    return -1;
+  const char *found = NULL;
+  for (size_t i = 0; i < idx->manifests_len; i++)
+    {
+      const struct oci_string_map *a = &idx->manifests[i].annotations;
+      const char *name = NULL;
+      for (size_t k = 0; k < a->len; k++)
+        if (strcmp (a->keys[k], OCI_ANNOTATION_REF_NAME) == 0)
+          name = a->values[k];
+      if (tag == NULL || (name && (strcmp (name, tag) == 0)))
+        {
+          if (found && tag == NULL)
+            return oci_error_set (err, 0, "%s: several images, name one with oci:DIR:TAG", spec);
+          found = idx->manifests[i].digest;
+          if (tag)
+            break;
+        }
+    }
+  if (found == NULL)
+    {
+      if (tag == NULL)
+        return oci_error_set (err, 0, "%s: no image in the layout", spec);
+      /* A store of ours names images NAME:TAG. */
+      return from_image (b, s, src, tag, err);
+    }
+  return from_image (b, s, src, found, err);
+}
+
+static int
+stage_from (struct build *b, size_t si, struct oci_error *err)
+{
+  struct recipe_stage *rs = &b->plan->stages[si];
+  struct stage_st *s = &b->st[si];
+
+  if (rs->base_is_stage)
+    {
+      struct stage_st *p = &b->st[rs->base_stage];
+      if (clone_config (p->cfg, &s->cfg, err) < 0)
+        return -1;
+      strv_clear (&s->cfg->rootfs->diff_ids, &s->cfg->rootfs->diff_ids_len);
+      for (size_t i = 0; i < p->n_layers; i++)
+        if (stage_add_layer (b, s, p->layers[i].media_type, p->layers[i].digest, p->layers[i].size,
+                             p->cfg->rootfs->diff_ids[i], err) < 0)
+          return -1;
+    }
+  else if (strcmp (rs->base, "scratch") == 0)
+    {
+      s->cfg = calloc (1, sizeof *s->cfg);
+      if (s->cfg == NULL || (s->cfg->rootfs = calloc (1, sizeof *s->cfg->rootfs)) == NULL
+          || (s->cfg->rootfs->type = strdup ("layers")) == NULL || (s->cfg->architecture = strdup (go_arch ())) == NULL
+          || (s->cfg->os = strdup ("linux")) == NULL || exec_cfg (s) == NULL)
+        return oci_error_set (err, ENOMEM, "out of memory");
+    }
+  else if (strncmp (rs->base, "oci:", 4) == 0)
+    {
+      if (from_oci_dir (b, s, rs->base, err) < 0)
+        return -1;
+    }
+  else if (from_image (b, s, b->store, rs->base, err) < 0)
+    return oci_error_prefix (err, "FROM %s", rs->base);
+  if (exec_cfg (s) == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (s->cfg->rootfs == NULL && ((s->cfg->rootfs = calloc (1, sizeof *s->cfg->rootfs)) == NULL
+                                 || (s->cfg->rootfs->type = strdup ("layers")) == NULL))
+    return oci_error_set (err, ENOMEM, "out of memory");
+  /* Docker gives every image a PATH. */
+  if (env_get (s, "PATH") == NULL && env_set (s, "PATH", DEFAULT_PATH + 5, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* ---- steps with a rootfs ---- */
+
+struct step_fs
+{
+  char *dir, *upper, *work, *merged;
+  bool mounted;
+};
+
+static void
+step_fs_clear (struct step_fs *f)
+{
+  struct oci_error e = OCI_ERROR_INIT;
+  if (f->mounted)
+    bld_overlay_unmount (f->merged, &e);
+  if (f->dir)
+    bld_remove_tree (f->dir, &e);
+  oci_error_clear (&e);
+  free (f->dir);
+  free (f->upper);
+  free (f->work);
+  free (f->merged);
+  memset (f, 0, sizeof *f);
+}
+
+static int
+lowers_for_mount (struct build *b, struct stage_st *s, char ***out, size_t *n, struct oci_error *err)
+{
+  char **v = NULL;
+  size_t len = 0;
+  for (size_t i = s->n_lowers; i-- > 0;)
+    if (strv_push (&v, &len, s->lowers[i], err) < 0)
+      goto fail;
+  /* overlayfs wants a lowerdir (two without an upper): an empty one. */
+  if (strv_push (&v, &len, b->empty_dir, err) < 0)
+    goto fail;
+  *out = v;
+  *n = len;
+  return 0;
+fail:
+  strv_clear (&v, &len);
+  return -1;
+}
+
+static int
+step_fs_mount (struct build *b, struct stage_st *s, struct step_fs *f, struct oci_error *err)
+{
+  char **lowers = NULL;
+  size_t n = 0;
+  if (asprintf (&f->dir, "%s/step%zu", b->work, ++b->nmount) < 0 || asprintf (&f->upper, "%s/upper", f->dir) < 0
+      || asprintf (&f->work, "%s/work", f->dir) < 0 || asprintf (&f->merged, "%s/merged", f->dir) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (mkdir (f->dir, 0700) < 0 || mkdir (f->upper, 0755) < 0 || mkdir (f->work, 0700) < 0
+      || mkdir (f->merged, 0755) < 0)
+    return oci_error_set (err, errno, "mkdir %s", f->dir);
+  if (lowers_for_mount (b, s, &lowers, &n, err) < 0)
+    return -1;
+  int r = bld_overlay_mount (lowers, n, f->upper, f->work, f->merged, err);
+  strv_clear (&lowers, &n);
+  if (r < 0)
+    return -1;
+  f->mounted = true;
+  return 0;
+}
+
+/* Unmounts, writes the upper dir as a layer and moves it into the layer
+ * cache as the stage's new top lowerdir. */
+static int
+step_fs_commit (struct build *b, struct stage_st *s, struct step_fs *f, const char *cache_key, struct oci_error *err)
+{
+  struct bld_layer_write_options wo = { 0 };
+  struct bld_layer_result res;
+  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+
+  if (bld_overlay_unmount (f->merged, err) < 0)
+    return -1;
+  f->mounted = false;
+  wo.mode = BLD_LAYER_OVERLAY_DIFF;
+  wo.compression = b->o->compression;
+  wo.has_clamp_epoch = b->o->has_timestamp;
+  wo.clamp_epoch = b->o->timestamp;
+  if (bld_layer_write_to_store (b->store, f->upper, &wo, &res, &desc, err) < 0)
+    return oci_error_prefix (err, "write layer");
+  cleanup_free char *hex = layer_hex (res.diff_id);
+  cleanup_free char *dir = NULL;
+  struct stat st;
+  if (hex == NULL || asprintf (&dir, "%s/%s", b->layers_dir, hex) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (stat (dir, &st) < 0 && rename (f->upper, dir) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+    return oci_error_set (err, errno, "rename %s", f->upper);
+  if (stage_add_layer (b, s, desc->media_type, desc->digest, desc->size, res.diff_id, err) < 0)
+    return -1;
+  if (cache_key && !b->o->no_cache)
+    {
+      cleanup_free char *path = NULL, *text = NULL;
+      struct oci_error e2 = OCI_ERROR_INIT;
+      int n = asprintf (&text, "%s %lld %s %s\n", desc->media_type, (long long) desc->size, desc->digest, res.diff_id);
+      if (n > 0 && asprintf (&path, "%s/%s", b->cache_dir, cache_key) > 0)
+        oci_write_file_atomic (path, text, (size_t) n, 0644, &e2);
+      oci_error_clear (&e2);
+    }
+  return 0;
+}
+
+/* A cache hit: the recorded layer, when its blob is still in the store. */
+static int
+cache_lookup (struct build *b, struct stage_st *s, const char *key, bool *hit, struct oci_error *err)
+{
+  cleanup_free char *path = NULL, *text = NULL, *blob = NULL;
+  size_t len;
+  struct oci_error e2 = OCI_ERROR_INIT;
+  char media[256], digest[OCI_DIGEST_STRING_MAX], diff_id[OCI_DIGEST_STRING_MAX];
+  long long size;
+
+  *hit = false;
+  if (b->o->no_cache)
+    return 0;
+  if (asprintf (&path, "%s/%s", b->cache_dir, key) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (oci_read_file (path, 4096, &text, &len, &e2) < 0)
+    {
+      oci_error_clear (&e2);
+      return 0;
+    }
+  if (sscanf (text, "%255s %lld %71s %71s", media, &size, digest, diff_id) != 4
+      || bld_store_blob_path (b->store, digest, size, false, &blob, &e2) < 0)
+    {
+      oci_error_clear (&e2);
+      return 0;
+    }
+  if (ensure_cached (b, blob, digest, diff_id, err) < 0)
+    return -1;
+  if (stage_add_layer (b, s, media, digest, size, diff_id, err) < 0)
+    return -1;
+  *hit = true;
+  return 0;
+}
+
+static int
+cache_key (struct build *b, struct stage_st *s, const char *created_by, const char *extra, char out[OCI_DIGEST_STRING_MAX],
+           struct oci_error *err)
+{
+  cleanup_strbuf struct strbuf k = STRBUF_INIT;
+  struct oci_image_rootfs *rf = s->cfg->rootfs;
+  char d[OCI_DIGEST_STRING_MAX];
+  for (size_t i = 0; i < rf->diff_ids_len; i++)
+    {
+      strbuf_adds (&k, rf->diff_ids[i]);
+      strbuf_addc (&k, '\n');
+    }
+  strbuf_adds (&k, created_by);
+  strbuf_addc (&k, '\n');
+  for (size_t i = 0; i < s->n_args; i++)
+    if (s->arg_values[i])
+      {
+        strbuf_adds (&k, s->arg_keys[i]);
+        strbuf_addc (&k, '=');
+        strbuf_adds (&k, s->arg_values[i]);
+        strbuf_addc (&k, '\n');
+      }
+  struct oci_image_exec_config *c = s->cfg->config;
+  for (size_t i = 0; c && i < c->env_len; i++)
+    {
+      strbuf_adds (&k, c->env[i]);
+      strbuf_addc (&k, '\n');
+    }
+  strbuf_adds (&k, c && c->user ? c->user : "");
+  strbuf_addc (&k, '\n');
+  strbuf_adds (&k, c && c->working_dir ? c->working_dir : "");
+  strbuf_addc (&k, '\n');
+  strbuf_adds (&k, b->o->compression == BLD_COMPRESSION_GZIP ? "gzip" : b->o->compression == BLD_COMPRESSION_ZSTD ? "zstd" : "none");
+  if (b->o->has_timestamp)
+    {
+      char t[32];
+      snprintf (t, sizeof t, "\n%lld", (long long) b->o->timestamp);
+      strbuf_adds (&k, t);
+    }
+  if (extra)
+    strbuf_adds (&k, extra);
+  if (k.failed)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (oci_digest_buffer (k.s, k.len, d, err) < 0)
+    return -1;
+  const char *hex = strchr (d, ':');
+  snprintf (out, OCI_DIGEST_STRING_MAX, "%s", hex ? hex + 1 : d);
+  return 0;
+}
+
+/* The shell form as a command: SHELL + [text]. */
+static int
+shell_argv (struct stage_st *s, const struct recipe_command *c, char ***out, size_t *n, struct oci_error *err)
+{
+  *out = NULL;
+  *n = 0;
+  if (c->exec_form)
+    {
+      for (size_t i = 0; i < c->argv.len; i++)
+        if (strv_push (out, n, c->argv.v[i].text, err) < 0)
+          return -1;
+      return 0;
+    }
+  struct oci_image_exec_config *ec = s->cfg->config;
+  if (ec && ec->shell_len)
+    {
+      for (size_t i = 0; i < ec->shell_len; i++)
+        if (strv_push (out, n, ec->shell[i], err) < 0)
+          return -1;
+    }
+  else if (strv_push (out, n, "/bin/sh", err) < 0 || strv_push (out, n, "-c", err) < 0)
+    return -1;
+  return strv_push (out, n, c->shell, err);
+}
+
+/* A JSON array of strings, for created_by. */
+static char *
+json_strv (char **v, size_t n)
+{
+  cleanup_strbuf struct strbuf b = STRBUF_INIT;
+  strbuf_addc (&b, '[');
+  for (size_t i = 0; i < n; i++)
+    {
+      if (i)
+        strbuf_addc (&b, ',');
+      strbuf_addc (&b, '"');
+      for (const char *p = v[i]; *p; p++)
+        {
+          if (*p == '"' || *p == '\\')
+            strbuf_addc (&b, '\\');
+          strbuf_addc (&b, *p);
+        }
+      strbuf_addc (&b, '"');
+    }
+  strbuf_addc (&b, ']');
+  return strbuf_steal (&b);
+}
+
+static int
+run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *in, const char *prefix,
+          struct oci_error *err)
+{
+  char **argv = NULL, **env = NULL;
+  size_t argc = 0, envc = 0;
+  struct step_fs f = { 0 };
+  int ret = -1, status = 0;
+  cleanup_free char *created_by = NULL, *joined = NULL, *runwork = NULL;
+  char key[OCI_DIGEST_STRING_MAX];
+  bool hit;
+
+  if (in->run.mounts_len)
+    {
+      oci_error_set (err, 0, "%s:%u: RUN: --mount is not supported yet", in->pos.file, in->pos.line);
+      goto out;
+    }
+  if (in->run.network && strcmp (in->run.network, "host") != 0 && strcmp (in->run.network, "none") != 0
+      && strcmp (in->run.network, "default") != 0)
+    {
+      oci_error_set (err, 0, "%s:%u: RUN: --network=%s: want none, host or default", in->pos.file, in->pos.line,
+                     in->run.network);
+      goto out;
+    }
+  if (in->heredocs_len && !in->run.cmd.exec_form)
+    {
+      /* RUN <<EOF alone runs the body as the script; otherwise the shell
+       * gets the command line followed by the bodies and delimiters, and
+       * does the here-documents itself. */
+      struct recipe_command hc = in->run.cmd;
+      cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+      const char *t = hc.shell;
+      while (*t == ' ' || *t == '\t')
+        t++;
+      bool alone = in->heredocs_len == 1 && strncmp (t, "<<", 2) == 0 && strpbrk (t, " \t") == NULL;
+      if (alone)
+        strbuf_adds (&sb, in->heredocs[0].content);
+      else
+        {
+          strbuf_adds (&sb, hc.shell);
+          strbuf_addc (&sb, '\n');
+          for (size_t i = 0; i < in->heredocs_len; i++)
+            {
+              strbuf_adds (&sb, in->heredocs[i].content);
+              strbuf_adds (&sb, in->heredocs[i].name);
+              strbuf_addc (&sb, '\n');
+            }
+        }
+      if (sb.failed)
+        goto oom;
+      hc.shell = sb.s;
+      if (shell_argv (s, &hc, &argv, &argc, err) < 0)
+        goto out;
+    }
+  else if (shell_argv (s, &in->run.cmd, &argv, &argc, err) < 0)
+    goto out;
+  if (in->run.cmd.exec_form)
+    {
+      joined = json_strv (argv, argc);
+      if (joined == NULL || asprintf (&created_by, "RUN %s # buildkit", joined) < 0)
+        goto oom;
+    }
+  else
+    {
+      cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+      for (size_t i = 0; i < argc; i++)
+        {
+          if (i)
+            strbuf_addc (&sb, ' ');
+          strbuf_adds (&sb, argv[i]);
+        }
+      if (sb.failed || asprintf (&created_by, "RUN %s # buildkit", sb.s) < 0)
+        goto oom;
+    }
+  if (cache_key (b, s, created_by, NULL, key, err) < 0 || cache_lookup (b, s, key, &hit, err) < 0)
+    goto out;
+  if (hit)
+    {
+      fprintf (b->o->out, "%sCACHED\n", prefix);
+      ret = history_add (s, b->created, created_by, false, err);
+      goto out;
+    }
+
+  /* env: ENV, then the ARGs not shadowed by it. */
+  struct oci_image_exec_config *c = s->cfg->config;
+  for (size_t i = 0; c && i < c->env_len; i++)
+    if (strv_push (&env, &envc, c->env[i], err) < 0)
+      goto out;
+  for (size_t i = 0; i < s->n_args; i++)
+    {
+      bool shadowed = env_get (s, s->arg_keys[i]) != NULL;
+      for (size_t j = i + 1; j < s->n_args; j++)
+        if (strcmp (s->arg_keys[j], s->arg_keys[i]) == 0)
+          shadowed = true;
+      if (shadowed || s->arg_values[i] == NULL)
+        continue;
+      cleanup_free char *kv = NULL;
+      if (asprintf (&kv, "%s=%s", s->arg_keys[i], s->arg_values[i]) < 0)
+        goto oom;
+      if (strv_push (&env, &envc, kv, err) < 0)
+        goto out;
+    }
+  if (step_fs_mount (b, s, &f, err) < 0)
+    goto out;
+
+  uint32_t uid = 0, gid = 0;
+  if (c && c->user && *c->user)
+    {
+      cleanup_free char *u = strdup (c->user);
+      cleanup_close int rootfd = open (f.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (u == NULL)
+        goto oom;
+      char *g = strchr (u, ':');
+      if (g)
+        *g++ = '\0';
+      if (rootfd < 0)
+        {
+          oci_error_set (err, errno, "open %s", f.merged);
+          goto out;
+        }
+      if (bld_resolve_user (rootfd, u, g, &uid, &gid, err) < 0)
+        goto out;
+    }
+  if (asprintf (&runwork, "%s/run", f.dir) < 0)
+    goto oom;
+  if (mkdir (runwork, 0700) < 0)
+    {
+      oci_error_set (err, errno, "mkdir %s", runwork);
+      goto out;
+    }
+  struct bld_run_request rr = {
+    .runtime = b->o->runtime, .work = runwork, .rootfs = f.merged, .argv = argv, .argc = argc,
+    .env = env, .env_len = envc, .cwd = c && c->working_dir && *c->working_dir ? c->working_dir : "/",
+    .uid = uid, .gid = gid, .host_network = in->run.network && strcmp (in->run.network, "host") == 0,
+    .prefix = prefix, .out = b->o->out,
+  };
+  if (bld_run (&rr, &status, err) < 0)
+    goto out;
+  if (status != 0)
+    {
+      oci_error_set (err, 0, "%s:%u: RUN: exit status %d", in->pos.file, in->pos.line, status);
+      goto out;
+    }
+  if (step_fs_commit (b, s, &f, key, err) < 0)
+    goto out;
+  ret = history_add (s, b->created, created_by, false, err);
+  goto out;
+oom:
+  oci_error_set (err, ENOMEM, "out of memory");
+out:
+  step_fs_clear (&f);
+  strv_clear (&argv, &argc);
+  strv_clear (&env, &envc);
+  return ret;
+}
+
+static int
+stage_rootfs (struct build *b, struct stage_st *s, struct oci_error *err)
+{
+  char **lowers = NULL;
+  size_t n = 0;
+  if (s->rootfs)
+    return 0;
+  if (asprintf (&s->rootfs, "%s/stage%zu", b->work, ++b->nmount) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (mkdir (s->rootfs, 0755) < 0)
+    return oci_error_set (err, errno, "mkdir %s", s->rootfs);
+  if (lowers_for_mount (b, s, &lowers, &n, err) < 0)
+    return -1;
+  if (n == 1 && strv_push (&lowers, &n, b->empty_dir, err) < 0)
+    return -1;
+  int r = bld_overlay_mount (lowers, n, NULL, NULL, s->rootfs, err);
+  strv_clear (&lowers, &n);
+  if (r < 0)
+    return -1;
+  return strv_push (&b->mounts, &b->n_mounts, s->rootfs, err);
+}
+
+static int
+resolve_from_stage (struct build *b, const char *from, struct stage_st **out, struct oci_error *err)
+{
+  char *end;
+  unsigned long idx = strtoul (from, &end, 10);
+  size_t cur = (size_t) (b->cur - b->st);
+  if (*from && *end == '\0' && idx < cur)
+    {
+      *out = &b->st[idx];
+      return 0;
+    }
+  for (size_t i = 0; i < cur; i++)
+    if (b->plan->stages[i].name && strcasecmp (b->plan->stages[i].name, from) == 0)
+      {
+        *out = &b->st[i];
+        return 0;
+      }
+  return oci_error_set (err, 0, "--from=%s: no such stage (images are not supported here yet)", from);
+}
+
+static int
+copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction *in, const char *prefix,
+           struct oci_error *err)
+{
+  const struct recipe_copy *c = &in->copy;
+  const char *kind = in->kind == RECIPE_ADD ? "ADD" : "COPY";
+  struct bld_copy_request req = { .src_root = -1 };
+  char **srcs = NULL;
+  size_t nsrc = 0;
+  struct step_fs f = { 0 };
+  cleanup_free char *dest = NULL, *dest_abs = NULL, *chown_s = NULL, *chmod_s = NULL, *created_by = NULL;
+  cleanup_strbuf struct strbuf desc = STRBUF_INIT;
+  char key[OCI_DIGEST_STRING_MAX], sum[OCI_DIGEST_STRING_MAX];
+  int ret = -1;
+  bool hit;
+  char esc = b->r->escape;
+  cleanup_close int rootfd = -1;
+  cleanup_free char *extra = NULL;
+
+  int hd_root = -1;
+  if (in->heredocs_len)
+    {
+      /* COPY <<EOF dest: each body becomes a file named for its delimiter
+       * in a private directory, the sources' root (bodies not expanded). */
+      cleanup_free char *hd = NULL;
+      if (asprintf (&hd, "%s/heredoc%zu", b->work, ++b->nmount) < 0)
+        goto oom;
+      if (mkdir (hd, 0755) < 0 || (hd_root = open (hd, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        {
+          oci_error_set (err, errno, "mkdir %s", hd);
+          goto out;
+        }
+      for (size_t i = 0; i < in->heredocs_len; i++)
+        {
+          cleanup_close int fd = openat (hd_root, in->heredocs[i].name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+          if (fd < 0 || oci_write_all (fd, in->heredocs[i].content, strlen (in->heredocs[i].content)) < 0
+              || fchmod (fd, 0644) < 0)
+            {
+              oci_error_set (err, errno, "write heredoc %s", in->heredocs[i].name);
+              goto out;
+            }
+        }
+    }
+  for (size_t i = 0; i < c->sources.len; i++)
+    {
+      cleanup_free char *w = NULL;
+      const char *text = c->sources.v[i].text;
+      if (hd_root >= 0)
+        {
+          const char *nm = text + (strncmp (text, "<<-", 3) == 0 ? 3 : strncmp (text, "<<", 2) == 0 ? 2 : 0);
+          if (nm == text)
+            {
+              oci_error_set (err, 0, "%s:%u: %s: heredoc and context sources cannot be mixed", in->pos.file,
+                             in->pos.line, kind);
+              goto out;
+            }
+          w = strndup (nm + strspn (nm, "\"'"), strcspn (nm + strspn (nm, "\"'"), "\"'"));
+          if (w == NULL)
+            goto oom;
+        }
+      else if (recipe_expand_word (text, esc, lookup_stage, s, &w, err) < 0)
+        goto out;
+      if (strstr (w, "://"))
+        {
+          if (in->kind == RECIPE_ADD)
+            oci_error_set (err, 0, "%s:%u: ADD: %s: no network: remote sources are not supported", in->pos.file,
+                           in->pos.line, w);
+          else
+            oci_error_set (err, 0, "%s:%u: COPY: %s: URLs are not allowed in COPY", in->pos.file, in->pos.line, w);
+          goto out;
+        }
+      if (strv_push (&srcs, &nsrc, w, err) < 0)
+        goto out;
+      strbuf_adds (&desc, w);
+      strbuf_addc (&desc, ' ');
+    }
+  if (recipe_expand_word (c->dest.text, esc, lookup_stage, s, &dest, err) < 0)
+    goto out;
+  strbuf_adds (&desc, dest);
+  struct oci_image_exec_config *ec = s->cfg->config;
+  const char *wd = ec && ec->working_dir && *ec->working_dir ? ec->working_dir : "/";
+  if (dest[0] == '/')
+    dest_abs = strdup (dest);
+  else if (asprintf (&dest_abs, "%s%s%s", wd, wd[strlen (wd) - 1] == '/' ? "" : "/", dest) < 0)
+    dest_abs = NULL;
+  if (dest_abs == NULL)
+    goto oom;
+  req.sources = srcs;
+  req.sources_len = nsrc;
+  req.dest = dest_abs;
+  req.add = in->kind == RECIPE_ADD;
+  if (c->chmod)
+    {
+      if (recipe_expand_word (c->chmod, esc, lookup_stage, s, &chmod_s, err) < 0
+          || recipe_check_chmod (chmod_s, &req.mode, err) < 0)
+        goto fail_pos;
+      req.has_mode = true;
+    }
+  struct stage_st *from = NULL;
+  if (c->from)
+    {
+      cleanup_free char *fr = NULL;
+      if (recipe_expand_word (c->from, esc, lookup_stage, s, &fr, err) < 0 || resolve_from_stage (b, fr, &from, err) < 0
+          || stage_rootfs (b, from, err) < 0)
+        goto fail_pos;
+      req.src_root = open (from->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+  else if (hd_root >= 0)
+    req.src_root = dup (hd_root);
+  else
+    {
+      req.src_root = dup (b->ctxfd);
+      req.ignore = b->ig;
+    }
+  if (req.src_root < 0)
+    {
+      oci_error_set (err, errno, "open the sources' root");
+      goto out;
+    }
+  if (asprintf (&created_by, "%s %s%s%s%s%s%s # buildkit", kind, c->from ? "--from=" : "", c->from ? c->from : "",
+                c->from ? " " : "", c->chown ? "--chown=" : "", c->chown ? c->chown : "", c->chown ? " " : "")
+      < 0)
+    goto oom;
+  {
+    /* created_by: KIND [flags] src... dest # buildkit */
+    char *t = NULL;
+    size_t l = strlen (created_by) - strlen (" # buildkit");
+    created_by[l] = '\0';
+    if (desc.failed || asprintf (&t, "%s%s # buildkit", created_by, desc.s) < 0)
+      goto oom;
+    free (created_by);
+    created_by = t;
+  }
+  if (c->chown)
+    {
+      if (recipe_expand_word (c->chown, esc, lookup_stage, s, &chown_s, err) < 0)
+        goto fail_pos;
+    }
+  if (bld_copy_checksum (&req, sum, err) < 0)
+    goto fail_pos;
+  if (asprintf (&extra, "\n%s\n%s\n%s", sum, chown_s ? chown_s : "", chmod_s ? chmod_s : "") < 0)
+    goto oom;
+  if (cache_key (b, s, created_by, extra, key, err) < 0 || cache_lookup (b, s, key, &hit, err) < 0)
+    goto out;
+  if (hit)
+    {
+      fprintf (b->o->out, "%sCACHED\n", prefix);
+      ret = history_add (s, b->created, created_by, false, err);
+      goto out;
+    }
+  if (step_fs_mount (b, s, &f, err) < 0)
+    goto out;
+  rootfd = open (f.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    {
+      oci_error_set (err, errno, "open %s", f.merged);
+      goto out;
+    }
+  if (chown_s)
+    {
+      cleanup_free char *u = strdup (chown_s);
+      if (u == NULL)
+        goto oom;
+      char *g = strchr (u, ':');
+      if (g)
+        *g++ = '\0';
+      if (bld_resolve_user (rootfd, u, g, &req.uid, &req.gid, err) < 0)
+        goto fail_pos;
+      req.has_owner = true;
+    }
+  if (bld_copy (rootfd, &req, err) < 0)
+    goto fail_pos;
+  if (step_fs_commit (b, s, &f, key, err) < 0)
+    goto out;
+  ret = history_add (s, b->created, created_by, false, err);
+  goto out;
+fail_pos:
+  oci_error_prefix (err, "%s:%u: %s", in->pos.file, in->pos.line, kind);
+  goto out;
+oom:
+  oci_error_set (err, ENOMEM, "out of memory");
+out:
+  if (req.src_root > 0)
+    close (req.src_root);
+  if (hd_root >= 0)
+    close (hd_root);
+  step_fs_clear (&f);
+  strv_clear (&srcs, &nsrc);
+  return ret;
+}
+
+/* WORKDIR creates the directory (as a layer), like BuildKit. */
+static int
+workdir_step (struct build *b, struct stage_st *s, const char *dir, const char *created_by, struct oci_error *err)
+{
+  struct step_fs f = { 0 };
+  int ret = -1;
+  char key[OCI_DIGEST_STRING_MAX];
+  bool hit;
+  if (cache_key (b, s, created_by, NULL, key, err) < 0 || cache_lookup (b, s, key, &hit, err) < 0)
+    return -1;
+  if (hit)
+    return history_add (s, b->created, created_by, false, err);
+  if (step_fs_mount (b, s, &f, err) < 0)
+    goto out;
+  {
+    cleanup_close int rootfd = open (f.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int dfd = -1;
+    if (rootfd < 0)
+      {
+        oci_error_set (err, errno, "open %s", f.merged);
+        goto out;
+      }
+    if (bld_mkdir_in_root (rootfd, dir, &dfd, err) < 0)
+      goto out;
+  }
+  if (step_fs_commit (b, s, &f, key, err) < 0)
+    goto out;
+  ret = history_add (s, b->created, created_by, false, err);
+out:
+  step_fs_clear (&f);
+  return ret;
+}
+
+static char *
+clean_abs (const char *wd, const char *p)
+{
+  cleanup_free char *j = NULL;
+  if (p[0] == '/')
+    j = strdup (p);
+  else if (asprintf (&j, "%s/%s", wd ? wd : "/", p) < 0)
+    j = NULL;
+  if (j == NULL)
+    return NULL;
+  char *c = ignore_clean_path (j);
+  if (c && c[0] != '/')
+    {
+      char *t = NULL;
+      if (asprintf (&t, "/%s", strcmp (c, ".") == 0 ? "" : c) < 0)
+        t = NULL;
+      free (c);
+      c = t;
+    }
+  return c;
+}
+
+static int
+set_strv (char ***v, size_t *n, char **src, size_t len, struct oci_error *err)
+{
+  strv_clear (v, n);
+  *v = calloc (len + 1, sizeof **v);
+  if (*v == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  for (size_t i = 0; i < len; i++)
+    if (((*v)[i] = strdup (src[i])) == NULL)
+      return oci_error_set (err, ENOMEM, "out of memory");
+  *n = len;
+  return 0;
+}
+
+static int
+set_add (char ***v, size_t *n, const char *s, struct oci_error *err)
+{
+  for (size_t i = 0; i < *n; i++)
+    if (strcmp ((*v)[i], s) == 0)
+      return 0;
+  return strv_push (v, n, s, err);
+}
+
+static int
+label_set (struct oci_string_map *m, const char *k, const char *v, struct oci_error *err)
+{
+  for (size_t i = 0; i < m->len; i++)
+    if (strcmp (m->keys[i], k) == 0)
+      {
+        free (m->values[i]);
+        m->values[i] = strdup (v);
+        return m->values[i] ? 0 : oci_error_set (err, ENOMEM, "out of memory");
+      }
+  char **nk = realloc (m->keys, (m->len + 1) * sizeof *nk);
+  if (nk == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  m->keys = nk;
+  char **nv = realloc (m->values, (m->len + 1) * sizeof *nv);
+  if (nv == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  m->values = nv;
+  m->keys[m->len] = strdup (k);
+  m->values[m->len] = strdup (v);
+  m->len++;
+  return m->keys[m->len - 1] && m->values[m->len - 1] ? 0 : oci_error_set (err, ENOMEM, "out of memory");
+}
+
+static int
+arg_declare (struct build *b, struct stage_st *s, const struct recipe_kv *kv, struct oci_error *err)
+{
+  bool given, dummy;
+  const char *v = build_arg_value (b->o, kv->key, &given);
+  cleanup_free char *expanded = NULL;
+  if (!given && kv->value)
+    {
+      if (recipe_expand_word (kv->value, b->r->escape, lookup_stage, s, &expanded, err) < 0)
+        return -1;
+      v = expanded;
+    }
+  else if (!given)
+    {
+      /* A global ARG redeclared without a value takes its value. */
+      for (size_t i = 0; i < b->plan->global_args.len; i++)
+        if (strcmp (b->plan->global_args.v[i].key, kv->key) == 0)
+          v = b->plan->global_args.v[i].value;
+    }
+  (void) dummy;
+  char **nk = realloc (s->arg_keys, (s->n_args + 1) * sizeof *nk);
+  if (nk == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  s->arg_keys = nk;
+  char **nv = realloc (s->arg_values, (s->n_args + 1) * sizeof *nv);
+  if (nv == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  s->arg_values = nv;
+  s->arg_keys[s->n_args] = strdup (kv->key);
+  s->arg_values[s->n_args] = v ? strdup (v) : NULL;
+  s->n_args++;
+  return 0;
+}
+
+static int
+exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instruction *in, const char *prefix,
+                  struct oci_error *err)
+{
+  struct oci_image_exec_config *c = exec_cfg (s);
+  char esc = b->r->escape;
+  cleanup_free char *created_by = NULL, *w = NULL;
+  char **words = NULL;
+  size_t nwords = 0;
+  int ret = -1;
+
+  if (c == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  switch (in->kind)
+    {
+    case RECIPE_RUN:
+      return run_step (b, s, in, prefix, err);
+    case RECIPE_COPY:
+    case RECIPE_ADD:
+      return copy_step (b, s, in, prefix, err);
+    case RECIPE_ENV:
+    case RECIPE_LABEL:
+      {
+        cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+        strbuf_adds (&sb, in->kind == RECIPE_ENV ? "ENV" : "LABEL");
+        for (size_t i = 0; i < in->kvs.len; i++)
+          {
+            cleanup_free char *k = NULL, *v = NULL;
+            if (recipe_expand_word (in->kvs.v[i].key, esc, lookup_stage, s, &k, err) < 0
+                || recipe_expand_word (in->kvs.v[i].value ? in->kvs.v[i].value : "", esc, lookup_stage, s, &v, err) < 0)
+              goto fail_pos;
+            if (in->kind == RECIPE_ENV ? env_set (s, k, v, err) < 0 : label_set (&c->labels, k, v, err) < 0)
+              goto out;
+            strbuf_addc (&sb, ' ');
+            strbuf_adds (&sb, k);
+            strbuf_addc (&sb, '=');
+            strbuf_adds (&sb, v);
+          }
+        if (sb.failed)
+          goto oom;
+        created_by = strbuf_steal (&sb);
+        break;
+      }
+    case RECIPE_ARG:
+      {
+        cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+        strbuf_adds (&sb, "ARG");
+        for (size_t i = 0; i < in->kvs.len; i++)
+          {
+            if (arg_declare (b, s, &in->kvs.v[i], err) < 0)
+              goto fail_pos;
+            strbuf_addc (&sb, ' ');
+            strbuf_adds (&sb, in->kvs.v[i].key);
+            if (s->arg_values[s->n_args - 1])
+              {
+                strbuf_addc (&sb, '=');
+                strbuf_adds (&sb, s->arg_values[s->n_args - 1]);
+              }
+          }
+        if (sb.failed)
+          goto oom;
+        created_by = strbuf_steal (&sb);
+        break;
+      }
+    case RECIPE_WORKDIR:
+      {
+        if (recipe_expand_word (in->arg.text, esc, lookup_stage, s, &w, err) < 0)
+          goto fail_pos;
+        char *dir = clean_abs (c->working_dir, w);
+        if (dir == NULL)
+          goto oom;
+        free (c->working_dir);
+        c->working_dir = dir;
+        if (asprintf (&created_by, "WORKDIR %s", dir) < 0)
+          goto oom;
+        ret = workdir_step (b, s, dir, created_by, err);
+        goto out;
+      }
+    case RECIPE_USER:
+      if (recipe_expand_word (in->arg.text, esc, lookup_stage, s, &w, err) < 0)
+        goto fail_pos;
+      free (c->user);
+      c->user = steal_pointer (&w);
+      if (asprintf (&created_by, "USER %s", c->user) < 0)
+        goto oom;
+      break;
+    case RECIPE_STOPSIGNAL:
+      if (recipe_expand_word (in->arg.text, esc, lookup_stage, s, &w, err) < 0)
+        goto fail_pos;
+      free (c->stop_signal);
+      c->stop_signal = steal_pointer (&w);
+      if (asprintf (&created_by, "STOPSIGNAL %s", c->stop_signal) < 0)
+        goto oom;
+      break;
+    case RECIPE_MAINTAINER:
+      free (s->cfg->author);
+      s->cfg->author = strdup (in->arg.text);
+      if (asprintf (&created_by, "MAINTAINER %s", in->arg.text) < 0)
+        goto oom;
+      break;
+    case RECIPE_EXPOSE:
+    case RECIPE_VOLUME:
+      {
+        cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+        bool expose = in->kind == RECIPE_EXPOSE;
+        const struct recipe_words *src = expose ? &in->expose.ports : &in->volumes;
+        strbuf_adds (&sb, expose ? "EXPOSE" : "VOLUME [");
+        for (size_t i = 0; i < src->len; i++)
+          {
+            char **ws = NULL;
+            size_t nw = 0;
+            if (expose || !in->volumes_json)
+              {
+                if (recipe_expand_words (src->v[i].text, esc, lookup_stage, s, &ws, &nw, err) < 0)
+                  goto fail_pos;
+              }
+            else if (strv_push (&ws, &nw, src->v[i].text, err) < 0)
+              goto out;
+            for (size_t j = 0; j < nw; j++)
+              {
+                cleanup_free char *item = NULL;
+                if (expose)
+                  {
+                    struct recipe_port p;
+                    if (recipe_check_port (ws[j], &p, err) < 0)
+                      {
+                        strv_clear (&ws, &nw);
+                        goto fail_pos;
+                      }
+                    if (strchr (ws[j], '/'))
+                      item = strdup (ws[j]);
+                    else if (asprintf (&item, "%s/tcp", ws[j]) < 0)
+                      item = NULL;
+                    free (p.proto);
+                  }
+                else
+                  item = strdup (ws[j]);
+                if (item == NULL
+                    || (expose ? set_add (&c->exposed_ports, &c->exposed_ports_len, item, err)
+                               : set_add (&c->volumes, &c->volumes_len, item, err))
+                           < 0)
+                  {
+                    strv_clear (&ws, &nw);
+                    goto oom;
+                  }
+                strbuf_adds (&sb, expose ? " " : (i || j) ? " " : "");
+                strbuf_adds (&sb, item);
+              }
+            strv_clear (&ws, &nw);
+          }
+        if (!expose)
+          strbuf_addc (&sb, ']');
+        if (sb.failed)
+          goto oom;
+        created_by = strbuf_steal (&sb);
+        break;
+      }
+    case RECIPE_CMD:
+    case RECIPE_ENTRYPOINT:
+    case RECIPE_SHELL:
+      {
+        bool is_cmd = in->kind == RECIPE_CMD, is_ep = in->kind == RECIPE_ENTRYPOINT;
+        if (shell_argv (s, &in->cmd, &words, &nwords, err) < 0)
+          goto out;
+        char ***dst = is_cmd ? &c->cmd : is_ep ? &c->entrypoint : &c->shell;
+        size_t *dlen = is_cmd ? &c->cmd_len : is_ep ? &c->entrypoint_len : &c->shell_len;
+        if (set_strv (dst, dlen, words, nwords, err) < 0)
+          goto out;
+        /* ENTRYPOINT resets CMD inherited from the base. */
+        if (is_ep)
+          strv_clear (&c->cmd, &c->cmd_len);
+        cleanup_free char *j = json_strv (words, nwords);
+        if (j == NULL
+            || asprintf (&created_by, "%s %s", recipe_kind_name (in->kind), j) < 0)
+          goto oom;
+        if (!in->cmd.exec_form && !is_cmd && !is_ep)
+          goto out_ok_meta;
+        break;
+      }
+    case RECIPE_HEALTHCHECK:
+      {
+        struct oci_image_healthcheck *h = calloc (1, sizeof *h);
+        if (h == NULL)
+          goto oom;
+        if (c->healthcheck)
+          {
+            free (c->healthcheck->test);
+            free (c->healthcheck);
+          }
+        c->healthcheck = h;
+        if (in->healthcheck.none)
+          {
+            if (strv_push (&h->test, &h->test_len, "NONE", err) < 0)
+              goto out;
+          }
+        else
+          {
+            if (strv_push (&h->test, &h->test_len, in->healthcheck.cmd.exec_form ? "CMD" : "CMD-SHELL", err) < 0)
+              goto out;
+            if (in->healthcheck.cmd.exec_form)
+              {
+                for (size_t i = 0; i < in->healthcheck.cmd.argv.len; i++)
+                  if (strv_push (&h->test, &h->test_len, in->healthcheck.cmd.argv.v[i].text, err) < 0)
+                    goto out;
+              }
+            else if (strv_push (&h->test, &h->test_len, in->healthcheck.cmd.shell, err) < 0)
+              goto out;
+            const struct recipe_healthcheck *rh = &in->healthcheck;
+            h->interval = rh->interval, h->has_interval = rh->interval != 0;
+            h->timeout = rh->timeout, h->has_timeout = rh->timeout != 0;
+            h->start_period = rh->start_period, h->has_start_period = rh->start_period != 0;
+            h->start_interval = rh->start_interval, h->has_start_interval = rh->start_interval != 0;
+            h->retries = rh->retries, h->has_retries = rh->has_retries;
+          }
+        if (asprintf (&created_by, "HEALTHCHECK %s", in->args) < 0)
+          goto oom;
+        break;
+      }
+    case RECIPE_ONBUILD:
+      if (strv_push (&c->on_build, &c->on_build_len, in->args, err) < 0)
+        goto out;
+      if (asprintf (&created_by, "ONBUILD %s", in->args) < 0)
+        goto oom;
+      break;
+    case RECIPE_FROM:
+      return 0;
+    }
+out_ok_meta:
+  ret = history_add (s, b->created, created_by ? created_by : in->args, true, err);
+  goto out;
+fail_pos:
+  oci_error_prefix (err, "%s:%u: %s", in->pos.file, in->pos.line, recipe_kind_name (in->kind));
+  goto out;
+oom:
+  oci_error_set (err, ENOMEM, "out of memory");
+out:
+  strv_clear (&words, &nwords);
+  return ret;
+}
+
+static int
+find_recipe (const char *context, char **out, struct oci_error *err)
+{
+  static const char *const names[] = { "Recipe", "Dockerfile", "Containerfile" };
+  for (size_t i = 0; i < 3; i++)
+    {
+      char *p = NULL;
+      if (asprintf (&p, "%s/%s", context, names[i]) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      if (access (p, F_OK) == 0)
+        {
+          *out = p;
+          return 0;
+        }
+      free (p);
+    }
+  return oci_error_set (err, ENOENT, "no Recipe, Dockerfile or Containerfile in %s", context);
+}
+
+static int
+build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oci_error *err)
+{
+  const struct recipe *r = b->r;
+  struct recipe_plan *p = b->plan;
+
+  b->nsteps = 0;
+  for (size_t k = 0; k < p->order_len; k++)
+    b->nsteps += p->stages[p->order[k]].end - p->stages[p->order[k]].first;
+  for (size_t k = 0; k < p->order_len; k++)
+    {
+      size_t si = p->order[k];
+      struct recipe_stage *rs = &p->stages[si];
+      struct stage_st *s = &b->st[si];
+      b->cur = s;
+      for (size_t i = rs->first; i < rs->end; i++)
+        {
+          const struct recipe_instruction *in = &r->v[i];
+          char prefix[64];
+          b->step++;
+          fprintf (b->o->out, "[%zu/%zu] %s %s\n", b->step, b->nsteps, recipe_kind_name (in->kind), in->args);
+          fflush (b->o->out);
+          snprintf (prefix, sizeof prefix, "[%zu/%zu] | ", b->step, b->nsteps);
+          if (in->kind == RECIPE_FROM)
+            {
+              if (stage_from (b, si, err) < 0)
+                return oci_error_prefix (err, "%s:%u: FROM", in->pos.file, in->pos.line);
+              continue;
+            }
+          if (exec_instruction (b, s, in, prefix, err) < 0)
+            return -1;
+        }
+    }
+
+  /* The image. */
+  struct stage_st *t = &b->st[p->target];
+  free (t->cfg->created);
+  t->cfg->created = strdup (b->created);
+  if (t->cfg->created == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  cleanup_image_descriptor struct oci_image_descriptor *md = NULL;
+  if (bld_store_lock (b->store, err) < 0)
+    return -1;
+  int ret = bld_store_write_image (b->store, t->cfg, t->layers, t->n_layers, NULL,
+                                   b->o->tags_len ? b->o->tags[0] : NULL, &md, err);
+  for (size_t i = 1; ret == 0 && i < b->o->tags_len; i++)
+    ret = bld_store_tag (b->store, b->o->tags[i], md, err);
+  bld_store_unlock (b->store);
+  if (ret < 0)
+    return -1;
+  snprintf (digest, OCI_DIGEST_STRING_MAX, "%s", md->digest);
+  return 0;
+}
+
+int
+bld_build (struct bld_store *store, const struct bld_build_options *o, char digest[OCI_DIGEST_STRING_MAX],
+           struct oci_error *err)
+{
+  struct build b = { 0 };
+  cleanup_free char *recipe_path = NULL, *ig_path = NULL;
+  cleanup_recipe struct recipe *r = NULL;
+  cleanup_recipe_plan struct recipe_plan *plan = NULL;
+  int ret = -1;
+
+  b.store = store;
+  b.o = o;
+  b.ctxfd = -1;
+  if (o->recipe)
+    recipe_path = strdup (o->recipe);
+  else if (find_recipe (o->context, &recipe_path, err) < 0)
+    return -1;
+  if (recipe_path == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (recipe_parse_file (recipe_path, &r, err) < 0)
+    return -1;
+  if (recipe_plan_build (r, o->target, lookup_build_arg, (void *) o, &plan, err) < 0)
+    return -1;
+  b.r = r;
+  b.plan = plan;
+  b.ctxfd = open (o->context, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (b.ctxfd < 0)
+    return oci_error_set (err, errno, "open the context %s", o->context);
+  if (asprintf (&ig_path, "%s/.dockerignore", o->context) < 0)
+    goto oom;
+  if (ignore_load (ig_path, &b.ig, err) < 0)
+    goto out;
+  b.created = created_string (o->has_timestamp ? o->timestamp : (int64_t) time (NULL));
+  b.st = calloc (plan->stages_len, sizeof *b.st);
+  const char *sd = bld_store_dir (store);
+  if (b.created == NULL || b.st == NULL || asprintf (&b.layers_dir, "%s/.store/layers", sd) < 0
+      || asprintf (&b.cache_dir, "%s/.store/cache", sd) < 0 || asprintf (&b.empty_dir, "%s/.store/empty", sd) < 0
+      || asprintf (&b.work, "%s/.store/build-%ld", sd, (long) getpid ()) < 0)
+    goto oom;
+  mkdir (b.layers_dir, 0700);
+  mkdir (b.cache_dir, 0700);
+  mkdir (b.empty_dir, 0755);
+  if (bld_remove_tree (b.work, err) < 0)
+    goto out;
+  if (mkdir (b.work, 0700) < 0)
+    {
+      oci_error_set (err, errno, "mkdir %s", b.work);
+      goto out;
+    }
+  ret = build_run_stages (&b, digest, err);
+  goto out;
+oom:
+  oci_error_set (err, ENOMEM, "out of memory");
+out:
+  {
+    struct oci_error e2 = OCI_ERROR_INIT;
+    for (size_t i = 0; i < b.n_mounts; i++)
+      bld_overlay_unmount (b.mounts[i], &e2);
+    oci_error_clear (&e2);
+    if (b.work)
+      bld_remove_tree (b.work, &e2);
+    oci_error_clear (&e2);
+  }
+  strv_clear (&b.mounts, &b.n_mounts);
+  for (size_t i = 0; b.st && i < plan->stages_len; i++)
+    stage_clear (&b.st[i]);
+  free (b.st);
+  ignore_free (b.ig);
+  if (b.ctxfd >= 0)
+    close (b.ctxfd);
+  free (b.work);
+  free (b.layers_dir);
+  free (b.cache_dir);
+  free (b.empty_dir);
+  free (b.created);
+  return ret;
+}

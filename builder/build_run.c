@@ -1,0 +1,198 @@
+/* RUN: the command in a container of the OCI runtime, on a bundle whose
+ * rootfs is the step's overlay.  The config is the runtime's own default
+ * (`RUNTIME spec`), made writable and non-interactive; the network
+ * namespace stays private (no network) unless host networking is asked. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cleanup.h"
+#include "fileutil.h"
+#include "runtime.h"
+
+/* Runs argv with stdin from /dev/null and stdout+stderr into out_fd. */
+static int
+spawn (char *const argv[], int out_fd, pid_t *pid, struct oci_error *err)
+{
+  pid_t p = fork ();
+  if (p < 0)
+    return oci_error_set (err, errno, "fork");
+  if (p == 0)
+    {
+      int null = open ("/dev/null", O_RDONLY);
+      if (null >= 0)
+        dup2 (null, 0);
+      dup2 (out_fd, 1);
+      dup2 (out_fd, 2);
+      execv (argv[0], argv);
+      dprintf (out_fd, "exec %s: %s\n", argv[0], strerror (errno));
+      _exit (127);
+    }
+  *pid = p;
+  return 0;
+}
+
+static int
+wait_status (pid_t pid)
+{
+  int st;
+  while (waitpid (pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return 255;
+  if (WIFEXITED (st))
+    return WEXITSTATUS (st);
+  return 128 + WTERMSIG (st);
+}
+
+static void
+free_n (char **v, size_t n)
+{
+  for (size_t i = 0; v && i < n; i++)
+    free (v[i]);
+  free (v);
+}
+
+static char **
+strv_copy (char **v, size_t n)
+{
+  char **r = calloc (n + 1, sizeof *r);
+  if (r == NULL)
+    return NULL;
+  for (size_t i = 0; i < n; i++)
+    if ((r[i] = strdup (v[i])) == NULL)
+      {
+        free_n (r, i);
+        return NULL;
+      }
+  return r;
+}
+
+static int
+write_config (const struct bld_run_request *r, const char *bundle, struct oci_error *err)
+{
+  cleanup_free char *path = NULL, *text = NULL, *spec_out = NULL;
+  cleanup_runtime_config struct oci_runtime_config *c = NULL;
+  size_t len;
+  int pipefd[2];
+  pid_t pid = -1;
+
+  char *argv[] = { (char *) r->runtime, (char *) "spec", (char *) "--bundle", (char *) bundle, NULL };
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return oci_error_set (err, errno, "pipe");
+  if (spawn (argv, pipefd[1], &pid, err) < 0)
+    {
+      close (pipefd[0]);
+      close (pipefd[1]);
+      return -1;
+    }
+  close (pipefd[1]);
+  struct oci_error e2 = OCI_ERROR_INIT;
+  if (oci_read_fd (pipefd[0], "spec output", 1 << 20, &spec_out, &len, &e2) < 0)
+    oci_error_clear (&e2);
+  close (pipefd[0]);
+  if (wait_status (pid) != 0)
+    return oci_error_set (err, 0, "%s spec failed: %s", r->runtime, spec_out ? spec_out : "");
+  if (asprintf (&path, "%s/config.json", bundle) < 0)
+    return oci_error_set (err, ENOMEM, "config path");
+  if (oci_runtime_config_parse_file (path, &c, err) < 0)
+    return -1;
+
+  free (c->root->path);
+  c->root->path = strdup (r->rootfs);
+  c->root->readonly = false;
+  c->root->has_readonly = true;
+  c->process->terminal = false;
+  c->process->has_terminal = true;
+  free_n (c->process->args, c->process->args_len);
+  c->process->args = strv_copy (r->argv, r->argc);
+  c->process->args_len = r->argc;
+  free_n (c->process->env, c->process->env_len);
+  c->process->env = strv_copy (r->env, r->env_len);
+  c->process->env_len = r->env_len;
+  free (c->process->cwd);
+  c->process->cwd = strdup (r->cwd);
+  if (c->process->user == NULL)
+    c->process->user = calloc (1, sizeof *c->process->user);
+  if (c->root->path == NULL || c->process->args == NULL || c->process->env == NULL || c->process->cwd == NULL
+      || c->process->user == NULL)
+    return oci_error_set (err, ENOMEM, "config");
+  c->process->user->uid = r->uid;
+  c->process->user->has_uid = true;
+  c->process->user->gid = r->gid;
+  c->process->user->has_gid = true;
+  free (c->hostname);
+  c->hostname = strdup ("buildkitsandbox");
+  if (r->host_network && c->linux_)
+    {
+      size_t j = 0;
+      for (size_t i = 0; i < c->linux_->namespaces_len; i++)
+        {
+          if (strcmp (c->linux_->namespaces[i].type, "network") == 0)
+            {
+              free (c->linux_->namespaces[i].type);
+              free (c->linux_->namespaces[i].path);
+              continue;
+            }
+          c->linux_->namespaces[j++] = c->linux_->namespaces[i];
+        }
+      c->linux_->namespaces_len = j;
+    }
+  if (oci_runtime_config_emit (c, true, &text, &len, err) < 0)
+    return -1;
+  return oci_write_file_atomic (path, text, len, 0600, err);
+}
+
+int
+bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
+{
+  cleanup_free char *bundle = NULL, *state = NULL, *id = NULL;
+  int pipefd[2];
+  pid_t pid = -1;
+
+  if (asprintf (&bundle, "%s/bundle", r->work) < 0 || asprintf (&state, "%s/state", r->work) < 0
+      || asprintf (&id, "build-%ld", (long) getpid ()) < 0)
+    return oci_error_set (err, ENOMEM, "run");
+  if ((mkdir (bundle, 0700) < 0 && errno != EEXIST) || (mkdir (state, 0700) < 0 && errno != EEXIST))
+    return oci_error_set (err, errno, "mkdir %s", bundle);
+  if (write_config (r, bundle, err) < 0)
+    return oci_error_prefix (err, "RUN");
+
+  char *argv[] = { (char *) r->runtime, (char *) "--root", state, (char *) "run", (char *) "--bundle", bundle, id, NULL };
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return oci_error_set (err, errno, "pipe");
+  if (spawn (argv, pipefd[1], &pid, err) < 0)
+    {
+      close (pipefd[0]);
+      close (pipefd[1]);
+      return -1;
+    }
+  close (pipefd[1]);
+  cleanup_fclose FILE *in = fdopen (pipefd[0], "r");
+  if (in == NULL)
+    {
+      close (pipefd[0]);
+      *status = wait_status (pid);
+      return oci_error_set (err, errno, "fdopen");
+    }
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline (&line, &cap, in)) > 0)
+    {
+      fprintf (r->out, "%s%s", r->prefix, line);
+      if (line[n - 1] != '\n')
+        fputc ('\n', r->out);
+      fflush (r->out);
+    }
+  free (line);
+  *status = wait_status (pid);
+  return 0;
+}
