@@ -19,6 +19,7 @@
 #include "layer_apply.h"
 #include "layer_write.h"
 #include "store.h"
+#include "build.h"
 #include "unpack.h"
 
 /* The image-spec (Go) names of the host's architecture. */

@@ -20,6 +20,7 @@
 #include "cleanup.h"
 #include "cli.h"
 #include "store.h"
+#include "build.h"
 #include "unpack.h"
 
 static int

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "build.h"
 #include "unpack.h"
 
 #include <dirent.h>
@@ -273,28 +274,6 @@ bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd
     if (add_volume (c, ov->volumes[i], err) < 0)
       return -1;
   *out = steal_pointer (&c);
-  return 0;
-}
-
-static int
-remove_entry (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  (void) st;
-  (void) flag;
-  (void) ftw;
-  if (remove (path) < 0 && errno != ENOENT)
-    return -1;
-  return 0;
-}
-
-int
-bld_remove_tree (const char *path, struct oci_error *err)
-{
-  struct stat st;
-  if (lstat (path, &st) < 0)
-    return errno == ENOENT ? 0 : oci_error_set (err, errno, "remove %s", path);
-  if (nftw (path, remove_entry, 64, FTW_DEPTH | FTW_PHYS) < 0)
-    return oci_error_set (err, errno, "remove %s", path);
   return 0;
 }
 

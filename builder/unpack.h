@@ -39,7 +39,5 @@ int bld_runtime_config_from_image (const struct oci_image_config *img, int rootf
 int bld_unpack (struct bld_store *s, const char *ref, const char *bundle, const struct bld_unpack_overrides *ov,
                 struct oci_error *err);
 
-/* rm -rf without following symlinks; a missing path is fine. */
-int bld_remove_tree (const char *path, struct oci_error *err);
 
 #endif
