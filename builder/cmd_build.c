@@ -10,6 +10,7 @@
 
 #include "build.h"
 #include "cleanup.h"
+#include "runtime_path.h"
 #include "cmd_build.h"
 #include "store.h"
 
@@ -34,41 +35,6 @@ push (char ***v, size_t *n, const char *s)
   *v = nv;
   nv[(*n)++] = (char *) s;
   return 0;
-}
-
-static char *
-default_runtime (void)
-{
-  /* runc-lite next to builder in the build tree, else from PATH. */
-  char self[4096];
-  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0)
-    {
-      self[n] = '\0';
-      char *slash = strrchr (self, '/');
-      if (slash)
-        {
-          *slash = '\0';
-          char *p = NULL;
-          if (asprintf (&p, "%s/../runc-lite/runc-lite", self) > 0 && access (p, X_OK) == 0)
-            return p;
-          free (p);
-          if (asprintf (&p, "%s/runc-lite", self) > 0 && access (p, X_OK) == 0)
-            return p;
-          free (p);
-        }
-    }
-  const char *path = getenv ("PATH");
-  cleanup_free char *copy = strdup (path ? path : "/usr/local/bin:/usr/bin:/bin");
-  char *save = NULL;
-  for (char *d = copy ? strtok_r (copy, ":", &save) : NULL; d; d = strtok_r (NULL, ":", &save))
-    {
-      char *p = NULL;
-      if (asprintf (&p, "%s/runc-lite", d) > 0 && access (p, X_OK) == 0)
-        return p;
-      free (p);
-    }
-  return strdup ("runc-lite");
 }
 
 int
@@ -165,7 +131,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
         }
     }
   if (o.runtime == NULL)
-    o.runtime = runtime = default_runtime ();
+    o.runtime = runtime = bld_default_runtime ();
   if (o.runtime == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (bld_store_open (store_dir, true, &store, err) < 0)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "runtime_path.h"
 #include "cli.h"
 #include "store.h"
 #include "build.h"
@@ -56,22 +57,6 @@ random_id (char **out, struct oci_error *err)
   if (asprintf (out, "builder-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]) < 0)
     return oci_error_set (err, ENOMEM, "container id");
   return 0;
-}
-
-/* The runc-lite installed beside this program, else the one on PATH. */
-static char *
-default_runtime (void)
-{
-  cleanup_free char *self = realpath ("/proc/self/exe", NULL);
-  char *path = NULL;
-
-  if (self && asprintf (&path, "%s/runc-lite", dirname (self)) >= 0)
-    {
-      if (access (path, X_OK) == 0)
-        return path;
-      free (path);
-    }
-  return strdup ("runc-lite");
 }
 
 static int
@@ -168,7 +153,7 @@ BLD_COMMAND (run)
   if (!valid_id (id))
     return oci_error_set (err, 0, "invalid container name \"%s\"", id);
   if (runtime == NULL)
-    runtime = default_runtime ();
+    runtime = bld_default_runtime ();
   if (runtime == NULL)
     return oci_error_set (err, ENOMEM, "run");
   if (bld_cli_open_store (g, true, &s, err) < 0)
