@@ -12,6 +12,8 @@
 
 typedef int (*rl_command_fn) (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 
+int cmd_checkpoint (struct rl_global *g, int argc, char **argv, struct oci_error *err);
+int cmd_restore (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_create (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_run (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_events (struct rl_global *g, int argc, char **argv, struct oci_error *err);

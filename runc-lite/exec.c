@@ -451,6 +451,20 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       goto out;
     close (pidfd);
   }
+  /* A non-root runtime may enter the container's pid namespace only from
+   * inside the user namespace that owns it (which it created, so it has
+   * every capability there): join it first, for good.  Root joins it in
+   * the child, like the others. */
+  if (geteuid () != 0 && ns.fd[0] >= 0)
+    {
+      if (setns (ns.fd[0], CLONE_NEWUSER) < 0)
+        {
+          oci_error_set (err, errno, "join the container's user namespace");
+          goto out;
+        }
+      close (ns.fd[0]);
+      ns.fd[0] = -1;
+    }
   if (enter_for_children (&ns, saved, err) < 0)
     {
       leave_for_children (saved);

@@ -40,6 +40,8 @@ static const struct command
   { "events", "print the container's statistics and OOM events as JSON", cmd_events, false },
   { "update", "change the container's resource limits", cmd_update, false },
   { "spec", "write a default config.json", cmd_spec, false },
+  { "checkpoint", "not supported (no CRIU): exits with an error", cmd_checkpoint, false },
+  { "restore", "not supported (no CRIU): exits with an error", cmd_restore, false },
   { "features", "print what this runtime supports (runtime-spec features.md)", cmd_features, false },
   { NULL, NULL, NULL, false },
 };

@@ -75,3 +75,13 @@ load helpers
   [ "$status" -eq 1 ]
   [[ "$output" == *"expected true or false"* ]]
 }
+
+@test "checkpoint and restore say plainly that they are not supported; features agrees" {
+  run "$RUNC_LITE" checkpoint some-id
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"checkpoint is not supported by runc-lite"* ]]
+  run "$RUNC_LITE" restore some-id
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"restore is not supported by runc-lite"* ]]
+  "$RUNC_LITE" features | jq -e '.annotations["org.opencontainers.runc-lite.checkpoint.enabled"] == "false"'
+}
