@@ -18,24 +18,36 @@
 #include "fileutil.h"
 #include "runtime.h"
 
-/* Runs argv with stdin from /dev/null and stdout+stderr into out_fd. */
+/* Runs argv with stdin from /dev/null and stdout+stderr into a pipe whose
+ * read end is returned in *out. */
 static int
-spawn (char *const argv[], int out_fd, pid_t *pid, struct oci_error *err)
+spawn_piped (char *const argv[], int *out, pid_t *pid, struct oci_error *err)
 {
-  pid_t p = fork ();
+  int fds[2];
+  pid_t p;
+
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return oci_error_set (err, errno, "pipe");
+  p = fork ();
   if (p < 0)
-    return oci_error_set (err, errno, "fork");
+    {
+      close (fds[0]);
+      close (fds[1]);
+      return oci_error_set (err, errno, "fork");
+    }
   if (p == 0)
     {
       int null = open ("/dev/null", O_RDONLY);
       if (null >= 0)
         dup2 (null, 0);
-      dup2 (out_fd, 1);
-      dup2 (out_fd, 2);
+      dup2 (fds[1], 1);
+      dup2 (fds[1], 2);
       execv (argv[0], argv);
-      dprintf (out_fd, "exec %s: %s\n", argv[0], strerror (errno));
+      dprintf (fds[1], "exec %s: %s\n", argv[0], strerror (errno));
       _exit (127);
     }
+  close (fds[1]);
+  *out = fds[0];
   *pid = p;
   return 0;
 }
@@ -81,23 +93,16 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
   cleanup_free char *path = NULL, *text = NULL, *spec_out = NULL;
   cleanup_runtime_config struct oci_runtime_config *c = NULL;
   size_t len;
-  int pipefd[2];
+  int out_fd = -1;
   pid_t pid = -1;
 
   char *argv[] = { (char *) r->runtime, (char *) "spec", (char *) "--bundle", (char *) bundle, NULL };
-  if (pipe2 (pipefd, O_CLOEXEC) < 0)
-    return oci_error_set (err, errno, "pipe");
-  if (spawn (argv, pipefd[1], &pid, err) < 0)
-    {
-      close (pipefd[0]);
-      close (pipefd[1]);
-      return -1;
-    }
-  close (pipefd[1]);
+  if (spawn_piped (argv, &out_fd, &pid, err) < 0)
+    return -1;
   struct oci_error e2 = OCI_ERROR_INIT;
-  if (oci_read_fd (pipefd[0], "spec output", 1 << 20, &spec_out, &len, &e2) < 0)
+  if (oci_read_fd (out_fd, "spec output", 1 << 20, &spec_out, &len, &e2) < 0)
     oci_error_clear (&e2);
-  close (pipefd[0]);
+  close (out_fd);
   if (wait_status (pid) != 0)
     return oci_error_set (err, 0, "%s spec failed: %s", r->runtime, spec_out ? spec_out : "");
   if (asprintf (&path, "%s/config.json", bundle) < 0)
@@ -154,7 +159,7 @@ int
 bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
 {
   cleanup_free char *bundle = NULL, *state = NULL, *id = NULL;
-  int pipefd[2];
+  int out_fd = -1;
   pid_t pid = -1;
 
   if (asprintf (&bundle, "%s/bundle", r->work) < 0 || asprintf (&state, "%s/state", r->work) < 0
@@ -166,19 +171,12 @@ bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
     return oci_error_prefix (err, "RUN");
 
   char *argv[] = { (char *) r->runtime, (char *) "--root", state, (char *) "run", (char *) "--bundle", bundle, id, NULL };
-  if (pipe2 (pipefd, O_CLOEXEC) < 0)
-    return oci_error_set (err, errno, "pipe");
-  if (spawn (argv, pipefd[1], &pid, err) < 0)
-    {
-      close (pipefd[0]);
-      close (pipefd[1]);
-      return -1;
-    }
-  close (pipefd[1]);
-  cleanup_fclose FILE *in = fdopen (pipefd[0], "r");
+  if (spawn_piped (argv, &out_fd, &pid, err) < 0)
+    return -1;
+  cleanup_fclose FILE *in = fdopen (out_fd, "r");
   if (in == NULL)
     {
-      close (pipefd[0]);
+      close (out_fd);
       *status = wait_status (pid);
       return oci_error_set (err, errno, "fdopen");
     }

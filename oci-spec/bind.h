@@ -94,8 +94,13 @@ struct bind_type
 #define F_STRING(T, j, m) { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m) }
 #define F_STRING_REQ(T, j, m) { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .required = true }
 #define F_ENUM(T, j, m, values) { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .one_of = values }
+#define F_ENUM_REQ(T, j, m, values)                                            \
+  { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .required = true, .one_of = values }
 #define F_STRING_CHECKED(T, j, m, fn, expect)                                  \
   { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .string_ok = fn, .string_expect = expect }
+#define F_STRING_CHECKED_REQ(T, j, m, fn, expect)                              \
+  { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .required = true, .string_ok = fn,                 \
+    .string_expect = expect }
 #define F_BOOL(T, j, m)                                                        \
   { .name = j, .kind = BIND_BOOL, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),               \
     .size = BIND_MEMBER_SIZE (T, m) }
@@ -117,6 +122,9 @@ struct bind_type
 #define F_UINT_RANGE(T, j, m, lo, hi)                                          \
   { .name = j, .kind = BIND_UINT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),               \
     .size = BIND_MEMBER_SIZE (T, m), .ranged = true, .min = lo, .max = hi }
+#define F_INT_RANGE_REQ(T, j, m, lo, hi)                                       \
+  { .name = j, .kind = BIND_INT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),                \
+    .size = BIND_MEMBER_SIZE (T, m), .required = true, .ranged = true, .min = lo, .max = hi }
 #define F_STRINGS(T, j, m) { .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len) }
 #define F_STRINGS_REQ(T, j, m)                                                 \
   { .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len), .required = true }

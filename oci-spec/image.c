@@ -13,22 +13,15 @@
 #include "digest.h"
 
 /* Table helpers the generic ones lack. */
-#define F_INT_RANGE_REQ(T, j, m, lo, hi)                                       \
-  { .name = j, .kind = BIND_INT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),                \
-    .size = BIND_MEMBER_SIZE (T, m), .required = true, .ranged = true, .min = lo, .max = hi }
 #define DIGEST_EXPECT "a digest <algorithm>:<encoded> (sha256: 64 lowercase hex digits)"
-#define F_DIGEST_REQ(T, j, m)                                                  \
-  { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .required = true,                               \
-    .string_ok = oci_digest_is_valid, .string_expect = DIGEST_EXPECT }
+#define F_DIGEST_REQ(T, j, m) F_STRING_CHECKED_REQ (T, j, m, oci_digest_is_valid, DIGEST_EXPECT)
 #define F_DIGESTS_REQ(T, j, m)                                                 \
   { .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len),             \
     .required = true, .string_ok = oci_digest_is_valid, .string_expect = DIGEST_EXPECT }
 #define MEDIA_TYPE_EXPECT "a media type type/subtype (RFC 6838)"
 #define F_MEDIA_TYPE(T, j, m)                                                  \
   F_STRING_CHECKED (T, j, m, oci_media_type_is_valid, MEDIA_TYPE_EXPECT)
-#define F_MEDIA_TYPE_REQ(T, j, m)                                              \
-  { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .required = true,                               \
-    .string_ok = oci_media_type_is_valid, .string_expect = MEDIA_TYPE_EXPECT }
+#define F_MEDIA_TYPE_REQ(T, j, m) F_STRING_CHECKED_REQ (T, j, m, oci_media_type_is_valid, MEDIA_TYPE_EXPECT)
 
 /* "<path>.<member>", or just the member at the root. */
 static int
@@ -276,8 +269,7 @@ static BIND_TYPE (exec_config_type, struct oci_image_exec_config, exec_config_fi
 static const char *const rootfs_types[] = { "layers", NULL };
 
 static const struct bind_field rootfs_fields[] = {
-  { .name = "type", .kind = BIND_STRING, .offset = offsetof (struct oci_image_rootfs, type), .required = true,
-    .one_of = rootfs_types },
+  F_ENUM_REQ (struct oci_image_rootfs, "type", type, rootfs_types),
   F_DIGESTS_REQ (struct oci_image_rootfs, "diff_ids", diff_ids),
 };
 static BIND_TYPE (rootfs_type, struct oci_image_rootfs, rootfs_fields, NULL);

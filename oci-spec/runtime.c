@@ -301,16 +301,14 @@ static const struct bind_field capabilities_fields[] = {
 static BIND_TYPE (capabilities_type, struct oci_capabilities, capabilities_fields, NULL);
 
 static const struct bind_field rlimit_fields[] = {
-  { .name = "type", .kind = BIND_STRING, .offset = offsetof (struct oci_rlimit, type), .required = true,
-    .string_ok = is_rlimit_type, .string_expect = "a name matching RLIMIT_[A-Z]+" },
+  F_STRING_CHECKED_REQ (struct oci_rlimit, "type", type, is_rlimit_type, "a name matching RLIMIT_[A-Z]+"),
   F_UINT_REQ (struct oci_rlimit, "soft", soft),
   F_UINT_REQ (struct oci_rlimit, "hard", hard),
 };
 static BIND_TYPE (rlimit_type, struct oci_rlimit, rlimit_fields, NULL);
 
 static const struct bind_field scheduler_fields[] = {
-  { .name = "policy", .kind = BIND_STRING, .offset = offsetof (struct oci_scheduler, policy), .required = true,
-    .one_of = scheduler_policies },
+  F_ENUM_REQ (struct oci_scheduler, "policy", policy, scheduler_policies),
   F_INT (struct oci_scheduler, "nice", nice),
   F_INT (struct oci_scheduler, "priority", priority),
   F_ENUMS (struct oci_scheduler, "flags", flags, scheduler_flags),
@@ -321,8 +319,7 @@ static const struct bind_field scheduler_fields[] = {
 static BIND_TYPE (scheduler_type, struct oci_scheduler, scheduler_fields, NULL);
 
 static const struct bind_field io_priority_fields[] = {
-  { .name = "class", .kind = BIND_STRING, .offset = offsetof (struct oci_io_priority, class), .required = true,
-    .one_of = io_priority_classes },
+  F_ENUM_REQ (struct oci_io_priority, "class", class, io_priority_classes),
   F_INT (struct oci_io_priority, "priority", priority),
 };
 static BIND_TYPE (io_priority_type, struct oci_io_priority, io_priority_fields, NULL);
@@ -356,8 +353,7 @@ static BIND_TYPE (process_type, struct oci_process, process_fields, check_proces
 /* ---- Linux ---- */
 
 static const struct bind_field namespace_fields[] = {
-  { .name = "type", .kind = BIND_STRING, .offset = offsetof (struct oci_linux_namespace, type), .required = true,
-    .one_of = namespace_types },
+  F_ENUM_REQ (struct oci_linux_namespace, "type", type, namespace_types),
   F_STRING (struct oci_linux_namespace, "path", path),
 };
 static BIND_TYPE (namespace_type, struct oci_linux_namespace, namespace_fields, NULL);
@@ -375,8 +371,7 @@ static const struct bind_field time_offsets_fields[] = {
 static BIND_TYPE (time_offsets_type, struct oci_linux_time_offsets, time_offsets_fields, NULL);
 
 static const struct bind_field device_fields[] = {
-  { .name = "type", .kind = BIND_STRING, .offset = offsetof (struct oci_linux_device, type), .required = true,
-    .one_of = device_types },
+  F_ENUM_REQ (struct oci_linux_device, "type", type, device_types),
   F_STRING_REQ (struct oci_linux_device, "path", path),
   F_INT (struct oci_linux_device, "major", major),
   F_INT (struct oci_linux_device, "minor", minor),
@@ -462,8 +457,7 @@ static const struct bind_field block_io_fields[] = {
 static BIND_TYPE (block_io_type, struct oci_linux_resources_block_io, block_io_fields, NULL);
 
 static const struct bind_field hugepage_limit_fields[] = {
-  { .name = "pageSize", .kind = BIND_STRING, .offset = offsetof (struct oci_linux_hugepage_limit, page_size),
-    .required = true, .string_ok = is_page_size, .string_expect = "a page size matching [1-9][0-9]*[KMG]B" },
+  F_STRING_CHECKED_REQ (struct oci_linux_hugepage_limit, "pageSize", page_size, is_page_size, "a page size matching [1-9][0-9]*[KMG]B"),
   F_UINT_REQ (struct oci_linux_hugepage_limit, "limit", limit),
 };
 static BIND_TYPE (hugepage_limit_type, struct oci_linux_hugepage_limit, hugepage_limit_fields, NULL);
@@ -520,23 +514,20 @@ static const struct bind_field seccomp_arg_fields[] = {
   F_UINT_REQ (struct oci_linux_seccomp_arg, "index", index),
   F_UINT_REQ (struct oci_linux_seccomp_arg, "value", value),
   F_UINT (struct oci_linux_seccomp_arg, "valueTwo", value_two),
-  { .name = "op", .kind = BIND_STRING, .offset = offsetof (struct oci_linux_seccomp_arg, op), .required = true,
-    .one_of = seccomp_operators },
+  F_ENUM_REQ (struct oci_linux_seccomp_arg, "op", op, seccomp_operators),
 };
 static BIND_TYPE (seccomp_arg_type, struct oci_linux_seccomp_arg, seccomp_arg_fields, NULL);
 
 static const struct bind_field syscall_fields[] = {
   F_STRINGS_REQ (struct oci_linux_syscall, "names", names),
-  { .name = "action", .kind = BIND_STRING, .offset = offsetof (struct oci_linux_syscall, action), .required = true,
-    .one_of = seccomp_actions },
+  F_ENUM_REQ (struct oci_linux_syscall, "action", action, seccomp_actions),
   F_UINT (struct oci_linux_syscall, "errnoRet", errno_ret),
   F_STRUCTS (struct oci_linux_syscall, "args", args, seccomp_arg_type),
 };
 static BIND_TYPE (syscall_type, struct oci_linux_syscall, syscall_fields, check_syscall);
 
 static const struct bind_field seccomp_fields[] = {
-  { .name = "defaultAction", .kind = BIND_STRING, .offset = offsetof (struct oci_linux_seccomp, default_action),
-    .required = true, .one_of = seccomp_actions },
+  F_ENUM_REQ (struct oci_linux_seccomp, "defaultAction", default_action, seccomp_actions),
   F_UINT (struct oci_linux_seccomp, "defaultErrnoRet", default_errno_ret),
   F_ENUMS (struct oci_linux_seccomp, "architectures", architectures, seccomp_archs),
   F_ENUMS (struct oci_linux_seccomp, "flags", flags, seccomp_flags),
@@ -643,8 +634,7 @@ BIND_TYPE (oci_runtime_config_type, struct oci_runtime_config, config_fields, ch
 static const struct bind_field state_fields[] = {
   F_STRING_REQ (struct oci_runtime_state, "ociVersion", oci_version),
   F_STRING_REQ (struct oci_runtime_state, "id", id),
-  { .name = "status", .kind = BIND_STRING, .offset = offsetof (struct oci_runtime_state, status), .required = true,
-    .one_of = container_statuses },
+  F_ENUM_REQ (struct oci_runtime_state, "status", status, container_statuses),
   F_INT_RANGE (struct oci_runtime_state, "pid", pid, 0, INT64_MAX),
   F_STRING_REQ (struct oci_runtime_state, "bundle", bundle),
   F_STRING_MAP (struct oci_runtime_state, "annotations", annotations),
