@@ -229,6 +229,21 @@ rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, struct 
   return 0;
 }
 
+/* True when processes (not zombies being reaped) still live in dir. */
+static bool
+cgroup_has_procs (const char *dir)
+{
+  cleanup_free char *path = NULL, *text = NULL;
+  struct oci_error err = OCI_ERROR_INIT;
+  size_t len = 0;
+  if (asprintf (&path, "%s/cgroup.procs", dir) < 0 || oci_read_file (path, 1 << 20, &text, &len, &err) < 0)
+    {
+      oci_error_clear (&err);
+      return false;
+    }
+  return len > 0;
+}
+
 int
 rl_cgroup_remove (const struct rl_cgroup_dirs *d, struct oci_error *err)
 {
@@ -242,6 +257,8 @@ rl_cgroup_remove (const struct rl_cgroup_dirs *d, struct oci_error *err)
           struct timespec ts = { 0, 1000000 };
           if (errno == ENOENT)
             break;
+          if (errno == EBUSY && cgroup_has_procs (d->dirs[i]))
+            break; /* shared with another container: its cgroup, not ours to remove */
           if (errno != EBUSY || ++tries > 1000)
             return oci_error_set (err, errno, "remove cgroup %s", d->dirs[i]);
           nanosleep (&ts, NULL);

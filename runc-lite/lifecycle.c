@@ -240,6 +240,15 @@ out:
   return ret;
 }
 
+static bool
+has_private_pid_ns (const struct oci_runtime_config *c)
+{
+  for (size_t i = 0; c && c->linux_ && i < c->linux_->namespaces_len; i++)
+    if (strcmp (c->linux_->namespaces[i].type, "pid") == 0)
+      return c->linux_->namespaces[i].path == NULL || *c->linux_->namespaces[i].path == '\0';
+  return false;
+}
+
 /* runtime.md step 12-13: kill what is left, remove the cgroup, poststop
  * hooks (their failures are warnings), then the state. */
 static int
@@ -251,7 +260,12 @@ destroy (struct rl_opened *o, const char *id, struct oci_error *err)
 
   if (state_json == NULL)
     return -1;
-  signal_all (o->state, SIGKILL, &warn);
+  /* Without a pid namespace of its own, the container's other processes
+   * outlive its init: kill them through the cgroup.  With one, they died
+   * with the init, and the cgroup may be shared with other containers
+   * whose processes are not ours to kill. */
+  if (!has_private_pid_ns (o->config))
+    signal_all (o->state, SIGKILL, &warn);
   oci_error_clear (&warn);
   if (rl_cgroup_remove (&d, err) < 0)
     return oci_error_prefix (err, "delete container %s", id);

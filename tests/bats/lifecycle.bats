@@ -452,3 +452,17 @@ teardown() {
   [ "$status" -eq 1 ]
   [[ "$output" == *'container "nosuchcontainer" does not exist'* ]]
 }
+
+@test "a cgroup shared by two containers: deleting one leaves the other running in it" {
+  a=$(test_id)-a
+  b=$(test_id)-b
+  update_config ".linux.cgroupsPath = \"/runc-lite-shared-$$\" | .process.args = [\"sleep\", \"100\"]"
+  rl run -d "$a"
+  rl run -d "$b"
+  pb=$(rl state "$b" | jq -r .pid)
+  rl delete --force "$a"
+  [ "$(rl state "$b" | jq -r .status)" = running ]
+  grep -q ":pids:/runc-lite-shared-$$\$" /proc/"$pb"/cgroup
+  rl delete --force "$b"
+  [ ! -d "/sys/fs/cgroup/pids/runc-lite-shared-$$" ]
+}
