@@ -466,3 +466,16 @@ teardown() {
   rl delete --force "$b"
   [ ! -d "/sys/fs/cgroup/pids/runc-lite-shared-$$" ]
 }
+
+@test "cgroup namespace: the container sees its own cgroup as the root" {
+  update_config '.process.args = ["cat", "/proc/self/cgroup"]'
+  run rl run "$(test_id)"
+  [ "$status" -eq 0 ]
+  # every hierarchy's path is "/" from inside (config.json has a cgroup namespace)
+  for l in "${lines[@]}"; do [[ "$l" == *:/ ]]; done
+  # without one, the host's path shows
+  update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
+  run rl run "$(test_id)-2"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *":/$(test_id)-2"* || "$output" == *"/$(test_id)-2"* ]]
+}
