@@ -33,26 +33,6 @@ struct spec
   mode_t mode;
 };
 
-static char *
-P (const char *fmt, ...)
-{
-  static char *ring[16];
-  static int next;
-  char *rel, *p;
-  va_list ap;
-  va_start (ap, fmt);
-  if (vasprintf (&rel, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  if (asprintf (&p, "%s/%s", tmp, rel) < 0)
-    abort ();
-  free (rel);
-  free (ring[next]);
-  ring[next] = p;
-  next = (next + 1) % 16;
-  return p;
-}
-
 /* Writes a PAX tar of the specs to file (gzip-compressed when gz). */
 static void
 craft (const char *file, const struct spec *s, size_t n, bool gz)

@@ -28,26 +28,6 @@
 static char *tmp;
 static bool is_root, user_xattrs;
 
-static char *
-P (const char *fmt, ...)
-{
-  static char *ring[16];
-  static int next;
-  char *rel, *p;
-  va_list ap;
-  va_start (ap, fmt);
-  if (vasprintf (&rel, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  if (asprintf (&p, "%s/%s", tmp, rel) < 0)
-    abort ();
-  free (rel);
-  free (ring[next]);
-  ring[next] = p;
-  next = (next + 1) % 16;
-  return p;
-}
-
 static void
 write_file (const char *path, const char *content, size_t len, mode_t mode)
 {

@@ -27,26 +27,6 @@
 
 static char *tmp;
 
-static char *
-P (const char *fmt, ...)
-{
-  static char *ring[16];
-  static int next;
-  char *rel, *p;
-  va_list ap;
-  va_start (ap, fmt);
-  if (vasprintf (&rel, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  if (asprintf (&p, "%s/%s", tmp, rel) < 0)
-    abort ();
-  free (rel);
-  free (ring[next]);
-  ring[next] = p;
-  next = (next + 1) % 16;
-  return p;
-}
-
 static size_t
 count_dir (const char *path)
 {

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,31 @@ __attribute__ ((unused)) static void
 tree_remove (const char *root)
 {
   nftw (root, tw_rm, 64, FTW_PHYS | FTW_DEPTH);
+}
+
+/* A path under the test's temporary directory `tmp` (each test defines
+ * `static char *tmp` before using this), formatted; the last 16 results
+ * stay valid, so several can be used in one call. */
+#define P(...) tw_path (tmp, __VA_ARGS__)
+
+static char *__attribute__ ((format (printf, 2, 3), unused))
+tw_path (const char *base, const char *fmt, ...)
+{
+  static char *ring[16];
+  static int next;
+  char *rel, *p;
+  va_list ap;
+  va_start (ap, fmt);
+  if (vasprintf (&rel, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  if (asprintf (&p, "%s/%s", base, rel) < 0)
+    abort ();
+  free (rel);
+  free (ring[next]);
+  ring[next] = p;
+  next = (next + 1) % 16;
+  return p;
 }
 
 #endif
