@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cmd_build.h"
 #include "error.h"
+#include "help.h"
 #include "store.h"
 #include "version.h"
 
@@ -22,6 +23,8 @@ struct command
   const char *name;
   const char *summary;
   int (*run) (struct global_options *g, int argc, char **argv, struct oci_error *err);
+  /* `builder COMMAND --help`: usage and options (help.c). */
+  const struct cli_help *help;
 };
 
 /* build takes the store's directory (it opens and locks the store itself). */
@@ -35,17 +38,18 @@ build_command (struct global_options *g, int argc, char **argv, struct oci_error
 }
 
 static const struct command commands[] = {
-  { "build", "build an image from a recipe (Dockerfile syntax)", build_command },
-  { "history", "show the history of an image", cmd_history },
-  { "images", "list the images in the store", cmd_images },
-  { "import", "make a one-layer image from a root filesystem (tar or directory)", cmd_import },
-  { "inspect", "show an image's manifest, config and layers as JSON", cmd_inspect },
-  { "prune", "remove blobs no image name reaches", cmd_prune },
-  { "rmi", "remove image names", cmd_rmi },
-  { "run", "run an image in a new container (through runc-lite)", cmd_run },
-  { "tag", "give an image another name", cmd_tag },
-  { "unpack", "make a runtime bundle from an image", cmd_unpack },
-  { NULL, NULL, NULL },
+  { "build", "build an image from a recipe (Dockerfile syntax)", build_command, &bld_help_build },
+  { "history", "show the history of an image", cmd_history, &bld_help_history },
+  { "images", "list the images in the store", cmd_images, &bld_help_images },
+  { "import", "make a one-layer image from a root filesystem (tar or directory)", cmd_import, &bld_help_import },
+  { "inspect", "show an image's manifest, config and layers as JSON", cmd_inspect, &bld_help_inspect },
+  { "prune", "remove blobs no image name reaches", cmd_prune, &bld_help_prune },
+  { "rmi", "remove image names", cmd_rmi, &bld_help_rmi },
+  { "run", "run an image in a new container (through runc-lite)", cmd_run, &bld_help_run },
+  { "tag", "give an image another name", cmd_tag, &bld_help_tag },
+  { "unpack", "make a runtime bundle from an image", cmd_unpack, &bld_help_unpack },
+  /* save, load, push, pull: their rows (and help.c entries) come with them. */
+  { NULL, NULL, NULL, NULL },
 };
 
 int
@@ -150,6 +154,12 @@ main (int argc, char **argv)
   for (const struct command *cmd = commands; cmd->name; cmd++)
     if (strcmp (cmd->name, argv[optind]) == 0)
       {
+        /* Before the command parses anything. */
+        if (cli_help_requested (argc - optind, argv + optind, cmd->help->options, false))
+          {
+            cli_help_print (stdout, "builder", cmd->name, cmd->summary, cmd->help);
+            return 0;
+          }
         ret = cmd->run (&g, argc - optind, argv + optind, &err);
         if (ret < 0)
           fprintf (stderr, "builder: %s\n", oci_error_msg (&err));

@@ -13,6 +13,7 @@
 #include "clone_binary.h"
 #include "cli.h"
 #include "error.h"
+#include "help.h"
 #include "log.h"
 #include "version.h"
 
@@ -25,25 +26,27 @@ static const struct command
   /* Starts a container process: the runtime first re-executes itself from
    * a sealed copy (CVE-2019-5736).  The others must not pay for that. */
   bool needs_sealed_copy;
+  /* `runc-lite COMMAND --help`: usage and options (help.c). */
+  const struct cli_help *help;
 } commands[] = {
-  { "create", "create a container", cmd_create, true },
-  { "start", "start the user's process in a created container", cmd_start, false },
-  { "run", "create and start a container", cmd_run, true },
-  { "exec", "run a new process inside a running container", cmd_exec, true },
-  { "state", "print the state of a container", cmd_state, false },
-  { "kill", "send a signal to the container's init", cmd_kill, false },
-  { "delete", "delete a container and what it holds", cmd_delete, false },
-  { "list", "list the containers", cmd_list, false },
-  { "pause", "suspend every process in the container", cmd_pause, false },
-  { "resume", "resume a paused container", cmd_resume, false },
-  { "ps", "list the container's processes", cmd_ps, false },
-  { "events", "print the container's statistics and OOM events as JSON", cmd_events, false },
-  { "update", "change the container's resource limits", cmd_update, false },
-  { "spec", "write a default config.json", cmd_spec, false },
-  { "checkpoint", "not supported (no CRIU): exits with an error", cmd_checkpoint, false },
-  { "restore", "not supported (no CRIU): exits with an error", cmd_restore, false },
-  { "features", "print what this runtime supports (runtime-spec features.md)", cmd_features, false },
-  { NULL, NULL, NULL, false },
+  { "create", "create a container", cmd_create, true, &rl_help_create },
+  { "start", "start the user's process in a created container", cmd_start, false, &rl_help_start },
+  { "run", "create and start a container", cmd_run, true, &rl_help_run },
+  { "exec", "run a new process inside a running container", cmd_exec, true, &rl_help_exec },
+  { "state", "print the state of a container", cmd_state, false, &rl_help_state },
+  { "kill", "send a signal to the container's init", cmd_kill, false, &rl_help_kill },
+  { "delete", "delete a container and what it holds", cmd_delete, false, &rl_help_delete },
+  { "list", "list the containers", cmd_list, false, &rl_help_list },
+  { "pause", "suspend every process in the container", cmd_pause, false, &rl_help_pause },
+  { "resume", "resume a paused container", cmd_resume, false, &rl_help_resume },
+  { "ps", "list the container's processes", cmd_ps, false, &rl_help_ps },
+  { "events", "print the container's statistics and OOM events as JSON", cmd_events, false, &rl_help_events },
+  { "update", "change the container's resource limits", cmd_update, false, &rl_help_update },
+  { "spec", "write a default config.json", cmd_spec, false, &rl_help_spec },
+  { "checkpoint", "not supported (no CRIU): exits with an error", cmd_checkpoint, false, &rl_help_checkpoint },
+  { "restore", "not supported (no CRIU): exits with an error", cmd_restore, false, &rl_help_restore },
+  { "features", "print what this runtime supports (runtime-spec features.md)", cmd_features, false, &rl_help_features },
+  { NULL, NULL, NULL, false, NULL },
 };
 
 static void
@@ -175,6 +178,12 @@ main (int argc, char **argv)
   for (const struct command *cmd = commands; cmd->name; cmd++)
     if (strcmp (cmd->name, argv[optind]) == 0)
       {
+        /* Before the command parses anything (and before the re-exec). */
+        if (cli_help_requested (argc - optind, argv + optind, cmd->help->options, true))
+          {
+            cli_help_print (stdout, "runc-lite", cmd->name, cmd->summary, cmd->help);
+            return 0;
+          }
         if (cmd->needs_sealed_copy && !rl_running_from_sealed_copy ())
           {
             rl_log_debug (&g, "re-executing from a sealed copy of the runtime");

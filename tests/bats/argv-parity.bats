@@ -241,3 +241,20 @@ check_usage() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"Usage"* ]]
 }
+
+@test "argv parity: every runc command takes --help and -h with exit 0, and so does runc-lite's" {
+  local cmd n=0
+  for cmd in $(runc --help | awk '/^COMMANDS:/ { on = 1; next } on && /^$/ { exit } on { print $1 }'); do
+    [ "$cmd" = "help," ] && continue
+    for flag in --help -h; do
+      run runc "$cmd" "$flag"
+      [ "$status" -eq 0 ] || continue
+      run "$RUNC_LITE" "$cmd" "$flag"
+      [ "$status" -eq 0 ] || { echo "runc-lite $cmd $flag: exit $status: $output"; false; }
+      [[ "${lines[0]}" == "Usage: runc-lite $cmd"* ]]
+      n=$((n + 1))
+    done
+  done
+  echo "# $n command lines checked" >&3
+  [ "$n" -ge 34 ]
+}

@@ -85,3 +85,99 @@ load helpers
   [[ "$output" == *"restore is not supported by runc-lite"* ]]
   "$RUNC_LITE" features | jq -e '.annotations["org.opencontainers.runc-lite.checkpoint.enabled"] == "false"'
 }
+
+# The commands a program's --help lists (its "Commands:" section).
+listed_commands() {
+  "$1" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }'
+}
+
+# option_names FILE: "NAME KIND" for each row of the getopt tables in a
+# cmd_*.c file (KIND: no_argument, required_argument, optional_argument).
+option_names() {
+  grep -o '{ "[a-z][a-z0-9-]*", *[a-z]*_argument' "$1" | sed 's/{ "\([^"]*\)", *\(.*\)/\1 \2/'
+}
+
+# check_command_help PROG NAME SRCDIR: --help and -h print the usage and
+# name every long option the command's getopt table has, unless the
+# command refuses it (create shares run's table but not all its flags).
+check_command_help() {
+  local prog=$1 cmd=$2 srcdir=$3 file opt kind args
+  local tool
+  tool=$(basename "$prog")
+  for flag in --help -h; do
+    run "$prog" "$cmd" "$flag"
+    [ "$status" -eq 0 ] || { echo "$cmd $flag: exit $status: $output"; return 1; }
+    [[ "${lines[0]}" == "Usage: $tool $cmd"* ]] || { echo "$cmd $flag: ${lines[0]}"; return 1; }
+    [[ "$output" == *"--help"* ]]
+  done
+  file=$(grep -l -e "^cmd_$cmd (" -e "^BLD_COMMAND ($cmd)" "$srcdir"/cmd_*.c)
+  [ -n "$file" ] || { echo "no cmd_$cmd in $srcdir"; return 1; }
+  run "$prog" "$cmd" --help
+  local help=$output
+  while read -r opt kind; do
+    [[ "$help" == *"--$opt"* ]] && continue
+    args=("--$opt")
+    [ "$kind" = required_argument ] && args+=(value)
+    if [ "$tool" = builder ]; then
+      run "$prog" --store "$BATS_TEST_TMPDIR/store" "$cmd" "${args[@]}" some-id
+    else
+      run "$prog" --root "$BATS_TEST_TMPDIR/state" "$cmd" "${args[@]}" some-id
+    fi
+    [[ "$output" == *"$cmd: unknown or incomplete option \"--$opt\""* ]] \
+      || { echo "$tool $cmd --help does not name --$opt, which $file accepts"; return 1; }
+  done < <(option_names "$file")
+}
+
+# check_all_commands PROG SRCDIR: check_command_help for every command
+# PROG --help lists; prints how many.
+check_all_commands() {
+  local cmd n=0
+  for cmd in $(listed_commands "$1"); do
+    check_command_help "$1" "$cmd" "$2" || return 1
+    n=$((n + 1))
+  done
+  echo "$n"
+}
+
+@test "every runc-lite command has --help and -h: usage, exit 0, every flag it accepts" {
+  run check_all_commands "$RUNC_LITE" "$BATS_TEST_DIRNAME/../../runc-lite"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "${lines[-1]}" -eq 17 ]
+  # runc's single-dash long form
+  run "$RUNC_LITE" exec -help
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "Usage: runc-lite exec "* ]]
+}
+
+@test "every builder command has --help and -h: usage, exit 0, every flag it accepts" {
+  run check_all_commands "$BUILDER" "$BATS_TEST_DIRNAME/../../builder"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "${lines[-1]}" -ge 10 ]
+}
+
+@test "-h after the options (the command's own arguments) or as an option's value is not a help request" {
+  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state" exec nosuch sh -h
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'"nosuch" does not exist'* ]]
+  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state" exec -e -h nosuch sh
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'"nosuch" does not exist'* ]]
+  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state" exec --cwd -h nosuch sh
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'"nosuch" does not exist'* ]]
+  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state" ps nosuch -h
+  [ "$status" -eq 1 ]
+  [[ "$output" != *Usage* ]]
+  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state" kill -- -h
+  [ "$status" -eq 1 ]
+  [[ "$output" != *Usage* ]]
+  run "$BUILDER" --store "$BATS_TEST_TMPDIR/store" run nosuch sh -h
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'not found'* ]]
+  run "$BUILDER" --store "$BATS_TEST_TMPDIR/store" run -e -h nosuch sh
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'not found'* ]]
+  run "$BUILDER" --store "$BATS_TEST_TMPDIR/store" run -te -h nosuch
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'not found'* ]]
+}
