@@ -155,9 +155,11 @@ main (int argc, char **argv)
     if (strcmp (cmd->name, argv[optind]) == 0)
       {
         /* Before the command parses anything. */
-        if (cli_help_requested (argc - optind, argv + optind, cmd->help->options, false))
+        static const struct cli_help no_help = { "[command options] [arguments]", NULL };
+        const struct cli_help *help = cmd->help ? cmd->help : &no_help;
+        if (cli_help_requested (argc - optind, argv + optind, help->options, false))
           {
-            cli_help_print (stdout, "builder", cmd->name, cmd->summary, cmd->help);
+            cli_help_print (stdout, "builder", cmd->name, cmd->summary, help);
             return 0;
           }
         ret = cmd->run (&g, argc - optind, argv + optind, &err);

@@ -179,9 +179,11 @@ main (int argc, char **argv)
     if (strcmp (cmd->name, argv[optind]) == 0)
       {
         /* Before the command parses anything (and before the re-exec). */
-        if (cli_help_requested (argc - optind, argv + optind, cmd->help->options, true))
+        static const struct cli_help no_help = { "[command options] [arguments]", NULL };
+        const struct cli_help *help = cmd->help ? cmd->help : &no_help;
+        if (cli_help_requested (argc - optind, argv + optind, help->options, true))
           {
-            cli_help_print (stdout, "runc-lite", cmd->name, cmd->summary, cmd->help);
+            cli_help_print (stdout, "runc-lite", cmd->name, cmd->summary, help);
             return 0;
           }
         if (cmd->needs_sealed_copy && !rl_running_from_sealed_copy ())

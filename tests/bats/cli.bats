@@ -181,3 +181,27 @@ check_all_commands() {
   [ "$status" -eq 1 ]
   [[ "$output" == *'not found'* ]]
 }
+
+# check_man PROG PAGE: PAGE renders without a warning, has a section for
+# every command PROG --help lists, and names every option of PROG --help
+# and of each PROG COMMAND --help.
+check_man() {
+  local prog=$1 page=$2 cmd opt warnings
+  command -v groff >/dev/null || { echo "groff is missing (groff-base, scripts/deps.sh)"; return 1; }
+  [ -f "$page" ] || { echo "no $page"; return 1; }
+  warnings=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
+  [ -z "$warnings" ] || { echo "$page: $warnings"; return 1; }
+  for cmd in $(listed_commands "$prog"); do
+    grep -Eq "^\.SS \"?([^ ]+ [^ ]+, )?$cmd( |\"|$)" "$page" || { echo "$page: no section for $cmd"; return 1; }
+    for opt in $("$prog" --help | grep -o -- '--[a-z][a-z-]*') $("$prog" "$cmd" --help | grep -o -- '--[a-z][a-z-]*'); do
+      grep -qF -- "${opt//-/\\-}" "$page" || { echo "$page: no $opt (of $cmd)"; return 1; }
+    done
+  done
+}
+
+@test "the man pages render without warnings and cover every command and option" {
+  run check_man "$RUNC_LITE" "$BATS_TEST_DIRNAME/../../docs/runc-lite.8"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  run check_man "$BUILDER" "$BATS_TEST_DIRNAME/../../docs/builder.1"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+}
