@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "build_mounts.h"
 #include "cleanup.h"
 #include "digest.h"
 #include "fileutil.h"
@@ -51,6 +52,9 @@ struct build
   char *created;
   char **mounts; /* to unmount at the end */
   size_t n_mounts;
+  struct stage_st **images; /* COPY --from=IMAGE, RUN --mount=from=IMAGE */
+  char **image_names;
+  size_t n_images;
   struct stage_st *cur;
 };
 
@@ -681,6 +685,8 @@ json_strv (char **v, size_t n)
   return strbuf_steal (&b);
 }
 
+static int mount_from_root (void *data, const char *from, char **rootfs, struct oci_error *err);
+
 static int
 run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *in, const char *prefix,
           struct oci_error *err)
@@ -688,14 +694,24 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   char **argv = NULL, **env = NULL;
   size_t argc = 0, envc = 0;
   struct step_fs f = { 0 };
-  int ret = -1, status = 0;
+  int ret = -1, status = 0, rootfd = -1;
   cleanup_free char *created_by = NULL, *joined = NULL, *runwork = NULL;
   char key[OCI_DIGEST_STRING_MAX];
   bool hit;
+  struct bld_mounts ms = { 0 };
+  cleanup_strbuf struct strbuf mkey = STRBUF_INIT;
+  struct oci_image_exec_config *c = s->cfg->config;
+  const char *cwd = c && c->working_dir && *c->working_dir ? c->working_dir : "/";
+  struct bld_mount_context mc = {
+    .store_dir = bld_store_dir (b->store), .ctxfd = b->ctxfd, .secrets = b->o->secrets,
+    .secrets_len = b->o->secrets_len, .escape = b->r->escape, .lookup = lookup_stage, .lookup_data = s,
+    .from_root = mount_from_root, .from_data = b,
+  };
 
-  if (in->run.mounts_len)
+  if (bld_mounts_expand (&mc, in->run.mounts, in->run.mounts_len, cwd, &ms, err) < 0
+      || bld_mounts_key (&mc, &ms, &mkey, err) < 0)
     {
-      oci_error_set (err, 0, "%s:%u: RUN: --mount is not supported yet", in->pos.file, in->pos.line);
+      oci_error_prefix (err, "%s:%u: RUN", in->pos.file, in->pos.line);
       goto out;
     }
   if (in->run.network && strcmp (in->run.network, "host") != 0 && strcmp (in->run.network, "none") != 0
@@ -755,7 +771,7 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
       if (sb.failed || asprintf (&created_by, "RUN %s # buildkit", sb.s) < 0)
         goto oom;
     }
-  if (cache_key (b, s, created_by, NULL, key, err) < 0 || cache_lookup (b, s, key, &hit, err) < 0)
+  if (cache_key (b, s, created_by, mkey.len ? mkey.s : NULL, key, err) < 0 || cache_lookup (b, s, key, &hit, err) < 0)
     goto out;
   if (hit)
     {
@@ -765,7 +781,6 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
     }
 
   /* env: ENV, then the ARGs not shadowed by it. */
-  struct oci_image_exec_config *c = s->cfg->config;
   for (size_t i = 0; c && i < c->env_len; i++)
     if (strv_push (&env, &envc, c->env[i], err) < 0)
       goto out;
@@ -787,22 +802,28 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
     goto out;
 
   uint32_t uid = 0, gid = 0;
+  rootfd = open (f.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    {
+      oci_error_set (err, errno, "open %s", f.merged);
+      goto out;
+    }
   if (c && c->user && *c->user)
     {
       cleanup_free char *u = strdup (c->user);
-      cleanup_close int rootfd = open (f.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       if (u == NULL)
         goto oom;
       char *g = strchr (u, ':');
       if (g)
         *g++ = '\0';
-      if (rootfd < 0)
-        {
-          oci_error_set (err, errno, "open %s", f.merged);
-          goto out;
-        }
       if (bld_resolve_user (rootfd, u, g, &uid, &gid, err) < 0)
         goto out;
+    }
+  mc.work = f.dir;
+  if (bld_mounts_prepare (&mc, &ms, rootfd, &env, &envc, err) < 0)
+    {
+      oci_error_prefix (err, "%s:%u: RUN", in->pos.file, in->pos.line);
+      goto out;
     }
   if (asprintf (&runwork, "%s/run", f.dir) < 0)
     goto oom;
@@ -813,12 +834,16 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
     }
   struct bld_run_request rr = {
     .runtime = b->o->runtime, .work = runwork, .rootfs = f.merged, .argv = argv, .argc = argc,
-    .env = env, .env_len = envc, .cwd = c && c->working_dir && *c->working_dir ? c->working_dir : "/",
+    .env = env, .env_len = envc, .cwd = cwd,
     .uid = uid, .gid = gid, .host_network = in->run.network && strcmp (in->run.network, "host") == 0,
-    .prefix = prefix, .out = b->o->out,
+    .mounts = ms.v, .mounts_len = ms.len, .prefix = prefix, .out = b->o->out,
   };
   if (bld_run (&rr, &status, err) < 0)
     goto out;
+  if (bld_mounts_finish (&ms, rootfd, err) < 0)
+    goto out;
+  close (rootfd);
+  rootfd = -1;
   if (status != 0)
     {
       oci_error_set (err, 0, "%s:%u: RUN: exit status %d", in->pos.file, in->pos.line, status);
@@ -831,6 +856,9 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
 oom:
   oci_error_set (err, ENOMEM, "out of memory");
 out:
+  if (rootfd >= 0)
+    close (rootfd);
+  bld_mounts_clear (&ms);
   step_fs_clear (&f);
   strv_clear (&argv, &argc);
   strv_clear (&env, &envc);
@@ -859,6 +887,8 @@ stage_rootfs (struct build *b, struct stage_st *s, struct oci_error *err)
   return strv_push (&b->mounts, &b->n_mounts, s->rootfs, err);
 }
 
+/* --from=NAME: an earlier stage (by name or index), else an image of the
+ * store or oci:DIR[:NAME], loaded once through the layer cache. */
 static int
 resolve_from_stage (struct build *b, const char *from, struct stage_st **out, struct oci_error *err)
 {
@@ -876,7 +906,48 @@ resolve_from_stage (struct build *b, const char *from, struct stage_st **out, st
         *out = &b->st[i];
         return 0;
       }
-  return oci_error_set (err, 0, "--from=%s: no such stage (images are not supported here yet)", from);
+  for (size_t i = 0; i < b->n_images; i++)
+    if (strcmp (b->image_names[i], from) == 0)
+      {
+        *out = b->images[i];
+        return 0;
+      }
+  struct stage_st **ni = realloc (b->images, (b->n_images + 1) * sizeof *ni);
+  if (ni == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  b->images = ni;
+  char **nn = realloc (b->image_names, (b->n_images + 1) * sizeof *nn);
+  if (nn == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  b->image_names = nn;
+  struct stage_st *s = calloc (1, sizeof *s);
+  char *name = strdup (from);
+  if (s == NULL || name == NULL)
+    {
+      free (s);
+      free (name);
+      return oci_error_set (err, ENOMEM, "out of memory");
+    }
+  b->images[b->n_images] = s;
+  b->image_names[b->n_images++] = name;
+  int r = strncmp (from, "oci:", 4) == 0 ? from_oci_dir (b, s, from, err) : from_image (b, s, b->store, from, err);
+  if (r < 0)
+    return oci_error_prefix (err, "--from=%s: not a stage, nor an image", from);
+  *out = s;
+  return 0;
+}
+
+/* The mounts' from=: a read-only rootfs of a stage or an image. */
+static int
+mount_from_root (void *data, const char *from, char **rootfs, struct oci_error *err)
+{
+  struct build *b = data;
+  struct stage_st *s;
+  if (resolve_from_stage (b, from, &s, err) < 0 || stage_rootfs (b, s, err) < 0)
+    return -1;
+  if ((*rootfs = strdup (s->rootfs)) == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  return 0;
 }
 
 static int
@@ -1446,6 +1517,39 @@ out:
   return ret;
 }
 
+/* The base image's ONBUILD triggers run right after FROM, in this
+ * build's context, and are not handed on to this image (Docker's rule). */
+static int
+run_onbuild_triggers (struct build *b, struct stage_st *s, const struct recipe_instruction *from, const char *prefix,
+                      struct oci_error *err)
+{
+  struct oci_image_exec_config *c = exec_cfg (s);
+  if (c == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  cleanup_strv char **triggers = c->on_build;
+  size_t n = c->on_build_len;
+  c->on_build = NULL;
+  c->on_build_len = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_recipe struct recipe *r = NULL;
+      cleanup_free char *file = NULL;
+      if (asprintf (&file, "%s:%u: ONBUILD trigger of the base image", from->pos.file, from->pos.line) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      if (recipe_parse_triggers (file, triggers[i], strlen (triggers[i]), &r, err) < 0)
+        return -1;
+      for (size_t k = 0; k < r->len; k++)
+        {
+          const struct recipe_instruction *t = &r->v[k];
+          fprintf (b->o->out, "%sONBUILD %s %s\n", prefix, recipe_kind_name (t->kind), t->args);
+          fflush (b->o->out);
+          if (exec_instruction (b, s, t, prefix, err) < 0)
+            return -1;
+        }
+    }
+  return 0;
+}
+
 static int
 find_recipe (const char *context, char **out, struct oci_error *err)
 {
@@ -1492,6 +1596,8 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
             {
               if (stage_from (b, si, err) < 0)
                 return oci_error_prefix (err, "%s:%u: FROM", in->pos.file, in->pos.line);
+              if (run_onbuild_triggers (b, s, in, prefix, err) < 0)
+                return -1;
               continue;
             }
           if (exec_instruction (b, s, in, prefix, err) < 0)
@@ -1583,6 +1689,13 @@ out:
     oci_error_clear (&e2);
   }
   strv_clear (&b.mounts, &b.n_mounts);
+  for (size_t i = 0; i < b.n_images; i++)
+    {
+      stage_clear (b.images[i]);
+      free (b.images[i]);
+    }
+  free (b.images);
+  strv_clear (&b.image_names, &b.n_images);
   for (size_t i = 0; b.st && i < plan->stages_len; i++)
     stage_clear (&b.st[i]);
   free (b.st);

@@ -38,6 +38,8 @@ struct bld_build_options
   bool has_timestamp;
   int64_t timestamp;
   const char *runtime;         /* the OCI runtime (runc-lite by default) */
+  char **secrets;              /* --secret id=ID,src=FILE */
+  size_t secrets_len;
   FILE *out;                   /* progress and RUN output */
 };
 
@@ -82,6 +84,14 @@ int bld_copy (int rootfd, const struct bld_copy_request *req, struct oci_error *
 /* A checksum of the sources (paths, content, mode, owners; not mtimes). */
 int bld_copy_checksum (const struct bld_copy_request *req, char out[OCI_DIGEST_STRING_MAX], struct oci_error *err);
 
+/* A config.json mount of the RUN bundle (RUN --mount). */
+struct bld_run_mount
+{
+  char *type, *source, *destination;
+  char **options;
+  size_t options_len;
+};
+
 struct bld_run_request
 {
   const char *runtime;
@@ -94,6 +104,8 @@ struct bld_run_request
   const char *cwd;
   uint32_t uid, gid;
   bool host_network;
+  const struct bld_run_mount *mounts;
+  size_t mounts_len;
   const char *prefix;    /* of every output line */
   FILE *out;
 };

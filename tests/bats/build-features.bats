@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# builder build: RUN --mount, ONBUILD, COPY --from=IMAGE, --exclude,
+# --parents, heredocs, FROM --platform, ADD of compressed tars.
+
+load helpers
+load build_helpers
+
+# the file list of every layer of NAME
+all_layers() {
+  local l
+  for l in $(manifest "$1" | jq -r '.layers[].digest'); do
+    tar -tzf "$STORE/blobs/sha256/${l#sha256:}"
+  done
+}
+
+@test "build: RUN --mount=type=cache persists between builds and stays out of the layer" {
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+RUN --mount=type=cache,target=/var/cache/thing,sharing=locked echo run >> /var/cache/thing/log && cat /var/cache/thing/log | wc -l > /count
+R
+  run bld -t c1 "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack c1 "$BATS_TEST_TMPDIR/u1"
+  [ "$(cat "$BATS_TEST_TMPDIR/u1/count")" -eq 1 ]
+  run bld --no-cache -t c2 "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack c2 "$BATS_TEST_TMPDIR/u2"
+  [ "$(cat "$BATS_TEST_TMPDIR/u2/count")" -eq 2 ]
+  # neither the cache's content nor the mount point made for it
+  run last_layer c2
+  echo "$output"
+  [[ "$output" != *"var/cache"* ]]
+  [[ "$output" == *"count"* ]]
+  # an id= shares the cache between targets
+  printf 'FROM busybox\nRUN --mount=type=cache,id=shared,target=/a echo x > /a/f\nRUN --mount=type=cache,id=shared,target=/b cat /b/f\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| x"* ]]
+}
+
+@test "build: RUN --mount=type=bind from the context (read-only, rw discarded) and from a stage" {
+  mkdir -p "$CTX/src"
+  echo v1 >"$CTX/src/data"
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox AS other
+RUN echo from-stage > /made
+FROM busybox
+RUN --mount=type=bind,source=src,target=/mnt cat /mnt/data > /copied && ! touch /mnt/new 2>/dev/null
+RUN --mount=type=bind,source=src,target=/mnt,rw echo changed > /mnt/data && cat /mnt/data
+RUN --mount=type=bind,from=other,source=/made,target=/m cat /m > /from-stage
+R
+  run bld -t b1 "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| changed"* ]]
+  [ "$(cat "$CTX/src/data")" = v1 ]
+  unpack b1 "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/copied")" = v1 ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/from-stage")" = from-stage ]
+  [ ! -e "$BATS_TEST_TMPDIR/u/mnt" ] && [ ! -e "$BATS_TEST_TMPDIR/u/m" ]
+  # the bound content is part of the cache key
+  run bld -t b2 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"[4/6] RUN --mount=type=bind,source=src,target=/mnt cat"*"[4/6] | CACHED"* ]]
+  echo v2 >"$CTX/src/data"
+  run bld -t b3 "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack b3 "$BATS_TEST_TMPDIR/u3"
+  [ "$(cat "$BATS_TEST_TMPDIR/u3/copied")" = v2 ]
+}
+
+@test "build: RUN --mount=type=tmpfs and type=secret; type=ssh is refused" {
+  printf s3cr3t >"$BATS_TEST_TMPDIR/tok"
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+RUN --mount=type=tmpfs,target=/scratch echo t > /scratch/t && grep -q ' /scratch tmpfs' /proc/mounts
+RUN --mount=type=secret,id=tok cat /run/secrets/tok > /seen
+RUN --mount=type=secret,id=tok,target=/etc/tok,env=TOK test "$TOK" = s3cr3t && test -s /etc/tok
+R
+  run bld -t s1 --secret id=tok,src="$BATS_TEST_TMPDIR/tok" "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack s1 "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/seen")" = s3cr3t ]
+  run all_layers s1
+  [[ "$output" != *"run/secrets"* ]]
+  [[ "$output" != *"etc/tok"* ]]
+  [[ "$output" != *"scratch"* ]]
+  # a required secret that was not given
+  printf 'FROM busybox\nRUN --mount=type=secret,id=nope,required cat /run/secrets/nope\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: RUN: --mount=type=secret: secret nope is required but was not given (--secret id=nope,src=FILE)"* ]]
+  printf 'FROM busybox\nRUN --mount=type=ssh true\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: RUN: --mount=type=ssh is not supported"* ]]
+  run bld --secret nonsense "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"--secret nonsense: want id=ID,src=FILE"* ]]
+}
+
+@test "build: RUN --network=none has no interface but lo, --network=host sees the host's" {
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+RUN --network=none ls /sys/class/net > /none
+RUN --network=host ls /sys/class/net > /host
+R
+  run bld -t n1 "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack n1 "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/none")" = lo ]
+  [ "$(sort "$BATS_TEST_TMPDIR/u/host")" = "$(ls /sys/class/net | sort)" ]
+}
+
+@test "build: ONBUILD triggers run after FROM in the child's context and are not inherited" {
+  mkdir -p "$BATS_TEST_TMPDIR/parent"
+  printf 'FROM busybox\nONBUILD COPY x /x\nONBUILD RUN cat /x > /y && echo trigger-ran\n' >"$BATS_TEST_TMPDIR/parent/Recipe"
+  run bld -t parent "$BATS_TEST_TMPDIR/parent"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"| trigger-ran"* ]]
+  [ "$(config parent | jq -c .config.OnBuild)" = '["COPY x /x","RUN cat /x > /y && echo trigger-ran"]' ]
+  echo child-x >"$CTX/x"
+  printf 'FROM parent\nRUN test -f /y\n' >"$CTX/Recipe"
+  run bld -t child "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"ONBUILD COPY x /x"* ]]
+  [[ "$output" == *"| trigger-ran"* ]]
+  unpack child "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/x")" = child-x ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/y")" = child-x ]
+  [ "$(config child | jq -c .config.OnBuild)" = null ]
+  # a grandchild sees no trigger
+  printf 'FROM child\nRUN test -f /y\n' >"$CTX/Recipe"
+  run bld -t grandchild "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"ONBUILD"* ]]
+  # a trigger that fails names the FROM line
+  printf 'FROM busybox\nONBUILD RUN false\n' >"$BATS_TEST_TMPDIR/parent/Recipe"
+  bld -t parent2 "$BATS_TEST_TMPDIR/parent"
+  printf '# comment\nFROM parent2\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: ONBUILD trigger of the base image:1: RUN: exit status 1"* ]]
+  # refused at parse time, with Docker's words
+  printf 'FROM busybox\nONBUILD MAINTAINER me\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2:9: ONBUILD: MAINTAINER isn't allowed as an ONBUILD trigger"* ]]
+}
