@@ -699,6 +699,7 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   char key[OCI_DIGEST_STRING_MAX];
   bool hit;
   struct bld_mounts ms = { 0 };
+  const struct recipe_heredoc *script = NULL;
   cleanup_strbuf struct strbuf mkey = STRBUF_INIT;
   struct oci_image_exec_config *c = s->cfg->config;
   const char *cwd = c && c->working_dir && *c->working_dir ? c->working_dir : "/";
@@ -732,6 +733,9 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
       while (*t == ' ' || *t == '\t')
         t++;
       bool alone = in->heredocs_len == 1 && strncmp (t, "<<", 2) == 0 && strpbrk (t, " \t") == NULL;
+      /* A body with a shebang is run as a file by its interpreter. */
+      if (alone && strncmp (in->heredocs[0].content, "#!", 2) == 0)
+        script = &in->heredocs[0];
       if (alone)
         strbuf_adds (&sb, in->heredocs[0].content);
       else
@@ -824,6 +828,25 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
     {
       oci_error_prefix (err, "%s:%u: RUN", in->pos.file, in->pos.line);
       goto out;
+    }
+  if (script)
+    {
+      /* At /dev/pipes/NAME, as BuildKit puts it: the runtime's /dev is a
+       * tmpfs, so nothing of it reaches the layer. */
+      cleanup_free char *file = NULL, *dest = NULL;
+      if (asprintf (&file, "%s/script", f.dir) < 0 || asprintf (&dest, "/dev/pipes/%s", script->name) < 0)
+        goto oom;
+      cleanup_close int sfd = open (file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+      if (sfd < 0 || oci_write_all (sfd, script->content, strlen (script->content)) < 0 || fchmod (sfd, 0755) < 0)
+        {
+          oci_error_set (err, errno, "write %s", file);
+          goto out;
+        }
+      if (bld_mounts_add_bind (&ms, file, dest, true, err) < 0)
+        goto out;
+      strv_clear (&argv, &argc);
+      if (strv_push (&argv, &argc, dest, err) < 0)
+        goto out;
     }
   if (asprintf (&runwork, "%s/run", f.dir) < 0)
     goto oom;
@@ -950,6 +973,25 @@ mount_from_root (void *data, const char *from, char **rootfs, struct oci_error *
   return 0;
 }
 
+/* A COPY heredoc's body: expanded when the delimiter was not quoted, with
+ * quotes kept as they are (BuildKit's SkipProcessQuotes). */
+static int
+heredoc_body (const struct recipe_heredoc *h, char esc, struct stage_st *s, char **out, struct oci_error *err)
+{
+  if (!h->expand)
+    return (*out = strdup (h->content)) ? 0 : oci_error_set (err, ENOMEM, "out of memory");
+  cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+  for (const char *p = h->content; *p; p++)
+    {
+      if (*p == '"' || *p == '\'')
+        strbuf_addc (&sb, esc);
+      strbuf_addc (&sb, *p);
+    }
+  if (sb.failed)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  return recipe_expand_word (sb.s, esc, lookup_stage, s, out, err);
+}
+
 static int
 copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction *in, const char *prefix,
            struct oci_error *err)
@@ -967,13 +1009,14 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
   bool hit;
   char esc = b->r->escape;
   cleanup_close int rootfd = -1;
-  cleanup_free char *extra = NULL;
+  cleanup_free char *extra = NULL, *excl_text = NULL;
+  cleanup_ignore struct ignore *excl = NULL;
 
   int hd_root = -1;
   if (in->heredocs_len)
     {
       /* COPY <<EOF dest: each body becomes a file named for its delimiter
-       * in a private directory, the sources' root (bodies not expanded). */
+       * in a private directory, the sources' root. */
       cleanup_free char *hd = NULL;
       if (asprintf (&hd, "%s/heredoc%zu", b->work, ++b->nmount) < 0)
         goto oom;
@@ -984,8 +1027,11 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
         }
       for (size_t i = 0; i < in->heredocs_len; i++)
         {
+          cleanup_free char *body = NULL;
+          if (heredoc_body (&in->heredocs[i], esc, s, &body, err) < 0)
+            goto fail_pos;
           cleanup_close int fd = openat (hd_root, in->heredocs[i].name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-          if (fd < 0 || oci_write_all (fd, in->heredocs[i].content, strlen (in->heredocs[i].content)) < 0
+          if (fd < 0 || oci_write_all (fd, body, strlen (body)) < 0
               || fchmod (fd, 0644) < 0)
             {
               oci_error_set (err, errno, "write heredoc %s", in->heredocs[i].name);
@@ -1088,9 +1134,31 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
       if (recipe_expand_word (c->chown, esc, lookup_stage, s, &chown_s, err) < 0)
         goto fail_pos;
     }
+  if (c->excludes.len)
+    {
+      cleanup_strbuf struct strbuf pat = STRBUF_INIT;
+      for (size_t i = 0; i < c->excludes.len; i++)
+        {
+          cleanup_free char *e = NULL;
+          if (recipe_expand_word (c->excludes.v[i].text, esc, lookup_stage, s, &e, err) < 0)
+            goto fail_pos;
+          strbuf_adds (&pat, e);
+          strbuf_addc (&pat, '\n');
+        }
+      if (pat.failed)
+        goto oom;
+      if (ignore_parse ("--exclude", pat.s, pat.len, &excl, err) < 0)
+        goto fail_pos;
+      req.exclude = excl;
+      if ((excl_text = strbuf_steal (&pat)) == NULL)
+        goto oom;
+    }
+  req.parents = c->parents;
   if (bld_copy_checksum (&req, sum, err) < 0)
     goto fail_pos;
-  if (asprintf (&extra, "\n%s\n%s\n%s", sum, chown_s ? chown_s : "", chmod_s ? chmod_s : "") < 0)
+  if (asprintf (&extra, "\n%s\n%s\n%s\n%d\n%s", sum, chown_s ? chown_s : "", chmod_s ? chmod_s : "", c->parents,
+                excl_text ? excl_text : "")
+      < 0)
     goto oom;
   if (cache_key (b, s, created_by, extra, key, err) < 0 || cache_lookup (b, s, key, &hit, err) < 0)
     goto out;

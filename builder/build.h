@@ -70,6 +70,9 @@ struct bld_copy_request
 {
   int src_root;        /* the context or a stage's rootfs */
   const void *ignore;  /* struct ignore *, NULL for none */
+  const void *exclude; /* COPY --exclude: struct ignore *, matched below each source */
+  bool parents;        /* COPY --parents: the sources' directories are kept
+                          (below a "/./" pivot when there is one) */
   char **sources;      /* expanded, relative to src_root */
   size_t sources_len;
   const char *dest;    /* expanded, absolute (WORKDIR applied) */

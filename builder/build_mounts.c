@@ -307,6 +307,12 @@ add_mount (struct bld_mounts *ms, const char *type, const char *source, const ch
   return 0;
 }
 
+int
+bld_mounts_add_bind (struct bld_mounts *ms, const char *source, const char *dest, bool ro, struct oci_error *err)
+{
+  return add_mount (ms, "bind", source, dest, ro, NULL, err);
+}
+
 /* The persistent directory of a cache mount, created on first use with
  * the mount's mode and owner; the lock per sharing mode. */
 static int

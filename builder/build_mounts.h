@@ -60,6 +60,8 @@ int bld_mounts_key (const struct bld_mount_context *mc, const struct bld_mounts 
  * points created in rootfd); secrets with env= are added to env. */
 int bld_mounts_prepare (const struct bld_mount_context *mc, struct bld_mounts *ms, int rootfd, char ***env,
                         size_t *env_len, struct oci_error *err);
+/* One more bind mount (RUN's heredoc script). */
+int bld_mounts_add_bind (struct bld_mounts *ms, const char *source, const char *dest, bool ro, struct oci_error *err);
 /* After the run: removes the mount points bld_mounts_prepare made. */
 int bld_mounts_finish (struct bld_mounts *ms, int rootfd, struct oci_error *err);
 void bld_mounts_clear (struct bld_mounts *ms);

@@ -157,3 +157,77 @@ R
   [ "$status" -eq 1 ]
   [[ "$output" == *"Recipe:2:9: ONBUILD: MAINTAINER isn't allowed as an ONBUILD trigger"* ]]
 }
+
+@test "build: COPY --from=IMAGE from the store and from oci:DIR; an unknown name fails" {
+  cat >"$CTX/Recipe" <<R
+FROM scratch
+COPY --from=busybox /etc/base-file /from-store
+COPY --from=oci:$STORE:busybox:latest /etc/base-file /from-oci
+R
+  run bld -t fi "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack fi "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/from-store")" = base ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/from-oci")" = base ]
+  printf 'FROM scratch\nCOPY --from=no-such-image /x /x\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: COPY: --from=no-such-image: not a stage, nor an image: "* ]]
+}
+
+@test "build: COPY --exclude and COPY --parents" {
+  mkdir -p "$CTX/src/sub" "$CTX/x/y" "$CTX/z"
+  touch "$CTX/src/a.c" "$CTX/src/a.txt" "$CTX/src/sub/b.c" "$CTX/src/sub/b.md" "$CTX/x/y/f" "$CTX/z/g" "$CTX/top.txt"
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+ARG EXT=md
+COPY --exclude=*.txt --exclude=**/*.${EXT} src/ /ex/
+COPY --exclude=*.txt top.txt src/a.c /ex2/
+COPY --parents x/y/f z /par/
+COPY --parents ./x/./y/f /piv/
+R
+  run bld -t ep "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack ep "$BATS_TEST_TMPDIR/u"
+  local u="$BATS_TEST_TMPDIR/u"
+  [ -f "$u/ex/a.c" ] && [ -f "$u/ex/sub/b.c" ]
+  [ ! -e "$u/ex/a.txt" ] && [ ! -e "$u/ex/sub/b.md" ]
+  [ -f "$u/ex2/a.c" ] && [ ! -e "$u/ex2/top.txt" ]
+  [ -f "$u/par/x/y/f" ] && [ -f "$u/par/z/g" ]
+  [ -f "$u/piv/y/f" ] && [ ! -e "$u/piv/x" ]
+  # an excluded file does not change the cache key
+  echo changed >"$CTX/src/a.txt"
+  run bld -t ep2 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"[3/6] COPY --exclude"*"[3/6] | CACHED"* ]]
+}
+
+@test "build: COPY heredoc expands unless the delimiter is quoted; RUN heredoc with a shebang runs as a file" {
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+ARG WHO=world
+ENV GREETING=hello
+COPY <<EOF /expanded
+$GREETING "${WHO}" 'q' \$GREETING
+EOF
+COPY <<"EOF" /literal
+$GREETING ${WHO}
+EOF
+RUN <<EOF
+#!/bin/awk -f
+BEGIN { print "awk-ran"; print "by-awk" > "/awk-out" }
+EOF
+R
+  run bld -t hd2 "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| awk-ran"* ]]
+  unpack hd2 "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/expanded")" = "hello \"world\" 'q' \$GREETING" ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/literal")" = '$GREETING ${WHO}' ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/awk-out")" = by-awk ]
+  [ ! -e "$BATS_TEST_TMPDIR/u/dev/pipes" ]
+}
