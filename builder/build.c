@@ -161,11 +161,57 @@ build_arg_value (const struct bld_build_options *o, const char *name, bool *give
   return NULL;
 }
 
+static const char *go_arch (void);
+
+/* The automatic platform ARGs: build and target are this host. */
+static const char *
+platform_arg (const char *name)
+{
+  static char platform[80];
+  const char *kind = strncmp (name, "BUILD", 5) == 0 ? name + 5 : strncmp (name, "TARGET", 6) == 0 ? name + 6 : NULL;
+  if (kind == NULL)
+    return NULL;
+  if (strcmp (kind, "PLATFORM") == 0)
+    {
+      snprintf (platform, sizeof platform, "linux/%s", go_arch ());
+      return platform;
+    }
+  if (strcmp (kind, "OS") == 0)
+    return "linux";
+  if (strcmp (kind, "ARCH") == 0)
+    return go_arch ();
+  if (strcmp (kind, "VARIANT") == 0)
+    return "";
+  return NULL;
+}
+
+/* Docker's predefined proxy ARGs: usable in RUN without a declaration. */
+static bool
+is_proxy_arg (const char *name)
+{
+  static const char *const names[] = { "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
+                                       "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy" };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp (names[i], name) == 0)
+      return true;
+  return false;
+}
+
+/* A --build-arg value, else an automatic platform ARG's. */
+static const char *
+build_or_platform_arg (const struct bld_build_options *o, const char *name, bool *given)
+{
+  const char *v = build_arg_value (o, name, given);
+  if (!*given && (v = platform_arg (name)) != NULL)
+    *given = true;
+  return v;
+}
+
 static const char *
 lookup_build_arg (const char *name, void *data)
 {
   bool given;
-  return build_arg_value (data, name, &given);
+  return build_or_platform_arg (data, name, &given);
 }
 
 static char *
@@ -413,6 +459,15 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
   struct recipe_stage *rs = &b->plan->stages[si];
   struct stage_st *s = &b->st[si];
 
+  if (rs->platform)
+    {
+      /* No emulation: the one platform is the host's (os/arch[/variant]). */
+      const char *host = platform_arg ("TARGETPLATFORM");
+      size_t hl = strlen (host);
+      if (strncmp (rs->platform, host, hl) != 0 || (rs->platform[hl] != '\0' && rs->platform[hl] != '/'))
+        return oci_error_set (err, 0, "--platform=%s: only the host's platform %s can be built here", rs->platform,
+                              host);
+    }
   if (rs->base_is_stage)
     {
       struct stage_st *p = &b->st[rs->base_stage];
@@ -798,6 +853,23 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
         continue;
       cleanup_free char *kv = NULL;
       if (asprintf (&kv, "%s=%s", s->arg_keys[i], s->arg_values[i]) < 0)
+        goto oom;
+      if (strv_push (&env, &envc, kv, err) < 0)
+        goto out;
+    }
+  for (size_t i = 0; i < b->o->build_args_len; i++)
+    {
+      /* Given proxies reach RUN without an ARG (and stay out of the key). */
+      cleanup_free char *name = strndup (b->o->build_args[i], strcspn (b->o->build_args[i], "="));
+      bool given, declared;
+      if (name == NULL)
+        goto oom;
+      const char *v = build_arg_value (b->o, name, &given);
+      arg_get (s, name, &declared);
+      if (!is_proxy_arg (name) || declared || env_get (s, name) || v == NULL)
+        continue;
+      cleanup_free char *kv = NULL;
+      if (asprintf (&kv, "%s=%s", name, v) < 0)
         goto oom;
       if (strv_push (&env, &envc, kv, err) < 0)
         goto out;
@@ -1315,7 +1387,7 @@ static int
 arg_declare (struct build *b, struct stage_st *s, const struct recipe_kv *kv, struct oci_error *err)
 {
   bool given, dummy;
-  const char *v = build_arg_value (b->o, kv->key, &given);
+  const char *v = build_or_platform_arg (b->o, kv->key, &given);
   cleanup_free char *expanded = NULL;
   if (!given && kv->value)
     {

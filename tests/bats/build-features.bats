@@ -231,3 +231,35 @@ R
   [ "$(cat "$BATS_TEST_TMPDIR/u/awk-out")" = by-awk ]
   [ ! -e "$BATS_TEST_TMPDIR/u/dev/pipes" ]
 }
+
+@test "build: FROM --platform is checked against the host; platform and proxy ARGs" {
+  local arch
+  case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+  cat >"$CTX/Recipe" <<'R'
+FROM --platform=$BUILDPLATFORM busybox AS b
+ARG TARGETPLATFORM
+ARG TARGETARCH
+ARG BUILDOS
+RUN echo "$TARGETPLATFORM $TARGETARCH $BUILDOS" > /plat && echo "proxy=$HTTP_PROXY" > /proxy
+FROM --platform=${TARGETPLATFORM} b
+RUN echo "undeclared=$TARGETARCH" > /undeclared
+R
+  run bld -t pl --build-arg HTTP_PROXY=http://proxy.example:3128 "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack pl "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/plat")" = "linux/$arch $arch linux" ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/proxy")" = "proxy=http://proxy.example:3128" ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/undeclared")" = "undeclared=" ]
+  # the proxy is not part of the cache key
+  run bld -t pl2 --build-arg HTTP_PROXY=http://other:1 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"[5/7] | CACHED"* ]]
+  local other=arm64
+  [ "$arch" = arm64 ] && other=amd64
+  printf 'FROM busybox\nRUN true\nFROM --platform=linux/%s busybox\n' "$other" >"$CTX/Recipe"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:3: FROM: --platform=linux/$other: only the host's platform linux/$arch can be built here"* ]]
+}
