@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -421,10 +422,11 @@ strlist_free (struct strlist *l)
   free (l->keep);
 }
 
-/* Whether the file at fd is an archive libarchive can read (tar in any
- * compression). */
+/* Whether the file at fd is a tar libarchive can read, in any compression
+ * it knows by magic (gzip, bzip2, xz, lzma, zstd, lz4, compress...), and
+ * whether the layer reader (gzip, zstd, none) needs it decompressed first. */
 static bool
-is_archive (int fd)
+is_archive (int fd, bool *foreign)
 {
   struct archive *a = archive_read_new ();
   struct archive_entry *e;
@@ -435,10 +437,81 @@ is_archive (int fd)
   archive_read_support_format_tar (a);
   archive_read_support_format_gnutar (a);
   if (archive_read_open_fd (a, fd, 65536) == ARCHIVE_OK && archive_read_next_header (a, &e) == ARCHIVE_OK)
-    ok = true;
+    {
+      int code = archive_filter_code (a, 0);
+      ok = true;
+      *foreign = code != ARCHIVE_FILTER_NONE && code != ARCHIVE_FILTER_GZIP && code != ARCHIVE_FILTER_ZSTD;
+    }
   archive_read_free (a);
   lseek (fd, 0, SEEK_SET);
   return ok;
+}
+
+/* A pipe carrying fd's content decompressed, written by a child process
+ * (a failed reader only kills the child with SIGPIPE). */
+static int
+decompressed_pipe (int fd, int *out, pid_t *pid, struct oci_error *err)
+{
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return oci_error_set (err, errno, "pipe");
+  fflush (NULL);
+  pid_t c = fork ();
+  if (c < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return oci_error_set (err, errno, "fork");
+    }
+  if (c == 0)
+    {
+      struct archive *a = archive_read_new ();
+      struct archive_entry *e;
+      char buf[65536];
+      la_ssize_t n;
+      close (p[0]);
+      if (a == NULL)
+        _exit (1);
+      archive_read_support_filter_all (a);
+      archive_read_support_format_raw (a);
+      if (archive_read_open_fd (a, fd, 65536) != ARCHIVE_OK || archive_read_next_header (a, &e) != ARCHIVE_OK)
+        _exit (1);
+      while ((n = archive_read_data (a, buf, sizeof buf)) > 0)
+        if (oci_write_all (p[1], buf, (size_t) n) < 0)
+          _exit (1);
+      _exit (n < 0 ? 1 : 0);
+    }
+  close (p[1]);
+  *out = p[0];
+  *pid = c;
+  return 0;
+}
+
+/* Extracts the archive at afd into dir (an fd path in the rootfs). */
+static int
+extract_archive (int afd, bool foreign, const char *root, const char *rel, struct oci_error *err)
+{
+  struct bld_layer_apply_options ao = { 0 };
+  ao.skip_devices = true;
+  if (!foreign)
+    {
+      if (bld_layer_apply_fd (afd, root, &ao, NULL, err) < 0)
+        return oci_error_prefix (err, "extract %s", rel);
+      return 0;
+    }
+  int in = -1, st = 0;
+  pid_t pid;
+  if (decompressed_pipe (afd, &in, &pid, err) < 0)
+    return -1;
+  int r = bld_layer_apply_fd (in, root, &ao, NULL, err);
+  close (in);
+  while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (r < 0)
+    return oci_error_prefix (err, "extract %s", rel);
+  if (!WIFEXITED (st) || WEXITSTATUS (st) != 0)
+    return oci_error_set (err, 0, "extract %s: decompression failed", rel);
+  return 0;
 }
 
 static const char *
@@ -548,12 +621,11 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
       if (req->add && S_ISREG (st.st_mode))
         {
           cleanup_close int afd = openat (sroot, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-          if (afd >= 0 && is_archive (afd))
+          bool foreign = false;
+          if (afd >= 0 && is_archive (afd, &foreign))
             {
               cleanup_close int dfd = -1;
               cleanup_free char *root = NULL;
-              struct bld_layer_apply_options ao = { 0 };
-              ao.skip_devices = true;
               if (bld_mkdir_in_root (rootfd, dest, &dfd, err) < 0)
                 goto out;
               if (asprintf (&root, "/proc/self/fd/%d", dfd) < 0)
@@ -561,11 +633,8 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
                   oci_error_set (err, ENOMEM, "ADD");
                   goto out;
                 }
-              if (bld_layer_apply_fd (afd, root, &ao, NULL, err) < 0)
-                {
-                  oci_error_prefix (err, "extract %s", rel);
-                  goto out;
-                }
+              if (extract_archive (afd, foreign, root, rel, err) < 0)
+                goto out;
               continue;
             }
         }

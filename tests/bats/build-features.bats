@@ -263,3 +263,35 @@ R
   [ "$status" -eq 1 ]
   [[ "$output" == *"Recipe:3: FROM: --platform=linux/$other: only the host's platform linux/$arch can be built here"* ]]
 }
+
+@test "build: ADD extracts tars compressed with xz, bzip2, lzma, zstd, lz4 (by magic); a non-archive is copied" {
+  mkdir -p "$BATS_TEST_TMPDIR/t/inner"
+  echo payload >"$BATS_TEST_TMPDIR/t/inner/file"
+  tar -C "$BATS_TEST_TMPDIR/t" -cf "$BATS_TEST_TMPDIR/a.tar" inner
+  local c recipe='FROM busybox'
+  for c in xz bzip2 lzma zstd lz4; do
+    command -v "$c" >/dev/null || { echo "no $c on the host" >&2; return 1; }
+    # named without the usual extension: the content decides
+    "$c" -c "$BATS_TEST_TMPDIR/a.tar" >"$CTX/archive-$c.bin"
+    recipe="$recipe"$'\n'"ADD archive-$c.bin /x-$c/"
+  done
+  echo 'not an archive' >"$CTX/fake.tar.xz"
+  recipe="$recipe"$'\n'"ADD fake.tar.xz /fake/"
+  echo "$recipe" >"$CTX/Recipe"
+  run bld -t ad "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack ad "$BATS_TEST_TMPDIR/u"
+  for c in xz bzip2 lzma zstd lz4; do
+    [ "$(cat "$BATS_TEST_TMPDIR/u/x-$c/inner/file")" = payload ]
+  done
+  [ "$(cat "$BATS_TEST_TMPDIR/u/fake/fake.tar.xz")" = 'not an archive' ]
+  # a truncated xz tar fails with the file named
+  head -c 200000 /dev/urandom >"$BATS_TEST_TMPDIR/t/inner/big"
+  tar -C "$BATS_TEST_TMPDIR/t" -cf - inner | xz -c | head -c 100000 >"$CTX/broken.bin"
+  printf 'FROM busybox\nADD broken.bin /b/\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: ADD: extract broken.bin: "* ]]
+}
