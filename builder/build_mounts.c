@@ -157,9 +157,7 @@ bld_mounts_expand (const struct bld_mount_context *mc, const struct recipe_mount
         return oci_error_set (err, ENOMEM, "out of memory");
       if (s->target && strcmp (s->target, "/") == 0)
         return oci_error_set (err, 0, "--mount=type=%s: the target cannot be /", type_names[m[i].type]);
-      if (m[i].type == RECIPE_MOUNT_CACHE && s->from)
-        return oci_error_set (err, 0, "--mount=type=cache: from= is not supported");
-      if (m[i].type == RECIPE_MOUNT_BIND && s->from)
+      if (s->from)
         {
           if (mc->from_root (mc->from_data, s->from, &s->from_root, err) < 0)
             return -1;
@@ -313,6 +311,26 @@ bld_mounts_add_bind (struct bld_mounts *ms, const char *source, const char *dest
   return add_mount (ms, "bind", source, dest, ro, NULL, err);
 }
 
+/* from=[,source=]: a new cache starts as a copy of that directory. */
+static int
+seed_cache (const struct bld_mount_spec *s, const char *dir, struct oci_error *err)
+{
+  cleanup_close int root = open (s->from_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int dst = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0 || dst < 0)
+    return oci_error_set (err, errno, "open %s", root < 0 ? s->from_root : dir);
+  char *srcs[] = { s->source ? s->source : (char *) ".", NULL };
+  struct bld_copy_request req = { .src_root = root, .sources = srcs, .sources_len = 1, .dest = "/" };
+  if (bld_copy (dst, &req, err) < 0)
+    {
+      struct oci_error e2 = OCI_ERROR_INIT;
+      bld_remove_tree (dir, &e2);
+      oci_error_clear (&e2);
+      return oci_error_prefix (err, "seed the cache from %s", s->from);
+    }
+  return 0;
+}
+
 /* The persistent directory of a cache mount, created on first use with
  * the mount's mode and owner; the lock per sharing mode. */
 static int
@@ -358,6 +376,8 @@ cache_dir (const struct bld_mount_context *mc, struct bld_mounts *ms, const stru
     return oci_error_set (err, errno, "lock %s", lock);
   if (mkdir (dir, 0755) == 0)
     {
+      if (s->from_root && seed_cache (s, dir, err) < 0)
+        return -1;
       if (chown (dir, m->has_uid ? m->uid : 0, m->has_gid ? m->gid : 0) < 0
           || chmod (dir, m->has_mode ? m->mode : 0755) < 0)
         return oci_error_set (err, errno, "cache directory %s", dir);

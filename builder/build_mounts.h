@@ -49,7 +49,7 @@ struct bld_mounts
 
 /* --secret's argument is id=ID,src=FILE. */
 int bld_secret_spec_check (const char *spec, struct oci_error *err);
-/* Expands the mounts' values (ssh and cache from= are refused). */
+/* Expands the mounts' values, resolves from= (ssh is refused). */
 int bld_mounts_expand (const struct bld_mount_context *mc, const struct recipe_mount *m, size_t n, const char *cwd,
                        struct bld_mounts *ms, struct oci_error *err);
 /* Appends the mounts to a cache key: their settings, and for binds the

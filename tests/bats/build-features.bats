@@ -295,3 +295,35 @@ R
   [ "$status" -eq 1 ]
   [[ "$output" == *"Recipe:2: ADD: extract broken.bin: "* ]]
 }
+
+@test "build: RUN --mount=type=cache,from=STAGE seeds a new cache; sharing=locked serialises two builds" {
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox AS seed
+RUN mkdir -p /seed && echo seeded > /seed/s
+FROM busybox
+RUN --mount=type=cache,id=seeded,target=/c,from=seed,source=/seed cat /c/s > /got
+R
+  run bld -t cs "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack cs "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/got")" = seeded ]
+
+  # Two builds at once on one locked cache: each RUN holds a marker for
+  # a second; without the lock they would overlap and one would fail.
+  local i
+  for i in 1 2; do
+    mkdir -p "$BATS_TEST_TMPDIR/ctx$i"
+    printf 'FROM busybox\nRUN --mount=type=cache,id=lk,target=/c,sharing=locked mkdir /c/busy && sleep 1 && rmdir /c/busy && echo %s\n' "$i" \
+      >"$BATS_TEST_TMPDIR/ctx$i/Recipe"
+  done
+  bld "$BATS_TEST_TMPDIR/ctx1" >"$BATS_TEST_TMPDIR/out1" 2>&1 &
+  local p1=$!
+  bld "$BATS_TEST_TMPDIR/ctx2" >"$BATS_TEST_TMPDIR/out2" 2>&1 &
+  local p2=$!
+  local s1=0 s2=0
+  wait "$p1" || s1=$?
+  wait "$p2" || s2=$?
+  cat "$BATS_TEST_TMPDIR/out1" "$BATS_TEST_TMPDIR/out2"
+  [ "$s1" -eq 0 ] && [ "$s2" -eq 0 ]
+}
