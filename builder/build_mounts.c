@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "digest.h"
 #include "fileutil.h"
+#include "ignore.h"
 #include "recipe_expand.h"
 
 static int
@@ -166,6 +167,16 @@ bld_mounts_expand (const struct bld_mount_context *mc, const struct recipe_mount
   return 0;
 }
 
+/* The .dockerignore that applies to a bind source: the context's only
+ * when it leaves something out. */
+static const void *
+context_ignore (const struct bld_mount_context *mc, const struct bld_mount_spec *s)
+{
+  if (s->from_root || mc->ignore == NULL || ignore_count ((const struct ignore *) mc->ignore) == 0)
+    return NULL;
+  return mc->ignore;
+}
+
 /* The bind source opened inside its root (the context or a rootfs). */
 static int
 bind_source_fd (const struct bld_mount_context *mc, const struct bld_mount_spec *s, struct oci_error *err)
@@ -219,7 +230,8 @@ bld_mounts_key (const struct bld_mount_context *mc, const struct bld_mounts *ms,
       if (root < 0)
         return oci_error_set (err, errno, "open the bind source's root");
       char *srcs[] = { s->source ? s->source : (char *) ".", NULL };
-      struct bld_copy_request req = { .src_root = root, .sources = srcs, .sources_len = 1, .dest = "/x/" };
+      struct bld_copy_request req = { .src_root = root, .sources = srcs, .sources_len = 1, .dest = "/x/",
+                                      .ignore = context_ignore (mc, s) };
       if (bld_copy_checksum (&req, sum, err) < 0)
         return oci_error_prefix (err, "--mount=type=bind,source=%s", srcs[0]);
       strbuf_addc (key, ' ');
@@ -467,7 +479,38 @@ bind_mount (const struct bld_mount_context *mc, struct bld_mounts *ms, const str
   if (fstat (fd, &st) < 0)
     return oci_error_set (err, errno, "stat %s", real);
   bool is_dir = S_ISDIR (st.st_mode);
-  if (!s->m->readonly)
+  if (context_ignore (mc, s))
+    {
+      /* The context as the build sees it, without what .dockerignore
+       * leaves out: a filtered copy (writes to it are discarded too). */
+      cleanup_close int root = dup (mc->ctxfd), dst = -1;
+      char *srcs[] = { s->source ? s->source : (char *) ".", NULL };
+      struct bld_copy_request req = { .src_root = root, .sources = srcs, .sources_len = 1,
+                                      .ignore = context_ignore (mc, s) };
+      if (asprintf (&src, "%s/bindctx%zu", mc->work, ms->len) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      if (mkdir (src, 0755) < 0 || (dst = open (src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || root < 0)
+        return oci_error_set (err, errno, "mkdir %s", src);
+      cleanup_free char *leaf = NULL;
+      if (!is_dir)
+        {
+          const char *slash = strrchr (srcs[0], '/');
+          if ((leaf = strdup (slash ? slash + 1 : srcs[0])) == NULL)
+            return oci_error_set (err, ENOMEM, "out of memory");
+        }
+      req.dest = is_dir ? "/" : leaf;
+      if (bld_copy (dst, &req, err) < 0)
+        return oci_error_prefix (err, "copy the bind source %s", srcs[0]);
+      if (!is_dir)
+        {
+          char *file = NULL;
+          if (asprintf (&file, "%s/%s", src, leaf) < 0)
+            return oci_error_set (err, ENOMEM, "out of memory");
+          free (src);
+          src = file;
+        }
+    }
+  else if (!s->m->readonly)
     {
       if (is_dir)
         {

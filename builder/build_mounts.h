@@ -15,6 +15,7 @@ struct bld_mount_context
 {
   const char *store_dir;   /* cache mounts live in STORE/.store/buildcache */
   int ctxfd;               /* bind sources without from= */
+  const void *ignore;      /* the context's .dockerignore (struct ignore *) */
   const char *work;        /* private: secrets' copies, rw binds' scratch */
   char **secrets;          /* --secret id=ID,src=FILE */
   size_t secrets_len;

@@ -327,3 +327,26 @@ R
   cat "$BATS_TEST_TMPDIR/out1" "$BATS_TEST_TMPDIR/out2"
   [ "$s1" -eq 0 ] && [ "$s2" -eq 0 ]
 }
+
+@test "build: RUN --mount=type=bind of the context leaves out what .dockerignore excludes" {
+  mkdir -p "$CTX/src"
+  echo keep >"$CTX/src/data"
+  echo hidden >"$CTX/src/secret.txt"
+  printf 'src/secret.txt\n' >"$CTX/.dockerignore"
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+RUN --mount=type=bind,target=/ctx ls /ctx/src > /listing && ! touch /ctx/x 2>/dev/null
+RUN --mount=type=bind,source=src/data,target=/d cat /d > /d-copy
+R
+  run bld -t ig "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack ig "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/listing")" = data ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/d-copy")" = keep ]
+  # an ignored file is no input of the step
+  echo changed >"$CTX/src/secret.txt"
+  run bld -t ig2 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"[2/3] | CACHED"* ]]
+}
