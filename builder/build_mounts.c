@@ -190,10 +190,15 @@ bind_source_fd (const struct bld_mount_context *mc, const struct bld_mount_spec 
     }
   else if ((root = dup (mc->ctxfd)) < 0)
     return oci_error_set (err, errno, "dup");
-  int fd = bld_open_in_root (root, s->source ? s->source : "/", O_PATH, err);
+  struct oci_error e2 = OCI_ERROR_INIT;
+  int fd = bld_open_in_root (root, s->source ? s->source : "/", O_PATH, &e2);
   if (fd < 0)
-    return oci_error_prefix (err, "--mount=type=bind,source=%s%s%s", s->source ? s->source : "",
-                             s->from ? " from " : "", s->from ? s->from : "");
+    {
+      int e = e2.errnum;
+      oci_error_clear (&e2);
+      return oci_error_set (err, e, "--mount=type=bind,source=%s: not found in %s%s", s->source ? s->source : "",
+                            s->from ? "the rootfs of " : "the build context", s->from ? s->from : "");
+    }
   return fd;
 }
 

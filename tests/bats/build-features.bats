@@ -71,6 +71,10 @@ R
   [ "$status" -eq 0 ]
   unpack b3 "$BATS_TEST_TMPDIR/u3"
   [ "$(cat "$BATS_TEST_TMPDIR/u3/copied")" = v2 ]
+  printf 'FROM busybox\nRUN --mount=type=bind,source=nope,target=/n true\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: RUN: --mount=type=bind,source=nope: not found in the build context"* ]]
 }
 
 @test "build: RUN --mount=type=tmpfs and type=secret; type=ssh is refused" {
