@@ -39,6 +39,12 @@ R
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"| x"* ]]
+  # mode, uid and gid of a new cache directory
+  printf 'FROM busybox\nRUN --mount=type=cache,target=/o,uid=1000,gid=1000,mode=0710 stat -c "%%u %%g %%a" /o\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| 1000 1000 710"* ]]
 }
 
 @test "build: RUN --mount=type=bind from the context (read-only, rw discarded) and from a stage" {
