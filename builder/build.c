@@ -836,7 +836,7 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   const char *cwd = c && c->working_dir && *c->working_dir ? c->working_dir : "/";
   struct bld_mount_context mc = {
     .store_dir = bld_store_dir (b->store), .ctxfd = b->ctxfd, .ignore = b->ig, .secrets = b->o->secrets,
-    .secrets_len = b->o->secrets_len, .escape = b->r->escape, .lookup = lookup_stage, .lookup_data = s,
+    .secrets_len = b->o->secrets_len, .ssh = b->o->ssh, .ssh_len = b->o->ssh_len, .escape = b->r->escape, .lookup = lookup_stage, .lookup_data = s,
     .from_root = mount_from_root, .from_data = b,
   };
 

@@ -41,6 +41,8 @@ struct bld_build_options
   const char *runtime;         /* the OCI runtime (runc-lite by default) */
   char **secrets;              /* --secret id=ID,src=FILE */
   size_t secrets_len;
+  char **ssh;                  /* --ssh ID[=SOCKET] */
+  size_t ssh_len;
   FILE *out;                   /* progress and RUN output */
 };
 

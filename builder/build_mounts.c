@@ -78,6 +78,24 @@ secret_source (const struct bld_mount_context *mc, const char *id)
   return NULL;
 }
 
+/* The agent socket given with --ssh ID[=SOCKET]; NULL when none. */
+static char *
+ssh_source (const struct bld_mount_context *mc, const char *id)
+{
+  for (size_t i = mc->ssh_len; i-- > 0;)
+    {
+      const char *e = mc->ssh[i];
+      size_t n = strcspn (e, "=");
+      if (strlen (id) != n || strncmp (e, id, n) != 0)
+        continue;
+      if (e[n] == '=')
+        return strdup (e + n + 1);
+      const char *sock = getenv ("SSH_AUTH_SOCK");
+      return sock && *sock ? strdup (sock) : NULL;
+    }
+  return NULL;
+}
+
 int
 bld_secret_spec_check (const char *spec, struct oci_error *err)
 {
@@ -124,6 +142,7 @@ int
 bld_mounts_expand (const struct bld_mount_context *mc, const struct recipe_mount *m, size_t n, const char *cwd,
                    struct bld_mounts *ms, struct oci_error *err)
 {
+  size_t n_ssh = 0;
   ms->spec = calloc (n ? n : 1, sizeof *ms->spec);
   if (ms->spec == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -133,8 +152,6 @@ bld_mounts_expand (const struct bld_mount_context *mc, const struct recipe_mount
       cleanup_free char *t = NULL;
       ms->spec_len++;
       s->m = &m[i];
-      if (m[i].type == RECIPE_MOUNT_SSH)
-        return oci_error_set (err, 0, "--mount=type=ssh is not supported (no SSH agent forwarding)");
       if (expand (m[i].target, mc, &t, err) < 0 || expand (m[i].source, mc, &s->source, err) < 0
           || expand (m[i].from, mc, &s->from, err) < 0 || expand (m[i].id, mc, &s->id, err) < 0)
         return -1;
@@ -153,6 +170,18 @@ bld_mounts_expand (const struct bld_mount_context *mc, const struct recipe_mount
           if (src == NULL && m[i].required)
             return oci_error_set (err, 0, "--mount=type=secret: secret %s is required but was not given "
                                           "(--secret id=%s,src=FILE)", s->id, s->id);
+        }
+      if (m[i].type == RECIPE_MOUNT_SSH)
+        {
+          if (s->id == NULL && (s->id = strdup ("default")) == NULL)
+            return oci_error_set (err, ENOMEM, "out of memory");
+          if (t == NULL && asprintf (&t, "/run/buildkit/ssh_agent.%zu", n_ssh) < 0)
+            return oci_error_set (err, ENOMEM, "out of memory");
+          n_ssh++;
+          cleanup_free char *sock = ssh_source (mc, s->id);
+          if (sock == NULL && m[i].required)
+            return oci_error_set (err, 0, "--mount=type=ssh: the SSH agent %s is required but was not given "
+                                          "(--ssh %s[=SOCKET])", s->id, s->id);
         }
       if (t && (s->target = abs_target (cwd, t)) == NULL)
         return oci_error_set (err, ENOMEM, "out of memory");
@@ -592,7 +621,25 @@ bld_mounts_prepare (const struct bld_mount_context *mc, struct bld_mounts *ms, i
             break;
           }
         case RECIPE_MOUNT_SSH:
-          return oci_error_set (err, 0, "--mount=type=ssh is not supported");
+          {
+            /* The agent's socket itself (mode, uid and gid are the
+             * host's: there is no proxy socket of our own). */
+            cleanup_free char *sock = ssh_source (mc, s->id), *kv = NULL;
+            bool have = false;
+            if (sock == NULL)
+              break;
+            for (size_t k = 0; k < *env_len; k++)
+              have |= strncmp ((*env)[k], "SSH_AUTH_SOCK=", 14) == 0;
+            if (!have && asprintf (&kv, "SSH_AUTH_SOCK=%s", s->target) < 0)
+              return oci_error_set (err, ENOMEM, "out of memory");
+            if (!have && push (env, env_len, kv, err) < 0)
+              return -1;
+            r = make_stub (ms, rootfd, s->target, true, err) < 0
+                        || add_mount (ms, "bind", sock, s->target, false, NULL, err) < 0
+                    ? -1
+                    : 0;
+            break;
+          }
         }
       if (r < 0)
         return oci_error_prefix (err, "--mount=type=%s,target=%s", tn, s->target ? s->target : "");

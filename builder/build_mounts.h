@@ -19,6 +19,8 @@ struct bld_mount_context
   const char *work;        /* private: secrets' copies, rw binds' scratch */
   char **secrets;          /* --secret id=ID,src=FILE */
   size_t secrets_len;
+  char **ssh;              /* --ssh ID[=SOCKET] ("default": $SSH_AUTH_SOCK) */
+  size_t ssh_len;
   char escape;
   const char *(*lookup) (const char *name, void *data);
   void *lookup_data;
@@ -50,7 +52,8 @@ struct bld_mounts
 
 /* --secret's argument is id=ID,src=FILE. */
 int bld_secret_spec_check (const char *spec, struct oci_error *err);
-/* Expands the mounts' values, resolves from= (ssh is refused). */
+/* Expands the mounts' values, resolves from=, checks required secrets
+ * and agents. */
 int bld_mounts_expand (const struct bld_mount_context *mc, const struct recipe_mount *m, size_t n, const char *cwd,
                        struct bld_mounts *ms, struct oci_error *err);
 /* Appends the mounts to a cache key: their settings, and for binds the
@@ -58,7 +61,8 @@ int bld_mounts_expand (const struct bld_mount_context *mc, const struct recipe_m
 int bld_mounts_key (const struct bld_mount_context *mc, const struct bld_mounts *ms, struct strbuf *key,
                     struct oci_error *err);
 /* Makes the mounts (cache dirs locked per sharing, secrets copied, mount
- * points created in rootfd); secrets with env= are added to env. */
+ * points created in rootfd); secrets with env= and SSH_AUTH_SOCK for an
+ * agent are added to env. */
 int bld_mounts_prepare (const struct bld_mount_context *mc, struct bld_mounts *ms, int rootfd, char ***env,
                         size_t *env_len, struct oci_error *err);
 /* One more bind mount (RUN's heredoc script). */

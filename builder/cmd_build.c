@@ -42,7 +42,7 @@ int
 cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
 {
   enum { OPT_BUILD_ARG = 256, OPT_TARGET, OPT_NO_CACHE, OPT_COMPRESSION, OPT_TIMESTAMP, OPT_RUNTIME, OPT_PROGRESS,
-         OPT_SECRET };
+         OPT_SECRET, OPT_SSH };
   static const struct option opts[] = {
     { "file", required_argument, NULL, 'f' },
     { "tag", required_argument, NULL, 't' },
@@ -54,6 +54,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     { "runtime", required_argument, NULL, OPT_RUNTIME },
     { "progress", required_argument, NULL, OPT_PROGRESS },
     { "secret", required_argument, NULL, OPT_SECRET },
+    { "ssh", required_argument, NULL, OPT_SSH },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -62,6 +63,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   cleanup_free char **tags = NULL;
   cleanup_free char **args = NULL;
   cleanup_free char **secrets = NULL;
+  cleanup_free char **ssh = NULL;
   cleanup_store struct bld_store *store = NULL;
   char digest[OCI_DIGEST_STRING_MAX];
   int c;
@@ -95,6 +97,12 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
         if (push (&secrets, &o.secrets_len, optarg) < 0)
           return oci_error_set (err, ENOMEM, "out of memory");
         break;
+      case OPT_SSH:
+        if (*optarg == '\0' || *optarg == '=')
+          return oci_error_set (err, 0, "build: --ssh %s: want ID[=SOCKET]", optarg);
+        if (push (&ssh, &o.ssh_len, optarg) < 0)
+          return oci_error_set (err, ENOMEM, "out of memory");
+        break;
       case OPT_TARGET:
         o.target = optarg;
         break;
@@ -120,7 +128,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
       case 'h':
         printf ("Usage: builder build [-f RECIPE] [-t NAME[:TAG]]... [--build-arg K[=V]]... [--target STAGE]\n"
                 "                     [--no-cache] [--compression gzip|zstd|none] [--timestamp EPOCH]\n"
-                "                     [--runtime PATH] [--progress plain] [--secret id=ID,src=FILE]... CONTEXT\n");
+                "                     [--runtime PATH] [--progress plain] [--secret id=ID,src=FILE]...\n"
+                "                     [--ssh ID[=SOCKET]]... CONTEXT\n");
         return 0;
       default:
         return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", argv[optind - 1]);
@@ -131,6 +140,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   o.tags = tags;
   o.build_args = args;
   o.secrets = secrets;
+  o.ssh = ssh;
   if (!o.has_timestamp)
     {
       const char *sde = getenv ("SOURCE_DATE_EPOCH");

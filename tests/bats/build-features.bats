@@ -83,7 +83,7 @@ R
   [[ "$output" == *"Recipe:2: RUN: --mount=type=bind,source=nope: not found in the build context"* ]]
 }
 
-@test "build: RUN --mount=type=tmpfs and type=secret; type=ssh is refused" {
+@test "build: RUN --mount=type=tmpfs and type=secret" {
   printf s3cr3t >"$BATS_TEST_TMPDIR/tok"
   cat >"$CTX/Recipe" <<'R'
 FROM busybox
@@ -106,10 +106,6 @@ R
   echo "$output"
   [ "$status" -eq 1 ]
   [[ "$output" == *"Recipe:2: RUN: --mount=type=secret: secret nope is required but was not given (--secret id=nope,src=FILE)"* ]]
-  printf 'FROM busybox\nRUN --mount=type=ssh true\n' >"$CTX/Recipe"
-  run bld "$CTX"
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"Recipe:2: RUN: --mount=type=ssh is not supported"* ]]
   run bld --secret nonsense "$CTX"
   [ "$status" -eq 1 ]
   [[ "$output" == *"--secret nonsense: want id=ID,src=FILE"* ]]
@@ -359,4 +355,33 @@ R
   run bld -t ig2 "$CTX"
   [ "$status" -eq 0 ]
   [[ "$output" == *"[2/3] | CACHED"* ]]
+}
+
+@test "build: RUN --mount=type=ssh forwards the agent given with --ssh" {
+  local sock="$BATS_TEST_TMPDIR/agent.sock" pid
+  pid=$(ssh-agent -a "$sock" | sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p')
+  [ -n "$pid" ]
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+RUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "agent at $SSH_AUTH_SOCK"
+RUN --mount=type=ssh,id=other,target=/a.sock test -S /a.sock && echo "other ok"
+R
+  run env SSH_AUTH_SOCK="$sock" "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --ssh default --ssh other="$sock" -t ssh1 "$CTX"
+  kill "$pid"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| agent at /run/buildkit/ssh_agent.0"* ]]
+  [[ "$output" == *"| other ok"* ]]
+  run all_layers ssh1
+  [[ "$output" != *"run/buildkit"* ]] && [[ "$output" != *"a.sock"* ]]
+  # no --ssh: no mount, no variable; unless required
+  printf 'FROM busybox\nRUN --mount=type=ssh test -z "$SSH_AUTH_SOCK" && echo no-agent\n' >"$CTX/Recipe"
+  run env -u SSH_AUTH_SOCK "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| no-agent"* ]]
+  printf 'FROM busybox\nRUN --mount=type=ssh,required=true true\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: RUN: --mount=type=ssh: the SSH agent default is required but was not given (--ssh default[=SOCKET])"* ]]
 }
