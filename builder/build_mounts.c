@@ -477,23 +477,38 @@ scratch_overlay (const struct bld_mount_context *mc, struct bld_mounts *ms, cons
   return 0;
 }
 
+/* A private copy of the bind source (through COPY's walk, .dockerignore
+ * applied for the context) at *out. */
 static int
-copy_file (const char *src, const char *dst, struct oci_error *err)
+copy_source (const struct bld_mount_context *mc, struct bld_mounts *ms, const struct bld_mount_spec *s, bool is_dir,
+             char **out, struct oci_error *err)
 {
-  cleanup_close int in = open (src, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (in < 0 || fstat (in, &st) < 0)
-    return oci_error_set (err, errno, "open %s", src);
-  cleanup_close int out = open (dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
-  if (out < 0)
-    return oci_error_set (err, errno, "create %s", dst);
-  char buf[65536];
-  ssize_t n;
-  while ((n = read (in, buf, sizeof buf)) > 0)
-    if (oci_write_all (out, buf, (size_t) n) < 0)
-      return oci_error_set (err, errno, "write %s", dst);
-  if (n < 0)
-    return oci_error_set (err, errno, "read %s", src);
+  cleanup_close int root = s->from_root ? open (s->from_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : dup (mc->ctxfd);
+  cleanup_close int dst = -1;
+  cleanup_free char *dir = NULL, *leaf = NULL;
+  char *srcs[] = { s->source ? s->source : (char *) ".", NULL };
+  struct bld_copy_request req = { .src_root = root, .sources = srcs, .sources_len = 1,
+                                  .ignore = context_ignore (mc, s) };
+  if (asprintf (&dir, "%s/bindcopy%zu", mc->work, ms->len) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (root < 0 || mkdir (dir, 0755) < 0 || (dst = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return oci_error_set (err, errno, "mkdir %s", dir);
+  if (!is_dir)
+    {
+      const char *slash = strrchr (srcs[0], '/');
+      if ((leaf = strdup (slash ? slash + 1 : srcs[0])) == NULL)
+        return oci_error_set (err, ENOMEM, "out of memory");
+    }
+  req.dest = is_dir ? "/" : leaf;
+  if (bld_copy (dst, &req, err) < 0)
+    return oci_error_prefix (err, "copy the bind source %s", srcs[0]);
+  if (is_dir)
+    {
+      *out = steal_pointer (&dir);
+      return 0;
+    }
+  if (asprintf (out, "%s/%s", dir, leaf) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
   return 0;
 }
 
@@ -513,49 +528,16 @@ bind_mount (const struct bld_mount_context *mc, struct bld_mounts *ms, const str
   if (fstat (fd, &st) < 0)
     return oci_error_set (err, errno, "stat %s", real);
   bool is_dir = S_ISDIR (st.st_mode);
-  if (context_ignore (mc, s))
+  /* The context as the build sees it (without what .dockerignore leaves
+   * out) and a writable file are copies; a writable directory gets a
+   * throw-away overlay.  Writes reach neither the layer nor the source. */
+  if (context_ignore (mc, s) || (!s->m->readonly && !is_dir))
     {
-      /* The context as the build sees it, without what .dockerignore
-       * leaves out: a filtered copy (writes to it are discarded too). */
-      cleanup_close int root = dup (mc->ctxfd), dst = -1;
-      char *srcs[] = { s->source ? s->source : (char *) ".", NULL };
-      struct bld_copy_request req = { .src_root = root, .sources = srcs, .sources_len = 1,
-                                      .ignore = context_ignore (mc, s) };
-      if (asprintf (&src, "%s/bindctx%zu", mc->work, ms->len) < 0)
-        return oci_error_set (err, ENOMEM, "out of memory");
-      if (mkdir (src, 0755) < 0 || (dst = open (src, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || root < 0)
-        return oci_error_set (err, errno, "mkdir %s", src);
-      cleanup_free char *leaf = NULL;
-      if (!is_dir)
-        {
-          const char *slash = strrchr (srcs[0], '/');
-          if ((leaf = strdup (slash ? slash + 1 : srcs[0])) == NULL)
-            return oci_error_set (err, ENOMEM, "out of memory");
-        }
-      req.dest = is_dir ? "/" : leaf;
-      if (bld_copy (dst, &req, err) < 0)
-        return oci_error_prefix (err, "copy the bind source %s", srcs[0]);
-      if (!is_dir)
-        {
-          char *file = NULL;
-          if (asprintf (&file, "%s/%s", src, leaf) < 0)
-            return oci_error_set (err, ENOMEM, "out of memory");
-          free (src);
-          src = file;
-        }
-    }
-  else if (!s->m->readonly)
-    {
-      if (is_dir)
-        {
-          if (scratch_overlay (mc, ms, real, &src, err) < 0)
-            return -1;
-        }
-      else if (asprintf (&src, "%s/bindfile%zu", mc->work, ms->len) < 0)
-        return oci_error_set (err, ENOMEM, "out of memory");
-      else if (copy_file (real, src, err) < 0)
+      if (copy_source (mc, ms, s, is_dir, &src, err) < 0)
         return -1;
     }
+  else if (!s->m->readonly && scratch_overlay (mc, ms, real, &src, err) < 0)
+    return -1;
   if (make_stub (ms, rootfd, s->target, !is_dir, err) < 0)
     return -1;
   return add_mount (ms, "bind", src ? src : real, s->target, s->m->readonly, NULL, err);

@@ -57,20 +57,22 @@ FROM busybox
 RUN --mount=type=bind,source=src,target=/mnt cat /mnt/data > /copied && ! touch /mnt/new 2>/dev/null
 RUN --mount=type=bind,source=src,target=/mnt,rw echo changed > /mnt/data && cat /mnt/data
 RUN --mount=type=bind,from=other,source=/made,target=/m cat /m > /from-stage
+RUN --mount=type=bind,source=src/data,target=/f,rw echo file-changed > /f && cat /f
 R
   run bld -t b1 "$CTX"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"| changed"* ]]
+  [[ "$output" == *"| file-changed"* ]]
   [ "$(cat "$CTX/src/data")" = v1 ]
   unpack b1 "$BATS_TEST_TMPDIR/u"
   [ "$(cat "$BATS_TEST_TMPDIR/u/copied")" = v1 ]
   [ "$(cat "$BATS_TEST_TMPDIR/u/from-stage")" = from-stage ]
-  [ ! -e "$BATS_TEST_TMPDIR/u/mnt" ] && [ ! -e "$BATS_TEST_TMPDIR/u/m" ]
+  [ ! -e "$BATS_TEST_TMPDIR/u/mnt" ] && [ ! -e "$BATS_TEST_TMPDIR/u/m" ] && [ ! -e "$BATS_TEST_TMPDIR/u/f" ]
   # the bound content is part of the cache key
   run bld -t b2 "$CTX"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"[4/6] RUN --mount=type=bind,source=src,target=/mnt cat"*"[4/6] | CACHED"* ]]
+  [[ "$output" == *"[4/7] RUN --mount=type=bind,source=src,target=/mnt cat"*"[4/7] | CACHED"* ]]
   echo v2 >"$CTX/src/data"
   run bld -t b3 "$CTX"
   echo "$output"
