@@ -63,19 +63,37 @@ secret_field (const char *spec, const char *key)
   return NULL;
 }
 
-/* The file given with --secret id=ID,src=FILE; NULL when none. */
-static char *
-secret_source (const struct bld_mount_context *mc, const char *id)
+/* The --secret argument for id; NULL when none. */
+static const char *
+secret_spec (const struct bld_mount_context *mc, const char *id)
 {
   for (size_t i = mc->secrets_len; i-- > 0;)
     {
       cleanup_free char *sid = secret_field (mc->secrets[i], "id");
-      if (sid == NULL || strcmp (sid, id) != 0)
-        continue;
-      char *src = secret_field (mc->secrets[i], "src");
-      return src ? src : secret_field (mc->secrets[i], "source");
+      if (sid && strcmp (sid, id) == 0)
+        return mc->secrets[i];
     }
   return NULL;
+}
+
+/* The secret's value: from src=FILE (source=) or env=VAR. */
+static int
+secret_read (const char *spec, const char *id, char **text, size_t *len, struct oci_error *err)
+{
+  cleanup_free char *src = secret_field (spec, "src");
+  cleanup_free char *source = secret_field (spec, "source");
+  cleanup_free char *var = secret_field (spec, "env");
+  if (src || source)
+    {
+      if (oci_read_file (src ? src : source, 500 * 1024, text, len, err) < 0)
+        return oci_error_prefix (err, "secret %s", id);
+      return 0;
+    }
+  const char *v = var ? getenv (var) : NULL;
+  if (v == NULL)
+    return oci_error_set (err, 0, "secret %s: the environment variable %s is not set", id, var ? var : "");
+  *len = strlen (v);
+  return (*text = strdup (v)) ? 0 : oci_error_set (err, ENOMEM, "out of memory");
 }
 
 /* The agent socket given with --ssh ID[=SOCKET]; NULL when none. */
@@ -102,8 +120,9 @@ bld_secret_spec_check (const char *spec, struct oci_error *err)
   cleanup_free char *id = secret_field (spec, "id");
   cleanup_free char *src = secret_field (spec, "src");
   cleanup_free char *source = secret_field (spec, "source");
-  if (id == NULL || *id == '\0' || (src == NULL && source == NULL))
-    return oci_error_set (err, 0, "--secret %s: want id=ID,src=FILE", spec);
+  cleanup_free char *var = secret_field (spec, "env");
+  if (id == NULL || *id == '\0' || (src == NULL && source == NULL && var == NULL))
+    return oci_error_set (err, 0, "--secret %s: want id=ID,src=FILE or id=ID,env=VARIABLE", spec);
   return 0;
 }
 
@@ -166,8 +185,7 @@ bld_mounts_expand (const struct bld_mount_context *mc, const struct recipe_mount
             return oci_error_set (err, 0, "--mount=type=secret needs id or target");
           if (t == NULL && m[i].env == NULL && asprintf (&t, "/run/secrets/%s", s->id) < 0)
             return oci_error_set (err, ENOMEM, "out of memory");
-          cleanup_free char *src = secret_source (mc, s->id);
-          if (src == NULL && m[i].required)
+          if (secret_spec (mc, s->id) == NULL && m[i].required)
             return oci_error_set (err, 0, "--mount=type=secret: secret %s is required but was not given "
                                           "(--secret id=%s,src=FILE)", s->id, s->id);
         }
@@ -438,13 +456,10 @@ cache_dir (const struct bld_mount_context *mc, struct bld_mounts *ms, const stru
  * and owner; it is bound read-only and never touches the rootfs. */
 static int
 secret_file (const struct bld_mount_context *mc, struct bld_mounts *ms, const struct bld_mount_spec *s,
-             const char *src, char **out, struct oci_error *err)
+             const char *text, size_t len, char **out, struct oci_error *err)
 {
   const struct recipe_mount *m = s->m;
-  cleanup_free char *text = NULL, *path = NULL;
-  size_t len;
-  if (oci_read_file (src, 500 * 1024, &text, &len, err) < 0)
-    return oci_error_prefix (err, "secret %s", s->id);
+  cleanup_free char *path = NULL;
   if (asprintf (&path, "%s/secret%zu", mc->work, ms->len) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
   cleanup_close int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
@@ -580,15 +595,16 @@ bld_mounts_prepare (const struct bld_mount_context *mc, struct bld_mounts *ms, i
           }
         case RECIPE_MOUNT_SECRET:
           {
-            cleanup_free char *src = secret_source (mc, s->id), *file = NULL;
-            if (src == NULL)
+            const char *spec = secret_spec (mc, s->id);
+            cleanup_free char *text = NULL, *file = NULL;
+            size_t len;
+            if (spec == NULL)
               break;
+            if (secret_read (spec, s->id, &text, &len, err) < 0)
+              return -1;
             if (m->env)
               {
-                cleanup_free char *text = NULL, *kv = NULL;
-                size_t len;
-                if (oci_read_file (src, 500 * 1024, &text, &len, err) < 0)
-                  return oci_error_prefix (err, "secret %s", s->id);
+                cleanup_free char *kv = NULL;
                 if (asprintf (&kv, "%s=%s", m->env, text) < 0)
                   return oci_error_set (err, ENOMEM, "out of memory");
                 if (push (env, env_len, kv, err) < 0)
@@ -596,7 +612,7 @@ bld_mounts_prepare (const struct bld_mount_context *mc, struct bld_mounts *ms, i
               }
             if (s->target == NULL)
               break;
-            r = secret_file (mc, ms, s, src, &file, err) < 0 || make_stub (ms, rootfd, s->target, true, err) < 0
+            r = secret_file (mc, ms, s, text, len, &file, err) < 0 || make_stub (ms, rootfd, s->target, true, err) < 0
                         || add_mount (ms, "bind", file, s->target, true, NULL, err) < 0
                     ? -1
                     : 0;

@@ -108,9 +108,17 @@ R
   echo "$output"
   [ "$status" -eq 1 ]
   [[ "$output" == *"Recipe:2: RUN: --mount=type=secret: secret nope is required but was not given (--secret id=nope,src=FILE)"* ]]
+  # a secret from an environment variable, into one (env= alone: no file)
+  printf 'FROM busybox\nRUN --mount=type=secret,id=e,env=E test "$E" = from-env && test ! -e /run/secrets/e\n' >"$CTX/Recipe"
+  run env MY_SECRET=from-env "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --secret id=e,env=MY_SECRET "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run env -u MY_SECRET "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --no-cache --secret id=e,env=MY_SECRET "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: RUN: secret e: the environment variable MY_SECRET is not set"* ]]
   run bld --secret nonsense "$CTX"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"--secret nonsense: want id=ID,src=FILE"* ]]
+  [[ "$output" == *"--secret nonsense: want id=ID,src=FILE or id=ID,env=VARIABLE"* ]]
 }
 
 @test "build: RUN --network=none has no interface but lo, --network=host sees the host's" {
