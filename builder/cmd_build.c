@@ -128,7 +128,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
       case 'h':
         printf ("Usage: builder build [-f RECIPE] [-t NAME[:TAG]]... [--build-arg K[=V]]... [--target STAGE]\n"
                 "                     [--no-cache] [--compression gzip|zstd|none] [--timestamp EPOCH]\n"
-                "                     [--runtime PATH] [--progress plain] [--secret id=ID,src=FILE]...\n"
+                "                     [--runtime PATH] [--progress plain] [--secret id=ID,src=FILE|env=VAR]...\n"
                 "                     [--ssh ID[=SOCKET]]... CONTEXT\n");
         return 0;
       default:
