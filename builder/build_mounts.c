@@ -139,12 +139,10 @@ expand (const char *in, const struct bld_mount_context *mc, char **out, struct o
 static char *
 abs_target (const char *cwd, const char *t)
 {
-  char *r = NULL;
-  if (t[0] == '/')
-    r = strdup (t);
-  else if (asprintf (&r, "%s%s%s", cwd, cwd[strlen (cwd) - 1] == '/' ? "" : "/", t) < 0)
-    r = NULL;
-  return r;
+  cleanup_free char *r = NULL;
+  if (asprintf (&r, "%s/%s", t[0] == '/' ? "" : cwd, t) < 0)
+    return NULL;
+  return ignore_clean_path (r);
 }
 
 static void
