@@ -191,6 +191,12 @@ R
   echo "$output"
   [ "$status" -eq 1 ]
   [[ "$output" == *"Recipe:2: COPY: --from=no-such-image: not a stage, nor an image: "* ]]
+  # RUN --mount=type=bind,from= takes images the same way
+  printf 'FROM busybox\nRUN --mount=type=bind,from=busybox,source=/etc/base-file,target=/bf cat /bf\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| base"* ]]
 }
 
 @test "build: COPY --exclude and COPY --parents" {
