@@ -1686,8 +1686,23 @@ exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instr
         break;
       }
     case RECIPE_ONBUILD:
-      if (strv_push (&c->on_build, &c->on_build_len, in->args, err) < 0)
-        goto out;
+      {
+        /* A trigger with heredocs keeps their bodies, so that the child
+         * build parses it whole. */
+        cleanup_strbuf struct strbuf t = STRBUF_INIT;
+        const struct recipe_instruction *tr = in->trigger;
+        strbuf_adds (&t, in->args);
+        for (size_t i = 0; tr && i < tr->heredocs_len; i++)
+          {
+            strbuf_addc (&t, '\n');
+            strbuf_adds (&t, tr->heredocs[i].content);
+            strbuf_adds (&t, tr->heredocs[i].name);
+          }
+        if (t.failed)
+          goto oom;
+        if (strv_push (&c->on_build, &c->on_build_len, t.s, err) < 0)
+          goto out;
+      }
       if (asprintf (&created_by, "ONBUILD %s", in->args) < 0)
         goto oom;
       break;

@@ -137,12 +137,13 @@ R
 
 @test "build: ONBUILD triggers run after FROM in the child's context and are not inherited" {
   mkdir -p "$BATS_TEST_TMPDIR/parent"
-  printf 'FROM busybox\nONBUILD COPY x /x\nONBUILD RUN cat /x > /y && echo trigger-ran\n' >"$BATS_TEST_TMPDIR/parent/Recipe"
+  printf 'FROM busybox\nONBUILD COPY x /x\nONBUILD RUN cat /x > /y && echo trigger-ran\nONBUILD RUN <<EOF\necho heredoc-trigger > /z\nEOF\n' \
+    >"$BATS_TEST_TMPDIR/parent/Recipe"
   run bld -t parent "$BATS_TEST_TMPDIR/parent"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" != *"| trigger-ran"* ]]
-  [ "$(config parent | jq -c .config.OnBuild)" = '["COPY x /x","RUN cat /x > /y && echo trigger-ran"]' ]
+  [ "$(config parent | jq -c .config.OnBuild)" = '["COPY x /x","RUN cat /x > /y && echo trigger-ran","RUN <<EOF\necho heredoc-trigger > /z\nEOF"]' ]
   echo child-x >"$CTX/x"
   printf 'FROM parent\nRUN test -f /y\n' >"$CTX/Recipe"
   run bld -t child "$CTX"
@@ -153,6 +154,7 @@ R
   unpack child "$BATS_TEST_TMPDIR/u"
   [ "$(cat "$BATS_TEST_TMPDIR/u/x")" = child-x ]
   [ "$(cat "$BATS_TEST_TMPDIR/u/y")" = child-x ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/z")" = heredoc-trigger ]
   [ "$(config child | jq -c .config.OnBuild)" = null ]
   # a grandchild sees no trigger
   printf 'FROM child\nRUN test -f /y\n' >"$CTX/Recipe"
