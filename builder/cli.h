@@ -31,5 +31,13 @@ BLD_COMMAND (rmi);
 BLD_COMMAND (prune);
 BLD_COMMAND (unpack);
 BLD_COMMAND (run);
+BLD_COMMAND (push);
+BLD_COMMAND (pull);
+
+struct reg_options;
+/* push's and pull's registry options (--creds, --authfile, --tls-verify,
+ * and push's --from) into o; returns the index of the first operand, or
+ * -1 with err set. */
+int bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_options *o, struct oci_error *err);
 
 #endif
