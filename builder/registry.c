@@ -930,6 +930,7 @@ push_blob (struct push *p, const struct oci_image_descriptor *d, struct oci_erro
 {
   cleanup_response struct response r = { .body_max = REG_SMALL_BODY_MAX };
   cleanup_free char *path = NULL;
+  cleanup_free char *blob_path = NULL;
   cleanup_free char *loc = NULL;
   cleanup_strv char **sources = NULL;
   cleanup_close int fd = -1;
@@ -977,11 +978,11 @@ push_blob (struct push *p, const struct oci_image_descriptor *d, struct oci_erro
       if (take_location (p->c, "POST", &r, &loc, err) < 0)
         return -1;
     }
-  if (bld_store_blob_path (p->s, d->digest, d->size, false, &path, err) < 0)
+  if (bld_store_blob_path (p->s, d->digest, d->size, false, &blob_path, err) < 0)
     return -1;
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  fd = open (blob_path, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || fstat (fd, &st) < 0)
-    return oci_error_set (err, errno, "open %s", path);
+    return oci_error_set (err, errno, "open %s", blob_path);
   if (d->has_size && st.st_size != d->size)
     return oci_error_set (err, 0, "blob %s: %lld bytes in the store, the descriptor says %lld", d->digest,
                           (long long) st.st_size, (long long) d->size);
@@ -1170,6 +1171,10 @@ get_manifest (struct reg_client *c, const char *repo, const char *reference, cha
     return -1;
   if (oci_digest_is_valid (reference) && strcmp (reference, digest) != 0)
     return oci_error_set (err, 0, "manifest %s: digest mismatch: the registry sent %s", reference, digest);
+  if (r.docker_digest && oci_digest_is_valid (r.docker_digest) && strncmp (r.docker_digest, "sha256:", 7) == 0
+      && strcmp (r.docker_digest, digest) != 0)
+    return oci_error_set (err, 0, "manifest %s: digest mismatch: Docker-Content-Digest says %s, the content is %s",
+                          reference, r.docker_digest, digest);
   if (r.content_type)
     r.content_type[strcspn (r.content_type, "; ")] = '\0';
   if (r.content_type

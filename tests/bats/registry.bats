@@ -302,6 +302,9 @@ import_busybox() {
   BUILDER_PUSH_CHUNK_SIZE=65536 run b push --tls-verify=false --creds bob:hunter2 busybox "127.0.0.1:$FRONT/test/busybox:v1"
   [ "$status" -eq 0 ]
   digest=${lines[-1]}
+  # Chunks through the front's relative Locations.
+  [[ "$output" =~ "uploaded in chunks" ]]
+  grep -q '"PATCH /v2/test/busybox/blobs/uploads/' "$BATS_TEST_TMPDIR/front.log"
   grep -q 'GET /token?service=test-registry&scope=repository%3Atest%2Fbusybox%3Apull%2Cpush' "$BATS_TEST_TMPDIR/front.log"
   run "$BUILDER" --store "$BATS_TEST_TMPDIR/pulled" pull --tls-verify=false --creds bob:hunter2 "127.0.0.1:$FRONT/test/busybox:v1"
   [ "$status" -eq 0 ]

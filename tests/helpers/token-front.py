@@ -2,8 +2,9 @@
 """A registry front for registry.bats: every /v2/ request needs a bearer
 token, else 401 with a Bearer challenge whose realm is our /token; /token
 hands out tokens to basic credentials USER:PASS.  Authorised requests are
-passed on to the registry at BACKEND_PORT (Host kept, so its Location
-headers point back at us).  Each request is logged on stderr.
+passed on to the registry at BACKEND_PORT, and its absolute Location
+headers are made relative (clients must resolve both kinds).  Each request
+is logged on stderr.
 
 usage: token-front.py PORT BACKEND_PORT USER PASS
 """
@@ -18,7 +19,7 @@ import sys
 PORT, BACKEND = int(sys.argv[1]), int(sys.argv[2])
 BASIC = "Basic " + base64.b64encode(f"{sys.argv[3]}:{sys.argv[4]}".encode()).decode()
 TOKENS = set()
-HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
+HOP = {"connection", "content-length", "transfer-encoding", "keep-alive", "date", "server"}
 
 
 class Front(http.server.BaseHTTPRequestHandler):
@@ -64,6 +65,8 @@ class Front(http.server.BaseHTTPRequestHandler):
         data = resp.read()
         self.send_response(resp.status)
         for k, v in resp.getheaders():
+            if k.lower() == "location":
+                v = re.sub(r"^https?://[^/]+", "", v)
             if k.lower() not in HOP:
                 self.send_header(k, v)
         if self.command == "HEAD":
