@@ -159,6 +159,16 @@ import_busybox() {
   [ "$(grep -c 'mounted from one/busybox' <<<"$output")" -eq 2 ]
   run skopeo inspect --tls-verify=false "docker://$REG/three/busybox:v1"
   [ "$status" -eq 0 ]
+  # A --from that does not hold the blobs: the registry opens an upload
+  # session instead, and the blobs go up through it.
+  rm -f "$BATS_TEST_TMPDIR/other/.store/registry-blobs"
+  posts=$(requests POST)
+  run "$BUILDER" --store "$BATS_TEST_TMPDIR/other" push --tls-verify=false --from nowhere/empty busybox "$REG/four/busybox:v1"
+  [ "$status" -eq 0 ]
+  [ "$(grep -c ': uploaded$' <<<"$output")" -eq 2 ]
+  [ "$(requests POST)" -eq $((posts + 2)) ]
+  run skopeo inspect --tls-verify=false "docker://$REG/four/busybox:v1"
+  [ "$status" -eq 0 ]
 }
 
 @test "pull what skopeo pushed (OCI and Docker schema2), then run it" {
@@ -211,6 +221,41 @@ import_busybox() {
   run "$BUILDER" --store "$other" pull --tls-verify=false "$REG/test/busybox:multi" fromindex
   [ "$status" -eq 0 ]
   [ "$output" = "$digest" ]
+  # An index in the store (skopeo copies all of it there) is pushed whole:
+  # both manifests with their blobs, then the index itself.
+  skopeo copy --all --src-tls-verify=false "docker://$REG/test/busybox:multi" "oci:$other:multi:latest"
+  run "$BUILDER" --store "$other" push --tls-verify=false multi "$REG/copy/multi:1"
+  [ "$status" -eq 0 ]
+  index_digest=$(skopeo inspect --raw --tls-verify=false "docker://$REG/test/busybox:multi" | sha256sum | cut -d' ' -f1)
+  [ "${lines[-1]}" = "sha256:$index_digest" ]
+  [ "$(skopeo inspect --raw --tls-verify=false "docker://$REG/copy/multi:1" | sha256sum | cut -d' ' -f1)" = "$index_digest" ]
+  for d in "$digest" "$fdigest"; do
+    skopeo inspect --tls-verify=false --raw "docker://$REG/copy/multi@$d" >/dev/null
+  done
+  run skopeo inspect --tls-verify=false --override-arch s390x "docker://$REG/copy/multi:1"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.Layers[0]' <<<"$output")" = "$(b inspect foreign | jq -r '.layers[0].digest')" ]
+}
+
+@test "https: --tls-verify=false accepts a self-signed certificate, the default refuses it" {
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$BATS_TEST_TMPDIR/key.pem" -out "$BATS_TEST_TMPDIR/cert.pem" 2>/dev/null
+  start_registry tls "  tls:
+    certificate: $BATS_TEST_TMPDIR/cert.pem
+    key: $BATS_TEST_TMPDIR/key.pem"
+  import_busybox
+  run b push busybox "$REG/test/busybox:v1"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" =~ "registry $REG: GET https://$REG/v2/: ".*certificate ]]
+  run b push --tls-verify=false busybox "$REG/test/busybox:v1"
+  [ "$status" -eq 0 ]
+  run skopeo inspect --tls-verify=false "docker://$REG/test/busybox:v1"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .Digest <<<"$output")" = "$(b inspect busybox | jq -r .digest)" ]
+  # And explicitly true is the default.
+  run b pull --tls-verify=true "$REG/test/busybox:v1"
+  [ "$status" -ne 0 ]
 }
 
 @test "pull errors: unknown tag, registry down, https required by default" {
