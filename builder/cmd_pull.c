@@ -48,12 +48,10 @@ bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_option
           return oci_error_set (err, 0, "%s: --tls-verify takes true or false, not \"%s\"", cmd, optarg);
         break;
       case OPT_FROM:
-        if (push)
-          {
-            o->from = optarg;
-            break;
-          }
-        /* fall through */
+        if (!push)
+          return oci_error_set (err, 0, "%s: unknown or incomplete option \"--from\"", cmd);
+        o->from = optarg;
+        break;
       default:
         return oci_error_set (err, 0, "%s: unknown or incomplete option \"%s\"", cmd, argv[optind - 1]);
       }

@@ -122,7 +122,11 @@ reg_ref_parse (const char *s, struct reg_ref *out, struct oci_error *err)
     {
       free (r.host);
       r.host = strdup ("docker.io");
-      r.repo = strchr (name, '/') ? strdup (name) : (asprintf (&r.repo, "library/%s", name) < 0 ? NULL : r.repo);
+      /* Official images live under library/. */
+      if (strchr (name, '/'))
+        r.repo = strdup (name);
+      else if (asprintf (&r.repo, "library/%s", name) < 0)
+        r.repo = NULL;
     }
   else
     r.repo = strdup (name);
@@ -371,12 +375,22 @@ absolute_url (struct reg_client *c, const char *path_or_url, char **out, struct 
   return 0;
 }
 
+static bool
+add_header (struct curl_slist **list, const char *h)
+{
+  struct curl_slist *l = curl_slist_append (*list, h);
+  if (l == NULL)
+    return false;
+  *list = l;
+  return true;
+}
+
 /* One HTTP exchange, no retry.  Fills r; -1 only when no answer came. */
 static int
 perform (struct reg_client *c, const char *method, const char *url, const char *const *headers,
          struct req_body *body, struct response *r, struct oci_error *err)
 {
-  struct curl_slist *list = NULL, *tmp;
+  struct curl_slist *list = NULL;
   cleanup_free char *auth = NULL;
   CURLcode rc;
 
@@ -421,15 +435,16 @@ perform (struct reg_client *c, const char *method, const char *url, const char *
       curl_easy_setopt (c->curl, CURLOPT_CUSTOMREQUEST, method);
     }
   /* No "Expect: 100-continue" round trip. */
-  list = curl_slist_append (list, "Expect:");
-  if (c->authorization && asprintf (&auth, "Authorization: %s", c->authorization) < 0)
-    auth = NULL;
-  if (auth && list)
-    list = (tmp = curl_slist_append (list, auth)) ? tmp : (curl_slist_free_all (list), NULL);
-  for (size_t i = 0; headers && headers[i] && list; i++)
-    list = (tmp = curl_slist_append (list, headers[i])) ? tmp : (curl_slist_free_all (list), NULL);
-  if (list == NULL)
-    return oci_error_set (err, ENOMEM, "%s %s", method, url);
+  bool ok = add_header (&list, "Expect:");
+  if (ok && c->authorization)
+    ok = asprintf (&auth, "Authorization: %s", c->authorization) >= 0 && add_header (&list, auth);
+  for (size_t i = 0; ok && headers && headers[i]; i++)
+    ok = add_header (&list, headers[i]);
+  if (!ok)
+    {
+      curl_slist_free_all (list);
+      return oci_error_set (err, ENOMEM, "%s %s", method, url);
+    }
   curl_easy_setopt (c->curl, CURLOPT_HTTPHEADER, list);
   rc = curl_easy_perform (c->curl);
   curl_slist_free_all (list);
@@ -866,7 +881,10 @@ upload_blob (struct push *p, char **loc, const char *digest, uint64_t size, int 
           if (request (p->c, "PATCH", *loc, headers, &body, &r, err) < 0)
             return oci_error_prefix (err, "upload %s", digest);
           if (r.status != 202)
-            return http_failure (p->c, "PATCH", *loc, &r, err), oci_error_prefix (err, "upload %s", digest);
+            {
+              http_failure (p->c, "PATCH", *loc, &r, err);
+              return oci_error_prefix (err, "upload %s", digest);
+            }
           if (take_location (p->c, "PATCH", &r, loc, err) < 0)
             return -1;
           off += n;
@@ -884,7 +902,10 @@ upload_blob (struct push *p, char **loc, const char *digest, uint64_t size, int 
       return oci_error_prefix (err, "upload %s", digest);
   }
   if (r.status != 201)
-    return http_failure (p->c, "PUT", put_url, &r, err), oci_error_prefix (err, "upload %s", digest);
+    {
+      http_failure (p->c, "PUT", put_url, &r, err);
+      return oci_error_prefix (err, "upload %s", digest);
+    }
   return 0;
 }
 

@@ -281,6 +281,19 @@ import_busybox() {
   run b pull --tls-verify=false "$REG/Bad/Name:v1"
   [ "$status" -ne 0 ]
   [[ "$output" =~ "invalid repository name" ]]
+  run b push --tls-verify=false nosuch "$REG/test/nosuch:v1"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" =~ nosuch ]]
+  run b push busybox
+  [ "$status" -ne 0 ]
+  [[ "$output" =~ "usage: builder push" ]]
+  run b pull
+  [ "$status" -ne 0 ]
+  [[ "$output" =~ "usage: builder pull" ]]
+  run b pull --from x "$REG/test/busybox:v1"
+  [ "$status" -ne 0 ]
+  [[ "$output" =~ "pull: unknown or incomplete option \"--from\"" ]]
 }
 
 @test "pull: a corrupt blob is a digest mismatch and nothing is named" {
