@@ -404,6 +404,9 @@ perform (struct reg_client *c, const char *method, const char *url, const char *
   curl_easy_setopt (c->curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt (c->curl, CURLOPT_WRITEDATA, r);
   curl_easy_setopt (c->curl, CURLOPT_CONNECTTIMEOUT, 30L);
+  /* A registry that stops sending is given up on after two minutes. */
+  curl_easy_setopt (c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt (c->curl, CURLOPT_LOW_SPEED_TIME, 120L);
   curl_easy_setopt (c->curl, CURLOPT_USERAGENT, "builder/" PACKAGE_VERSION);
   curl_easy_setopt (c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
   if (!c->tls_verify)

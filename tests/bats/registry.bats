@@ -221,6 +221,13 @@ import_busybox() {
   run "$BUILDER" --store "$other" pull --tls-verify=false "$REG/test/busybox:multi" fromindex
   [ "$status" -eq 0 ]
   [ "$output" = "$digest" ]
+  # An index without our platform.
+  jq '.manifests |= [.[0]]' "$BATS_TEST_TMPDIR/index.json" >"$BATS_TEST_TMPDIR/foreign.json"
+  curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' --data-binary "@$BATS_TEST_TMPDIR/foreign.json" "http://$REG/v2/test/busybox/manifests/foreign-only"
+  run "$BUILDER" --store "$other" pull --tls-verify=false "$REG/test/busybox:foreign-only" nope
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" =~ "no manifest for linux/$arch in the index" ]]
   # An index in the store (skopeo copies all of it there) is pushed whole:
   # both manifests with their blobs, then the index itself.
   skopeo copy --all --src-tls-verify=false "docker://$REG/test/busybox:multi" "oci:$other:multi:latest"
