@@ -1,6 +1,7 @@
 /* builder pull [--creds U:P] [--authfile F] [--tls-verify=BOOL] REF [NAME]:
- * an image from a registry into the store.  Also the registry options
- * push shares (bld_cli_registry_args). */
+ * an image from a registry into the store; one line per blob on stderr,
+ * the manifest digest on stdout.  Also what push shares: the registry
+ * options (bld_cli_registry_args) and the progress lines. */
 #include "config.h"
 
 #include <getopt.h>
@@ -58,6 +59,30 @@ bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_option
   return optind;
 }
 
+void
+bld_cli_registry_progress (void *ctx, const char *digest, enum reg_blob_outcome outcome, const char *detail)
+{
+  (void) ctx;
+  switch (outcome)
+    {
+    case REG_BLOB_PRESENT:
+      fprintf (stderr, "blob %s: already present\n", digest);
+      break;
+    case REG_BLOB_MOUNTED:
+      fprintf (stderr, "blob %s: mounted from %s\n", digest, detail);
+      break;
+    case REG_BLOB_UPLOADED:
+      fprintf (stderr, "blob %s: uploaded\n", digest);
+      break;
+    case REG_BLOB_UPLOADED_CHUNKED:
+      fprintf (stderr, "blob %s: uploaded in chunks\n", digest);
+      break;
+    case REG_BLOB_DOWNLOADED:
+      fprintf (stderr, "blob %s: downloaded\n", digest);
+      break;
+    }
+}
+
 BLD_COMMAND (pull)
 {
   cleanup_store struct bld_store *s = NULL;
@@ -71,7 +96,7 @@ BLD_COMMAND (pull)
     return oci_error_set (err, 0,
                           "usage: builder pull [--creds USER:PASS] [--authfile FILE] [--tls-verify=false] REF [NAME]");
   if (bld_cli_open_store (g, true, &s, err) < 0
-      || reg_pull (s, argv[first], argc - first == 2 ? argv[first + 1] : NULL, &o, &digest, err) < 0)
+      || reg_pull (s, argv[first], argc - first == 2 ? argv[first + 1] : NULL, &o, bld_cli_registry_progress, NULL, &digest, err) < 0)
     return -1;
   printf ("%s\n", digest);
   return 0;

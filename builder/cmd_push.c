@@ -14,27 +14,6 @@
 #include "registry.h"
 #include "store.h"
 
-static void
-report (void *ctx, const char *digest, enum reg_blob_outcome outcome, const char *detail)
-{
-  (void) ctx;
-  switch (outcome)
-    {
-    case REG_BLOB_PRESENT:
-      fprintf (stderr, "blob %s: already present\n", digest);
-      break;
-    case REG_BLOB_MOUNTED:
-      fprintf (stderr, "blob %s: mounted from %s\n", digest, detail);
-      break;
-    case REG_BLOB_UPLOADED:
-      fprintf (stderr, "blob %s: uploaded\n", digest);
-      break;
-    case REG_BLOB_UPLOADED_CHUNKED:
-      fprintf (stderr, "blob %s: uploaded in chunks\n", digest);
-      break;
-    }
-}
-
 BLD_COMMAND (push)
 {
   cleanup_store struct bld_store *s = NULL;
@@ -59,7 +38,7 @@ BLD_COMMAND (push)
       o.chunk_size = v;
     }
   if (bld_cli_open_store (g, false, &s, err) < 0
-      || reg_push (s, argv[first], argv[first + 1], &o, report, NULL, &digest, err) < 0)
+      || reg_push (s, argv[first], argv[first + 1], &o, bld_cli_registry_progress, NULL, &digest, err) < 0)
     return -1;
   printf ("%s\n", digest);
   return 0;

@@ -1141,7 +1141,7 @@ blob_sink_write (void *ctx, const void *buf, size_t n, struct oci_error *err)
  * while it streams: a mismatch leaves nothing in blobs/. */
 static int
 fetch_blob (struct reg_client *c, struct bld_store *s, const char *repo, const struct oci_image_descriptor *d,
-            struct oci_error *err)
+            reg_progress_fn progress, void *ctx, struct oci_error *err)
 {
   cleanup_blob_writer struct bld_blob_writer *w = NULL;
   cleanup_free char *path = NULL;
@@ -1149,10 +1149,14 @@ fetch_blob (struct reg_client *c, struct bld_store *s, const char *repo, const s
   struct blob_sink sink = { .digest = d->digest, .size = d->has_size ? d->size : -1 };
   int64_t size;
 
-  if (bld_store_has_blob (s, d->digest))
-    return 0;
   if (!oci_digest_is_valid (d->digest))
     return oci_error_set (err, 0, "blob \"%s\": invalid digest", d->digest);
+  if (bld_store_has_blob (s, d->digest))
+    {
+      if (progress)
+        progress (ctx, d->digest, REG_BLOB_PRESENT, NULL);
+      return 0;
+    }
   if (asprintf (&path, "/v2/%s/blobs/%s", repo, d->digest) < 0)
     return oci_error_set (err, ENOMEM, "blob %s", d->digest);
   if (bld_blob_writer_new (s, &w, err) < 0)
@@ -1169,6 +1173,8 @@ fetch_blob (struct reg_client *c, struct bld_store *s, const char *repo, const s
   if (d->has_size && size != d->size)
     return oci_error_set (err, 0, "blob %s: %lld bytes, the descriptor says %lld", d->digest, (long long) size,
                           (long long) d->size);
+  if (progress)
+    progress (ctx, d->digest, REG_BLOB_DOWNLOADED, NULL);
   return 0;
 }
 
@@ -1256,8 +1262,8 @@ pick_platform (const char *what, const char *text, size_t len, char **digest, st
 }
 
 int
-reg_pull (struct bld_store *s, const char *ref, const char *name, const struct reg_options *o, char **digest,
-          struct oci_error *err)
+reg_pull (struct bld_store *s, const char *ref, const char *name, const struct reg_options *o,
+          reg_progress_fn progress, void *ctx, char **digest, struct oci_error *err)
 {
   cleanup_reg_ref struct reg_ref r = { 0 };
   cleanup_reg_client struct reg_client *c = NULL;
@@ -1306,9 +1312,9 @@ reg_pull (struct bld_store *s, const char *ref, const char *name, const struct r
   if (oci_image_manifest_parse_text (got, text, len, &m, err) < 0)
     return oci_error_prefix (err, "pull %s", ref);
   for (size_t i = 0; i < m->layers_len; i++)
-    if (fetch_blob (c, s, r.repo, &m->layers[i], err) < 0)
+    if (fetch_blob (c, s, r.repo, &m->layers[i], progress, ctx, err) < 0)
       return oci_error_prefix (err, "pull %s", ref);
-  if (fetch_blob (c, s, r.repo, m->config, err) < 0)
+  if (fetch_blob (c, s, r.repo, m->config, progress, ctx, err) < 0)
     return oci_error_prefix (err, "pull %s", ref);
   if (bld_store_put_buffer (s, text, len, stored, &size, err) < 0)
     return oci_error_prefix (err, "pull %s", ref);

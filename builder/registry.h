@@ -53,13 +53,16 @@ void reg_client_free (struct reg_client *c);
 void reg_client_freep (struct reg_client **c);
 #define cleanup_reg_client __attribute__ ((cleanup (reg_client_freep)))
 
-/* What happened to one blob of a push, for the caller's progress lines. */
+/* What happened to one blob of a push or pull, for the caller's progress
+ * lines.  PRESENT: already at the destination (the registry's repository,
+ * or the store). */
 enum reg_blob_outcome
 {
   REG_BLOB_PRESENT,
   REG_BLOB_MOUNTED,
   REG_BLOB_UPLOADED,
   REG_BLOB_UPLOADED_CHUNKED,
+  REG_BLOB_DOWNLOADED,
 };
 typedef void (*reg_progress_fn) (void *ctx, const char *digest, enum reg_blob_outcome outcome, const char *detail);
 
@@ -73,7 +76,7 @@ int reg_push (struct bld_store *s, const char *store_ref, const char *ref, const
  * names it name (NULL: the reference's own host/repo:tag; a pull by
  * digest then needs a name).  Docker schema2 manifests are kept as they
  * are.  *digest receives the stored manifest's digest. */
-int reg_pull (struct bld_store *s, const char *ref, const char *name, const struct reg_options *o, char **digest,
-              struct oci_error *err);
+int reg_pull (struct bld_store *s, const char *ref, const char *name, const struct reg_options *o,
+              reg_progress_fn progress, void *ctx, char **digest, struct oci_error *err);
 
 #endif

@@ -179,7 +179,15 @@ import_busybox() {
   other="$BATS_TEST_TMPDIR/pulled"
   run "$BUILDER" --store "$other" pull --tls-verify=false "$REG/sk/oci:1"
   [ "$status" -eq 0 ]
-  [ "$output" = "$(skopeo inspect --tls-verify=false "docker://$REG/sk/oci:1" | jq -r .Digest)" ]
+  [ "${lines[-1]}" = "$(skopeo inspect --tls-verify=false "docker://$REG/sk/oci:1" | jq -r .Digest)" ]
+  [ "$(grep -c ': downloaded$' <<<"$output")" -eq 2 ]
+  # Again: nothing is downloaded (no blob GET reaches the registry).
+  blob_gets=$(grep 'response completed' "$REGLOG" | grep -c 'http.request.method=GET .*http.request.uri="\?/v2/sk/oci/blobs/' || true)
+  run "$BUILDER" --store "$other" pull --tls-verify=false "$REG/sk/oci:1"
+  [ "$status" -eq 0 ]
+  [ "$(grep -c ': already present$' <<<"$output")" -eq 2 ]
+  [ "$(grep 'response completed' "$REGLOG" | grep -c 'http.request.method=GET .*http.request.uri="\?/v2/sk/oci/blobs/' || true)" -eq "$blob_gets" ]
+  [ "$blob_gets" -ge 2 ]
   run "$BUILDER" --store "$other" pull --tls-verify=false "$REG/sk/docker:1" dock
   [ "$status" -eq 0 ]
   [ "$("$BUILDER" --store "$other" inspect dock | jq -r '.layers[0].mediaType')" = application/vnd.docker.image.rootfs.diff.tar.gzip ]
@@ -201,7 +209,7 @@ import_busybox() {
   other="$BATS_TEST_TMPDIR/pulled"
   run "$BUILDER" --store "$other" pull --tls-verify=false "$REG/test/busybox@$digest" bydigest
   [ "$status" -eq 0 ]
-  [ "$output" = "$digest" ]
+  [ "${lines[-1]}" = "$digest" ]
   [ "$("$BUILDER" --store "$other" inspect bydigest | jq -r .digest)" = "$digest" ]
   run "$BUILDER" --store "$other" pull --tls-verify=false "$REG/test/busybox@$digest"
   [ "$status" -ne 0 ]
@@ -220,7 +228,7 @@ import_busybox() {
   curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' --data-binary "@$BATS_TEST_TMPDIR/index.json" "http://$REG/v2/test/busybox/manifests/multi"
   run "$BUILDER" --store "$other" pull --tls-verify=false "$REG/test/busybox:multi" fromindex
   [ "$status" -eq 0 ]
-  [ "$output" = "$digest" ]
+  [ "${lines[-1]}" = "$digest" ]
   # An index without our platform.
   jq '.manifests |= [.[0]]' "$BATS_TEST_TMPDIR/index.json" >"$BATS_TEST_TMPDIR/foreign.json"
   curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' --data-binary "@$BATS_TEST_TMPDIR/foreign.json" "http://$REG/v2/test/busybox/manifests/foreign-only"
@@ -373,7 +381,7 @@ import_busybox() {
   grep -q 'GET /token?service=test-registry&scope=repository%3Atest%2Fbusybox%3Apull%2Cpush' "$BATS_TEST_TMPDIR/front.log"
   run "$BUILDER" --store "$BATS_TEST_TMPDIR/pulled" pull --tls-verify=false --creds bob:hunter2 "127.0.0.1:$FRONT/test/busybox:v1"
   [ "$status" -eq 0 ]
-  [ "$output" = "$digest" ]
+  [ "${lines[-1]}" = "$digest" ]
   run b pull --tls-verify=false --creds bob:wrong "127.0.0.1:$FRONT/test/busybox:v1"
   [ "$status" -ne 0 ]
   [ "${#lines[@]}" -eq 1 ]
