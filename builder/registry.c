@@ -1028,10 +1028,15 @@ put_manifest (struct push *p, const char *reference, const char *media_type, con
       || asprintf (&ctype, "Content-Type: %s", media_type) < 0)
     return oci_error_set (err, ENOMEM, "push manifest");
   const char *headers[] = { ctype, NULL };
-  if (request (p->c, "PUT", path, headers, &body, &r, err) < 0)
+  char digest[OCI_DIGEST_STRING_MAX];
+  if (oci_digest_buffer (text, len, digest, err) < 0 || request (p->c, "PUT", path, headers, &body, &r, err) < 0)
     return -1;
   if (r.status != 201)
     return http_failure (p->c, "PUT", path, &r, err);
+  /* The registry says what it stored; it must be what we sent. */
+  if (r.docker_digest && strcmp (r.docker_digest, digest) != 0)
+    return oci_error_set (err, 0, "PUT %s: the registry answered Docker-Content-Digest %s for manifest %s", path,
+                          r.docker_digest, digest);
   return 0;
 }
 

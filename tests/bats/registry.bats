@@ -386,4 +386,17 @@ import_busybox() {
   [ "$status" -ne 0 ]
   [ "${#lines[@]}" -eq 1 ]
   [[ "$output" =~ "registry 127.0.0.1:$FRONT: unauthorized: authentication required (the token server http://127.0.0.1:$FRONT/token answered 401)" ]]
+  # A manifest whose Docker-Content-Digest is not its digest is refused.
+  LIAR=$(free_port)
+  python3 "$TESTS_DIR/helpers/token-front.py" "$LIAR" "$PORT" bob hunter2 wrong-digest 2>/dev/null &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$LIAR/v2/"
+  run "$BUILDER" --store "$BATS_TEST_TMPDIR/lied" pull --tls-verify=false --creds bob:hunter2 "127.0.0.1:$LIAR/test/busybox:v1"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" =~ "manifest v1: digest mismatch: Docker-Content-Digest says sha256:0000" ]]
+  run b push --tls-verify=false --creds bob:hunter2 busybox "127.0.0.1:$LIAR/test/busybox:v2"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 3 ] # two "already present" lines, then the error
+  [[ "${lines[2]}" =~ "the registry answered Docker-Content-Digest sha256:0000".*"for manifest $digest" ]]
 }

@@ -4,9 +4,10 @@ token, else 401 with a Bearer challenge whose realm is our /token; /token
 hands out tokens to basic credentials USER:PASS.  Authorised requests are
 passed on to the registry at BACKEND_PORT, and its absolute Location
 headers are made relative (clients must resolve both kinds).  Each request
-is logged on stderr.
+is logged on stderr.  With MODE wrong-digest, manifests come with a false
+Docker-Content-Digest header.
 
-usage: token-front.py PORT BACKEND_PORT USER PASS
+usage: token-front.py PORT BACKEND_PORT USER PASS [MODE]
 """
 import base64
 import http.client
@@ -18,6 +19,7 @@ import sys
 
 PORT, BACKEND = int(sys.argv[1]), int(sys.argv[2])
 BASIC = "Basic " + base64.b64encode(f"{sys.argv[3]}:{sys.argv[4]}".encode()).decode()
+MODE = sys.argv[5] if len(sys.argv) > 5 else ""
 TOKENS = set()
 HOP = {"connection", "content-length", "transfer-encoding", "keep-alive", "date", "server"}
 
@@ -67,6 +69,8 @@ class Front(http.server.BaseHTTPRequestHandler):
         for k, v in resp.getheaders():
             if k.lower() == "location":
                 v = re.sub(r"^https?://[^/]+", "", v)
+            if k.lower() == "docker-content-digest" and MODE == "wrong-digest" and "/manifests/" in self.path:
+                v = "sha256:" + "0" * 64
             if k.lower() not in HOP:
                 self.send_header(k, v)
         if self.command == "HEAD":
