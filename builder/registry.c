@@ -597,12 +597,23 @@ authenticate (struct reg_client *c, const char *challenge, struct oci_error *err
       strbuf_adds (&u, e ? e : "");
       curl_free (e);
     }
-  if (scope)
+  /* Several scopes (a mount also asks to pull from the source) are
+   * space-separated in the challenge, separate parameters for the realm. */
+  bool first = service == NULL;
+  for (const char *sc = scope; sc && *sc;)
     {
-      char *e = curl_easy_escape (c->curl, scope, 0);
-      strbuf_adds (&u, service ? "&scope=" : "scope=");
-      strbuf_adds (&u, e ? e : "");
+      size_t n = strcspn (sc, " ");
+      cleanup_free char *one = strndup (sc, n);
+      char *e = one ? curl_easy_escape (c->curl, one, 0) : NULL;
+      if (n > 0)
+        {
+          strbuf_adds (&u, first ? "scope=" : "&scope=");
+          strbuf_adds (&u, e ? e : "");
+          first = false;
+        }
       curl_free (e);
+      sc += n;
+      sc += strspn (sc, " ");
     }
   if (u.failed)
     {

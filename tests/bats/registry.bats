@@ -379,6 +379,11 @@ import_busybox() {
   [[ "$output" =~ "uploaded in chunks" ]]
   grep -q '"PATCH /v2/test/busybox/blobs/uploads/' "$BATS_TEST_TMPDIR/front.log"
   grep -q 'GET /token?service=test-registry&scope=repository%3Atest%2Fbusybox%3Apull%2Cpush' "$BATS_TEST_TMPDIR/front.log"
+  # A mount asks for two scopes: two scope parameters at the realm.
+  run b push --tls-verify=false --creds bob:hunter2 busybox "127.0.0.1:$FRONT/test/again:v1"
+  [ "$status" -eq 0 ]
+  [ "$(grep -c 'mounted from test/busybox' <<<"$output")" -eq 2 ]
+  grep -q 'GET /token?service=test-registry&scope=repository%3Atest%2Fagain%3Apull%2Cpush&scope=repository%3Atest%2Fbusybox%3Apull ' "$BATS_TEST_TMPDIR/front.log"
   run "$BUILDER" --store "$BATS_TEST_TMPDIR/pulled" pull --tls-verify=false --creds bob:hunter2 "127.0.0.1:$FRONT/test/busybox:v1"
   [ "$status" -eq 0 ]
   [ "${lines[-1]}" = "$digest" ]

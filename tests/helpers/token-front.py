@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A registry front for registry.bats: every /v2/ request needs a bearer
 token, else 401 with a Bearer challenge whose realm is our /token; /token
-hands out tokens to basic credentials USER:PASS.  Authorised requests are
+hands out tokens to basic credentials USER:PASS, each good for the
+repositories its scope parameters name.  Authorised requests are
 passed on to the registry at BACKEND_PORT, and its absolute Location
 headers are made relative (clients must resolve both kinds).  Each request
 is logged on stderr.  With MODE wrong-digest, manifests come with a false
@@ -16,11 +17,12 @@ import json
 import re
 import secrets
 import sys
+import urllib.parse
 
 PORT, BACKEND = int(sys.argv[1]), int(sys.argv[2])
 BASIC = "Basic " + base64.b64encode(f"{sys.argv[3]}:{sys.argv[4]}".encode()).decode()
 MODE = sys.argv[5] if len(sys.argv) > 5 else ""
-TOKENS = set()
+TOKENS = {}  # token -> the repositories its scopes name
 HOP = {"connection", "content-length", "transfer-encoding", "keep-alive", "date", "server"}
 
 
@@ -44,7 +46,8 @@ class Front(http.server.BaseHTTPRequestHandler):
         if self.headers.get("Authorization", "") != BASIC:
             return self.reply(401, b'{"details":"bad credentials"}', [("Content-Type", "application/json")])
         tok = secrets.token_hex(16)
-        TOKENS.add(tok)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        TOKENS[tok] = {sc.split(":")[1] for sc in query.get("scope", []) if sc.count(":") == 2}
         return self.reply(200, json.dumps({"token": tok}).encode(), [("Content-Type", "application/json")])
 
     def handle_any(self):
@@ -53,9 +56,16 @@ class Front(http.server.BaseHTTPRequestHandler):
         if self.path.startswith("/token"):
             return self.token()
         auth = self.headers.get("Authorization", "")
-        if not (auth.startswith("Bearer ") and auth[7:] in TOKENS):
-            m = re.match(r"^/v2/(.+?)/(blobs|manifests|tags)/", self.path)
-            scope = f',scope="repository:{m.group(1)}:pull,push"' if m else ""
+        m = re.match(r"^/v2/(.+?)/(blobs|manifests|tags)/", self.path)
+        src = re.search(r"[?&]from=([^&]+)", self.path)
+        need = ({m.group(1)} if m else set()) | ({urllib.parse.unquote(src.group(1))} if src else set())
+        tok = auth[7:] if auth.startswith("Bearer ") else None
+        if tok not in TOKENS or not need <= TOKENS[tok]:
+            scope = f"repository:{m.group(1)}:pull,push" if m else ""
+            # A mount also needs pull on its source, as a second scope.
+            if src:
+                scope += f" repository:{urllib.parse.unquote(src.group(1))}:pull"
+            scope = f',scope="{scope}"' if scope else ""
             challenge = f'Bearer realm="http://127.0.0.1:{PORT}/token",service="test-registry"{scope}'
             return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
                               [("WWW-Authenticate", challenge), ("Content-Type", "application/json")])
