@@ -76,6 +76,31 @@ tag_ok (const char *t)
   return true;
 }
 
+/* host[:port], host a DNS name, an IPv4 address or a bracketed IPv6
+ * address: nothing that could change the URL it is put into. */
+static bool
+host_ok (const char *h)
+{
+  const char *port;
+  if (h[0] == '[')
+    {
+      const char *end = strchr (h, ']');
+      if (end == NULL || end == h + 1 || strspn (h + 1, "0123456789abcdefABCDEF:.") != (size_t) (end - h - 1))
+        return false;
+      port = end + 1;
+    }
+  else
+    {
+      size_t n = strspn (h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+      if (n == 0 || h[0] == '.' || h[0] == '-')
+        return false;
+      port = h + n;
+    }
+  if (*port == '\0')
+    return true;
+  return port[0] == ':' && port[1] != '\0' && strlen (port + 1) <= 5 && strspn (port + 1, "0123456789") == strlen (port + 1);
+}
+
 int
 reg_ref_parse (const char *s, struct reg_ref *out, struct oci_error *err)
 {
@@ -118,6 +143,8 @@ reg_ref_parse (const char *s, struct reg_ref *out, struct oci_error *err)
     r.host = strdup ("docker.io");
   if (r.host == NULL)
     return oci_error_set (err, ENOMEM, "reference %s", s);
+  if (!host_ok (r.host))
+    return oci_error_set (err, 0, "reference %s: invalid registry host \"%s\"", s, r.host);
   if (strcmp (r.host, "docker.io") == 0 || strcmp (r.host, "index.docker.io") == 0)
     {
       free (r.host);

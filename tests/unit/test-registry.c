@@ -35,8 +35,8 @@ ref_bad (const char *in, const char *want)
 {
   struct oci_error err = OCI_ERROR_INIT;
   struct reg_ref r = { 0 };
-  ok (reg_ref_parse (in, &r, &err) < 0 && err.msg && strstr (err.msg, want), "%s refused (%s): %s", in, want,
-      oci_error_msg (&err));
+  int rc = reg_ref_parse (in, &r, &err);
+  ok (rc < 0 && err.msg && strstr (err.msg, want), "%s refused (%s): %s", in, want, oci_error_msg (&err));
   reg_ref_clear (&r);
   oci_error_clear (&err);
 }
@@ -88,6 +88,14 @@ main (void)
   ref_bad ("host:5000//app", "invalid repository name");
   ref_bad ("host:5000/app-", "invalid repository name");
   ref_bad ("", "invalid repository name");
+  ref_bad ("evil.example#x:5000/app", "invalid registry host");
+  ref_bad ("user@evil.example:5000/app", "reference user@evil.example:5000/app");
+  ref_bad ("a.b:50x/app", "invalid registry host");
+  ref_bad ("a.b:/app", "invalid registry host");
+  ref_bad (".a.b/app", "invalid registry host");
+  ref_bad ("[zz]:5000/app", "invalid registry host");
+  ref_ok ("[::1]:5000/app", "[::1]:5000", "app", "latest", NULL);
+  ref_ok ("Registry.Example.COM/app", "Registry.Example.COM", "app", "latest", NULL);
 
   /* "alice:s3:cret" base64 */
   auth_case ("{\"auths\":{\"h:1\":{\"auth\":\"YWxpY2U6czM6Y3JldA==\"}}}", "h:1", "alice", "s3:cret");
