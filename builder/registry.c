@@ -414,8 +414,8 @@ add_header (struct curl_slist **list, const char *h)
 
 /* One HTTP exchange, no retry.  Fills r; -1 only when no answer came. */
 static int
-perform (struct reg_client *c, const char *method, const char *url, const char *const *headers,
-         struct req_body *body, struct response *r, struct oci_error *err)
+perform (struct reg_client *c, const char *method, const char *url, const char *authorization,
+         const char *const *headers, struct req_body *body, struct response *r, struct oci_error *err)
 {
   struct curl_slist *list = NULL;
   cleanup_free char *auth = NULL;
@@ -466,8 +466,8 @@ perform (struct reg_client *c, const char *method, const char *url, const char *
     }
   /* No "Expect: 100-continue" round trip. */
   bool ok = add_header (&list, "Expect:");
-  if (ok && c->authorization)
-    ok = asprintf (&auth, "Authorization: %s", c->authorization) >= 0 && add_header (&list, auth);
+  if (ok && authorization)
+    ok = asprintf (&auth, "Authorization: %s", authorization) >= 0 && add_header (&list, auth);
   for (size_t i = 0; ok && headers && headers[i]; i++)
     ok = add_header (&list, headers[i]);
   if (!ok)
@@ -608,6 +608,7 @@ authenticate (struct reg_client *c, const char *challenge, struct oci_error *err
   cleanup_free char *service = challenge_param (challenge + 6, "service");
   cleanup_free char *scope = challenge_param (challenge + 6, "scope");
   cleanup_free char *url = NULL;
+  cleanup_free char *basic = NULL;
   cleanup_response struct response r = { .body_max = REG_SMALL_BODY_MAX };
   cleanup_json struct json_value *root = NULL;
   struct json_value *tok;
@@ -651,12 +652,10 @@ authenticate (struct reg_client *c, const char *challenge, struct oci_error *err
 
   free (c->authorization);
   c->authorization = NULL;
-  if (c->user && basic_authorization (c->user, c->pass, &c->authorization, err) < 0)
+  if (c->user && basic_authorization (c->user, c->pass, &basic, err) < 0)
     return -1;
-  if (perform (c, "GET", url, NULL, NULL, &r, err) < 0)
+  if (perform (c, "GET", url, basic, NULL, NULL, &r, err) < 0)
     return oci_error_prefix (err, "registry %s: token", c->host);
-  free (c->authorization);
-  c->authorization = NULL;
   if (r.status == 401 || r.status == 403)
     return oci_error_set (err, 0, "registry %s: unauthorized: authentication required (the token server %s answered %ld)",
                           c->host, realm, r.status);
@@ -680,12 +679,19 @@ request (struct reg_client *c, const char *method, const char *path_or_url, cons
          struct req_body *body, struct response *r, struct oci_error *err)
 {
   cleanup_free char *url = NULL;
+  size_t base_len = strlen (c->base);
 
-  if (absolute_url (c, path_or_url, &url, err) < 0 || perform (c, method, url, headers, body, r, err) < 0)
+  if (absolute_url (c, path_or_url, &url, err) < 0)
     return -1;
-  if (r->status != 401)
+  /* Credentials go to the registry only, not to another host a Location
+   * points at. */
+  bool ours = strncmp (url, c->base, base_len) == 0 && url[base_len] == '/';
+  if (perform (c, method, url, ours ? c->authorization : NULL, headers, body, r, err) < 0)
+    return -1;
+  if (r->status != 401 || !ours)
     return 0;
-  if (authenticate (c, r->www_authenticate, err) < 0 || perform (c, method, url, headers, body, r, err) < 0)
+  if (authenticate (c, r->www_authenticate, err) < 0
+      || perform (c, method, url, c->authorization, headers, body, r, err) < 0)
     return -1;
   if (r->status == 401)
     return http_failure (c, method, url, r, err);
@@ -698,7 +704,7 @@ perform_ping (struct reg_client *c, struct response *r, struct oci_error *err)
   cleanup_free char *url = NULL;
   if (asprintf (&url, "%s/v2/", c->base) < 0)
     return oci_error_set (err, ENOMEM, "url");
-  return perform (c, "GET", url, NULL, NULL, r, err);
+  return perform (c, "GET", url, NULL, NULL, NULL, r, err);
 }
 
 int

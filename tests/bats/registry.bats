@@ -404,4 +404,15 @@ import_busybox() {
   [ "$status" -ne 0 ]
   [ "${#lines[@]}" -eq 3 ] # two "already present" lines, then the error
   [[ "${lines[2]}" =~ "the registry answered Docker-Content-Digest sha256:0000".*"for manifest $digest" ]]
+  # An upload Location on another host is not sent our token.
+  ELSEWHERE=$(free_port)
+  python3 "$TESTS_DIR/helpers/token-front.py" "$ELSEWHERE" "$PORT" bob hunter2 foreign-location 2>/dev/null &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$ELSEWHERE/v2/"
+  echo more >"$ROOTFS/more"
+  b import "$ROOTFS" more >/dev/null
+  run b push --tls-verify=false --creds bob:hunter2 more "127.0.0.1:$ELSEWHERE/test/more:v1"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" =~ "registry 127.0.0.1:$ELSEWHERE: unauthorized".*"PUT http://localhost:$ELSEWHERE/v2/test/more/blobs/uploads/" ]]
 }

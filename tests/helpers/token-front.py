@@ -6,7 +6,9 @@ repositories its scope parameters name.  Authorised requests are
 passed on to the registry at BACKEND_PORT, and its absolute Location
 headers are made relative (clients must resolve both kinds).  Each request
 is logged on stderr.  With MODE wrong-digest, manifests come with a false
-Docker-Content-Digest header.
+Docker-Content-Digest header; with foreign-location, Locations name
+another host (localhost instead of 127.0.0.1), which must not be sent the
+client's credentials.
 
 usage: token-front.py PORT BACKEND_PORT USER PASS [MODE]
 """
@@ -79,6 +81,8 @@ class Front(http.server.BaseHTTPRequestHandler):
         for k, v in resp.getheaders():
             if k.lower() == "location":
                 v = re.sub(r"^https?://[^/]+", "", v)
+                if MODE == "foreign-location":
+                    v = f"http://localhost:{PORT}{v}"
             if k.lower() == "docker-content-digest" and MODE == "wrong-digest" and "/manifests/" in self.path:
                 v = "sha256:" + "0" * 64
             if k.lower() not in HOP:
