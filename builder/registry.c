@@ -1374,14 +1374,13 @@ reg_pull (struct bld_store *s, const char *ref, const char *name, const struct r
   if (bld_store_tag (s, target, &desc, err) < 0)
     return oci_error_prefix (err, "pull %s", ref);
   /* Remember where the blobs are, for later cross-repository mounts. */
-  blobs = calloc (m->layers_len + 2, sizeof *blobs);
+  blobs = calloc (m->layers_len + 1, sizeof *blobs);
   if (blobs == NULL)
     return oci_error_set (err, ENOMEM, "pull %s", ref);
   for (size_t i = 0; i < m->layers_len; i++)
     blobs[i] = m->layers[i].digest;
   blobs[m->layers_len] = m->config->digest;
-  blobs[m->layers_len + 1] = stored;
-  if (memory_add (s, r.host, r.repo, blobs, m->layers_len + 2, err) < 0)
+  if (memory_add (s, r.host, r.repo, blobs, m->layers_len + 1, err) < 0)
     return oci_error_prefix (err, "pull %s", ref);
   if ((*digest = strdup (stored)) == NULL)
     return oci_error_set (err, ENOMEM, "pull %s", ref);

@@ -200,9 +200,11 @@ import_busybox() {
   run "$BUILDER" --store "$other" run --rm --runtime "$RT" dock echo pulled-docker
   [ "$status" -eq 0 ]
   [ "$output" = pulled-docker ]
-  # The Docker manifest goes back up as it is, with its own Content-Type.
+  # The Docker manifest goes back up as it is, with its own Content-Type;
+  # its blobs are mounted from where the pulls found them.
   run "$BUILDER" --store "$other" push --tls-verify=false dock "$REG/back/docker:1"
   [ "$status" -eq 0 ]
+  [ "$(grep -c 'mounted from sk/' <<<"$output")" -eq 2 ]
   run skopeo inspect --raw --tls-verify=false "docker://$REG/back/docker:1"
   [ "$(jq -r .mediaType <<<"$output")" = application/vnd.docker.distribution.manifest.v2+json ]
   [ "$(skopeo inspect --tls-verify=false "docker://$REG/back/docker:1" | jq -r .Digest)" = "$("$BUILDER" --store "$other" inspect dock | jq -r .digest)" ]
