@@ -14,6 +14,7 @@
 
 #include "build.h"
 #include "build_mounts.h"
+#include "platform.h"
 #include "user.h"
 #include "cleanup.h"
 #include "digest.h"
@@ -166,27 +167,27 @@ build_arg_value (const struct bld_build_options *o, const char *name, bool *give
   return NULL;
 }
 
-static const char *go_arch (void);
-
 /* The automatic platform ARGs: build and target are this host. */
 static const char *
 platform_arg (const char *name)
 {
-  static char platform[80];
+  static char platform[96];
+  const char *arch, *variant;
   const char *kind = strncmp (name, "BUILD", 5) == 0 ? name + 5 : strncmp (name, "TARGET", 6) == 0 ? name + 6 : NULL;
   if (kind == NULL)
     return NULL;
+  bld_host_platform (&arch, &variant);
   if (strcmp (kind, "PLATFORM") == 0)
     {
-      snprintf (platform, sizeof platform, "linux/%s", go_arch ());
+      snprintf (platform, sizeof platform, "linux/%s%s%s", arch, variant ? "/" : "", variant ? variant : "");
       return platform;
     }
   if (strcmp (kind, "OS") == 0)
     return "linux";
   if (strcmp (kind, "ARCH") == 0)
-    return go_arch ();
+    return arch;
   if (strcmp (kind, "VARIANT") == 0)
-    return "";
+    return variant ? variant : "";
   return NULL;
 }
 
@@ -457,12 +458,16 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
 
   if (rs->platform)
     {
-      /* No emulation: the one platform is the host's (os/arch[/variant]). */
-      const char *host = platform_arg ("TARGETPLATFORM");
+      /* No emulation: the one platform is the host's (os/arch, any
+       * variant of it). */
+      const char *arch, *variant;
+      char host[80];
+      bld_host_platform (&arch, &variant);
+      snprintf (host, sizeof host, "linux/%s", arch);
       size_t hl = strlen (host);
       if (strncmp (rs->platform, host, hl) != 0 || (rs->platform[hl] != '\0' && rs->platform[hl] != '/'))
         return oci_error_set (err, 0, "--platform=%s: only the host's platform %s can be built here", rs->platform,
-                              host);
+                              platform_arg ("TARGETPLATFORM"));
     }
   if (rs->base_is_stage)
     {

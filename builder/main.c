@@ -41,6 +41,8 @@ static const struct command commands[] = {
   { "import", "make a one-layer image from a root filesystem (tar or directory)", cmd_import },
   { "inspect", "show an image's manifest, config and layers as JSON", cmd_inspect },
   { "prune", "remove blobs no image name reaches", cmd_prune },
+  { "pull", "copy an image from a registry into the store", cmd_pull },
+  { "push", "copy an image of the store to a registry", cmd_push },
   { "rmi", "remove image names", cmd_rmi },
   { "run", "run an image in a new container (through runc-lite)", cmd_run },
   { "tag", "give an image another name", cmd_tag },
