@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "build_mounts.h"
 #include "cleanup.h"
 #include "runtime_path.h"
 #include "cmd_build.h"
@@ -40,7 +41,8 @@ push (char ***v, size_t *n, const char *s)
 int
 cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
 {
-  enum { OPT_BUILD_ARG = 256, OPT_TARGET, OPT_NO_CACHE, OPT_COMPRESSION, OPT_TIMESTAMP, OPT_RUNTIME, OPT_PROGRESS };
+  enum { OPT_BUILD_ARG = 256, OPT_TARGET, OPT_NO_CACHE, OPT_COMPRESSION, OPT_TIMESTAMP, OPT_RUNTIME, OPT_PROGRESS,
+         OPT_SECRET, OPT_SSH };
   static const struct option opts[] = {
     { "file", required_argument, NULL, 'f' },
     { "tag", required_argument, NULL, 't' },
@@ -51,6 +53,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     { "timestamp", required_argument, NULL, OPT_TIMESTAMP },
     { "runtime", required_argument, NULL, OPT_RUNTIME },
     { "progress", required_argument, NULL, OPT_PROGRESS },
+    { "secret", required_argument, NULL, OPT_SECRET },
+    { "ssh", required_argument, NULL, OPT_SSH },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -58,6 +62,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   cleanup_free char *runtime = NULL;
   cleanup_free char **tags = NULL;
   cleanup_free char **args = NULL;
+  cleanup_free char **secrets = NULL;
+  cleanup_free char **ssh = NULL;
   cleanup_store struct bld_store *store = NULL;
   char digest[OCI_DIGEST_STRING_MAX];
   int c;
@@ -85,6 +91,18 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
         if (push (&args, &o.build_args_len, optarg) < 0)
           return oci_error_set (err, ENOMEM, "out of memory");
         break;
+      case OPT_SECRET:
+        if (bld_secret_spec_check (optarg, err) < 0)
+          return oci_error_prefix (err, "build");
+        if (push (&secrets, &o.secrets_len, optarg) < 0)
+          return oci_error_set (err, ENOMEM, "out of memory");
+        break;
+      case OPT_SSH:
+        if (*optarg == '\0' || *optarg == '=')
+          return oci_error_set (err, 0, "build: --ssh %s: want ID[=SOCKET]", optarg);
+        if (push (&ssh, &o.ssh_len, optarg) < 0)
+          return oci_error_set (err, ENOMEM, "out of memory");
+        break;
       case OPT_TARGET:
         o.target = optarg;
         break;
@@ -110,7 +128,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
       case 'h':
         printf ("Usage: builder build [-f RECIPE] [-t NAME[:TAG]]... [--build-arg K[=V]]... [--target STAGE]\n"
                 "                     [--no-cache] [--compression gzip|zstd|none] [--timestamp EPOCH]\n"
-                "                     [--runtime PATH] [--progress plain] CONTEXT\n");
+                "                     [--runtime PATH] [--progress plain] [--secret id=ID,src=FILE|env=VAR]...\n"
+                "                     [--ssh ID[=SOCKET]]... CONTEXT\n");
         return 0;
       default:
         return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", argv[optind - 1]);
@@ -120,6 +139,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   o.context = argv[optind];
   o.tags = tags;
   o.build_args = args;
+  o.secrets = secrets;
+  o.ssh = ssh;
   if (!o.has_timestamp)
     {
       const char *sde = getenv ("SOURCE_DATE_EPOCH");

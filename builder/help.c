@@ -16,6 +16,8 @@ static const struct cli_help_option build_options[] = {
   { "timestamp", 0, "EPOCH", "the time of the image and its files (default $SOURCE_DATE_EPOCH)" },
   { "runtime", 0, "PATH", "the OCI runtime for RUN (default: the runc-lite beside builder)" },
   { "progress", 0, "plain|auto", "accepted; the output is always plain" },
+  { "secret", 0, "id=ID,src=FILE|env=VAR", "a secret for RUN --mount=type=secret (repeatable)" },
+  { "ssh", 0, "ID[=SOCKET]", "an SSH agent for RUN --mount=type=ssh (default $SSH_AUTH_SOCK; repeatable)" },
   END,
 };
 
@@ -41,15 +43,32 @@ static const struct cli_help_option run_options[] = {
   END,
 };
 
+static const struct cli_help_option pull_options[] = {
+  { "creds", 0, "USER:PASS", "the registry's user name and password" },
+  { "authfile", 0, "FILE", "credentials from this auth.json (default $XDG_RUNTIME_DIR/containers/auth.json)" },
+  { "tls-verify", 0, NULL, "verify the registry's certificate; =false also allows plain http" },
+  END,
+};
+
+static const struct cli_help_option push_options[] = {
+  { "creds", 0, "USER:PASS", "the registry's user name and password" },
+  { "authfile", 0, "FILE", "credentials from this auth.json (default $XDG_RUNTIME_DIR/containers/auth.json)" },
+  { "tls-verify", 0, NULL, "verify the registry's certificate; =false also allows plain http" },
+  { "from", 0, "REPO", "a repository of the same registry to mount the blobs from" },
+  END,
+};
+
 const struct cli_help bld_help_build = { "[command options] CONTEXT", build_options };
 const struct cli_help bld_help_history = { "NAME", NULL };
 const struct cli_help bld_help_images = { "[command options]", images_options };
 const struct cli_help bld_help_import = { "[command options] ROOTFS.tar|DIR NAME[:TAG]", import_options };
 const struct cli_help bld_help_inspect = { "NAME", NULL };
 const struct cli_help bld_help_prune = { "", NULL };
+const struct cli_help bld_help_pull = { "[command options] REF [NAME[:TAG]]", pull_options };
+const struct cli_help bld_help_push = { "[command options] NAME REF", push_options };
 const struct cli_help bld_help_rmi = { "NAME[:TAG]...", NULL };
 const struct cli_help bld_help_run = { "[command options] NAME [COMMAND [ARG...]]", run_options };
 const struct cli_help bld_help_tag = { "SRC DST", NULL };
 const struct cli_help bld_help_unpack = { "NAME BUNDLE", NULL };
-/* Here: bld_help_save, bld_help_load (archive), bld_help_push,
- * bld_help_pull (registry) once those commands are in main. */
+/* Here: bld_help_save, bld_help_load (branch archive) once those
+ * commands are in main. */

@@ -44,11 +44,13 @@ static const struct command commands[] = {
   { "import", "make a one-layer image from a root filesystem (tar or directory)", cmd_import, &bld_help_import },
   { "inspect", "show an image's manifest, config and layers as JSON", cmd_inspect, &bld_help_inspect },
   { "prune", "remove blobs no image name reaches", cmd_prune, &bld_help_prune },
+  { "pull", "copy an image from a registry into the store", cmd_pull, &bld_help_pull },
+  { "push", "copy an image of the store to a registry", cmd_push, &bld_help_push },
   { "rmi", "remove image names", cmd_rmi, &bld_help_rmi },
   { "run", "run an image in a new container (through runc-lite)", cmd_run, &bld_help_run },
   { "tag", "give an image another name", cmd_tag, &bld_help_tag },
   { "unpack", "make a runtime bundle from an image", cmd_unpack, &bld_help_unpack },
-  /* save, load, push, pull: their rows (and help.c entries) come with them. */
+  /* save, load (branch archive): their rows (and help.c entries) come with them. */
   { NULL, NULL, NULL, NULL },
 };
 
