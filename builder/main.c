@@ -112,7 +112,9 @@ print_usage (FILE *out)
            "  --store DIR      image store (default /var/lib/builder as root,\n"
            "                   $XDG_DATA_HOME/builder or ~/.local/share/builder otherwise)\n"
            "  -h, --help       show this help\n"
-           "  -v, --version    show the version\n");
+           "  -v, --version    show the version\n"
+           "\n"
+           "Run 'builder COMMAND --help' for a command's usage and options.\n");
 }
 
 int

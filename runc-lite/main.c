@@ -78,10 +78,12 @@ print_usage (FILE *out)
            "  --log FILE            write errors and debug messages to FILE\n"
            "  --log-format FORMAT   text or json (default text)\n"
            "  --debug               verbose logging\n"
-           "  --systemd-cgroup      manage cgroups through systemd\n"
+           "  --systemd-cgroup      the systemd cgroup driver (not in this build: refused)\n"
            "  --rootless VALUE      auto, true or false (default auto)\n"
            "  -h, --help            show this help\n"
-           "  -v, --version         show the version\n");
+           "  -v, --version         show the version\n"
+           "\n"
+           "Run 'runc-lite COMMAND --help' for a command's usage and options.\n");
 }
 
 int

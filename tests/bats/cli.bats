@@ -32,9 +32,11 @@ load helpers
   run "$RUNC_LITE" --help
   [ "$status" -eq 0 ]
   [[ "${lines[0]}" == Usage:* ]]
+  [[ "$output" == *"runc-lite COMMAND --help"* ]]
   run "$BUILDER" --help
   [ "$status" -eq 0 ]
   [[ "${lines[0]}" == Usage:* ]]
+  [[ "$output" == *"builder COMMAND --help"* ]]
 }
 
 @test "an unknown command fails with one line and exit 1" {
