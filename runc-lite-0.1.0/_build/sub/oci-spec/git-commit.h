@@ -1,1 +1,0 @@
-#define OCI_GIT_COMMIT "06ce0d58685f6043bc7d6a020cc9d75be94e89d1"
