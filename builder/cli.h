@@ -31,5 +31,7 @@ BLD_COMMAND (rmi);
 BLD_COMMAND (prune);
 BLD_COMMAND (unpack);
 BLD_COMMAND (run);
+BLD_COMMAND (save);
+BLD_COMMAND (load);
 
 #endif
