@@ -710,6 +710,33 @@ json_strv (char **v, size_t n)
   return strbuf_steal (&b);
 }
 
+/* The predefined proxy ARGs reach RUN from --build-arg without an ARG
+ * line, and then stay out of the history and the cache key (Dockerfile
+ * reference, "Predefined ARGs"); a declared one is an ordinary ARG. */
+static int
+add_proxy_env (struct build *b, struct stage_st *s, char ***env, size_t *envc, struct oci_error *err)
+{
+  static const char *const proxy_args[] = {
+    "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
+    "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy",
+  };
+  for (size_t i = 0; i < sizeof proxy_args / sizeof proxy_args[0]; i++)
+    {
+      bool given, declared;
+      const char *v = build_arg_value (b->o, proxy_args[i], &given);
+      cleanup_free char *kv = NULL;
+
+      arg_get (s, proxy_args[i], &declared);
+      if (!given || v == NULL || declared || env_get (s, proxy_args[i]) != NULL)
+        continue;
+      if (asprintf (&kv, "%s=%s", proxy_args[i], v) < 0)
+        return oci_error_set (err, ENOMEM, "RUN");
+      if (strv_push (env, envc, kv, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 static int
 run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *in, const char *prefix,
           struct oci_error *err)
@@ -812,7 +839,7 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
       if (strv_push (&env, &envc, kv, err) < 0)
         goto out;
     }
-  if (step_fs_mount (b, s, &f, err) < 0)
+  if (add_proxy_env (b, s, &env, &envc, err) < 0 || step_fs_mount (b, s, &f, err) < 0)
     goto out;
 
   uint32_t uid = 0, gid = 0;

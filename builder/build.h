@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "image.h"
@@ -57,6 +58,10 @@ int bld_overlay_unmount (const char *merged, struct oci_error *err);
 /* Opens (creating 0755 root-owned directories as needed) path inside the
  * root directory rootfd, resolving symlinks inside it. */
 int bld_mkdir_in_root (int rootfd, const char *path, int *out, struct oci_error *err);
+/* The same; directories it creates are chowned to uid:gid when
+ * chown_created (COPY --chown: BuildKit owns every directory it makes). */
+int bld_mkdir_in_root_owned (int rootfd, const char *path, bool chown_created, uid_t uid, gid_t gid, int *out,
+                             struct oci_error *err);
 /* Opens path inside rootfd (openat2 RESOLVE_IN_ROOT); flags as for open. */
 int bld_open_in_root (int rootfd, const char *path, int flags, struct oci_error *err);
 /* Resolves a user ("name" or number) and group (may be NULL) with the

@@ -134,6 +134,13 @@ bld_open_in_root (int rootfd, const char *path, int flags, struct oci_error *err
 int
 bld_mkdir_in_root (int rootfd, const char *path, int *out, struct oci_error *err)
 {
+  return bld_mkdir_in_root_owned (rootfd, path, false, 0, 0, out, err);
+}
+
+int
+bld_mkdir_in_root_owned (int rootfd, const char *path, bool chown_created, uid_t uid, gid_t gid, int *out,
+                         struct oci_error *err)
+{
   cleanup_free char *copy = strdup (path);
   cleanup_close int cur = -1;
   char *save = NULL;
@@ -159,6 +166,8 @@ bld_mkdir_in_root (int rootfd, const char *path, int *out, struct oci_error *err
           oci_error_clear (&e2);
           if (mkdirat (cur, c, 0755) < 0 && errno != EEXIST)
             return oci_error_set (err, errno, "mkdir %s", prefix);
+          if (chown_created && fchownat (cur, c, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+            return oci_error_set (err, errno, "chown %s", prefix);
           fd = bld_open_in_root (rootfd, prefix, O_RDONLY | O_DIRECTORY, err);
         }
       else if (fd < 0)
