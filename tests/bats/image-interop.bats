@@ -373,6 +373,47 @@ retar() {
   [ -z "$(ls "$STORE/.store/tmp")" ]
 }
 
+@test "an interrupted load (killed mid-blob) and a truncated archive leave the store valid and unchanged" {
+  private_store
+  b save app "oci-archive:$BATS_TEST_TMPDIR/a.tar"
+  cp "$STORE/index.json" "$BATS_TEST_TMPDIR/index.before"
+  local size pid
+  size=$(stat -c %s "$BATS_TEST_TMPDIR/a.tar")
+  # the archive through a fifo: half of it, then the writer stalls
+  mkfifo "$BATS_TEST_TMPDIR/fifo"
+  # (both started directly, so that $! is the process itself)
+  sh -c 'head -c "$1" "$2"; exec sleep 30' sh $((size / 2)) "$BATS_TEST_TMPDIR/a.tar" >"$BATS_TEST_TMPDIR/fifo" &
+  local writer=$!
+  "$BUILDER" --store "$STORE" load "oci-archive:$BATS_TEST_TMPDIR/fifo" killed:1 &
+  pid=$!
+  # wait until the load has a temporary blob open, then kill it
+  for _ in $(seq 100); do
+    [ -n "$(ls "$STORE/.store/tmp")" ] && break
+    sleep 0.1
+  done
+  [ -n "$(ls "$STORE/.store/tmp")" ]
+  kill -KILL "$pid"
+  wait "$pid" || true
+  kill "$writer" 2>/dev/null || true
+  wait "$writer" 2>/dev/null || true
+  cmp "$STORE/index.json" "$BATS_TEST_TMPDIR/index.before"
+  run oci-image-tool validate --type image "$STORE"
+  [ "$status" -eq 0 ]
+  # the next writer sweeps the dead one's temporary file
+  run b load "oci-archive:$BATS_TEST_TMPDIR/a.tar" after:1
+  [ "$status" -eq 0 ]
+  b prune >/dev/null
+  [ -z "$(ls "$STORE/.store/tmp")" ]
+  cp "$STORE/index.json" "$BATS_TEST_TMPDIR/index.before"
+
+  head -c $((size / 2)) "$BATS_TEST_TMPDIR/a.tar" >"$BATS_TEST_TMPDIR/half.tar"
+  run b load "oci-archive:$BATS_TEST_TMPDIR/half.tar" half:1
+  [ "$status" -eq 1 ]
+  [[ "$output" == "builder: load: $BATS_TEST_TMPDIR/half.tar: "* ]]
+  cmp "$STORE/index.json" "$BATS_TEST_TMPDIR/index.before"
+  [ -z "$(ls "$STORE/.store/tmp")" ]
+}
+
 @test "load fails cleanly on a layout: a corrupt blob in oci:DIR, a size that lies, an unknown tag" {
   private_store
   local dir=$BATS_TEST_TMPDIR/layout cfg
