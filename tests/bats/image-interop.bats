@@ -144,6 +144,18 @@ built_runs() {
   STORE=$BATS_TEST_TMPDIR/s4 run b load "oci:$dir" one:1
   [ "$status" -eq 1 ]
   [[ "$output" == *"3 images: choose one with oci:$dir:TAG"* ]]
+  # the same as an archive of several images: all named ones load, an
+  # unnamed entry is left out
+  jq '.manifests += [.manifests[0] | del(.annotations)]' "$dir/index.json" >"$BATS_TEST_TMPDIR/i.json"
+  mv "$BATS_TEST_TMPDIR/i.json" "$dir/index.json"
+  tar -C "$dir" -cf "$BATS_TEST_TMPDIR/multi.tar" .
+  STORE=$BATS_TEST_TMPDIR/s5 run b load "oci-archive:$BATS_TEST_TMPDIR/multi.tar"
+  [ "$status" -eq 0 ]
+  [ "$(grep -c 'Loaded image: ' <<<"$output")" = 3 ]
+  [[ "$output" == *"Loaded image: app:latest"* ]]
+  [ "$(jq '.manifests | length' "$BATS_TEST_TMPDIR/s5/index.json")" = 2 ]
+  STORE=$BATS_TEST_TMPDIR/s5 run b run --rm --runtime "$RUNC_LITE" app
+  [ "$output" = made-by-builder ]
 }
 
 @test "load of our oci-archive into another store runs the same program" {
