@@ -742,12 +742,16 @@ source_read_archive (struct bld_store *s, struct source *src, struct oci_error *
       const char *name = raw ? member_name (raw) : NULL;
       if (name == NULL)
         return oci_error_set (err, 0, "%s: entry \"%s\": path escapes the archive", file, raw ? raw : "");
-      if (archive_entry_hardlink (e) || archive_entry_symlink (e))
-        return oci_error_set (err, 0, "%s: entry \"%s\": links are not part of an OCI layout", file, raw);
       if (archive_entry_filetype (e) == AE_IFDIR)
         continue;
-      if (archive_entry_filetype (e) != AE_IFREG)
-        return oci_error_set (err, 0, "%s: entry \"%s\": not a regular file or directory", file, raw);
+      bool is_blob = strncmp (name, "blobs/", 6) == 0 && name[6] && name[strlen (name) - 1] != '/';
+      bool ours = is_blob || strcmp (name, "index.json") == 0 || strcmp (name, "oci-layout") == 0;
+      /* Anything else (Docker's manifest.json, a docker-archive's layer
+       * links) is not read; ours must be plain files. */
+      if (!ours)
+        continue;
+      if (archive_entry_hardlink (e) || archive_entry_symlink (e) || archive_entry_filetype (e) != AE_IFREG)
+        return oci_error_set (err, 0, "%s: entry \"%s\": not a regular file", file, raw);
       if (strcmp (name, "index.json") == 0)
         {
           free (steal_pointer (&index));
@@ -760,12 +764,8 @@ source_read_archive (struct bld_store *s, struct source *src, struct oci_error *
           if (read_member (a, file, name, &layout, &layout_len, err) < 0)
             return -1;
         }
-      else if (strncmp (name, "blobs/", 6) == 0 && name[6] && name[strlen (name) - 1] != '/')
-        {
-          if (read_blob_member (a, s, src, name, err) < 0)
-            return -1;
-        }
-      /* Anything else (Docker's manifest.json, repositories) is not ours. */
+      else if (read_blob_member (a, s, src, name, err) < 0)
+        return -1;
     }
   if (layout == NULL)
     return oci_error_set (err, 0, "%s: no oci-layout: not an OCI archive", file);

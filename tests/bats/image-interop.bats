@@ -186,6 +186,10 @@ built_runs() {
   [ "$status" -eq 0 ]
   [ "$(tar -xOf "$BATS_TEST_TMPDIR/d.tar" manifest.json | jq -r '.[0].RepoTags[0]')" = docker.io/sk/app:1 ]
   [ "$(tar -xOf "$BATS_TEST_TMPDIR/d.tar" manifest.json | jq -r '.[0].Layers | length')" = 2 ]
+  # a docker-archive is not an oci-archive: said so, not half-read
+  run b load "oci-archive:$BATS_TEST_TMPDIR/d.tar"
+  [ "$status" -eq 1 ]
+  [ "$output" = "builder: load: $BATS_TEST_TMPDIR/d.tar: no oci-layout: not an OCI archive" ]
   # skopeo's own OCI archive of that docker-archive (ref.name "sk/app:1"),
   # loaded, used in FROM, run
   run skopeo copy "docker-archive:$BATS_TEST_TMPDIR/d.tar" "oci-archive:$BATS_TEST_TMPDIR/s.tar:sk/app:1"
@@ -361,6 +365,15 @@ retar() {
   [ "$status" -eq 1 ]
   [ "$output" = "builder: load: $BATS_TEST_TMPDIR/escape.tar: entry \"../evil\": path escapes the archive" ]
   [ -z "$(find "$STORE" -name evil)" ]
+
+  # a blob that is a symbolic link (to a file outside, say)
+  mkdir -p "$BATS_TEST_TMPDIR/ln/blobs/sha256"
+  ln -s /etc/passwd "$BATS_TEST_TMPDIR/ln/blobs/sha256/$LAYER"
+  tar -C "$BATS_TEST_TMPDIR/ln" -cf "$BATS_TEST_TMPDIR/link.tar" blobs
+  tar -C "$X" -rf "$BATS_TEST_TMPDIR/link.tar" oci-layout index.json
+  run b load "oci-archive:$BATS_TEST_TMPDIR/link.tar" link
+  [ "$status" -eq 1 ]
+  [ "$output" = "builder: load: $BATS_TEST_TMPDIR/link.tar: entry \"blobs/sha256/$LAYER\": not a regular file" ]
 
   # the index (through the manifest) names a config the archive lacks
   mv "$X/blobs/sha256/$CONFIG" "$BATS_TEST_TMPDIR/config.orig"
