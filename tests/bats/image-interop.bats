@@ -215,7 +215,7 @@ built_runs() {
   [ "$output" = made-by-builder ]
 }
 
-@test "podman loads our oci-archive and runs it with runc-lite" {
+@test "podman loads our oci-archive and runs it with runc-lite; podman save --format oci-archive loads back" {
   podman_setup "/run/rl-interop-podman-$$"
   export WRAPPER=$POD_DIR/runc-lite-wrapper ARGV_LOG=$POD_DIR/argv.log
   make_argv_wrapper "$WRAPPER" "$ARGV_LOG"
@@ -227,6 +227,14 @@ built_runs() {
   [ "$status" -eq 0 ]
   [ "$output" = made-by-builder ]
   grep -Eq '(^| )create ' "$ARGV_LOG"
+  # and back: podman's own oci-archive of it comes into the store
+  p save --format oci-archive -o "$BATS_TEST_TMPDIR/pod.tar" docker.io/library/app:latest
+  private_store
+  run b load "oci-archive:$BATS_TEST_TMPDIR/pod.tar" from-podman
+  [ "$status" -eq 0 ]
+  run b run --rm --runtime "$RUNC_LITE" from-podman
+  [ "$status" -eq 0 ]
+  [ "$output" = made-by-builder ]
 }
 
 @test "ctr images import takes our oci-archive and ctr run runs it with runc-lite" {
