@@ -219,7 +219,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   /* The image is in the store; --output also writes it out. */
   for (size_t i = 0; i < n_outputs; i++)
     {
-      if (bld_save (store, o.tags_len ? o.tags[0] : digest, &outputs[i], err) < 0)
+      char *ref = o.tags_len ? o.tags[0] : digest;
+      if (bld_save (store, &ref, 1, &outputs[i], err) < 0)
         return oci_error_prefix (err, "build: --output");
       printf ("exporting to %s\n", outputs[i].path);
     }

@@ -217,7 +217,6 @@ saved_image_clear (struct saved_image *i)
   free (i->name);
 }
 
-#define cleanup_saved_image __attribute__ ((cleanup (saved_image_clear)))
 
 static int
 saved_image_open (struct bld_store *s, const char *ref, struct saved_image *img, struct oci_error *err)
@@ -245,19 +244,25 @@ cmp_str (const void *a, const void *b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
-/* The image's blobs (manifest, config, layers), sorted, without repeats;
- * the strings belong to img. */
+/* The images' blobs (manifests, configs, layers), sorted, without
+ * repeats; the strings belong to imgs. */
 static int
-saved_image_blobs (const struct saved_image *img, const char ***out, size_t *n_out, struct oci_error *err)
+saved_image_blobs (const struct saved_image *imgs, size_t n_imgs, const char ***out, size_t *n_out,
+                   struct oci_error *err)
 {
-  size_t n = 0;
-  const char **v = calloc (img->m->layers_len + 2, sizeof *v);
+  size_t n = 0, max = 0;
+  for (size_t k = 0; k < n_imgs; k++)
+    max += imgs[k].m->layers_len + 2;
+  const char **v = calloc (max + 1, sizeof *v);
   if (v == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
-  v[n++] = img->desc->digest;
-  v[n++] = img->m->config->digest;
-  for (size_t i = 0; i < img->m->layers_len; i++)
-    v[n++] = img->m->layers[i].digest;
+  for (size_t k = 0; k < n_imgs; k++)
+    {
+      v[n++] = imgs[k].desc->digest;
+      v[n++] = imgs[k].m->config->digest;
+      for (size_t i = 0; i < imgs[k].m->layers_len; i++)
+        v[n++] = imgs[k].m->layers[i].digest;
+    }
   qsort (v, n, sizeof *v, cmp_str);
   size_t u = 0;
   for (size_t i = 0; i < n; i++)
@@ -269,15 +274,19 @@ saved_image_blobs (const struct saved_image *img, const char ***out, size_t *n_o
 }
 
 static int64_t
-blob_size (const struct saved_image *img, const char *digest)
+blob_size (const struct saved_image *imgs, size_t n_imgs, const char *digest)
 {
-  if (strcmp (digest, img->desc->digest) == 0)
-    return img->desc->size;
-  if (strcmp (digest, img->m->config->digest) == 0)
-    return img->m->config->size;
-  for (size_t i = 0; i < img->m->layers_len; i++)
-    if (strcmp (digest, img->m->layers[i].digest) == 0)
-      return img->m->layers[i].size;
+  for (size_t k = 0; k < n_imgs; k++)
+    {
+      const struct saved_image *img = &imgs[k];
+      if (strcmp (digest, img->desc->digest) == 0)
+        return img->desc->size;
+      if (strcmp (digest, img->m->config->digest) == 0)
+        return img->m->config->size;
+      for (size_t i = 0; i < img->m->layers_len; i++)
+        if (strcmp (digest, img->m->layers[i].digest) == 0)
+          return img->m->layers[i].size;
+    }
   return -1;
 }
 
@@ -379,55 +388,72 @@ tar_add_blob (struct archive *a, struct bld_store *s, const char *digest, int64_
   return 0;
 }
 
-/* Docker's manifest.json: [{"Config":..,"RepoTags":[..],"Layers":[..]}]. */
+/* Docker's manifest.json: [{"Config":..,"RepoTags":[..],"Layers":[..]}, ...]. */
 static int
-docker_manifest_json (const struct saved_image *img, char **out, size_t *len, struct oci_error *err)
+docker_manifest_json (const struct saved_image *imgs, size_t n_imgs, char **out, size_t *len, struct oci_error *err)
 {
   cleanup_json_gen struct json_gen *g = json_gen_new (false);
-  cleanup_free char *config = NULL;
 
   if (g == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (blob_member (img->m->config->digest, &config, err) < 0)
-    return -1;
   json_gen_begin_array (g);
-  json_gen_begin_object (g);
-  json_gen_key (g, "Config");
-  json_gen_string (g, config);
-  json_gen_key (g, "RepoTags");
-  json_gen_begin_array (g);
-  if (img->name)
-    json_gen_string (g, img->name);
-  json_gen_end_array (g);
-  json_gen_key (g, "Layers");
-  json_gen_begin_array (g);
-  for (size_t i = 0; i < img->m->layers_len; i++)
+  for (size_t k = 0; k < n_imgs; k++)
     {
-      cleanup_free char *layer = NULL;
-      if (blob_member (img->m->layers[i].digest, &layer, err) < 0)
+      const struct saved_image *img = &imgs[k];
+      cleanup_free char *config = NULL;
+      if (blob_member (img->m->config->digest, &config, err) < 0)
         return -1;
-      json_gen_string (g, layer);
+      json_gen_begin_object (g);
+      json_gen_key (g, "Config");
+      json_gen_string (g, config);
+      json_gen_key (g, "RepoTags");
+      json_gen_begin_array (g);
+      if (img->name)
+        json_gen_string (g, img->name);
+      json_gen_end_array (g);
+      json_gen_key (g, "Layers");
+      json_gen_begin_array (g);
+      for (size_t i = 0; i < img->m->layers_len; i++)
+        {
+          cleanup_free char *layer = NULL;
+          if (blob_member (img->m->layers[i].digest, &layer, err) < 0)
+            return -1;
+          json_gen_string (g, layer);
+        }
+      json_gen_end_array (g);
+      json_gen_end_object (g);
     }
-  json_gen_end_array (g);
-  json_gen_end_object (g);
   json_gen_end_array (g);
   return json_gen_finish (g, out, len, err);
 }
 
-static int
-index_json (const struct saved_image *img, const char *ref_name, char **out, size_t *len, struct oci_error *err)
+/* The ref.name of an image written out: the TAG given, else its own. */
+static const char *
+ref_name_for (const struct saved_image *img, const char *tag)
 {
-  cleanup_image_descriptor struct oci_image_descriptor *entry = NULL;
-  struct oci_image_index idx = { 0 };
+  return tag ? tag : img->name ? tag_of (img->name) : NULL;
+}
 
-  if (entry_descriptor (img->desc, img->name, ref_name, &entry, err) < 0)
-    return -1;
-  idx.schema_version = 2;
-  idx.has_schema_version = true;
-  idx.media_type = (char *) OCI_MEDIA_TYPE_IMAGE_INDEX;
-  idx.manifests = entry;
-  idx.manifests_len = 1;
-  return oci_image_index_emit (&idx, false, out, len, err);
+static int
+index_json (const struct saved_image *imgs, size_t n_imgs, const char *tag, char **out, size_t *len,
+            struct oci_error *err)
+{
+  cleanup_image_index struct oci_image_index *idx = calloc (1, sizeof *idx);
+
+  if (idx == NULL || (idx->media_type = strdup (OCI_MEDIA_TYPE_IMAGE_INDEX)) == NULL
+      || (idx->manifests = calloc (n_imgs + 1, sizeof *idx->manifests)) == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  idx->schema_version = 2;
+  idx->has_schema_version = true;
+  for (size_t k = 0; k < n_imgs; k++)
+    {
+      struct oci_image_descriptor *entry = NULL;
+      if (entry_descriptor (imgs[k].desc, imgs[k].name, ref_name_for (&imgs[k], tag), &entry, err) < 0)
+        return -1;
+      idx->manifests[idx->manifests_len++] = *entry;
+      free (entry);
+    }
+  return oci_image_index_emit (idx, false, out, len, err);
 }
 
 static void
@@ -442,7 +468,7 @@ fsync_parent (const char *path)
 }
 
 static int
-save_archive (struct bld_store *s, const struct saved_image *img, const char *file, const char *tag,
+save_archive (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs, const char *file, const char *tag,
               struct oci_error *err)
 {
   static const char layout[] = "{\"imageLayoutVersion\":\"" OCI_IMAGE_LAYOUT_VERSION "\"}";
@@ -453,10 +479,10 @@ save_archive (struct bld_store *s, const struct saved_image *img, const char *fi
   cleanup_free char *index = NULL;
   cleanup_free char *docker = NULL;
   size_t n_blobs, index_len, docker_len;
-  const char *ref_name = tag ? tag : img->name ? tag_of (img->name) : NULL;
 
-  if (saved_image_blobs (img, &blobs, &n_blobs, err) < 0 || index_json (img, ref_name, &index, &index_len, err) < 0
-      || docker_manifest_json (img, &docker, &docker_len, err) < 0)
+  if (saved_image_blobs (imgs, n_imgs, &blobs, &n_blobs, err) < 0
+      || index_json (imgs, n_imgs, tag, &index, &index_len, err) < 0
+      || docker_manifest_json (imgs, n_imgs, &docker, &docker_len, err) < 0)
     return -1;
   if (asprintf (&tmp, "%s.tmp-XXXXXX", file) < 0)
     {
@@ -483,7 +509,7 @@ save_archive (struct bld_store *s, const struct saved_image *img, const char *fi
   if (tar_header (a, "blobs/", true, 0, err) < 0 || tar_header (a, "blobs/sha256/", true, 0, err) < 0)
     return oci_error_prefix (err, "save to %s", file);
   for (size_t i = 0; i < n_blobs; i++)
-    if (tar_add_blob (a, s, blobs[i], blob_size (img, blobs[i]), err) < 0)
+    if (tar_add_blob (a, s, blobs[i], blob_size (imgs, n_imgs, blobs[i]), err) < 0)
       return oci_error_prefix (err, "save to %s", file);
   if (tar_add_buffer (a, "index.json", index, index_len, err) < 0
       || tar_add_buffer (a, "manifest.json", docker, docker_len, err) < 0
@@ -517,21 +543,20 @@ remove_private_dir (const char *dir)
 }
 
 static int
-save_dir (struct bld_store *s, const struct saved_image *img, const char *dir, const char *tag,
+save_dir (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs, const char *dir, const char *tag,
           struct oci_error *err)
 {
   cleanup_store struct bld_store *dst = NULL;
   cleanup_free const char **blobs = NULL;
   cleanup_free char *private_dir = NULL;
-  cleanup_image_descriptor struct oci_image_descriptor *entry = NULL;
-  const char *ref_name = tag ? tag : img->name ? tag_of (img->name) : NULL;
   size_t n_blobs;
   bool had_private;
   int ret;
 
-  if (ref_name == NULL)
-    return oci_error_set (err, 0, "save to %s: the image has no name: give a tag (oci:%s:TAG)", dir, dir);
-  if (saved_image_blobs (img, &blobs, &n_blobs, err) < 0)
+  for (size_t k = 0; k < n_imgs; k++)
+    if (ref_name_for (&imgs[k], tag) == NULL)
+      return oci_error_set (err, 0, "save to %s: the image has no name: give a tag (oci:%s:TAG)", dir, dir);
+  if (saved_image_blobs (imgs, n_imgs, &blobs, &n_blobs, err) < 0)
     return -1;
   if (asprintf (&private_dir, "%s/.store", dir) < 0)
     {
@@ -545,15 +570,19 @@ save_dir (struct bld_store *s, const struct saved_image *img, const char *dir, c
   for (size_t i = 0; ret == 0 && i < n_blobs; i++)
     {
       cleanup_free char *path = NULL;
-      int64_t size = blob_size (img, blobs[i]);
-      ret = bld_store_blob_path (s, blobs[i], size, false, &path, err);
+      ret = bld_store_blob_path (s, blobs[i], blob_size (imgs, n_imgs, blobs[i]), false, &path, err);
       if (ret == 0 && !bld_store_has_blob (dst, blobs[i]))
         ret = bld_store_put_file (dst, path, blobs[i], NULL, NULL, err);
     }
-  if (ret == 0)
-    ret = entry_descriptor (img->desc, img->name, ref_name, &entry, err);
-  if (ret == 0)
-    ret = bld_store_index_put (dst, entry, ref_name, err);
+  /* Last, the names: one atomic index.json replacement each. */
+  for (size_t k = 0; ret == 0 && k < n_imgs; k++)
+    {
+      cleanup_image_descriptor struct oci_image_descriptor *entry = NULL;
+      const char *ref_name = ref_name_for (&imgs[k], tag);
+      ret = entry_descriptor (imgs[k].desc, imgs[k].name, ref_name, &entry, err);
+      if (ret == 0)
+        ret = bld_store_index_put (dst, entry, ref_name, err);
+    }
   if (!had_private)
     remove_private_dir (dir);
   if (ret < 0)
@@ -562,15 +591,28 @@ save_dir (struct bld_store *s, const struct saved_image *img, const char *dir, c
 }
 
 int
-bld_save (struct bld_store *s, const char *ref, const struct bld_transport *dest, struct oci_error *err)
+bld_save (struct bld_store *s, char *const *refs, size_t n_refs, const struct bld_transport *dest,
+          struct oci_error *err)
 {
-  cleanup_saved_image struct saved_image img = { 0 };
+  struct saved_image *imgs;
+  int ret = 0;
 
-  if (saved_image_open (s, ref, &img, err) < 0)
-    return -1;
-  if (dest->kind == BLD_TRANSPORT_OCI_ARCHIVE)
-    return save_archive (s, &img, dest->path, dest->tag, err);
-  return save_dir (s, &img, dest->path, dest->tag, err);
+  if (n_refs == 0)
+    return oci_error_set (err, 0, "no image named");
+  if (dest->tag && n_refs > 1)
+    return oci_error_set (err, 0, "a TAG (%s) names one image, not %zu", dest->tag, n_refs);
+  imgs = calloc (n_refs, sizeof *imgs);
+  if (imgs == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  for (size_t k = 0; ret == 0 && k < n_refs; k++)
+    ret = saved_image_open (s, refs[k], &imgs[k], err);
+  if (ret == 0)
+    ret = dest->kind == BLD_TRANSPORT_OCI_ARCHIVE ? save_archive (s, imgs, n_refs, dest->path, dest->tag, err)
+                                                  : save_dir (s, imgs, n_refs, dest->path, dest->tag, err);
+  for (size_t k = 0; k < n_refs; k++)
+    saved_image_clear (&imgs[k]);
+  free (imgs);
+  return ret;
 }
 
 /* ---- load ---- */

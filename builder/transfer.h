@@ -51,9 +51,11 @@ int bld_transport_parse (const char *spec, bool must_exist, struct bld_transport
 void bld_transport_clear (struct bld_transport *t);
 #define cleanup_transport __attribute__ ((cleanup (bld_transport_clear)))
 
-/* Writes the image ref of the store to dest.  The TAG of an oci:DIR
- * destination names it there (default: the image's tag). */
-int bld_save (struct bld_store *s, const char *ref, const struct bld_transport *dest, struct oci_error *err);
+/* Writes the images refs of the store to dest (one archive holds them
+ * all).  A TAG of the destination names the one image there (default:
+ * each image's own tag). */
+int bld_save (struct bld_store *s, char *const *refs, size_t n_refs, const struct bld_transport *dest,
+              struct oci_error *err);
 
 struct bld_loaded
 {

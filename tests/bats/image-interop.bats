@@ -158,6 +158,29 @@ built_runs() {
   [ "$output" = made-by-builder ]
 }
 
+@test "save of several images: one archive (shared blobs once), all named; load takes them all" {
+  b save app busybox "oci-archive:$BATS_TEST_TMPDIR/two.tar"
+  local index
+  index=$(tar -xOf "$BATS_TEST_TMPDIR/two.tar" index.json)
+  [ "$(jq -c '[.manifests[].annotations["io.containerd.image.name"]]' <<<"$index")" = \
+    '["docker.io/library/app:latest","docker.io/library/busybox:latest"]' ]
+  [ "$(tar -xOf "$BATS_TEST_TMPDIR/two.tar" manifest.json | jq -c '[.[].RepoTags[0]]')" = '["app:latest","busybox:latest"]' ]
+  # app's base layer is busybox's: stored once
+  [ "$(tar -tf "$BATS_TEST_TMPDIR/two.tar" | sort | uniq -d)" = "" ]
+  [ "$(tar -tf "$BATS_TEST_TMPDIR/two.tar" | grep -c '^blobs/sha256/.')" = 6 ]
+  STORE=$BATS_TEST_TMPDIR/s2 run b load "oci-archive:$BATS_TEST_TMPDIR/two.tar"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Loaded image: app:latest
+Loaded image: busybox:latest" ]
+  STORE=$BATS_TEST_TMPDIR/s2 run b run --rm --runtime "$RUNC_LITE" busybox echo from-busybox
+  [ "$output" = from-busybox ]
+  # a TAG names one image only
+  run b save app busybox "oci:$BATS_TEST_TMPDIR/layout:v1"
+  [ "$status" -eq 1 ]
+  [ "$output" = "builder: save app ...: a TAG (v1) names one image, not 2" ]
+  [ ! -e "$BATS_TEST_TMPDIR/layout" ]
+}
+
 @test "load of our oci-archive into another store runs the same program" {
   b save app "oci-archive:$BATS_TEST_TMPDIR/a.tar"
   STORE=$BATS_TEST_TMPDIR/s2
