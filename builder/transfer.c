@@ -857,6 +857,9 @@ source_fetch (struct bld_store *s, struct source *src, const struct oci_image_de
           size = src->blobs[i].size;
       if (size < 0)
         return oci_error_set (err, 0, "%s: blob %s (%s) is missing from the archive", src->t->path, d->digest, what);
+      if (!bld_store_has_blob (s, d->digest))
+        return oci_error_set (err, 0, "%s: blob %s (%s) was removed from the store during the load (a prune?)",
+                              src->t->path, d->digest, what);
     }
   else
     {
@@ -1002,25 +1005,21 @@ bld_load (struct bld_store *s, const struct bld_transport *t, const struct bld_l
       goto out;
     }
 
-  /* Every blob there and checked before any name changes. */
+  /* Every blob there and checked before any name changes, under the
+   * writers' lock: a prune cannot take an unnamed blob away meanwhile. */
+  if (bld_store_lock (s, err) < 0)
+    goto out;
   for (size_t i = 0; i < n; i++)
     if (source_fetch_image (s, &src, loaded[i].desc, err) < 0)
-      goto out;
-  if (o->tag)
-    {
-      if (bld_store_lock (s, err) < 0)
-        goto out;
-      for (size_t i = 0; i < n; i++)
-        if (bld_store_tag (s, loaded[i].name, loaded[i].desc, err) < 0)
-          {
-            bld_store_unlock (s);
-            goto out;
-          }
-      bld_store_unlock (s);
-    }
+      goto out_unlock;
+  for (size_t i = 0; o->tag && i < n; i++)
+    if (bld_store_tag (s, loaded[i].name, loaded[i].desc, err) < 0)
+      goto out_unlock;
   *out = steal_pointer (&loaded);
   *n_out = n;
   ret = 0;
+out_unlock:
+  bld_store_unlock (s);
 out:
   bld_loaded_free (loaded, n);
   return ret;

@@ -470,6 +470,37 @@ retar() {
   [ -z "$(ls "$STORE/.store/tmp")" ]
 }
 
+@test "a prune while a load streams cannot leave a name pointing at removed blobs" {
+  b save app "oci-archive:$BATS_TEST_TMPDIR/a.tar"
+  local size pid
+  size=$(stat -c %s "$BATS_TEST_TMPDIR/a.tar")
+  STORE=$BATS_TEST_TMPDIR/fresh
+  mkfifo "$BATS_TEST_TMPDIR/fifo"
+  # all blobs (sorted first), then a pause before index.json until "go"
+  local at
+  at=$(tar -tvRf "$BATS_TEST_TMPDIR/a.tar" | awk '$NF == "index.json" { sub(":", "", $2); print $2 * 512 }')
+  sh -c 'head -c "$1" "$2"; while [ ! -e "$3" ]; do sleep 0.1; done; tail -c +"$(($1 + 1))" "$2"' sh \
+    "$at" "$BATS_TEST_TMPDIR/a.tar" "$BATS_TEST_TMPDIR/go" >"$BATS_TEST_TMPDIR/fifo" 3>&- &
+  local writer=$!
+  "$BUILDER" --store "$STORE" load "oci-archive:$BATS_TEST_TMPDIR/fifo" raced:1 >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+  pid=$!
+  for _ in $(seq 100); do
+    [ "$(ls "$STORE/blobs/sha256" 2>/dev/null | wc -l)" -ge 4 ] && break
+    sleep 0.1
+  done
+  [ "$(ls "$STORE/blobs/sha256" | wc -l)" -ge 4 ] || { kill "$pid" "$writer"; false; }
+  run b prune # (the load holds no lock while it streams)
+  touch "$BATS_TEST_TMPDIR/go"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"in 4 blobs"* ]]
+  local rc=0
+  wait "$pid" || rc=$?
+  wait "$writer" || true
+  [ "$rc" -eq 1 ]
+  [[ "$(cat "$BATS_TEST_TMPDIR/out")" == *"was removed from the store during the load (a prune?)"* ]]
+  [ "$(jq '.manifests | length' "$STORE/index.json")" = 0 ]
+}
+
 @test "load fails cleanly on a layout: a corrupt blob in oci:DIR, a size that lies, an unknown tag" {
   private_store
   local dir=$BATS_TEST_TMPDIR/layout cfg
