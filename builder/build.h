@@ -64,10 +64,6 @@ int bld_mkdir_in_root_owned (int rootfd, const char *path, bool chown_created, u
                              struct oci_error *err);
 /* Opens path inside rootfd (openat2 RESOLVE_IN_ROOT); flags as for open. */
 int bld_open_in_root (int rootfd, const char *path, int flags, struct oci_error *err);
-/* Resolves a user ("name" or number) and group (may be NULL) with the
- * rootfs's /etc/passwd and /etc/group. */
-int bld_resolve_user (int rootfd, const char *user, const char *group, uint32_t *uid, uint32_t *gid,
-                      struct oci_error *err);
 
 struct bld_copy_request
 {
@@ -98,6 +94,8 @@ struct bld_run_request
   size_t env_len;
   const char *cwd;
   uint32_t uid, gid;
+  const uint32_t *additional_gids;
+  size_t additional_gids_len;
   bool host_network;
   const char *prefix;    /* of every output line */
   FILE *out;

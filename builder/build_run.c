@@ -168,6 +168,17 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
   c->process->user->has_uid = true;
   c->process->user->gid = r->gid;
   c->process->user->has_gid = true;
+  free (c->process->user->additional_gids);
+  c->process->user->additional_gids = NULL;
+  c->process->user->additional_gids_len = 0;
+  if (r->additional_gids_len)
+    {
+      c->process->user->additional_gids = calloc (r->additional_gids_len, sizeof (uint32_t));
+      if (c->process->user->additional_gids == NULL)
+        return oci_error_set (err, ENOMEM, "config");
+      memcpy (c->process->user->additional_gids, r->additional_gids, r->additional_gids_len * sizeof (uint32_t));
+      c->process->user->additional_gids_len = r->additional_gids_len;
+    }
   if (set_run_capabilities (c->process, r->uid == 0, err) < 0)
     return -1;
   free (c->hostname);

@@ -42,6 +42,8 @@ static const struct command commands[] = {
   { "load", "read images from an oci-archive or an OCI layout into the store", cmd_load },
   { "inspect", "show an image's manifest, config and layers as JSON", cmd_inspect },
   { "prune", "remove blobs no image name reaches", cmd_prune },
+  { "pull", "copy an image from a registry into the store", cmd_pull },
+  { "push", "copy an image of the store to a registry", cmd_push },
   { "rmi", "remove image names", cmd_rmi },
   { "run", "run an image in a new container (through runc-lite)", cmd_run },
   { "save", "write an image out as an oci-archive or into an OCI layout", cmd_save },

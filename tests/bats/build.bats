@@ -402,15 +402,18 @@ R
   echo 1 >"$CTX/one"
   echo 2 >"$CTX/two"
   echo 3 >"$CTX/d/three"
-  printf 'FROM busybox\nCOPY one two /s/\nCOPY d /d\nRUN echo ran\n' >"$CTX/Recipe"
+  printf 'FROM busybox\nCOPY one two /s/\nENV A=b\nCOPY d /d\nRUN echo ran\nCMD ["sh"]\n' >"$CTX/Recipe"
   run bld -t ck "$CTX"
   [ "$status" -eq 0 ]
+  first=$(grep 'writing image' <<<"$output")
   blobs() { find "$STORE/blobs" -type f | sort; }
   before=$(blobs)
-  # mtime only: all cached, nothing written
+  # mtime only, a second later: all cached, the same image, nothing written
+  sleep 1
   touch -d '2001-01-01' "$CTX/one" "$CTX/d/three"
-  run bld -t ck "$CTX"
+  run bld -t ck2 "$CTX"
   [ "$(grep -c '| CACHED' <<<"$output")" -eq 3 ]
+  [ "$(grep 'writing image' <<<"$output")" = "$first" ]
   [ "$(blobs)" = "$before" ]
   hits() { bld -t ck "$CTX" | grep -c '| CACHED' || true; }
   # the second of several sources changed
@@ -427,4 +430,36 @@ R
   # removed again: the state the chmod built, all cached
   rm "$CTX/d/five"
   [ "$(hits)" -eq 3 ]
+}
+
+@test "build: RUN as USER gets the user's supplementary groups; COPY --chown=UID alone takes UID as GID" {
+  echo f >"$CTX/f"
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+RUN echo 'extra:x:2000:nobody,app' >>/etc/group
+COPY --chown=7 f /seven
+USER app
+RUN id -G && stat -c %u:%g /seven
+USER app:extra
+RUN id -G
+USER ghost
+RUN true
+R
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"[5/9] | 1000 2000"* ]]
+  [[ "$output" == *"[5/9] | 7:7"* ]]
+  [[ "$output" == *"[7/9] | 2000"* ]]
+  [[ "$output" == *'Recipe:9: RUN: user "ghost" not found'* ]]
+}
+
+@test "build: steps with identical diffs (two RUNs that change nothing) stack: one lowerdir, two layers" {
+  printf 'FROM busybox\nRUN true\nRUN true\nRUN echo third >/t\nRUN cat /t\n' >"$CTX/Recipe"
+  run bld -t same "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"[5/5] | third"* ]]
+  ids=$(config same | jq -r '.rootfs.diff_ids[1:3] | unique | length')
+  [ "$ids" -eq 1 ]
 }
