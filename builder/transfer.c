@@ -556,6 +556,14 @@ save_dir (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs, co
   for (size_t k = 0; k < n_imgs; k++)
     if (ref_name_for (&imgs[k], tag) == NULL)
       return oci_error_set (err, 0, "save to %s: the image has no name: give a tag (oci:%s:TAG)", dir, dir);
+  /* The store names images NAME:TAG; a bare tag there would be a name of
+   * another image. */
+  {
+    cleanup_free char *a = realpath (dir, NULL);
+    cleanup_free char *b = realpath (bld_store_dir (s), NULL);
+    if (a && b && strcmp (a, b) == 0)
+      return oci_error_set (err, 0, "save to %s: that is the store itself", dir);
+  }
   if (saved_image_blobs (imgs, n_imgs, &blobs, &n_blobs, err) < 0)
     return -1;
   if (asprintf (&private_dir, "%s/.store", dir) < 0)

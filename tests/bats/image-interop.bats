@@ -364,6 +364,9 @@ retar() {
   run b save app "docker-archive:$BATS_TEST_TMPDIR/a.tar"
   [ "$status" -eq 1 ]
   [[ "$output" == *"want oci:DIR[:TAG] or oci-archive:FILE[:TAG]"* ]]
+  run b save app "oci:$STORE/"
+  [ "$status" -eq 1 ]
+  [ "$output" = "builder: save app: save to $STORE/: that is the store itself" ]
   run b save app "oci-archive:$BATS_TEST_TMPDIR/no/such/dir/a.tar"
   [ "$status" -eq 1 ]
   [[ "$output" == *"create a temporary file next to $BATS_TEST_TMPDIR/no/such/dir/a.tar: No such file or directory"* ]]
