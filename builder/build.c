@@ -24,6 +24,7 @@
 #include "recipe_expand.h"
 #include "recipe_plan.h"
 #include "store.h"
+#include "transfer.h"
 #include "strbuf.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -365,12 +366,11 @@ clone_config (const struct oci_image_config *c, struct oci_image_config **out, s
 /* ---- FROM ---- */
 
 static int
-from_image (struct build *b, struct stage_st *s, struct bld_store *src, const char *ref, struct oci_error *err)
+from_manifest (struct build *b, struct stage_st *s, struct bld_store *src, const struct oci_image_descriptor *desc,
+               const char *ref, struct oci_error *err)
 {
-  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
   cleanup_image_manifest struct oci_image_manifest *m = NULL;
-  if (bld_store_resolve (src, ref, &desc, err) < 0 || bld_store_read_manifest (src, desc, &m, err) < 0
-      || bld_store_read_config (src, m->config, &s->cfg, err) < 0)
+  if (bld_store_read_manifest (src, desc, &m, err) < 0 || bld_store_read_config (src, m->config, &s->cfg, err) < 0)
     return -1;
   if (s->cfg->rootfs == NULL || s->cfg->rootfs->diff_ids_len != m->layers_len)
     return oci_error_set (err, 0, "%s: the config's diff_ids do not match the manifest's layers", ref);
@@ -394,6 +394,30 @@ from_image (struct build *b, struct stage_st *s, struct bld_store *src, const ch
         return -1;
     }
   return 0;
+}
+
+static int
+from_image (struct build *b, struct stage_st *s, struct bld_store *src, const char *ref, struct oci_error *err)
+{
+  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+  if (bld_store_resolve (src, ref, &desc, err) < 0)
+    return -1;
+  return from_manifest (b, s, src, desc, ref, err);
+}
+
+/* oci-archive:FILE[:TAG]: its blobs go into the store (checked), no name. */
+static int
+from_oci_archive (struct build *b, struct stage_st *s, const char *spec, struct oci_error *err)
+{
+  cleanup_transport struct bld_transport t = { 0 };
+  const struct bld_load_options o = { .name = NULL, .tag = false };
+  struct bld_loaded *l = NULL;
+  size_t n = 0;
+  if (bld_transport_parse (spec, true, &t, err) < 0 || bld_load (b->store, &t, &o, &l, &n, err) < 0)
+    return -1;
+  int ret = from_manifest (b, s, b->store, l[0].desc, spec, err);
+  bld_loaded_free (l, n);
+  return ret;
 }
 
 static int
@@ -487,6 +511,11 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
           || (s->cfg->rootfs->type = strdup ("layers")) == NULL || (s->cfg->architecture = strdup (go_arch ())) == NULL
           || (s->cfg->os = strdup ("linux")) == NULL || exec_cfg (s) == NULL)
         return oci_error_set (err, ENOMEM, "out of memory");
+    }
+  else if (strncmp (rs->base, "oci-archive:", 12) == 0)
+    {
+      if (from_oci_archive (b, s, rs->base, err) < 0)
+        return oci_error_prefix (err, "FROM %s", rs->base);
     }
   else if (strncmp (rs->base, "oci:", 4) == 0)
     {

@@ -34,6 +34,8 @@ BLD_COMMAND (unpack);
 BLD_COMMAND (run);
 BLD_COMMAND (push);
 BLD_COMMAND (pull);
+BLD_COMMAND (save);
+BLD_COMMAND (load);
 
 /* push's and pull's registry options (--creds, --authfile, --tls-verify,
  * and push's --from) into o; returns the index of the first operand, or

@@ -18,6 +18,7 @@ static const struct cli_help_option build_options[] = {
   { "progress", 0, "plain|auto", "accepted; the output is always plain" },
   { "secret", 0, "id=ID,src=FILE|env=VAR", "a secret for RUN --mount=type=secret (repeatable)" },
   { "ssh", 0, "ID[=SOCKET]", "an SSH agent for RUN --mount=type=ssh (default $SSH_AUTH_SOCK; repeatable)" },
+  { "output", 0, "type=T[,dest=PATH]", "also write the image to PATH: T=oci (a layout) or oci-archive (repeatable)" },
   END,
 };
 
@@ -64,11 +65,11 @@ const struct cli_help bld_help_images = { "[command options]", images_options };
 const struct cli_help bld_help_import = { "[command options] ROOTFS.tar|DIR NAME[:TAG]", import_options };
 const struct cli_help bld_help_inspect = { "NAME", NULL };
 const struct cli_help bld_help_prune = { "", NULL };
+const struct cli_help bld_help_load = { "oci-archive:FILE[:TAG] | oci:DIR[:TAG] [NAME[:TAG]]", NULL };
 const struct cli_help bld_help_pull = { "[command options] REF [NAME[:TAG]]", pull_options };
 const struct cli_help bld_help_push = { "[command options] NAME REF", push_options };
 const struct cli_help bld_help_rmi = { "NAME[:TAG]...", NULL };
 const struct cli_help bld_help_run = { "[command options] NAME [COMMAND [ARG...]]", run_options };
+const struct cli_help bld_help_save = { "NAME... oci-archive:FILE | oci:DIR[:TAG]", NULL };
 const struct cli_help bld_help_tag = { "SRC DST", NULL };
 const struct cli_help bld_help_unpack = { "NAME BUNDLE", NULL };
-/* Here: bld_help_save, bld_help_load (branch archive) once those
- * commands are in main. */

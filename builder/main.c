@@ -42,15 +42,16 @@ static const struct command commands[] = {
   { "history", "show the history of an image", cmd_history, &bld_help_history },
   { "images", "list the images in the store", cmd_images, &bld_help_images },
   { "import", "make a one-layer image from a root filesystem (tar or directory)", cmd_import, &bld_help_import },
+  { "load", "read images from an oci-archive or an OCI layout into the store", cmd_load, &bld_help_load },
   { "inspect", "show an image's manifest, config and layers as JSON", cmd_inspect, &bld_help_inspect },
   { "prune", "remove blobs no image name reaches", cmd_prune, &bld_help_prune },
   { "pull", "copy an image from a registry into the store", cmd_pull, &bld_help_pull },
   { "push", "copy an image of the store to a registry", cmd_push, &bld_help_push },
   { "rmi", "remove image names", cmd_rmi, &bld_help_rmi },
   { "run", "run an image in a new container (through runc-lite)", cmd_run, &bld_help_run },
+  { "save", "write an image out as an oci-archive or into an OCI layout", cmd_save, &bld_help_save },
   { "tag", "give an image another name", cmd_tag, &bld_help_tag },
   { "unpack", "make a runtime bundle from an image", cmd_unpack, &bld_help_unpack },
-  /* save, load (branch archive): their rows (and help.c entries) come with them. */
   { NULL, NULL, NULL, NULL },
 };
 

@@ -848,6 +848,18 @@ bld_store_tag (struct bld_store *s, const char *ref, const struct oci_image_desc
 }
 
 int
+bld_store_index_put (struct bld_store *s, const struct oci_image_descriptor *desc, const char *ref_name,
+                     struct oci_error *err)
+{
+  if (desc->digest == NULL || !bld_store_has_blob (s, desc->digest))
+    return oci_error_set (err, ENOENT, "name %s: manifest %s is not in %s", ref_name,
+                          desc->digest ? desc->digest : "(none)", s->dir);
+  if (index_update (s, ref_name, desc->digest, desc, ref_name, NULL, err) < 0)
+    return oci_error_prefix (err, "name %s in %s", ref_name, s->dir);
+  return 0;
+}
+
+int
 bld_store_untag (struct bld_store *s, const char *ref, struct oci_error *err)
 {
   cleanup_free char *name = NULL;

@@ -122,6 +122,12 @@ int bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_de
  * what it named before. */
 int bld_store_tag (struct bld_store *s, const char *ref, const struct oci_image_descriptor *desc,
                    struct oci_error *err);
+/* Puts desc into index.json with ref_name taken as it is (another tool's
+ * layout names images by tag alone: "latest"), replacing the entry of that
+ * name and any unnamed entry of the same manifest.  desc's other
+ * annotations are kept.  The manifest must be in the store. */
+int bld_store_index_put (struct bld_store *s, const struct oci_image_descriptor *desc, const char *ref_name,
+                         struct oci_error *err);
 /* Removes the name; an error when it names nothing. */
 int bld_store_untag (struct bld_store *s, const char *ref, struct oci_error *err);
 
