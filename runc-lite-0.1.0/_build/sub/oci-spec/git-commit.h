@@ -1,0 +1,1 @@
+#define OCI_GIT_COMMIT "debda1f5133dfdde50153e4589404145e6d114d4"

@@ -1,0 +1,123 @@
+/* `builder build`: runs a recipe into an image of the store.
+ *
+ * Each stage's rootfs is an overlayfs: the lowerdirs are directories of
+ * the layer cache (.store/layers/<diff_id hex>, overlay-mode extractions of
+ * the base image's layers, shared read-only), each layer-producing step
+ * gets a fresh upper and work dir mounted at a merged dir.  RUN runs the
+ * command with the runtime on a bundle whose rootfs is the merged dir;
+ * COPY/ADD write into the merged dir through fds resolved inside it.
+ * After the step the overlay is unmounted, the upper dir is written as a
+ * layer (diff mode: whiteouts) into the store, and then the upper dir
+ * itself is renamed into the layer cache as the next lowerdir (it already
+ * is in overlay format, so nothing is extracted again).  There is no
+ * copying fallback yet: overlayfs is required. */
+#ifndef BUILDER_BUILD_H
+#define BUILDER_BUILD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "image.h"
+#include "layer_write.h"
+
+struct bld_store;
+
+struct bld_build_options
+{
+  const char *context;
+  const char *recipe;          /* NULL: CONTEXT/Recipe, Dockerfile, Containerfile */
+  char **tags;                 /* NAME[:TAG] */
+  size_t tags_len;
+  char **build_args;           /* K=V, or K (taken from the environment) */
+  size_t build_args_len;
+  const char *target;          /* NULL: the last stage */
+  bool no_cache;
+  enum bld_compression compression;
+  bool has_timestamp;
+  int64_t timestamp;
+  const char *runtime;         /* the OCI runtime (runc-lite by default) */
+  char **secrets;              /* --secret id=ID,src=FILE */
+  size_t secrets_len;
+  char **ssh;                  /* --ssh ID[=SOCKET] */
+  size_t ssh_len;
+  FILE *out;                   /* progress and RUN output */
+};
+
+/* Builds; *digest receives the manifest digest. */
+int bld_build (struct bld_store *store, const struct bld_build_options *o, char digest[OCI_DIGEST_STRING_MAX],
+               struct oci_error *err);
+
+/* ---- shared by build*.c ---- */
+
+/* rm -rf that unmounts nothing and does not cross mount points. */
+int bld_remove_tree (const char *path, struct oci_error *err);
+/* Mounts an overlay of lowers (topmost first) with upper/work (both NULL:
+ * read-only) on merged. */
+int bld_overlay_mount (char **lowers, size_t n, const char *upper, const char *work, const char *merged,
+                       struct oci_error *err);
+int bld_overlay_unmount (const char *merged, struct oci_error *err);
+/* Opens (creating 0755 root-owned directories as needed) path inside the
+ * root directory rootfd, resolving symlinks inside it. */
+int bld_mkdir_in_root (int rootfd, const char *path, int *out, struct oci_error *err);
+/* The same; directories it creates are chowned to uid:gid when
+ * chown_created (COPY --chown: BuildKit owns every directory it makes). */
+int bld_mkdir_in_root_owned (int rootfd, const char *path, bool chown_created, uid_t uid, gid_t gid, int *out,
+                             struct oci_error *err);
+/* Opens path inside rootfd (openat2 RESOLVE_IN_ROOT); flags as for open. */
+int bld_open_in_root (int rootfd, const char *path, int flags, struct oci_error *err);
+
+struct bld_copy_request
+{
+  int src_root;        /* the context or a stage's rootfs */
+  const void *ignore;  /* struct ignore *, NULL for none */
+  const void *exclude; /* COPY --exclude: struct ignore *, matched below each source */
+  bool parents;        /* COPY --parents: the sources' directories are kept
+                          (below a "/./" pivot when there is one) */
+  char **sources;      /* expanded, relative to src_root */
+  size_t sources_len;
+  const char *dest;    /* expanded, absolute (WORKDIR applied) */
+  bool add;            /* ADD: local archives are extracted */
+  bool has_owner;
+  uint32_t uid, gid;
+  bool has_mode;
+  mode_t mode;
+};
+/* Copies into the rootfs rootfd. */
+int bld_copy (int rootfd, const struct bld_copy_request *req, struct oci_error *err);
+/* A checksum of the sources (paths, content, mode, owners; not mtimes). */
+int bld_copy_checksum (const struct bld_copy_request *req, char out[OCI_DIGEST_STRING_MAX], struct oci_error *err);
+
+/* A config.json mount of the RUN bundle (RUN --mount). */
+struct bld_run_mount
+{
+  char *type, *source, *destination;
+  char **options;
+  size_t options_len;
+};
+
+struct bld_run_request
+{
+  const char *runtime;
+  const char *work;      /* a private directory for the bundle and state */
+  const char *rootfs;    /* the merged dir */
+  char **argv;
+  size_t argc;
+  char **env;
+  size_t env_len;
+  const char *cwd;
+  uint32_t uid, gid;
+  const uint32_t *additional_gids;
+  size_t additional_gids_len;
+  bool host_network;
+  const struct bld_run_mount *mounts;
+  size_t mounts_len;
+  const char *prefix;    /* of every output line */
+  FILE *out;
+};
+/* Runs the process; *status is its exit status. */
+int bld_run (const struct bld_run_request *r, int *status, struct oci_error *err);
+
+#endif

@@ -1,0 +1,13 @@
+/* Small helpers the listing commands share (images, inspect, history). */
+#ifndef BUILDER_IMAGE_INFO_H
+#define BUILDER_IMAGE_INFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "3 minutes ago" for an RFC 3339 time; "" when it cannot be parsed. */
+void bld_info_ago (const char *rfc3339, char *buf, size_t len);
+/* "1.5MB" (decimal units, like docker). */
+void bld_info_size (uint64_t n, char *buf, size_t len);
+
+#endif

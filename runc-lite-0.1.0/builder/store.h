@@ -1,0 +1,154 @@
+/* The builder's image store.  The store directory IS an OCI image layout
+ * (image-layout.md): oci-layout, index.json, blobs/<alg>/<encoded>, so any
+ * OCI tool reads it (skopeo inspect oci:DIR:NAME:TAG).  Besides the layout
+ * it keeps a private directory .store/ with the writers' lock file and the
+ * temporary files blobs are written to before they are renamed into place.
+ *
+ * Crash safety: a blob is written to .store/tmp, fsynced and renamed into
+ * blobs/ (so blobs/ never holds a partial blob); index.json is replaced
+ * atomically.  Writing an image puts config, layers and manifest first and
+ * touches index.json last, so an interrupted write leaves a valid layout
+ * (at worst with unreferenced blobs and stale temporary files).
+ *
+ * Names.  An image name is kept as the org.opencontainers.image.ref.name
+ * annotation of its index.json entry, in the canonical form NAME:TAG (see
+ * bld_ref_parse for the rules).  One entry per name; an image written
+ * without a name gets an entry with no annotation, so it stays reachable.
+ *
+ * Locking.  Readers take no lock (every file they read is replaced
+ * atomically).  Writers of index.json (tag, untag, write_image) hold an
+ * exclusive flock on .store/lock, taken inside those calls; a caller that
+ * needs several steps to be one transaction wraps them in bld_store_lock /
+ * bld_store_unlock (the lock nests within one store handle). */
+#ifndef BUILDER_STORE_H
+#define BUILDER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "error.h"
+#include "image.h"
+
+struct bld_store;
+
+/* Opens the store at dir.  With create, a missing directory (and its
+ * parent) is made and a missing oci-layout / index.json / blobs/sha256 is
+ * written; without it, dir must already be a layout. */
+int bld_store_open (const char *dir, bool create, struct bld_store **out, struct oci_error *err);
+void bld_store_free (struct bld_store *s);
+void bld_store_freep (struct bld_store **s);
+#define cleanup_store __attribute__ ((cleanup (bld_store_freep)))
+
+const char *bld_store_dir (const struct bld_store *s);
+
+/* The writers' lock (exclusive flock on .store/lock, blocking).  Nests:
+ * only the outermost unlock releases it. */
+int bld_store_lock (struct bld_store *s, struct oci_error *err);
+void bld_store_unlock (struct bld_store *s);
+
+/* Removes temporary files left by interrupted writers (a temporary file is
+ * flocked by its writer while in use, so live ones are kept). */
+int bld_store_clean_tmp (struct bld_store *s, struct oci_error *err);
+
+/* ---- blobs ---- */
+
+/* A blob being written: bytes go to a temporary file in the store while
+ * their SHA-256 and size are computed; commit fsyncs it and renames it to
+ * blobs/sha256/<hex>, unless that blob is already present (then the
+ * temporary file is dropped and the present blob is kept untouched). */
+struct bld_blob_writer;
+int bld_blob_writer_new (struct bld_store *s, struct bld_blob_writer **out, struct oci_error *err);
+int bld_blob_writer_write (struct bld_blob_writer *w, const void *buf, size_t len, struct oci_error *err);
+/* expected_digest (may be NULL) must match what was written, else the blob
+ * is discarded and an error returned.  Fills digest and size (either may
+ * be NULL).  The writer cannot be used afterwards except to be freed. */
+int bld_blob_writer_commit (struct bld_blob_writer *w, const char *expected_digest,
+                            char digest[OCI_DIGEST_STRING_MAX], int64_t *size, struct oci_error *err);
+/* Frees the writer; an uncommitted temporary file is removed. */
+void bld_blob_writer_free (struct bld_blob_writer *w);
+void bld_blob_writer_freep (struct bld_blob_writer **w);
+#define cleanup_blob_writer __attribute__ ((cleanup (bld_blob_writer_freep)))
+
+/* Puts everything read from fd / path / a buffer; expected_digest as for
+ * commit. */
+int bld_store_put_fd (struct bld_store *s, int fd, const char *expected_digest,
+                      char digest[OCI_DIGEST_STRING_MAX], int64_t *size, struct oci_error *err);
+int bld_store_put_file (struct bld_store *s, const char *path, const char *expected_digest,
+                        char digest[OCI_DIGEST_STRING_MAX], int64_t *size, struct oci_error *err);
+int bld_store_put_buffer (struct bld_store *s, const void *buf, size_t len,
+                          char digest[OCI_DIGEST_STRING_MAX], int64_t *size, struct oci_error *err);
+
+/* Whether the blob is present (no verification). */
+bool bld_store_has_blob (struct bld_store *s, const char *digest);
+/* The blob's path (newly allocated).  With verify, its content is read
+ * and checked against digest and expected_size (< 0: size not checked)
+ * first; a missing blob is an error either way. */
+int bld_store_blob_path (struct bld_store *s, const char *digest, int64_t expected_size, bool verify, char **out,
+                         struct oci_error *err);
+/* Reads a whole blob (at most max bytes), always verified. */
+int bld_store_read_blob (struct bld_store *s, const char *digest, size_t max, char **out, size_t *len,
+                         struct oci_error *err);
+
+/* ---- names ---- */
+
+/* Parses an image reference "NAME[:TAG]" or "NAME@DIGEST" into the
+ * canonical name (newly allocated) and the tag or digest (one of them
+ * NULL).  The rules, kept simple (docker's, minus anything that needs a
+ * registry):
+ *   - NAME is one or more '/'-separated components of lowercase letters
+ *     and digits, separated inside a component by '.', '_', "__" or runs
+ *     of '-'; the first component may instead be a registry host
+ *     (it contains '.' or ':' or is "localhost"; "host[:port]").
+ *     Upper case in a path component is an error, not folded.
+ *   - docker.io/library/X and docker.io/X (also index.docker.io) become X
+ *     and U/X: the short form is the canonical one.  Nothing is prefixed.
+ *   - TAG is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}, default "latest".  The tag
+ *     is what follows the last ':' after the last '/'.
+ *   - NAME is at most 255 characters. */
+int bld_ref_parse (const char *ref, char **name, char **tag, char **digest, struct oci_error *err);
+/* The canonical "NAME:TAG" of ref (NAME@DIGEST is refused). */
+int bld_ref_normalize (const char *ref, char **out, struct oci_error *err);
+
+/* Reads index.json. */
+int bld_store_read_index (struct bld_store *s, struct oci_image_index **out, struct oci_error *err);
+
+/* The manifest descriptor for ref: "NAME[:TAG]" by name; "NAME@DIGEST" or
+ * a bare digest by manifest digest.  *out is a new descriptor. */
+int bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_descriptor **out,
+                       struct oci_error *err);
+/* Points ref at the manifest desc (which must be in the store), replacing
+ * what it named before. */
+int bld_store_tag (struct bld_store *s, const char *ref, const struct oci_image_descriptor *desc,
+                   struct oci_error *err);
+/* Puts desc into index.json with ref_name taken as it is (another tool's
+ * layout names images by tag alone: "latest"), replacing the entry of that
+ * name and any unnamed entry of the same manifest.  desc's other
+ * annotations are kept.  The manifest must be in the store. */
+int bld_store_index_put (struct bld_store *s, const struct oci_image_descriptor *desc, const char *ref_name,
+                         struct oci_error *err);
+/* Removes the name; an error when it names nothing. */
+int bld_store_untag (struct bld_store *s, const char *ref, struct oci_error *err);
+
+/* ---- images ---- */
+
+/* Writes an image: the config (emitted deterministically) and the manifest
+ * as blobs, the layers' blobs must already be in the store (checked), then
+ * the index entry: named ref when not NULL, else unnamed (unless the
+ * manifest is already in the index).  annotations (may be NULL) go into
+ * the manifest.  *manifest_desc (may be NULL) receives the manifest's
+ * descriptor. */
+int bld_store_write_image (struct bld_store *s, const struct oci_image_config *config,
+                           const struct oci_image_descriptor *layers, size_t n_layers,
+                           const struct oci_string_map *annotations, const char *ref,
+                           struct oci_image_descriptor **manifest_desc, struct oci_error *err);
+
+/* Reads and verifies the manifest and config an index descriptor points
+ * at. */
+int bld_store_read_manifest (struct bld_store *s, const struct oci_image_descriptor *desc,
+                             struct oci_image_manifest **out, struct oci_error *err);
+int bld_store_read_config (struct bld_store *s, const struct oci_image_descriptor *desc,
+                           struct oci_image_config **out, struct oci_error *err);
+
+#endif

@@ -1,0 +1,43 @@
+/* An image from the store as a runtime bundle (image-spec conversion.md):
+ * rootfs/ from the layers in order, whiteouts applied, and config.json
+ * from the default runtime spec plus the image config. */
+#ifndef BUILDER_UNPACK_H
+#define BUILDER_UNPACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "image.h"
+#include "runtime.h"
+
+struct bld_store;
+
+/* The caller's changes on top of the image config (`builder run`). */
+struct bld_unpack_overrides
+{
+  char **env; /* K=V, replacing the image's K */
+  size_t env_len;
+  char **cmd; /* replaces Cmd (Entrypoint stays) when cmd_len > 0 */
+  size_t cmd_len;
+  char **volumes; /* SRC:DST[:ro|rw] bind mounts */
+  size_t volumes_len;
+  bool terminal;
+};
+
+#define BLD_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The runtime config for an image config whose rootfs is the directory
+ * rootfs_fd (for resolving User). */
+int bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd,
+                                   const struct bld_unpack_overrides *ov, struct oci_runtime_config **out,
+                                   struct oci_error *err);
+
+/* Unpacks ref into bundle, which must not exist or be an empty directory;
+ * it is made 0700.  On failure what was made is removed.  ov may be
+ * NULL. */
+int bld_unpack (struct bld_store *s, const char *ref, const char *bundle, const struct bld_unpack_overrides *ov,
+                struct oci_error *err);
+
+
+#endif

@@ -1,0 +1,36 @@
+/* Per-command help for both programs: each command's usage and options
+ * are a table (runc-lite/help.c, builder/help.c), printed by one routine.
+ * The only code here that writes text; it writes to the FILE it is
+ * given. */
+#ifndef OCI_CLI_HELP_H
+#define OCI_CLI_HELP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct cli_help_option
+{
+  const char *name;  /* the long name, without dashes */
+  char short_name;   /* 0 when there is none */
+  const char *arg;   /* the value's name; NULL for a boolean flag */
+  const char *text;  /* one line */
+};
+
+struct cli_help
+{
+  const char *usage;                      /* what follows "PROG COMMAND " */
+  const struct cli_help_option *options;  /* ended by a NULL name; NULL: none */
+};
+
+/* True when the command line of one command (argv[0] is the command's
+ * name) asks for help: -h or --help (and -help when single_dash_long,
+ * as getopt_long_only reads it) among the options before the first
+ * operand or "--".  The values of the options in opts that take one are
+ * skipped, so `exec -e -h ...` and `exec ID sh -h` are not requests. */
+bool cli_help_requested (int argc, char *const *argv, const struct cli_help_option *opts, bool single_dash_long);
+
+/* Prints "Usage: PROG COMMAND USAGE", the summary and the options, with
+ * -h, --help last. */
+void cli_help_print (FILE *out, const char *prog, const char *command, const char *summary, const struct cli_help *help);
+
+#endif

@@ -1,0 +1,441 @@
+#include "config.h"
+#include "cgroup.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fileutil.h"
+#include "util.h"
+
+void
+rl_cgroup_dirs_free (struct rl_cgroup_dirs *d)
+{
+  for (size_t i = 0; i < d->len; i++)
+    free (d->dirs[i]);
+  free (d->dirs);
+  d->dirs = NULL;
+  d->len = 0;
+}
+
+/* "rw,cpu,cpuacct" -> does it name this v1 controller list ("cpu,cpuacct")? */
+static bool
+options_match (const char *super_opts, const char *controllers)
+{
+  cleanup_free char *copy = strdup (controllers);
+  char *save = NULL;
+  if (copy == NULL)
+    return false;
+  for (char *c = strtok_r (copy, ",", &save); c; c = strtok_r (NULL, ",", &save))
+    {
+      const char *p = super_opts;
+      size_t l = strlen (c);
+      bool found = false;
+      while ((p = strstr (p, c)) != NULL)
+        {
+          if ((p == super_opts || p[-1] == ',') && (p[l] == ',' || p[l] == '\0'))
+            {
+              found = true;
+              break;
+            }
+          p += l;
+        }
+      if (!found)
+        return false;
+    }
+  return true;
+}
+
+/* The mount point of the hierarchy described by a /proc/self/cgroup line's
+ * controller list ("" for v2). */
+static char *
+find_mount (const char *mountinfo, const char *controllers)
+{
+  bool v2 = *controllers == '\0';
+  const char *line = mountinfo;
+
+  while (line && *line)
+    {
+      const char *end = strchr (line, '\n');
+      size_t len = end ? (size_t) (end - line) : strlen (line);
+      cleanup_free char *l = strndup (line, len);
+      char *sep, *mp = NULL, *fstype = NULL, *opts = NULL;
+
+      line = end ? end + 1 : NULL;
+      if (l == NULL || (sep = strstr (l, " - ")) == NULL)
+        continue;
+      *sep = '\0';
+      /* fields: id parent maj:min root mountpoint ... */
+      {
+        char *save = NULL, *f = strtok_r (l, " ", &save);
+        for (int i = 0; f && i < 4; i++)
+          f = strtok_r (NULL, " ", &save);
+        mp = f;
+      }
+      {
+        char *save = NULL;
+        fstype = strtok_r (sep + 3, " ", &save);
+        strtok_r (NULL, " ", &save); /* source */
+        opts = strtok_r (NULL, " ", &save);
+      }
+      if (mp == NULL || fstype == NULL || opts == NULL)
+        continue;
+      if (v2 ? strcmp (fstype, "cgroup2") == 0 : (strcmp (fstype, "cgroup") == 0 && options_match (opts, controllers)))
+        return strdup (mp);
+    }
+  return NULL;
+}
+
+static int
+append_dir (struct rl_cgroup_dirs *d, char *dir)
+{
+  char **n = realloc (d->dirs, (d->len + 1) * sizeof (char *));
+  if (n == NULL)
+    {
+      free (dir);
+      return -1;
+    }
+  d->dirs = n;
+  d->dirs[d->len++] = dir;
+  return 0;
+}
+
+/* cpuset (v1) refuses tasks in a cgroup whose cpus/mems are empty: a new
+ * cgroup starts empty, so copy them down from the parent. */
+static void
+cpuset_inherit (const char *dir)
+{
+  static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+  for (size_t i = 0; i < 2; i++)
+    {
+      cleanup_free char *path = NULL, *parent = NULL, *cur = NULL, *val = NULL;
+      struct oci_error err = OCI_ERROR_INIT;
+      size_t len;
+      char *slash;
+
+      if (asprintf (&path, "%s/%s", dir, files[i]) < 0 || (parent = strdup (dir)) == NULL)
+        return;
+      if (oci_read_file (path, 4096, &cur, &len, &err) < 0 || strspn (cur, " \n") != len)
+        {
+          oci_error_clear (&err);
+          continue; /* not cpuset, or already set */
+        }
+      slash = strrchr (parent, '/');
+      if (slash == NULL)
+        return;
+      *slash = '\0';
+      cpuset_inherit (parent);
+      free (cur);
+      cur = NULL;
+      if (asprintf (&val, "%s/%s", parent, files[i]) >= 0 && oci_read_file (val, 4096, &cur, &len, &err) == 0)
+        rl_write_file (path, cur, &err);
+      oci_error_clear (&err);
+    }
+}
+
+int
+rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootless, struct rl_cgroup_dirs *out,
+                 struct oci_error *err)
+{
+  cleanup_free char *self = NULL, *mountinfo = NULL;
+  const char *want = cgroups_path && *cgroups_path ? cgroups_path : id;
+  char pidtext[32];
+  size_t len;
+
+  out->dirs = NULL;
+  out->len = 0;
+  out->rootless = rootless;
+  if (oci_read_file ("/proc/self/cgroup", 1 << 20, &self, &len, err) < 0
+      || oci_read_file ("/proc/self/mountinfo", 16 << 20, &mountinfo, &len, err) < 0)
+    return -1;
+  snprintf (pidtext, sizeof pidtext, "%d", pid);
+
+  for (char *save = NULL, *line = strtok_r (self, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      /* hierarchy-id:controller-list:path */
+      char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      cleanup_free char *controllers = NULL, *mount = NULL, *dir = NULL, *procs = NULL;
+      if (c2 == NULL)
+        continue;
+      controllers = strndup (c1 + 1, (size_t) (c2 - c1 - 1));
+      if (controllers == NULL)
+        return oci_error_set (err, ENOMEM, "cgroup");
+      mount = find_mount (mountinfo, controllers);
+      if (mount == NULL)
+        continue; /* a hierarchy not mounted here */
+      if (want[0] == '/')
+        len = (size_t) asprintf (&dir, "%s%s", mount, want);
+      else
+        len = (size_t) asprintf (&dir, "%s%s/%s", mount, strcmp (c2 + 1, "/") == 0 ? "" : c2 + 1, want);
+      if ((int) len < 0 || asprintf (&procs, "%s/cgroup.procs", dir) < 0)
+        return oci_error_set (err, ENOMEM, "cgroup");
+      if (rl_mkdir_p (dir, 0755, err) < 0 || (cpuset_inherit (dir), rl_write_file (procs, pidtext, err)) < 0)
+        {
+          if (rootless && (err->errnum == EACCES || err->errnum == EPERM || err->errnum == EROFS))
+            {
+              oci_error_clear (err);
+              continue;
+            }
+          return oci_error_prefix (err, "join cgroup %s", dir);
+        }
+      if (append_dir (out, steal_pointer (&dir)) < 0)
+        return oci_error_set (err, ENOMEM, "cgroup");
+    }
+  return 0;
+}
+
+int
+rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, struct oci_error *err)
+{
+  *pids = NULL;
+  *n = 0;
+  for (size_t i = 0; i < d->len; i++)
+    {
+      cleanup_free char *path = NULL, *text = NULL;
+      size_t len, cap = 0;
+      if (asprintf (&path, "%s/cgroup.procs", d->dirs[i]) < 0)
+        return oci_error_set (err, ENOMEM, "cgroup");
+      if (oci_read_file (path, 64 << 20, &text, &len, err) < 0)
+        {
+          if (err->errnum == ENOENT)
+            {
+              oci_error_clear (err);
+              continue;
+            }
+          return -1;
+        }
+      for (char *save = NULL, *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+        {
+          if (*n == cap)
+            {
+              pid_t *np = realloc (*pids, (cap = cap ? cap * 2 : 16) * sizeof (pid_t));
+              if (np == NULL)
+                return oci_error_set (err, ENOMEM, "cgroup");
+              *pids = np;
+            }
+          (*pids)[(*n)++] = (pid_t) atoi (l);
+        }
+      if (*n > 0)
+        return 0;
+    }
+  return 0;
+}
+
+/* True when processes (not zombies being reaped) still live in dir. */
+static bool
+cgroup_has_procs (const char *dir)
+{
+  cleanup_free char *path = NULL, *text = NULL;
+  struct oci_error err = OCI_ERROR_INIT;
+  size_t len = 0;
+  if (asprintf (&path, "%s/cgroup.procs", dir) < 0 || oci_read_file (path, 1 << 20, &text, &len, &err) < 0)
+    {
+      oci_error_clear (&err);
+      return false;
+    }
+  return len > 0;
+}
+
+int
+rl_cgroup_remove (const struct rl_cgroup_dirs *d, struct oci_error *err)
+{
+  for (size_t i = 0; i < d->len; i++)
+    {
+      /* The last process may still be leaving the cgroup for a moment
+       * after its exit was reported: retry EBUSY briefly. */
+      int tries = 0;
+      while (rmdir (d->dirs[i]) < 0)
+        {
+          struct timespec ts = { 0, 1000000 };
+          if (errno == ENOENT)
+            break;
+          if (errno == EBUSY && cgroup_has_procs (d->dirs[i]))
+            break; /* shared with another container: its cgroup, not ours to remove */
+          if (errno != EBUSY || ++tries > 1000)
+            return oci_error_set (err, errno, "remove cgroup %s", d->dirs[i]);
+          nanosleep (&ts, NULL);
+        }
+    }
+  return 0;
+}
+
+/* ---- resources ---- */
+
+int
+rl_cgroup_write (const char *dir, const char *file, const char *value, struct oci_error *err)
+{
+  cleanup_free char *path = NULL;
+  cleanup_close int fd = -1;
+  size_t len = strlen (value);
+  ssize_t n;
+
+  if (asprintf (&path, "%s/%s", dir, file) < 0)
+    return oci_error_set (err, ENOMEM, "cgroup");
+  fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return oci_error_set (err, errno, "write %s = %s in %s", file, value, dir);
+  /* one write(2): the kernel parses each write as one value */
+  n = write (fd, value, len);
+  if (n < 0 || (size_t) n != len)
+    return oci_error_set (err, n < 0 ? errno : EIO, "write %s = %s in %s", file, value, dir);
+  return 0;
+}
+
+int
+rl_cgroup_writef (const char *dir, const char *file, struct oci_error *err, const char *fmt, ...)
+{
+  cleanup_free char *value = NULL;
+  va_list ap;
+  int r;
+  va_start (ap, fmt);
+  r = vasprintf (&value, fmt, ap);
+  va_end (ap);
+  if (r < 0)
+    return oci_error_set (err, ENOMEM, "cgroup");
+  return rl_cgroup_write (dir, file, value, err);
+}
+
+bool
+rl_cgroup_has_file (const char *dir, const char *file)
+{
+  cleanup_free char *path = NULL;
+  return asprintf (&path, "%s/%s", dir, file) >= 0 && access (path, F_OK) == 0;
+}
+
+int
+rl_cgroup_read_u64 (const char *dir, const char *file, uint64_t *out, struct oci_error *err)
+{
+  cleanup_free char *path = NULL, *text = NULL;
+  size_t len;
+  char *end = NULL;
+
+  if (asprintf (&path, "%s/%s", dir, file) < 0)
+    return oci_error_set (err, ENOMEM, "cgroup");
+  if (oci_read_file (path, 4096, &text, &len, err) < 0)
+    return -1;
+  if (strncmp (text, "max", 3) == 0)
+    {
+      *out = UINT64_MAX;
+      return 0;
+    }
+  errno = 0;
+  *out = strtoull (text, &end, 10);
+  if (errno != 0 || end == text)
+    return oci_error_set (err, EINVAL, "read %s: not a number: %s", path, text);
+  return 0;
+}
+
+static bool
+resources_empty (const struct oci_linux_resources *r)
+{
+  return r->devices_len == 0 && r->memory == NULL && r->cpu == NULL && r->pids == NULL && r->block_io == NULL
+         && r->hugepage_limits_len == 0 && r->network == NULL && r->rdma.len == 0 && r->unified.len == 0;
+}
+
+/* The cgroup mount holding dir (the longest mount point that is a prefix):
+ * its mount point and super options, "" for cgroup2. */
+static int
+mount_of (const char *mountinfo, const char *dir, char **mp_out, char **opts_out)
+{
+  size_t best = 0;
+  *mp_out = *opts_out = NULL;
+  for (const char *line = mountinfo; line && *line;)
+    {
+      const char *end = strchr (line, '\n');
+      cleanup_free char *l = strndup (line, end ? (size_t) (end - line) : strlen (line));
+      char *sep, *mp = NULL, *fstype, *opts, *save = NULL, *save2 = NULL;
+      size_t mlen;
+
+      line = end ? end + 1 : NULL;
+      if (l == NULL || (sep = strstr (l, " - ")) == NULL)
+        continue;
+      *sep = '\0';
+      mp = strtok_r (l, " ", &save);
+      for (int i = 0; mp && i < 4; i++)
+        mp = strtok_r (NULL, " ", &save);
+      fstype = strtok_r (sep + 3, " ", &save2);
+      strtok_r (NULL, " ", &save2);
+      opts = strtok_r (NULL, " ", &save2);
+      if (mp == NULL || fstype == NULL || opts == NULL)
+        continue;
+      if (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
+        continue;
+      mlen = strlen (mp);
+      if (strncmp (dir, mp, mlen) != 0 || (dir[mlen] != '/' && dir[mlen] != '\0') || mlen <= best)
+        continue;
+      best = mlen;
+      free (*mp_out);
+      free (*opts_out);
+      *mp_out = strdup (mp);
+      *opts_out = strdup (strcmp (fstype, "cgroup2") == 0 ? "" : opts);
+      if (*mp_out == NULL || *opts_out == NULL)
+        return -1;
+    }
+  return 0;
+}
+
+int
+rl_cgroup_apply_resources (const struct rl_cgroup_dirs *dirs, const struct oci_linux_resources *r,
+                           struct oci_error *err)
+{
+  cleanup_free char *mountinfo = NULL;
+  cleanup_free char *v2root = NULL;
+  struct rl_cgroup_v1_dirs v1 = { NULL };
+  const char *v2dir = NULL;
+  bool any_v1 = false;
+  size_t len;
+  static const struct
+  {
+    const char *name;
+    size_t offset;
+  } controllers[] = {
+#define C(n) { #n, offsetof (struct rl_cgroup_v1_dirs, n) }
+    C (memory), C (cpu), C (cpuset), C (pids), C (blkio), C (devices), C (hugetlb), C (net_cls), C (net_prio), C (rdma),
+#undef C
+  };
+
+  if (r == NULL || resources_empty (r) || dirs->len == 0)
+    return 0;
+  if (oci_read_file ("/proc/self/mountinfo", 16 << 20, &mountinfo, &len, err) < 0)
+    return -1;
+  for (size_t i = 0; i < dirs->len; i++)
+    {
+      cleanup_free char *opts = NULL, *mp = NULL;
+      if (mount_of (mountinfo, dirs->dirs[i], &mp, &opts) < 0)
+        return oci_error_set (err, ENOMEM, "cgroup");
+      if (mp == NULL)
+        continue;
+      if (*opts == '\0')
+        {
+          v2dir = dirs->dirs[i];
+          free (v2root);
+          v2root = steal_pointer (&mp);
+          continue;
+        }
+      for (size_t c = 0; c < sizeof controllers / sizeof controllers[0]; c++)
+        if (options_match (opts, controllers[c].name))
+          {
+            *(const char **) ((char *) &v1 + controllers[c].offset) = dirs->dirs[i];
+            any_v1 = true;
+          }
+    }
+  if (any_v1)
+    {
+      if (r->unified.len > 0)
+        return oci_error_set (err, EOPNOTSUPP,
+                              "linux.resources.unified: cgroup v2 files (%s) cannot be set on a cgroup v1 host",
+                              r->unified.keys[0]);
+      return rl_cgroup_v1_apply (&v1, r, dirs->rootless, err);
+    }
+  if (v2dir)
+    return rl_cgroup_v2_apply (v2root, v2dir, r, dirs->rootless, err);
+  return 0;
+}

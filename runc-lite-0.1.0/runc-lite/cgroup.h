@@ -1,0 +1,72 @@
+/* Placing a container in its cgroup (linux.cgroupsPath) on every mounted
+ * hierarchy, cgroup v1 and v2 alike, and removing it on delete.  Resource
+ * limits live elsewhere; this file owns where the cgroup is. */
+#ifndef RL_CGROUP_H
+#define RL_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "runtime.h"
+
+/* The directories a container's cgroup occupies, one per hierarchy (all
+ * v1 hierarchies and the v2 one), in mountinfo order. */
+struct rl_cgroup_dirs
+{
+  char **dirs;
+  size_t len;
+  bool rootless; /* set by rl_cgroup_enter: controllers it could not join are skipped */
+};
+
+void rl_cgroup_dirs_free (struct rl_cgroup_dirs *d);
+
+/* Resolves cgroups_path (NULL: the container id) on each hierarchy: an
+ * absolute path is taken from the hierarchy's root, a relative one from
+ * the runtime's own cgroup there (runtime-spec config-linux.md leaves the
+ * relative case to the runtime; runc does the same).  Creates the
+ * directories and moves pid in.  rootless: permission errors are skipped. */
+int rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootless,
+                     struct rl_cgroup_dirs *out, struct oci_error *err);
+
+/* Pids in the container's cgroup (from the first hierarchy that has any). */
+int rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, struct oci_error *err);
+
+/* Applies linux.resources to the directories of rl_cgroup_enter: on the v1
+ * controllers when any is mounted (a hybrid host's empty cgroup2 is left
+ * alone), else on cgroup v2.  A resource whose controller is missing is an
+ * error naming it; so are v2-only settings (unified) on v1 and v1-only ones
+ * (network) on v2. */
+int rl_cgroup_apply_resources (const struct rl_cgroup_dirs *dirs, const struct oci_linux_resources *r,
+                               struct oci_error *err);
+
+/* Removes the directories (they must be empty of processes). */
+int rl_cgroup_remove (const struct rl_cgroup_dirs *d, struct oci_error *err);
+
+/* ---- between cgroup.c, cgroup_v1.c and cgroup_v2.c ---- */
+
+/* The container's directory for each v1 controller (NULL: not joined). */
+struct rl_cgroup_v1_dirs
+{
+  const char *memory, *cpu, *cpuset, *pids, *blkio, *devices, *hugetlb, *net_cls, *net_prio, *rdma;
+};
+
+int rl_cgroup_v1_apply (const struct rl_cgroup_v1_dirs *d, const struct oci_linux_resources *r, bool rootless,
+                        struct oci_error *err);
+/* root: the hierarchy's mount point, for enabling controllers down to dir. */
+int rl_cgroup_v2_apply (const char *root, const char *dir, const struct oci_linux_resources *r, bool rootless,
+                        struct oci_error *err);
+
+/* Writes value to dir/file; the error names file, value and directory. */
+int rl_cgroup_write (const char *dir, const char *file, const char *value, struct oci_error *err);
+int rl_cgroup_writef (const char *dir, const char *file, struct oci_error *err, const char *fmt, ...)
+  __attribute__ ((format (printf, 4, 5)));
+/* rdma.max: "mlx4_0 hca_handle=2 hca_object=max" (v1 and v2 alike). */
+int rl_cgroup_rdma_write (const char *dir, const char *device, const struct oci_linux_rdma *r, struct oci_error *err);
+bool rl_cgroup_has_file (const char *dir, const char *file);
+/* dir/file's first line as a number ("max" reads as UINT64_MAX). */
+int rl_cgroup_read_u64 (const char *dir, const char *file, uint64_t *out, struct oci_error *err);
+
+#endif

@@ -1,0 +1,826 @@
+/* create and run: from a bundle to a container whose init waits for
+ * `start` (runtime-spec runtime.md "Lifecycle" steps 1-5), and the init's
+ * own side of it.  See init.h for the order of the init's steps. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/keyctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "console.h"
+#include "container.h"
+#include "fileutil.h"
+#include "hooks.h"
+#include "idmap.h"
+#include "init.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "process.h"
+#include "seccomp.h"
+#include "state.h"
+#include "sync.h"
+#include "util.h"
+
+extern char **environ;
+
+/* Everything create owns until the container exists. */
+struct creation
+{
+  const struct rl_global *g;
+  const struct rl_create_opts *o;
+  struct oci_runtime_config *config;
+  char *config_text;
+  size_t config_len;
+  char *bundle;
+  char *rootfs;
+  int rootfd;
+  int dirfd;      /* ROOT/ID, flock'ed */
+  int fifo_dirfd; /* O_PATH to ROOT/ID, for the init (no lock attached) */
+  int console;    /* connected console socket, or our end of an internal pair */
+  int console_init_end;
+  int sync[2];
+  int listener_fd;
+  int *idmap_fds; /* per mount, see rl_idmap_prepare; NULL when none */
+  struct rl_namespaces ns;
+  struct rl_cgroup_dirs cgroup;
+  unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
+  unsigned int listen_fds;
+  pid_t pid;
+  bool dir_created;
+  bool rootless;
+};
+
+static void
+creation_init (struct creation *c, const struct rl_global *g, const struct rl_create_opts *o)
+{
+  memset (c, 0, sizeof *c);
+  c->g = g;
+  c->o = o;
+  c->rootfd = c->dirfd = c->fifo_dirfd = c->console = c->console_init_end = c->listener_fd = -1;
+  c->sync[0] = c->sync[1] = -1;
+}
+
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+/* Undoes a failed create: the init, its cgroup, the state directory. */
+static void
+creation_abort (struct creation *c)
+{
+  struct oci_error ignored = OCI_ERROR_INIT;
+  if (c->pid > 0)
+    {
+      kill (c->pid, SIGKILL);
+      rl_waitpid (c->pid, NULL);
+      c->pid = 0;
+    }
+  rl_cgroup_remove (&c->cgroup, &ignored);
+  oci_error_clear (&ignored);
+  if (c->dir_created && c->rootfd >= 0)
+    rl_container_dir_remove (c->rootfd, c->o->id, &ignored);
+  oci_error_clear (&ignored);
+  c->dir_created = false;
+}
+
+static void
+creation_release (struct creation *c)
+{
+  oci_runtime_config_free (c->config);
+  free (c->config_text);
+  free (c->bundle);
+  free (c->rootfs);
+  close_fd (&c->rootfd);
+  close_fd (&c->dirfd);
+  close_fd (&c->fifo_dirfd);
+  close_fd (&c->console);
+  close_fd (&c->console_init_end);
+  close_fd (&c->sync[0]);
+  close_fd (&c->sync[1]);
+  close_fd (&c->listener_fd);
+  rl_idmap_free (&c->idmap_fds, c->config ? c->config->mounts_len : 0);
+  rl_namespaces_close (&c->ns);
+  rl_cgroup_dirs_free (&c->cgroup);
+}
+
+/* Checks of config.json that go beyond its schema: what create needs. */
+static int
+validate_config (const struct oci_runtime_config *cfg, struct oci_error *err)
+{
+  const struct oci_process *p = cfg->process;
+  if (cfg->root == NULL)
+    return oci_error_set (err, 0, "config.json: root: required to create a container");
+  if (p == NULL)
+    return oci_error_set (err, 0, "config.json: process: required to create a container");
+  if (p->args_len == 0)
+    return oci_error_set (err, 0, "config.json: process.args: must not be empty");
+  if (p->cwd[0] != '/')
+    return oci_error_set (err, 0, "config.json: process.cwd: must be an absolute path, got \"%s\"", p->cwd);
+  /* CVE-2024-21626: a cwd through /proc/self/fd would land on whatever fd
+   * the runtime holds at that moment. */
+  if (strncmp (p->cwd, "/proc/self/fd", 13) == 0 || strncmp (p->cwd, "/proc/thread-self/fd", 20) == 0)
+    return oci_error_set (err, 0, "config.json: process.cwd: \"%s\" is not allowed", p->cwd);
+  if (cfg->linux_ == NULL)
+    return oci_error_set (err, 0, "config.json: linux: required on Linux");
+  /* Names and values the init would refuse at start, refused now. */
+  if (rl_process_check (p, cfg->linux_, err) < 0)
+    return oci_error_prefix (err, "config.json");
+  return 0;
+}
+
+static bool
+has_namespace (const struct oci_linux *l, int flag)
+{
+  for (size_t i = 0; l && i < l->namespaces_len; i++)
+    if (rl_namespace_flag (l->namespaces[i].type) == flag)
+      return true;
+  return false;
+}
+
+static size_t
+hooks_len (const struct oci_hooks *h, size_t offset)
+{
+  return h ? *(const size_t *) ((const char *) h + offset) : 0;
+}
+
+#define HOOKS(cfg, kind) ((cfg)->hooks ? (cfg)->hooks->kind : NULL), hooks_len ((cfg)->hooks, offsetof (struct oci_hooks, kind##_len))
+
+/* The state a hook or the seccomp listener sees. */
+static char *
+state_json_for (const struct creation *c, const char *status, struct oci_error *err)
+{
+  struct rl_state s = {
+    .oci_version = c->config->oci_version,
+    .id = (char *) c->o->id,
+    .pid = c->pid,
+    .has_pid = c->pid > 0,
+    .status = (char *) status,
+    .bundle = c->bundle,
+    .annotations = c->config->annotations,
+  };
+  char *text = NULL;
+  if (bind_emit (&rl_state_public_type, &s, false, &text, NULL, err) < 0)
+    return NULL;
+  return text;
+}
+
+/* The host id that a user namespace maps to the container's root: the
+ * init opens the exec fifo as that user. */
+static unsigned int
+host_id_of_root (const struct oci_id_mapping *m, size_t n, unsigned int fallback)
+{
+  for (size_t i = 0; i < n; i++)
+    if (m[i].container_id == 0 && m[i].size > 0)
+      return m[i].host_id;
+  return fallback;
+}
+
+/* ---- the init ---- */
+
+/* The environment for the user's process: process.env, HOME from the
+ * container's /etc/passwd when missing (as runc does), plus LISTEN_FDS
+ * when socket activation fds are passed on.  The init execs or exits right
+ * after: the added strings are not freed. */
+static char **
+build_env (const struct oci_process *p, unsigned int listen_fds)
+{
+  char *home = NULL;
+  char **with_home = rl_env_with_home (p->env, p->env_len, p->user ? p->user->uid : 0, &home);
+  size_t n = p->env_len + (home ? 1 : 0);
+  char **env = with_home ? realloc (with_home, (n + 3) * sizeof (char *)) : NULL;
+  if (env == NULL)
+    return NULL;
+  env[n] = NULL;
+  if (listen_fds > 0)
+    {
+      if (asprintf (&env[n++], "LISTEN_FDS=%u", listen_fds) < 0)
+        return NULL;
+      env[n++] = (char *) "LISTEN_PID=1";
+      env[n] = NULL;
+    }
+  return env;
+}
+
+static int
+init_chdir (const char *cwd, struct oci_error *err)
+{
+  cleanup_free char *where = NULL;
+  if (chdir (cwd) < 0)
+    {
+      if (errno != ENOENT)
+        return oci_error_set (err, errno, "chdir to %s", cwd);
+      if (rl_mkdir_p (cwd, 0755, err) < 0)
+        return oci_error_prefix (err, "create process.cwd");
+      if (chdir (cwd) < 0)
+        return oci_error_set (err, errno, "chdir to %s", cwd);
+    }
+  /* Outside the container's root getcwd reports "(unreachable)": never
+   * start the user's process there. */
+  where = getcwd (NULL, 0);
+  if (where == NULL || where[0] != '/')
+    return oci_error_set (err, 0, "process.cwd %s is outside the container's root", cwd);
+  return 0;
+}
+
+static int
+init_set_names (const struct oci_runtime_config *cfg, struct oci_error *err)
+{
+  if (cfg->hostname && sethostname (cfg->hostname, strlen (cfg->hostname)) < 0)
+    return oci_error_set (err, errno, "set hostname \"%s\"", cfg->hostname);
+  if (cfg->domainname && setdomainname (cfg->domainname, strlen (cfg->domainname)) < 0)
+    return oci_error_set (err, errno, "set domainname \"%s\"", cfg->domainname);
+  return 0;
+}
+
+/* A session keyring of the container's own, so that keys the runtime's
+ * caller holds are not visible inside (unless --no-new-keyring). */
+static int
+join_session_keyring (const char *id, struct oci_error *err)
+{
+  cleanup_free char *name = NULL;
+  long key;
+  if (asprintf (&name, "_ses.%s", id) < 0)
+    return oci_error_set (err, ENOMEM, "keyring");
+  key = syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0);
+  if (key < 0)
+    return errno == ENOSYS ? 0 : oci_error_set (err, errno, "join a new session keyring");
+  /* possessor: everything; owner: view, read, write, search, link, setattr */
+  if (syscall (SYS_keyctl, KEYCTL_SETPERM, key, 0x3f3f0000, 0, 0) < 0)
+    return oci_error_set (err, errno, "set the session keyring's permissions");
+  return 0;
+}
+
+/* Reads the state JSON from the SYNC_GO payload and rewrites its status. */
+static char *
+restate (const char *json, const char *status)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  void *s = NULL;
+  char *out = NULL;
+  if (bind_parse_text (&rl_state_type, "state", json, strlen (json), &s, &err) == 0)
+    {
+      struct rl_state *st = s;
+      free (st->status);
+      st->status = strdup (status);
+      if (bind_emit (&rl_state_public_type, st, false, &out, NULL, &err) < 0)
+        out = NULL;
+    }
+  rl_state_free (s);
+  oci_error_clear (&err);
+  return out;
+}
+
+/* Set-up up to SYNC_CREATED; errors go back over the sync socket. */
+static int
+init_setup (struct creation *c, struct rl_init *init, char **state_json, struct oci_error *err)
+{
+  const struct oci_runtime_config *cfg = c->config;
+  int sync_fd = c->sync[1];
+
+  if (sync_expect_text (sync_fd, SYNC_GO, state_json, err) < 0)
+    return -1;
+  /* A non-root runtime had to write our uid_map first (see init_main). */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  init->state_json = *state_json;
+  if (init->userns)
+    {
+      /* Become root of the new user namespace, where 0 is mapped. */
+      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+        return oci_error_set (err, errno, "become root in the user namespace (is 0 mapped?)");
+    }
+  if (rl_namespaces_join (&c->ns, 0, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
+    return -1;
+  if (init->cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+    return oci_error_set (err, errno, "create the cgroup namespace");
+  if (rl_rootfs_prepare (init, err) < 0)
+    return -1;
+  rl_idmap_free (&c->idmap_fds, cfg->mounts_len); /* attached now */
+  init->idmap_fds = NULL;
+  if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, prestart_len))
+      + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len)) > 0)
+    {
+      if (sync_send (sync_fd, SYNC_RUNTIME_HOOKS, NULL, err) < 0 || sync_expect (sync_fd, SYNC_HOOKS_DONE, err) < 0)
+        return -1;
+    }
+  if (rl_hooks_run (HOOKS (cfg, create_container), "createContainer", *state_json, err) < 0)
+    return -1;
+  if (rl_seccomp_uses_notify (cfg->linux_->seccomp) && cfg->linux_->seccomp->listener_path
+      && rl_seccomp_connect_listener (cfg->linux_->seccomp->listener_path, &c->listener_fd, err) < 0)
+    return -1;
+  if (rl_rootfs_enter (init, err) < 0)
+    return -1;
+  /* process.cwd is made while the root may still be written to: a
+   * read-only root (root.readonly) comes with rl_rootfs_finish. */
+  if (access (cfg->process->cwd, F_OK) < 0 && rl_mkdir_p (cfg->process->cwd, 0755, err) < 0)
+    return oci_error_prefix (err, "create process.cwd");
+  if (rl_rootfs_finish (init, err) < 0)
+    return -1;
+  if (init_set_names (cfg, err) < 0 || (!init->no_new_keyring && join_session_keyring (init->id, err) < 0))
+    return -1;
+  if (cfg->process->has_terminal && cfg->process->terminal)
+    {
+      if (rl_console_setup (c->console_init_end, cfg->process->console_size, true, err) < 0)
+        return -1;
+      close_fd (&c->console_init_end);
+    }
+  if (init_chdir (cfg->process->cwd, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* After start: hooks, process attributes, exec.  Errors are written to
+ * the fifo, where `start` reads them. */
+static int
+init_exec (struct creation *c, const char *state_json, struct oci_error *err)
+{
+  const struct oci_process *p = c->config->process;
+  cleanup_free char *path = NULL, *started = restate (state_json, "created");
+  cleanup_free char **env = build_env (p, c->listen_fds);
+
+  if (env == NULL)
+    return oci_error_set (err, ENOMEM, "environment");
+  if (rl_hooks_run (HOOKS (c->config, start_container), "startContainer", started ? started : state_json, err) < 0)
+    return -1;
+  if (rl_find_executable (p->args[0], p->env, p->env_len, &path, err) < 0)
+    return -1;
+  /* Only stdio and the preserved fds reach the user's process. */
+  rl_cloexec_fds_from (3 + (int) c->preserved);
+  for (unsigned int i = 0; i < c->preserved; i++)
+    fcntl (3 + (int) i, F_SETFD, 0);
+  /* rl_process_apply closes the listener connection. */
+  if (rl_process_apply (p, c->config->linux_, state_json, steal_fd (&c->listener_fd), err) < 0)
+    return -1;
+  execve (path, p->args, env);
+  return oci_error_set (err, errno, "exec %s", path);
+}
+
+static void __attribute__ ((noreturn))
+init_main (struct creation *c)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  struct rl_init init = {
+    .config = c->config,
+    .id = c->o->id,
+    .bundle = c->bundle,
+    .rootfs = c->rootfs,
+    .no_pivot = c->o->no_pivot,
+    .no_new_keyring = c->o->no_new_keyring,
+    .userns = has_namespace (c->config->linux_, CLONE_NEWUSER),
+    .new_mountns = true,
+    .cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
+    .console_socket = c->console_init_end,
+    .sync_fd = c->sync[1],
+    .idmap_fds = c->idmap_fds,
+  };
+  char *state_json = NULL;
+  int fifo;
+
+  /* Nothing in the container may ptrace us or open our /proc files while
+   * we still hold the runtime's fds and privileges (CVE-2016-9962);
+   * execve restores dumpability for the user's process.  A non-root
+   * runtime must still write our uid_map, which the /proc files of a
+   * non-dumpable process (owned by root) forbid: then it waits for GO, and
+   * new namespaces of a non-root runtime hold nothing else before it. */
+  if (geteuid () == 0)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  {
+    /* run blocks its signals to forward them: not ours to inherit. */
+    sigset_t none;
+    sigemptyset (&none);
+    sigprocmask (SIG_SETMASK, &none, NULL);
+  }
+  /* If create dies during set-up, so do we. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  close_fd (&c->sync[0]);
+  close_fd (&c->dirfd); /* carries the flock: must not outlive create */
+  close_fd (&c->rootfd);
+  close_fd (&c->console);
+
+  if (init_setup (c, &init, &state_json, &err) < 0)
+    {
+      sync_send_error (c->sync[1], &err);
+      _exit (1);
+    }
+  /* From here create may exit: we must survive it. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (sync_send (c->sync[1], SYNC_CREATED, NULL, &err) < 0)
+    _exit (1);
+  close_fd (&c->sync[1]);
+
+  /* Blocks until `start` opens the fifo for reading. */
+  do
+    fifo = openat (c->fifo_dirfd, RL_EXEC_FIFO, O_WRONLY | O_CLOEXEC);
+  while (fifo < 0 && errno == EINTR);
+  if (fifo < 0)
+    _exit (1);
+  close_fd (&c->fifo_dirfd);
+  if (write (fifo, "0", 1) != 1)
+    _exit (1);
+  init_exec (c, state_json, &err);
+  /* The fifo's reader (start) reports what went wrong. */
+  oci_write_all (fifo, oci_error_msg (&err), strlen (oci_error_msg (&err)));
+  _exit (127);
+}
+
+/* ---- the parent ---- */
+
+static int
+prepare (struct creation *c, bool foreground, struct oci_error *err)
+{
+  const struct rl_create_opts *o = c->o;
+  const char *bundle = o->bundle ? o->bundle : ".";
+  const char *listen = getenv ("LISTEN_FDS"), *listen_pid = getenv ("LISTEN_PID");
+  bool terminal;
+
+  if (rl_id_validate (o->id, err) < 0)
+    return -1;
+  if (rl_realpath (bundle, &c->bundle, err) < 0)
+    return oci_error_prefix (err, "bundle");
+  /* Relative paths in config.json (root.path, mount sources) are relative
+   * to the bundle; hooks also start there. */
+  if (chdir (c->bundle) < 0)
+    return oci_error_set (err, errno, "chdir to the bundle %s", c->bundle);
+  if (oci_read_file ("config.json", OCI_JSON_FILE_MAX, &c->config_text, &c->config_len, err) < 0)
+    return -1;
+  if (oci_runtime_config_parse_text ("config.json", c->config_text, c->config_len, &c->config, err) < 0)
+    return -1;
+  if (validate_config (c->config, err) < 0)
+    return -1;
+  if (rl_realpath (c->config->root->path, &c->rootfs, err) < 0)
+    return oci_error_prefix (err, "config.json: root.path");
+
+  terminal = c->config->process->has_terminal && c->config->process->terminal;
+  if (terminal && !o->console_socket && (!foreground || o->detach))
+    return oci_error_set (err, 0, "cannot allocate a terminal without --console-socket when the container is detached");
+  if (!terminal && o->console_socket)
+    return oci_error_set (err, 0, "--console-socket given but process.terminal is false");
+  if (strcmp (c->g->rootless, "true") == 0)
+    c->rootless = true;
+  else if (strcmp (c->g->rootless, "auto") == 0)
+    c->rootless = geteuid () != 0;
+  if (c->g->systemd_cgroup)
+    return oci_error_set (err, 0, "--systemd-cgroup: %s",
+                          access ("/run/systemd/system", F_OK) == 0
+                              ? "the systemd cgroup driver is not supported by this build"
+                              : "systemd is not running on this host");
+
+  if (listen && listen_pid && atoi (listen_pid) == getpid ())
+    c->listen_fds = (unsigned int) atoi (listen);
+  c->preserved = c->listen_fds + o->preserve_fds;
+
+  c->rootfd = rl_root_open (c->g->root, true, err);
+  if (c->rootfd < 0)
+    return -1;
+  c->dirfd = rl_container_dir_create (c->rootfd, o->id, err);
+  if (c->dirfd < 0)
+    return -1;
+  c->dir_created = true;
+  {
+    cleanup_free char *copy = NULL;
+    if (asprintf (&copy, "/proc/self/fd/%d/" RL_CONFIG_COPY, c->dirfd) < 0)
+      return oci_error_set (err, ENOMEM, "config copy");
+    if (oci_write_file_atomic (copy, c->config_text, c->config_len, 0600, err) < 0)
+      return -1;
+  }
+  if (mkfifoat (c->dirfd, RL_EXEC_FIFO, 0600) < 0)
+    return oci_error_set (err, errno, "create the exec fifo");
+  if (fchownat (c->dirfd, RL_EXEC_FIFO, host_id_of_root (c->config->linux_->uid_mappings,
+                                                         c->config->linux_->uid_mappings_len, getuid ()),
+                host_id_of_root (c->config->linux_->gid_mappings, c->config->linux_->gid_mappings_len, getgid ()),
+                AT_SYMLINK_NOFOLLOW)
+      < 0)
+    return oci_error_set (err, errno, "chown the exec fifo");
+  c->fifo_dirfd = openat (c->dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->fifo_dirfd < 0)
+    return oci_error_set (err, errno, "open the state directory");
+
+  if (terminal)
+    {
+      if (o->console_socket)
+        {
+          c->console_init_end = rl_console_socket_connect (o->console_socket, err);
+          if (c->console_init_end < 0)
+            return -1;
+        }
+      else
+        {
+          int pair[2];
+          if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+            return oci_error_set (err, errno, "socketpair for the terminal");
+          c->console = pair[0];
+          c->console_init_end = pair[1];
+        }
+    }
+  if (sync_socketpair (c->sync, err) < 0)
+    return -1;
+  if (rl_namespaces_open (c->config->linux_, &c->ns, err) < 0)
+    return -1;
+  return rl_idmap_prepare (c->config, c->bundle, &c->idmap_fds, err);
+}
+
+/* pid and time namespaces apply to the children of the process that
+ * enters them: the runtime joins (or makes) them around the clone and
+ * goes back to its own afterwards. */
+static int
+enter_children_namespaces (struct creation *c, int *saved_pid, int *saved_time, struct oci_error *err)
+{
+  const struct oci_linux *l = c->config->linux_;
+  *saved_pid = *saved_time = -1;
+  for (size_t i = 0; i < c->ns.n_join; i++)
+    {
+      int flag = c->ns.join[i].flag;
+      if (flag != CLONE_NEWPID && flag != CLONE_NEWTIME)
+        continue;
+      int *saved = flag == CLONE_NEWPID ? saved_pid : saved_time;
+      *saved = open (flag == CLONE_NEWPID ? "/proc/self/ns/pid" : "/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+      if (*saved < 0)
+        return oci_error_set (err, errno, "open our own namespace");
+      if (rl_namespaces_join (&c->ns, flag, 0, err) < 0)
+        return -1;
+    }
+  if (c->ns.new_flags & CLONE_NEWTIME)
+    {
+      *saved_time = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+      if (*saved_time < 0)
+        return oci_error_set (err, errno, "open our own time namespace");
+      if (unshare (CLONE_NEWTIME) < 0)
+        return oci_error_set (err, errno, "create the time namespace");
+      if (rl_timens_write_offsets (l->time_offsets, err) < 0)
+        return -1;
+    }
+  else if (l->time_offsets)
+    return oci_error_set (err, 0, "config.json: linux.timeOffsets: requires a new time namespace");
+  return 0;
+}
+
+static void
+leave_children_namespaces (int saved_pid, int saved_time)
+{
+  if (saved_pid >= 0)
+    {
+      setns (saved_pid, CLONE_NEWPID);
+      close (saved_pid);
+    }
+  if (saved_time >= 0)
+    {
+      setns (saved_time, CLONE_NEWTIME);
+      close (saved_time);
+    }
+}
+
+static int
+spawn_init (struct creation *c, struct oci_error *err)
+{
+  int saved_pid, saved_time, flags;
+  int r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
+  pid_t pid = -1;
+
+  /* The cgroup namespace is made by the init once it sits in its cgroup;
+   * the time namespace was made above. */
+  flags = c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
+  if (r == 0)
+    {
+      pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+      if (pid == 0)
+        init_main (c);
+    }
+  int saved_errno = errno;
+  leave_children_namespaces (saved_pid, saved_time);
+  if (r < 0)
+    return -1;
+  if (pid < 0)
+    return oci_error_set (err, saved_errno, "clone the container's init");
+  c->pid = pid;
+  close_fd (&c->sync[1]);
+  close_fd (&c->console_init_end);
+  rl_idmap_free (&c->idmap_fds, c->config->mounts_len); /* the init's now */
+  return 0;
+}
+
+static int
+finish_create (struct creation *c, struct oci_error *err)
+{
+  const struct oci_runtime_config *cfg = c->config;
+  cleanup_free char *creating = NULL;
+  struct rl_state s = { 0 };
+  uint64_t start_time;
+
+  if (has_namespace (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
+      && rl_userns_write_maps (c->pid, cfg->linux_, err) < 0)
+    return -1;
+  if (rl_cgroup_enter (cfg->linux_->cgroups_path, c->o->id, c->pid, c->rootless, &c->cgroup, err) < 0)
+    return -1;
+  if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)
+    return -1;
+  creating = state_json_for (c, "creating", err);
+  if (creating == NULL || sync_send (c->sync[0], SYNC_GO, creating, err) < 0)
+    return -1;
+  if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, prestart_len))
+      + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len)) > 0)
+    {
+      if (sync_expect (c->sync[0], SYNC_RUNTIME_HOOKS, err) < 0)
+        return -1;
+      if (rl_hooks_run (HOOKS (cfg, prestart), "prestart", creating, err) < 0
+          || rl_hooks_run (HOOKS (cfg, create_runtime), "createRuntime", creating, err) < 0)
+        {
+          struct oci_error ignored = OCI_ERROR_INIT;
+          sync_send_error (c->sync[0], err);
+          /* runtime.md: a failed create hook stops the container and
+           * continues at step 12 (destroy, then poststop). */
+          kill (c->pid, SIGKILL);
+          rl_hooks_run (HOOKS (cfg, poststop), "poststop", creating, &ignored);
+          oci_error_clear (&ignored);
+          return -1;
+        }
+      if (sync_send (c->sync[0], SYNC_HOOKS_DONE, NULL, err) < 0)
+        return -1;
+    }
+  if (sync_expect (c->sync[0], SYNC_CREATED, err) < 0)
+    return -1;
+
+  if (rl_proc_start_time (c->pid, &start_time) < 0)
+    return oci_error_set (err, 0, "the container's init exited during set-up");
+  s.oci_version = cfg->oci_version;
+  s.id = (char *) c->o->id;
+  s.pid = c->pid;
+  s.has_pid = true;
+  s.bundle = c->bundle;
+  s.rootfs = c->rootfs;
+  s.created = rl_now_rfc3339 ();
+  s.owner = geteuid ();
+  s.has_owner = true;
+  s.annotations = cfg->annotations;
+  s.pid_start_time = start_time;
+  s.has_pid_start_time = true;
+  s.cgroup_dirs = c->cgroup.dirs;
+  s.cgroup_dirs_len = c->cgroup.len;
+  int r = rl_state_save (c->dirfd, &s, err);
+  free (s.created);
+  if (r < 0)
+    return -1;
+  if (c->o->pid_file)
+    {
+      char text[32];
+      int n = snprintf (text, sizeof text, "%d", c->pid);
+      /* Relative to where we were called from, but we are in the bundle
+       * now: the CLI makes the path absolute beforehand. */
+      if (oci_write_file_atomic (c->o->pid_file, text, (size_t) n, 0644, err) < 0)
+        return oci_error_prefix (err, "--pid-file");
+    }
+  return 0;
+}
+
+static int
+do_create (struct creation *c, bool foreground, struct oci_error *err)
+{
+  if (prepare (c, foreground, err) < 0 || spawn_init (c, err) < 0 || finish_create (c, err) < 0)
+    {
+      creation_abort (c);
+      return oci_error_prefix (err, "create container %s", c->o->id ? c->o->id : "");
+    }
+  return 0;
+}
+
+int
+rl_create (const struct rl_global *g, const struct rl_create_opts *o, struct oci_error *err)
+{
+  struct creation c;
+  int r;
+  creation_init (&c, g, o);
+  r = do_create (&c, false, err);
+  creation_release (&c);
+  return r;
+}
+
+/* What `run` forwards to the container: everything but the signals of
+ * our own faults. */
+void
+rl_forwarded_signals (sigset_t *set)
+{
+  sigfillset (set);
+  sigdelset (set, SIGSEGV);
+  sigdelset (set, SIGBUS);
+  sigdelset (set, SIGILL);
+  sigdelset (set, SIGFPE);
+}
+
+/* Forwards signals to the init and waits for it; the exit status is the
+ * container's (128+signal when it was killed).  The signals were blocked
+ * since the start of run, so none sent meanwhile is lost. */
+int
+rl_wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
+{
+  sigset_t all;
+  cleanup_close int sfd = -1;
+  int wstatus;
+
+  rl_forwarded_signals (&all);
+  sfd = signalfd (-1, &all, SFD_CLOEXEC);
+  if (sfd < 0)
+    return oci_error_set (err, errno, "signalfd");
+
+  for (;;)
+    {
+      struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = master, .events = POLLIN }, { .fd = -1 } };
+      struct signalfd_siginfo si;
+      pid_t r = waitpid (pid, &wstatus, WNOHANG);
+      if (r == pid)
+        break;
+      if (master >= 0)
+        {
+          /* The proxy returns when the pty closes; then only wait. */
+          rl_console_proxy (master, err);
+          close (master);
+          master = -1;
+          continue;
+        }
+      if (poll (p, 1, -1) < 0 && errno != EINTR)
+        return oci_error_set (err, errno, "poll");
+      if (read (sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
+        kill (pid, (int) si.ssi_signo);
+    }
+  if (WIFSIGNALED (wstatus))
+    *status = 128 + WTERMSIG (wstatus);
+  else
+    *status = WEXITSTATUS (wstatus);
+  return 0;
+}
+
+int
+rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, struct oci_error *err)
+{
+  struct creation c;
+  int master = -1, r;
+  pid_t pid;
+
+  *status = 0;
+  if (!o->detach)
+    {
+      sigset_t set;
+      rl_forwarded_signals (&set);
+      sigprocmask (SIG_BLOCK, &set, NULL);
+    }
+  creation_init (&c, g, o);
+  if (do_create (&c, true, err) < 0)
+    {
+      creation_release (&c);
+      return -1;
+    }
+  pid = c.pid;
+  if (c.console >= 0 && rl_console_receive_fd (c.console, &master, err) < 0)
+    {
+      creation_abort (&c);
+      creation_release (&c);
+      return -1;
+    }
+  /* start takes the lock itself. */
+  close_fd (&c.dirfd);
+  creation_release (&c);
+
+  r = rl_start (g, o->id, err);
+  if (r < 0 || o->detach)
+    {
+      struct oci_error ignored = OCI_ERROR_INIT;
+      if (master >= 0)
+        close (master);
+      if (r < 0)
+        {
+          rl_delete (g, o->id, true, &ignored);
+          oci_error_clear (&ignored);
+          return -1;
+        }
+      return 0;
+    }
+  r = rl_wait_foreground (pid, master, status, err);
+  if (o->keep)
+    return r;
+  {
+    struct oci_error derr = OCI_ERROR_INIT;
+    if (rl_delete (g, o->id, true, &derr) < 0 && r == 0)
+      {
+        *err = derr;
+        return -1;
+      }
+    oci_error_clear (&derr);
+  }
+  return r;
+}

@@ -1,0 +1,48 @@
+/* The container's init: the process the runtime clones, which sets up the
+ * container from the inside and finally becomes the user's process.
+ *
+ * Order inside the init (container.c drives it; each step's owner file in
+ * brackets):
+ *   wait for SYNC_GO (uid/gid maps written, cgroup joined)      [container.c]
+ *   join namespaces by path, unshare cgroup ns                  [namespaces.c]
+ *   rl_rootfs_prepare: propagation, rootfs bind, mounts, /dev    [mounts.c]
+ *   prestart/createRuntime hooks (parent), createContainer hooks [hooks.c]
+ *   rl_rootfs_enter: pivot_root or MS_MOVE+chroot                [mounts.c]
+ *   rl_rootfs_finish: masked/readonly paths, root.readonly,
+ *                     sysctl                                    [mounts.c]
+ *   hostname, domainname, terminal, cwd                         [container.c]
+ *   SYNC_CREATED, then block on the exec fifo until `start`     [container.c]
+ *   startContainer hooks                                        [hooks.c]
+ *   rl_process_apply: rlimits, scheduling, labels, user, caps,
+ *                     no_new_privs, umask, seccomp (last)       [process.c]
+ *   execve (args[0] looked up in the PATH of process.env)       [container.c]
+ */
+#ifndef RL_INIT_H
+#define RL_INIT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "runtime.h"
+
+struct rl_init
+{
+  const struct oci_runtime_config *config;
+  const char *id;
+  const char *bundle; /* absolute */
+  const char *rootfs; /* absolute host path of root.path, symlinks resolved */
+  const char *state_json; /* the container's state, for hooks and the seccomp listener */
+  bool no_pivot;
+  bool no_new_keyring;
+  bool userns;        /* the init runs in a new or joined user namespace */
+  bool new_mountns;   /* the init has its own mount namespace */
+  bool cgroupns;      /* a new cgroup namespace */
+  int console_socket; /* connected --console-socket, or -1 */
+  int sync_fd;        /* the init's end of the socketpair */
+  /* Per mounts[] index, the detached id-mapped tree the runtime made
+   * (idmap.c) or -1; NULL when no mount is id-mapped. */
+  const int *idmap_fds;
+};
+
+#endif

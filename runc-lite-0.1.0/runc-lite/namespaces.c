@@ -1,0 +1,155 @@
+#include "config.h"
+#include "namespaces.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fileutil.h"
+#include "util.h"
+
+static const struct
+{
+  const char *name;
+  int flag;
+} ns_types[] = {
+  { "mount", CLONE_NEWNS },   { "pid", CLONE_NEWPID },       { "network", CLONE_NEWNET },
+  { "uts", CLONE_NEWUTS },    { "ipc", CLONE_NEWIPC },       { "user", CLONE_NEWUSER },
+  { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+};
+
+int
+rl_namespace_flag (const char *type)
+{
+  for (size_t i = 0; i < sizeof ns_types / sizeof ns_types[0]; i++)
+    if (strcmp (ns_types[i].name, type) == 0)
+      return ns_types[i].flag;
+  return 0;
+}
+
+int
+rl_namespaces_open (const struct oci_linux *l, struct rl_namespaces *ns, struct oci_error *err)
+{
+  memset (ns, 0, sizeof *ns);
+  for (size_t i = 0; l && i < l->namespaces_len; i++)
+    {
+      const struct oci_linux_namespace *n = &l->namespaces[i];
+      int flag = rl_namespace_flag (n->type);
+      if (flag == 0)
+        return oci_error_set (err, 0, "linux.namespaces[%zu].type: unknown namespace \"%s\"", i, n->type);
+      if (n->path == NULL || *n->path == '\0')
+        {
+          ns->new_flags |= flag;
+          continue;
+        }
+      if (ns->n_join >= sizeof ns->join / sizeof ns->join[0])
+        return oci_error_set (err, 0, "linux.namespaces: too many entries");
+      int fd = open (n->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        {
+          int e = errno;
+          rl_namespaces_close (ns);
+          return oci_error_set (err, e, "linux.namespaces[%zu]: open %s namespace %s", i, n->type, n->path);
+        }
+      ns->join[ns->n_join++] = (struct rl_ns_join){ flag, fd };
+    }
+  return 0;
+}
+
+void
+rl_namespaces_close (struct rl_namespaces *ns)
+{
+  for (size_t i = 0; i < ns->n_join; i++)
+    if (ns->join[i].fd >= 0)
+      close (ns->join[i].fd);
+  ns->n_join = 0;
+}
+
+int
+rl_namespaces_join (const struct rl_namespaces *ns, int flag, int except, struct oci_error *err)
+{
+  for (size_t i = 0; i < ns->n_join; i++)
+    {
+      const struct rl_ns_join *j = &ns->join[i];
+      if (flag ? j->flag != flag : (j->flag & except) != 0)
+        continue;
+      if (setns (j->fd, j->flag) < 0)
+        {
+          const char *name = "?";
+          for (size_t k = 0; k < sizeof ns_types / sizeof ns_types[0]; k++)
+            if (ns_types[k].flag == j->flag)
+              name = ns_types[k].name;
+          return oci_error_set (err, errno, "join the %s namespace", name);
+        }
+    }
+  return 0;
+}
+
+static int
+write_map (pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n, struct oci_error *err)
+{
+  cleanup_free char *text = NULL, *path = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&text, &len);
+
+  if (f == NULL)
+    return oci_error_set (err, errno, "%s", file);
+  for (size_t i = 0; i < n; i++)
+    fprintf (f, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", m[i].container_id, m[i].host_id, m[i].size);
+  fclose (f);
+  if (asprintf (&path, "/proc/%d/%s", pid, file) < 0)
+    return oci_error_set (err, ENOMEM, "%s", file);
+  if (len > 0 && rl_write_file (path, text, err) < 0)
+    return oci_error_prefix (err, "write the user namespace's %s", file);
+  return 0;
+}
+
+int
+rl_userns_write_maps (pid_t pid, const struct oci_linux *l, struct oci_error *err)
+{
+  if (geteuid () != 0)
+    {
+      cleanup_free char *path = NULL;
+      if (asprintf (&path, "/proc/%d/setgroups", pid) < 0)
+        return oci_error_set (err, ENOMEM, "setgroups");
+      if (rl_write_file (path, "deny", err) < 0 && err->errnum != ENOENT)
+        return -1;
+      oci_error_clear (err);
+    }
+  if (write_map (pid, "uid_map", l->uid_mappings, l->uid_mappings_len, err) < 0
+      || write_map (pid, "gid_map", l->gid_mappings, l->gid_mappings_len, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+rl_timens_write_offsets (const struct oci_linux_time_offsets *t, struct oci_error *err)
+{
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&text, &len);
+  if (f == NULL)
+    return oci_error_set (err, errno, "timens_offsets");
+  if (t && t->monotonic)
+    fprintf (f, "monotonic %" PRId64 " %" PRIu32 "\n", t->monotonic->secs, t->monotonic->nanosecs);
+  if (t && t->boottime)
+    fprintf (f, "boottime %" PRId64 " %" PRIu32 "\n", t->boottime->secs, t->boottime->nanosecs);
+  fclose (f);
+  if (len == 0)
+    return 0;
+  /* One write per line: the kernel parses a single offset per write on
+   * some versions. */
+  for (char *save = NULL, *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      cleanup_close int fd = open ("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || oci_write_all (fd, line, strlen (line)) < 0)
+        return oci_error_set (err, errno, "write /proc/self/timens_offsets \"%s\"", line);
+    }
+  return 0;
+}

@@ -1,0 +1,44 @@
+/* linux.namespaces: which to create, which to join (by path), and the
+ * uid/gid mappings of a new user namespace. */
+#ifndef RL_NAMESPACES_H
+#define RL_NAMESPACES_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "runtime.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct rl_ns_join
+{
+  int flag; /* CLONE_NEW* */
+  int fd;   /* opened in the runtime's namespaces, before the clone */
+};
+
+struct rl_namespaces
+{
+  int new_flags; /* namespaces to create */
+  struct rl_ns_join join[8];
+  size_t n_join;
+};
+
+/* CLONE_NEW* for a namespace type name; 0 when unknown. */
+int rl_namespace_flag (const char *type);
+/* Reads linux.namespaces, opening the paths to join. */
+int rl_namespaces_open (const struct oci_linux *l, struct rl_namespaces *ns, struct oci_error *err);
+void rl_namespaces_close (struct rl_namespaces *ns);
+/* Joins every namespace of one kind (flag) or, with flag 0, every one not
+ * in `except`. */
+int rl_namespaces_join (const struct rl_namespaces *ns, int flag, int except, struct oci_error *err);
+
+/* Writes /proc/PID/{uid_map,gid_map} (and setgroups "deny" when we are
+ * not privileged on the host, as the kernel then requires). */
+int rl_userns_write_maps (pid_t pid, const struct oci_linux *l, struct oci_error *err);
+/* Writes /proc/self/timens_offsets for a new time namespace. */
+int rl_timens_write_offsets (const struct oci_linux_time_offsets *t, struct oci_error *err);
+
+#endif

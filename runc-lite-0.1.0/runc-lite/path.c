@@ -1,0 +1,164 @@
+#include "config.h"
+#include "path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "syscalls.h"
+
+/* As many as the kernel follows in one lookup. */
+#define MAX_SYMLINKS 40
+
+const char *
+rl_fd_path (char buf[RL_FD_PATH_MAX], int fd)
+{
+  snprintf (buf, RL_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+  return buf;
+}
+
+int
+rl_path_open (int root_fd, const char *path, int oflags, uint64_t extra_resolve)
+{
+  int fd;
+  do
+    fd = rl_openat2 (root_fd, *path ? path : ".", (uint64_t) (oflags | O_CLOEXEC), 0,
+                     RL_RESOLVE_IN_ROOT | RL_RESOLVE_NO_MAGICLINKS | extra_resolve);
+  while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+  return fd;
+}
+
+/* The next component of *p (skipping slashes and "."), NUL-terminated in
+ * place; NULL at the end. */
+static char *
+next_component (char **p)
+{
+  char *s = *p, *e;
+  for (;;)
+    {
+      while (*s == '/')
+        s++;
+      if (*s == '\0')
+        {
+          *p = s;
+          return NULL;
+        }
+      e = strchrnul (s, '/');
+      if (e - s == 1 && s[0] == '.')
+        {
+          s = e;
+          continue;
+        }
+      *p = *e ? e + 1 : e;
+      *e = '\0';
+      return s;
+    }
+}
+
+/* readlinkat into a buffer that grows as needed. */
+static char *
+readlink_alloc (int dirfd, const char *name)
+{
+  size_t size = 128;
+  for (;;)
+    {
+      char *buf = malloc (size);
+      ssize_t n;
+      if (buf == NULL)
+        return NULL;
+      n = readlinkat (dirfd, name, buf, size);
+      if (n < 0)
+        {
+          int saved = errno;
+          free (buf);
+          errno = saved;
+          return NULL;
+        }
+      if ((size_t) n < size)
+        {
+          buf[n] = '\0';
+          return buf;
+        }
+      free (buf);
+      size *= 2;
+    }
+}
+
+static int
+create_walk (int root_fd, const char *path, bool file, int depth, struct oci_error *err)
+{
+  cleanup_free char *copy = strdup (path);
+  cleanup_free char *prefix = calloc (1, strlen (path) + 2);
+  cleanup_close int cur = -1;
+  char *rest = copy, *comp;
+
+  if (copy == NULL || prefix == NULL)
+    return oci_error_set (err, ENOMEM, "resolve %s", path);
+  if (depth > MAX_SYMLINKS)
+    return oci_error_set (err, ELOOP, "resolve %s in the rootfs", path);
+  cur = rl_path_open (root_fd, "/", O_PATH | O_DIRECTORY, 0);
+  if (cur < 0)
+    return oci_error_set (err, errno, "open the rootfs");
+
+  while ((comp = next_component (&rest)) != NULL)
+    {
+      bool last = *rest == '\0' || rest[strspn (rest, "/")] == '\0';
+      size_t plen = strlen (prefix);
+      int fd;
+
+      strcat (strcat (prefix, "/"), comp);
+      fd = rl_path_open (root_fd, prefix, O_PATH, 0);
+      if (fd < 0 && errno == ENOENT)
+        {
+          struct stat st;
+          int r;
+
+          if (last && file)
+            {
+              r = openat (cur, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+              if (r >= 0)
+                close (r);
+            }
+          else
+            r = mkdirat (cur, comp, 0755);
+          if (r < 0 && errno != EEXIST)
+            return oci_error_set (err, errno, "create %s in the rootfs", prefix);
+          if (r < 0 && fstatat (cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+            {
+              /* A dangling symlink: start again from its target, which
+               * is resolved inside the rootfs like everything else. */
+              cleanup_free char *target = readlink_alloc (cur, comp);
+              cleanup_free char *again = NULL;
+
+              if (target == NULL)
+                return oci_error_set (err, errno, "readlink %s in the rootfs", prefix);
+              prefix[plen] = '\0';
+              if (asprintf (&again, "%s%s%s/%s", target[0] == '/' ? "" : prefix,
+                            target[0] == '/' ? "" : "/", target, rest) < 0)
+                return oci_error_set (err, ENOMEM, "resolve %s", path);
+              return create_walk (root_fd, again, file, depth + 1, err);
+            }
+          fd = rl_path_open (root_fd, prefix, O_PATH, 0);
+        }
+      if (fd < 0)
+        {
+          if (errno == EXDEV)
+            return oci_error_set (err, 0, "%s resolves outside the rootfs", prefix);
+          return oci_error_set (err, errno, "open %s in the rootfs", prefix);
+        }
+      close (cur);
+      cur = fd;
+    }
+  return steal_fd (&cur);
+}
+
+int
+rl_path_create (int root_fd, const char *path, bool file, struct oci_error *err)
+{
+  return create_walk (root_fd, path, file, 0, err);
+}

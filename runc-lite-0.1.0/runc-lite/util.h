@@ -1,0 +1,38 @@
+/* Small process and fd helpers used across the runtime. */
+#ifndef RL_UTIL_H
+#define RL_UTIL_H
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* pidfd_open(2); -1 with errno on failure. */
+int rl_pidfd_open (pid_t pid);
+/* Closes every fd >= from (close_range, with a /proc/self/fd walk as the
+ * fallback).  For use in a child about to exec. */
+void rl_close_fds_from (int from);
+/* Marks every fd >= from close-on-exec. */
+int rl_cloexec_fds_from (int from);
+/* waitpid retrying on EINTR. */
+int rl_waitpid (pid_t pid, int *status);
+/* Makes path absolute against the current directory and resolves it. */
+int rl_realpath (const char *path, char **out, struct oci_error *err);
+/* mkdir -p with mode for each missing component. */
+int rl_mkdir_p (const char *path, mode_t mode, struct oci_error *err);
+/* The home directory of uid in /etc/passwd of the current root ("/" when
+ * there is none), read by hand: glibc's getpwuid could load NSS modules
+ * from the container's filesystem. */
+char *rl_passwd_home (uid_t uid);
+/* A copy of env (NULL-terminated, n entries) with HOME added from
+ * /etc/passwd when missing, as runc does; the strings are shared with
+ * env except the added one, returned in *added to be freed. */
+char **rl_env_with_home (char *const *env, size_t n, uid_t uid, char **added);
+/* args[0] as execve needs it: kept when it has a slash, else looked up in
+ * the PATH of env (or the default PATH, as runc does). */
+int rl_find_executable (const char *name, char *const *env, size_t env_len, char **out, struct oci_error *err);
+/* Writes text to an existing file (e.g. under /proc or /sys). */
+int rl_write_file (const char *path, const char *text, struct oci_error *err);
+
+#endif

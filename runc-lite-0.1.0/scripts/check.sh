@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Every test: installs what is missing, builds with -Werror, runs the unit,
+# bats and interop tests through `make check`, then `make distcheck`, and
+# ends with one line "N passed, N failed, N skipped".  Exit status non-zero
+# when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+. scripts/deps.sh
+
+summary() { echo "$1 passed, $2 failed, $3 skipped"; }
+
+if ! rl_install_missing "${RL_BUILD_PACKAGES[@]}" "${RL_TEST_PACKAGES[@]}" || ! rl_build; then
+  echo "build failed" >&2
+  summary 0 1 0
+  exit 1
+fi
+
+find . -name '*.trs' -delete
+make -k -j"$(nproc)" check >/dev/null 2>&1
+check_status=$?
+
+# Counts per test point, from the .trs files automake's TAP driver writes.
+read -r passed failed skipped < <(
+  find . -name '*.trs' -exec grep -h '^:test-result:' {} + |
+    awk '{ r = $2 }
+         r == "PASS" || r == "XFAIL" { p++ }
+         r == "FAIL" || r == "XPASS" || r == "ERROR" { f++ }
+         r == "SKIP" { s++ }
+         END { print p + 0, f + 0, s + 0 }')
+
+if [ "$check_status" -ne 0 ] || [ "$failed" -ne 0 ]; then
+  echo "--- failures ---"
+  find . -name '*.log' ! -name config.log ! -name test-suite.log -print0 |
+    xargs -0 grep -l -E '^(not ok|ERROR|FAIL)' 2>/dev/null |
+    while read -r log; do echo "== $log"; grep -E -A8 '^(not ok|ERROR|FAIL|Bail out)' "$log" | head -60; done
+  [ "$failed" -eq 0 ] && failed=1   # make check failed without a counted test
+fi
+
+# A release tarball must build and pass its tests out of tree.  The bats
+# suites already ran above on this very code: the out-of-tree run keeps the
+# unit tests and the CLI basics, which is what a broken tarball would break
+# (plain `make distcheck` runs everything).
+if make distcheck TESTS='$(UNIT_TESTS) tests/bats/cli.bats' >distcheck.out 2>&1; then
+  passed=$((passed + 1))
+  echo "ok - make distcheck"
+else
+  failed=$((failed + 1))
+  echo "not ok - make distcheck"; tail -40 distcheck.out
+fi
+
+summary "$passed" "$failed" "$skipped"
+[ "$failed" -eq 0 ]

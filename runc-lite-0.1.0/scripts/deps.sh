@@ -1,0 +1,37 @@
+# Sourced by scripts/check.sh and scripts/demo.sh: installs the Debian
+# packages the build and the tests need, when missing (Debian 12, as root).
+
+RL_BUILD_PACKAGES=(
+  build-essential autoconf automake pkg-config git
+  libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
+  libarchive-dev zlib1g-dev libzstd-dev libssl-dev libcurl4-openssl-dev
+)
+RL_TEST_PACKAGES=(bats valgrind jq groff-base busybox-static runc crun qemu-system-x86 skopeo containerd podman conmon catatonit python3 docker-registry apache2-utils
+  umoci oci-image-tool buildah)
+
+rl_install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian packages: ${missing[*]} (run as root, or apt-get install them)" >&2
+    return 1
+  fi
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null ||
+    { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; }
+}
+
+# Configures (once per change of the build files) and builds in the source tree.
+rl_build() {
+  if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
+    ./autogen.sh >/dev/null 2>&1 || { echo "autogen.sh failed" >&2; return 1; }
+  fi
+  if [ ! -f Makefile ] || [ configure -nt config.status ]; then
+    ./configure --enable-werror >/dev/null || { echo "configure failed" >&2; return 1; }
+  fi
+  make -j"$(nproc)" >/dev/null || { make 2>&1 | tail -40 >&2; return 1; }
+}

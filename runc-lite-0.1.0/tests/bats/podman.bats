@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# runc-lite under podman: private --root, --runroot and --tmpdir, conmon
+# running a --runtime wrapper that logs its argv and execs runc-lite,
+# --cgroup-manager cgroupfs, --events-backend file, no network. Every
+# test checks in that log that runc-lite served podman's calls.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to run podman with a private root"
+  # shellcheck source=../../scripts/deps.sh
+  . "$TESTS_DIR/../scripts/deps.sh"
+  rl_install_missing podman conmon || skip "podman and conmon are not installed and could not be installed"
+  podman_setup /run/runc-lite-test-podman-$$
+  export WRAPPER=$POD_DIR/runc-lite-wrapper ARGV_LOG=$POD_DIR/argv.log
+  export IMAGE=docker.io/library/rl-busybox:latest
+  make_argv_wrapper "$WRAPPER" "$ARGV_LOG"
+  local tar
+  tar=$(build_oci_image "$POD_DIR/image" "$IMAGE")
+  p load -i "$tar" >&2
+}
+
+teardown_file() {
+  podman_teardown
+}
+
+setup() {
+  NAME=p$BATS_TEST_NUMBER
+  : >"$ARGV_LOG"
+}
+
+teardown() {
+  p rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
+}
+
+# served COMMAND: the wrapper logged a runc-lite call of COMMAND on the
+# container $NAME (podman passes its full id).
+served() {
+  local id
+  id=${ID:-$(p inspect --format '{{.Id}}' "$NAME" 2>/dev/null)}
+  grep -E -- "^$1( .*)? $id( .*)?$" "$ARGV_LOG" ||
+    { echo "no runc-lite $1 call for $NAME ($id) in the argv log:" >&2; cat "$ARGV_LOG" >&2; return 1; }
+}
+
+# served_any COMMAND: a call of COMMAND on any container.
+served_any() {
+  grep -E -- "^$1 " "$ARGV_LOG" ||
+    { echo "no runc-lite $1 call in the argv log:" >&2; cat "$ARGV_LOG" >&2; return 1; }
+}
+
+pod_status() {
+  p inspect --format '{{.State.Status}}' "$NAME"
+}
+
+@test "podman: the private store has the test image" {
+  run p images --format '{{.Repository}}:{{.Tag}}'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$IMAGE" ]
+}
+
+@test "podman run --rm prints the output and returns the exit status" {
+  run p run --rm --network none "$IMAGE" sh -c 'echo hi; exit 3'
+  [ "$status" -eq 3 ]
+  [ "$output" = hi ]
+  served_any 'create --bundle [^ ]+ --pid-file [^ ]+'
+  served_any start
+  served_any 'delete --force'
+  [ -z "$(p ps -aq)" ]
+}
+
+@test "podman run -d, exec, stop, rm" {
+  ID=$(p run -d --name "$NAME" --network none "$IMAGE" sh -c 'trap "exit 0" TERM; while :; do sleep 0.1; done')
+  [ "$(pod_status)" = running ]
+  served create
+  served start
+
+  run p exec "$NAME" sh -c 'echo in the container; tr "\0" " " </proc/1/cmdline; exit 4'
+  [ "$status" -eq 4 ]
+  [ "$output" = 'in the container
+sh -c trap "exit 0" TERM; while :; do sleep 0.1; done ' ]
+  served 'exec --pid-file [^ ]+ --process [^ ]+ --detach'
+
+  # podman maps runc-lite's "no such file" error to 127, like runc's
+  run -127 p exec "$NAME" /no/such/program
+  [[ "$output" == *"/no/such/program"* ]]
+  [ "$(pod_status)" = running ]
+
+  p stop -t 10 "$NAME"
+  [ "$(pod_status)" = exited ]
+  served 'kill' | grep -q " $ID 15$"
+  [ "$(p inspect --format '{{.State.ExitCode}}' "$NAME")" = 0 ]
+
+  p rm "$NAME"
+  served 'delete --force'
+  [ -z "$(p ps -aq)" ]
+  run "$RUNC_LITE" state "$ID"
+  [ "$status" -ne 0 ]
+}
+
+@test "podman run -t: the process gets a terminal from conmon's console socket" {
+  run p run --rm -t --network none "$IMAGE" sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both a tty; exit 6' </dev/null
+  [ "$status" -eq 6 ]
+  [[ "$output" == *"/dev/pts/0"* ]]
+  [[ "$output" == *"both a tty"* ]]
+  served_any 'create --bundle [^ ]+ --pid-file [^ ]+ --console-socket [^ ]+'
+}
+
+@test "podman pause, unpause" {
+  ID=$(p run -d --name "$NAME" --network none "$IMAGE" sleep 1000)
+  p pause "$NAME"
+  [ "$(pod_status)" = paused ]
+  served pause
+  pid=$(p inspect --format '{{.State.Pid}}' "$NAME")
+  cg=$(awk -F: '$2 == "freezer" { print $3 }' /proc/"$pid"/cgroup)
+  [ "$(cat "/sys/fs/cgroup/freezer$cg/freezer.state")" = FROZEN ]
+  p unpause "$NAME"
+  [ "$(pod_status)" = running ]
+  served resume
+  [ "$(cat "/sys/fs/cgroup/freezer$cg/freezer.state")" = THAWED ]
+}
+
+@test "podman top lists the container's processes" {
+  ID=$(p run -d --name "$NAME" --network none "$IMAGE" sleep 1000)
+  run p top "$NAME"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"sleep 1000"* ]]
+  # podman reads /proc itself (psgo); runc-lite only ran the container
+  served start
+}
+
+@test "podman run --memory: the limit is in the container's memory cgroup" {
+  [ -d /sys/fs/cgroup/memory ] || skip "needs the cgroup v1 memory controller at /sys/fs/cgroup/memory"
+  rl_applies_memory_limit || skip "runc-lite does not apply linux.resources.memory yet (the resources branch)"
+  ID=$(p run -d --name "$NAME" --network none --memory 64m "$IMAGE" sleep 1000)
+  served create
+  pid=$(p inspect --format '{{.State.Pid}}' "$NAME")
+  cg=$(awk -F: '$2 == "memory" { print $3 }' /proc/"$pid"/cgroup)
+  [ "$cg" = "/libpod_parent/libpod-$ID" ]
+  [ "$(cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes")" = 67108864 ]
+}
+
+@test "podman kill: the signal reaches the container, the exit code is recorded" {
+  ID=$(p run -d --name "$NAME" --network none "$IMAGE" sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done')
+  sleep 0.3
+  p kill -s USR1 "$NAME"
+  run p wait "$NAME"
+  [ "$output" = 42 ]
+  served kill | grep -q " $ID 10$"
+}
+
+@test "podman run --device: the host device's st_mode as fileMode is accepted" {
+  [ -c /dev/fuse ] || skip "needs /dev/fuse on the host"
+  run p run --rm --network none --device /dev/fuse "$IMAGE" stat -c '%F %t:%T %a' /dev/fuse
+  [ "$status" -eq 0 ]
+  [ "$output" = "character special file a:e5 $(stat -c %a /dev/fuse)" ]
+  served_any create
+}
+
+@test "podman run --tmpfs DIR:notmpcopyup (runc-lite has no tmpcopyup yet)" {
+  run p run --rm --network none --tmpfs /scratch:notmpcopyup "$IMAGE" sh -c 'grep " /scratch " /proc/mounts'
+  [ "$status" -eq 0 ]
+  [[ "$output" == "tmpfs /scratch tmpfs "* ]]
+  served_any create
+}
