@@ -44,17 +44,19 @@ static const struct cli_help_option run_options[] = {
   END,
 };
 
+/* pull's and push's registry options (bld_cli_registry_args). */
+#define REGISTRY_OPTIONS                                                                                         \
+  { "creds", 0, "USER:PASS", "the registry's user name and password" },                                        \
+      { "authfile", 0, "FILE", "credentials from this auth.json (default $XDG_RUNTIME_DIR/containers/auth.json)" }, \
+      { "tls-verify", 0, NULL, "verify the registry's certificate; =false also allows plain http" }
+
 static const struct cli_help_option pull_options[] = {
-  { "creds", 0, "USER:PASS", "the registry's user name and password" },
-  { "authfile", 0, "FILE", "credentials from this auth.json (default $XDG_RUNTIME_DIR/containers/auth.json)" },
-  { "tls-verify", 0, NULL, "verify the registry's certificate; =false also allows plain http" },
+  REGISTRY_OPTIONS,
   END,
 };
 
 static const struct cli_help_option push_options[] = {
-  { "creds", 0, "USER:PASS", "the registry's user name and password" },
-  { "authfile", 0, "FILE", "credentials from this auth.json (default $XDG_RUNTIME_DIR/containers/auth.json)" },
-  { "tls-verify", 0, NULL, "verify the registry's certificate; =false also allows plain http" },
+  REGISTRY_OPTIONS,
   { "from", 0, "REPO", "a repository of the same registry to mount the blobs from" },
   END,
 };

@@ -6,26 +6,25 @@
 
 #define END { NULL, 0, NULL, NULL }
 
+/* create's options, which run has too. */
+#define CREATE_OPTIONS                                                                                   \
+  { "bundle", 'b', "DIR", "the bundle directory (default: the current directory)" },                   \
+      { "console-socket", 0, "PATH", "send the pty master to this AF_UNIX socket (process.terminal)" }, \
+      { "pid-file", 0, "FILE", "write the init's pid to FILE" },                                         \
+      { "no-pivot", 0, NULL, "enter the rootfs with MS_MOVE and chroot instead of pivot_root" },        \
+      { "no-new-keyring", 0, NULL, "keep the caller's session keyring" },                                \
+      { "preserve-fds", 0, "N", "pass N more fds (3 to 3+N-1) to the container" }
+
 static const struct cli_help_option create_options[] = {
-  { "bundle", 'b', "DIR", "the bundle directory (default: the current directory)" },
-  { "console-socket", 0, "PATH", "send the pty master to this AF_UNIX socket (process.terminal)" },
-  { "pid-file", 0, "FILE", "write the init's pid to FILE" },
-  { "no-pivot", 0, NULL, "enter the rootfs with MS_MOVE and chroot instead of pivot_root" },
-  { "no-new-keyring", 0, NULL, "keep the caller's session keyring" },
-  { "preserve-fds", 0, "N", "pass N more fds (3 to 3+N-1) to the container" },
+  CREATE_OPTIONS,
   END,
 };
 
 static const struct cli_help_option run_options[] = {
-  { "bundle", 'b', "DIR", "the bundle directory (default: the current directory)" },
-  { "console-socket", 0, "PATH", "send the pty master to this AF_UNIX socket (process.terminal)" },
+  CREATE_OPTIONS,
   { "detach", 'd', NULL, "return once the process has started instead of waiting for it" },
   { "keep", 0, NULL, "keep the stopped container's state (no delete on exit)" },
-  { "pid-file", 0, "FILE", "write the init's pid to FILE" },
-  { "no-pivot", 0, NULL, "enter the rootfs with MS_MOVE and chroot instead of pivot_root" },
-  { "no-new-keyring", 0, NULL, "keep the caller's session keyring" },
   { "no-subreaper", 0, NULL, "accepted for runc compatibility (never a subreaper)" },
-  { "preserve-fds", 0, "N", "pass N more fds (3 to 3+N-1) to the container" },
   END,
 };
 

@@ -157,31 +157,26 @@ check_all_commands() {
   [ "${lines[-1]}" -ge 10 ]
 }
 
+# not_help WANT PROG ARGS...: PROG ARGS fails (exit 1) without printing
+# help, and its message has WANT (the command ran on its own arguments).
+not_help() {
+  local want=$1
+  shift
+  run "$@"
+  [ "$status" -eq 1 ] && [[ "$output" != *Usage:* ]] && [[ "$output" == *"$want"* ]] \
+    || { echo "$*: exit $status: $output"; return 1; }
+}
+
 @test "-h after the options (the command's own arguments) or as an option's value is not a help request" {
-  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state" exec nosuch sh -h
-  [ "$status" -eq 1 ]
-  [[ "$output" == *'"nosuch" does not exist'* ]]
-  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state" exec -e -h nosuch sh
-  [ "$status" -eq 1 ]
-  [[ "$output" == *'"nosuch" does not exist'* ]]
-  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state" exec --cwd -h nosuch sh
-  [ "$status" -eq 1 ]
-  [[ "$output" == *'"nosuch" does not exist'* ]]
-  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state" ps nosuch -h
-  [ "$status" -eq 1 ]
-  [[ "$output" != *Usage* ]]
-  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state" kill -- -h
-  [ "$status" -eq 1 ]
-  [[ "$output" != *Usage* ]]
-  run "$BUILDER" --store "$BATS_TEST_TMPDIR/store" run nosuch sh -h
-  [ "$status" -eq 1 ]
-  [[ "$output" == *'not found'* ]]
-  run "$BUILDER" --store "$BATS_TEST_TMPDIR/store" run -e -h nosuch sh
-  [ "$status" -eq 1 ]
-  [[ "$output" == *'not found'* ]]
-  run "$BUILDER" --store "$BATS_TEST_TMPDIR/store" run -te -h nosuch
-  [ "$status" -eq 1 ]
-  [[ "$output" == *'not found'* ]]
+  local R=("$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state") B=("$BUILDER" --store "$BATS_TEST_TMPDIR/store")
+  not_help '"nosuch" does not exist' "${R[@]}" exec nosuch sh -h
+  not_help '"nosuch" does not exist' "${R[@]}" exec -e -h nosuch sh
+  not_help '"nosuch" does not exist' "${R[@]}" exec --cwd -h nosuch sh
+  not_help 'nosuch' "${R[@]}" ps nosuch -h
+  not_help '' "${R[@]}" kill -- -h
+  not_help 'not found' "${B[@]}" run nosuch sh -h
+  not_help 'not found' "${B[@]}" run -e -h nosuch sh
+  not_help 'not found' "${B[@]}" run -te -h nosuch
 }
 
 # check_man PROG PAGE: PAGE renders without a warning, has a section for

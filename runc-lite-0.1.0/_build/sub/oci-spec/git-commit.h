@@ -1,1 +1,0 @@
-#define OCI_GIT_COMMIT "debda1f5133dfdde50153e4589404145e6d114d4"

@@ -1,6 +1,0 @@
-#!/bin/sh
-# Generates configure and Makefile.in from configure.ac and Makefile.am.
-set -e
-cd "$(dirname "$0")"
-mkdir -p m4 build-aux
-exec autoreconf --force --install --verbose
