@@ -442,7 +442,7 @@ from_oci_dir (struct build *b, struct stage_st *s, const char *spec, struct oci_
         *colon = ':';
       }
   cleanup_store struct bld_store *src = NULL;
-  if (bld_store_open (dir, false, &src, err) < 0)
+  if (bld_store_open_read_only (dir, &src, err) < 0)
     return -1;
   cleanup_image_index struct oci_image_index *idx = NULL;
   if (bld_store_read_index (src, &idx, err) < 0)

@@ -65,8 +65,22 @@ fsync_dir (const char *path)
     fsync (fd);
 }
 
+static int store_open (const char *dir, bool create, bool read_only, struct bld_store **out, struct oci_error *err);
+
 int
 bld_store_open (const char *dir, bool create, struct bld_store **out, struct oci_error *err)
+{
+  return store_open (dir, create, false, out, err);
+}
+
+int
+bld_store_open_read_only (const char *dir, struct bld_store **out, struct oci_error *err)
+{
+  return store_open (dir, false, true, out, err);
+}
+
+static int
+store_open (const char *dir, bool create, bool read_only, struct bld_store **out, struct oci_error *err)
 {
   cleanup_free struct bld_store *s = NULL;
   cleanup_free char *p = NULL;
@@ -138,7 +152,13 @@ bld_store_open (const char *dir, bool create, struct bld_store **out, struct oci
   }
 
   /* The private part is made on demand even without create: a layout
-   * written by another tool is usable as a store. */
+   * written by another tool is usable as a store.  A layout only read
+   * from (FROM oci:DIR) is left as it is. */
+  if (read_only)
+    {
+      *out = steal_pointer (&guard);
+      return 0;
+    }
   if (mkdirat (store->dirfd, STORE_PRIVATE, 0700) < 0 && errno != EEXIST)
     return oci_error_set (err, errno, "create %s/" STORE_PRIVATE, dir);
   if (mkdirat (store->dirfd, STORE_TMP, 0700) < 0 && errno != EEXIST)
@@ -828,7 +848,7 @@ bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_descri
           return 0;
         }
     }
-  return oci_error_set (err, ENOENT, "image %s not found in %s", want ? want : ref, s->dir);
+  return oci_error_set (err, 0, "image %s not found in %s", want ? want : ref, s->dir);
 }
 
 int

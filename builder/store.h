@@ -37,6 +37,9 @@ struct bld_store;
  * parent) is made and a missing oci-layout / index.json / blobs/sha256 is
  * written; without it, dir must already be a layout. */
 int bld_store_open (const char *dir, bool create, struct bld_store **out, struct oci_error *err);
+/* Opens a layout only to read images and blobs from it: nothing is
+ * created in it (no .store/); writers must not be given it. */
+int bld_store_open_read_only (const char *dir, struct bld_store **out, struct oci_error *err);
 void bld_store_free (struct bld_store *s);
 void bld_store_freep (struct bld_store **s);
 #define cleanup_store __attribute__ ((cleanup (bld_store_freep)))

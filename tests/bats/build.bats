@@ -264,10 +264,15 @@ R
 }
 
 @test "build: FROM oci:DIR:NAME and a build arg in FROM" {
-  printf 'ARG IMG\nFROM oci:%s:${IMG}\nRUN echo ok > /ok\n' "$STORE" >"$CTX/Recipe"
+  # A plain layout (no .store/ of ours) is only read: nothing is added to it.
+  cp -a "$STORE" "$BATS_TEST_TMPDIR/layout"
+  rm -rf "$BATS_TEST_TMPDIR/layout/.store"
+  before=$(cd "$BATS_TEST_TMPDIR/layout" && find . | sort)
+  printf 'ARG IMG\nFROM oci:%s:${IMG}\nRUN echo ok > /ok\n' "$BATS_TEST_TMPDIR/layout" >"$CTX/Recipe"
   run "$BUILDER" --store "$BATS_TEST_TMPDIR/store2" build --runtime "$RUNC_LITE" --build-arg IMG=busybox:latest -t o "$CTX"
   echo "$output"
   [ "$status" -eq 0 ]
+  [ "$(cd "$BATS_TEST_TMPDIR/layout" && find . | sort)" = "$before" ]
   STORE="$BATS_TEST_TMPDIR/store2" unpack o "$BATS_TEST_TMPDIR/u"
   [ -f "$BATS_TEST_TMPDIR/u/ok" ] && [ -x "$BATS_TEST_TMPDIR/u/bin/busybox" ]
 }
