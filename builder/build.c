@@ -1484,6 +1484,8 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
         {
           const struct recipe_instruction *in = &r->v[i];
           char prefix[64];
+          if (bld_check_interrupted (err) < 0)
+            return -1;
           b->step++;
           fprintf (b->o->out, "[%zu/%zu] %s %s\n", b->step, b->nsteps, recipe_kind_name (in->kind), in->args);
           fflush (b->o->out);
@@ -1506,7 +1508,7 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
   if (t->cfg->created == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   cleanup_image_descriptor struct oci_image_descriptor *md = NULL;
-  if (bld_store_lock (b->store, err) < 0)
+  if (bld_check_interrupted (err) < 0 || bld_store_lock (b->store, err) < 0)
     return -1;
   int ret = bld_store_write_image (b->store, t->cfg, t->layers, t->n_layers, NULL,
                                    b->o->tags_len ? b->o->tags[0] : NULL, &md, err);
@@ -1527,7 +1529,7 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   cleanup_free char *recipe_path = NULL, *ig_path = NULL;
   cleanup_recipe struct recipe *r = NULL;
   cleanup_recipe_plan struct recipe_plan *plan = NULL;
-  int ret = -1;
+  int ret = -1, lockfd = -1;
 
   b.store = store;
   b.o = o;
@@ -1561,13 +1563,8 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   mkdir (b.layers_dir, 0700);
   mkdir (b.cache_dir, 0700);
   mkdir (b.empty_dir, 0755);
-  if (bld_remove_tree (b.work, err) < 0)
+  if (bld_reap_dead_builds (sd, o->runtime, err) < 0 || bld_lease_take (b.work, o->runtime, &lockfd, err) < 0)
     goto out;
-  if (mkdir (b.work, 0700) < 0)
-    {
-      oci_error_set (err, errno, "mkdir %s", b.work);
-      goto out;
-    }
   ret = build_run_stages (&b, digest, err);
   goto out;
 oom:
@@ -1579,7 +1576,7 @@ out:
       bld_overlay_unmount (b.mounts[i], &e2);
     oci_error_clear (&e2);
     if (b.work)
-      bld_remove_tree (b.work, &e2);
+      bld_lease_release (b.work, lockfd, o->runtime, &e2);
     oci_error_clear (&e2);
   }
   strv_clear (&b.mounts, &b.n_mounts);

@@ -14,6 +14,7 @@
 #ifndef BUILDER_BUILD_H
 #define BUILDER_BUILD_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -97,7 +98,29 @@ struct bld_run_request
   const char *prefix;    /* of every output line */
   FILE *out;
 };
-/* Runs the process; *status is its exit status. */
+/* Runs the process; *status is its exit status.  On SIGINT/SIGTERM/SIGHUP
+ * (bld_catch_signals) the container is killed and an error returned. */
 int bld_run (const struct bld_run_request *r, int *status, struct oci_error *err);
+
+/* ---- build_lease.c: interruption, the work dir's lease, dead builds ---- */
+
+/* The signal that interrupted the build, 0 while none did. */
+extern volatile sig_atomic_t bld_interrupted;
+/* SIGINT, SIGTERM, SIGHUP set bld_interrupted (no SA_RESTART). */
+void bld_catch_signals (void);
+/* -1 with an "interrupted" error once a signal came. */
+int bld_check_interrupted (struct oci_error *err);
+/* Kills and deletes every container of the runtime root state. */
+void bld_run_delete_all (const char *runtime, const char *state);
+/* Detaches every mount at or below dir (/proc/self/mountinfo), topmost first. */
+int bld_unmount_under (const char *dir, struct oci_error *err);
+/* Makes the work dir (reaping a stale one) and holds its lock; the runtime
+ * is recorded so that whoever reaps the dir deletes its containers. */
+int bld_lease_take (const char *work, const char *runtime, int *lockfd, struct oci_error *err);
+/* Deletes the work dir's containers, mounts and files; drops the lock. */
+int bld_lease_release (const char *work, int lockfd, const char *runtime, struct oci_error *err);
+/* Reaps STORE/.store/build-PID dirs (and layers/tmp-*-PID) of dead builds:
+ * the lock not held and the pid gone. */
+int bld_reap_dead_builds (const char *store_dir, const char *runtime, struct oci_error *err);
 
 #endif

@@ -183,14 +183,31 @@ bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
   char *line = NULL;
   size_t cap = 0;
   ssize_t n;
-  while ((n = getline (&line, &cap, in)) > 0)
+  for (;;)
     {
+      errno = 0;
+      n = getline (&line, &cap, in);
+      if (n <= 0 && errno == EINTR && !bld_interrupted)
+        {
+          clearerr (in);
+          continue;
+        }
+      if (n <= 0)
+        break;
       fprintf (r->out, "%s%s", r->prefix, line);
       if (line[n - 1] != '\n')
         fputc ('\n', r->out);
       fflush (r->out);
     }
   free (line);
+  if (bld_interrupted)
+    {
+      /* The container's init ignores what it has no handler for: kill
+       * it through the runtime, then reap `run`. */
+      bld_run_delete_all (r->runtime, state);
+      *status = wait_status (pid);
+      return bld_check_interrupted (err);
+    }
   *status = wait_status (pid);
   return 0;
 }

@@ -136,8 +136,16 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (bld_store_open (store_dir, true, &store, err) < 0)
     return -1;
+  bld_catch_signals ();
   if (bld_build (store, &o, digest, err) < 0)
-    return -1;
+    {
+      if (bld_interrupted == 0)
+        return -1;
+      /* Cleaned up; the exit status says which signal, as a shell's would. */
+      fprintf (stderr, "builder: %s\n", oci_error_msg (err));
+      oci_error_clear (err);
+      return 128 + bld_interrupted;
+    }
   printf ("writing image %s\n", digest);
   for (size_t i = 0; i < o.tags_len; i++)
     {
