@@ -755,7 +755,10 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
       if (sb.failed || asprintf (&created_by, "RUN %s # buildkit", sb.s) < 0)
         goto oom;
     }
-  if (cache_key (b, s, created_by, NULL, key, err) < 0 || cache_lookup (b, s, key, &hit, err) < 0)
+  /* The host's network gives other results: a key of its own. */
+  bool host_net = in->run.network ? strcmp (in->run.network, "host") == 0 : b->o->host_network;
+  if (cache_key (b, s, created_by, host_net ? "\nnetwork=host" : NULL, key, err) < 0
+      || cache_lookup (b, s, key, &hit, err) < 0)
     goto out;
   if (hit)
     {
@@ -814,7 +817,8 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   struct bld_run_request rr = {
     .runtime = b->o->runtime, .work = runwork, .rootfs = f.merged, .argv = argv, .argc = argc,
     .env = env, .env_len = envc, .cwd = c && c->working_dir && *c->working_dir ? c->working_dir : "/",
-    .uid = uid, .gid = gid, .host_network = in->run.network && strcmp (in->run.network, "host") == 0,
+    .uid = uid, .gid = gid,
+    .host_network = host_net,
     .prefix = prefix, .out = b->o->out,
   };
   if (bld_run (&rr, &status, err) < 0)

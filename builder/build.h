@@ -39,6 +39,7 @@ struct bld_build_options
   bool has_timestamp;
   int64_t timestamp;
   const char *runtime;         /* the OCI runtime (runc-lite by default) */
+  bool host_network;           /* --network host: RUN's default (else none) */
   FILE *out;                   /* progress and RUN output */
 };
 

@@ -40,7 +40,7 @@ push (char ***v, size_t *n, const char *s)
 int
 cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
 {
-  enum { OPT_BUILD_ARG = 256, OPT_TARGET, OPT_NO_CACHE, OPT_COMPRESSION, OPT_TIMESTAMP, OPT_RUNTIME, OPT_PROGRESS };
+  enum { OPT_BUILD_ARG = 256, OPT_TARGET, OPT_NO_CACHE, OPT_COMPRESSION, OPT_TIMESTAMP, OPT_RUNTIME, OPT_PROGRESS, OPT_NETWORK };
   static const struct option opts[] = {
     { "file", required_argument, NULL, 'f' },
     { "tag", required_argument, NULL, 't' },
@@ -51,6 +51,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     { "timestamp", required_argument, NULL, OPT_TIMESTAMP },
     { "runtime", required_argument, NULL, OPT_RUNTIME },
     { "progress", required_argument, NULL, OPT_PROGRESS },
+    { "network", required_argument, NULL, OPT_NETWORK },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -107,10 +108,21 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
         if (strcmp (optarg, "plain") != 0 && strcmp (optarg, "auto") != 0)
           return oci_error_set (err, 0, "build: --progress: \"%s\" is not plain or auto", optarg);
         break;
+      case OPT_NETWORK:
+        /* No network is the default: docker build's is a bridge, but
+         * nothing here sets one up (RUN keeps a private, empty netns). */
+        if (strcmp (optarg, "host") == 0)
+          o.host_network = true;
+        else if (strcmp (optarg, "none") == 0 || strcmp (optarg, "default") == 0)
+          o.host_network = false;
+        else
+          return oci_error_set (err, 0, "build: --network: \"%s\" is not host, none or default", optarg);
+        break;
       case 'h':
         printf ("Usage: builder build [-f RECIPE] [-t NAME[:TAG]]... [--build-arg K[=V]]... [--target STAGE]\n"
                 "                     [--no-cache] [--compression gzip|zstd|none] [--timestamp EPOCH]\n"
-                "                     [--runtime PATH] [--progress plain] CONTEXT\n");
+                "                     [--runtime PATH] [--progress auto|plain|tty] [--network host|none]\n"
+                "                     CONTEXT\n");
         return 0;
       default:
         return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", argv[optind - 1]);

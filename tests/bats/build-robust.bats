@@ -137,3 +137,34 @@ R
   done
   BPID=
 }
+
+@test "build: --network none (the default) and host for RUN; RUN --network wins over it" {
+  host_ifs=$(grep -c : /proc/net/dev)
+  [ "$host_ifs" -gt 1 ] || skip "the host has only a loopback interface: host and none look the same"
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+RUN grep -c : /proc/net/dev > /ifs
+RUN --network=none grep -c : /proc/net/dev > /ifs-none
+R
+  run bld -t netdef "$CTX"
+  [ "$status" -eq 0 ]
+  run bld -t netnone --network none "$CTX"
+  [ "$status" -eq 0 ]
+  run bld -t nethost --network host "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # the host's network is not the cached result of a build without it
+  [[ "$output" != *CACHED* ]]
+  for t in netdef netnone nethost; do
+    rm -rf "$BATS_TEST_TMPDIR/u"
+    "$BUILDER" --store "$STORE" unpack "$t" "$BATS_TEST_TMPDIR/u" >/dev/null
+    eval "ifs_$t=\$(cat \"$BATS_TEST_TMPDIR/u/rootfs/ifs\")"
+    [ "$(cat "$BATS_TEST_TMPDIR/u/rootfs/ifs-none")" -eq 1 ]
+  done
+  [ "$ifs_netdef" -eq 1 ]
+  [ "$ifs_netnone" -eq 1 ]
+  [ "$ifs_nethost" -eq "$host_ifs" ]
+  run bld --network bridge "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'--network: "bridge" is not host, none or default'* ]]
+}
