@@ -1534,6 +1534,7 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   cleanup_recipe struct recipe *r = NULL;
   cleanup_recipe_plan struct recipe_plan *plan = NULL;
   int ret = -1, lockfd = -1;
+  cleanup_close int buildsfd = -1;
 
   b.store = store;
   b.o = o;
@@ -1567,7 +1568,8 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   mkdir (b.layers_dir, 0700);
   mkdir (b.cache_dir, 0700);
   mkdir (b.empty_dir, 0755);
-  if (bld_reap_dead_builds (sd, o->runtime, err) < 0 || bld_lease_take (b.work, o->runtime, &lockfd, err) < 0)
+  if (bld_reap_dead_builds (sd, o->runtime, err) < 0 || bld_builds_lock_shared (sd, &buildsfd, err) < 0
+      || bld_lease_take (b.work, o->runtime, &lockfd, err) < 0)
     goto out;
   ret = build_run_stages (&b, digest, err);
   goto out;

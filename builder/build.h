@@ -120,6 +120,28 @@ int bld_unmount_under (const char *dir, struct oci_error *err);
 int bld_lease_take (const char *work, const char *runtime, int *lockfd, struct oci_error *err);
 /* Deletes the work dir's containers, mounts and files; drops the lock. */
 int bld_lease_release (const char *work, int lockfd, const char *runtime, struct oci_error *err);
+/* ---- build_gc.c: the build caches' collection (prune) ---- */
+
+/* Held by every build for its whole run (waits for a collection). */
+int bld_builds_lock_shared (const char *store_dir, int *out, struct oci_error *err);
+struct bld_gc_keep
+{
+  bool (*blob) (const char *digest, void *data);    /* reached layer blobs */
+  bool (*diff_id) (const char *diff_id, void *data); /* reached diff_ids */
+  void *data;
+};
+/* The exclusive lock, *busy (and *out -1) when builds run. */
+int bld_builds_lock_try_exclusive (const char *store_dir, int *out, bool *busy, struct oci_error *err);
+struct bld_gc_result
+{
+  size_t layers_removed, cache_removed;
+};
+/* Removes the step cache entries whose layer blob keep->blob refuses and
+ * the extracted layers keep->diff_id refuses (all: every one); under the
+ * exclusive lock. */
+int bld_build_cache_gc (const char *store_dir, bool all, const struct bld_gc_keep *keep, struct bld_gc_result *res,
+                        struct oci_error *err);
+
 /* Reaps STORE/.store/build-PID dirs (and layers/tmp-*-PID) of dead builds:
  * the lock not held and the pid gone. */
 int bld_reap_dead_builds (const char *store_dir, const char *runtime, struct oci_error *err);

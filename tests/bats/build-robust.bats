@@ -168,3 +168,69 @@ R
   [ "$status" -eq 1 ]
   [[ "$output" == *'--network: "bridge" is not host, none or default'* ]]
 }
+
+# layer_dirs: the extracted layer cache's entries
+layer_dirs() { ls "$STORE/.store/layers" | sort; }
+
+# diff_ids NAME: the image's diff_id hexes, one a line
+diff_ids() {
+  "$BUILDER" --store "$STORE" inspect "$1" | jq -r '.. | .diff_ids? // empty | .[]' | sed 's/^sha256://' | sort
+}
+
+@test "prune: extracted layers and step cache entries no image reaches go; --all empties both caches" {
+  printf 'FROM busybox\nRUN echo a > /a\nRUN echo b > /b\n' >"$CTX/Recipe"
+  run bld -t gc "$CTX"
+  [ "$status" -eq 0 ]
+  base=$(diff_ids busybox)
+  all=$(diff_ids gc)
+  [ -n "$base" ] && [ "$(echo "$all" | wc -l)" -eq 3 ]
+  [ "$(layer_dirs)" = "$all" ]
+  # the base's COPY and the two RUNs
+  [ "$(ls "$STORE/.store/cache" | wc -l)" -eq 3 ]
+  # still named: nothing goes
+  run "$BUILDER" --store "$STORE" prune
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"Build cache"* ]]
+  [ "$(layer_dirs)" = "$all" ]
+  "$BUILDER" --store "$STORE" rmi gc
+  run "$BUILDER" --store "$STORE" prune
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Build cache: 2 extracted layers, 2 step cache entries removed"* ]]
+  [ "$(layer_dirs)" = "$base" ]
+  [ "$(ls "$STORE/.store/cache" | wc -l)" -eq 1 ]
+  # the next build redoes the steps
+  run bld -t gc "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *CACHED* ]]
+  run "$BUILDER" --store "$STORE" prune --all
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"Build cache: 3 extracted layers, 3 step cache entries removed"* ]]
+  [ -z "$(layer_dirs)" ]
+  [ -z "$(ls "$STORE/.store/cache")" ]
+  # the blobs stay: a build re-extracts what it needs
+  run bld -t gc2 "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(diff_ids gc2)" = "$all" ]
+}
+
+@test "prune: nothing of a running build's is collected" {
+  "$BUILDER" --store "$STORE" tag busybox keep
+  interrupt_recipe
+  bld_bg -t slow "$CTX"
+  wait_for "$BATS_TEST_TMPDIR/out" '| started'
+  "$BUILDER" --store "$STORE" rmi busybox keep
+  before=$(layer_dirs)
+  run "$BUILDER" --store "$STORE" prune
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"builds are running: blobs and build caches kept"* ]]
+  [ "$(layer_dirs)" = "$before" ]
+  [ -d "$STORE/.store/build-$BPID" ]
+  kill -TERM "$BPID"
+  wait "$BPID" || true
+  BPID=
+  run "$BUILDER" --store "$STORE" prune
+  [[ "$output" == *"Build cache: 2 extracted layers"* ]]
+}
