@@ -52,6 +52,7 @@ struct build
   char **mounts; /* to unmount at the end */
   size_t n_mounts;
   struct stage_st *cur;
+  enum bld_snapshotter snapshotter; /* AUTO turns into one at the first mount */
 };
 
 /* ---- small helpers ---- */
@@ -452,6 +453,7 @@ struct step_fs
 {
   char *dir, *upper, *work, *merged;
   bool mounted;
+  struct bld_snap *snap; /* the copying snapshotter's */
 };
 
 static void
@@ -467,6 +469,7 @@ step_fs_clear (struct step_fs *f)
   free (f->upper);
   free (f->work);
   free (f->merged);
+  bld_snap_free (f->snap);
   memset (f, 0, sizeof *f);
 }
 
@@ -489,6 +492,29 @@ fail:
   return -1;
 }
 
+/* The overlay, unless the build copies (then nothing is mounted);
+ * AUTO settles on the first mount. */
+static int
+snap_mount (struct build *b, char **lowers, size_t n, const char *upper, const char *work, const char *merged,
+            struct oci_error *err)
+{
+  if (b->snapshotter == BLD_SNAP_COPY)
+    return 0;
+  if (bld_overlay_mount (lowers, n, upper, work, merged, err) == 0)
+    {
+      if (b->snapshotter == BLD_SNAP_AUTO)
+        b->snapshotter = BLD_SNAP_OVERLAY;
+      return 0;
+    }
+  if (b->snapshotter == BLD_SNAP_OVERLAY || !bld_overlay_unsupported (err))
+    return -1;
+  fprintf (b->o->out, "[%zu/%zu] | overlayfs unavailable (%s): copying snapshots\n", b->step, b->nsteps,
+           oci_error_msg (err));
+  oci_error_clear (err);
+  b->snapshotter = BLD_SNAP_COPY;
+  return 0;
+}
+
 static int
 step_fs_mount (struct build *b, struct stage_st *s, struct step_fs *f, struct oci_error *err)
 {
@@ -502,12 +528,13 @@ step_fs_mount (struct build *b, struct stage_st *s, struct step_fs *f, struct oc
     return oci_error_set (err, errno, "mkdir %s", f->dir);
   if (lowers_for_mount (b, s, &lowers, &n, err) < 0)
     return -1;
-  int r = bld_overlay_mount (lowers, n, f->upper, f->work, f->merged, err);
+  int r = snap_mount (b, lowers, n, f->upper, f->work, f->merged, err);
+  if (r == 0 && b->snapshotter == BLD_SNAP_COPY)
+    r = bld_snap_prepare (lowers, n, f->dir, f->merged, &f->snap, err);
+  else if (r == 0)
+    f->mounted = true;
   strv_clear (&lowers, &n);
-  if (r < 0)
-    return -1;
-  f->mounted = true;
-  return 0;
+  return r;
 }
 
 /* Unmounts, writes the upper dir as a layer and moves it into the layer
@@ -519,7 +546,9 @@ step_fs_commit (struct build *b, struct stage_st *s, struct step_fs *f, const ch
   struct bld_layer_result res;
   cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
 
-  if (bld_overlay_unmount (f->merged, err) < 0)
+  if (f->snap && bld_snap_diff (f->snap, f->merged, f->upper, err) < 0)
+    return oci_error_prefix (err, "compare with the snapshot");
+  if (f->mounted && bld_overlay_unmount (f->merged, err) < 0)
     return -1;
   f->mounted = false;
   wo.mode = BLD_LAYER_OVERLAY_DIFF;
@@ -856,7 +885,13 @@ stage_rootfs (struct build *b, struct stage_st *s, struct oci_error *err)
     return -1;
   if (n == 1 && strv_push (&lowers, &n, b->empty_dir, err) < 0)
     return -1;
-  int r = bld_overlay_mount (lowers, n, NULL, NULL, s->rootfs, err);
+  int r = snap_mount (b, lowers, n, NULL, NULL, s->rootfs, err);
+  if (r == 0 && b->snapshotter == BLD_SNAP_COPY)
+    {
+      r = bld_snap_materialize (lowers, n, s->rootfs, err);
+      strv_clear (&lowers, &n);
+      return r;
+    }
   strv_clear (&lowers, &n);
   if (r < 0)
     return -1;
@@ -1538,6 +1573,8 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
 
   b.store = store;
   b.o = o;
+  if (bld_snapshotter_from_env (&b.snapshotter, err) < 0)
+    return -1;
   b.ctxfd = -1;
   if (o->recipe)
     recipe_path = strdup (o->recipe);

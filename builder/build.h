@@ -9,8 +9,10 @@
  * After the step the overlay is unmounted, the upper dir is written as a
  * layer (diff mode: whiteouts) into the store, and then the upper dir
  * itself is renamed into the layer cache as the next lowerdir (it already
- * is in overlay format, so nothing is extracted again).  There is no
- * copying fallback yet: overlayfs is required. */
+ * is in overlay format, so nothing is extracted again).  Where overlayfs
+ * cannot be mounted (or BUILDER_SNAPSHOTTER=copy), build_snap.c copies
+ * instead: each step works on a copy of the layers and the upper dir is
+ * computed by comparing it with the snapshot. */
 #ifndef BUILDER_BUILD_H
 #define BUILDER_BUILD_H
 
@@ -102,6 +104,32 @@ struct bld_run_request
 /* Runs the process; *status is its exit status.  On SIGINT/SIGTERM/SIGHUP
  * (bld_catch_signals) the container is killed and an error returned. */
 int bld_run (const struct bld_run_request *r, int *status, struct oci_error *err);
+
+/* ---- build_snap.c: the copying snapshotter (no overlayfs) ---- */
+
+struct bld_snap;
+/* BUILDER_SNAPSHOTTER: overlay, copy, or auto (overlay, copy where the
+ * overlay mount fails for want of support). */
+enum bld_snapshotter { BLD_SNAP_AUTO, BLD_SNAP_OVERLAY, BLD_SNAP_COPY };
+int bld_snapshotter_from_env (enum bld_snapshotter *out, struct oci_error *err);
+/* An overlay mount's error that says overlayfs is not to be had here. */
+bool bld_overlay_unsupported (const struct oci_error *err);
+/* The layer dirs (overlay format, topmost first) applied into dst. */
+int bld_snap_materialize (char **lowers, size_t n, const char *dst, struct oci_error *err);
+/* A snapshot of the lowers under dir and its clone at merged. */
+int bld_snap_prepare (char **lowers, size_t n, const char *dir, const char *merged, struct bld_snap **out,
+                      struct oci_error *err);
+/* What differs between merged and the snapshot, as an overlay upper dir. */
+int bld_snap_diff (const struct bld_snap *s, const char *merged, const char *upper, struct oci_error *err);
+void bld_snap_free (struct bld_snap *s);
+
+/* ---- build_progress.c: --progress ---- */
+
+enum bld_progress_mode { BLD_PROGRESS_AUTO, BLD_PROGRESS_PLAIN, BLD_PROGRESS_TTY };
+int bld_progress_parse (const char *s, enum bld_progress_mode *out, struct oci_error *err);
+/* A stream for o->out that shows the executor's lines on dest in the mode
+ * (auto: tty when dest is a terminal); fclose ends the view. */
+int bld_progress_open (enum bld_progress_mode mode, FILE *dest, FILE **out, struct oci_error *err);
 
 /* ---- build_lease.c: interruption, the work dir's lease, dead builds ---- */
 

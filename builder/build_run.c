@@ -111,7 +111,8 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
     return -1;
 
   free (c->root->path);
-  c->root->path = strdup (r->rootfs);
+  /* Absolute: a relative root.path is taken from the bundle dir. */
+  c->root->path = realpath (r->rootfs, NULL);
   c->root->readonly = false;
   c->root->has_readonly = true;
   c->process->terminal = false;

@@ -61,6 +61,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   cleanup_free char **args = NULL;
   cleanup_store struct bld_store *store = NULL;
   char digest[OCI_DIGEST_STRING_MAX];
+  enum bld_progress_mode progress = BLD_PROGRESS_AUTO;
+  cleanup_fclose FILE *view = NULL;
   int c;
 
   o.compression = BLD_COMPRESSION_GZIP;
@@ -105,8 +107,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
         o.runtime = optarg;
         break;
       case OPT_PROGRESS:
-        if (strcmp (optarg, "plain") != 0 && strcmp (optarg, "auto") != 0)
-          return oci_error_set (err, 0, "build: --progress: \"%s\" is not plain or auto", optarg);
+        if (bld_progress_parse (optarg, &progress, err) < 0)
+          return oci_error_prefix (err, "build: --progress");
         break;
       case OPT_NETWORK:
         /* No network is the default: docker build's is a bridge, but
@@ -148,9 +150,14 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (bld_store_open (store_dir, true, &store, err) < 0)
     return -1;
+  if (bld_progress_open (progress, stdout, &view, err) < 0)
+    return -1;
+  o.out = view;
   bld_catch_signals ();
   if (bld_build (store, &o, digest, err) < 0)
     {
+      /* The view ends (the failed step marked) before the error shows. */
+      fclose (steal_pointer (&view));
       if (bld_interrupted == 0)
         return -1;
       /* Cleaned up; the exit status says which signal, as a shell's would. */
@@ -158,13 +165,13 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
       oci_error_clear (err);
       return 128 + bld_interrupted;
     }
-  printf ("writing image %s\n", digest);
+  fprintf (view, "writing image %s\n", digest);
   for (size_t i = 0; i < o.tags_len; i++)
     {
       cleanup_free char *norm = NULL;
       if (bld_ref_normalize (o.tags[i], &norm, err) < 0)
         return -1;
-      printf ("naming to %s\n", norm);
+      fprintf (view, "naming to %s\n", norm);
     }
   return 0;
 }

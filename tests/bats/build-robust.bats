@@ -19,6 +19,7 @@ teardown() {
   # never leave a build of ours behind, whatever failed
   [ -z "${BPID:-}" ] || kill -9 "$BPID" 2>/dev/null || true
   [ -z "${STORE:-}" ] || "$BUILDER" --store "$STORE" prune >/dev/null 2>&1 || true
+  [ -z "${OVL:-}" ] || umount "$OVL/m" 2>/dev/null || true
 }
 
 bld() {
@@ -233,4 +234,164 @@ diff_ids() {
   BPID=
   run "$BUILDER" --store "$STORE" prune
   [[ "$output" == *"Build cache: 2 extracted layers"* ]]
+}
+
+@test "build --progress plain: steps, prefixed output, CACHED, DONE with the time, digest and names" {
+  printf 'FROM busybox\nRUN echo one && echo two\nENV A=1\n' >"$CTX/Recipe"
+  run bld --progress plain -t pp "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *$'\e['* ]]
+  [ "${lines[0]}" = "[1/3] FROM busybox" ]
+  [[ "${lines[1]}" =~ ^\[1/3\]\ DONE\ [0-9]+\.[0-9]s$ ]]
+  [ "${lines[2]}" = "[2/3] RUN echo one && echo two" ]
+  [ "${lines[3]}" = "[2/3] | one" ]
+  [ "${lines[4]}" = "[2/3] | two" ]
+  [[ "${lines[5]}" =~ ^\[2/3\]\ DONE\ [0-9]+\.[0-9]s$ ]]
+  [ "${lines[6]}" = "[3/3] ENV A=1" ]
+  [[ "${lines[8]}" == "writing image sha256:"* ]]
+  [ "${lines[9]}" = "naming to pp:latest" ]
+  run bld --progress plain -t pp "$CTX"
+  [ "${lines[3]}" = "[2/3] | CACHED" ]
+  # auto without a terminal is plain
+  run bld -t pp "$CTX"
+  [ "${lines[3]}" = "[2/3] | CACHED" ]
+  # a failing step ends with ERROR
+  printf 'FROM busybox\nRUN echo bad && exit 3\n' >"$CTX/Recipe"
+  run bld --progress plain "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" =~ \[2/2\]\ ERROR\ [0-9]+\.[0-9]s ]]
+  [[ "${lines[-1]}" == *"RUN: exit status 3" ]]
+  run bld --progress fancy "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'--progress: "fancy" is not auto, plain or tty'* ]]
+}
+
+@test "build --progress tty (and auto on a terminal): a live view redrawn in place, then a summary" {
+  command -v script >/dev/null || skip "util-linux script is missing"
+  printf 'FROM busybox\nRUN echo line-a && sleep 1 && echo line-b\nENV A=1\n' >"$CTX/Recipe"
+  for mode in tty auto; do
+    script -qec "$BUILDER --store $STORE build --runtime $RUNC_LITE --timestamp 0 --no-cache --progress $mode -t tt $CTX" \
+      /dev/null >"$BATS_TEST_TMPDIR/tty.out"
+    out=$(tr -d '\r' <"$BATS_TEST_TMPDIR/tty.out")
+    # erase-line, cursor-up and erase-below escapes: redrawn in place
+    [[ "$out" == *$'\e[2K'* ]]
+    [[ "$out" =~ $'\e'\[[0-9]+A ]]
+    [[ "$out" == *$'\e[J'* ]]
+    # the running step's output lines under it, and its timer ticking
+    [[ "$out" == *"| line-a"* ]]
+    # the summary: every step with its time, no output lines after it
+    summary=${out##*$'\e[2K[+] Building'}
+    [[ "$summary" == *"(3/3, 0 cached) FINISHED"* ]]
+    [[ "$summary" =~ \[2/3\]\ RUN\ echo\ line-a.*\ [0-9]+\.[0-9]s ]]
+    [[ "$summary" != *"| line-"* ]]
+    [[ "$summary" == *"writing image sha256:"* ]]
+    [[ "$summary" == *"naming to tt:latest"* ]]
+  done
+  # the timer of the silent RUN was redrawn more than once per output line
+  [ "$(grep -o 'RUN echo line-a' "$BATS_TEST_TMPDIR/tty.out" | wc -l)" -gt 4 ]
+}
+
+# layers_listing NAME: tar -tv of every layer of NAME, in order
+layers_listing() {
+  local d l
+  d=$(jq -r --arg n "$1:latest" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' "$STORE/index.json")
+  for l in $(jq -r '.layers[].digest' "$STORE/blobs/sha256/${d#sha256:}"); do
+    tar -tvzf "$STORE/blobs/sha256/${l#sha256:}"
+    echo "-- layer"
+  done
+}
+
+snapshot_recipe() {
+  mkdir -p "$CTX/files/sub"
+  echo one >"$CTX/files/a"
+  echo two >"$CTX/files/sub/b"
+  ln -s a "$CTX/files/link"
+  # the replaced dir is renamed away before the new one is made, so that
+  # its inode number cannot be reused (that would read as kept, with
+  # whiteouts for its old entries instead of an opaque marker)
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox AS first
+RUN rm /etc/base-file && echo new > /new && ln /new /new2 && mkdir -p /d/e && echo x > /d/e/f \
+    && mkfifo /fifo && touch -d @5 /new && echo s > /suid
+RUN mv /d /d.old && mkdir /d && echo y > /d/g && rm -rf /d.old && chmod 4755 /suid && rm /bin/ls
+COPY --chown=1000:1000 files/ /copied/
+FROM busybox
+COPY --from=first /new /d/g /from0/
+R
+}
+
+@test "build: the copying snapshotter (BUILDER_SNAPSHOTTER=copy) gives the same layers as overlayfs" {
+  snapshot_recipe
+  run env BUILDER_SNAPSHOTTER=overlay "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --timestamp 0 -t ov --target first "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  d_ov=$(echo "$output" | sed -n 's/^writing image //p')
+  run env BUILDER_SNAPSHOTTER=overlay "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --timestamp 0 -t ov2 "$CTX"
+  [ "$status" -eq 0 ]
+  d_ov2=$(echo "$output" | sed -n 's/^writing image //p')
+  layers_listing ov >"$BATS_TEST_TMPDIR/ov.list"
+  layers_listing ov2 >"$BATS_TEST_TMPDIR/ov2.list"
+  # the copy builds start from an empty build cache
+  "$BUILDER" --store "$STORE" prune --all >/dev/null
+  run env BUILDER_SNAPSHOTTER=copy "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --timestamp 0 --no-cache -t cp --target first "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  d_cp=$(echo "$output" | sed -n 's/^writing image //p')
+  # nothing mounted: the stage's dirs hold plain copies
+  [ -z "$(mounts_under "$STORE")" ]
+  run env BUILDER_SNAPSHOTTER=copy "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --timestamp 0 --no-cache -t cp2 "$CTX"
+  [ "$status" -eq 0 ]
+  d_cp2=$(echo "$output" | sed -n 's/^writing image //p')
+  layers_listing cp >"$BATS_TEST_TMPDIR/cp.list"
+  layers_listing cp2 >"$BATS_TEST_TMPDIR/cp2.list"
+  diff -u "$BATS_TEST_TMPDIR/ov.list" "$BATS_TEST_TMPDIR/cp.list"
+  diff -u "$BATS_TEST_TMPDIR/ov2.list" "$BATS_TEST_TMPDIR/cp2.list"
+  # what the layers hold: a whiteout, an opaque dir, a hardlink, a fifo,
+  # set-uid bits, the copied files and their owner (RUN has the runtime's
+  # default capabilities: no CAP_CHOWN, CAP_MKNOD)
+  grep -q ' etc/\.wh\.base-file$' "$BATS_TEST_TMPDIR/cp.list"
+  grep -q ' bin/\.wh\.ls$' "$BATS_TEST_TMPDIR/cp.list"
+  grep -q ' d/\.wh\.\.wh\.\.opq$' "$BATS_TEST_TMPDIR/cp.list"
+  grep -q '^hrw.* new2 link to new$' "$BATS_TEST_TMPDIR/cp.list"
+  grep -q '^prw.* fifo$' "$BATS_TEST_TMPDIR/cp.list"
+  grep -q '^-rwsr-xr-x 0/0 .* suid$' "$BATS_TEST_TMPDIR/cp.list"
+  grep -q '^-rw-r--r-- 1000/1000 .* copied/sub/b$' "$BATS_TEST_TMPDIR/cp.list"
+  grep -q ' copied/link -> a$' "$BATS_TEST_TMPDIR/cp.list"
+  grep -q ' from0/g$' "$BATS_TEST_TMPDIR/cp2.list"
+  # the same images, byte for byte
+  [ -n "$d_cp" ] && [ "$d_cp" = "$d_ov" ]
+  [ "$d_cp2" = "$d_ov2" ]
+  run env BUILDER_SNAPSHOTTER=zfs "$BUILDER" --store "$STORE" build "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"BUILDER_SNAPSHOTTER=zfs: want overlay, copy or auto"* ]]
+}
+
+@test "build: a store on a filesystem overlayfs refuses as upper falls back to copying (auto)" {
+  snapshot_recipe
+  run env BUILDER_SNAPSHOTTER=overlay "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --timestamp 0 -t ov "$CTX"
+  [ "$status" -eq 0 ]
+  layers_listing ov >"$BATS_TEST_TMPDIR/ov.list"
+  # an overlayfs is no upper dir for another overlayfs
+  OVL="$BATS_TEST_TMPDIR/ovl"
+  mkdir -p "$OVL"/{l,u,w,m}
+  mount -t overlay overlay -o "lowerdir=$OVL/l,upperdir=$OVL/u,workdir=$OVL/w" "$OVL/m"
+  STORE=$OVL/m/store
+  # the base again, in that store (it falls back already)
+  run "$BUILDER" --store "$STORE" build -t busybox --timestamp 0 "$BATS_TEST_TMPDIR/base"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"overlayfs unavailable ("*"): copying snapshots"* ]]
+  run "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --timestamp 0 -t fb "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"overlayfs unavailable ("*"): copying snapshots"* ]]
+  [ -z "$(mounts_under "$STORE")" ]
+  layers_listing fb >"$BATS_TEST_TMPDIR/fb.list"
+  # whiteouts and opaque markers are plain .wh. files there (no 0/0
+  # devices, no trusted.* xattrs on an overlayfs): the same tars
+  diff -u "$BATS_TEST_TMPDIR/ov.list" "$BATS_TEST_TMPDIR/fb.list"
+  # overlay forced: the mount's error
+  run env BUILDER_SNAPSHOTTER=overlay "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --no-cache "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"mount overlay on "*"Invalid argument"* ]]
 }
