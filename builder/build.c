@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "user.h"
 #include "cleanup.h"
 #include "digest.h"
 #include "fileutil.h"
@@ -35,6 +36,10 @@ struct stage_st
   char **arg_keys, **arg_values; /* ARGs declared in the stage */
   size_t n_args;
   char *rootfs; /* read-only mount for COPY --from, once needed */
+  /* The time of the step being added when it was first built (from the
+   * step cache): history_add takes it instead of the build's time, so an
+   * unchanged rebuild gives the same config and writes no blob. */
+  char *cached_created;
 };
 
 struct build
@@ -182,7 +187,9 @@ history_add (struct stage_st *s, const char *created, const char *created_by, bo
   c->history = h;
   h = &c->history[c->history_len++];
   memset (h, 0, sizeof *h);
-  h->created = strdup (created);
+  h->created = strdup (s->cached_created ? s->cached_created : created);
+  free (s->cached_created);
+  s->cached_created = NULL;
   h->created_by = strdup (created_by);
   h->comment = strdup ("buildkit.dockerfile.v0");
   if (empty)
@@ -214,6 +221,7 @@ stage_clear (struct stage_st *s)
   free (s->arg_keys);
   free (s->arg_values);
   free (s->rootfs);
+  free (s->cached_created);
   memset (s, 0, sizeof *s);
 }
 
@@ -478,9 +486,18 @@ lowers_for_mount (struct build *b, struct stage_st *s, char ***out, size_t *n, s
 {
   char **v = NULL;
   size_t len = 0;
+  /* Two steps with the same diff (e.g. two RUNs that change nothing)
+   * share one layer directory; overlayfs refuses a lowerdir given twice
+   * (ELOOP).  Only the topmost occurrence is kept: the lower one adds
+   * nothing that the same content above it does not already say. */
   for (size_t i = s->n_lowers; i-- > 0;)
-    if (strv_push (&v, &len, s->lowers[i], err) < 0)
-      goto fail;
+    {
+      bool seen = false;
+      for (size_t j = 0; j < len && !seen; j++)
+        seen = strcmp (v[j], s->lowers[i]) == 0;
+      if (!seen && strv_push (&v, &len, s->lowers[i], err) < 0)
+        goto fail;
+    }
   /* overlayfs wants a lowerdir (two without an upper): an empty one. */
   if (strv_push (&v, &len, b->empty_dir, err) < 0)
     goto fail;
@@ -570,12 +587,27 @@ step_fs_commit (struct build *b, struct stage_st *s, struct step_fs *f, const ch
     {
       cleanup_free char *path = NULL, *text = NULL;
       struct oci_error e2 = OCI_ERROR_INIT;
-      int n = asprintf (&text, "%s %lld %s %s\n", desc->media_type, (long long) desc->size, desc->digest, res.diff_id);
+      int n = asprintf (&text, "%s %lld %s %s %s\n", desc->media_type, (long long) desc->size, desc->digest,
+                        res.diff_id, b->created);
       if (n > 0 && asprintf (&path, "%s/%s", b->cache_dir, cache_key) > 0)
         oci_write_file_atomic (path, text, (size_t) n, 0644, &e2);
       oci_error_clear (&e2);
     }
   return 0;
+}
+
+static int cache_key (struct build *b, struct stage_st *s, const char *created_by, const char *extra,
+                      char out[OCI_DIGEST_STRING_MAX], struct oci_error *err);
+
+/* Keeps the time a cached step was first built for its history entry;
+ * with --timestamp the build's fixed time wins. */
+static void
+step_cached_time (struct build *b, struct stage_st *s, const char *created)
+{
+  if (b->o->has_timestamp || *created == '\0')
+    return;
+  free (s->cached_created);
+  s->cached_created = strdup (created);
 }
 
 /* A cache hit: the recorded layer, when its blob is still in the store. */
@@ -585,7 +617,7 @@ cache_lookup (struct build *b, struct stage_st *s, const char *key, bool *hit, s
   cleanup_free char *path = NULL, *text = NULL, *blob = NULL;
   size_t len;
   struct oci_error e2 = OCI_ERROR_INIT;
-  char media[256], digest[OCI_DIGEST_STRING_MAX], diff_id[OCI_DIGEST_STRING_MAX];
+  char media[256], digest[OCI_DIGEST_STRING_MAX], diff_id[OCI_DIGEST_STRING_MAX], created[64] = "";
   long long size;
 
   *hit = false;
@@ -598,7 +630,7 @@ cache_lookup (struct build *b, struct stage_st *s, const char *key, bool *hit, s
       oci_error_clear (&e2);
       return 0;
     }
-  if (sscanf (text, "%255s %lld %71s %71s", media, &size, digest, diff_id) != 4
+  if (sscanf (text, "%255s %lld %71s %71s %63s", media, &size, digest, diff_id, created) < 4
       || bld_store_blob_path (b->store, digest, size, false, &blob, &e2) < 0)
     {
       oci_error_clear (&e2);
@@ -608,8 +640,36 @@ cache_lookup (struct build *b, struct stage_st *s, const char *key, bool *hit, s
     return -1;
   if (stage_add_layer (b, s, media, digest, size, diff_id, err) < 0)
     return -1;
+  step_cached_time (b, s, created);
   *hit = true;
   return 0;
+}
+
+/* A metadata-only step has a cache entry too, holding only the time it
+ * was first built, for the same reason. */
+static void
+metadata_step_time (struct build *b, struct stage_st *s, const char *created_by)
+{
+  char key[OCI_DIGEST_STRING_MAX];
+  cleanup_free char *path = NULL, *text = NULL;
+  struct oci_error e = OCI_ERROR_INIT;
+  char created[64];
+  size_t len;
+
+  if (b->o->no_cache || b->o->has_timestamp || cache_key (b, s, created_by, "metadata", key, &e) < 0
+      || asprintf (&path, "%s/%s", b->cache_dir, key) < 0)
+    goto out;
+  if (oci_read_file (path, 4096, &text, &len, &e) == 0 && sscanf (text, "metadata %63s", created) == 1)
+    step_cached_time (b, s, created);
+  else
+    {
+      oci_error_clear (&e);
+      free (text);
+      if (asprintf (&text, "metadata %s\n", b->created) > 0)
+        oci_write_file_atomic (path, text, strlen (text), 0644, &e);
+    }
+out:
+  oci_error_clear (&e);
 }
 
 static int
@@ -710,6 +770,33 @@ json_strv (char **v, size_t n)
   return strbuf_steal (&b);
 }
 
+/* The predefined proxy ARGs reach RUN from --build-arg without an ARG
+ * line, and then stay out of the history and the cache key (Dockerfile
+ * reference, "Predefined ARGs"); a declared one is an ordinary ARG. */
+static int
+add_proxy_env (struct build *b, struct stage_st *s, char ***env, size_t *envc, struct oci_error *err)
+{
+  static const char *const proxy_args[] = {
+    "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY",
+    "ftp_proxy",  "NO_PROXY",   "no_proxy",    "ALL_PROXY",   "all_proxy",
+  };
+  for (size_t i = 0; i < sizeof proxy_args / sizeof proxy_args[0]; i++)
+    {
+      bool given, declared;
+      const char *v = build_arg_value (b->o, proxy_args[i], &given);
+      cleanup_free char *kv = NULL;
+
+      arg_get (s, proxy_args[i], &declared);
+      if (!given || v == NULL || declared || env_get (s, proxy_args[i]) != NULL)
+        continue;
+      if (asprintf (&kv, "%s=%s", proxy_args[i], v) < 0)
+        return oci_error_set (err, ENOMEM, "RUN");
+      if (strv_push (env, envc, kv, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 static int
 run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *in, const char *prefix,
           struct oci_error *err)
@@ -720,6 +807,7 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   int ret = -1, status = 0;
   cleanup_free char *created_by = NULL, *joined = NULL, *runwork = NULL;
   char key[OCI_DIGEST_STRING_MAX];
+  struct bld_user user = { 0 };
   bool hit;
 
   if (in->run.mounts_len)
@@ -815,26 +903,24 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
       if (strv_push (&env, &envc, kv, err) < 0)
         goto out;
     }
-  if (step_fs_mount (b, s, &f, err) < 0)
+  if (add_proxy_env (b, s, &env, &envc, err) < 0 || step_fs_mount (b, s, &f, err) < 0)
     goto out;
 
-  uint32_t uid = 0, gid = 0;
+  /* The process user as the runtime will see it: the same resolution as
+   * `builder unpack` (supplementary groups included). */
   if (c && c->user && *c->user)
     {
-      cleanup_free char *u = strdup (c->user);
       cleanup_close int rootfd = open (f.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (u == NULL)
-        goto oom;
-      char *g = strchr (u, ':');
-      if (g)
-        *g++ = '\0';
       if (rootfd < 0)
         {
           oci_error_set (err, errno, "open %s", f.merged);
           goto out;
         }
-      if (bld_resolve_user (rootfd, u, g, &uid, &gid, err) < 0)
-        goto out;
+      if (bld_user_resolve (rootfd, c->user, &user, err) < 0)
+        {
+          oci_error_prefix (err, "%s:%u: RUN", in->pos.file, in->pos.line);
+          goto out;
+        }
     }
   if (asprintf (&runwork, "%s/run", f.dir) < 0)
     goto oom;
@@ -846,8 +932,8 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   struct bld_run_request rr = {
     .runtime = b->o->runtime, .work = runwork, .rootfs = f.merged, .argv = argv, .argc = argc,
     .env = env, .env_len = envc, .cwd = c && c->working_dir && *c->working_dir ? c->working_dir : "/",
-    .uid = uid, .gid = gid,
-    .host_network = host_net,
+    .uid = user.uid, .gid = user.gid, .additional_gids = user.additional_gids,
+    .additional_gids_len = user.additional_gids_len, .host_network = host_net,
     .prefix = prefix, .out = b->o->out,
   };
   if (bld_run (&rr, &status, err) < 0)
@@ -867,6 +953,7 @@ out:
   step_fs_clear (&f);
   strv_clear (&argv, &argc);
   strv_clear (&env, &envc);
+  free (user.additional_gids);
   return ret;
 }
 
@@ -1078,13 +1165,7 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
     }
   if (chown_s)
     {
-      cleanup_free char *u = strdup (chown_s);
-      if (u == NULL)
-        goto oom;
-      char *g = strchr (u, ':');
-      if (g)
-        *g++ = '\0';
-      if (bld_resolve_user (rootfd, u, g, &req.uid, &req.gid, err) < 0)
+      if (bld_user_resolve_owner (rootfd, chown_s, &req.uid, &req.gid, err) < 0)
         goto fail_pos;
       req.has_owner = true;
     }
@@ -1473,6 +1554,7 @@ exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instr
       return 0;
     }
 out_ok_meta:
+  metadata_step_time (b, s, created_by ? created_by : in->args);
   ret = history_add (s, b->created, created_by ? created_by : in->args, true, err);
   goto out;
 fail_pos:
@@ -1543,7 +1625,10 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
   /* The image. */
   struct stage_st *t = &b->st[p->target];
   free (t->cfg->created);
-  t->cfg->created = strdup (b->created);
+  /* The image's time is its last step's (see cached_created). */
+  t->cfg->created = strdup (t->cfg->history_len && t->cfg->history[t->cfg->history_len - 1].created
+                                ? t->cfg->history[t->cfg->history_len - 1].created
+                                : b->created);
   if (t->cfg->created == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   cleanup_image_descriptor struct oci_image_descriptor *md = NULL;

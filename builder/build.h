@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "image.h"
@@ -61,12 +62,12 @@ int bld_overlay_unmount (const char *merged, struct oci_error *err);
 /* Opens (creating 0755 root-owned directories as needed) path inside the
  * root directory rootfd, resolving symlinks inside it. */
 int bld_mkdir_in_root (int rootfd, const char *path, int *out, struct oci_error *err);
+/* The same; directories it creates are chowned to uid:gid when
+ * chown_created (COPY --chown: BuildKit owns every directory it makes). */
+int bld_mkdir_in_root_owned (int rootfd, const char *path, bool chown_created, uid_t uid, gid_t gid, int *out,
+                             struct oci_error *err);
 /* Opens path inside rootfd (openat2 RESOLVE_IN_ROOT); flags as for open. */
 int bld_open_in_root (int rootfd, const char *path, int flags, struct oci_error *err);
-/* Resolves a user ("name" or number) and group (may be NULL) with the
- * rootfs's /etc/passwd and /etc/group. */
-int bld_resolve_user (int rootfd, const char *user, const char *group, uint32_t *uid, uint32_t *gid,
-                      struct oci_error *err);
 
 struct bld_copy_request
 {
@@ -97,6 +98,8 @@ struct bld_run_request
   size_t env_len;
   const char *cwd;
   uint32_t uid, gid;
+  const uint32_t *additional_gids;
+  size_t additional_gids_len;
   bool host_network;
   const char *prefix;    /* of every output line */
   FILE *out;

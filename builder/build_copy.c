@@ -55,13 +55,22 @@ hash_meta (struct walk *w, const char *rel, const struct stat *st, const char *e
   return 0;
 }
 
+/* The destination's missing directories, owned by the --chown user. */
+static int
+mkdir_dest (int rootfd, const struct bld_copy_request *req, const char *path, int *out, struct oci_error *err)
+{
+  return bld_mkdir_in_root_owned (rootfd, path, req->has_owner, req->uid, req->gid, out, err);
+}
+
 static int
 set_meta (const struct walk *w, int fd, const struct stat *st, bool is_dir, struct oci_error *err)
 {
   uid_t uid = w->req->has_owner ? w->req->uid : 0;
   gid_t gid = w->req->has_owner ? w->req->gid : 0;
   mode_t mode = w->req->has_mode ? w->req->mode : (st->st_mode & 07777);
-  (void) is_dir;
+  /* --chmod=644 must not make copied directories unsearchable: x where r. */
+  if (is_dir && w->req->has_mode)
+    mode |= (mode & 0444) >> 2;
   if (fchown (fd, uid, gid) < 0)
     return oci_error_set (err, errno, "chown");
   if (fchmod (fd, mode) < 0)
@@ -470,7 +479,7 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
               oci_error_set (err, errno, "open %s", sname);
               goto out;
             }
-          if (bld_mkdir_in_root (rootfd, req->dest, &dfd, err) < 0 || copy_dir_contents (&w, sfd, rel, dfd, err) < 0)
+          if (mkdir_dest (rootfd, req, req->dest, &dfd, err) < 0 || copy_dir_contents (&w, sfd, rel, dfd, err) < 0)
             goto out;
           continue;
         }
@@ -483,7 +492,7 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
               cleanup_free char *root = NULL;
               struct bld_layer_apply_options ao = { 0 };
               ao.skip_devices = true;
-              if (bld_mkdir_in_root (rootfd, req->dest, &dfd, err) < 0)
+              if (mkdir_dest (rootfd, req, req->dest, &dfd, err) < 0)
                 goto out;
               if (asprintf (&root, "/proc/self/fd/%d", dfd) < 0)
                 {
@@ -525,7 +534,7 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
           oci_error_set (err, EINVAL, "COPY destination %s", req->dest);
           goto out;
         }
-      if (bld_mkdir_in_root (rootfd, *parent ? parent : "/", &pfd, err) < 0
+      if (mkdir_dest (rootfd, req, *parent ? parent : "/", &pfd, err) < 0
           || copy_node (&w, sroot, sname, rel, pfd, leaf, err) < 0)
         goto out;
     }

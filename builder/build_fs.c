@@ -134,6 +134,13 @@ bld_open_in_root (int rootfd, const char *path, int flags, struct oci_error *err
 int
 bld_mkdir_in_root (int rootfd, const char *path, int *out, struct oci_error *err)
 {
+  return bld_mkdir_in_root_owned (rootfd, path, false, 0, 0, out, err);
+}
+
+int
+bld_mkdir_in_root_owned (int rootfd, const char *path, bool chown_created, uid_t uid, gid_t gid, int *out,
+                         struct oci_error *err)
+{
   cleanup_free char *copy = strdup (path);
   cleanup_close int cur = -1;
   char *save = NULL;
@@ -159,6 +166,8 @@ bld_mkdir_in_root (int rootfd, const char *path, int *out, struct oci_error *err
           oci_error_clear (&e2);
           if (mkdirat (cur, c, 0755) < 0 && errno != EEXIST)
             return oci_error_set (err, errno, "mkdir %s", prefix);
+          if (chown_created && fchownat (cur, c, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+            return oci_error_set (err, errno, "chown %s", prefix);
           fd = bld_open_in_root (rootfd, prefix, O_RDONLY | O_DIRECTORY, err);
         }
       else if (fd < 0)
@@ -172,127 +181,5 @@ bld_mkdir_in_root (int rootfd, const char *path, int *out, struct oci_error *err
       cur = fd;
     }
   *out = steal_fd (&cur);
-  return 0;
-}
-
-/* Looks name up in an /etc/passwd or /etc/group style file: field 0 is the
- * name, field 2 the id, field 3 (passwd) the primary group. */
-static int
-lookup_db (int rootfd, const char *file, const char *name, uint32_t *id, uint32_t *gid, bool *found)
-{
-  struct oci_error e = OCI_ERROR_INIT;
-  cleanup_close int fd = bld_open_in_root (rootfd, file, O_RDONLY, &e);
-  cleanup_free char *text = NULL;
-  size_t len;
-
-  *found = false;
-  if (fd < 0)
-    {
-      oci_error_clear (&e);
-      return 0;
-    }
-  if (oci_read_fd (fd, file, 16 << 20, &text, &len, &e) < 0)
-    {
-      oci_error_clear (&e);
-      return 0;
-    }
-  char *save = NULL;
-  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    {
-      char *f[4] = { NULL, NULL, NULL, NULL };
-      char *p = line;
-      for (int i = 0; i < 4 && p; i++)
-        {
-          f[i] = p;
-          p = strchr (p, ':');
-          if (p)
-            *p++ = '\0';
-        }
-      if (f[2] == NULL || strcmp (f[0], name) != 0)
-        continue;
-      *id = (uint32_t) strtoul (f[2], NULL, 10);
-      if (gid && f[3])
-        *gid = (uint32_t) strtoul (f[3], NULL, 10);
-      *found = true;
-      return 0;
-    }
-  return 0;
-}
-
-/* The primary group of the passwd entry with uid, if there is one. */
-static void
-lookup_uid (int rootfd, uint32_t uid, uint32_t *gid)
-{
-  struct oci_error e = OCI_ERROR_INIT;
-  cleanup_close int fd = bld_open_in_root (rootfd, "/etc/passwd", O_RDONLY, &e);
-  cleanup_free char *text = NULL;
-  size_t len;
-  oci_error_clear (&e);
-  if (fd < 0 || oci_read_fd (fd, "/etc/passwd", 16 << 20, &text, &len, &e) < 0)
-    {
-      oci_error_clear (&e);
-      return;
-    }
-  char *save = NULL;
-  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
-    {
-      unsigned long u, g;
-      char *p = strchr (line, ':');
-      if (p == NULL || (p = strchr (p + 1, ':')) == NULL)
-        continue;
-      if (sscanf (p + 1, "%lu:%lu", &u, &g) == 2 && u == uid)
-        {
-          *gid = (uint32_t) g;
-          return;
-        }
-    }
-}
-
-static bool
-parse_id (const char *s, uint32_t *out)
-{
-  char *end;
-  if (*s == '\0')
-    return false;
-  errno = 0;
-  unsigned long v = strtoul (s, &end, 10);
-  if (*end || errno || v > UINT32_MAX)
-    return false;
-  *out = (uint32_t) v;
-  return true;
-}
-
-int
-bld_resolve_user (int rootfd, const char *user, const char *group, uint32_t *uid, uint32_t *gid,
-                  struct oci_error *err)
-{
-  bool found;
-  uint32_t pgid = 0;
-
-  *uid = 0;
-  *gid = 0;
-  if (user == NULL || *user == '\0')
-    return 0;
-  if (parse_id (user, uid))
-    {
-      /* A numeric user takes the group of its passwd entry, if any. */
-      lookup_uid (rootfd, *uid, &pgid);
-    }
-  else
-    {
-      lookup_db (rootfd, "/etc/passwd", user, uid, &pgid, &found);
-      if (!found)
-        return oci_error_set (err, 0, "unable to find user %s: no matching entries in passwd file", user);
-    }
-  *gid = pgid;
-  if (group && *group)
-    {
-      if (!parse_id (group, gid))
-        {
-          lookup_db (rootfd, "/etc/group", group, gid, NULL, &found);
-          if (!found)
-            return oci_error_set (err, 0, "unable to find group %s: no matching entries in group file", group);
-        }
-    }
   return 0;
 }

@@ -87,6 +87,41 @@ strv_copy (char **v, size_t n)
   return r;
 }
 
+/* The capabilities of a RUN step: Docker's default set (a RUN must be
+ * able to chown, setuid for package managers, mknod), not the runtime's
+ * minimal one.  A non-root USER keeps them only in the bounding set, as
+ * with docker build: gaining them takes a setuid binary. */
+static const char *const run_capabilities[] = {
+  "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",  "CAP_FOWNER",           "CAP_MKNOD",
+  "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",  "CAP_SETFCAP",          "CAP_SETPCAP",
+  "CAP_NET_BIND_SERVICE",           "CAP_SYS_CHROOT", "CAP_KILL",          "CAP_AUDIT_WRITE",
+};
+#define N_RUN_CAPABILITIES (sizeof run_capabilities / sizeof run_capabilities[0])
+
+static int
+set_run_capabilities (struct oci_process *p, bool root, struct oci_error *err)
+{
+  struct oci_capabilities *c = p->capabilities;
+
+  if (c == NULL && (c = p->capabilities = calloc (1, sizeof *c)) == NULL)
+    return oci_error_set (err, ENOMEM, "capabilities");
+  free_n (c->bounding, c->bounding_len);
+  free_n (c->effective, c->effective_len);
+  free_n (c->permitted, c->permitted_len);
+  free_n (c->inheritable, c->inheritable_len);
+  free_n (c->ambient, c->ambient_len);
+  c->bounding = strv_copy ((char **) run_capabilities, N_RUN_CAPABILITIES);
+  c->effective = strv_copy ((char **) run_capabilities, root ? N_RUN_CAPABILITIES : 0);
+  c->permitted = strv_copy ((char **) run_capabilities, root ? N_RUN_CAPABILITIES : 0);
+  c->inheritable = c->ambient = NULL;
+  c->inheritable_len = c->ambient_len = 0;
+  c->bounding_len = N_RUN_CAPABILITIES;
+  c->effective_len = c->permitted_len = root ? N_RUN_CAPABILITIES : 0;
+  if (c->bounding == NULL || c->effective == NULL || c->permitted == NULL)
+    return oci_error_set (err, ENOMEM, "capabilities");
+  return 0;
+}
+
 static int
 write_config (const struct bld_run_request *r, const char *bundle, struct oci_error *err)
 {
@@ -134,6 +169,19 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
   c->process->user->has_uid = true;
   c->process->user->gid = r->gid;
   c->process->user->has_gid = true;
+  free (c->process->user->additional_gids);
+  c->process->user->additional_gids = NULL;
+  c->process->user->additional_gids_len = 0;
+  if (r->additional_gids_len)
+    {
+      c->process->user->additional_gids = calloc (r->additional_gids_len, sizeof (uint32_t));
+      if (c->process->user->additional_gids == NULL)
+        return oci_error_set (err, ENOMEM, "config");
+      memcpy (c->process->user->additional_gids, r->additional_gids, r->additional_gids_len * sizeof (uint32_t));
+      c->process->user->additional_gids_len = r->additional_gids_len;
+    }
+  if (set_run_capabilities (c->process, r->uid == 0, err) < 0)
+    return -1;
   free (c->hostname);
   c->hostname = strdup ("buildkitsandbox");
   if (r->host_network && c->linux_)

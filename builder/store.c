@@ -79,8 +79,13 @@ bld_store_open (const char *dir, bool create, struct bld_store **out, struct oci
     return oci_error_prefix (err, "create store %s", dir);
 
   s = calloc (1, sizeof *s);
-  if (s == NULL || (s->dir = strdup (dir)) == NULL)
+  if (s == NULL)
     return oci_error_set (err, ENOMEM, "open store %s", dir);
+  /* Absolute: paths under the store go into config.json files (root.path
+   * of a RUN step, mount sources), which a runtime reads from elsewhere. */
+  s->dir = realpath (dir, NULL);
+  if (s->dir == NULL)
+    return oci_error_set (err, errno, "open store %s", dir);
   s->lock_fd = -1;
   s->dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (s->dirfd < 0)

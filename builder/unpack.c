@@ -21,8 +21,8 @@
 #include "strbuf.h"
 #include "user.h"
 
-/* Not an OCI key: conversion.md leaves Volumes to the converter; they are
- * not mounted (the rootfs is private to the bundle anyway), only noted. */
+/* Not an OCI key: the image's Volumes, listed as they are in the image
+ * config (the bind mounts made for them are in config.json's mounts). */
 #define ANNOTATION_VOLUMES "org.runc-lite.builder.volumes"
 
 static void
@@ -277,6 +277,147 @@ bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd
   return 0;
 }
 
+/* "/a//b/./c/" -> "/a/b/c"; ".." pops.  NULL for a relative path. */
+static char *
+clean_volume_path (const char *p)
+{
+  cleanup_strbuf struct strbuf b = STRBUF_INIT;
+  cleanup_free char *copy = NULL;
+  char *save = NULL;
+
+  if (p[0] != '/' || (copy = strdup (p)) == NULL)
+    return NULL;
+  for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      if (strcmp (c, ".") == 0)
+        continue;
+      if (strcmp (c, "..") == 0)
+        {
+          char *s = b.len ? memrchr (b.s, '/', b.len) : NULL;
+          if (s)
+            {
+              b.len = (size_t) (s - b.s);
+              b.s[b.len] = '\0';
+            }
+          continue;
+        }
+      strbuf_addc (&b, '/');
+      strbuf_adds (&b, c);
+    }
+  if (b.len == 0)
+    strbuf_addc (&b, '/');
+  return strbuf_steal (&b);
+}
+
+static bool
+has_mount_at (const struct oci_runtime_config *c, const char *dest)
+{
+  for (size_t i = 0; i < c->mounts_len; i++)
+    {
+      cleanup_free char *d = clean_volume_path (c->mounts[i].destination);
+      if (d && strcmp (d, dest) == 0)
+        return true;
+    }
+  return false;
+}
+
+/* Moves the image's directory at path (clean, absolute) to vols_fd/name
+ * and leaves an empty directory with the same owner and mode in its place:
+ * the volume starts with the image's content without a copy.  A missing
+ * path gets two empty directories; a symlink is left for the runtime to
+ * resolve inside the rootfs, with an empty volume. */
+static int
+seed_volume (int rootfs_fd, int vols_fd, const char *path, const char *name, struct oci_error *err)
+{
+  cleanup_free char *parent = strdup (path);
+  cleanup_close int pfd = -1;
+  const char *base;
+  struct stat st;
+
+  if (parent == NULL)
+    return oci_error_set (err, ENOMEM, "volume");
+  base = strrchr (parent, '/') + 1;
+  parent[base - parent - 1] = '\0';
+  if (bld_mkdir_in_root (rootfs_fd, *parent ? parent : "/", &pfd, err) < 0)
+    return -1;
+  if (fstatat (pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    {
+      if (errno != ENOENT)
+        return oci_error_set (err, errno, "stat %s in the rootfs", path);
+      if (mkdirat (pfd, base, 0755) < 0)
+        return oci_error_set (err, errno, "mkdir %s in the rootfs", path);
+    }
+  else if (S_ISDIR (st.st_mode))
+    {
+      if (renameat (pfd, base, vols_fd, name) < 0)
+        return oci_error_set (err, errno, "move %s of the rootfs to volumes/%s", path, name);
+      if (mkdirat (pfd, base, 0700) < 0 || fchownat (pfd, base, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0
+          || fchmodat (pfd, base, st.st_mode & 07777, 0) < 0)
+        return oci_error_set (err, errno, "mount point %s in the rootfs", path);
+      return 0;
+    }
+  else if (!S_ISLNK (st.st_mode))
+    return oci_error_set (err, ENOTDIR, "VOLUME %s", path);
+  if (mkdirat (vols_fd, name, 0755) < 0)
+    return oci_error_set (err, errno, "mkdir volumes/%s", name);
+  return 0;
+}
+
+/* conversion.md, Config.Volumes: "mounts for these locations such that
+ * application data is not written to the container's root filesystem".
+ * Each becomes a bind mount of BUNDLE/volumes/N (a source relative to the
+ * bundle, so the bundle can move), unless a mount (e.g. run -v) already
+ * has that destination. */
+static int
+add_image_volumes (struct oci_runtime_config *c, const struct oci_image_config *img, const char *bundle,
+                   int rootfs_fd, struct oci_error *err)
+{
+  const struct oci_image_exec_config *x = img->config;
+  cleanup_free char *vols = NULL;
+  cleanup_close int vols_fd = -1;
+
+  if (x == NULL || x->volumes_len == 0)
+    return 0;
+  if (asprintf (&vols, "%s/volumes", bundle) < 0)
+    return oci_error_set (err, ENOMEM, "volumes");
+  if (mkdir (vols, 0755) < 0)
+    return oci_error_set (err, errno, "create %s", vols);
+  vols_fd = open (vols, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (vols_fd < 0)
+    return oci_error_set (err, errno, "open %s", vols);
+  for (size_t i = 0; i < x->volumes_len; i++)
+    {
+      cleanup_free char *dest = clean_volume_path (x->volumes[i]);
+      cleanup_free char *name = NULL;
+      cleanup_free char *source = NULL;
+      struct oci_mount *n, *m;
+
+      if (dest == NULL || strcmp (dest, "/") == 0)
+        return oci_error_set (err, 0, "VOLUME \"%s\": want an absolute path other than /", x->volumes[i]);
+      if (has_mount_at (c, dest))
+        continue;
+      if (asprintf (&name, "%zu", i) < 0 || asprintf (&source, "volumes/%zu", i) < 0)
+        return oci_error_set (err, ENOMEM, "volumes");
+      if (seed_volume (rootfs_fd, vols_fd, dest, name, err) < 0)
+        return oci_error_prefix (err, "VOLUME %s", x->volumes[i]);
+      n = realloc (c->mounts, (c->mounts_len + 1) * sizeof *n);
+      if (n == NULL)
+        return oci_error_set (err, ENOMEM, "volumes");
+      c->mounts = n;
+      m = &c->mounts[c->mounts_len++];
+      memset (m, 0, sizeof *m);
+      char *opts[] = { (char *) "rbind", (char *) "rw" };
+      m->destination = steal_pointer (&dest);
+      m->type = strdup ("bind");
+      m->source = steal_pointer (&source);
+      m->options = strv_concat (opts, 2, NULL, 0);
+      m->options_len = 2;
+      if (m->type == NULL || m->options == NULL)
+        return oci_error_set (err, ENOMEM, "volumes");
+    }
+  return 0;
+}
+
 /* Makes the bundle directory: new, or an existing empty directory. */
 static int
 make_bundle_dir (const char *bundle, bool *created, struct oci_error *err)
@@ -337,6 +478,7 @@ unpack_into (struct bld_store *s, const struct oci_image_manifest *m, const stru
   if (rootfs_fd < 0)
     return oci_error_set (err, errno, "open %s", rootfs);
   if (bld_runtime_config_from_image (img, rootfs_fd, ov, &c, err) < 0
+      || add_image_volumes (c, img, bundle, rootfs_fd, err) < 0
       || oci_runtime_config_emit (c, true, &json, &len, err) < 0)
     return -1;
   return oci_write_file_atomic (config_path, json, len, 0644, err);

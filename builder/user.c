@@ -239,3 +239,21 @@ bld_user_resolve (int rootfs_fd, const char *spec, struct bld_user *out, struct 
     }
   return 0;
 }
+
+int
+bld_user_resolve_owner (int rootfs_fd, const char *spec, uint32_t *uid, uint32_t *gid, struct oci_error *err)
+{
+  struct bld_user u;
+
+  if (parse_id (spec, uid))
+    {
+      *gid = *uid;
+      return 0;
+    }
+  if (bld_user_resolve (rootfs_fd, spec, &u, err) < 0)
+    return -1;
+  free (u.additional_gids);
+  *uid = u.uid;
+  *gid = u.gid;
+  return 0;
+}

@@ -23,4 +23,9 @@ struct bld_user
  * looked up in it.  Free out->additional_gids. */
 int bld_user_resolve (int rootfs_fd, const char *spec, struct bld_user *out, struct oci_error *err);
 
+/* COPY/ADD --chown=USER[:GROUP]: as bld_user_resolve, except that a
+ * numeric user without a group takes its uid as gid (Dockerfile
+ * reference), and no supplementary groups. */
+int bld_user_resolve_owner (int rootfs_fd, const char *spec, uint32_t *uid, uint32_t *gid, struct oci_error *err);
+
 #endif

@@ -6,7 +6,7 @@ RL_BUILD_PACKAGES=(
   libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
   libarchive-dev zlib1g-dev libzstd-dev libssl-dev
 )
-RL_TEST_PACKAGES=(bats valgrind jq busybox-static runc crun qemu-system-x86 skopeo containerd podman conmon catatonit)
+RL_TEST_PACKAGES=(bats valgrind jq busybox-static runc crun qemu-system-x86 skopeo containerd podman conmon catatonit python3)
 
 rl_install_missing() {
   local missing=() p

@@ -313,7 +313,8 @@ snapshot_recipe() {
   cat >"$CTX/Recipe" <<'R'
 FROM busybox AS first
 RUN rm /etc/base-file && echo new > /new && ln /new /new2 && mkdir -p /d/e && echo x > /d/e/f \
-    && mkfifo /fifo && touch -d @5 /new && echo s > /suid
+    && mkfifo /fifo && touch -d @5 /new && echo s > /suid && echo o > /owned && chown 1000:1000 /owned \
+    && mknod /null2 c 1 3
 RUN mv /d /d.old && mkdir /d && echo y > /d/g && rm -rf /d.old && chmod 4755 /suid && rm /bin/ls
 COPY --chown=1000:1000 files/ /copied/
 FROM busybox
@@ -348,14 +349,15 @@ R
   diff -u "$BATS_TEST_TMPDIR/ov.list" "$BATS_TEST_TMPDIR/cp.list"
   diff -u "$BATS_TEST_TMPDIR/ov2.list" "$BATS_TEST_TMPDIR/cp2.list"
   # what the layers hold: a whiteout, an opaque dir, a hardlink, a fifo,
-  # set-uid bits, the copied files and their owner (RUN has the runtime's
-  # default capabilities: no CAP_CHOWN, CAP_MKNOD)
+  # a device, owners, set-uid bits, the copied files and their owner
   grep -q ' etc/\.wh\.base-file$' "$BATS_TEST_TMPDIR/cp.list"
   grep -q ' bin/\.wh\.ls$' "$BATS_TEST_TMPDIR/cp.list"
   grep -q ' d/\.wh\.\.wh\.\.opq$' "$BATS_TEST_TMPDIR/cp.list"
   grep -q '^hrw.* new2 link to new$' "$BATS_TEST_TMPDIR/cp.list"
   grep -q '^prw.* fifo$' "$BATS_TEST_TMPDIR/cp.list"
   grep -q '^-rwsr-xr-x 0/0 .* suid$' "$BATS_TEST_TMPDIR/cp.list"
+  grep -q '^-rw-r--r-- 1000/1000 .* owned$' "$BATS_TEST_TMPDIR/cp.list"
+  grep -q '^crw.* null2$' "$BATS_TEST_TMPDIR/cp.list"
   grep -q '^-rw-r--r-- 1000/1000 .* copied/sub/b$' "$BATS_TEST_TMPDIR/cp.list"
   grep -q ' copied/link -> a$' "$BATS_TEST_TMPDIR/cp.list"
   grep -q ' from0/g$' "$BATS_TEST_TMPDIR/cp2.list"

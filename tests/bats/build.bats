@@ -327,3 +327,139 @@ R
   STORE="$BATS_TEST_TMPDIR/store2" unpack o "$BATS_TEST_TMPDIR/u"
   [ -f "$BATS_TEST_TMPDIR/u/ok" ] && [ -x "$BATS_TEST_TMPDIR/u/bin/busybox" ]
 }
+
+@test "build: COPY --chown owns the directories it creates, not existing ones; /tmp keeps 1777; --chmod keeps directories searchable" {
+  mkdir -p "$CTX/dir/sub"
+  echo f >"$CTX/f"
+  echo s >"$CTX/dir/sub/s"
+  chmod 700 "$CTX/dir/sub"
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+COPY --chown=app f /a/b/c/
+COPY f /tmp/
+COPY --chmod=640 dir /d/
+RUN mkdir -p /e/x && chown 5 /e
+COPY --chown=app:app f /e/x/y/z
+RUN stat -c '%n %u:%g %a' /a /a/b /a/b/c /a/b/c/f /tmp /d/sub /d/sub/s /e /e/x /e/x/y /e/x/y/z
+R
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  got=$(grep '^\[7/7\] | ' <<<"$output" | sed 's/^\[7\/7\] | //')
+  [ "$got" = "$(printf '%s\n' '/a 1000:1000 755' '/a/b 1000:1000 755' '/a/b/c 1000:1000 755' \
+    '/a/b/c/f 1000:1000 644' '/tmp 0:0 1777' '/d/sub 0:0 750' '/d/sub/s 0:0 640' '/e 5:0 755' \
+    '/e/x 0:0 755' '/e/x/y 1000:1000 755' '/e/x/y/z 1000:1000 644')" ]
+}
+
+@test "build: RUN has docker build's capabilities as root, only bounding ones as another USER" {
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+RUN touch /f && chown 5:6 /f && chmod u+s /f && grep -E '^Cap(Eff|Bnd)' /proc/self/status
+USER app
+RUN grep -E '^Cap(Eff|Bnd)' /proc/self/status
+R
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
+  # NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP
+  [[ "$output" == *"[2/4] | CapEff:"*"a80425fb"* ]]
+  [[ "$output" == *"[2/4] | CapBnd:"*"a80425fb"* ]]
+  [[ "$output" == *"[4/4] | CapEff:	0000000000000000"* ]]
+  [[ "$output" == *"[4/4] | CapBnd:"*"a80425fb"* ]]
+}
+
+@test "build: a relative --store path" {
+  cd "$BATS_TEST_TMPDIR"
+  printf 'FROM busybox\nRUN echo relative > /r\n' >"$CTX/Recipe"
+  run "$BUILDER" --store store build --runtime "$RUNC_LITE" -t rel ctx
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack rel "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/r")" = relative ]
+}
+
+@test "build: proxy build args reach RUN without an ARG line and stay out of the history and the cache key" {
+  printf 'FROM busybox\nRUN echo "proxy=$HTTP_PROXY no=$no_proxy other=$OTHER"\n' >"$CTX/Recipe"
+  run bld -t px --build-arg HTTP_PROXY=http://p:3128 --build-arg no_proxy=x --build-arg OTHER=o "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| proxy=http://p:3128 no=x other="* ]]
+  ! config px | grep -q 'p:3128'
+  run bld -t px --build-arg HTTP_PROXY=http://q:3128 "$CTX"
+  [[ "$output" == *"| CACHED"* ]]
+  # Declared, it is an ordinary ARG: in the history, part of the key.
+  printf 'FROM busybox\nARG HTTP_PROXY\nRUN echo "proxy=$HTTP_PROXY"\n' >"$CTX/Recipe"
+  run bld -t px2 --build-arg HTTP_PROXY=http://p:3128 "$CTX"
+  [[ "$output" == *"| proxy=http://p:3128"* ]]
+  config px2 | grep -q 'p:3128'
+  run bld -t px2 --build-arg HTTP_PROXY=http://q:3128 "$CTX"
+  [[ "$output" == *"| proxy=http://q:3128"* ]]
+}
+
+@test "build: the COPY cache key: content, names, modes and every source, not mtimes; an unchanged rebuild writes no blob" {
+  mkdir -p "$CTX/d"
+  echo 1 >"$CTX/one"
+  echo 2 >"$CTX/two"
+  echo 3 >"$CTX/d/three"
+  printf 'FROM busybox\nCOPY one two /s/\nENV A=b\nCOPY d /d\nRUN echo ran\nCMD ["sh"]\n' >"$CTX/Recipe"
+  run bld -t ck "$CTX"
+  [ "$status" -eq 0 ]
+  first=$(grep 'writing image' <<<"$output")
+  blobs() { find "$STORE/blobs" -type f | sort; }
+  before=$(blobs)
+  # mtime only, a second later: all cached, the same image, nothing written
+  sleep 1
+  touch -d '2001-01-01' "$CTX/one" "$CTX/d/three"
+  run bld -t ck2 "$CTX"
+  [ "$(grep -c '| CACHED' <<<"$output")" -eq 3 ]
+  [ "$(grep 'writing image' <<<"$output")" = "$first" ]
+  [ "$(blobs)" = "$before" ]
+  hits() { bld -t ck "$CTX" | grep -c '| CACHED' || true; }
+  # the second of several sources changed
+  echo 22 >"$CTX/two"
+  [ "$(hits)" -eq 0 ]
+  # a mode change
+  chmod 600 "$CTX/d/three"
+  [ "$(hits)" -eq 1 ]
+  # a file added to, then renamed in, a copied directory
+  echo 4 >"$CTX/d/four"
+  [ "$(hits)" -eq 1 ]
+  mv "$CTX/d/four" "$CTX/d/five"
+  [ "$(hits)" -eq 1 ]
+  # removed again: the state the chmod built, all cached
+  rm "$CTX/d/five"
+  [ "$(hits)" -eq 3 ]
+}
+
+@test "build: RUN as USER gets the user's supplementary groups; COPY --chown=UID alone takes UID as GID" {
+  echo f >"$CTX/f"
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+RUN echo 'extra:x:2000:nobody,app' >>/etc/group
+COPY --chown=7 f /seven
+USER app
+RUN id -G && stat -c %u:%g /seven
+USER app:extra
+RUN id -G
+USER ghost
+RUN true
+R
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"[5/9] | 1000 2000"* ]]
+  [[ "$output" == *"[5/9] | 7:7"* ]]
+  [[ "$output" == *"[7/9] | 2000"* ]]
+  [[ "$output" == *'Recipe:9: RUN: user "ghost" not found'* ]]
+}
+
+@test "build: steps with identical diffs (two RUNs that change nothing) stack: one lowerdir, two layers" {
+  printf 'FROM busybox\nRUN true\nRUN true\nRUN echo third >/t\nRUN cat /t\n' >"$CTX/Recipe"
+  run bld -t same "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"[5/5] | third"* ]]
+  ids=$(config same | jq -r '.rootfs.diff_ids[1:3] | unique | length')
+  [ "$ids" -eq 1 ]
+}

@@ -254,8 +254,48 @@ check_user() {
   [ "$(jq -r '."org.opencontainers.image.os"' <<<"$a")" = mine ]
   [ "$(jq -r .x <<<"$a")" = y ]
   [ "$(jq -r '."org.runc-lite.builder.volumes"' <<<"$a")" = /data ]
-  # Volumes are noted, not mounted.
-  [ "$(jq '[.mounts[] | select(.destination == "/data")] | length' "$BUNDLE/config.json")" = 0 ]
+}
+
+@test "unpack: Volumes are bind mounts of BUNDLE/volumes/N seeded with the image's content, writes stay out of the rootfs" {
+  mkdir -p "$ROOTFS/data/sub" "$ROOTFS/srv"
+  echo seed >"$ROOTFS/data/sub/file"
+  chown 7:8 "$ROOTFS/data"
+  chmod 0775 "$ROOTFS/data"
+  ln -s /srv "$ROOTFS/linked"
+  b import --config "$(exec_config '{"Cmd":["sh","-c","cat /data/sub/file; echo new >/data/sub/new; echo x >/fresh/x; echo y >/linked/y; ls -ld /data | cut -c1-10"],"Volumes":{"/data/":{},"/fresh/./deep/..":{},"/linked":{},"/proc":{}}}')" "$ROOTFS" vol
+  BUNDLE="$BATS_TEST_TMPDIR/bundle"
+  b unpack vol "$BUNDLE"
+  m=$(jq -c '[.mounts[] | select(.source | startswith("volumes/")) | [.destination, .source, .type]]' "$BUNDLE/config.json")
+  # /proc already has a mount: the image's volume does not replace it.
+  [ "$m" = '[["/data","volumes/0","bind"],["/fresh","volumes/1","bind"],["/linked","volumes/2","bind"]]' ]
+  # The content moved, the mount point kept the owner and mode.
+  [ "$(cat "$BUNDLE/volumes/0/sub/file")" = seed ]
+  [ -z "$(ls -A "$BUNDLE/rootfs/data")" ]
+  [ "$(stat -c '%u:%g %a' "$BUNDLE/rootfs/data")" = "7:8 775" ]
+  [ -L "$BUNDLE/rootfs/linked" ]
+  run rl run --bundle "$BUNDLE" "$(test_id)"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'seed\ndrwxrwxr-x')" ]
+  [ "$(cat "$BUNDLE/volumes/0/sub/new")" = new ]
+  [ "$(cat "$BUNDLE/volumes/1/x")" = x ]
+  [ "$(cat "$BUNDLE/volumes/2/y")" = y ]
+  [ ! -e "$BUNDLE/rootfs/data/sub" ]
+  [ ! -e "$BUNDLE/rootfs/srv/y" ]
+  # A run -v on the same destination wins over the image's volume.
+  mkdir "$BATS_TEST_TMPDIR/host"
+  echo host >"$BATS_TEST_TMPDIR/host/file"
+  run b run --rm --runtime "$RT" -v "$BATS_TEST_TMPDIR/host:/data" vol cat /data/file
+  [ "$status" -eq 0 ]
+  [ "$output" = host ]
+}
+
+@test "unpack: a VOLUME on a file of the image is refused" {
+  b import --config "$(exec_config '{"Cmd":["true"],"Volumes":{"/etc/passwd":{}}}')" "$ROOTFS" volfile
+  run b unpack volfile "$BATS_TEST_TMPDIR/bundle"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"VOLUME /etc/passwd"*"Not a directory"* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/bundle" ]
 }
 
 @test "unpack: whiteouts of a second layer are applied, setuid bits kept" {
