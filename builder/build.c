@@ -1690,7 +1690,9 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   mkdir (b.layers_dir, 0700);
   mkdir (b.cache_dir, 0700);
   mkdir (b.empty_dir, 0755);
-  if (bld_reap_dead_builds (sd, o->runtime, err) < 0 || bld_builds_lock_shared (sd, &buildsfd, err) < 0
+  /* Dead writers' temp blobs too (a live writer holds its file's lock). */
+  if (bld_reap_dead_builds (sd, o->runtime, err) < 0 || bld_store_clean_tmp (store, err) < 0
+      || bld_builds_lock_shared (sd, &buildsfd, err) < 0
       || bld_lease_take (b.work, o->runtime, &lockfd, err) < 0)
     goto out;
   ret = build_run_stages (&b, digest, err);

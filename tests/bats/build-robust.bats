@@ -85,6 +85,8 @@ R
   run "$BUILDER" --store "$STORE" inspect interrupted
   [ "$status" -ne 0 ]
 
+  # a temp blob as a writer killed mid-write leaves it (no lock held)
+  echo partial >"$STORE/.store/tmp/blob-dead"
   run bld -t interrupted --build-arg T=0 "$CTX"
   echo "$output"
   [ "$status" -eq 0 ]
