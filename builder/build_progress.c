@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,8 +330,20 @@ bld_progress_open (enum bld_progress_mode mode, FILE *dest, FILE **out, struct o
       return oci_error_set (err, errno, "progress stream");
     }
   setvbuf (f, NULL, _IOLBF, 0);
-  if (mode == BLD_PROGRESS_TTY && pthread_create (&p->ticker, NULL, tick, p) == 0)
-    p->ticking = true;
+  if (mode == BLD_PROGRESS_TTY)
+    {
+      /* The ticker never takes SIGINT/SIGTERM/SIGHUP: they must interrupt
+       * the main thread's reads (bld_catch_signals). */
+      sigset_t block, old;
+      sigemptyset (&block);
+      sigaddset (&block, SIGINT);
+      sigaddset (&block, SIGTERM);
+      sigaddset (&block, SIGHUP);
+      pthread_sigmask (SIG_BLOCK, &block, &old);
+      if (pthread_create (&p->ticker, NULL, tick, p) == 0)
+        p->ticking = true;
+      pthread_sigmask (SIG_SETMASK, &old, NULL);
+    }
   *out = f;
   return 0;
 }

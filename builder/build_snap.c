@@ -338,7 +338,6 @@ apply_layer (const char *src, const char *dst, struct links *links, struct oci_e
           free (t);
           if (asprintf (&t, "%s/%s", dst, de->d_name + strlen (AUFS_PREFIX)) < 0)
             return oci_error_set (err, ENOMEM, "out of memory");
-          lstat (t, &ts);
           if (bld_remove_tree (t, err) < 0)
             return -1;
           continue;
@@ -439,16 +438,21 @@ static bool
 same_xattrs (const char *a, const char *b)
 {
   char la[65536], lb[65536];
-  ssize_t na = llistxattr (a, la, sizeof la), nb = llistxattr (b, lb, sizeof lb);
+  ssize_t na = llistxattr (a, la, sizeof la);
+  int ea = errno;
+  ssize_t nb = llistxattr (b, lb, sizeof lb);
+  int eb = errno;
+  /* No xattrs on this filesystem: the same; any other failure (lists or
+   * values too long for the buffers): taken as changed, copied up. */
   if (na < 0 || nb < 0)
-    return na == nb;
+    return na < 0 && nb < 0 && ea == ENOTSUP && eb == ENOTSUP;
   if (na != nb || memcmp (la, lb, (size_t) na) != 0)
     return false;
   for (char *k = la; k < la + na; k += strlen (k) + 1)
     {
       char va[4096], vb[4096];
       ssize_t xa = lgetxattr (a, k, va, sizeof va), xb = lgetxattr (b, k, vb, sizeof vb);
-      if (xa != xb || (xa > 0 && memcmp (va, vb, (size_t) xa) != 0))
+      if (xa < 0 || xa != xb || memcmp (va, vb, (size_t) xa) != 0)
         return false;
     }
   return true;
