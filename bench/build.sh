@@ -5,9 +5,11 @@
 #   COPY of FILES small files (default 3000, 1-4 KiB each)
 #   RUN writing 50 MB (head -c of /dev/zero... through the shell)
 #   ENV, LABEL, WORKDIR, CMD
-# cold: an empty build cache (builder: a fresh copy of a store holding only
-# the base image; buildah: a fresh --root, the base pulled from that same
-# OCI layout); cached: the same build again, every step cached.
+# cold: an empty store and build cache (builder imports the base from the
+# layout through FROM oci:DIR:NAME; buildah, with a fresh --root, pulls it
+# from the same layout, timed); cached: the same build again, every step
+# cached.  The cold build is also timed with BUILDER_SNAPSHOTTER=copy (the
+# copying snapshotter, no overlayfs).
 # buildah runs with a private --root/--runroot, the overlay driver (vfs if
 # overlay fails), --isolation chroot and --layers (its step cache); builder
 # RUNs through runc-lite. Prints each figure and buildah/builder (above 1:
@@ -116,7 +118,8 @@ H_COLD_PREP='buildah --root "$BROOT" --runroot "$BRUN" --storage-driver "$DRIVER
 hyperfine -N 2>/dev/null >/dev/null || true
 hyperfine --runs "$RUNS" --export-json "$WORK/cold.json" \
   --prepare "bash -c '$B_COLD_PREP'" -n "builder cold" "bash -c '$B_BUILD'" \
-  --prepare "bash -c '$H_COLD_PREP'" -n "buildah cold" "bash -c '$H_COLD'" >&2
+  --prepare "bash -c '$H_COLD_PREP'" -n "buildah cold" "bash -c '$H_COLD'" \
+  --prepare "bash -c '$B_COLD_PREP'" -n "builder cold copy" "bash -c 'BUILDER_SNAPSHOTTER=copy $B_BUILD'" >&2
 # cached: the stores as the last cold runs left them (one build done)
 # (buildah's base is still tagged from the cold runs)
 hyperfine --runs "$RUNS" --warmup 1 --export-json "$WORK/cached.json" \
@@ -130,3 +133,4 @@ for f in cold cached; do
     while IFS=$'\t' read -r n med mean sd; do printf '%-16s %10.3f %10.3f %10.3f\n' "$n" "$med" "$mean" "$sd"; done
   jq -r --arg f "$f" '(.results[0].median) as $b | (.results[1].median) as $h | "ratio buildah/builder \($f): \($h / $b * 100 | round / 100)"' "$WORK/$f.json"
 done
+jq -r '(.results[2].median) as $c | (.results[1].median) as $h | "ratio buildah/builder cold with the copying snapshotter: \($h / $c * 100 | round / 100)"' "$WORK/cold.json"

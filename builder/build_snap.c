@@ -42,6 +42,7 @@ struct ino_entry
 {
   char *rel;
   ino_t ino;
+  nlink_t nlink; /* once the clone is complete */
 };
 
 struct link_entry
@@ -63,6 +64,7 @@ struct links
 {
   struct link_entry *v;
   size_t n;
+  bool hardlink; /* non-directories are linked to the source, not copied */
 };
 
 static void
@@ -259,6 +261,14 @@ copy_tree (const char *src, const char *dst, struct links *links, struct bld_sna
         return oci_error_set (err, errno, "read %s", src);
       return copy_meta (src, &st, dst, err);
     }
+  /* The snapshot is only read: its files can be the layer dirs' own. */
+  if (links->hardlink)
+    {
+      if (link (src, dst) == 0)
+        return 0;
+      if (errno != EXDEV && errno != EPERM && errno != EMLINK)
+        return oci_error_set (err, errno, "link %s", dst);
+    }
   const char *first = st.st_nlink > 1 ? links_find (links, &st) : NULL;
   if (first)
     {
@@ -369,7 +379,7 @@ apply_layer (const char *src, const char *dst, struct links *links, struct oci_e
 int
 bld_snap_materialize (char **lowers, size_t n, const char *dst, struct oci_error *err)
 {
-  struct links links = { NULL, 0 };
+  struct links links = { NULL, 0, true };
   int ret = 0;
   if (mkdir (dst, 0755) < 0 && errno != EEXIST)
     return oci_error_set (err, errno, "mkdir %s", dst);
@@ -378,6 +388,7 @@ bld_snap_materialize (char **lowers, size_t n, const char *dst, struct oci_error
     {
       ret = apply_layer (lowers[i], dst, &links, err);
       links_clear (&links);
+      links.hardlink = true;
     }
   return ret;
 }
@@ -422,15 +433,28 @@ bld_snap_prepare (char **lowers, size_t n, const char *dir, const char *merged, 
   if (r < 0)
     return -1;
   qsort (s->inos, s->n_inos, sizeof *s->inos, cmp_ino);
+  /* Link counts as the clone ends (a later link raised an earlier one's). */
+  for (size_t i = 0; i < s->n_inos; i++)
+    {
+      cleanup_free char *p = NULL;
+      struct stat st;
+      if (asprintf (&p, "%s%s", merged, s->inos[i].rel) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      if (lstat (p, &st) == 0)
+        s->inos[i].nlink = st.st_nlink;
+    }
   return 0;
 }
 
+/* The entry is the clone's own (not replaced); a non-directory's link
+ * count unchanged too: a new hardlink makes overlayfs copy the file up,
+ * and so does this. */
 static bool
-same_ino (const struct bld_snap *s, const char *rel, ino_t ino)
+same_ino (const struct bld_snap *s, const char *rel, const struct stat *st)
 {
-  struct ino_entry key = { (char *) rel, 0 };
+  struct ino_entry key = { (char *) rel, 0, 0 };
   const struct ino_entry *e = bsearch (&key, s->inos, s->n_inos, sizeof *s->inos, cmp_ino);
-  return e && e->ino == ino;
+  return e && e->ino == st->st_ino && (S_ISDIR (st->st_mode) || e->nlink == st->st_nlink);
 }
 
 /* The xattrs of a and b (but overlayfs's) are the same. */
@@ -466,9 +490,7 @@ same_entry (const char *sp, const struct stat *ss, const char *wp, const struct 
     return false;
   if (S_ISDIR (ws->st_mode))
     return true;
-  /* A new hardlink changes the link count: overlayfs copies such a file
-   * up (the link needs it in the upper dir), and so does this. */
-  if (ss->st_size != ws->st_size || ss->st_rdev != ws->st_rdev || ss->st_nlink != ws->st_nlink || ss->st_mtim.tv_sec != ws->st_mtim.tv_sec
+  if (ss->st_size != ws->st_size || ss->st_rdev != ws->st_rdev || ss->st_mtim.tv_sec != ws->st_mtim.tv_sec
       || ss->st_mtim.tv_nsec != ws->st_mtim.tv_nsec)
     return false;
   if (S_ISLNK (ws->st_mode))
@@ -550,7 +572,7 @@ diff_dir (struct diff *d, const char *rel, struct oci_error *err)
       if (lstat (wp, &ws) < 0)
         return oci_error_set (err, errno, "stat %s", wp);
       bool in_snap = lstat (sp, &ss) == 0;
-      bool kept = in_snap && same_ino (d->s, r, ws.st_ino);
+      bool kept = in_snap && same_ino (d->s, r, &ws);
       if (kept && S_ISDIR (ws.st_mode) && S_ISDIR (ss.st_mode))
         {
           if (!same_entry (sp, &ss, wp, &ws) && upper_dir (d->work, d->upper, r, err) < 0)
