@@ -80,6 +80,7 @@ R
   pids=$(run_pids "$work")
   [ -n "$pids" ]
   for p in $pids; do kill -0 "$p"; done
+  pgrep -f -- "--root $work/" >/dev/null
   # the store is still valid: the base image reads, nothing was named
   "$BUILDER" --store "$STORE" inspect busybox >/dev/null
   run "$BUILDER" --store "$STORE" inspect interrupted
@@ -94,6 +95,9 @@ R
   [ ! -e "$work" ]
   [ -z "$(mounts_under "$STORE")" ]
   for p in $pids; do ! kill -0 "$p" 2>/dev/null; done
+  # nor the runtime's `run` that waited for it (its --root was in the dir)
+  for i in $(seq 50); do pgrep -f -- "--root $work/" >/dev/null || break; sleep 0.1; done
+  ! pgrep -af -- "--root $work/"
   [ -z "$(find "$STORE/.store" -maxdepth 1 -name 'build-*')" ]
   [ -z "$(ls -A "$STORE/.store/tmp")" ]
   # the same image as an uninterrupted build from scratch gives
