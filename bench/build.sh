@@ -16,27 +16,9 @@
 # builder is faster). Run from the top of the tree after a build, as root.
 set -euo pipefail
 
-RUNS=${1:-5}
-FILES=${FILES:-3000}
-case $RUNS in
-  '' | *[!0-9]* | 0)
-    echo "usage: $0 [RUNS]   (RUNS: a positive number, default 5)" >&2
-    exit 2
-    ;;
-esac
-BUILDER=${BUILDER:-$PWD/builder/builder}
-RUNC_LITE=${RUNC_LITE:-$PWD/runc-lite/runc-lite}
-BUSYBOX=${BUSYBOX:-/bin/busybox}
-[ -x "$BUILDER" ] || { echo "$0: no $BUILDER: build first (make), run from the top of the tree" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "$0: must run as root" >&2; exit 1; }
-if [ -r scripts/deps.sh ]; then
-  # shellcheck source=../scripts/deps.sh
-  . scripts/deps.sh
-  rl_install_missing busybox-static jq buildah hyperfine || true
-fi
-for t in jq buildah hyperfine; do
-  command -v "$t" >/dev/null || { echo "$0: $t is missing" >&2; exit 1; }
-done
+# shellcheck source=builder-common.sh
+. "$(dirname "$0")/builder-common.sh"
+bench_setup 5 "${1:-}" buildah
 
 # lowercase: buildah names an oci: pull after its path
 WORK=/tmp/bld-bench-$$
@@ -51,14 +33,7 @@ trap cleanup EXIT
 
 # The base image, in a store of ours (an OCI layout buildah reads as oci:).
 BASE=$WORK/base
-mkdir -p "$BASE"/rootfs/{bin,sbin,etc,proc,sys,dev,tmp,root,usr/bin,usr/sbin,var}
-cp "$BUSYBOX" "$BASE/rootfs/bin/busybox"
-for applet in $("$BUSYBOX" --list); do
-  [ "$applet" = busybox ] || ln -sf busybox "$BASE/rootfs/bin/$applet"
-done
-chmod 1777 "$BASE/rootfs/tmp"
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$BASE/rootfs/etc/passwd"
-printf 'root:x:0:\n' >"$BASE/rootfs/etc/group"
+bench_busybox_rootfs "$BASE/rootfs"
 printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["sh"]\n' >"$BASE/Recipe"
 PRISTINE=$WORK/pristine
 "$BUILDER" --store "$PRISTINE" build -t busybox --timestamp 0 "$BASE" >/dev/null
@@ -68,15 +43,7 @@ rm -rf "$PRISTINE/.store/layers" "$PRISTINE/.store/cache"
 # The context.
 CTX=$WORK/ctx
 mkdir -p "$CTX/files"
-python3 - "$CTX/files" "$FILES" <<'PY'
-import os, sys
-root, n = sys.argv[1], int(sys.argv[2])
-for i in range(1, n + 1):
-    d = os.path.join(root, "d%d" % (i % 50))
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "f%d" % i), "wb") as f:
-        f.write(os.urandom(1024 + (i * 37) % 3072))
-PY
+bench_small_files "$CTX/files" "$FILES"
 body='COPY files/ /files/
 RUN head -c 52428800 /dev/urandom > /big && ls /files | wc -l
 ENV APP=bench
@@ -127,10 +94,9 @@ hyperfine --runs "$RUNS" --warmup 1 --export-json "$WORK/cached.json" \
   -n "buildah cached" "bash -c '$H_BUILD'" >&2
 
 echo "builder build vs buildah bud ($FILES files, 50 MB RUN, buildah storage driver $DRIVER, $RUNS runs)"
-printf '%-16s %10s %10s %10s\n' scenario median_s mean_s stddev_s
+printf '%-18s %10s %10s %10s\n' scenario median_s mean_s stddev_s
 for f in cold cached; do
-  jq -r '.results[] | [.command, .median, .mean, .stddev] | @tsv' "$WORK/$f.json" |
-    while IFS=$'\t' read -r n med mean sd; do printf '%-16s %10.3f %10.3f %10.3f\n' "$n" "$med" "$mean" "$sd"; done
+  bench_rows "$WORK/$f.json"
   jq -r --arg f "$f" '(.results[0].median) as $b | (.results[1].median) as $h | "ratio buildah/builder \($f): \($h / $b * 100 | round / 100)"' "$WORK/$f.json"
 done
 jq -r '(.results[2].median) as $c | (.results[1].median) as $h | "ratio buildah/builder cold with the copying snapshotter: \($h / $c * 100 | round / 100)"' "$WORK/cold.json"

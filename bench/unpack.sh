@@ -8,49 +8,17 @@
 # top of the tree after a build, as root.
 set -euo pipefail
 
-RUNS=${1:-10}
-FILES=${FILES:-3000}
-case $RUNS in
-  '' | *[!0-9]* | 0)
-    echo "usage: $0 [RUNS]   (RUNS: a positive number, default 10)" >&2
-    exit 2
-    ;;
-esac
-BUILDER=${BUILDER:-$PWD/builder/builder}
-RUNC_LITE=${RUNC_LITE:-$PWD/runc-lite/runc-lite}
-BUSYBOX=${BUSYBOX:-/bin/busybox}
-[ -x "$BUILDER" ] || { echo "$0: no $BUILDER: build first (make), run from the top of the tree" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "$0: must run as root" >&2; exit 1; }
-if [ -r scripts/deps.sh ]; then
-  # shellcheck source=../scripts/deps.sh
-  . scripts/deps.sh
-  rl_install_missing busybox-static jq umoci hyperfine || true
-fi
-for t in jq umoci hyperfine; do
-  command -v "$t" >/dev/null || { echo "$0: $t is missing" >&2; exit 1; }
-done
+# shellcheck source=builder-common.sh
+. "$(dirname "$0")/builder-common.sh"
+bench_setup 10 "${1:-}" umoci
 
 WORK=$(mktemp -d /tmp/unpack-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
 CTX=$WORK/ctx
-mkdir -p "$CTX"/rootfs/{bin,sbin,etc,proc,sys,dev,tmp,root,usr/bin,usr/sbin,var} "$CTX/files"
-cp "$BUSYBOX" "$CTX/rootfs/bin/busybox"
-for applet in $("$BUSYBOX" --list); do
-  [ "$applet" = busybox ] || ln -sf busybox "$CTX/rootfs/bin/$applet"
-done
-chmod 1777 "$CTX/rootfs/tmp"
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$CTX/rootfs/etc/passwd"
-printf 'root:x:0:\n' >"$CTX/rootfs/etc/group"
-python3 - "$CTX/files" "$FILES" <<'PY'
-import os, sys
-root, n = sys.argv[1], int(sys.argv[2])
-for i in range(1, n + 1):
-    d = os.path.join(root, "d%d" % (i % 50))
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "f%d" % i), "wb") as f:
-        f.write(os.urandom(1024 + (i * 37) % 3072))
-PY
+bench_busybox_rootfs "$CTX/rootfs"
+mkdir -p "$CTX/files"
+bench_small_files "$CTX/files" "$FILES"
 head -c 52428800 /dev/urandom >"$CTX/big"
 printf 'FROM scratch\nCOPY rootfs/ /\nCOPY files/ /files/\nCOPY big /big\nCMD ["sh"]\n' >"$CTX/Recipe"
 STORE=$WORK/store
@@ -70,7 +38,6 @@ hyperfine --runs "$RUNS" --warmup 1 --export-json "$WORK/unpack.json" \
   --prepare 'rm -rf "$WORK/b"' -n "umoci unpack" 'umoci unpack --image "$STORE:bench:latest" "$WORK/b"' >&2
 
 echo "builder unpack vs umoci unpack ($FILES files + 50 MB + busybox, gzip, $RUNS runs)"
-printf '%-16s %10s %10s %10s\n' tool median_s mean_s stddev_s
-jq -r '.results[] | [.command, .median, .mean, .stddev] | @tsv' "$WORK/unpack.json" |
-  while IFS=$'\t' read -r n med mean sd; do printf '%-16s %10.3f %10.3f %10.3f\n' "$n" "$med" "$mean" "$sd"; done
+printf '%-18s %10s %10s %10s\n' tool median_s mean_s stddev_s
+bench_rows "$WORK/unpack.json"
 jq -r '(.results[0].median) as $b | (.results[1].median) as $u | "ratio umoci/builder: \($u / $b * 100 | round / 100)"' "$WORK/unpack.json"
