@@ -40,7 +40,7 @@ static const struct command commands[] = {
   { "images", "list the images in the store", cmd_images },
   { "import", "make a one-layer image from a root filesystem (tar or directory)", cmd_import },
   { "inspect", "show an image's manifest, config and layers as JSON", cmd_inspect },
-  { "prune", "remove blobs no image name reaches", cmd_prune },
+  { "prune", "remove blobs and build caches no image name reaches ([--all])", cmd_prune },
   { "rmi", "remove image names", cmd_rmi },
   { "run", "run an image in a new container (through runc-lite)", cmd_run },
   { "tag", "give an image another name", cmd_tag },

@@ -220,6 +220,9 @@ diff_ids() {
   run bld -t gc2 "$CTX"
   [ "$status" -eq 0 ]
   [ "$(diff_ids gc2)" = "$all" ]
+  run "$BUILDER" --store "$STORE" prune --everything
+  [ "$status" -eq 1 ]
+  [ "$output" = "builder: usage: builder prune [--all]" ]
 }
 
 @test "prune: nothing of a running build's is collected" {
