@@ -82,7 +82,6 @@ H_BUILD="$BAH"' bud --isolation chroot --layers -q -t bench -f "$CTX/Dockerfile"
 H_COLD='id=$('"$BAH"' pull -q "$BASE_REF") && '"$BAH"' tag "$id" localhost/busybox:latest && '"$H_BUILD"
 H_COLD_PREP='buildah --root "$BROOT" --runroot "$BRUN" --storage-driver "$DRIVER" rm -a >/dev/null 2>&1; umount -R "$BROOT" 2>/dev/null; rm -rf "$BROOT" "$BRUN"; true'
 
-hyperfine -N 2>/dev/null >/dev/null || true
 hyperfine --runs "$RUNS" --export-json "$WORK/cold.json" \
   --prepare "bash -c '$B_COLD_PREP'" -n "builder cold" "bash -c '$B_BUILD'" \
   --prepare "bash -c '$H_COLD_PREP'" -n "buildah cold" "bash -c '$H_COLD'" \
