@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "build_mounts.h"
+#include "platform.h"
 #include "user.h"
 #include "cleanup.h"
 #include "digest.h"
@@ -22,6 +24,7 @@
 #include "recipe_expand.h"
 #include "recipe_plan.h"
 #include "store.h"
+#include "transfer.h"
 #include "strbuf.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -56,6 +59,9 @@ struct build
   char *created;
   char **mounts; /* to unmount at the end */
   size_t n_mounts;
+  struct stage_st **images; /* COPY --from=IMAGE, RUN --mount=from=IMAGE */
+  char **image_names;
+  size_t n_images;
   struct stage_st *cur;
   enum bld_snapshotter snapshotter; /* AUTO turns into one at the first mount */
 };
@@ -163,11 +169,45 @@ build_arg_value (const struct bld_build_options *o, const char *name, bool *give
   return NULL;
 }
 
+/* The automatic platform ARGs: build and target are this host. */
+static const char *
+platform_arg (const char *name)
+{
+  static char platform[96];
+  const char *arch, *variant;
+  const char *kind = strncmp (name, "BUILD", 5) == 0 ? name + 5 : strncmp (name, "TARGET", 6) == 0 ? name + 6 : NULL;
+  if (kind == NULL)
+    return NULL;
+  bld_host_platform (&arch, &variant);
+  if (strcmp (kind, "PLATFORM") == 0)
+    {
+      snprintf (platform, sizeof platform, "linux/%s%s%s", arch, variant ? "/" : "", variant ? variant : "");
+      return platform;
+    }
+  if (strcmp (kind, "OS") == 0)
+    return "linux";
+  if (strcmp (kind, "ARCH") == 0)
+    return arch;
+  if (strcmp (kind, "VARIANT") == 0)
+    return variant ? variant : "";
+  return NULL;
+}
+
+/* A --build-arg value, else an automatic platform ARG's. */
+static const char *
+build_or_platform_arg (const struct bld_build_options *o, const char *name, bool *given)
+{
+  const char *v = build_arg_value (o, name, given);
+  if (!*given && (v = platform_arg (name)) != NULL)
+    *given = true;
+  return v;
+}
+
 static const char *
 lookup_build_arg (const char *name, void *data)
 {
   bool given;
-  return build_arg_value (data, name, &given);
+  return build_or_platform_arg (data, name, &given);
 }
 
 static char *
@@ -327,12 +367,11 @@ clone_config (const struct oci_image_config *c, struct oci_image_config **out, s
 /* ---- FROM ---- */
 
 static int
-from_image (struct build *b, struct stage_st *s, struct bld_store *src, const char *ref, struct oci_error *err)
+from_manifest (struct build *b, struct stage_st *s, struct bld_store *src, const struct oci_image_descriptor *desc,
+               const char *ref, struct oci_error *err)
 {
-  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
   cleanup_image_manifest struct oci_image_manifest *m = NULL;
-  if (bld_store_resolve (src, ref, &desc, err) < 0 || bld_store_read_manifest (src, desc, &m, err) < 0
-      || bld_store_read_config (src, m->config, &s->cfg, err) < 0)
+  if (bld_store_read_manifest (src, desc, &m, err) < 0 || bld_store_read_config (src, m->config, &s->cfg, err) < 0)
     return -1;
   if (s->cfg->rootfs == NULL || s->cfg->rootfs->diff_ids_len != m->layers_len)
     return oci_error_set (err, 0, "%s: the config's diff_ids do not match the manifest's layers", ref);
@@ -359,6 +398,30 @@ from_image (struct build *b, struct stage_st *s, struct bld_store *src, const ch
 }
 
 static int
+from_image (struct build *b, struct stage_st *s, struct bld_store *src, const char *ref, struct oci_error *err)
+{
+  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+  if (bld_store_resolve (src, ref, &desc, err) < 0)
+    return -1;
+  return from_manifest (b, s, src, desc, ref, err);
+}
+
+/* oci-archive:FILE[:TAG]: its blobs go into the store (checked), no name. */
+static int
+from_oci_archive (struct build *b, struct stage_st *s, const char *spec, struct oci_error *err)
+{
+  cleanup_transport struct bld_transport t = { 0 };
+  const struct bld_load_options o = { .name = NULL, .tag = false };
+  struct bld_loaded *l = NULL;
+  size_t n = 0;
+  if (bld_transport_parse (spec, true, &t, err) < 0 || bld_load (b->store, &t, &o, &l, &n, err) < 0)
+    return -1;
+  int ret = from_manifest (b, s, b->store, l[0].desc, spec, err);
+  bld_loaded_free (l, n);
+  return ret;
+}
+
+static int
 from_oci_dir (struct build *b, struct stage_st *s, const char *spec, struct oci_error *err)
 {
   cleanup_free char *dir = strdup (spec + 4);
@@ -380,7 +443,7 @@ from_oci_dir (struct build *b, struct stage_st *s, const char *spec, struct oci_
         *colon = ':';
       }
   cleanup_store struct bld_store *src = NULL;
-  if (bld_store_open (dir, false, &src, err) < 0)
+  if (bld_store_open_read_only (dir, &src, err) < 0)
     return -1;
   cleanup_image_index struct oci_image_index *idx = NULL;
   if (bld_store_read_index (src, &idx, err) < 0)
@@ -418,6 +481,19 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
   struct recipe_stage *rs = &b->plan->stages[si];
   struct stage_st *s = &b->st[si];
 
+  if (rs->platform)
+    {
+      /* No emulation: the one platform is the host's (os/arch, any
+       * variant of it). */
+      const char *arch, *variant;
+      char host[80];
+      bld_host_platform (&arch, &variant);
+      snprintf (host, sizeof host, "linux/%s", arch);
+      size_t hl = strlen (host);
+      if (strncmp (rs->platform, host, hl) != 0 || (rs->platform[hl] != '\0' && rs->platform[hl] != '/'))
+        return oci_error_set (err, 0, "--platform=%s: only the host's platform %s can be built here", rs->platform,
+                              platform_arg ("TARGETPLATFORM"));
+    }
   if (rs->base_is_stage)
     {
       struct stage_st *p = &b->st[rs->base_stage];
@@ -436,6 +512,11 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
           || (s->cfg->rootfs->type = strdup ("layers")) == NULL || (s->cfg->architecture = strdup (go_arch ())) == NULL
           || (s->cfg->os = strdup ("linux")) == NULL || exec_cfg (s) == NULL)
         return oci_error_set (err, ENOMEM, "out of memory");
+    }
+  else if (strncmp (rs->base, "oci-archive:", 12) == 0)
+    {
+      if (from_oci_archive (b, s, rs->base, err) < 0)
+        return oci_error_prefix (err, "FROM %s", rs->base);
     }
   else if (strncmp (rs->base, "oci:", 4) == 0)
     {
@@ -770,6 +851,8 @@ json_strv (char **v, size_t n)
   return strbuf_steal (&b);
 }
 
+static int mount_from_root (void *data, const char *from, char **rootfs, struct oci_error *err);
+
 /* The predefined proxy ARGs reach RUN from --build-arg without an ARG
  * line, and then stay out of the history and the cache key (Dockerfile
  * reference, "Predefined ARGs"); a declared one is an ordinary ARG. */
@@ -804,15 +887,26 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   char **argv = NULL, **env = NULL;
   size_t argc = 0, envc = 0;
   struct step_fs f = { 0 };
-  int ret = -1, status = 0;
+  int ret = -1, status = 0, rootfd = -1;
   cleanup_free char *created_by = NULL, *joined = NULL, *runwork = NULL;
   char key[OCI_DIGEST_STRING_MAX];
   struct bld_user user = { 0 };
   bool hit;
+  struct bld_mounts ms = { 0 };
+  const struct recipe_heredoc *script = NULL;
+  cleanup_strbuf struct strbuf mkey = STRBUF_INIT;
+  struct oci_image_exec_config *c = s->cfg->config;
+  const char *cwd = c && c->working_dir && *c->working_dir ? c->working_dir : "/";
+  struct bld_mount_context mc = {
+    .store_dir = bld_store_dir (b->store), .ctxfd = b->ctxfd, .ignore = b->ig, .secrets = b->o->secrets,
+    .secrets_len = b->o->secrets_len, .ssh = b->o->ssh, .ssh_len = b->o->ssh_len, .escape = b->r->escape, .lookup = lookup_stage, .lookup_data = s,
+    .from_root = mount_from_root, .from_data = b,
+  };
 
-  if (in->run.mounts_len)
+  if (bld_mounts_expand (&mc, in->run.mounts, in->run.mounts_len, cwd, &ms, err) < 0
+      || bld_mounts_key (&mc, &ms, &mkey, err) < 0)
     {
-      oci_error_set (err, 0, "%s:%u: RUN: --mount is not supported yet", in->pos.file, in->pos.line);
+      oci_error_prefix (err, "%s:%u: RUN", in->pos.file, in->pos.line);
       goto out;
     }
   if (in->run.network && strcmp (in->run.network, "host") != 0 && strcmp (in->run.network, "none") != 0
@@ -833,6 +927,9 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
       while (*t == ' ' || *t == '\t')
         t++;
       bool alone = in->heredocs_len == 1 && strncmp (t, "<<", 2) == 0 && strpbrk (t, " \t") == NULL;
+      /* A body with a shebang is run as a file by its interpreter. */
+      if (alone && strncmp (in->heredocs[0].content, "#!", 2) == 0)
+        script = &in->heredocs[0];
       if (alone)
         strbuf_adds (&sb, in->heredocs[0].content);
       else
@@ -874,8 +971,11 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
     }
   /* The host's network gives other results: a key of its own. */
   bool host_net = in->run.network ? strcmp (in->run.network, "host") == 0 : b->o->host_network;
-  if (cache_key (b, s, created_by, host_net ? "\nnetwork=host" : NULL, key, err) < 0
-      || cache_lookup (b, s, key, &hit, err) < 0)
+  if (host_net)
+    strbuf_adds (&mkey, "\nnetwork=host");
+  if (mkey.failed)
+    goto oom;
+  if (cache_key (b, s, created_by, mkey.len ? mkey.s : NULL, key, err) < 0 || cache_lookup (b, s, key, &hit, err) < 0)
     goto out;
   if (hit)
     {
@@ -885,7 +985,6 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
     }
 
   /* env: ENV, then the ARGs not shadowed by it. */
-  struct oci_image_exec_config *c = s->cfg->config;
   for (size_t i = 0; c && i < c->env_len; i++)
     if (strv_push (&env, &envc, c->env[i], err) < 0)
       goto out;
@@ -906,21 +1005,43 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   if (add_proxy_env (b, s, &env, &envc, err) < 0 || step_fs_mount (b, s, &f, err) < 0)
     goto out;
 
+  rootfd = open (f.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    {
+      oci_error_set (err, errno, "open %s", f.merged);
+      goto out;
+    }
   /* The process user as the runtime will see it: the same resolution as
    * `builder unpack` (supplementary groups included). */
-  if (c && c->user && *c->user)
+  if (c && c->user && *c->user && bld_user_resolve (rootfd, c->user, &user, err) < 0)
     {
-      cleanup_close int rootfd = open (f.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (rootfd < 0)
+      oci_error_prefix (err, "%s:%u: RUN", in->pos.file, in->pos.line);
+      goto out;
+    }
+  mc.work = f.dir;
+  if (bld_mounts_prepare (&mc, &ms, rootfd, &env, &envc, err) < 0)
+    {
+      oci_error_prefix (err, "%s:%u: RUN", in->pos.file, in->pos.line);
+      goto out;
+    }
+  if (script)
+    {
+      /* At /dev/pipes/NAME, as BuildKit puts it: the runtime's /dev is a
+       * tmpfs, so nothing of it reaches the layer. */
+      cleanup_free char *file = NULL, *dest = NULL;
+      if (asprintf (&file, "%s/script", f.dir) < 0 || asprintf (&dest, "/dev/pipes/%s", script->name) < 0)
+        goto oom;
+      cleanup_close int sfd = open (file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+      if (sfd < 0 || oci_write_all (sfd, script->content, strlen (script->content)) < 0 || fchmod (sfd, 0755) < 0)
         {
-          oci_error_set (err, errno, "open %s", f.merged);
+          oci_error_set (err, errno, "write %s", file);
           goto out;
         }
-      if (bld_user_resolve (rootfd, c->user, &user, err) < 0)
-        {
-          oci_error_prefix (err, "%s:%u: RUN", in->pos.file, in->pos.line);
-          goto out;
-        }
+      if (bld_mounts_add_bind (&ms, file, dest, true, err) < 0)
+        goto out;
+      strv_clear (&argv, &argc);
+      if (strv_push (&argv, &argc, dest, err) < 0)
+        goto out;
     }
   if (asprintf (&runwork, "%s/run", f.dir) < 0)
     goto oom;
@@ -931,13 +1052,17 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
     }
   struct bld_run_request rr = {
     .runtime = b->o->runtime, .work = runwork, .rootfs = f.merged, .argv = argv, .argc = argc,
-    .env = env, .env_len = envc, .cwd = c && c->working_dir && *c->working_dir ? c->working_dir : "/",
+    .env = env, .env_len = envc, .cwd = cwd,
     .uid = user.uid, .gid = user.gid, .additional_gids = user.additional_gids,
     .additional_gids_len = user.additional_gids_len, .host_network = host_net,
-    .prefix = prefix, .out = b->o->out,
+    .mounts = ms.v, .mounts_len = ms.len, .prefix = prefix, .out = b->o->out,
   };
   if (bld_run (&rr, &status, err) < 0)
     goto out;
+  if (bld_mounts_finish (&ms, rootfd, err) < 0)
+    goto out;
+  close (rootfd);
+  rootfd = -1;
   if (status != 0)
     {
       oci_error_set (err, 0, "%s:%u: RUN: exit status %d", in->pos.file, in->pos.line, status);
@@ -950,6 +1075,9 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
 oom:
   oci_error_set (err, ENOMEM, "out of memory");
 out:
+  if (rootfd >= 0)
+    close (rootfd);
+  bld_mounts_clear (&ms);
   step_fs_clear (&f);
   strv_clear (&argv, &argc);
   strv_clear (&env, &envc);
@@ -985,6 +1113,8 @@ stage_rootfs (struct build *b, struct stage_st *s, struct oci_error *err)
   return strv_push (&b->mounts, &b->n_mounts, s->rootfs, err);
 }
 
+/* --from=NAME: an earlier stage (by name or index), else an image of the
+ * store or oci:DIR[:NAME], loaded once through the layer cache. */
 static int
 resolve_from_stage (struct build *b, const char *from, struct stage_st **out, struct oci_error *err)
 {
@@ -1002,7 +1132,67 @@ resolve_from_stage (struct build *b, const char *from, struct stage_st **out, st
         *out = &b->st[i];
         return 0;
       }
-  return oci_error_set (err, 0, "--from=%s: no such stage (images are not supported here yet)", from);
+  for (size_t i = 0; i < b->n_images; i++)
+    if (strcmp (b->image_names[i], from) == 0)
+      {
+        *out = b->images[i];
+        return 0;
+      }
+  struct stage_st **ni = realloc (b->images, (b->n_images + 1) * sizeof *ni);
+  if (ni == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  b->images = ni;
+  char **nn = realloc (b->image_names, (b->n_images + 1) * sizeof *nn);
+  if (nn == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  b->image_names = nn;
+  struct stage_st *s = calloc (1, sizeof *s);
+  char *name = strdup (from);
+  if (s == NULL || name == NULL)
+    {
+      free (s);
+      free (name);
+      return oci_error_set (err, ENOMEM, "out of memory");
+    }
+  b->images[b->n_images] = s;
+  b->image_names[b->n_images++] = name;
+  int r = strncmp (from, "oci:", 4) == 0 ? from_oci_dir (b, s, from, err) : from_image (b, s, b->store, from, err);
+  if (r < 0)
+    return oci_error_prefix (err, "--from=%s: not a stage, nor an image", from);
+  *out = s;
+  return 0;
+}
+
+/* The mounts' from=: a read-only rootfs of a stage or an image. */
+static int
+mount_from_root (void *data, const char *from, char **rootfs, struct oci_error *err)
+{
+  struct build *b = data;
+  struct stage_st *s;
+  if (resolve_from_stage (b, from, &s, err) < 0 || stage_rootfs (b, s, err) < 0)
+    return -1;
+  if ((*rootfs = strdup (s->rootfs)) == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  return 0;
+}
+
+/* A COPY heredoc's body: expanded when the delimiter was not quoted, with
+ * quotes kept as they are (BuildKit's SkipProcessQuotes). */
+static int
+heredoc_body (const struct recipe_heredoc *h, char esc, struct stage_st *s, char **out, struct oci_error *err)
+{
+  if (!h->expand)
+    return (*out = strdup (h->content)) ? 0 : oci_error_set (err, ENOMEM, "out of memory");
+  cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+  for (const char *p = h->content; *p; p++)
+    {
+      if (*p == '"' || *p == '\'')
+        strbuf_addc (&sb, esc);
+      strbuf_addc (&sb, *p);
+    }
+  if (sb.failed)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  return recipe_expand_word (sb.s, esc, lookup_stage, s, out, err);
 }
 
 static int
@@ -1022,13 +1212,14 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
   bool hit;
   char esc = b->r->escape;
   cleanup_close int rootfd = -1;
-  cleanup_free char *extra = NULL;
+  cleanup_free char *extra = NULL, *excl_text = NULL;
+  cleanup_ignore struct ignore *excl = NULL;
 
   int hd_root = -1;
   if (in->heredocs_len)
     {
       /* COPY <<EOF dest: each body becomes a file named for its delimiter
-       * in a private directory, the sources' root (bodies not expanded). */
+       * in a private directory, the sources' root. */
       cleanup_free char *hd = NULL;
       if (asprintf (&hd, "%s/heredoc%zu", b->work, ++b->nmount) < 0)
         goto oom;
@@ -1039,8 +1230,11 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
         }
       for (size_t i = 0; i < in->heredocs_len; i++)
         {
+          cleanup_free char *body = NULL;
+          if (heredoc_body (&in->heredocs[i], esc, s, &body, err) < 0)
+            goto fail_pos;
           cleanup_close int fd = openat (hd_root, in->heredocs[i].name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-          if (fd < 0 || oci_write_all (fd, in->heredocs[i].content, strlen (in->heredocs[i].content)) < 0
+          if (fd < 0 || oci_write_all (fd, body, strlen (body)) < 0
               || fchmod (fd, 0644) < 0)
             {
               oci_error_set (err, errno, "write heredoc %s", in->heredocs[i].name);
@@ -1143,9 +1337,31 @@ copy_step (struct build *b, struct stage_st *s, const struct recipe_instruction 
       if (recipe_expand_word (c->chown, esc, lookup_stage, s, &chown_s, err) < 0)
         goto fail_pos;
     }
+  if (c->excludes.len)
+    {
+      cleanup_strbuf struct strbuf pat = STRBUF_INIT;
+      for (size_t i = 0; i < c->excludes.len; i++)
+        {
+          cleanup_free char *e = NULL;
+          if (recipe_expand_word (c->excludes.v[i].text, esc, lookup_stage, s, &e, err) < 0)
+            goto fail_pos;
+          strbuf_adds (&pat, e);
+          strbuf_addc (&pat, '\n');
+        }
+      if (pat.failed)
+        goto oom;
+      if (ignore_parse ("--exclude", pat.s, pat.len, &excl, err) < 0)
+        goto fail_pos;
+      req.exclude = excl;
+      if ((excl_text = strbuf_steal (&pat)) == NULL)
+        goto oom;
+    }
+  req.parents = c->parents;
   if (bld_copy_checksum (&req, sum, err) < 0)
     goto fail_pos;
-  if (asprintf (&extra, "\n%s\n%s\n%s", sum, chown_s ? chown_s : "", chmod_s ? chmod_s : "") < 0)
+  if (asprintf (&extra, "\n%s\n%s\n%s\n%d\n%s", sum, chown_s ? chown_s : "", chmod_s ? chmod_s : "", c->parents,
+                excl_text ? excl_text : "")
+      < 0)
     goto oom;
   if (cache_key (b, s, created_by, extra, key, err) < 0 || cache_lookup (b, s, key, &hit, err) < 0)
     goto out;
@@ -1296,7 +1512,7 @@ static int
 arg_declare (struct build *b, struct stage_st *s, const struct recipe_kv *kv, struct oci_error *err)
 {
   bool given, dummy;
-  const char *v = build_arg_value (b->o, kv->key, &given);
+  const char *v = build_or_platform_arg (b->o, kv->key, &given);
   cleanup_free char *expanded = NULL;
   if (!given && kv->value)
     {
@@ -1545,8 +1761,23 @@ exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instr
         break;
       }
     case RECIPE_ONBUILD:
-      if (strv_push (&c->on_build, &c->on_build_len, in->args, err) < 0)
-        goto out;
+      {
+        /* A trigger with heredocs keeps their bodies, so that the child
+         * build parses it whole. */
+        cleanup_strbuf struct strbuf t = STRBUF_INIT;
+        const struct recipe_instruction *tr = in->trigger;
+        strbuf_adds (&t, in->args);
+        for (size_t i = 0; tr && i < tr->heredocs_len; i++)
+          {
+            strbuf_addc (&t, '\n');
+            strbuf_adds (&t, tr->heredocs[i].content);
+            strbuf_adds (&t, tr->heredocs[i].name);
+          }
+        if (t.failed)
+          goto oom;
+        if (strv_push (&c->on_build, &c->on_build_len, t.s, err) < 0)
+          goto out;
+      }
       if (asprintf (&created_by, "ONBUILD %s", in->args) < 0)
         goto oom;
       break;
@@ -1565,6 +1796,39 @@ oom:
 out:
   strv_clear (&words, &nwords);
   return ret;
+}
+
+/* The base image's ONBUILD triggers run right after FROM, in this
+ * build's context, and are not handed on to this image (Docker's rule). */
+static int
+run_onbuild_triggers (struct build *b, struct stage_st *s, const struct recipe_instruction *from, const char *prefix,
+                      struct oci_error *err)
+{
+  struct oci_image_exec_config *c = exec_cfg (s);
+  if (c == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  cleanup_strv char **triggers = c->on_build;
+  size_t n = c->on_build_len;
+  c->on_build = NULL;
+  c->on_build_len = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_recipe struct recipe *r = NULL;
+      cleanup_free char *file = NULL;
+      if (asprintf (&file, "%s:%u: ONBUILD trigger of the base image", from->pos.file, from->pos.line) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      if (recipe_parse_triggers (file, triggers[i], strlen (triggers[i]), &r, err) < 0)
+        return -1;
+      for (size_t k = 0; k < r->len; k++)
+        {
+          const struct recipe_instruction *t = &r->v[k];
+          fprintf (b->o->out, "%sONBUILD %s %s\n", prefix, recipe_kind_name (t->kind), t->args);
+          fflush (b->o->out);
+          if (exec_instruction (b, s, t, prefix, err) < 0)
+            return -1;
+        }
+    }
+  return 0;
 }
 
 static int
@@ -1615,6 +1879,8 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
             {
               if (stage_from (b, si, err) < 0)
                 return oci_error_prefix (err, "%s:%u: FROM", in->pos.file, in->pos.line);
+              if (run_onbuild_triggers (b, s, in, prefix, err) < 0)
+                return -1;
               continue;
             }
           if (exec_instruction (b, s, in, prefix, err) < 0)
@@ -1710,6 +1976,13 @@ out:
     oci_error_clear (&e2);
   }
   strv_clear (&b.mounts, &b.n_mounts);
+  for (size_t i = 0; i < b.n_images; i++)
+    {
+      stage_clear (b.images[i]);
+      free (b.images[i]);
+    }
+  free (b.images);
+  strv_clear (&b.image_names, &b.n_images);
   for (size_t i = 0; b.st && i < plan->stages_len; i++)
     stage_clear (&b.st[i]);
   free (b.st);

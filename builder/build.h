@@ -43,6 +43,10 @@ struct bld_build_options
   int64_t timestamp;
   const char *runtime;         /* the OCI runtime (runc-lite by default) */
   bool host_network;           /* --network host: RUN's default (else none) */
+  char **secrets;              /* --secret id=ID,src=FILE */
+  size_t secrets_len;
+  char **ssh;                  /* --ssh ID[=SOCKET] */
+  size_t ssh_len;
   FILE *out;                   /* progress and RUN output */
 };
 
@@ -73,6 +77,9 @@ struct bld_copy_request
 {
   int src_root;        /* the context or a stage's rootfs */
   const void *ignore;  /* struct ignore *, NULL for none */
+  const void *exclude; /* COPY --exclude: struct ignore *, matched below each source */
+  bool parents;        /* COPY --parents: the sources' directories are kept
+                          (below a "/./" pivot when there is one) */
   char **sources;      /* expanded, relative to src_root */
   size_t sources_len;
   const char *dest;    /* expanded, absolute (WORKDIR applied) */
@@ -86,6 +93,14 @@ struct bld_copy_request
 int bld_copy (int rootfd, const struct bld_copy_request *req, struct oci_error *err);
 /* A checksum of the sources (paths, content, mode, owners; not mtimes). */
 int bld_copy_checksum (const struct bld_copy_request *req, char out[OCI_DIGEST_STRING_MAX], struct oci_error *err);
+
+/* A config.json mount of the RUN bundle (RUN --mount). */
+struct bld_run_mount
+{
+  char *type, *source, *destination;
+  char **options;
+  size_t options_len;
+};
 
 struct bld_run_request
 {
@@ -101,6 +116,8 @@ struct bld_run_request
   const uint32_t *additional_gids;
   size_t additional_gids_len;
   bool host_network;
+  const struct bld_run_mount *mounts;
+  size_t mounts_len;
   const char *prefix;    /* of every output line */
   FILE *out;
 };

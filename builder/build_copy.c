@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -26,17 +27,30 @@ struct walk
 {
   const struct bld_copy_request *req;
   struct oci_digester *dig; /* hashing instead of copying */
+  size_t strip;             /* rel's prefix that is the source itself */
 };
 
 static bool
 excluded (const struct walk *w, const char *rel)
 {
   bool ex = false;
-  if (w->req->ignore == NULL || rel == NULL)
+  if (rel == NULL)
     return false;
-  if (ignore_match ((const struct ignore *) w->req->ignore, rel, &ex) < 0)
+  if (w->req->ignore && ignore_match ((const struct ignore *) w->req->ignore, rel, &ex) == 0 && ex)
+    return true;
+  if (w->req->exclude == NULL)
     return false;
-  return ex;
+  /* --exclude patterns are relative to the source being copied: a path
+   * inside a source directory, or a source file's own name. */
+  const char *sub = strlen (rel) > w->strip ? rel + w->strip : NULL;
+  if (sub == NULL)
+    {
+      const char *slash = strrchr (rel, '/');
+      sub = slash ? slash + 1 : rel;
+    }
+  while (*sub == '/')
+    sub++;
+  return ignore_match ((const struct ignore *) w->req->exclude, sub, &ex) == 0 && ex;
 }
 
 static int
@@ -253,20 +267,24 @@ struct strlist
 {
   char **v;
   size_t len;
+  size_t *keep; /* per entry: components dropped before the parents kept */
 };
 
 static int
 strlist_add (struct strlist *l, char *s, struct oci_error *err)
 {
   char **nv = realloc (l->v, (l->len + 2) * sizeof *nv);
-  if (nv == NULL || s == NULL)
+  size_t *nk = nv ? realloc (l->keep, (l->len + 2) * sizeof *nk) : NULL;
+  if (nv)
+    l->v = nv;
+  if (nk)
+    l->keep = nk;
+  if (nv == NULL || nk == NULL || s == NULL)
     {
       free (s);
-      if (nv)
-        l->v = nv;
       return oci_error_set (err, ENOMEM, "sources");
     }
-  l->v = nv;
+  l->keep[l->len] = 0;
   l->v[l->len++] = s;
   l->v[l->len] = NULL;
   return 0;
@@ -323,6 +341,26 @@ cmp_str (const void *a, const void *b)
   return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+/* The number of components of the source before its "/./" pivot. */
+static size_t
+pivot_components (const char *src)
+{
+  while (src[0] == '.' && src[1] == '/')
+    src += 2;
+  const char *piv = strstr (src, "/./");
+  if (piv == NULL)
+    return 0;
+  cleanup_free char *head = strndup (src, (size_t) (piv - src));
+  cleanup_free char *clean = head ? ignore_clean_path (head) : NULL;
+  if (clean == NULL || strcmp (clean, ".") == 0)
+    return 0;
+  size_t n = 1;
+  for (const char *p = clean; *p; p++)
+    if (*p == '/' && p[1])
+      n++;
+  return n;
+}
+
 static int
 resolve_sources (const struct bld_copy_request *req, struct strlist *out, struct oci_error *err)
 {
@@ -374,6 +412,9 @@ resolve_sources (const struct bld_copy_request *req, struct strlist *out, struct
         }
       out->len = j;
       out->v[j] = NULL;
+      size_t keep = req->parents ? pivot_components (req->sources[i]) : 0;
+      for (size_t k = before; k < out->len; k++)
+        out->keep[k] = keep;
       if (out->len == before)
         return oci_error_set (err, 0, "%s: no source files were specified (not found or excluded by .dockerignore)",
                               req->sources[i]);
@@ -387,12 +428,14 @@ strlist_free (struct strlist *l)
   for (size_t i = 0; i < l->len; i++)
     free (l->v[i]);
   free (l->v);
+  free (l->keep);
 }
 
-/* Whether the file at fd is an archive libarchive can read (tar in any
- * compression). */
+/* Whether the file at fd is a tar libarchive can read, in any compression
+ * it knows by magic (gzip, bzip2, xz, lzma, zstd, lz4, compress...), and
+ * whether the layer reader (gzip, zstd, none) needs it decompressed first. */
 static bool
-is_archive (int fd)
+is_archive (int fd, bool *foreign)
 {
   struct archive *a = archive_read_new ();
   struct archive_entry *e;
@@ -403,10 +446,81 @@ is_archive (int fd)
   archive_read_support_format_tar (a);
   archive_read_support_format_gnutar (a);
   if (archive_read_open_fd (a, fd, 65536) == ARCHIVE_OK && archive_read_next_header (a, &e) == ARCHIVE_OK)
-    ok = true;
+    {
+      int code = archive_filter_code (a, 0);
+      ok = true;
+      *foreign = code != ARCHIVE_FILTER_NONE && code != ARCHIVE_FILTER_GZIP && code != ARCHIVE_FILTER_ZSTD;
+    }
   archive_read_free (a);
   lseek (fd, 0, SEEK_SET);
   return ok;
+}
+
+/* A pipe carrying fd's content decompressed, written by a child process
+ * (a failed reader only kills the child with SIGPIPE). */
+static int
+decompressed_pipe (int fd, int *out, pid_t *pid, struct oci_error *err)
+{
+  int p[2];
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return oci_error_set (err, errno, "pipe");
+  fflush (NULL);
+  pid_t c = fork ();
+  if (c < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return oci_error_set (err, errno, "fork");
+    }
+  if (c == 0)
+    {
+      struct archive *a = archive_read_new ();
+      struct archive_entry *e;
+      char buf[65536];
+      la_ssize_t n;
+      close (p[0]);
+      if (a == NULL)
+        _exit (1);
+      archive_read_support_filter_all (a);
+      archive_read_support_format_raw (a);
+      if (archive_read_open_fd (a, fd, 65536) != ARCHIVE_OK || archive_read_next_header (a, &e) != ARCHIVE_OK)
+        _exit (1);
+      while ((n = archive_read_data (a, buf, sizeof buf)) > 0)
+        if (oci_write_all (p[1], buf, (size_t) n) < 0)
+          _exit (1);
+      _exit (n < 0 ? 1 : 0);
+    }
+  close (p[1]);
+  *out = p[0];
+  *pid = c;
+  return 0;
+}
+
+/* Extracts the archive at afd into dir (an fd path in the rootfs). */
+static int
+extract_archive (int afd, bool foreign, const char *root, const char *rel, struct oci_error *err)
+{
+  struct bld_layer_apply_options ao = { 0 };
+  ao.skip_devices = true;
+  if (!foreign)
+    {
+      if (bld_layer_apply_fd (afd, root, &ao, NULL, err) < 0)
+        return oci_error_prefix (err, "extract %s", rel);
+      return 0;
+    }
+  int in = -1, st = 0;
+  pid_t pid;
+  if (decompressed_pipe (afd, &in, &pid, err) < 0)
+    return -1;
+  int r = bld_layer_apply_fd (in, root, &ao, NULL, err);
+  close (in);
+  while (waitpid (pid, &st, 0) < 0 && errno == EINTR)
+    ;
+  if (r < 0)
+    return oci_error_prefix (err, "extract %s", rel);
+  if (!WIFEXITED (st) || WEXITSTATUS (st) != 0)
+    return oci_error_set (err, 0, "extract %s: decompression failed", rel);
+  return 0;
 }
 
 static const char *
@@ -419,15 +533,15 @@ base_name (const char *p)
 static int
 walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digester *dig, struct oci_error *err)
 {
-  struct strlist srcs = { NULL, 0 };
-  struct walk w = { req, dig };
+  struct strlist srcs = { 0 };
+  struct walk w = { req, dig, 0 };
   int ret = -1;
   size_t dl = strlen (req->dest);
   bool dest_dir = dl > 0 && (req->dest[dl - 1] == '/' || (dl >= 2 && strcmp (req->dest + dl - 2, "/.") == 0));
 
   if (resolve_sources (req, &srcs, err) < 0)
     goto out;
-  if (srcs.len > 1 && !dest_dir)
+  if (srcs.len > 1 && !dest_dir && !req->parents)
     {
       oci_error_set (err, 0, "when using COPY with more than one source file, the destination must be a directory "
                      "and end with a /");
@@ -437,6 +551,10 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
     {
       const char *rel = srcs.v[i];
       struct stat st;
+      cleanup_free char *pdest = NULL;
+      const char *dest = req->dest;
+      bool dest_is_dir = dest_dir;
+      w.strip = *rel ? strlen (rel) + 1 : 0;
       /* The parent is resolved inside the sources' root, the leaf is not
        * followed: a symlink in a stage's rootfs cannot lead outside. */
       const char *slash_r = strrchr (rel, '/');
@@ -453,6 +571,32 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
         {
           oci_error_set (err, errno, "stat %s", rel);
           goto out;
+        }
+      if (req->parents)
+        {
+          /* dest/<the source's path below the pivot>: a directory keeps
+           * its own name, a file goes into its parents. */
+          const char *sub = rel;
+          for (size_t k = 0; k < srcs.keep[i] && sub; k++)
+            {
+              sub = strchr (sub, '/');
+              sub = sub ? sub + 1 : NULL;
+            }
+          cleanup_free char *dir = NULL;
+          if (sub && *sub && !S_ISDIR (st.st_mode))
+            {
+              const char *ls = strrchr (sub, '/');
+              dir = strndup (sub, ls ? (size_t) (ls - sub) : 0);
+            }
+          else
+            dir = strdup (sub ? sub : "");
+          if (dir == NULL || asprintf (&pdest, "%s%s%s/", req->dest, *dir ? "/" : "", dir) < 0)
+            {
+              oci_error_set (err, ENOMEM, "COPY");
+              goto out;
+            }
+          dest = pdest;
+          dest_is_dir = true;
         }
       if (dig)
         {
@@ -479,48 +623,44 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
               oci_error_set (err, errno, "open %s", sname);
               goto out;
             }
-          if (mkdir_dest (rootfd, req, req->dest, &dfd, err) < 0 || copy_dir_contents (&w, sfd, rel, dfd, err) < 0)
+          if (mkdir_dest (rootfd, req, dest, &dfd, err) < 0 || copy_dir_contents (&w, sfd, rel, dfd, err) < 0)
             goto out;
           continue;
         }
       if (req->add && S_ISREG (st.st_mode))
         {
           cleanup_close int afd = openat (sroot, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-          if (afd >= 0 && is_archive (afd))
+          bool foreign = false;
+          if (afd >= 0 && is_archive (afd, &foreign))
             {
               cleanup_close int dfd = -1;
               cleanup_free char *root = NULL;
-              struct bld_layer_apply_options ao = { 0 };
-              ao.skip_devices = true;
-              if (mkdir_dest (rootfd, req, req->dest, &dfd, err) < 0)
+              if (mkdir_dest (rootfd, req, dest, &dfd, err) < 0)
                 goto out;
               if (asprintf (&root, "/proc/self/fd/%d", dfd) < 0)
                 {
                   oci_error_set (err, ENOMEM, "ADD");
                   goto out;
                 }
-              if (bld_layer_apply_fd (afd, root, &ao, NULL, err) < 0)
-                {
-                  oci_error_prefix (err, "extract %s", rel);
-                  goto out;
-                }
+              if (extract_archive (afd, foreign, root, rel, err) < 0)
+                goto out;
               continue;
             }
         }
       /* A file (or symlink): into dest when dest is a directory. */
       cleanup_free char *target = NULL;
       struct oci_error e2 = OCI_ERROR_INIT;
-      cleanup_close int existing = bld_open_in_root (rootfd, req->dest, O_RDONLY | O_DIRECTORY, &e2);
+      cleanup_close int existing = bld_open_in_root (rootfd, dest, O_RDONLY | O_DIRECTORY, &e2);
       oci_error_clear (&e2);
-      if (dest_dir || existing >= 0)
+      if (dest_is_dir || existing >= 0)
         {
-          if (asprintf (&target, "%s/%s", req->dest, base_name (rel)) < 0)
+          if (asprintf (&target, "%s/%s", dest, base_name (rel)) < 0)
             {
               oci_error_set (err, ENOMEM, "COPY");
               goto out;
             }
         }
-      else if ((target = strdup (req->dest)) == NULL)
+      else if ((target = strdup (dest)) == NULL)
         {
           oci_error_set (err, ENOMEM, "COPY");
           goto out;
@@ -531,7 +671,7 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
       cleanup_close int pfd = -1;
       if (parent == NULL || *leaf == '\0')
         {
-          oci_error_set (err, EINVAL, "COPY destination %s", req->dest);
+          oci_error_set (err, EINVAL, "COPY destination %s", dest);
           goto out;
         }
       if (mkdir_dest (rootfd, req, *parent ? parent : "/", &pfd, err) < 0

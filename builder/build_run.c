@@ -199,6 +199,26 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
         }
       c->linux_->namespaces_len = j;
     }
+  if (r->mounts_len)
+    {
+      struct oci_mount *m = realloc (c->mounts, (c->mounts_len + r->mounts_len) * sizeof *m);
+      if (m == NULL)
+        return oci_error_set (err, ENOMEM, "config");
+      c->mounts = m;
+      for (size_t i = 0; i < r->mounts_len; i++)
+        {
+          const struct bld_run_mount *rm = &r->mounts[i];
+          m = &c->mounts[c->mounts_len++];
+          memset (m, 0, sizeof *m);
+          m->type = strdup (rm->type);
+          m->source = strdup (rm->source);
+          m->destination = strdup (rm->destination);
+          m->options = strv_copy (rm->options, rm->options_len);
+          m->options_len = rm->options_len;
+          if (m->type == NULL || m->source == NULL || m->destination == NULL || m->options == NULL)
+            return oci_error_set (err, ENOMEM, "config");
+        }
+    }
   if (oci_runtime_config_emit (c, true, &text, &len, err) < 0)
     return -1;
   return oci_write_file_atomic (path, text, len, 0600, err);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "registry.h"
 
 struct bld_store;
 
@@ -31,5 +32,16 @@ BLD_COMMAND (rmi);
 BLD_COMMAND (prune);
 BLD_COMMAND (unpack);
 BLD_COMMAND (run);
+BLD_COMMAND (push);
+BLD_COMMAND (pull);
+BLD_COMMAND (save);
+BLD_COMMAND (load);
+
+/* push's and pull's registry options (--creds, --authfile, --tls-verify,
+ * and push's --from) into o; returns the index of the first operand, or
+ * -1 with err set. */
+int bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_options *o, struct oci_error *err);
+/* A reg_progress_fn: "blob DIGEST: uploaded" and the like on stderr. */
+void bld_cli_registry_progress (void *ctx, const char *digest, enum reg_blob_outcome outcome, const char *detail);
 
 #endif

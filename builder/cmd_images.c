@@ -111,7 +111,9 @@ BLD_COMMAND (images)
       char id[13], ago[64], size[32];
       struct row r;
 
-      if (strcmp (d->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0)
+      /* Image manifests: OCI, or Docker schema2 as pull keeps them. */
+      if (strcmp (d->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
+          && strcmp (d->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0)
         continue;
       if (read_row (s, d, &r, err) < 0)
         {

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 
 #include "cleanup.h"
@@ -18,37 +17,10 @@
 #include "json.h"
 #include "layer_apply.h"
 #include "layer_write.h"
+#include "platform.h"
 #include "store.h"
 #include "build.h"
 #include "unpack.h"
-
-/* The image-spec (Go) names of the host's architecture. */
-static void
-host_platform (const char **arch, const char **variant)
-{
-  static struct utsname u;
-  static const struct
-  {
-    const char *machine, *arch, *variant;
-  } map[] = {
-    { "x86_64", "amd64", NULL }, { "aarch64", "arm64", "v8" }, { "armv7l", "arm", "v7" },
-    { "armv6l", "arm", "v6" },   { "i386", "386", NULL },     { "i686", "386", NULL },
-    { "ppc64le", "ppc64le", NULL }, { "s390x", "s390x", NULL }, { "riscv64", "riscv64", NULL },
-    { "mips64", "mips64", NULL }, { "loongarch64", "loong64", NULL },
-  };
-  *variant = NULL;
-  *arch = "unknown";
-  if (uname (&u) < 0)
-    return;
-  *arch = u.machine;
-  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-    if (strcmp (u.machine, map[i].machine) == 0)
-      {
-        *arch = map[i].arch;
-        *variant = map[i].variant;
-        return;
-      }
-}
 
 /* SOURCE_DATE_EPOCH when set (reproducible builds), else now. */
 static int
@@ -87,7 +59,7 @@ make_config (const char *diff_id, int64_t epoch, const char *source, const struc
     return oci_error_set (err, ENOMEM, "image config");
   gmtime_r (&t, &tm);
   strftime (created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  host_platform (&arch, &variant);
+  bld_host_platform (&arch, &variant);
   json_gen_begin_object (g);
   json_gen_key (g, "created");
   json_gen_string (g, created);

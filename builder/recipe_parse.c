@@ -1450,13 +1450,13 @@ parse_view (const struct view *v, const struct recipe_heredoc *hd, size_t nhd,
   return 0;
 }
 
-int
-recipe_parse (const char *file, const char *text, size_t len, struct recipe **out,
-              struct oci_error *err)
+static int
+parse_text (const char *file, const char *text, size_t len, bool triggers, struct recipe **out,
+            struct oci_error *err)
 {
   cleanup_recipe_source struct recipe_source *src = NULL;
   cleanup_recipe struct recipe *r = NULL;
-  bool seen_from = false;
+  bool seen_from = triggers;
 
   if (recipe_lex (file, text, len, &src, err) < 0)
     return -1;
@@ -1487,6 +1487,10 @@ recipe_parse (const char *file, const char *text, size_t len, struct recipe **ou
                               l->pos.line, l->pos.column, l->keyword);
       v.kind = kinds[k].kind;
       r->len++;
+      if (triggers && (v.kind == RECIPE_FROM || v.kind == RECIPE_MAINTAINER || v.kind == RECIPE_ONBUILD))
+        return perr (err, &v, v.kwpos, v.kind == RECIPE_ONBUILD ? "chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"
+                                                                : "%s isn't allowed as an ONBUILD trigger",
+                     kinds[k].name);
       if (parse_view (&v, l->heredocs, l->heredocs_len, &r->v[i], err) < 0)
         return -1;
       if (v.kind == RECIPE_FROM)
@@ -1501,6 +1505,20 @@ recipe_parse (const char *file, const char *text, size_t len, struct recipe **ou
     return oci_error_set (err, 0, "%s: the recipe has no FROM instruction", r->file);
   *out = steal_pointer (&r);
   return 0;
+}
+
+int
+recipe_parse (const char *file, const char *text, size_t len, struct recipe **out,
+              struct oci_error *err)
+{
+  return parse_text (file, text, len, false, out, err);
+}
+
+int
+recipe_parse_triggers (const char *file, const char *text, size_t len, struct recipe **out,
+                       struct oci_error *err)
+{
+  return parse_text (file, text, len, true, out, err);
 }
 
 int

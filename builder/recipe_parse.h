@@ -211,6 +211,10 @@ struct recipe
  * "file:line:column: INSTRUCTION: what is wrong". */
 int recipe_parse (const char *file, const char *text, size_t len,
                   struct recipe **out, struct oci_error *err);
+/* Parses an image's ONBUILD triggers (Config.OnBuild entries): no FROM
+ * needed, and FROM, MAINTAINER and ONBUILD refused as ONBUILD refuses them. */
+int recipe_parse_triggers (const char *file, const char *text, size_t len,
+                           struct recipe **out, struct oci_error *err);
 int recipe_parse_file (const char *path, struct recipe **out, struct oci_error *err);
 void recipe_free (struct recipe *r);
 

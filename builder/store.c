@@ -65,8 +65,22 @@ fsync_dir (const char *path)
     fsync (fd);
 }
 
+static int store_open (const char *dir, bool create, bool read_only, struct bld_store **out, struct oci_error *err);
+
 int
 bld_store_open (const char *dir, bool create, struct bld_store **out, struct oci_error *err)
+{
+  return store_open (dir, create, false, out, err);
+}
+
+int
+bld_store_open_read_only (const char *dir, struct bld_store **out, struct oci_error *err)
+{
+  return store_open (dir, false, true, out, err);
+}
+
+static int
+store_open (const char *dir, bool create, bool read_only, struct bld_store **out, struct oci_error *err)
 {
   cleanup_free struct bld_store *s = NULL;
   cleanup_free char *p = NULL;
@@ -138,7 +152,13 @@ bld_store_open (const char *dir, bool create, struct bld_store **out, struct oci
   }
 
   /* The private part is made on demand even without create: a layout
-   * written by another tool is usable as a store. */
+   * written by another tool is usable as a store.  A layout only read
+   * from (FROM oci:DIR) is left as it is. */
+  if (read_only)
+    {
+      *out = steal_pointer (&guard);
+      return 0;
+    }
   if (mkdirat (store->dirfd, STORE_PRIVATE, 0700) < 0 && errno != EEXIST)
     return oci_error_set (err, errno, "create %s/" STORE_PRIVATE, dir);
   if (mkdirat (store->dirfd, STORE_TMP, 0700) < 0 && errno != EEXIST)
@@ -828,7 +848,7 @@ bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_descri
           return 0;
         }
     }
-  return oci_error_set (err, ENOENT, "image %s not found in %s", want ? want : ref, s->dir);
+  return oci_error_set (err, 0, "image %s not found in %s", want ? want : ref, s->dir);
 }
 
 int
@@ -844,6 +864,18 @@ bld_store_tag (struct bld_store *s, const char *ref, const struct oci_image_desc
   /* The unnamed entry of the same manifest, if any, is now redundant. */
   if (index_update (s, name, desc->digest, desc, name, NULL, err) < 0)
     return oci_error_prefix (err, "tag %s", name);
+  return 0;
+}
+
+int
+bld_store_index_put (struct bld_store *s, const struct oci_image_descriptor *desc, const char *ref_name,
+                     struct oci_error *err)
+{
+  if (desc->digest == NULL || !bld_store_has_blob (s, desc->digest))
+    return oci_error_set (err, ENOENT, "name %s: manifest %s is not in %s", ref_name,
+                          desc->digest ? desc->digest : "(none)", s->dir);
+  if (index_update (s, ref_name, desc->digest, desc, ref_name, NULL, err) < 0)
+    return oci_error_prefix (err, "name %s in %s", ref_name, s->dir);
   return 0;
 }
 

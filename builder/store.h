@@ -37,6 +37,9 @@ struct bld_store;
  * parent) is made and a missing oci-layout / index.json / blobs/sha256 is
  * written; without it, dir must already be a layout. */
 int bld_store_open (const char *dir, bool create, struct bld_store **out, struct oci_error *err);
+/* Opens a layout only to read images and blobs from it: nothing is
+ * created in it (no .store/); writers must not be given it. */
+int bld_store_open_read_only (const char *dir, struct bld_store **out, struct oci_error *err);
 void bld_store_free (struct bld_store *s);
 void bld_store_freep (struct bld_store **s);
 #define cleanup_store __attribute__ ((cleanup (bld_store_freep)))
@@ -122,6 +125,12 @@ int bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_de
  * what it named before. */
 int bld_store_tag (struct bld_store *s, const char *ref, const struct oci_image_descriptor *desc,
                    struct oci_error *err);
+/* Puts desc into index.json with ref_name taken as it is (another tool's
+ * layout names images by tag alone: "latest"), replacing the entry of that
+ * name and any unnamed entry of the same manifest.  desc's other
+ * annotations are kept.  The manifest must be in the store. */
+int bld_store_index_put (struct bld_store *s, const struct oci_image_descriptor *desc, const char *ref_name,
+                         struct oci_error *err);
 /* Removes the name; an error when it names nothing. */
 int bld_store_untag (struct bld_store *s, const char *ref, struct oci_error *err);
 

@@ -4,9 +4,10 @@
 RL_BUILD_PACKAGES=(
   build-essential autoconf automake pkg-config git
   libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
-  libarchive-dev zlib1g-dev libzstd-dev libssl-dev
+  libarchive-dev zlib1g-dev libzstd-dev libssl-dev libcurl4-openssl-dev
 )
-RL_TEST_PACKAGES=(bats valgrind jq busybox-static runc crun qemu-system-x86 skopeo containerd podman conmon catatonit python3)
+RL_TEST_PACKAGES=(bats valgrind jq busybox-static runc crun qemu-system-x86 skopeo containerd podman conmon catatonit python3 docker-registry apache2-utils
+  umoci oci-image-tool buildah)
 
 rl_install_missing() {
   local missing=() p

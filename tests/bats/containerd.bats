@@ -12,42 +12,9 @@ setup_file() {
   . "$TESTS_DIR/../scripts/deps.sh"
   rl_install_missing containerd || skip "containerd is not installed and could not be installed"
   # unix socket paths are limited to 108 bytes: a short directory under /run
-  export CTD_DIR=/run/runc-lite-test-containerd-$$
-  export CTD_SOCK=$CTD_DIR/containerd.sock
-  export CTD_NS=rltest
+  containerd_start /run/runc-lite-test-containerd-$$ || return 1
   export WRAPPER=$CTD_DIR/runc-lite-wrapper ARGV_LOG=$CTD_DIR/argv.log
   export IMAGE=docker.io/library/rl-busybox:latest
-  rm -rf "$CTD_DIR"
-  mkdir -p "$CTD_DIR"
-  cat >"$CTD_DIR/config.toml" <<EOF
-version = 2
-root = "$CTD_DIR/root"
-state = "$CTD_DIR/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
-[grpc]
-  address = "$CTD_SOCK"
-
-[ttrpc]
-  address = "$CTD_SOCK.ttrpc"
-
-[debug]
-  level = "debug"
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = "$CTD_DIR/opt"
-EOF
-  containerd --config "$CTD_DIR/config.toml" >"$CTD_DIR/containerd.log" 2>&1 &
-  echo $! >"$CTD_DIR/containerd.pid"
-  local ok=
-  for _ in $(seq 100); do
-    ctr -a "$CTD_SOCK" version >/dev/null 2>&1 && { ok=1; break; }
-    sleep 0.1
-  done
-  [ -n "$ok" ] || { cat "$CTD_DIR/containerd.log" >&2; return 1; }
-  # overlayfs when this kernel and file system allow it, else native
-  export CTD_SNAPSHOTTER=overlayfs
-  ctr -a "$CTD_SOCK" plugins ls | grep -Eq 'snapshotter\.v1 +overlayfs .* ok' || CTD_SNAPSHOTTER=native
   make_argv_wrapper "$WRAPPER" "$ARGV_LOG"
   local tar
   tar=$(build_oci_image "$CTD_DIR/image" "$IMAGE")
@@ -55,34 +22,7 @@ EOF
 }
 
 teardown_file() {
-  [ -n "${CTD_DIR:-}" ] && [ -d "$CTD_DIR" ] || return 0
-  local pid m
-  if [ -f "$CTD_DIR/containerd.pid" ]; then
-    pid=$(cat "$CTD_DIR/containerd.pid")
-    kill "$pid" 2>/dev/null
-    for _ in $(seq 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  # the snapshots and bundle rootfs mounts, deepest first
-  for m in $(awk -v d="$CTD_DIR" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-    umount -l "$m" 2>/dev/null || true
-  done
-  rm -rf "$CTD_DIR"
-  # containerd's default cgroupsPath is /NAMESPACE/ID: the parents, if empty
-  rmdir /sys/fs/cgroup/*/"$CTD_NS" /sys/fs/cgroup/unified/"$CTD_NS" 2>/dev/null || true
-}
-
-# c ARGS: ctr on the private containerd, in the test namespace.
-c() {
-  ctr -a "$CTD_SOCK" -n "$CTD_NS" "$@"
-}
-
-# c_run ARGS: ctr run through the wrapper, with a private runc root.
-c_run() {
-  c run --snapshotter "$CTD_SNAPSHOTTER" --runc-binary "$WRAPPER" --runc-root "$CTD_DIR/runc" "$@"
+  containerd_stop
 }
 
 setup() {

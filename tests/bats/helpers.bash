@@ -151,3 +151,121 @@ rl_applies_memory_limit() {
   rm -rf "$dir"
   [ "$got" = 67108864 ]
 }
+
+# containerd_start DIR: a containerd of its own (config, root, state and
+# socket under DIR, no CRI plugin), for ctr; exports CTD_DIR, CTD_SOCK,
+# CTD_NS (the namespace the tests use) and CTD_SNAPSHOTTER.  Unix socket
+# paths are limited to 108 bytes: DIR should be short (under /run).
+containerd_start() {
+  export CTD_DIR=$1
+  export CTD_SOCK=$CTD_DIR/containerd.sock
+  export CTD_NS=rltest
+  rm -rf "$CTD_DIR"
+  mkdir -p "$CTD_DIR"
+  cat >"$CTD_DIR/config.toml" <<EOF
+version = 2
+root = "$CTD_DIR/root"
+state = "$CTD_DIR/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+[grpc]
+  address = "$CTD_SOCK"
+
+[ttrpc]
+  address = "$CTD_SOCK.ttrpc"
+
+[debug]
+  level = "debug"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$CTD_DIR/opt"
+EOF
+  containerd --config "$CTD_DIR/config.toml" >"$CTD_DIR/containerd.log" 2>&1 &
+  echo $! >"$CTD_DIR/containerd.pid"
+  local ok=
+  for _ in $(seq 100); do
+    ctr -a "$CTD_SOCK" version >/dev/null 2>&1 && { ok=1; break; }
+    sleep 0.1
+  done
+  [ -n "$ok" ] || { cat "$CTD_DIR/containerd.log" >&2; return 1; }
+  # overlayfs when this kernel and file system allow it, else native
+  export CTD_SNAPSHOTTER=overlayfs
+  ctr -a "$CTD_SOCK" plugins ls | grep -Eq 'snapshotter\.v1 +overlayfs .* ok' || CTD_SNAPSHOTTER=native
+}
+
+# containerd_stop: stops containerd_start's containerd (by its PID),
+# unmounts what is left under CTD_DIR and removes it.
+containerd_stop() {
+  [ -n "${CTD_DIR:-}" ] && [ -d "$CTD_DIR" ] || return 0
+  local pid m
+  if [ -f "$CTD_DIR/containerd.pid" ]; then
+    pid=$(cat "$CTD_DIR/containerd.pid")
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  # the snapshots and bundle rootfs mounts, deepest first
+  for m in $(awk -v d="$CTD_DIR" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+    umount -l "$m" 2>/dev/null || true
+  done
+  rm -rf "$CTD_DIR"
+  # containerd's default cgroupsPath is /NAMESPACE/ID: the parents, if empty
+  rmdir /sys/fs/cgroup/*/"$CTD_NS" /sys/fs/cgroup/unified/"$CTD_NS" 2>/dev/null || true
+}
+
+# c ARGS: ctr on the private containerd, in the test namespace.
+c() {
+  ctr -a "$CTD_SOCK" -n "$CTD_NS" "$@"
+}
+
+# c_run ARGS: ctr run through $WRAPPER, with a private runc root.
+c_run() {
+  c run --snapshotter "$CTD_SNAPSHOTTER" --runc-binary "$WRAPPER" --runc-root "$CTD_DIR/runc" "$@"
+}
+
+# podman_setup DIR: podman on private state under DIR (its own
+# containers.conf); exports POD_DIR, CONTAINERS_CONF and POD_DRIVER for p.
+podman_setup() {
+  export POD_DIR=$1
+  rm -rf "$POD_DIR"
+  mkdir -p "$POD_DIR"
+  # Podman asks for RLIMIT_NOFILE 1048576 by default; raising a hard limit
+  # needs CAP_SYS_RESOURCE, which hosts (and this VM) may not give root,
+  # and podman lowers its own RLIMIT_NPROC: small limits work everywhere.
+  # File locks keep podman out of the shared /dev/shm/libpod_lock.
+  cat >"$POD_DIR/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+
+[engine]
+lock_type = "file"
+EOF
+  export CONTAINERS_CONF=$POD_DIR/containers.conf
+  export POD_DRIVER=overlay
+  grep -qw overlay /proc/filesystems || POD_DRIVER=vfs
+}
+
+# podman_teardown: removes podman_setup's containers, images, mounts and
+# directory.
+podman_teardown() {
+  [ -n "${POD_DIR:-}" ] && [ -d "$POD_DIR" ] || return 0
+  local m
+  p rm -af -t 0 >/dev/null 2>&1 || true
+  p rmi -af >/dev/null 2>&1 || true
+  for m in $(awk -v d="$POD_DIR" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+    umount -l "$m" 2>/dev/null || true
+  done
+  rm -rf "$POD_DIR"
+  # the cgroupfs manager's parents, when nothing else uses them
+  rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true
+}
+
+# p ARGS: podman on the private store, the runtime $WRAPPER.
+p() {
+  podman --root "$POD_DIR/root" --runroot "$POD_DIR/runroot" --tmpdir "$POD_DIR/tmp" \
+    --storage-driver "$POD_DRIVER" --runtime "$WRAPPER" --cgroup-manager cgroupfs \
+    --events-backend file "$@"
+}

@@ -12,25 +12,9 @@ setup_file() {
   # shellcheck source=../../scripts/deps.sh
   . "$TESTS_DIR/../scripts/deps.sh"
   rl_install_missing podman conmon || skip "podman and conmon are not installed and could not be installed"
-  export POD_DIR=/run/runc-lite-test-podman-$$
+  podman_setup /run/runc-lite-test-podman-$$
   export WRAPPER=$POD_DIR/runc-lite-wrapper ARGV_LOG=$POD_DIR/argv.log
   export IMAGE=docker.io/library/rl-busybox:latest
-  rm -rf "$POD_DIR"
-  mkdir -p "$POD_DIR"
-  # Podman asks for RLIMIT_NOFILE 1048576 by default; raising a hard limit
-  # needs CAP_SYS_RESOURCE, which hosts (and this VM) may not give root,
-  # and podman lowers its own RLIMIT_NPROC: small limits work everywhere.
-  # File locks keep podman out of the shared /dev/shm/libpod_lock.
-  cat >"$POD_DIR/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-
-[engine]
-lock_type = "file"
-EOF
-  export CONTAINERS_CONF=$POD_DIR/containers.conf
-  export POD_DRIVER=overlay
-  grep -qw overlay /proc/filesystems || POD_DRIVER=vfs
   make_argv_wrapper "$WRAPPER" "$ARGV_LOG"
   local tar
   tar=$(build_oci_image "$POD_DIR/image" "$IMAGE")
@@ -38,23 +22,7 @@ EOF
 }
 
 teardown_file() {
-  [ -n "${POD_DIR:-}" ] && [ -d "$POD_DIR" ] || return 0
-  local m
-  p rm -af -t 0 >/dev/null 2>&1 || true
-  p rmi -af >/dev/null 2>&1 || true
-  for m in $(awk -v d="$POD_DIR" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-    umount -l "$m" 2>/dev/null || true
-  done
-  rm -rf "$POD_DIR"
-  # the cgroupfs manager's parents, when nothing else uses them
-  rmdir /sys/fs/cgroup/*/libpod_parent/conmon /sys/fs/cgroup/*/libpod_parent 2>/dev/null || true
-}
-
-# p ARGS: podman on the private store, runc-lite through the wrapper.
-p() {
-  podman --root "$POD_DIR/root" --runroot "$POD_DIR/runroot" --tmpdir "$POD_DIR/tmp" \
-    --storage-driver "$POD_DRIVER" --runtime "$WRAPPER" --cgroup-manager cgroupfs \
-    --events-backend file "$@"
+  podman_teardown
 }
 
 setup() {

@@ -478,6 +478,25 @@ test_healthcheck_onbuild (void)
                "Recipe:2:9: ONBUILD: MAINTAINER isn't allowed as an ONBUILD trigger", "ONBUILD MAINTAINER");
   parse_fails ("FROM a\nONBUILD COPY x\n", "Recipe:2:9: COPY: requires at least two arguments",
                "ONBUILD trigger errors name the trigger");
+  {
+    /* An image's Config.OnBuild entries, parsed on their own. */
+    struct oci_error err = OCI_ERROR_INIT;
+    struct recipe *t = NULL;
+    const char *ok_text = "COPY x /x";
+    ok (recipe_parse_triggers ("T", ok_text, strlen (ok_text), &t, &err) == 0 && t->len == 1
+            && t->v[0].kind == RECIPE_COPY,
+        "trigger without FROM");
+    recipe_free (t);
+    t = NULL;
+    ok (recipe_parse_triggers ("T", "FROM b", 6, &t, &err) < 0 && err.msg
+            && strcmp (err.msg, "T:1:1: FROM: FROM isn't allowed as an ONBUILD trigger") == 0,
+        "FROM refused as a trigger");
+    oci_error_clear (&err);
+    ok (recipe_parse_triggers ("T", "ONBUILD RUN x", 13, &t, &err) < 0 && err.msg
+            && strstr (err.msg, "chaining ONBUILD") != NULL,
+        "ONBUILD refused as a trigger");
+    oci_error_clear (&err);
+  }
 }
 
 static void

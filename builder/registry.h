@@ -1,0 +1,82 @@
+/* A client of the OCI distribution API (the Docker Registry HTTP API v2),
+ * over libcurl: references, authentication (basic, bearer tokens from the
+ * challenge's realm), blob and manifest operations, and the push and pull
+ * of a store image.
+ *
+ * Transport: https with certificate verification; with tls_verify false,
+ * certificates are not verified and plain http is tried when https fails
+ * (skopeo's --tls-verify=false).  The scheme is chosen once, by the first
+ * request (GET /v2/). */
+#ifndef BUILDER_REGISTRY_H
+#define BUILDER_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct bld_store;
+
+/* host[:port]/repo[:tag|@digest].  Without a host (the first component has
+ * no '.' or ':' and is not "localhost") the registry is docker.io, whose
+ * one-component repositories live under library/. */
+struct reg_ref
+{
+  char *host;   /* as written, "docker.io" by default */
+  char *repo;   /* e.g. "library/busybox" */
+  char *tag;    /* NULL when digest is set */
+  char *digest; /* NULL unless @digest */
+};
+
+int reg_ref_parse (const char *s, struct reg_ref *out, struct oci_error *err);
+void reg_ref_clear (struct reg_ref *r);
+#define cleanup_reg_ref __attribute__ ((cleanup (reg_ref_clear)))
+
+struct reg_options
+{
+  bool tls_verify;
+  const char *creds;    /* "USER:PASS" or NULL */
+  const char *authfile; /* auth.json; NULL: the one in $XDG_RUNTIME_DIR/containers, if any */
+  uint64_t chunk_size;  /* blobs above this go up in PATCH chunks; 0: a default */
+  const char *from;     /* push: a repository of the same registry that may hold the blobs */
+};
+
+/* Credentials for host from an auth.json ({"auths":{"host":{"auth":
+ * base64("user:pass")}}}): *user and *pass newly allocated, both NULL when the
+ * file has none for host. */
+int reg_authfile_lookup (const char *path, const char *host, char **user, char **pass, struct oci_error *err);
+
+struct reg_client;
+int reg_client_new (const char *host, const struct reg_options *o, struct reg_client **out, struct oci_error *err);
+void reg_client_free (struct reg_client *c);
+void reg_client_freep (struct reg_client **c);
+#define cleanup_reg_client __attribute__ ((cleanup (reg_client_freep)))
+
+/* What happened to one blob of a push or pull, for the caller's progress
+ * lines.  PRESENT: already at the destination (the registry's repository,
+ * or the store). */
+enum reg_blob_outcome
+{
+  REG_BLOB_PRESENT,
+  REG_BLOB_MOUNTED,
+  REG_BLOB_UPLOADED,
+  REG_BLOB_UPLOADED_CHUNKED,
+  REG_BLOB_DOWNLOADED,
+};
+typedef void (*reg_progress_fn) (void *ctx, const char *digest, enum reg_blob_outcome outcome, const char *detail);
+
+/* Pushes the image store_ref names (a manifest, or an index with the
+ * manifests of it that are in the store) to ref; *digest receives the
+ * pushed manifest's digest. */
+int reg_push (struct bld_store *s, const char *store_ref, const char *ref, const struct reg_options *o,
+              reg_progress_fn progress, void *ctx, char **digest, struct oci_error *err);
+
+/* Pulls ref (an index picks linux/<host architecture>) into the store and
+ * names it name (NULL: the reference's own host/repo:tag; a pull by
+ * digest then needs a name).  Docker schema2 manifests are kept as they
+ * are.  *digest receives the stored manifest's digest. */
+int reg_pull (struct bld_store *s, const char *ref, const char *name, const struct reg_options *o,
+              reg_progress_fn progress, void *ctx, char **digest, struct oci_error *err);
+
+#endif
