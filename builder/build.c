@@ -63,6 +63,7 @@ struct build
   char **image_names;
   size_t n_images;
   struct stage_st *cur;
+  enum bld_snapshotter snapshotter; /* AUTO turns into one at the first mount */
 };
 
 /* ---- small helpers ---- */
@@ -541,6 +542,7 @@ struct step_fs
 {
   char *dir, *upper, *work, *merged;
   bool mounted;
+  struct bld_snap *snap; /* the copying snapshotter's */
 };
 
 static void
@@ -556,6 +558,7 @@ step_fs_clear (struct step_fs *f)
   free (f->upper);
   free (f->work);
   free (f->merged);
+  bld_snap_free (f->snap);
   memset (f, 0, sizeof *f);
 }
 
@@ -587,6 +590,29 @@ fail:
   return -1;
 }
 
+/* The overlay, unless the build copies (then nothing is mounted);
+ * AUTO settles on the first mount. */
+static int
+snap_mount (struct build *b, char **lowers, size_t n, const char *upper, const char *work, const char *merged,
+            struct oci_error *err)
+{
+  if (b->snapshotter == BLD_SNAP_COPY)
+    return 0;
+  if (bld_overlay_mount (lowers, n, upper, work, merged, err) == 0)
+    {
+      if (b->snapshotter == BLD_SNAP_AUTO)
+        b->snapshotter = BLD_SNAP_OVERLAY;
+      return 0;
+    }
+  if (b->snapshotter == BLD_SNAP_OVERLAY || !bld_overlay_unsupported (err))
+    return -1;
+  fprintf (b->o->out, "[%zu/%zu] | overlayfs unavailable (%s): copying snapshots\n", b->step, b->nsteps,
+           oci_error_msg (err));
+  oci_error_clear (err);
+  b->snapshotter = BLD_SNAP_COPY;
+  return 0;
+}
+
 static int
 step_fs_mount (struct build *b, struct stage_st *s, struct step_fs *f, struct oci_error *err)
 {
@@ -600,12 +626,13 @@ step_fs_mount (struct build *b, struct stage_st *s, struct step_fs *f, struct oc
     return oci_error_set (err, errno, "mkdir %s", f->dir);
   if (lowers_for_mount (b, s, &lowers, &n, err) < 0)
     return -1;
-  int r = bld_overlay_mount (lowers, n, f->upper, f->work, f->merged, err);
+  int r = snap_mount (b, lowers, n, f->upper, f->work, f->merged, err);
+  if (r == 0 && b->snapshotter == BLD_SNAP_COPY)
+    r = bld_snap_prepare (lowers, n, f->dir, f->merged, &f->snap, err);
+  else if (r == 0)
+    f->mounted = true;
   strv_clear (&lowers, &n);
-  if (r < 0)
-    return -1;
-  f->mounted = true;
-  return 0;
+  return r;
 }
 
 /* Unmounts, writes the upper dir as a layer and moves it into the layer
@@ -617,7 +644,9 @@ step_fs_commit (struct build *b, struct stage_st *s, struct step_fs *f, const ch
   struct bld_layer_result res;
   cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
 
-  if (bld_overlay_unmount (f->merged, err) < 0)
+  if (f->snap && bld_snap_diff (f->snap, f->merged, f->upper, err) < 0)
+    return oci_error_prefix (err, "compare with the snapshot");
+  if (f->mounted && bld_overlay_unmount (f->merged, err) < 0)
     return -1;
   f->mounted = false;
   wo.mode = BLD_LAYER_OVERLAY_DIFF;
@@ -940,6 +969,12 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
       if (sb.failed || asprintf (&created_by, "RUN %s # buildkit", sb.s) < 0)
         goto oom;
     }
+  /* The host's network gives other results: a key of its own. */
+  bool host_net = in->run.network ? strcmp (in->run.network, "host") == 0 : b->o->host_network;
+  if (host_net)
+    strbuf_adds (&mkey, "\nnetwork=host");
+  if (mkey.failed)
+    goto oom;
   if (cache_key (b, s, created_by, mkey.len ? mkey.s : NULL, key, err) < 0 || cache_lookup (b, s, key, &hit, err) < 0)
     goto out;
   if (hit)
@@ -1019,7 +1054,7 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
     .runtime = b->o->runtime, .work = runwork, .rootfs = f.merged, .argv = argv, .argc = argc,
     .env = env, .env_len = envc, .cwd = cwd,
     .uid = user.uid, .gid = user.gid, .additional_gids = user.additional_gids,
-    .additional_gids_len = user.additional_gids_len, .host_network = in->run.network && strcmp (in->run.network, "host") == 0,
+    .additional_gids_len = user.additional_gids_len, .host_network = host_net,
     .mounts = ms.v, .mounts_len = ms.len, .prefix = prefix, .out = b->o->out,
   };
   if (bld_run (&rr, &status, err) < 0)
@@ -1065,7 +1100,13 @@ stage_rootfs (struct build *b, struct stage_st *s, struct oci_error *err)
     return -1;
   if (n == 1 && strv_push (&lowers, &n, b->empty_dir, err) < 0)
     return -1;
-  int r = bld_overlay_mount (lowers, n, NULL, NULL, s->rootfs, err);
+  int r = snap_mount (b, lowers, n, NULL, NULL, s->rootfs, err);
+  if (r == 0 && b->snapshotter == BLD_SNAP_COPY)
+    {
+      r = bld_snap_materialize (lowers, n, s->rootfs, err);
+      strv_clear (&lowers, &n);
+      return r;
+    }
   strv_clear (&lowers, &n);
   if (r < 0)
     return -1;
@@ -1828,6 +1869,8 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
         {
           const struct recipe_instruction *in = &r->v[i];
           char prefix[64];
+          if (bld_check_interrupted (err) < 0)
+            return -1;
           b->step++;
           fprintf (b->o->out, "[%zu/%zu] %s %s\n", b->step, b->nsteps, recipe_kind_name (in->kind), in->args);
           fflush (b->o->out);
@@ -1855,7 +1898,7 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
   if (t->cfg->created == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   cleanup_image_descriptor struct oci_image_descriptor *md = NULL;
-  if (bld_store_lock (b->store, err) < 0)
+  if (bld_check_interrupted (err) < 0 || bld_store_lock (b->store, err) < 0)
     return -1;
   int ret = bld_store_write_image (b->store, t->cfg, t->layers, t->n_layers, NULL,
                                    b->o->tags_len ? b->o->tags[0] : NULL, &md, err);
@@ -1876,10 +1919,13 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   cleanup_free char *recipe_path = NULL, *ig_path = NULL;
   cleanup_recipe struct recipe *r = NULL;
   cleanup_recipe_plan struct recipe_plan *plan = NULL;
-  int ret = -1;
+  int ret = -1, lockfd = -1;
+  cleanup_close int buildsfd = -1;
 
   b.store = store;
   b.o = o;
+  if (bld_snapshotter_from_env (&b.snapshotter, err) < 0)
+    return -1;
   b.ctxfd = -1;
   if (o->recipe)
     recipe_path = strdup (o->recipe);
@@ -1910,13 +1956,11 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   mkdir (b.layers_dir, 0700);
   mkdir (b.cache_dir, 0700);
   mkdir (b.empty_dir, 0755);
-  if (bld_remove_tree (b.work, err) < 0)
+  /* Dead writers' temp blobs too (a live writer holds its file's lock). */
+  if (bld_reap_dead_builds (sd, o->runtime, err) < 0 || bld_store_clean_tmp (store, err) < 0
+      || bld_builds_lock_shared (sd, &buildsfd, err) < 0
+      || bld_lease_take (b.work, o->runtime, &lockfd, err) < 0)
     goto out;
-  if (mkdir (b.work, 0700) < 0)
-    {
-      oci_error_set (err, errno, "mkdir %s", b.work);
-      goto out;
-    }
   ret = build_run_stages (&b, digest, err);
   goto out;
 oom:
@@ -1928,7 +1972,7 @@ out:
       bld_overlay_unmount (b.mounts[i], &e2);
     oci_error_clear (&e2);
     if (b.work)
-      bld_remove_tree (b.work, &e2);
+      bld_lease_release (b.work, lockfd, o->runtime, &e2);
     oci_error_clear (&e2);
   }
   strv_clear (&b.mounts, &b.n_mounts);

@@ -9,11 +9,14 @@
  * After the step the overlay is unmounted, the upper dir is written as a
  * layer (diff mode: whiteouts) into the store, and then the upper dir
  * itself is renamed into the layer cache as the next lowerdir (it already
- * is in overlay format, so nothing is extracted again).  There is no
- * copying fallback yet: overlayfs is required. */
+ * is in overlay format, so nothing is extracted again).  Where overlayfs
+ * cannot be mounted (or BUILDER_SNAPSHOTTER=copy), build_snap.c copies
+ * instead: each step works on a copy of the layers and the upper dir is
+ * computed by comparing it with the snapshot. */
 #ifndef BUILDER_BUILD_H
 #define BUILDER_BUILD_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +42,7 @@ struct bld_build_options
   bool has_timestamp;
   int64_t timestamp;
   const char *runtime;         /* the OCI runtime (runc-lite by default) */
+  bool host_network;           /* --network host: RUN's default (else none) */
   char **secrets;              /* --secret id=ID,src=FILE */
   size_t secrets_len;
   char **ssh;                  /* --ssh ID[=SOCKET] */
@@ -117,7 +121,77 @@ struct bld_run_request
   const char *prefix;    /* of every output line */
   FILE *out;
 };
-/* Runs the process; *status is its exit status. */
+/* Runs the process; *status is its exit status.  On SIGINT/SIGTERM/SIGHUP
+ * (bld_catch_signals) the container is killed and an error returned. */
 int bld_run (const struct bld_run_request *r, int *status, struct oci_error *err);
+
+/* ---- build_snap.c: the copying snapshotter (no overlayfs) ---- */
+
+struct bld_snap;
+/* BUILDER_SNAPSHOTTER: overlay, copy, or auto (overlay, copy where the
+ * overlay mount fails for want of support). */
+enum bld_snapshotter { BLD_SNAP_AUTO, BLD_SNAP_OVERLAY, BLD_SNAP_COPY };
+int bld_snapshotter_from_env (enum bld_snapshotter *out, struct oci_error *err);
+/* An overlay mount's error that says overlayfs is not to be had here. */
+bool bld_overlay_unsupported (const struct oci_error *err);
+/* The layer dirs (overlay format, topmost first) applied into dst. */
+int bld_snap_materialize (char **lowers, size_t n, const char *dst, struct oci_error *err);
+/* A snapshot of the lowers under dir and its clone at merged. */
+int bld_snap_prepare (char **lowers, size_t n, const char *dir, const char *merged, struct bld_snap **out,
+                      struct oci_error *err);
+/* What differs between merged and the snapshot, as an overlay upper dir. */
+int bld_snap_diff (const struct bld_snap *s, const char *merged, const char *upper, struct oci_error *err);
+void bld_snap_free (struct bld_snap *s);
+
+/* ---- build_progress.c: --progress ---- */
+
+enum bld_progress_mode { BLD_PROGRESS_AUTO, BLD_PROGRESS_PLAIN, BLD_PROGRESS_TTY };
+int bld_progress_parse (const char *s, enum bld_progress_mode *out, struct oci_error *err);
+/* A stream for o->out that shows the executor's lines on dest in the mode
+ * (auto: tty when dest is a terminal); fclose ends the view. */
+int bld_progress_open (enum bld_progress_mode mode, FILE *dest, FILE **out, struct oci_error *err);
+
+/* ---- build_lease.c: interruption, the work dir's lease, dead builds ---- */
+
+/* The signal that interrupted the build, 0 while none did. */
+extern volatile sig_atomic_t bld_interrupted;
+/* SIGINT, SIGTERM, SIGHUP set bld_interrupted (no SA_RESTART). */
+void bld_catch_signals (void);
+/* -1 with an "interrupted" error once a signal came. */
+int bld_check_interrupted (struct oci_error *err);
+/* Kills and deletes every container of the runtime root state. */
+void bld_run_delete_all (const char *runtime, const char *state);
+/* Detaches every mount at or below dir (/proc/self/mountinfo), topmost first. */
+int bld_unmount_under (const char *dir, struct oci_error *err);
+/* Makes the work dir (reaping a stale one) and holds its lock; the runtime
+ * is recorded so that whoever reaps the dir deletes its containers. */
+int bld_lease_take (const char *work, const char *runtime, int *lockfd, struct oci_error *err);
+/* Deletes the work dir's containers, mounts and files; drops the lock. */
+int bld_lease_release (const char *work, int lockfd, const char *runtime, struct oci_error *err);
+/* ---- build_gc.c: the build caches' collection (prune) ---- */
+
+/* Held by every build for its whole run (waits for a collection). */
+int bld_builds_lock_shared (const char *store_dir, int *out, struct oci_error *err);
+struct bld_gc_keep
+{
+  bool (*blob) (const char *digest, void *data);    /* reached layer blobs */
+  bool (*diff_id) (const char *diff_id, void *data); /* reached diff_ids */
+  void *data;
+};
+/* The exclusive lock, *busy (and *out -1) when builds run. */
+int bld_builds_lock_try_exclusive (const char *store_dir, int *out, bool *busy, struct oci_error *err);
+struct bld_gc_result
+{
+  size_t layers_removed, cache_removed;
+};
+/* Removes the step cache entries whose layer blob keep->blob refuses and
+ * the extracted layers keep->diff_id refuses (all: every one); under the
+ * exclusive lock. */
+int bld_build_cache_gc (const char *store_dir, bool all, const struct bld_gc_keep *keep, struct bld_gc_result *res,
+                        struct oci_error *err);
+
+/* Reaps STORE/.store/build-PID dirs (and layers/tmp-*-PID) of dead builds:
+ * the lock not held and the pid gone. */
+int bld_reap_dead_builds (const char *store_dir, const char *runtime, struct oci_error *err);
 
 #endif

@@ -146,7 +146,8 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
     return -1;
 
   free (c->root->path);
-  c->root->path = strdup (r->rootfs);
+  /* Absolute: a relative root.path is taken from the bundle dir. */
+  c->root->path = realpath (r->rootfs, NULL);
   c->root->readonly = false;
   c->root->has_readonly = true;
   c->process->terminal = false;
@@ -251,14 +252,31 @@ bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
   char *line = NULL;
   size_t cap = 0;
   ssize_t n;
-  while ((n = getline (&line, &cap, in)) > 0)
+  for (;;)
     {
+      errno = 0;
+      n = getline (&line, &cap, in);
+      if (n <= 0 && errno == EINTR && !bld_interrupted)
+        {
+          clearerr (in);
+          continue;
+        }
+      if (n <= 0)
+        break;
       fprintf (r->out, "%s%s", r->prefix, line);
       if (line[n - 1] != '\n')
         fputc ('\n', r->out);
       fflush (r->out);
     }
   free (line);
+  if (bld_interrupted)
+    {
+      /* The container's init ignores what it has no handler for: kill
+       * it through the runtime, then reap `run`. */
+      bld_run_delete_all (r->runtime, state);
+      *status = wait_status (pid);
+      return bld_check_interrupted (err);
+    }
   *status = wait_status (pid);
   return 0;
 }

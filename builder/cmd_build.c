@@ -92,7 +92,7 @@ int
 cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
 {
   enum { OPT_BUILD_ARG = 256, OPT_TARGET, OPT_NO_CACHE, OPT_COMPRESSION, OPT_TIMESTAMP, OPT_RUNTIME, OPT_PROGRESS,
-         OPT_SECRET, OPT_SSH, OPT_OUTPUT };
+         OPT_SECRET, OPT_SSH, OPT_OUTPUT, OPT_NETWORK };
   static const struct option opts[] = {
     { "file", required_argument, NULL, 'f' },
     { "tag", required_argument, NULL, 't' },
@@ -103,6 +103,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     { "timestamp", required_argument, NULL, OPT_TIMESTAMP },
     { "runtime", required_argument, NULL, OPT_RUNTIME },
     { "progress", required_argument, NULL, OPT_PROGRESS },
+    { "network", required_argument, NULL, OPT_NETWORK },
     { "secret", required_argument, NULL, OPT_SECRET },
     { "ssh", required_argument, NULL, OPT_SSH },
     { "output", required_argument, NULL, OPT_OUTPUT },
@@ -120,6 +121,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   __attribute__ ((cleanup (outputs_free))) struct bld_transport *outputs = calloc (1, sizeof *outputs);
   size_t n_outputs = 0;
   char digest[OCI_DIGEST_STRING_MAX];
+  enum bld_progress_mode progress = BLD_PROGRESS_AUTO;
+  cleanup_fclose FILE *view = NULL;
   int c;
 
   if (outputs == NULL)
@@ -178,8 +181,18 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
         o.runtime = optarg;
         break;
       case OPT_PROGRESS:
-        if (strcmp (optarg, "plain") != 0 && strcmp (optarg, "auto") != 0)
-          return oci_error_set (err, 0, "build: --progress: \"%s\" is not plain or auto", optarg);
+        if (bld_progress_parse (optarg, &progress, err) < 0)
+          return oci_error_prefix (err, "build: --progress");
+        break;
+      case OPT_NETWORK:
+        /* No network is the default: docker build's is a bridge, but
+         * nothing here sets one up (RUN keeps a private, empty netns). */
+        if (strcmp (optarg, "host") == 0)
+          o.host_network = true;
+        else if (strcmp (optarg, "none") == 0 || strcmp (optarg, "default") == 0)
+          o.host_network = false;
+        else
+          return oci_error_set (err, 0, "build: --network: \"%s\" is not host, none or default", optarg);
         break;
       case OPT_OUTPUT:
         {
@@ -197,8 +210,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
       case 'h':
         printf ("Usage: builder build [-f RECIPE] [-t NAME[:TAG]]... [--build-arg K[=V]]... [--target STAGE]\n"
                 "                     [--no-cache] [--compression gzip|zstd|none] [--timestamp EPOCH]\n"
-                "                     [--runtime PATH] [--progress plain] [--secret id=ID,src=FILE|env=VAR]...\n"
-                "                     [--ssh ID[=SOCKET]]...\n"
+                "                     [--runtime PATH] [--progress auto|plain|tty] [--network host|none]\n"
+                "                     [--secret id=ID,src=FILE|env=VAR]... [--ssh ID[=SOCKET]]...\n"
                 "                     [--output type=store|type=oci,dest=DIR|type=oci-archive,dest=FILE]... CONTEXT\n");
         return 0;
       default:
@@ -227,15 +240,28 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (bld_store_open (store_dir, true, &store, err) < 0)
     return -1;
-  if (bld_build (store, &o, digest, err) < 0)
+  if (bld_progress_open (progress, stdout, &view, err) < 0)
     return -1;
-  printf ("writing image %s\n", digest);
+  o.out = view;
+  bld_catch_signals ();
+  if (bld_build (store, &o, digest, err) < 0)
+    {
+      /* The view ends (the failed step marked) before the error shows. */
+      fclose (steal_pointer (&view));
+      if (bld_interrupted == 0)
+        return -1;
+      /* Cleaned up; the exit status says which signal, as a shell's would. */
+      fprintf (stderr, "builder: %s\n", oci_error_msg (err));
+      oci_error_clear (err);
+      return 128 + bld_interrupted;
+    }
+  fprintf (view, "writing image %s\n", digest);
   for (size_t i = 0; i < o.tags_len; i++)
     {
       cleanup_free char *norm = NULL;
       if (bld_ref_normalize (o.tags[i], &norm, err) < 0)
         return -1;
-      printf ("naming to %s\n", norm);
+      fprintf (view, "naming to %s\n", norm);
     }
   /* The image is in the store; --output also writes it out. */
   for (size_t i = 0; i < n_outputs; i++)
@@ -243,7 +269,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
       char *ref = o.tags_len ? o.tags[0] : digest;
       if (bld_save (store, &ref, 1, &outputs[i], err) < 0)
         return oci_error_prefix (err, "build: --output");
-      printf ("exporting to %s\n", outputs[i].path);
+      fprintf (view, "exporting to %s\n", outputs[i].path);
     }
   return 0;
 }

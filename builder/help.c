@@ -15,7 +15,8 @@ static const struct cli_help_option build_options[] = {
   { "compression", 0, "gzip|zstd|none", "how the new layers are compressed (default gzip)" },
   { "timestamp", 0, "EPOCH", "the time of the image and its files (default $SOURCE_DATE_EPOCH)" },
   { "runtime", 0, "PATH", "the OCI runtime for RUN (default: the runc-lite beside builder)" },
-  { "progress", 0, "plain|auto", "accepted; the output is always plain" },
+  { "progress", 0, "auto|plain|tty", "tty: a live view redrawn in place; plain: lines (default auto: tty on a terminal)" },
+  { "network", 0, "none|host|default", "RUN's network (default none: a private namespace; RUN --network wins)" },
   { "secret", 0, "id=ID,src=FILE|env=VAR", "a secret for RUN --mount=type=secret (repeatable)" },
   { "ssh", 0, "ID[=SOCKET]", "an SSH agent for RUN --mount=type=ssh (default $SSH_AUTH_SOCK; repeatable)" },
   { "output", 0, "type=T[,dest=PATH]", "also write the image to PATH: T=oci (a layout) or oci-archive (repeatable)" },
@@ -66,7 +67,12 @@ const struct cli_help bld_help_history = { "NAME", NULL };
 const struct cli_help bld_help_images = { "[command options]", images_options };
 const struct cli_help bld_help_import = { "[command options] ROOTFS.tar|DIR NAME[:TAG]", import_options };
 const struct cli_help bld_help_inspect = { "NAME", NULL };
-const struct cli_help bld_help_prune = { "", NULL };
+static const struct cli_help_option prune_options[] = {
+  { "all", 'a', NULL, "also empty the build caches (extracted layers, step cache) whole" },
+  END,
+};
+
+const struct cli_help bld_help_prune = { "[--all]", prune_options };
 const struct cli_help bld_help_load = { "oci-archive:FILE[:TAG] | oci:DIR[:TAG] [NAME[:TAG]]", NULL };
 const struct cli_help bld_help_pull = { "[command options] REF [NAME[:TAG]]", pull_options };
 const struct cli_help bld_help_push = { "[command options] NAME REF", push_options };

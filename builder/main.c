@@ -44,7 +44,7 @@ static const struct command commands[] = {
   { "import", "make a one-layer image from a root filesystem (tar or directory)", cmd_import, &bld_help_import },
   { "load", "read images from an oci-archive or an OCI layout into the store", cmd_load, &bld_help_load },
   { "inspect", "show an image's manifest, config and layers as JSON", cmd_inspect, &bld_help_inspect },
-  { "prune", "remove blobs no image name reaches", cmd_prune, &bld_help_prune },
+  { "prune", "remove blobs and build caches no image name reaches ([--all])", cmd_prune, &bld_help_prune },
   { "pull", "copy an image from a registry into the store", cmd_pull, &bld_help_pull },
   { "push", "copy an image of the store to a registry", cmd_push, &bld_help_push },
   { "rmi", "remove image names", cmd_rmi, &bld_help_rmi },

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "cleanup.h"
 #include "image.h"
 #include "store.h"
@@ -20,6 +21,7 @@ struct reach
 {
   char **digests;
   size_t len;
+  struct reach *diff_ids; /* the reached configs' rootfs.diff_ids */
 };
 
 static int
@@ -81,6 +83,16 @@ walk_one (struct bld_store *s, const struct oci_image_descriptor *d, struct reac
         return -1;
       if (mark (r, m->config->digest) < 0)
         return oci_error_set (err, ENOMEM, "prune");
+      if (strcmp (m->config->media_type, OCI_MEDIA_TYPE_IMAGE_CONFIG) == 0
+          || strcmp (m->config->media_type, DOCKER_MEDIA_TYPE_IMAGE_CONFIG) == 0)
+        {
+          cleanup_image_config struct oci_image_config *c = NULL;
+          if (bld_store_read_config (s, m->config, &c, err) < 0)
+            return -1;
+          for (size_t i = 0; c->rootfs && i < c->rootfs->diff_ids_len; i++)
+            if (mark (r->diff_ids, c->rootfs->diff_ids[i]) < 0)
+              return oci_error_set (err, ENOMEM, "prune");
+        }
       for (size_t i = 0; i < m->layers_len; i++)
         if (mark (r, m->layers[i].digest) < 0)
           return oci_error_set (err, ENOMEM, "prune");
@@ -139,27 +151,70 @@ sweep (struct bld_store *s, const struct reach *r, struct bld_prune_result *out,
   return 0;
 }
 
+static bool
+keep_blob (const char *digest, void *data)
+{
+  return marked (data, digest);
+}
+
+static bool
+keep_diff_id (const char *diff_id, void *data)
+{
+  const struct reach *r = data;
+  return marked (r->diff_ids, diff_id);
+}
+
+static void
+reach_clear (struct reach *r)
+{
+  for (size_t i = 0; i < r->len; i++)
+    free (r->digests[i]);
+  free (r->digests);
+}
+
 int
 bld_store_prune (struct bld_store *s, struct bld_prune_result *out, struct oci_error *err)
 {
+  struct bld_prune_options o = { 0 };
+  return bld_store_prune_with (s, &o, out, err);
+}
+
+int
+bld_store_prune_with (struct bld_store *s, const struct bld_prune_options *o, struct bld_prune_result *out,
+                      struct oci_error *err)
+{
   cleanup_image_index struct oci_image_index *idx = NULL;
-  struct reach r = { NULL, 0 };
+  struct reach diff_ids = { NULL, 0, NULL };
+  struct reach r = { NULL, 0, &diff_ids };
+  cleanup_close int builds = -1;
   int ret;
 
   memset (out, 0, sizeof *out);
+  if (o->runtime && bld_reap_dead_builds (bld_store_dir (s), o->runtime, err) < 0)
+    return -1;
+  /* Running builds hold blobs, layers and cache entries not named yet. */
+  if (bld_builds_lock_try_exclusive (bld_store_dir (s), &builds, &out->builds_running, err) < 0)
+    return -1;
   if (bld_store_lock (s, err) < 0)
     return -1;
   ret = bld_store_read_index (s, &idx, err);
-  if (ret == 0)
+  if (ret == 0 && !out->builds_running)
     ret = walk_descriptors (s, idx->manifests, idx->manifests_len, &r, 0, err);
-  if (ret == 0)
+  if (ret == 0 && !out->builds_running)
     ret = sweep (s, &r, out, err);
+  if (ret == 0 && !out->builds_running)
+    {
+      struct bld_gc_keep keep = { .blob = keep_blob, .diff_id = keep_diff_id, .data = &r };
+      struct bld_gc_result g;
+      ret = bld_build_cache_gc (bld_store_dir (s), o->all, &keep, &g, err);
+      out->layers_removed = g.layers_removed;
+      out->cache_removed = g.cache_removed;
+    }
   if (ret == 0)
     ret = bld_store_clean_tmp (s, err);
   bld_store_unlock (s);
-  for (size_t i = 0; i < r.len; i++)
-    free (r.digests[i]);
-  free (r.digests);
+  reach_clear (&r);
+  reach_clear (&diff_ids);
   return ret;
 }
 
