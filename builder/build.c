@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -342,16 +341,13 @@ created_string (int64_t t)
   return strdup (buf);
 }
 
-static const char *
-go_arch (void)
+/* FROM scratch: the host's platform (variant too, e.g. arm v7). */
+static int
+scratch_platform (struct oci_image_config *c)
 {
-  static struct utsname u;
-  uname (&u);
-  if (strcmp (u.machine, "x86_64") == 0)
-    return "amd64";
-  if (strcmp (u.machine, "aarch64") == 0)
-    return "arm64";
-  return u.machine;
+  const char *arch, *variant;
+  bld_host_platform (&arch, &variant);
+  return (c->architecture = strdup (arch)) == NULL || (variant && (c->variant = strdup (variant)) == NULL) ? -1 : 0;
 }
 
 static int
@@ -509,7 +505,7 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
     {
       s->cfg = calloc (1, sizeof *s->cfg);
       if (s->cfg == NULL || (s->cfg->rootfs = calloc (1, sizeof *s->cfg->rootfs)) == NULL
-          || (s->cfg->rootfs->type = strdup ("layers")) == NULL || (s->cfg->architecture = strdup (go_arch ())) == NULL
+          || (s->cfg->rootfs->type = strdup ("layers")) == NULL || scratch_platform (s->cfg) < 0
           || (s->cfg->os = strdup ("linux")) == NULL || exec_cfg (s) == NULL)
         return oci_error_set (err, ENOMEM, "out of memory");
     }

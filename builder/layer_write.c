@@ -997,7 +997,8 @@ walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err)
       goto out;
     }
   /* readdir order is the filesystem's: sort for reproducibility. */
-  qsort (names, n, sizeof *names, cmp_str);
+  if (n > 1)
+    qsort (names, n, sizeof *names, cmp_str);
   for (size_t i = 0; i < n; i++)
     {
       cleanup_free char *child = join_path (rel, names[i]);

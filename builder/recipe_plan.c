@@ -293,7 +293,8 @@ recipe_plan_build (const struct recipe *r, const char *target, recipe_lookup_fn 
                   return -1;
               }
         }
-      qsort (st->deps, st->deps_len, sizeof (size_t), size_cmp);
+      if (st->deps_len > 1)
+        qsort (st->deps, st->deps_len, sizeof (size_t), size_cmp);
     }
 
   if (target)
