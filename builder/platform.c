@@ -33,3 +33,31 @@ bld_host_platform (const char **arch, const char **variant)
         return;
       }
 }
+
+bool
+bld_is_index_media_type (const char *mt)
+{
+  return mt && (strcmp (mt, OCI_MEDIA_TYPE_IMAGE_INDEX) == 0 || strcmp (mt, DOCKER_MEDIA_TYPE_MANIFEST_LIST) == 0);
+}
+
+int
+bld_platform_pick (const struct oci_image_index *idx, const char *what, size_t *which, struct oci_error *err)
+{
+  const char *arch, *variant;
+
+  bld_host_platform (&arch, &variant);
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < idx->manifests_len; i++)
+      {
+        const struct oci_image_platform *pl = idx->manifests[i].platform;
+        if (pl == NULL || pl->os == NULL || pl->architecture == NULL || strcmp (pl->os, "linux") != 0
+            || strcmp (pl->architecture, arch) != 0 || bld_is_index_media_type (idx->manifests[i].media_type))
+          continue;
+        /* First pass: the variant must match when both have one. */
+        if (pass == 0 && pl->variant && variant && strcmp (pl->variant, variant) != 0)
+          continue;
+        *which = i;
+        return 0;
+      }
+  return oci_error_set (err, 0, "%s: no manifest for linux/%s in the index", what, arch);
+}

@@ -1084,11 +1084,6 @@ put_manifest (struct push *p, const char *reference, const char *media_type, con
   return 0;
 }
 
-static bool
-is_index_type (const char *mt)
-{
-  return mt && (strcmp (mt, OCI_MEDIA_TYPE_IMAGE_INDEX) == 0 || strcmp (mt, DOCKER_MEDIA_TYPE_MANIFEST_LIST) == 0);
-}
 
 /* An image manifest's blobs (layers first, then the config), then the
  * manifest itself under reference. */
@@ -1133,7 +1128,7 @@ reg_push (struct bld_store *s, const char *store_ref, const char *ref, const str
   p.repo = r.repo;
   p.memory = memory;
   const char *reference = r.tag ? r.tag : r.digest;
-  if (is_index_type (desc->media_type))
+  if (bld_is_index_media_type (desc->media_type))
     {
       cleanup_free char *text = NULL;
       cleanup_image_index struct oci_image_index *idx = NULL;
@@ -1142,7 +1137,7 @@ reg_push (struct bld_store *s, const char *store_ref, const char *ref, const str
           || oci_image_index_parse_text (desc->digest, text, len, &idx, err) < 0)
         goto out;
       for (size_t i = 0; i < idx->manifests_len; i++)
-        if (!is_index_type (idx->manifests[i].media_type) && bld_store_has_blob (s, idx->manifests[i].digest)
+        if (!bld_is_index_media_type (idx->manifests[i].media_type) && bld_store_has_blob (s, idx->manifests[i].digest)
             && push_image_manifest (&p, &idx->manifests[i], idx->manifests[i].digest, err) < 0)
           goto out;
       if (put_manifest (&p, reference, idx->media_type ? idx->media_type : desc->media_type, text, len, err) < 0)
@@ -1258,7 +1253,7 @@ get_manifest (struct reg_client *c, const char *repo, const char *reference, cha
     r.content_type[strcspn (r.content_type, "; ")] = '\0';
   if (r.content_type
       && (strcmp (r.content_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) == 0 || strcmp (r.content_type, DOCKER_MEDIA_TYPE_MANIFEST) == 0
-          || is_index_type (r.content_type)))
+          || bld_is_index_media_type (r.content_type)))
     *media_type = oci_steal_pointer (&r.content_type);
   else
     {
@@ -1288,26 +1283,13 @@ static int
 pick_platform (const char *what, const char *text, size_t len, char **digest, struct oci_error *err)
 {
   cleanup_image_index struct oci_image_index *idx = NULL;
-  const char *arch, *variant;
+  size_t i;
 
-  if (oci_image_index_parse_text (what, text, len, &idx, err) < 0)
+  if (oci_image_index_parse_text (what, text, len, &idx, err) < 0 || bld_platform_pick (idx, what, &i, err) < 0)
     return -1;
-  bld_host_platform (&arch, &variant);
-  for (int pass = 0; pass < 2; pass++)
-    for (size_t i = 0; i < idx->manifests_len; i++)
-      {
-        const struct oci_image_platform *pl = idx->manifests[i].platform;
-        if (pl == NULL || strcmp (pl->os, "linux") != 0 || strcmp (pl->architecture, arch) != 0
-            || is_index_type (idx->manifests[i].media_type))
-          continue;
-        /* First pass: the variant must match when both have one. */
-        if (pass == 0 && pl->variant && variant && strcmp (pl->variant, variant) != 0)
-          continue;
-        if ((*digest = strdup (idx->manifests[i].digest)) == NULL)
-          return oci_error_set (err, ENOMEM, "index");
-        return 0;
-      }
-  return oci_error_set (err, 0, "%s: no manifest for linux/%s in the index", what, arch);
+  if ((*digest = strdup (idx->manifests[i].digest)) == NULL)
+    return oci_error_set (err, ENOMEM, "index");
+  return 0;
 }
 
 int
@@ -1345,7 +1327,7 @@ reg_pull (struct bld_store *s, const char *ref, const char *name, const struct r
   if (reg_client_new (r.host, o, &c, err) < 0
       || get_manifest (c, r.repo, r.tag ? r.tag : r.digest, &text, &len, &media_type, got, err) < 0)
     return oci_error_prefix (err, "pull %s", ref);
-  if (is_index_type (media_type))
+  if (bld_is_index_media_type (media_type))
     {
       cleanup_free char *child = NULL;
       if (pick_platform (got, text, len, &child, err) < 0)
@@ -1355,7 +1337,7 @@ reg_pull (struct bld_store *s, const char *ref, const char *name, const struct r
       text = media_type = NULL;
       if (get_manifest (c, r.repo, child, &text, &len, &media_type, got, err) < 0)
         return oci_error_prefix (err, "pull %s", ref);
-      if (is_index_type (media_type))
+      if (bld_is_index_media_type (media_type))
         return oci_error_set (err, 0, "pull %s: %s: an index inside an index", ref, child);
     }
   if (oci_image_manifest_parse_text (got, text, len, &m, err) < 0)

@@ -18,6 +18,7 @@
 #include "digest.h"
 #include "fileutil.h"
 #include "json.h"
+#include "platform.h"
 #include "store.h"
 
 #define ANNOTATION_CONTAINERD_NAME "io.containerd.image.name"
@@ -215,6 +216,7 @@ saved_image_clear (struct saved_image *i)
   oci_image_descriptor_free (i->desc);
   oci_image_manifest_free (i->m);
   free (i->name);
+  memset (i, 0, sizeof *i);
 }
 
 
@@ -612,12 +614,23 @@ bld_save (struct bld_store *s, char *const *refs, size_t n_refs, const struct bl
   imgs = calloc (n_refs, sizeof *imgs);
   if (imgs == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
+  /* The same name given twice (a, a:latest) is one entry. */
+  size_t n = 0;
   for (size_t k = 0; ret == 0 && k < n_refs; k++)
-    ret = saved_image_open (s, refs[k], &imgs[k], err);
+    {
+      ret = saved_image_open (s, refs[k], &imgs[n], err);
+      bool dup = false;
+      for (size_t j = 0; ret == 0 && j < n && !dup; j++)
+        dup = imgs[j].name && imgs[n].name && strcmp (imgs[j].name, imgs[n].name) == 0;
+      if (dup)
+        saved_image_clear (&imgs[n]);
+      else
+        n++;
+    }
   if (ret == 0)
-    ret = dest->kind == BLD_TRANSPORT_OCI_ARCHIVE ? save_archive (s, imgs, n_refs, dest->path, dest->tag, err)
-                                                  : save_dir (s, imgs, n_refs, dest->path, dest->tag, err);
-  for (size_t k = 0; k < n_refs; k++)
+    ret = dest->kind == BLD_TRANSPORT_OCI_ARCHIVE ? save_archive (s, imgs, n, dest->path, dest->tag, err)
+                                                  : save_dir (s, imgs, n, dest->path, dest->tag, err);
+  for (size_t k = 0; k <= n && k < n_refs; k++)
     saved_image_clear (&imgs[k]);
   free (imgs);
   return ret;
@@ -909,6 +922,35 @@ source_fetch_image (struct bld_store *s, struct source *src, const struct oci_im
   return 0;
 }
 
+/* An entry that is itself an index (a multi-platform image) stands for
+ * its manifest for this host, as with pull: *d is replaced by it.  The
+ * index blob comes into the store too (unnamed). */
+static int
+source_resolve_index (struct bld_store *s, struct source *src, struct oci_image_descriptor **d,
+                      struct oci_error *err)
+{
+  for (int depth = 0; bld_is_index_media_type ((*d)->media_type); depth++)
+    {
+      cleanup_free char *text = NULL;
+      cleanup_image_index struct oci_image_index *idx = NULL;
+      struct oci_image_descriptor *child = NULL;
+      size_t len, i;
+
+      if (depth == 8)
+        return oci_error_set (err, 0, "%s: %s: indexes nested too deep", src->t->path, (*d)->digest);
+      if (source_fetch (s, src, *d, "index", err) < 0
+          || bld_store_read_blob (s, (*d)->digest, OCI_JSON_FILE_MAX, &text, &len, err) < 0
+          || oci_image_index_parse_text ((*d)->digest, text, len, &idx, err) < 0
+          || bld_platform_pick (idx, (*d)->digest, &i, err) < 0)
+        return oci_error_prefix (err, "%s", src->t->path);
+      if (entry_descriptor (&idx->manifests[i], NULL, NULL, &child, err) < 0)
+        return -1;
+      oci_image_descriptor_free (*d);
+      *d = child;
+    }
+  return 0;
+}
+
 /* The store name of an index entry: io.containerd.image.name, else the
  * ref.name; NULL (and 0) when it has neither. */
 static int
@@ -1018,7 +1060,8 @@ bld_load (struct bld_store *s, const struct bld_transport *t, const struct bld_l
   if (bld_store_lock (s, err) < 0)
     goto out;
   for (size_t i = 0; i < n; i++)
-    if (source_fetch_image (s, &src, loaded[i].desc, err) < 0)
+    if (source_resolve_index (s, &src, &loaded[i].desc, err) < 0
+        || source_fetch_image (s, &src, loaded[i].desc, err) < 0)
       goto out_unlock;
   for (size_t i = 0; o->tag && i < n; i++)
     if (bld_store_tag (s, loaded[i].name, loaded[i].desc, err) < 0)

@@ -179,6 +179,11 @@ Loaded image: busybox:latest" ]
   [ "$status" -eq 1 ]
   [ "$output" = "builder: save app ...: a TAG (v1) names one image, not 2" ]
   [ ! -e "$BATS_TEST_TMPDIR/layout" ]
+  # one name given twice (and as app:latest) is one entry, the archive the same bytes
+  b save app app:latest app "oci-archive:$BATS_TEST_TMPDIR/one.tar"
+  b save app "oci-archive:$BATS_TEST_TMPDIR/one-b.tar"
+  [ "$(tar -xOf "$BATS_TEST_TMPDIR/one.tar" index.json | jq '.manifests | length')" = 1 ]
+  cmp "$BATS_TEST_TMPDIR/one.tar" "$BATS_TEST_TMPDIR/one-b.tar"
 }
 
 @test "load of our oci-archive into another store runs the same program" {
@@ -195,6 +200,53 @@ Loaded image: busybox:latest" ]
   [ "$output" = "Loaded image: other/app:2" ]
   run b run --rm --runtime "$RUNC_LITE" other/app:2
   [ "$output" = made-by-builder ]
+}
+
+@test "load of a multi-platform image (an index entry that is an index) takes this host's manifest" {
+  L=$BATS_TEST_TMPDIR/layout
+  b save app "oci:$L:app"
+  m=$(manifest_digest "$L" app)
+  msize=$(stat -c %s "$L/blobs/sha256/${m#sha256:}")
+  arch=$(jq -r .architecture < <(b inspect app | jq .config))
+  # An arm/v5 and an s390x entry around ours; the s390x one points nowhere.
+  jq -n --arg m "$m" --argjson s "$msize" --arg a "$arch" '{schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.index.v1+json",
+      manifests: [
+        {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: "sha256:\("0" * 64)", size: 1,
+         platform: {os: "linux", architecture: "s390x"}},
+        {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $m, size: $s,
+         platform: {os: "linux", architecture: $a}}]}' >"$BATS_TEST_TMPDIR/idx.json"
+  i=$(sha256sum "$BATS_TEST_TMPDIR/idx.json" | cut -d' ' -f1)
+  cp "$BATS_TEST_TMPDIR/idx.json" "$L/blobs/sha256/$i"
+  jq --arg i "sha256:$i" --argjson s "$(stat -c %s "$BATS_TEST_TMPDIR/idx.json")" \
+    '.manifests += [{mediaType: "application/vnd.oci.image.index.v1+json", digest: $i, size: $s,
+                     annotations: {"org.opencontainers.image.ref.name": "multi"}}]' "$L/index.json" >"$BATS_TEST_TMPDIR/i"
+  mv "$BATS_TEST_TMPDIR/i" "$L/index.json"
+  STORE=$BATS_TEST_TMPDIR/s2
+  run b load "oci:$L:multi" multi
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(manifest_digest "$STORE" multi:latest)" = "$m" ]
+  run b run --rm --runtime "$RUNC_LITE" multi
+  [ "$output" = made-by-builder ]
+  # the same as an archive
+  tar -C "$L" -cf "$BATS_TEST_TMPDIR/multi.tar" oci-layout index.json blobs
+  STORE=$BATS_TEST_TMPDIR/s3
+  run b load "oci-archive:$BATS_TEST_TMPDIR/multi.tar:multi" multi
+  [ "$status" -eq 0 ]
+  [ "$(manifest_digest "$STORE" multi:latest)" = "$m" ]
+  # without an entry for this host: one clear line
+  jq '.manifests |= map(select(.platform.architecture != $a))' --arg a "$arch" "$BATS_TEST_TMPDIR/idx.json" >"$BATS_TEST_TMPDIR/idx2.json"
+  i2=$(sha256sum "$BATS_TEST_TMPDIR/idx2.json" | cut -d' ' -f1)
+  cp "$BATS_TEST_TMPDIR/idx2.json" "$L/blobs/sha256/$i2"
+  jq --arg i "sha256:$i2" --argjson s "$(stat -c %s "$BATS_TEST_TMPDIR/idx2.json")" \
+    '.manifests += [{mediaType: "application/vnd.oci.image.index.v1+json", digest: $i, size: $s,
+                     annotations: {"org.opencontainers.image.ref.name": "other"}}]' "$L/index.json" >"$BATS_TEST_TMPDIR/i"
+  mv "$BATS_TEST_TMPDIR/i" "$L/index.json"
+  run b load "oci:$L:other" other
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"no manifest for linux/$arch in the index"* ]]
 }
 
 @test "skopeo inspects oci:DIR:tag and copies our oci-archive to a docker-archive; skopeo's output loads back" {
