@@ -1938,8 +1938,20 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   b.ctxfd = open (o->context, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (b.ctxfd < 0)
     return oci_error_set (err, errno, "open the context %s", o->context);
-  if (asprintf (&ig_path, "%s/.dockerignore", o->context) < 0)
-    goto oom;
+  /* The first that exists: .builderignore, .containerignore (buildah's),
+   * .dockerignore; none: nothing is excluded. */
+  static const char *const ignore_files[] = { ".builderignore", ".containerignore", ".dockerignore" };
+  for (size_t i = 0; i < sizeof ignore_files / sizeof ignore_files[0]; i++)
+    {
+      free (ig_path);
+      if (asprintf (&ig_path, "%s/%s", o->context, ignore_files[i]) < 0)
+        {
+          ig_path = NULL;
+          goto oom;
+        }
+      if (faccessat (b.ctxfd, ignore_files[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        break;
+    }
   if (ignore_load (ig_path, &b.ig, err) < 0)
     goto out;
   b.created = created_string (o->has_timestamp ? o->timestamp : (int64_t) time (NULL));

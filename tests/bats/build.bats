@@ -412,3 +412,67 @@ R
   ids=$(config same | jq -r '.rootfs.diff_ids[1:3] | unique | length')
   [ "$ids" -eq 1 ]
 }
+
+@test "build: .builderignore wins over .dockerignore; COPY --link is accepted; several sources need a directory destination" {
+  echo a >"$CTX/a.txt"
+  echo b >"$CTX/b.log"
+  printf '*.txt\n' >"$CTX/.dockerignore"
+  printf '*.log\n' >"$CTX/.builderignore"
+  printf 'FROM busybox\nCOPY --link a.txt /a\n' >"$CTX/Recipe"
+  run bld -t ign "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  printf 'FROM busybox\nCOPY b.log /b\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: COPY"*"b.log"* ]]
+  printf 'FROM busybox\nCOPY a.txt Recipe /dest\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: COPY"*"the destination must be a directory and end with a /"* ]]
+  printf 'FROM busybox\nCOPY a.txt Recipe /dest/\n' >"$CTX/Recipe"
+  run bld -t two "$CTX"
+  [ "$status" -eq 0 ]
+  unpack two "$BATS_TEST_TMPDIR/u"
+  [ -f "$BATS_TEST_TMPDIR/u/dest/a.txt" ] && [ -f "$BATS_TEST_TMPDIR/u/dest/Recipe" ]
+}
+
+@test "build: HEALTHCHECK, VOLUME, SHELL, ONBUILD, EXPOSE in the config; ENTRYPOINT and CMD forms as Docker" {
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox AS base
+CMD ["base-cmd"]
+FROM base AS a
+ENTRYPOINT ["/bin/echo", "e"]
+FROM base AS b
+ENTRYPOINT echo shell-form
+CMD ignored-by-shell-entrypoint
+FROM base AS c
+CMD echo "$HOME"
+HEALTHCHECK --interval=5s --timeout=3s --start-period=1s --retries=2 CMD wget -q localhost || exit 1
+VOLUME /v1 /v2
+VOLUME ["/v3"]
+SHELL ["/bin/sh", "-ec"]
+ONBUILD RUN echo child
+EXPOSE 8080-8081/tcp 9 53/udp
+R
+  for t in base a b c; do
+    run bld -t "m-$t" --target "$t" "$CTX"
+    [ "$status" -eq 0 ]
+  done
+  [ "$(config m-base | jq -c '[.config.Entrypoint, .config.Cmd]')" = '[null,["base-cmd"]]' ]
+  # an ENTRYPOINT of the stage resets the inherited CMD
+  [ "$(config m-a | jq -c '[.config.Entrypoint, .config.Cmd]')" = '[["/bin/echo","e"],null]' ]
+  [ "$(config m-b | jq -c '[.config.Entrypoint, .config.Cmd]')" = '[["/bin/sh","-c","echo shell-form"],["/bin/sh","-c","ignored-by-shell-entrypoint"]]' ]
+  c=$(config m-c)
+  [ "$(jq -c .config.Cmd <<<"$c")" = '["/bin/sh","-c","echo \"$HOME\""]' ]
+  [ "$(jq -c .config.Healthcheck <<<"$c")" = '{"Test":["CMD-SHELL","wget -q localhost || exit 1"],"Interval":5000000000,"Timeout":3000000000,"StartPeriod":1000000000,"Retries":2}' ]
+  [ "$(jq -c '.config.Volumes | keys' <<<"$c")" = '["/v1","/v2","/v3"]' ]
+  [ "$(jq -c .config.Shell <<<"$c")" = '["/bin/sh","-ec"]' ]
+  [ "$(jq -c .config.OnBuild <<<"$c")" = '["RUN echo child"]' ]
+  [ "$(jq -c '.config.ExposedPorts | keys' <<<"$c")" = '["53/udp","8080-8081/tcp","9/tcp"]' ]
+  # the shell-form ENTRYPOINT runs, its CMD is ignored (sh -c takes one string)
+  run "$BUILDER" --store "$STORE" run --rm --runtime "$RUNC_LITE" m-b
+  [ "$output" = shell-form ]
+  run "$BUILDER" --store "$STORE" run --rm --runtime "$RUNC_LITE" m-a x y
+  [ "$output" = "e x y" ]
+}
