@@ -549,8 +549,24 @@ bind_mount (const struct bld_mount_context *mc, struct bld_mounts *ms, const str
       if (copy_source (mc, ms, s, is_dir, &src, err) < 0)
         return -1;
     }
-  else if (!s->m->readonly && scratch_overlay (mc, ms, real, &src, err) < 0)
-    return -1;
+  else if (!s->m->readonly)
+    {
+      /* Where overlayfs cannot be mounted (the copying snapshotter's
+       * case), a private copy does the same. */
+      struct oci_error e2 = OCI_ERROR_INIT;
+      if (scratch_overlay (mc, ms, real, &src, &e2) < 0)
+        {
+          int saved = e2.errnum;
+          if (saved != EINVAL && saved != EPERM && saved != ENODEV && saved != EOPNOTSUPP)
+            {
+              *err = e2;
+              return -1;
+            }
+          oci_error_clear (&e2);
+          if (copy_source (mc, ms, s, is_dir, &src, err) < 0)
+            return -1;
+        }
+    }
   if (make_stub (ms, rootfd, s->target, !is_dir, err) < 0)
     return -1;
   return add_mount (ms, "bind", src ? src : real, s->target, s->m->readonly, NULL, err);

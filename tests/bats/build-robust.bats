@@ -401,6 +401,17 @@ R
   # whiteouts and opaque markers are plain .wh. files there (no 0/0
   # devices, no trusted.* xattrs on an overlayfs): the same tars
   diff -u "$BATS_TEST_TMPDIR/ov.list" "$BATS_TEST_TMPDIR/fb.list"
+  # a writable bind of the context works there too (a private copy instead
+  # of a throw-away overlay): the context is not changed
+  mkdir -p "$BATS_TEST_TMPDIR/ctx2"
+  echo original >"$BATS_TEST_TMPDIR/ctx2/data"
+  printf 'FROM busybox\nRUN --mount=type=bind,rw,target=/ctx echo changed >/ctx/data && cat /ctx/data\n' >"$BATS_TEST_TMPDIR/ctx2/Recipe"
+  run "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" "$BATS_TEST_TMPDIR/ctx2"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| changed"* ]]
+  [ "$(cat "$BATS_TEST_TMPDIR/ctx2/data")" = original ]
+  [ -z "$(mounts_under "$STORE")" ]
   # overlay forced: the mount's error
   run env BUILDER_SNAPSHOTTER=overlay "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --no-cache "$CTX"
   [ "$status" -eq 1 ]
