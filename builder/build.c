@@ -293,41 +293,7 @@ static int
 ensure_cached (struct build *b, const char *blob_path, const char *digest, const char *diff_id,
                struct oci_error *err)
 {
-  cleanup_free char *hex = layer_hex (diff_id);
-  cleanup_free char *dir = NULL, *tmp = NULL;
-  struct stat st;
-  if (hex == NULL || asprintf (&dir, "%s/%s", b->layers_dir, hex) < 0
-      || asprintf (&tmp, "%s/tmp-%s-%ld", b->layers_dir, hex, (long) getpid ()) < 0)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  if (stat (dir, &st) == 0)
-    return 0;
-  if (bld_remove_tree (tmp, err) < 0)
-    return -1;
-  if (mkdir (tmp, 0755) < 0)
-    return oci_error_set (err, errno, "mkdir %s", tmp);
-  struct bld_layer_apply_options ao = { 0 };
-  ao.overlay = true;
-  ao.allow_devices = bld_devices_allowed ();
-  ao.skip_devices = !ao.allow_devices;
-  ao.expected_digest = digest;
-  ao.expected_diff_id = diff_id;
-  if (bld_layer_apply_file (blob_path, tmp, &ao, NULL, err) < 0)
-    {
-      struct oci_error e2 = OCI_ERROR_INIT;
-      bld_remove_tree (tmp, &e2);
-      oci_error_clear (&e2);
-      return oci_error_prefix (err, "extract layer %s", digest);
-    }
-  if (rename (tmp, dir) < 0)
-    {
-      int e = errno;
-      struct oci_error e2 = OCI_ERROR_INIT;
-      bld_remove_tree (tmp, &e2);
-      oci_error_clear (&e2);
-      if (e != EEXIST && e != ENOTEMPTY)
-        return oci_error_set (err, e, "rename %s", tmp);
-    }
-  return 0;
+  return bld_layer_cache_ensure (b->layers_dir, blob_path, digest, diff_id, err);
 }
 
 static char *

@@ -70,6 +70,12 @@ int bld_mkdir_in_root (int rootfd, const char *path, int *out, struct oci_error 
  * chown_created (COPY --chown: BuildKit owns every directory it makes). */
 int bld_mkdir_in_root_owned (int rootfd, const char *path, bool chown_created, uid_t uid, gid_t gid, int *out,
                              struct oci_error *err);
+/* Makes sure the layer cache layers_dir (.store/layers) holds the layer
+ * with diff_id, extracted from blob_path in overlay mode (a lowerdir),
+ * checked against digest and diff_id; concurrent callers are safe (a
+ * private temp dir renamed into place). */
+int bld_layer_cache_ensure (const char *layers_dir, const char *blob_path, const char *digest, const char *diff_id,
+                            struct oci_error *err);
 /* Opens path inside rootfd (openat2 RESOLVE_IN_ROOT); flags as for open. */
 int bld_open_in_root (int rootfd, const char *path, int flags, struct oci_error *err);
 

@@ -17,6 +17,7 @@
 #include "build.h"
 #include "cleanup.h"
 #include "fileutil.h"
+#include "layer_apply.h"
 #include "strbuf.h"
 
 static int
@@ -181,5 +182,47 @@ bld_mkdir_in_root_owned (int rootfd, const char *path, bool chown_created, uid_t
       cur = fd;
     }
   *out = steal_fd (&cur);
+  return 0;
+}
+
+int
+bld_layer_cache_ensure (const char *layers_dir, const char *blob_path, const char *digest, const char *diff_id,
+                        struct oci_error *err)
+{
+  const char *colon = strchr (diff_id, ':');
+  cleanup_free char *hex = strdup (colon ? colon + 1 : diff_id);
+  cleanup_free char *dir = NULL, *tmp = NULL;
+  struct stat st;
+  if (hex == NULL || asprintf (&dir, "%s/%s", layers_dir, hex) < 0
+      || asprintf (&tmp, "%s/tmp-%s-%ld", layers_dir, hex, (long) getpid ()) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (stat (dir, &st) == 0)
+    return 0;
+  if (bld_remove_tree (tmp, err) < 0)
+    return -1;
+  if (mkdir (tmp, 0755) < 0)
+    return oci_error_set (err, errno, "mkdir %s", tmp);
+  struct bld_layer_apply_options ao = { 0 };
+  ao.overlay = true;
+  ao.allow_devices = bld_devices_allowed ();
+  ao.skip_devices = !ao.allow_devices;
+  ao.expected_digest = digest;
+  ao.expected_diff_id = diff_id;
+  if (bld_layer_apply_file (blob_path, tmp, &ao, NULL, err) < 0)
+    {
+      struct oci_error e2 = OCI_ERROR_INIT;
+      bld_remove_tree (tmp, &e2);
+      oci_error_clear (&e2);
+      return oci_error_prefix (err, "extract layer %s", digest);
+    }
+  if (rename (tmp, dir) < 0)
+    {
+      int e = errno;
+      struct oci_error e2 = OCI_ERROR_INIT;
+      bld_remove_tree (tmp, &e2);
+      oci_error_clear (&e2);
+      if (e != EEXIST && e != ENOTEMPTY)
+        return oci_error_set (err, e, "rename %s", tmp);
+    }
   return 0;
 }
