@@ -1,8 +1,9 @@
 /* builder run [--rm] [-t] [-e K=V]... [-v SRC:DST[:ro]]... [--name ID]
  *             [--runtime PATH] NAME [CMD...]
- * Unpacks the image into a fresh bundle under the store (.store/run/ID)
- * with the caller's changes, runs it with `RUNTIME run --bundle DIR ID`
- * and exits with the container's status. */
+ * Makes a bundle under the store (.store/run/ID) with the caller's
+ * changes (--rm, as root: an overlay of the layer cache; otherwise the
+ * image unpacked), runs it with `RUNTIME run --bundle DIR ID` and exits
+ * with the container's status. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -57,6 +60,15 @@ random_id (char **out, struct oci_error *err)
   if (asprintf (out, "builder-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]) < 0)
     return oci_error_set (err, ENOMEM, "container id");
   return 0;
+}
+
+/* A mount namespace of our own whose mounts do not propagate back: the
+ * overlay of `run --rm` dies with builder and the container, even on
+ * kill -9.  Host mounts still propagate in (slave). */
+static bool
+private_mount_namespace (void)
+{
+  return unshare (CLONE_NEWNS) == 0 && mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0;
 }
 
 static int
@@ -169,12 +181,29 @@ BLD_COMMAND (run)
     return oci_error_set (err, errno, "create %s", rundir);
   if (access (bundle, F_OK) == 0)
     return oci_error_set (err, 0, "container %s: bundle %s already exists", id, bundle);
-  if (bld_unpack (s, argv[optind], bundle, &ov, err) < 0)
+  /* --rm: the rootfs is an overlay of the layer cache, nothing is
+   * extracted per run (the lease keeps prune off the cache meanwhile);
+   * a kept bundle is a self-contained unpacked one. */
+  bool overlay = false;
+  cleanup_close int lease = -1;
+  if (rm && geteuid () == 0 && private_mount_namespace ())
+    {
+      if (bld_builds_lock_shared (bld_store_dir (s), &lease, err) < 0
+          || bld_unpack_overlay (s, argv[optind], bundle, &ov, &overlay, err) < 0)
+        return -1;
+    }
+  if (!overlay && bld_unpack (s, argv[optind], bundle, &ov, err) < 0)
     return -1;
   ret = run_runtime (runtime, bundle, id, &status, err);
   if (rm)
     {
       struct oci_error e2 = OCI_ERROR_INIT;
+      cleanup_free char *rootfs = NULL;
+      if (overlay && asprintf (&rootfs, "%s/rootfs", bundle) > 0 && bld_overlay_unmount (rootfs, &e2) < 0)
+        {
+          fprintf (stderr, "builder: %s\n", oci_error_msg (&e2));
+          oci_error_clear (&e2);
+        }
       if (bld_remove_tree (bundle, &e2) < 0)
         fprintf (stderr, "builder: %s\n", oci_error_msg (&e2));
       oci_error_clear (&e2);

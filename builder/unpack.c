@@ -250,6 +250,13 @@ bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd
   p->cwd = strdup (x->working_dir && *x->working_dir ? x->working_dir : "/");
   if (p->cwd == NULL)
     return oci_error_set (err, ENOMEM, "config");
+  /* Writable, as docker run and umoci's bundles are (the runtime's
+   * default spec makes the root read-only). */
+  if (c->root)
+    {
+      c->root->readonly = false;
+      c->root->has_readonly = true;
+    }
   p->terminal = ov ? ov->terminal : false;
   p->has_terminal = true;
 
@@ -513,4 +520,173 @@ bld_unpack (struct bld_store *s, const char *ref, const char *bundle, const stru
       return oci_error_prefix (err, "unpack %s", ref);
     }
   return 0;
+}
+
+/* ---- run --rm on an overlay ---- */
+
+/* The image's layers as lowerdirs of the layer cache (topmost first, each
+ * once: overlayfs refuses a lowerdir twice), extracting what is missing. */
+static int
+cached_lowers (struct bld_store *s, const struct oci_image_manifest *m, const struct oci_image_config *img,
+               char ***out, size_t *n_out, struct oci_error *err)
+{
+  cleanup_free char *layers = NULL;
+  char **v = calloc (m->layers_len + 2, sizeof *v);
+  size_t n = 0;
+  int ret = -1;
+
+  if (v == NULL || asprintf (&layers, "%s/.store/layers", bld_store_dir (s)) < 0)
+    {
+      oci_error_set (err, ENOMEM, "out of memory");
+      goto out;
+    }
+  if (mkdir (layers, 0700) < 0 && errno != EEXIST)
+    {
+      oci_error_set (err, errno, "create %s", layers);
+      goto out;
+    }
+  for (size_t i = m->layers_len; i-- > 0;)
+    {
+      cleanup_free char *blob = NULL;
+      const char *diff_id = img->rootfs->diff_ids[i];
+      const char *colon = strchr (diff_id, ':');
+      char *dir = NULL;
+      bool seen = false;
+
+      if (bld_store_blob_path (s, m->layers[i].digest, -1, false, &blob, err) < 0
+          || bld_layer_cache_ensure (layers, blob, m->layers[i].digest, diff_id, err) < 0)
+        {
+          oci_error_prefix (err, "layer %zu (%s)", i + 1, m->layers[i].digest);
+          goto out;
+        }
+      if (asprintf (&dir, "%s/%s", layers, colon ? colon + 1 : diff_id) < 0)
+        {
+          oci_error_set (err, ENOMEM, "out of memory");
+          goto out;
+        }
+      for (size_t j = 0; j < n && !seen; j++)
+        seen = strcmp (v[j], dir) == 0;
+      if (seen)
+        free (dir);
+      else
+        v[n++] = dir;
+    }
+  if (n == 0)
+    {
+      /* No layer: overlayfs still wants a lowerdir. */
+      if (asprintf (&v[0], "%s/.store/empty", bld_store_dir (s)) < 0)
+        {
+          v[0] = NULL;
+          oci_error_set (err, ENOMEM, "out of memory");
+          goto out;
+        }
+      n = 1;
+      if (mkdir (v[0], 0755) < 0 && errno != EEXIST)
+        {
+          oci_error_set (err, errno, "create %s", v[0]);
+          goto out;
+        }
+    }
+  *out = steal_pointer (&v);
+  *n_out = n;
+  ret = 0;
+out:
+  strv_free_n (v, n);
+  return ret;
+}
+
+int
+bld_unpack_overlay (struct bld_store *s, const char *ref, const char *bundle, const struct bld_unpack_overrides *ov,
+                    bool *done, struct oci_error *err)
+{
+  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+  cleanup_image_manifest struct oci_image_manifest *m = NULL;
+  cleanup_image_config struct oci_image_config *img = NULL;
+  cleanup_free char *rootfs = NULL, *upper = NULL, *work = NULL, *config_path = NULL, *json = NULL;
+  cleanup_runtime_config struct oci_runtime_config *c = NULL;
+  cleanup_close int rootfs_fd = -1;
+  char **lowers = NULL;
+  size_t n_lowers = 0, len;
+  bool created = false, mounted = false;
+  int ret = -1;
+
+  *done = false;
+  if (bld_store_resolve (s, ref, &desc, err) < 0 || bld_store_read_manifest (s, desc, &m, err) < 0
+      || bld_store_read_config (s, m->config, &img, err) < 0)
+    return -1;
+  /* Volumes are seeded by moving the image's directories out of the
+   * rootfs, which an overlay cannot do: those images are unpacked. */
+  if (img->config && img->config->volumes_len)
+    return 0;
+  if (img->rootfs == NULL || img->rootfs->diff_ids_len != m->layers_len)
+    return oci_error_set (err, 0, "unpack %s: the image has %zu layers but %zu diff_ids", ref, m->layers_len,
+                          img->rootfs ? img->rootfs->diff_ids_len : 0);
+  if (cached_lowers (s, m, img, &lowers, &n_lowers, err) < 0)
+    return oci_error_prefix (err, "unpack %s", ref);
+  if (asprintf (&rootfs, "%s/rootfs", bundle) < 0 || asprintf (&upper, "%s/upper", bundle) < 0
+      || asprintf (&work, "%s/work", bundle) < 0 || asprintf (&config_path, "%s/config.json", bundle) < 0)
+    {
+      oci_error_set (err, ENOMEM, "out of memory");
+      goto out;
+    }
+  if (make_bundle_dir (bundle, &created, err) < 0)
+    goto out;
+  if (mkdir (rootfs, 0755) < 0 || mkdir (upper, 0755) < 0 || mkdir (work, 0700) < 0)
+    {
+      oci_error_set (err, errno, "create %s/{rootfs,upper,work}", bundle);
+      goto fail;
+    }
+  {
+    struct oci_error e2 = OCI_ERROR_INIT;
+    if (bld_overlay_mount (lowers, n_lowers, upper, work, rootfs, &e2) < 0)
+      {
+        int e = e2.errnum;
+        if (e != EINVAL && e != EPERM && e != ENODEV && e != EOPNOTSUPP)
+          {
+            *err = e2;
+            goto fail;
+          }
+        /* No overlayfs here: the caller unpacks instead. */
+        oci_error_clear (&e2);
+        ret = 0;
+        goto fail;
+      }
+  }
+  mounted = true;
+  rootfs_fd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfs_fd < 0)
+    {
+      oci_error_set (err, errno, "open %s", rootfs);
+      goto fail;
+    }
+  if (bld_runtime_config_from_image (img, rootfs_fd, ov, &c, err) < 0
+      || oci_runtime_config_emit (c, true, &json, &len, err) < 0
+      || oci_write_file_atomic (config_path, json, len, 0644, err) < 0)
+    goto fail;
+  *done = true;
+  ret = 0;
+  goto out;
+fail:
+  {
+    struct oci_error e2 = OCI_ERROR_INIT;
+    if (mounted)
+      bld_overlay_unmount (rootfs, &e2);
+    oci_error_clear (&e2);
+    if (created)
+      bld_remove_tree (bundle, &e2);
+    else
+      {
+        /* An empty bundle directory given by the caller: empty again. */
+        rmdir (rootfs);
+        bld_remove_tree (upper, &e2);
+        oci_error_clear (&e2);
+        bld_remove_tree (work, &e2);
+      }
+    oci_error_clear (&e2);
+    if (ret < 0)
+      oci_error_prefix (err, "unpack %s", ref);
+  }
+out:
+  strv_free_n (lowers, n_lowers);
+  return ret;
 }

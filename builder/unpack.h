@@ -40,4 +40,14 @@ int bld_unpack (struct bld_store *s, const char *ref, const char *bundle, const 
                 struct oci_error *err);
 
 
+/* For `builder run --rm`: the bundle's rootfs is an overlayfs of the
+ * store's layer cache (.store/layers, extracted once and shared with
+ * build) with a private upper dir BUNDLE/upper, so nothing is extracted
+ * per run.  The caller unmounts BUNDLE/rootfs (or runs in a mount
+ * namespace of its own, where it goes with the namespace).  *done is
+ * false, and nothing made, when the image cannot use it (Volumes) or
+ * overlayfs cannot be mounted: then bld_unpack. */
+int bld_unpack_overlay (struct bld_store *s, const char *ref, const char *bundle, const struct bld_unpack_overrides *ov,
+                        bool *done, struct oci_error *err);
+
 #endif

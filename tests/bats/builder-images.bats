@@ -376,6 +376,42 @@ check_user() {
   [[ "$output" == *"already exists"* ]]
 }
 
+@test "run --rm: the rootfs is a writable overlay of the layer cache; changes go with it, nothing stays mounted" {
+  b import --config "$(exec_config '{"Cmd":["true"]}')" "$ROOTFS" ovl
+  run b run --rm --runtime "$RT" ovl sh -c 'grep " / / " /proc/self/mountinfo | sed "s/.* - //" | cut -d" " -f1; echo x >/newfile; cat /newfile; rm /bin/ls'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'overlay\nx')" ]
+  # the layer was extracted once into the cache, the run changed nothing there
+  [ "$(ls "$STORE/.store/layers" | wc -l)" -eq 1 ]
+  run b run --rm --runtime "$RT" ovl sh -c 'ls /newfile; ls -l /bin/ls >/dev/null && echo ls-back'
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"No such file"* ]]
+  [[ "$output" == *"ls-back"* ]]
+  ! grep -q " $STORE" /proc/self/mountinfo
+  [ -z "$(ls -A "$STORE/.store/run")" ]
+  # kill -9 of builder mid-run: the mount lived in builder's own mount
+  # namespace, none is left in the host's
+  b run --rm --runtime "$RT" --name killed ovl sleep 100 &
+  pid=$!
+  for _ in $(seq 100); do rl list -q | grep -qx killed && break; sleep 0.1; done
+  rl list -q | grep -qx killed
+  kill -9 "$pid"
+  wait "$pid" || true
+  ! grep -q " $STORE" /proc/self/mountinfo
+  rl delete --force killed
+}
+
+@test "run --rm of an image with Volumes unpacks it (the volume is seeded from the image)" {
+  mkdir -p "$ROOTFS/data"
+  echo seeded >"$ROOTFS/data/f"
+  b import --config "$(exec_config '{"Cmd":["cat","/data/f"],"Volumes":{"/data":{}}}')" "$ROOTFS" withvol
+  run b run --rm --runtime "$RT" withvol
+  [ "$status" -eq 0 ]
+  [ "$output" = seeded ]
+  [ ! -e "$STORE/.store/layers" ] || [ -z "$(ls -A "$STORE/.store/layers")" ]
+}
+
 @test "run -v bind mounts a host directory" {
   mkdir -p "$BATS_TEST_TMPDIR/host"
   echo from-host >"$BATS_TEST_TMPDIR/host/file"
