@@ -384,7 +384,10 @@ resolve_sources (const struct bld_copy_request *req, struct strlist *out, struct
         {
           if (glob_walk (req->src_root, "", p, out, err) < 0)
             return -1;
-          qsort (out->v + before, out->len - before, sizeof *out->v, cmp_str);
+          if (out->len == before)
+            return oci_error_set (err, 0, "no source files match \"%s\"", req->sources[i]);
+          if (out->len - before > 1)
+            qsort (out->v + before, out->len - before, sizeof *out->v, cmp_str);
         }
       else
         {
@@ -411,7 +414,8 @@ resolve_sources (const struct bld_copy_request *req, struct strlist *out, struct
           out->v[j++] = out->v[k];
         }
       out->len = j;
-      out->v[j] = NULL;
+      if (out->v) /* still NULL when no pattern matched anything yet */
+        out->v[j] = NULL;
       size_t keep = req->parents ? pivot_components (req->sources[i]) : 0;
       for (size_t k = before; k < out->len; k++)
         out->keep[k] = keep;

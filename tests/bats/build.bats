@@ -476,3 +476,20 @@ R
   run "$BUILDER" --store "$STORE" run --rm --runtime "$RUNC_LITE" m-a x y
   [ "$output" = "e x y" ]
 }
+
+@test "build: COPY of a wildcard that matches nothing is a one-line error naming the line (no crash)" {
+  mkdir -p "$CTX/src"
+  echo x >"$CTX/src/a.h"
+  printf 'FROM busybox\nCOPY src/*.c /b/\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "$(grep -c '^builder: ' <<<"$output")" -eq 1 ]
+  [[ "$output" == *'Recipe:2: COPY: no source files match "src/*.c"'* ]]
+  # a match that the ignore file then drops
+  printf 'src/a.h\n' >"$CTX/.dockerignore"
+  printf 'FROM busybox\nCOPY src/*.h /b/\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:2: COPY: src/*.h: no source files were specified (not found or excluded by .dockerignore)"* ]]
+}
