@@ -22,6 +22,7 @@
 
 #include "build.h"
 #include "cleanup.h"
+#include "layer_write.h"
 #include "strbuf.h"
 
 #define TAIL_LINES 6
@@ -334,15 +335,8 @@ bld_progress_open (enum bld_progress_mode mode, FILE *dest, FILE **out, struct o
     {
       /* The ticker never takes SIGINT/SIGTERM/SIGHUP: they must interrupt
        * the main thread's reads (bld_catch_signals). */
-      sigset_t block, old;
-      sigemptyset (&block);
-      sigaddset (&block, SIGINT);
-      sigaddset (&block, SIGTERM);
-      sigaddset (&block, SIGHUP);
-      pthread_sigmask (SIG_BLOCK, &block, &old);
-      if (pthread_create (&p->ticker, NULL, tick, p) == 0)
+      if (bld_thread_start (&p->ticker, tick, p) == 0)
         p->ticking = true;
-      pthread_sigmask (SIG_SETMASK, &old, NULL);
     }
   *out = f;
   return 0;

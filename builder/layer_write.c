@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,22 @@
 #include "cleanup.h"
 #include "fileutil.h"
 #include "store.h"
+
+int
+bld_thread_start (pthread_t *t, void *(*fn) (void *), void *arg)
+{
+  sigset_t block, old;
+  int rc;
+
+  sigemptyset (&block);
+  sigaddset (&block, SIGINT);
+  sigaddset (&block, SIGTERM);
+  sigaddset (&block, SIGHUP);
+  pthread_sigmask (SIG_BLOCK, &block, &old);
+  rc = pthread_create (t, NULL, fn, arg);
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  return rc;
+}
 
 #define GZ_BLOCK (128 * 1024)
 #define GZ_DICT (32 * 1024)
@@ -371,7 +388,7 @@ gz_init (struct bld_compressor *z, int threads, struct oci_error *err)
   z->sync_ready = true;
   for (size_t i = 0; i < z->nworkers; i++)
     {
-      int rc = pthread_create (&z->workers[i], NULL, gz_worker, z);
+      int rc = bld_thread_start (&z->workers[i], gz_worker, z);
       if (rc != 0)
         {
           z->nworkers = i; /* the ones started are joined by free */

@@ -38,6 +38,7 @@
 #ifndef BUILDER_LAYER_WRITE_H
 #define BUILDER_LAYER_WRITE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -110,5 +111,9 @@ int bld_compressor_write (struct bld_compressor *z, const void *buf, size_t len,
 /* Flushes the end of the stream.  No writes afterwards. */
 int bld_compressor_finish (struct bld_compressor *z, struct oci_error *err);
 void bld_compressor_free (struct bld_compressor *z);
+
+/* pthread_create with SIGINT, SIGTERM and SIGHUP blocked in the new
+ * thread: they are for the main thread (a build's interruption). */
+int bld_thread_start (pthread_t *t, void *(*fn) (void *), void *arg);
 
 #endif
