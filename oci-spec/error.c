@@ -9,9 +9,53 @@
  * there is nothing better to report and no memory to report it with. */
 static char oom_msg[] = "out of memory while formatting an error";
 
+/* An error is one line whatever went into it (a file name with a
+ * newline, a tool's output): trailing line ends go, other control
+ * characters become C escapes.  Takes msg; NULL on allocation failure. */
+static char *
+one_line (char *msg)
+{
+  size_t len, extra = 0;
+  char *out, *o;
+
+  if (msg == NULL)
+    return NULL;
+  len = strlen (msg);
+  while (len && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+    msg[--len] = '\0';
+  for (const unsigned char *c = (const unsigned char *) msg; *c; c++)
+    if (*c == '\n' || *c == '\r')
+      extra += 1;
+    else if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
+      extra += 3;
+  if (extra == 0)
+    return msg;
+  out = malloc (len + extra + 1);
+  if (out == NULL)
+    {
+      free (msg);
+      return NULL;
+    }
+  o = out;
+  for (const unsigned char *c = (const unsigned char *) msg; *c; c++)
+    if (*c == '\n' || *c == '\r')
+      {
+        *o++ = '\\';
+        *o++ = *c == '\n' ? 'n' : 'r';
+      }
+    else if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
+      o += sprintf (o, "\\x%02x", *c);
+    else
+      *o++ = (char) *c;
+  *o = '\0';
+  free (msg);
+  return out;
+}
+
 static void
 error_replace (struct oci_error *err, char *msg)
 {
+  msg = one_line (msg);
   if (err->msg != oom_msg)
     free (err->msg);
   err->msg = msg ? msg : oom_msg;

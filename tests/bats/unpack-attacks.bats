@@ -157,3 +157,12 @@ refused() {
   [[ "$output" == *"$c"* ]]
   [ ! -e "$BUNDLE" ]
 }
+
+@test "unpack: an entry name with a newline and escape codes still gives a one-line error" {
+  evil_image newline-name evil
+  run b unpack evil "$BUNDLE"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *'../evil\nbuilder: fake second line\x1b[2J'* ]]
+}

@@ -59,6 +59,9 @@ def main():
             add_file(t, "etc/.wh.", b"")
         elif kind == "long-path":
             add_file(t, "d/" + "a/" * 2100 + "f")
+        elif kind == "newline-name":
+            # a refused name that would forge a second error line
+            add_file(t, "../evil\nbuilder: fake second line\x1b[2J")
         elif kind == "pax-bomb":
             add_file(t, "big-pax", pax={"comment": "y" * (2 << 20)})
         else:
