@@ -425,3 +425,12 @@ R
   [[ "$output" == *"Recipe:3: ONBUILD trigger of the base image:1: RUN: "*"stage a was not built"* ]]
   ! grep -q "$STORE" /proc/self/mountinfo
 }
+
+@test "build: one RUN mounting the same cache id twice (sharing=locked, shared) does not wait for itself" {
+  # The second mount's flock, on a new open of the lock, waited for the
+  # first one's: the build hung, and SIGTERM did not end the wait.
+  printf 'FROM busybox\nRUN --mount=type=cache,id=x,target=/a,sharing=locked --mount=type=cache,id=x,target=/b,sharing=locked touch /a/f && test -f /b/f\nRUN --mount=type=cache,id=y,target=/a --mount=type=cache,id=y,target=/b,sharing=locked true\n' >"$CTX/Recipe"
+  run timeout -s KILL 60 "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+}
