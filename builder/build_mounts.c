@@ -432,8 +432,10 @@ cache_dir (const struct bld_mount_context *mc, struct bld_mounts *ms, const stru
   int op = m->sharing == RECIPE_SHARING_LOCKED ? LOCK_EX : m->sharing == RECIPE_SHARING_PRIVATE ? LOCK_EX | LOCK_NB
                                                                                                  : LOCK_SH;
   int r;
+  /* Another build may hold it for long: a signal ends the wait. */
   while ((r = flock (lfd, op)) < 0 && errno == EINTR)
-    ;
+    if (bld_check_interrupted (err) < 0)
+      return -1;
   if (r < 0 && errno == EWOULDBLOCK)
     {
       /* private: in use elsewhere, this run gets a fresh directory. */
