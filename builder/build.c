@@ -1083,17 +1083,25 @@ resolve_from_stage (struct build *b, const char *from, struct stage_st **out, st
   char *end;
   unsigned long idx = strtoul (from, &end, 10);
   size_t cur = (size_t) (b->cur - b->st);
+  size_t found = cur;
   if (*from && *end == '\0' && idx < cur)
+    found = idx;
+  for (size_t i = 0; found == cur && i < cur; i++)
+    if (b->plan->stages[i].name && strcasecmp (b->plan->stages[i].name, from) == 0)
+      found = i;
+  if (found < cur)
     {
-      *out = &b->st[idx];
+      /* The plan builds only the stages the target depends on; an ONBUILD
+       * trigger's --from is not seen by it, and an unbuilt stage has no
+       * rootfs at all. */
+      if (b->st[found].cfg == NULL)
+        return oci_error_set (err, 0,
+                              "--from=%s: stage %s was not built (the target does not depend on it; an ONBUILD "
+                              "trigger cannot add a dependency)",
+                              from, from);
+      *out = &b->st[found];
       return 0;
     }
-  for (size_t i = 0; i < cur; i++)
-    if (b->plan->stages[i].name && strcasecmp (b->plan->stages[i].name, from) == 0)
-      {
-        *out = &b->st[i];
-        return 0;
-      }
   for (size_t i = 0; i < b->n_images; i++)
     if (strcmp (b->image_names[i], from) == 0)
       {

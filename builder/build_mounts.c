@@ -410,6 +410,14 @@ cache_dir (const struct bld_mount_context *mc, struct bld_mounts *ms, const stru
     return oci_error_set (err, ENOMEM, "out of memory");
   if (mkdir (base, 0700) < 0 && errno != EEXIST)
     return oci_error_set (err, errno, "mkdir %s", base);
+  /* The same cache mounted twice in this RUN: its lock is held already (a
+   * second flock, on another open of the file, would wait for it). */
+  for (size_t i = 0; i < ms->len; i++)
+    if (strcmp (ms->v[i].source, dir) == 0)
+      {
+        *out = steal_pointer (&dir);
+        return 0;
+      }
   int lfd = open (lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lfd < 0)
     return oci_error_set (err, errno, "open %s", lock);
@@ -424,8 +432,10 @@ cache_dir (const struct bld_mount_context *mc, struct bld_mounts *ms, const stru
   int op = m->sharing == RECIPE_SHARING_LOCKED ? LOCK_EX : m->sharing == RECIPE_SHARING_PRIVATE ? LOCK_EX | LOCK_NB
                                                                                                  : LOCK_SH;
   int r;
+  /* Another build may hold it for long: a signal ends the wait. */
   while ((r = flock (lfd, op)) < 0 && errno == EINTR)
-    ;
+    if (bld_check_interrupted (err) < 0)
+      return -1;
   if (r < 0 && errno == EWOULDBLOCK)
     {
       /* private: in use elsewhere, this run gets a fresh directory. */

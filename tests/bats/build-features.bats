@@ -403,3 +403,34 @@ R
   [ "$status" -eq 1 ]
   [[ "$output" == *"Recipe:2: RUN: --mount=type=ssh: the SSH agent default is required but was not given (--ssh default[=SOCKET])"* ]]
 }
+
+@test "build: an ONBUILD trigger's --from naming a stage the target skipped is refused by name" {
+  # The plan does not see the trigger's --from: stage a is never built, and
+  # was used as an empty rootfs (overlay: ELOOP; copy: "not in the build context").
+  mkdir -p "$BATS_TEST_TMPDIR/parent"
+  printf 'FROM busybox\nONBUILD COPY --from=a /a /a\n' >"$BATS_TEST_TMPDIR/parent/Recipe"
+  bld -t parent "$BATS_TEST_TMPDIR/parent"
+  printf 'FROM busybox AS a\nRUN touch /a\nFROM parent\nRUN true\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"builder: ./Recipe:3: ONBUILD trigger of the base image:1: COPY: --from=a: stage a was not built"* ]] ||
+    [[ "$output" == *"Recipe:3: ONBUILD trigger of the base image:1: COPY: --from=a: stage a was not built"* ]]
+  [ "$(echo "$output" | grep -c '^builder:')" -eq 1 ]
+  printf 'FROM busybox\nONBUILD RUN --mount=type=bind,from=a,target=/m ls /m\n' >"$BATS_TEST_TMPDIR/parent/Recipe"
+  bld -t parent "$BATS_TEST_TMPDIR/parent"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"Recipe:3: ONBUILD trigger of the base image:1: RUN: "*"stage a was not built"* ]]
+  ! grep -q "$STORE" /proc/self/mountinfo
+}
+
+@test "build: one RUN mounting the same cache id twice (sharing=locked, shared) does not wait for itself" {
+  # The second mount's flock, on a new open of the lock, waited for the
+  # first one's: the build hung, and SIGTERM did not end the wait.
+  printf 'FROM busybox\nRUN --mount=type=cache,id=x,target=/a,sharing=locked --mount=type=cache,id=x,target=/b,sharing=locked touch /a/f && test -f /b/f\nRUN --mount=type=cache,id=y,target=/a --mount=type=cache,id=y,target=/b,sharing=locked true\n' >"$CTX/Recipe"
+  run timeout -s KILL 60 "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+}

@@ -417,3 +417,27 @@ R
   [ "$status" -eq 1 ]
   [[ "$output" == *"mount overlay on "*"Invalid argument"* ]]
 }
+
+@test "build: SIGTERM ends a build waiting for a cache mount that another build holds (sharing=locked)" {
+  # The wait for the cache's lock retried on EINTR without looking at the
+  # signal: the build stayed blocked until the other one finished.
+  printf 'FROM busybox\nRUN --mount=type=cache,id=c,target=/c,sharing=locked echo started && sleep 60\n' >"$CTX/Recipe"
+  bld_bg -t holder "$CTX"
+  wait_for "$BATS_TEST_TMPDIR/out" '| started'
+  printf 'FROM busybox\nRUN --mount=type=cache,id=c,target=/c,sharing=locked echo waiter-ran\n' >"$CTX/Waiter"
+  bash -c 'trap - INT; exec "$@"' _ "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" -f "$CTX/Waiter" "$CTX" \
+    >"$BATS_TEST_TMPDIR/out2" 2>&1 &
+  local wpid=$! i st=0
+  wait_for "$BATS_TEST_TMPDIR/out2" 'RUN --mount'
+  sleep 1
+  kill -TERM "$wpid"
+  for i in $(seq 100); do kill -0 "$wpid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$wpid" 2>/dev/null; then kill -9 "$wpid"; false; fi
+  wait "$wpid" || st=$?
+  cat "$BATS_TEST_TMPDIR/out2"
+  [ "$st" -eq 143 ]
+  [ -z "$(mounts_under "$STORE/.store/build-$wpid")" ]
+  [ ! -e "$STORE/.store/build-$wpid" ]
+  kill -TERM "$BPID"
+  wait "$BPID" || true
+}
