@@ -885,12 +885,25 @@ source_fetch (struct bld_store *s, struct source *src, const struct oci_image_de
   else
     {
       cleanup_free char *path = NULL;
+      cleanup_close int fd = -1;
+      struct stat st;
       if (oci_layout_blob_path (src->t->path, d->digest, &path, err) < 0)
         return oci_error_prefix (err, "%s: %s", src->t->path, what);
       if (!path_exists (path))
         return oci_error_set (err, 0, "%s: blob %s (%s) is missing from the layout", src->t->path, d->digest, what);
-      if (bld_store_put_file (s, path, d->digest, NULL, &size, err) < 0)
-        return oci_error_prefix (err, "%s: %s", src->t->path, what);
+      /* Non-blocking: a FIFO there must not hang the load.  Only a regular
+       * file of the descriptor's size is copied, so a device (/dev/zero)
+       * or a huge file cannot fill the store first. */
+      fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+      if (fd < 0 || fstat (fd, &st) < 0)
+        return oci_error_set (err, errno, "%s: open %s (%s)", src->t->path, path, what);
+      if (!S_ISREG (st.st_mode))
+        return oci_error_set (err, 0, "%s: blob %s (%s): not a regular file", src->t->path, d->digest, what);
+      if (d->has_size && st.st_size != d->size)
+        return oci_error_set (err, 0, "%s: blob %s (%s): size %lld, descriptor says %lld", src->t->path, d->digest,
+                              what, (long long) st.st_size, (long long) d->size);
+      if (bld_store_put_fd (s, fd, d->digest, NULL, &size, err) < 0)
+        return oci_error_prefix (err, "%s: %s: put %s", src->t->path, what, path);
     }
   if (d->has_size && d->size != size)
     return oci_error_set (err, 0, "%s: blob %s (%s): size %lld, descriptor says %lld", src->t->path, d->digest, what,

@@ -564,7 +564,8 @@ retar() {
   run b load "oci:$dir:nosuch"
   [ "$status" -eq 1 ]
   [ "$output" = "builder: load: $dir: no image named nosuch in index.json" ]
-  echo ' ' >>"$dir/blobs/sha256/$cfg"
+  # (same size: a blob of another size is refused before it is read)
+  printf 'X' | dd of="$dir/blobs/sha256/$cfg" bs=1 seek=0 conv=notrunc 2>/dev/null
   run b load "oci:$dir:v1" broken
   [ "$status" -eq 1 ]
   [[ "$output" == *"$dir: config: put $dir/blobs/sha256/$cfg: blob: digest mismatch: expected sha256:$cfg"* ]]
