@@ -489,6 +489,15 @@ perform (struct reg_client *c, const char *method, const char *url, const char *
   return 0;
 }
 
+/* Appends the registry's text with control characters (a newline, an
+ * escape) as spaces: an error is one line, and not the registry's lines. */
+static void
+strbuf_add_printable (struct strbuf *b, const char *s)
+{
+  for (; *s; s++)
+    strbuf_addc (b, (unsigned char) *s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
 /* "CODE: message" from a registry's JSON error body, else the status. */
 static char *
 describe_failure (const struct response *r)
@@ -509,11 +518,11 @@ describe_failure (const struct response *r)
           struct json_value *msg = json_object_get (errors->u.array.items[i], "message");
           strbuf_adds (&b, i ? "; " : " ");
           if (code && code->type == JSON_STRING)
-            strbuf_adds (&b, code->u.string);
+            strbuf_add_printable (&b, code->u.string);
           if (msg && msg->type == JSON_STRING)
             {
               strbuf_adds (&b, ": ");
-              strbuf_adds (&b, msg->u.string);
+              strbuf_add_printable (&b, msg->u.string);
             }
         }
     }
