@@ -699,6 +699,12 @@ request (struct reg_client *c, const char *method, const char *path_or_url, cons
     return -1;
   if (r->status != 401 || !ours)
     return 0;
+  /* Nor to a challenge from the host a redirect led to: its realm would
+   * be sent our credentials. */
+  char *final = NULL;
+  if (curl_easy_getinfo (c->curl, CURLINFO_EFFECTIVE_URL, &final) != CURLE_OK || final == NULL
+      || strncmp (final, c->base, base_len) != 0 || final[base_len] != '/')
+    return 0;
   if (authenticate (c, r->www_authenticate, err) < 0
       || perform (c, method, url, c->authorization, headers, body, r, err) < 0)
     return -1;

@@ -477,3 +477,14 @@ PY
   [ "${#lines[@]}" -eq 1 ]
   [ "$output" = "builder: pull 127.0.0.1:$HOSTILE/test/x:v1: GET /v2/test/x/manifests/v1: 404 MANIFEST_UNKNOWN: no such builder: forged line [2J" ]
 }
+
+@test "a 401 from the host a redirect led to is not answered: our credentials do not go to its realm" {
+  hostile_registry redirect-401
+  run b pull --tls-verify=false --creds bob:hunter2 "127.0.0.1:$HOSTILE/test/x:v1"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" =~ "registry 127.0.0.1:$HOSTILE: unauthorized: authentication required (GET /v2/test/x/manifests/v1: 401)" ]]
+  # the redirect was followed, but nothing asked the other host's realm
+  grep -q "^GET localhost:$HOSTILE /cdn/x auth=None" "$BATS_TEST_TMPDIR/hostile.log"
+  ! grep "/realm" "$BATS_TEST_TMPDIR/hostile.log"
+}
