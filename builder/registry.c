@@ -670,6 +670,9 @@ authenticate (struct reg_client *c, const char *challenge, struct oci_error *err
                           c->host, realm, r.status);
   if (r.status != 200)
     return http_failure (c, "GET", url, &r, err);
+  if (r.body_too_large)
+    return oci_error_set (err, 0, "registry %s: the token server %s answered more than %u bytes", c->host, realm,
+                          REG_SMALL_BODY_MAX);
   if (json_parse (r.body.s ? r.body.s : "", r.body.len, &root, err) < 0)
     return oci_error_prefix (err, "registry %s: token from %s", c->host, realm);
   tok = json_object_get (root, "token");

@@ -461,6 +461,12 @@ class Stub(http.server.BaseHTTPRequestHandler):
             if self.path.startswith("/realm"):
                 return self.reply(200, b'{"token":"t"}')
             return self.reply(401, b"", [("WWW-Authenticate", 'Bearer realm="http://localhost:%d/realm"' % PORT)])
+        if MODE == "huge-token":
+            if self.path.startswith("/token"):
+                return self.reply(200, b'{"token":"' + b"a" * (3 << 20) + b'"}')
+            if self.headers.get("Authorization"):
+                return self.reply(404, b"")
+            return self.reply(401, b"", [("WWW-Authenticate", 'Bearer realm="http://127.0.0.1:%d/token"' % PORT)])
         return self.reply(404, b"")
     do_HEAD = do_GET
 http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Stub).serve_forever()
@@ -487,4 +493,11 @@ PY
   # the redirect was followed, but nothing asked the other host's realm
   grep -q "^GET localhost:$HOSTILE /cdn/x auth=None" "$BATS_TEST_TMPDIR/hostile.log"
   ! grep "/realm" "$BATS_TEST_TMPDIR/hostile.log"
+}
+
+@test "a token answer larger than 1 MiB is refused as such" {
+  hostile_registry huge-token
+  run b pull --tls-verify=false "127.0.0.1:$HOSTILE/test/x:v1"
+  [ "$status" -eq 1 ]
+  [ "$output" = "builder: pull 127.0.0.1:$HOSTILE/test/x:v1: registry 127.0.0.1:$HOSTILE: the token server http://127.0.0.1:$HOSTILE/token answered more than 1048576 bytes" ]
 }
