@@ -815,15 +815,16 @@ source_read_archive (struct bld_store *s, struct source *src, struct oci_error *
         continue;
       if (archive_entry_hardlink (e) || archive_entry_symlink (e) || archive_entry_filetype (e) != AE_IFREG)
         return oci_error_set (err, 0, "%s: entry \"%s\": not a regular file", file, raw);
+      /* Twice is ambiguous (another reader may take the first): refused. */
+      if ((strcmp (name, "index.json") == 0 && index) || (strcmp (name, "oci-layout") == 0 && layout))
+        return oci_error_set (err, 0, "%s: entry \"%s\": %s appears twice in the archive", file, raw, name);
       if (strcmp (name, "index.json") == 0)
         {
-          free (steal_pointer (&index));
           if (read_member (a, file, name, &index, &index_len, err) < 0)
             return -1;
         }
       else if (strcmp (name, "oci-layout") == 0)
         {
-          free (steal_pointer (&layout));
           if (read_member (a, file, name, &layout, &layout_len, err) < 0)
             return -1;
         }
