@@ -195,6 +195,14 @@ test_hostile_layout (void)
   fclose (f);
   ok (load_fails_with (d.path, P ("hl-b2"), "(config): size 30000, descriptor says"),
       "a blob larger than its descriptor is refused before it is copied");
+
+  /* index.json itself a FIFO */
+  cleanup_free char *index = NULL;
+  if (asprintf (&index, "%s/index.json", d.path) < 0)
+    abort ();
+  unlink (index);
+  ok (mkfifo (index, 0644) == 0, "index.json is a FIFO");
+  ok (load_fails_with (d.path, P ("hl-b3"), "index.json: not a regular file"), "a FIFO index.json is refused, not waited on");
 }
 
 int
