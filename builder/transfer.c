@@ -844,20 +844,6 @@ source_read_archive (struct bld_store *s, struct source *src, struct oci_error *
   return oci_image_index_parse_text (what_index, index, index_len, &src->index, err);
 }
 
-/* A layout's own file: a regular one (a FIFO would hang the read). */
-static int
-read_layout_file (const char *path, char **text, size_t *len, struct oci_error *err)
-{
-  cleanup_close int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-  struct stat st;
-
-  if (fd < 0 || fstat (fd, &st) < 0)
-    return oci_error_set (err, errno, "open %s", path);
-  if (!S_ISREG (st.st_mode))
-    return oci_error_set (err, 0, "%s: not a regular file", path);
-  return oci_read_fd (fd, path, OCI_JSON_FILE_MAX, text, len, err);
-}
-
 static int
 source_read_dir (struct source *src, struct oci_error *err)
 {
@@ -868,12 +854,12 @@ source_read_dir (struct source *src, struct oci_error *err)
 
   if (asprintf (&layout, "%s/oci-layout", src->t->path) < 0 || asprintf (&index, "%s/index.json", src->t->path) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (read_layout_file (layout, &text, &len, err) < 0)
+  if (oci_read_regular_file (layout, OCI_JSON_FILE_MAX, &text, &len, err) < 0)
     return oci_error_prefix (err, "%s: not an OCI image layout", src->t->path);
   if (check_layout_text (layout, text, len, err) < 0)
     return -1;
   free (steal_pointer (&text));
-  if (read_layout_file (index, &text, &len, err) < 0)
+  if (oci_read_regular_file (index, OCI_JSON_FILE_MAX, &text, &len, err) < 0)
     return -1;
   return oci_image_index_parse_text (index, text, len, &src->index, err);
 }
