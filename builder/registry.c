@@ -489,6 +489,15 @@ perform (struct reg_client *c, const char *method, const char *url, const char *
   return 0;
 }
 
+/* Appends the registry's text with control characters (a newline, an
+ * escape) as spaces: an error is one line, and not the registry's lines. */
+static void
+strbuf_add_printable (struct strbuf *b, const char *s)
+{
+  for (; *s; s++)
+    strbuf_addc (b, (unsigned char) *s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
 /* "CODE: message" from a registry's JSON error body, else the status. */
 static char *
 describe_failure (const struct response *r)
@@ -509,11 +518,11 @@ describe_failure (const struct response *r)
           struct json_value *msg = json_object_get (errors->u.array.items[i], "message");
           strbuf_adds (&b, i ? "; " : " ");
           if (code && code->type == JSON_STRING)
-            strbuf_adds (&b, code->u.string);
+            strbuf_add_printable (&b, code->u.string);
           if (msg && msg->type == JSON_STRING)
             {
               strbuf_adds (&b, ": ");
-              strbuf_adds (&b, msg->u.string);
+              strbuf_add_printable (&b, msg->u.string);
             }
         }
     }
@@ -661,6 +670,9 @@ authenticate (struct reg_client *c, const char *challenge, struct oci_error *err
                           c->host, realm, r.status);
   if (r.status != 200)
     return http_failure (c, "GET", url, &r, err);
+  if (r.body_too_large)
+    return oci_error_set (err, 0, "registry %s: the token server %s answered more than %u bytes", c->host, realm,
+                          REG_SMALL_BODY_MAX);
   if (json_parse (r.body.s ? r.body.s : "", r.body.len, &root, err) < 0)
     return oci_error_prefix (err, "registry %s: token from %s", c->host, realm);
   tok = json_object_get (root, "token");
@@ -689,6 +701,12 @@ request (struct reg_client *c, const char *method, const char *path_or_url, cons
   if (perform (c, method, url, ours ? c->authorization : NULL, headers, body, r, err) < 0)
     return -1;
   if (r->status != 401 || !ours)
+    return 0;
+  /* Nor to a challenge from the host a redirect led to: its realm would
+   * be sent our credentials. */
+  char *final = NULL;
+  if (curl_easy_getinfo (c->curl, CURLINFO_EFFECTIVE_URL, &final) != CURLE_OK || final == NULL
+      || strncmp (final, c->base, base_len) != 0 || final[base_len] != '/')
     return 0;
   if (authenticate (c, r->www_authenticate, err) < 0
       || perform (c, method, url, c->authorization, headers, body, r, err) < 0)

@@ -142,9 +142,13 @@ store_open (const char *dir, bool create, bool read_only, struct bld_store **out
   /* It must be a layout of a version we read. */
   {
     cleanup_image_layout struct oci_image_layout *layout = NULL;
+    cleanup_free char *text = NULL;
+    size_t len;
     if (asprintf (&p, "%s/oci-layout", dir) < 0)
       return oci_error_set (err, ENOMEM, "open store");
-    if (oci_image_layout_parse_file (p, &layout, err) < 0)
+    /* Regular files only: a layout only read from may be anyone's. */
+    if (oci_read_regular_file (p, OCI_JSON_FILE_MAX, &text, &len, err) < 0
+        || oci_image_layout_parse_text (p, text, len, &layout, err) < 0)
       return oci_error_prefix (err, "open store %s: not an OCI image layout", dir);
     if (strncmp (layout->image_layout_version, "1.", 2) != 0)
       return oci_error_set (err, 0, "open store %s: unsupported imageLayoutVersion %s", dir,
@@ -682,9 +686,11 @@ int
 bld_store_read_index (struct bld_store *s, struct oci_image_index **out, struct oci_error *err)
 {
   cleanup_free char *path = NULL;
-  if (index_path (s, &path, err) < 0)
+  cleanup_free char *text = NULL;
+  size_t len;
+  if (index_path (s, &path, err) < 0 || oci_read_regular_file (path, OCI_JSON_FILE_MAX, &text, &len, err) < 0)
     return -1;
-  return oci_image_index_parse_file (path, out, err);
+  return oci_image_index_parse_text (path, text, len, out, err);
 }
 
 static int

@@ -815,15 +815,16 @@ source_read_archive (struct bld_store *s, struct source *src, struct oci_error *
         continue;
       if (archive_entry_hardlink (e) || archive_entry_symlink (e) || archive_entry_filetype (e) != AE_IFREG)
         return oci_error_set (err, 0, "%s: entry \"%s\": not a regular file", file, raw);
+      /* Twice is ambiguous (another reader may take the first): refused. */
+      if ((strcmp (name, "index.json") == 0 && index) || (strcmp (name, "oci-layout") == 0 && layout))
+        return oci_error_set (err, 0, "%s: entry \"%s\": %s appears twice in the archive", file, raw, name);
       if (strcmp (name, "index.json") == 0)
         {
-          free (steal_pointer (&index));
           if (read_member (a, file, name, &index, &index_len, err) < 0)
             return -1;
         }
       else if (strcmp (name, "oci-layout") == 0)
         {
-          free (steal_pointer (&layout));
           if (read_member (a, file, name, &layout, &layout_len, err) < 0)
             return -1;
         }
@@ -853,11 +854,14 @@ source_read_dir (struct source *src, struct oci_error *err)
 
   if (asprintf (&layout, "%s/oci-layout", src->t->path) < 0 || asprintf (&index, "%s/index.json", src->t->path) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (oci_read_file (layout, OCI_JSON_FILE_MAX, &text, &len, err) < 0)
+  if (oci_read_regular_file (layout, OCI_JSON_FILE_MAX, &text, &len, err) < 0)
     return oci_error_prefix (err, "%s: not an OCI image layout", src->t->path);
   if (check_layout_text (layout, text, len, err) < 0)
     return -1;
-  return oci_image_index_parse_file (index, &src->index, err);
+  free (steal_pointer (&text));
+  if (oci_read_regular_file (index, OCI_JSON_FILE_MAX, &text, &len, err) < 0)
+    return -1;
+  return oci_image_index_parse_text (index, text, len, &src->index, err);
 }
 
 /* Makes sure the blob is in the store with the size its descriptor says:
@@ -885,12 +889,25 @@ source_fetch (struct bld_store *s, struct source *src, const struct oci_image_de
   else
     {
       cleanup_free char *path = NULL;
+      cleanup_close int fd = -1;
+      struct stat st;
       if (oci_layout_blob_path (src->t->path, d->digest, &path, err) < 0)
         return oci_error_prefix (err, "%s: %s", src->t->path, what);
       if (!path_exists (path))
         return oci_error_set (err, 0, "%s: blob %s (%s) is missing from the layout", src->t->path, d->digest, what);
-      if (bld_store_put_file (s, path, d->digest, NULL, &size, err) < 0)
-        return oci_error_prefix (err, "%s: %s", src->t->path, what);
+      /* Non-blocking: a FIFO there must not hang the load.  Only a regular
+       * file of the descriptor's size is copied, so a device (/dev/zero)
+       * or a huge file cannot fill the store first. */
+      fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+      if (fd < 0 || fstat (fd, &st) < 0)
+        return oci_error_set (err, errno, "%s: open %s (%s)", src->t->path, path, what);
+      if (!S_ISREG (st.st_mode))
+        return oci_error_set (err, 0, "%s: blob %s (%s): not a regular file", src->t->path, d->digest, what);
+      if (d->has_size && st.st_size != d->size)
+        return oci_error_set (err, 0, "%s: blob %s (%s): size %lld, descriptor says %lld", src->t->path, d->digest,
+                              what, (long long) st.st_size, (long long) d->size);
+      if (bld_store_put_fd (s, fd, d->digest, NULL, &size, err) < 0)
+        return oci_error_prefix (err, "%s: %s: put %s", src->t->path, what, path);
     }
   if (d->has_size && d->size != size)
     return oci_error_set (err, 0, "%s: blob %s (%s): size %lld, descriptor says %lld", src->t->path, d->digest, what,

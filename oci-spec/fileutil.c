@@ -63,6 +63,19 @@ oci_read_file (const char *path, size_t max, char **out, size_t *len, struct oci
 }
 
 int
+oci_read_regular_file (const char *path, size_t max, char **out, size_t *len, struct oci_error *err)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return oci_error_set (err, errno, "open %s", path);
+  if (!S_ISREG (st.st_mode))
+    return oci_error_set (err, 0, "%s: not a regular file", path);
+  return oci_read_fd (fd, path, max, out, len, err);
+}
+
+int
 oci_write_all (int fd, const void *data, size_t len)
 {
   const char *p = data;

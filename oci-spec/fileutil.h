@@ -14,6 +14,9 @@
 /* Reads the whole of path (at most max bytes) into a NUL-terminated buffer. */
 int oci_read_file (const char *path, size_t max, char **out, size_t *len, struct oci_error *err);
 int oci_read_fd (int fd, const char *what, size_t max, char **out, size_t *len, struct oci_error *err);
+/* The same for a file someone else may have put there (a layout given to
+ * load): it must be a regular file, and a FIFO does not block the open. */
+int oci_read_regular_file (const char *path, size_t max, char **out, size_t *len, struct oci_error *err);
 
 /* Writes data to path atomically: a temporary file in the same directory,
  * fsync, rename over path, fsync of the directory.  Readers see the old

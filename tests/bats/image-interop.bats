@@ -477,6 +477,13 @@ retar() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"blob sha256:$(printf '%064d' 0) (manifest) is missing from the archive" ]]
 
+  # a second index.json (another reader may take the first): ambiguous
+  cp "$BATS_TEST_TMPDIR/a.tar" "$BATS_TEST_TMPDIR/dup.tar"
+  tar -C "$X" -rf "$BATS_TEST_TMPDIR/dup.tar" index.json
+  run b load "oci-archive:$BATS_TEST_TMPDIR/dup.tar" dup
+  [ "$status" -eq 1 ]
+  [ "$output" = "builder: load: $BATS_TEST_TMPDIR/dup.tar: entry \"index.json\": index.json appears twice in the archive" ]
+
   # nothing was named; the store is a valid layout with the same index
   cmp "$STORE/index.json" "$BATS_TEST_TMPDIR/index.before"
   run oci-image-tool validate --type image "$STORE"
@@ -564,7 +571,8 @@ retar() {
   run b load "oci:$dir:nosuch"
   [ "$status" -eq 1 ]
   [ "$output" = "builder: load: $dir: no image named nosuch in index.json" ]
-  echo ' ' >>"$dir/blobs/sha256/$cfg"
+  # (same size: a blob of another size is refused before it is read)
+  printf 'X' | dd of="$dir/blobs/sha256/$cfg" bs=1 seek=0 conv=notrunc 2>/dev/null
   run b load "oci:$dir:v1" broken
   [ "$status" -eq 1 ]
   [[ "$output" == *"$dir: config: put $dir/blobs/sha256/$cfg: blob: digest mismatch: expected sha256:$cfg"* ]]

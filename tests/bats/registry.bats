@@ -424,3 +424,80 @@ import_busybox() {
   [ "${#lines[@]}" -eq 1 ]
   [[ "$output" =~ "registry 127.0.0.1:$ELSEWHERE: unauthorized".*"PUT http://localhost:$ELSEWHERE/v2/test/more/blobs/uploads/" ]]
 }
+
+# hostile_registry MODE: a stub registry on a free port (HOSTILE) that
+# answers /v2/ and then what MODE says; its requests, with the
+# Authorization each carried, are logged in $BATS_TEST_TMPDIR/hostile.log.
+hostile_registry() {
+  HOSTILE=$(free_port)
+  cat >"$BATS_TEST_TMPDIR/hostile.py" <<'PY'
+import http.server, json, sys
+PORT, MODE = int(sys.argv[1]), sys.argv[2]
+class Stub(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%s %s %s auth=%s\n" % (self.command, self.headers.get("Host"), self.path,
+                                                 self.headers.get("Authorization")))
+        sys.stderr.flush()
+    def reply(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+    def do_GET(self):
+        if self.path == "/v2/":
+            return self.reply(200, b"{}")
+        if MODE == "multiline-error":
+            body = {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "no such\nbuilder: forged line\x1b[2J"}]}
+            return self.reply(404, json.dumps(body).encode(), [("Content-Type", "application/json")])
+        if MODE == "redirect-401":
+            # The registry sends the manifest GET to another host, which
+            # asks for a token from a realm of its own.
+            if "/manifests/" in self.path and self.headers.get("Host", "").startswith("127."):
+                return self.reply(302, b"", [("Location", "http://localhost:%d/cdn/x" % PORT)])
+            if self.path.startswith("/realm"):
+                return self.reply(200, b'{"token":"t"}')
+            return self.reply(401, b"", [("WWW-Authenticate", 'Bearer realm="http://localhost:%d/realm"' % PORT)])
+        if MODE == "huge-token":
+            if self.path.startswith("/token"):
+                return self.reply(200, b'{"token":"' + b"a" * (3 << 20) + b'"}')
+            if self.headers.get("Authorization"):
+                return self.reply(404, b"")
+            return self.reply(401, b"", [("WWW-Authenticate", 'Bearer realm="http://127.0.0.1:%d/token"' % PORT)])
+        return self.reply(404, b"")
+    do_HEAD = do_GET
+http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Stub).serve_forever()
+PY
+  python3 "$BATS_TEST_TMPDIR/hostile.py" "$HOSTILE" "$1" 2>"$BATS_TEST_TMPDIR/hostile.log" &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$HOSTILE/v2/"
+}
+
+@test "a registry's error text with a newline or an escape stays one line of ours" {
+  hostile_registry multiline-error
+  run b pull --tls-verify=false "127.0.0.1:$HOSTILE/test/x:v1"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [ "$output" = "builder: pull 127.0.0.1:$HOSTILE/test/x:v1: GET /v2/test/x/manifests/v1: 404 MANIFEST_UNKNOWN: no such builder: forged line [2J" ]
+}
+
+@test "a 401 from the host a redirect led to is not answered: our credentials do not go to its realm" {
+  hostile_registry redirect-401
+  run b pull --tls-verify=false --creds bob:hunter2 "127.0.0.1:$HOSTILE/test/x:v1"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" =~ "registry 127.0.0.1:$HOSTILE: unauthorized: authentication required (GET /v2/test/x/manifests/v1: 401)" ]]
+  # the redirect was followed, but nothing asked the other host's realm
+  grep -q "^GET localhost:$HOSTILE /cdn/x auth=None" "$BATS_TEST_TMPDIR/hostile.log"
+  ! grep "/realm" "$BATS_TEST_TMPDIR/hostile.log"
+}
+
+@test "a token answer larger than 1 MiB is refused as such" {
+  hostile_registry huge-token
+  run b pull --tls-verify=false "127.0.0.1:$HOSTILE/test/x:v1"
+  [ "$status" -eq 1 ]
+  [ "$output" = "builder: pull 127.0.0.1:$HOSTILE/test/x:v1: registry 127.0.0.1:$HOSTILE: the token server http://127.0.0.1:$HOSTILE/token answered more than 1048576 bytes" ]
+}

@@ -548,6 +548,34 @@ test_interrupted (void)
   }
 }
 
+/* A layout only read from (FROM oci:DIR) whose oci-layout or index.json
+ * is a FIFO: refused, not waited on (the alarm ends a hang). */
+static void
+test_fifo_layout (void)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  cleanup_store struct bld_store *s = NULL;
+  cleanup_image_index struct oci_image_index *idx = NULL;
+
+  ok (bld_store_open (P ("fifo"), true, &s, &err) == 0, "a layout");
+  bld_store_free (steal_pointer (&s));
+  unlink (P ("fifo/index.json"));
+  ok (mkfifo (P ("fifo/index.json"), 0644) == 0, "its index.json a FIFO");
+  alarm (10);
+  ok (bld_store_open_read_only (P ("fifo"), &s, &err) == 0, "opened read-only");
+  ok (s && bld_store_read_index (s, &idx, &err) < 0 && strstr (oci_error_msg (&err), "index.json: not a regular file"),
+      "index.json refused");
+  oci_error_clear (&err);
+  bld_store_free (steal_pointer (&s));
+  unlink (P ("fifo/oci-layout"));
+  ok (mkfifo (P ("fifo/oci-layout"), 0644) == 0, "its oci-layout a FIFO");
+  ok (bld_store_open_read_only (P ("fifo"), &s, &err) < 0
+          && strstr (oci_error_msg (&err), "oci-layout: not a regular file"),
+      "oci-layout refused");
+  alarm (0);
+  oci_error_clear (&err);
+}
+
 int
 main (void)
 {
@@ -570,6 +598,7 @@ main (void)
   test_images (s);
   test_lock (s);
   test_interrupted ();
+  test_fifo_layout ();
   tree_remove (tmp);
   return tap_done ();
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -118,6 +120,91 @@ test_round_trip (void)
   oci_error_clear (&err);
 }
 
+/* Loads oci:DIR:v1 into a fresh store in a child that an alarm ends:
+ * true when the load failed within 10 s with a message containing want. */
+static bool
+load_fails_with (const char *dir, const char *store, const char *want)
+{
+  pid_t pid = fork ();
+  int status;
+  if (pid == 0)
+    {
+      struct oci_error err = OCI_ERROR_INIT;
+      struct bld_store *s = NULL;
+      struct bld_transport t = { .kind = BLD_TRANSPORT_OCI_DIR, .path = (char *) dir, .tag = (char *) "v1" };
+      struct bld_load_options o = { .tag = true, .name = "hostile:1" };
+      struct bld_loaded *l = NULL;
+      size_t n = 0;
+      alarm (10);
+      if (bld_store_open (store, true, &s, &err) < 0)
+        _exit (2);
+      if (bld_load (s, &t, &o, &l, &n, &err) == 0)
+        _exit (3);
+      printf ("# %s\n", oci_error_msg (&err));
+      fflush (stdout);
+      _exit (strstr (oci_error_msg (&err), want) ? 0 : 4);
+    }
+  if (pid < 0 || waitpid (pid, &status, 0) != pid)
+    return false;
+  if (WIFSIGNALED (status))
+    diag ("the load was killed by signal %d (hung)", WTERMSIG (status));
+  return WIFEXITED (status) && WEXITSTATUS (status) == 0;
+}
+
+/* A layout's blob that is a FIFO, or a file larger than its descriptor,
+ * is refused before anything is copied. */
+static void
+test_hostile_layout (void)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  cleanup_store struct bld_store *a = NULL;
+  cleanup_image_descriptor struct oci_image_descriptor *m = NULL;
+  cleanup_image_manifest struct oci_image_manifest *man = NULL;
+  cleanup_free char *blob = NULL;
+  struct oci_image_config cfg = { 0 };
+  struct oci_image_rootfs rootfs = { .type = (char *) "layers" };
+  char *refs[] = { (char *) "hl:1" };
+  struct bld_transport d = { .kind = BLD_TRANSPORT_OCI_DIR, .path = P ("hl-layout"), .tag = (char *) "v1" };
+  FILE *f;
+
+  cfg.architecture = (char *) "amd64";
+  cfg.os = (char *) "linux";
+  cfg.rootfs = &rootfs;
+  if (!ok (bld_store_open (P ("hl-store"), true, &a, &err) == 0
+               && bld_store_write_image (a, &cfg, NULL, 0, NULL, "hl:1", &m, &err) == 0
+               && bld_save (a, refs, 1, &d, &err) == 0 && bld_store_read_manifest (a, m, &man, &err) == 0,
+           "a layout to spoil"))
+    {
+      diag ("%s", oci_error_msg (&err));
+      oci_error_clear (&err);
+      return;
+    }
+  if (asprintf (&blob, "%s/blobs/sha256/%s", d.path, man->config->digest + 7) < 0)
+    abort ();
+
+  unlink (blob);
+  ok (mkfifo (blob, 0644) == 0, "the config blob is a FIFO");
+  ok (load_fails_with (d.path, P ("hl-b1"), "(config): not a regular file"), "a FIFO blob is refused, not waited on");
+
+  unlink (blob);
+  f = fopen (blob, "w");
+  if (f == NULL)
+    abort ();
+  for (int i = 0; i < 1000; i++)
+    fputs ("more than the descriptor says\n", f);
+  fclose (f);
+  ok (load_fails_with (d.path, P ("hl-b2"), "(config): size 30000, descriptor says"),
+      "a blob larger than its descriptor is refused before it is copied");
+
+  /* index.json itself a FIFO */
+  cleanup_free char *index = NULL;
+  if (asprintf (&index, "%s/index.json", d.path) < 0)
+    abort ();
+  unlink (index);
+  ok (mkfifo (index, 0644) == 0, "index.json is a FIFO");
+  ok (load_fails_with (d.path, P ("hl-b3"), "index.json: not a regular file"), "a FIFO index.json is refused, not waited on");
+}
+
 int
 main (void)
 {
@@ -127,6 +214,7 @@ main (void)
     return 99;
   test_parse ();
   test_round_trip ();
+  test_hostile_layout ();
   tree_remove (tmp);
   return tap_done ();
 }
