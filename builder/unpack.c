@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "fileutil.h"
+#include "ignore.h"
 #include "layer_apply.h"
 #include "runtime_default.h"
 #include "store.h"
@@ -284,36 +285,12 @@ bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd
   return 0;
 }
 
-/* "/a//b/./c/" -> "/a/b/c"; ".." pops.  NULL for a relative path. */
+/* A volume or mount destination cleaned (path.Clean: "/a//b/./c/" ->
+ * "/a/b/c", ".." pops); NULL for a relative path. */
 static char *
 clean_volume_path (const char *p)
 {
-  cleanup_strbuf struct strbuf b = STRBUF_INIT;
-  cleanup_free char *copy = NULL;
-  char *save = NULL;
-
-  if (p[0] != '/' || (copy = strdup (p)) == NULL)
-    return NULL;
-  for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
-    {
-      if (strcmp (c, ".") == 0)
-        continue;
-      if (strcmp (c, "..") == 0)
-        {
-          char *s = b.len ? memrchr (b.s, '/', b.len) : NULL;
-          if (s)
-            {
-              b.len = (size_t) (s - b.s);
-              b.s[b.len] = '\0';
-            }
-          continue;
-        }
-      strbuf_addc (&b, '/');
-      strbuf_adds (&b, c);
-    }
-  if (b.len == 0)
-    strbuf_addc (&b, '/');
-  return strbuf_steal (&b);
+  return p[0] == '/' ? ignore_clean_path (p) : NULL;
 }
 
 static bool
