@@ -527,29 +527,7 @@ step_fs_clear (struct step_fs *f)
 static int
 lowers_for_mount (struct build *b, struct stage_st *s, char ***out, size_t *n, struct oci_error *err)
 {
-  char **v = NULL;
-  size_t len = 0;
-  /* Two steps with the same diff (e.g. two RUNs that change nothing)
-   * share one layer directory; overlayfs refuses a lowerdir given twice
-   * (ELOOP).  Only the topmost occurrence is kept: the lower one adds
-   * nothing that the same content above it does not already say. */
-  for (size_t i = s->n_lowers; i-- > 0;)
-    {
-      bool seen = false;
-      for (size_t j = 0; j < len && !seen; j++)
-        seen = strcmp (v[j], s->lowers[i]) == 0;
-      if (!seen && strv_push (&v, &len, s->lowers[i], err) < 0)
-        goto fail;
-    }
-  /* overlayfs wants a lowerdir (two without an upper): an empty one. */
-  if (strv_push (&v, &len, b->empty_dir, err) < 0)
-    goto fail;
-  *out = v;
-  *n = len;
-  return 0;
-fail:
-  strv_clear (&v, &len);
-  return -1;
+  return bld_overlay_lowers (s->lowers, s->n_lowers, b->empty_dir, out, n, err);
 }
 
 /* The overlay, unless the build copies (then nothing is mounted);

@@ -63,6 +63,10 @@ int bld_remove_tree (const char *path, struct oci_error *err);
 int bld_overlay_mount (char **lowers, size_t n, const char *upper, const char *work, const char *merged,
                        struct oci_error *err);
 int bld_overlay_unmount (const char *merged, struct oci_error *err);
+/* The lowerdirs of an overlay of dirs (bottom first): topmost first, each
+ * directory once, empty_dir last. */
+int bld_overlay_lowers (char *const *dirs, size_t n, const char *empty_dir, char ***out, size_t *n_out,
+                        struct oci_error *err);
 /* Opens (creating 0755 root-owned directories as needed) path inside the
  * root directory rootfd, resolving symlinks inside it. */
 int bld_mkdir_in_root (int rootfd, const char *path, int *out, struct oci_error *err);

@@ -226,3 +226,37 @@ bld_layer_cache_ensure (const char *layers_dir, const char *blob_path, const cha
     }
   return 0;
 }
+
+int
+bld_overlay_lowers (char *const *dirs, size_t n, const char *empty_dir, char ***out, size_t *n_out,
+                    struct oci_error *err)
+{
+  char **v = calloc (n + 2, sizeof *v);
+  size_t len = 0;
+
+  if (v == NULL)
+    return oci_error_set (err, ENOMEM, "overlay lowerdirs");
+  /* Two layers with the same diff (e.g. two RUNs that change nothing)
+   * share one layer directory; overlayfs refuses a lowerdir given twice
+   * (ELOOP).  Only the topmost occurrence is kept: the lower one adds
+   * nothing that the same content above it does not already say. */
+  for (size_t i = n; i-- > 0;)
+    {
+      bool seen = false;
+      for (size_t j = 0; j < len && !seen; j++)
+        seen = strcmp (v[j], dirs[i]) == 0;
+      if (!seen && (v[len++] = strdup (dirs[i])) == NULL)
+        goto oom;
+    }
+  /* overlayfs wants a lowerdir (two without an upper): an empty one. */
+  if ((v[len++] = strdup (empty_dir)) == NULL)
+    goto oom;
+  *out = v;
+  *n_out = len;
+  return 0;
+oom:
+  for (size_t i = 0; i < len; i++)
+    free (v[i]);
+  free (v);
+  return oci_error_set (err, ENOMEM, "overlay lowerdirs");
+}

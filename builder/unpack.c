@@ -501,74 +501,50 @@ bld_unpack (struct bld_store *s, const char *ref, const char *bundle, const stru
 
 /* ---- run --rm on an overlay ---- */
 
-/* The image's layers as lowerdirs of the layer cache (topmost first, each
- * once: overlayfs refuses a lowerdir twice), extracting what is missing. */
+/* The image's layers as lowerdirs of the layer cache (bld_overlay_lowers:
+ * topmost first, each once), extracting what is missing. */
 static int
 cached_lowers (struct bld_store *s, const struct oci_image_manifest *m, const struct oci_image_config *img,
                char ***out, size_t *n_out, struct oci_error *err)
 {
-  cleanup_free char *layers = NULL;
-  char **v = calloc (m->layers_len + 2, sizeof *v);
+  cleanup_free char *layers = NULL, *empty = NULL;
+  char **dirs = calloc (m->layers_len + 1, sizeof *dirs);
   size_t n = 0;
   int ret = -1;
 
-  if (v == NULL || asprintf (&layers, "%s/.store/layers", bld_store_dir (s)) < 0)
+  if (dirs == NULL || asprintf (&layers, "%s/.store/layers", bld_store_dir (s)) < 0
+      || asprintf (&empty, "%s/.store/empty", bld_store_dir (s)) < 0)
     {
       oci_error_set (err, ENOMEM, "out of memory");
       goto out;
     }
-  if (mkdir (layers, 0700) < 0 && errno != EEXIST)
+  if ((mkdir (layers, 0700) < 0 && errno != EEXIST) || (mkdir (empty, 0755) < 0 && errno != EEXIST))
     {
-      oci_error_set (err, errno, "create %s", layers);
+      oci_error_set (err, errno, "create %s/.store/{layers,empty}", bld_store_dir (s));
       goto out;
     }
-  for (size_t i = m->layers_len; i-- > 0;)
+  for (; n < m->layers_len; n++)
     {
       cleanup_free char *blob = NULL;
-      const char *diff_id = img->rootfs->diff_ids[i];
+      const char *diff_id = img->rootfs->diff_ids[n];
       const char *colon = strchr (diff_id, ':');
-      char *dir = NULL;
-      bool seen = false;
 
-      if (bld_store_blob_path (s, m->layers[i].digest, -1, false, &blob, err) < 0
-          || bld_layer_cache_ensure (layers, blob, m->layers[i].digest, diff_id, err) < 0)
+      if (bld_store_blob_path (s, m->layers[n].digest, -1, false, &blob, err) < 0
+          || bld_layer_cache_ensure (layers, blob, m->layers[n].digest, diff_id, err) < 0)
         {
-          oci_error_prefix (err, "layer %zu (%s)", i + 1, m->layers[i].digest);
+          oci_error_prefix (err, "layer %zu (%s)", n + 1, m->layers[n].digest);
           goto out;
         }
-      if (asprintf (&dir, "%s/%s", layers, colon ? colon + 1 : diff_id) < 0)
+      if (asprintf (&dirs[n], "%s/%s", layers, colon ? colon + 1 : diff_id) < 0)
         {
+          dirs[n] = NULL;
           oci_error_set (err, ENOMEM, "out of memory");
           goto out;
         }
-      for (size_t j = 0; j < n && !seen; j++)
-        seen = strcmp (v[j], dir) == 0;
-      if (seen)
-        free (dir);
-      else
-        v[n++] = dir;
     }
-  if (n == 0)
-    {
-      /* No layer: overlayfs still wants a lowerdir. */
-      if (asprintf (&v[0], "%s/.store/empty", bld_store_dir (s)) < 0)
-        {
-          v[0] = NULL;
-          oci_error_set (err, ENOMEM, "out of memory");
-          goto out;
-        }
-      n = 1;
-      if (mkdir (v[0], 0755) < 0 && errno != EEXIST)
-        {
-          oci_error_set (err, errno, "create %s", v[0]);
-          goto out;
-        }
-    }
-  *out = steal_pointer (&v);
-  *n_out = n;
-  ret = 0;
+  ret = bld_overlay_lowers (dirs, n, empty, out, n_out, err);
 out:
-  strv_free_n (v, n);
+  strv_free_n (dirs, n);
   return ret;
 }
 
