@@ -217,13 +217,15 @@ rl_kill (const struct rl_global *g, const char *id, int sig, bool all, struct oc
 
   if (rl_container_open (g, id, true, false, &o, err) < 0)
     goto out;
-  if (o.status == RL_STOPPED)
-    {
-      oci_error_set (err, 0, "container %s is not running", id);
-      goto out;
-    }
+  /* As runc: --all signals whatever the cgroup still holds, even once the
+   * init has exited (nothing left: success).  Without --all a stopped
+   * container is an error worded as runc's "container not running", the
+   * text containerd's shim maps to NotFound (CRI's exit handler sends
+   * `kill --all ID 9` to containers that already exited). */
   if (all)
     ret = signal_all (o.state, sig, err);
+  else if (o.status == RL_STOPPED)
+    oci_error_set (err, 0, "signal container %s: container not running", id);
   else
     {
       pidfd = rl_open_init (o.state, err);
@@ -427,7 +429,8 @@ rl_parse_signal (const char *text, int *sig, struct oci_error *err)
 
   if (*text && *end == '\0')
     {
-      if (v <= 0 || v > SIGRTMAX)
+      /* 0 asks only whether the container's init is alive (kill(2)). */
+      if (v < 0 || v > SIGRTMAX)
         return oci_error_set (err, 0, "invalid signal %s", text);
       *sig = (int) v;
       return 0;
