@@ -62,7 +62,19 @@ setup_file() {
 teardown_file() {
   [ -n "${CTD_DIR:-}" ] || return 0
   cri_remove_all_pods
-  rmdir /sys/fs/cgroup/*/"$CG_ROOT"/pod-* 2>/dev/null || true
+  # what a failed case could not stop: the runtimes' containers, then
+  # the shims of this containerd (by PID)
+  local root pid
+  for root in "$RUNC_LITE $CTD_DIR/rl/k8s.io" "runc $CTD_DIR/runc-root/k8s.io"; do
+    set -- $root
+    for pid in $("$1" --root "$2" list -q 2>/dev/null); do
+      "$1" --root "$2" delete --force "$pid" >/dev/null 2>&1 || true
+    done
+  done
+  for pid in $(pgrep -f -- "containerd-shim-runc-v2 .*-address $CTD_SOCK"); do
+    kill "$pid" 2>/dev/null || true
+  done
+  find /sys/fs/cgroup/*/"$CG_ROOT" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
   containerd_stop
   rm -rf "$CNI_DIR"
 }
@@ -131,17 +143,20 @@ cri_images() {
 }
 
 # cri ARGS: the CRI client on the private containerd; every gRPC call has a
-# 30 s deadline, the whole run 60 s.
+# deadline of CRI_TIMEOUT seconds (30), the whole run twice that.
 cri() {
-  timeout 60 /usr/bin/python3 "$TESTS_DIR/cri/cri-client.py" --stubs "$CRI_STUBS" \
-    --socket "$CTD_SOCK" --timeout 30 "$@"
+  local t=${CRI_TIMEOUT:-30}
+  timeout $((2 * t)) /usr/bin/python3 "$TESTS_DIR/cri/cri-client.py" --stubs "$CRI_STUBS" \
+    --socket "$CTD_SOCK" --timeout "$t" "$@"
 }
 
+# cri_remove_all_pods: StopPodSandbox and RemovePodSandbox of every pod
+# (teardown: 10 s deadlines, a hung runtime already failed the case).
 cri_remove_all_pods() {
   local p
-  for p in $(cri pods 2>/dev/null | jq -r '.items[].id'); do
-    cri stopp "$p" || true
-    cri rmp "$p" || true
+  for p in $(CRI_TIMEOUT=10 cri pods 2>/dev/null | jq -r '.items[].id'); do
+    CRI_TIMEOUT=10 cri stopp "$p" || true
+    CRI_TIMEOUT=10 cri rmp "$p" || true
   done
 }
 
@@ -545,9 +560,9 @@ prop_dir() {
   mount --bind "$d" "$d" && mount --make-rshared "$d" && echo "$d"
 }
 
-case_propagation() {
-  run_pod p '.linux.security_context.privileged = true'
-  # HostToContainer: a host mount made after the start reaches the container
+case_propagation_host_to_container() {
+  run_pod p
+  # a host mount made after the start reaches the container, its unmount too
   h2c=$(prop_dir h2c)
   new_container h2c '.mounts = [{container_path: "/vol", host_path: "'"$h2c"'", propagation: "PROPAGATION_HOST_TO_CONTAINER"}]' sleep 1000
   wait_ctr_state "$CID" CONTAINER_RUNNING
@@ -561,27 +576,42 @@ case_propagation() {
   umount "$h2c/late"
   run cri exec-sync "$CID" grep -c rl-cri-h2c /proc/self/mountinfo
   [ "$output" = 0 ]
+  stop_and_remove_pod
+  umount "$h2c"
+}
 
-  # Bidirectional: a mount made in the (privileged) container reaches the
-  # host, and a host mount the container
+# bidi_propagates: a mount the container made on its Bidirectional volume
+# reached the host (up to 5 s).
+bidi_propagates() {
+  for _ in $(seq 50); do
+    grep -q " $bidi/inner .* - tmpfs rl-cri-bidi " /proc/self/mountinfo && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+case_propagation_bidirectional() {
+  run_pod p '.linux.security_context.privileged = true'
+  # a mount made in the (privileged) container reaches the host, and a
+  # host mount the container
   bidi=$(prop_dir bidi)
   new_container bidi '.linux.security_context.privileged = true | .mounts = [{container_path: "/vol", host_path: "'"$bidi"'", propagation: "PROPAGATION_BIDIRECTIONAL"}]' \
     sh -c 'mkdir -p /vol/inner && mount -t tmpfs -o size=1m rl-cri-bidi /vol/inner && echo from-container >/vol/inner/f; sleep 1000'
   wait_ctr_state "$CID" CONTAINER_RUNNING
-  for _ in $(seq 50); do
-    [ -e "$bidi/inner/f" ] && break
-    sleep 0.1
-  done
-  grep -q " $bidi/inner .* - tmpfs rl-cri-bidi " /proc/self/mountinfo ||
-    { echo "$RT: the container's mount on a Bidirectional volume did not reach the host:" >&2
-      grep "$BATS_TEST_TMPDIR" /proc/self/mountinfo >&2; return 1; }
+  if ! bidi_propagates; then
+    echo "$RT: the container's mount on a Bidirectional volume did not reach the host; host's mountinfo:" >&2
+    grep "$BATS_TEST_TMPDIR" /proc/self/mountinfo >&2
+    echo "the container's:" >&2
+    cri exec-sync "$CID" grep /vol /proc/self/mountinfo >&2
+    return 1
+  fi
   [ "$(cat "$bidi/inner/f")" = from-container ]
   mkdir "$bidi/late"
   mount -t tmpfs -o size=1m rl-cri-bidi2 "$bidi/late"
   run cri exec-sync "$CID" grep -c rl-cri-bidi2 /proc/self/mountinfo
   [ "$output" = 1 ]
   stop_and_remove_pod
-  umount "$bidi/late" "$bidi/inner" "$bidi" "$h2c"
+  umount "$bidi/late" "$bidi/inner" "$bidi"
 }
 
 # ---- runc-lite: the default runtime and the RuntimeClass handler ----
@@ -616,9 +646,28 @@ case_propagation() {
   case_namespaces
 }
 
-@test "cri runc-lite: HostToContainer and Bidirectional mount propagation" {
+@test "cri runc-lite: HostToContainer mount propagation" {
   use_handler default
-  case_propagation
+  case_propagation_host_to_container
+}
+
+# Known failing with runc-lite (issue 10, item 8): a Bidirectional volume
+# does not carry the container's mounts back to the host (runc passes the
+# same case below).  Strict: while marked, the case must still fail; the fix
+# removes the mark and the case must pass.
+RL_BIDI_KNOWN_FAILING=1
+
+@test "cri runc-lite: Bidirectional mount propagation" {
+  use_handler default
+  if [ -n "$RL_BIDI_KNOWN_FAILING" ]; then
+    if (case_propagation_bidirectional) >"$BATS_TEST_TMPDIR/bidi.log" 2>&1; then
+      echo "Bidirectional propagation works with runc-lite now: remove RL_BIDI_KNOWN_FAILING" >&2
+      return 1
+    fi
+    cat "$BATS_TEST_TMPDIR/bidi.log" >&3
+    skip "KNOWN FAILING, issue 10 item 8: runc-lite does not propagate a container's mounts back through a Bidirectional (rshared) volume"
+  fi
+  case_propagation_bidirectional
 }
 
 # ---- runc: the same cases ----
@@ -648,7 +697,12 @@ case_propagation() {
   case_namespaces
 }
 
-@test "cri runc: HostToContainer and Bidirectional mount propagation" {
+@test "cri runc: HostToContainer mount propagation" {
   use_handler runc
-  case_propagation
+  case_propagation_host_to_container
+}
+
+@test "cri runc: Bidirectional mount propagation" {
+  use_handler runc
+  case_propagation_bidirectional
 }
