@@ -64,19 +64,23 @@ teardown_file() {
   cri_remove_all_pods
   # what a failed case could not stop: the runtimes' containers, then
   # the shims of this containerd (by PID)
-  local root pid
-  for root in "$RUNC_LITE $CTD_DIR/rl/k8s.io" "runc $CTD_DIR/runc-root/k8s.io"; do
-    set -- $root
-    for pid in $("$1" --root "$2" list -q 2>/dev/null); do
-      "$1" --root "$2" delete --force "$pid" >/dev/null 2>&1 || true
-    done
-  done
+  local pid
+  delete_all "$RUNC_LITE" "$CTD_DIR/rl/k8s.io"
+  delete_all runc "$CTD_DIR/runc-root/k8s.io"
   for pid in $(pgrep -f -- "containerd-shim-runc-v2 .*-address $CTD_SOCK"); do
     kill "$pid" 2>/dev/null || true
   done
   find /sys/fs/cgroup/*/"$CG_ROOT" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null || true
   containerd_stop
   rm -rf "$CNI_DIR"
+}
+
+# delete_all RUNTIME ROOT: delete --force of every container under ROOT.
+delete_all() {
+  local id
+  for id in $("$1" --root "$2" list -q 2>/dev/null); do
+    "$1" --root "$2" delete --force "$id" >/dev/null 2>&1 || true
+  done
 }
 
 teardown() {
@@ -165,7 +169,7 @@ cri_remove_all_pods() {
 # which runtime binary, state root and argv log belong to it.
 use_handler() {
   case $1 in
-    default) HANDLER= RT=runc-lite RT_BIN=$RUNC_LITE RT_ROOT=$CTD_DIR/rl/k8s.io ARGV_LOG=$RL_LOG ;;
+    default) HANDLER='' RT=runc-lite RT_BIN=$RUNC_LITE RT_ROOT=$CTD_DIR/rl/k8s.io ARGV_LOG=$RL_LOG ;;
     runc-lite) HANDLER=runc-lite RT=runc-lite RT_BIN=$RUNC_LITE RT_ROOT=$CTD_DIR/rl/k8s.io ARGV_LOG=$RL_LOG ;;
     runc) HANDLER=runc RT=runc RT_BIN=runc RT_ROOT=$CTD_DIR/runc-root/k8s.io ARGV_LOG=$RUNC_LOG ;;
     *) return 1 ;;
