@@ -70,7 +70,8 @@ table() {
       done
       # one --prepare per command, in the commands' order
       hyperfine -N --runs "$PER_ROUND" --warmup 1 --style none \
-        --export-json "$out/$s-$r.json" "${args[@]}" >/dev/null
+        --export-json "$out/$s-$r.json" "${args[@]}" >/dev/null 2>"$out/$s-$r.log" ||
+        { cat "$out/$s-$r.log" >&2; exit 1; }
     done
   done
   echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -307,6 +307,10 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
       if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
         return oci_error_set (err, errno, "become root in the user namespace (is 0 mapped?)");
     }
+  /* Into the cgroup before any namespace is joined or made: from the
+   * host's cgroup namespace, as the runtime made the directories. */
+  if (rl_cgroup_join_self (c->cgroup.dirs, c->cgroup.len, c->rootless ? RL_CGROUP_SKIP_DENIED : 0, err) < 0)
+    return -1;
   if (rl_namespaces_join (&c->ns, 0, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
     return -1;
   if (init->cgroupns && unshare (CLONE_NEWCGROUP) < 0)
@@ -498,7 +502,7 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
     cleanup_free char *copy = NULL;
     if (asprintf (&copy, "/proc/self/fd/%d/" RL_CONFIG_COPY, c->dirfd) < 0)
       return oci_error_set (err, ENOMEM, "config copy");
-    if (oci_write_file_atomic (copy, c->config_text, c->config_len, 0600, err) < 0)
+    if (oci_replace_file (copy, c->config_text, c->config_len, 0600, err) < 0)
       return -1;
   }
   if (mkfifoat (c->dirfd, RL_EXEC_FIFO, 0600) < 0)
@@ -590,9 +594,13 @@ leave_children_namespaces (int saved_pid, int saved_time)
 static int
 spawn_init (struct creation *c, struct oci_error *err)
 {
-  int saved_pid, saved_time, flags;
-  int r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
+  int saved_pid, saved_time, flags, r;
   pid_t pid = -1;
+
+  /* The init moves itself in (init_setup): cheaper than our moving it. */
+  if (rl_cgroup_make (c->config->linux_->cgroups_path, c->o->id, c->rootless, &c->cgroup, err) < 0)
+    return -1;
+  r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
 
   /* The cgroup namespace is made by the init once it sits in its cgroup;
    * the time namespace was made above. */
@@ -626,8 +634,6 @@ finish_create (struct creation *c, struct oci_error *err)
 
   if (has_namespace (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
       && rl_userns_write_maps (c->pid, cfg->linux_, err) < 0)
-    return -1;
-  if (rl_cgroup_enter (cfg->linux_->cgroups_path, c->o->id, c->pid, c->rootless, &c->cgroup, err) < 0)
     return -1;
   if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)
     return -1;
@@ -683,7 +689,7 @@ finish_create (struct creation *c, struct oci_error *err)
       int n = snprintf (text, sizeof text, "%d", c->pid);
       /* Relative to where we were called from, but we are in the bundle
        * now: the CLI makes the path absolute beforehand. */
-      if (oci_write_file_atomic (c->o->pid_file, text, (size_t) n, 0644, err) < 0)
+      if (oci_replace_file (c->o->pid_file, text, (size_t) n, 0644, err) < 0)
         return oci_error_prefix (err, "--pid-file");
     }
   return 0;
