@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -191,11 +194,53 @@ rl_cgroup_make (const char *cgroups_path, const char *id, bool rootless, struct 
   return 0;
 }
 
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+#define RL_CLONE_INTO_CGROUP 0x200000000ULL
+
+/* clone3's argument, version 2 (Linux 5.7: cgroup). */
+struct rl_clone_args
+{
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+pid_t
+rl_cgroup_clone (unsigned long flags, char *const *dirs, size_t n, size_t *joined)
+{
+  *joined = n;
+  for (size_t i = 0; i < n; i++)
+    {
+      struct statfs sfs;
+      cleanup_close int fd = -1;
+      if (statfs (dirs[i], &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+        continue;
+      fd = open (dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0)
+        break;
+      struct rl_clone_args a = {
+        .flags = flags | RL_CLONE_INTO_CGROUP,
+        .exit_signal = SIGCHLD,
+        .cgroup = (uint64_t) fd,
+      };
+      pid_t pid = (pid_t) syscall (SYS_clone3, &a, sizeof a);
+      if (pid >= 0)
+        {
+          *joined = i;
+          return pid;
+        }
+      break; /* an older kernel, or not allowed there: the plain way */
+    }
+  return (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
 int
-rl_cgroup_join_self (char *const *dirs, size_t n, unsigned int flags, struct oci_error *err)
+rl_cgroup_join_self (char *const *dirs, size_t n, size_t skip, unsigned int flags, struct oci_error *err)
 {
   for (size_t i = 0; i < n; i++)
     {
+      if (i == skip)
+        continue;
       cleanup_free char *tasks = NULL, *procs = NULL;
       cleanup_close int fd = -1;
       if (asprintf (&tasks, "%s/tasks", dirs[i]) < 0 || asprintf (&procs, "%s/cgroup.procs", dirs[i]) < 0)

@@ -32,15 +32,21 @@ void rl_cgroup_dirs_free (struct rl_cgroup_dirs *d);
 int rl_cgroup_make (const char *cgroups_path, const char *id, bool rootless, struct rl_cgroup_dirs *out,
                     struct oci_error *err);
 
-/* Moves the calling process, which must be single-threaded, into dirs
- * (v1: "0" in tasks, cheap; v2: cgroup.procs).  flags: which errors skip
- * a directory instead of failing. */
+/* clone(2) with flags (and SIGCHLD): straight into the cgroup v2
+ * directory among dirs where the kernel can (clone3 CLONE_INTO_CGROUP,
+ * Linux 5.7), which spares a write of cgroup.procs and its RCU grace
+ * period.  *joined: that directory's index, or n (a plain clone). */
+pid_t rl_cgroup_clone (unsigned long flags, char *const *dirs, size_t n, size_t *joined);
+
+/* Moves the calling process, which must be single-threaded, into dirs but
+ * dirs[skip] (v1: "0" in tasks, cheap; v2: cgroup.procs).  flags: which
+ * errors skip a directory instead of failing. */
 enum
 {
   RL_CGROUP_SKIP_MISSING = 1, /* ENOENT */
   RL_CGROUP_SKIP_DENIED = 2,  /* EACCES, EPERM, EROFS: rootless */
 };
-int rl_cgroup_join_self (char *const *dirs, size_t n, unsigned int flags, struct oci_error *err);
+int rl_cgroup_join_self (char *const *dirs, size_t n, size_t skip, unsigned int flags, struct oci_error *err);
 
 /* Pids in the container's cgroup (from the first hierarchy that has any). */
 int rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, struct oci_error *err);

@@ -58,6 +58,7 @@ struct creation
   int *idmap_fds; /* per mount, see rl_idmap_prepare; NULL when none */
   struct rl_namespaces ns;
   struct rl_cgroup_dirs cgroup;
+  size_t cgroup_joined; /* the one the clone put the init in (rl_cgroup_clone) */
   unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
   unsigned int listen_fds;
   pid_t pid;
@@ -301,16 +302,19 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   /* A non-root runtime had to write our uid_map first (see init_main). */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   init->state_json = *state_json;
+  /* Into the cgroup with the runtime's own credentials (not yet root of a
+   * user namespace: another uid on the host) and before any namespace is
+   * joined or made, as the runtime made the directories. */
+  if (rl_cgroup_join_self (c->cgroup.dirs, c->cgroup.len, c->cgroup_joined, c->rootless ? RL_CGROUP_SKIP_DENIED : 0,
+                           err)
+      < 0)
+    return -1;
   if (init->userns)
     {
       /* Become root of the new user namespace, where 0 is mapped. */
       if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
         return oci_error_set (err, errno, "become root in the user namespace (is 0 mapped?)");
     }
-  /* Into the cgroup before any namespace is joined or made: from the
-   * host's cgroup namespace, as the runtime made the directories. */
-  if (rl_cgroup_join_self (c->cgroup.dirs, c->cgroup.len, c->rootless ? RL_CGROUP_SKIP_DENIED : 0, err) < 0)
-    return -1;
   if (rl_namespaces_join (&c->ns, 0, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
     return -1;
   if (init->cgroupns && unshare (CLONE_NEWCGROUP) < 0)
@@ -607,7 +611,7 @@ spawn_init (struct creation *c, struct oci_error *err)
   flags = c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
   if (r == 0)
     {
-      pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+      pid = rl_cgroup_clone ((unsigned long) flags, c->cgroup.dirs, c->cgroup.len, &c->cgroup_joined);
       if (pid == 0)
         init_main (c);
     }

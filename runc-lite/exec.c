@@ -296,6 +296,7 @@ struct child_ctx
   int sync_fd;
   int console_fd;
   unsigned int preserve_fds;
+  size_t cgroup_joined; /* the cgroup the clone put us in (rl_cgroup_clone) */
 };
 
 /* The child: cgroup, namespaces, terminal, cwd, process attributes, exec.
@@ -310,7 +311,9 @@ child_run (struct child_ctx *c, struct oci_error *err)
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* The cgroup first, through the host's /sys/fs/cgroup. */
-  if (rl_cgroup_join_self (c->state->cgroup_dirs, c->state->cgroup_dirs_len, RL_CGROUP_SKIP_MISSING, err) < 0)
+  if (rl_cgroup_join_self (c->state->cgroup_dirs, c->state->cgroup_dirs_len, c->cgroup_joined, RL_CGROUP_SKIP_MISSING,
+                           err)
+      < 0)
     return oci_error_prefix (err, "join the container's cgroup");
   for (size_t i = 0; i < N_NS; i++)
     {
@@ -382,6 +385,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   int sync[2] = { -1, -1 }, console[2] = { -1, -1 }, saved[2] = { -1, -1 };
   int console_init = -1, master = -1, ret = -1;
   pid_t pid = -1;
+  size_t joined;
   bool terminal;
 
   *status = 0;
@@ -464,10 +468,10 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       leave_for_children (saved);
       goto out;
     }
-  pid = fork ();
+  pid = rl_cgroup_clone (0, c.state->cgroup_dirs, c.state->cgroup_dirs_len, &joined);
   if (pid == 0)
     {
-      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds };
+      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds, joined };
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
