@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# Waits create, exec and delete must not make (issue 11): seen in the
+# system calls (strace), which, unlike timings, do not depend on the load.
+# Each test failed before its fix; the comment says which.
+
+load helpers
+
+setup() {
+  command -v strace >/dev/null || {
+    echo "strace is missing (scripts/deps.sh installs it)" >&2
+    return 1
+  }
+  setup_bundle true
+  LOG="$BATS_TEST_TMPDIR/strace.log"
+}
+
+teardown() {
+  cleanup_containers
+}
+
+# traced ARGS: runc-lite ARGS under strace -f, the calls in $LOG.  strace
+# waits for every process it follows: `run` and `exec` of commands that
+# exit, never a bare create (its init would keep strace waiting).
+traced() {
+  strace -f -qq -o "$LOG" -e trace=fsync,fdatasync,syncfs,sync_file_range,openat,mkdir,clone,clone3 \
+    "$RUNC_LITE" --root "$ROOT" "$@"
+}
+
+# The v1 hierarchies mounted here (the tests hold on both kinds of host).
+v1_hierarchies() {
+  awk '$3 == "cgroup" { n++ } END { print n + 0 }' /proc/mounts
+}
+
+# Failed with the fsyncs of state.json, the config copy and their
+# directory (oci_write_file_atomic) that create made.
+@test "create writes its state without fsync, atomically (temporary file, rename), like runc and crun" {
+  id=$(test_id)
+  traced run "$id"
+  [ "$(grep -cE '^[0-9]+ +(fsync|fdatasync|syncfs|sync_file_range)\(' "$LOG")" -eq 0 ]
+  # state.json went through a temporary file renamed into place
+  grep -qE 'openat\(.*/state\.json\.tmp-[^"]*", O_RDWR\|O_CREAT\|O_EXCL' "$LOG"
+  # whole files, none left behind by create itself
+  rl create "$id-2"
+  jq -e --arg id "$id-2" '.id == $id' "$ROOT/$id-2/state.json"
+  cmp "$ROOT/$id-2/config.json" "$BUNDLE/config.json"
+  [ -z "$(find "$ROOT/$id-2" -name '*.tmp-*')" ]
+}
+
+# Failed while create wrote the init's pid to each cgroup.procs: on cgroup
+# v1 that takes the kernel's global lock and waits an RCU grace period
+# (milliseconds) for every container.
+@test "create: the init joins its v1 cgroups itself through tasks, nobody writes a pid to cgroup.procs" {
+  id=$(test_id)
+  traced run "$id"
+  [ "$(grep -cE 'cgroup\.procs", O_WRONLY' "$LOG")" -eq 0 ]
+  [ "$(grep -cE '/'"$id"'/tasks", O_WRONLY' "$LOG")" -eq "$(v1_hierarchies)" ]
+}
+
+# Failed before clone3: the v2 (or hybrid unified) directory was joined by
+# a write to cgroup.procs.
+@test "create and exec clone straight into the cgroup v2 directory" {
+  id=$(test_id)
+  if ! grep -q ' cgroup2 ' /proc/mounts; then
+    # no v2 hierarchy here: nothing to clone into
+    traced run "$id"
+    [ "$(grep -c 'CLONE_INTO_CGROUP' "$LOG")" -eq 0 ]
+    return 0
+  fi
+  traced run "$id"
+  grep -qE 'clone3\(\{flags=.*CLONE_INTO_CGROUP' "$LOG"
+  update_config '.process.args = ["sleep", "100"]'
+  rl create "$id-2"
+  rl start "$id-2"
+  traced exec "$id-2" true
+  grep -qE 'clone3\(\{flags=CLONE_INTO_CGROUP' "$LOG"
+  [ "$(grep -cE 'cgroup\.procs", O_WRONLY' "$LOG")" -eq 0 ]
+}
+
+# Failed while exec's child wrote "0" to cgroup.procs on v1 (the lock and
+# the grace period again).
+@test "exec: the process joins the v1 cgroups through tasks" {
+  id=$(test_id)
+  update_config '.process.args = ["sleep", "100"]'
+  rl create "$id"
+  rl start "$id"
+  traced exec "$id" true
+  [ "$(grep -cE 'cgroup\.procs", O_WRONLY' "$LOG")" -eq 0 ]
+  [ "$(grep -cE '/'"$id"'/tasks", O_WRONLY' "$LOG")" -eq "$(v1_hierarchies)" ]
+}
+
+# Failed while rl_mkdir_p made every path component from / down
+# (mkdir("/sys") EEXIST, mkdir("/sys/fs") EEXIST, ...) for each hierarchy.
+@test "create makes each cgroup directory with one mkdir" {
+  id=$(test_id)
+  traced run "$id"
+  [ "$(grep -cE 'mkdir\("/sys", ' "$LOG")" -eq 0 ]
+  [ "$(grep -cE 'mkdir\("/sys/fs/cgroup", ' "$LOG")" -eq 0 ]
+  [ "$(grep -cE 'mkdir\(".*/'"$id"'", .*= 0$' "$LOG")" -eq "$(grep -cE ' cgroup2? ' /proc/mounts)" ]
+}
