@@ -97,3 +97,23 @@ v1_hierarchies() {
   [ "$(grep -cE 'mkdir\("/sys/fs/cgroup", ' "$LOG")" -eq 0 ]
   [ "$(grep -cE 'mkdir\(".*/'"$id"'", .*= 0$' "$LOG")" -eq "$(grep -cE ' cgroup2? ' /proc/mounts)" ]
 }
+
+# Failed (the cgroup directories were left behind) while delete sent
+# SIGKILL and tried rmdir at once: the processes were still exiting, and
+# the cgroup still holding processes was taken for one shared with another
+# container.  Three containers: the race was lost nearly every time.
+@test "delete --force without a pid namespace waits for the processes, then removes the cgroup at the first try" {
+  update_config '.process.args = ["sh", "-c", "sleep 1000 & sleep 1000 & sleep 1000"]
+    | .linux.namespaces |= map(select(.type != "pid"))'
+  for n in 1 2 3; do
+    id=$(test_id)-$n
+    rl create "$id"
+    rl start "$id"
+    dirs=$(jq -r '.cgroupDirs[]' "$ROOT/$id/state.json")
+    [ -n "$dirs" ]
+    strace -f -qq -o "$LOG" -e trace=rmdir,nanosleep,clock_nanosleep "$RUNC_LITE" --root "$ROOT" delete --force "$id"
+    [ "$(grep -c 'EBUSY' "$LOG")" -eq 0 ]
+    [ "$(grep -c 'nanosleep' "$LOG")" -eq 0 ]
+    for d in $dirs; do [ ! -e "$d" ]; done
+  done
+}
