@@ -58,6 +58,7 @@ struct creation
   int *idmap_fds; /* per mount, see rl_idmap_prepare; NULL when none */
   struct rl_namespaces ns;
   struct rl_cgroup_dirs cgroup;
+  size_t cgroup_joined; /* the one the clone put the init in (rl_cgroup_clone) */
   unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
   unsigned int listen_fds;
   pid_t pid;
@@ -301,6 +302,13 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   /* A non-root runtime had to write our uid_map first (see init_main). */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   init->state_json = *state_json;
+  /* Into the cgroup with the runtime's own credentials (not yet root of a
+   * user namespace: another uid on the host) and before any namespace is
+   * joined or made, as the runtime made the directories. */
+  if (rl_cgroup_join_self (c->cgroup.dirs, c->cgroup.len, c->cgroup_joined, c->rootless ? RL_CGROUP_SKIP_DENIED : 0,
+                           err)
+      < 0)
+    return -1;
   if (init->userns)
     {
       /* Become root of the new user namespace, where 0 is mapped. */
@@ -498,7 +506,7 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
     cleanup_free char *copy = NULL;
     if (asprintf (&copy, "/proc/self/fd/%d/" RL_CONFIG_COPY, c->dirfd) < 0)
       return oci_error_set (err, ENOMEM, "config copy");
-    if (oci_write_file_atomic (copy, c->config_text, c->config_len, 0600, err) < 0)
+    if (oci_replace_file (copy, c->config_text, c->config_len, 0600, err) < 0)
       return -1;
   }
   if (mkfifoat (c->dirfd, RL_EXEC_FIFO, 0600) < 0)
@@ -590,16 +598,20 @@ leave_children_namespaces (int saved_pid, int saved_time)
 static int
 spawn_init (struct creation *c, struct oci_error *err)
 {
-  int saved_pid, saved_time, flags;
-  int r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
+  int saved_pid, saved_time, flags, r;
   pid_t pid = -1;
+
+  /* The init moves itself in (init_setup): cheaper than our moving it. */
+  if (rl_cgroup_make (c->config->linux_->cgroups_path, c->o->id, c->rootless, &c->cgroup, err) < 0)
+    return -1;
+  r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
 
   /* The cgroup namespace is made by the init once it sits in its cgroup;
    * the time namespace was made above. */
   flags = c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
   if (r == 0)
     {
-      pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+      pid = rl_cgroup_clone ((unsigned long) flags, c->cgroup.dirs, c->cgroup.len, &c->cgroup_joined);
       if (pid == 0)
         init_main (c);
     }
@@ -626,8 +638,6 @@ finish_create (struct creation *c, struct oci_error *err)
 
   if (has_namespace (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
       && rl_userns_write_maps (c->pid, cfg->linux_, err) < 0)
-    return -1;
-  if (rl_cgroup_enter (cfg->linux_->cgroups_path, c->o->id, c->pid, c->rootless, &c->cgroup, err) < 0)
     return -1;
   if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)
     return -1;
@@ -683,7 +693,7 @@ finish_create (struct creation *c, struct oci_error *err)
       int n = snprintf (text, sizeof text, "%d", c->pid);
       /* Relative to where we were called from, but we are in the bundle
        * now: the CLI makes the path absolute beforehand. */
-      if (oci_write_file_atomic (c->o->pid_file, text, (size_t) n, 0644, err) < 0)
+      if (oci_replace_file (c->o->pid_file, text, (size_t) n, 0644, err) < 0)
         return oci_error_prefix (err, "--pid-file");
     }
   return 0;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "console.h"
 #include "container.h"
@@ -295,6 +296,7 @@ struct child_ctx
   int sync_fd;
   int console_fd;
   unsigned int preserve_fds;
+  size_t cgroup_joined; /* the cgroup the clone put us in (rl_cgroup_clone) */
 };
 
 /* The child: cgroup, namespaces, terminal, cwd, process attributes, exec.
@@ -309,15 +311,10 @@ child_run (struct child_ctx *c, struct oci_error *err)
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* The cgroup first, through the host's /sys/fs/cgroup. */
-  for (size_t i = 0; i < c->state->cgroup_dirs_len; i++)
-    {
-      cleanup_free char *procs = NULL;
-      if (asprintf (&procs, "%s/cgroup.procs", c->state->cgroup_dirs[i]) < 0)
-        return oci_error_set (err, ENOMEM, "exec");
-      if (rl_write_file (procs, "0", err) < 0 && err->errnum != ENOENT)
-        return oci_error_prefix (err, "join the container's cgroup");
-      oci_error_clear (err);
-    }
+  if (rl_cgroup_join_self (c->state->cgroup_dirs, c->state->cgroup_dirs_len, c->cgroup_joined, RL_CGROUP_SKIP_MISSING,
+                           err)
+      < 0)
+    return oci_error_prefix (err, "join the container's cgroup");
   for (size_t i = 0; i < N_NS; i++)
     {
       if (c->ns->fd[i] < 0 || ns_files[i].flag == CLONE_NEWPID || ns_files[i].flag == CLONE_NEWTIME)
@@ -388,6 +385,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   int sync[2] = { -1, -1 }, console[2] = { -1, -1 }, saved[2] = { -1, -1 };
   int console_init = -1, master = -1, ret = -1;
   pid_t pid = -1;
+  size_t joined;
   bool terminal;
 
   *status = 0;
@@ -470,10 +468,10 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       leave_for_children (saved);
       goto out;
     }
-  pid = fork ();
+  pid = rl_cgroup_clone (0, c.state->cgroup_dirs, c.state->cgroup_dirs_len, &joined);
   if (pid == 0)
     {
-      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds };
+      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds, joined };
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
@@ -517,7 +515,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
     {
       char text[32];
       int len = snprintf (text, sizeof text, "%d", pid);
-      if (oci_write_file_atomic (o->pid_file, text, (size_t) len, 0644, err) < 0)
+      if (oci_replace_file (o->pid_file, text, (size_t) len, 0644, err) < 0)
         goto out;
     }
   if (console[0] >= 0 && rl_console_receive_fd (console[0], &master, err) < 0)
