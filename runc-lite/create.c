@@ -642,13 +642,11 @@ finish_create (struct creation *c, struct oci_error *err)
       if (rl_hooks_run (HOOKS (cfg, prestart), "prestart", creating, err) < 0
           || rl_hooks_run (HOOKS (cfg, create_runtime), "createRuntime", creating, err) < 0)
         {
-          struct oci_error ignored = OCI_ERROR_INIT;
           sync_send_error (c->sync[0], err);
           /* runtime.md: a failed create hook stops the container and
            * continues at step 12 (destroy, then poststop). */
           kill (c->pid, SIGKILL);
-          rl_hooks_run (HOOKS (cfg, poststop), "poststop", creating, &ignored);
-          oci_error_clear (&ignored);
+          rl_hooks_run_all (HOOKS (cfg, poststop), "poststop", creating, NULL, NULL);
           return -1;
         }
       if (sync_send (c->sync[0], SYNC_HOOKS_DONE, NULL, err) < 0)
