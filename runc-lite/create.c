@@ -721,41 +721,68 @@ rl_forwarded_signals (sigset_t *set)
   sigdelset (set, SIGFPE);
 }
 
-/* Forwards signals to the init and waits for it; the exit status is the
- * container's (128+signal when it was killed).  The signals were blocked
- * since the start of run, so none sent meanwhile is lost. */
+/* How long the pty may stay silent after the process exited before we
+ * stop waiting for its EOF: only a process outside the container's pid
+ * namespace (or with none) can still hold it then. */
+#define DRAIN_GRACE_MS 200
+
+/* Forwards signals to the process and waits for it, proxying its pty
+ * (MASTER, or -1) meanwhile; SIGWINCH resizes the pty instead of being
+ * forwarded, as in runc.  The pty is read to its EOF before returning, so
+ * nothing the process wrote just before exiting is lost.  The exit status
+ * is the process's (128+signal when it was killed).  The signals were
+ * blocked since the start of run, so none sent meanwhile is lost; MASTER
+ * is closed. */
 int
 rl_wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
 {
+  struct rl_console_proxy px;
   sigset_t all;
   cleanup_close int sfd = -1;
-  int wstatus;
+  int wstatus = 0;
+  bool exited = false;
 
+  rl_console_proxy_begin (&px, master);
   rl_forwarded_signals (&all);
   sfd = signalfd (-1, &all, SFD_CLOEXEC);
   if (sfd < 0)
-    return oci_error_set (err, errno, "signalfd");
-
+    {
+      rl_console_proxy_end (&px);
+      return oci_error_set (err, errno, "signalfd");
+    }
   for (;;)
     {
-      struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = master, .events = POLLIN }, { .fd = -1 } };
+      struct pollfd p[3] = { { .fd = sfd, .events = POLLIN },
+                             { .fd = px.master, .events = POLLIN },
+                             { .fd = px.in_open ? 0 : -1, .events = POLLIN } };
       struct signalfd_siginfo si;
-      pid_t r = waitpid (pid, &wstatus, WNOHANG);
-      if (r == pid)
+      int r;
+
+      if (!exited && waitpid (pid, &wstatus, WNOHANG) == pid)
+        exited = true;
+      if (exited && px.master < 0)
         break;
-      if (master >= 0)
+      r = poll (p, 3, exited ? DRAIN_GRACE_MS : -1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
         {
-          /* The proxy returns when the pty closes; then only wait. */
-          rl_console_proxy (master, err);
-          close (master);
-          master = -1;
-          continue;
+          int e = errno;
+          rl_console_proxy_end (&px);
+          return oci_error_set (err, e, "poll");
         }
-      if (poll (p, 1, -1) < 0 && errno != EINTR)
-        return oci_error_set (err, errno, "poll");
-      if (read (sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
-        kill (pid, (int) si.ssi_signo);
+      if (r == 0)
+        break;
+      if ((p[0].revents & POLLIN) && read (sfd, &si, sizeof si) == sizeof si)
+        {
+          if (si.ssi_signo == SIGWINCH)
+            rl_console_resize (px.master);
+          else if (si.ssi_signo != SIGCHLD && !exited)
+            kill (pid, (int) si.ssi_signo);
+        }
+      rl_console_proxy_pump (&px, p[1].revents, p[2].revents);
     }
+  rl_console_proxy_end (&px);
   if (WIFSIGNALED (wstatus))
     *status = 128 + WTERMSIG (wstatus);
   else
@@ -790,6 +817,8 @@ rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, 
       creation_release (&c);
       return -1;
     }
+  /* Sized before the process starts, not after. */
+  rl_console_resize (master);
   /* start takes the lock itself. */
   close_fd (&c.dirfd);
   creation_release (&c);

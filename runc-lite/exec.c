@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -440,6 +441,16 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
               goto out;
             }
           console_init = console[1];
+          /* The pty starts with our terminal's size, before the process
+           * runs (later changes come with SIGWINCH). */
+          struct winsize ws;
+          if (p->console_size == NULL && isatty (0) && ioctl (0, TIOCGWINSZ, &ws) == 0
+              && (p->console_size = calloc (1, sizeof *p->console_size)) != NULL)
+            {
+              p->console_size->height = ws.ws_row;
+              p->console_size->width = ws.ws_col;
+              p->console_size->has_height = p->console_size->has_width = true;
+            }
         }
     }
   if (exec_ns_open ((pid_t) c.state->pid, &ns, err) < 0 || sync_socketpair (sync, err) < 0)
