@@ -27,6 +27,7 @@
 #include "fileutil.h"
 #include "namespaces.h"
 #include "process.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "util.h"
@@ -296,6 +297,7 @@ struct child_ctx
   int sync_fd;
   int console_fd;
   unsigned int preserve_fds;
+  int listener_fd; /* linux.seccomp.listenerPath, connected, or -1 */
 };
 
 /* The child: cgroup, namespaces, terminal, cwd, process attributes, exec.
@@ -345,7 +347,8 @@ child_run (struct child_ctx *c, struct oci_error *err)
     fcntl (3 + (int) i, F_SETFD, 0);
   if (bind_emit (&rl_state_public_type, c->state, false, &state_json, NULL, err) < 0)
     return -1;
-  if (rl_process_apply (p, c->cfg->linux_, state_json, -1, err) < 0)
+  /* rl_process_apply closes the listener connection. */
+  if (rl_process_apply (p, c->cfg->linux_, state_json, c->listener_fd, err) < 0)
     return -1;
   execve (path, p->args, env);
   return oci_error_set (err, errno, "exec %s", path);
@@ -388,6 +391,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   struct exec_ns ns;
   int sync[2] = { -1, -1 }, console[2] = { -1, -1 }, saved[2] = { -1, -1 };
   int console_init = -1, master = -1, ret = -1;
+  cleanup_close int listener_fd = -1;
   pid_t pid = -1;
   bool terminal;
 
@@ -453,6 +457,12 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
             }
         }
     }
+  /* As for the init: the exec'd process's notify fd goes to the
+   * listener, whose path is resolved in our mount namespace. */
+  if (c.config->linux_ && rl_seccomp_uses_notify (c.config->linux_->seccomp)
+      && c.config->linux_->seccomp->listener_path
+      && rl_seccomp_connect_listener (c.config->linux_->seccomp->listener_path, &listener_fd, err) < 0)
+    goto out;
   if (exec_ns_open ((pid_t) c.state->pid, &ns, err) < 0 || sync_socketpair (sync, err) < 0)
     goto out;
   /* The init must still be the one we looked at. */
@@ -484,7 +494,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   pid = fork ();
   if (pid == 0)
     {
-      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds };
+      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds, listener_fd };
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
@@ -496,6 +506,9 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       _exit (127);
     }
   leave_for_children (saved);
+  /* The listener reads the hand-over to EOF: only the child may hold it. */
+  if (listener_fd >= 0)
+    close (steal_fd (&listener_fd));
   if (pid < 0)
     {
       oci_error_set (err, errno, "fork");

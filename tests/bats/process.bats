@@ -11,10 +11,11 @@ setup() {
 }
 
 teardown() {
-  if [ -n "${LISTENER_PID:-}" ]; then
-    kill "$LISTENER_PID" 2>/dev/null || true
-    wait "$LISTENER_PID" 2>/dev/null || true
-  fi
+  local pid
+  for pid in ${LISTENER_PID:-} ${FIRST_LISTENER:-}; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   cleanup_containers
 }
 
@@ -309,4 +310,33 @@ start_listener() {
   run rl run -b "$BUNDLE" "$(test_id)"
   [ "$status" -ne 0 ]
   [[ "$output" == *"seccomp: syscalls[0]: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath"* ]]
+}
+
+@test "seccomp: exec'd processes hand their notify fd to the listener too (runc does for both)" {
+  [ -x "$(listener_helper)" ] || skip "tests/helpers/seccomp-listener is not built"
+  setup_bundle sleep 100
+  start_listener 28 # ENOSPC, for the init
+  seccomp_deny SCMP_ACT_NOTIFY
+  update_config ".linux.seccomp.listenerPath = \"$SOCK\""
+  local id
+  FIRST_LISTENER=$LISTENER_PID
+  id=$(test_id)
+  rl run -d -b "$BUNDLE" "$id"
+  for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/process-state.json" ] && break; sleep 0.05; done
+  mv "$BATS_TEST_TMPDIR/process-state.json" "$BATS_TEST_TMPDIR/init-state.json"
+  # a second listener on the same path takes the exec's connection
+  rm -f "$SOCK"
+  start_listener 28
+  run rl exec "$id" sh -c 'mkdir /tmp/d; echo status $?'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == *"can't create directory '/tmp/d': No space left on device" ]]
+  [ "${lines[1]}" = "status 1" ]
+  wait "$LISTENER_PID"
+  [ "$(jq -r .state.id "$BATS_TEST_TMPDIR/process-state.json")" = "$id" ]
+  [ "$(jq -c .fds "$BATS_TEST_TMPDIR/process-state.json")" = '["seccompFd"]' ]
+  LISTENER_PID=
+  rl delete --force "$id"
+  wait "$FIRST_LISTENER"
+  FIRST_LISTENER=
 }
