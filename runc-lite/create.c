@@ -321,8 +321,17 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
       if (sync_send (sync_fd, SYNC_RUNTIME_HOOKS, NULL, err) < 0 || sync_expect (sync_fd, SYNC_HOOKS_DONE, err) < 0)
         return -1;
     }
-  if (rl_hooks_run (HOOKS (cfg, create_container), "createContainer", *state_json, err) < 0)
-    return -1;
+  if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_container_len)) > 0)
+    {
+      /* createContainer hooks start in the rootfs, as runc's do. */
+      cleanup_close int here = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (here < 0 || chdir (init->rootfs) < 0)
+        return oci_error_set (err, errno, "createContainer hooks: change to the rootfs %s", init->rootfs);
+      if (rl_hooks_run (HOOKS (cfg, create_container), "createContainer", *state_json, err) < 0)
+        return -1;
+      if (fchdir (here) < 0)
+        return oci_error_set (err, errno, "createContainer hooks: change back from the rootfs");
+    }
   if (rl_seccomp_uses_notify (cfg->linux_->seccomp) && cfg->linux_->seccomp->listener_path
       && rl_seccomp_connect_listener (cfg->linux_->seccomp->listener_path, &c->listener_fd, err) < 0)
     return -1;
@@ -347,7 +356,7 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   return 0;
 }
 
-/* After start: hooks, process attributes, exec.  Errors are written to
+/* After start: process attributes, hooks, exec.  Errors are written to
  * the fifo, where `start` reads them. */
 static int
 init_exec (struct creation *c, const char *state_json, struct oci_error *err)
@@ -358,8 +367,6 @@ init_exec (struct creation *c, const char *state_json, struct oci_error *err)
 
   if (env == NULL)
     return oci_error_set (err, ENOMEM, "environment");
-  if (rl_hooks_run (HOOKS (c->config, start_container), "startContainer", started ? started : state_json, err) < 0)
-    return -1;
   if (rl_find_executable (p->args[0], p->env, p->env_len, &path, err) < 0)
     return -1;
   /* Only stdio and the preserved fds reach the user's process. */
@@ -368,6 +375,10 @@ init_exec (struct creation *c, const char *state_json, struct oci_error *err)
     fcntl (3 + (int) i, F_SETFD, 0);
   /* rl_process_apply closes the listener connection. */
   if (rl_process_apply (p, c->config->linux_, state_json, steal_fd (&c->listener_fd), err) < 0)
+    return -1;
+  /* startContainer hooks run as the process will: its user, capabilities,
+   * no_new_privs and seccomp filter (runc runs them there too). */
+  if (rl_hooks_run (HOOKS (c->config, start_container), "startContainer", started ? started : state_json, err) < 0)
     return -1;
   execve (path, p->args, env);
   return oci_error_set (err, errno, "exec %s", path);

@@ -281,3 +281,39 @@ check_matrix() { # check_matrix KIND
 @test "hook matrix: startContainer" { check_matrix startContainer; }
 @test "hook matrix: poststart" { check_matrix poststart; }
 @test "hook matrix: poststop" { check_matrix poststop; }
+
+# runc chdirs to the rootfs before the createContainer hooks (issue 10, 24).
+@test "createContainer hooks start in the rootfs (as runc's), the others where the runtime runs" {
+  update_config ".hooks = {\"createContainer\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"pwd >$OUT/cc.pwd\"]}],
+    \"createRuntime\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"pwd >$OUT/cr.pwd\"]}]}"
+  id=$(test_id)
+  rl create "$id"
+  [ "$(cat "$OUT/cc.pwd")" = "$BUNDLE/rootfs" ]
+  [ "$(cat "$OUT/cr.pwd")" = "$BUNDLE" ]
+  rl delete --force "$id"
+  if command -v runc >/dev/null; then
+    rm "$OUT/cc.pwd"
+    runc --root "$BATS_TEST_TMPDIR/runc-root" create "$id"
+    runc --root "$BATS_TEST_TMPDIR/runc-root" delete --force "$id"
+    [ "$(cat "$OUT/cc.pwd")" = "$BUNDLE/rootfs" ]
+  fi
+}
+
+# runc loads the container's filter before the startContainer hooks, so
+# they run under it (issue 10, 15 and 24).
+@test "startContainer hooks run under the container's seccomp filter, as runc's do" {
+  update_config '.root.readonly = false | .process.args = ["sh", "-c", "mkdir /by-process 2>/dev/null; echo $? >/hookout/process"]
+    | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+    | .hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "mkdir /by-hook 2>/dev/null; echo $? >/hookout/hook"]}]}'
+  for rt in "$RUNC_LITE" runc; do
+    command -v "$rt" >/dev/null || continue
+    rm -f "$OUT/hook" "$OUT/process"
+    run "$rt" --root "$BATS_TEST_TMPDIR/root-${rt##*/}" run "$(test_id)"
+    echo "$rt: $output"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$OUT/hook")" = 1 ]
+    [ "$(cat "$OUT/process")" = 1 ]
+    [ ! -e "$BUNDLE/rootfs/by-hook" ]
+  done
+}
