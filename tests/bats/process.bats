@@ -340,3 +340,59 @@ start_listener() {
   wait "$FIRST_LISTENER"
   FIRST_LISTENER=
 }
+
+# An allow-list profile naming x86_64's syscalls up to 434 (pidfd_open),
+# getppid (110) left out: what the raw calls return.
+allowlist_profile() { # allowlist_profile [MORE_FIELDS]
+  local names
+  names=$(awk '$1 == "#define" && $2 ~ /^__NR_/ && $3 <= 434 && $2 != "__NR_getppid" { sub("__NR_", "", $2); print $2 }' \
+    /usr/include/x86_64-linux-gnu/asm/unistd_64.h | jq -R . | jq -sc .)
+  update_config ".linux.seccomp = {defaultAction: \"SCMP_ACT_ERRNO\",
+    architectures: [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"],
+    syscalls: [{names: $names, action: \"SCMP_ACT_ALLOW\"}]${1:+, $1}}"
+}
+
+# runc's -ENOSYS stub (libcontainer/seccomp/patchbpf): syscalls newer than
+# the newest the profile names look absent, so that glibc falls back from
+# clone3 (435) to clone; older ones it leaves out keep the default errno.
+@test "seccomp: syscalls newer than the profile's newest get ENOSYS, older unnamed ones the default errno" {
+  [ "$(uname -m)" = x86_64 ] || skip "the profile is written for x86_64"
+  [ -f /usr/include/x86_64-linux-gnu/asm/unistd_64.h ] || skip "needs linux-libc-dev's unistd_64.h"
+  setup_bundle /syscall-errno 39 110 435 460 1000
+  cp "$(dirname "$RUNC_LITE")/../tests/helpers/syscall-errno" "$BUNDLE/rootfs/"
+  allowlist_profile
+  want=$'39 ok\n110 errno 1\n435 errno 38\n460 errno 38\n1000 errno 38'
+  run rl run -b "$BUNDLE" "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$want" ]
+  # runc answers the same
+  if command -v runc >/dev/null; then
+    run runc --root "$BATS_TEST_TMPDIR/runc-root" run -b "$BUNDLE" "$(test_id)"
+    echo "runc: $output"
+    [ "$output" = "$want" ]
+  fi
+  # a default action that allows, or a default errno of ENOSYS: no stub
+  allowlist_profile 'defaultErrnoRet: 95'
+  run rl run -b "$BUNDLE" "$(test_id)-2"
+  [ "$output" = $'39 ok\n110 errno 95\n435 errno 38\n460 errno 38\n1000 errno 38' ]
+  update_config '.linux.seccomp.defaultErrnoRet = 38'
+  run rl run -b "$BUNDLE" "$(test_id)-3"
+  [ "$output" = $'39 ok\n110 errno 38\n435 errno 38\n460 errno 38\n1000 errno 38' ]
+}
+
+@test "seccomp: the ENOSYS stub keeps SCMP_ACT_NOTIFY working (the notify fd comes from seccomp(2))" {
+  [ "$(uname -m)" = x86_64 ] || skip "the profile is written for x86_64"
+  [ -f /usr/include/x86_64-linux-gnu/asm/unistd_64.h ] || skip "needs linux-libc-dev's unistd_64.h"
+  [ -x "$(listener_helper)" ] || skip "tests/helpers/seccomp-listener is not built"
+  setup_bundle /syscall-errno 110 435
+  cp "$(dirname "$RUNC_LITE")/../tests/helpers/syscall-errno" "$BUNDLE/rootfs/"
+  start_listener 28
+  allowlist_profile
+  update_config ".linux.seccomp.syscalls += [{names: [\"getppid\"], action: \"SCMP_ACT_NOTIFY\"}]
+    | .linux.seccomp.listenerPath = \"$SOCK\""
+  run rl run -b "$BUNDLE" "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = $'110 errno 28\n435 errno 38' ]
+}
