@@ -173,7 +173,7 @@ rl_console_proxy_pump (struct rl_console_proxy *px, short master_revents, short 
       if (px->out_open && oci_write_all (1, buf, (size_t) n) < 0)
         px->out_open = false;
     }
-  if (px->in_open && (in_revents & (POLLIN | POLLHUP | POLLERR)))
+  if (px->in_open && (in_revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
     {
       n = read (0, buf, sizeof buf);
       if (n < 0 && (errno == EINTR || errno == EAGAIN))
