@@ -396,3 +396,24 @@ allowlist_profile() { # allowlist_profile [MORE_FIELDS]
   [ "$status" -eq 0 ]
   [ "$output" = $'110 errno 28\n435 errno 38' ]
 }
+
+# issue 10, 15: seccomp together with a startContainer hook.  The hook runs
+# under the filter (as in runc), so its notified calls reach the listener
+# as the program's do.
+@test "seccomp: a startContainer hook with SCMP_ACT_NOTIFY: the listener answers the hook's calls and the program's" {
+  [ -x "$(listener_helper)" ] || skip "tests/helpers/seccomp-listener is not built"
+  setup_bundle sh -c 'mkdir /tmp/d 2>/dev/null; echo program $?'
+  mkdir "$BATS_TEST_TMPDIR/out"
+  update_config ".root.readonly = false
+    | .mounts += [{destination: \"/out\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/out\", options: [\"rbind\"]}]
+    | .hooks = {startContainer: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"mkdir /tmp/h 2>/dev/null; echo \$? >/out/hook\"]}]}"
+  start_listener 28
+  seccomp_deny SCMP_ACT_NOTIFY
+  update_config ".linux.seccomp.listenerPath = \"$SOCK\""
+  run rl run -b "$BUNDLE" "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "program 1" ]
+  [ "$(cat "$BATS_TEST_TMPDIR/out/hook")" = 1 ]
+  [ ! -e "$BUNDLE/rootfs/tmp/h" ]
+}
