@@ -621,6 +621,10 @@ load_with_stub (scmp_filter_ctx ctx, const struct oci_linux_seccomp *s, const st
     for (size_t k = 0; k < N (flags); k++)
       if (strcmp (flags[k].name, s->flags[i]) == 0)
         kflags |= flags[k].kernel_flag;
+  /* The kernel takes TSYNC with a listener only with TSYNC_ESRCH, which
+   * libseccomp adds too. */
+  if (notify && (kflags & SECCOMP_FILTER_FLAG_TSYNC))
+    kflags |= 1UL << 4; /* SECCOMP_FILTER_FLAG_TSYNC_ESRCH */
   fprog = (struct sock_fprog){ .len = (unsigned short) (stub_len + filter_len), .filter = prog };
   r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, kflags, &fprog);
   if (r < 0)

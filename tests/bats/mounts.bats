@@ -233,6 +233,8 @@ has_opt() { # has_opt OPTS OPT
   [[ "$(mount_line /data)" == *" - tmpfs "* ]]
   # the copy is the tmpfs's: the rootfs is untouched
   [ ! -e "$d/new" ]
+  # and `features` lists it, as runc's does
+  rl features | jq -e '.mountOptions | index("tmpcopyup") != null'
 }
 
 @test "tmpcopyup: a read-only tmpfs gets the content first; other mount types are refused" {

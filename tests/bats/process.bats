@@ -389,8 +389,9 @@ allowlist_profile() { # allowlist_profile [MORE_FIELDS]
   cp "$(dirname "$RUNC_LITE")/../tests/helpers/syscall-errno" "$BUNDLE/rootfs/"
   start_listener 28
   allowlist_profile
+  # TSYNC too: the kernel takes it with a listener only with TSYNC_ESRCH
   update_config ".linux.seccomp.syscalls += [{names: [\"getppid\"], action: \"SCMP_ACT_NOTIFY\"}]
-    | .linux.seccomp.listenerPath = \"$SOCK\""
+    | .linux.seccomp.listenerPath = \"$SOCK\" | .linux.seccomp.flags = [\"SECCOMP_FILTER_FLAG_TSYNC\"]"
   run rl run -b "$BUNDLE" "$(test_id)"
   echo "$output"
   [ "$status" -eq 0 ]
