@@ -329,8 +329,17 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
       if (sync_send (sync_fd, SYNC_RUNTIME_HOOKS, NULL, err) < 0 || sync_expect (sync_fd, SYNC_HOOKS_DONE, err) < 0)
         return -1;
     }
-  if (rl_hooks_run (HOOKS (cfg, create_container), "createContainer", *state_json, err) < 0)
-    return -1;
+  if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_container_len)) > 0)
+    {
+      /* createContainer hooks start in the rootfs, as runc's do. */
+      cleanup_close int here = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (here < 0 || chdir (init->rootfs) < 0)
+        return oci_error_set (err, errno, "createContainer hooks: change to the rootfs %s", init->rootfs);
+      if (rl_hooks_run (HOOKS (cfg, create_container), "createContainer", *state_json, err) < 0)
+        return -1;
+      if (fchdir (here) < 0)
+        return oci_error_set (err, errno, "createContainer hooks: change back from the rootfs");
+    }
   if (rl_seccomp_uses_notify (cfg->linux_->seccomp) && cfg->linux_->seccomp->listener_path
       && rl_seccomp_connect_listener (cfg->linux_->seccomp->listener_path, &c->listener_fd, err) < 0)
     return -1;
@@ -355,7 +364,7 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   return 0;
 }
 
-/* After start: hooks, process attributes, exec.  Errors are written to
+/* After start: process attributes, hooks, exec.  Errors are written to
  * the fifo, where `start` reads them. */
 static int
 init_exec (struct creation *c, const char *state_json, struct oci_error *err)
@@ -366,8 +375,6 @@ init_exec (struct creation *c, const char *state_json, struct oci_error *err)
 
   if (env == NULL)
     return oci_error_set (err, ENOMEM, "environment");
-  if (rl_hooks_run (HOOKS (c->config, start_container), "startContainer", started ? started : state_json, err) < 0)
-    return -1;
   if (rl_find_executable (p->args[0], p->env, p->env_len, &path, err) < 0)
     return -1;
   /* Only stdio and the preserved fds reach the user's process. */
@@ -376,6 +383,10 @@ init_exec (struct creation *c, const char *state_json, struct oci_error *err)
     fcntl (3 + (int) i, F_SETFD, 0);
   /* rl_process_apply closes the listener connection. */
   if (rl_process_apply (p, c->config->linux_, state_json, steal_fd (&c->listener_fd), err) < 0)
+    return -1;
+  /* startContainer hooks run as the process will: its user, capabilities,
+   * no_new_privs and seccomp filter (runc runs them there too). */
+  if (rl_hooks_run (HOOKS (c->config, start_container), "startContainer", started ? started : state_json, err) < 0)
     return -1;
   execve (path, p->args, env);
   return oci_error_set (err, errno, "exec %s", path);
@@ -652,13 +663,11 @@ finish_create (struct creation *c, struct oci_error *err)
       if (rl_hooks_run (HOOKS (cfg, prestart), "prestart", creating, err) < 0
           || rl_hooks_run (HOOKS (cfg, create_runtime), "createRuntime", creating, err) < 0)
         {
-          struct oci_error ignored = OCI_ERROR_INIT;
           sync_send_error (c->sync[0], err);
           /* runtime.md: a failed create hook stops the container and
            * continues at step 12 (destroy, then poststop). */
           kill (c->pid, SIGKILL);
-          rl_hooks_run (HOOKS (cfg, poststop), "poststop", creating, &ignored);
-          oci_error_clear (&ignored);
+          rl_hooks_run_all (HOOKS (cfg, poststop), "poststop", creating, NULL, NULL);
           return -1;
         }
       if (sync_send (c->sync[0], SYNC_HOOKS_DONE, NULL, err) < 0)
@@ -733,41 +742,68 @@ rl_forwarded_signals (sigset_t *set)
   sigdelset (set, SIGFPE);
 }
 
-/* Forwards signals to the init and waits for it; the exit status is the
- * container's (128+signal when it was killed).  The signals were blocked
- * since the start of run, so none sent meanwhile is lost. */
+/* How long the pty may stay silent after the process exited before we
+ * stop waiting for its EOF: only a process outside the container's pid
+ * namespace (or with none) can still hold it then. */
+#define DRAIN_GRACE_MS 200
+
+/* Forwards signals to the process and waits for it, proxying its pty
+ * (MASTER, or -1) meanwhile; SIGWINCH resizes the pty instead of being
+ * forwarded, as in runc.  The pty is read to its EOF before returning, so
+ * nothing the process wrote just before exiting is lost.  The exit status
+ * is the process's (128+signal when it was killed).  The signals were
+ * blocked since the start of run, so none sent meanwhile is lost; MASTER
+ * is closed. */
 int
 rl_wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
 {
+  struct rl_console_proxy px;
   sigset_t all;
   cleanup_close int sfd = -1;
-  int wstatus;
+  int wstatus = 0;
+  bool exited = false;
 
+  rl_console_proxy_begin (&px, master);
   rl_forwarded_signals (&all);
   sfd = signalfd (-1, &all, SFD_CLOEXEC);
   if (sfd < 0)
-    return oci_error_set (err, errno, "signalfd");
-
+    {
+      rl_console_proxy_end (&px);
+      return oci_error_set (err, errno, "signalfd");
+    }
   for (;;)
     {
-      struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = master, .events = POLLIN }, { .fd = -1 } };
+      struct pollfd p[3] = { { .fd = sfd, .events = POLLIN },
+                             { .fd = px.master, .events = POLLIN },
+                             { .fd = px.in_open ? 0 : -1, .events = POLLIN } };
       struct signalfd_siginfo si;
-      pid_t r = waitpid (pid, &wstatus, WNOHANG);
-      if (r == pid)
+      int r;
+
+      if (!exited && waitpid (pid, &wstatus, WNOHANG) == pid)
+        exited = true;
+      if (exited && px.master < 0)
         break;
-      if (master >= 0)
+      r = poll (p, 3, exited ? DRAIN_GRACE_MS : -1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
         {
-          /* The proxy returns when the pty closes; then only wait. */
-          rl_console_proxy (master, err);
-          close (master);
-          master = -1;
-          continue;
+          int e = errno;
+          rl_console_proxy_end (&px);
+          return oci_error_set (err, e, "poll");
         }
-      if (poll (p, 1, -1) < 0 && errno != EINTR)
-        return oci_error_set (err, errno, "poll");
-      if (read (sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
-        kill (pid, (int) si.ssi_signo);
+      if (r == 0)
+        break;
+      if ((p[0].revents & POLLIN) && read (sfd, &si, sizeof si) == sizeof si)
+        {
+          if (si.ssi_signo == SIGWINCH)
+            rl_console_resize (px.master);
+          else if (si.ssi_signo != SIGCHLD && !exited)
+            kill (pid, (int) si.ssi_signo);
+        }
+      rl_console_proxy_pump (&px, p[1].revents, p[2].revents);
     }
+  rl_console_proxy_end (&px);
   if (WIFSIGNALED (wstatus))
     *status = 128 + WTERMSIG (wstatus);
   else
@@ -802,6 +838,8 @@ rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, 
       creation_release (&c);
       return -1;
     }
+  /* Sized before the process starts, not after. */
+  rl_console_resize (master);
   /* start takes the lock itself. */
   close_fd (&c.dirfd);
   creation_release (&c);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +28,7 @@
 #include "fileutil.h"
 #include "namespaces.h"
 #include "process.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "util.h"
@@ -297,6 +299,7 @@ struct child_ctx
   int console_fd;
   unsigned int preserve_fds;
   size_t cgroup_joined; /* the cgroup the clone put us in (rl_cgroup_clone) */
+  int listener_fd; /* linux.seccomp.listenerPath, connected, or -1 */
 };
 
 /* The child: cgroup, namespaces, terminal, cwd, process attributes, exec.
@@ -341,7 +344,8 @@ child_run (struct child_ctx *c, struct oci_error *err)
     fcntl (3 + (int) i, F_SETFD, 0);
   if (bind_emit (&rl_state_public_type, c->state, false, &state_json, NULL, err) < 0)
     return -1;
-  if (rl_process_apply (p, c->cfg->linux_, state_json, -1, err) < 0)
+  /* rl_process_apply closes the listener connection. */
+  if (rl_process_apply (p, c->cfg->linux_, state_json, c->listener_fd, err) < 0)
     return -1;
   execve (path, p->args, env);
   return oci_error_set (err, errno, "exec %s", path);
@@ -384,6 +388,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   struct exec_ns ns;
   int sync[2] = { -1, -1 }, console[2] = { -1, -1 }, saved[2] = { -1, -1 };
   int console_init = -1, master = -1, ret = -1;
+  cleanup_close int listener_fd = -1;
   pid_t pid = -1;
   size_t joined;
   bool terminal;
@@ -438,8 +443,24 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
               goto out;
             }
           console_init = console[1];
+          /* The pty starts with our terminal's size, before the process
+           * runs (later changes come with SIGWINCH). */
+          struct winsize ws;
+          if (p->console_size == NULL && isatty (0) && ioctl (0, TIOCGWINSZ, &ws) == 0
+              && (p->console_size = calloc (1, sizeof *p->console_size)) != NULL)
+            {
+              p->console_size->height = ws.ws_row;
+              p->console_size->width = ws.ws_col;
+              p->console_size->has_height = p->console_size->has_width = true;
+            }
         }
     }
+  /* As for the init: the exec'd process's notify fd goes to the
+   * listener, whose path is resolved in our mount namespace. */
+  if (c.config->linux_ && rl_seccomp_uses_notify (c.config->linux_->seccomp)
+      && c.config->linux_->seccomp->listener_path
+      && rl_seccomp_connect_listener (c.config->linux_->seccomp->listener_path, &listener_fd, err) < 0)
+    goto out;
   if (exec_ns_open ((pid_t) c.state->pid, &ns, err) < 0 || sync_socketpair (sync, err) < 0)
     goto out;
   /* The init must still be the one we looked at. */
@@ -471,7 +492,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   pid = rl_cgroup_clone (0, c.state->cgroup_dirs, c.state->cgroup_dirs_len, &joined);
   if (pid == 0)
     {
-      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds, joined };
+      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds, joined, listener_fd };
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
@@ -483,6 +504,9 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       _exit (127);
     }
   leave_for_children (saved);
+  /* The listener reads the hand-over to EOF: only the child may hold it. */
+  if (listener_fd >= 0)
+    close (steal_fd (&listener_fd));
   if (pid < 0)
     {
       oci_error_set (err, errno, "fork");

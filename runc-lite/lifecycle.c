@@ -310,13 +310,18 @@ has_private_pid_ns (const struct oci_runtime_config *c)
   return false;
 }
 
+static void
+warn_poststop (const struct oci_error *failure, void *id)
+{
+  fprintf (stderr, "runc-lite: warning: container %s: %s\n", (const char *) id, oci_error_msg (failure));
+}
+
 /* runtime.md step 12-13: kill what is left, remove the cgroup, poststop
  * hooks (their failures are warnings), then the state. */
 static int
 destroy (struct rl_opened *o, const char *id, struct oci_error *err)
 {
   struct rl_cgroup_dirs d = { o->state->cgroup_dirs, o->state->cgroup_dirs_len };
-  struct oci_error warn = OCI_ERROR_INIT;
   cleanup_free char *state_json = public_state_json (o->state, RL_STOPPED, err);
 
   if (state_json == NULL)
@@ -329,12 +334,10 @@ destroy (struct rl_opened *o, const char *id, struct oci_error *err)
     return oci_error_prefix (err, "delete container %s", id);
   if (rl_cgroup_remove (&d, err) < 0)
     return oci_error_prefix (err, "delete container %s", id);
-  if (o->config && o->config->hooks
-      && rl_hooks_run (o->config->hooks->poststop, o->config->hooks->poststop_len, "poststop", state_json, &warn) < 0)
-    {
-      fprintf (stderr, "runc-lite: warning: container %s: %s\n", id, oci_error_msg (&warn));
-      oci_error_clear (&warn);
-    }
+  /* runtime.md: a failing poststop hook is a warning; the rest still run. */
+  if (o->config && o->config->hooks)
+    rl_hooks_run_all (o->config->hooks->poststop, o->config->hooks->poststop_len, "poststop", state_json,
+                      warn_poststop, (void *) id);
   return rl_container_dir_remove (o->rootfd, id, err);
 }
 
