@@ -70,6 +70,20 @@ add_caps() {
   [ ! -f "$d/memory.memsw.limit_in_bytes" ] || [ "$(cat "$d/memory.memsw.limit_in_bytes")" -gt 1000000000000 ]
 }
 
+@test "memory: update --memory -1 after a swap limit lifts both (swap first, as runc)" {
+  [ -f /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "needs swap accounting (memory.memsw.*)"
+  update_config '.linux.resources.memory = {"limit": 33554432, "swap": 67108864}'
+  start_container
+  d=$(cgdir memory "$pid")
+  [ "$(cat "$d/memory.memsw.limit_in_bytes")" = 67108864 ]
+  rl update --memory -1 "$id"
+  [ "$(cat "$d/memory.limit_in_bytes")" -gt 1000000000000 ]
+  [ "$(cat "$d/memory.memsw.limit_in_bytes")" -gt 1000000000000 ]
+  # a limit again, swap unsaid: memsw (unlimited) stays above it
+  rl update --memory 16777216 "$id"
+  [ "$(cat "$d/memory.limit_in_bytes")" = 16777216 ]
+}
+
 @test "memory: kernel (kmem) is accepted where the kernel ignores or dropped it" {
   update_config '.linux.resources.memory = {"limit": 67108864, "kernel": 67108864}'
   start_container
