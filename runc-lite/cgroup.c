@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,17 @@ rl_cgroup_dirs_free (struct rl_cgroup_dirs *d)
   free (d->dirs);
   d->dirs = NULL;
   d->len = 0;
+}
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+bool
+rl_cgroup_unified_mode (void)
+{
+  struct statfs sfs;
+  return statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
 /* "rw,cpu,cpuacct" -> does it name this v1 controller list ("cpu,cpuacct")? */

@@ -23,6 +23,10 @@ struct rl_cgroup_dirs
 
 void rl_cgroup_dirs_free (struct rl_cgroup_dirs *d);
 
+/* True on a cgroup2-only host: /sys/fs/cgroup itself is cgroup2 (runc's
+ * IsCgroup2UnifiedMode). */
+bool rl_cgroup_unified_mode (void);
+
 /* Resolves cgroups_path (NULL: the container id) on each hierarchy: an
  * absolute path is taken from the hierarchy's root, a relative one from
  * the runtime's own cgroup there (runtime-spec config-linux.md leaves the

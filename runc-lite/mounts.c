@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -31,16 +30,13 @@
 #include <selinux/selinux.h>
 #endif
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "mount_options.h"
 #include "mountinfo.h"
 #include "path.h"
 #include "syscalls.h"
 #include "sysctl.h"
-
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
 
 struct rootfs_ctx
 {
@@ -452,14 +448,13 @@ mount_cgroup (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, con
   cleanup_mountinfo struct rl_mountinfo_list mi = { 0 };
   cleanup_close int target = -1;
   cleanup_close int top = -1;
-  struct statfs sfs;
   char fdp[RL_FD_PATH_MAX];
   unsigned long flags = o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 
   if (rl_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
     return -1;
 
-  if (statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+  if (rl_cgroup_unified_mode ())
     {
       const struct rl_mountinfo *e = rl_mountinfo_find (&mi, "/sys/fs/cgroup");
       if (e == NULL)
