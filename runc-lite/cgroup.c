@@ -1,6 +1,7 @@
 #include "config.h"
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -204,37 +205,77 @@ rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootl
   return 0;
 }
 
+/* Calls fn on each sub-cgroup directory of dir (not dir itself). */
+static int
+for_each_child (const char *dir, int (*fn) (const char *child, void *arg), void *arg, struct oci_error *err)
+{
+  cleanup_closedir DIR *d = opendir (dir);
+  struct dirent *de;
+
+  if (d == NULL)
+    return errno == ENOENT ? 0 : oci_error_set (err, errno, "open cgroup %s", dir);
+  while ((de = readdir (d)) != NULL)
+    {
+      cleanup_free char *child = NULL;
+      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (asprintf (&child, "%s/%s", dir, de->d_name) < 0)
+        return oci_error_set (err, ENOMEM, "cgroup");
+      if (fn (child, arg) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+struct pid_walk
+{
+  pid_t **pids;
+  size_t *n, cap;
+  struct oci_error *err;
+};
+
+/* Appends the pids of dir and of every sub-cgroup below it (runc's
+ * GetAllPids: processes moved into a sub-cgroup are still the container's). */
+static int
+collect_pids (const char *dir, void *arg)
+{
+  struct pid_walk *w = arg;
+  cleanup_free char *path = NULL, *text = NULL;
+  size_t len;
+
+  if (asprintf (&path, "%s/cgroup.procs", dir) < 0)
+    return oci_error_set (w->err, ENOMEM, "cgroup");
+  if (oci_read_file (path, 64 << 20, &text, &len, w->err) < 0)
+    {
+      if (w->err->errnum != ENOENT)
+        return -1;
+      oci_error_clear (w->err);
+      return 0;
+    }
+  for (char *save = NULL, *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      if (*w->n == w->cap)
+        {
+          pid_t *np = realloc (*w->pids, (w->cap = w->cap ? w->cap * 2 : 16) * sizeof (pid_t));
+          if (np == NULL)
+            return oci_error_set (w->err, ENOMEM, "cgroup");
+          *w->pids = np;
+        }
+      (*w->pids)[(*w->n)++] = (pid_t) atoi (l);
+    }
+  return for_each_child (dir, collect_pids, w, w->err);
+}
+
 int
 rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, struct oci_error *err)
 {
+  struct pid_walk w = { pids, n, 0, err };
   *pids = NULL;
   *n = 0;
   for (size_t i = 0; i < d->len; i++)
     {
-      cleanup_free char *path = NULL, *text = NULL;
-      size_t len, cap = 0;
-      if (asprintf (&path, "%s/cgroup.procs", d->dirs[i]) < 0)
-        return oci_error_set (err, ENOMEM, "cgroup");
-      if (oci_read_file (path, 64 << 20, &text, &len, err) < 0)
-        {
-          if (err->errnum == ENOENT)
-            {
-              oci_error_clear (err);
-              continue;
-            }
-          return -1;
-        }
-      for (char *save = NULL, *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
-        {
-          if (*n == cap)
-            {
-              pid_t *np = realloc (*pids, (cap = cap ? cap * 2 : 16) * sizeof (pid_t));
-              if (np == NULL)
-                return oci_error_set (err, ENOMEM, "cgroup");
-              *pids = np;
-            }
-          (*pids)[(*n)++] = (pid_t) atoi (l);
-        }
+      if (collect_pids (d->dirs[i], &w) < 0)
+        return -1;
       if (*n > 0)
         return 0;
     }
@@ -256,26 +297,53 @@ cgroup_has_procs (const char *dir)
   return len > 0;
 }
 
+/* for_each_child callback: stops the walk at the first child. */
+static int
+found_child (const char *child, void *arg)
+{
+  (void) child;
+  (void) arg;
+  return -1;
+}
+
+/* Removes dir after its sub-cgroups, deepest first: rmdir of a cgroup
+ * with children fails with EBUSY (runc's RemovePath does the same). */
+static int
+remove_tree (const char *dir, void *arg)
+{
+  struct oci_error *err = arg;
+  int tries = 0;
+
+  if (for_each_child (dir, remove_tree, err, err) < 0)
+    return -1;
+  /* The last process may still be leaving the cgroup for a moment
+   * after its exit was reported: retry EBUSY briefly. */
+  while (rmdir (dir) < 0)
+    {
+      struct timespec ts = { 0, 1000000 };
+      int e = errno;
+      if (e == ENOENT)
+        break;
+      if (e == EBUSY && (cgroup_has_procs (dir) || for_each_child (dir, found_child, NULL, err) < 0))
+        {
+          /* shared with another container (in it or in a sub-cgroup kept
+           * above for that reason): its cgroup, not ours to remove */
+          oci_error_clear (err);
+          break;
+        }
+      if (e != EBUSY || ++tries > 1000)
+        return oci_error_set (err, e, "remove cgroup %s", dir);
+      nanosleep (&ts, NULL);
+    }
+  return 0;
+}
+
 int
 rl_cgroup_remove (const struct rl_cgroup_dirs *d, struct oci_error *err)
 {
   for (size_t i = 0; i < d->len; i++)
-    {
-      /* The last process may still be leaving the cgroup for a moment
-       * after its exit was reported: retry EBUSY briefly. */
-      int tries = 0;
-      while (rmdir (d->dirs[i]) < 0)
-        {
-          struct timespec ts = { 0, 1000000 };
-          if (errno == ENOENT)
-            break;
-          if (errno == EBUSY && cgroup_has_procs (d->dirs[i]))
-            break; /* shared with another container: its cgroup, not ours to remove */
-          if (errno != EBUSY || ++tries > 1000)
-            return oci_error_set (err, errno, "remove cgroup %s", d->dirs[i]);
-          nanosleep (&ts, NULL);
-        }
-    }
+    if (remove_tree (d->dirs[i], err) < 0)
+      return -1;
   return 0;
 }
 

@@ -35,7 +35,8 @@ bool rl_cgroup_unified_mode (void);
 int rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootless,
                      struct rl_cgroup_dirs *out, struct oci_error *err);
 
-/* Pids in the container's cgroup (from the first hierarchy that has any). */
+/* Pids in the container's cgroup and its sub-cgroups (from the first
+ * hierarchy that has any). */
 int rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, struct oci_error *err);
 
 /* Applies linux.resources to the directories of rl_cgroup_enter: on the v1
@@ -46,7 +47,9 @@ int rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, str
 int rl_cgroup_apply_resources (const struct rl_cgroup_dirs *dirs, const struct oci_linux_resources *r,
                                struct oci_error *err);
 
-/* Removes the directories (they must be empty of processes). */
+/* Removes the directories, each after its sub-cgroups (deepest first); they
+ * must be empty of processes.  One still holding processes (shared with
+ * another container) is left in place. */
 int rl_cgroup_remove (const struct rl_cgroup_dirs *d, struct oci_error *err);
 
 /* ---- between cgroup.c, cgroup_v1.c and cgroup_v2.c ---- */
