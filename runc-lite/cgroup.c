@@ -155,41 +155,68 @@ cpuset_inherit (const char *dir)
 }
 
 int
-rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootless, struct rl_cgroup_dirs *out,
-                 struct oci_error *err)
+rl_cgroup_resolve (const char *cgroups_path, const char *id, struct rl_cgroup_dirs *out, struct oci_error *err)
 {
   cleanup_free char *self = NULL, *mountinfo = NULL;
   const char *want = cgroups_path && *cgroups_path ? cgroups_path : id;
-  char pidtext[32];
   size_t len;
 
   out->dirs = NULL;
   out->len = 0;
-  out->rootless = rootless;
   if (oci_read_file ("/proc/self/cgroup", 1 << 20, &self, &len, err) < 0
       || oci_read_file ("/proc/self/mountinfo", 16 << 20, &mountinfo, &len, err) < 0)
     return -1;
-  snprintf (pidtext, sizeof pidtext, "%d", pid);
-
   for (char *save = NULL, *line = strtok_r (self, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
       /* hierarchy-id:controller-list:path */
       char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
-      cleanup_free char *controllers = NULL, *mount = NULL, *dir = NULL, *procs = NULL;
+      cleanup_free char *controllers = NULL, *mount = NULL;
+      char *dir = NULL;
+      int n;
       if (c2 == NULL)
         continue;
       controllers = strndup (c1 + 1, (size_t) (c2 - c1 - 1));
       if (controllers == NULL)
-        return oci_error_set (err, ENOMEM, "cgroup");
+        goto nomem;
       mount = find_mount (mountinfo, controllers);
       if (mount == NULL)
         continue; /* a hierarchy not mounted here */
       if (want[0] == '/')
-        len = (size_t) asprintf (&dir, "%s%s", mount, want);
+        n = asprintf (&dir, "%s%s", mount, want);
       else
-        len = (size_t) asprintf (&dir, "%s%s/%s", mount, strcmp (c2 + 1, "/") == 0 ? "" : c2 + 1, want);
-      if ((int) len < 0 || asprintf (&procs, "%s/cgroup.procs", dir) < 0)
-        return oci_error_set (err, ENOMEM, "cgroup");
+        n = asprintf (&dir, "%s%s/%s", mount, strcmp (c2 + 1, "/") == 0 ? "" : c2 + 1, want);
+      if (n < 0 || append_dir (out, dir) < 0)
+        goto nomem;
+    }
+  return 0;
+nomem:
+  rl_cgroup_dirs_free (out);
+  return oci_error_set (err, ENOMEM, "cgroup");
+}
+
+int
+rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootless, struct rl_cgroup_dirs *out,
+                 struct oci_error *err)
+{
+  struct rl_cgroup_dirs all = { 0 };
+  char pidtext[32];
+  int ret = -1;
+
+  out->dirs = NULL;
+  out->len = 0;
+  out->rootless = rootless;
+  if (rl_cgroup_resolve (cgroups_path, id, &all, err) < 0)
+    return -1;
+  snprintf (pidtext, sizeof pidtext, "%d", pid);
+  for (size_t i = 0; i < all.len; i++)
+    {
+      cleanup_free char *procs = NULL;
+      const char *dir = all.dirs[i];
+      if (asprintf (&procs, "%s/cgroup.procs", dir) < 0)
+        {
+          oci_error_set (err, ENOMEM, "cgroup");
+          goto out;
+        }
       if (rl_mkdir_p (dir, 0755, err) < 0 || (cpuset_inherit (dir), rl_write_file (procs, pidtext, err)) < 0)
         {
           if (rootless && (err->errnum == EACCES || err->errnum == EPERM || err->errnum == EROFS))
@@ -197,12 +224,19 @@ rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootl
               oci_error_clear (err);
               continue;
             }
-          return oci_error_prefix (err, "join cgroup %s", dir);
+          oci_error_prefix (err, "join cgroup %s", dir);
+          goto out;
         }
-      if (append_dir (out, steal_pointer (&dir)) < 0)
-        return oci_error_set (err, ENOMEM, "cgroup");
+      if (append_dir (out, steal_pointer (&all.dirs[i])) < 0)
+        {
+          oci_error_set (err, ENOMEM, "cgroup");
+          goto out;
+        }
     }
-  return 0;
+  ret = 0;
+out:
+  rl_cgroup_dirs_free (&all);
+  return ret;
 }
 
 /* Calls fn on each sub-cgroup directory of dir (not dir itself). */

@@ -27,6 +27,11 @@ void rl_cgroup_dirs_free (struct rl_cgroup_dirs *d);
  * IsCgroup2UnifiedMode). */
 bool rl_cgroup_unified_mode (void);
 
+/* The directories cgroups_path (NULL: the container id) names on each
+ * mounted hierarchy, as rl_cgroup_enter resolves them, without creating
+ * anything. */
+int rl_cgroup_resolve (const char *cgroups_path, const char *id, struct rl_cgroup_dirs *out, struct oci_error *err);
+
 /* Resolves cgroups_path (NULL: the container id) on each hierarchy: an
  * absolute path is taken from the hierarchy's root, a relative one from
  * the runtime's own cgroup there (runtime-spec config-linux.md leaves the

@@ -408,7 +408,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
     }
   if (c.status == RL_PAUSED && !o->ignore_paused)
     {
-      oci_error_set (err, 0, "cannot exec in container %s: it is paused (see --ignore-paused)", o->id);
+      oci_error_set (err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
       goto out;
     }
   if (build_process (o, c.config, &p, err) < 0 || rl_process_check (p, c.config->linux_, err) < 0)

@@ -372,6 +372,51 @@ teardown() {
   [ -z "$output" ]
 }
 
+@test "a pre-existing frozen cgroup: run -d refuses at once as runc, leaving the cgroup and no container" {
+  [ -d /sys/fs/cgroup/freezer ] || skip "needs the cgroup v1 freezer hierarchy"
+  id=$(test_id)
+  CG="/sys/fs/cgroup/freezer/rl-frozen-$id"
+  mkdir "$CG"
+  echo FROZEN >"$CG/freezer.state"
+  update_config ".linux.cgroupsPath = \"/rl-frozen-$id\" | .process.args = [\"sleep\", \"100\"]"
+  run timeout -s KILL 20 "$RUNC_LITE" --root "$ROOT" run -d "$id"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"container's cgroup unexpectedly frozen"* ]]
+  run rl list -q
+  [ -z "$output" ]
+  [ "$(cat "$CG/freezer.state")" = FROZEN ]
+  # runc says the same
+  if command -v runc >/dev/null; then
+    run timeout -s KILL 20 runc --root "$BATS_TEST_TMPDIR/runc" run -d "$id"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"container's cgroup unexpectedly frozen"* ]]
+  fi
+  echo THAWED >"$CG/freezer.state"
+  rmdir /sys/fs/cgroup/*/"rl-frozen-$id" 2>/dev/null || true
+}
+
+@test "a pre-existing cgroup with processes: a warning as runc's, the container runs" {
+  [ -d /sys/fs/cgroup/freezer ] || skip "needs the cgroup v1 freezer hierarchy"
+  id=$(test_id)
+  sleep 100 &
+  other=$!
+  for c in devices freezer pids; do
+    mkdir -p "/sys/fs/cgroup/$c/rl-busy-$id"
+    echo "$other" >"/sys/fs/cgroup/$c/rl-busy-$id/cgroup.procs"
+  done
+  update_config ".linux.cgroupsPath = \"/rl-busy-$id\" | .process.args = [\"sleep\", \"100\"]"
+  # not through bats' run: the detached container would hold its output pipe
+  rl run -d "$id" >/dev/null 2>"$BATS_TEST_TMPDIR/err"
+  for c in devices freezer pids; do echo "$other" >"/sys/fs/cgroup/$c/cgroup.procs"; done
+  kill "$other"
+  cat "$BATS_TEST_TMPDIR/err"
+  grep -qF "warning: container's cgroup is not empty: 1 process(es) found" "$BATS_TEST_TMPDIR/err"
+  [ "$(rl state "$id" | jq -r .status)" = running ]
+  rl delete --force "$id"
+  rmdir /sys/fs/cgroup/*/"rl-busy-$id" 2>/dev/null || true
+}
+
 @test "a user namespace gets the configured uid and gid maps" {
   chown -R 100000:100000 "$BUNDLE/rootfs"
   allow_traversal "$BUNDLE"
