@@ -506,7 +506,7 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
   if (strcmp (c->g->rootless, "true") == 0)
     c->rootless = true;
   else if (strcmp (c->g->rootless, "auto") == 0)
-    c->rootless = geteuid () != 0;
+    c->rootless = geteuid () != 0 || rl_running_in_userns (); /* cgroups best effort, as runc */
   if (c->g->systemd_cgroup)
     return oci_error_set (err, 0, "--systemd-cgroup: %s",
                           access ("/run/systemd/system", F_OK) == 0
