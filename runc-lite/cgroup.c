@@ -553,3 +553,118 @@ rl_cgroup_apply_resources (const struct rl_cgroup_dirs *dirs, const struct oci_l
     return rl_cgroup_v2_apply (v2root, v2dir, r, dirs->rootless, err);
   return 0;
 }
+
+/* ---- exec --cgroup ---- */
+
+/* A --cgroup spec's path, relative, without "..": NULL if it leaves the
+ * container's cgroup. */
+static const char *
+sub_path (const char *path)
+{
+  const char *p = path;
+  while (*p == '/')
+    p++;
+  if (*p == '\0')
+    return NULL;
+  for (const char *c = p; *c;)
+    {
+      size_t l = strcspn (c, "/");
+      if (l == 2 && c[0] == '.' && c[1] == '.')
+        return NULL;
+      c += l;
+      c += *c == '/';
+    }
+  return p;
+}
+
+/* Whether spec (controllers before the colon) applies to a hierarchy with
+ * these super options ("" for cgroup2). */
+static bool
+spec_applies (const char *spec, const char *colon, const char *opts)
+{
+  cleanup_free char *ctrls = NULL;
+  char *save = NULL;
+  if (colon == NULL)
+    return true;
+  if (*opts == '\0')
+    return rl_cgroup_unified_mode ();
+  ctrls = strndup (spec, (size_t) (colon - spec));
+  for (char *c = ctrls ? strtok_r (ctrls, ",", &save) : NULL; c; c = strtok_r (NULL, ",", &save))
+    if (options_match (opts, c))
+      return true;
+  return false;
+}
+
+int
+rl_cgroup_sub_dirs (char *const *dirs, size_t n, char *const *specs, size_t nspecs, struct rl_cgroup_dirs *out,
+                    struct oci_error *err)
+{
+  cleanup_free char *mountinfo = NULL;
+  cleanup_free char **opts = calloc (n + 1, sizeof (char *));
+  size_t len;
+  int ret = -1;
+
+  out->dirs = NULL;
+  out->len = 0;
+  if (opts == NULL)
+    return oci_error_set (err, ENOMEM, "cgroup");
+  if (oci_read_file ("/proc/self/mountinfo", 16 << 20, &mountinfo, &len, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *mp = NULL;
+      if (mount_of (mountinfo, dirs[i], &mp, &opts[i]) < 0)
+        goto nomem;
+    }
+  for (size_t s = 0; s < nspecs; s++)
+    {
+      const char *colon = strchr (specs[s], ':');
+      bool used = false;
+      if (sub_path (colon ? colon + 1 : specs[s]) == NULL)
+        {
+          oci_error_set (err, 0, "--cgroup %s: not a sub-cgroup path", specs[s]);
+          goto out;
+        }
+      for (size_t i = 0; i < n && !used; i++)
+        used = opts[i] && spec_applies (specs[s], colon, opts[i]);
+      if (!used)
+        {
+          oci_error_set (err, 0, "--cgroup %s: unknown controller (none of the container's hierarchies has it)", specs[s]);
+          goto out;
+        }
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *path = NULL;
+      char *dir = NULL;
+      struct stat st;
+      for (size_t s = 0; s < nspecs; s++)
+        {
+          const char *colon = strchr (specs[s], ':');
+          if (opts[i] && spec_applies (specs[s], colon, opts[i]))
+            path = sub_path (colon ? colon + 1 : specs[s]);
+        }
+      if ((path ? asprintf (&dir, "%s/%s", dirs[i], path) : ((dir = strdup (dirs[i])) ? 0 : -1)) < 0
+          || append_dir (out, dir) < 0)
+        goto nomem;
+      if (path)
+        {
+          int e = stat (dir, &st) < 0 ? errno : S_ISDIR (st.st_mode) ? 0 : ENOTDIR;
+          if (e != 0)
+            {
+              oci_error_set (err, e, "--cgroup: sub-cgroup %s", dir);
+              goto out;
+            }
+        }
+    }
+  ret = 0;
+  goto out;
+nomem:
+  oci_error_set (err, ENOMEM, "cgroup");
+out:
+  for (size_t i = 0; i < n; i++)
+    free (opts[i]);
+  if (ret < 0)
+    rl_cgroup_dirs_free (out);
+  return ret;
+}

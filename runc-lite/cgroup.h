@@ -40,6 +40,17 @@ int rl_cgroup_resolve (const char *cgroups_path, const char *id, struct rl_cgrou
 int rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootless,
                      struct rl_cgroup_dirs *out, struct oci_error *err);
 
+/* exec --cgroup: specs "[CONTROLLER[,CONTROLLER...]:]PATH" (runc's format)
+ * choose, for each of the container's directories, the existing sub-cgroup
+ * dirs[i]/PATH to join instead: a spec without controllers applies to
+ * every hierarchy, one with controllers to the v1 hierarchies holding one
+ * of them (and to cgroup v2 on a cgroup2-only host); the last spec that
+ * applies wins.  out gets one directory per dirs[i].  PATH must stay
+ * below the container's cgroup; a missing sub-cgroup or an unknown
+ * controller is an error. */
+int rl_cgroup_sub_dirs (char *const *dirs, size_t n, char *const *specs, size_t nspecs, struct rl_cgroup_dirs *out,
+                        struct oci_error *err);
+
 /* Pids in the container's cgroup and its sub-cgroups (from the first
  * hierarchy that has any). */
 int rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, struct oci_error *err);

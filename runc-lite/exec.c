@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "console.h"
 #include "container.h"
@@ -291,6 +292,7 @@ struct child_ctx
   const struct oci_process *p;
   const struct oci_runtime_config *cfg;
   const struct rl_state *state;
+  const struct rl_cgroup_dirs *cgroup; /* the container's, or --cgroup's sub-cgroups */
   struct exec_ns *ns;
   int sync_fd;
   int console_fd;
@@ -309,10 +311,10 @@ child_run (struct child_ctx *c, struct oci_error *err)
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* The cgroup first, through the host's /sys/fs/cgroup. */
-  for (size_t i = 0; i < c->state->cgroup_dirs_len; i++)
+  for (size_t i = 0; i < c->cgroup->len; i++)
     {
       cleanup_free char *procs = NULL;
-      if (asprintf (&procs, "%s/cgroup.procs", c->state->cgroup_dirs[i]) < 0)
+      if (asprintf (&procs, "%s/cgroup.procs", c->cgroup->dirs[i]) < 0)
         return oci_error_set (err, ENOMEM, "exec");
       if (rl_write_file (procs, "0", err) < 0 && err->errnum != ENOENT)
         return oci_error_prefix (err, "join the container's cgroup");
@@ -385,6 +387,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   struct rl_opened c;
   struct oci_process *p = NULL;
   struct exec_ns ns;
+  struct rl_cgroup_dirs cgroup = { 0 };
   int sync[2] = { -1, -1 }, console[2] = { -1, -1 }, saved[2] = { -1, -1 };
   int console_init = -1, master = -1, ret = -1;
   pid_t pid = -1;
@@ -413,6 +416,12 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
     }
   if (build_process (o, c.config, &p, err) < 0 || rl_process_check (p, c.config->linux_, err) < 0)
     goto out;
+  if (rl_cgroup_sub_dirs (c.state->cgroup_dirs, c.state->cgroup_dirs_len, o->cgroups, o->cgroups_len, &cgroup, err)
+      < 0)
+    {
+      oci_error_prefix (err, "exec");
+      goto out;
+    }
   terminal = p->has_terminal && p->terminal;
   if (terminal && !o->console_socket && o->detach)
     {
@@ -473,7 +482,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   pid = fork ();
   if (pid == 0)
     {
-      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds };
+      struct child_ctx cc = { p, c.config, c.state, &cgroup, &ns, sync[1], console_init, o->preserve_fds };
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
@@ -530,6 +539,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   ret = rl_wait_foreground (pid, master, status, err);
   master = -1; /* closed by the proxy */
 out:
+  rl_cgroup_dirs_free (&cgroup);
   if (ret < 0 && pid > 0 && !o->detach)
     {
       kill (pid, SIGKILL);
