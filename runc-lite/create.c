@@ -25,9 +25,11 @@
 #include "console.h"
 #include "container.h"
 #include "fileutil.h"
+#include "freezer.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "init.h"
+#include "log.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
@@ -462,6 +464,34 @@ init_main (struct creation *c)
 
 /* ---- the parent ---- */
 
+/* A cgroup that exists before the container (as runc's factory checks it):
+ * frozen, the init would freeze on joining it and create would wait for
+ * ever, so it is an error; holding processes is a warning. */
+static int
+check_existing_cgroup (struct creation *c, struct oci_error *err)
+{
+  struct rl_cgroup_dirs d = { 0 };
+  struct oci_error ignored = OCI_ERROR_INIT;
+  cleanup_free pid_t *pids = NULL;
+  bool frozen;
+  size_t n = 0;
+
+  if (rl_cgroup_resolve (c->config->linux_->cgroups_path, c->o->id, &d, err) < 0)
+    return -1;
+  if (rl_cgroup_pids (&d, &pids, &n, &ignored) == 0 && n > 0)
+    {
+      cleanup_free char *msg = NULL;
+      if (asprintf (&msg, "container's cgroup is not empty: %zu process(es) found", n) >= 0)
+        rl_log_warning (c->g, msg);
+    }
+  oci_error_clear (&ignored);
+  frozen = rl_freezer_is_frozen (d.dirs, d.len);
+  rl_cgroup_dirs_free (&d);
+  if (frozen)
+    return oci_error_set (err, 0, "container's cgroup unexpectedly frozen");
+  return 0;
+}
+
 static int
 prepare (struct creation *c, bool foreground, struct oci_error *err)
 {
@@ -495,7 +525,7 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
   if (strcmp (c->g->rootless, "true") == 0)
     c->rootless = true;
   else if (strcmp (c->g->rootless, "auto") == 0)
-    c->rootless = geteuid () != 0;
+    c->rootless = geteuid () != 0 || rl_running_in_userns (); /* cgroups best effort, as runc */
   if (c->g->systemd_cgroup)
     return oci_error_set (err, 0, "--systemd-cgroup: %s",
                           access ("/run/systemd/system", F_OK) == 0
@@ -513,6 +543,8 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
   if (c->dirfd < 0)
     return -1;
   c->dir_created = true;
+  if (check_existing_cgroup (c, err) < 0)
+    return -1;
   {
     cleanup_free char *copy = NULL;
     if (asprintf (&copy, "/proc/self/fd/%d/" RL_CONFIG_COPY, c->dirfd) < 0)

@@ -294,6 +294,7 @@ struct child_ctx
   const struct oci_process *p;
   const struct oci_runtime_config *cfg;
   const struct rl_state *state;
+  const struct rl_cgroup_dirs *cgroup; /* the container's, or --cgroup's sub-cgroups */
   struct exec_ns *ns;
   int sync_fd;
   int console_fd;
@@ -314,9 +315,7 @@ child_run (struct child_ctx *c, struct oci_error *err)
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* The cgroup first, through the host's /sys/fs/cgroup. */
-  if (rl_cgroup_join_self (c->state->cgroup_dirs, c->state->cgroup_dirs_len, c->cgroup_joined, RL_CGROUP_SKIP_MISSING,
-                           err)
-      < 0)
+  if (rl_cgroup_join_self (c->cgroup->dirs, c->cgroup->len, c->cgroup_joined, RL_CGROUP_SKIP_MISSING, err) < 0)
     return oci_error_prefix (err, "join the container's cgroup");
   for (size_t i = 0; i < N_NS; i++)
     {
@@ -386,6 +385,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   struct rl_opened c;
   struct oci_process *p = NULL;
   struct exec_ns ns;
+  struct rl_cgroup_dirs cgroup = { 0 };
   int sync[2] = { -1, -1 }, console[2] = { -1, -1 }, saved[2] = { -1, -1 };
   int console_init = -1, master = -1, ret = -1;
   cleanup_close int listener_fd = -1;
@@ -411,11 +411,17 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
     }
   if (c.status == RL_PAUSED && !o->ignore_paused)
     {
-      oci_error_set (err, 0, "cannot exec in container %s: it is paused (see --ignore-paused)", o->id);
+      oci_error_set (err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
       goto out;
     }
   if (build_process (o, c.config, &p, err) < 0 || rl_process_check (p, c.config->linux_, err) < 0)
     goto out;
+  if (rl_cgroup_sub_dirs (c.state->cgroup_dirs, c.state->cgroup_dirs_len, o->cgroups, o->cgroups_len, &cgroup, err)
+      < 0)
+    {
+      oci_error_prefix (err, "exec");
+      goto out;
+    }
   terminal = p->has_terminal && p->terminal;
   if (terminal && !o->console_socket && o->detach)
     {
@@ -489,10 +495,19 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       leave_for_children (saved);
       goto out;
     }
-  pid = rl_cgroup_clone (0, c.state->cgroup_dirs, c.state->cgroup_dirs_len, &joined);
+  pid = rl_cgroup_clone (0, cgroup.dirs, cgroup.len, &joined);
   if (pid == 0)
     {
-      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds, joined, listener_fd };
+      struct child_ctx cc = { .p = p,
+                              .cfg = c.config,
+                              .state = c.state,
+                              .cgroup = &cgroup,
+                              .ns = &ns,
+                              .sync_fd = sync[1],
+                              .console_fd = console_init,
+                              .preserve_fds = o->preserve_fds,
+                              .cgroup_joined = joined,
+                              .listener_fd = listener_fd };
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
@@ -552,6 +567,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   ret = rl_wait_foreground (pid, master, status, err);
   master = -1; /* closed by the proxy */
 out:
+  rl_cgroup_dirs_free (&cgroup);
   if (ret < 0 && pid > 0 && !o->detach)
     {
       kill (pid, SIGKILL);

@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -31,6 +30,7 @@
 #include <selinux/selinux.h>
 #endif
 
+#include "cgroup.h"
 #include "cleanup.h"
 #include "copyup.h"
 #include "mount_options.h"
@@ -38,10 +38,6 @@
 #include "path.h"
 #include "syscalls.h"
 #include "sysctl.h"
-
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
 
 struct rootfs_ctx
 {
@@ -453,14 +449,13 @@ mount_cgroup (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, con
   cleanup_mountinfo struct rl_mountinfo_list mi = { 0 };
   cleanup_close int target = -1;
   cleanup_close int top = -1;
-  struct statfs sfs;
   char fdp[RL_FD_PATH_MAX];
   unsigned long flags = o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 
   if (rl_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
     return -1;
 
-  if (statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+  if (rl_cgroup_unified_mode ())
     {
       const struct rl_mountinfo *e = rl_mountinfo_find (&mi, "/sys/fs/cgroup");
       if (e == NULL)
@@ -829,8 +824,19 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
 
   if (root_propagation (c, &prop, err) < 0)
     return -1;
-  if (mount (NULL, "/", NULL, (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? MS_PRIVATE | MS_REC : MS_SLAVE | MS_REC, NULL)
-      < 0)
+  /* rslave by default: nothing mounted here reaches the caller.  A shared
+   * rootfsPropagation is applied as it is (as runc): the caller's shared
+   * mounts stay peers of their copies here, so a bind mount of one is in
+   * the same peer group and mounts travel both ways (Bidirectional
+   * volumes); rslave first would make them one-way. */
+  if (prop & MS_SHARED)
+    {
+      if (mount (NULL, "/", NULL, prop, NULL) < 0)
+        return oci_error_set (err, errno, "make / %s", c->linux_->rootfs_propagation);
+    }
+  else if (mount (NULL, "/", NULL, (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? MS_PRIVATE | MS_REC : MS_SLAVE | MS_REC,
+                  NULL)
+           < 0)
     return oci_error_set (err, errno, "make / %s", (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? "rprivate" : "rslave");
   if (make_parent_private (init->rootfs, err) < 0)
     return -1;
@@ -873,9 +879,18 @@ rl_rootfs_enter (const struct rl_init *init, struct oci_error *err)
   else
     {
       /* The old root ends up stacked on "."; detach it whole, after
-       * making sure its unmount cannot propagate to the host. */
+       * making sure its unmount cannot propagate to the host.  mount(2)
+       * does not look through what is stacked on ".", so the old root is
+       * reached through an fd of it: "." would be the new root, and
+       * making that rslave would cut its shared mounts (Bidirectional
+       * volumes) off from the host's. */
+      cleanup_close int oldroot = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (oldroot < 0)
+        return oci_error_set (err, errno, "open the old root");
       if (syscall (SYS_pivot_root, ".", ".") < 0)
         return oci_error_set (err, errno, "pivot_root into %s", init->rootfs);
+      if (fchdir (oldroot) < 0)
+        return oci_error_set (err, errno, "chdir to the old root");
       if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
         return oci_error_set (err, errno, "make the old root rslave");
       if (umount2 (".", MNT_DETACH) < 0)

@@ -275,3 +275,14 @@ p() {
     --storage-driver "$POD_DRIVER" --runtime "$WRAPPER" --cgroup-manager cgroupfs \
     --events-backend file "$@"
 }
+
+# cgdir CONTROLLER PID: the directory of PID's cgroup on the v1 hierarchy
+# that has CONTROLLER.
+cgdir() {
+  local path mnt
+  path=$(awk -F: -v c="$1" '{n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3}' "/proc/$2/cgroup")
+  mnt=$(awk -v c="$1" '{for (i = 7; i <= NF; i++) if ($i == "-") break
+    if ($(i + 1) != "cgroup") next
+    n = split($(i + 3), o, ","); for (j = 1; j <= n; j++) if (o[j] == c) { print $5; exit }}' /proc/self/mountinfo)
+  [ -n "$mnt" ] && [ -n "$path" ] && echo "$mnt$path"
+}

@@ -187,6 +187,55 @@ has_opt() { # has_opt OPTS OPT
   ! mount_line / | grep -q 'shared:'
 }
 
+# kubelet's Bidirectional volumes (CRI): an rshared bind of a shared host
+# directory with rootfsPropagation rshared.  A mount made in the container
+# under the volume must appear on the host, and one made on the host must
+# appear in the container.  Run in a mount namespace of the test's own
+# (unshare -m), where the volume is made shared, so the host is untouched.
+# It failed before: / was made rslave first (so the volume's copy was a
+# slave of the host's peer group, one-way), and after pivot_root "." named
+# the new root, so rslave-ing "the old root" made every mount a slave.
+@test "rshared bind + rootfsPropagation rshared: mounts travel both ways (Bidirectional)" {
+  command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+  vol="$BATS_TEST_TMPDIR/vol"
+  mkdir -p "$vol" "$BUNDLE/rootfs/vol"
+  id=$(test_id)
+  update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])'
+  update_config ".linux.rootfsPropagation = \"rshared\" | .root.readonly = false | .mounts += [
+      {\"destination\": \"/vol\", \"type\": \"bind\", \"source\": \"$vol\", \"options\": [\"rbind\", \"rshared\"]}]
+    | .process.args = [\"sh\", \"-c\", \"mkdir -p /vol/inner && mount -t tmpfs tmpfs /vol/inner && touch /vol/inner/from-container /tmp/ready && exec sleep 100\"]"
+  cat >"$BATS_TEST_TMPDIR/bidi.sh" <<EOF
+set -e
+RT=\$1
+mount --bind '$vol' '$vol'
+mount --make-shared '$vol'
+\$RT --root '$ROOT' run -d '$id' >/dev/null
+for i in \$(seq 100); do [ -e '$BUNDLE/rootfs/tmp/ready' ] && break; sleep 0.05; done
+echo "host: \$(ls '$vol/inner')"
+mkdir -p '$vol/hostside'
+mount -t tmpfs tmpfs '$vol/hostside'
+touch '$vol/hostside/from-host'
+echo "container: \$(\$RT --root '$ROOT' exec '$id' ls /vol/hostside)"
+\$RT --root '$ROOT' delete --force '$id'
+EOF
+  run timeout -s KILL 60 unshare -m --propagation private sh "$BATS_TEST_TMPDIR/bidi.sh" "$RUNC_LITE"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"host: from-container"* ]]
+  [[ "$output" == *"container: from-host"* ]]
+  # runc, on the same bundle
+  if command -v runc >/dev/null; then
+    rm -f "$BUNDLE/rootfs/tmp/ready"
+    run timeout -s KILL 60 unshare -m --propagation private sh "$BATS_TEST_TMPDIR/bidi.sh" runc
+    echo "runc: $output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"host: from-container"* ]]
+    [[ "$output" == *"container: from-host"* ]]
+  fi
+  # nothing reached the real host's mount table
+  ! grep -q " $vol" /proc/self/mountinfo
+}
+
 @test "tmpfs with size= and mode= as data; strictatime, noexec as flags" {
   update_config '.mounts += [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
     "options": ["noexec", "size=1m", "mode=1770", "strictatime"]}]'
