@@ -141,19 +141,21 @@ validate_config (const struct oci_runtime_config *cfg, struct oci_error *err)
     return oci_error_set (err, 0, "config.json: process.cwd: \"%s\" is not allowed", p->cwd);
   if (cfg->linux_ == NULL)
     return oci_error_set (err, 0, "config.json: linux: required on Linux");
+  /* What would change the caller's namespaces is refused, in runc's
+   * words: masks in a shared mount namespace, the names of a shared UTS
+   * namespace. */
+  if (!rl_namespaces_has (cfg->linux_, CLONE_NEWNS)
+      && (cfg->linux_->masked_paths_len > 0 || cfg->linux_->readonly_paths_len > 0))
+    return oci_error_set (err, 0, "unable to restrict sys entries without a private MNT namespace "
+                                  "(linux.maskedPaths and linux.readonlyPaths need a mount namespace)");
+  if (!rl_namespaces_has (cfg->linux_, CLONE_NEWUTS) && cfg->hostname && *cfg->hostname)
+    return oci_error_set (err, 0, "unable to set hostname without a private UTS namespace");
+  if (!rl_namespaces_has (cfg->linux_, CLONE_NEWUTS) && cfg->domainname && *cfg->domainname)
+    return oci_error_set (err, 0, "unable to set domainname without a private UTS namespace");
   /* Names and values the init would refuse at start, refused now. */
   if (rl_process_check (p, cfg->linux_, err) < 0)
     return oci_error_prefix (err, "config.json");
   return 0;
-}
-
-static bool
-has_namespace (const struct oci_linux *l, int flag)
-{
-  for (size_t i = 0; l && i < l->namespaces_len; i++)
-    if (rl_namespace_flag (l->namespaces[i].type) == flag)
-      return true;
-  return false;
 }
 
 static size_t
@@ -384,8 +386,8 @@ init_main (struct creation *c)
     .rootfs = c->rootfs,
     .no_pivot = c->o->no_pivot,
     .no_new_keyring = c->o->no_new_keyring,
-    .userns = has_namespace (c->config->linux_, CLONE_NEWUSER),
-    .new_mountns = true,
+    .userns = rl_namespaces_has (c->config->linux_, CLONE_NEWUSER),
+    .new_mountns = rl_namespaces_has (c->config->linux_, CLONE_NEWNS),
     .cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
     .console_socket = c->console_init_end,
     .sync_fd = c->sync[1],
@@ -624,7 +626,7 @@ finish_create (struct creation *c, struct oci_error *err)
   struct rl_state s = { 0 };
   uint64_t start_time;
 
-  if (has_namespace (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
+  if (rl_namespaces_has (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
       && rl_userns_write_maps (c->pid, cfg->linux_, err) < 0)
     return -1;
   if (rl_cgroup_enter (cfg->linux_->cgroups_path, c->o->id, c->pid, c->rootless, &c->cgroup, err) < 0)

@@ -7,7 +7,8 @@
  *   join namespaces by path, unshare cgroup ns                  [namespaces.c]
  *   rl_rootfs_prepare: propagation, rootfs bind, mounts, /dev    [mounts.c]
  *   prestart/createRuntime hooks (parent), createContainer hooks [hooks.c]
- *   rl_rootfs_enter: pivot_root or MS_MOVE+chroot                [mounts.c]
+ *   rl_rootfs_enter: pivot_root, MS_MOVE+chroot (--no-pivot), or
+ *                   chroot without a mount namespace         [mounts.c]
  *   rl_rootfs_finish: masked/readonly paths, root.readonly,
  *                     sysctl                                    [mounts.c]
  *   hostname, domainname, terminal, cwd                         [container.c]

@@ -805,13 +805,21 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
 
   if (root_propagation (c, &prop, err) < 0)
     return -1;
-  if (mount (NULL, "/", NULL, (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? MS_PRIVATE | MS_REC : MS_SLAVE | MS_REC, NULL)
-      < 0)
-    return oci_error_set (err, errno, "make / %s", (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? "rprivate" : "rslave");
-  if (make_parent_private (init->rootfs, err) < 0)
-    return -1;
-  if (mount (init->rootfs, init->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return oci_error_set (err, errno, "bind mount the rootfs %s onto itself", init->rootfs);
+  /* Without a mount namespace of its own the mount tree is the caller's:
+   * its propagation is not ours to change, and chroot (rl_rootfs_enter)
+   * needs no mount at the rootfs. */
+  if (init->new_mountns)
+    {
+      if (mount (NULL, "/", NULL, (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? MS_PRIVATE | MS_REC : MS_SLAVE | MS_REC,
+                 NULL)
+          < 0)
+        return oci_error_set (err, errno, "make / %s",
+                              (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? "rprivate" : "rslave");
+      if (make_parent_private (init->rootfs, err) < 0)
+        return -1;
+      if (mount (init->rootfs, init->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return oci_error_set (err, errno, "bind mount the rootfs %s onto itself", init->rootfs);
+    }
   root_fd = open (init->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
     return oci_error_set (err, errno, "open the rootfs %s", init->rootfs);
@@ -839,6 +847,17 @@ rl_rootfs_enter (const struct rl_init *init, struct oci_error *err)
     return -1;
   if (chdir (init->rootfs) < 0)
     return oci_error_set (err, errno, "chdir to the rootfs %s", init->rootfs);
+  if (!init->new_mountns)
+    {
+      /* The caller's mount namespace: pivot_root would move the root of
+       * every process in it (the host's), so only this process changes
+       * its root, as runc and crun do. */
+      if (chroot (".") < 0)
+        return oci_error_set (err, errno, "chroot into the rootfs %s", init->rootfs);
+      if (chdir ("/") < 0)
+        return oci_error_set (err, errno, "chdir /");
+      return 0;
+    }
   if (init->no_pivot)
     {
       if (mount (".", "/", NULL, MS_MOVE, NULL) < 0)
@@ -962,7 +981,9 @@ rl_rootfs_finish (const struct rl_init *init, struct oci_error *err)
     return -1;
   if (c->linux_ && mask_paths (c, root, err) < 0)
     return -1;
-  if (c->root && c->root->readonly)
+  /* root.readonly would remount a mount of the caller's namespace (runc
+   * also leaves the root writable without a mount namespace). */
+  if (c->root && c->root->readonly && init->new_mountns)
     {
       unsigned long f = MS_REMOUNT | MS_BIND | MS_RDONLY | kept_flags ("/", 0);
       if (mount (NULL, "/", NULL, f, NULL) < 0)

@@ -33,6 +33,15 @@ rl_namespace_flag (const char *type)
   return 0;
 }
 
+bool
+rl_namespaces_has (const struct oci_linux *l, int flag)
+{
+  for (size_t i = 0; l && i < l->namespaces_len; i++)
+    if (rl_namespace_flag (l->namespaces[i].type) == flag)
+      return true;
+  return false;
+}
+
 int
 rl_namespaces_open (const struct oci_linux *l, struct rl_namespaces *ns, struct oci_error *err)
 {

@@ -28,6 +28,8 @@ struct rl_namespaces
 
 /* CLONE_NEW* for a namespace type name; 0 when unknown. */
 int rl_namespace_flag (const char *type);
+/* Whether linux.namespaces has an entry of this kind (new or by path). */
+bool rl_namespaces_has (const struct oci_linux *l, int flag);
 /* Reads linux.namespaces, opening the paths to join. */
 int rl_namespaces_open (const struct oci_linux *l, struct rl_namespaces *ns, struct oci_error *err);
 void rl_namespaces_close (struct rl_namespaces *ns);

@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# linux.namespaces: each kind absent (shared with the caller), made new,
+# joined by path, joined by a path of the wrong kind; the loopback of a new
+# network namespace; bind sources read before a user namespace.
+#
+# Whatever may change the caller's namespaces runs inside `isolated`: a
+# mount, UTS and IPC namespace of its own with private propagation, so a
+# runtime that pivots the caller's root or renames its host cannot reach
+# the host's.  The caller there is the `unshare`d shell.
+
+load helpers
+
+setup() {
+  setup_bundle
+  touch "$BUNDLE/rootfs/CONTAINER-ROOT"
+  PROBE="$BATS_TEST_TMPDIR/caller-probe"
+  # caller-probe BUNDLE CMD...: runs CMD as the caller, then prints
+  # "rc=N", the caller's mount namespace, and "caller: unchanged" when its
+  # root and every mount outside BUNDLE are still what they were (mount
+  # id, parent id, mount point), else "caller: changed".  After a pivot
+  # of the caller's root awk and stat are gone: that reads as changed.
+  cat >"$PROBE" <<'EOF'
+#!/bin/sh
+bundle=$1
+shift
+snap() {
+  awk -v b="$bundle" 'index($5, b) != 1 { print $1, $2, $5 }' /proc/self/mountinfo
+  stat -c '%d:%i' /
+}
+before=$(snap)
+"$@"
+rc=$?
+after=$(snap 2>/dev/null)
+echo "rc=$rc"
+echo "caller-mnt=$(readlink /proc/self/ns/mnt)"
+if [ -n "$after" ] && [ "$before" = "$after" ]; then echo "caller: unchanged"; else echo "caller: changed"; fi
+EOF
+  chmod 755 "$PROBE"
+  HOLDERS=()
+}
+
+teardown() {
+  cleanup_containers
+  local p
+  for p in "${HOLDERS[@]}"; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+}
+
+# isolated CMD...: CMD in a private mount, UTS and IPC namespace (a
+# runtime that lost its root may never return: the timeout ends it).
+isolated() {
+  timeout 60 unshare -m -u -i --propagation private "$@"
+}
+
+# probe_run RUNTIME ARGS...: `isolated caller-probe` around RUNTIME ARGS.
+probe_run() {
+  run isolated "$PROBE" "$BUNDLE" "$@"
+}
+
+no_mountns() {
+  update_config '.linux.namespaces |= map(select(.type != "mount")) | del(.linux.maskedPaths) | del(.linux.readonlyPaths)'
+}
+
+@test "no mount namespace: the container shares the caller's, chroots, and the caller keeps its root" {
+  no_mountns
+  update_config '.process.args = ["sh", "-c", "echo inside-mnt=$(readlink /proc/self/ns/mnt); ls /"]'
+  probe_run "$RUNC_LITE" --root "$ROOT" run "$(test_id)"
+  echo "$output"
+  [[ "$output" == *"rc=0"* ]]
+  [[ "$output" == *"caller: unchanged"* ]]
+  [[ "$output" == *CONTAINER-ROOT* ]]
+  inside=$(sed -n 's/^inside-mnt=//p' <<<"$output")
+  caller=$(sed -n 's/^caller-mnt=//p' <<<"$output")
+  [ -n "$inside" ] && [ "$inside" = "$caller" ]
+}
+
+@test "namespaces []: everything shared with the caller, whose root stays" {
+  update_config '.linux.namespaces = [] | del(.linux.maskedPaths) | del(.linux.readonlyPaths) | del(.hostname)'
+  update_config '.process.args = ["sh", "-c", "ls /"]'
+  probe_run "$RUNC_LITE" --root "$ROOT" run "$(test_id)"
+  echo "$output"
+  [[ "$output" == *"rc=0"* ]]
+  [[ "$output" == *"caller: unchanged"* ]]
+  [[ "$output" == *CONTAINER-ROOT* ]]
+}
+
+@test "no mount namespace: a create that fails after entering the rootfs leaves the caller's root" {
+  no_mountns
+  update_config '.process.cwd = "/CONTAINER-ROOT"' # a file: chdir fails last
+  probe_run "$RUNC_LITE" --root "$ROOT" run "$(test_id)"
+  echo "$output"
+  [[ "$output" != *"rc=0"* ]]
+  [[ "$output" == *"caller: unchanged"* ]]
+}
+
+@test "no mount namespace: exec enters the container's root too" {
+  no_mountns
+  update_config '.process.args = ["sleep", "60"]'
+  isolated "$RUNC_LITE" --root "$ROOT" run -d "$(test_id)" </dev/null
+  run rl exec "$(test_id)" ls /
+  [ "$status" -eq 0 ]
+  [[ "$output" == *CONTAINER-ROOT* ]]
+}
+
+@test "no mount namespace: maskedPaths are refused as runc refuses them" {
+  update_config '.linux.namespaces |= map(select(.type != "mount"))'
+  probe_run "$RUNC_LITE" --root "$ROOT" run "$(test_id)"
+  echo "$output"
+  [[ "$output" == *"unable to restrict sys entries without a private MNT namespace"* ]]
+  [[ "$output" != *"rc=0"* ]]
+  [[ "$output" == *"caller: unchanged"* ]]
+}
+
+@test "no UTS namespace: a hostname is refused, the caller's stays" {
+  update_config '.linux.namespaces |= map(select(.type != "uts")) | .hostname = "not-the-callers"'
+  run isolated sh -c '"$@"; echo "rc=$?"; echo "host=$(hostname)"' sh "$RUNC_LITE" --root "$ROOT" run "$(test_id)"
+  echo "$output"
+  [[ "$output" == *"unable to set hostname without a private UTS namespace"* ]]
+  [[ "$output" != *"rc=0"* ]]
+  [[ "$output" != *"host=not-the-callers"* ]]
+}
