@@ -311,6 +311,9 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
     }
   if (rl_namespaces_join (&c->ns, 0, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
     return -1;
+  /* Only a network namespace we made: one joined by path is its owner's. */
+  if ((c->ns.new_flags & CLONE_NEWNET) && rl_netns_loopback_up (err) < 0)
+    return -1;
   if (init->cgroupns && unshare (CLONE_NEWCGROUP) < 0)
     return oci_error_set (err, errno, "create the cgroup namespace");
   if (rl_rootfs_prepare (init, err) < 0)

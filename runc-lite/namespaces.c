@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -160,5 +163,25 @@ rl_timens_write_offsets (const struct oci_linux_time_offsets *t, struct oci_erro
       if (fd < 0 || oci_write_all (fd, line, strlen (line)) < 0)
         return oci_error_set (err, errno, "write /proc/self/timens_offsets \"%s\"", line);
     }
+  return 0;
+}
+
+int
+rl_netns_loopback_up (struct oci_error *err)
+{
+  cleanup_close int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr;
+
+  if (s < 0)
+    return oci_error_set (err, errno, "bring up lo: socket");
+  memset (&ifr, 0, sizeof ifr);
+  memcpy (ifr.ifr_name, "lo", sizeof "lo");
+  if (ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
+    return oci_error_set (err, errno, "bring up lo: read its flags");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
+    return oci_error_set (err, errno, "bring up lo in the container's network namespace");
   return 0;
 }

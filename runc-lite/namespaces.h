@@ -11,6 +11,10 @@
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
+/* Sets the loopback interface of this process's network namespace up (a
+ * new network namespace starts with lo down; runc brings it up). */
+int rl_netns_loopback_up (struct oci_error *err);
+
 #endif
 
 struct rl_ns_join
@@ -42,5 +46,9 @@ int rl_namespaces_join (const struct rl_namespaces *ns, int flag, int except, st
 int rl_userns_write_maps (pid_t pid, const struct oci_linux *l, struct oci_error *err);
 /* Writes /proc/self/timens_offsets for a new time namespace. */
 int rl_timens_write_offsets (const struct oci_linux_time_offsets *t, struct oci_error *err);
+
+/* Sets the loopback interface of this process's network namespace up (a
+ * new network namespace starts with lo down; runc brings it up). */
+int rl_netns_loopback_up (struct oci_error *err);
 
 #endif

@@ -121,3 +121,40 @@ no_mountns() {
   [[ "$output" != *"rc=0"* ]]
   [[ "$output" != *"host=not-the-callers"* ]]
 }
+
+# ---- loopback ----
+
+@test "a new network namespace has lo up (127.0.0.1 reachable), as runc gives it" {
+  update_config '.process.args = ["sh", "-c", "ip link show lo; nc -l -p 7777 >/dev/shm/got & sleep 0.5; echo hello | nc -w 1 127.0.0.1 7777; sleep 0.5; cat /dev/shm/got"]'
+  run rl run "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"<LOOPBACK,UP"* ]]
+  [[ "$output" == *hello* ]]
+}
+
+@test "a new network namespace in a new user namespace has lo up too" {
+  allow_traversal "$BUNDLE"
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  update_config '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  update_config '.process.args = ["ip", "link", "show", "lo"]'
+  run rl run "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"<LOOPBACK,UP"* ]]
+}
+
+@test "a network namespace joined by path keeps its lo as it was (down)" {
+  unshare -n sleep 300 &
+  HOLDERS+=($!)
+  local holder=$!
+  for _ in $(seq 50); do [ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.1; done
+  update_config ".linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/$holder/ns/net\" else . end)"
+  update_config '.process.args = ["ip", "link", "show", "lo"]'
+  run rl run "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *"<LOOPBACK,UP"* ]]
+  run nsenter --net=/proc/$holder/ns/net ip link show lo
+  [[ "$output" != *"<LOOPBACK,UP"* ]]
+}
