@@ -347,7 +347,7 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
         return -1;
       close_fd (&c->console_init_end);
     }
-  if (init_chdir (cfg->process->cwd, err) < 0)
+  if (rl_rootfs_dev_readonly (init, err) < 0 || init_chdir (cfg->process->cwd, err) < 0)
     return -1;
   return 0;
 }

@@ -533,6 +533,10 @@ mount_fs (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct 
   if (add_context (&o->data, label_for (ctx, m)) < 0)
     return oci_error_set (err, ENOMEM, "mounts[%zu]", idx);
 
+  /* A read-only /dev is filled first (devices, /dev/pts, links) and made
+   * read-only by rl_rootfs_dev_readonly, as runc does. */
+  if (path_is (m->destination, "/dev"))
+    o->flags &= ~MS_RDONLY;
   if (strict)
     target = open_plain_dir (ctx, idx, m->destination, err);
   else
@@ -988,6 +992,32 @@ rl_rootfs_finish (const struct rl_init *init, struct oci_error *err)
       unsigned long f = MS_REMOUNT | MS_BIND | MS_RDONLY | kept_flags ("/", 0);
       if (mount (NULL, "/", NULL, f, NULL) < 0)
         return oci_error_set (err, errno, "remount / read-only (root.readonly)");
+    }
+  return 0;
+}
+
+int
+rl_rootfs_dev_readonly (const struct rl_init *init, struct oci_error *err)
+{
+  const struct oci_runtime_config *c = init->config;
+
+  for (size_t i = 0; i < c->mounts_len; i++)
+    {
+      const struct oci_mount *m = &c->mounts[i];
+      cleanup_mount_opts struct rl_mount_opts o = { 0 };
+      cleanup_close int fd = -1;
+
+      if (!path_is (m->destination, "/dev") || is_bind (m))
+        continue;
+      if (rl_mount_opts_parse (m->options, m->options_len, &o, err) < 0)
+        return oci_error_prefix (err, "mounts[%zu] (%s)", i, m->destination);
+      if (!(o.flags & MS_RDONLY))
+        continue;
+      fd = open ("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return oci_error_set (err, errno, "mounts[%zu]: open /dev", i);
+      if (remount_bind (fd, MS_RDONLY | remount_worthy (o.flags), 0, "/dev read-only", err) < 0)
+        return oci_error_prefix (err, "mounts[%zu]", i);
     }
   return 0;
 }

@@ -25,4 +25,9 @@ int rl_rootfs_enter (const struct rl_init *init, struct oci_error *err);
  * root.readonly. */
 int rl_rootfs_finish (const struct rl_init *init, struct oci_error *err);
 
+/* Last, once the console is set up: remounts a /dev mount (not a bind)
+ * whose options say "ro" read-only; rl_rootfs_prepare mounted it writable
+ * to fill it. */
+int rl_rootfs_dev_readonly (const struct rl_init *init, struct oci_error *err);
+
 #endif
