@@ -542,13 +542,36 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
   return rl_idmap_prepare (c->config, c->bundle, &c->idmap_fds, err);
 }
 
+/* A new time namespace, for the children of this process, with its
+ * offsets (written before any process is in it). */
+static int
+new_time_namespace (struct creation *c, int *saved_time, struct oci_error *err)
+{
+  const struct oci_linux *l = c->config->linux_;
+  if (c->ns.new_flags & CLONE_NEWTIME)
+    {
+      if (saved_time)
+        {
+          *saved_time = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+          if (*saved_time < 0)
+            return oci_error_set (err, errno, "open our own time namespace");
+        }
+      if (unshare (CLONE_NEWTIME) < 0)
+        return oci_error_set (err, errno, "create the time namespace");
+      if (rl_timens_write_offsets (l->time_offsets, err) < 0)
+        return -1;
+    }
+  else if (l->time_offsets)
+    return oci_error_set (err, 0, "config.json: linux.timeOffsets: requires a new time namespace");
+  return 0;
+}
+
 /* pid and time namespaces apply to the children of the process that
  * enters them: the runtime joins (or makes) them around the clone and
  * goes back to its own afterwards. */
 static int
 enter_children_namespaces (struct creation *c, int *saved_pid, int *saved_time, struct oci_error *err)
 {
-  const struct oci_linux *l = c->config->linux_;
   *saved_pid = *saved_time = -1;
   for (size_t i = 0; i < c->ns.n_join; i++)
     {
@@ -562,19 +585,7 @@ enter_children_namespaces (struct creation *c, int *saved_pid, int *saved_time, 
       if (rl_namespaces_join (&c->ns, flag, 0, err) < 0)
         return -1;
     }
-  if (c->ns.new_flags & CLONE_NEWTIME)
-    {
-      *saved_time = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
-      if (*saved_time < 0)
-        return oci_error_set (err, errno, "open our own time namespace");
-      if (unshare (CLONE_NEWTIME) < 0)
-        return oci_error_set (err, errno, "create the time namespace");
-      if (rl_timens_write_offsets (l->time_offsets, err) < 0)
-        return -1;
-    }
-  else if (l->time_offsets)
-    return oci_error_set (err, 0, "config.json: linux.timeOffsets: requires a new time namespace");
-  return 0;
+  return new_time_namespace (c, saved_time, err);
 }
 
 static void
@@ -592,28 +603,116 @@ leave_children_namespaces (int saved_pid, int saved_time)
     }
 }
 
+/* The clone flags of the init: the cgroup namespace is made by the init
+ * once it sits in its cgroup, the time namespace beforehand. */
+static int
+init_clone_flags (const struct creation *c)
+{
+  return c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
+}
+
+static bool
+joins_user_namespace (const struct creation *c)
+{
+  for (size_t i = 0; i < c->ns.n_join; i++)
+    if (c->ns.join[i].flag == CLONE_NEWUSER)
+      return true;
+  return false;
+}
+
+/* The helper of spawn_in_user_namespace: joins every namespace given by
+ * path (the others first, while we still are root of the runtime's user
+ * namespace), then the user namespace, so that the namespaces the clone
+ * makes belong to it; clones the init as a sibling (CLONE_PARENT: it is
+ * create's child) and reports its pid, or -1 and the error, on out. */
+static void __attribute__ ((noreturn))
+user_namespace_helper (struct creation *c, int out)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  pid_t pid = -1;
+
+  if (rl_namespaces_join (&c->ns, 0, CLONE_NEWUSER, &err) == 0
+      && rl_namespaces_join (&c->ns, CLONE_NEWUSER, 0, &err) == 0 && new_time_namespace (c, NULL, &err) == 0)
+    {
+      /* Joined: the init must not join them again. */
+      c->ns.n_join = 0;
+      pid = (pid_t) syscall (SYS_clone, init_clone_flags (c) | CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+      if (pid == 0)
+        init_main (c);
+      if (pid < 0)
+        oci_error_set (&err, errno, "clone the container's init in the user namespace");
+    }
+  if (oci_write_all (out, &pid, sizeof pid) == 0 && pid < 0)
+    oci_write_all (out, oci_error_msg (&err), strlen (oci_error_msg (&err)));
+  _exit (pid < 0);
+}
+
+/* A user namespace joined by path owns the namespaces the container
+ * makes: they are made after joining it, which create itself cannot do
+ * (setns into a user namespace is for good), so a helper does. */
+static pid_t
+spawn_in_user_namespace (struct creation *c, struct oci_error *err)
+{
+  cleanup_close int rd = -1;
+  cleanup_free char *msg = NULL;
+  int p[2];
+  pid_t helper, pid = -1;
+  size_t len = 0;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return oci_error_set (err, errno, "pipe");
+  rd = p[0];
+  helper = fork ();
+  if (helper == 0)
+    {
+      close (rd);
+      user_namespace_helper (c, p[1]);
+    }
+  close (p[1]);
+  if (helper < 0)
+    return oci_error_set (err, errno, "fork");
+  if (read (rd, &pid, sizeof pid) != (ssize_t) sizeof pid)
+    pid = -1;
+  else if (pid < 0)
+    {
+      struct oci_error ignored = OCI_ERROR_INIT;
+      oci_read_fd (rd, "the helper's error", 4096, &msg, &len, &ignored);
+      oci_error_clear (&ignored);
+    }
+  rl_waitpid (helper, NULL);
+  if (pid < 0)
+    return oci_error_set (err, 0, "%s", msg && *msg ? msg : "the user namespace helper failed");
+  return pid;
+}
+
 static int
 spawn_init (struct creation *c, struct oci_error *err)
 {
-  int saved_pid, saved_time, flags;
-  int r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
+  int saved_pid = -1, saved_time = -1, r = 0;
   pid_t pid = -1;
 
-  /* The cgroup namespace is made by the init once it sits in its cgroup;
-   * the time namespace was made above. */
-  flags = c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
-  if (r == 0)
+  if (joins_user_namespace (c))
     {
-      pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-      if (pid == 0)
-        init_main (c);
+      pid = spawn_in_user_namespace (c, err);
+      if (pid < 0)
+        return -1;
     }
-  int saved_errno = errno;
-  leave_children_namespaces (saved_pid, saved_time);
-  if (r < 0)
-    return -1;
-  if (pid < 0)
-    return oci_error_set (err, saved_errno, "clone the container's init");
+  else
+    {
+      r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
+      if (r == 0)
+        {
+          pid = (pid_t) syscall (SYS_clone, init_clone_flags (c) | SIGCHLD, NULL, NULL, NULL, NULL);
+          if (pid == 0)
+            init_main (c);
+        }
+      int saved_errno = errno;
+      leave_children_namespaces (saved_pid, saved_time);
+      if (r < 0)
+        return -1;
+      if (pid < 0)
+        return oci_error_set (err, saved_errno, "clone the container's init");
+    }
   c->pid = pid;
   close_fd (&c->sync[1]);
   close_fd (&c->console_init_end);
@@ -632,6 +731,17 @@ finish_create (struct creation *c, struct oci_error *err)
   if (rl_namespaces_has (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
       && rl_userns_write_maps (c->pid, cfg->linux_, err) < 0)
     return -1;
+  /* The init opens the exec fifo as the root of the user namespace it
+   * joined: the host ids that namespace maps 0 to. */
+  if (joins_user_namespace (c))
+    {
+      uid_t uid;
+      gid_t gid;
+      if (rl_userns_root_ids (c->pid, &uid, &gid, err) < 0)
+        return oci_error_prefix (err, "linux.namespaces: the user namespace joined");
+      if (fchownat (c->dirfd, RL_EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return oci_error_set (err, errno, "chown the exec fifo");
+    }
   if (rl_cgroup_enter (cfg->linux_->cgroups_path, c->o->id, c->pid, c->rootless, &c->cgroup, err) < 0)
     return -1;
   if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -45,6 +46,31 @@ rl_namespaces_has (const struct oci_linux *l, int flag)
   return false;
 }
 
+static const char *
+type_name (int flag)
+{
+  for (size_t k = 0; k < sizeof ns_types / sizeof ns_types[0]; k++)
+    if (ns_types[k].flag == flag)
+      return ns_types[k].name;
+  return "unknown";
+}
+
+/* setns would take a path of another kind (or, for some kinds, fail
+ * with a bare EINVAL): say which entry is wrong and what it is. */
+static int
+check_type (int fd, size_t i, const struct oci_linux_namespace *n, int flag, struct oci_error *err)
+{
+  int kind = ioctl (fd, NS_GET_NSTYPE);
+  if (kind < 0 && errno == ENOTTY)
+    return oci_error_set (err, 0, "linux.namespaces[%zu].path: %s is not a namespace file", i, n->path);
+  if (kind < 0)
+    return oci_error_set (err, errno, "linux.namespaces[%zu].path: %s: NS_GET_NSTYPE", i, n->path);
+  if (kind != flag)
+    return oci_error_set (err, 0, "linux.namespaces[%zu].path: %s is a %s namespace, not the %s namespace of .type",
+                          i, n->path, type_name (kind), n->type);
+  return 0;
+}
+
 int
 rl_namespaces_open (const struct oci_linux *l, struct rl_namespaces *ns, struct oci_error *err)
 {
@@ -70,6 +96,11 @@ rl_namespaces_open (const struct oci_linux *l, struct rl_namespaces *ns, struct 
           return oci_error_set (err, e, "linux.namespaces[%zu]: open %s namespace %s", i, n->type, n->path);
         }
       ns->join[ns->n_join++] = (struct rl_ns_join){ flag, fd };
+      if (check_type (fd, i, n, flag, err) < 0)
+        {
+          rl_namespaces_close (ns);
+          return -1;
+        }
     }
   return 0;
 }
@@ -92,13 +123,7 @@ rl_namespaces_join (const struct rl_namespaces *ns, int flag, int except, struct
       if (flag ? j->flag != flag : (j->flag & except) != 0)
         continue;
       if (setns (j->fd, j->flag) < 0)
-        {
-          const char *name = "?";
-          for (size_t k = 0; k < sizeof ns_types / sizeof ns_types[0]; k++)
-            if (ns_types[k].flag == j->flag)
-              name = ns_types[k].name;
-          return oci_error_set (err, errno, "join the %s namespace", name);
-        }
+        return oci_error_set (err, errno, "join the %s namespace", type_name (j->flag));
     }
   return 0;
 }
@@ -137,6 +162,42 @@ rl_userns_write_maps (pid_t pid, const struct oci_linux *l, struct oci_error *er
   if (write_map (pid, "uid_map", l->uid_mappings, l->uid_mappings_len, err) < 0
       || write_map (pid, "gid_map", l->gid_mappings, l->gid_mappings_len, err) < 0)
     return -1;
+  return 0;
+}
+
+/* The host id that map (a uid_map or gid_map text) gives id 0. */
+static int
+host_id_of_zero (pid_t pid, const char *file, unsigned int *out, struct oci_error *err)
+{
+  cleanup_free char *path = NULL, *line = NULL;
+  cleanup_fclose FILE *f = NULL;
+  size_t cap = 0;
+
+  if (asprintf (&path, "/proc/%d/%s", pid, file) < 0)
+    return oci_error_set (err, ENOMEM, "%s", file);
+  f = fopen (path, "re");
+  if (f == NULL)
+    return oci_error_set (err, errno, "open %s", path);
+  while (getline (&line, &cap, f) > 0)
+    {
+      unsigned int inside, outside, count;
+      if (sscanf (line, "%u %u %u", &inside, &outside, &count) == 3 && inside == 0 && count > 0)
+        {
+          *out = outside;
+          return 0;
+        }
+    }
+  return oci_error_set (err, 0, "the user namespace of process %d does not map id 0 (%s)", pid, path);
+}
+
+int
+rl_userns_root_ids (pid_t pid, uid_t *uid, gid_t *gid, struct oci_error *err)
+{
+  unsigned int u, g;
+  if (host_id_of_zero (pid, "uid_map", &u, err) < 0 || host_id_of_zero (pid, "gid_map", &g, err) < 0)
+    return -1;
+  *uid = (uid_t) u;
+  *gid = (gid_t) g;
   return 0;
 }
 

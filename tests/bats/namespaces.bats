@@ -59,6 +59,32 @@ probe_run() {
   run isolated "$PROBE" "$BUNDLE" "$@"
 }
 
+# holder UNSHARE-OPTIONS...: a process in namespaces of its own to join by
+# path ($HOLDER, killed by teardown).
+holder() {
+  unshare "$@" sleep 300 >/dev/null 2>&1 3>&- &
+  HOLDER=$!
+  HOLDERS+=("$HOLDER")
+  local _
+  for _ in $(seq 50); do
+    [ "$(readlink /proc/$HOLDER/ns/user)" != "$(readlink /proc/self/ns/user)" ] \
+      || [ "$(readlink /proc/$HOLDER/ns/net)" != "$(readlink /proc/self/ns/net)" ] \
+      || [ "$(readlink /proc/$HOLDER/ns/uts)" != "$(readlink /proc/self/ns/uts)" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# user_holder: a holder in a user namespace mapping 0-65535 to
+# 100000-165535, and the bundle's rootfs owned by that range.
+user_holder() {
+  holder -U
+  echo "0 100000 65536" >/proc/$HOLDER/uid_map
+  echo "0 100000 65536" >/proc/$HOLDER/gid_map
+  allow_traversal "$BUNDLE"
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+}
+
 no_mountns() {
   update_config '.linux.namespaces |= map(select(.type != "mount")) | del(.linux.maskedPaths) | del(.linux.readonlyPaths)'
 }
@@ -145,10 +171,8 @@ no_mountns() {
 }
 
 @test "a network namespace joined by path keeps its lo as it was (down)" {
-  unshare -n sleep 300 &
-  HOLDERS+=($!)
-  local holder=$!
-  for _ in $(seq 50); do [ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.1; done
+  holder -n
+  local holder=$HOLDER
   update_config ".linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/$holder/ns/net\" else . end)"
   update_config '.process.args = ["ip", "link", "show", "lo"]'
   run rl run "$(test_id)"
@@ -157,4 +181,56 @@ no_mountns() {
   [[ "$output" != *"<LOOPBACK,UP"* ]]
   run nsenter --net=/proc/$holder/ns/net ip link show lo
   [[ "$output" != *"<LOOPBACK,UP"* ]]
+}
+
+# ---- user namespace by path ----
+
+@test "user namespace by path: joined, and the new pid/net/mount/uts/ipc namespaces are owned by it" {
+  user_holder
+  update_config ".linux.namespaces += [{\"type\": \"user\", \"path\": \"/proc/$HOLDER/ns/user\"}]"
+  update_config '.process.args = ["sleep", "60"]'
+  rl run -d "$(test_id)" </dev/null
+  pid=$(rl state "$(test_id)" | jq .pid)
+  [ "$(readlink /proc/$pid/ns/user)" = "$(readlink /proc/$HOLDER/ns/user)" ]
+  run rl exec "$(test_id)" sh -c 'id -u; cat /proc/self/uid_map; echo pid=$$'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"100000"* ]]
+  owner=$(stat -L -c %i /proc/$HOLDER/ns/user)
+  for t in mnt uts ipc pid net; do
+    run lsns -p "$pid" -n -t "$t" -o ONS
+    echo "$t: $output (want $owner)"
+    [ "$(echo $output)" = "$owner" ]
+  done
+}
+
+@test "user namespace by path: run shows uid 0 mapped to the holder's 100000 as pid 1" {
+  user_holder
+  update_config ".linux.namespaces += [{\"type\": \"user\", \"path\": \"/proc/$HOLDER/ns/user\"}]"
+  update_config '.process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map; echo pid=$$; readlink /proc/self/ns/user"]'
+  run rl run "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"pid=1"* ]]
+  [[ "$output" == *"$(readlink /proc/$HOLDER/ns/user)"* ]]
+  grep -Eq '^ +0 +100000 +65536$' <<<"$output"
+}
+
+@test "a namespace path of another kind is refused, naming the entry and both kinds" {
+  update_config '.linux.namespaces += [{"type": "user", "path": "/proc/self/ns/uts"}]'
+  n=$(jq '.linux.namespaces | length - 1' config.json)
+  run rl run "$(test_id)"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"linux.namespaces[$n].path: /proc/self/ns/uts is a uts namespace, not the user namespace of .type"* ]]
+  run rl list -q
+  [ -z "$output" ]
+}
+
+@test "a namespace path that is no namespace file is refused" {
+  update_config '.linux.namespaces |= map(if .type == "network" then .path = "/etc/hostname" else . end)'
+  run rl run "$(test_id)"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *".path: /etc/hostname is not a namespace file"* ]]
 }
