@@ -842,6 +842,46 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
   return 0;
 }
 
+/* --no-pivot leaves the old root in the mount namespace, under the
+ * chroot.  The kernel lets a user namespace mount a fresh proc or sysfs
+ * only where a full one is already visible in its mount namespace: so
+ * every full proc and sysfs mount outside the rootfs is detached (or,
+ * where that is refused, covered with an empty tmpfs), as runc does. */
+static int
+hide_outer_proc_sys (const char *rootfs, struct oci_error *err)
+{
+  cleanup_mountinfo struct rl_mountinfo_list mi = { 0 };
+  size_t n = strlen (rootfs);
+
+  if (rl_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
+    return -1;
+  for (size_t i = 0; i < mi.len; i++)
+    {
+      const struct rl_mountinfo *e = &mi.v[i];
+      const char *mp = e->mount_point;
+
+      if (strcmp (e->root, "/") != 0 || (strcmp (e->fstype, "proc") != 0 && strcmp (e->fstype, "sysfs") != 0))
+        continue;
+      if (strncmp (mp, rootfs, n) == 0 && (mp[n] == '\0' || mp[n] == '/'))
+        continue;
+      /* Nothing may propagate back out (prepare made "/" rslave already,
+       * unless rprivate). */
+      if (mount (NULL, mp, NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        {
+          if (errno == ENOENT)
+            continue; /* under one detached before */
+          return oci_error_set (err, errno, "--no-pivot: make %s rslave", mp);
+        }
+      if (umount2 (mp, MNT_DETACH) == 0)
+        continue;
+      if (errno != EINVAL && errno != EPERM)
+        return oci_error_set (err, errno, "--no-pivot: detach %s", mp);
+      if (mount ("tmpfs", mp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return oci_error_set (err, errno, "--no-pivot: cover %s with a tmpfs", mp);
+    }
+  return 0;
+}
+
 int
 rl_rootfs_enter (const struct rl_init *init, struct oci_error *err)
 {
@@ -864,6 +904,8 @@ rl_rootfs_enter (const struct rl_init *init, struct oci_error *err)
     }
   if (init->no_pivot)
     {
+      if (hide_outer_proc_sys (init->rootfs, err) < 0)
+        return -1;
       if (mount (".", "/", NULL, MS_MOVE, NULL) < 0)
         return oci_error_set (err, errno, "move the rootfs onto /");
       if (chroot (".") < 0)
