@@ -55,7 +55,7 @@ struct creation
   int console_init_end;
   int sync[2];
   int listener_fd;
-  int *idmap_fds; /* per mount, see rl_idmap_prepare; NULL when none */
+  int *mount_fds; /* per mount, see rl_idmap_prepare; NULL when none */
   struct rl_namespaces ns;
   struct rl_cgroup_dirs cgroup;
   unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
@@ -117,7 +117,7 @@ creation_release (struct creation *c)
   close_fd (&c->sync[0]);
   close_fd (&c->sync[1]);
   close_fd (&c->listener_fd);
-  rl_idmap_free (&c->idmap_fds, c->config ? c->config->mounts_len : 0);
+  rl_idmap_free (&c->mount_fds, c->config ? c->config->mounts_len : 0);
   rl_namespaces_close (&c->ns);
   rl_cgroup_dirs_free (&c->cgroup);
 }
@@ -318,8 +318,8 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
     return oci_error_set (err, errno, "create the cgroup namespace");
   if (rl_rootfs_prepare (init, err) < 0)
     return -1;
-  rl_idmap_free (&c->idmap_fds, cfg->mounts_len); /* attached now */
-  init->idmap_fds = NULL;
+  rl_idmap_free (&c->mount_fds, cfg->mounts_len); /* attached now */
+  init->mount_fds = NULL;
   if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, prestart_len))
       + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len)) > 0)
     {
@@ -394,7 +394,7 @@ init_main (struct creation *c)
     .cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
     .console_socket = c->console_init_end,
     .sync_fd = c->sync[1],
-    .idmap_fds = c->idmap_fds,
+    .mount_fds = c->mount_fds,
   };
   char *state_json = NULL;
   int fifo;
@@ -539,7 +539,7 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
     return -1;
   if (rl_namespaces_open (c->config->linux_, &c->ns, err) < 0)
     return -1;
-  return rl_idmap_prepare (c->config, c->bundle, &c->idmap_fds, err);
+  return rl_idmap_prepare (c->config, c->bundle, &c->mount_fds, err);
 }
 
 /* A new time namespace, for the children of this process, with its
@@ -716,7 +716,7 @@ spawn_init (struct creation *c, struct oci_error *err)
   c->pid = pid;
   close_fd (&c->sync[1]);
   close_fd (&c->console_init_end);
-  rl_idmap_free (&c->idmap_fds, c->config->mounts_len); /* the init's now */
+  rl_idmap_free (&c->mount_fds, c->config->mounts_len); /* the init's now */
   return 0;
 }
 

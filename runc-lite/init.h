@@ -41,9 +41,10 @@ struct rl_init
   bool cgroupns;      /* a new cgroup namespace */
   int console_socket; /* connected --console-socket, or -1 */
   int sync_fd;        /* the init's end of the socketpair */
-  /* Per mounts[] index, the detached id-mapped tree the runtime made
-   * (idmap.c) or -1; NULL when no mount is id-mapped. */
-  const int *idmap_fds;
+  /* Per mounts[] index, the detached tree of a bind's source the runtime
+   * made (idmap.c: id-mapped, or any bind when there is a user namespace)
+   * or -1; NULL when there is none. */
+  const int *mount_fds;
 };
 
 #endif

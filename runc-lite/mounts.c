@@ -261,8 +261,9 @@ remount_worthy (unsigned long flags)
   return flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 }
 
-/* A bind mount; with idmap_fd >= 0 the source is the detached id-mapped
- * tree the runtime made (idmap.c), attached with move_mount. */
+/* A bind mount; with idmap_fd >= 0 the source is the detached tree the
+ * runtime made (idmap.c: id-mapped, or opened before the user namespace),
+ * attached with move_mount. */
 static int
 mount_bind (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, const struct rl_mount_opts *o,
             int idmap_fd, struct oci_error *err)
@@ -290,7 +291,7 @@ mount_bind (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, const
   if (idmap_fd >= 0)
     {
       if (rl_move_mount (idmap_fd, "", target, "", RL_MOVE_MOUNT_F_EMPTY_PATH | RL_MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return oci_error_set (err, errno, "mounts[%zu]: attach the id-mapped mount of %s on %s (in the rootfs)", idx,
+        return oci_error_set (err, errno, "mounts[%zu]: attach the prepared mount of %s on %s (in the rootfs)", idx,
                               src, m->destination);
     }
   else if (mount (src, rl_fd_path (fdp, target), NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
@@ -581,10 +582,10 @@ do_mount (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct 
     return oci_error_prefix (err, "mounts[%zu] (%s)", idx, m->destination);
   if (rl_mount_idmap_check (m, idx, &o, ctx->init->userns, err) < 0)
     return -1;
-  if ((o.idmap || m->uid_mappings) && (ctx->init->idmap_fds == NULL || ctx->init->idmap_fds[idx] < 0))
+  if ((o.idmap || m->uid_mappings) && (ctx->init->mount_fds == NULL || ctx->init->mount_fds[idx] < 0))
     return oci_error_set (err, 0, "mounts[%zu] (%s): the id-mapped mount was not prepared", idx, m->destination);
   if (rl_mount_opts_is_bind (&o))
-    return mount_bind (ctx, idx, m, &o, ctx->init->idmap_fds ? ctx->init->idmap_fds[idx] : -1, err);
+    return mount_bind (ctx, idx, m, &o, ctx->init->mount_fds ? ctx->init->mount_fds[idx] : -1, err);
   if (type_is (m, "cgroup"))
     return mount_cgroup (ctx, idx, m, &o, err);
   return mount_fs (ctx, idx, m, &o, err);

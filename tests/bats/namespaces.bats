@@ -234,3 +234,50 @@ no_mountns() {
   [ "$status" -ne 0 ]
   [[ "$output" == *".path: /etc/hostname is not a namespace file"* ]]
 }
+
+# ---- bind sources and user namespaces ----
+
+# userns_bundle: a new user namespace mapping 0-65535 to 100000-165535.
+userns_bundle() {
+  allow_traversal "$BUNDLE"
+  chown -R 100000:100000 "$BUNDLE/rootfs"
+  update_config '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+}
+
+@test "user namespace: a bind source inside a root-only (0700) directory is opened by the runtime, as runc does" {
+  userns_bundle
+  local secret="$BATS_TEST_TMPDIR/secret"
+  mkdir -p "$secret/data"
+  echo s3cret >"$secret/data/file"
+  chmod 700 "$secret"
+  update_config ".mounts += [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$secret/data\", \"options\": [\"rbind\", \"ro\"]}]"
+  update_config '.process.args = ["sh", "-c", "cat /data/file; touch /data/x 2>&1; true"]'
+  run rl run "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *s3cret* ]]
+  [[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "user namespace: a bind of a shared host mount is a slave inside, not a peer" {
+  userns_bundle
+  local src="$BATS_TEST_TMPDIR/shared-src"
+  mkdir -p "$src"
+  update_config ".mounts += [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$src\", \"options\": [\"rbind\"]}]"
+  update_config '.process.args = ["sh", "-c", "grep \" /data \" /proc/self/mountinfo"]'
+  run isolated sh -c 'mount --bind "$1" "$1" && mount --make-shared "$1" && shift && exec "$@"' sh "$src" \
+    "$RUNC_LITE" --root "$ROOT" run "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *" /data "*"master:"* ]]
+  [[ "$output" != *" /data "*"shared:"* ]]
+}
+
+@test "user namespace: a missing bind source is named" {
+  userns_bundle
+  update_config ".mounts += [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/nowhere\", \"options\": [\"rbind\"]}]"
+  run rl run "$(test_id)"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"mounts["*"].source \"$BATS_TEST_TMPDIR/nowhere\": No such file or directory"* ]]
+}
