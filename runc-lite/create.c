@@ -314,7 +314,7 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   /* Only a network namespace we made: one joined by path is its owner's. */
   if ((c->ns.new_flags & CLONE_NEWNET) && rl_netns_loopback_up (err) < 0)
     return -1;
-  if (init->cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+  if ((c->ns.new_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return oci_error_set (err, errno, "create the cgroup namespace");
   if (rl_rootfs_prepare (init, err) < 0)
     return -1;
@@ -391,7 +391,7 @@ init_main (struct creation *c)
     .no_new_keyring = c->o->no_new_keyring,
     .userns = rl_namespaces_has (c->config->linux_, CLONE_NEWUSER),
     .new_mountns = rl_namespaces_has (c->config->linux_, CLONE_NEWNS),
-    .cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
+    .cgroupns = rl_namespaces_has (c->config->linux_, CLONE_NEWCGROUP),
     .console_socket = c->console_init_end,
     .sync_fd = c->sync[1],
     .mount_fds = c->mount_fds,

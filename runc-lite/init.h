@@ -38,7 +38,7 @@ struct rl_init
   bool no_new_keyring;
   bool userns;        /* the init runs in a new or joined user namespace */
   bool new_mountns;   /* the init has its own mount namespace */
-  bool cgroupns;      /* a new cgroup namespace */
+  bool cgroupns;      /* a cgroup namespace of its own (new or joined): cgroupfs is mounted fresh */
   int console_socket; /* connected --console-socket, or -1 */
   int sync_fd;        /* the init's end of the socketpair */
   /* Per mounts[] index, the detached tree of a bind's source the runtime

@@ -15,16 +15,18 @@ setup() {
   touch "$BUNDLE/rootfs/CONTAINER-ROOT"
   PROBE="$BATS_TEST_TMPDIR/caller-probe"
   # caller-probe BUNDLE CMD...: runs CMD as the caller, then prints
-  # "rc=N", the caller's mount namespace, and "caller: unchanged" when its
-  # root and every mount outside BUNDLE are still what they were (mount
-  # id, parent id, mount point), else "caller: changed".  After a pivot
-  # of the caller's root awk and stat are gone: that reads as changed.
+  # "rc=N", the caller's namespaces (caller-mnt=mnt:[N] ...), and "caller: unchanged" when its
+  # root and the mounts on its top-level directories are still what they
+  # were (mount id, parent id, mount point), else "caller: changed".
+  # (Deeper mounts come and go with other tests: a mount point removed
+  # in another namespace vanishes here too.)  After a pivot of the
+  # caller's root awk and stat are gone: that reads as changed.
   cat >"$PROBE" <<'EOF'
 #!/bin/sh
 bundle=$1
 shift
 snap() {
-  awk -v b="$bundle" 'index($5, b) != 1 { print $1, $2, $5 }' /proc/self/mountinfo
+  awk '$5 == "/" || $5 ~ "^/[^/]+$" { print $1, $2, $5 }' /proc/self/mountinfo
   stat -c '%d:%i' /
 }
 before=$(snap)
@@ -32,8 +34,15 @@ before=$(snap)
 rc=$?
 after=$(snap 2>/dev/null)
 echo "rc=$rc"
-echo "caller-mnt=$(readlink /proc/self/ns/mnt)"
-if [ -n "$after" ] && [ "$before" = "$after" ]; then echo "caller: unchanged"; else echo "caller: changed"; fi
+for k in mnt pid net ipc uts cgroup user; do echo "caller-$k=$(readlink /proc/self/ns/$k)"; done
+if [ -n "$after" ] && [ "$before" = "$after" ]; then
+  echo "caller: unchanged"
+else
+  echo "caller: changed"
+  printf '%s\n' "$before" >"$bundle.before"
+  printf '%s\n' "$after" >"$bundle.after"
+  diff "$bundle.before" "$bundle.after"
+fi
 EOF
   chmod 755 "$PROBE"
   HOLDERS=()
@@ -59,17 +68,17 @@ probe_run() {
   run isolated "$PROBE" "$BUNDLE" "$@"
 }
 
-# holder UNSHARE-OPTIONS...: a process in namespaces of its own to join by
-# path ($HOLDER, killed by teardown).
+# holder NSFILE UNSHARE-OPTIONS...: a process in namespaces of its own to
+# join by path ($HOLDER, killed by teardown), once /proc/$HOLDER/ns/NSFILE
+# is no longer ours.
 holder() {
+  local file=$1 _
+  shift
   unshare "$@" sleep 300 >/dev/null 2>&1 3>&- &
   HOLDER=$!
   HOLDERS+=("$HOLDER")
-  local _
   for _ in $(seq 50); do
-    [ "$(readlink /proc/$HOLDER/ns/user)" != "$(readlink /proc/self/ns/user)" ] \
-      || [ "$(readlink /proc/$HOLDER/ns/net)" != "$(readlink /proc/self/ns/net)" ] \
-      || [ "$(readlink /proc/$HOLDER/ns/uts)" != "$(readlink /proc/self/ns/uts)" ] && return 0
+    [ "$(readlink /proc/$HOLDER/ns/$file)" != "$(readlink /proc/self/ns/$file)" ] && return 0
     sleep 0.1
   done
   return 1
@@ -78,7 +87,7 @@ holder() {
 # user_holder: a holder in a user namespace mapping 0-65535 to
 # 100000-165535, and the bundle's rootfs owned by that range.
 user_holder() {
-  holder -U
+  holder user -U
   echo "0 100000 65536" >/proc/$HOLDER/uid_map
   echo "0 100000 65536" >/proc/$HOLDER/gid_map
   allow_traversal "$BUNDLE"
@@ -171,7 +180,7 @@ no_mountns() {
 }
 
 @test "a network namespace joined by path keeps its lo as it was (down)" {
-  holder -n
+  holder net -n
   local holder=$HOLDER
   update_config ".linux.namespaces |= map(if .type == \"network\" then .path = \"/proc/$holder/ns/net\" else . end)"
   update_config '.process.args = ["ip", "link", "show", "lo"]'
@@ -280,4 +289,140 @@ userns_bundle() {
   echo "$output"
   [ "$status" -ne 0 ]
   [[ "$output" == *"mounts["*"].source \"$BATS_TEST_TMPDIR/nowhere\": No such file or directory"* ]]
+}
+
+# ---- the namespace matrix: runc-lite side by side with runc ----
+#
+# For one kind, the same bundle with that namespace absent (shared with
+# the caller), joined by path (a fresh holder's for each run: a runtime
+# pivots the root of a mount namespace it joins), and joined by a path of
+# another kind, under runc and runc-lite, each inside `isolated` and
+# caller-probe.  Each run gives a row "MODE RUNTIME rc=0|fail ns=caller|
+# holder|own|-" and whether the caller's mounts and root stayed: the rows
+# of both runtimes must be the same, runc-lite's what the spec says
+# (absent: the caller's; path: the holder's; wrong kind: refused), and
+# runc-lite must leave the caller unchanged every time.
+
+# ns_file KIND: the /proc/PID/ns name of a linux.namespaces type.
+ns_file() {
+  case $1 in
+  mount) echo mnt ;;
+  network) echo net ;;
+  pid) echo pid_for_children ;;
+  *) echo "$1" ;;
+  esac
+}
+
+# kind_holder KIND: a fresh holder of that kind ($HOLDER).
+kind_holder() {
+  case $1 in
+  user) user_holder ;;
+  mount) holder mnt -m --propagation private ;;
+  pid) holder pid_for_children -p -f ;;
+  network) holder net -n ;;
+  ipc) holder ipc -i ;;
+  uts) holder uts -u ;;
+  cgroup) holder cgroup -C ;;
+  esac
+}
+
+# matrix_row MODE RUNTIME KIND: runs the bundle, prints the row; CALLER
+# becomes the caller's state after it (unchanged/changed).
+matrix_row() {
+  local mode=$1 rtname=$2 kind=$3 rt root short ns=- caller inside want=none rc=fail
+  case $rtname in
+  runc) rt=runc root="$ROOT-runc" ;;
+  runc-lite) rt=$RUNC_LITE root=$ROOT ;;
+  esac
+  short=$(ns_file "$kind")
+  if [ "$mode" = path ]; then
+    kind_holder "$kind" || return 1
+    want=$(readlink "/proc/$HOLDER/ns/$short")
+    update_config "(.linux.namespaces[] | select(.type == \"$kind\") | .path) = \"/proc/$HOLDER/ns/$short\""
+  fi
+  short=${short%_for_children}
+  run isolated "$PROBE" "$BUNDLE" "$rt" --root "$root" run "$(test_id)-$mode-$rtname"
+  echo "--- $mode $rtname: $output" >&2
+  caller=$(sed -n "s/^caller-$short=//p" <<<"$output")
+  inside=$(sed -n "s/^in-$short=//p" <<<"$output")
+  if [ -n "$inside" ]; then
+    if [ "$inside" = "$caller" ]; then ns=caller; elif [ "$inside" = "$want" ]; then ns=holder; else ns=own; fi
+  fi
+  [[ "$output" == *"rc=0"* ]] && rc=0
+  CALLER=changed
+  [[ "$output" == *"caller: unchanged"* ]] && CALLER=unchanged
+  ROWS+=("$mode $rtname rc=$rc ns=$ns")
+}
+
+# matrix KIND: the three modes under both runtimes; checks as above.
+matrix() {
+  local kind=$1 base="$BATS_TEST_TMPDIR/config.base" wrong mode rtname i
+  mkdir -p "$ROOT-runc"
+  update_config '.process.args = ["sh", "-c", "for k in mnt pid net ipc uts cgroup user; do echo in-$k=$(readlink /proc/self/ns/$k); done"]'
+  if [ "$kind" = user ]; then
+    # runc 1.1 wants the mappings even for a user namespace it joins
+    update_config '.linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}] | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+    allow_traversal "$BUNDLE"
+    chown -R 100000:100000 "$BUNDLE/rootfs"
+  fi
+  [ "$kind" = uts ] && wrong=/proc/self/ns/ipc || wrong=/proc/self/ns/uts
+  cp "$BUNDLE/config.json" "$base"
+  ROWS=()
+  for mode in absent path wrong; do
+    cp "$base" "$BUNDLE/config.json"
+    update_config ".linux.namespaces |= map(select(.type != \"$kind\"))"
+    case $mode in
+    absent)
+      [ "$kind" = mount ] && update_config 'del(.linux.maskedPaths) | del(.linux.readonlyPaths)'
+      [ "$kind" = uts ] && update_config 'del(.hostname)'
+      ;;
+    path) update_config ".linux.namespaces += [{\"type\": \"$kind\", \"path\": \"\"}]" ;;
+    wrong) update_config ".linux.namespaces += [{\"type\": \"$kind\", \"path\": \"$wrong\"}]" ;;
+    esac
+    for rtname in runc runc-lite; do
+      matrix_row "$mode" "$rtname" "$kind"
+      echo "$kind ${ROWS[-1]} caller=$CALLER" >&2
+      if [ "$rtname" = runc-lite ] && [ "$CALLER" != unchanged ]; then
+        echo "runc-lite changed the caller's mounts or root: $kind $mode"
+        return 1
+      fi
+    done
+  done
+  for i in 0 2 4; do
+    [ "${ROWS[i]#* runc }" = "${ROWS[i + 1]#* runc-lite }" ] || {
+      echo "differs from runc: ${ROWS[i]} / ${ROWS[i + 1]}"
+      return 1
+    }
+  done
+  [ "${ROWS[1]}" = "absent runc-lite rc=0 ns=caller" ]
+  [ "${ROWS[3]}" = "path runc-lite rc=0 ns=holder" ]
+  [ "${ROWS[5]}" = "wrong runc-lite rc=fail ns=-" ]
+}
+
+@test "namespace matrix: mount" {
+  matrix mount
+}
+
+@test "namespace matrix: pid" {
+  matrix pid
+}
+
+@test "namespace matrix: network" {
+  matrix network
+}
+
+@test "namespace matrix: ipc" {
+  matrix ipc
+}
+
+@test "namespace matrix: uts" {
+  matrix uts
+}
+
+@test "namespace matrix: cgroup" {
+  matrix cgroup
+}
+
+@test "namespace matrix: user" {
+  matrix user
 }
