@@ -621,18 +621,24 @@ joins_user_namespace (const struct creation *c)
 }
 
 /* The helper of spawn_in_user_namespace: joins every namespace given by
- * path (the others first, while we still are root of the runtime's user
- * namespace), then the user namespace, so that the namespaces the clone
- * makes belong to it; clones the init as a sibling (CLONE_PARENT: it is
- * create's child) and reports its pid, or -1 and the error, on out. */
+ * path and the user namespace (as root the others first, while we are
+ * still root of the runtime's user namespace), so that the namespaces
+ * the clone makes belong to it; clones the init as a sibling
+ * (CLONE_PARENT: it stays create's child) and reports its pid, or -1 and
+ * the error, on out. */
 static void __attribute__ ((noreturn))
 user_namespace_helper (struct creation *c, int out)
 {
   struct oci_error err = OCI_ERROR_INIT;
   pid_t pid = -1;
 
-  if (rl_namespaces_join (&c->ns, 0, CLONE_NEWUSER, &err) == 0
-      && rl_namespaces_join (&c->ns, CLONE_NEWUSER, 0, &err) == 0 && new_time_namespace (c, NULL, &err) == 0)
+  /* A non-root runtime has privileges over the others only from inside
+   * the user namespace (which it owns): then that one first. */
+  bool user_first = geteuid () != 0;
+  if ((!user_first || rl_namespaces_join (&c->ns, CLONE_NEWUSER, 0, &err) == 0)
+      && rl_namespaces_join (&c->ns, 0, CLONE_NEWUSER, &err) == 0
+      && (user_first || rl_namespaces_join (&c->ns, CLONE_NEWUSER, 0, &err) == 0)
+      && new_time_namespace (c, NULL, &err) == 0)
     {
       /* Joined: the init must not join them again. */
       c->ns.n_join = 0;

@@ -52,7 +52,7 @@ teardown() {
   cleanup_containers
   local p
   for p in "${HOLDERS[@]}"; do
-    kill "$p" 2>/dev/null || true
+    kill -KILL "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
   done
 }
@@ -69,8 +69,8 @@ probe_run() {
 }
 
 # holder NSFILE UNSHARE-OPTIONS...: a process in namespaces of its own to
-# join by path ($HOLDER, killed by teardown), once /proc/$HOLDER/ns/NSFILE
-# is no longer ours.
+# join by path ($HOLDER, killed by teardown with SIGKILL: unshare --fork
+# ignores SIGTERM), once /proc/$HOLDER/ns/NSFILE is no longer ours.
 holder() {
   local file=$1 _
   shift
@@ -160,7 +160,7 @@ no_mountns() {
 # ---- loopback ----
 
 @test "a new network namespace has lo up (127.0.0.1 reachable), as runc gives it" {
-  update_config '.process.args = ["sh", "-c", "ip link show lo; nc -l -p 7777 >/dev/shm/got & sleep 0.5; echo hello | nc -w 1 127.0.0.1 7777; sleep 0.5; cat /dev/shm/got"]'
+  update_config '.process.args = ["sh", "-c", "ip link show lo; nc -l -p 7777 >/dev/shm/got & s=$!; i=0; until echo hello | nc -w 1 127.0.0.1 7777; do i=$((i + 1)); [ $i -gt 50 ] && kill $s && break; sleep 0.1; done; wait $s; cat /dev/shm/got"]'
   run rl run "$(test_id)"
   echo "$output"
   [ "$status" -eq 0 ]
@@ -318,7 +318,7 @@ kind_holder() {
   case $1 in
   user) user_holder ;;
   mount) holder mnt -m --propagation private ;;
-  pid) holder pid_for_children -p -f ;;
+  pid) holder pid_for_children -p -f --kill-child ;;
   network) holder net -n ;;
   ipc) holder ipc -i ;;
   uts) holder uts -u ;;
