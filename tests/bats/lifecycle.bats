@@ -142,7 +142,7 @@ teardown() {
   done
   run rl kill "$id" 9
   [ "$status" -eq 1 ]
-  [[ "$output" == *"is not running"* ]]
+  [[ "$output" == *"container not running"* ]]
   run rl kill "$id" NOTASIGNAL
   [ "$status" -eq 1 ]
   [[ "$output" == *'unknown signal "NOTASIGNAL"'* ]]
