@@ -57,7 +57,7 @@ struct creation
   int console_init_end;
   int sync[2];
   int listener_fd;
-  int *idmap_fds; /* per mount, see rl_idmap_prepare; NULL when none */
+  int *mount_fds; /* per mount, see rl_idmap_prepare; NULL when none */
   struct rl_namespaces ns;
   struct rl_cgroup_dirs cgroup;
   size_t cgroup_joined; /* the one the clone put the init in (rl_cgroup_clone) */
@@ -120,7 +120,7 @@ creation_release (struct creation *c)
   close_fd (&c->sync[0]);
   close_fd (&c->sync[1]);
   close_fd (&c->listener_fd);
-  rl_idmap_free (&c->idmap_fds, c->config ? c->config->mounts_len : 0);
+  rl_idmap_free (&c->mount_fds, c->config ? c->config->mounts_len : 0);
   rl_namespaces_close (&c->ns);
   rl_cgroup_dirs_free (&c->cgroup);
 }
@@ -144,19 +144,21 @@ validate_config (const struct oci_runtime_config *cfg, struct oci_error *err)
     return oci_error_set (err, 0, "config.json: process.cwd: \"%s\" is not allowed", p->cwd);
   if (cfg->linux_ == NULL)
     return oci_error_set (err, 0, "config.json: linux: required on Linux");
+  /* What would change the caller's namespaces is refused, in runc's
+   * words: masks in a shared mount namespace, the names of a shared UTS
+   * namespace. */
+  if (!rl_namespaces_has (cfg->linux_, CLONE_NEWNS)
+      && (cfg->linux_->masked_paths_len > 0 || cfg->linux_->readonly_paths_len > 0))
+    return oci_error_set (err, 0, "unable to restrict sys entries without a private MNT namespace "
+                                  "(linux.maskedPaths and linux.readonlyPaths need a mount namespace)");
+  if (!rl_namespaces_has (cfg->linux_, CLONE_NEWUTS) && cfg->hostname && *cfg->hostname)
+    return oci_error_set (err, 0, "unable to set hostname without a private UTS namespace");
+  if (!rl_namespaces_has (cfg->linux_, CLONE_NEWUTS) && cfg->domainname && *cfg->domainname)
+    return oci_error_set (err, 0, "unable to set domainname without a private UTS namespace");
   /* Names and values the init would refuse at start, refused now. */
   if (rl_process_check (p, cfg->linux_, err) < 0)
     return oci_error_prefix (err, "config.json");
   return 0;
-}
-
-static bool
-has_namespace (const struct oci_linux *l, int flag)
-{
-  for (size_t i = 0; l && i < l->namespaces_len; i++)
-    if (rl_namespace_flag (l->namespaces[i].type) == flag)
-      return true;
-  return false;
 }
 
 static size_t
@@ -319,12 +321,15 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
     }
   if (rl_namespaces_join (&c->ns, 0, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
     return -1;
-  if (init->cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+  /* Only a network namespace we made: one joined by path is its owner's. */
+  if ((c->ns.new_flags & CLONE_NEWNET) && rl_netns_loopback_up (err) < 0)
+    return -1;
+  if ((c->ns.new_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return oci_error_set (err, errno, "create the cgroup namespace");
   if (rl_rootfs_prepare (init, err) < 0)
     return -1;
-  rl_idmap_free (&c->idmap_fds, cfg->mounts_len); /* attached now */
-  init->idmap_fds = NULL;
+  rl_idmap_free (&c->mount_fds, cfg->mounts_len); /* attached now */
+  init->mount_fds = NULL;
   if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, prestart_len))
       + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len)) > 0)
     {
@@ -361,7 +366,7 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
         return -1;
       close_fd (&c->console_init_end);
     }
-  if (init_chdir (cfg->process->cwd, err) < 0)
+  if (rl_rootfs_dev_readonly (init, err) < 0 || init_chdir (cfg->process->cwd, err) < 0)
     return -1;
   return 0;
 }
@@ -405,12 +410,12 @@ init_main (struct creation *c)
     .rootfs = c->rootfs,
     .no_pivot = c->o->no_pivot,
     .no_new_keyring = c->o->no_new_keyring,
-    .userns = has_namespace (c->config->linux_, CLONE_NEWUSER),
-    .new_mountns = true,
-    .cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
+    .userns = rl_namespaces_has (c->config->linux_, CLONE_NEWUSER),
+    .new_mountns = rl_namespaces_has (c->config->linux_, CLONE_NEWNS),
+    .cgroupns = rl_namespaces_has (c->config->linux_, CLONE_NEWCGROUP),
     .console_socket = c->console_init_end,
     .sync_fd = c->sync[1],
-    .idmap_fds = c->idmap_fds,
+    .mount_fds = c->mount_fds,
   };
   char *state_json = NULL;
   int fifo;
@@ -585,7 +590,31 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
     return -1;
   if (rl_namespaces_open (c->config->linux_, &c->ns, err) < 0)
     return -1;
-  return rl_idmap_prepare (c->config, c->bundle, &c->idmap_fds, err);
+  return rl_idmap_prepare (c->config, c->bundle, &c->mount_fds, err);
+}
+
+/* A new time namespace, for the children of this process, with its
+ * offsets (written before any process is in it). */
+static int
+new_time_namespace (struct creation *c, int *saved_time, struct oci_error *err)
+{
+  const struct oci_linux *l = c->config->linux_;
+  if (c->ns.new_flags & CLONE_NEWTIME)
+    {
+      if (saved_time)
+        {
+          *saved_time = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+          if (*saved_time < 0)
+            return oci_error_set (err, errno, "open our own time namespace");
+        }
+      if (unshare (CLONE_NEWTIME) < 0)
+        return oci_error_set (err, errno, "create the time namespace");
+      if (rl_timens_write_offsets (l->time_offsets, err) < 0)
+        return -1;
+    }
+  else if (l->time_offsets)
+    return oci_error_set (err, 0, "config.json: linux.timeOffsets: requires a new time namespace");
+  return 0;
 }
 
 /* pid and time namespaces apply to the children of the process that
@@ -594,7 +623,6 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
 static int
 enter_children_namespaces (struct creation *c, int *saved_pid, int *saved_time, struct oci_error *err)
 {
-  const struct oci_linux *l = c->config->linux_;
   *saved_pid = *saved_time = -1;
   for (size_t i = 0; i < c->ns.n_join; i++)
     {
@@ -608,19 +636,7 @@ enter_children_namespaces (struct creation *c, int *saved_pid, int *saved_time, 
       if (rl_namespaces_join (&c->ns, flag, 0, err) < 0)
         return -1;
     }
-  if (c->ns.new_flags & CLONE_NEWTIME)
-    {
-      *saved_time = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
-      if (*saved_time < 0)
-        return oci_error_set (err, errno, "open our own time namespace");
-      if (unshare (CLONE_NEWTIME) < 0)
-        return oci_error_set (err, errno, "create the time namespace");
-      if (rl_timens_write_offsets (l->time_offsets, err) < 0)
-        return -1;
-    }
-  else if (l->time_offsets)
-    return oci_error_set (err, 0, "config.json: linux.timeOffsets: requires a new time namespace");
-  return 0;
+  return new_time_namespace (c, saved_time, err);
 }
 
 static void
@@ -638,36 +654,131 @@ leave_children_namespaces (int saved_pid, int saved_time)
     }
 }
 
+/* The clone flags of the init: the cgroup namespace is made by the init
+ * once it sits in its cgroup, the time namespace beforehand. */
+static int
+init_clone_flags (const struct creation *c)
+{
+  return c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
+}
+
+static bool
+joins_user_namespace (const struct creation *c)
+{
+  for (size_t i = 0; i < c->ns.n_join; i++)
+    if (c->ns.join[i].flag == CLONE_NEWUSER)
+      return true;
+  return false;
+}
+
+/* The helper of spawn_in_user_namespace: joins every namespace given by
+ * path and the user namespace (as root the others first, while we are
+ * still root of the runtime's user namespace), so that the namespaces
+ * the clone makes belong to it; clones the init as a sibling
+ * (CLONE_PARENT: it stays create's child) and reports its pid, or -1 and
+ * the error, on out. */
+static void __attribute__ ((noreturn))
+user_namespace_helper (struct creation *c, int out)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  pid_t pid = -1;
+
+  /* A non-root runtime has privileges over the others only from inside
+   * the user namespace (which it owns): then that one first. */
+  bool user_first = geteuid () != 0;
+  if ((!user_first || rl_namespaces_join (&c->ns, CLONE_NEWUSER, 0, &err) == 0)
+      && rl_namespaces_join (&c->ns, 0, CLONE_NEWUSER, &err) == 0
+      && (user_first || rl_namespaces_join (&c->ns, CLONE_NEWUSER, 0, &err) == 0)
+      && new_time_namespace (c, NULL, &err) == 0)
+    {
+      /* Joined: the init must not join them again. */
+      c->ns.n_join = 0;
+      pid = (pid_t) syscall (SYS_clone, init_clone_flags (c) | CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+      if (pid == 0)
+        init_main (c);
+      if (pid < 0)
+        oci_error_set (&err, errno, "clone the container's init in the user namespace");
+    }
+  if (oci_write_all (out, &pid, sizeof pid) == 0 && pid < 0)
+    oci_write_all (out, oci_error_msg (&err), strlen (oci_error_msg (&err)));
+  _exit (pid < 0);
+}
+
+/* A user namespace joined by path owns the namespaces the container
+ * makes: they are made after joining it, which create itself cannot do
+ * (setns into a user namespace is for good), so a helper does. */
+static pid_t
+spawn_in_user_namespace (struct creation *c, struct oci_error *err)
+{
+  cleanup_close int rd = -1;
+  cleanup_free char *msg = NULL;
+  int p[2];
+  pid_t helper, pid = -1;
+  size_t len = 0;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return oci_error_set (err, errno, "pipe");
+  rd = p[0];
+  helper = fork ();
+  if (helper == 0)
+    {
+      close (rd);
+      user_namespace_helper (c, p[1]);
+    }
+  close (p[1]);
+  if (helper < 0)
+    return oci_error_set (err, errno, "fork");
+  if (read (rd, &pid, sizeof pid) != (ssize_t) sizeof pid)
+    pid = -1;
+  else if (pid < 0)
+    {
+      struct oci_error ignored = OCI_ERROR_INIT;
+      oci_read_fd (rd, "the helper's error", 4096, &msg, &len, &ignored);
+      oci_error_clear (&ignored);
+    }
+  rl_waitpid (helper, NULL);
+  if (pid < 0)
+    return oci_error_set (err, 0, "%s", msg && *msg ? msg : "the user namespace helper failed");
+  return pid;
+}
+
 static int
 spawn_init (struct creation *c, struct oci_error *err)
 {
-  int saved_pid, saved_time, flags, r;
+  int saved_pid = -1, saved_time = -1, r = 0;
   pid_t pid = -1;
 
   /* The init moves itself in (init_setup): cheaper than our moving it. */
   if (rl_cgroup_make (c->config->linux_->cgroups_path, c->o->id, c->rootless, &c->cgroup, err) < 0)
     return -1;
-  r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
-
-  /* The cgroup namespace is made by the init once it sits in its cgroup;
-   * the time namespace was made above. */
-  flags = c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
-  if (r == 0)
+  c->cgroup_joined = c->cgroup.len; /* none yet */
+  if (joins_user_namespace (c))
     {
-      pid = rl_cgroup_clone ((unsigned long) flags, c->cgroup.dirs, c->cgroup.len, &c->cgroup_joined);
-      if (pid == 0)
-        init_main (c);
+      pid = spawn_in_user_namespace (c, err);
+      if (pid < 0)
+        return -1;
     }
-  int saved_errno = errno;
-  leave_children_namespaces (saved_pid, saved_time);
-  if (r < 0)
-    return -1;
-  if (pid < 0)
-    return oci_error_set (err, saved_errno, "clone the container's init");
+  else
+    {
+      r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
+      if (r == 0)
+        {
+          pid = rl_cgroup_clone ((unsigned long) init_clone_flags (c), c->cgroup.dirs, c->cgroup.len,
+                                 &c->cgroup_joined);
+          if (pid == 0)
+            init_main (c);
+        }
+      int saved_errno = errno;
+      leave_children_namespaces (saved_pid, saved_time);
+      if (r < 0)
+        return -1;
+      if (pid < 0)
+        return oci_error_set (err, saved_errno, "clone the container's init");
+    }
   c->pid = pid;
   close_fd (&c->sync[1]);
   close_fd (&c->console_init_end);
-  rl_idmap_free (&c->idmap_fds, c->config->mounts_len); /* the init's now */
+  rl_idmap_free (&c->mount_fds, c->config->mounts_len); /* the init's now */
   return 0;
 }
 
@@ -679,9 +790,20 @@ finish_create (struct creation *c, struct oci_error *err)
   struct rl_state s = { 0 };
   uint64_t start_time;
 
-  if (has_namespace (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
+  if (rl_namespaces_has (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
       && rl_userns_write_maps (c->pid, cfg->linux_, err) < 0)
     return -1;
+  /* The init opens the exec fifo as the root of the user namespace it
+   * joined: the host ids that namespace maps 0 to. */
+  if (joins_user_namespace (c))
+    {
+      uid_t uid;
+      gid_t gid;
+      if (rl_userns_root_ids (c->pid, &uid, &gid, err) < 0)
+        return oci_error_prefix (err, "linux.namespaces: the user namespace joined");
+      if (fchownat (c->dirfd, RL_EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return oci_error_set (err, errno, "chown the exec fifo");
+    }
   if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)
     return -1;
   creating = state_json_for (c, "creating", err);

@@ -48,6 +48,7 @@ static const struct
 struct exec_ns
 {
   int fd[N_NS]; /* -1 where the init shares our namespace */
+  int root;     /* the init's root, when it has no mount namespace of its own (chroot) */
 };
 
 static void
@@ -56,11 +57,23 @@ exec_ns_close (struct exec_ns *n)
   for (size_t i = 0; i < N_NS; i++)
     if (n->fd[i] >= 0)
       close (n->fd[i]);
+  if (n->root >= 0)
+    close (n->root);
 }
 
 static int
-exec_ns_open (pid_t pid, struct exec_ns *n, struct oci_error *err)
+exec_ns_open (pid_t pid, bool chrooted, struct exec_ns *n, struct oci_error *err)
 {
+  n->root = -1;
+  if (chrooted)
+    {
+      cleanup_free char *root = NULL;
+      if (asprintf (&root, "/proc/%d/root", pid) < 0)
+        return oci_error_set (err, ENOMEM, "exec");
+      n->root = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (n->root < 0)
+        return oci_error_set (err, errno, "open %s", root);
+    }
   for (size_t i = 0; i < N_NS; i++)
     {
       cleanup_free char *theirs = NULL, *ours = NULL;
@@ -324,7 +337,10 @@ child_run (struct child_ctx *c, struct oci_error *err)
       if (setns (c->ns->fd[i], ns_files[i].flag) < 0)
         return oci_error_set (err, errno, "join the container's %s namespace", ns_files[i].file);
     }
-  /* Joining the mount namespace put us at its root: the container's. */
+  /* Joining the mount namespace put us at its root: the container's.
+   * Without one of its own the init chrooted: so do we. */
+  if (c->ns->root >= 0 && (fchdir (c->ns->root) < 0 || chroot (".") < 0))
+    return oci_error_set (err, errno, "exec: enter the container's root");
   if (c->console_fd >= 0)
     {
       if (rl_console_setup (c->console_fd, p->console_size, false, err) < 0)
@@ -396,6 +412,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   *status = 0;
   for (size_t i = 0; i < N_NS; i++)
     ns.fd[i] = -1;
+  ns.root = -1;
   if (!o->detach)
     {
       sigset_t set;
@@ -467,7 +484,8 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       && c.config->linux_->seccomp->listener_path
       && rl_seccomp_connect_listener (c.config->linux_->seccomp->listener_path, &listener_fd, err) < 0)
     goto out;
-  if (exec_ns_open ((pid_t) c.state->pid, &ns, err) < 0 || sync_socketpair (sync, err) < 0)
+  if (exec_ns_open ((pid_t) c.state->pid, !rl_namespaces_has (c.config->linux_, CLONE_NEWNS), &ns, err) < 0
+      || sync_socketpair (sync, err) < 0)
     goto out;
   /* The init must still be the one we looked at. */
   {

@@ -93,6 +93,29 @@ has_opt() { # has_opt OPTS OPT
   [ "${lines[-1]}" = 4 ]
 }
 
+@test "a read-only /dev tmpfs is filled first (devices, /dev/pts, links), then made read-only, as runc does" {
+  update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+  in_container 'cat /proc/self/mountinfo; echo x >/dev/null && echo null-ok; ls /dev/pts/ptmx && echo pts-ok; readlink /dev/fd; touch /dev/new 2>&1; true'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  has_opt "$(mount_opts /dev)" ro
+  mount_line /dev/pts | grep -q ' - devpts '
+  [[ "$output" == *null-ok* ]]
+  [[ "$output" == *pts-ok* ]]
+  [[ "$output" == *"/proc/self/fd"* ]]
+  [[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "a read-only /dev with a terminal: the console is set up before /dev turns read-only" {
+  update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"] | .process.terminal = true'
+  update_config '.process.args = ["sh", "-c", "tty; awk '"'"'$5 == \"/dev\" { print \"dev-opts=\" $6 }'"'"' /proc/self/mountinfo"]'
+  run script -qec "$RUNC_LITE --root $ROOT run $(test_id)" /dev/null </dev/null
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/dev/pts/"* ]]
+  [[ "$output" == *"dev-opts=ro,"* ]]
+}
+
 @test "linux.devices: mknod with type, major:minor, fileMode, uid, gid; a fifo outside /dev" {
   update_config '.linux.devices = [
     {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 384, "uid": 1000, "gid": 1001},

@@ -119,3 +119,16 @@ teardown() {
   [ "${lines[0]}" = "CapInh:	0000000000000000" ]
   [ "${lines[1]}" = "CapAmb:	0000000000000000" ]
 }
+
+@test "--no-pivot: a nested user namespace cannot mount a fresh /proc (no full proc of the host left visible)" {
+  mkdir -p "$BUNDLE/rootfs/mnt"
+  # CAP_SETFCAP lets the container map its root into the nested namespace.
+  update_config '.process.capabilities |= with_entries(.value += ["CAP_SETFCAP"])'
+  update_config '.process.args = ["sh", "-c", "unshare -U -r -m -p -f sh -c \"mount -t proc proc /mnt && echo MOUNTED-PROC\"; echo nested-ran"]'
+  run rl run --no-pivot "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *nested-ran* ]]
+  [[ "$output" != *MOUNTED-PROC* ]]
+  [[ "$output" == *"permission denied"* ]]
+}
