@@ -1140,7 +1140,7 @@ heredoc_body (const struct recipe_heredoc *h, char esc, struct stage_st *s, char
     }
   if (sb.failed)
     return oci_error_set (err, ENOMEM, "out of memory");
-  return recipe_expand_word (sb.s, esc, lookup_stage, s, out, err);
+  return recipe_expand_word (sb.s ? sb.s : "", esc, lookup_stage, s, out, err);
 }
 
 static int

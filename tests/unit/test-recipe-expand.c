@@ -1,11 +1,13 @@
 /* Docker's variable expansion: every form, quoting, escapes, splitting. */
 #include "config.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
 #include "recipe_expand.h"
+#include "strbuf.h"
 #include "tap.h"
 
 static const char *
@@ -65,9 +67,28 @@ words_are (const char *in, const char *const *want, size_t n, const char *name)
   oci_error_clear (&err);
 }
 
+/* strbuf_steal with nothing appended must still hand over a string. */
+static void
+strbuf_cases (void)
+{
+  struct strbuf b = STRBUF_INIT;
+  cleanup_free char *s = strbuf_steal (&b);
+  is_str (s, "", "strbuf_steal of an empty strbuf is \"\"");
+  struct strbuf c = STRBUF_INIT;
+  strbuf_adds (&c, "");
+  cleanup_free char *t = strbuf_steal (&c);
+  is_str (t, "", "strbuf_steal after appending \"\" is \"\"");
+}
+
 int
 main (void)
 {
+  /* Fresh heap bytes are not zero, so a missing terminator shows. */
+  mallopt (M_PERTURB, 0x5a);
+  strbuf_cases ();
+  exp_is ("", '\\', "", "empty word");
+  exp_is ("\"\"", '\\', "", "empty quotes");
+  exp_is ("$EMPTY", '\\', "", "empty variable");
   exp_is ("$HOME", '\\', "/root", "plain");
   exp_is ("${HOME}/bin", '\\', "/root/bin", "braces");
   exp_is ("$HOME_x", '\\', "", "name runs to the first non-name character");
