@@ -65,3 +65,71 @@ R
   [ "$status" -eq 0 ] || { echo "$output"; false; }
   [ "$(config child | jq -c '.config.Env[1:]')" = '["A=1","C=3"]' ]
 }
+
+@test "build: \${B:-\${B:-...}} nested 20,000 deep is an error naming the line, not a crash" {
+  python3 -c 'print("FROM scratch\nENV A=1\nENV X=" + "${B:-" * 20000 + "x" + "}" * 20000)' >"$CTX/Recipe"
+  run bld -t deep "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"builder: $CTX/Recipe:3: ENV: variable expansions nested deeper than 64 levels"* ]]
+}
+
+@test "build: ARG A=\${A}\${A} doubling stops at 1 MiB with an error naming the line" {
+  { echo 'FROM scratch'; echo 'ARG A=0123456789abcdef'; for i in $(seq 30); do echo 'ARG A=${A}${A}'; done; } >"$CTX/Recipe"
+  run bld -t big "$CTX"
+  [ "$status" -eq 1 ]
+  # 16 bytes doubled 16 times is 1 MiB, once more is past it: line 2 + 17
+  [[ "$output" == *"builder: $CTX/Recipe:19: ARG: the expansion gives more than 1048576 bytes"* ]]
+}
+
+@test "build: \${A//pattern/repl} on a long value is fast, and a costly pattern is an error" {
+  { echo 'FROM scratch'; printf 'ARG A=%s\n' "$(printf 'a%.0s' $(seq 4800))"; echo 'ENV B=${A//a*b/x} C=${A//?/y} D=${A%%*b} E=${A##*a*a*a*a*a*a*b}'; } >"$CTX/Recipe"
+  SECONDS=0
+  run bld -t pat "$CTX"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$SECONDS" -lt 10 ]
+  [ "$(config pat | jq -r '.config.Env[] | select(startswith("C="))' | wc -c)" -eq 4803 ]
+  { echo 'FROM scratch'; echo 'ARG A=aaaaaaaaaaaaaaaa'; for i in $(seq 15); do echo 'ARG A=${A}${A}'; done; echo 'ENV B=${A//a*b/x}'; } >"$CTX/Recipe"
+  run bld -t costly "$CTX"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"builder: $CTX/Recipe:18: ENV: pattern \"a*b\" on a value of 524288 bytes needs more than 67108864 matching steps"* ]]
+}
+
+# 100,000 ENV lines did not finish in 200 s, one LABEL of 60,000 pairs took
+# 30 s: the executor was quadratic (a linear search per ENV/LABEL, the
+# whole state hashed and a cache file written per step).
+@test "build: 20,000 ENV lines and a LABEL of 60,000 pairs build in seconds; a rebuild hits the step cache" {
+  python3 -c '
+print("FROM scratch")
+for i in range(20000): print("ENV V%d=value%d" % (i, i))
+print("ENV V7=changed")' >"$CTX/Recipe"
+  SECONDS=0
+  run "$BUILDER" --store "$STORE" build -t many "$CTX"
+  [ "$status" -eq 0 ] || { echo "$output" | tail -5; false; }
+  [ "$SECONDS" -lt 20 ]
+  c=$(config many)
+  [ "$(jq '.config.Env | length' <<<"$c")" -eq 20001 ]
+  [ "$(jq -r '.config.Env[8]' <<<"$c")" = V7=changed ]
+  # an unchanged rebuild (times from the step cache) gives the same image
+  sleep 1
+  run "$BUILDER" --store "$STORE" build -t many2 "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(config many2)" = "$c" ]
+  python3 -c '
+print("FROM scratch")
+print("LABEL " + " \\\n  ".join("k%d=v%d" % (i, i) for i in range(60000)))' >"$CTX/Recipe"
+  SECONDS=0
+  run bld -t labels "$CTX"
+  [ "$status" -eq 0 ] || { echo "$output" | tail -5; false; }
+  [ "$SECONDS" -lt 20 ]
+  [ "$(config labels | jq '.config.Labels | length')" -eq 60000 ]
+}
+
+@test "build: a second HEALTHCHECK frees the first (valgrind: no definite leak)" {
+  command -v valgrind >/dev/null || skip "valgrind is not installed"
+  printf 'FROM scratch\nHEALTHCHECK --interval=5s CMD ["true", "a"]\nHEALTHCHECK CMD false\nMAINTAINER me\nARG X=1\n' >"$CTX/Recipe"
+  run valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+    "$BUILDER" --store "$STORE" build --timestamp 0 -t hc "$CTX"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$(config hc | jq -c .config.Healthcheck.Test)" = '["CMD-SHELL","false"]' ]
+  [ "$(config hc | jq -r .author)" = me ]
+}
