@@ -29,6 +29,12 @@
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* The names and values a stage's ENV, LABEL and ARG lines may add up to
+ * (docs/limits.md): each expansion is bounded, this bounds their number
+ * times their size, and keeps the image config (which repeats them in its
+ * history) readable within OCI_JSON_FILE_MAX. */
+#define BUILD_MAX_STAGE_VARS (16u * 1024 * 1024)
+
 struct stage_st
 {
   struct oci_image_config *cfg;
@@ -38,6 +44,7 @@ struct stage_st
   size_t n_lowers;
   char **arg_keys, **arg_values; /* ARGs declared in the stage */
   struct name_index env_ix, label_ix; /* cfg->config's Env and Labels by name */
+  size_t var_bytes; /* what the stage's ENV, LABEL and ARG lines hold (BUILD_MAX_STAGE_VARS) */
   /* The step cache key's state part (cache_key): a digest of the stage's
    * state when first asked, then of that and the steps since (history
    * entries and diff_ids up to chain_hist and chain_diffs). */
@@ -147,8 +154,10 @@ env_set (struct stage_st *s, const char *key, const char *value, struct oci_erro
   if (c == NULL || asprintf (&kv, "%s=%s", key, value) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
   long i = env_pos (s, key);
+  s->var_bytes += strlen (kv);
   if (i >= 0)
     {
+      s->var_bytes -= s->var_bytes >= strlen (c->env[i]) ? strlen (c->env[i]) : s->var_bytes;
       free (c->env[i]);
       c->env[i] = steal_pointer (&kv);
       return 0;
@@ -1576,8 +1585,11 @@ label_set (struct stage_st *s, struct oci_string_map *m, const char *k, const ch
   long i = name_index_find (&s->label_ix, m->keys, m->len, NAME_INDEX_KEY, k);
   if (i == -2)
     return oci_error_set (err, ENOMEM, "out of memory");
+  s->var_bytes += strlen (k) + strlen (v);
   if (i >= 0)
     {
+      size_t old = strlen (k) + strlen (m->values[i]);
+      s->var_bytes -= s->var_bytes >= old ? old : s->var_bytes;
       free (m->values[i]);
       m->values[i] = strdup (v);
       return m->values[i] ? 0 : oci_error_set (err, ENOMEM, "out of memory");
@@ -1640,6 +1652,7 @@ arg_declare (struct build *b, struct stage_st *s, const struct recipe_kv *kv, st
       return oci_error_set (err, ENOMEM, "out of memory");
     }
   s->n_args++;
+  s->var_bytes += strlen (kv->key) + (v ? strlen (v) : 0);
   return 0;
 }
 
@@ -1676,6 +1689,8 @@ exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instr
               goto fail_pos;
             if (in->kind == RECIPE_ENV ? env_set (s, k, v, err) < 0 : label_set (s, &c->labels, k, v, err) < 0)
               goto out;
+            if (s->var_bytes > BUILD_MAX_STAGE_VARS)
+              goto too_big;
             strbuf_addc (&sb, ' ');
             strbuf_adds (&sb, k);
             strbuf_addc (&sb, '=');
@@ -1694,6 +1709,8 @@ exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instr
           {
             if (arg_declare (b, s, &in->kvs.v[i], err) < 0)
               goto fail_pos;
+            if (s->var_bytes > BUILD_MAX_STAGE_VARS)
+              goto too_big;
             strbuf_addc (&sb, ' ');
             strbuf_adds (&sb, in->kvs.v[i].key);
             if (s->arg_values[s->n_args - 1])
@@ -1890,6 +1907,8 @@ out_ok_meta:
   metadata_step_time (b, s, created_by ? created_by : in->args);
   ret = history_add (s, b->created, created_by ? created_by : in->args, true, err);
   goto out;
+too_big:
+  oci_error_set (err, 0, "the stage's ENV, LABEL and ARG lines hold more than %u bytes", BUILD_MAX_STAGE_VARS);
 fail_pos:
   oci_error_prefix (err, "%s:%u: %s", in->pos.file, in->pos.line, recipe_kind_name (in->kind));
   goto out;

@@ -81,6 +81,15 @@ R
   [[ "$output" == *"builder: $CTX/Recipe:19: ARG: the expansion gives more than 1048576 bytes"* ]]
 }
 
+@test "build: many ENV lines of a big value stop at 16 MiB for the stage, naming the line" {
+  { echo 'FROM scratch'; echo 'ARG A=0123456789abcdef'; for i in $(seq 15); do echo 'ARG A=${A}${A}'; done
+    for i in $(seq 40); do echo "ENV X$i=\${A}"; done; } >"$CTX/Recipe"
+  run bld -t stagebig "$CTX"
+  [ "$status" -eq 1 ]
+  # 16 lines of ARG hold about 1 MiB, each ENV 512 KiB: the 30th ENV (line 47) passes 16 MiB
+  [[ "$output" == *"builder: $CTX/Recipe:47: ENV: the stage's ENV, LABEL and ARG lines hold more than 16777216 bytes"* ]]
+}
+
 @test "build: \${A//pattern/repl} on a long value is fast, and a costly pattern is an error" {
   { echo 'FROM scratch'; printf 'ARG A=%s\n' "$(printf 'a%.0s' $(seq 4800))"; echo 'ENV B=${A//a*b/x} C=${A//?/y} D=${A%%*b} E=${A##*a*a*a*a*a*a*b}'; } >"$CTX/Recipe"
   SECONDS=0
