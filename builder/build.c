@@ -44,6 +44,8 @@ struct stage_st
   size_t n_lowers;
   char **arg_keys, **arg_values; /* ARGs declared in the stage */
   struct name_index env_ix, label_ix; /* cfg->config's Env and Labels by name */
+  struct name_index arg_ix;                /* arg_keys, the last declaration found */
+  struct name_index expose_ix, volume_ix; /* the ExposedPorts and Volumes sets */
   size_t var_bytes; /* what the stage's ENV, LABEL and ARG lines hold (BUILD_MAX_STAGE_VARS) */
   /* The step cache key's state part (cache_key): a digest of the stage's
    * state when first asked, then of that and the steps since (history
@@ -172,14 +174,13 @@ env_set (struct stage_st *s, const char *key, const char *value, struct oci_erro
 static const char *
 arg_get (struct stage_st *s, const char *name, bool *declared)
 {
-  for (size_t i = s->n_args; i-- > 0;)
-    if (strcmp (s->arg_keys[i], name) == 0)
-      {
-        *declared = true;
-        return s->arg_values[i];
-      }
-  *declared = false;
-  return NULL;
+  s->arg_ix.last_wins = true;
+  long i = name_index_find (&s->arg_ix, s->arg_keys, s->n_args, NAME_INDEX_KEY, name);
+  if (i == -2) /* no memory for the index: the slow way */
+    for (i = (long) s->n_args - 1; i >= 0 && strcmp (s->arg_keys[i], name) != 0; i--)
+      ;
+  *declared = i >= 0;
+  return i >= 0 ? s->arg_values[i] : NULL;
 }
 
 /* Expansion lookup: ENV wins over ARG, as in Docker. */
@@ -290,6 +291,9 @@ stage_clear (struct stage_st *s)
   oci_image_config_free (s->cfg);
   name_index_clear (&s->env_ix);
   name_index_clear (&s->label_ix);
+  name_index_clear (&s->arg_ix);
+  name_index_clear (&s->expose_ix);
+  name_index_clear (&s->volume_ix);
   free (s->chain);
   meta_run_clear (s);
   for (size_t i = 0; i < s->n_layers; i++)
@@ -1570,13 +1574,19 @@ set_strv (char ***v, size_t *n, char **src, size_t len, struct oci_error *err)
   return 0;
 }
 
+/* Adds s to the set v (ExposedPorts, Volumes) unless it is there. */
 static int
-set_add (char ***v, size_t *n, const char *s, struct oci_error *err)
+set_add (struct name_index *ix, char ***v, size_t *n, const char *s, struct oci_error *err)
 {
-  for (size_t i = 0; i < *n; i++)
-    if (strcmp ((*v)[i], s) == 0)
-      return 0;
-  return strv_push (v, n, s, err);
+  long i = name_index_find (ix, *v, *n, NAME_INDEX_KEY, s);
+  if (i == -2)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (i >= 0)
+    return 0;
+  if (strv_push (v, n, s, err) < 0)
+    return -1;
+  name_index_update (ix, *v, *n, NAME_INDEX_KEY);
+  return 0;
 }
 
 static int
@@ -1799,8 +1809,8 @@ exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instr
                 else
                   item = strdup (ws[j]);
                 if (item == NULL
-                    || (expose ? set_add (&c->exposed_ports, &c->exposed_ports_len, item, err)
-                               : set_add (&c->volumes, &c->volumes_len, item, err))
+                    || (expose ? set_add (&s->expose_ix, &c->exposed_ports, &c->exposed_ports_len, item, err)
+                               : set_add (&s->volume_ix, &c->volumes, &c->volumes_len, item, err))
                            < 0)
                   {
                     strv_clear (&ws, &nw);

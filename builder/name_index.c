@@ -36,8 +36,8 @@ insert (struct name_index *ix, char *const *arr, size_t pos, enum name_index_for
       const char *e = arr[ix->slots[i] - 1];
       if (name_len (e, form) == n && memcmp (e, arr[pos], n) == 0)
         {
-          /* a later duplicate does not hide the first (the arrays' own
-           * lookups take the first match) */
+          if (ix->last_wins)
+            ix->slots[i] = pos + 1;
           return;
         }
       i = (i + 1) & (ix->cap - 1);
@@ -99,5 +99,5 @@ void
 name_index_clear (struct name_index *ix)
 {
   free (ix->slots);
-  *ix = (struct name_index) { 0 };
+  *ix = (struct name_index) { .last_wins = ix->last_wins };
 }

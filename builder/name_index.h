@@ -17,6 +17,9 @@ enum name_index_form
 
 struct name_index
 {
+  /* Of entries with the same name, the last one is found (ARGs, where a
+   * redeclaration wins); by default the first, as a forward search. */
+  bool last_wins;
   size_t *slots; /* position + 1, 0 for an empty slot */
   size_t cap;    /* a power of two, or 0 */
   char *const *arr;

@@ -55,6 +55,9 @@ main (void)
   struct name_index kx = { 0 };
   ok (name_index_find (&kx, keys, 3, NAME_INDEX_KEY, "a") == 0, "duplicates: the first wins, as a linear search");
   ok (name_index_find (&kx, keys, 3, NAME_INDEX_KEY, "b") == 1, "keys form");
+  struct name_index lx = { .last_wins = true };
+  ok (name_index_find (&lx, keys, 3, NAME_INDEX_KEY, "a") == 2, "last_wins: the last of the duplicates");
+  name_index_clear (&lx);
   char *other[] = { "x", "y" };
   ok (name_index_find (&kx, other, 2, NAME_INDEX_KEY, "y") == 1 && name_index_find (&kx, other, 2, NAME_INDEX_KEY, "a") == -1,
       "another array: re-indexed");
