@@ -1663,6 +1663,8 @@ arg_declare (struct build *b, struct stage_st *s, const struct recipe_kv *kv, st
     }
   s->n_args++;
   s->var_bytes += strlen (kv->key) + (v ? strlen (v) : 0);
+  s->arg_ix.last_wins = true;
+  name_index_update (&s->arg_ix, s->arg_keys, s->n_args, NAME_INDEX_KEY);
   return 0;
 }
 
