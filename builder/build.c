@@ -17,6 +17,7 @@
 #include "user.h"
 #include "cleanup.h"
 #include "digest.h"
+#include "array.h"
 #include "fileutil.h"
 #include "ignore.h"
 #include "layer_apply.h"
@@ -96,10 +97,9 @@ struct build
 static int
 strv_push (char ***v, size_t *len, const char *s, struct oci_error *err)
 {
-  char **nv = realloc (*v, (*len + 2) * sizeof *nv);
-  if (nv == NULL)
+  if (array_reserve (v, *len + 2, sizeof **v) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  *v = nv;
+  char **nv = *v;
   if ((nv[*len] = strdup (s)) == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   (*len)++;
@@ -262,11 +262,9 @@ static int
 history_add (struct stage_st *s, const char *created, const char *created_by, bool empty, struct oci_error *err)
 {
   struct oci_image_config *c = s->cfg;
-  struct oci_image_history *h = realloc (c->history, (c->history_len + 1) * sizeof *h);
-  if (h == NULL)
+  if (array_reserve (&c->history, c->history_len + 1, sizeof *c->history) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  c->history = h;
-  h = &c->history[c->history_len++];
+  struct oci_image_history *h = &c->history[c->history_len++];
   memset (h, 0, sizeof *h);
   h->created = strdup (s->cached_created ? s->cached_created : created);
   free (s->cached_created);
@@ -1604,14 +1602,9 @@ label_set (struct stage_st *s, struct oci_string_map *m, const char *k, const ch
       m->values[i] = strdup (v);
       return m->values[i] ? 0 : oci_error_set (err, ENOMEM, "out of memory");
     }
-  char **nk = realloc (m->keys, (m->len + 1) * sizeof *nk);
-  if (nk == NULL)
+  if (array_reserve (&m->keys, m->len + 1, sizeof *m->keys) < 0
+      || array_reserve (&m->values, m->len + 1, sizeof *m->values) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  m->keys = nk;
-  char **nv = realloc (m->values, (m->len + 1) * sizeof *nv);
-  if (nv == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  m->values = nv;
   m->keys[m->len] = strdup (k);
   m->values[m->len] = strdup (v);
   if (m->keys[m->len] == NULL || m->values[m->len] == NULL)
@@ -1645,14 +1638,9 @@ arg_declare (struct build *b, struct stage_st *s, const struct recipe_kv *kv, st
           v = b->plan->global_args.v[i].value;
     }
   (void) dummy;
-  char **nk = realloc (s->arg_keys, (s->n_args + 1) * sizeof *nk);
-  if (nk == NULL)
+  if (array_reserve (&s->arg_keys, s->n_args + 1, sizeof *s->arg_keys) < 0
+      || array_reserve (&s->arg_values, s->n_args + 1, sizeof *s->arg_values) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  s->arg_keys = nk;
-  char **nv = realloc (s->arg_values, (s->n_args + 1) * sizeof *nv);
-  if (nv == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  s->arg_values = nv;
   s->arg_keys[s->n_args] = strdup (kv->key);
   s->arg_values[s->n_args] = v ? strdup (v) : NULL;
   if (s->arg_keys[s->n_args] == NULL || (v && s->arg_values[s->n_args] == NULL))

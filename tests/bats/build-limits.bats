@@ -133,16 +133,17 @@ print("LABEL " + " \\\n  ".join("k%d=v%d" % (i, i) for i in range(60000)))' >"$C
   [ "$(config labels | jq '.config.Labels | length')" -eq 60000 ]
 }
 
-@test "build: 80,000 ARG lines read back by 80,000 ENV lines and 80,000 EXPOSE ports build in seconds" {
+@test "build: 80,000 ARG lines read back by 80,000 ENV lines and 80,000 EXPOSE ports build in linear time" {
   python3 -c '
 print("FROM scratch")
 for i in range(80000): print("ARG A%d=v%d" % (i, i))
 for i in range(80000): print("ENV X%d=$A%d" % (i, i))
 for i in range(80000): print("EXPOSE %d/%s" % (i % 40000 + 1, "tcp" if i < 40000 else "udp"))' >"$CTX/Recipe"
+  # about 2 s here (9 s under ASan); the quadratic executor took over 300 s
   SECONDS=0
   run bld -t args "$CTX"
   [ "$status" -eq 0 ] || { echo "$output" | tail -5; false; }
-  [ "$SECONDS" -lt 20 ]
+  [ "$SECONDS" -lt 60 ]
   c=$(config args)
   [ "$(jq -r '.config.Env[-1]' <<<"$c")" = X79999=v79999 ]
   [ "$(jq '.config.ExposedPorts | length' <<<"$c")" -eq 80000 ]
