@@ -258,6 +258,31 @@ remount_worthy (unsigned long flags)
   return flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 }
 
+/* A tree the runtime cloned in the caller's mount namespace is a peer of
+ * its source there; a bind made in the container's namespace would follow
+ * the rootfs's propagation instead (a slave under the default rslave /,
+ * private under rprivate): give the attached tree the same, so a mount
+ * made inside does not reach the host unless rootfsPropagation is shared. */
+static int
+follow_root_propagation (struct rootfs_ctx *ctx, const char *dest, struct oci_error *err)
+{
+  cleanup_close int top = -1;
+  char fdp[RL_FD_PATH_MAX];
+  unsigned long prop, mode;
+
+  if (root_propagation (ctx->init->config, &prop, err) < 0)
+    return -1;
+  if (prop & MS_SHARED)
+    return 0;
+  mode = (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? MS_PRIVATE : MS_SLAVE;
+  top = rl_path_open (ctx->root_fd, dest, O_PATH, 0);
+  if (top < 0)
+    return oci_error_set (err, errno, "reopen %s", dest);
+  if (mount (NULL, rl_fd_path (fdp, top), NULL, mode | MS_REC, NULL) < 0)
+    return oci_error_set (err, errno, "make %s %s", dest, mode == MS_PRIVATE ? "rprivate" : "rslave");
+  return 0;
+}
+
 /* A bind mount; with idmap_fd >= 0 the source is the detached tree the
  * runtime made (idmap.c: id-mapped, or opened before the user namespace),
  * attached with move_mount. */
@@ -290,6 +315,8 @@ mount_bind (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, const
       if (rl_move_mount (idmap_fd, "", target, "", RL_MOVE_MOUNT_F_EMPTY_PATH | RL_MOVE_MOUNT_T_EMPTY_PATH) < 0)
         return oci_error_set (err, errno, "mounts[%zu]: attach the prepared mount of %s on %s (in the rootfs)", idx,
                               src, m->destination);
+      if (follow_root_propagation (ctx, m->destination, err) < 0)
+        return oci_error_prefix (err, "mounts[%zu]", idx);
     }
   else if (mount (src, rl_fd_path (fdp, target), NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
     return oci_error_set (err, errno, "bind mount %s on %s (in the rootfs)", src, m->destination);
