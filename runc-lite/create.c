@@ -344,7 +344,10 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
     }
   if (init_chdir (cfg->process->cwd, err) < 0)
     return -1;
-  return 0;
+  /* As runc: a process that cannot be found fails create (exit 1), not
+   * start; init_exec looks again after the startContainer hooks. */
+  cleanup_free char *exe = NULL;
+  return rl_find_executable (cfg->process->args[0], cfg->process->env, cfg->process->env_len, &exe, err);
 }
 
 /* After start: hooks, process attributes, exec.  Errors are written to

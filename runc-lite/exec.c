@@ -403,12 +403,12 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
     goto out;
   if (c.status == RL_STOPPED || c.status == RL_CREATING)
     {
-      oci_error_set (err, 0, "cannot exec in container %s: it is %s", o->id, rl_status_name (c.status));
+      oci_error_set (err, 0, "container %s: cannot exec in a %s container", o->id, rl_status_name (c.status));
       goto out;
     }
   if (c.status == RL_PAUSED && !o->ignore_paused)
     {
-      oci_error_set (err, 0, "cannot exec in container %s: it is paused (see --ignore-paused)", o->id);
+      oci_error_set (err, 0, "container %s: cannot exec in a paused container (use --ignore-paused to override)", o->id);
       goto out;
     }
   if (build_process (o, c.config, &p, err) < 0 || rl_process_check (p, c.config->linux_, err) < 0)

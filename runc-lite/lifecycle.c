@@ -123,10 +123,13 @@ rl_start (const struct rl_global *g, const char *id, struct oci_error *err)
     goto out;
   if (o.status != RL_CREATED)
     {
+      /* runc's words, which scripts and clients compare. */
       if (o.status == RL_STOPPED)
-        oci_error_set (err, 0, "cannot start container %s: it has stopped", id);
+        oci_error_set (err, 0, "container %s: cannot start a container that has stopped", id);
+      else if (o.status == RL_RUNNING)
+        oci_error_set (err, 0, "container %s: cannot start an already running container", id);
       else
-        oci_error_set (err, 0, "cannot start container %s: it is %s, not created", id, rl_status_name (o.status));
+        oci_error_set (err, 0, "container %s: cannot start a container in the %s state", id, rl_status_name (o.status));
       goto out;
     }
   if (o.config->process == NULL)

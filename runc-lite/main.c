@@ -102,7 +102,7 @@ main (int argc, char **argv)
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
   };
-  struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto" };
+  struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto", .failure_status = 1 };
   char *user_root = NULL;
   struct oci_error err = OCI_ERROR_INIT;
   bool root_given = false;
@@ -200,7 +200,7 @@ main (int argc, char **argv)
         if (ret < 0)
           rl_log_error (&g, oci_error_msg (&err));
         oci_error_clear (&err);
-        return ret < 0 ? 1 : ret;
+        return ret < 0 ? g.failure_status : ret;
       }
   fprintf (stderr, "runc-lite: unknown command \"%s\"\n", argv[optind]);
   return 1;

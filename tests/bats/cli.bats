@@ -160,18 +160,24 @@ check_all_commands() {
 # not_help WANT PROG ARGS...: PROG ARGS fails (exit 1) without printing
 # help, and its message has WANT (the command ran on its own arguments).
 not_help() {
-  local want=$1
-  shift
+  not_help_exit 1 "$@"
+}
+
+# not_help_exit STATUS WANT PROG ARGS...: the same with exit STATUS (255
+# for exec's failures, as runc's).
+not_help_exit() {
+  local code=$1 want=$2
+  shift 2
   run "$@"
-  [ "$status" -eq 1 ] && [[ "$output" != *Usage:* ]] && [[ "$output" == *"$want"* ]] \
+  [ "$status" -eq "$code" ] && [[ "$output" != *Usage:* ]] && [[ "$output" == *"$want"* ]] \
     || { echo "$*: exit $status: $output"; return 1; }
 }
 
 @test "-h after the options (the command's own arguments) or as an option's value is not a help request" {
   local R=("$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state") B=("$BUILDER" --store "$BATS_TEST_TMPDIR/store")
-  not_help '"nosuch" does not exist' "${R[@]}" exec nosuch sh -h
-  not_help '"nosuch" does not exist' "${R[@]}" exec -e -h nosuch sh
-  not_help '"nosuch" does not exist' "${R[@]}" exec --cwd -h nosuch sh
+  not_help_exit 255 '"nosuch" does not exist' "${R[@]}" exec nosuch sh -h
+  not_help_exit 255 '"nosuch" does not exist' "${R[@]}" exec -e -h nosuch sh
+  not_help_exit 255 '"nosuch" does not exist' "${R[@]}" exec --cwd -h nosuch sh
   not_help 'nosuch' "${R[@]}" ps nosuch -h
   not_help '' "${R[@]}" kill -- -h
   not_help 'not found' "${B[@]}" run nosuch sh -h

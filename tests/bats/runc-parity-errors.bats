@@ -49,8 +49,12 @@ tool_run() {
 both() {
   runc_status=0
   rl_status=0
-  runc_out=$(tool_run runc "$@" 2>&1 </dev/null) || runc_status=$?
-  rl_out=$(tool_run runc-lite "$@" 2>&1 </dev/null) || rl_status=$?
+  # Through files, not pipes: a container process left behind must not
+  # keep the test waiting for the end of its output.
+  tool_run runc "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 </dev/null || runc_status=$?
+  runc_out=$(cat "$BATS_TEST_TMPDIR/out")
+  tool_run runc-lite "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 </dev/null || rl_status=$?
+  rl_out=$(cat "$BATS_TEST_TMPDIR/out")
   echo "# runc $*: exit $runc_status: $runc_out"
   echo "# runc-lite $*: exit $rl_status: $rl_out"
 }
@@ -66,6 +70,13 @@ same_status() {
 both_say() {
   [[ "$runc_out" == *"$1"* ]] || { echo "# runc does not say: $1"; return 1; }
   [[ "$rl_out" == *"$1"* ]] || { echo "# runc-lite does not say: $1"; return 1; }
+}
+
+# both_say_nocase TEXT: as both_say, ignoring case (Go's errno texts are
+# lower case, strerror's capitalised; podman's patterns ignore case).
+both_say_nocase() {
+  [[ "${runc_out,,}" == *"${1,,}"* ]] || { echo "# runc does not say: $1"; return 1; }
+  [[ "${rl_out,,}" == *"${1,,}"* ]] || { echo "# runc-lite does not say: $1"; return 1; }
 }
 
 # each TOOL-independent step for both tools: create (and start) a
@@ -135,4 +146,82 @@ stopped_both() {
   both kill @ID 0
   same_status
   [ "$rl_status" -eq 0 ]
+}
+
+@test "parity: a container that does not exist: kill, delete, state, start say 'does not exist', exit 1" {
+  local cmd
+  for cmd in kill delete state start pause ps; do
+    both "$cmd" @ID
+    same_status
+    [ "$rl_status" -eq 1 ]
+    both_say "does not exist"
+  done
+  both kill --all @ID KILL
+  same_status
+  both_say "does not exist"
+}
+
+@test "parity: start of a running container, of a stopped one" {
+  start_both
+  both start @ID
+  same_status
+  [ "$rl_status" -eq 1 ]
+  both_say "cannot start an already running container"
+  both kill @ID KILL
+  sleep 0.5
+  both start @ID
+  same_status
+  both_say "cannot start a container that has stopped"
+}
+
+@test "parity: exec failures exit 255 ('exec failed: ...'), its usage errors 1" {
+  start_both
+  both exec @ID /nonexistent
+  same_status
+  [ "$rl_status" -eq 255 ]
+  both_say "exec failed: "
+  both_say 'stat /nonexistent'
+  both_say_nocase "no such file or directory"
+  both exec @ID
+  same_status
+  [ "$rl_status" -eq 255 ]
+  both exec --env NOEQUALS @ID true
+  same_status
+  [ "$rl_status" -eq 255 ]
+  both exec
+  same_status
+  [ "$rl_status" -eq 1 ]
+  both exec --no-such-flag @ID true
+  same_status
+  [ "$rl_status" -eq 1 ]
+  both kill @ID KILL
+  sleep 0.5
+  both exec @ID true
+  same_status
+  both_say "exec failed: "
+  both_say "cannot exec in a stopped container"
+}
+
+@test "parity: exec into a container that does not exist exits 255" {
+  both exec @ID true
+  same_status
+  [ "$rl_status" -eq 255 ]
+  both_say "exec failed: "
+  both_say "does not exist"
+}
+
+@test "parity: create and run failures exit 1" {
+  update_config '.process.args = ["/nonexistent"]'
+  both run --bundle "$BUNDLE" @ID
+  same_status
+  [ "$rl_status" -eq 1 ]
+  both delete --force @ID
+  both create --bundle "$BUNDLE" @ID
+  same_status
+  [ "$rl_status" -eq 1 ]
+  both_say 'stat /nonexistent'
+  update_config '.process.args = ["nosuchcommand"]'
+  both create --bundle "$BUNDLE" @ID
+  same_status
+  both_say 'executable file not found in $PATH'
 }
