@@ -39,10 +39,10 @@ load helpers
   [[ "$output" == *"builder COMMAND --help"* ]]
 }
 
-@test "an unknown command fails with one line and exit 1" {
+@test "an unknown command fails with one line (runc-lite: exit 3 as runc's)" {
   run "$RUNC_LITE" frobnicate
-  [ "$status" -eq 1 ]
-  [ "$output" = 'runc-lite: unknown command "frobnicate"' ]
+  [ "$status" -eq 3 ]
+  [ "$output" = "runc-lite: No help topic for 'frobnicate' (no such command)" ]
   run "$BUILDER" frobnicate
   [ "$status" -eq 1 ]
   [ "$output" = 'builder: unknown command "frobnicate"' ]
@@ -63,10 +63,11 @@ load helpers
   [[ "$output" == *'expected text or json'* ]]
 }
 
-@test "no command at all prints usage to stderr and fails" {
+@test "no command at all prints the usage to stdout with exit 0, as runc" {
   run "$RUNC_LITE"
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 0 ]
   [[ "$output" == Usage:* ]]
+  [ -z "$("$RUNC_LITE" 2>&1 >/dev/null)" ]
 }
 
 @test "single-dash words are long options (as in runc), never clusters of short ones" {

@@ -225,3 +225,68 @@ stopped_both() {
   same_status
   both_say 'executable file not found in $PATH'
 }
+
+@test "parity: flags after the container id, on every command that takes them (urfave/cli's reordering)" {
+  tool_run runc create @ID --bundle "$BUNDLE" </dev/null
+  tool_run runc-lite create @ID --bundle "$BUNDLE" </dev/null
+  both start @ID
+  same_status
+  [ "$rl_status" -eq 0 ]
+  both update @ID --pids-limit 10
+  same_status
+  [ "$rl_status" -eq 0 ]
+  both events @ID --stats
+  same_status
+  [ "$rl_status" -eq 0 ]
+  both kill @ID 0 --all
+  same_status
+  [ "$rl_status" -eq 0 ]
+  both state @ID --bogus
+  same_status
+  [ "$rl_status" -eq 1 ]
+  both kill @ID KILL
+  sleep 0.5
+  both delete @ID --force
+  same_status
+  [ "$rl_status" -eq 0 ]
+  both run @ID -d --bundle "$BUNDLE"
+  same_status
+  [ "$rl_status" -eq 0 ]
+  both delete @ID -f
+  same_status
+  [ "$rl_status" -eq 0 ]
+}
+
+@test "parity: exec and ps keep the words after the id as they are" {
+  start_both
+  both exec @ID sh -c 'echo -h'
+  same_status
+  [ "$rl_status" -eq 0 ]
+  both_say "-h"
+  both ps nosuch -h
+  same_status
+  [ "$rl_status" -eq 1 ]
+  both_say "does not exist"
+}
+
+@test "parity: help: -h, --help, no command, help CMD, CMD ID -h exit 0 with the usage on stdout" {
+  local args
+  for args in "-h" "--help" "" "help" "h" "help kill" "kill -h" "kill nosuch -h" "delete nosuch --help" "update nosuch -h"; do
+    # shellcheck disable=SC2086 # the words of args
+    both $args
+    same_status
+    [ "$rl_status" -eq 0 ]
+    [[ "$(tool_run runc-lite $args 2>/dev/null)" == *Usage:* ]]
+  done
+}
+
+@test "parity: an unknown command, also with -h or as help's topic: exit 3, naming it" {
+  local args
+  for args in "foo" "foo -h" "help foo"; do
+    # shellcheck disable=SC2086 # the words of args
+    both $args
+    same_status
+    [ "$rl_status" -eq 3 ]
+    both_say "No help topic for 'foo'"
+  done
+}
