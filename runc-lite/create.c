@@ -26,6 +26,7 @@
 #include "container.h"
 #include "fileutil.h"
 #include "hooks.h"
+#include "log.h"
 #include "idmap.h"
 #include "init.h"
 #include "mounts.h"
@@ -468,6 +469,8 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
     return -1;
   if (validate_config (c->config, err) < 0)
     return -1;
+  rl_log_debug (c->g, "container %s: config.json loaded from bundle %s (ociVersion %s)", o->id, c->bundle,
+                c->config->oci_version ? c->config->oci_version : "?");
   if (rl_realpath (c->config->root->path, &c->rootfs, err) < 0)
     return oci_error_prefix (err, "config.json: root.path");
 
@@ -537,6 +540,11 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
     return -1;
   if (rl_namespaces_open (c->config->linux_, &c->ns, err) < 0)
     return -1;
+  if (c->g->debug)
+    {
+      cleanup_free char *ns = rl_namespaces_describe (&c->ns);
+      rl_log_debug (c->g, "container %s: namespaces %s", o->id, ns ? ns : "?");
+    }
   return rl_idmap_prepare (c->config, c->bundle, &c->idmap_fds, err);
 }
 
@@ -613,6 +621,7 @@ spawn_init (struct creation *c, struct oci_error *err)
   if (pid < 0)
     return oci_error_set (err, saved_errno, "clone the container's init");
   c->pid = pid;
+  rl_log_debug (c->g, "container %s: init started, pid %d", c->o->id, (int) pid);
   close_fd (&c->sync[1]);
   close_fd (&c->console_init_end);
   rl_idmap_free (&c->idmap_fds, c->config->mounts_len); /* the init's now */
@@ -632,6 +641,8 @@ finish_create (struct creation *c, struct oci_error *err)
     return -1;
   if (rl_cgroup_enter (cfg->linux_->cgroups_path, c->o->id, c->pid, c->rootless, &c->cgroup, err) < 0)
     return -1;
+  for (size_t i = 0; i < c->cgroup.len; i++)
+    rl_log_debug (c->g, "container %s: init pid %d placed in cgroup %s", c->o->id, (int) c->pid, c->cgroup.dirs[i]);
   if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)
     return -1;
   creating = state_json_for (c, "creating", err);
@@ -700,6 +711,7 @@ do_create (struct creation *c, bool foreground, struct oci_error *err)
       creation_abort (c);
       return oci_error_prefix (err, "create container %s", c->o->id ? c->o->id : "");
     }
+  rl_log_debug (c->g, "container %s: created, init pid %d waits for start", c->o->id, (int) c->pid);
   return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "console.h"
 #include "container.h"
 #include "fileutil.h"
+#include "log.h"
 #include "namespaces.h"
 #include "process.h"
 #include "state.h"
@@ -490,6 +491,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       oci_error_set (err, errno, "fork");
       goto out;
     }
+  rl_log_debug (g, "container %s: exec'd process pid %d", o->id, (int) pid);
   close (sync[1]);
   sync[1] = -1;
   if (console_init >= 0)

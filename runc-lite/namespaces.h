@@ -28,6 +28,9 @@ struct rl_namespaces
 
 /* CLONE_NEW* for a namespace type name; 0 when unknown. */
 int rl_namespace_flag (const char *type);
+/* "new: mount,pid; joined: network" (for --debug); NULL when out of
+ * memory. */
+char *rl_namespaces_describe (const struct rl_namespaces *ns);
 /* Reads linux.namespaces, opening the paths to join. */
 int rl_namespaces_open (const struct oci_linux *l, struct rl_namespaces *ns, struct oci_error *err);
 void rl_namespaces_close (struct rl_namespaces *ns);

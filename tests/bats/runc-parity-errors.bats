@@ -290,3 +290,49 @@ stopped_both() {
     both_say "No help topic for 'foo'"
   done
 }
+
+# debug_lines FILE: the lines of FILE that are runc's text-format debug
+# lines, time="..." level=debug msg="...".
+debug_lines() {
+  grep -E '^time="[^"]+" level=debug msg=".*"$' "$1"
+}
+
+@test "parity: --debug logs level=debug lines to stderr in the text format, as runc's create" {
+  local tool
+  for tool in runc runc-lite; do
+    tool_run "$tool" --debug create --bundle "$BUNDLE" @ID </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/debug-$tool"
+    debug_lines "$BATS_TEST_TMPDIR/debug-$tool" >/dev/null ||
+      { echo "# $tool --debug create printed no debug line:"; cat "$BATS_TEST_TMPDIR/debug-$tool"; return 1; }
+  done
+  # runc-lite's trail names the steps: config, namespaces, cgroup, init pid
+  for want in "config.json loaded from bundle $BUNDLE" "namespaces new: mount,pid" "placed in cgroup" "init started, pid"; do
+    debug_lines "$BATS_TEST_TMPDIR/debug-runc-lite" | grep -qF "$want" ||
+      { echo "# no debug line with: $want"; cat "$BATS_TEST_TMPDIR/debug-runc-lite"; return 1; }
+  done
+  # without --debug, none
+  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/root-runc-lite" start "$(cid runc-lite)"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+}
+
+@test "--debug --log FILE --log-format json: start, kill and delete log their steps as JSON debug lines" {
+  local log="$BATS_TEST_TMPDIR/debug.json" cmd
+  tool_run runc-lite create --bundle "$BUNDLE" @ID </dev/null
+  for cmd in "start @ID" "kill @ID KILL" "delete --force @ID"; do
+    : >"$log"
+    # shellcheck disable=SC2086 # the words of cmd
+    run tool_run runc-lite --debug --log "$log" --log-format json $cmd
+    [ "$status" -eq 0 ]
+    [ -z "$output" ] # all in the log file, nothing on stderr
+    [ -s "$log" ] || { echo "# $cmd: no debug line"; return 1; }
+    jq -e -s 'all(.[]; .level == "debug" and (.msg | type == "string") and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T")))' "$log"
+  done
+  jq -e -s 'any(.[]; .msg | test("deleted"))' "$log"
+}
+
+@test "--log-format text escapes quotes in the message as logrus does (one line per message)" {
+  run "$RUNC_LITE" --root "$BATS_TEST_TMPDIR/root-runc-lite" --log "$BATS_TEST_TMPDIR/log.txt" state nosuch
+  [ "$status" -eq 1 ]
+  grep -qF 'level=error msg="container \"nosuch\" does not exist"' "$BATS_TEST_TMPDIR/log.txt"
+  [ "$(wc -l <"$BATS_TEST_TMPDIR/log.txt")" -eq 1 ]
+}
