@@ -87,7 +87,7 @@ cgroup_dir() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"cannot pause container $ID: it is paused"* ]]
   run rl exec "$ID" true
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 255 ]
   [[ "$output" == *"paused"* ]]
   rl resume "$ID"
   [ "$(rl state "$ID" | jq -r .status)" = running ]

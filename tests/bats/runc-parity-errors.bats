@@ -336,3 +336,15 @@ debug_lines() {
   grep -qF 'level=error msg="container \"nosuch\" does not exist"' "$BATS_TEST_TMPDIR/log.txt"
   [ "$(wc -l <"$BATS_TEST_TMPDIR/log.txt")" -eq 1 ]
 }
+
+@test "parity: exec into a paused container: 'cannot exec in a paused container', exit 255" {
+  start_both
+  both pause @ID
+  same_status
+  [ "$rl_status" -eq 0 ]
+  both exec @ID true
+  same_status
+  [ "$rl_status" -eq 255 ]
+  both_say "cannot exec in a paused container"
+  both resume @ID
+}
