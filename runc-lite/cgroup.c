@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -142,12 +145,11 @@ cpuset_inherit (const char *dir)
 }
 
 int
-rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootless, struct rl_cgroup_dirs *out,
-                 struct oci_error *err)
+rl_cgroup_make (const char *cgroups_path, const char *id, bool rootless, struct rl_cgroup_dirs *out,
+                struct oci_error *err)
 {
   cleanup_free char *self = NULL, *mountinfo = NULL;
   const char *want = cgroups_path && *cgroups_path ? cgroups_path : id;
-  char pidtext[32];
   size_t len;
 
   out->dirs = NULL;
@@ -156,13 +158,12 @@ rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootl
   if (oci_read_file ("/proc/self/cgroup", 1 << 20, &self, &len, err) < 0
       || oci_read_file ("/proc/self/mountinfo", 16 << 20, &mountinfo, &len, err) < 0)
     return -1;
-  snprintf (pidtext, sizeof pidtext, "%d", pid);
 
   for (char *save = NULL, *line = strtok_r (self, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
       /* hierarchy-id:controller-list:path */
       char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
-      cleanup_free char *controllers = NULL, *mount = NULL, *dir = NULL, *procs = NULL;
+      cleanup_free char *controllers = NULL, *mount = NULL, *dir = NULL;
       if (c2 == NULL)
         continue;
       controllers = strndup (c1 + 1, (size_t) (c2 - c1 - 1));
@@ -175,19 +176,88 @@ rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootl
         len = (size_t) asprintf (&dir, "%s%s", mount, want);
       else
         len = (size_t) asprintf (&dir, "%s%s/%s", mount, strcmp (c2 + 1, "/") == 0 ? "" : c2 + 1, want);
-      if ((int) len < 0 || asprintf (&procs, "%s/cgroup.procs", dir) < 0)
+      if ((int) len < 0)
         return oci_error_set (err, ENOMEM, "cgroup");
-      if (rl_mkdir_p (dir, 0755, err) < 0 || (cpuset_inherit (dir), rl_write_file (procs, pidtext, err)) < 0)
+      if (rl_mkdir_p (dir, 0755, err) < 0)
         {
           if (rootless && (err->errnum == EACCES || err->errnum == EPERM || err->errnum == EROFS))
             {
               oci_error_clear (err);
               continue;
             }
-          return oci_error_prefix (err, "join cgroup %s", dir);
+          return oci_error_prefix (err, "create cgroup %s", dir);
         }
+      cpuset_inherit (dir);
       if (append_dir (out, steal_pointer (&dir)) < 0)
         return oci_error_set (err, ENOMEM, "cgroup");
+    }
+  return 0;
+}
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+#define RL_CLONE_INTO_CGROUP 0x200000000ULL
+
+/* clone3's argument, version 2 (Linux 5.7: cgroup). */
+struct rl_clone_args
+{
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+pid_t
+rl_cgroup_clone (unsigned long flags, char *const *dirs, size_t n, size_t *joined)
+{
+  *joined = n;
+  for (size_t i = 0; i < n; i++)
+    {
+      struct statfs sfs;
+      cleanup_close int fd = -1;
+      if (statfs (dirs[i], &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)
+        continue;
+      fd = open (dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0)
+        break;
+      struct rl_clone_args a = {
+        .flags = flags | RL_CLONE_INTO_CGROUP,
+        .exit_signal = SIGCHLD,
+        .cgroup = (uint64_t) fd,
+      };
+      pid_t pid = (pid_t) syscall (SYS_clone3, &a, sizeof a);
+      if (pid >= 0)
+        {
+          *joined = i;
+          return pid;
+        }
+      break; /* an older kernel, or not allowed there: the plain way */
+    }
+  return (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+int
+rl_cgroup_join_self (char *const *dirs, size_t n, size_t skip, unsigned int flags, struct oci_error *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      if (i == skip)
+        continue;
+      cleanup_free char *tasks = NULL, *procs = NULL;
+      cleanup_close int fd = -1;
+      if (asprintf (&tasks, "%s/tasks", dirs[i]) < 0 || asprintf (&procs, "%s/cgroup.procs", dirs[i]) < 0)
+        return oci_error_set (err, ENOMEM, "cgroup");
+      /* v1: "0" in tasks moves the calling thread (the whole process,
+       * single-threaded here) without the global write lock whose RCU
+       * grace period makes a write of a pid to cgroup.procs take
+       * milliseconds.  v2 has no tasks file: cgroup.procs. */
+      fd = open (tasks, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0 && errno == ENOENT)
+        fd = open (procs, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd >= 0 && write (fd, "0", 1) == 1)
+        continue;
+      if ((errno == ENOENT && (flags & RL_CGROUP_SKIP_MISSING))
+          || ((errno == EACCES || errno == EPERM || errno == EROFS) && (flags & RL_CGROUP_SKIP_DENIED)))
+        continue;
+      return oci_error_set (err, errno, "join cgroup %s", dirs[i]);
     }
   return 0;
 }

@@ -18,7 +18,7 @@ struct rl_cgroup_dirs
 {
   char **dirs;
   size_t len;
-  bool rootless; /* set by rl_cgroup_enter: controllers it could not join are skipped */
+  bool rootless; /* set by rl_cgroup_make: controllers it could not make or join are skipped */
 };
 
 void rl_cgroup_dirs_free (struct rl_cgroup_dirs *d);
@@ -27,14 +27,31 @@ void rl_cgroup_dirs_free (struct rl_cgroup_dirs *d);
  * absolute path is taken from the hierarchy's root, a relative one from
  * the runtime's own cgroup there (runtime-spec config-linux.md leaves the
  * relative case to the runtime; runc does the same).  Creates the
- * directories and moves pid in.  rootless: permission errors are skipped. */
-int rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootless,
-                     struct rl_cgroup_dirs *out, struct oci_error *err);
+ * directories; nobody is moved in (rl_cgroup_join_self).  rootless:
+ * permission errors are skipped. */
+int rl_cgroup_make (const char *cgroups_path, const char *id, bool rootless, struct rl_cgroup_dirs *out,
+                    struct oci_error *err);
+
+/* clone(2) with flags (and SIGCHLD): straight into the cgroup v2
+ * directory among dirs where the kernel can (clone3 CLONE_INTO_CGROUP,
+ * Linux 5.7), which spares a write of cgroup.procs and its RCU grace
+ * period.  *joined: that directory's index, or n (a plain clone). */
+pid_t rl_cgroup_clone (unsigned long flags, char *const *dirs, size_t n, size_t *joined);
+
+/* Moves the calling process, which must be single-threaded, into dirs but
+ * dirs[skip] (v1: "0" in tasks, cheap; v2: cgroup.procs).  flags: which
+ * errors skip a directory instead of failing. */
+enum
+{
+  RL_CGROUP_SKIP_MISSING = 1, /* ENOENT */
+  RL_CGROUP_SKIP_DENIED = 2,  /* EACCES, EPERM, EROFS: rootless */
+};
+int rl_cgroup_join_self (char *const *dirs, size_t n, size_t skip, unsigned int flags, struct oci_error *err);
 
 /* Pids in the container's cgroup (from the first hierarchy that has any). */
 int rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, struct oci_error *err);
 
-/* Applies linux.resources to the directories of rl_cgroup_enter: on the v1
+/* Applies linux.resources to the directories of rl_cgroup_make: on the v1
  * controllers when any is mounted (a hybrid host's empty cgroup2 is left
  * alone), else on cgroup v2.  A resource whose controller is missing is an
  * error naming it; so are v2-only settings (unified) on v1 and v1-only ones

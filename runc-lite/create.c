@@ -59,6 +59,7 @@ struct creation
   int *idmap_fds; /* per mount, see rl_idmap_prepare; NULL when none */
   struct rl_namespaces ns;
   struct rl_cgroup_dirs cgroup;
+  size_t cgroup_joined; /* the one the clone put the init in (rl_cgroup_clone) */
   unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
   unsigned int listen_fds;
   pid_t pid;
@@ -302,6 +303,13 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   /* A non-root runtime had to write our uid_map first (see init_main). */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   init->state_json = *state_json;
+  /* Into the cgroup with the runtime's own credentials (not yet root of a
+   * user namespace: another uid on the host) and before any namespace is
+   * joined or made, as the runtime made the directories. */
+  if (rl_cgroup_join_self (c->cgroup.dirs, c->cgroup.len, c->cgroup_joined, c->rootless ? RL_CGROUP_SKIP_DENIED : 0,
+                           err)
+      < 0)
+    return -1;
   if (init->userns)
     {
       /* Become root of the new user namespace, where 0 is mapped. */
@@ -322,8 +330,17 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
       if (sync_send (sync_fd, SYNC_RUNTIME_HOOKS, NULL, err) < 0 || sync_expect (sync_fd, SYNC_HOOKS_DONE, err) < 0)
         return -1;
     }
-  if (rl_hooks_run (HOOKS (cfg, create_container), "createContainer", *state_json, err) < 0)
-    return -1;
+  if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_container_len)) > 0)
+    {
+      /* createContainer hooks start in the rootfs, as runc's do. */
+      cleanup_close int here = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (here < 0 || chdir (init->rootfs) < 0)
+        return oci_error_set (err, errno, "createContainer hooks: change to the rootfs %s", init->rootfs);
+      if (rl_hooks_run (HOOKS (cfg, create_container), "createContainer", *state_json, err) < 0)
+        return -1;
+      if (fchdir (here) < 0)
+        return oci_error_set (err, errno, "createContainer hooks: change back from the rootfs");
+    }
   if (rl_seccomp_uses_notify (cfg->linux_->seccomp) && cfg->linux_->seccomp->listener_path
       && rl_seccomp_connect_listener (cfg->linux_->seccomp->listener_path, &c->listener_fd, err) < 0)
     return -1;
@@ -351,7 +368,7 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   return rl_find_executable (cfg->process->args[0], cfg->process->env, cfg->process->env_len, &exe, err);
 }
 
-/* After start: hooks, process attributes, exec.  Errors are written to
+/* After start: process attributes, hooks, exec.  Errors are written to
  * the fifo, where `start` reads them. */
 static int
 init_exec (struct creation *c, const char *state_json, struct oci_error *err)
@@ -362,8 +379,6 @@ init_exec (struct creation *c, const char *state_json, struct oci_error *err)
 
   if (env == NULL)
     return oci_error_set (err, ENOMEM, "environment");
-  if (rl_hooks_run (HOOKS (c->config, start_container), "startContainer", started ? started : state_json, err) < 0)
-    return -1;
   if (rl_find_executable (p->args[0], p->env, p->env_len, &path, err) < 0)
     return -1;
   /* Only stdio and the preserved fds reach the user's process. */
@@ -372,6 +387,10 @@ init_exec (struct creation *c, const char *state_json, struct oci_error *err)
     fcntl (3 + (int) i, F_SETFD, 0);
   /* rl_process_apply closes the listener connection. */
   if (rl_process_apply (p, c->config->linux_, state_json, steal_fd (&c->listener_fd), err) < 0)
+    return -1;
+  /* startContainer hooks run as the process will: its user, capabilities,
+   * no_new_privs and seccomp filter (runc runs them there too). */
+  if (rl_hooks_run (HOOKS (c->config, start_container), "startContainer", started ? started : state_json, err) < 0)
     return -1;
   execve (path, p->args, env);
   return oci_error_set (err, errno, "exec %s", path);
@@ -504,7 +523,7 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
     cleanup_free char *copy = NULL;
     if (asprintf (&copy, "/proc/self/fd/%d/" RL_CONFIG_COPY, c->dirfd) < 0)
       return oci_error_set (err, ENOMEM, "config copy");
-    if (oci_write_file_atomic (copy, c->config_text, c->config_len, 0600, err) < 0)
+    if (oci_replace_file (copy, c->config_text, c->config_len, 0600, err) < 0)
       return -1;
   }
   if (mkfifoat (c->dirfd, RL_EXEC_FIFO, 0600) < 0)
@@ -601,16 +620,22 @@ leave_children_namespaces (int saved_pid, int saved_time)
 static int
 spawn_init (struct creation *c, struct oci_error *err)
 {
-  int saved_pid, saved_time, flags;
-  int r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
+  int saved_pid, saved_time, flags, r;
   pid_t pid = -1;
+
+  /* The init moves itself in (init_setup): cheaper than our moving it. */
+  if (rl_cgroup_make (c->config->linux_->cgroups_path, c->o->id, c->rootless, &c->cgroup, err) < 0)
+    return -1;
+  for (size_t i = 0; i < c->cgroup.len; i++)
+    rl_log_debug (c->g, "container %s: the init goes into cgroup %s", c->o->id, c->cgroup.dirs[i]);
+  r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
 
   /* The cgroup namespace is made by the init once it sits in its cgroup;
    * the time namespace was made above. */
   flags = c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
   if (r == 0)
     {
-      pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+      pid = rl_cgroup_clone ((unsigned long) flags, c->cgroup.dirs, c->cgroup.len, &c->cgroup_joined);
       if (pid == 0)
         init_main (c);
     }
@@ -639,10 +664,6 @@ finish_create (struct creation *c, struct oci_error *err)
   if (has_namespace (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
       && rl_userns_write_maps (c->pid, cfg->linux_, err) < 0)
     return -1;
-  if (rl_cgroup_enter (cfg->linux_->cgroups_path, c->o->id, c->pid, c->rootless, &c->cgroup, err) < 0)
-    return -1;
-  for (size_t i = 0; i < c->cgroup.len; i++)
-    rl_log_debug (c->g, "container %s: init pid %d placed in cgroup %s", c->o->id, (int) c->pid, c->cgroup.dirs[i]);
   if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)
     return -1;
   creating = state_json_for (c, "creating", err);
@@ -656,13 +677,11 @@ finish_create (struct creation *c, struct oci_error *err)
       if (rl_hooks_run (HOOKS (cfg, prestart), "prestart", creating, err) < 0
           || rl_hooks_run (HOOKS (cfg, create_runtime), "createRuntime", creating, err) < 0)
         {
-          struct oci_error ignored = OCI_ERROR_INIT;
           sync_send_error (c->sync[0], err);
           /* runtime.md: a failed create hook stops the container and
            * continues at step 12 (destroy, then poststop). */
           kill (c->pid, SIGKILL);
-          rl_hooks_run (HOOKS (cfg, poststop), "poststop", creating, &ignored);
-          oci_error_clear (&ignored);
+          rl_hooks_run_all (HOOKS (cfg, poststop), "poststop", creating, NULL, NULL);
           return -1;
         }
       if (sync_send (c->sync[0], SYNC_HOOKS_DONE, NULL, err) < 0)
@@ -697,7 +716,7 @@ finish_create (struct creation *c, struct oci_error *err)
       int n = snprintf (text, sizeof text, "%d", c->pid);
       /* Relative to where we were called from, but we are in the bundle
        * now: the CLI makes the path absolute beforehand. */
-      if (oci_write_file_atomic (c->o->pid_file, text, (size_t) n, 0644, err) < 0)
+      if (oci_replace_file (c->o->pid_file, text, (size_t) n, 0644, err) < 0)
         return oci_error_prefix (err, "--pid-file");
     }
   return 0;
@@ -738,41 +757,68 @@ rl_forwarded_signals (sigset_t *set)
   sigdelset (set, SIGFPE);
 }
 
-/* Forwards signals to the init and waits for it; the exit status is the
- * container's (128+signal when it was killed).  The signals were blocked
- * since the start of run, so none sent meanwhile is lost. */
+/* How long the pty may stay silent after the process exited before we
+ * stop waiting for its EOF: only a process outside the container's pid
+ * namespace (or with none) can still hold it then. */
+#define DRAIN_GRACE_MS 200
+
+/* Forwards signals to the process and waits for it, proxying its pty
+ * (MASTER, or -1) meanwhile; SIGWINCH resizes the pty instead of being
+ * forwarded, as in runc.  The pty is read to its EOF before returning, so
+ * nothing the process wrote just before exiting is lost.  The exit status
+ * is the process's (128+signal when it was killed).  The signals were
+ * blocked since the start of run, so none sent meanwhile is lost; MASTER
+ * is closed. */
 int
 rl_wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
 {
+  struct rl_console_proxy px;
   sigset_t all;
   cleanup_close int sfd = -1;
-  int wstatus;
+  int wstatus = 0;
+  bool exited = false;
 
+  rl_console_proxy_begin (&px, master);
   rl_forwarded_signals (&all);
   sfd = signalfd (-1, &all, SFD_CLOEXEC);
   if (sfd < 0)
-    return oci_error_set (err, errno, "signalfd");
-
+    {
+      rl_console_proxy_end (&px);
+      return oci_error_set (err, errno, "signalfd");
+    }
   for (;;)
     {
-      struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = master, .events = POLLIN }, { .fd = -1 } };
+      struct pollfd p[3] = { { .fd = sfd, .events = POLLIN },
+                             { .fd = px.master, .events = POLLIN },
+                             { .fd = px.in_open ? 0 : -1, .events = POLLIN } };
       struct signalfd_siginfo si;
-      pid_t r = waitpid (pid, &wstatus, WNOHANG);
-      if (r == pid)
+      int r;
+
+      if (!exited && waitpid (pid, &wstatus, WNOHANG) == pid)
+        exited = true;
+      if (exited && px.master < 0)
         break;
-      if (master >= 0)
+      r = poll (p, 3, exited ? DRAIN_GRACE_MS : -1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
         {
-          /* The proxy returns when the pty closes; then only wait. */
-          rl_console_proxy (master, err);
-          close (master);
-          master = -1;
-          continue;
+          int e = errno;
+          rl_console_proxy_end (&px);
+          return oci_error_set (err, e, "poll");
         }
-      if (poll (p, 1, -1) < 0 && errno != EINTR)
-        return oci_error_set (err, errno, "poll");
-      if (read (sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
-        kill (pid, (int) si.ssi_signo);
+      if (r == 0)
+        break;
+      if ((p[0].revents & POLLIN) && read (sfd, &si, sizeof si) == sizeof si)
+        {
+          if (si.ssi_signo == SIGWINCH)
+            rl_console_resize (px.master);
+          else if (si.ssi_signo != SIGCHLD && !exited)
+            kill (pid, (int) si.ssi_signo);
+        }
+      rl_console_proxy_pump (&px, p[1].revents, p[2].revents);
     }
+  rl_console_proxy_end (&px);
   if (WIFSIGNALED (wstatus))
     *status = 128 + WTERMSIG (wstatus);
   else
@@ -807,6 +853,8 @@ rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, 
       creation_release (&c);
       return -1;
     }
+  /* Sized before the process starts, not after. */
+  rl_console_resize (master);
   /* start takes the lock itself. */
   close_fd (&c.dirfd);
   creation_release (&c);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "console.h"
 #include "container.h"
@@ -27,6 +29,7 @@
 #include "log.h"
 #include "namespaces.h"
 #include "process.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "util.h"
@@ -296,6 +299,8 @@ struct child_ctx
   int sync_fd;
   int console_fd;
   unsigned int preserve_fds;
+  size_t cgroup_joined; /* the cgroup the clone put us in (rl_cgroup_clone) */
+  int listener_fd; /* linux.seccomp.listenerPath, connected, or -1 */
 };
 
 /* The child: cgroup, namespaces, terminal, cwd, process attributes, exec.
@@ -310,15 +315,10 @@ child_run (struct child_ctx *c, struct oci_error *err)
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* The cgroup first, through the host's /sys/fs/cgroup. */
-  for (size_t i = 0; i < c->state->cgroup_dirs_len; i++)
-    {
-      cleanup_free char *procs = NULL;
-      if (asprintf (&procs, "%s/cgroup.procs", c->state->cgroup_dirs[i]) < 0)
-        return oci_error_set (err, ENOMEM, "exec");
-      if (rl_write_file (procs, "0", err) < 0 && err->errnum != ENOENT)
-        return oci_error_prefix (err, "join the container's cgroup");
-      oci_error_clear (err);
-    }
+  if (rl_cgroup_join_self (c->state->cgroup_dirs, c->state->cgroup_dirs_len, c->cgroup_joined, RL_CGROUP_SKIP_MISSING,
+                           err)
+      < 0)
+    return oci_error_prefix (err, "join the container's cgroup");
   for (size_t i = 0; i < N_NS; i++)
     {
       if (c->ns->fd[i] < 0 || ns_files[i].flag == CLONE_NEWPID || ns_files[i].flag == CLONE_NEWTIME)
@@ -345,7 +345,8 @@ child_run (struct child_ctx *c, struct oci_error *err)
     fcntl (3 + (int) i, F_SETFD, 0);
   if (bind_emit (&rl_state_public_type, c->state, false, &state_json, NULL, err) < 0)
     return -1;
-  if (rl_process_apply (p, c->cfg->linux_, state_json, -1, err) < 0)
+  /* rl_process_apply closes the listener connection. */
+  if (rl_process_apply (p, c->cfg->linux_, state_json, c->listener_fd, err) < 0)
     return -1;
   execve (path, p->args, env);
   return oci_error_set (err, errno, "exec %s", path);
@@ -388,7 +389,9 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   struct exec_ns ns;
   int sync[2] = { -1, -1 }, console[2] = { -1, -1 }, saved[2] = { -1, -1 };
   int console_init = -1, master = -1, ret = -1;
+  cleanup_close int listener_fd = -1;
   pid_t pid = -1;
+  size_t joined;
   bool terminal;
 
   *status = 0;
@@ -441,8 +444,24 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
               goto out;
             }
           console_init = console[1];
+          /* The pty starts with our terminal's size, before the process
+           * runs (later changes come with SIGWINCH). */
+          struct winsize ws;
+          if (p->console_size == NULL && isatty (0) && ioctl (0, TIOCGWINSZ, &ws) == 0
+              && (p->console_size = calloc (1, sizeof *p->console_size)) != NULL)
+            {
+              p->console_size->height = ws.ws_row;
+              p->console_size->width = ws.ws_col;
+              p->console_size->has_height = p->console_size->has_width = true;
+            }
         }
     }
+  /* As for the init: the exec'd process's notify fd goes to the
+   * listener, whose path is resolved in our mount namespace. */
+  if (c.config->linux_ && rl_seccomp_uses_notify (c.config->linux_->seccomp)
+      && c.config->linux_->seccomp->listener_path
+      && rl_seccomp_connect_listener (c.config->linux_->seccomp->listener_path, &listener_fd, err) < 0)
+    goto out;
   if (exec_ns_open ((pid_t) c.state->pid, &ns, err) < 0 || sync_socketpair (sync, err) < 0)
     goto out;
   /* The init must still be the one we looked at. */
@@ -471,10 +490,10 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       leave_for_children (saved);
       goto out;
     }
-  pid = fork ();
+  pid = rl_cgroup_clone (0, c.state->cgroup_dirs, c.state->cgroup_dirs_len, &joined);
   if (pid == 0)
     {
-      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds };
+      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds, joined, listener_fd };
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
@@ -486,6 +505,9 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       _exit (127);
     }
   leave_for_children (saved);
+  /* The listener reads the hand-over to EOF: only the child may hold it. */
+  if (listener_fd >= 0)
+    close (steal_fd (&listener_fd));
   if (pid < 0)
     {
       oci_error_set (err, errno, "fork");
@@ -519,7 +541,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
     {
       char text[32];
       int len = snprintf (text, sizeof text, "%d", pid);
-      if (oci_write_file_atomic (o->pid_file, text, (size_t) len, 0644, err) < 0)
+      if (oci_replace_file (o->pid_file, text, (size_t) len, 0644, err) < 0)
         goto out;
     }
   if (console[0] >= 0 && rl_console_receive_fd (console[0], &master, err) < 0)

@@ -32,6 +32,7 @@
 #endif
 
 #include "cleanup.h"
+#include "copyup.h"
 #include "mount_options.h"
 #include "mountinfo.h"
 #include "path.h"
@@ -522,7 +523,7 @@ static int
 mount_fs (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct rl_mount_opts *o,
           struct oci_error *err)
 {
-  cleanup_close int target = -1;
+  cleanup_close int target = -1, copy_src = -1;
   char fdp[RL_FD_PATH_MAX];
   const char *type = m->type;
   const char *source = m->source ? m->source : (type ? type : "none");
@@ -544,7 +545,16 @@ mount_fs (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct 
   if (target < 0)
     return -1;
   rl_fd_path (fdp, target);
-  if (mount (source, fdp, type, o->flags, o->data) < 0)
+  if (o->tmpcopyup)
+    {
+      /* The directory's content, read through an fd taken before the
+       * tmpfs covers it. */
+      copy_src = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (copy_src < 0)
+        return oci_error_set (err, errno, "mounts[%zu] (%s): tmpcopyup: open the directory", idx, m->destination);
+    }
+  /* A read-only tmpfs to copy up into is made read-only after the copy. */
+  if (mount (source, fdp, type, copy_src >= 0 ? o->flags & ~MS_RDONLY : o->flags, o->data) < 0)
     {
       int e = errno;
       if (type_is (m, "sysfs") && e == EPERM && ctx->init->userns)
@@ -563,6 +573,18 @@ mount_fs (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct 
     }
   if (type_is (m, "devpts") && path_is (m->destination, "/dev/pts"))
     ctx->devpts_on_dev_pts = true;
+  if (copy_src >= 0)
+    {
+      /* Before finish_mount: its attributes may make the tmpfs read-only. */
+      cleanup_close int copy_dst = rl_path_open (ctx->root_fd, m->destination, O_RDONLY | O_DIRECTORY, 0);
+      if (copy_dst < 0)
+        return oci_error_set (err, errno, "mounts[%zu] (%s): tmpcopyup: open the tmpfs", idx, m->destination);
+      if (rl_copyup_tree (copy_src, copy_dst, m->destination, err) < 0)
+        return oci_error_prefix (err, "mounts[%zu]", idx);
+      if ((o->flags & MS_RDONLY)
+          && remount_bind (copy_dst, remount_worthy (o->flags), o->clear, m->destination, err) < 0)
+        return oci_error_prefix (err, "mounts[%zu]", idx);
+    }
   return finish_mount (ctx, idx, m->destination, o, err);
 }
 
@@ -579,6 +601,8 @@ do_mount (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct 
     return -1;
   if ((o.idmap || m->uid_mappings) && (ctx->init->idmap_fds == NULL || ctx->init->idmap_fds[idx] < 0))
     return oci_error_set (err, 0, "mounts[%zu] (%s): the id-mapped mount was not prepared", idx, m->destination);
+  if (o.tmpcopyup && (rl_mount_opts_is_bind (&o) || !type_is (m, "tmpfs")))
+    return oci_error_set (err, 0, "mounts[%zu] (%s): tmpcopyup applies to tmpfs mounts only", idx, m->destination);
   if (rl_mount_opts_is_bind (&o))
     return mount_bind (ctx, idx, m, &o, ctx->init->idmap_fds ? ctx->init->idmap_fds[idx] : -1, err);
   if (type_is (m, "cgroup"))

@@ -85,7 +85,13 @@ rl_realpath (const char *path, char **out, struct oci_error *err)
 int
 rl_mkdir_p (const char *path, mode_t mode, struct oci_error *err)
 {
-  cleanup_free char *copy = strdup (path);
+  cleanup_free char *copy = NULL;
+  /* Mostly only the last component is missing: one mkdir then. */
+  if (mkdir (path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return oci_error_set (err, errno, "mkdir %s", path);
+  copy = strdup (path);
   if (copy == NULL)
     return oci_error_set (err, ENOMEM, "mkdir %s", path);
   for (char *p = copy + 1;; p++)

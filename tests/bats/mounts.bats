@@ -198,11 +198,58 @@ has_opt() { # has_opt OPTS OPT
   [ "${lines[-1]}" = 1770 ]
 }
 
-@test "unsupported mount options are refused by name" {
-  update_config '.mounts += [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["bind", "tmpcopyup"]}]'
+# tmpcopyup (crun's extension; podman adds it to --tmpfs and --read-only's
+# tmpfs mounts): the tmpfs starts with the directory's content, owners,
+# modes and times kept, symlinks as links.
+@test "tmpcopyup: a tmpfs starts with the directory's content, owners, modes and links kept" {
+  d="$BUNDLE/rootfs/data"
+  mkdir -p "$d/sub/deeper"
+  echo hello >"$d/file"
+  head -c 300000 /dev/urandom >"$d/sub/big"
+  echo deep >"$d/sub/deeper/f"
+  ln -s ../file "$d/sub/link"
+  ln -s /nowhere "$d/dangling"
+  mkfifo "$d/fifo"
+  chown 1234:5678 "$d/file"
+  chmod 4755 "$d/file"
+  chown 7:8 "$d/sub"
+  chmod 1755 "$d/sub"
+  chown -h 9:10 "$d/sub/link"
+  chown 11:12 "$d"
+  chmod 1777 "$d"
+  touch -d '2001-02-03 04:05:06' "$d/file" "$d/sub/deeper"
+  want=$(cd "$d" && find . | sort | while read -r f; do stat -c '%n %F %u:%g %a %Y' "$f"; done)
+  sum=$(md5sum <"$d/sub/big")
+  update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs",
+    "options": ["nosuid", "nodev", "tmpcopyup"]}]'
+  in_container 'cd /data && find . | sort | while read -r f; do stat -c "%n %F %u:%g %a %Y" "$f"; done;
+    md5sum </data/sub/big; readlink /data/sub/link; cat /data/sub/link /data/sub/deeper/f;
+    echo new >/data/new; grep " /data " /proc/self/mountinfo'
+  printf 'got:\n%s\nwant:\n%s\n' "$output" "$want"
+  [ "$status" -eq 0 ]
+  [ "$(printf '%s\n' "$output" | grep -E '^\.( |/)')" = "$want" ]
+  [[ "$output" == *"$sum"* ]]
+  [[ "$output" == *$'../file\nhello\ndeep'* ]]
+  [[ "$(mount_line /data)" == *" - tmpfs "* ]]
+  # the copy is the tmpfs's: the rootfs is untouched
+  [ ! -e "$d/new" ]
+  # and `features` lists it, as runc's does
+  rl features | jq -e '.mountOptions | index("tmpcopyup") != null'
+}
+
+@test "tmpcopyup: a read-only tmpfs gets the content first; other mount types are refused" {
+  mkdir -p "$BUNDLE/rootfs/data"
+  echo kept >"$BUNDLE/rootfs/data/f"
+  update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["ro", "tmpcopyup"]}]'
+  in_container 'cat /data/f; touch /data/g 2>/dev/null && echo WRITABLE; grep " /data " /proc/self/mountinfo'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = kept ]
+  [[ "$output" != *WRITABLE* ]]
+  update_config '.mounts[-1] = {"destination": "/x", "type": "bind", "source": "/tmp", "options": ["bind", "tmpcopyup"]}'
   in_container 'true'
   [ "$status" -ne 0 ]
-  [[ "$output" == *"tmpcopyup"*"not supported"* ]]
+  [[ "$output" == *"mounts["*"(/x): tmpcopyup applies to tmpfs mounts only" ]]
 }
 
 @test "maskedPaths: files read empty, directories are empty and read-only, missing ones skipped" {

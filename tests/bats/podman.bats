@@ -157,9 +157,20 @@ sh -c trap "exit 0" TERM; while :; do sleep 0.1; done ' ]
   served_any create
 }
 
-@test "podman run --tmpfs DIR:notmpcopyup (runc-lite has no tmpcopyup yet)" {
-  run p run --rm --network none --tmpfs /scratch:notmpcopyup "$IMAGE" sh -c 'grep " /scratch " /proc/mounts'
+@test "podman run --tmpfs DIR: tmpcopyup fills the tmpfs with the image's DIR" {
+  run p run --rm --network none --tmpfs /etc "$IMAGE" sh -c 'grep " /etc " /proc/mounts; grep ^root: /etc/passwd'
+  echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == "tmpfs /scratch tmpfs "* ]]
+  [[ "${lines[0]}" == "tmpfs /etc tmpfs "* ]]
+  [ "${lines[1]}" = "root:x:0:0:root:/root:/bin/sh" ]
+  served_any create
+}
+
+@test "podman run --read-only: the root is read-only, its tmpfs mounts (tmpcopyup) writable" {
+  run p run --rm --network none --read-only "$IMAGE" sh -c \
+    'grep -c " /tmp tmpfs " /proc/mounts; touch /tmp/x && echo TMP-WRITABLE; touch /x 2>/dev/null || echo ROOT-READ-ONLY'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = $'1\nTMP-WRITABLE\nROOT-READ-ONLY' ]
   served_any create
 }

@@ -305,7 +305,7 @@ debug_lines() {
       { echo "# $tool --debug create printed no debug line:"; cat "$BATS_TEST_TMPDIR/debug-$tool"; return 1; }
   done
   # runc-lite's trail names the steps: config, namespaces, cgroup, init pid
-  for want in "config.json loaded from bundle $BUNDLE" "namespaces new: mount,pid" "placed in cgroup" "init started, pid"; do
+  for want in "config.json loaded from bundle $BUNDLE" "namespaces new: mount,pid" "goes into cgroup" "init started, pid"; do
     debug_lines "$BATS_TEST_TMPDIR/debug-runc-lite" | grep -qF "$want" ||
       { echo "# no debug line with: $want"; cat "$BATS_TEST_TMPDIR/debug-runc-lite"; return 1; }
   done
