@@ -1,6 +1,7 @@
 /* Per-command help: the request test and the printer (cli_help.h). */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli_help.h"
@@ -55,6 +56,70 @@ cli_help_requested (int argc, char *const *argv, const struct cli_help_option *o
         i++; /* "--env VALUE": the next word is the value */
     }
   return false;
+}
+
+/* Whether word is a flag of opts (or -h, --help) as urfave/cli's
+ * reordering sees one: one or two dashes, the name up to '='. */
+static bool
+names_flag (const struct cli_help_option *opts, const char *word)
+{
+  size_t len;
+  if (word[0] != '-' || strcmp (word, "-") == 0 || strcmp (word, "--") == 0)
+    return false;
+  word += word[1] == '-' ? 2 : 1;
+  if (word[0] == '-')
+    word++;
+  len = strcspn (word, "=");
+  if ((len == 1 && word[0] == 'h') || (len == 4 && strncmp (word, "help", 4) == 0))
+    return true;
+  return find_option (opts, word, len) != NULL;
+}
+
+bool
+cli_flags_first (int argc, char **argv, const struct cli_help_option *opts)
+{
+  char **flags, **rest;
+  int nflags = 0, nrest = 0;
+  bool value_may_follow = false;
+
+  if (argc < 2)
+    return true;
+  flags = calloc ((size_t) argc, sizeof (char *));
+  rest = calloc ((size_t) argc + 1, sizeof (char *));
+  if (flags == NULL || rest == NULL)
+    {
+      free (flags);
+      free (rest);
+      return false;
+    }
+  for (int i = 1; i < argc; i++)
+    {
+      if (value_may_follow && !names_flag (opts, argv[i]))
+        {
+          value_may_follow = false;
+          flags[nflags++] = argv[i];
+        }
+      else if (strcmp (argv[i], "--") == 0)
+        {
+          memmove (rest + 1, rest, (size_t) nrest * sizeof (char *));
+          rest[0] = argv[i];
+          nrest++;
+          for (i++; i < argc; i++)
+            rest[nrest++] = argv[i];
+        }
+      else if (names_flag (opts, argv[i]))
+        {
+          flags[nflags++] = argv[i];
+          value_may_follow = strchr (argv[i], '=') == NULL;
+        }
+      else
+        rest[nrest++] = argv[i];
+    }
+  memcpy (argv + 1, flags, (size_t) nflags * sizeof (char *));
+  memcpy (argv + 1 + nflags, rest, (size_t) nrest * sizeof (char *));
+  free (flags);
+  free (rest);
+  return true;
 }
 
 static void

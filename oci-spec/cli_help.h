@@ -29,6 +29,15 @@ struct cli_help
  * skipped, so `exec -e -h ...` and `exec ID sh -h` are not requests. */
 bool cli_help_requested (int argc, char *const *argv, const struct cli_help_option *opts, bool single_dash_long);
 
+/* runc's command line (urfave/cli v1) takes a command's flags anywhere:
+ * before parsing, the words naming one of opts or -h/--help move in front
+ * of the others, each taking along the word after it when it has no '='
+ * and that word names no option (so `kill ID --all KILL` is
+ * `kill --all KILL ID`, as in runc).  The words after "--" stay operands,
+ * with "--" first among them.  Permutes argv[1..argc-1] (argv[0] is the
+ * command's name); false only when out of memory. */
+bool cli_flags_first (int argc, char **argv, const struct cli_help_option *opts);
+
 /* Prints "Usage: PROG COMMAND USAGE", the summary and the options, with
  * -h, --help last. */
 void cli_help_print (FILE *out, const char *prog, const char *command, const char *summary, const struct cli_help *help);

@@ -139,7 +139,10 @@ cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
   o.args_len = (size_t) (argc - optind - 1);
   if (o.process_file && o.args_len)
     return oci_error_set (err, 0, "exec: give either --process or a command, not both");
+  /* As runc: only a command line it cannot read is exit 1; any later
+   * failure of exec is 255, worded "exec failed: ...". */
+  g->failure_status = 255;
   if (rl_exec (g, &o, &status, err) < 0)
-    return -1;
+    return oci_error_prefix (err, "exec failed");
   return status;
 }

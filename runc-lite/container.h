@@ -20,6 +20,9 @@ struct rl_global
   bool debug;
   bool systemd_cgroup;
   const char *rootless; /* auto, true, false */
+  /* The exit status main gives a failed command: 1, but 255 once exec
+   * has read its command line (runc's "exec failed"). */
+  int failure_status;
 };
 
 struct rl_create_opts

@@ -368,7 +368,10 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
     }
   if (rl_rootfs_dev_readonly (init, err) < 0 || init_chdir (cfg->process->cwd, err) < 0)
     return -1;
-  return 0;
+  /* As runc: a process that cannot be found fails create (exit 1), not
+   * start; init_exec looks again after the startContainer hooks. */
+  cleanup_free char *exe = NULL;
+  return rl_find_executable (cfg->process->args[0], cfg->process->env, cfg->process->env_len, &exe, err);
 }
 
 /* After start: process attributes, hooks, exec.  Errors are written to
@@ -519,6 +522,8 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
     return -1;
   if (validate_config (c->config, err) < 0)
     return -1;
+  rl_log_debug (c->g, "container %s: config.json loaded from bundle %s (ociVersion %s)", o->id, c->bundle,
+                c->config->oci_version ? c->config->oci_version : "?");
   if (rl_realpath (c->config->root->path, &c->rootfs, err) < 0)
     return oci_error_prefix (err, "config.json: root.path");
 
@@ -590,6 +595,11 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
     return -1;
   if (rl_namespaces_open (c->config->linux_, &c->ns, err) < 0)
     return -1;
+  if (c->g->debug)
+    {
+      cleanup_free char *ns = rl_namespaces_describe (&c->ns);
+      rl_log_debug (c->g, "container %s: namespaces %s", o->id, ns ? ns : "?");
+    }
   return rl_idmap_prepare (c->config, c->bundle, &c->mount_fds, err);
 }
 
@@ -751,6 +761,8 @@ spawn_init (struct creation *c, struct oci_error *err)
   /* The init moves itself in (init_setup): cheaper than our moving it. */
   if (rl_cgroup_make (c->config->linux_->cgroups_path, c->o->id, c->rootless, &c->cgroup, err) < 0)
     return -1;
+  for (size_t i = 0; i < c->cgroup.len; i++)
+    rl_log_debug (c->g, "container %s: the init goes into cgroup %s", c->o->id, c->cgroup.dirs[i]);
   c->cgroup_joined = c->cgroup.len; /* none yet */
   if (joins_user_namespace (c))
     {
@@ -776,6 +788,7 @@ spawn_init (struct creation *c, struct oci_error *err)
         return oci_error_set (err, saved_errno, "clone the container's init");
     }
   c->pid = pid;
+  rl_log_debug (c->g, "container %s: init started, pid %d", c->o->id, (int) pid);
   close_fd (&c->sync[1]);
   close_fd (&c->console_init_end);
   rl_idmap_free (&c->mount_fds, c->config->mounts_len); /* the init's now */
@@ -870,6 +883,7 @@ do_create (struct creation *c, bool foreground, struct oci_error *err)
       creation_abort (c);
       return oci_error_prefix (err, "create container %s", c->o->id ? c->o->id : "");
     }
+  rl_log_debug (c->g, "container %s: created, init pid %d waits for start", c->o->id, (int) c->pid);
   return 0;
 }
 

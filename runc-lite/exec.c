@@ -26,6 +26,7 @@
 #include "console.h"
 #include "container.h"
 #include "fileutil.h"
+#include "log.h"
 #include "namespaces.h"
 #include "process.h"
 #include "seccomp.h"
@@ -423,7 +424,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
     goto out;
   if (c.status == RL_STOPPED || c.status == RL_CREATING)
     {
-      oci_error_set (err, 0, "cannot exec in container %s: it is %s", o->id, rl_status_name (c.status));
+      oci_error_set (err, 0, "container %s: cannot exec in a %s container", o->id, rl_status_name (c.status));
       goto out;
     }
   if (c.status == RL_PAUSED && !o->ignore_paused)
@@ -545,6 +546,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       oci_error_set (err, errno, "fork");
       goto out;
     }
+  rl_log_debug (g, "container %s: exec'd process pid %d", o->id, (int) pid);
   close (sync[1]);
   sync[1] = -1;
   if (console_init >= 0)

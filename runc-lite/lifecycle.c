@@ -21,6 +21,7 @@
 #include "fileutil.h"
 #include "freezer.h"
 #include "hooks.h"
+#include "log.h"
 #include "runtime.h"
 #include "state.h"
 #include "util.h"
@@ -124,10 +125,13 @@ rl_start (const struct rl_global *g, const char *id, struct oci_error *err)
     goto out;
   if (o.status != RL_CREATED)
     {
+      /* runc's words, which scripts and clients compare. */
       if (o.status == RL_STOPPED)
-        oci_error_set (err, 0, "cannot start container %s: it has stopped", id);
+        oci_error_set (err, 0, "container %s: cannot start a container that has stopped", id);
+      else if (o.status == RL_RUNNING)
+        oci_error_set (err, 0, "container %s: cannot start an already running container", id);
       else
-        oci_error_set (err, 0, "cannot start container %s: it is %s, not created", id, rl_status_name (o.status));
+        oci_error_set (err, 0, "container %s: cannot start a container in the %s state", id, rl_status_name (o.status));
       goto out;
     }
   if (o.config->process == NULL)
@@ -138,6 +142,7 @@ rl_start (const struct rl_global *g, const char *id, struct oci_error *err)
   pidfd = rl_open_init (o.state, err);
   if (pidfd < 0)
     goto out;
+  rl_log_debug (g, "container %s: starting the process of init pid %" PRId64, id, o.state->pid);
   /* Non-blocking, so that an init that died cannot hang us: wait for its
    * first byte or its death instead. */
   fifo = openat (o.dirfd, RL_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -190,6 +195,7 @@ rl_start (const struct rl_global *g, const char *id, struct oci_error *err)
       oci_error_prefix (err, "container %s", id);
       goto out;
     }
+  rl_log_debug (g, "container %s: started", id);
   ret = 0;
 out:
   rl_opened_release (&o);
@@ -281,6 +287,8 @@ rl_kill (const struct rl_global *g, const char *id, int sig, bool all, struct oc
    * container is an error worded as runc's "container not running", the
    * text containerd's shim maps to NotFound (CRI's exit handler sends
    * `kill --all ID 9` to containers that already exited). */
+  rl_log_debug (g, "container %s (%s): sending signal %d to %s", id, rl_status_name (o.status), sig,
+                all ? "every process in its cgroup" : "its init");
   if (all)
     ret = signal_all (o.state, sig, err);
   else if (o.status == RL_STOPPED)
@@ -381,6 +389,7 @@ rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_err
         }
       goto out;
     }
+  rl_log_debug (g, "container %s: deleting it (%s%s)", id, rl_status_name (o.status), force ? ", --force" : "");
   if (o.status == RL_RUNNING || o.status == RL_PAUSED)
     {
       if (!force)
@@ -412,6 +421,8 @@ rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_err
       oci_error_clear (err);
     }
   ret = destroy (&o, id, err);
+  if (ret == 0)
+    rl_log_debug (g, "container %s: deleted (cgroup and state removed)", id);
 out:
   rl_opened_release (&o);
   return ret;

@@ -29,25 +29,28 @@ static const struct command
   bool needs_sealed_copy;
   /* `runc-lite COMMAND --help`: usage and options (help.c). */
   const struct cli_help *help;
+  /* Its flags only before the operands, the rest being the process's
+   * command line (runc's exec and ps); the others take flags anywhere. */
+  bool flags_in_front_only;
 } commands[] = {
   { "create", "create a container", cmd_create, true, &rl_help_create },
   { "start", "start the user's process in a created container", cmd_start, false, &rl_help_start },
   { "run", "create and start a container", cmd_run, true, &rl_help_run },
-  { "exec", "run a new process inside a running container", cmd_exec, true, &rl_help_exec },
+  { "exec", "run a new process inside a running container", cmd_exec, true, &rl_help_exec, true },
   { "state", "print the state of a container", cmd_state, false, &rl_help_state },
   { "kill", "send a signal to the container's init", cmd_kill, false, &rl_help_kill },
   { "delete", "delete a container and what it holds", cmd_delete, false, &rl_help_delete },
   { "list", "list the containers", cmd_list, false, &rl_help_list },
   { "pause", "suspend every process in the container", cmd_pause, false, &rl_help_pause },
   { "resume", "resume a paused container", cmd_resume, false, &rl_help_resume },
-  { "ps", "list the container's processes", cmd_ps, false, &rl_help_ps },
+  { "ps", "list the container's processes", cmd_ps, false, &rl_help_ps, true },
   { "events", "print the container's statistics and OOM events as JSON", cmd_events, false, &rl_help_events },
   { "update", "change the container's resource limits", cmd_update, false, &rl_help_update },
   { "spec", "write a default config.json", cmd_spec, false, &rl_help_spec },
   { "checkpoint", "not supported (no CRIU): exits with an error", cmd_checkpoint, false, &rl_help_checkpoint },
   { "restore", "not supported (no CRIU): exits with an error", cmd_restore, false, &rl_help_restore },
   { "features", "print what this runtime supports (runtime-spec features.md)", cmd_features, false, &rl_help_features },
-  { NULL, NULL, NULL, false, NULL },
+  { NULL, NULL, NULL, false, NULL, false },
 };
 
 static void
@@ -84,7 +87,32 @@ print_usage (FILE *out)
            "  -h, --help            show this help\n"
            "  -v, --version         show the version\n"
            "\n"
-           "Run 'runc-lite COMMAND --help' for a command's usage and options.\n");
+           "Run 'runc-lite COMMAND --help' (or 'runc-lite help COMMAND') for a command's usage and options.\n");
+}
+
+static const struct command *
+find_command (const char *name)
+{
+  for (const struct command *c = commands; c->name; c++)
+    if (strcmp (c->name, name) == 0)
+      return c;
+  return NULL;
+}
+
+static void
+print_command_help (const struct command *cmd)
+{
+  static const struct cli_help no_help = { "[command options] [arguments]", NULL };
+  cli_help_print (stdout, "runc-lite", cmd->name, cmd->summary, cmd->help ? cmd->help : &no_help);
+}
+
+/* runc's (urfave/cli's) answer to a command it does not know, also as
+ * `help NAME`: exit 3. */
+static int
+no_help_topic (const char *name)
+{
+  fprintf (stderr, "runc-lite: No help topic for '%s' (no such command)\n", name);
+  return 3;
 }
 
 int
@@ -103,7 +131,7 @@ main (int argc, char **argv)
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
   };
-  struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto" };
+  struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto", .failure_status = 1 };
   char *user_root = NULL;
   struct oci_error err = OCI_ERROR_INIT;
   bool root_given = false;
@@ -163,10 +191,22 @@ main (int argc, char **argv)
           return 1;
         }
     }
+  /* As runc: no command is a request for help. */
   if (optind >= argc)
     {
-      print_usage (stderr);
-      return 1;
+      print_usage (stdout);
+      return 0;
+    }
+  if (strcmp (argv[optind], "help") == 0 || strcmp (argv[optind], "h") == 0)
+    {
+      const struct command *cmd = optind + 1 < argc ? find_command (argv[optind + 1]) : NULL;
+      if (optind + 1 >= argc || cli_help_requested (argc - optind, argv + optind, NULL, true))
+        print_usage (stdout);
+      else if (cmd == NULL)
+        return no_help_topic (argv[optind + 1]);
+      else
+        print_command_help (cmd);
+      return 0;
     }
   if (!root_given)
     {
@@ -184,31 +224,31 @@ main (int argc, char **argv)
       if (n > 0)
         g.root = user_root;
     }
-  for (const struct command *cmd = commands; cmd->name; cmd++)
-    if (strcmp (cmd->name, argv[optind]) == 0)
-      {
-        /* Before the command parses anything (and before the re-exec). */
-        static const struct cli_help no_help = { "[command options] [arguments]", NULL };
-        const struct cli_help *help = cmd->help ? cmd->help : &no_help;
-        if (cli_help_requested (argc - optind, argv + optind, help->options, true))
-          {
-            cli_help_print (stdout, "runc-lite", cmd->name, cmd->summary, help);
-            return 0;
-          }
-        if (cmd->needs_sealed_copy && !rl_running_from_sealed_copy ())
-          {
-            rl_log_debug (&g, "re-executing from a sealed copy of the runtime");
-            rl_reexec_from_sealed_copy (argv, &err);
-            /* Only reached on failure: refuse rather than run unprotected. */
-            rl_log_error (&g, oci_error_msg (&err));
-            return 1;
-          }
-        ret = cmd->run (&g, argc - optind, argv + optind, &err);
-        if (ret < 0)
-          rl_log_error (&g, oci_error_msg (&err));
-        oci_error_clear (&err);
-        return ret < 0 ? 1 : ret;
-      }
-  fprintf (stderr, "runc-lite: unknown command \"%s\"\n", argv[optind]);
-  return 1;
+  const struct command *cmd = find_command (argv[optind]);
+  if (cmd == NULL)
+    return no_help_topic (argv[optind]);
+  if (!cmd->flags_in_front_only && !cli_flags_first (argc - optind, argv + optind, cmd->help ? cmd->help->options : NULL))
+    {
+      fprintf (stderr, "runc-lite: out of memory\n");
+      return 1;
+    }
+  /* Before the command parses anything (and before the re-exec). */
+  if (cli_help_requested (argc - optind, argv + optind, cmd->help ? cmd->help->options : NULL, true))
+    {
+      print_command_help (cmd);
+      return 0;
+    }
+  if (cmd->needs_sealed_copy && !rl_running_from_sealed_copy ())
+    {
+      rl_log_debug (&g, "re-executing from a sealed copy of the runtime");
+      rl_reexec_from_sealed_copy (argv, &err);
+      /* Only reached on failure: refuse rather than run unprotected. */
+      rl_log_error (&g, oci_error_msg (&err));
+      return 1;
+    }
+  ret = cmd->run (&g, argc - optind, argv + optind, &err);
+  if (ret < 0)
+    rl_log_error (&g, oci_error_msg (&err));
+  oci_error_clear (&err);
+  return ret < 0 ? g.failure_status : ret;
 }

@@ -71,6 +71,41 @@ check_type (int fd, size_t i, const struct oci_linux_namespace *n, int flag, str
   return 0;
 }
 
+char *
+rl_namespaces_describe (const struct rl_namespaces *ns)
+{
+  char *out = NULL;
+  size_t len = 0;
+  const char *sep = "";
+  FILE *f = open_memstream (&out, &len);
+  if (f == NULL)
+    return NULL;
+  fputs ("new:", f);
+  for (size_t i = 0; i < sizeof ns_types / sizeof ns_types[0]; i++)
+    if (ns->new_flags & ns_types[i].flag)
+      {
+        fprintf (f, "%s%s", *sep ? sep : " ", ns_types[i].name);
+        sep = ",";
+      }
+  if (*sep == '\0')
+    fputs (" none", f);
+  fputs ("; joined:", f);
+  sep = "";
+  for (size_t i = 0; i < ns->n_join; i++)
+    {
+      fprintf (f, "%s%s", *sep ? sep : " ", type_name (ns->join[i].flag));
+      sep = ",";
+    }
+  if (*sep == '\0')
+    fputs (" none", f);
+  if (fclose (f) != 0)
+    {
+      free (out);
+      return NULL;
+    }
+  return out;
+}
+
 int
 rl_namespaces_open (const struct oci_linux *l, struct rl_namespaces *ns, struct oci_error *err)
 {

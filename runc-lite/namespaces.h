@@ -34,6 +34,9 @@ struct rl_namespaces
 int rl_namespace_flag (const char *type);
 /* Whether linux.namespaces has an entry of this kind (new or by path). */
 bool rl_namespaces_has (const struct oci_linux *l, int flag);
+/* "new: mount,pid; joined: network" (for --debug); NULL when out of
+ * memory. */
+char *rl_namespaces_describe (const struct rl_namespaces *ns);
 /* Reads linux.namespaces, opening the paths to join; a path whose
  * namespace is of another kind than .type is refused, naming the entry. */
 int rl_namespaces_open (const struct oci_linux *l, struct rl_namespaces *ns, struct oci_error *err);

@@ -185,6 +185,13 @@ rl_find_executable (const char *name, char *const *env, size_t env_len, char **o
   const char *path = DEFAULT_PATH;
   if (strchr (name, '/'))
     {
+      struct stat st;
+      /* As Go's exec.LookPath, which runc's words are: a path must name
+       * an existing file with an execute bit. */
+      if (stat (name, &st) < 0)
+        return oci_error_set (err, errno, "exec: \"%s\": stat %s", name, name);
+      if (S_ISDIR (st.st_mode) || (st.st_mode & 0111) == 0)
+        return oci_error_set (err, EACCES, "exec: \"%s\"", name);
       *out = strdup (name);
       return *out ? 0 : oci_error_set (err, ENOMEM, "exec");
     }

@@ -232,13 +232,16 @@ check_usage() {
   check_usage spec extra
 }
 
-@test "argv parity: a missing command is exit 1 with the usage on stderr" {
+@test "argv parity: an unknown command is exit 3, no command is the usage with exit 0 (as runc)" {
   run runc --root "$RUNC_ROOT" no-such-command
-  [ "$status" -ne 0 ]
+  [ "$status" -eq 3 ]
   run "$RUNC_LITE" --root "$ROOT" no-such-command
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 3 ]
+  [[ "$output" == *"no-such-command"* ]]
+  run runc --root "$RUNC_ROOT"
+  [ "$status" -eq 0 ]
   run "$RUNC_LITE" --root "$ROOT"
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 0 ]
   [[ "$output" == *"Usage"* ]]
 }
 

@@ -39,10 +39,10 @@ load helpers
   [[ "$output" == *"builder COMMAND --help"* ]]
 }
 
-@test "an unknown command fails with one line and exit 1" {
+@test "an unknown command fails with one line (runc-lite: exit 3 as runc's)" {
   run "$RUNC_LITE" frobnicate
-  [ "$status" -eq 1 ]
-  [ "$output" = 'runc-lite: unknown command "frobnicate"' ]
+  [ "$status" -eq 3 ]
+  [ "$output" = "runc-lite: No help topic for 'frobnicate' (no such command)" ]
   run "$BUILDER" frobnicate
   [ "$status" -eq 1 ]
   [ "$output" = 'builder: unknown command "frobnicate"' ]
@@ -63,10 +63,11 @@ load helpers
   [[ "$output" == *'expected text or json'* ]]
 }
 
-@test "no command at all prints usage to stderr and fails" {
+@test "no command at all prints the usage to stdout with exit 0, as runc" {
   run "$RUNC_LITE"
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 0 ]
   [[ "$output" == Usage:* ]]
+  [ -z "$("$RUNC_LITE" 2>&1 >/dev/null)" ]
 }
 
 @test "single-dash words are long options (as in runc), never clusters of short ones" {
@@ -160,18 +161,24 @@ check_all_commands() {
 # not_help WANT PROG ARGS...: PROG ARGS fails (exit 1) without printing
 # help, and its message has WANT (the command ran on its own arguments).
 not_help() {
-  local want=$1
-  shift
+  not_help_exit 1 "$@"
+}
+
+# not_help_exit STATUS WANT PROG ARGS...: the same with exit STATUS (255
+# for exec's failures, as runc's).
+not_help_exit() {
+  local code=$1 want=$2
+  shift 2
   run "$@"
-  [ "$status" -eq 1 ] && [[ "$output" != *Usage:* ]] && [[ "$output" == *"$want"* ]] \
+  [ "$status" -eq "$code" ] && [[ "$output" != *Usage:* ]] && [[ "$output" == *"$want"* ]] \
     || { echo "$*: exit $status: $output"; return 1; }
 }
 
 @test "-h after the options (the command's own arguments) or as an option's value is not a help request" {
   local R=("$RUNC_LITE" --root "$BATS_TEST_TMPDIR/state") B=("$BUILDER" --store "$BATS_TEST_TMPDIR/store")
-  not_help '"nosuch" does not exist' "${R[@]}" exec nosuch sh -h
-  not_help '"nosuch" does not exist' "${R[@]}" exec -e -h nosuch sh
-  not_help '"nosuch" does not exist' "${R[@]}" exec --cwd -h nosuch sh
+  not_help_exit 255 '"nosuch" does not exist' "${R[@]}" exec nosuch sh -h
+  not_help_exit 255 '"nosuch" does not exist' "${R[@]}" exec -e -h nosuch sh
+  not_help_exit 255 '"nosuch" does not exist' "${R[@]}" exec --cwd -h nosuch sh
   not_help 'nosuch' "${R[@]}" ps nosuch -h
   not_help '' "${R[@]}" kill -- -h
   not_help 'not found' "${B[@]}" run nosuch sh -h

@@ -87,7 +87,7 @@ cgroup_dir() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"cannot pause container $ID: it is paused"* ]]
   run rl exec "$ID" true
-  [ "$status" -ne 0 ]
+  [ "$status" -eq 255 ]
   # runc's words (runc exec: "exec failed: cannot exec in a paused container ...")
   [[ "$output" == *"cannot exec in a paused container (use --ignore-paused to override)"* ]]
   rl resume "$ID"

@@ -68,7 +68,7 @@ teardown() {
   [ "${lines[0]}" = "CapEff:	0000000020080420" ]
   [ "${lines[1]}" = "NoNewPrivs:	1" ]
   run rl exec --cap CAP_NOPE "$id2" true
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 255 ]
   [[ "$output" == *'unknown capability "CAP_NOPE"'* ]]
 }
 
@@ -82,7 +82,7 @@ EOF2
   [ "${lines[1]}" = /etc ]
   echo '{"args": "not an array", "cwd": "/"}' >"$BATS_TEST_TMPDIR/bad.json"
   run rl exec --process "$BATS_TEST_TMPDIR/bad.json" "$ID"
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 255 ]
   [[ "$output" == *"bad.json: args: expected array, got string"* ]]
 }
 
@@ -104,23 +104,23 @@ EOF2
   grep -q '^done' "$BATS_TEST_TMPDIR/tty.out"
 }
 
-@test "exec: errors for a missing command, a stopped container, an unknown one" {
+@test "exec: errors for a missing command, a stopped container, an unknown one (exit 255, as runc)" {
   run rl exec "$ID" nosuchcommand
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 255 ]
   [[ "$output" == *'exec: "nosuchcommand": executable file not found in $PATH'* ]]
   run rl exec nosuch true
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 255 ]
   [[ "$output" == *'container "nosuch" does not exist'* ]]
   run rl exec "$ID"
-  [ "$status" -eq 1 ]
+  [ "$status" -eq 255 ]
   rl kill "$ID" KILL
   for _ in $(seq 100); do
     [ "$(rl state "$ID" | jq -r .status)" = stopped ] && break
     sleep 0.05
   done
   run rl exec "$ID" true
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"cannot exec in container $ID: it is stopped"* ]]
+  [ "$status" -eq 255 ]
+  [[ "$output" == *"exec failed: container $ID: cannot exec in a stopped container"* ]]
 }
 
 @test "exec: the container's seccomp profile applies to exec'd processes" {

@@ -110,23 +110,24 @@ teardown() {
   rl start "$id"
   run rl start "$id"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"cannot start container $id: it is running, not created"* ]]
+  [[ "$output" == *"container $id: cannot start an already running container"* ]]
   rl delete --force "$id"
 }
 
-@test "start: a missing program is reported by start, and the container stops" {
+@test "create: a missing program fails create, as runc's, and leaves no container" {
   id=$(test_id)
   update_config '.process.args = ["/no/such/program"]'
-  rl create "$id"
-  run rl start "$id"
+  run rl create "$id"
   [ "$status" -eq 1 ]
-  [[ "$output" == *"/no/such/program"* ]]
+  [[ "$output" == *'exec: "/no/such/program": stat /no/such/program: No such file or directory'* ]]
+  run rl state "$id"
+  [[ "$output" == *"does not exist"* ]]
   update_config '.process.args = ["nosuchcommand"]'
-  rl delete --force "$id"
-  rl create "$id"
-  run rl start "$id"
+  run rl create "$id"
   [ "$status" -eq 1 ]
   [[ "$output" == *'exec: "nosuchcommand": executable file not found in $PATH'* ]]
+  run rl state "$id"
+  [[ "$output" == *"does not exist"* ]]
 }
 
 @test "kill: signal names and numbers; a stopped container cannot be signalled" {

@@ -28,6 +28,35 @@ asks (const char *line, bool single_dash_long)
   return r;
 }
 
+/* line reordered by cli_flags_first, joined by spaces again. */
+static char *
+reordered (const char *line)
+{
+  char *copy = strdup (line), *argv[16], *save = NULL, *out = NULL;
+  size_t len = 0;
+  int argc = 0;
+  FILE *f;
+  for (char *w = strtok_r (copy, " ", &save); w && argc < 15; w = strtok_r (NULL, " ", &save))
+    argv[argc++] = w;
+  argv[argc] = NULL;
+  if (!cli_flags_first (argc, argv, opts))
+    abort ();
+  f = open_memstream (&out, &len);
+  for (int i = 0; i < argc; i++)
+    fprintf (f, "%s%s", i ? " " : "", argv[i]);
+  fclose (f);
+  free (copy);
+  return out;
+}
+
+static void
+reorders (const char *line, const char *want, const char *what)
+{
+  char *got = reordered (line);
+  is_str (got, want, "%s", what);
+  free (got);
+}
+
 int
 main (void)
 {
@@ -55,6 +84,16 @@ main (void)
   ok (asks ("run -eK=V -h", false), "a value attached to its short option");
   ok (asks ("run -teK=V -h", false), "after a letter taking a value, the rest of the word is that value");
   ok (!asks ("run", false), "no options at all");
+
+  reorders ("update ID --cwd /x", "update --cwd /x ID", "a flag after the operand moves in front, with its value");
+  reorders ("update ID --cwd=/x -t", "update --cwd=/x -t ID", "name=value words and booleans");
+  reorders ("kill ID --tty KILL", "kill --tty KILL ID", "the word after a boolean goes along (urfave/cli's reordering)");
+  reorders ("kill ID -t --cwd /x", "kill -t --cwd /x ID", "a flag after a flag is not taken as its value");
+  reorders ("kill ID --bogus", "kill ID --bogus", "a word naming no option stays an operand");
+  reorders ("kill A -- -t B", "kill -- A -t B", "after --: operands, -- first among them");
+  reorders ("kill ID -h", "kill -h ID", "-h is a flag of every command");
+  reorders ("kill ID ---cwd=x", "kill ---cwd=x ID", "three dashes, as urfave/cli strips them");
+  reorders ("start", "start", "nothing to reorder");
 
   f = open_memstream (&text, &len);
   cli_help_print (f, "prog", "exec", "run something", &help);
