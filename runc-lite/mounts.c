@@ -152,25 +152,19 @@ add_context (char **data, const char *label)
 
 /* ---- propagation and the rootfs bind ---- */
 
+/* pivot_root refuses a new root whose parent mount is shared: the new
+ * root is the rootfs bound onto itself, so its parent is the mount that
+ * holds the rootfs (the rootfs itself when it is a mount point, as
+ * containerd's overlay is), as runc's rootfsParentMountPrivate finds it. */
 static int
 make_parent_private (const char *rootfs, struct oci_error *err)
 {
   cleanup_mountinfo struct rl_mountinfo_list mi = { 0 };
-  cleanup_free char *parent = strdup (rootfs);
   const struct rl_mountinfo *e;
-  char *slash;
 
-  if (parent == NULL)
-    return oci_error_set (err, ENOMEM, "rootfs");
-  slash = strrchr (parent, '/');
-  if (slash == parent)
-    slash[1] = '\0';
-  else if (slash != NULL)
-    *slash = '\0';
   if (rl_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
     return -1;
-  e = rl_mountinfo_find (&mi, parent);
-  /* pivot_root refuses a new root whose parent mount is shared. */
+  e = rl_mountinfo_find (&mi, rootfs);
   if (e != NULL && strstr (e->optional, "shared:") != NULL
       && mount (NULL, e->mount_point, NULL, MS_PRIVATE, NULL) < 0)
     return oci_error_set (err, errno, "make %s private", e->mount_point);

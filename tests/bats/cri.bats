@@ -655,22 +655,8 @@ case_propagation_bidirectional() {
   case_propagation_host_to_container
 }
 
-# Known failing with runc-lite (issue 10, item 8): a Bidirectional volume
-# does not carry the container's mounts back to the host (runc passes the
-# same case below).  Strict: while marked, the case must still fail; the fix
-# removes the mark and the case must pass.
-RL_BIDI_KNOWN_FAILING=1
-
 @test "cri runc-lite: Bidirectional mount propagation" {
   use_handler default
-  if [ -n "$RL_BIDI_KNOWN_FAILING" ]; then
-    if (case_propagation_bidirectional) >"$BATS_TEST_TMPDIR/bidi.log" 2>&1; then
-      echo "Bidirectional propagation works with runc-lite now: remove RL_BIDI_KNOWN_FAILING" >&2
-      return 1
-    fi
-    cat "$BATS_TEST_TMPDIR/bidi.log" >&3
-    skip "KNOWN FAILING, issue 10 item 8: runc-lite does not propagate a container's mounts back through a Bidirectional (rshared) volume"
-  fi
   case_propagation_bidirectional
 }
 
