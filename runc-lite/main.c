@@ -10,6 +10,7 @@
 
 #include <seccomp.h>
 
+#include "cleanup.h"
 #include "clone_binary.h"
 #include "cli.h"
 #include "error.h"
@@ -104,7 +105,7 @@ main (int argc, char **argv)
   };
   struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto" };
   char *user_root = NULL;
-  struct oci_error err = OCI_ERROR_INIT;
+  cleanup_error struct oci_error err = OCI_ERROR_INIT;
   bool root_given = false;
   int c, ret;
 

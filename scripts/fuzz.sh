@@ -15,19 +15,13 @@
 # tests/fuzz/crashes/TARGET/ (not replayed).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+. scripts/deps.sh
 SRC=$PWD
 BUILD=${FUZZ_BUILD:-$SRC/_fuzz}
 TARGETS=(json runtime-config image recipe ignore layer reference registry archive)
 
 fuzz_build() {
-  mkdir -p "$BUILD/src" || return 1
-  # The working tree's files (not the ignored ones), mtimes kept so make
-  # rebuilds only what changed.
-  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    git ls-files -z -co --exclude-standard
-  else
-    find . \( -path ./_fuzz -o -path ./_sanitize -o -path "./$(basename "$BUILD")" \) -prune -o -type f -print0
-  fi | tar --null -T - -cf - | tar -xf - -C "$BUILD/src" || return 1
+  rl_copy_tree "$BUILD/src" || return 1
   (
     cd "$BUILD/src" || exit 1
     if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt configure ]; then
