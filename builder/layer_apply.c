@@ -42,101 +42,129 @@ bld_devices_allowed (void)
   return inside == 0 && outside == 0 && count == 4294967295UL;
 }
 
-/* ---- a set of paths (this layer's entries and their parents) ---- */
+/* ---- a set of paths (this layer's entries and their parents) ----
+ * A tree of components, each node its parent's id and its name, found by
+ * a hash of both: memory and time linear in a path's length however deep
+ * it is (a set of whole prefixes would be quadratic). */
+
+struct pathnode
+{
+  size_t parent; /* 0: the root */
+  char *name;
+  size_t len;
+};
 
 struct pathset
 {
-  char **slots;
-  size_t cap, len;
+  struct pathnode *nodes; /* node id i + 1 is nodes[i] */
+  size_t len, cap;
+  size_t *slots; /* node ids, 0 for empty */
+  size_t slots_cap;
 };
 
 static size_t
-path_hash_n (const char *s, size_t n)
+node_hash (size_t parent, const char *name, size_t n)
 {
-  size_t h = 1469598103934665603ULL;
+  size_t h = 1469598103934665603ULL ^ (parent * 0x9e3779b97f4a7c15ULL);
   for (size_t i = 0; i < n; i++)
-    h = (h ^ (unsigned char) s[i]) * 1099511628211ULL;
+    h = (h ^ (unsigned char) name[i]) * 1099511628211ULL;
   return h;
 }
 
 static size_t
-path_hash (const char *s)
+pathset_find (const struct pathset *ps, size_t parent, const char *name, size_t n)
 {
-  return path_hash_n (s, strlen (s));
-}
-
-/* Whether the first n bytes of p are in the set. */
-static bool
-pathset_has_n (const struct pathset *ps, const char *p, size_t n)
-{
-  if (ps->cap == 0)
-    return false;
-  for (size_t i = path_hash_n (p, n) & (ps->cap - 1);; i = (i + 1) & (ps->cap - 1))
+  if (ps->slots_cap == 0)
+    return 0;
+  for (size_t i = node_hash (parent, name, n) & (ps->slots_cap - 1);; i = (i + 1) & (ps->slots_cap - 1))
     {
-      if (ps->slots[i] == NULL)
-        return false;
-      if (strncmp (ps->slots[i], p, n) == 0 && ps->slots[i][n] == '\0')
-        return true;
+      size_t id = ps->slots[i];
+      if (id == 0)
+        return 0;
+      const struct pathnode *nd = &ps->nodes[id - 1];
+      if (nd->parent == parent && nd->len == n && memcmp (nd->name, name, n) == 0)
+        return id;
     }
 }
 
+static void
+pathset_slot (struct pathset *ps, size_t id)
+{
+  const struct pathnode *nd = &ps->nodes[id - 1];
+  size_t i = node_hash (nd->parent, nd->name, nd->len) & (ps->slots_cap - 1);
+  while (ps->slots[i])
+    i = (i + 1) & (ps->slots_cap - 1);
+  ps->slots[i] = id;
+}
+
+/* The child name of parent, made when missing; 0 when out of memory. */
+static size_t
+pathset_child (struct pathset *ps, size_t parent, const char *name, size_t n, uint64_t *stored)
+{
+  size_t id = pathset_find (ps, parent, name, n);
+  if (id)
+    return id;
+  if ((ps->len + 1) * 2 > ps->slots_cap)
+    {
+      size_t ncap = ps->slots_cap ? ps->slots_cap * 2 : 256;
+      size_t *ns = calloc (ncap, sizeof *ns);
+      if (ns == NULL)
+        return 0;
+      free (ps->slots);
+      ps->slots = ns;
+      ps->slots_cap = ncap;
+      for (size_t j = 1; j <= ps->len; j++)
+        pathset_slot (ps, j);
+    }
+  if (ps->len == ps->cap)
+    {
+      size_t ncap = ps->cap ? ps->cap * 2 : 128;
+      struct pathnode *nn = realloc (ps->nodes, ncap * sizeof *nn);
+      if (nn == NULL)
+        return 0;
+      ps->nodes = nn;
+      ps->cap = ncap;
+    }
+  char *copy = strndup (name, n);
+  if (copy == NULL)
+    return 0;
+  ps->nodes[ps->len] = (struct pathnode) { parent, copy, n };
+  id = ++ps->len;
+  pathset_slot (ps, id);
+  *stored += n + 1 + sizeof (struct pathnode) + 2 * sizeof (size_t);
+  return id;
+}
+
+/* Whether p (a clean relative path) is in the set. */
 static bool
 pathset_has (const struct pathset *ps, const char *p)
 {
-  return pathset_has_n (ps, p, strlen (p));
-}
-
-static int
-pathset_add_one (struct pathset *ps, const char *p, size_t n)
-{
-  char *copy;
-  size_t i;
-
-  if ((ps->len + 1) * 2 > ps->cap)
+  size_t id = 0;
+  if (*p == '\0')
+    return false;
+  while (*p)
     {
-      size_t ncap = ps->cap ? ps->cap * 2 : 256;
-      char **ns = calloc (ncap, sizeof *ns);
-      if (ns == NULL)
-        return -1;
-      for (size_t j = 0; j < ps->cap; j++)
-        if (ps->slots[j])
-          {
-            for (i = path_hash (ps->slots[j]) & (ncap - 1); ns[i]; i = (i + 1) & (ncap - 1))
-              ;
-            ns[i] = ps->slots[j];
-          }
-      free (ps->slots);
-      ps->slots = ns;
-      ps->cap = ncap;
+      const char *e = strchrnul (p, '/');
+      id = pathset_find (ps, id, p, (size_t) (e - p));
+      if (id == 0)
+        return false;
+      p = *e ? e + 1 : e;
     }
-  if (pathset_has_n (ps, p, n))
-    return 0;
-  copy = strndup (p, n);
-  if (copy == NULL)
-    return -1;
-  for (i = path_hash (copy) & (ps->cap - 1); ps->slots[i]; i = (i + 1) & (ps->cap - 1))
-    ;
-  ps->slots[i] = copy;
-  ps->len++;
-  return 0;
+  return true;
 }
 
 /* Adds p and its parents; *stored grows by the bytes kept. */
 static int
 pathset_add (struct pathset *ps, const char *p, uint64_t *stored)
 {
-  size_t n = strlen (p);
-  while (n > 0)
+  size_t id = 0;
+  while (*p)
     {
-      if (pathset_has_n (ps, p, n))
-        return 0;
-      if (pathset_add_one (ps, p, n) < 0)
+      const char *e = strchrnul (p, '/');
+      id = pathset_child (ps, id, p, (size_t) (e - p), stored);
+      if (id == 0)
         return -1;
-      *stored += n + 1 + sizeof (char *);
-      while (n > 0 && p[n - 1] != '/')
-        n--;
-      if (n > 0)
-        n--; /* drop the '/' */
+      p = *e ? e + 1 : e;
     }
   return 0;
 }
@@ -144,8 +172,9 @@ pathset_add (struct pathset *ps, const char *p, uint64_t *stored)
 static void
 pathset_free (struct pathset *ps)
 {
-  for (size_t i = 0; i < ps->cap; i++)
-    free (ps->slots[i]);
+  for (size_t i = 0; i < ps->len; i++)
+    free (ps->nodes[i].name);
+  free (ps->nodes);
   free (ps->slots);
 }
 
