@@ -44,6 +44,9 @@ mkdir -p "$REPORTS"
 export ASAN_OPTIONS="log_path=$REPORTS/asan:detect_leaks=1:fast_unwind_on_malloc=0:abort_on_error=0:allow_user_segv_handler=1"
 export UBSAN_OPTIONS="log_path=$REPORTS/ubsan:print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$SRC/tests/sanitize.supp"
+# A hang (a sanitizer report in a process another one waits for) fails
+# its test instead of the run.
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-300}
 
 tests=""
 for s in "${SUITES[@]}"; do tests="$tests tests/bats/$s.bats"; done
