@@ -104,7 +104,7 @@ main (int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto" };
-  char *user_root = NULL;
+  cleanup_free char *user_root = NULL;
   cleanup_error struct oci_error err = OCI_ERROR_INIT;
   bool root_given = false;
   int c, ret;

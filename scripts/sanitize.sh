@@ -16,9 +16,9 @@ cd "$(dirname "$0")/.." || exit 1
 SRC=$PWD
 BUILD=${SANITIZE_BUILD:-$SRC/_sanitize}
 # Not here: containerd, podman, registry, image-interop, cgroup-v2-vm
-# (other programs, or a VM, do the work), rootless and idmap (user
-# namespaces made by unshare around the runtime, see docs/limits.md).
-SUITES=(cli lifecycle exec process hooks mounts security resources events
+# (other programs, or a VM, do the work) and rootless (its exec as an
+# ordinary user hangs under ASan; docs/limits.md).
+SUITES=(cli lifecycle exec process hooks mounts security resources events idmap
   build build-robust build-features builder-images unpack-attacks store-interop)
 [ $# -gt 0 ] && SUITES=("$@")
 
@@ -37,7 +37,7 @@ fi
 
 REPORTS="$BUILD/reports"
 rm -rf "$REPORTS"
-mkdir -p "$REPORTS"
+mkdir -p "$REPORTS" && chmod 1777 "$REPORTS" # rootless.bats runs us as another user
 # Reports to files (a test that expects one line of stderr still sees
 # one); leaks count.  A container's init and the processes it execs are
 # the user's program: only our own exits are checked.
