@@ -17,9 +17,11 @@
 #include "user.h"
 #include "cleanup.h"
 #include "digest.h"
+#include "array.h"
 #include "fileutil.h"
 #include "ignore.h"
 #include "layer_apply.h"
+#include "name_index.h"
 #include "recipe_expand.h"
 #include "recipe_plan.h"
 #include "store.h"
@@ -27,6 +29,12 @@
 #include "strbuf.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The names and values a stage's ENV, LABEL and ARG lines may add up to
+ * (docs/limits.md): each expansion is bounded, this bounds their number
+ * times their size, and keeps the image config (which repeats them in its
+ * history) readable within OCI_JSON_FILE_MAX. */
+#define BUILD_MAX_STAGE_VARS (16u * 1024 * 1024)
 
 struct stage_st
 {
@@ -36,6 +44,25 @@ struct stage_st
   char **lowers; /* layer cache dirs, bottom first */
   size_t n_lowers;
   char **arg_keys, **arg_values; /* ARGs declared in the stage */
+  struct name_index env_ix, label_ix; /* cfg->config's Env and Labels by name */
+  struct name_index arg_ix;                /* arg_keys, the last declaration found */
+  struct name_index expose_ix, volume_ix; /* the ExposedPorts and Volumes sets */
+  size_t var_bytes; /* what the stage's ENV, LABEL and ARG lines hold (BUILD_MAX_STAGE_VARS) */
+  /* The step cache key's state part (cache_key): a digest of the stage's
+   * state when first asked, then of that and the steps since (history
+   * entries and diff_ids up to chain_hist and chain_diffs). */
+  char *chain;
+  size_t chain_hist, chain_diffs;
+  /* A run of consecutive metadata steps shares one cache entry, named by
+   * its first step's key, with a "KEY=TIME" line per step (metadata_step_time). */
+  struct
+  {
+    bool active, dirty;
+    char *path;
+    char **old, **cur;
+    size_t n_old, n_cur;
+    struct name_index old_ix;
+  } meta;
   size_t n_args;
   char *rootfs; /* read-only mount for COPY --from, once needed */
   /* The time of the step being added when it was first built (from the
@@ -70,10 +97,9 @@ struct build
 static int
 strv_push (char ***v, size_t *len, const char *s, struct oci_error *err)
 {
-  char **nv = realloc (*v, (*len + 2) * sizeof *nv);
-  if (nv == NULL)
+  if (array_reserve (v, *len + 2, sizeof **v) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  *v = nv;
+  char **nv = *v;
   if ((nv[*len] = strdup (s)) == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   (*len)++;
@@ -99,15 +125,27 @@ exec_cfg (struct stage_st *s)
   return s->cfg->config;
 }
 
-static const char *
-env_get (struct stage_st *s, const char *name)
+/* The position of name in the stage's Env ("K=V"), or -1. */
+static long
+env_pos (struct stage_st *s, const char *name)
 {
   struct oci_image_exec_config *c = s->cfg->config;
   size_t n = strlen (name);
-  for (size_t i = 0; c && i < c->env_len; i++)
-    if (strncmp (c->env[i], name, n) == 0 && c->env[i][n] == '=')
-      return c->env[i] + n + 1;
-  return NULL;
+  if (c == NULL)
+    return -1;
+  long i = name_index_find (&s->env_ix, c->env, c->env_len, NAME_INDEX_KV, name);
+  if (i == -2) /* no memory for the index: the slow way */
+    for (i = 0; (size_t) i < c->env_len; i++)
+      if (strncmp (c->env[i], name, n) == 0 && c->env[i][n] == '=')
+        return i;
+  return i >= 0 && c->env[i][n] == '=' ? i : -1;
+}
+
+static const char *
+env_get (struct stage_st *s, const char *name)
+{
+  long i = env_pos (s, name);
+  return i < 0 ? NULL : s->cfg->config->env[i] + strlen (name) + 1;
 }
 
 static int
@@ -115,30 +153,34 @@ env_set (struct stage_st *s, const char *key, const char *value, struct oci_erro
 {
   struct oci_image_exec_config *c = exec_cfg (s);
   cleanup_free char *kv = NULL;
-  size_t n = strlen (key);
   if (c == NULL || asprintf (&kv, "%s=%s", key, value) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  for (size_t i = 0; i < c->env_len; i++)
-    if (strncmp (c->env[i], key, n) == 0 && c->env[i][n] == '=')
-      {
-        free (c->env[i]);
-        c->env[i] = steal_pointer (&kv);
-        return 0;
-      }
-  return strv_push (&c->env, &c->env_len, kv, err);
+  long i = env_pos (s, key);
+  s->var_bytes += strlen (kv);
+  if (i >= 0)
+    {
+      s->var_bytes -= s->var_bytes >= strlen (c->env[i]) ? strlen (c->env[i]) : s->var_bytes;
+      free (c->env[i]);
+      c->env[i] = steal_pointer (&kv);
+      return 0;
+    }
+  if (strv_push (&c->env, &c->env_len, kv, err) < 0)
+    return -1;
+  /* out of memory here only costs a rebuild at the next look-up */
+  name_index_update (&s->env_ix, c->env, c->env_len, NAME_INDEX_KV);
+  return 0;
 }
 
 static const char *
 arg_get (struct stage_st *s, const char *name, bool *declared)
 {
-  for (size_t i = s->n_args; i-- > 0;)
-    if (strcmp (s->arg_keys[i], name) == 0)
-      {
-        *declared = true;
-        return s->arg_values[i];
-      }
-  *declared = false;
-  return NULL;
+  s->arg_ix.last_wins = true;
+  long i = name_index_find (&s->arg_ix, s->arg_keys, s->n_args, NAME_INDEX_KEY, name);
+  if (i == -2) /* no memory for the index: the slow way */
+    for (i = (long) s->n_args - 1; i >= 0 && strcmp (s->arg_keys[i], name) != 0; i--)
+      ;
+  *declared = i >= 0;
+  return i >= 0 ? s->arg_values[i] : NULL;
 }
 
 /* Expansion lookup: ENV wins over ARG, as in Docker. */
@@ -220,11 +262,9 @@ static int
 history_add (struct stage_st *s, const char *created, const char *created_by, bool empty, struct oci_error *err)
 {
   struct oci_image_config *c = s->cfg;
-  struct oci_image_history *h = realloc (c->history, (c->history_len + 1) * sizeof *h);
-  if (h == NULL)
+  if (array_reserve (&c->history, c->history_len + 1, sizeof *c->history) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  c->history = h;
-  h = &c->history[c->history_len++];
+  struct oci_image_history *h = &c->history[c->history_len++];
   memset (h, 0, sizeof *h);
   h->created = strdup (s->cached_created ? s->cached_created : created);
   free (s->cached_created);
@@ -241,10 +281,19 @@ history_add (struct stage_st *s, const char *created, const char *created_by, bo
   return 0;
 }
 
+static void meta_run_clear (struct stage_st *s);
+
 static void
 stage_clear (struct stage_st *s)
 {
   oci_image_config_free (s->cfg);
+  name_index_clear (&s->env_ix);
+  name_index_clear (&s->label_ix);
+  name_index_clear (&s->arg_ix);
+  name_index_clear (&s->expose_ix);
+  name_index_clear (&s->volume_ix);
+  free (s->chain);
+  meta_run_clear (s);
   for (size_t i = 0; i < s->n_layers; i++)
     {
       free (s->layers[i].media_type);
@@ -666,29 +715,91 @@ cache_lookup (struct build *b, struct stage_st *s, const char *key, bool *hit, s
   return 0;
 }
 
+static void
+meta_run_clear (struct stage_st *s)
+{
+  free (s->meta.path);
+  strv_clear (&s->meta.old, &s->meta.n_old);
+  strv_clear (&s->meta.cur, &s->meta.n_cur);
+  name_index_clear (&s->meta.old_ix);
+  memset (&s->meta, 0, sizeof s->meta);
+}
+
+/* The end of a run of metadata steps: its entry is written when a step
+ * was new.  The cache is advisory: failures only cost a miss later. */
+static void
+meta_run_end (struct stage_st *s)
+{
+  if (s->meta.active && s->meta.dirty)
+    {
+      cleanup_strbuf struct strbuf t = STRBUF_INIT;
+      struct oci_error e = OCI_ERROR_INIT;
+      strbuf_adds (&t, "metadata-run\n");
+      for (size_t i = 0; i < s->meta.n_cur; i++)
+        {
+          strbuf_adds (&t, s->meta.cur[i]);
+          strbuf_addc (&t, '\n');
+        }
+      if (!t.failed)
+        oci_write_file_atomic (s->meta.path, t.s, t.len, 0644, &e);
+      oci_error_clear (&e);
+    }
+  meta_run_clear (s);
+}
+
+static void
+meta_run_start (struct build *b, struct stage_st *s, const char *key)
+{
+  cleanup_free char *text = NULL;
+  struct oci_error e = OCI_ERROR_INIT;
+  size_t len;
+  s->meta.active = true;
+  if (asprintf (&s->meta.path, "%s/%s", b->cache_dir, key) < 0)
+    {
+      s->meta.path = NULL;
+      s->meta.active = false;
+      return;
+    }
+  if (oci_read_file (s->meta.path, OCI_JSON_FILE_MAX, &text, &len, &e) < 0 || strncmp (text, "metadata-run\n", 13) != 0)
+    {
+      oci_error_clear (&e);
+      return;
+    }
+  for (char *line = text + 13, *nl; (nl = strchr (line, '\n')) != NULL; line = nl + 1)
+    {
+      *nl = '\0';
+      if (strchr (line, '=') && strv_push (&s->meta.old, &s->meta.n_old, line, &e) < 0)
+        break;
+    }
+  oci_error_clear (&e);
+}
+
 /* A metadata-only step has a cache entry too, holding only the time it
  * was first built, for the same reason. */
 static void
 metadata_step_time (struct build *b, struct stage_st *s, const char *created_by)
 {
   char key[OCI_DIGEST_STRING_MAX];
-  cleanup_free char *path = NULL, *text = NULL;
+  cleanup_free char *line = NULL;
   struct oci_error e = OCI_ERROR_INIT;
-  char created[64];
-  size_t len;
+  const char *created = b->created;
 
-  if (b->o->no_cache || b->o->has_timestamp || cache_key (b, s, created_by, "metadata", key, &e) < 0
-      || asprintf (&path, "%s/%s", b->cache_dir, key) < 0)
+  if (b->o->no_cache || b->o->has_timestamp || cache_key (b, s, created_by, "metadata", key, &e) < 0)
     goto out;
-  if (oci_read_file (path, 4096, &text, &len, &e) == 0 && sscanf (text, "metadata %63s", created) == 1)
-    step_cached_time (b, s, created);
-  else
+  if (!s->meta.active)
+    meta_run_start (b, s, key);
+  if (!s->meta.active)
+    goto out;
+  long i = name_index_find (&s->meta.old_ix, s->meta.old, s->meta.n_old, NAME_INDEX_KV, key);
+  if (i >= 0)
     {
-      oci_error_clear (&e);
-      free (text);
-      if (asprintf (&text, "metadata %s\n", b->created) > 0)
-        oci_write_file_atomic (path, text, strlen (text), 0644, &e);
+      created = s->meta.old[i] + strlen (key) + 1;
+      step_cached_time (b, s, created);
     }
+  else
+    s->meta.dirty = true;
+  if (asprintf (&line, "%s=%s", key, created) < 0 || strv_push (&s->meta.cur, &s->meta.n_cur, line, &e) < 0)
+    s->meta.dirty = false; /* an incomplete list is not written */
 out:
   oci_error_clear (&e);
 }
@@ -699,31 +810,69 @@ cache_key (struct build *b, struct stage_st *s, const char *created_by, const ch
 {
   cleanup_strbuf struct strbuf k = STRBUF_INIT;
   struct oci_image_rootfs *rf = s->cfg->rootfs;
-  char d[OCI_DIGEST_STRING_MAX];
-  for (size_t i = 0; i < rf->diff_ids_len; i++)
-    {
-      strbuf_adds (&k, rf->diff_ids[i]);
-      strbuf_addc (&k, '\n');
-    }
-  strbuf_adds (&k, created_by);
-  strbuf_addc (&k, '\n');
-  for (size_t i = 0; i < s->n_args; i++)
-    if (s->arg_values[i])
-      {
-        strbuf_adds (&k, s->arg_keys[i]);
-        strbuf_addc (&k, '=');
-        strbuf_adds (&k, s->arg_values[i]);
-        strbuf_addc (&k, '\n');
-      }
   struct oci_image_exec_config *c = s->cfg->config;
-  for (size_t i = 0; c && i < c->env_len; i++)
+  char d[OCI_DIGEST_STRING_MAX];
+  bool meta = extra && strcmp (extra, "metadata") == 0;
+
+  if (!meta)
+    meta_run_end (s);
+  /* The state: in full once, then only what the steps since added, so
+   * that a recipe of N steps costs O(N), not O(N^2). */
+  if (s->chain == NULL)
     {
-      strbuf_adds (&k, c->env[i]);
+      for (size_t i = 0; i < rf->diff_ids_len; i++)
+        {
+          strbuf_adds (&k, rf->diff_ids[i]);
+          strbuf_addc (&k, '\n');
+        }
+      for (size_t i = 0; i < s->n_args; i++)
+        if (s->arg_values[i])
+          {
+            strbuf_adds (&k, s->arg_keys[i]);
+            strbuf_addc (&k, '=');
+            strbuf_adds (&k, s->arg_values[i]);
+            strbuf_addc (&k, '\n');
+          }
+      for (size_t i = 0; c && i < c->env_len; i++)
+        {
+          strbuf_adds (&k, c->env[i]);
+          strbuf_addc (&k, '\n');
+        }
+      strbuf_adds (&k, c && c->user ? c->user : "");
       strbuf_addc (&k, '\n');
+      strbuf_adds (&k, c && c->working_dir ? c->working_dir : "");
     }
-  strbuf_adds (&k, c && c->user ? c->user : "");
+  else if (s->chain_hist < s->cfg->history_len || s->chain_diffs < rf->diff_ids_len)
+    {
+      strbuf_adds (&k, s->chain);
+      for (size_t i = s->chain_hist; i < s->cfg->history_len; i++)
+        {
+          strbuf_adds (&k, "\nstep ");
+          strbuf_adds (&k, s->cfg->history[i].created_by ? s->cfg->history[i].created_by : "");
+        }
+      for (size_t i = s->chain_diffs; i < rf->diff_ids_len; i++)
+        {
+          strbuf_adds (&k, "\nlayer ");
+          strbuf_adds (&k, rf->diff_ids[i]);
+        }
+    }
+  if (k.len || s->chain == NULL)
+    {
+      if (k.failed)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      if (oci_digest_buffer (k.s ? k.s : "", k.len, d, err) < 0)
+        return -1;
+      free (s->chain);
+      if ((s->chain = strdup (d)) == NULL)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      s->chain_hist = s->cfg->history_len;
+      s->chain_diffs = rf->diff_ids_len;
+      k.len = 0;
+    }
+
+  strbuf_adds (&k, s->chain);
   strbuf_addc (&k, '\n');
-  strbuf_adds (&k, c && c->working_dir ? c->working_dir : "");
+  strbuf_adds (&k, created_by);
   strbuf_addc (&k, '\n');
   strbuf_adds (&k, b->o->compression == BLD_COMPRESSION_GZIP ? "gzip" : b->o->compression == BLD_COMPRESSION_ZSTD ? "zstd" : "none");
   if (b->o->has_timestamp)
@@ -1140,7 +1289,7 @@ heredoc_body (const struct recipe_heredoc *h, char esc, struct stage_st *s, char
     }
   if (sb.failed)
     return oci_error_set (err, ENOMEM, "out of memory");
-  return recipe_expand_word (sb.s, esc, lookup_stage, s, out, err);
+  return recipe_expand_word (sb.s ? sb.s : "", esc, lookup_stage, s, out, err);
 }
 
 static int
@@ -1423,37 +1572,50 @@ set_strv (char ***v, size_t *n, char **src, size_t len, struct oci_error *err)
   return 0;
 }
 
+/* Adds s to the set v (ExposedPorts, Volumes) unless it is there. */
 static int
-set_add (char ***v, size_t *n, const char *s, struct oci_error *err)
+set_add (struct name_index *ix, char ***v, size_t *n, const char *s, struct oci_error *err)
 {
-  for (size_t i = 0; i < *n; i++)
-    if (strcmp ((*v)[i], s) == 0)
-      return 0;
-  return strv_push (v, n, s, err);
+  long i = name_index_find (ix, *v, *n, NAME_INDEX_KEY, s);
+  if (i == -2)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (i >= 0)
+    return 0;
+  if (strv_push (v, n, s, err) < 0)
+    return -1;
+  name_index_update (ix, *v, *n, NAME_INDEX_KEY);
+  return 0;
 }
 
 static int
-label_set (struct oci_string_map *m, const char *k, const char *v, struct oci_error *err)
+label_set (struct stage_st *s, struct oci_string_map *m, const char *k, const char *v, struct oci_error *err)
 {
-  for (size_t i = 0; i < m->len; i++)
-    if (strcmp (m->keys[i], k) == 0)
-      {
-        free (m->values[i]);
-        m->values[i] = strdup (v);
-        return m->values[i] ? 0 : oci_error_set (err, ENOMEM, "out of memory");
-      }
-  char **nk = realloc (m->keys, (m->len + 1) * sizeof *nk);
-  if (nk == NULL)
+  long i = name_index_find (&s->label_ix, m->keys, m->len, NAME_INDEX_KEY, k);
+  if (i == -2)
     return oci_error_set (err, ENOMEM, "out of memory");
-  m->keys = nk;
-  char **nv = realloc (m->values, (m->len + 1) * sizeof *nv);
-  if (nv == NULL)
+  s->var_bytes += strlen (k) + strlen (v);
+  if (i >= 0)
+    {
+      size_t old = strlen (k) + strlen (m->values[i]);
+      s->var_bytes -= s->var_bytes >= old ? old : s->var_bytes;
+      free (m->values[i]);
+      m->values[i] = strdup (v);
+      return m->values[i] ? 0 : oci_error_set (err, ENOMEM, "out of memory");
+    }
+  if (array_reserve (&m->keys, m->len + 1, sizeof *m->keys) < 0
+      || array_reserve (&m->values, m->len + 1, sizeof *m->values) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  m->values = nv;
   m->keys[m->len] = strdup (k);
   m->values[m->len] = strdup (v);
+  if (m->keys[m->len] == NULL || m->values[m->len] == NULL)
+    {
+      free (m->keys[m->len]);
+      free (m->values[m->len]);
+      return oci_error_set (err, ENOMEM, "out of memory");
+    }
   m->len++;
-  return m->keys[m->len - 1] && m->values[m->len - 1] ? 0 : oci_error_set (err, ENOMEM, "out of memory");
+  name_index_update (&s->label_ix, m->keys, m->len, NAME_INDEX_KEY);
+  return 0;
 }
 
 static int
@@ -1476,17 +1638,21 @@ arg_declare (struct build *b, struct stage_st *s, const struct recipe_kv *kv, st
           v = b->plan->global_args.v[i].value;
     }
   (void) dummy;
-  char **nk = realloc (s->arg_keys, (s->n_args + 1) * sizeof *nk);
-  if (nk == NULL)
+  if (array_reserve (&s->arg_keys, s->n_args + 1, sizeof *s->arg_keys) < 0
+      || array_reserve (&s->arg_values, s->n_args + 1, sizeof *s->arg_values) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  s->arg_keys = nk;
-  char **nv = realloc (s->arg_values, (s->n_args + 1) * sizeof *nv);
-  if (nv == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  s->arg_values = nv;
   s->arg_keys[s->n_args] = strdup (kv->key);
   s->arg_values[s->n_args] = v ? strdup (v) : NULL;
+  if (s->arg_keys[s->n_args] == NULL || (v && s->arg_values[s->n_args] == NULL))
+    {
+      free (s->arg_keys[s->n_args]);
+      free (s->arg_values[s->n_args]);
+      return oci_error_set (err, ENOMEM, "out of memory");
+    }
   s->n_args++;
+  s->var_bytes += strlen (kv->key) + (v ? strlen (v) : 0);
+  s->arg_ix.last_wins = true;
+  name_index_update (&s->arg_ix, s->arg_keys, s->n_args, NAME_INDEX_KEY);
   return 0;
 }
 
@@ -1521,8 +1687,10 @@ exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instr
             if (recipe_expand_word (in->kvs.v[i].key, esc, lookup_stage, s, &k, err) < 0
                 || recipe_expand_word (in->kvs.v[i].value ? in->kvs.v[i].value : "", esc, lookup_stage, s, &v, err) < 0)
               goto fail_pos;
-            if (in->kind == RECIPE_ENV ? env_set (s, k, v, err) < 0 : label_set (&c->labels, k, v, err) < 0)
+            if (in->kind == RECIPE_ENV ? env_set (s, k, v, err) < 0 : label_set (s, &c->labels, k, v, err) < 0)
               goto out;
+            if (s->var_bytes > BUILD_MAX_STAGE_VARS)
+              goto too_big;
             strbuf_addc (&sb, ' ');
             strbuf_adds (&sb, k);
             strbuf_addc (&sb, '=');
@@ -1541,6 +1709,8 @@ exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instr
           {
             if (arg_declare (b, s, &in->kvs.v[i], err) < 0)
               goto fail_pos;
+            if (s->var_bytes > BUILD_MAX_STAGE_VARS)
+              goto too_big;
             strbuf_addc (&sb, ' ');
             strbuf_adds (&sb, in->kvs.v[i].key);
             if (s->arg_values[s->n_args - 1])
@@ -1586,7 +1756,8 @@ exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instr
       break;
     case RECIPE_MAINTAINER:
       free (s->cfg->author);
-      s->cfg->author = strdup (in->arg.text);
+      if ((s->cfg->author = strdup (in->arg.text)) == NULL)
+        goto oom;
       if (asprintf (&created_by, "MAINTAINER %s", in->arg.text) < 0)
         goto oom;
       break;
@@ -1628,8 +1799,8 @@ exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instr
                 else
                   item = strdup (ws[j]);
                 if (item == NULL
-                    || (expose ? set_add (&c->exposed_ports, &c->exposed_ports_len, item, err)
-                               : set_add (&c->volumes, &c->volumes_len, item, err))
+                    || (expose ? set_add (&s->expose_ix, &c->exposed_ports, &c->exposed_ports_len, item, err)
+                               : set_add (&s->volume_ix, &c->volumes, &c->volumes_len, item, err))
                            < 0)
                   {
                     strv_clear (&ws, &nw);
@@ -1676,7 +1847,7 @@ exec_instruction (struct build *b, struct stage_st *s, const struct recipe_instr
           goto oom;
         if (c->healthcheck)
           {
-            free (c->healthcheck->test);
+            strv_clear (&c->healthcheck->test, &c->healthcheck->test_len);
             free (c->healthcheck);
           }
         c->healthcheck = h;
@@ -1736,6 +1907,8 @@ out_ok_meta:
   metadata_step_time (b, s, created_by ? created_by : in->args);
   ret = history_add (s, b->created, created_by ? created_by : in->args, true, err);
   goto out;
+too_big:
+  oci_error_set (err, 0, "the stage's ENV, LABEL and ARG lines hold more than %u bytes", BUILD_MAX_STAGE_VARS);
 fail_pos:
   oci_error_prefix (err, "%s:%u: %s", in->pos.file, in->pos.line, recipe_kind_name (in->kind));
   goto out;
@@ -1834,6 +2007,7 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
           if (exec_instruction (b, s, in, prefix, err) < 0)
             return -1;
         }
+      meta_run_end (s);
     }
 
   /* The image. */

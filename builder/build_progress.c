@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "build.h"
 #include "cleanup.h"
 #include "layer_write.h"
@@ -188,10 +189,9 @@ handle_line (struct progress *p, const char *line)
         }
       step_end (p, STEP_DONE);
       p->total = m;
-      struct step *ns = realloc (p->steps, (p->n_steps + 1) * sizeof *ns);
-      if (ns == NULL)
+      if (array_reserve (&p->steps, p->n_steps + 1, sizeof *p->steps) < 0)
         return;
-      p->steps = ns;
+      struct step *ns = p->steps;
       struct step *s = &ns[p->n_steps];
       s->label = strndup (line, (size_t) off);
       s->text = strdup (rest);

@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +24,9 @@ struct lex
   char **words;
   size_t nwords;
   bool in_word;
+  /* ${...} nesting, and bytes added by expansions so far. */
+  unsigned depth;
+  size_t produced;
 };
 
 bool
@@ -56,6 +58,7 @@ oom (struct oci_error *err)
 }
 
 static int process (struct lex *x, char stop, struct strbuf *out);
+static int too_long (struct oci_error *err);
 
 static int
 end_word (struct lex *x, struct strbuf *cur)
@@ -81,6 +84,10 @@ end_word (struct lex *x, struct strbuf *cur)
 static int
 add_value (struct lex *x, struct strbuf *out, const char *v, bool quoted)
 {
+  size_t n = strlen (v);
+  if (n > RECIPE_EXPAND_MAX_BYTES - x->produced)
+    return too_long (x->err);
+  x->produced += n;
   if (!x->split || quoted)
     {
       strbuf_adds (out, v);
@@ -119,74 +126,309 @@ name_len (const char *s)
   return n;
 }
 
-/* ${NAME#pat} and friends: removes the shortest/longest matching prefix
- * or suffix. */
-static char *
-remove_pattern (const char *value, const char *pat, bool suffix, bool longest)
+/* ---- glob patterns for #, %, / ----
+ * fnmatch () semantics (no flags; the C locale), matched by an NFA over
+ * the pattern's elements: each run is O(length x elements), never
+ * exponential as a backtracking matcher can be, and every step counts
+ * against RECIPE_EXPAND_MAX_PATTERN_STEPS. */
+
+enum glob_kind
 {
-  size_t len = strlen (value);
-  cleanup_free char *tmp = strdup (value);
-  if (tmp == NULL)
-    return NULL;
-  for (size_t step = 0; step <= len; step++)
+  G_CHAR,
+  G_ANY,
+  G_STAR,
+  G_SET,
+};
+
+struct glob_elem
+{
+  enum glob_kind kind;
+  unsigned char c;
+  unsigned char set[32]; /* G_SET: a bit per byte value */
+};
+
+struct glob
+{
+  struct glob_elem *e;
+  size_t n;
+  bool *cur, *next; /* n + 1 states each */
+  size_t steps;
+};
+
+static void
+glob_clear (struct glob *g)
+{
+  free (g->e);
+  free (g->cur);
+  free (g->next);
+}
+
+#define cleanup_glob __attribute__ ((cleanup (glob_clear)))
+
+static void
+bits_add (unsigned char *set, unsigned char c)
+{
+  set[c >> 3] |= (unsigned char) (1u << (c & 7));
+}
+
+static bool
+bits_has (const unsigned char *set, unsigned char c)
+{
+  return set[c >> 3] & (1u << (c & 7));
+}
+
+static const struct
+{
+  const char *name;
+  int (*fn) (int);
+} char_classes[] = {
+  { "alnum", isalnum }, { "alpha", isalpha }, { "blank", isblank }, { "cntrl", iscntrl },
+  { "digit", isdigit }, { "graph", isgraph }, { "lower", islower }, { "print", isprint },
+  { "punct", ispunct }, { "space", isspace }, { "upper", isupper }, { "xdigit", isxdigit },
+};
+
+/* A bracket expression starting at p[i] (after the '['): fills e and
+ * returns the index after its ']', or 0 when it is not terminated (the '['
+ * is then an ordinary character, as for fnmatch). */
+static size_t
+parse_bracket (const char *p, size_t i, struct glob_elem *e)
+{
+  bool neg = p[i] == '!' || p[i] == '^';
+  memset (e->set, 0, sizeof e->set);
+  e->kind = G_SET;
+  if (neg)
+    i++;
+  for (bool first = true; p[i]; first = false)
     {
-      size_t k = longest ? len - step : step;
-      if (!suffix)
+      unsigned char c = (unsigned char) p[i];
+      if (c == ']' && !first)
         {
-          char c = tmp[k];
-          tmp[k] = '\0';
-          bool m = fnmatch (pat, tmp, 0) == 0;
-          tmp[k] = c;
-          if (m)
-            return strdup (value + k);
+          if (neg)
+            for (size_t k = 0; k < sizeof e->set; k++)
+              e->set[k] = (unsigned char) ~e->set[k];
+          return i + 1;
         }
+      if (c == '[' && p[i + 1] == ':')
+        {
+          const char *end = strstr (p + i + 2, ":]");
+          if (end)
+            {
+              size_t n = (size_t) (end - (p + i + 2));
+              for (size_t k = 0; k < sizeof char_classes / sizeof char_classes[0]; k++)
+                if (strlen (char_classes[k].name) == n && strncmp (char_classes[k].name, p + i + 2, n) == 0)
+                  for (unsigned v = 1; v < 256; v++)
+                    if (char_classes[k].fn ((int) v))
+                      bits_add (e->set, (unsigned char) v);
+              i = (size_t) (end - p) + 2;
+              continue;
+            }
+        }
+      if (c == '\\' && p[i + 1])
+        c = (unsigned char) p[++i];
+      i++;
+      if (p[i] == '-' && p[i + 1] && p[i + 1] != ']')
+        {
+          size_t at = i + 1;
+          if (p[at] == '\\' && p[at + 1])
+            at++;
+          for (unsigned v = c; v <= (unsigned char) p[at]; v++)
+            bits_add (e->set, (unsigned char) v);
+          i = at + 1;
+          continue;
+        }
+      bits_add (e->set, c);
+    }
+  return 0;
+}
+
+/* reversed: the elements in reverse order, to match suffixes against the
+ * reversed value. */
+static int
+glob_compile (const char *pat, bool reversed, struct glob *g)
+{
+  size_t len = strlen (pat);
+  g->e = calloc (len + 1, sizeof *g->e);
+  g->cur = calloc (len + 2, sizeof (bool));
+  g->next = calloc (len + 2, sizeof (bool));
+  if (g->e == NULL || g->cur == NULL || g->next == NULL)
+    return -1;
+  for (size_t i = 0; pat[i];)
+    {
+      struct glob_elem *e = &g->e[g->n];
+      size_t j;
+      if (pat[i] == '*')
+        {
+          i++;
+          if (g->n && g->e[g->n - 1].kind == G_STAR)
+            continue;
+          e->kind = G_STAR;
+        }
+      else if (pat[i] == '?')
+        {
+          e->kind = G_ANY;
+          i++;
+        }
+      else if (pat[i] == '[' && (j = parse_bracket (pat, i + 1, e)) != 0)
+        i = j;
       else
         {
-          size_t start = len - k;
-          if (fnmatch (pat, value + start, 0) == 0)
-            return strndup (value, start);
+          if (pat[i] == '\\' && pat[i + 1])
+            i++;
+          e->kind = G_CHAR;
+          e->c = (unsigned char) pat[i++];
         }
+      g->n++;
     }
-  return strdup (value);
+  for (size_t a = 0, b = g->n; reversed && b > a + 1; a++, b--)
+    {
+      struct glob_elem t = g->e[a];
+      g->e[a] = g->e[b - 1];
+      g->e[b - 1] = t;
+    }
+  return 0;
+}
+
+/* A star also lets the state after it in without consuming anything. */
+static void
+glob_close (const struct glob *g, bool *st)
+{
+  for (size_t p = 0; p < g->n; p++)
+    if (st[p] && g->e[p].kind == G_STAR)
+      st[p + 1] = true;
+}
+
+/* The shortest (or longest) k >= min_len such that s[0..k) matches, -1 if
+ * none, -2 past the step budget. */
+static ssize_t
+glob_prefix (struct glob *g, const char *s, size_t len, size_t min_len, bool longest)
+{
+  size_t m = g->n;
+  bool *cur = g->cur, *next = g->next;
+  ssize_t best = -1;
+  memset (cur, 0, m + 1);
+  cur[0] = true;
+  glob_close (g, cur);
+  for (size_t k = 0;; k++)
+    {
+      if (cur[m] && k >= min_len)
+        {
+          best = (ssize_t) k;
+          if (!longest)
+            break;
+        }
+      if (k == len)
+        break;
+      g->steps += m + 1;
+      if (g->steps > RECIPE_EXPAND_MAX_PATTERN_STEPS)
+        return -2;
+      unsigned char c = (unsigned char) s[k];
+      bool alive = false;
+      memset (next, 0, m + 1);
+      for (size_t p = 0; p < m; p++)
+        {
+          if (!cur[p])
+            continue;
+          const struct glob_elem *e = &g->e[p];
+          if (e->kind == G_STAR)
+            next[p] = true;
+          else if (e->kind == G_ANY || (e->kind == G_CHAR && e->c == c) || (e->kind == G_SET && bits_has (e->set, c)))
+            next[p + 1] = true;
+          else
+            continue;
+          alive = true;
+        }
+      if (!alive)
+        break;
+      glob_close (g, next);
+      bool *t = cur;
+      cur = next;
+      next = t;
+    }
+  return best;
+}
+
+static int
+pattern_too_costly (struct oci_error *err, const char *pat, size_t len)
+{
+  return oci_error_set (err, 0, "pattern \"%s\" on a value of %zu bytes needs more than %u matching steps", pat,
+                        len, RECIPE_EXPAND_MAX_PATTERN_STEPS);
+}
+
+static int
+too_long (struct oci_error *err)
+{
+  return oci_error_set (err, 0, "the expansion gives more than %u bytes", RECIPE_EXPAND_MAX_BYTES);
+}
+
+/* ${NAME#pat} and friends: removes the shortest/longest matching prefix
+ * or suffix. */
+static int
+remove_pattern (const char *value, const char *pat, bool suffix, bool longest, char **out, struct oci_error *err)
+{
+  size_t len = strlen (value);
+  cleanup_glob struct glob g = { 0 };
+  cleanup_free char *rev = NULL;
+  if (glob_compile (pat, suffix, &g) < 0)
+    return oom (err);
+  if (suffix)
+    {
+      if ((rev = malloc (len + 1)) == NULL)
+        return oom (err);
+      for (size_t i = 0; i < len; i++)
+        rev[i] = value[len - 1 - i];
+      rev[len] = '\0';
+    }
+  ssize_t k = glob_prefix (&g, suffix ? rev : value, len, 0, longest);
+  if (k == -2)
+    return pattern_too_costly (err, pat, len);
+  if (k < 0)
+    *out = strdup (value);
+  else
+    *out = suffix ? strndup (value, len - (size_t) k) : strdup (value + k);
+  return *out ? 0 : oom (err);
 }
 
 /* ${NAME/pat/repl}: the longest match at the first position that matches. */
-static char *
-replace_pattern (const char *value, const char *pat, const char *repl, bool all)
+static int
+replace_pattern (const char *value, const char *pat, const char *repl, bool all, char **out, struct oci_error *err)
 {
   size_t len = strlen (value);
-  cleanup_free char *tmp = strdup (value);
-  struct strbuf out = STRBUF_INIT;
+  cleanup_glob struct glob g = { 0 };
+  cleanup_strbuf struct strbuf b = STRBUF_INIT;
   size_t i = 0;
-  if (tmp == NULL)
-    return NULL;
+  if (glob_compile (pat, false, &g) < 0)
+    return oom (err);
   while (i <= len)
     {
-      size_t found = (size_t) -1;
-      for (size_t j = len; j > i && found == (size_t) -1; j--)
+      ssize_t k = glob_prefix (&g, value + i, len - i, 1, true);
+      if (k == -2)
+        return pattern_too_costly (err, pat, len);
+      if (k < 0 && g.n && g.e[0].kind == G_STAR)
         {
-          char c = tmp[j];
-          tmp[j] = '\0';
-          if (fnmatch (pat, tmp + i, 0) == 0)
-            found = j;
-          tmp[j] = c;
+          /* a match from a later position would be one from here too */
+          strbuf_adds (&b, value + i);
+          break;
         }
-      if (found == (size_t) -1)
+      if (k < 0)
         {
           if (i < len)
-            strbuf_addc (&out, value[i]);
+            strbuf_addc (&b, value[i]);
           i++;
           continue;
         }
-      strbuf_adds (&out, repl);
-      i = found;
+      strbuf_adds (&b, repl);
+      i += (size_t) k;
+      if (b.len > RECIPE_EXPAND_MAX_BYTES)
+        return too_long (err);
       if (!all)
         {
-          strbuf_adds (&out, value + i);
+          strbuf_adds (&b, value + i);
           break;
         }
     }
-  return strbuf_steal (&out);
+  if ((*out = strbuf_steal (&b)) == NULL)
+    return oom (err);
+  return 0;
 }
 
 static int
@@ -246,6 +488,8 @@ dollar (struct lex *x, struct strbuf *out, bool quoted)
   /* The word after the operator, expanded, never split. */
   struct lex sub = *x;
   sub.split = false;
+  if (++sub.depth > RECIPE_EXPAND_MAX_DEPTH)
+    return oci_error_set (x->err, 0, "variable expansions nested deeper than %u levels", RECIPE_EXPAND_MAX_DEPTH);
   cleanup_strbuf struct strbuf word = STRBUF_INIT;
   cleanup_strbuf struct strbuf repl = STRBUF_INIT;
   if (process (&sub, op == '/' ? '/' : '}', &word) < 0)
@@ -274,12 +518,10 @@ dollar (struct lex *x, struct strbuf *out, bool quoted)
     default:
       {
         cleanup_free char *r = NULL;
-        if (op == '/')
-          r = replace_pattern (v ? v : "", w, repl.s ? repl.s : "", twice);
-        else
-          r = remove_pattern (v ? v : "", w, op == '%', twice);
-        if (r == NULL)
-          return oom (x->err);
+        if ((op == '/' ? replace_pattern (v ? v : "", w, repl.s ? repl.s : "", twice, &r, x->err)
+                       : remove_pattern (v ? v : "", w, op == '%', twice, &r, x->err))
+            < 0)
+          return -1;
         return add_value (x, out, r, quoted);
       }
     }
@@ -385,7 +627,7 @@ int
 recipe_expand_word (const char *word, char escape, recipe_lookup_fn lookup, void *data,
                     char **out, struct oci_error *err)
 {
-  struct lex x = { word, 0, escape, lookup, data, err, false, NULL, 0, false };
+  struct lex x = { word, 0, escape, lookup, data, err, false, NULL, 0, false, 0, 0 };
   cleanup_strbuf struct strbuf b = STRBUF_INIT;
   if (process (&x, 0, &b) < 0)
     return -1;
@@ -397,7 +639,7 @@ int
 recipe_expand_words (const char *text, char escape, recipe_lookup_fn lookup, void *data,
                      char ***out, size_t *n, struct oci_error *err)
 {
-  struct lex x = { text, 0, escape, lookup, data, err, true, NULL, 0, false };
+  struct lex x = { text, 0, escape, lookup, data, err, true, NULL, 0, false, 0, 0 };
   cleanup_strbuf struct strbuf b = STRBUF_INIT;
   int r = process (&x, 0, &b);
   if (r == 0 && b.failed)

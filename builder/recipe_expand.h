@@ -16,6 +16,14 @@
 #include "error.h"
 #include "recipe_parse.h"
 
+/* Bounds on hostile recipes (docs/limits.md): ${...} nested deeper than
+ * RECIPE_EXPAND_MAX_DEPTH, an expansion producing more than
+ * RECIPE_EXPAND_MAX_BYTES, and a pattern operator (#, %, /) needing more
+ * than RECIPE_EXPAND_MAX_PATTERN_STEPS matcher steps are errors. */
+#define RECIPE_EXPAND_MAX_DEPTH 64
+#define RECIPE_EXPAND_MAX_BYTES (1024u * 1024)
+#define RECIPE_EXPAND_MAX_PATTERN_STEPS (64u * 1024 * 1024)
+
 /* The value of name, or NULL when it is not set. */
 typedef const char *(*recipe_lookup_fn) (const char *name, void *data);
 

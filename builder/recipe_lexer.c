@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "recipe_lexer.h"
 #include "strbuf.h"
@@ -426,13 +427,8 @@ recipe_lex (const char *file, const char *text, size_t len,
       size_t l = end - i;
       if (l > 0 && text[i + l - 1] == '\r')
         l--;
-      if (nlines % 64 == 0)
-        {
-          struct phys *v = realloc (lines, (nlines + 64) * sizeof (*v));
-          if (v == NULL)
-            return oom (err);
-          lines = v;
-        }
+      if (array_reserve (&lines, nlines + 1, sizeof *lines) < 0)
+        return oom (err);
       lines[nlines].s = text + i;
       lines[nlines++].len = l;
       i = end + 1;
@@ -523,13 +519,11 @@ recipe_lex (const char *file, const char *text, size_t len,
       while (re > rs && is_hspace (j[re - 1]))
         re--;
 
-      struct recipe_line *v = realloc (s->lines, (s->lines_len + 1) * sizeof (*v));
-      if (v == NULL)
+      if (array_reserve (&s->lines, s->lines_len + 1, sizeof *s->lines) < 0)
         {
           posbuf_release (&pb);
           return oom (err);
         }
-      s->lines = v;
       struct recipe_line *l = &s->lines[s->lines_len++];
       memset (l, 0, sizeof (*l));
       l->keyword = strndup (j, kw);

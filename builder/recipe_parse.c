@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "json.h"
@@ -97,10 +98,9 @@ static int
 words_push (struct recipe_words *w, const char *text, size_t n, struct recipe_pos pos,
             struct oci_error *err)
 {
-  struct recipe_word *v = realloc (w->v, (w->len + 1) * sizeof (*v));
-  if (v == NULL)
+  if (array_reserve (&w->v, w->len + 1, sizeof *w->v) < 0)
     return oom (err);
-  w->v = v;
+  struct recipe_word *v = w->v;
   v[w->len].text = strndup (text, n);
   if (v[w->len].text == NULL)
     return oom (err);
@@ -122,10 +122,9 @@ static int
 kvs_push (struct recipe_kvs *kv, const char *key, size_t klen, const char *value,
           size_t vlen, struct recipe_pos pos, struct oci_error *err)
 {
-  struct recipe_kv *v = realloc (kv->v, (kv->len + 1) * sizeof (*v));
-  if (v == NULL)
+  if (array_reserve (&kv->v, kv->len + 1, sizeof *kv->v) < 0)
     return oom (err);
-  kv->v = v;
+  struct recipe_kv *v = kv->v;
   struct recipe_kv *e = &v[kv->len++];
   e->pos = pos;
   e->key = strndup (key, klen);

@@ -306,6 +306,28 @@ response_clear (struct response *r)
 }
 #define cleanup_response __attribute__ ((cleanup (response_clear)))
 
+bool
+reg_status_line (const char *line, size_t len, long *status)
+{
+  *status = 0;
+  if (len < 5 || memcmp (line, "HTTP/", 5) != 0)
+    return false;
+  /* curl hands the line over with its length, not NUL-terminated */
+  const char *sp = memchr (line, ' ', len), *end = line + len;
+  if (sp == NULL || end - sp < 4)
+    return true;
+  long v = 0;
+  for (const char *d = sp + 1; d < sp + 4; d++)
+    {
+      if (*d < '0' || *d > '9')
+        return true;
+      v = v * 10 + (*d - '0');
+    }
+  if (sp + 4 == end || sp[4] == ' ' || sp[4] == '\r' || sp[4] == '\n')
+    *status = v;
+  return true;
+}
+
 static size_t
 on_header (char *line, size_t size, size_t n, void *ctx)
 {
@@ -314,13 +336,12 @@ on_header (char *line, size_t size, size_t n, void *ctx)
   char **slot = NULL;
   const char *colon, *v, *end;
 
-  if (len >= 5 && strncmp (line, "HTTP/", 5) == 0)
+  long status;
+  if (reg_status_line (line, len, &status))
     {
       /* A new answer (after a redirect or a 100): forget the last one's. */
       response_reset (r);
-      const char *sp = memchr (line, ' ', len);
-      if (sp)
-        r->status = strtol (sp + 1, NULL, 10);
+      r->status = status;
       return len;
     }
   colon = memchr (line, ':', len);

@@ -47,6 +47,11 @@ struct reg_options
  * file has none for host. */
 int reg_authfile_lookup (const char *path, const char *host, char **user, char **pass, struct oci_error *err);
 
+/* Whether the header line (len bytes, not NUL-terminated, as curl gives
+ * it) is an HTTP status line; *status is its three-digit code, or 0 when
+ * that is malformed. */
+bool reg_status_line (const char *line, size_t len, long *status);
+
 struct reg_client;
 int reg_client_new (const char *host, const struct reg_options *o, struct reg_client **out, struct oci_error *err);
 void reg_client_free (struct reg_client *c);

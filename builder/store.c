@@ -555,6 +555,14 @@ tag_valid (const char *t)
   return true;
 }
 
+bool
+bld_ref_has_host (const char *name)
+{
+  const char *slash = strchr (name, '/');
+  size_t n = slash ? (size_t) (slash - name) : 0;
+  return slash && (memchr (name, '.', n) || memchr (name, ':', n) || (n == 9 && memcmp (name, "localhost", 9) == 0));
+}
+
 static int
 name_check (const char *ref, const char *name, struct oci_error *err)
 {
@@ -569,8 +577,7 @@ name_check (const char *ref, const char *name, struct oci_error *err)
     {
       const char *slash = strchr (p, '/');
       size_t n = slash ? (size_t) (slash - p) : strlen (p);
-      bool is_host = first && slash
-                     && (memchr (p, '.', n) || memchr (p, ':', n) || (n == 9 && memcmp (p, "localhost", 9) == 0));
+      bool is_host = first && bld_ref_has_host (p);
       if (is_host ? !host_valid (p, n) : !component_valid (p, n))
         {
           for (size_t i = 0; !is_host && i < n; i++)
@@ -632,7 +639,10 @@ bld_ref_parse (const char *ref, char **name_out, char **tag_out, char **digest_o
   name = copy;
   if (strncmp (name, "index.docker.io/", 16) == 0)
     name += 6;
-  if (strncmp (name, "docker.io/", 10) == 0)
+  /* docker.io/H/X with H a host's shape keeps its docker.io/: the short
+   * form H/X would name the registry H (and canonicalising twice would
+   * change the name). */
+  if (strncmp (name, "docker.io/", 10) == 0 && !bld_ref_has_host (name + 10))
     {
       name += 10;
       if (strncmp (name, "library/", 8) == 0 && strchr (name + 8, '/') == NULL)

@@ -107,10 +107,15 @@ int bld_store_read_blob (struct bld_store *s, const char *digest, size_t max, ch
  *     Upper case in a path component is an error, not folded.
  *   - docker.io/library/X and docker.io/X (also index.docker.io) become X
  *     and U/X: the short form is the canonical one.  Nothing is prefixed.
+ *     docker.io/H/X with H a host's shape stays so (the repository H/X on
+ *     docker.io): canonicalising is idempotent.
  *   - TAG is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}, default "latest".  The tag
  *     is what follows the last ':' after the last '/'.
  *   - NAME is at most 255 characters. */
 int bld_ref_parse (const char *ref, char **name, char **tag, char **digest, struct oci_error *err);
+/* Whether name's first component, before a '/', is a registry host
+ * (contains '.' or ':' or is "localhost"). */
+bool bld_ref_has_host (const char *name);
 /* The canonical "NAME:TAG" of ref (NAME@DIGEST is refused). */
 int bld_ref_normalize (const char *ref, char **out, struct oci_error *err);
 

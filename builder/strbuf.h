@@ -78,6 +78,8 @@ strbuf_steal (struct strbuf *b)
       strbuf_release (b);
       return NULL;
     }
+  /* The first allocation happens here when nothing was appended. */
+  b->s[b->len] = '\0';
   char *s = b->s;
   b->s = NULL;
   b->len = b->cap = 0;

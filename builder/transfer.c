@@ -154,16 +154,11 @@ tag_of (const char *name)
 static int
 qualified_name (const char *name, char **out, struct oci_error *err)
 {
-  const char *slash = strchr (name, '/');
   int n;
-  if (slash)
-    {
-      size_t len = (size_t) (slash - name);
-      if (memchr (name, '.', len) || memchr (name, ':', len) || (len == 9 && memcmp (name, "localhost", 9) == 0))
-        n = asprintf (out, "%s", name);
-      else
-        n = asprintf (out, "docker.io/%s", name);
-    }
+  if (bld_ref_has_host (name))
+    n = asprintf (out, "%s", name);
+  else if (strchr (name, '/'))
+    n = asprintf (out, "docker.io/%s", name);
   else
     n = asprintf (out, "docker.io/library/%s", name);
   if (n < 0)

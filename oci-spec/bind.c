@@ -476,6 +476,8 @@ sorted_order (char *const *keys, size_t n)
 static bool
 field_present (const struct bind_field *f, const void *obj)
 {
+  if (f->emit_empty)
+    return true;
   switch (f->kind)
     {
     case BIND_BOOL:

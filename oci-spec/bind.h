@@ -69,6 +69,7 @@ struct bind_field
   size_t size;       /* width of an integer field */
   const struct bind_type *type;
   bool required;
+  bool emit_empty; /* an absent array is written as [] (rootfs.diff_ids) */
   bool ranged; /* integer bounds below replace the width's own */
   int64_t min;
   uint64_t max;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +93,8 @@ oci_write_all (int fd, const void *data, size_t len)
   return 0;
 }
 
-int
-oci_write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, struct oci_error *err)
+static int
+write_file_renamed (const char *path, const void *data, size_t len, mode_t mode, bool durable, struct oci_error *err)
 {
   cleanup_free char *tmp = NULL;
   cleanup_free char *dircopy = strdup (path);
@@ -105,7 +106,7 @@ oci_write_file_atomic (const char *path, const void *data, size_t len, mode_t mo
   fd = mkostemp (tmp, O_CLOEXEC);
   if (fd < 0)
     return oci_error_set (err, errno, "create a temporary file for %s", path);
-  if (fchmod (fd, mode) < 0 || oci_write_all (fd, data, len) < 0 || fsync (fd) < 0)
+  if (fchmod (fd, mode) < 0 || oci_write_all (fd, data, len) < 0 || (durable && fsync (fd) < 0))
     {
       int saved = errno;
       unlink (tmp);
@@ -117,9 +118,23 @@ oci_write_file_atomic (const char *path, const void *data, size_t len, mode_t mo
       unlink (tmp);
       return oci_error_set (err, saved, "rename %s to %s", tmp, path);
     }
+  if (!durable)
+    return 0;
   /* Make the rename itself durable. */
   dirfd = open (dirname (dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd >= 0)
     fsync (dirfd);
   return 0;
+}
+
+int
+oci_write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, struct oci_error *err)
+{
+  return write_file_renamed (path, data, len, mode, true, err);
+}
+
+int
+oci_replace_file (const char *path, const void *data, size_t len, mode_t mode, struct oci_error *err)
+{
+  return write_file_renamed (path, data, len, mode, false, err);
 }

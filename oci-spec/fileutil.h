@@ -22,6 +22,11 @@ int oci_read_regular_file (const char *path, size_t max, char **out, size_t *len
  * fsync, rename over path, fsync of the directory.  Readers see the old
  * content or the new one, never a half-written file. */
 int oci_write_file_atomic (const char *path, const void *data, size_t len, mode_t mode, struct oci_error *err);
+/* The same without the two fsyncs: readers still see the old content or
+ * the new one, never a half-written file, but after a crash of the
+ * machine (not of the program) the new content may be lost.  For state
+ * that dies with the machine anyway: a container's state.json. */
+int oci_replace_file (const char *path, const void *data, size_t len, mode_t mode, struct oci_error *err);
 
 /* write(2) until done, retrying on EINTR. */
 int oci_write_all (int fd, const void *data, size_t len);

@@ -15,9 +15,11 @@
 /* Table helpers the generic ones lack. */
 #define DIGEST_EXPECT "a digest <algorithm>:<encoded> (sha256: 64 lowercase hex digits)"
 #define F_DIGEST_REQ(T, j, m) F_STRING_CHECKED_REQ (T, j, m, oci_digest_is_valid, DIGEST_EXPECT)
-#define F_DIGESTS_REQ(T, j, m)                                                 \
+/* Read when absent (docker omits an empty rootfs.diff_ids), always
+ * written, as [] when empty. */
+#define F_DIGESTS_ALWAYS(T, j, m)                                              \
   { .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len),             \
-    .required = true, .string_ok = oci_digest_is_valid, .string_expect = DIGEST_EXPECT }
+    .emit_empty = true, .string_ok = oci_digest_is_valid, .string_expect = DIGEST_EXPECT }
 #define MEDIA_TYPE_EXPECT "a media type type/subtype (RFC 6838)"
 #define F_MEDIA_TYPE(T, j, m)                                                  \
   F_STRING_CHECKED (T, j, m, oci_media_type_is_valid, MEDIA_TYPE_EXPECT)
@@ -270,7 +272,7 @@ static const char *const rootfs_types[] = { "layers", NULL };
 
 static const struct bind_field rootfs_fields[] = {
   F_ENUM_REQ (struct oci_image_rootfs, "type", type, rootfs_types),
-  F_DIGESTS_REQ (struct oci_image_rootfs, "diff_ids", diff_ids),
+  F_DIGESTS_ALWAYS (struct oci_image_rootfs, "diff_ids", diff_ids),
 };
 static BIND_TYPE (rootfs_type, struct oci_image_rootfs, rootfs_fields, NULL);
 

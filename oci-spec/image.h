@@ -166,7 +166,7 @@ struct oci_image_exec_config
 struct oci_image_rootfs
 {
   char *type;     /* required, "layers" */
-  char **diff_ids; /* required, each a valid digest */
+  char **diff_ids; /* each a valid digest; read when absent, always written */
   size_t diff_ids_len;
 };
 

@@ -18,23 +18,61 @@ struct rl_cgroup_dirs
 {
   char **dirs;
   size_t len;
-  bool rootless; /* set by rl_cgroup_enter: controllers it could not join are skipped */
+  bool rootless; /* set by rl_cgroup_make: controllers it could not make or join are skipped */
 };
 
 void rl_cgroup_dirs_free (struct rl_cgroup_dirs *d);
+
+/* True on a cgroup2-only host: /sys/fs/cgroup itself is cgroup2 (runc's
+ * IsCgroup2UnifiedMode). */
+bool rl_cgroup_unified_mode (void);
+
+/* The directories cgroups_path (NULL: the container id) names on each
+ * mounted hierarchy, as rl_cgroup_make resolves them, without creating
+ * anything. */
+int rl_cgroup_resolve (const char *cgroups_path, const char *id, struct rl_cgroup_dirs *out, struct oci_error *err);
 
 /* Resolves cgroups_path (NULL: the container id) on each hierarchy: an
  * absolute path is taken from the hierarchy's root, a relative one from
  * the runtime's own cgroup there (runtime-spec config-linux.md leaves the
  * relative case to the runtime; runc does the same).  Creates the
- * directories and moves pid in.  rootless: permission errors are skipped. */
-int rl_cgroup_enter (const char *cgroups_path, const char *id, pid_t pid, bool rootless,
-                     struct rl_cgroup_dirs *out, struct oci_error *err);
+ * directories; nobody is moved in (rl_cgroup_join_self).  rootless:
+ * permission errors are skipped. */
+int rl_cgroup_make (const char *cgroups_path, const char *id, bool rootless, struct rl_cgroup_dirs *out,
+                    struct oci_error *err);
 
-/* Pids in the container's cgroup (from the first hierarchy that has any). */
+/* clone(2) with flags (and SIGCHLD): straight into the cgroup v2
+ * directory among dirs where the kernel can (clone3 CLONE_INTO_CGROUP,
+ * Linux 5.7), which spares a write of cgroup.procs and its RCU grace
+ * period.  *joined: that directory's index, or n (a plain clone). */
+pid_t rl_cgroup_clone (unsigned long flags, char *const *dirs, size_t n, size_t *joined);
+
+/* Moves the calling process, which must be single-threaded, into dirs but
+ * dirs[skip] (v1: "0" in tasks, cheap; v2: cgroup.procs).  flags: which
+ * errors skip a directory instead of failing. */
+enum
+{
+  RL_CGROUP_SKIP_MISSING = 1, /* ENOENT */
+  RL_CGROUP_SKIP_DENIED = 2,  /* EACCES, EPERM, EROFS: rootless */
+};
+int rl_cgroup_join_self (char *const *dirs, size_t n, size_t skip, unsigned int flags, struct oci_error *err);
+
+/* exec --cgroup: specs "[CONTROLLER[,CONTROLLER...]:]PATH" (runc's format)
+ * choose, for each of the container's directories, the existing sub-cgroup
+ * dirs[i]/PATH to join instead: a spec without controllers applies to
+ * every hierarchy, one with controllers to the v1 hierarchies holding one
+ * of them (and to cgroup v2 on a cgroup2-only host); the last spec that
+ * applies wins.  out gets one directory per dirs[i].  PATH must stay
+ * below the container's cgroup; a missing sub-cgroup or an unknown
+ * controller is an error. */
+int rl_cgroup_sub_dirs (char *const *dirs, size_t n, char *const *specs, size_t nspecs, struct rl_cgroup_dirs *out,
+                        struct oci_error *err);
+
+/* Pids in the container's cgroup and its sub-cgroups (from the first
+ * hierarchy that has any). */
 int rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, struct oci_error *err);
 
-/* Applies linux.resources to the directories of rl_cgroup_enter: on the v1
+/* Applies linux.resources to the directories of rl_cgroup_make: on the v1
  * controllers when any is mounted (a hybrid host's empty cgroup2 is left
  * alone), else on cgroup v2.  A resource whose controller is missing is an
  * error naming it; so are v2-only settings (unified) on v1 and v1-only ones
@@ -42,7 +80,9 @@ int rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, str
 int rl_cgroup_apply_resources (const struct rl_cgroup_dirs *dirs, const struct oci_linux_resources *r,
                                struct oci_error *err);
 
-/* Removes the directories (they must be empty of processes). */
+/* Removes the directories, each after its sub-cgroups (deepest first); they
+ * must be empty of processes.  One still holding processes (shared with
+ * another container) is left in place. */
 int rl_cgroup_remove (const struct rl_cgroup_dirs *d, struct oci_error *err);
 
 /* ---- between cgroup.c, cgroup_v1.c and cgroup_v2.c ---- */

@@ -46,7 +46,13 @@ write_if_supported (const char *dir, const char *file, int64_t v, struct oci_err
 static int
 v1_memory (const char *dir, const struct oci_linux_resources_memory *m, struct oci_error *err)
 {
-  bool memsw = m->has_swap && rl_cgroup_has_file (dir, "memory.memsw.limit_in_bytes");
+  bool has_memsw = rl_cgroup_has_file (dir, "memory.memsw.limit_in_bytes");
+  /* An unlimited memory limit with the swap left unsaid makes swap
+   * unlimited too (as runc): memsw may never be below the memory limit,
+   * so a swap limit set earlier would make the kernel refuse -1. */
+  bool unlimit_swap = m->has_limit && m->limit == -1 && !m->has_swap && has_memsw;
+  bool memsw = (m->has_swap || unlimit_swap) && has_memsw;
+  int64_t swap = unlimit_swap ? -1 : m->swap;
   bool swap_first = false;
 
   if (m->has_limit && m->limit >= 0 && m->has_check_before_update && m->check_before_update)
@@ -66,13 +72,13 @@ v1_memory (const char *dir, const struct oci_linux_resources_memory *m, struct o
       uint64_t cur;
       if (rl_cgroup_read_u64 (dir, "memory.memsw.limit_in_bytes", &cur, err) < 0)
         return -1;
-      swap_first = m->swap < 0 || (uint64_t) m->swap > cur;
-      if (swap_first && rl_cgroup_writef (dir, "memory.memsw.limit_in_bytes", err, "%" PRId64, m->swap) < 0)
+      swap_first = swap < 0 || (uint64_t) swap > cur;
+      if (swap_first && rl_cgroup_writef (dir, "memory.memsw.limit_in_bytes", err, "%" PRId64, swap) < 0)
         return -1;
     }
   if (m->has_limit && rl_cgroup_writef (dir, "memory.limit_in_bytes", err, "%" PRId64, m->limit) < 0)
     return -1;
-  if (memsw && !swap_first && rl_cgroup_writef (dir, "memory.memsw.limit_in_bytes", err, "%" PRId64, m->swap) < 0)
+  if (memsw && !swap_first && rl_cgroup_writef (dir, "memory.memsw.limit_in_bytes", err, "%" PRId64, swap) < 0)
     return -1;
   if (m->has_reservation
       && rl_cgroup_writef (dir, "memory.soft_limit_in_bytes", err, "%" PRId64, m->reservation) < 0)

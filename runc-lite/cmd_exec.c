@@ -46,7 +46,7 @@ cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
     { NULL, 0, NULL, 0 },
   };
   struct rl_exec_opts o = { .tty = -1 };
-  cleanup_free char **env = NULL, **gids = NULL, **caps = NULL;
+  cleanup_free char **env = NULL, **gids = NULL, **caps = NULL, **cgroups = NULL;
   cleanup_free char *pid_file = NULL;
   bool flag = false;
   int c, status;
@@ -121,7 +121,10 @@ cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
             break;
           }
         case OPT_CGROUP:
-          return oci_error_set (err, 0, "exec: --cgroup (a sub-cgroup) is not supported");
+          if (push (&cgroups, &o.cgroups_len, optarg) < 0)
+            return oci_error_set (err, ENOMEM, "exec");
+          o.cgroups = cgroups;
+          break;
         case OPT_IGNORE_PAUSED:
           o.ignore_paused = flag;
           break;

@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "idmap.h"
@@ -20,10 +20,6 @@
 
 #ifdef HAVE_SELINUX
 #include <selinux/selinux.h>
-#endif
-
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
 static void
@@ -65,8 +61,7 @@ cmd_features (struct rl_global *gl, int argc, char **argv, struct oci_error *err
   size_t n_mount_opts = rl_mount_option_names (mount_opts, 128);
   cleanup_json_gen struct json_gen *g = json_gen_new (true);
   cleanup_free char *text = NULL;
-  struct statfs sfs;
-  bool v2_only = statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+  bool v2_only = rl_cgroup_unified_mode ();
   bool v2 = v2_only || access ("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0;
   const char *supported_flags[16];
   size_t n_supported = 0;

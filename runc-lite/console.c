@@ -126,56 +126,72 @@ rl_console_setup (int sock, const struct oci_console_size *size, bool is_console
   return rl_console_send_fd (sock, master, "/dev/ptmx", err);
 }
 
-static void
-restore_termios (const struct termios *t)
+void
+rl_console_resize (int master)
 {
-  tcsetattr (0, TCSANOW, t);
+  struct winsize ws;
+  if (master >= 0 && isatty (0) && ioctl (0, TIOCGWINSZ, &ws) == 0)
+    ioctl (master, TIOCSWINSZ, &ws);
 }
 
-int
-rl_console_proxy (int master, struct oci_error *err)
+void
+rl_console_proxy_begin (struct rl_console_proxy *px, int master)
 {
-  struct termios saved, raw;
-  bool tty = isatty (0) && tcgetattr (0, &saved) == 0;
-  struct pollfd p[2] = { { .fd = 0, .events = POLLIN }, { .fd = master, .events = POLLIN } };
-  char buf[16384];
-
-  if (tty)
+  px->master = master;
+  px->in_open = master >= 0;
+  px->out_open = true;
+  px->tty = master >= 0 && isatty (0) && tcgetattr (0, &px->saved) == 0;
+  if (px->tty)
     {
-      struct winsize ws;
-      raw = saved;
+      struct termios raw = px->saved;
       cfmakeraw (&raw);
       tcsetattr (0, TCSANOW, &raw);
-      if (ioctl (0, TIOCGWINSZ, &ws) == 0)
-        ioctl (master, TIOCSWINSZ, &ws);
+      rl_console_resize (master);
     }
-  for (;;)
+}
+
+void
+rl_console_proxy_pump (struct rl_console_proxy *px, short master_revents, short in_revents)
+{
+  char buf[16384];
+  ssize_t n;
+
+  if (px->master >= 0 && (master_revents & (POLLIN | POLLHUP | POLLERR)))
     {
-      if (poll (p, 2, -1) < 0)
+      n = read (px->master, buf, sizeof buf);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+      if (n <= 0)
         {
-          if (errno == EINTR)
-            continue;
-          break;
+          /* EIO: every slave fd is closed, all output has been read. */
+          close (px->master);
+          px->master = -1;
+          px->in_open = false;
+          return;
         }
-      if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
-        {
-          ssize_t n = read (master, buf, sizeof buf);
-          if (n <= 0)
-            break; /* EIO: every slave fd closed, the container is done */
-          if (oci_write_all (1, buf, (size_t) n) < 0)
-            break;
-        }
-      if (p[0].revents & (POLLIN | POLLHUP))
-        {
-          ssize_t n = read (0, buf, sizeof buf);
-          if (n <= 0)
-            p[0].fd = -1; /* our stdin ended; keep copying the output */
-          else
-            oci_write_all (master, buf, (size_t) n);
-        }
+      /* A closed stdout (EPIPE) must not stop the draining. */
+      if (px->out_open && oci_write_all (1, buf, (size_t) n) < 0)
+        px->out_open = false;
     }
-  if (tty)
-    restore_termios (&saved);
-  (void) err;
-  return 0;
+  if (px->in_open && (in_revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
+    {
+      n = read (0, buf, sizeof buf);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+      if (n <= 0)
+        px->in_open = false; /* our stdin ended; keep copying the output */
+      else
+        oci_write_all (px->master, buf, (size_t) n);
+    }
+}
+
+void
+rl_console_proxy_end (struct rl_console_proxy *px)
+{
+  if (px->tty)
+    tcsetattr (0, TCSANOW, &px->saved);
+  px->tty = false;
+  if (px->master >= 0)
+    close (px->master);
+  px->master = -1;
 }

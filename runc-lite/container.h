@@ -66,6 +66,8 @@ struct rl_exec_opts
   unsigned int preserve_fds;
   bool detach;
   bool ignore_paused;
+  char **cgroups; /* --cgroup [CONTROLLER[,...]:]PATH, see rl_cgroup_sub_dirs */
+  size_t cgroups_len;
 };
 
 /* Runs a new process in every namespace and the cgroup of a running

@@ -25,9 +25,11 @@
 #include "console.h"
 #include "container.h"
 #include "fileutil.h"
+#include "freezer.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "init.h"
+#include "log.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
@@ -55,9 +57,10 @@ struct creation
   int console_init_end;
   int sync[2];
   int listener_fd;
-  int *idmap_fds; /* per mount, see rl_idmap_prepare; NULL when none */
+  int *mount_fds; /* per mount, see rl_idmap_prepare; NULL when none */
   struct rl_namespaces ns;
   struct rl_cgroup_dirs cgroup;
+  size_t cgroup_joined; /* the one the clone put the init in (rl_cgroup_clone) */
   unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
   unsigned int listen_fds;
   pid_t pid;
@@ -117,7 +120,7 @@ creation_release (struct creation *c)
   close_fd (&c->sync[1]);
   close_fd (&c->listener_fd);
   /* The config last: the idmap fds are counted by its mounts. */
-  rl_idmap_free (&c->idmap_fds, c->config ? c->config->mounts_len : 0);
+  rl_idmap_free (&c->mount_fds, c->config ? c->config->mounts_len : 0);
   rl_namespaces_close (&c->ns);
   rl_cgroup_dirs_free (&c->cgroup);
   oci_runtime_config_free (c->config);
@@ -143,19 +146,21 @@ validate_config (const struct oci_runtime_config *cfg, struct oci_error *err)
     return oci_error_set (err, 0, "config.json: process.cwd: \"%s\" is not allowed", p->cwd);
   if (cfg->linux_ == NULL)
     return oci_error_set (err, 0, "config.json: linux: required on Linux");
+  /* What would change the caller's namespaces is refused, in runc's
+   * words: masks in a shared mount namespace, the names of a shared UTS
+   * namespace. */
+  if (!rl_namespaces_has (cfg->linux_, CLONE_NEWNS)
+      && (cfg->linux_->masked_paths_len > 0 || cfg->linux_->readonly_paths_len > 0))
+    return oci_error_set (err, 0, "unable to restrict sys entries without a private MNT namespace "
+                                  "(linux.maskedPaths and linux.readonlyPaths need a mount namespace)");
+  if (!rl_namespaces_has (cfg->linux_, CLONE_NEWUTS) && cfg->hostname && *cfg->hostname)
+    return oci_error_set (err, 0, "unable to set hostname without a private UTS namespace");
+  if (!rl_namespaces_has (cfg->linux_, CLONE_NEWUTS) && cfg->domainname && *cfg->domainname)
+    return oci_error_set (err, 0, "unable to set domainname without a private UTS namespace");
   /* Names and values the init would refuse at start, refused now. */
   if (rl_process_check (p, cfg->linux_, err) < 0)
     return oci_error_prefix (err, "config.json");
   return 0;
-}
-
-static bool
-has_namespace (const struct oci_linux *l, int flag)
-{
-  for (size_t i = 0; l && i < l->namespaces_len; i++)
-    if (rl_namespace_flag (l->namespaces[i].type) == flag)
-      return true;
-  return false;
 }
 
 static size_t
@@ -303,6 +308,13 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   /* A non-root runtime had to write our uid_map first (see init_main). */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   init->state_json = *state_json;
+  /* Into the cgroup with the runtime's own credentials (not yet root of a
+   * user namespace: another uid on the host) and before any namespace is
+   * joined or made, as the runtime made the directories. */
+  if (rl_cgroup_join_self (c->cgroup.dirs, c->cgroup.len, c->cgroup_joined, c->rootless ? RL_CGROUP_SKIP_DENIED : 0,
+                           err)
+      < 0)
+    return -1;
   if (init->userns)
     {
       /* Become root of the new user namespace, where 0 is mapped. */
@@ -311,20 +323,32 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
     }
   if (rl_namespaces_join (&c->ns, 0, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME, err) < 0)
     return -1;
-  if (init->cgroupns && unshare (CLONE_NEWCGROUP) < 0)
+  /* Only a network namespace we made: one joined by path is its owner's. */
+  if ((c->ns.new_flags & CLONE_NEWNET) && rl_netns_loopback_up (err) < 0)
+    return -1;
+  if ((c->ns.new_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return oci_error_set (err, errno, "create the cgroup namespace");
   if (rl_rootfs_prepare (init, err) < 0)
     return -1;
-  rl_idmap_free (&c->idmap_fds, cfg->mounts_len); /* attached now */
-  init->idmap_fds = NULL;
+  rl_idmap_free (&c->mount_fds, cfg->mounts_len); /* attached now */
+  init->mount_fds = NULL;
   if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, prestart_len))
       + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len)) > 0)
     {
       if (sync_send (sync_fd, SYNC_RUNTIME_HOOKS, NULL, err) < 0 || sync_expect (sync_fd, SYNC_HOOKS_DONE, err) < 0)
         return -1;
     }
-  if (rl_hooks_run (HOOKS (cfg, create_container), "createContainer", *state_json, err) < 0)
-    return -1;
+  if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_container_len)) > 0)
+    {
+      /* createContainer hooks start in the rootfs, as runc's do. */
+      cleanup_close int here = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (here < 0 || chdir (init->rootfs) < 0)
+        return oci_error_set (err, errno, "createContainer hooks: change to the rootfs %s", init->rootfs);
+      if (rl_hooks_run (HOOKS (cfg, create_container), "createContainer", *state_json, err) < 0)
+        return -1;
+      if (fchdir (here) < 0)
+        return oci_error_set (err, errno, "createContainer hooks: change back from the rootfs");
+    }
   if (rl_seccomp_uses_notify (cfg->linux_->seccomp) && cfg->linux_->seccomp->listener_path
       && rl_seccomp_connect_listener (cfg->linux_->seccomp->listener_path, &c->listener_fd, err) < 0)
     return -1;
@@ -344,12 +368,12 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
         return -1;
       close_fd (&c->console_init_end);
     }
-  if (init_chdir (cfg->process->cwd, err) < 0)
+  if (rl_rootfs_dev_readonly (init, err) < 0 || init_chdir (cfg->process->cwd, err) < 0)
     return -1;
   return 0;
 }
 
-/* After start: hooks, process attributes, exec.  Errors are written to
+/* After start: process attributes, hooks, exec.  Errors are written to
  * the fifo, where `start` reads them. */
 static int
 init_exec (struct creation *c, const char *state_json, struct oci_error *err)
@@ -360,8 +384,6 @@ init_exec (struct creation *c, const char *state_json, struct oci_error *err)
 
   if (env == NULL)
     return oci_error_set (err, ENOMEM, "environment");
-  if (rl_hooks_run (HOOKS (c->config, start_container), "startContainer", started ? started : state_json, err) < 0)
-    return -1;
   if (rl_find_executable (p->args[0], p->env, p->env_len, &path, err) < 0)
     return -1;
   /* Only stdio and the preserved fds reach the user's process. */
@@ -370,6 +392,10 @@ init_exec (struct creation *c, const char *state_json, struct oci_error *err)
     fcntl (3 + (int) i, F_SETFD, 0);
   /* rl_process_apply closes the listener connection. */
   if (rl_process_apply (p, c->config->linux_, state_json, steal_fd (&c->listener_fd), err) < 0)
+    return -1;
+  /* startContainer hooks run as the process will: its user, capabilities,
+   * no_new_privs and seccomp filter (runc runs them there too). */
+  if (rl_hooks_run (HOOKS (c->config, start_container), "startContainer", started ? started : state_json, err) < 0)
     return -1;
   execve (path, p->args, env);
   return oci_error_set (err, errno, "exec %s", path);
@@ -386,12 +412,12 @@ init_main (struct creation *c)
     .rootfs = c->rootfs,
     .no_pivot = c->o->no_pivot,
     .no_new_keyring = c->o->no_new_keyring,
-    .userns = has_namespace (c->config->linux_, CLONE_NEWUSER),
-    .new_mountns = true,
-    .cgroupns = (c->ns.new_flags & CLONE_NEWCGROUP) != 0,
+    .userns = rl_namespaces_has (c->config->linux_, CLONE_NEWUSER),
+    .new_mountns = rl_namespaces_has (c->config->linux_, CLONE_NEWNS),
+    .cgroupns = rl_namespaces_has (c->config->linux_, CLONE_NEWCGROUP),
     .console_socket = c->console_init_end,
     .sync_fd = c->sync[1],
-    .idmap_fds = c->idmap_fds,
+    .mount_fds = c->mount_fds,
   };
   char *state_json = NULL;
   int fifo;
@@ -445,6 +471,34 @@ init_main (struct creation *c)
 
 /* ---- the parent ---- */
 
+/* A cgroup that exists before the container (as runc's factory checks it):
+ * frozen, the init would freeze on joining it and create would wait for
+ * ever, so it is an error; holding processes is a warning. */
+static int
+check_existing_cgroup (struct creation *c, struct oci_error *err)
+{
+  struct rl_cgroup_dirs d = { 0 };
+  struct oci_error ignored = OCI_ERROR_INIT;
+  cleanup_free pid_t *pids = NULL;
+  bool frozen;
+  size_t n = 0;
+
+  if (rl_cgroup_resolve (c->config->linux_->cgroups_path, c->o->id, &d, err) < 0)
+    return -1;
+  if (rl_cgroup_pids (&d, &pids, &n, &ignored) == 0 && n > 0)
+    {
+      cleanup_free char *msg = NULL;
+      if (asprintf (&msg, "container's cgroup is not empty: %zu process(es) found", n) >= 0)
+        rl_log_warning (c->g, msg);
+    }
+  oci_error_clear (&ignored);
+  frozen = rl_freezer_is_frozen (d.dirs, d.len);
+  rl_cgroup_dirs_free (&d);
+  if (frozen)
+    return oci_error_set (err, 0, "container's cgroup unexpectedly frozen");
+  return 0;
+}
+
 static int
 prepare (struct creation *c, bool foreground, struct oci_error *err)
 {
@@ -478,7 +532,7 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
   if (strcmp (c->g->rootless, "true") == 0)
     c->rootless = true;
   else if (strcmp (c->g->rootless, "auto") == 0)
-    c->rootless = geteuid () != 0;
+    c->rootless = geteuid () != 0 || rl_running_in_userns (); /* cgroups best effort, as runc */
   if (c->g->systemd_cgroup)
     return oci_error_set (err, 0, "--systemd-cgroup: %s",
                           access ("/run/systemd/system", F_OK) == 0
@@ -496,11 +550,13 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
   if (c->dirfd < 0)
     return -1;
   c->dir_created = true;
+  if (check_existing_cgroup (c, err) < 0)
+    return -1;
   {
     cleanup_free char *copy = NULL;
     if (asprintf (&copy, "/proc/self/fd/%d/" RL_CONFIG_COPY, c->dirfd) < 0)
       return oci_error_set (err, ENOMEM, "config copy");
-    if (oci_write_file_atomic (copy, c->config_text, c->config_len, 0600, err) < 0)
+    if (oci_replace_file (copy, c->config_text, c->config_len, 0600, err) < 0)
       return -1;
   }
   if (mkfifoat (c->dirfd, RL_EXEC_FIFO, 0600) < 0)
@@ -536,7 +592,31 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
     return -1;
   if (rl_namespaces_open (c->config->linux_, &c->ns, err) < 0)
     return -1;
-  return rl_idmap_prepare (c->config, c->bundle, &c->idmap_fds, err);
+  return rl_idmap_prepare (c->config, c->bundle, &c->mount_fds, err);
+}
+
+/* A new time namespace, for the children of this process, with its
+ * offsets (written before any process is in it). */
+static int
+new_time_namespace (struct creation *c, int *saved_time, struct oci_error *err)
+{
+  const struct oci_linux *l = c->config->linux_;
+  if (c->ns.new_flags & CLONE_NEWTIME)
+    {
+      if (saved_time)
+        {
+          *saved_time = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+          if (*saved_time < 0)
+            return oci_error_set (err, errno, "open our own time namespace");
+        }
+      if (unshare (CLONE_NEWTIME) < 0)
+        return oci_error_set (err, errno, "create the time namespace");
+      if (rl_timens_write_offsets (l->time_offsets, err) < 0)
+        return -1;
+    }
+  else if (l->time_offsets)
+    return oci_error_set (err, 0, "config.json: linux.timeOffsets: requires a new time namespace");
+  return 0;
 }
 
 /* pid and time namespaces apply to the children of the process that
@@ -545,7 +625,6 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
 static int
 enter_children_namespaces (struct creation *c, int *saved_pid, int *saved_time, struct oci_error *err)
 {
-  const struct oci_linux *l = c->config->linux_;
   *saved_pid = *saved_time = -1;
   for (size_t i = 0; i < c->ns.n_join; i++)
     {
@@ -559,19 +638,7 @@ enter_children_namespaces (struct creation *c, int *saved_pid, int *saved_time, 
       if (rl_namespaces_join (&c->ns, flag, 0, err) < 0)
         return -1;
     }
-  if (c->ns.new_flags & CLONE_NEWTIME)
-    {
-      *saved_time = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
-      if (*saved_time < 0)
-        return oci_error_set (err, errno, "open our own time namespace");
-      if (unshare (CLONE_NEWTIME) < 0)
-        return oci_error_set (err, errno, "create the time namespace");
-      if (rl_timens_write_offsets (l->time_offsets, err) < 0)
-        return -1;
-    }
-  else if (l->time_offsets)
-    return oci_error_set (err, 0, "config.json: linux.timeOffsets: requires a new time namespace");
-  return 0;
+  return new_time_namespace (c, saved_time, err);
 }
 
 static void
@@ -589,32 +656,131 @@ leave_children_namespaces (int saved_pid, int saved_time)
     }
 }
 
+/* The clone flags of the init: the cgroup namespace is made by the init
+ * once it sits in its cgroup, the time namespace beforehand. */
+static int
+init_clone_flags (const struct creation *c)
+{
+  return c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
+}
+
+static bool
+joins_user_namespace (const struct creation *c)
+{
+  for (size_t i = 0; i < c->ns.n_join; i++)
+    if (c->ns.join[i].flag == CLONE_NEWUSER)
+      return true;
+  return false;
+}
+
+/* The helper of spawn_in_user_namespace: joins every namespace given by
+ * path and the user namespace (as root the others first, while we are
+ * still root of the runtime's user namespace), so that the namespaces
+ * the clone makes belong to it; clones the init as a sibling
+ * (CLONE_PARENT: it stays create's child) and reports its pid, or -1 and
+ * the error, on out. */
+static void __attribute__ ((noreturn))
+user_namespace_helper (struct creation *c, int out)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  pid_t pid = -1;
+
+  /* A non-root runtime has privileges over the others only from inside
+   * the user namespace (which it owns): then that one first. */
+  bool user_first = geteuid () != 0;
+  if ((!user_first || rl_namespaces_join (&c->ns, CLONE_NEWUSER, 0, &err) == 0)
+      && rl_namespaces_join (&c->ns, 0, CLONE_NEWUSER, &err) == 0
+      && (user_first || rl_namespaces_join (&c->ns, CLONE_NEWUSER, 0, &err) == 0)
+      && new_time_namespace (c, NULL, &err) == 0)
+    {
+      /* Joined: the init must not join them again. */
+      c->ns.n_join = 0;
+      pid = (pid_t) syscall (SYS_clone, init_clone_flags (c) | CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+      if (pid == 0)
+        init_main (c);
+      if (pid < 0)
+        oci_error_set (&err, errno, "clone the container's init in the user namespace");
+    }
+  if (oci_write_all (out, &pid, sizeof pid) == 0 && pid < 0)
+    oci_write_all (out, oci_error_msg (&err), strlen (oci_error_msg (&err)));
+  _exit (pid < 0);
+}
+
+/* A user namespace joined by path owns the namespaces the container
+ * makes: they are made after joining it, which create itself cannot do
+ * (setns into a user namespace is for good), so a helper does. */
+static pid_t
+spawn_in_user_namespace (struct creation *c, struct oci_error *err)
+{
+  cleanup_close int rd = -1;
+  cleanup_free char *msg = NULL;
+  int p[2];
+  pid_t helper, pid = -1;
+  size_t len = 0;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return oci_error_set (err, errno, "pipe");
+  rd = p[0];
+  helper = fork ();
+  if (helper == 0)
+    {
+      close (rd);
+      user_namespace_helper (c, p[1]);
+    }
+  close (p[1]);
+  if (helper < 0)
+    return oci_error_set (err, errno, "fork");
+  if (read (rd, &pid, sizeof pid) != (ssize_t) sizeof pid)
+    pid = -1;
+  else if (pid < 0)
+    {
+      struct oci_error ignored = OCI_ERROR_INIT;
+      oci_read_fd (rd, "the helper's error", 4096, &msg, &len, &ignored);
+      oci_error_clear (&ignored);
+    }
+  rl_waitpid (helper, NULL);
+  if (pid < 0)
+    return oci_error_set (err, 0, "%s", msg && *msg ? msg : "the user namespace helper failed");
+  return pid;
+}
+
 static int
 spawn_init (struct creation *c, struct oci_error *err)
 {
-  int saved_pid, saved_time, flags;
-  int r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
+  int saved_pid = -1, saved_time = -1, r = 0;
   pid_t pid = -1;
 
-  /* The cgroup namespace is made by the init once it sits in its cgroup;
-   * the time namespace was made above. */
-  flags = c->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
-  if (r == 0)
-    {
-      pid = (pid_t) syscall (SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-      if (pid == 0)
-        init_main (c);
-    }
-  int saved_errno = errno;
-  leave_children_namespaces (saved_pid, saved_time);
-  if (r < 0)
+  /* The init moves itself in (init_setup): cheaper than our moving it. */
+  if (rl_cgroup_make (c->config->linux_->cgroups_path, c->o->id, c->rootless, &c->cgroup, err) < 0)
     return -1;
-  if (pid < 0)
-    return oci_error_set (err, saved_errno, "clone the container's init");
+  c->cgroup_joined = c->cgroup.len; /* none yet */
+  if (joins_user_namespace (c))
+    {
+      pid = spawn_in_user_namespace (c, err);
+      if (pid < 0)
+        return -1;
+    }
+  else
+    {
+      r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
+      if (r == 0)
+        {
+          pid = rl_cgroup_clone ((unsigned long) init_clone_flags (c), c->cgroup.dirs, c->cgroup.len,
+                                 &c->cgroup_joined);
+          if (pid == 0)
+            init_main (c);
+        }
+      int saved_errno = errno;
+      leave_children_namespaces (saved_pid, saved_time);
+      if (r < 0)
+        return -1;
+      if (pid < 0)
+        return oci_error_set (err, saved_errno, "clone the container's init");
+    }
   c->pid = pid;
   close_fd (&c->sync[1]);
   close_fd (&c->console_init_end);
-  rl_idmap_free (&c->idmap_fds, c->config->mounts_len); /* the init's now */
+  rl_idmap_free (&c->mount_fds, c->config->mounts_len); /* the init's now */
   return 0;
 }
 
@@ -626,11 +792,20 @@ finish_create (struct creation *c, struct oci_error *err)
   struct rl_state s = { 0 };
   uint64_t start_time;
 
-  if (has_namespace (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
+  if (rl_namespaces_has (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
       && rl_userns_write_maps (c->pid, cfg->linux_, err) < 0)
     return -1;
-  if (rl_cgroup_enter (cfg->linux_->cgroups_path, c->o->id, c->pid, c->rootless, &c->cgroup, err) < 0)
-    return -1;
+  /* The init opens the exec fifo as the root of the user namespace it
+   * joined: the host ids that namespace maps 0 to. */
+  if (joins_user_namespace (c))
+    {
+      uid_t uid;
+      gid_t gid;
+      if (rl_userns_root_ids (c->pid, &uid, &gid, err) < 0)
+        return oci_error_prefix (err, "linux.namespaces: the user namespace joined");
+      if (fchownat (c->dirfd, RL_EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return oci_error_set (err, errno, "chown the exec fifo");
+    }
   if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)
     return -1;
   creating = state_json_for (c, "creating", err);
@@ -644,13 +819,11 @@ finish_create (struct creation *c, struct oci_error *err)
       if (rl_hooks_run (HOOKS (cfg, prestart), "prestart", creating, err) < 0
           || rl_hooks_run (HOOKS (cfg, create_runtime), "createRuntime", creating, err) < 0)
         {
-          struct oci_error ignored = OCI_ERROR_INIT;
           sync_send_error (c->sync[0], err);
           /* runtime.md: a failed create hook stops the container and
            * continues at step 12 (destroy, then poststop). */
           kill (c->pid, SIGKILL);
-          rl_hooks_run (HOOKS (cfg, poststop), "poststop", creating, &ignored);
-          oci_error_clear (&ignored);
+          rl_hooks_run_all (HOOKS (cfg, poststop), "poststop", creating, NULL, NULL);
           return -1;
         }
       if (sync_send (c->sync[0], SYNC_HOOKS_DONE, NULL, err) < 0)
@@ -685,7 +858,7 @@ finish_create (struct creation *c, struct oci_error *err)
       int n = snprintf (text, sizeof text, "%d", c->pid);
       /* Relative to where we were called from, but we are in the bundle
        * now: the CLI makes the path absolute beforehand. */
-      if (oci_write_file_atomic (c->o->pid_file, text, (size_t) n, 0644, err) < 0)
+      if (oci_replace_file (c->o->pid_file, text, (size_t) n, 0644, err) < 0)
         return oci_error_prefix (err, "--pid-file");
     }
   return 0;
@@ -725,41 +898,68 @@ rl_forwarded_signals (sigset_t *set)
   sigdelset (set, SIGFPE);
 }
 
-/* Forwards signals to the init and waits for it; the exit status is the
- * container's (128+signal when it was killed).  The signals were blocked
- * since the start of run, so none sent meanwhile is lost. */
+/* How long the pty may stay silent after the process exited before we
+ * stop waiting for its EOF: only a process outside the container's pid
+ * namespace (or with none) can still hold it then. */
+#define DRAIN_GRACE_MS 200
+
+/* Forwards signals to the process and waits for it, proxying its pty
+ * (MASTER, or -1) meanwhile; SIGWINCH resizes the pty instead of being
+ * forwarded, as in runc.  The pty is read to its EOF before returning, so
+ * nothing the process wrote just before exiting is lost.  The exit status
+ * is the process's (128+signal when it was killed).  The signals were
+ * blocked since the start of run, so none sent meanwhile is lost; MASTER
+ * is closed. */
 int
 rl_wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
 {
+  struct rl_console_proxy px;
   sigset_t all;
   cleanup_close int sfd = -1;
-  int wstatus;
+  int wstatus = 0;
+  bool exited = false;
 
+  rl_console_proxy_begin (&px, master);
   rl_forwarded_signals (&all);
   sfd = signalfd (-1, &all, SFD_CLOEXEC);
   if (sfd < 0)
-    return oci_error_set (err, errno, "signalfd");
-
+    {
+      rl_console_proxy_end (&px);
+      return oci_error_set (err, errno, "signalfd");
+    }
   for (;;)
     {
-      struct pollfd p[3] = { { .fd = sfd, .events = POLLIN }, { .fd = master, .events = POLLIN }, { .fd = -1 } };
+      struct pollfd p[3] = { { .fd = sfd, .events = POLLIN },
+                             { .fd = px.master, .events = POLLIN },
+                             { .fd = px.in_open ? 0 : -1, .events = POLLIN } };
       struct signalfd_siginfo si;
-      pid_t r = waitpid (pid, &wstatus, WNOHANG);
-      if (r == pid)
+      int r;
+
+      if (!exited && waitpid (pid, &wstatus, WNOHANG) == pid)
+        exited = true;
+      if (exited && px.master < 0)
         break;
-      if (master >= 0)
+      r = poll (p, 3, exited ? DRAIN_GRACE_MS : -1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
         {
-          /* The proxy returns when the pty closes; then only wait. */
-          rl_console_proxy (master, err);
-          close (master);
-          master = -1;
-          continue;
+          int e = errno;
+          rl_console_proxy_end (&px);
+          return oci_error_set (err, e, "poll");
         }
-      if (poll (p, 1, -1) < 0 && errno != EINTR)
-        return oci_error_set (err, errno, "poll");
-      if (read (sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD)
-        kill (pid, (int) si.ssi_signo);
+      if (r == 0)
+        break;
+      if ((p[0].revents & POLLIN) && read (sfd, &si, sizeof si) == sizeof si)
+        {
+          if (si.ssi_signo == SIGWINCH)
+            rl_console_resize (px.master);
+          else if (si.ssi_signo != SIGCHLD && !exited)
+            kill (pid, (int) si.ssi_signo);
+        }
+      rl_console_proxy_pump (&px, p[1].revents, p[2].revents);
     }
+  rl_console_proxy_end (&px);
   if (WIFSIGNALED (wstatus))
     *status = 128 + WTERMSIG (wstatus);
   else
@@ -794,6 +994,8 @@ rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, 
       creation_release (&c);
       return -1;
     }
+  /* Sized before the process starts, not after. */
+  rl_console_resize (master);
   /* start takes the lock itself. */
   close_fd (&c.dirfd);
   creation_release (&c);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,12 +21,14 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "console.h"
 #include "container.h"
 #include "fileutil.h"
 #include "namespaces.h"
 #include "process.h"
+#include "seccomp.h"
 #include "state.h"
 #include "sync.h"
 #include "util.h"
@@ -45,6 +48,7 @@ static const struct
 struct exec_ns
 {
   int fd[N_NS]; /* -1 where the init shares our namespace */
+  int root;     /* the init's root, when it has no mount namespace of its own (chroot) */
 };
 
 static void
@@ -53,11 +57,23 @@ exec_ns_close (struct exec_ns *n)
   for (size_t i = 0; i < N_NS; i++)
     if (n->fd[i] >= 0)
       close (n->fd[i]);
+  if (n->root >= 0)
+    close (n->root);
 }
 
 static int
-exec_ns_open (pid_t pid, struct exec_ns *n, struct oci_error *err)
+exec_ns_open (pid_t pid, bool chrooted, struct exec_ns *n, struct oci_error *err)
 {
+  n->root = -1;
+  if (chrooted)
+    {
+      cleanup_free char *root = NULL;
+      if (asprintf (&root, "/proc/%d/root", pid) < 0)
+        return oci_error_set (err, ENOMEM, "exec");
+      n->root = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (n->root < 0)
+        return oci_error_set (err, errno, "open %s", root);
+    }
   for (size_t i = 0; i < N_NS; i++)
     {
       cleanup_free char *theirs = NULL, *ours = NULL;
@@ -291,10 +307,13 @@ struct child_ctx
   const struct oci_process *p;
   const struct oci_runtime_config *cfg;
   const struct rl_state *state;
+  const struct rl_cgroup_dirs *cgroup; /* the container's, or --cgroup's sub-cgroups */
   struct exec_ns *ns;
   int sync_fd;
   int console_fd;
   unsigned int preserve_fds;
+  size_t cgroup_joined; /* the cgroup the clone put us in (rl_cgroup_clone) */
+  int listener_fd; /* linux.seccomp.listenerPath, connected, or -1 */
 };
 
 /* The child: cgroup, namespaces, terminal, cwd, process attributes, exec.
@@ -309,15 +328,8 @@ child_run (struct child_ctx *c, struct oci_error *err)
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* The cgroup first, through the host's /sys/fs/cgroup. */
-  for (size_t i = 0; i < c->state->cgroup_dirs_len; i++)
-    {
-      cleanup_free char *procs = NULL;
-      if (asprintf (&procs, "%s/cgroup.procs", c->state->cgroup_dirs[i]) < 0)
-        return oci_error_set (err, ENOMEM, "exec");
-      if (rl_write_file (procs, "0", err) < 0 && err->errnum != ENOENT)
-        return oci_error_prefix (err, "join the container's cgroup");
-      oci_error_clear (err);
-    }
+  if (rl_cgroup_join_self (c->cgroup->dirs, c->cgroup->len, c->cgroup_joined, RL_CGROUP_SKIP_MISSING, err) < 0)
+    return oci_error_prefix (err, "join the container's cgroup");
   for (size_t i = 0; i < N_NS; i++)
     {
       if (c->ns->fd[i] < 0 || ns_files[i].flag == CLONE_NEWPID || ns_files[i].flag == CLONE_NEWTIME)
@@ -325,7 +337,10 @@ child_run (struct child_ctx *c, struct oci_error *err)
       if (setns (c->ns->fd[i], ns_files[i].flag) < 0)
         return oci_error_set (err, errno, "join the container's %s namespace", ns_files[i].file);
     }
-  /* Joining the mount namespace put us at its root: the container's. */
+  /* Joining the mount namespace put us at its root: the container's.
+   * Without one of its own the init chrooted: so do we. */
+  if (c->ns->root >= 0 && (fchdir (c->ns->root) < 0 || chroot (".") < 0))
+    return oci_error_set (err, errno, "exec: enter the container's root");
   if (c->console_fd >= 0)
     {
       if (rl_console_setup (c->console_fd, p->console_size, false, err) < 0)
@@ -344,7 +359,8 @@ child_run (struct child_ctx *c, struct oci_error *err)
     fcntl (3 + (int) i, F_SETFD, 0);
   if (bind_emit (&rl_state_public_type, c->state, false, &state_json, NULL, err) < 0)
     return -1;
-  if (rl_process_apply (p, c->cfg->linux_, state_json, -1, err) < 0)
+  /* rl_process_apply closes the listener connection. */
+  if (rl_process_apply (p, c->cfg->linux_, state_json, c->listener_fd, err) < 0)
     return -1;
   execve (path, p->args, env);
   return oci_error_set (err, errno, "exec %s", path);
@@ -385,14 +401,18 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   struct rl_opened c;
   struct oci_process *p = NULL;
   struct exec_ns ns;
+  struct rl_cgroup_dirs cgroup = { 0 };
   int sync[2] = { -1, -1 }, console[2] = { -1, -1 }, saved[2] = { -1, -1 };
   int console_init = -1, master = -1, ret = -1;
+  cleanup_close int listener_fd = -1;
   pid_t pid = -1;
+  size_t joined;
   bool terminal;
 
   *status = 0;
   for (size_t i = 0; i < N_NS; i++)
     ns.fd[i] = -1;
+  ns.root = -1;
   if (!o->detach)
     {
       sigset_t set;
@@ -408,11 +428,17 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
     }
   if (c.status == RL_PAUSED && !o->ignore_paused)
     {
-      oci_error_set (err, 0, "cannot exec in container %s: it is paused (see --ignore-paused)", o->id);
+      oci_error_set (err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
       goto out;
     }
   if (build_process (o, c.config, &p, err) < 0 || rl_process_check (p, c.config->linux_, err) < 0)
     goto out;
+  if (rl_cgroup_sub_dirs (c.state->cgroup_dirs, c.state->cgroup_dirs_len, o->cgroups, o->cgroups_len, &cgroup, err)
+      < 0)
+    {
+      oci_error_prefix (err, "exec");
+      goto out;
+    }
   terminal = p->has_terminal && p->terminal;
   if (terminal && !o->console_socket && o->detach)
     {
@@ -440,9 +466,26 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
               goto out;
             }
           console_init = console[1];
+          /* The pty starts with our terminal's size, before the process
+           * runs (later changes come with SIGWINCH). */
+          struct winsize ws;
+          if (p->console_size == NULL && isatty (0) && ioctl (0, TIOCGWINSZ, &ws) == 0
+              && (p->console_size = calloc (1, sizeof *p->console_size)) != NULL)
+            {
+              p->console_size->height = ws.ws_row;
+              p->console_size->width = ws.ws_col;
+              p->console_size->has_height = p->console_size->has_width = true;
+            }
         }
     }
-  if (exec_ns_open ((pid_t) c.state->pid, &ns, err) < 0 || sync_socketpair (sync, err) < 0)
+  /* As for the init: the exec'd process's notify fd goes to the
+   * listener, whose path is resolved in our mount namespace. */
+  if (c.config->linux_ && rl_seccomp_uses_notify (c.config->linux_->seccomp)
+      && c.config->linux_->seccomp->listener_path
+      && rl_seccomp_connect_listener (c.config->linux_->seccomp->listener_path, &listener_fd, err) < 0)
+    goto out;
+  if (exec_ns_open ((pid_t) c.state->pid, !rl_namespaces_has (c.config->linux_, CLONE_NEWNS), &ns, err) < 0
+      || sync_socketpair (sync, err) < 0)
     goto out;
   /* The init must still be the one we looked at. */
   {
@@ -470,10 +513,19 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       leave_for_children (saved);
       goto out;
     }
-  pid = fork ();
+  pid = rl_cgroup_clone (0, cgroup.dirs, cgroup.len, &joined);
   if (pid == 0)
     {
-      struct child_ctx cc = { p, c.config, c.state, &ns, sync[1], console_init, o->preserve_fds };
+      struct child_ctx cc = { .p = p,
+                              .cfg = c.config,
+                              .state = c.state,
+                              .cgroup = &cgroup,
+                              .ns = &ns,
+                              .sync_fd = sync[1],
+                              .console_fd = console_init,
+                              .preserve_fds = o->preserve_fds,
+                              .cgroup_joined = joined,
+                              .listener_fd = listener_fd };
       sigset_t none;
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
@@ -485,6 +537,9 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
       _exit (127);
     }
   leave_for_children (saved);
+  /* The listener reads the hand-over to EOF: only the child may hold it. */
+  if (listener_fd >= 0)
+    close (steal_fd (&listener_fd));
   if (pid < 0)
     {
       oci_error_set (err, errno, "fork");
@@ -517,7 +572,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
     {
       char text[32];
       int len = snprintf (text, sizeof text, "%d", pid);
-      if (oci_write_file_atomic (o->pid_file, text, (size_t) len, 0644, err) < 0)
+      if (oci_replace_file (o->pid_file, text, (size_t) len, 0644, err) < 0)
         goto out;
     }
   if (console[0] >= 0 && rl_console_receive_fd (console[0], &master, err) < 0)
@@ -530,6 +585,7 @@ rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, s
   ret = rl_wait_foreground (pid, master, status, err);
   master = -1; /* closed by the proxy */
 out:
+  rl_cgroup_dirs_free (&cgroup);
   if (ret < 0 && pid > 0 && !o->detach)
     {
       kill (pid, SIGKILL);

@@ -43,7 +43,7 @@ static const struct cli_help_option exec_options[] = {
   { "no-new-privs", 0, NULL, "set no_new_privs for the process" },
   { "cap", 'c', "CAP", "add a capability, e.g. CAP_NET_ADMIN (repeatable)" },
   { "preserve-fds", 0, "N", "pass N more fds (3 to 3+N-1) to the process" },
-  { "cgroup", 0, "[CONTROLLER:]PATH", "not supported (a sub-cgroup to run in): refused" },
+  { "cgroup", 0, "[CONTROLLER:]PATH", "run the process in an (existing) sub-cgroup of the container's (repeatable)" },
   { "ignore-paused", 0, NULL, "exec even when the container is paused" },
   END,
 };

@@ -13,8 +13,58 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "fileutil.h"
 #include "util.h"
+
+/* Milliseconds left until DEADLINE_MS (CLOCK_MONOTONIC), -1 for none. */
+static int
+ms_left (int64_t deadline_ms)
+{
+  struct timespec now;
+  int64_t left;
+  if (deadline_ms < 0)
+    return -1;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  left = deadline_ms - ((int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000);
+  return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int) left;
+}
+
+/* Writes the state to the hook's stdin (non-blocking FD) while the hook
+ * lives and the deadline allows.  A hook need not read it: when it exits
+ * first (EPIPE, with SIGPIPE ignored for the write so that it cannot kill
+ * us), or the deadline passes, the rest is abandoned; what the hook
+ * itself did decides the outcome. */
+static void
+feed_state (int fd, int pidfd, const char *data, size_t len, int64_t deadline_ms)
+{
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+
+  sigemptyset (&ign.sa_mask);
+  sigaction (SIGPIPE, &ign, &old);
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+      if (n > 0)
+        {
+          data += n;
+          len -= (size_t) n;
+          continue;
+        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        {
+          struct pollfd p[2] = { { .fd = fd, .events = POLLOUT }, { .fd = pidfd, .events = POLLIN } };
+          int r = poll (p, 2, ms_left (deadline_ms));
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r <= 0 || (p[1].revents & POLLIN))
+            break; /* deadline passed, or the hook exited */
+          continue;
+        }
+      break; /* EPIPE: the hook closed its stdin */
+    }
+  sigaction (SIGPIPE, &old, NULL);
+}
 
 static int
 run_one (const struct oci_hook *h, size_t index, const char *kind, const char *state_json, struct oci_error *err)
@@ -23,12 +73,20 @@ run_one (const struct oci_hook *h, size_t index, const char *kind, const char *s
   char *default_argv[] = { h->path, NULL };
   char *empty_env[] = { NULL };
   int fds[2], status;
+  int64_t deadline_ms = -1;
   pid_t pid;
 
   if (pipe2 (fds, O_CLOEXEC) < 0)
     return oci_error_set (err, errno, "%s hook %zu (%s): pipe", kind, index, h->path);
   in_r = fds[0];
   in_w = fds[1];
+  if (h->has_timeout)
+    {
+      struct timespec now;
+      int64_t ms = h->timeout > INT64_MAX / 2000 ? INT64_MAX / 2 : h->timeout * 1000;
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      deadline_ms = (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000 + ms;
+    }
   pid = fork ();
   if (pid < 0)
     return oci_error_set (err, errno, "%s hook %zu (%s): fork", kind, index, h->path);
@@ -47,18 +105,18 @@ run_one (const struct oci_hook *h, size_t index, const char *kind, const char *s
     }
   close (steal_fd (&in_r));
   pidfd = rl_pidfd_open (pid);
-  /* A hook that does not read its stdin must not block us: the state is
-   * small (far below the pipe's buffer), and EPIPE is not an error. */
-  oci_write_all (in_w, state_json, strlen (state_json));
+  if (pidfd >= 0 && fcntl (in_w, F_SETFL, O_NONBLOCK) == 0)
+    feed_state (in_w, pidfd, state_json, strlen (state_json), deadline_ms);
+  else
+    feed_state (in_w, -1, state_json, strlen (state_json), -1);
   close (steal_fd (&in_w));
 
   if (h->has_timeout && pidfd >= 0)
     {
       struct pollfd p = { .fd = pidfd, .events = POLLIN };
-      int64_t ms = h->timeout > INT32_MAX / 1000 ? INT32_MAX : h->timeout * 1000;
       int r;
       do
-        r = poll (&p, 1, (int) ms);
+        r = poll (&p, 1, ms_left (deadline_ms));
       while (r < 0 && errno == EINTR);
       if (r == 0)
         {
@@ -88,4 +146,23 @@ rl_hooks_run (const struct oci_hook *hooks, size_t n, const char *kind, const ch
     if (run_one (&hooks[i], i, kind, state_json, err) < 0)
       return -1;
   return 0;
+}
+
+int
+rl_hooks_run_all (const struct oci_hook *hooks, size_t n, const char *kind, const char *state_json,
+                  void (*warn) (const struct oci_error *failure, void *data), void *data)
+{
+  int failed = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      struct oci_error e = OCI_ERROR_INIT;
+      if (run_one (&hooks[i], i, kind, state_json, &e) < 0)
+        {
+          failed++;
+          if (warn)
+            warn (&e, data);
+          oci_error_clear (&e);
+        }
+    }
+  return failed;
 }

@@ -1,4 +1,5 @@
-/* Id-mapped bind mounts, built in the runtime (see idmap.h).
+/* Bind mount sources opened by the runtime (see idmap.h): id-mapped ones,
+ * and with a user namespace every bind's source.
  *
  * A mount's mapping is that of a user namespace, written as to uid_map:
  * "containerID hostID size" makes the id containerID on disk appear as
@@ -132,22 +133,54 @@ rl_idmap_free (int **fds, size_t n)
   *fds = NULL;
 }
 
-static int
-prepare_one (const struct oci_mount *m, size_t idx, const struct rl_mount_opts *o, const char *bundle,
-             int *shared_userns, const struct oci_linux *l, struct oci_error *err)
+/* mounts[idx].source as a path: relative ones are the bundle's. */
+static char *
+source_path (const struct oci_mount *m, size_t idx, const char *bundle, struct oci_error *err)
 {
-  cleanup_free char *src = NULL;
-  cleanup_close int own = -1;
-  int userns;
-
+  char *src = NULL;
   if (m->source == NULL)
-    return oci_error_set (err, 0, "mounts[%zu]: a bind mount needs a source", idx);
+    {
+      oci_error_set (err, 0, "mounts[%zu]: a bind mount needs a source", idx);
+      return NULL;
+    }
   if (m->source[0] == '/')
     src = strdup (m->source);
   else if (asprintf (&src, "%s/%s", bundle, m->source) < 0)
     src = NULL;
   if (src == NULL)
-    return oci_error_set (err, ENOMEM, "mounts[%zu]", idx);
+    oci_error_set (err, ENOMEM, "mounts[%zu]", idx);
+  return src;
+}
+
+/* A plain bind's source, opened by us as a detached copy: the init of a
+ * user namespace may no longer reach it (a root-only directory on the
+ * way).  *fd stays -1 where the kernel lacks open_tree or refuses us: the
+ * init then binds the path itself, as before. */
+static int
+source_tree (const struct oci_mount *m, size_t idx, const struct rl_mount_opts *o, const char *bundle, int *fd,
+             struct oci_error *err)
+{
+  cleanup_free char *src = source_path (m, idx, bundle, err);
+
+  *fd = -1;
+  if (src == NULL)
+    return -1;
+  *fd = rl_open_tree (AT_FDCWD, src, RL_OPEN_TREE_CLONE | O_CLOEXEC | ((o->flags & MS_REC) ? AT_RECURSIVE : 0));
+  if (*fd >= 0 || errno == ENOSYS || errno == EPERM)
+    return 0;
+  return oci_error_set (err, errno, "mounts[%zu].source \"%s\"", idx, src);
+}
+
+static int
+prepare_one (const struct oci_mount *m, size_t idx, const struct rl_mount_opts *o, const char *bundle,
+             int *shared_userns, const struct oci_linux *l, struct oci_error *err)
+{
+  cleanup_free char *src = source_path (m, idx, bundle, err);
+  cleanup_close int own = -1;
+  int userns;
+
+  if (src == NULL)
+    return -1;
 
   if (m->uid_mappings != NULL)
     {
@@ -178,6 +211,8 @@ rl_idmap_prepare (const struct oci_runtime_config *cfg, const char *bundle, int 
   *fds = NULL;
   for (size_t i = 0; l && i < l->namespaces_len; i++)
     userns = userns || strcmp (l->namespaces[i].type, "user") == 0;
+  /* Only a privileged runtime sees more than the init will. */
+  bool early = userns && geteuid () == 0;
   for (size_t i = 0; i < cfg->mounts_len; i++)
     {
       const struct oci_mount *m = &cfg->mounts[i];
@@ -190,7 +225,9 @@ rl_idmap_prepare (const struct oci_runtime_config *cfg, const char *bundle, int 
           return oci_error_prefix (err, "mounts[%zu] (%s)", i, m->destination);
         }
       r = rl_mount_idmap_check (m, i, &o, userns, err);
-      if (r == 1 && out == NULL)
+      if (r == 0 && early && rl_mount_opts_is_bind (&o))
+        r = 2;
+      if (r > 0 && out == NULL)
         {
           out = malloc (cfg->mounts_len * sizeof *out);
           if (out == NULL)
@@ -199,6 +236,8 @@ rl_idmap_prepare (const struct oci_runtime_config *cfg, const char *bundle, int 
             out[j] = -1;
         }
       if (r == 1 && (out[i] = prepare_one (m, i, &o, bundle, &shared_userns, l, err)) < 0)
+        r = -1;
+      else if (r == 2 && source_tree (m, i, &o, bundle, &out[i], err) < 0)
         r = -1;
       rl_mount_opts_free (&o);
       if (r < 0)

@@ -16,10 +16,14 @@
 #include "error.h"
 #include "runtime.h"
 
-/* Checks every mount and builds the id-mapped ones.  *fds becomes NULL
- * when there are none, else an array of cfg->mounts_len fds, -1 for a
- * mount that is not id-mapped.  Relative sources are taken from bundle.
- * Errors name mounts[N] and the source. */
+/* Checks every mount and builds the id-mapped ones; when the container
+ * has a user namespace and we are root, every other bind's source too
+ * (a plain detached copy), since the init inside the user namespace may
+ * not be allowed to reach it (runc opens mount sources before the init
+ * loses its privileges, too).  *fds becomes NULL when there are none,
+ * else an array of cfg->mounts_len fds, -1 for a mount the init makes
+ * from its path.  Relative sources are taken from bundle.  Errors name
+ * mounts[N] and the source. */
 int rl_idmap_prepare (const struct oci_runtime_config *cfg, const char *bundle, int **fds, struct oci_error *err);
 
 /* Closes the fds of rl_idmap_prepare and frees the array. */

@@ -7,7 +7,8 @@
  *   join namespaces by path, unshare cgroup ns                  [namespaces.c]
  *   rl_rootfs_prepare: propagation, rootfs bind, mounts, /dev    [mounts.c]
  *   prestart/createRuntime hooks (parent), createContainer hooks [hooks.c]
- *   rl_rootfs_enter: pivot_root or MS_MOVE+chroot                [mounts.c]
+ *   rl_rootfs_enter: pivot_root, MS_MOVE+chroot (--no-pivot), or
+ *                   chroot without a mount namespace         [mounts.c]
  *   rl_rootfs_finish: masked/readonly paths, root.readonly,
  *                     sysctl                                    [mounts.c]
  *   hostname, domainname, terminal, cwd                         [container.c]
@@ -37,12 +38,13 @@ struct rl_init
   bool no_new_keyring;
   bool userns;        /* the init runs in a new or joined user namespace */
   bool new_mountns;   /* the init has its own mount namespace */
-  bool cgroupns;      /* a new cgroup namespace */
+  bool cgroupns;      /* a cgroup namespace of its own (new or joined): cgroupfs is mounted fresh */
   int console_socket; /* connected --console-socket, or -1 */
   int sync_fd;        /* the init's end of the socketpair */
-  /* Per mounts[] index, the detached id-mapped tree the runtime made
-   * (idmap.c) or -1; NULL when no mount is id-mapped. */
-  const int *idmap_fds;
+  /* Per mounts[] index, the detached tree of a bind's source the runtime
+   * made (idmap.c: id-mapped, or any bind when there is a user namespace)
+   * or -1; NULL when there is none. */
+  const int *mount_fds;
 };
 
 #endif

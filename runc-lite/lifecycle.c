@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -209,6 +210,64 @@ signal_all (const struct rl_state *s, int sig, struct oci_error *err)
   return 0;
 }
 
+/* Kills every process in the container's cgroup and waits, through a
+ * pidfd each, until they have exited: then the cgroup is empty and its
+ * removal succeeds at the first try.  Rounds until the cgroup lists no
+ * one (a process forking while we kill adds one more). */
+static int
+kill_all_and_wait (const struct rl_state *s, struct oci_error *err)
+{
+  struct rl_cgroup_dirs d = { s->cgroup_dirs, s->cgroup_dirs_len };
+  struct timespec start, now;
+
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  for (;;)
+    {
+      cleanup_free pid_t *pids = NULL;
+      cleanup_free struct pollfd *p = NULL;
+      size_t n, live = 0;
+      if (rl_cgroup_pids (&d, &pids, &n, err) < 0)
+        return -1;
+      if (n == 0)
+        return 0;
+      p = calloc (n, sizeof *p);
+      if (p == NULL)
+        return oci_error_set (err, ENOMEM, "container %s: kill its processes", s->id);
+      for (size_t i = 0; i < n; i++)
+        {
+          int fd = rl_pidfd_open (pids[i]);
+          if (fd < 0)
+            continue; /* gone already */
+          syscall (SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+          p[live].fd = fd;
+          p[live++].events = POLLIN;
+        }
+      for (size_t done = 0; done < live;)
+        {
+          clock_gettime (CLOCK_MONOTONIC, &now);
+          long left = 10000 - (long) ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+          int r = left > 0 ? poll (p, (nfds_t) live, (int) left) : 0;
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r <= 0)
+            {
+              for (size_t i = 0; i < live; i++)
+                if (p[i].fd >= 0)
+                  close (p[i].fd);
+              return oci_error_set (err, r < 0 ? errno : 0, "container %s: its processes did not exit within 10s of SIGKILL",
+                                    s->id);
+            }
+          for (size_t i = 0; i < live; i++)
+            if (p[i].fd >= 0 && p[i].revents)
+              {
+                close (p[i].fd);
+                p[i].fd = -1; /* poll skips negative fds */
+                done++;
+              }
+        }
+    }
+}
+
 int
 rl_kill (const struct rl_global *g, const char *id, int sig, bool all, struct oci_error *err)
 {
@@ -217,13 +276,15 @@ rl_kill (const struct rl_global *g, const char *id, int sig, bool all, struct oc
 
   if (rl_container_open (g, id, true, false, &o, err) < 0)
     goto out;
-  if (o.status == RL_STOPPED)
-    {
-      oci_error_set (err, 0, "container %s is not running", id);
-      goto out;
-    }
+  /* As runc: --all signals whatever the cgroup still holds, even once the
+   * init has exited (nothing left: success).  Without --all a stopped
+   * container is an error worded as runc's "container not running", the
+   * text containerd's shim maps to NotFound (CRI's exit handler sends
+   * `kill --all ID 9` to containers that already exited). */
   if (all)
     ret = signal_all (o.state, sig, err);
+  else if (o.status == RL_STOPPED)
+    oci_error_set (err, 0, "signal container %s: container not running", id);
   else
     {
       pidfd = rl_open_init (o.state, err);
@@ -249,13 +310,18 @@ has_private_pid_ns (const struct oci_runtime_config *c)
   return false;
 }
 
+static void
+warn_poststop (const struct oci_error *failure, void *id)
+{
+  fprintf (stderr, "runc-lite: warning: container %s: %s\n", (const char *) id, oci_error_msg (failure));
+}
+
 /* runtime.md step 12-13: kill what is left, remove the cgroup, poststop
  * hooks (their failures are warnings), then the state. */
 static int
 destroy (struct rl_opened *o, const char *id, struct oci_error *err)
 {
   struct rl_cgroup_dirs d = { o->state->cgroup_dirs, o->state->cgroup_dirs_len };
-  struct oci_error warn = OCI_ERROR_INIT;
   cleanup_free char *state_json = public_state_json (o->state, RL_STOPPED, err);
 
   if (state_json == NULL)
@@ -264,17 +330,14 @@ destroy (struct rl_opened *o, const char *id, struct oci_error *err)
    * outlive its init: kill them through the cgroup.  With one, they died
    * with the init, and the cgroup may be shared with other containers
    * whose processes are not ours to kill. */
-  if (!has_private_pid_ns (o->config))
-    signal_all (o->state, SIGKILL, &warn);
-  oci_error_clear (&warn);
+  if (!has_private_pid_ns (o->config) && kill_all_and_wait (o->state, err) < 0)
+    return oci_error_prefix (err, "delete container %s", id);
   if (rl_cgroup_remove (&d, err) < 0)
     return oci_error_prefix (err, "delete container %s", id);
-  if (o->config && o->config->hooks
-      && rl_hooks_run (o->config->hooks->poststop, o->config->hooks->poststop_len, "poststop", state_json, &warn) < 0)
-    {
-      fprintf (stderr, "runc-lite: warning: container %s: %s\n", id, oci_error_msg (&warn));
-      oci_error_clear (&warn);
-    }
+  /* runtime.md: a failing poststop hook is a warning; the rest still run. */
+  if (o->config && o->config->hooks)
+    rl_hooks_run_all (o->config->hooks->poststop, o->config->hooks->poststop_len, "poststop", state_json,
+                      warn_poststop, (void *) id);
   return rl_container_dir_remove (o->rootfd, id, err);
 }
 
@@ -427,7 +490,8 @@ rl_parse_signal (const char *text, int *sig, struct oci_error *err)
 
   if (*text && *end == '\0')
     {
-      if (v <= 0 || v > SIGRTMAX)
+      /* 0 asks only whether the container's init is alive (kill(2)). */
+      if (v < 0 || v > SIGRTMAX)
         return oci_error_set (err, 0, "invalid signal %s", text);
       *sig = (int) v;
       return 0;

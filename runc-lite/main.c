@@ -17,6 +17,7 @@
 #include "help.h"
 #include "log.h"
 #include "version.h"
+#include "util.h"
 
 /* Every subcommand; the names and flags are runc's. */
 static const struct command
@@ -168,14 +169,20 @@ main (int argc, char **argv)
       print_usage (stderr);
       return 1;
     }
-  if (!root_given && geteuid () != 0)
+  if (!root_given)
     {
-      /* Not root: /run/runc-lite is not ours.  Like runc, use the user's
-       * runtime directory. */
-      const char *xdg = getenv ("XDG_RUNTIME_DIR");
-      int n = xdg && *xdg ? asprintf (&user_root, "%s/runc-lite", xdg)
-                          : asprintf (&user_root, "/tmp/runc-lite-%u", geteuid ());
-      if (n >= 0)
+      /* Not root, or root of a user namespace (rootless podman, buildah):
+       * /run/runc-lite is not ours.  Like runc, use the user's runtime
+       * directory, except for the namespace's USER=root (runc's
+       * shouldHonorXDGRuntimeDir). */
+      const char *xdg = getenv ("XDG_RUNTIME_DIR"), *user = getenv ("USER");
+      int n = 0;
+      if (xdg && *xdg
+          && (geteuid () != 0 || (rl_running_in_userns () && (user == NULL || strcmp (user, "root") != 0))))
+        n = asprintf (&user_root, "%s/runc-lite", xdg);
+      else if (geteuid () != 0)
+        n = asprintf (&user_root, "/tmp/runc-lite-%u", geteuid ());
+      if (n > 0)
         g.root = user_root;
     }
   for (const struct command *cmd = commands; cmd->name; cmd++)

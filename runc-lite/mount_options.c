@@ -101,7 +101,6 @@ static const struct
 };
 
 static const char *const idmap_opts[] = { "idmap", "ridmap" };
-static const char *const unsupported_opts[] = { "tmpcopyup" };
 
 #define N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
 
@@ -117,6 +116,8 @@ rl_mount_option_names (const char **out, size_t max)
     out[n++] = propagation_opts[i].name;
   for (size_t i = 0; i < N_ELEMENTS (idmap_opts) && n < max; i++)
     out[n++] = idmap_opts[i];
+  if (n < max)
+    out[n++] = "tmpcopyup";
   return n;
 }
 
@@ -220,12 +221,11 @@ rl_mount_opts_parse (char *const *options, size_t n, struct rl_mount_opts *out, 
           out->propagation[out->propagation_len++] = prop;
           continue;
         }
-      for (size_t j = 0; j < N_ELEMENTS (unsupported_opts); j++)
-        if (strcmp (o, unsupported_opts[j]) == 0)
-          {
-            rl_mount_opts_free (out);
-            return oci_error_set (err, 0, "mount option \"%s\" is not supported by runc-lite", o);
-          }
+      if (strcmp (o, "tmpcopyup") == 0)
+        {
+          out->tmpcopyup = true;
+          continue;
+        }
       if (*o == '\0')
         continue;
       if (rl_mount_data_append (&out->data, o) < 0)

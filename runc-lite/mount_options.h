@@ -29,11 +29,13 @@ struct rl_mount_opts
    * the mapping on every mount of the tree with ridmap. */
   bool idmap;
   bool idmap_recursive;
+  /* tmpcopyup (never passed to mount(2)): a tmpfs filled with what the
+   * directory it covers holds. */
+  bool tmpcopyup;
 };
 
 /* Parses options[0..n); later options win over earlier ones (so of idmap
- * and ridmap the last one given).  tmpcopyup is refused with an error
- * naming it. */
+ * and ridmap the last one given). */
 int rl_mount_opts_parse (char *const *options, size_t n, struct rl_mount_opts *out, struct oci_error *err);
 void rl_mount_opts_free (struct rl_mount_opts *o);
 /* Every option name the parser knows (for `features`); returns the count

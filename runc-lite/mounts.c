@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -31,16 +30,14 @@
 #include <selinux/selinux.h>
 #endif
 
+#include "cgroup.h"
 #include "cleanup.h"
+#include "copyup.h"
 #include "mount_options.h"
 #include "mountinfo.h"
 #include "path.h"
 #include "syscalls.h"
 #include "sysctl.h"
-
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
 
 struct rootfs_ctx
 {
@@ -261,8 +258,9 @@ remount_worthy (unsigned long flags)
   return flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 }
 
-/* A bind mount; with idmap_fd >= 0 the source is the detached id-mapped
- * tree the runtime made (idmap.c), attached with move_mount. */
+/* A bind mount; with idmap_fd >= 0 the source is the detached tree the
+ * runtime made (idmap.c: id-mapped, or opened before the user namespace),
+ * attached with move_mount. */
 static int
 mount_bind (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, const struct rl_mount_opts *o,
             int idmap_fd, struct oci_error *err)
@@ -290,7 +288,7 @@ mount_bind (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, const
   if (idmap_fd >= 0)
     {
       if (rl_move_mount (idmap_fd, "", target, "", RL_MOVE_MOUNT_F_EMPTY_PATH | RL_MOVE_MOUNT_T_EMPTY_PATH) < 0)
-        return oci_error_set (err, errno, "mounts[%zu]: attach the id-mapped mount of %s on %s (in the rootfs)", idx,
+        return oci_error_set (err, errno, "mounts[%zu]: attach the prepared mount of %s on %s (in the rootfs)", idx,
                               src, m->destination);
     }
   else if (mount (src, rl_fd_path (fdp, target), NULL, MS_BIND | (o->flags & MS_REC), NULL) < 0)
@@ -452,14 +450,13 @@ mount_cgroup (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, con
   cleanup_mountinfo struct rl_mountinfo_list mi = { 0 };
   cleanup_close int target = -1;
   cleanup_close int top = -1;
-  struct statfs sfs;
   char fdp[RL_FD_PATH_MAX];
   unsigned long flags = o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 
   if (rl_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
     return -1;
 
-  if (statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+  if (rl_cgroup_unified_mode ())
     {
       const struct rl_mountinfo *e = rl_mountinfo_find (&mi, "/sys/fs/cgroup");
       if (e == NULL)
@@ -522,7 +519,7 @@ static int
 mount_fs (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct rl_mount_opts *o,
           struct oci_error *err)
 {
-  cleanup_close int target = -1;
+  cleanup_close int target = -1, copy_src = -1;
   char fdp[RL_FD_PATH_MAX];
   const char *type = m->type;
   const char *source = m->source ? m->source : (type ? type : "none");
@@ -533,6 +530,10 @@ mount_fs (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct 
   if (add_context (&o->data, label_for (ctx, m)) < 0)
     return oci_error_set (err, ENOMEM, "mounts[%zu]", idx);
 
+  /* A read-only /dev is filled first (devices, /dev/pts, links) and made
+   * read-only by rl_rootfs_dev_readonly, as runc does. */
+  if (path_is (m->destination, "/dev"))
+    o->flags &= ~MS_RDONLY;
   if (strict)
     target = open_plain_dir (ctx, idx, m->destination, err);
   else
@@ -544,7 +545,16 @@ mount_fs (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct 
   if (target < 0)
     return -1;
   rl_fd_path (fdp, target);
-  if (mount (source, fdp, type, o->flags, o->data) < 0)
+  if (o->tmpcopyup)
+    {
+      /* The directory's content, read through an fd taken before the
+       * tmpfs covers it. */
+      copy_src = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (copy_src < 0)
+        return oci_error_set (err, errno, "mounts[%zu] (%s): tmpcopyup: open the directory", idx, m->destination);
+    }
+  /* A read-only tmpfs to copy up into is made read-only after the copy. */
+  if (mount (source, fdp, type, copy_src >= 0 ? o->flags & ~MS_RDONLY : o->flags, o->data) < 0)
     {
       int e = errno;
       if (type_is (m, "sysfs") && e == EPERM && ctx->init->userns)
@@ -563,6 +573,18 @@ mount_fs (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct 
     }
   if (type_is (m, "devpts") && path_is (m->destination, "/dev/pts"))
     ctx->devpts_on_dev_pts = true;
+  if (copy_src >= 0)
+    {
+      /* Before finish_mount: its attributes may make the tmpfs read-only. */
+      cleanup_close int copy_dst = rl_path_open (ctx->root_fd, m->destination, O_RDONLY | O_DIRECTORY, 0);
+      if (copy_dst < 0)
+        return oci_error_set (err, errno, "mounts[%zu] (%s): tmpcopyup: open the tmpfs", idx, m->destination);
+      if (rl_copyup_tree (copy_src, copy_dst, m->destination, err) < 0)
+        return oci_error_prefix (err, "mounts[%zu]", idx);
+      if ((o->flags & MS_RDONLY)
+          && remount_bind (copy_dst, remount_worthy (o->flags), o->clear, m->destination, err) < 0)
+        return oci_error_prefix (err, "mounts[%zu]", idx);
+    }
   return finish_mount (ctx, idx, m->destination, o, err);
 }
 
@@ -577,10 +599,12 @@ do_mount (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, struct 
     return oci_error_prefix (err, "mounts[%zu] (%s)", idx, m->destination);
   if (rl_mount_idmap_check (m, idx, &o, ctx->init->userns, err) < 0)
     return -1;
-  if ((o.idmap || m->uid_mappings) && (ctx->init->idmap_fds == NULL || ctx->init->idmap_fds[idx] < 0))
+  if ((o.idmap || m->uid_mappings) && (ctx->init->mount_fds == NULL || ctx->init->mount_fds[idx] < 0))
     return oci_error_set (err, 0, "mounts[%zu] (%s): the id-mapped mount was not prepared", idx, m->destination);
+  if (o.tmpcopyup && (rl_mount_opts_is_bind (&o) || !type_is (m, "tmpfs")))
+    return oci_error_set (err, 0, "mounts[%zu] (%s): tmpcopyup applies to tmpfs mounts only", idx, m->destination);
   if (rl_mount_opts_is_bind (&o))
-    return mount_bind (ctx, idx, m, &o, ctx->init->idmap_fds ? ctx->init->idmap_fds[idx] : -1, err);
+    return mount_bind (ctx, idx, m, &o, ctx->init->mount_fds ? ctx->init->mount_fds[idx] : -1, err);
   if (type_is (m, "cgroup"))
     return mount_cgroup (ctx, idx, m, &o, err);
   return mount_fs (ctx, idx, m, &o, err);
@@ -805,13 +829,31 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
 
   if (root_propagation (c, &prop, err) < 0)
     return -1;
-  if (mount (NULL, "/", NULL, (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? MS_PRIVATE | MS_REC : MS_SLAVE | MS_REC, NULL)
-      < 0)
-    return oci_error_set (err, errno, "make / %s", (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? "rprivate" : "rslave");
-  if (make_parent_private (init->rootfs, err) < 0)
-    return -1;
-  if (mount (init->rootfs, init->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return oci_error_set (err, errno, "bind mount the rootfs %s onto itself", init->rootfs);
+  /* Without a mount namespace of its own the mount tree is the caller's:
+   * its propagation is not ours to change, and chroot (rl_rootfs_enter)
+   * needs no mount at the rootfs. */
+  if (init->new_mountns)
+    {
+      /* rslave by default: nothing mounted here reaches the caller.  A
+       * shared rootfsPropagation is applied as it is (as runc): the
+       * caller's shared mounts stay peers of their copies here, so a bind
+       * mount of one is in the same peer group and mounts travel both ways
+       * (Bidirectional volumes); rslave first would make them one-way. */
+      if (prop & MS_SHARED)
+        {
+          if (mount (NULL, "/", NULL, prop, NULL) < 0)
+            return oci_error_set (err, errno, "make / %s", c->linux_->rootfs_propagation);
+        }
+      else if (mount (NULL, "/", NULL,
+                      (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? MS_PRIVATE | MS_REC : MS_SLAVE | MS_REC, NULL)
+               < 0)
+        return oci_error_set (err, errno, "make / %s",
+                              (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? "rprivate" : "rslave");
+      if (make_parent_private (init->rootfs, err) < 0)
+        return -1;
+      if (mount (init->rootfs, init->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return oci_error_set (err, errno, "bind mount the rootfs %s onto itself", init->rootfs);
+    }
   root_fd = open (init->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
     return oci_error_set (err, errno, "open the rootfs %s", init->rootfs);
@@ -830,6 +872,46 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
   return 0;
 }
 
+/* --no-pivot leaves the old root in the mount namespace, under the
+ * chroot.  The kernel lets a user namespace mount a fresh proc or sysfs
+ * only where a full one is already visible in its mount namespace: so
+ * every full proc and sysfs mount outside the rootfs is detached (or,
+ * where that is refused, covered with an empty tmpfs), as runc does. */
+static int
+hide_outer_proc_sys (const char *rootfs, struct oci_error *err)
+{
+  cleanup_mountinfo struct rl_mountinfo_list mi = { 0 };
+  size_t n = strlen (rootfs);
+
+  if (rl_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
+    return -1;
+  for (size_t i = 0; i < mi.len; i++)
+    {
+      const struct rl_mountinfo *e = &mi.v[i];
+      const char *mp = e->mount_point;
+
+      if (strcmp (e->root, "/") != 0 || (strcmp (e->fstype, "proc") != 0 && strcmp (e->fstype, "sysfs") != 0))
+        continue;
+      if (strncmp (mp, rootfs, n) == 0 && (mp[n] == '\0' || mp[n] == '/'))
+        continue;
+      /* Nothing may propagate back out (prepare made "/" rslave already,
+       * unless rprivate). */
+      if (mount (NULL, mp, NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        {
+          if (errno == ENOENT)
+            continue; /* under one detached before */
+          return oci_error_set (err, errno, "--no-pivot: make %s rslave", mp);
+        }
+      if (umount2 (mp, MNT_DETACH) == 0)
+        continue;
+      if (errno != EINVAL && errno != EPERM)
+        return oci_error_set (err, errno, "--no-pivot: detach %s", mp);
+      if (mount ("tmpfs", mp, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+        return oci_error_set (err, errno, "--no-pivot: cover %s with a tmpfs", mp);
+    }
+  return 0;
+}
+
 int
 rl_rootfs_enter (const struct rl_init *init, struct oci_error *err)
 {
@@ -839,8 +921,21 @@ rl_rootfs_enter (const struct rl_init *init, struct oci_error *err)
     return -1;
   if (chdir (init->rootfs) < 0)
     return oci_error_set (err, errno, "chdir to the rootfs %s", init->rootfs);
+  if (!init->new_mountns)
+    {
+      /* The caller's mount namespace: pivot_root would move the root of
+       * every process in it (the host's), so only this process changes
+       * its root, as runc and crun do. */
+      if (chroot (".") < 0)
+        return oci_error_set (err, errno, "chroot into the rootfs %s", init->rootfs);
+      if (chdir ("/") < 0)
+        return oci_error_set (err, errno, "chdir /");
+      return 0;
+    }
   if (init->no_pivot)
     {
+      if (hide_outer_proc_sys (init->rootfs, err) < 0)
+        return -1;
       if (mount (".", "/", NULL, MS_MOVE, NULL) < 0)
         return oci_error_set (err, errno, "move the rootfs onto /");
       if (chroot (".") < 0)
@@ -849,9 +944,18 @@ rl_rootfs_enter (const struct rl_init *init, struct oci_error *err)
   else
     {
       /* The old root ends up stacked on "."; detach it whole, after
-       * making sure its unmount cannot propagate to the host. */
+       * making sure its unmount cannot propagate to the host.  mount(2)
+       * does not look through what is stacked on ".", so the old root is
+       * reached through an fd of it: "." would be the new root, and
+       * making that rslave would cut its shared mounts (Bidirectional
+       * volumes) off from the host's. */
+      cleanup_close int oldroot = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (oldroot < 0)
+        return oci_error_set (err, errno, "open the old root");
       if (syscall (SYS_pivot_root, ".", ".") < 0)
         return oci_error_set (err, errno, "pivot_root into %s", init->rootfs);
+      if (fchdir (oldroot) < 0)
+        return oci_error_set (err, errno, "chdir to the old root");
       if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
         return oci_error_set (err, errno, "make the old root rslave");
       if (umount2 (".", MNT_DETACH) < 0)
@@ -962,11 +1066,39 @@ rl_rootfs_finish (const struct rl_init *init, struct oci_error *err)
     return -1;
   if (c->linux_ && mask_paths (c, root, err) < 0)
     return -1;
-  if (c->root && c->root->readonly)
+  /* root.readonly would remount a mount of the caller's namespace (runc
+   * also leaves the root writable without a mount namespace). */
+  if (c->root && c->root->readonly && init->new_mountns)
     {
       unsigned long f = MS_REMOUNT | MS_BIND | MS_RDONLY | kept_flags ("/", 0);
       if (mount (NULL, "/", NULL, f, NULL) < 0)
         return oci_error_set (err, errno, "remount / read-only (root.readonly)");
+    }
+  return 0;
+}
+
+int
+rl_rootfs_dev_readonly (const struct rl_init *init, struct oci_error *err)
+{
+  const struct oci_runtime_config *c = init->config;
+
+  for (size_t i = 0; i < c->mounts_len; i++)
+    {
+      const struct oci_mount *m = &c->mounts[i];
+      cleanup_mount_opts struct rl_mount_opts o = { 0 };
+      cleanup_close int fd = -1;
+
+      if (!path_is (m->destination, "/dev") || is_bind (m))
+        continue;
+      if (rl_mount_opts_parse (m->options, m->options_len, &o, err) < 0)
+        return oci_error_prefix (err, "mounts[%zu] (%s)", i, m->destination);
+      if (!(o.flags & MS_RDONLY))
+        continue;
+      fd = open ("/dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return oci_error_set (err, errno, "mounts[%zu]: open /dev", i);
+      if (remount_bind (fd, MS_RDONLY | remount_worthy (o.flags), 0, "/dev read-only", err) < 0)
+        return oci_error_prefix (err, "mounts[%zu]", i);
     }
   return 0;
 }

@@ -8,6 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -30,6 +34,40 @@ rl_namespace_flag (const char *type)
   for (size_t i = 0; i < sizeof ns_types / sizeof ns_types[0]; i++)
     if (strcmp (ns_types[i].name, type) == 0)
       return ns_types[i].flag;
+  return 0;
+}
+
+bool
+rl_namespaces_has (const struct oci_linux *l, int flag)
+{
+  for (size_t i = 0; l && i < l->namespaces_len; i++)
+    if (rl_namespace_flag (l->namespaces[i].type) == flag)
+      return true;
+  return false;
+}
+
+static const char *
+type_name (int flag)
+{
+  for (size_t k = 0; k < sizeof ns_types / sizeof ns_types[0]; k++)
+    if (ns_types[k].flag == flag)
+      return ns_types[k].name;
+  return "unknown";
+}
+
+/* setns would take a path of another kind (or, for some kinds, fail
+ * with a bare EINVAL): say which entry is wrong and what it is. */
+static int
+check_type (int fd, size_t i, const struct oci_linux_namespace *n, int flag, struct oci_error *err)
+{
+  int kind = ioctl (fd, NS_GET_NSTYPE);
+  if (kind < 0 && errno == ENOTTY)
+    return oci_error_set (err, 0, "linux.namespaces[%zu].path: %s is not a namespace file", i, n->path);
+  if (kind < 0)
+    return oci_error_set (err, errno, "linux.namespaces[%zu].path: %s: NS_GET_NSTYPE", i, n->path);
+  if (kind != flag)
+    return oci_error_set (err, 0, "linux.namespaces[%zu].path: %s is a %s namespace, not the %s namespace of .type",
+                          i, n->path, type_name (kind), n->type);
   return 0;
 }
 
@@ -58,6 +96,11 @@ rl_namespaces_open (const struct oci_linux *l, struct rl_namespaces *ns, struct 
           return oci_error_set (err, e, "linux.namespaces[%zu]: open %s namespace %s", i, n->type, n->path);
         }
       ns->join[ns->n_join++] = (struct rl_ns_join){ flag, fd };
+      if (check_type (fd, i, n, flag, err) < 0)
+        {
+          rl_namespaces_close (ns);
+          return -1;
+        }
     }
   return 0;
 }
@@ -80,13 +123,7 @@ rl_namespaces_join (const struct rl_namespaces *ns, int flag, int except, struct
       if (flag ? j->flag != flag : (j->flag & except) != 0)
         continue;
       if (setns (j->fd, j->flag) < 0)
-        {
-          const char *name = "?";
-          for (size_t k = 0; k < sizeof ns_types / sizeof ns_types[0]; k++)
-            if (ns_types[k].flag == j->flag)
-              name = ns_types[k].name;
-          return oci_error_set (err, errno, "join the %s namespace", name);
-        }
+        return oci_error_set (err, errno, "join the %s namespace", type_name (j->flag));
     }
   return 0;
 }
@@ -128,6 +165,42 @@ rl_userns_write_maps (pid_t pid, const struct oci_linux *l, struct oci_error *er
   return 0;
 }
 
+/* The host id that map (a uid_map or gid_map text) gives id 0. */
+static int
+host_id_of_zero (pid_t pid, const char *file, unsigned int *out, struct oci_error *err)
+{
+  cleanup_free char *path = NULL, *line = NULL;
+  cleanup_fclose FILE *f = NULL;
+  size_t cap = 0;
+
+  if (asprintf (&path, "/proc/%d/%s", pid, file) < 0)
+    return oci_error_set (err, ENOMEM, "%s", file);
+  f = fopen (path, "re");
+  if (f == NULL)
+    return oci_error_set (err, errno, "open %s", path);
+  while (getline (&line, &cap, f) > 0)
+    {
+      unsigned int inside, outside, count;
+      if (sscanf (line, "%u %u %u", &inside, &outside, &count) == 3 && inside == 0 && count > 0)
+        {
+          *out = outside;
+          return 0;
+        }
+    }
+  return oci_error_set (err, 0, "the user namespace of process %d does not map id 0 (%s)", pid, path);
+}
+
+int
+rl_userns_root_ids (pid_t pid, uid_t *uid, gid_t *gid, struct oci_error *err)
+{
+  unsigned int u, g;
+  if (host_id_of_zero (pid, "uid_map", &u, err) < 0 || host_id_of_zero (pid, "gid_map", &g, err) < 0)
+    return -1;
+  *uid = (uid_t) u;
+  *gid = (gid_t) g;
+  return 0;
+}
+
 int
 rl_timens_write_offsets (const struct oci_linux_time_offsets *t, struct oci_error *err)
 {
@@ -151,5 +224,25 @@ rl_timens_write_offsets (const struct oci_linux_time_offsets *t, struct oci_erro
       if (fd < 0 || oci_write_all (fd, line, strlen (line)) < 0)
         return oci_error_set (err, errno, "write /proc/self/timens_offsets \"%s\"", line);
     }
+  return 0;
+}
+
+int
+rl_netns_loopback_up (struct oci_error *err)
+{
+  cleanup_close int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr;
+
+  if (s < 0)
+    return oci_error_set (err, errno, "bring up lo: socket");
+  memset (&ifr, 0, sizeof ifr);
+  memcpy (ifr.ifr_name, "lo", sizeof "lo");
+  if (ioctl (s, SIOCGIFFLAGS, &ifr) < 0)
+    return oci_error_set (err, errno, "bring up lo: read its flags");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (s, SIOCSIFFLAGS, &ifr) < 0)
+    return oci_error_set (err, errno, "bring up lo in the container's network namespace");
   return 0;
 }

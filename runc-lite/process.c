@@ -359,6 +359,36 @@ apply_user (const struct oci_user *u, struct oci_error *err)
   return 0;
 }
 
+/* The process's stdio (its pty above all) belongs to its uid, as in runc,
+ * so that a non-root user can use its terminal; the group (devpts's tty
+ * group) stays.  /dev/null and what is already the uid's are left alone,
+ * and so is what cannot be changed from here (EINVAL: the group is not
+ * mapped in our user namespace, EPERM: the owner is not, EROFS). */
+static int
+chown_stdio (const struct oci_user *u, struct oci_error *err)
+{
+  uid_t uid = u && u->has_uid ? u->uid : 0;
+  struct stat null_st;
+
+  if (stat ("/dev/null", &null_st) < 0)
+    null_st.st_rdev = 0;
+  for (int fd = 0; fd < 3; fd++)
+    {
+      struct stat st;
+      if (fstat (fd, &st) < 0)
+        {
+          if (errno == EBADF)
+            continue;
+          return oci_error_set (err, errno, "stat stdio fd %d", fd);
+        }
+      if (st.st_uid == uid || (S_ISCHR (st.st_mode) && st.st_rdev == null_st.st_rdev))
+        continue;
+      if (fchown (fd, uid, st.st_gid) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+        return oci_error_set (err, errno, "chown stdio fd %d to uid %u", fd, (unsigned) uid);
+    }
+  return 0;
+}
+
 /* ---- the whole ---- */
 
 static int
@@ -475,7 +505,7 @@ process_apply (const struct oci_process *p, const struct oci_linux *linux_, cons
 
   if (seccomp != NULL && !seccomp_last && rl_seccomp_apply (seccomp, listener_fd, state_json, err) < 0)
     return -1;
-  if (apply_user (p->user, err) < 0)
+  if (chown_stdio (p->user, err) < 0 || apply_user (p->user, err) < 0)
     return -1;
   if (rl_caps_apply (p->capabilities, err) < 0)
     return -1;

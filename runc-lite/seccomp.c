@@ -4,17 +4,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileutil.h"
 #include "json.h"
 #include "version.h"
 
@@ -465,6 +468,172 @@ add_rule (scmp_filter_ctx ctx, size_t i, const char *name, uint32_t action, cons
   return 0;
 }
 
+/* ---- the -ENOSYS stub ----
+ *
+ * A profile is written for the syscalls its author knew; a newer syscall
+ * must look absent (ENOSYS), not forbidden (the default errno, usually
+ * EPERM), or programs never fall back to the older call (glibc's clone3
+ * falls back to clone on ENOSYS only).  As runc does (its patchbpf): when
+ * the default action is neither SCMP_ACT_ALLOW nor SCMP_ACT_LOG and the
+ * default errno is not ENOSYS already, for each architecture the profile
+ * lists, every syscall number above the highest one the profile names for
+ * that architecture returns ENOSYS.  This is a BPF stub put before
+ * libseccomp's program, so it also covers numbers this libseccomp does not
+ * know.  Not covered (runc special-cases them): x32 syscalls (bit 30 on
+ * x86_64) go to the filter as they are, and s390's setup(2) multiplexer. */
+
+#define RL_X32_SYSCALL_BIT 0x40000000u
+
+struct enosys_arch
+{
+  uint32_t audit_arch; /* AUDIT_ARCH_*: the value seccomp_data.arch has */
+  uint32_t max_nr;     /* the highest syscall number the profile names */
+};
+
+static bool
+default_is_permissive (const struct oci_linux_seccomp *s)
+{
+  return strcmp (s->default_action, "SCMP_ACT_ALLOW") == 0 || strcmp (s->default_action, "SCMP_ACT_LOG") == 0;
+}
+
+/* The architectures to stub, with their highest named syscall; n is 0
+ * when the profile needs no stub. */
+static size_t
+enosys_archs (const struct oci_linux_seccomp *s, uint32_t def, struct enosys_arch *out, size_t max)
+{
+  size_t n = 0;
+
+  if (default_is_permissive (s) || def == SCMP_ACT_ERRNO (ENOSYS))
+    return 0;
+  for (size_t i = 0; i < s->architectures_len && n < max; i++)
+    {
+      uint32_t arch = 0;
+      int64_t top = -1;
+      bool seen = false;
+
+      rl_seccomp_arch_value (s->architectures[i], &arch);
+      if (arch == SCMP_ARCH_X32)
+        continue; /* x32 shares x86_64's AUDIT_ARCH: see above */
+      for (size_t k = 0; k < n; k++)
+        seen = seen || out[k].audit_arch == arch;
+      if (seen)
+        continue;
+      for (size_t r = 0; r < s->syscalls_len; r++)
+        for (size_t k = 0; k < s->syscalls[r].names_len; k++)
+          {
+            int nr = seccomp_syscall_resolve_name_arch (arch, s->syscalls[r].names[k]);
+            if (nr >= 0 && nr > top)
+              top = nr;
+          }
+      if (top >= 0)
+        out[n++] = (struct enosys_arch){ .audit_arch = arch, .max_nr = (uint32_t) top };
+    }
+  return n;
+}
+
+/* libseccomp's program for ctx, as BPF instructions. */
+static int
+export_bpf (scmp_filter_ctx ctx, struct sock_filter **prog, size_t *len, struct oci_error *err)
+{
+  cleanup_close int fd = memfd_create ("seccomp-bpf", MFD_CLOEXEC);
+  cleanup_free char *data = NULL;
+  size_t size = 0;
+  int r;
+
+  if (fd < 0)
+    return oci_error_set (err, errno, "seccomp: memfd for the filter");
+  if ((r = seccomp_export_bpf (ctx, fd)) < 0)
+    return oci_error_set (err, -r, "seccomp: export the filter");
+  if (lseek (fd, 0, SEEK_SET) < 0 || oci_read_fd (fd, "seccomp filter", 1 << 20, &data, &size, err) < 0)
+    return oci_error_prefix (err, "seccomp: read the exported filter");
+  if (size == 0 || size % sizeof (struct sock_filter) != 0)
+    return oci_error_set (err, 0, "seccomp: the exported filter has %zu bytes", size);
+  *prog = (struct sock_filter *) steal_pointer (&data);
+  *len = size / sizeof (struct sock_filter);
+  return 0;
+}
+
+/* Writes the stub for stubs[0..n) into out (NULL: only counts) and
+ * returns its length; the filter proper starts right after it. */
+static size_t
+enosys_stub (const struct enosys_arch *stubs, size_t n, struct sock_filter *out)
+{
+  size_t len = 1 + n + 1, at; /* ld arch, a jeq per arch, ja filter */
+  for (size_t i = 0; i < n; i++)
+    len += stubs[i].audit_arch == SCMP_ARCH_X86_64 ? 5 : 4;
+  if (out == NULL)
+    return len;
+  at = 0;
+  out[at++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch));
+  {
+    size_t section = 1 + n + 1;
+    for (size_t i = 0; i < n; i++)
+      {
+        out[at] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, stubs[i].audit_arch,
+                                                 (uint8_t) (section - (at + 1)), 0);
+        at++;
+        section += stubs[i].audit_arch == SCMP_ARCH_X86_64 ? 5 : 4;
+      }
+  }
+  out[at] = (struct sock_filter) BPF_STMT (BPF_JMP | BPF_JA, (uint32_t) (len - (at + 1)));
+  at++;
+  for (size_t i = 0; i < n; i++)
+    {
+      out[at++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr));
+      if (stubs[i].audit_arch == SCMP_ARCH_X86_64)
+        {
+          out[at] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, RL_X32_SYSCALL_BIT, 1, 0);
+          at++;
+        }
+      out[at] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, stubs[i].max_nr, 1, 0);
+      at++;
+      out[at] = (struct sock_filter) BPF_STMT (BPF_JMP | BPF_JA, (uint32_t) (len - (at + 1)));
+      at++;
+      out[at++] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+    }
+  return at;
+}
+
+/* Loads the stub followed by ctx's program with seccomp(2), the profile's
+ * flags given to the kernel as libseccomp would; with notify, returns the
+ * listener fd in *notify_fd. */
+static int
+load_with_stub (scmp_filter_ctx ctx, const struct oci_linux_seccomp *s, const struct enosys_arch *stubs, size_t n,
+                bool notify, int *notify_fd, struct oci_error *err)
+{
+  cleanup_free struct sock_filter *filter = NULL, *prog = NULL;
+  size_t filter_len = 0, stub_len = enosys_stub (stubs, n, NULL);
+  unsigned long kflags = notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+  struct sock_fprog fprog;
+  long r;
+
+  if (export_bpf (ctx, &filter, &filter_len, err) < 0)
+    return -1;
+  if (stub_len + filter_len > BPF_MAXINSNS)
+    return oci_error_set (err, 0, "seccomp: the filter has %zu instructions, more than %d", stub_len + filter_len,
+                          BPF_MAXINSNS);
+  prog = calloc (stub_len + filter_len, sizeof *prog);
+  if (prog == NULL)
+    return oci_error_set (err, ENOMEM, "seccomp");
+  enosys_stub (stubs, n, prog);
+  memcpy (prog + stub_len, filter, filter_len * sizeof *filter);
+  for (size_t i = 0; i < s->flags_len; i++)
+    for (size_t k = 0; k < N (flags); k++)
+      if (strcmp (flags[k].name, s->flags[i]) == 0)
+        kflags |= flags[k].kernel_flag;
+  /* The kernel takes TSYNC with a listener only with TSYNC_ESRCH, which
+   * libseccomp adds too. */
+  if (notify && (kflags & SECCOMP_FILTER_FLAG_TSYNC))
+    kflags |= 1UL << 4; /* SECCOMP_FILTER_FLAG_TSYNC_ESRCH */
+  fprog = (struct sock_fprog){ .len = (unsigned short) (stub_len + filter_len), .filter = prog };
+  r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, kflags, &fprog);
+  if (r < 0)
+    return oci_error_set (err, errno, "seccomp: load the filter");
+  if (notify)
+    *notify_fd = (int) r;
+  return 0;
+}
+
 int
 rl_seccomp_apply (const struct oci_linux_seccomp *s, int listener_fd, const char *state_json,
                   struct oci_error *err)
@@ -472,7 +641,8 @@ rl_seccomp_apply (const struct oci_linux_seccomp *s, int listener_fd, const char
   __attribute__ ((cleanup (seccomp_releasep))) scmp_filter_ctx ctx = NULL;
   cleanup_free char *payload = NULL;
   cleanup_close int notify_fd = -1;
-  size_t payload_len = 0;
+  size_t payload_len = 0, n_archs;
+  struct enosys_arch stubs[32];
   uint32_t def;
   bool notify;
   int r;
@@ -526,11 +696,18 @@ rl_seccomp_apply (const struct oci_linux_seccomp *s, int listener_fd, const char
           return -1;
     }
 
-  if ((r = seccomp_load (ctx)) < 0)
+  n_archs = enosys_archs (s, def, stubs, sizeof stubs / sizeof stubs[0]);
+  if (n_archs > 0)
+    {
+      if (load_with_stub (ctx, s, stubs, n_archs, notify, &notify_fd, err) < 0)
+        return -1;
+    }
+  else if ((r = seccomp_load (ctx)) < 0)
     return oci_error_set (err, -r, "seccomp: load the filter");
   if (notify)
     {
-      notify_fd = seccomp_notify_fd (ctx);
+      if (notify_fd < 0)
+        notify_fd = seccomp_notify_fd (ctx);
       if (notify_fd < 0)
         return oci_error_set (err, -notify_fd, "seccomp: get the notify fd");
       if (send_state (listener_fd, notify_fd, payload, payload_len, err) < 0)

@@ -208,7 +208,10 @@ rl_state_save (int dirfd, const struct rl_state *s, struct oci_error *err)
     return -1;
   if (asprintf (&path, "/proc/self/fd/%d/" STATE_FILE, dirfd) < 0)
     return oci_error_set (err, ENOMEM, "state path");
-  return oci_write_file_atomic (path, text, len, 0600, err);
+  /* Atomic (temporary file, rename) but not fsynced, as runc and crun:
+   * a crash of the runtime leaves the old state or the new one; a crash
+   * of the machine takes the container's processes with it. */
+  return oci_replace_file (path, text, len, 0600, err);
 }
 
 int

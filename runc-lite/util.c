@@ -85,7 +85,13 @@ rl_realpath (const char *path, char **out, struct oci_error *err)
 int
 rl_mkdir_p (const char *path, mode_t mode, struct oci_error *err)
 {
-  cleanup_free char *copy = strdup (path);
+  cleanup_free char *copy = NULL;
+  /* Mostly only the last component is missing: one mkdir then. */
+  if (mkdir (path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return oci_error_set (err, errno, "mkdir %s", path);
+  copy = strdup (path);
   if (copy == NULL)
     return oci_error_set (err, ENOMEM, "mkdir %s", path);
   for (char *p = copy + 1;; p++)
@@ -203,3 +209,20 @@ rl_find_executable (const char *name, char *const *env, size_t env_len, char **o
   return oci_error_set (err, 0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
+bool
+rl_running_in_userns (void)
+{
+  cleanup_free char *text = NULL;
+  struct oci_error err = OCI_ERROR_INIT;
+  unsigned long inside, outside, len;
+  size_t n;
+
+  if (oci_read_file ("/proc/self/uid_map", 1 << 16, &text, &n, &err) < 0)
+    {
+      oci_error_clear (&err);
+      return false; /* no user namespaces in this kernel */
+    }
+  if (sscanf (text, "%lu %lu %lu", &inside, &outside, &len) != 3)
+    return true; /* an empty map: a fresh user namespace */
+  return !(inside == 0 && outside == 0 && len == 4294967295UL && strchr (text, '\n') == text + n - 1);
+}

@@ -35,4 +35,9 @@ int rl_find_executable (const char *name, char *const *env, size_t env_len, char
 /* Writes text to an existing file (e.g. under /proc or /sys). */
 int rl_write_file (const char *path, const char *text, struct oci_error *err);
 
+/* True inside a user namespace other than the initial one: /proc/self/uid_map
+ * is not the identity "0 0 4294967295" (runc's userns.RunningInUserNS), as
+ * for rootless podman, which calls the runtime as root of such a namespace. */
+bool rl_running_in_userns (void);
+
 #endif

@@ -6,8 +6,8 @@ RL_BUILD_PACKAGES=(
   libyajl-dev libseccomp-dev libcap-dev libselinux1-dev
   libarchive-dev zlib1g-dev libzstd-dev libssl-dev libcurl4-openssl-dev
 )
-RL_TEST_PACKAGES=(bats valgrind jq groff-base busybox-static runc crun qemu-system-x86 skopeo containerd podman conmon catatonit python3 docker-registry apache2-utils
-  umoci oci-image-tool buildah
+RL_TEST_PACKAGES=(bats valgrind jq strace groff-base busybox-static runc crun qemu-system-x86 skopeo containerd podman conmon catatonit python3 docker-registry apache2-utils
+  umoci oci-image-tool buildah python3-grpcio python3-grpc-tools containernetworking-plugins
   clang libclang-rt-14-dev)
 
 rl_install_missing() {

@@ -65,3 +65,7 @@ guest() {
 @test "v2 pids.max in a nested cgroup" { guest nested.pids; }
 @test "v2 the nested cgroup is removed on delete" { guest nested.removed; }
 @test "v2 the cgroup is removed on delete" { guest delete; }
+@test "v2 spec asks for a cgroup namespace on a cgroup2-only host" { guest spec.cgroupns; }
+@test "v2 exec --cgroup runs in a sub-cgroup" { guest exec.cgroup; }
+@test "v2 delete --force removes the container's sub-cgroups" { guest subcgroups.removed; }
+@test "v2 a frozen pre-existing cgroup is refused at once" { guest frozen.refused; }

@@ -87,8 +87,9 @@ cgroup_dir() {
   [ "$status" -eq 1 ]
   [[ "$output" == *"cannot pause container $ID: it is paused"* ]]
   run rl exec "$ID" true
-  [ "$status" -eq 1 ]
-  [[ "$output" == *"paused"* ]]
+  [ "$status" -ne 0 ]
+  # runc's words (runc exec: "exec failed: cannot exec in a paused container ...")
+  [[ "$output" == *"cannot exec in a paused container (use --ignore-paused to override)"* ]]
   rl resume "$ID"
   [ "$(rl state "$ID" | jq -r .status)" = running ]
   [ "$(cat "$(cgroup_dir freezer)/freezer.state")" = THAWED ]

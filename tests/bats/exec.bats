@@ -156,3 +156,44 @@ EOF2
   epid=$(rl exec "$id2" sh -c 'echo $$')
   [ -n "$epid" ]
 }
+
+@test "exec --cgroup: the process runs in a sub-cgroup (all hierarchies or CONTROLLER:PATH), as runc" {
+  [ -d /sys/fs/cgroup/memory ] || skip "needs the cgroup v1 memory hierarchy"
+  mem=$(cgdir memory "$PID")
+  pids=$(cgdir pids "$PID")
+  mkdir "$mem/sub" "$mem/sub/deeper" "$pids/other"
+  run rl exec --cgroup memory:sub/deeper --cgroup pids:/other "$ID" cat /proc/self/cgroup
+  echo "status $status: $output"
+  [ "$status" -eq 0 ]
+  grep -q ":memory:.*/$ID/sub/deeper\$" <<<"$output"
+  grep -q ":pids:.*/$ID/other\$" <<<"$output"
+  grep -q ":freezer:.*/$ID\$" <<<"$output"
+  # without a controller: every hierarchy's sub-cgroup must exist
+  run rl exec --cgroup sub "$ID" true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"sub-cgroup "*"/$ID/sub: No such file or directory"* ]]
+  find /sys/fs/cgroup -maxdepth 5 -type d -name "$ID" -exec mkdir {}/all \;
+  cs=$(cgdir cpuset "$PID") # a new cpuset cgroup starts without cpus and mems
+  cat "$cs/cpuset.cpus" >"$cs/all/cpuset.cpus"
+  cat "$cs/cpuset.mems" >"$cs/all/cpuset.mems"
+  [ -d "$(cgdir cpu "$PID")/all" ]
+  run rl exec --cgroup all "$ID" cat /proc/self/cgroup
+  echo "$output"
+  [ "$status" -eq 0 ]
+  grep -q ":memory:.*/$ID/all\$" <<<"$output"
+  grep -q ":pids:.*/$ID/all\$" <<<"$output"
+  # errors: leaving the container's cgroup, an unknown controller, a missing sub-cgroup
+  run rl exec --cgroup ../x "$ID" true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--cgroup ../x: not a sub-cgroup path"* ]]
+  run rl exec --cgroup bogus:sub "$ID" true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--cgroup bogus:sub: unknown controller"* ]]
+  run rl exec --cgroup memory:nosuch "$ID" true
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"/$ID/nosuch: No such file or directory"* ]]
+  # delete --force removes the sub-cgroups too
+  rl delete --force "$ID"
+  [ ! -d "$mem" ]
+  [ ! -d "$pids" ]
+}

@@ -152,21 +152,25 @@ rl_applies_memory_limit() {
   [ "$got" = 67108864 ]
 }
 
-# containerd_start DIR: a containerd of its own (config, root, state and
-# socket under DIR, no CRI plugin), for ctr; exports CTD_DIR, CTD_SOCK,
-# CTD_NS (the namespace the tests use) and CTD_SNAPSHOTTER.  Unix socket
-# paths are limited to 108 bytes: DIR should be short (under /run).
+# containerd_start DIR [CRI_TOML]: a containerd of its own (config, root,
+# state and socket under DIR), for ctr; exports CTD_DIR, CTD_SOCK, CTD_NS
+# (the namespace the tests use; set it first to choose another) and
+# CTD_SNAPSHOTTER.  Without CRI_TOML the CRI plugin is disabled; with it,
+# CRI_TOML (the plugin's config section, cri.bats) ends the config file.
+# Unix socket paths are limited to 108 bytes: DIR should be short (under /run).
 containerd_start() {
   export CTD_DIR=$1
   export CTD_SOCK=$CTD_DIR/containerd.sock
-  export CTD_NS=rltest
+  export CTD_NS=${CTD_NS:-rltest}
+  local disabled='disabled_plugins = ["io.containerd.grpc.v1.cri"]'
+  [ -z "${2:-}" ] || disabled=
   rm -rf "$CTD_DIR"
   mkdir -p "$CTD_DIR"
   cat >"$CTD_DIR/config.toml" <<EOF
 version = 2
 root = "$CTD_DIR/root"
 state = "$CTD_DIR/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
+$disabled
 
 [grpc]
   address = "$CTD_SOCK"
@@ -179,6 +183,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 
 [plugins."io.containerd.internal.v1.opt"]
   path = "$CTD_DIR/opt"
+
+${2:-}
 EOF
   containerd --config "$CTD_DIR/config.toml" >"$CTD_DIR/containerd.log" 2>&1 &
   echo $! >"$CTD_DIR/containerd.pid"
@@ -268,4 +274,15 @@ p() {
   podman --root "$POD_DIR/root" --runroot "$POD_DIR/runroot" --tmpdir "$POD_DIR/tmp" \
     --storage-driver "$POD_DRIVER" --runtime "$WRAPPER" --cgroup-manager cgroupfs \
     --events-backend file "$@"
+}
+
+# cgdir CONTROLLER PID: the directory of PID's cgroup on the v1 hierarchy
+# that has CONTROLLER.
+cgdir() {
+  local path mnt
+  path=$(awk -F: -v c="$1" '{n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3}' "/proc/$2/cgroup")
+  mnt=$(awk -v c="$1" '{for (i = 7; i <= NF; i++) if ($i == "-") break
+    if ($(i + 1) != "cgroup") next
+    n = split($(i + 3), o, ","); for (j = 1; j <= n; j++) if (o[j] == c) { print $5; exit }}' /proc/self/mountinfo)
+  [ -n "$mnt" ] && [ -n "$path" ] && echo "$mnt$path"
 }

@@ -93,6 +93,29 @@ has_opt() { # has_opt OPTS OPT
   [ "${lines[-1]}" = 4 ]
 }
 
+@test "a read-only /dev tmpfs is filled first (devices, /dev/pts, links), then made read-only, as runc does" {
+  update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+  in_container 'cat /proc/self/mountinfo; echo x >/dev/null && echo null-ok; ls /dev/pts/ptmx && echo pts-ok; readlink /dev/fd; touch /dev/new 2>&1; true'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  has_opt "$(mount_opts /dev)" ro
+  mount_line /dev/pts | grep -q ' - devpts '
+  [[ "$output" == *null-ok* ]]
+  [[ "$output" == *pts-ok* ]]
+  [[ "$output" == *"/proc/self/fd"* ]]
+  [[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "a read-only /dev with a terminal: the console is set up before /dev turns read-only" {
+  update_config '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"] | .process.terminal = true'
+  update_config '.process.args = ["sh", "-c", "tty; awk '"'"'$5 == \"/dev\" { print \"dev-opts=\" $6 }'"'"' /proc/self/mountinfo"]'
+  run script -qec "$RUNC_LITE --root $ROOT run $(test_id)" /dev/null </dev/null
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/dev/pts/"* ]]
+  [[ "$output" == *"dev-opts=ro,"* ]]
+}
+
 @test "linux.devices: mknod with type, major:minor, fileMode, uid, gid; a fifo outside /dev" {
   update_config '.linux.devices = [
     {"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 384, "uid": 1000, "gid": 1001},
@@ -187,6 +210,55 @@ has_opt() { # has_opt OPTS OPT
   ! mount_line / | grep -q 'shared:'
 }
 
+# kubelet's Bidirectional volumes (CRI): an rshared bind of a shared host
+# directory with rootfsPropagation rshared.  A mount made in the container
+# under the volume must appear on the host, and one made on the host must
+# appear in the container.  Run in a mount namespace of the test's own
+# (unshare -m), where the volume is made shared, so the host is untouched.
+# It failed before: / was made rslave first (so the volume's copy was a
+# slave of the host's peer group, one-way), and after pivot_root "." named
+# the new root, so rslave-ing "the old root" made every mount a slave.
+@test "rshared bind + rootfsPropagation rshared: mounts travel both ways (Bidirectional)" {
+  command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+  vol="$BATS_TEST_TMPDIR/vol"
+  mkdir -p "$vol" "$BUNDLE/rootfs/vol"
+  id=$(test_id)
+  update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])'
+  update_config ".linux.rootfsPropagation = \"rshared\" | .root.readonly = false | .mounts += [
+      {\"destination\": \"/vol\", \"type\": \"bind\", \"source\": \"$vol\", \"options\": [\"rbind\", \"rshared\"]}]
+    | .process.args = [\"sh\", \"-c\", \"mkdir -p /vol/inner && mount -t tmpfs tmpfs /vol/inner && touch /vol/inner/from-container /tmp/ready && exec sleep 100\"]"
+  cat >"$BATS_TEST_TMPDIR/bidi.sh" <<EOF
+set -e
+RT=\$1
+mount --bind '$vol' '$vol'
+mount --make-shared '$vol'
+\$RT --root '$ROOT' run -d '$id' >/dev/null
+for i in \$(seq 100); do [ -e '$BUNDLE/rootfs/tmp/ready' ] && break; sleep 0.05; done
+echo "host: \$(ls '$vol/inner')"
+mkdir -p '$vol/hostside'
+mount -t tmpfs tmpfs '$vol/hostside'
+touch '$vol/hostside/from-host'
+echo "container: \$(\$RT --root '$ROOT' exec '$id' ls /vol/hostside)"
+\$RT --root '$ROOT' delete --force '$id'
+EOF
+  run timeout -s KILL 60 unshare -m --propagation private sh "$BATS_TEST_TMPDIR/bidi.sh" "$RUNC_LITE"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"host: from-container"* ]]
+  [[ "$output" == *"container: from-host"* ]]
+  # runc, on the same bundle
+  if command -v runc >/dev/null; then
+    rm -f "$BUNDLE/rootfs/tmp/ready"
+    run timeout -s KILL 60 unshare -m --propagation private sh "$BATS_TEST_TMPDIR/bidi.sh" runc
+    echo "runc: $output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"host: from-container"* ]]
+    [[ "$output" == *"container: from-host"* ]]
+  fi
+  # nothing reached the real host's mount table
+  ! grep -q " $vol" /proc/self/mountinfo
+}
+
 @test "tmpfs with size= and mode= as data; strictatime, noexec as flags" {
   update_config '.mounts += [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
     "options": ["noexec", "size=1m", "mode=1770", "strictatime"]}]'
@@ -198,11 +270,58 @@ has_opt() { # has_opt OPTS OPT
   [ "${lines[-1]}" = 1770 ]
 }
 
-@test "unsupported mount options are refused by name" {
-  update_config '.mounts += [{"destination": "/x", "type": "bind", "source": "/tmp", "options": ["bind", "tmpcopyup"]}]'
+# tmpcopyup (crun's extension; podman adds it to --tmpfs and --read-only's
+# tmpfs mounts): the tmpfs starts with the directory's content, owners,
+# modes and times kept, symlinks as links.
+@test "tmpcopyup: a tmpfs starts with the directory's content, owners, modes and links kept" {
+  d="$BUNDLE/rootfs/data"
+  mkdir -p "$d/sub/deeper"
+  echo hello >"$d/file"
+  head -c 300000 /dev/urandom >"$d/sub/big"
+  echo deep >"$d/sub/deeper/f"
+  ln -s ../file "$d/sub/link"
+  ln -s /nowhere "$d/dangling"
+  mkfifo "$d/fifo"
+  chown 1234:5678 "$d/file"
+  chmod 4755 "$d/file"
+  chown 7:8 "$d/sub"
+  chmod 1755 "$d/sub"
+  chown -h 9:10 "$d/sub/link"
+  chown 11:12 "$d"
+  chmod 1777 "$d"
+  touch -d '2001-02-03 04:05:06' "$d/file" "$d/sub/deeper"
+  want=$(cd "$d" && find . | sort | while read -r f; do stat -c '%n %F %u:%g %a %Y' "$f"; done)
+  sum=$(md5sum <"$d/sub/big")
+  update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs",
+    "options": ["nosuid", "nodev", "tmpcopyup"]}]'
+  in_container 'cd /data && find . | sort | while read -r f; do stat -c "%n %F %u:%g %a %Y" "$f"; done;
+    md5sum </data/sub/big; readlink /data/sub/link; cat /data/sub/link /data/sub/deeper/f;
+    echo new >/data/new; grep " /data " /proc/self/mountinfo'
+  printf 'got:\n%s\nwant:\n%s\n' "$output" "$want"
+  [ "$status" -eq 0 ]
+  [ "$(printf '%s\n' "$output" | grep -E '^\.( |/)')" = "$want" ]
+  [[ "$output" == *"$sum"* ]]
+  [[ "$output" == *$'../file\nhello\ndeep'* ]]
+  [[ "$(mount_line /data)" == *" - tmpfs "* ]]
+  # the copy is the tmpfs's: the rootfs is untouched
+  [ ! -e "$d/new" ]
+  # and `features` lists it, as runc's does
+  rl features | jq -e '.mountOptions | index("tmpcopyup") != null'
+}
+
+@test "tmpcopyup: a read-only tmpfs gets the content first; other mount types are refused" {
+  mkdir -p "$BUNDLE/rootfs/data"
+  echo kept >"$BUNDLE/rootfs/data/f"
+  update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["ro", "tmpcopyup"]}]'
+  in_container 'cat /data/f; touch /data/g 2>/dev/null && echo WRITABLE; grep " /data " /proc/self/mountinfo'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = kept ]
+  [[ "$output" != *WRITABLE* ]]
+  update_config '.mounts[-1] = {"destination": "/x", "type": "bind", "source": "/tmp", "options": ["bind", "tmpcopyup"]}'
   in_container 'true'
   [ "$status" -ne 0 ]
-  [[ "$output" == *"tmpcopyup"*"not supported"* ]]
+  [[ "$output" == *"mounts["*"(/x): tmpcopyup applies to tmpfs mounts only" ]]
 }
 
 @test "maskedPaths: files read empty, directories are empty and read-only, missing ones skipped" {

@@ -157,9 +157,60 @@ sh -c trap "exit 0" TERM; while :; do sleep 0.1; done ' ]
   served_any create
 }
 
-@test "podman run --tmpfs DIR:notmpcopyup (runc-lite has no tmpcopyup yet)" {
-  run p run --rm --network none --tmpfs /scratch:notmpcopyup "$IMAGE" sh -c 'grep " /scratch " /proc/mounts'
+@test "podman run --tmpfs DIR: tmpcopyup fills the tmpfs with the image's DIR" {
+  run p run --rm --network none --tmpfs /etc "$IMAGE" sh -c 'grep " /etc " /proc/mounts; grep ^root: /etc/passwd'
+  echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == "tmpfs /scratch tmpfs "* ]]
+  [[ "${lines[0]}" == "tmpfs /etc tmpfs "* ]]
+  [ "${lines[1]}" = "root:x:0:0:root:/root:/bin/sh" ]
   served_any create
+}
+
+@test "podman run --read-only: the root is read-only, its tmpfs mounts (tmpcopyup) writable" {
+  run p run --rm --network none --read-only "$IMAGE" sh -c \
+    'grep -c " /tmp tmpfs " /proc/mounts; touch /tmp/x && echo TMP-WRITABLE; touch /x 2>/dev/null || echo ROOT-READ-ONLY'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = $'1\nTMP-WRITABLE\nROOT-READ-ONLY' ]
+  served_any create
+}
+
+# Rootless podman: an ordinary user with subordinate ids, podman in its own
+# user namespace calling runc-lite as that namespace's root with
+# XDG_RUNTIME_DIR set.  runc-lite used /run/runc-lite there (Permission
+# denied) and joined cgroups as if it were real root.
+@test "rootless podman: an ordinary user runs a container with runc-lite" {
+  command -v newuidmap >/dev/null || skip "needs newuidmap (the uidmap package)"
+  local user=rl-podman home="$POD_DIR/rootless" pause
+  id "$user" >/dev/null 2>&1 || useradd -M -d "$home" -s /bin/sh "$user"
+  grep -q "^$user:" /etc/subuid || usermod --add-subuids 400000-465535 "$user"
+  grep -q "^$user:" /etc/subgid || usermod --add-subgids 400000-465535 "$user"
+  mkdir -p "$home/xdg"
+  chmod 700 "$home/xdg"
+  cp "$CONTAINERS_CONF" "$home/containers.conf"
+  make_argv_wrapper "$home/wrapper" "$home/argv.log"
+  tar=$(build_oci_image "$home/image" "$IMAGE")
+  chown -R "$user:" "$home"
+  allow_traversal "$home"
+  allow_traversal "$RUNC_LITE"
+  up() {
+    su "$user" -s /bin/sh -c "cd '$home' && HOME='$home' XDG_RUNTIME_DIR='$home/xdg' CONTAINERS_CONF='$home/containers.conf' \
+      podman --root '$home/root' --runroot '$home/runroot' --tmpdir '$home/tmp' --storage-driver vfs \
+      --runtime '$home/wrapper' --cgroup-manager cgroupfs --events-backend file $*"
+  }
+  up load -i "'$tar'" >&2
+  run up run --rm --network none "$IMAGE" sh -c "'echo hi; id -u; cat /proc/self/uid_map'"
+  # podman's pause process keeps its user namespace: not ours to leave
+  pause=$(cat "$home/tmp/pause.pid" 2>/dev/null || true)
+  [ -z "$pause" ] || kill "$pause" 2>/dev/null || true
+  echo "$output"
+  cat "$home/argv.log"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *hi* ]]
+  [[ "$output" =~ \ +0\ +$(id -u "$user")\ +1 ]]
+  grep -q '^create ' "$home/argv.log"
+  grep -q '^delete --force ' "$home/argv.log"
+  # runc-lite kept its state in the user's runtime directory, now empty
+  [ -d "$home/xdg/runc-lite" ]
+  [ -z "$(ls "$home/xdg/runc-lite")" ]
 }

@@ -11,10 +11,11 @@ setup() {
 }
 
 teardown() {
-  if [ -n "${LISTENER_PID:-}" ]; then
-    kill "$LISTENER_PID" 2>/dev/null || true
-    wait "$LISTENER_PID" 2>/dev/null || true
-  fi
+  local pid
+  for pid in ${LISTENER_PID:-} ${FIRST_LISTENER:-}; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   cleanup_containers
 }
 
@@ -309,4 +310,111 @@ start_listener() {
   run rl run -b "$BUNDLE" "$(test_id)"
   [ "$status" -ne 0 ]
   [[ "$output" == *"seccomp: syscalls[0]: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath"* ]]
+}
+
+@test "seccomp: exec'd processes hand their notify fd to the listener too (runc does for both)" {
+  [ -x "$(listener_helper)" ] || skip "tests/helpers/seccomp-listener is not built"
+  setup_bundle sleep 100
+  start_listener 28 # ENOSPC, for the init
+  seccomp_deny SCMP_ACT_NOTIFY
+  update_config ".linux.seccomp.listenerPath = \"$SOCK\""
+  local id
+  FIRST_LISTENER=$LISTENER_PID
+  id=$(test_id)
+  rl run -d -b "$BUNDLE" "$id"
+  for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/process-state.json" ] && break; sleep 0.05; done
+  mv "$BATS_TEST_TMPDIR/process-state.json" "$BATS_TEST_TMPDIR/init-state.json"
+  # a second listener on the same path takes the exec's connection
+  rm -f "$SOCK"
+  start_listener 28
+  run rl exec "$id" sh -c 'mkdir /tmp/d; echo status $?'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == *"can't create directory '/tmp/d': No space left on device" ]]
+  [ "${lines[1]}" = "status 1" ]
+  wait "$LISTENER_PID"
+  [ "$(jq -r .state.id "$BATS_TEST_TMPDIR/process-state.json")" = "$id" ]
+  [ "$(jq -c .fds "$BATS_TEST_TMPDIR/process-state.json")" = '["seccompFd"]' ]
+  LISTENER_PID=
+  rl delete --force "$id"
+  wait "$FIRST_LISTENER"
+  FIRST_LISTENER=
+}
+
+# An allow-list profile naming x86_64's syscalls up to 434 (pidfd_open),
+# getppid (110) left out: what the raw calls return.
+allowlist_profile() { # allowlist_profile [MORE_FIELDS]
+  local names
+  names=$(awk '$1 == "#define" && $2 ~ /^__NR_/ && $3 <= 434 && $2 != "__NR_getppid" { sub("__NR_", "", $2); print $2 }' \
+    /usr/include/x86_64-linux-gnu/asm/unistd_64.h | jq -R . | jq -sc .)
+  update_config ".linux.seccomp = {defaultAction: \"SCMP_ACT_ERRNO\",
+    architectures: [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"],
+    syscalls: [{names: $names, action: \"SCMP_ACT_ALLOW\"}]${1:+, $1}}"
+}
+
+# runc's -ENOSYS stub (libcontainer/seccomp/patchbpf): syscalls newer than
+# the newest the profile names look absent, so that glibc falls back from
+# clone3 (435) to clone; older ones it leaves out keep the default errno.
+@test "seccomp: syscalls newer than the profile's newest get ENOSYS, older unnamed ones the default errno" {
+  [ "$(uname -m)" = x86_64 ] || skip "the profile is written for x86_64"
+  [ -f /usr/include/x86_64-linux-gnu/asm/unistd_64.h ] || skip "needs linux-libc-dev's unistd_64.h"
+  setup_bundle /syscall-errno 39 110 435 460 1000
+  cp "$(dirname "$RUNC_LITE")/../tests/helpers/syscall-errno" "$BUNDLE/rootfs/"
+  allowlist_profile
+  want=$'39 ok\n110 errno 1\n435 errno 38\n460 errno 38\n1000 errno 38'
+  run rl run -b "$BUNDLE" "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$want" ]
+  # runc answers the same
+  if command -v runc >/dev/null; then
+    run runc --root "$BATS_TEST_TMPDIR/runc-root" run -b "$BUNDLE" "$(test_id)"
+    echo "runc: $output"
+    [ "$output" = "$want" ]
+  fi
+  # a default action that allows, or a default errno of ENOSYS: no stub
+  allowlist_profile 'defaultErrnoRet: 95'
+  run rl run -b "$BUNDLE" "$(test_id)-2"
+  [ "$output" = $'39 ok\n110 errno 95\n435 errno 38\n460 errno 38\n1000 errno 38' ]
+  update_config '.linux.seccomp.defaultErrnoRet = 38'
+  run rl run -b "$BUNDLE" "$(test_id)-3"
+  [ "$output" = $'39 ok\n110 errno 38\n435 errno 38\n460 errno 38\n1000 errno 38' ]
+}
+
+@test "seccomp: the ENOSYS stub keeps SCMP_ACT_NOTIFY working (the notify fd comes from seccomp(2))" {
+  [ "$(uname -m)" = x86_64 ] || skip "the profile is written for x86_64"
+  [ -f /usr/include/x86_64-linux-gnu/asm/unistd_64.h ] || skip "needs linux-libc-dev's unistd_64.h"
+  [ -x "$(listener_helper)" ] || skip "tests/helpers/seccomp-listener is not built"
+  setup_bundle /syscall-errno 110 435
+  cp "$(dirname "$RUNC_LITE")/../tests/helpers/syscall-errno" "$BUNDLE/rootfs/"
+  start_listener 28
+  allowlist_profile
+  # TSYNC too: the kernel takes it with a listener only with TSYNC_ESRCH
+  update_config ".linux.seccomp.syscalls += [{names: [\"getppid\"], action: \"SCMP_ACT_NOTIFY\"}]
+    | .linux.seccomp.listenerPath = \"$SOCK\" | .linux.seccomp.flags = [\"SECCOMP_FILTER_FLAG_TSYNC\"]"
+  run rl run -b "$BUNDLE" "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = $'110 errno 28\n435 errno 38' ]
+}
+
+# issue 10, 15: seccomp together with a startContainer hook.  The hook runs
+# under the filter (as in runc), so its notified calls reach the listener
+# as the program's do.
+@test "seccomp: a startContainer hook with SCMP_ACT_NOTIFY: the listener answers the hook's calls and the program's" {
+  [ -x "$(listener_helper)" ] || skip "tests/helpers/seccomp-listener is not built"
+  setup_bundle sh -c 'mkdir /tmp/d 2>/dev/null; echo program $?'
+  mkdir "$BATS_TEST_TMPDIR/out"
+  update_config ".root.readonly = false
+    | .mounts += [{destination: \"/out\", type: \"bind\", source: \"$BATS_TEST_TMPDIR/out\", options: [\"rbind\"]}]
+    | .hooks = {startContainer: [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"mkdir /tmp/h 2>/dev/null; echo \$? >/out/hook\"]}]}"
+  start_listener 28
+  seccomp_deny SCMP_ACT_NOTIFY
+  update_config ".linux.seccomp.listenerPath = \"$SOCK\""
+  run rl run -b "$BUNDLE" "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "program 1" ]
+  [ "$(cat "$BATS_TEST_TMPDIR/out/hook")" = 1 ]
+  [ ! -e "$BUNDLE/rootfs/tmp/h" ]
 }

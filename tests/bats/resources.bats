@@ -20,17 +20,6 @@ teardown() {
   true
 }
 
-# cgdir CONTROLLER PID: the directory of PID's cgroup on the v1 hierarchy
-# that has CONTROLLER.
-cgdir() {
-  local path mnt
-  path=$(awk -F: -v c="$1" '{n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3}' "/proc/$2/cgroup")
-  mnt=$(awk -v c="$1" '{for (i = 7; i <= NF; i++) if ($i == "-") break
-    if ($(i + 1) != "cgroup") next
-    n = split($(i + 3), o, ","); for (j = 1; j <= n; j++) if (o[j] == c) { print $5; exit }}' /proc/self/mountinfo)
-  [ -n "$mnt" ] && [ -n "$path" ] && echo "$mnt$path"
-}
-
 # start_container: runs the bundle detached; sets $id, $pid.
 start_container() {
   id=$(test_id)
@@ -68,6 +57,20 @@ add_caps() {
   d=$(cgdir memory "$pid")
   [ "$(cat "$d/memory.limit_in_bytes")" = 33554432 ]
   [ ! -f "$d/memory.memsw.limit_in_bytes" ] || [ "$(cat "$d/memory.memsw.limit_in_bytes")" -gt 1000000000000 ]
+}
+
+@test "memory: update --memory -1 after a swap limit lifts both (swap first, as runc)" {
+  [ -f /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] || skip "needs swap accounting (memory.memsw.*)"
+  update_config '.linux.resources.memory = {"limit": 33554432, "swap": 67108864}'
+  start_container
+  d=$(cgdir memory "$pid")
+  [ "$(cat "$d/memory.memsw.limit_in_bytes")" = 67108864 ]
+  rl update --memory -1 "$id"
+  [ "$(cat "$d/memory.limit_in_bytes")" -gt 1000000000000 ]
+  [ "$(cat "$d/memory.memsw.limit_in_bytes")" -gt 1000000000000 ]
+  # a limit again, swap unsaid: memsw (unlimited) stays above it
+  rl update --memory 16777216 "$id"
+  [ "$(cat "$d/memory.limit_in_bytes")" = 16777216 ]
 }
 
 @test "memory: kernel (kmem) is accepted where the kernel ignores or dropped it" {

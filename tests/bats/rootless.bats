@@ -74,3 +74,23 @@ teardown() {
   [ "$status" -eq 0 ]
   as_user "'$RUNC_LITE' --root '$root' delete --force r3"
 }
+
+# Rootless podman and buildah call the runtime as uid 0 of a user namespace
+# of theirs, with XDG_RUNTIME_DIR set: as runc, runc-lite must see the user
+# namespace (uid_map is not the identity), keep its state there instead of
+# /run/runc-lite (Permission denied), and treat cgroups as best effort.
+@test "rootless: as root of a user namespace (like rootless podman): state in XDG_RUNTIME_DIR, cgroups best effort" {
+  command -v unshare >/dev/null || skip "needs unshare (util-linux)"
+  as_user "unshare --user --map-root-user '$RUNC_LITE' spec --rootless"
+  update_config '.process.terminal = false | .process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map"]'
+  chown rl-test "$BUNDLE/config.json"
+  uid=$(id -u rl-test)
+  run as_user "XDG_RUNTIME_DIR='$USERDIR' USER=rl-test unshare --user --map-root-user sh -c \"cat /proc/self/uid_map; '$RUNC_LITE' run r1\""
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" =~ ^\ +0\ +$uid\ +1$ ]]
+  [ "${lines[1]}" = 0 ]
+  [[ "${lines[2]}" =~ ^\ +0\ +0\ +1$ ]]
+  [ -d "$USERDIR/runc-lite" ]
+  [ -z "$(ls "$USERDIR/runc-lite")" ]
+}

@@ -29,6 +29,19 @@ teardown() {
   [ "$(readlink /proc/"$pid"/exe)" != "$(realpath "$RUNC_LITE")" ]
 }
 
+# Failed while the whole binary was copied (debug information included:
+# three quarters of an unstripped build).
+@test "CVE-2019-5736: the sealed copy holds what execve loads, not the debug information" {
+  id=$(test_id)
+  rl create "$id"
+  pid=$(rl state "$id" | jq -r .pid)
+  copy=$(stat -L -c %s /proc/"$pid"/exe)
+  [ "$copy" -lt "$(stat -L -c %s "$RUNC_LITE")" ]
+  # and what it holds runs: the init is waiting for start, start runs it
+  rl start "$id"
+  [ "$(rl state "$id" | jq -r .status)" = running ]
+}
+
 @test "CVE-2019-5736: only commands that start a container pay for the copy" {
   id=$(test_id)
   log="$BATS_TEST_TMPDIR/debug.log"
@@ -105,4 +118,17 @@ teardown() {
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = "CapInh:	0000000000000000" ]
   [ "${lines[1]}" = "CapAmb:	0000000000000000" ]
+}
+
+@test "--no-pivot: a nested user namespace cannot mount a fresh /proc (no full proc of the host left visible)" {
+  mkdir -p "$BUNDLE/rootfs/mnt"
+  # CAP_SETFCAP lets the container map its root into the nested namespace.
+  update_config '.process.capabilities |= with_entries(.value += ["CAP_SETFCAP"])'
+  update_config '.process.args = ["sh", "-c", "unshare -U -r -m -p -f sh -c \"mount -t proc proc /mnt && echo MOUNTED-PROC\"; echo nested-ran"]'
+  run rl run --no-pivot "$(test_id)"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *nested-ran* ]]
+  [[ "$output" != *MOUNTED-PROC* ]]
+  [[ "$output" == *"permission denied"* ]]
 }

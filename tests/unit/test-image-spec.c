@@ -189,7 +189,6 @@ static struct
   { "index/bad-manifests-not-array.json", "manifests: expected array, got object" },
   { "config/bad-rootfs-type.json", "rootfs.type: expected one of \"layers\", got \"foo\"" },
   { "config/bad-diff-id.json", "rootfs.diff_ids[1]: expected " DIGEST_EXPECT ", got \"not-a-digest\"" },
-  { "config/bad-missing-diff-ids.json", "rootfs.diff_ids: required field missing" },
   { "config/bad-missing-rootfs.json", "rootfs: required field missing" },
   { "config/bad-missing-architecture.json", "architecture: required field missing" },
   { "config/bad-exposed-ports.json", "config.ExposedPorts.80/tcp: expected object, got boolean" },
@@ -536,6 +535,29 @@ test_config (void)
   oci_error_clear (&err);
 }
 
+/* An image without layers: docker omits rootfs.diff_ids (omitempty), we
+ * read that and always write the member, as [] when empty. */
+static void
+test_config_without_layers (void)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  static const char text[] = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\"}}";
+  cleanup_image_config struct oci_image_config *c = NULL;
+  cleanup_image_config struct oci_image_config *again = NULL;
+  cleanup_free char *out = NULL, *out2 = NULL;
+
+  if (!ok (oci_image_config_parse_text ("config", text, strlen (text), &c, &err) == 0,
+           "a config without rootfs.diff_ids parses"))
+    diag ("%s", oci_error_msg (&err));
+  ok (c && c->rootfs && c->rootfs->diff_ids_len == 0, "no diff_ids: none");
+  ok (c && oci_image_config_emit (c, false, &out, NULL, &err) == 0 && strstr (out, "\"diff_ids\":[]") != NULL,
+      "emitted with \"diff_ids\": []");
+  ok (out && oci_image_config_parse_text ("emitted", out, strlen (out), &again, &err) == 0
+        && oci_image_config_emit (again, false, &out2, NULL, &err) == 0 && strcmp (out, out2) == 0,
+      "round trip of a config without layers is stable");
+  oci_error_clear (&err);
+}
+
 static void
 test_index_and_platform (void)
 {
@@ -653,6 +675,7 @@ main (void)
   test_determinism ();
   test_build ();
   test_config ();
+  test_config_without_layers ();
   test_index_and_platform ();
   test_base64 ();
   test_media_types ();

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -68,9 +69,59 @@ auth_case (const char *json, const char *host, const char *user, const char *pas
   oci_error_clear (&err);
 }
 
+/* A header line as curl hands it over: len bytes, no NUL, here right
+ * before an unreadable page, so that reading past it crashes. */
+static long
+status_of (const char *text, bool *is_status)
+{
+  long page = sysconf (_SC_PAGESIZE), status = -1;
+  size_t len = strlen (text);
+  char *map = mmap (NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED || mprotect (map + page, page, PROT_NONE) < 0)
+    return -2;
+  char *line = map + page - len;
+  memcpy (line, text, len);
+  *is_status = reg_status_line (line, len, &status);
+  munmap (map, 2 * page);
+  return status;
+}
+
+static void
+status_cases (void)
+{
+  static const struct
+  {
+    const char *line;
+    bool is_status;
+    long status;
+  } cases[] = {
+    { "HTTP/1.1 200 OK\r\n", true, 200 },
+    { "HTTP/2 401\r\n", true, 401 },
+    { "HTTP/1.1 307", true, 307 },     /* the code at the very end */
+    { "HTTP/1.1 2000000000", true, 0 }, /* digits running to the end */
+    { "HTTP/1.1 99", true, 0 },
+    { "HTTP/1.1 ", true, 0 },
+    { "HTTP/1.1", true, 0 },
+    { "HTTP/1.1 -20", true, 0 },
+    { "HTTP/1.1 +200", true, 0 },
+    { "HTTP/1.1 2x0", true, 0 },
+    { "HTTP/", true, 0 },
+    { "HTTP", false, 0 },
+    { "Location: /v2/", false, 0 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      bool is = !cases[i].is_status;
+      long st = status_of (cases[i].line, &is);
+      ok (is == cases[i].is_status && st == cases[i].status, "status line \"%.*s\": %ld",
+          (int) strcspn (cases[i].line, "\r\n"), cases[i].line, st);
+    }
+}
+
 int
 main (void)
 {
+  status_cases ();
   ref_ok ("busybox", "docker.io", "library/busybox", "latest", NULL);
   ref_ok ("docker.io/busybox:1.36", "docker.io", "library/busybox", "1.36", NULL);
   ref_ok ("index.docker.io/user/app", "docker.io", "user/app", "latest", NULL);

@@ -239,6 +239,14 @@ test_refs (void)
     { "localhost:5000/foo:v1", "localhost:5000/foo:v1" },
     { "registry.example.com/a/b/c:tag_1.0-x", "registry.example.com/a/b/c:tag_1.0-x" },
     { "a__b/c---d/e.f", "a__b/c---d/e.f:latest" },
+    /* the repository docker.io/a on docker.io: its short form would read
+     * as the host docker.io, so the host stays */
+    { "docker.io/docker.io/a", "docker.io/docker.io/a:latest" },
+    { "index.docker.io/docker.io/a:v", "docker.io/docker.io/a:v" },
+    { "docker.io/localhost/a", "docker.io/localhost/a:latest" },
+    { "docker.io/a:5000/b", NULL },
+    { "docker.io/library/docker.io/a", "library/docker.io/a:latest" },
+    { "docker.io/library/a.b", "a.b:latest" },
     { "Alpine", NULL },
     { "a//b", NULL },
     { "-foo", NULL },
@@ -281,6 +289,45 @@ test_refs (void)
     ok (rc < 0 && strstr (err.msg, "255"), "a name over 255 characters is refused");
     free (got);
   }
+}
+
+/* Canonicalising twice gives what once did, over every combination of
+ * hosts, library/ prefixes, names and tags below. */
+static void
+test_refs_idempotent (void)
+{
+  static const char *const hosts[] = { "", "docker.io/", "index.docker.io/", "localhost/", "localhost:5000/",
+                                       "registry.example.com/", "docker.io/docker.io/", "a.b:1/" };
+  static const char *const mids[] = { "", "library/", "docker.io/", "localhost/", "user/", "library/x/",
+                                      "index.docker.io/", "docker.io/library/", "x.y/" };
+  static const char *const names[] = { "a", "docker.io", "localhost", "a.b", "a-b_c", "library" };
+  static const char *const tags[] = { "", ":latest", ":v1.0" };
+  cleanup_error struct oci_error err = OCI_ERROR_INIT;
+  size_t n = 0, valid = 0, bad = 0;
+
+  for (size_t h = 0; h < sizeof hosts / sizeof *hosts; h++)
+    for (size_t m = 0; m < sizeof mids / sizeof *mids; m++)
+      for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+        for (size_t t = 0; t < sizeof tags / sizeof *tags; t++)
+          {
+            cleanup_free char *ref = NULL, *once = NULL, *twice = NULL;
+            n++;
+            if (asprintf (&ref, "%s%s%s%s", hosts[h], mids[m], names[k], tags[t]) < 0)
+              continue;
+            if (bld_ref_normalize (ref, &once, &err) < 0)
+              {
+                oci_error_clear (&err);
+                continue;
+              }
+            valid++;
+            if (bld_ref_normalize (once, &twice, &err) < 0 || strcmp (once, twice) != 0)
+              {
+                if (bad++ < 5)
+                  diag ("%s -> %s -> %s", ref, once, twice ? twice : err.msg);
+                oci_error_clear (&err);
+              }
+          }
+  ok (bad == 0 && valid > n / 2, "canonicalising is idempotent over %zu references (%zu valid)", n, valid);
 }
 
 static struct oci_image_config *
@@ -595,6 +642,7 @@ main (void)
     }
   test_blobs (s);
   test_refs ();
+  test_refs_idempotent ();
   test_images (s);
   test_lock (s);
   test_interrupted ();

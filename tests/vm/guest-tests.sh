@@ -128,5 +128,25 @@ eq "nested.pids: pids.max in the nested cgroup" "$(val pids.max)" 20
 $R delete --force x1
 check "nested.removed: removed on delete" test ! -d /sys/fs/cgroup/rl/nested/c
 
+# spec on a cgroup2-only host asks for a cgroup namespace (runc does)
+mkdir -p /tmp/spec && rm -f /tmp/spec/config.json && $R spec --bundle /tmp/spec
+has "spec.cgroupns: a cgroup namespace on a cgroup2-only host" "$(cat /tmp/spec/config.json)" '"type": "cgroup"'
+
+# sub-cgroups: exec --cgroup joins one; delete --force removes them all
+start memory s1
+mkdir -p "$dir/sub/deeper"
+has "exec.cgroup: exec --cgroup SUB runs in the sub-cgroup" "$($R exec --cgroup sub/deeper s1 cat /proc/self/cgroup 2>&1)" '0::/s1/sub/deeper'
+$R delete --force s1
+check "subcgroups.removed: delete --force removes the container's sub-cgroups" test ! -d "$dir"
+
+# a frozen pre-existing cgroup: refused at once, not a hang
+mkdir -p /sys/fs/cgroup/rl/nested/c
+echo 1 >/sys/fs/cgroup/rl/nested/c/cgroup.freeze
+cp $B/config-nested.json $B/config.json
+(cd $B && timeout 30 $R run -d f1) >/tmp/out 2>&1; out=$(cat /tmp/out)
+has "frozen.refused: a frozen cgroup is refused" "$out" "container's cgroup unexpectedly frozen"
+echo 0 >/sys/fs/cgroup/rl/nested/c/cgroup.freeze
+rmdir /sys/fs/cgroup/rl/nested/c 2>/dev/null
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -9,6 +9,10 @@
 # static busybox (/bin/busybox, from busybox-static); RL_VM_CACHE: where the
 # kernel package is downloaded and unpacked (/var/tmp/runc-lite-vm).
 # RL_VM_DEBUG=1: the kernel's messages on the console, the work folder kept.
+# RL_VM_GUEST_SCRIPT: what the guest runs instead of guest-tests.sh (the
+# same contract: RL-VM-PASS when it exits 0); RL_VM_EXTRA_BINS: more host
+# programs copied to the guest's /bin with their libraries (bench/
+# lifecycle-v2-vm.sh: crun and hyperfine).
 # Needs qemu-system-x86 and apt-get (see scripts/deps.sh).
 # Exit status: 0 when the guest printed RL-VM-PASS, 1 otherwise.
 set -euo pipefail
@@ -83,9 +87,12 @@ for a in $("$BUSYBOX" --list); do
   [ "$a" = busybox ] || ln -sf busybox "$root/bin/$a"
 done
 cp "$RUNC_LITE" "$root/bin/runc-lite"
-for lib in $(ldd "$RUNC_LITE" | grep -o '/[^ ]*'); do
-  mkdir -p "$root$(dirname "$lib")"
-  cp -L "$lib" "$root$lib"
+for bin in "$RUNC_LITE" ${RL_VM_EXTRA_BINS:-}; do
+  [ "$bin" = "$RUNC_LITE" ] || cp -L "$bin" "$root/bin/"
+  for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
 done
 for m in drivers/block/loop.ko; do
   [ -f "$kdir/lib/modules/$kver/kernel/$m" ] && cp "$kdir/lib/modules/$kver/kernel/$m" "$root/lib/modules/"
@@ -120,7 +127,9 @@ cfg network '.linux.resources.network = {"classID": 1048577}'
 cfg rt '.linux.resources.cpu = {"realtimeRuntime": 1000, "realtimePeriod": 100000}'
 cfg nested '.linux.cgroupsPath = "/rl/nested/c" | .linux.resources.memory = {"limit": 33554432} | .linux.resources.pids = {"limit": 20}'
 
-cp "$here/guest-tests.sh" "$root/tests.sh"
+cfg true '.process.args = ["true"] | .ociVersion = "1.0.2"' # for bench/lifecycle-v2-vm.sh (crun 1.8 wants 1.0.x)
+
+cp "${RL_VM_GUEST_SCRIPT:-$here/guest-tests.sh}" "$root/tests.sh"
 cat >"$root/init" <<'INIT'
 #!/bin/sh
 # Stage 1 (root is the initramfs, where pivot_root fails): copy it to a tmpfs

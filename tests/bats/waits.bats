@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# Waits create, exec and delete must not make (issue 11): seen in the
+# system calls (strace), which, unlike timings, do not depend on the load.
+# Each test failed before its fix; the comment says which.
+
+load helpers
+
+setup() {
+  command -v strace >/dev/null || {
+    echo "strace is missing (scripts/deps.sh installs it)" >&2
+    return 1
+  }
+  setup_bundle true
+  LOG="$BATS_TEST_TMPDIR/strace.log"
+}
+
+teardown() {
+  cleanup_containers
+}
+
+# traced ARGS: runc-lite ARGS under strace -f, the calls in $LOG.  strace
+# waits for every process it follows: `run` and `exec` of commands that
+# exit, never a bare create (its init would keep strace waiting).
+traced() {
+  strace -f -qq -o "$LOG" -e trace=fsync,fdatasync,syncfs,sync_file_range,openat,mkdir,clone,clone3 \
+    "$RUNC_LITE" --root "$ROOT" "$@"
+}
+
+# The v1 hierarchies mounted here (the tests hold on both kinds of host).
+v1_hierarchies() {
+  awk '$3 == "cgroup" { n++ } END { print n + 0 }' /proc/mounts
+}
+
+# Failed with the fsyncs of state.json, the config copy and their
+# directory (oci_write_file_atomic) that create made.
+@test "create writes its state without fsync, atomically (temporary file, rename), like runc and crun" {
+  id=$(test_id)
+  traced run "$id"
+  [ "$(grep -cE '^[0-9]+ +(fsync|fdatasync|syncfs|sync_file_range)\(' "$LOG")" -eq 0 ]
+  # state.json went through a temporary file renamed into place
+  grep -qE 'openat\(.*/state\.json\.tmp-[^"]*", O_RDWR\|O_CREAT\|O_EXCL' "$LOG"
+  # whole files, none left behind by create itself
+  rl create "$id-2"
+  jq -e --arg id "$id-2" '.id == $id' "$ROOT/$id-2/state.json"
+  cmp "$ROOT/$id-2/config.json" "$BUNDLE/config.json"
+  [ -z "$(find "$ROOT/$id-2" -name '*.tmp-*')" ]
+}
+
+# Failed while create wrote the init's pid to each cgroup.procs: on cgroup
+# v1 that takes the kernel's global lock and waits an RCU grace period
+# (milliseconds) for every container.
+@test "create: the init joins its v1 cgroups itself through tasks, nobody writes a pid to cgroup.procs" {
+  id=$(test_id)
+  traced run "$id"
+  [ "$(grep -cE 'cgroup\.procs", O_WRONLY' "$LOG")" -eq 0 ]
+  [ "$(grep -cE '/'"$id"'/tasks", O_WRONLY' "$LOG")" -eq "$(v1_hierarchies)" ]
+}
+
+# Failed before clone3: the v2 (or hybrid unified) directory was joined by
+# a write to cgroup.procs.
+@test "create and exec clone straight into the cgroup v2 directory" {
+  id=$(test_id)
+  if ! grep -q ' cgroup2 ' /proc/mounts; then
+    # no v2 hierarchy here: nothing to clone into
+    traced run "$id"
+    [ "$(grep -c 'CLONE_INTO_CGROUP' "$LOG")" -eq 0 ]
+    return 0
+  fi
+  traced run "$id"
+  grep -qE 'clone3\(\{flags=.*CLONE_INTO_CGROUP' "$LOG"
+  update_config '.process.args = ["sleep", "100"]'
+  rl create "$id-2"
+  rl start "$id-2"
+  traced exec "$id-2" true
+  grep -qE 'clone3\(\{flags=CLONE_INTO_CGROUP' "$LOG"
+  [ "$(grep -cE 'cgroup\.procs", O_WRONLY' "$LOG")" -eq 0 ]
+}
+
+# Failed while exec's child wrote "0" to cgroup.procs on v1 (the lock and
+# the grace period again).
+@test "exec: the process joins the v1 cgroups through tasks" {
+  id=$(test_id)
+  update_config '.process.args = ["sleep", "100"]'
+  rl create "$id"
+  rl start "$id"
+  traced exec "$id" true
+  [ "$(grep -cE 'cgroup\.procs", O_WRONLY' "$LOG")" -eq 0 ]
+  [ "$(grep -cE '/'"$id"'/tasks", O_WRONLY' "$LOG")" -eq "$(v1_hierarchies)" ]
+}
+
+# Failed while rl_mkdir_p made every path component from / down
+# (mkdir("/sys") EEXIST, mkdir("/sys/fs") EEXIST, ...) for each hierarchy.
+@test "create makes each cgroup directory with one mkdir" {
+  id=$(test_id)
+  traced run "$id"
+  [ "$(grep -cE 'mkdir\("/sys", ' "$LOG")" -eq 0 ]
+  [ "$(grep -cE 'mkdir\("/sys/fs/cgroup", ' "$LOG")" -eq 0 ]
+  [ "$(grep -cE 'mkdir\(".*/'"$id"'", .*= 0$' "$LOG")" -eq "$(grep -cE ' cgroup2? ' /proc/mounts)" ]
+}
+
+# Failed (the cgroup directories were left behind) while delete sent
+# SIGKILL and tried rmdir at once: the processes were still exiting, and
+# the cgroup still holding processes was taken for one shared with another
+# container.  Three containers: the race was lost nearly every time.
+@test "delete --force without a pid namespace waits for the processes, then removes the cgroup at the first try" {
+  update_config '.process.args = ["sh", "-c", "sleep 1000 & sleep 1000 & sleep 1000"]
+    | .linux.namespaces |= map(select(.type != "pid"))'
+  for n in 1 2 3; do
+    id=$(test_id)-$n
+    rl create "$id"
+    rl start "$id"
+    dirs=$(jq -r '.cgroupDirs[]' "$ROOT/$id/state.json")
+    [ -n "$dirs" ]
+    strace -f -qq -o "$LOG" -e trace=rmdir,nanosleep,clock_nanosleep "$RUNC_LITE" --root "$ROOT" delete --force "$id"
+    [ "$(grep -c 'EBUSY' "$LOG")" -eq 0 ]
+    [ "$(grep -c 'nanosleep' "$LOG")" -eq 0 ]
+    for d in $dirs; do [ ! -e "$d" ]; done
+  done
+}
