@@ -26,6 +26,13 @@ write_file (const char *path, const void *data, size_t size)
   close (fd);
 }
 
+/* At libFuzzer's exit (the end of -max_total_time or -runs). */
+static void
+cleanup (void)
+{
+  tree_remove (tmp);
+}
+
 /* A layout with a config blob ("{}") and an empty-tar layer, so indexes
  * that name them reach the manifest walk. */
 static void
@@ -48,6 +55,7 @@ setup (void)
   if (oci_digest_buffer (config, sizeof config - 1, digest, &err) < 0)
     abort ();
   write_file (P ("layout/blobs/sha256/%s", digest + 7), config, sizeof config - 1);
+  atexit (cleanup);
 }
 
 int

@@ -16,6 +16,14 @@
 
 static char *sandbox, *root, *outside, *layer, *listing;
 
+/* At libFuzzer's exit (the end of -max_total_time or -runs). */
+static void
+cleanup (void)
+{
+  tree_remove (sandbox);
+  unlink (layer);
+}
+
 static void
 setup (void)
 {
@@ -36,6 +44,7 @@ setup (void)
   oci_write_all (fd, "victim", 6);
   close (fd);
   listing = tree_listing (outside);
+  atexit (cleanup);
 }
 
 int
