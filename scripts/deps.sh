@@ -39,13 +39,22 @@ rl_build() {
 
 # Copies the working tree's files (tracked and new, not the ignored ones:
 # build output, _fuzz/, _sanitize/) into DEST, mtimes kept so a build there
-# redoes only what changed.  For the fuzzing and sanitizer builds, which
-# need a tree of their own (the source tree is configured in place).
+# redoes only what changed; files copied last time and gone from the tree
+# since are removed (DEST/.rl-copied lists them).  For the fuzzing and
+# sanitizer builds, which need a tree of their own (the source tree is
+# configured in place).
 rl_copy_tree() {
+  local list
   mkdir -p "$1" || return 1
+  list=$(mktemp) || return 1
   if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
     git ls-files -z -co --exclude-standard
   else
     find . \( -path ./_fuzz -o -path ./_sanitize -o -name '*.o' \) -prune -o -type f -print0
-  fi | tar --null -T - -cf - | tar -xf - -C "$1"
+  fi >"$list"
+  if [ -f "$1/.rl-copied" ]; then
+    comm -z -23 <(sort -z "$1/.rl-copied") <(sort -z "$list") |
+      while IFS= read -r -d '' f; do rm -f -- "$1/$f"; done
+  fi
+  tar --null -T "$list" -cf - | tar -xf - -C "$1" && mv "$list" "$1/.rl-copied"
 }
