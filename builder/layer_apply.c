@@ -21,6 +21,7 @@
 
 #include "cleanup.h"
 #include "fileutil.h"
+#include "size_limits.h"
 
 #define IN_CHUNK (128 * 1024)
 #define OUT_CHUNK (256 * 1024)
@@ -41,96 +42,129 @@ bld_devices_allowed (void)
   return inside == 0 && outside == 0 && count == 4294967295UL;
 }
 
-/* ---- a set of paths (this layer's entries and their parents) ---- */
+/* ---- a set of paths (this layer's entries and their parents) ----
+ * A tree of components, each node its parent's id and its name, found by
+ * a hash of both: memory and time linear in a path's length however deep
+ * it is (a set of whole prefixes would be quadratic). */
+
+struct pathnode
+{
+  size_t parent; /* 0: the root */
+  char *name;
+  size_t len;
+};
 
 struct pathset
 {
-  char **slots;
-  size_t cap, len;
+  struct pathnode *nodes; /* node id i + 1 is nodes[i] */
+  size_t len, cap;
+  size_t *slots; /* node ids, 0 for empty */
+  size_t slots_cap;
 };
 
 static size_t
-path_hash (const char *s)
+node_hash (size_t parent, const char *name, size_t n)
 {
-  size_t h = 1469598103934665603ULL;
-  for (; *s; s++)
-    h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+  size_t h = 1469598103934665603ULL ^ (parent * 0x9e3779b97f4a7c15ULL);
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char) name[i]) * 1099511628211ULL;
   return h;
 }
 
+static size_t
+pathset_find (const struct pathset *ps, size_t parent, const char *name, size_t n)
+{
+  if (ps->slots_cap == 0)
+    return 0;
+  for (size_t i = node_hash (parent, name, n) & (ps->slots_cap - 1);; i = (i + 1) & (ps->slots_cap - 1))
+    {
+      size_t id = ps->slots[i];
+      if (id == 0)
+        return 0;
+      const struct pathnode *nd = &ps->nodes[id - 1];
+      if (nd->parent == parent && nd->len == n && memcmp (nd->name, name, n) == 0)
+        return id;
+    }
+}
+
+static void
+pathset_slot (struct pathset *ps, size_t id)
+{
+  const struct pathnode *nd = &ps->nodes[id - 1];
+  size_t i = node_hash (nd->parent, nd->name, nd->len) & (ps->slots_cap - 1);
+  while (ps->slots[i])
+    i = (i + 1) & (ps->slots_cap - 1);
+  ps->slots[i] = id;
+}
+
+/* The child name of parent, made when missing; 0 when out of memory. */
+static size_t
+pathset_child (struct pathset *ps, size_t parent, const char *name, size_t n, uint64_t *stored)
+{
+  size_t id = pathset_find (ps, parent, name, n);
+  if (id)
+    return id;
+  if ((ps->len + 1) * 2 > ps->slots_cap)
+    {
+      size_t ncap = ps->slots_cap ? ps->slots_cap * 2 : 256;
+      size_t *ns = calloc (ncap, sizeof *ns);
+      if (ns == NULL)
+        return 0;
+      free (ps->slots);
+      ps->slots = ns;
+      ps->slots_cap = ncap;
+      for (size_t j = 1; j <= ps->len; j++)
+        pathset_slot (ps, j);
+    }
+  if (ps->len == ps->cap)
+    {
+      size_t ncap = ps->cap ? ps->cap * 2 : 128;
+      struct pathnode *nn = realloc (ps->nodes, ncap * sizeof *nn);
+      if (nn == NULL)
+        return 0;
+      ps->nodes = nn;
+      ps->cap = ncap;
+    }
+  char *copy = strndup (name, n);
+  if (copy == NULL)
+    return 0;
+  ps->nodes[ps->len] = (struct pathnode) { parent, copy, n };
+  id = ++ps->len;
+  pathset_slot (ps, id);
+  *stored += n + 1 + sizeof (struct pathnode) + 2 * sizeof (size_t);
+  return id;
+}
+
+/* Whether p (a clean relative path) is in the set. */
 static bool
 pathset_has (const struct pathset *ps, const char *p)
 {
-  if (ps->cap == 0)
+  size_t id = 0;
+  if (*p == '\0')
     return false;
-  for (size_t i = path_hash (p) & (ps->cap - 1);; i = (i + 1) & (ps->cap - 1))
+  while (*p)
     {
-      if (ps->slots[i] == NULL)
+      const char *e = strchrnul (p, '/');
+      id = pathset_find (ps, id, p, (size_t) (e - p));
+      if (id == 0)
         return false;
-      if (strcmp (ps->slots[i], p) == 0)
-        return true;
+      p = *e ? e + 1 : e;
     }
+  return true;
 }
 
+/* Adds p and its parents; *stored grows by the bytes kept. */
 static int
-pathset_add_one (struct pathset *ps, const char *p, size_t n)
+pathset_add (struct pathset *ps, const char *p, uint64_t *stored)
 {
-  char *copy;
-  size_t i;
-
-  if ((ps->len + 1) * 2 > ps->cap)
+  size_t id = 0;
+  while (*p)
     {
-      size_t ncap = ps->cap ? ps->cap * 2 : 256;
-      char **ns = calloc (ncap, sizeof *ns);
-      if (ns == NULL)
+      const char *e = strchrnul (p, '/');
+      id = pathset_child (ps, id, p, (size_t) (e - p), stored);
+      if (id == 0)
         return -1;
-      for (size_t j = 0; j < ps->cap; j++)
-        if (ps->slots[j])
-          {
-            for (i = path_hash (ps->slots[j]) & (ncap - 1); ns[i]; i = (i + 1) & (ncap - 1))
-              ;
-            ns[i] = ps->slots[j];
-          }
-      free (ps->slots);
-      ps->slots = ns;
-      ps->cap = ncap;
-    }
-  copy = strndup (p, n);
-  if (copy == NULL)
-    return -1;
-  if (pathset_has (ps, copy))
-    {
-      free (copy);
-      return 0;
-    }
-  for (i = path_hash (copy) & (ps->cap - 1); ps->slots[i]; i = (i + 1) & (ps->cap - 1))
-    ;
-  ps->slots[i] = copy;
-  ps->len++;
-  return 0;
-}
-
-/* Adds p and its parents. */
-static int
-pathset_add (struct pathset *ps, const char *p)
-{
-  size_t n = strlen (p);
-  while (n > 0)
-    {
-      char *prefix = strndup (p, n);
-      bool had;
-      if (prefix == NULL)
-        return -1;
-      had = pathset_has (ps, prefix);
-      free (prefix);
-      if (had)
-        return 0;
-      if (pathset_add_one (ps, p, n) < 0)
-        return -1;
-      while (n > 0 && p[n - 1] != '/')
-        n--;
-      if (n > 0)
-        n--; /* drop the '/' */
+      p = *e ? e + 1 : e;
     }
   return 0;
 }
@@ -138,8 +172,9 @@ pathset_add (struct pathset *ps, const char *p)
 static void
 pathset_free (struct pathset *ps)
 {
-  for (size_t i = 0; i < ps->cap; i++)
-    free (ps->slots[i]);
+  for (size_t i = 0; i < ps->len; i++)
+    free (ps->nodes[i].name);
+  free (ps->nodes);
   free (ps->slots);
 }
 
@@ -168,8 +203,19 @@ struct source
   int zero_blocks;
   uint64_t max_pax, max_path;
 
+  /* Expansion limits: the output against the input's whole size when
+   * known (a regular file), else against what was read so far. */
+  struct bld_size_limits lim;
+  uint64_t in_total, out_size;
+
   struct oci_error err;
 };
+
+static uint64_t
+source_input_size (const struct source *s)
+{
+  return s->in_total > s->in_size ? s->in_total : s->in_size;
+}
 
 static int
 source_fill (struct source *s)
@@ -384,6 +430,13 @@ source_read (struct source *s)
     }
   if (produced > 0)
     {
+      /* The stream against the ratio only: what is written is held to
+       * the absolute limit as well (charge). */
+      struct bld_size_limits ratio_only = s->lim;
+      ratio_only.max_size = UINT64_MAX;
+      s->out_size += produced;
+      if (s->out_size > bld_size_limits_allowed (&ratio_only, source_input_size (s)))
+        return bld_size_limits_error (&ratio_only, "the layer", source_input_size (s), &s->err);
       if (oci_digester_update (s->tar_digest, s->out, produced, &s->err) < 0 || watch (s, s->out, produced) < 0)
         return -1;
     }
@@ -407,7 +460,15 @@ archive_read_cb (struct archive *a, void *ctx, const void **buf)
 static int
 source_init (struct source *s, int fd, struct oci_error *err)
 {
+  struct stat st;
+
   s->fd = fd;
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
+    {
+      off_t at = lseek (fd, 0, SEEK_CUR);
+      if (at >= 0 && at < st.st_size)
+        s->in_total = (uint64_t) (st.st_size - at);
+    }
   s->in = malloc (IN_CHUNK);
   s->out = malloc (OUT_CHUNK);
   if (s->in == NULL || s->out == NULL)
@@ -456,10 +517,12 @@ source_clear (struct source *s)
 /* ---- paths ---- */
 
 /* Normalises an entry path: "./" prefixes, "." components and repeated
- * slashes go; absolute paths and ".." are refused.  "" is the root. */
+ * slashes go; absolute paths, ".." and more than max_depth components are
+ * refused.  "" is the root. */
 static int
-clean_path (const char *in, const char *what, char **out, struct oci_error *err)
+clean_path (const char *in, const char *what, uint64_t max_depth, char **out, struct oci_error *err)
 {
+  uint64_t depth = 0;
   cleanup_free char *res = malloc (strlen (in) + 1);
   size_t n = 0;
   const char *p = in;
@@ -479,6 +542,9 @@ clean_path (const char *in, const char *what, char **out, struct oci_error *err)
         return oci_error_set (err, 0, "%s \"%s\" has a \"..\" component", what, in);
       if (len > 0 && !(len == 1 && p[0] == '.'))
         {
+          if (++depth > max_depth)
+            return oci_error_set (err, 0, "%s has more than %llu components (the depth limit)", what,
+                                  (unsigned long long) max_depth);
           if (n > 0)
             res[n++] = '/';
           memcpy (res + n, p, len);
@@ -514,7 +580,7 @@ walk_in_root (int rootfd, const char *path)
 {
   int *stack = NULL;
   size_t depth = 0, cap = 0;
-  char *rest = strdup (path);
+  char *rest = strdup (path), *cur = rest;
   int links = 0, ret = -1, saved = 0;
 
   if (rest == NULL)
@@ -548,7 +614,7 @@ walk_in_root (int rootfd, const char *path)
   }
   for (;;)
     {
-      char *p = rest, *comp, *target = NULL, *next_rest;
+      char *p = cur, *comp, *target = NULL, *next_rest;
       struct stat st;
       int fd;
 
@@ -560,16 +626,13 @@ walk_in_root (int rootfd, const char *path)
       p = strchrnul (p, '/');
       if (*p)
         *p++ = '\0';
+      cur = p;
       if (strcmp (comp, ".") == 0)
-        {
-          memmove (rest, p, strlen (p) + 1);
-          continue;
-        }
+        continue;
       if (strcmp (comp, "..") == 0)
         {
           if (depth > 1)
             close (stack[--depth]);
-          memmove (rest, p, strlen (p) + 1);
           continue;
         }
       fd = openat (stack[depth - 1], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -583,7 +646,6 @@ walk_in_root (int rootfd, const char *path)
       if (S_ISDIR (st.st_mode))
         {
           PUSH (fd);
-          memmove (rest, p, strlen (p) + 1);
           continue;
         }
       if (!S_ISLNK (st.st_mode))
@@ -636,7 +698,7 @@ walk_in_root (int rootfd, const char *path)
         }
       free (target);
       free (rest);
-      rest = next_rest;
+      rest = cur = next_rest;
     }
 #undef PUSH
   ret = stack[--depth];
@@ -666,11 +728,13 @@ open_in_root (int rootfd, const char *path)
 }
 
 /* Opens directory dir (a clean relative path, "" for the root) inside the
- * root as an O_PATH fd; with create, missing components are made. */
+ * root as an O_PATH fd; with create (the count of directories made, else
+ * NULL), missing components are made. */
 static int
-open_dir_in_root (int rootfd, const char *dir, bool create, int *out, struct oci_error *err)
+open_dir_in_root (int rootfd, const char *dir, uint64_t *create, int *out, struct oci_error *err)
 {
   cleanup_free char *prefix = NULL;
+  cleanup_close int cur = -1;
   int fd;
 
   *out = -1;
@@ -688,52 +752,62 @@ open_dir_in_root (int rootfd, const char *dir, bool create, int *out, struct oci
       *out = fd;
       return 0;
     }
-  if (errno != ENOENT || !create)
+  if (errno != ENOENT || create == NULL)
     return oci_error_set (err, errno, "directory %s", dir);
 
-  /* Make the missing components one by one, each under its resolved
-   * parent. */
+  /* Make the missing components one by one, each under its parent's fd
+   * (linear in the depth); only a symlink on the way is resolved again
+   * from the root. */
   prefix = strdup (dir);
   if (prefix == NULL)
     return oci_error_set (err, ENOMEM, "path");
-  {
-    cleanup_close int cur = -1;
-    if (open_dir_in_root (rootfd, "", false, &cur, err) < 0)
-      return -1;
-    for (char *p = prefix;;)
-      {
-        char *slash = strchr (p, '/');
-        char saved = 0;
-        int next;
-        if (slash)
-          {
-            saved = *slash;
-            *slash = '\0';
-          }
-        next = open_in_root (rootfd, prefix);
-        if (next < 0 && errno == ENOENT)
-          {
-            const char *base = strrchr (prefix, '/') ? strrchr (prefix, '/') + 1 : prefix;
-            struct stat st;
-            if (mkdirat (cur, base, 0755) < 0)
-              {
-                if (errno == EEXIST && fstatat (cur, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
-                  return oci_error_set (err, ENOENT, "parent %s is a symlink to a missing target", prefix);
-                return oci_error_set (err, errno, "create parent directory %s", prefix);
-              }
-            next = open_in_root (rootfd, prefix);
-          }
-        if (next < 0)
-          return oci_error_set (err, errno, "parent directory %s", prefix);
-        close (cur);
-        cur = next;
-        if (!slash)
-          break;
-        *slash = saved;
-        p = slash + 1;
-      }
-    *out = steal_fd (&cur);
-  }
+  if (open_dir_in_root (rootfd, "", NULL, &cur, err) < 0)
+    return -1;
+  for (char *p = prefix;;)
+    {
+      char *slash = strchr (p, '/');
+      struct stat st;
+      int next;
+
+      if (slash)
+        *slash = '\0';
+      next = openat (cur, p, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (next < 0 && errno == ENOENT)
+        {
+          if (mkdirat (cur, p, 0755) < 0)
+            return oci_error_set (err, errno, "create parent directory %s", prefix);
+          (*create)++;
+          next = openat (cur, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        }
+      else if (next >= 0 && fstat (next, &st) < 0)
+        {
+          int e = errno;
+          close (next);
+          return oci_error_set (err, e, "stat %s", prefix);
+        }
+      else if (next >= 0 && !S_ISDIR (st.st_mode))
+        {
+          bool link = S_ISLNK (st.st_mode);
+          close (next);
+          next = -1;
+          errno = ENOTDIR;
+          if (link)
+            {
+              next = open_in_root (rootfd, prefix);
+              if (next < 0 && errno == ENOENT)
+                return oci_error_set (err, ENOENT, "parent %s is a symlink to a missing target", prefix);
+            }
+        }
+      if (next < 0)
+        return oci_error_set (err, errno, "parent directory %s", prefix);
+      close (cur);
+      cur = next;
+      if (!slash)
+        break;
+      *slash = '/';
+      p = slash + 1;
+    }
+  *out = steal_fd (&cur);
   return 0;
 }
 
@@ -809,10 +883,49 @@ struct extractor
   struct deferred_dir *dirs;
   size_t dirs_len, dirs_cap;
   bool chown_ok;
-  uint64_t max_bytes, max_entries, max_path;
+  uint64_t max_entries, max_path, max_depth;
+  struct source *src;   /* its lim: the size limits */
+  uint64_t made;        /* directories made (counted, not yet charged) */
   struct bld_layer_apply_stats *stats;
   char *buf;
 };
+
+/* Counts more bytes (content, or headers, directories and bookkeeping)
+ * against the layer's limits: the absolute one and the ratio to the
+ * input. */
+static int
+charge_within (struct extractor *x, const struct bld_size_limits *lim, uint64_t more, struct oci_error *err)
+{
+  uint64_t input = source_input_size (x->src);
+  uint64_t limit = bld_size_limits_allowed (lim, input);
+  uint64_t used = x->stats->bytes + x->stats->metadata;
+
+  if (more > limit || used > limit - more)
+    {
+      if (limit < lim->max_size)
+        return bld_size_limits_error (lim, "the layer", input, err);
+      return oci_error_set (err, 0, "%llu more bytes exceed the layer's content limit (%llu; headers and "
+                            "directories count too)", (unsigned long long) more, (unsigned long long) limit);
+    }
+  return 0;
+}
+
+static int
+charge (struct extractor *x, uint64_t more, struct oci_error *err)
+{
+  return charge_within (x, &x->src->lim, more, err);
+}
+
+static int
+charge_metadata (struct extractor *x, uint64_t more, struct oci_error *err)
+{
+  more += x->made * BLD_DIRECTORY_COST;
+  x->made = 0;
+  if (charge (x, more, err) < 0)
+    return -1;
+  x->stats->metadata += more;
+  return 0;
+}
 
 static int
 proc_fd_path (int fd, char out[64])
@@ -878,7 +991,7 @@ apply_opaque (struct extractor *x, const char *dir, struct oci_error *err)
   cleanup_close int fd = -1;
   cleanup_close int real = -1;
 
-  if (open_dir_in_root (x->rootfd, dir, true, &fd, err) < 0)
+  if (open_dir_in_root (x->rootfd, dir, &x->made, &fd, err) < 0 || charge_metadata (x, 0, err) < 0)
     return -1;
   if (x->opts->overlay)
     return set_opaque_xattr (x, fd, dir, err);
@@ -901,7 +1014,7 @@ apply_whiteout (struct extractor *x, const char *dir, const char *name, struct o
     return 0;
   if (x->opts->overlay)
     {
-      if (open_dir_in_root (x->rootfd, dir, true, &fd, err) < 0)
+      if (open_dir_in_root (x->rootfd, dir, &x->made, &fd, err) < 0 || charge_metadata (x, 0, err) < 0)
         return -1;
       if (remove_tree (fd, name, err) < 0)
         return -1;
@@ -909,7 +1022,7 @@ apply_whiteout (struct extractor *x, const char *dir, const char *name, struct o
         return oci_error_set (err, errno, "create overlay whiteout %s", path);
       return 0;
     }
-  if (open_dir_in_root (x->rootfd, dir, false, &fd, err) < 0)
+  if (open_dir_in_root (x->rootfd, dir, NULL, &fd, err) < 0)
     {
       if (err->errnum == ENOENT || err->errnum == ENOTDIR)
         {
@@ -995,7 +1108,7 @@ finish_dirs (struct extractor *x, struct oci_error *err)
       if (copy == NULL)
         return oci_error_set (err, ENOMEM, "directories");
       split_path (copy, &dir, &base);
-      if (open_dir_in_root (x->rootfd, dir, false, &parent, err) < 0)
+      if (open_dir_in_root (x->rootfd, dir, NULL, &parent, err) < 0)
         {
           /* Removed by a later entry of the layer. */
           oci_error_clear (err);
@@ -1029,9 +1142,8 @@ write_data (struct extractor *x, struct archive *a, int fd, const char *path, in
       if (rc < ARCHIVE_WARN)
         return oci_error_set (err, archive_errno (a) > 0 ? archive_errno (a) : 0, "read data of %s: %s", path,
                               archive_error_string (a));
-      if (len > x->max_bytes - x->stats->bytes)
-        return oci_error_set (err, 0, "the layer's content exceeds the limit of %llu bytes",
-                              (unsigned long long) x->max_bytes);
+      if (charge (x, len, err) < 0)
+        return -1;
       x->stats->bytes += len;
       for (size_t done = 0; done < len;)
         {
@@ -1074,6 +1186,17 @@ apply_meta_path (struct extractor *x, struct archive_entry *e, int parent, const
   return 0;
 }
 
+/* This layer's path and its parents into the set (whiteouts and opaque
+ * markers spare them), the memory counted. */
+static int
+record_path (struct extractor *x, const char *path, struct oci_error *err)
+{
+  uint64_t stored = 0;
+  if (pathset_add (&x->layer, path, &stored) < 0)
+    return oci_error_set (err, ENOMEM, "path");
+  return charge_metadata (x, stored, err);
+}
+
 static int
 apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, struct oci_error *err)
 {
@@ -1093,7 +1216,7 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
   if (strlen (raw) > x->max_path)
     return oci_error_set (err, 0, "path of %zu bytes exceeds the limit (%llu)", strlen (raw),
                           (unsigned long long) x->max_path);
-  if (clean_path (raw, "path", &path, err) < 0)
+  if (clean_path (raw, "path", x->max_depth, &path, err) < 0 || charge_metadata (x, BLD_ENTRY_COST, err) < 0)
     return -1;
   if (*path == '\0')
     return 0; /* the root: left as it is */
@@ -1138,11 +1261,18 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
   if (hardlink == NULL && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && type != AE_IFCHR
       && type != AE_IFBLK && type != AE_IFIFO)
     return oci_error_set (err, 0, "unsupported entry type 0%o", (unsigned) type);
-  if (type == AE_IFREG && hardlink == NULL && archive_entry_size (e) > 0
-      && (uint64_t) archive_entry_size (e) > x->max_bytes - x->stats->bytes)
-    return oci_error_set (err, 0, "%lld bytes exceed the layer's content limit (%llu)", (long long) archive_entry_size (e), (unsigned long long) x->max_bytes);
+  /* A sparse file's size is mostly holes: only the absolute limit holds
+   * its apparent size; its data is counted as it is written. */
+  if (type == AE_IFREG && hardlink == NULL && archive_entry_size (e) > 0)
+    {
+      struct bld_size_limits lim = x->src->lim;
+      if (archive_entry_sparse_count (e) > 0)
+        lim.max_ratio = 0;
+      if (charge_within (x, &lim, (uint64_t) archive_entry_size (e), err) < 0)
+        return -1;
+    }
 
-  if (open_dir_in_root (x->rootfd, dir, true, &parent, err) < 0)
+  if (open_dir_in_root (x->rootfd, dir, &x->made, &parent, err) < 0 || charge_metadata (x, 0, err) < 0)
     return -1;
   exists = fstatat (parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
   if (exists && !(type == AE_IFDIR && hardlink == NULL && S_ISDIR (st.st_mode)))
@@ -1169,16 +1299,16 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
       const char *tdir, *tbase;
       if (strlen (hardlink) > x->max_path)
         return oci_error_set (err, 0, "hardlink target exceeds the path limit");
-      if (clean_path (hardlink, "hardlink target", &target, err) < 0)
+      if (clean_path (hardlink, "hardlink target", x->max_depth, &target, err) < 0)
         return -1;
       if (*target == '\0' || strcmp (target, path) == 0)
         return oci_error_set (err, 0, "bad hardlink target \"%s\"", hardlink);
       split_path (target, &tdir, &tbase);
-      if (open_dir_in_root (x->rootfd, tdir, false, &tparent, err) < 0)
+      if (open_dir_in_root (x->rootfd, tdir, NULL, &tparent, err) < 0)
         return oci_error_prefix (err, "hardlink target");
       if (linkat (tparent, tbase, parent, base, 0) < 0)
         return oci_error_set (err, errno, "hardlink %s to %s", path, hardlink);
-      return pathset_add (&x->layer, path) < 0 ? oci_error_set (err, ENOMEM, "path") : 0;
+      return record_path (x, path, err);
     }
 
   switch (type)
@@ -1207,6 +1337,8 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
         cleanup_close int fd = -1;
         if (!exists && mkdirat (parent, base, 0700) < 0)
           return oci_error_set (err, errno, "mkdir %s", path);
+        if (!exists)
+          x->made++;
         fd = openat (parent, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
           return oci_error_set (err, errno, "open %s", path);
@@ -1248,9 +1380,7 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
         return -1;
       break;
     }
-  if (pathset_add (&x->layer, path) < 0)
-    return oci_error_set (err, ENOMEM, "path");
-  return 0;
+  return record_path (x, path, err);
 }
 
 int
@@ -1276,7 +1406,16 @@ bld_layer_apply_fd (int fd, const char *root, const struct bld_layer_apply_optio
   x.rootfd = rootfd;
   x.stats = stats;
   x.chown_ok = !opts->ignore_owners && geteuid () == 0;
-  x.max_bytes = opts->max_bytes ? opts->max_bytes : BLD_APPLY_DEFAULT_MAX_BYTES;
+  if (bld_size_limits_from_env (&src.lim, err) < 0)
+    return -1;
+  if (opts->max_bytes)
+    src.lim.max_size = opts->max_bytes;
+  if (opts->max_ratio)
+    src.lim.max_ratio = opts->max_ratio == UINT64_MAX ? 0 : opts->max_ratio;
+  if (opts->max_depth)
+    src.lim.max_depth = opts->max_depth;
+  x.src = &src;
+  x.max_depth = src.lim.max_depth;
   x.max_entries = opts->max_entries ? opts->max_entries : BLD_APPLY_DEFAULT_MAX_ENTRIES;
   x.max_path = opts->max_path ? opts->max_path : BLD_APPLY_DEFAULT_MAX_PATH;
   src.max_pax = opts->max_pax_header ? opts->max_pax_header : BLD_APPLY_DEFAULT_MAX_PAX_HEADER;

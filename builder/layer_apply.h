@@ -21,8 +21,13 @@
  *     replacing a directory is merged instead); chown, chmod, xattrs and
  *     times never follow a symlink (O_PATH fds, AT_SYMLINK_NOFOLLOW);
  *   - hardlink targets must exist inside the root;
- *   - limits against tar bombs: total file bytes, entries, path (and link
- *     target) length, PAX/GNU long-name header size; a limit is checked
+ *   - limits against tar bombs (docs/limits.md): entries, path (and link
+ *     target) length, path depth (components), PAX/GNU long-name header
+ *     size, and the layer's size: file bytes plus a cost per entry
+ *     (BLD_ENTRY_COST), per directory made (BLD_DIRECTORY_COST, also the
+ *     ones a deep path implies) and the memory kept per path, against an
+ *     absolute limit and a ratio to the input's size (size_limits.h); the
+ *     decompressed tar stream is held to the same.  A limit is checked
  *     against the declared size before anything is written.
  *
  * Whiteouts: ".wh.NAME" removes NAME (and everything under it) left by
@@ -47,7 +52,6 @@
 #include "error.h"
 #include "layer_write.h"
 
-#define BLD_APPLY_DEFAULT_MAX_BYTES (UINT64_C (256) << 30) /* 256 GiB */
 #define BLD_APPLY_DEFAULT_MAX_ENTRIES (UINT64_C (4) << 20)
 #define BLD_APPLY_DEFAULT_MAX_PATH 4096
 #define BLD_APPLY_DEFAULT_MAX_PAX_HEADER (UINT64_C (1) << 20)
@@ -59,7 +63,9 @@ struct bld_layer_apply_options
   bool allow_devices;      /* create device nodes (see bld_devices_allowed) */
   bool skip_devices;       /* when not allowed: skip them instead of failing */
   bool ignore_owners;      /* no chown (implied when not running as root) */
-  uint64_t max_bytes;      /* 0: the defaults above */
+  uint64_t max_bytes;      /* 0: the defaults above, or size_limits.h's */
+  uint64_t max_ratio;      /* UINT64_MAX: no ratio limit */
+  uint64_t max_depth;      /* path components */
   uint64_t max_entries;
   uint64_t max_path;
   uint64_t max_pax_header;
@@ -72,6 +78,7 @@ struct bld_layer_apply_stats
   enum bld_compression compression; /* what the input was */
   uint64_t entries;                 /* tar entries read */
   uint64_t bytes;                   /* file content bytes written */
+  uint64_t metadata;                /* the costs counted beyond them */
   uint64_t skipped_devices;
   uint64_t skipped_xattrs; /* not supported by the filesystem, or not permitted */
   uint64_t size;           /* input bytes */

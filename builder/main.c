@@ -129,7 +129,7 @@ main (int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   struct global_options g = { .store = NULL };
-  struct oci_error err = OCI_ERROR_INIT;
+  cleanup_error struct oci_error err = OCI_ERROR_INIT;
   int c, ret;
 
   opterr = 0;

@@ -19,6 +19,7 @@
 #include "fileutil.h"
 #include "json.h"
 #include "platform.h"
+#include "size_limits.h"
 #include "store.h"
 
 #define ANNOTATION_CONTAINERD_NAME "io.containerd.image.name"
@@ -645,7 +646,36 @@ struct source
   struct oci_image_index *index;
   struct seen_blob *blobs; /* an archive's, as read */
   size_t n_blobs;
+  /* An archive's expansion: every member's bytes against the archive's
+   * size (the ratio), each blob against the absolute limit. */
+  struct bld_size_limits lim;
+  uint64_t archive_size, expanded;
 };
+
+/* Counts n more bytes of member name, of which blob_size so far.  The
+ * input is the archive's size, or (a pipe) what was read of it so far. */
+static int
+source_expand (struct archive *a, struct source *src, const char *name, uint64_t n, uint64_t blob_size,
+               struct oci_error *err)
+{
+  struct bld_size_limits ratio_only = src->lim;
+  cleanup_free char *what = NULL;
+  la_int64_t raw = archive_filter_bytes (a, -1);
+  uint64_t input = raw > 0 && (uint64_t) raw > src->archive_size ? (uint64_t) raw : src->archive_size;
+
+  ratio_only.max_size = UINT64_MAX;
+  src->expanded += n;
+  if (src->expanded > bld_size_limits_allowed (&ratio_only, input))
+    {
+      if (asprintf (&what, "%s: the archive (at %s)", src->t->path, name) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      return bld_size_limits_error (&ratio_only, what, input, err);
+    }
+  if (blob_size > src->lim.max_size)
+    return oci_error_set (err, 0, "%s: %s is larger than the limit of %llu bytes (BUILDER_MAX_LAYER_SIZE)",
+                          src->t->path, name, (unsigned long long) src->lim.max_size);
+  return 0;
+}
 
 static void
 source_clear (struct source *src)
@@ -679,8 +709,10 @@ member_name (const char *name)
 }
 
 static int
-read_member (struct archive *a, const char *file, const char *name, char **out, size_t *len, struct oci_error *err)
+read_member (struct archive *a, struct source *src, const char *name, char **out, size_t *len,
+             struct oci_error *err)
 {
+  const char *file = src->t->path;
   cleanup_free char *buf = NULL;
   size_t n = 0, cap = 0;
 
@@ -702,6 +734,8 @@ read_member (struct archive *a, const char *file, const char *name, char **out, 
       if (r == 0)
         break;
       n += (size_t) r;
+      if (source_expand (a, src, name, (uint64_t) r, n, err) < 0)
+        return -1;
     }
   if (buf == NULL && (buf = malloc (1)) == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -722,6 +756,7 @@ read_blob_member (struct archive *a, struct bld_store *s, struct source *src, co
   cleanup_blob_writer struct bld_blob_writer *w = NULL;
   cleanup_free char *buf = malloc (COPY_CHUNK);
   int64_t size;
+  uint64_t written = 0;
   const char *alg = name + 6, *slash = strchr (alg, '/');
 
   if (buf == NULL)
@@ -744,7 +779,9 @@ read_blob_member (struct archive *a, struct bld_store *s, struct source *src, co
         return oci_error_set (err, archive_errno (a), "%s: read %s: %s", file, name, archive_error_string (a));
       if (r == 0)
         break;
-      if (bld_blob_writer_write (w, buf, (size_t) r, err) < 0)
+      written += (uint64_t) r;
+      if (source_expand (a, src, name, (uint64_t) r, written, err) < 0
+          || bld_blob_writer_write (w, buf, (size_t) r, err) < 0)
         return -1;
     }
   if (bld_blob_writer_commit (w, digest, NULL, &size, err) < 0)
@@ -781,8 +818,14 @@ source_read_archive (struct bld_store *s, struct source *src, struct oci_error *
   size_t index_len = 0, layout_len = 0;
   struct archive_entry *e;
 
+  struct stat st;
+
   if (a == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
+  if (bld_size_limits_from_env (&src->lim, err) < 0)
+    return -1;
+  if (stat (file, &st) == 0 && st.st_size > 0)
+    src->archive_size = (uint64_t) st.st_size;
   archive_read_support_format_tar (a);
   archive_read_support_filter_gzip (a);
   archive_read_support_filter_zstd (a);
@@ -815,12 +858,12 @@ source_read_archive (struct bld_store *s, struct source *src, struct oci_error *
         return oci_error_set (err, 0, "%s: entry \"%s\": %s appears twice in the archive", file, raw, name);
       if (strcmp (name, "index.json") == 0)
         {
-          if (read_member (a, file, name, &index, &index_len, err) < 0)
+          if (read_member (a, src, name, &index, &index_len, err) < 0)
             return -1;
         }
       else if (strcmp (name, "oci-layout") == 0)
         {
-          if (read_member (a, file, name, &layout, &layout_len, err) < 0)
+          if (read_member (a, src, name, &layout, &layout_len, err) < 0)
             return -1;
         }
       else if (read_blob_member (a, s, src, name, err) < 0)

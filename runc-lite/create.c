@@ -108,7 +108,6 @@ creation_abort (struct creation *c)
 static void
 creation_release (struct creation *c)
 {
-  oci_runtime_config_free (c->config);
   free (c->config_text);
   free (c->bundle);
   free (c->rootfs);
@@ -120,9 +119,12 @@ creation_release (struct creation *c)
   close_fd (&c->sync[0]);
   close_fd (&c->sync[1]);
   close_fd (&c->listener_fd);
+  /* The config last: the idmap fds are counted by its mounts. */
   rl_idmap_free (&c->mount_fds, c->config ? c->config->mounts_len : 0);
   rl_namespaces_close (&c->ns);
   rl_cgroup_dirs_free (&c->cgroup);
+  oci_runtime_config_free (c->config);
+  c->config = NULL;
 }
 
 /* Checks of config.json that go beyond its schema: what create needs. */

@@ -10,6 +10,7 @@
 
 #include <seccomp.h>
 
+#include "cleanup.h"
 #include "clone_binary.h"
 #include "cli.h"
 #include "error.h"
@@ -132,8 +133,8 @@ main (int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto", .failure_status = 1 };
-  char *user_root = NULL;
-  struct oci_error err = OCI_ERROR_INIT;
+  cleanup_free char *user_root = NULL;
+  cleanup_error struct oci_error err = OCI_ERROR_INIT;
   bool root_given = false;
   int c, ret;
 

@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
 # Every test: installs what is missing, builds with -Werror, runs the unit,
-# bats and interop tests through `make check`, then `make distcheck`, and
-# ends with one line "N passed, N failed, N skipped".  Exit status non-zero
-# when anything failed.
+# bats and interop tests through `make check`, then `make distcheck`, then
+# every fuzz target's corpus and a short run of each (scripts/fuzz.sh, one
+# test point per target), and ends with one line "N passed, N failed, N
+# skipped".  Exit status non-zero when anything failed.
+#
+#   scripts/check.sh [--sanitize]
+#
+# --sanitize also builds both programs with ASan and UBSan and runs the
+# unit tests and the suites that need no containerd, podman, registry or
+# qemu against them (scripts/sanitize.sh, one point per suite and one for
+# "no sanitizer reports").  FUZZ_SECONDS (default 15) is each target's run.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 . scripts/deps.sh
+
+sanitize=false
+case "${1:-}" in
+  --sanitize) sanitize=true ;;
+  "") ;;
+  *) echo "usage: scripts/check.sh [--sanitize]" >&2; exit 2 ;;
+esac
 
 summary() { echo "$1 passed, $2 failed, $3 skipped"; }
 
@@ -46,6 +61,35 @@ if make distcheck TESTS='$(UNIT_TESTS) tests/bats/cli.bats' >distcheck.out 2>&1;
 else
   failed=$((failed + 1))
   echo "not ok - make distcheck"; tail -40 distcheck.out
+fi
+
+# count_points FILE: adds its "ok - " / "not ok - " lines to the totals.
+count_points() {
+  local p f
+  p=$(grep -c '^ok - ' "$1")
+  f=$(grep -c '^not ok - ' "$1")
+  passed=$((passed + p))
+  failed=$((failed + f))
+  grep -E '^not ok - ' -A6 "$1" | grep -E '^(not ok|#)' | head -40
+
+}
+
+# Every fuzz target: its corpus replayed (crashes once found and fixed),
+# then FUZZ_SECONDS of fuzzing.
+scripts/fuzz.sh --check "${FUZZ_SECONDS:-15}" >fuzz.out 2>&1
+fuzz_status=$?
+count_points fuzz.out
+if [ "$fuzz_status" -ne 0 ] && ! grep -q '^not ok - ' fuzz.out; then
+  failed=$((failed + 1)); echo "not ok - fuzz"; tail -20 fuzz.out
+fi
+
+if $sanitize; then
+  scripts/sanitize.sh >sanitize.out 2>&1
+  sanitize_status=$?
+  count_points sanitize.out
+  if [ "$sanitize_status" -ne 0 ] && ! grep -q '^not ok - ' sanitize.out; then
+    failed=$((failed + 1)); echo "not ok - sanitize"; tail -20 sanitize.out
+  fi
 fi
 
 summary "$passed" "$failed" "$skipped"

@@ -7,7 +7,8 @@ RL_BUILD_PACKAGES=(
   libarchive-dev zlib1g-dev libzstd-dev libssl-dev libcurl4-openssl-dev
 )
 RL_TEST_PACKAGES=(bats valgrind jq strace groff-base busybox-static runc crun qemu-system-x86 skopeo containerd podman conmon catatonit python3 docker-registry apache2-utils
-  umoci oci-image-tool buildah python3-grpcio python3-grpc-tools containernetworking-plugins)
+  umoci oci-image-tool buildah python3-grpcio python3-grpc-tools containernetworking-plugins
+  clang libclang-rt-14-dev)
 
 rl_install_missing() {
   local missing=() p
@@ -34,4 +35,26 @@ rl_build() {
     ./configure --enable-werror >/dev/null || { echo "configure failed" >&2; return 1; }
   fi
   make -j"$(nproc)" >/dev/null || { make 2>&1 | tail -40 >&2; return 1; }
+}
+
+# Copies the working tree's files (tracked and new, not the ignored ones:
+# build output, _fuzz/, _sanitize/) into DEST, mtimes kept so a build there
+# redoes only what changed; files copied last time and gone from the tree
+# since are removed (DEST/.rl-copied lists them).  For the fuzzing and
+# sanitizer builds, which need a tree of their own (the source tree is
+# configured in place).
+rl_copy_tree() {
+  local list
+  mkdir -p "$1" || return 1
+  list=$(mktemp) || return 1
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z -co --exclude-standard
+  else
+    find . \( -path ./_fuzz -o -path ./_sanitize -o -name '*.o' \) -prune -o -type f -print0
+  fi >"$list"
+  if [ -f "$1/.rl-copied" ]; then
+    comm -z -23 <(sort -z "$1/.rl-copied") <(sort -z "$list") |
+      while IFS= read -r -d '' f; do rm -f -- "$1/$f"; done
+  fi
+  tar --null -T "$list" -cf - | tar -xf - -C "$1" && mv "$list" "$1/.rl-copied"
 }

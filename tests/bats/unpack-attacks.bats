@@ -28,13 +28,19 @@ put_blob() {
   echo "sha256:$d $(stat -c %s "$1")"
 }
 
-# evil_image KIND NAME: busybox plus an uncompressed layer of KIND.
+# evil_image KIND NAME [gzip|zstd]: busybox plus a layer of KIND,
+# uncompressed or compressed by the command given.
 evil_image() {
-  local tar="$BATS_TEST_TMPDIR/$1.tar" base layer lsize cfg manifest
+  local tar="$BATS_TEST_TMPDIR/$1.tar" base layer lsize cfg manifest diff_id
   python3 "$TESTS_DIR/helpers/evil-tar.py" "$1" "$tar" "$OUTSIDE"
+  diff_id="sha256:$(sha256sum "$tar" | cut -d' ' -f1)"
+  if [ -n "${3:-}" ]; then
+    "$3" -q -c "$tar" >"$tar.c"
+    mv "$tar.c" "$tar"
+  fi
   read -r layer lsize < <(put_blob "$tar")
   base=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "busybox:latest") | .digest' "$STORE/index.json")
-  jq --arg l "$layer" '.rootfs.diff_ids += [$l] | .config.Cmd = ["true"]' \
+  jq --arg l "$diff_id" '.rootfs.diff_ids += [$l] | .config.Cmd = ["true"]' \
     "$STORE/blobs/sha256/$(jq -r .config.digest "$STORE/blobs/sha256/${base#sha256:}" | cut -d: -f2)" >"$BATS_TEST_TMPDIR/c.json"
   read -r cfg csize < <(put_blob "$BATS_TEST_TMPDIR/c.json")
   jq --arg c "$cfg" --argjson cs "$csize" --arg l "$layer" --argjson ls "$lsize" \
@@ -165,4 +171,73 @@ refused() {
   [ "$status" -eq 1 ]
   [ "${#lines[@]}" -eq 1 ]
   [[ "$output" == *'../evil\nbuilder: fake second line\x1b[2J'* ]]
+}
+
+# Issue 12, defect 5: deep paths.
+@test "unpack refuses paths deeper than the depth limit, quickly" {
+  SECONDS=0
+  refused deep-dirs 'more than 256 components (the depth limit)'
+  [ "$SECONDS" -lt 20 ]
+}
+
+@test "unpack counts the directories deep paths make against the limits" {
+  # 100 chains of 250 directories, gzip'd to a few KB: 100 MB of
+  # directories is a bomb by the ratio.
+  evil_image deep-dirs-wide evil gzip
+  run b unpack evil "$BUNDLE"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"decompression bomb"* ]]
+  [ ! -e "$BUNDLE" ]
+}
+
+# Issue 12, defect 9: decompression bombs.
+@test "unpack refuses a zstd decompression bomb, names the layer, leaves nothing" {
+  evil_image zeros evil zstd
+  layer=$(jq -r '.manifests[-1].digest' "$STORE/index.json")
+  layer=$(jq -r '.layers[-1].digest' "$STORE/blobs/sha256/${layer#sha256:}")
+  run b unpack evil "$BUNDLE"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"$layer"*"decompression bomb"*"BUILDER_MAX_RATIO"* ]]
+  [ ! -e "$BUNDLE" ]
+  # The limits can be raised, or set lower, by the environment.
+  BUILDER_MAX_RATIO=0 BUILDER_MAX_LAYER_SIZE=1M run b unpack evil "$BUNDLE"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"exceed the layer's content limit (1048576"* ]]
+  BUILDER_MAX_RATIO=0 run b unpack evil "$BUNDLE"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(stat -c %s "$BUNDLE/rootfs/zeros")" -eq $((200 << 20)) ]
+  rm -rf "$BUNDLE"
+  BUILDER_MAX_RATIO=lots run b unpack evil "$BUNDLE"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"BUILDER_MAX_RATIO=lots: not a number"* ]]
+}
+
+@test "load refuses an oci-archive that expands beyond the ratio and leaves no blob behind" {
+  local dir="$BATS_TEST_TMPDIR/layout" d
+  mkdir -p "$dir/blobs/sha256"
+  head -c $((200 << 20)) /dev/zero >"$BATS_TEST_TMPDIR/big"
+  d=$(sha256sum "$BATS_TEST_TMPDIR/big" | cut -d' ' -f1)
+  echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+  echo '{"schemaVersion":2,"manifests":[]}' >"$dir/index.json"
+  mv "$BATS_TEST_TMPDIR/big" "$dir/blobs/sha256/$d"
+  tar -C "$dir" -c oci-layout blobs index.json | zstd -q >"$BATS_TEST_TMPDIR/bomb.tar.zst"
+  rm -rf "$dir"
+  [ "$(stat -c %s "$BATS_TEST_TMPDIR/bomb.tar.zst")" -lt 100000 ]
+  run b load "oci-archive:$BATS_TEST_TMPDIR/bomb.tar.zst"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"blobs/sha256/$d"*"decompression bomb"* ]]
+  [ ! -e "$STORE/blobs/sha256/$d" ]
+  [ -z "$(ls -A "$STORE/.store/tmp")" ]
+  BUILDER_MAX_LAYER_SIZE=1M BUILDER_MAX_RATIO=0 run b load "oci-archive:$BATS_TEST_TMPDIR/bomb.tar.zst"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"blobs/sha256/$d is larger than the limit of 1048576 bytes"* ]]
+  [ -z "$(ls -A "$STORE/.store/tmp")" ]
 }

@@ -29,6 +29,16 @@ def add_dir(t, name, mode=0o755):
     t.addfile(i)
 
 
+class ZeroReader:
+    def __init__(self, n):
+        self.n = n
+
+    def read(self, k=-1):
+        k = self.n if k < 0 else min(k, self.n)
+        self.n -= k
+        return bytes(k)
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     outside = sys.argv[3] if len(sys.argv) > 3 else "/nonexistent"
@@ -62,6 +72,19 @@ def main():
         elif kind == "newline-name":
             # a refused name that would forge a second error line
             add_file(t, "../evil\nbuilder: fake second line\x1b[2J")
+        elif kind == "deep-dirs":
+            # 2,040 components each: the depth limit refuses them
+            for i in range(10):
+                add_file(t, "d%d/" % i + "a/" * 2040 + "f", b"")
+        elif kind == "deep-dirs-wide":
+            # within the depth limit, 25,000 directories (100 MB of them)
+            for i in range(100):
+                add_file(t, "d%d/" % i + "a/" * 248 + "f", b"")
+        elif kind == "zeros":
+            # 200 MiB of zeros, streamed (compressed by the caller)
+            i = tarfile.TarInfo("zeros")
+            i.size = 200 << 20
+            t.addfile(i, ZeroReader(i.size))
         elif kind == "pax-bomb":
             add_file(t, "big-pax", pax={"comment": "y" * (2 << 20)})
         else:

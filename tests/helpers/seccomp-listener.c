@@ -104,6 +104,7 @@ main (int argc, char **argv)
     die (argv[2]);
   fprintf (out, "%s\n", json);
   fclose (out);
+  free (json);
   if (notify_fd < 0)
     {
       fprintf (stderr, "seccomp-listener: no fd received\n");

@@ -399,6 +399,107 @@ test_limits (void)
   }
 }
 
+/* "PREFIX/a/a/.../a/f", depth components in all. */
+static char *
+deep_path (const char *prefix, int depth)
+{
+  size_t len = strlen (prefix) + 2 * (size_t) depth + 2;
+  char *p = malloc (len), *q = p;
+  q = stpcpy (q, prefix);
+  for (int i = 1; i < depth - 1; i++)
+    q = stpcpy (q, "/a");
+  stpcpy (q, "/f");
+  return p;
+}
+
+/* Issue 12, defect 5: deep paths are bounded, and the directories they
+ * imply count against the size limit; issue 12, defect 9: the ratio. */
+static void
+test_deep_and_bombs (void)
+{
+  struct bld_layer_apply_options o = { 0 };
+  cleanup_error struct oci_error err = OCI_ERROR_INIT;
+  char *deep = deep_path ("d", 300);
+  int rc;
+
+  {
+    const struct spec s[] = { { 'f', deep, "x", 0, 0 } };
+    attack ("depth-300", s, N (s), &o, "more than 256 components (the depth limit)");
+    o.max_depth = 400;
+    attack ("depth-300-allowed", s, N (s), &o, NULL);
+    o.max_depth = 0;
+    setenv ("BUILDER_MAX_PATH_DEPTH", "1000", 1);
+    attack ("depth-300-env", s, N (s), &o, NULL);
+    setenv ("BUILDER_MAX_PATH_DEPTH", "ten", 1);
+    attack ("depth-env-bad", s, N (s), &o, "BUILDER_MAX_PATH_DEPTH=ten: not a number");
+    unsetenv ("BUILDER_MAX_PATH_DEPTH");
+  }
+  {
+    /* 40 distinct chains of 200 directories: 8,000 directories from a
+     * tar of ~100 KB. */
+    struct spec s[40];
+    char *paths[40];
+    for (int i = 0; i < 40; i++)
+      {
+        char prefix[16];
+        snprintf (prefix, sizeof prefix, "d%d", i);
+        paths[i] = deep_path (prefix, 200);
+        s[i] = (struct spec) { 'f', paths[i], "", 0, 0 };
+      }
+    o.max_bytes = 4 << 20;
+    attack ("deep-dirs-counted", s, N (s), &o, "content limit");
+    o.max_bytes = 0;
+    {
+      struct bld_layer_apply_stats stats;
+      char *root = fresh_root ("deep-dirs-cost");
+      craft (P ("deep-dirs-cost.tar"), s, N (s), false);
+      rc = bld_layer_apply_file (P ("deep-dirs-cost.tar"), root, &o, &stats, &err);
+      ok (rc == 0 && stats.metadata >= 40 * 199 * 4096, "deep dirs: applied, %llu bytes of metadata counted",
+          (unsigned long long) stats.metadata);
+      free (root);
+    }
+    for (int i = 0; i < 40; i++)
+      free (paths[i]);
+  }
+  {
+    /* 80 MiB of one byte, gzip'd to ~80 KB: beyond 1000:1 and the 64 MiB
+     * floor. */
+    size_t big = (size_t) 80 << 20;
+    char *data = malloc (big + 1);
+    struct spec s[] = { { 'f', "zeros", data, 0, 0 } };
+    char *root = fresh_root ("gzip-bomb");
+    memset (data, 'A', big);
+    data[big] = '\0';
+    craft (P ("bomb.tgz"), s, N (s), true);
+    free (data);
+    rc = bld_layer_apply_file (P ("bomb.tgz"), root, NULL, NULL, &err);
+    ok (rc < 0 && strstr (err.msg, "decompression bomb"), "gzip bomb refused (%s)", err.msg);
+    oci_error_clear (&err);
+    /* Without the ratio, only the absolute limit (small here, so nothing
+     * big is written) stops it. */
+    o.max_ratio = UINT64_MAX;
+    o.max_bytes = 1 << 20;
+    rc = bld_layer_apply_file (P ("bomb.tgz"), root, &o, NULL, &err);
+    ok (rc < 0 && strstr (err.msg, "content limit (1048576"), "no ratio limit: the absolute one holds (%s)", err.msg);
+    oci_error_clear (&err);
+    o = (struct bld_layer_apply_options) { 0 };
+    setenv ("BUILDER_MAX_RATIO", "0", 1);
+    setenv ("BUILDER_MAX_LAYER_SIZE", "1M", 1);
+    rc = bld_layer_apply_file (P ("bomb.tgz"), root, &o, NULL, &err);
+    ok (rc < 0 && strstr (err.msg, "content limit (1048576"),
+        "BUILDER_MAX_RATIO=0 lifts the ratio, BUILDER_MAX_LAYER_SIZE=1M holds (%s)", err.msg);
+    oci_error_clear (&err);
+    setenv ("BUILDER_MAX_LAYER_SIZE", "1Q", 1);
+    rc = bld_layer_apply_file (P ("bomb.tgz"), root, &o, NULL, &err);
+    ok (rc < 0 && strstr (err.msg, "BUILDER_MAX_LAYER_SIZE=1Q: not a size"), "a bad size refused (%s)", err.msg);
+    oci_error_clear (&err);
+    unsetenv ("BUILDER_MAX_RATIO");
+    unsetenv ("BUILDER_MAX_LAYER_SIZE");
+    free (root);
+  }
+  free (deep);
+}
+
 static void
 test_whiteouts (void)
 {
@@ -492,6 +593,7 @@ main (void)
 
   test_attacks ();
   test_limits ();
+  test_deep_and_bombs ();
   test_whiteouts ();
   test_inputs ();
   /* Again with the component walk that stands in for openat2. */

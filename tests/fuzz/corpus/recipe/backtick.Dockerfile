@@ -1,0 +1,5 @@
+# escape=`
+FROM scratch
+ENV A=a`
+  B=b
+COPY . /

@@ -1,0 +1,60 @@
+/* Image references (the store's NAME[:TAG|@DIGEST] and the registry's
+ * host/repo) and digests.  Canonical names are fixed points: normalizing
+ * a normalized name gives it back. */
+#include "config.h"
+
+#include "cleanup.h"
+#include "digest.h"
+#include "registry.h"
+#include "store.h"
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  cleanup_free char *s = fuzz_string (data, size);
+  struct oci_error err = OCI_ERROR_INIT;
+
+  if (size > 4096)
+    return 0;
+  {
+    cleanup_free char *name = NULL;
+    cleanup_free char *tag = NULL;
+    cleanup_free char *digest = NULL;
+    if (bld_ref_parse (s, &name, &tag, &digest, &err) == 0)
+      FUZZ_ASSERT (name && (tag || digest), "a parsed reference without a tag or digest");
+    oci_error_clear (&err);
+  }
+  {
+    cleanup_free char *norm = NULL;
+    if (bld_ref_normalize (s, &norm, &err) == 0)
+      {
+        cleanup_free char *again = NULL;
+        FUZZ_ASSERT (bld_ref_normalize (norm, &again, &err) == 0, "%s -> %s does not normalize: %s", s, norm,
+                     oci_error_msg (&err));
+        FUZZ_ASSERT (strcmp (norm, again) == 0, "not idempotent: %s -> %s -> %s", s, norm, again);
+      }
+    oci_error_clear (&err);
+  }
+  {
+    struct reg_ref r = { 0 };
+    if (reg_ref_parse (s, &r, &err) == 0)
+      FUZZ_ASSERT (r.host && r.repo && (r.tag || r.digest), "a parsed registry reference with a part missing");
+    reg_ref_clear (&r);
+    oci_error_clear (&err);
+  }
+  {
+    struct oci_digest d = { 0 };
+    bool valid = oci_digest_is_valid (s);
+    int rc = oci_digest_parse (s, &d, &err);
+    FUZZ_ASSERT (valid == (rc == 0), "oci_digest_is_valid and oci_digest_parse disagree on %s", s);
+    oci_digest_clear (&d);
+    oci_error_clear (&err);
+    cleanup_free char *path = NULL;
+    if (oci_layout_blob_path ("/layout", s, &path, &err) == 0)
+      FUZZ_ASSERT (strstr (path, "/../") == NULL && strncmp (path, "/layout/blobs/", 14) == 0,
+                   "blob path escapes: %s", path);
+    oci_error_clear (&err);
+  }
+  return 0;
+}
