@@ -5,21 +5,22 @@
 # test point per target), and ends with one line "N passed, N failed, N
 # skipped".  Exit status non-zero when anything failed.
 #
-#   scripts/check.sh [--sanitize]
+#   scripts/check.sh [--no-sanitize]
 #
-# --sanitize also builds both programs with ASan and UBSan and runs the
-# unit tests and the suites that need no containerd, podman, registry or
-# qemu against them (scripts/sanitize.sh, one point per suite and one for
-# "no sanitizer reports").  FUZZ_SECONDS (default 15) is each target's run.
+# It also builds both programs with ASan and UBSan and runs the unit tests
+# and the suites that need no containerd, podman, registry or qemu against
+# them (scripts/sanitize.sh, one point per suite and one for "no sanitizer
+# reports"; about 12 minutes); --no-sanitize leaves that out for a quicker
+# local run.  FUZZ_SECONDS (default 15) is each target's run.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 . scripts/deps.sh
 
-sanitize=false
+sanitize=true
 case "${1:-}" in
-  --sanitize) sanitize=true ;;
-  "") ;;
-  *) echo "usage: scripts/check.sh [--sanitize]" >&2; exit 2 ;;
+  --no-sanitize) sanitize=false ;;
+  --sanitize | "") ;;
+  *) echo "usage: scripts/check.sh [--no-sanitize]" >&2; exit 2 ;;
 esac
 
 summary() { echo "$1 passed, $2 failed, $3 skipped"; }
