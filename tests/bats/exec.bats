@@ -172,7 +172,10 @@ EOF2
   run rl exec --cgroup sub "$ID" true
   [ "$status" -ne 0 ]
   [[ "$output" == *"sub-cgroup "*"/$ID/sub: No such file or directory"* ]]
-  find /sys/fs/cgroup -maxdepth 5 -type d -name "$ID" -exec mkdir {}/all \;
+  # Other suites make and remove cgroups meanwhile: find's complaints about
+  # directories that vanish under it are theirs; the exec below fails if
+  # any of ours lacks its "all".
+  find /sys/fs/cgroup -maxdepth 5 -type d -name "$ID" -exec mkdir {}/all \; 2>/dev/null || true
   cs=$(cgdir cpuset "$PID") # a new cpuset cgroup starts without cpus and mems
   cat "$cs/cpuset.cpus" >"$cs/all/cpuset.cpus"
   cat "$cs/cpuset.mems" >"$cs/all/cpuset.mems"
