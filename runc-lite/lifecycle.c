@@ -318,16 +318,26 @@ has_private_pid_ns (const struct oci_runtime_config *c)
   return false;
 }
 
-static void
-warn_poststop (const struct oci_error *failure, void *id)
+struct poststop_warn
 {
-  fprintf (stderr, "runc-lite: warning: container %s: %s\n", (const char *) id, oci_error_msg (failure));
+  const struct rl_global *g;
+  const char *id;
+};
+
+/* A failing poststop hook: a warning on stderr and in --log, as others. */
+static void
+warn_poststop (const struct oci_error *failure, void *arg)
+{
+  const struct poststop_warn *w = arg;
+  cleanup_free char *msg = NULL;
+  if (asprintf (&msg, "container %s: %s", w->id, oci_error_msg (failure)) >= 0)
+    rl_log_warning (w->g, msg);
 }
 
 /* runtime.md step 12-13: kill what is left, remove the cgroup, poststop
  * hooks (their failures are warnings), then the state. */
 static int
-destroy (struct rl_opened *o, const char *id, struct oci_error *err)
+destroy (const struct rl_global *g, struct rl_opened *o, const char *id, struct oci_error *err)
 {
   struct rl_cgroup_dirs d = { o->state->cgroup_dirs, o->state->cgroup_dirs_len };
   cleanup_free char *state_json = public_state_json (o->state, RL_STOPPED, err);
@@ -344,8 +354,11 @@ destroy (struct rl_opened *o, const char *id, struct oci_error *err)
     return oci_error_prefix (err, "delete container %s", id);
   /* runtime.md: a failing poststop hook is a warning; the rest still run. */
   if (o->config && o->config->hooks)
-    rl_hooks_run_all (o->config->hooks->poststop, o->config->hooks->poststop_len, "poststop", state_json,
-                      warn_poststop, (void *) id);
+    {
+      struct poststop_warn w = { g, id };
+      rl_hooks_run_all (o->config->hooks->poststop, o->config->hooks->poststop_len, "poststop", state_json,
+                        warn_poststop, &w);
+    }
   return rl_container_dir_remove (o->rootfd, id, err);
 }
 
@@ -420,7 +433,7 @@ rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_err
         }
       oci_error_clear (err);
     }
-  ret = destroy (&o, id, err);
+  ret = destroy (g, &o, id, err);
   if (ret == 0)
     rl_log_debug (g, "container %s: deleted (cgroup and state removed)", id);
 out:
