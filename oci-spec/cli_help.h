@@ -1,5 +1,5 @@
 /* Per-command help for both programs: each command's usage and options
- * are a table (runc-lite/help.c, builder/help.c), printed by one routine.
+ * are a table (runc-lite/cli/help.c, builder/cli/help.c), printed by one routine.
  * The only code here that writes text; it writes to the FILE it is
  * given. */
 #ifndef OCI_CLI_HELP_H

@@ -143,7 +143,7 @@ check_all_commands() {
 }
 
 @test "every runc-lite command has --help and -h: usage, exit 0, every flag it accepts" {
-  run check_all_commands "$RUNC_LITE" "$BATS_TEST_DIRNAME/../../runc-lite"
+  run check_all_commands "$RUNC_LITE" "$BATS_TEST_DIRNAME/../../runc-lite/cli"
   [ "$status" -eq 0 ] || { echo "$output"; false; }
   [ "${lines[-1]}" -eq 17 ]
   # runc's single-dash long form
@@ -153,7 +153,7 @@ check_all_commands() {
 }
 
 @test "every builder command has --help and -h: usage, exit 0, every flag it accepts" {
-  run check_all_commands "$BUILDER" "$BATS_TEST_DIRNAME/../../builder"
+  run check_all_commands "$BUILDER" "$BATS_TEST_DIRNAME/../../builder/cli"
   [ "$status" -eq 0 ] || { echo "$output"; false; }
   [ "${lines[-1]}" -ge 10 ]
 }
@@ -211,7 +211,7 @@ check_man() {
 }
 
 @test "builder(1) names every recipe instruction and every instruction flag the parser knows" {
-  local src="$BATS_TEST_DIRNAME/../../builder/recipe_parse.c" page="$BATS_TEST_DIRNAME/../../docs/builder.1"
+  local src="$BATS_TEST_DIRNAME/../../builder/frontend/recipe_parse.c" page="$BATS_TEST_DIRNAME/../../docs/builder.1"
   local kw flag n=0
   for kw in $(grep -o '{ "[A-Z]*", RECIPE_' "$src" | cut -d'"' -f2); do
     grep -q "^\.\(B\|BI\|BR\|TP\)\b.*\b$kw\b" "$page" || { echo "builder.1: no $kw"; false; }

@@ -1,4 +1,4 @@
-/* Loading images (builder/transfer.c): the input as an oci-archive (a
+/* Loading images (builder/distribution/transfer.c): the input as an oci-archive (a
  * tar, gzip or zstd), or (after a first byte 0x01) the index.json of an
  * OCI layout whose blobs are two fixed ones, loaded into a fresh store. */
 #include "config.h"
@@ -10,8 +10,8 @@
 #include "cleanup.h"
 #include "digest.h"
 #include "fileutil.h"
-#include "store.h"
-#include "transfer.h"
+#include "image/store.h"
+#include "distribution/transfer.h"
 #include "../unit/tree-walk.h"
 #include "fuzz.h"
 

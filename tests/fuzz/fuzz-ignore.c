@@ -1,9 +1,9 @@
-/* builder/ignore.c: the first line-block (up to a NUL byte) is an ignore
+/* builder/frontend/ignore.c: the first line-block (up to a NUL byte) is an ignore
  * file, each line after it a path to match; path.Clean is idempotent. */
 #include "config.h"
 
 #include "cleanup.h"
-#include "ignore.h"
+#include "frontend/ignore.h"
 #include "fuzz.h"
 
 int

@@ -1,4 +1,4 @@
-/* Layer extraction (builder/layer_apply.c): each input a layer (tar,
+/* Layer extraction (builder/image/layer_apply.c): each input a layer (tar,
  * gzip or zstd) applied onto a fresh directory, with a sibling directory
  * that must not change; afterwards the sandbox holds nothing else. */
 #include "config.h"
@@ -10,7 +10,7 @@
 
 #include "cleanup.h"
 #include "fileutil.h"
-#include "layer_apply.h"
+#include "image/layer_apply.h"
 #include "../unit/tree-walk.h"
 #include "fuzz.h"
 

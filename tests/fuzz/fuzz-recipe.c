@@ -4,9 +4,9 @@
 #include "config.h"
 
 #include "cleanup.h"
-#include "recipe_expand.h"
-#include "recipe_parse.h"
-#include "recipe_plan.h"
+#include "frontend/recipe_expand.h"
+#include "frontend/recipe_parse.h"
+#include "frontend/recipe_plan.h"
 #include "fuzz.h"
 
 static const char *

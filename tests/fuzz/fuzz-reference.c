@@ -5,8 +5,8 @@
 
 #include "cleanup.h"
 #include "digest.h"
-#include "registry.h"
-#include "store.h"
+#include "distribution/registry.h"
+#include "image/store.h"
 #include "fuzz.h"
 
 int

@@ -1,9 +1,9 @@
 /* The registry client's parsing of what a server sends: header lines as
  * curl hands them over (not NUL-terminated), WWW-Authenticate challenges,
  * JSON error bodies and token answers.  The functions are static in
- * builder/registry.c, so it is compiled into this target whole (and
+ * builder/distribution/registry.c, so it is compiled into this target whole (and
  * libbuilder.a's copy is not linked). */
-#include "../../builder/registry.c"
+#include "../../builder/distribution/registry.c"
 
 #include "fuzz.h"
 

@@ -20,9 +20,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "layer_apply.h"
-#include "layer_write.h"
-#include "store.h"
+#include "image/layer_apply.h"
+#include "image/layer_write.h"
+#include "image/store.h"
 
 static int
 fail (struct oci_error *err)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cgroup_devices.h"
-#include "cgroup_values.h"
+#include "lib/cgroup_devices.h"
+#include "lib/cgroup_values.h"
 #include "tap.h"
 
 static void

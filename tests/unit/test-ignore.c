@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "ignore.h"
+#include "frontend/ignore.h"
 #include "tap.h"
 
 static struct ignore *

@@ -18,7 +18,7 @@
 
 #include "cleanup.h"
 #include "fileutil.h"
-#include "layer_apply.h"
+#include "image/layer_apply.h"
 #include "tap.h"
 #include "tree-walk.h"
 

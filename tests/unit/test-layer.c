@@ -20,8 +20,8 @@
 
 #include "cleanup.h"
 #include "fileutil.h"
-#include "layer_apply.h"
-#include "layer_write.h"
+#include "image/layer_apply.h"
+#include "image/layer_write.h"
 #include "tap.h"
 #include "tree-walk.h"
 

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "mount_options.h"
-#include "syscalls.h"
-#include "sysctl.h"
+#include "lib/mount_options.h"
+#include "lib/syscalls.h"
+#include "lib/sysctl.h"
 #include "tap.h"
 
 static struct rl_mount_opts

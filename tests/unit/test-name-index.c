@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "name_index.h"
+#include "image/name_index.h"
 #include "tap.h"
 
 int

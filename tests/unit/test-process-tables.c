@@ -23,14 +23,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "caps.h"
+#include "lib/caps.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "json.h"
-#include "labels.h"
-#include "process.h"
+#include "lib/labels.h"
+#include "lib/process.h"
 #include "runtime.h"
-#include "seccomp.h"
+#include "lib/seccomp.h"
 #include "tap.h"
 
 static void

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "recipe_expand.h"
-#include "strbuf.h"
+#include "frontend/recipe_expand.h"
+#include "common/strbuf.h"
 #include "tap.h"
 
 static const char *

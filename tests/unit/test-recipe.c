@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "recipe_lexer.h"
-#include "recipe_parse.h"
-#include "recipe_plan.h"
+#include "frontend/recipe_lexer.h"
+#include "frontend/recipe_parse.h"
+#include "frontend/recipe_plan.h"
 #include "tap.h"
 
 static struct recipe *

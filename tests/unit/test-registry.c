@@ -9,7 +9,7 @@
 
 #include "cleanup.h"
 #include "fileutil.h"
-#include "registry.h"
+#include "distribution/registry.h"
 #include "tap.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

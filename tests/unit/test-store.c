@@ -18,8 +18,8 @@
 #include "cleanup.h"
 #include "fileutil.h"
 #include "image.h"
-#include "layer_write.h"
-#include "store.h"
+#include "image/layer_write.h"
+#include "image/store.h"
 #include "tap.h"
 #include "tree-walk.h"
 

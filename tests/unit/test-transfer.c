@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "store.h"
+#include "image/store.h"
 #include "tap.h"
-#include "transfer.h"
+#include "distribution/transfer.h"
 #include "tree-walk.h"
 
 static char *tmp;

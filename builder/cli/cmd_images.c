@@ -1,0 +1,161 @@
+/* builder images [--format table|json] [-q]: the named images. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "cli/cli.h"
+#include "image/image_info.h"
+#include "json.h"
+#include "image/store.h"
+
+struct row
+{
+  char *repository, *tag, *id, *digest, *created;
+  uint64_t size;
+};
+
+static int
+read_row (struct bld_store *s, const struct oci_image_descriptor *d, struct row *r, struct oci_error *err)
+{
+  cleanup_image_manifest struct oci_image_manifest *m = NULL;
+  cleanup_image_config struct oci_image_config *cfg = NULL;
+  const char *name = oci_string_map_get (&d->annotations, OCI_ANNOTATION_REF_NAME);
+  const char *slash, *colon;
+
+  memset (r, 0, sizeof *r);
+  if (bld_store_read_manifest (s, d, &m, err) < 0 || bld_store_read_config (s, m->config, &cfg, err) < 0)
+    return -1;
+  slash = name ? strrchr (name, '/') : NULL;
+  colon = name ? strrchr (slash ? slash : name, ':') : NULL;
+  if (name && colon)
+    {
+      r->repository = strndup (name, (size_t) (colon - name));
+      r->tag = strdup (colon + 1);
+    }
+  else
+    {
+      r->repository = strdup (name ? name : "<none>");
+      r->tag = strdup ("<none>");
+    }
+  r->digest = strdup (d->digest);
+  r->id = strdup (m->config->digest);
+  r->created = strdup (cfg->created ? cfg->created : "");
+  for (size_t i = 0; i < m->layers_len; i++)
+    r->size += (uint64_t) m->layers[i].size;
+  return 0;
+}
+
+static void
+free_row (struct row *r)
+{
+  free (r->repository);
+  free (r->tag);
+  free (r->id);
+  free (r->digest);
+  free (r->created);
+}
+
+/* The short id: 12 hex digits of the config digest, docker's image id. */
+static const char *
+short_id (const char *digest, char *buf)
+{
+  const char *hex = strchr (digest, ':');
+  snprintf (buf, 13, "%s", hex ? hex + 1 : digest);
+  return buf;
+}
+
+BLD_COMMAND (images)
+{
+  static const struct option longopts[] = { { "format", required_argument, NULL, 'f' },
+                                            { "quiet", no_argument, NULL, 'q' },
+                                            { NULL, 0, NULL, 0 } };
+  cleanup_store struct bld_store *s = NULL;
+  cleanup_image_index struct oci_image_index *idx = NULL;
+  cleanup_json_gen struct json_gen *j = NULL;
+  bool quiet = false, json = false;
+  int c;
+
+  optind = 0;
+  while ((c = getopt_long (argc, argv, "+qf:", longopts, NULL)) != -1)
+    switch (c)
+      {
+      case 'q':
+        quiet = true;
+        break;
+      case 'f':
+        if (strcmp (optarg, "json") == 0)
+          json = true;
+        else if (strcmp (optarg, "table") != 0)
+          return oci_error_set (err, 0, "images: unknown format \"%s\" (table or json)", optarg);
+        break;
+      default:
+        return oci_error_set (err, 0, "images: unknown or incomplete option \"%s\"", argv[optind - 1]);
+      }
+  if (optind != argc)
+    return oci_error_set (err, 0, "usage: builder images [--format table|json] [-q]");
+  if (bld_cli_open_store (g, true, &s, err) < 0 || bld_store_read_index (s, &idx, err) < 0)
+    return -1;
+  if (json)
+    {
+      j = json_gen_new (true);
+      json_gen_begin_array (j);
+    }
+  else if (!quiet)
+    printf ("%-40s %-16s %-14s %-16s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+  for (size_t i = 0; i < idx->manifests_len; i++)
+    {
+      const struct oci_image_descriptor *d = &idx->manifests[i];
+      char id[13], ago[64], size[32];
+      struct row r;
+
+      /* Image manifests: OCI, or Docker schema2 as pull keeps them. */
+      if (strcmp (d->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
+          && strcmp (d->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0)
+        continue;
+      if (read_row (s, d, &r, err) < 0)
+        {
+          free_row (&r);
+          return -1;
+        }
+      short_id (r.id, id);
+      if (json)
+        {
+          json_gen_begin_object (j);
+          json_gen_key (j, "repository");
+          json_gen_string (j, r.repository);
+          json_gen_key (j, "tag");
+          json_gen_string (j, r.tag);
+          json_gen_key (j, "id");
+          json_gen_string (j, r.id);
+          json_gen_key (j, "digest");
+          json_gen_string (j, r.digest);
+          json_gen_key (j, "created");
+          json_gen_string (j, r.created);
+          json_gen_key (j, "size");
+          json_gen_uint64 (j, r.size);
+          json_gen_end_object (j);
+        }
+      else if (quiet)
+        printf ("%s\n", id);
+      else
+        {
+          bld_info_ago (r.created, ago, sizeof ago);
+          bld_info_size (r.size, size, sizeof size);
+          printf ("%-40s %-16s %-14s %-16s %s\n", r.repository, r.tag, id, ago, size);
+        }
+      free_row (&r);
+    }
+  if (json)
+    {
+      cleanup_free char *text = NULL;
+      size_t len;
+      json_gen_end_array (j);
+      if (json_gen_finish (j, &text, &len, err) < 0)
+        return -1;
+      fputs (text, stdout);
+    }
+  return 0;
+}

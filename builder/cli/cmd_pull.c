@@ -1,0 +1,103 @@
+/* builder pull [--creds U:P] [--authfile F] [--tls-verify=BOOL] REF [NAME]:
+ * an image from a registry into the store; one line per blob on stderr,
+ * the manifest digest on stdout.  Also what push shares: the registry
+ * options (bld_cli_registry_args) and the progress lines. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "cli/cli.h"
+#include "distribution/registry.h"
+#include "image/store.h"
+
+int
+bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_options *o, struct oci_error *err)
+{
+  enum { OPT_CREDS = 256, OPT_AUTHFILE, OPT_TLS_VERIFY, OPT_FROM };
+  static const struct option longopts[] = {
+    { "creds", required_argument, NULL, OPT_CREDS },
+    { "authfile", required_argument, NULL, OPT_AUTHFILE },
+    { "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
+    { "from", required_argument, NULL, OPT_FROM },
+    { NULL, 0, NULL, 0 },
+  };
+  bool push = strcmp (cmd, "push") == 0;
+  int c;
+
+  *o = (struct reg_options) { .tls_verify = true };
+  opterr = 0;
+  optind = 0;
+  while ((c = getopt_long (argc, argv, "+", longopts, NULL)) != -1)
+    switch (c)
+      {
+      case OPT_CREDS:
+        o->creds = optarg;
+        break;
+      case OPT_AUTHFILE:
+        o->authfile = optarg;
+        break;
+      case OPT_TLS_VERIFY:
+        if (optarg == NULL || strcmp (optarg, "true") == 0)
+          o->tls_verify = true;
+        else if (strcmp (optarg, "false") == 0)
+          o->tls_verify = false;
+        else
+          return oci_error_set (err, 0, "%s: --tls-verify takes true or false, not \"%s\"", cmd, optarg);
+        break;
+      case OPT_FROM:
+        if (!push)
+          return oci_error_set (err, 0, "%s: unknown or incomplete option \"--from\"", cmd);
+        o->from = optarg;
+        break;
+      default:
+        return oci_error_set (err, 0, "%s: unknown or incomplete option \"%s\"", cmd, argv[optind - 1]);
+      }
+  return optind;
+}
+
+void
+bld_cli_registry_progress (void *ctx, const char *digest, enum reg_blob_outcome outcome, const char *detail)
+{
+  (void) ctx;
+  switch (outcome)
+    {
+    case REG_BLOB_PRESENT:
+      fprintf (stderr, "blob %s: already present\n", digest);
+      break;
+    case REG_BLOB_MOUNTED:
+      fprintf (stderr, "blob %s: mounted from %s\n", digest, detail);
+      break;
+    case REG_BLOB_UPLOADED:
+      fprintf (stderr, "blob %s: uploaded\n", digest);
+      break;
+    case REG_BLOB_UPLOADED_CHUNKED:
+      fprintf (stderr, "blob %s: uploaded in chunks\n", digest);
+      break;
+    case REG_BLOB_DOWNLOADED:
+      fprintf (stderr, "blob %s: downloaded\n", digest);
+      break;
+    }
+}
+
+BLD_COMMAND (pull)
+{
+  cleanup_store struct bld_store *s = NULL;
+  cleanup_free char *digest = NULL;
+  struct reg_options o;
+  int first = bld_cli_registry_args ("pull", argc, argv, &o, err);
+
+  if (first < 0)
+    return -1;
+  if (argc - first < 1 || argc - first > 2)
+    return oci_error_set (err, 0,
+                          "usage: builder pull [--creds USER:PASS] [--authfile FILE] [--tls-verify=false] REF [NAME]");
+  if (bld_cli_open_store (g, true, &s, err) < 0
+      || reg_pull (s, argv[first], argc - first == 2 ? argv[first + 1] : NULL, &o, bld_cli_registry_progress, NULL, &digest, err) < 0)
+    return -1;
+  printf ("%s\n", digest);
+  return 0;
+}

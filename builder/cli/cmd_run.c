@@ -1,0 +1,215 @@
+/* builder run [--rm] [-t] [-e K=V]... [-v SRC:DST[:ro]]... [--name ID]
+ *             [--runtime PATH] NAME [CMD...]
+ * Makes a bundle under the store (.store/run/ID) with the caller's
+ * changes (--rm, as root: an overlay of the layer cache; otherwise the
+ * image unpacked), runs it with `RUNTIME run --bundle DIR ID` and exits
+ * with the container's status. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "exec/runtime_path.h"
+#include "cli/cli.h"
+#include "image/store.h"
+#include "exec/build.h"
+#include "image/unpack.h"
+
+static int
+push (char ***v, size_t *len, const char *s, struct oci_error *err)
+{
+  char **n = realloc (*v, (*len + 2) * sizeof *n);
+  if (n == NULL)
+    return oci_error_set (err, ENOMEM, "run");
+  n[(*len)++] = (char *) s;
+  n[*len] = NULL;
+  *v = n;
+  return 0;
+}
+
+static bool
+valid_id (const char *id)
+{
+  if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z') || (*id >= '0' && *id <= '9')))
+    return false;
+  for (const char *p = id; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'
+          || *p == '.' || *p == '-'))
+      return false;
+  return strlen (id) <= 128;
+}
+
+static int
+random_id (char **out, struct oci_error *err)
+{
+  unsigned char b[6];
+  if (getrandom (b, sizeof b, 0) != (ssize_t) sizeof b)
+    return oci_error_set (err, errno, "container id");
+  if (asprintf (out, "builder-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5]) < 0)
+    return oci_error_set (err, ENOMEM, "container id");
+  return 0;
+}
+
+/* A mount namespace of our own whose mounts do not propagate back: the
+ * overlay of `run --rm` dies with builder and the container, even on
+ * kill -9.  Host mounts still propagate in (slave). */
+static bool
+private_mount_namespace (void)
+{
+  return unshare (CLONE_NEWNS) == 0 && mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0;
+}
+
+static int
+run_runtime (const char *runtime, const char *bundle, const char *id, int *status, struct oci_error *err)
+{
+  struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+  pid_t pid;
+  int ws;
+
+  /* The terminal's ^C goes to the runtime (same process group), which
+   * hands it to the container: builder itself waits for the outcome. */
+  sigemptyset (&ign.sa_mask);
+  sigaction (SIGINT, &ign, &old_int);
+  sigaction (SIGQUIT, &ign, &old_quit);
+  fflush (NULL);
+  pid = fork ();
+  if (pid < 0)
+    return oci_error_set (err, errno, "fork");
+  if (pid == 0)
+    {
+      sigaction (SIGINT, &old_int, NULL);
+      sigaction (SIGQUIT, &old_quit, NULL);
+      execlp (runtime, runtime, "run", "--bundle", bundle, id, (char *) NULL);
+      fprintf (stderr, "builder: run %s: %s\n", runtime, strerror (errno));
+      _exit (127);
+    }
+  while (waitpid (pid, &ws, 0) < 0)
+    if (errno != EINTR)
+      return oci_error_set (err, errno, "wait for %s", runtime);
+  sigaction (SIGINT, &old_int, NULL);
+  sigaction (SIGQUIT, &old_quit, NULL);
+  *status = WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws);
+  return 0;
+}
+
+BLD_COMMAND (run)
+{
+  enum { OPT_RM = 256, OPT_NAME, OPT_RUNTIME };
+  static const struct option longopts[] = {
+    { "rm", no_argument, NULL, OPT_RM },         { "tty", no_argument, NULL, 't' },
+    { "env", required_argument, NULL, 'e' },     { "volume", required_argument, NULL, 'v' },
+    { "name", required_argument, NULL, OPT_NAME }, { "runtime", required_argument, NULL, OPT_RUNTIME },
+    { NULL, 0, NULL, 0 },
+  };
+  struct bld_unpack_overrides ov = { 0 };
+  cleanup_store struct bld_store *s = NULL;
+  cleanup_free char *id = NULL;
+  cleanup_free char *runtime = NULL;
+  cleanup_free char *rundir = NULL;
+  cleanup_free char *bundle = NULL;
+  cleanup_free char **env = NULL;
+  cleanup_free char **volumes = NULL;
+  bool rm = false;
+  int c, status = 0, ret = -1;
+
+  optind = 0;
+  while ((c = getopt_long (argc, argv, "+te:v:", longopts, NULL)) != -1)
+    switch (c)
+      {
+      case OPT_RM:
+        rm = true;
+        break;
+      case 't':
+        ov.terminal = true;
+        break;
+      case 'e':
+        if (push (&env, &ov.env_len, optarg, err) < 0)
+          return -1;
+        break;
+      case 'v':
+        if (push (&volumes, &ov.volumes_len, optarg, err) < 0)
+          return -1;
+        break;
+      case OPT_NAME:
+        free (id);
+        id = strdup (optarg);
+        break;
+      case OPT_RUNTIME:
+        free (runtime);
+        runtime = strdup (optarg);
+        break;
+      default:
+        return oci_error_set (err, 0, "run: unknown or incomplete option \"%s\"", argv[optind - 1]);
+      }
+  if (optind >= argc)
+    return oci_error_set (err, 0, "usage: builder run [--rm] [-t] [-e K=V]... [-v SRC:DST[:ro]]... [--name ID] "
+                                  "[--runtime PATH] NAME [CMD...]");
+  ov.env = env;
+  ov.volumes = volumes;
+  ov.cmd = argv + optind + 1;
+  ov.cmd_len = (size_t) (argc - optind - 1);
+  if (id == NULL && random_id (&id, err) < 0)
+    return -1;
+  if (!valid_id (id))
+    return oci_error_set (err, 0, "invalid container name \"%s\"", id);
+  if (runtime == NULL)
+    runtime = bld_default_runtime ();
+  if (runtime == NULL)
+    return oci_error_set (err, ENOMEM, "run");
+  if (bld_cli_open_store (g, true, &s, err) < 0)
+    return -1;
+  {
+    cleanup_free char *store = realpath (bld_store_dir (s), NULL);
+    if (store == NULL)
+      return oci_error_set (err, errno, "store %s", bld_store_dir (s));
+    if (asprintf (&rundir, "%s/.store/run", store) < 0 || asprintf (&bundle, "%s/%s", rundir, id) < 0)
+      return oci_error_set (err, ENOMEM, "run");
+  }
+  if (mkdir (rundir, 0700) < 0 && errno != EEXIST)
+    return oci_error_set (err, errno, "create %s", rundir);
+  if (access (bundle, F_OK) == 0)
+    return oci_error_set (err, 0, "container %s: bundle %s already exists", id, bundle);
+  /* --rm: the rootfs is an overlay of the layer cache, nothing is
+   * extracted per run (the lease keeps prune off the cache meanwhile);
+   * a kept bundle is a self-contained unpacked one. */
+  bool overlay = false;
+  cleanup_close int lease = -1;
+  if (rm && geteuid () == 0 && private_mount_namespace ())
+    {
+      if (bld_builds_lock_shared (bld_store_dir (s), &lease, err) < 0
+          || bld_unpack_overlay (s, argv[optind], bundle, &ov, &overlay, err) < 0)
+        return -1;
+    }
+  if (!overlay && bld_unpack (s, argv[optind], bundle, &ov, err) < 0)
+    return -1;
+  ret = run_runtime (runtime, bundle, id, &status, err);
+  if (rm)
+    {
+      struct oci_error e2 = OCI_ERROR_INIT;
+      cleanup_free char *rootfs = NULL;
+      if (overlay && asprintf (&rootfs, "%s/rootfs", bundle) > 0 && bld_overlay_unmount (rootfs, &e2) < 0)
+        {
+          fprintf (stderr, "builder: %s\n", oci_error_msg (&e2));
+          oci_error_clear (&e2);
+        }
+      if (bld_remove_tree (bundle, &e2) < 0)
+        fprintf (stderr, "builder: %s\n", oci_error_msg (&e2));
+      oci_error_clear (&e2);
+      rmdir (rundir); /* only when no other run uses it */
+    }
+  else
+    fprintf (stderr, "builder: the bundle of %s is kept in %s\n", id, bundle);
+  return ret < 0 ? -1 : status;
+}

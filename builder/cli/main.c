@@ -1,0 +1,178 @@
+/* builder's entry point: global options, then one subcommand.  Subcommands
+ * live in their own files and are listed in `commands`. */
+#include "config.h"
+
+#include <archive.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cli/cli.h"
+#include "cli/cmd_build.h"
+#include "error.h"
+#include "cli/help.h"
+#include "image/store.h"
+#include "version.h"
+
+struct command
+{
+  const char *name;
+  const char *summary;
+  int (*run) (struct global_options *g, int argc, char **argv, struct oci_error *err);
+  /* `builder COMMAND --help`: usage and options (help.c). */
+  const struct cli_help *help;
+};
+
+/* build takes the store's directory (it opens and locks the store itself). */
+static int
+build_command (struct global_options *g, int argc, char **argv, struct oci_error *err)
+{
+  cleanup_free char *store = NULL;
+  if (bld_cli_store_dir (g, &store, err) < 0)
+    return -1;
+  return cmd_build (store, argc, argv, err);
+}
+
+static const struct command commands[] = {
+  { "build", "build an image from a recipe (Dockerfile syntax)", build_command, &bld_help_build },
+  { "history", "show the history of an image", cmd_history, &bld_help_history },
+  { "images", "list the images in the store", cmd_images, &bld_help_images },
+  { "import", "make a one-layer image from a root filesystem (tar or directory)", cmd_import, &bld_help_import },
+  { "load", "read images from an oci-archive or an OCI layout into the store", cmd_load, &bld_help_load },
+  { "inspect", "show an image's manifest, config and layers as JSON", cmd_inspect, &bld_help_inspect },
+  { "prune", "remove blobs and build caches no image name reaches ([--all])", cmd_prune, &bld_help_prune },
+  { "pull", "copy an image from a registry into the store", cmd_pull, &bld_help_pull },
+  { "push", "copy an image of the store to a registry", cmd_push, &bld_help_push },
+  { "rmi", "remove image names", cmd_rmi, &bld_help_rmi },
+  { "run", "run an image in a new container (through runc-lite)", cmd_run, &bld_help_run },
+  { "save", "write an image out as an oci-archive or into an OCI layout", cmd_save, &bld_help_save },
+  { "tag", "give an image another name", cmd_tag, &bld_help_tag },
+  { "unpack", "make a runtime bundle from an image", cmd_unpack, &bld_help_unpack },
+  { NULL, NULL, NULL, NULL },
+};
+
+int
+bld_cli_store_dir (const struct global_options *g, char **out, struct oci_error *err)
+{
+  const char *xdg = getenv ("XDG_DATA_HOME");
+  const char *home = getenv ("HOME");
+  int n;
+
+  if (g->store)
+    n = asprintf (out, "%s", g->store);
+  else if (geteuid () == 0)
+    n = asprintf (out, "/var/lib/builder");
+  else if (xdg && *xdg == '/')
+    n = asprintf (out, "%s/builder", xdg);
+  else if (home && *home == '/')
+    n = asprintf (out, "%s/.local/share/builder", home);
+  else
+    return oci_error_set (err, 0, "no store: set --store, XDG_DATA_HOME or HOME");
+  if (n < 0)
+    return oci_error_set (err, ENOMEM, "store");
+  return 0;
+}
+
+int
+bld_cli_open_store (const struct global_options *g, bool create, struct bld_store **out, struct oci_error *err)
+{
+  cleanup_free char *dir = NULL;
+  if (bld_cli_store_dir (g, &dir, err) < 0)
+    return -1;
+  return bld_store_open (dir, create, out, err);
+}
+
+static void
+print_version (void)
+{
+  printf ("builder version %s\n", oci_version_package ());
+  printf ("commit: %s\n", oci_version_commit ());
+  printf ("image-spec: %s\n", OCI_IMAGE_SPEC_VERSION);
+  printf ("runtime-spec: %s\n", OCI_RUNTIME_SPEC_VERSION);
+  printf ("libarchive: %s\n", archive_version_details ());
+}
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out,
+           "Usage: builder [global options] COMMAND [command options] [arguments]\n"
+           "\n"
+           "Builds OCI images from recipes (Dockerfile syntax).\n"
+           "\n"
+           "Commands:\n");
+  for (const struct command *c = commands; c->name; c++)
+    fprintf (out, "  %-12s %s\n", c->name, c->summary);
+  fprintf (out,
+           "\n"
+           "Global options:\n"
+           "  --store DIR      image store (default /var/lib/builder as root,\n"
+           "                   $XDG_DATA_HOME/builder or ~/.local/share/builder otherwise)\n"
+           "  -h, --help       show this help\n"
+           "  -v, --version    show the version\n"
+           "\n"
+           "Run 'builder COMMAND --help' for a command's usage and options.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  enum { OPT_STORE = 256 };
+  static const struct option long_options[] = {
+    { "store", required_argument, NULL, OPT_STORE },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'v' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct global_options g = { .store = NULL };
+  cleanup_error struct oci_error err = OCI_ERROR_INIT;
+  int c, ret;
+
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "+hv", long_options, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case OPT_STORE:
+          g.store = optarg;
+          break;
+        case 'h':
+          print_usage (stdout);
+          return 0;
+        case 'v':
+          print_version ();
+          return 0;
+        default:
+          fprintf (stderr, "builder: unknown or incomplete option \"%s\"\n", argv[optind - 1]);
+          return 1;
+        }
+    }
+  if (optind >= argc)
+    {
+      print_usage (stderr);
+      return 1;
+    }
+  for (const struct command *cmd = commands; cmd->name; cmd++)
+    if (strcmp (cmd->name, argv[optind]) == 0)
+      {
+        /* Before the command parses anything. */
+        static const struct cli_help no_help = { "[command options] [arguments]", NULL };
+        const struct cli_help *help = cmd->help ? cmd->help : &no_help;
+        if (cli_help_requested (argc - optind, argv + optind, help->options, false))
+          {
+            cli_help_print (stdout, "builder", cmd->name, cmd->summary, help);
+            return 0;
+          }
+        ret = cmd->run (&g, argc - optind, argv + optind, &err);
+        if (ret < 0)
+          fprintf (stderr, "builder: %s\n", oci_error_msg (&err));
+        oci_error_clear (&err);
+        return ret < 0 ? 1 : ret;
+      }
+  fprintf (stderr, "builder: unknown command \"%s\"\n", argv[optind]);
+  return 1;
+}

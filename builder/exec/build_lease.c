@@ -1,0 +1,289 @@
+/* A build's lease on its work dir, and the reaping of dead builds' work.
+ *
+ * Each build works in STORE/.store/build-<pid> and holds an flock on the
+ * file `lock` in it for as long as it runs.  A later build (or `prune`)
+ * that can take that lock, and whose pid is gone, knows the build died
+ * (kill -9, a crash): it deletes the dead build's RUN containers through
+ * the runtime and the private --root they used, detaches the overlay
+ * mounts left under the dir, and removes it.  A lock still held, or a
+ * live pid, means hands off. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec/build.h"
+#include "cleanup.h"
+#include "fileutil.h"
+
+volatile sig_atomic_t bld_interrupted;
+
+static void
+on_signal (int sig)
+{
+  bld_interrupted = sig;
+}
+
+void
+bld_catch_signals (void)
+{
+  struct sigaction sa;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset (&sa.sa_mask);
+  /* No SA_RESTART: a blocking read of RUN's output returns EINTR. */
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+}
+
+int
+bld_check_interrupted (struct oci_error *err)
+{
+  int sig = bld_interrupted;
+  if (sig == 0)
+    return 0;
+  return oci_error_set (err, 0, "interrupted by signal %d (%s)", sig, strsignal (sig));
+}
+
+/* Runs argv with stdio on /dev/null and waits for it. */
+static int
+run_quiet (char *const argv[])
+{
+  posix_spawn_file_actions_t fa;
+  pid_t pid;
+  int st;
+
+  if (posix_spawn_file_actions_init (&fa) != 0)
+    return -1;
+  posix_spawn_file_actions_addopen (&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
+  int r = posix_spawn (&pid, argv[0], &fa, NULL, argv, NULL);
+  posix_spawn_file_actions_destroy (&fa);
+  if (r != 0)
+    return -1;
+  while (waitpid (pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return WIFEXITED (st) ? WEXITSTATUS (st) : -1;
+}
+
+void
+bld_run_delete_all (const char *runtime, const char *state)
+{
+  cleanup_closedir DIR *d = opendir (state);
+  struct dirent *de;
+  if (d == NULL)
+    return;
+  while ((de = readdir (d)) != NULL)
+    {
+      if (de->d_name[0] == '.')
+        continue;
+      char *kill_argv[] = { (char *) runtime, (char *) "--root", (char *) state, (char *) "kill",
+                            de->d_name, (char *) "KILL", NULL };
+      char *del_argv[] = { (char *) runtime, (char *) "--root", (char *) state, (char *) "delete",
+                           (char *) "--force", de->d_name, NULL };
+      run_quiet (kill_argv);
+      run_quiet (del_argv);
+    }
+}
+
+/* mountinfo escapes blanks and backslashes as \ooo. */
+static void
+unescape_octal (char *s)
+{
+  char *o = s;
+  for (char *p = s; *p; p++)
+    {
+      if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7')
+        {
+          *o++ = (char) (((p[1] - '0') << 6) | ((p[2] - '0') << 3) | (p[3] - '0'));
+          p += 3;
+        }
+      else
+        *o++ = *p;
+    }
+  *o = '\0';
+}
+
+int
+bld_unmount_under (const char *dir, struct oci_error *err)
+{
+  cleanup_free char *real = realpath (dir, NULL);
+  cleanup_fclose FILE *f = NULL;
+  char **points = NULL;
+  size_t n = 0;
+  char *line = NULL;
+  size_t cap = 0;
+  int ret = 0;
+
+  if (real == NULL)
+    return errno == ENOENT ? 0 : oci_error_set (err, errno, "realpath %s", dir);
+  f = fopen ("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return oci_error_set (err, errno, "open /proc/self/mountinfo");
+  size_t rl = strlen (real);
+  while (getline (&line, &cap, f) > 0)
+    {
+      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... */
+      char *save = NULL, *field = strtok_r (line, " ", &save);
+      for (int i = 0; i < 4 && field; i++)
+        field = strtok_r (NULL, " ", &save);
+      if (field == NULL)
+        continue;
+      unescape_octal (field);
+      if (strncmp (field, real, rl) != 0 || (field[rl] != '/' && field[rl] != '\0'))
+        continue;
+      char **nv = realloc (points, (n + 1) * sizeof *nv);
+      if (nv == NULL || (nv[n] = strdup (field)) == NULL)
+        {
+          free (nv ? nv : points);
+          points = NULL;
+          n = 0;
+          ret = oci_error_set (err, ENOMEM, "out of memory");
+          break;
+        }
+      points = nv;
+      n++;
+    }
+  free (line);
+  /* Later mounts sit on top of earlier ones: undo them first. */
+  for (size_t i = n; i-- > 0;)
+    {
+      if (umount2 (points[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT && ret == 0)
+        ret = oci_error_set (err, errno, "unmount %s", points[i]);
+      free (points[i]);
+    }
+  free (points);
+  return ret;
+}
+
+/* Deletes the RUN containers of the work dir (stepN/run/state), then
+ * detaches its mounts and removes it. */
+static int
+reap_work (const char *work, const char *fallback_runtime, struct oci_error *err)
+{
+  cleanup_closedir DIR *d = opendir (work);
+  cleanup_free char *runtime_file = NULL, *runtime = NULL;
+  struct dirent *de;
+  size_t len;
+
+  if (d == NULL)
+    return errno == ENOENT ? 0 : oci_error_set (err, errno, "open %s", work);
+  if (asprintf (&runtime_file, "%s/runtime", work) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  struct oci_error e2 = OCI_ERROR_INIT;
+  if (oci_read_file (runtime_file, 4096, &runtime, &len, &e2) < 0)
+    oci_error_clear (&e2);
+  while ((de = readdir (d)) != NULL)
+    {
+      cleanup_free char *state = NULL;
+      struct stat st;
+      if (strncmp (de->d_name, "step", 4) != 0)
+        continue;
+      if (asprintf (&state, "%s/%s/run/state", work, de->d_name) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      if (stat (state, &st) == 0 && S_ISDIR (st.st_mode))
+        bld_run_delete_all (runtime && *runtime ? runtime : fallback_runtime, state);
+    }
+  if (bld_unmount_under (work, err) < 0)
+    return -1;
+  return bld_remove_tree (work, err);
+}
+
+static bool
+pid_dead (const char *digits)
+{
+  char *end;
+  long pid = strtol (digits, &end, 10);
+  if (*digits == '\0' || (*end != '\0' && *end != '.') || pid <= 0)
+    return false;
+  return kill ((pid_t) pid, 0) < 0 && errno == ESRCH;
+}
+
+int
+bld_reap_dead_builds (const char *store_dir, const char *runtime, struct oci_error *err)
+{
+  cleanup_free char *dot = NULL, *layers = NULL;
+  cleanup_closedir DIR *d = NULL;
+  struct dirent *de;
+
+  if (asprintf (&dot, "%s/.store", store_dir) < 0 || asprintf (&layers, "%s/.store/layers", store_dir) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  d = opendir (dot);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : oci_error_set (err, errno, "open %s", dot);
+  while ((de = readdir (d)) != NULL)
+    {
+      cleanup_free char *work = NULL, *lock = NULL;
+      cleanup_close int fd = -1;
+      if (strncmp (de->d_name, "build-", 6) != 0 || !pid_dead (de->d_name + 6))
+        continue;
+      if (asprintf (&work, "%s/%s", dot, de->d_name) < 0 || asprintf (&lock, "%s/lock", work) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      fd = open (lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) < 0)
+        continue; /* held: alive after all (another pid namespace) */
+      if (reap_work (work, runtime, err) < 0)
+        return oci_error_prefix (err, "clean up the dead build %s", work);
+    }
+  /* Half-extracted layers: layers/tmp-HEX-PID. */
+  cleanup_closedir DIR *ld = opendir (layers);
+  while (ld && (de = readdir (ld)) != NULL)
+    {
+      const char *dash = strrchr (de->d_name, '-');
+      cleanup_free char *p = NULL;
+      if (strncmp (de->d_name, "tmp-", 4) != 0 || dash == NULL || !pid_dead (dash + 1))
+        continue;
+      if (asprintf (&p, "%s/%s", layers, de->d_name) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      if (bld_remove_tree (p, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+bld_lease_take (const char *work, const char *runtime, int *lockfd, struct oci_error *err)
+{
+  cleanup_free char *lock = NULL, *rt = NULL;
+  cleanup_close int fd = -1;
+
+  /* A dir of ours from an earlier process with our pid: reap it. */
+  if (reap_work (work, runtime, err) < 0)
+    return -1;
+  if (mkdir (work, 0700) < 0)
+    return oci_error_set (err, errno, "mkdir %s", work);
+  if (asprintf (&lock, "%s/lock", work) < 0 || asprintf (&rt, "%s/runtime", work) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  fd = open (lock, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return oci_error_set (err, errno, "create %s", lock);
+  if (flock (fd, LOCK_EX) < 0)
+    return oci_error_set (err, errno, "lock %s", lock);
+  if (oci_write_file_atomic (rt, runtime, strlen (runtime), 0600, err) < 0)
+    return -1;
+  *lockfd = steal_fd (&fd);
+  return 0;
+}
+
+int
+bld_lease_release (const char *work, int lockfd, const char *runtime, struct oci_error *err)
+{
+  int r = reap_work (work, runtime, err);
+  if (lockfd >= 0)
+    close (lockfd);
+  return r;
+}

@@ -1,0 +1,343 @@
+/* `build --progress`: the executor writes plain lines to o->out
+ *   "[N/M] INSTRUCTION ARGS"   a step starts
+ *   "[N/M] | TEXT"             its output ("CACHED" for a cache hit)
+ *   anything else              after the steps (image digest, names)
+ * and the stream bld_progress_open returns turns them into the chosen
+ * view: plain adds "[N/M] DONE 1.2s" (or ERROR) when a step ends; tty
+ * keeps a live view (each step with its timer, the last output lines of
+ * the running one) redrawn in place with ANSI escapes, and leaves a
+ * summary of the steps when the stream is closed. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/array.h"
+#include "exec/build.h"
+#include "cleanup.h"
+#include "image/layer_write.h"
+#include "common/strbuf.h"
+
+#define TAIL_LINES 6
+
+enum step_state { STEP_RUNNING, STEP_DONE, STEP_CACHED, STEP_ERROR };
+
+struct step
+{
+  char *label;   /* "[N/M]" */
+  char *text;    /* the instruction */
+  enum step_state state;
+  double start, end;
+};
+
+struct progress
+{
+  enum bld_progress_mode mode;
+  FILE *dest;
+  pthread_mutex_t lock;
+  pthread_t ticker;
+  bool ticking, stop;
+  struct strbuf partial; /* an incomplete line */
+  struct step *steps;
+  size_t n_steps;
+  char *tail[TAIL_LINES]; /* the running step's last output lines */
+  size_t n_tail;
+  int drawn;             /* lines of the live view on screen */
+  unsigned total;        /* M of [N/M] */
+  double start;
+  bool finished;         /* a line after the steps came */
+};
+
+static double
+now (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+static void
+tail_clear (struct progress *p)
+{
+  for (size_t i = 0; i < p->n_tail; i++)
+    free (p->tail[i]);
+  p->n_tail = 0;
+}
+
+static void
+tail_push (struct progress *p, const char *line)
+{
+  char *c = strdup (line);
+  if (c == NULL)
+    return;
+  if (p->n_tail == TAIL_LINES)
+    {
+      free (p->tail[0]);
+      memmove (p->tail, p->tail + 1, (TAIL_LINES - 1) * sizeof *p->tail);
+      p->n_tail--;
+    }
+  p->tail[p->n_tail++] = c;
+}
+
+static struct step *
+current (struct progress *p)
+{
+  return p->n_steps ? &p->steps[p->n_steps - 1] : NULL;
+}
+
+/* Ends the running step: done, or (at close, no image line came) failed. */
+static void
+step_end (struct progress *p, enum step_state state)
+{
+  struct step *s = current (p);
+  if (s == NULL || s->state != STEP_RUNNING)
+    return;
+  s->state = state;
+  s->end = now ();
+  if (p->mode == BLD_PROGRESS_PLAIN)
+    fprintf (p->dest, "%s %s %.1fs\n", s->label, state == STEP_ERROR ? "ERROR" : "DONE", s->end - s->start);
+}
+
+static int
+term_width (FILE *f)
+{
+  struct winsize ws;
+  if (ioctl (fileno (f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+    return ws.ws_col;
+  return 80;
+}
+
+/* One line of the view, cut to the terminal's width. */
+static void
+draw_line (struct progress *p, int width, const char *fmt, ...)
+{
+  cleanup_free char *text = NULL;
+  va_list ap;
+  va_start (ap, fmt);
+  int n = vasprintf (&text, fmt, ap);
+  va_end (ap);
+  if (n < 0)
+    return;
+  if (n >= width)
+    text[width - 1] = '\0';
+  fprintf (p->dest, "\r\033[2K%s\n", text);
+  p->drawn++;
+}
+
+static void
+draw (struct progress *p, bool final)
+{
+  int width = term_width (p->dest);
+  double t = now ();
+  if (p->drawn > 0)
+    fprintf (p->dest, "\033[%dA", p->drawn);
+  p->drawn = 0;
+  size_t cached = 0;
+  for (size_t i = 0; i < p->n_steps; i++)
+    cached += p->steps[i].state == STEP_CACHED;
+  struct step *last = current (p);
+  draw_line (p, width, "[+] Building %.1fs (%zu/%u, %zu cached)%s", t - p->start, p->n_steps, p->total, cached,
+             !final ? "" : last && (last->state == STEP_ERROR || last->state == STEP_RUNNING) ? " FAILED" : " FINISHED");
+  for (size_t i = 0; i < p->n_steps; i++)
+    {
+      struct step *s = &p->steps[i];
+      double el = (s->state == STEP_RUNNING ? t : s->end) - s->start;
+      const char *mark = s->state == STEP_CACHED ? "CACHED" : s->state == STEP_ERROR ? "ERROR" : "";
+      if (s->state == STEP_RUNNING && final)
+        mark = "ERROR";
+      draw_line (p, width, "%s %-*s %s%s%.1fs", s->label, width > 60 ? width - 30 : 30, s->text, mark,
+                 *mark ? " " : "", el);
+      if (!final && s->state == STEP_RUNNING)
+        for (size_t k = 0; k < p->n_tail; k++)
+          draw_line (p, width, "  \033[2m| %s\033[0m", p->tail[k]);
+    }
+  fprintf (p->dest, "\033[J");
+  fflush (p->dest);
+  if (final)
+    p->drawn = 0;
+}
+
+static void
+handle_line (struct progress *p, const char *line)
+{
+  unsigned n, m;
+  int off = -1;
+  if (sscanf (line, "[%u/%u]%n", &n, &m, &off) == 2 && off > 0 && line[off] == ' ')
+    {
+      const char *rest = line + off + 1;
+      if (rest[0] == '|' && rest[1] == ' ')
+        {
+          struct step *s = current (p);
+          if (strcmp (rest + 2, "CACHED") == 0 && s)
+            {
+              s->state = STEP_CACHED;
+              s->end = now ();
+            }
+          else if (p->mode == BLD_PROGRESS_TTY)
+            tail_push (p, rest + 2);
+          if (p->mode == BLD_PROGRESS_PLAIN)
+            fprintf (p->dest, "%s\n", line);
+          return;
+        }
+      step_end (p, STEP_DONE);
+      p->total = m;
+      if (array_reserve (&p->steps, p->n_steps + 1, sizeof *p->steps) < 0)
+        return;
+      struct step *ns = p->steps;
+      struct step *s = &ns[p->n_steps];
+      s->label = strndup (line, (size_t) off);
+      s->text = strdup (rest);
+      if (s->label == NULL || s->text == NULL)
+        {
+          free (s->label);
+          free (s->text);
+          return;
+        }
+      s->state = STEP_RUNNING;
+      s->start = now ();
+      s->end = 0;
+      p->n_steps++;
+      tail_clear (p);
+      if (p->mode == BLD_PROGRESS_PLAIN)
+        fprintf (p->dest, "%s\n", line);
+      return;
+    }
+  /* After the steps: the image's digest and names. */
+  step_end (p, STEP_DONE);
+  if (p->mode == BLD_PROGRESS_TTY && !p->finished)
+    {
+      draw (p, true);
+      p->finished = true;
+    }
+  fprintf (p->dest, "%s\n", line);
+}
+
+static ssize_t
+progress_write (void *cookie, const char *buf, size_t size)
+{
+  struct progress *p = cookie;
+  pthread_mutex_lock (&p->lock);
+  for (size_t i = 0; i < size; i++)
+    {
+      if (buf[i] != '\n')
+        {
+          strbuf_addc (&p->partial, buf[i]);
+          continue;
+        }
+      handle_line (p, p->partial.s ? p->partial.s : "");
+      p->partial.len = 0;
+      if (p->partial.s)
+        p->partial.s[0] = '\0';
+    }
+  if (p->mode == BLD_PROGRESS_TTY && !p->finished)
+    draw (p, false);
+  fflush (p->dest);
+  pthread_mutex_unlock (&p->lock);
+  return (ssize_t) size;
+}
+
+/* Redraws the timers while a step is silent. */
+static void *
+tick (void *data)
+{
+  struct progress *p = data;
+  struct timespec ts = { 0, 200 * 1000 * 1000 };
+  for (;;)
+    {
+      nanosleep (&ts, NULL);
+      pthread_mutex_lock (&p->lock);
+      if (p->stop)
+        {
+          pthread_mutex_unlock (&p->lock);
+          return NULL;
+        }
+      if (!p->finished && p->n_steps)
+        draw (p, false);
+      pthread_mutex_unlock (&p->lock);
+    }
+}
+
+static int
+progress_close (void *cookie)
+{
+  struct progress *p = cookie;
+  pthread_mutex_lock (&p->lock);
+  p->stop = true;
+  pthread_mutex_unlock (&p->lock);
+  if (p->ticking)
+    pthread_join (p->ticker, NULL);
+  if (p->partial.len)
+    handle_line (p, p->partial.s);
+  /* A step still running at the end failed (the error follows on stderr). */
+  step_end (p, STEP_ERROR);
+  if (p->mode == BLD_PROGRESS_TTY && !p->finished)
+    draw (p, true);
+  fflush (p->dest);
+  tail_clear (p);
+  for (size_t i = 0; i < p->n_steps; i++)
+    {
+      free (p->steps[i].label);
+      free (p->steps[i].text);
+    }
+  free (p->steps);
+  strbuf_release (&p->partial);
+  pthread_mutex_destroy (&p->lock);
+  free (p);
+  return 0;
+}
+
+int
+bld_progress_parse (const char *s, enum bld_progress_mode *out, struct oci_error *err)
+{
+  if (strcmp (s, "auto") == 0)
+    *out = BLD_PROGRESS_AUTO;
+  else if (strcmp (s, "plain") == 0)
+    *out = BLD_PROGRESS_PLAIN;
+  else if (strcmp (s, "tty") == 0)
+    *out = BLD_PROGRESS_TTY;
+  else
+    return oci_error_set (err, 0, "\"%s\" is not auto, plain or tty", s);
+  return 0;
+}
+
+int
+bld_progress_open (enum bld_progress_mode mode, FILE *dest, FILE **out, struct oci_error *err)
+{
+  struct progress *p = calloc (1, sizeof *p);
+  cookie_io_functions_t io = { .write = progress_write, .close = progress_close };
+
+  if (p == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (mode == BLD_PROGRESS_AUTO)
+    mode = isatty (fileno (dest)) ? BLD_PROGRESS_TTY : BLD_PROGRESS_PLAIN;
+  p->mode = mode;
+  p->dest = dest;
+  p->partial = (struct strbuf) STRBUF_INIT;
+  p->start = now ();
+  pthread_mutex_init (&p->lock, NULL);
+  FILE *f = fopencookie (p, "w", io);
+  if (f == NULL)
+    {
+      pthread_mutex_destroy (&p->lock);
+      free (p);
+      return oci_error_set (err, errno, "progress stream");
+    }
+  setvbuf (f, NULL, _IOLBF, 0);
+  if (mode == BLD_PROGRESS_TTY)
+    {
+      /* The ticker never takes SIGINT/SIGTERM/SIGHUP: they must interrupt
+       * the main thread's reads (bld_catch_signals). */
+      if (bld_thread_start (&p->ticker, tick, p) == 0)
+        p->ticking = true;
+    }
+  *out = f;
+  return 0;
+}

@@ -1,0 +1,282 @@
+/* RUN: the command in a container of the OCI runtime, on a bundle whose
+ * rootfs is the step's overlay.  The config is the runtime's own default
+ * (`RUNTIME spec`), made writable and non-interactive; the network
+ * namespace stays private (no network) unless host networking is asked. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec/build.h"
+#include "cleanup.h"
+#include "fileutil.h"
+#include "runtime.h"
+
+/* Runs argv with stdin from /dev/null and stdout+stderr into a pipe whose
+ * read end is returned in *out. */
+static int
+spawn_piped (char *const argv[], int *out, pid_t *pid, struct oci_error *err)
+{
+  int fds[2];
+  pid_t p;
+
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return oci_error_set (err, errno, "pipe");
+  p = fork ();
+  if (p < 0)
+    {
+      close (fds[0]);
+      close (fds[1]);
+      return oci_error_set (err, errno, "fork");
+    }
+  if (p == 0)
+    {
+      int null = open ("/dev/null", O_RDONLY);
+      if (null >= 0)
+        dup2 (null, 0);
+      dup2 (fds[1], 1);
+      dup2 (fds[1], 2);
+      execv (argv[0], argv);
+      dprintf (fds[1], "exec %s: %s\n", argv[0], strerror (errno));
+      _exit (127);
+    }
+  close (fds[1]);
+  *out = fds[0];
+  *pid = p;
+  return 0;
+}
+
+static int
+wait_status (pid_t pid)
+{
+  int st;
+  while (waitpid (pid, &st, 0) < 0)
+    if (errno != EINTR)
+      return 255;
+  if (WIFEXITED (st))
+    return WEXITSTATUS (st);
+  return 128 + WTERMSIG (st);
+}
+
+static void
+free_n (char **v, size_t n)
+{
+  for (size_t i = 0; v && i < n; i++)
+    free (v[i]);
+  free (v);
+}
+
+static char **
+strv_copy (char **v, size_t n)
+{
+  char **r = calloc (n + 1, sizeof *r);
+  if (r == NULL)
+    return NULL;
+  for (size_t i = 0; i < n; i++)
+    if ((r[i] = strdup (v[i])) == NULL)
+      {
+        free_n (r, i);
+        return NULL;
+      }
+  return r;
+}
+
+/* The capabilities of a RUN step: Docker's default set (a RUN must be
+ * able to chown, setuid for package managers, mknod), not the runtime's
+ * minimal one.  A non-root USER keeps them only in the bounding set, as
+ * with docker build: gaining them takes a setuid binary. */
+static const char *const run_capabilities[] = {
+  "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",  "CAP_FOWNER",           "CAP_MKNOD",
+  "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",  "CAP_SETFCAP",          "CAP_SETPCAP",
+  "CAP_NET_BIND_SERVICE",           "CAP_SYS_CHROOT", "CAP_KILL",          "CAP_AUDIT_WRITE",
+};
+#define N_RUN_CAPABILITIES (sizeof run_capabilities / sizeof run_capabilities[0])
+
+static int
+set_run_capabilities (struct oci_process *p, bool root, struct oci_error *err)
+{
+  struct oci_capabilities *c = p->capabilities;
+
+  if (c == NULL && (c = p->capabilities = calloc (1, sizeof *c)) == NULL)
+    return oci_error_set (err, ENOMEM, "capabilities");
+  free_n (c->bounding, c->bounding_len);
+  free_n (c->effective, c->effective_len);
+  free_n (c->permitted, c->permitted_len);
+  free_n (c->inheritable, c->inheritable_len);
+  free_n (c->ambient, c->ambient_len);
+  c->bounding = strv_copy ((char **) run_capabilities, N_RUN_CAPABILITIES);
+  c->effective = strv_copy ((char **) run_capabilities, root ? N_RUN_CAPABILITIES : 0);
+  c->permitted = strv_copy ((char **) run_capabilities, root ? N_RUN_CAPABILITIES : 0);
+  c->inheritable = c->ambient = NULL;
+  c->inheritable_len = c->ambient_len = 0;
+  c->bounding_len = N_RUN_CAPABILITIES;
+  c->effective_len = c->permitted_len = root ? N_RUN_CAPABILITIES : 0;
+  if (c->bounding == NULL || c->effective == NULL || c->permitted == NULL)
+    return oci_error_set (err, ENOMEM, "capabilities");
+  return 0;
+}
+
+static int
+write_config (const struct bld_run_request *r, const char *bundle, struct oci_error *err)
+{
+  cleanup_free char *path = NULL, *text = NULL, *spec_out = NULL;
+  cleanup_runtime_config struct oci_runtime_config *c = NULL;
+  size_t len;
+  int out_fd = -1;
+  pid_t pid = -1;
+
+  char *argv[] = { (char *) r->runtime, (char *) "spec", (char *) "--bundle", (char *) bundle, NULL };
+  if (spawn_piped (argv, &out_fd, &pid, err) < 0)
+    return -1;
+  struct oci_error e2 = OCI_ERROR_INIT;
+  if (oci_read_fd (out_fd, "spec output", 1 << 20, &spec_out, &len, &e2) < 0)
+    oci_error_clear (&e2);
+  close (out_fd);
+  if (wait_status (pid) != 0)
+    return oci_error_set (err, 0, "%s spec failed: %s", r->runtime, spec_out ? spec_out : "");
+  if (asprintf (&path, "%s/config.json", bundle) < 0)
+    return oci_error_set (err, ENOMEM, "config path");
+  if (oci_runtime_config_parse_file (path, &c, err) < 0)
+    return -1;
+
+  free (c->root->path);
+  /* Absolute: a relative root.path is taken from the bundle dir. */
+  c->root->path = realpath (r->rootfs, NULL);
+  c->root->readonly = false;
+  c->root->has_readonly = true;
+  c->process->terminal = false;
+  c->process->has_terminal = true;
+  free_n (c->process->args, c->process->args_len);
+  c->process->args = strv_copy (r->argv, r->argc);
+  c->process->args_len = r->argc;
+  free_n (c->process->env, c->process->env_len);
+  c->process->env = strv_copy (r->env, r->env_len);
+  c->process->env_len = r->env_len;
+  free (c->process->cwd);
+  c->process->cwd = strdup (r->cwd);
+  if (c->process->user == NULL)
+    c->process->user = calloc (1, sizeof *c->process->user);
+  if (c->root->path == NULL || c->process->args == NULL || c->process->env == NULL || c->process->cwd == NULL
+      || c->process->user == NULL)
+    return oci_error_set (err, ENOMEM, "config");
+  c->process->user->uid = r->uid;
+  c->process->user->has_uid = true;
+  c->process->user->gid = r->gid;
+  c->process->user->has_gid = true;
+  free (c->process->user->additional_gids);
+  c->process->user->additional_gids = NULL;
+  c->process->user->additional_gids_len = 0;
+  if (r->additional_gids_len)
+    {
+      c->process->user->additional_gids = calloc (r->additional_gids_len, sizeof (uint32_t));
+      if (c->process->user->additional_gids == NULL)
+        return oci_error_set (err, ENOMEM, "config");
+      memcpy (c->process->user->additional_gids, r->additional_gids, r->additional_gids_len * sizeof (uint32_t));
+      c->process->user->additional_gids_len = r->additional_gids_len;
+    }
+  if (set_run_capabilities (c->process, r->uid == 0, err) < 0)
+    return -1;
+  free (c->hostname);
+  c->hostname = strdup ("buildkitsandbox");
+  if (r->host_network && c->linux_)
+    {
+      size_t j = 0;
+      for (size_t i = 0; i < c->linux_->namespaces_len; i++)
+        {
+          if (strcmp (c->linux_->namespaces[i].type, "network") == 0)
+            {
+              free (c->linux_->namespaces[i].type);
+              free (c->linux_->namespaces[i].path);
+              continue;
+            }
+          c->linux_->namespaces[j++] = c->linux_->namespaces[i];
+        }
+      c->linux_->namespaces_len = j;
+    }
+  if (r->mounts_len)
+    {
+      struct oci_mount *m = realloc (c->mounts, (c->mounts_len + r->mounts_len) * sizeof *m);
+      if (m == NULL)
+        return oci_error_set (err, ENOMEM, "config");
+      c->mounts = m;
+      for (size_t i = 0; i < r->mounts_len; i++)
+        {
+          const struct bld_run_mount *rm = &r->mounts[i];
+          m = &c->mounts[c->mounts_len++];
+          memset (m, 0, sizeof *m);
+          m->type = strdup (rm->type);
+          m->source = strdup (rm->source);
+          m->destination = strdup (rm->destination);
+          m->options = strv_copy (rm->options, rm->options_len);
+          m->options_len = rm->options_len;
+          if (m->type == NULL || m->source == NULL || m->destination == NULL || m->options == NULL)
+            return oci_error_set (err, ENOMEM, "config");
+        }
+    }
+  if (oci_runtime_config_emit (c, true, &text, &len, err) < 0)
+    return -1;
+  return oci_write_file_atomic (path, text, len, 0600, err);
+}
+
+int
+bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
+{
+  cleanup_free char *bundle = NULL, *state = NULL, *id = NULL;
+  int out_fd = -1;
+  pid_t pid = -1;
+
+  if (asprintf (&bundle, "%s/bundle", r->work) < 0 || asprintf (&state, "%s/state", r->work) < 0
+      || asprintf (&id, "build-%ld", (long) getpid ()) < 0)
+    return oci_error_set (err, ENOMEM, "run");
+  if ((mkdir (bundle, 0700) < 0 && errno != EEXIST) || (mkdir (state, 0700) < 0 && errno != EEXIST))
+    return oci_error_set (err, errno, "mkdir %s", bundle);
+  if (write_config (r, bundle, err) < 0)
+    return oci_error_prefix (err, "RUN");
+
+  char *argv[] = { (char *) r->runtime, (char *) "--root", state, (char *) "run", (char *) "--bundle", bundle, id, NULL };
+  if (spawn_piped (argv, &out_fd, &pid, err) < 0)
+    return -1;
+  cleanup_fclose FILE *in = fdopen (out_fd, "r");
+  if (in == NULL)
+    {
+      close (out_fd);
+      *status = wait_status (pid);
+      return oci_error_set (err, errno, "fdopen");
+    }
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  for (;;)
+    {
+      errno = 0;
+      n = getline (&line, &cap, in);
+      if (n <= 0 && errno == EINTR && !bld_interrupted)
+        {
+          clearerr (in);
+          continue;
+        }
+      if (n <= 0)
+        break;
+      fprintf (r->out, "%s%s", r->prefix, line);
+      if (line[n - 1] != '\n')
+        fputc ('\n', r->out);
+      fflush (r->out);
+    }
+  free (line);
+  if (bld_interrupted)
+    {
+      /* The container's init ignores what it has no handler for: kill
+       * it through the runtime, then reap `run`. */
+      bld_run_delete_all (r->runtime, state);
+      *status = wait_status (pid);
+      return bld_check_interrupted (err);
+    }
+  *status = wait_status (pid);
+  return 0;
+}

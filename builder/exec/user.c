@@ -1,0 +1,259 @@
+#include "config.h"
+#include "exec/user.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "fileutil.h"
+
+#define ID_FILE_MAX (16u << 20)
+
+/* Opens etc/NAME under the root without leaving it: openat2
+ * RESOLVE_IN_ROOT, or (without openat2) each component with O_NOFOLLOW,
+ * so a symlinked file is refused rather than followed. */
+static int
+open_in_root (int rootfs_fd, const char *name)
+{
+  cleanup_free char *path = NULL;
+  struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  cleanup_close int etc = -1;
+  int fd;
+
+  if (asprintf (&path, "etc/%s", name) < 0)
+    return -1;
+  fd = (int) syscall (SYS_openat2, rootfs_fd, path, &how, sizeof how);
+  if (fd >= 0 || errno != ENOSYS)
+    return fd;
+  etc = openat (rootfs_fd, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (etc < 0)
+    return -1;
+  return openat (etc, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* Reads etc/NAME; *text is NULL when it does not exist. */
+static int
+read_id_file (int rootfs_fd, const char *name, char **text, struct oci_error *err)
+{
+  cleanup_close int fd = open_in_root (rootfs_fd, name);
+  size_t len;
+
+  *text = NULL;
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return oci_error_set (err, errno, "open /etc/%s in the rootfs", name);
+    }
+  return oci_read_fd (fd, name, ID_FILE_MAX, text, &len, err);
+}
+
+static bool
+parse_id (const char *s, uint32_t *out)
+{
+  char *end;
+  unsigned long v;
+
+  if (*s < '0' || *s > '9')
+    return false;
+  errno = 0;
+  v = strtoul (s, &end, 10);
+  if (errno || *end || v > UINT32_MAX)
+    return false;
+  *out = (uint32_t) v;
+  return true;
+}
+
+/* Splits line (modified) into at most n ':'-separated fields; returns the
+ * count. */
+static size_t
+split_fields (char *line, char **f, size_t n)
+{
+  size_t i = 0;
+  f[i++] = line;
+  for (char *p = line; *p && i < n; p++)
+    if (*p == ':')
+      {
+        *p = '\0';
+        f[i++] = p + 1;
+      }
+  return i;
+}
+
+/* Calls fn on each line of text split into n fields (comments and short
+ * lines skipped); stops when fn returns true. */
+static bool
+each_entry (char *text, size_t n, bool (*fn) (char **f, void *ctx), void *ctx)
+{
+  char *save = NULL;
+  char *f[8];
+  for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      if (line[0] == '#' || split_fields (line, f, n) < n)
+        continue;
+      if (fn (f, ctx))
+        return true;
+    }
+  return false;
+}
+
+struct find
+{
+  const char *name; /* look up by name, or */
+  uint32_t id;      /* by id */
+  bool by_id;
+  uint32_t found_id, found_gid;
+  char *found_name;
+};
+
+static bool
+match_passwd (char **f, void *ctx)
+{
+  struct find *q = ctx;
+  uint32_t uid, gid;
+  if (!parse_id (f[2], &uid) || !parse_id (f[3], &gid))
+    return false;
+  if (q->by_id ? uid != q->id : strcmp (f[0], q->name) != 0)
+    return false;
+  q->found_id = uid;
+  q->found_gid = gid;
+  q->found_name = f[0];
+  return true;
+}
+
+static bool
+match_group (char **f, void *ctx)
+{
+  struct find *q = ctx;
+  uint32_t gid;
+  if (!parse_id (f[2], &gid) || strcmp (f[0], q->name) != 0)
+    return false;
+  q->found_id = gid;
+  return true;
+}
+
+struct members
+{
+  const char *user;
+  uint32_t primary;
+  uint32_t *gids;
+  size_t len;
+};
+
+static bool
+collect_member (char **f, void *ctx)
+{
+  struct members *m = ctx;
+  uint32_t gid;
+  char *save = NULL;
+
+  if (!parse_id (f[2], &gid) || gid == m->primary)
+    return false;
+  for (char *u = strtok_r (f[3], ",", &save); u; u = strtok_r (NULL, ",", &save))
+    if (strcmp (u, m->user) == 0)
+      {
+        for (size_t i = 0; i < m->len; i++)
+          if (m->gids[i] == gid)
+            return false;
+        uint32_t *n = realloc (m->gids, (m->len + 1) * sizeof *n);
+        if (n == NULL)
+          return false;
+        m->gids = n;
+        m->gids[m->len++] = gid;
+        return false;
+      }
+  return false;
+}
+
+int
+bld_user_resolve (int rootfs_fd, const char *spec, struct bld_user *out, struct oci_error *err)
+{
+  cleanup_free char *user = strdup (spec);
+  cleanup_free char *passwd = NULL;
+  cleanup_free char *group = NULL;
+  cleanup_free char *user_name = NULL;
+  char *grp;
+  struct find q = { 0 };
+
+  memset (out, 0, sizeof *out);
+  if (user == NULL)
+    return oci_error_set (err, ENOMEM, "user");
+  grp = strchr (user, ':');
+  if (grp)
+    *grp++ = '\0';
+  if (*user == '\0' || (grp && *grp == '\0'))
+    return oci_error_set (err, 0, "invalid user \"%s\"", spec);
+  if (read_id_file (rootfs_fd, "passwd", &passwd, err) < 0)
+    return -1;
+
+  /* The user: numeric ids are taken as they are (the gid from passwd when
+   * the uid has an entry, else 0); names must exist. */
+  if (parse_id (user, &out->uid))
+    {
+      q.by_id = true;
+      q.id = out->uid;
+      if (passwd && each_entry (passwd, 7, match_passwd, &q))
+        out->gid = q.found_gid;
+    }
+  else
+    {
+      if (passwd == NULL)
+        return oci_error_set (err, 0, "user \"%s\": no /etc/passwd in the image", user);
+      q.name = user;
+      if (!each_entry (passwd, 7, match_passwd, &q))
+        return oci_error_set (err, 0, "user \"%s\" not found in the image's /etc/passwd", user);
+      out->uid = q.found_id;
+      out->gid = q.found_gid;
+      user_name = strdup (q.found_name);
+      if (user_name == NULL)
+        return oci_error_set (err, ENOMEM, "user");
+    }
+
+  if (read_id_file (rootfs_fd, "group", &group, err) < 0)
+    return -1;
+  if (grp)
+    {
+      if (!parse_id (grp, &out->gid))
+        {
+          struct find g = { .name = grp };
+          if (group == NULL || !each_entry (group, 4, match_group, &g))
+            return oci_error_set (err, 0, "group \"%s\" not found in the image's /etc/group", grp);
+          out->gid = g.found_id;
+        }
+      return 0;
+    }
+  /* Supplementary groups only for a user named without a group. */
+  if (user_name && group)
+    {
+      struct members m = { .user = user_name, .primary = out->gid };
+      each_entry (group, 4, collect_member, &m);
+      out->additional_gids = m.gids;
+      out->additional_gids_len = m.len;
+    }
+  return 0;
+}
+
+int
+bld_user_resolve_owner (int rootfs_fd, const char *spec, uint32_t *uid, uint32_t *gid, struct oci_error *err)
+{
+  struct bld_user u;
+
+  if (parse_id (spec, uid))
+    {
+      *gid = *uid;
+      return 0;
+    }
+  if (bld_user_resolve (rootfs_fd, spec, &u, err) < 0)
+    return -1;
+  free (u.additional_gids);
+  *uid = u.uid;
+  *gid = u.gid;
+  return 0;
+}
