@@ -13,6 +13,7 @@
 
 #include "exec/build.h"
 #include "exec/build_mounts.h"
+#include "exec/snapshot.h"
 #include "distribution/platform.h"
 #include "exec/user.h"
 #include "cleanup.h"
@@ -83,13 +84,11 @@ struct build
   int ctxfd;
   size_t step, nsteps, nmount;
   char *created;
-  char **mounts; /* to unmount at the end */
-  size_t n_mounts;
   struct stage_st **images; /* COPY --from=IMAGE, RUN --mount=from=IMAGE */
   char **image_names;
   size_t n_images;
   struct stage_st *cur;
-  enum bld_snapshotter snapshotter; /* AUTO turns into one at the first mount */
+  struct bld_snapshotter *sn;
 };
 
 /* ---- small helpers ---- */
@@ -551,77 +550,37 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
 
 struct step_fs
 {
-  char *dir, *upper, *work, *merged;
-  bool mounted;
-  struct bld_snap *snap; /* the copying snapshotter's */
+  const char *dir, *merged; /* the step's private dir, its rootfs (snap's) */
+  struct bld_snapshot *snap;
 };
 
 static void
 step_fs_clear (struct step_fs *f)
 {
-  struct oci_error e = OCI_ERROR_INIT;
-  if (f->mounted)
-    bld_overlay_unmount (f->merged, &e);
-  if (f->dir)
-    bld_remove_tree (f->dir, &e);
-  oci_error_clear (&e);
-  free (f->dir);
-  free (f->upper);
-  free (f->work);
-  free (f->merged);
-  bld_snap_free (f->snap);
+  bld_snapshot_cleanup (f->snap);
   memset (f, 0, sizeof *f);
 }
 
-static int
-lowers_for_mount (struct build *b, struct stage_st *s, char ***out, size_t *n, struct oci_error *err)
+/* Auto's fallback to copying, said in the step's output. */
+static void
+snap_fell_back (void *data, const struct oci_error *why)
 {
-  return bld_overlay_lowers (s->lowers, s->n_lowers, b->empty_dir, out, n, err);
-}
-
-/* The overlay, unless the build copies (then nothing is mounted);
- * AUTO settles on the first mount. */
-static int
-snap_mount (struct build *b, char **lowers, size_t n, const char *upper, const char *work, const char *merged,
-            struct oci_error *err)
-{
-  if (b->snapshotter == BLD_SNAP_COPY)
-    return 0;
-  if (bld_overlay_mount (lowers, n, upper, work, merged, err) == 0)
-    {
-      if (b->snapshotter == BLD_SNAP_AUTO)
-        b->snapshotter = BLD_SNAP_OVERLAY;
-      return 0;
-    }
-  if (b->snapshotter == BLD_SNAP_OVERLAY || !bld_overlay_unsupported (err))
-    return -1;
+  struct build *b = data;
   fprintf (b->o->out, "[%zu/%zu] | overlayfs unavailable (%s): copying snapshots\n", b->step, b->nsteps,
-           oci_error_msg (err));
-  oci_error_clear (err);
-  b->snapshotter = BLD_SNAP_COPY;
-  return 0;
+           oci_error_msg (why));
 }
 
 static int
 step_fs_mount (struct build *b, struct stage_st *s, struct step_fs *f, struct oci_error *err)
 {
-  char **lowers = NULL;
-  size_t n = 0;
-  if (asprintf (&f->dir, "%s/step%zu", b->work, ++b->nmount) < 0 || asprintf (&f->upper, "%s/upper", f->dir) < 0
-      || asprintf (&f->work, "%s/work", f->dir) < 0 || asprintf (&f->merged, "%s/merged", f->dir) < 0)
+  cleanup_free char *dir = NULL;
+  if (asprintf (&dir, "%s/step%zu", b->work, ++b->nmount) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (mkdir (f->dir, 0700) < 0 || mkdir (f->upper, 0755) < 0 || mkdir (f->work, 0700) < 0
-      || mkdir (f->merged, 0755) < 0)
-    return oci_error_set (err, errno, "mkdir %s", f->dir);
-  if (lowers_for_mount (b, s, &lowers, &n, err) < 0)
+  if (bld_snapshot_prepare (b->sn, s->lowers, s->n_lowers, dir, &f->snap, err) < 0)
     return -1;
-  int r = snap_mount (b, lowers, n, f->upper, f->work, f->merged, err);
-  if (r == 0 && b->snapshotter == BLD_SNAP_COPY)
-    r = bld_snap_prepare (lowers, n, f->dir, f->merged, &f->snap, err);
-  else if (r == 0)
-    f->mounted = true;
-  strv_clear (&lowers, &n);
-  return r;
+  f->dir = f->snap->dir;
+  f->merged = f->snap->root;
+  return 0;
 }
 
 /* Unmounts, writes the upper dir as a layer and moves it into the layer
@@ -633,24 +592,20 @@ step_fs_commit (struct build *b, struct stage_st *s, struct step_fs *f, const ch
   struct bld_layer_result res;
   cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
 
-  if (f->snap && bld_snap_diff (f->snap, f->merged, f->upper, err) < 0)
-    return oci_error_prefix (err, "compare with the snapshot");
-  if (f->mounted && bld_overlay_unmount (f->merged, err) < 0)
+  if (bld_snapshot_diff (f->snap, err) < 0)
     return -1;
-  f->mounted = false;
   wo.mode = BLD_LAYER_OVERLAY_DIFF;
   wo.compression = b->o->compression;
   wo.has_clamp_epoch = b->o->has_timestamp;
   wo.clamp_epoch = b->o->timestamp;
-  if (bld_layer_write_to_store (b->store, f->upper, &wo, &res, &desc, err) < 0)
+  if (bld_layer_write_to_store (b->store, f->snap->upper, &wo, &res, &desc, err) < 0)
     return oci_error_prefix (err, "write layer");
   cleanup_free char *hex = layer_hex (res.diff_id);
   cleanup_free char *dir = NULL;
-  struct stat st;
   if (hex == NULL || asprintf (&dir, "%s/%s", b->layers_dir, hex) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (stat (dir, &st) < 0 && rename (f->upper, dir) < 0 && errno != EEXIST && errno != ENOTEMPTY)
-    return oci_error_set (err, errno, "rename %s", f->upper);
+  if (bld_snapshot_commit (f->snap, dir, err) < 0)
+    return -1;
   if (stage_add_layer (b, s, desc->media_type, desc->digest, desc->size, res.diff_id, err) < 0)
     return -1;
   if (cache_key && !b->o->no_cache)
@@ -989,7 +944,7 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   struct bld_mount_context mc = {
     .store_dir = bld_store_dir (b->store), .ctxfd = b->ctxfd, .ignore = b->ig, .secrets = b->o->secrets,
     .secrets_len = b->o->secrets_len, .ssh = b->o->ssh, .ssh_len = b->o->ssh_len, .escape = b->r->escape, .lookup = lookup_stage, .lookup_data = s,
-    .from_root = mount_from_root, .from_data = b,
+    .from_root = mount_from_root, .from_data = b, .snapshotter = b->sn,
   };
 
   if (bld_mounts_expand (&mc, in->run.mounts, in->run.mounts_len, cwd, &ms, err) < 0
@@ -1177,29 +1132,13 @@ out:
 static int
 stage_rootfs (struct build *b, struct stage_st *s, struct oci_error *err)
 {
-  char **lowers = NULL;
-  size_t n = 0;
   if (s->rootfs)
     return 0;
   if (asprintf (&s->rootfs, "%s/stage%zu", b->work, ++b->nmount) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (mkdir (s->rootfs, 0755) < 0)
     return oci_error_set (err, errno, "mkdir %s", s->rootfs);
-  if (lowers_for_mount (b, s, &lowers, &n, err) < 0)
-    return -1;
-  if (n == 1 && strv_push (&lowers, &n, b->empty_dir, err) < 0)
-    return -1;
-  int r = snap_mount (b, lowers, n, NULL, NULL, s->rootfs, err);
-  if (r == 0 && b->snapshotter == BLD_SNAP_COPY)
-    {
-      r = bld_snap_materialize (lowers, n, s->rootfs, err);
-      strv_clear (&lowers, &n);
-      return r;
-    }
-  strv_clear (&lowers, &n);
-  if (r < 0)
-    return -1;
-  return strv_push (&b->mounts, &b->n_mounts, s->rootfs, err);
+  return bld_snapshot_view (b->sn, s->lowers, s->n_lowers, s->rootfs, err);
 }
 
 /* --from=NAME: an earlier stage (by name or index), else an image of the
@@ -2046,8 +1985,10 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
 
   b.store = store;
   b.o = o;
-  if (bld_snapshotter_from_env (&b.snapshotter, err) < 0)
+  if (bld_snapshotter_new (&b.sn, err) < 0)
     return -1;
+  b.sn->fell_back = snap_fell_back;
+  b.sn->fell_back_data = &b;
   b.ctxfd = -1;
   if (o->recipe)
     recipe_path = strdup (o->recipe);
@@ -2090,6 +2031,7 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   mkdir (b.layers_dir, 0700);
   mkdir (b.cache_dir, 0700);
   mkdir (b.empty_dir, 0755);
+  b.sn->empty_dir = b.empty_dir;
   /* Dead writers' temp blobs too (a live writer holds its file's lock). */
   if (bld_reap_dead_builds (sd, o->runtime, err) < 0 || bld_store_clean_tmp (store, err) < 0
       || bld_builds_lock_shared (sd, &buildsfd, err) < 0
@@ -2102,14 +2044,11 @@ oom:
 out:
   {
     struct oci_error e2 = OCI_ERROR_INIT;
-    for (size_t i = 0; i < b.n_mounts; i++)
-      bld_overlay_unmount (b.mounts[i], &e2);
-    oci_error_clear (&e2);
+    bld_snapshotter_free (b.sn);
     if (b.work)
       bld_lease_release (b.work, lockfd, o->runtime, &e2);
     oci_error_clear (&e2);
   }
-  strv_clear (&b.mounts, &b.n_mounts);
   for (size_t i = 0; i < b.n_images; i++)
     {
       stage_clear (b.images[i]);

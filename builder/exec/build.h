@@ -10,9 +10,8 @@
  * layer (diff mode: whiteouts) into the store, and then the upper dir
  * itself is renamed into the layer cache as the next lowerdir (it already
  * is in overlay format, so nothing is extracted again).  Where overlayfs
- * cannot be mounted (or BUILDER_SNAPSHOTTER=copy), build_snap.c copies
- * instead: each step works on a copy of the layers and the upper dir is
- * computed by comparing it with the snapshot. */
+ * cannot be mounted (or BUILDER_SNAPSHOTTER=copy), the copying snapshotter
+ * does the same with copies (snapshot.h). */
 #ifndef BUILDER_BUILD_H
 #define BUILDER_BUILD_H
 
@@ -134,24 +133,6 @@ struct bld_run_request
 /* Runs the process; *status is its exit status.  On SIGINT/SIGTERM/SIGHUP
  * (bld_catch_signals) the container is killed and an error returned. */
 int bld_run (const struct bld_run_request *r, int *status, struct oci_error *err);
-
-/* ---- build_snap.c: the copying snapshotter (no overlayfs) ---- */
-
-struct bld_snap;
-/* BUILDER_SNAPSHOTTER: overlay, copy, or auto (overlay, copy where the
- * overlay mount fails for want of support). */
-enum bld_snapshotter { BLD_SNAP_AUTO, BLD_SNAP_OVERLAY, BLD_SNAP_COPY };
-int bld_snapshotter_from_env (enum bld_snapshotter *out, struct oci_error *err);
-/* An overlay mount's error that says overlayfs is not to be had here. */
-bool bld_overlay_unsupported (const struct oci_error *err);
-/* The layer dirs (overlay format, topmost first) applied into dst. */
-int bld_snap_materialize (char **lowers, size_t n, const char *dst, struct oci_error *err);
-/* A snapshot of the lowers under dir and its clone at merged. */
-int bld_snap_prepare (char **lowers, size_t n, const char *dir, const char *merged, struct bld_snap **out,
-                      struct oci_error *err);
-/* What differs between merged and the snapshot, as an overlay upper dir. */
-int bld_snap_diff (const struct bld_snap *s, const char *merged, const char *upper, struct oci_error *err);
-void bld_snap_free (struct bld_snap *s);
 
 /* ---- build_progress.c: --progress ---- */
 

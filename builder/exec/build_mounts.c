@@ -17,6 +17,7 @@
 #include "exec/build.h"
 #include "exec/build_mounts.h"
 #include "cleanup.h"
+#include "common/array.h"
 #include "digest.h"
 #include "fileutil.h"
 #include "frontend/ignore.h"
@@ -479,24 +480,22 @@ secret_file (const struct bld_mount_context *mc, struct bld_mounts *ms, const st
   return 0;
 }
 
-/* A writable bind: an overlay over the source whose upper dir is thrown
- * away, so that writes reach neither the layer nor the context. */
+/* A writable bind: the snapshotter's throw-away rootfs over the source,
+ * so that writes reach neither the layer nor the source. */
 static int
-scratch_overlay (const struct bld_mount_context *mc, struct bld_mounts *ms, const char *src, char **out,
-                 struct oci_error *err)
+scratch_root (const struct bld_mount_context *mc, struct bld_mounts *ms, const char *src, char **out,
+              struct oci_error *err)
 {
-  cleanup_free char *dir = NULL, *upper = NULL, *work = NULL, *merged = NULL;
-  if (asprintf (&dir, "%s/bind%zu", mc->work, ms->len) < 0 || asprintf (&upper, "%s/upper", dir) < 0
-      || asprintf (&work, "%s/work", dir) < 0 || asprintf (&merged, "%s/merged", dir) < 0)
+  cleanup_free char *dir = NULL;
+  struct bld_snapshot *s;
+  if (asprintf (&dir, "%s/bind%zu", mc->work, ms->len) < 0
+      || array_reserve (&ms->scratch, ms->n_scratch + 1, sizeof *ms->scratch) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (mkdir (dir, 0700) < 0 || mkdir (upper, 0755) < 0 || mkdir (work, 0700) < 0 || mkdir (merged, 0755) < 0)
-    return oci_error_set (err, errno, "mkdir %s", dir);
-  char *lowers[] = { (char *) src, NULL };
-  if (bld_overlay_mount (lowers, 1, upper, work, merged, err) < 0)
+  if (bld_snapshot_scratch (mc->snapshotter, src, dir, &s, err) < 0)
     return -1;
-  if (push (&ms->overlays, &ms->n_overlays, merged, err) < 0)
-    return -1;
-  *out = steal_pointer (&merged);
+  ms->scratch[ms->n_scratch++] = s;
+  if ((*out = strdup (s->root)) == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
   return 0;
 }
 
@@ -553,30 +552,14 @@ bind_mount (const struct bld_mount_context *mc, struct bld_mounts *ms, const str
   bool is_dir = S_ISDIR (st.st_mode);
   /* The context as the build sees it (without what .dockerignore leaves
    * out) and a writable file are copies; a writable directory gets a
-   * throw-away overlay.  Writes reach neither the layer nor the source. */
+   * throw-away rootfs.  Writes reach neither the layer nor the source. */
   if (context_ignore (mc, s) || (!s->m->readonly && !is_dir))
     {
       if (copy_source (mc, ms, s, is_dir, &src, err) < 0)
         return -1;
     }
-  else if (!s->m->readonly)
-    {
-      /* Where overlayfs cannot be mounted (the copying snapshotter's
-       * case), a private copy does the same. */
-      struct oci_error e2 = OCI_ERROR_INIT;
-      if (scratch_overlay (mc, ms, real, &src, &e2) < 0)
-        {
-          int saved = e2.errnum;
-          if (saved != EINVAL && saved != EPERM && saved != ENODEV && saved != EOPNOTSUPP)
-            {
-              *err = e2;
-              return -1;
-            }
-          oci_error_clear (&e2);
-          if (copy_source (mc, ms, s, is_dir, &src, err) < 0)
-            return -1;
-        }
-    }
+  else if (!s->m->readonly && scratch_root (mc, ms, real, &src, err) < 0)
+    return -1;
   if (make_stub (ms, rootfd, s->target, !is_dir, err) < 0)
     return -1;
   return add_mount (ms, "bind", src ? src : real, s->target, s->m->readonly, NULL, err);
@@ -699,11 +682,9 @@ bld_mounts_finish (struct bld_mounts *ms, int rootfd, struct oci_error *err)
 void
 bld_mounts_clear (struct bld_mounts *ms)
 {
-  struct oci_error e = OCI_ERROR_INIT;
-  for (size_t i = 0; i < ms->n_overlays; i++)
-    bld_overlay_unmount (ms->overlays[i], &e);
-  oci_error_clear (&e);
-  strv_free (&ms->overlays, &ms->n_overlays);
+  for (size_t i = 0; i < ms->n_scratch; i++)
+    bld_snapshot_cleanup (ms->scratch[i]);
+  free (ms->scratch);
   for (size_t i = 0; i < ms->n_locks; i++)
     close (ms->locks[i]);
   free (ms->locks);

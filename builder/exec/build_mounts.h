@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "exec/build.h"
+#include "exec/snapshot.h"
 #include "error.h"
 #include "frontend/recipe_parse.h"
 #include "common/strbuf.h"
@@ -27,6 +28,7 @@ struct bld_mount_context
   /* The host path of a stage's or an image's rootfs (read-only). */
   int (*from_root) (void *data, const char *from, char **rootfs, struct oci_error *err);
   void *from_data;
+  struct bld_snapshotter *snapshotter; /* rw binds' throw-away rootfs */
 };
 
 struct bld_mount_spec
@@ -46,8 +48,8 @@ struct bld_mounts
   size_t n_locks;
   char **stubs;             /* mount points made in the rootfs */
   size_t n_stubs;
-  char **overlays;          /* scratch overlays of rw binds */
-  size_t n_overlays;
+  struct bld_snapshot **scratch; /* rw binds' throw-away rootfs */
+  size_t n_scratch;
 };
 
 /* --secret's argument is id=ID,src=FILE. */

@@ -1,4 +1,4 @@
-/* The copying snapshotter, for where overlayfs is not to be had (the store
+/* The copying snapshotter (snapshot.h), for where overlayfs is not to be had (the store
  * on a filesystem that refuses upper dirs, no overlay module, a user
  * namespace that may not mount it) or BUILDER_SNAPSHOTTER=copy.
  *
@@ -13,7 +13,8 @@
  * directory copied whole and marked opaque), so the rest of the build
  * handles it as it does an overlayfs upper dir.  The clone records each
  * entry's inode number: an entry whose inode changed was replaced, even if
- * its size and times look the same. */
+ * its size and times look the same.  A view is the layers applied straight
+ * into its dir; a scratch rootfs (a writable bind) a clone of its source. */
 #include "config.h"
 
 #include <dirent.h>
@@ -29,6 +30,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "exec/snapshot.h"
 #include "exec/build.h"
 #include "cleanup.h"
 
@@ -52,7 +54,8 @@ struct link_entry
   char *dst;
 };
 
-struct bld_snap
+/* A prepared snapshot's own: the snapshot dir and the clone's inodes. */
+struct copy_snap
 {
   char *snap;
   struct ino_entry *inos; /* the clone's entries, sorted by rel */
@@ -199,11 +202,11 @@ copy_data (const char *src, const char *dst, struct oci_error *err)
   return 0;
 }
 
-static int copy_tree (const char *src, const char *dst, struct links *links, struct bld_snap *rec, const char *rel,
+static int copy_tree (const char *src, const char *dst, struct links *links, struct copy_snap *rec, const char *rel,
                       struct oci_error *err);
 
 static int
-record_ino (struct bld_snap *rec, const char *rel, const char *dst, struct oci_error *err)
+record_ino (struct copy_snap *rec, const char *rel, const char *dst, struct oci_error *err)
 {
   struct stat st;
   if (rec == NULL)
@@ -230,7 +233,7 @@ record_ino (struct bld_snap *rec, const char *rel, const char *dst, struct oci_e
 /* Copies one entry (a directory with its contents) from src to dst, which
  * does not exist.  rec: record the copies' inodes under rel. */
 static int
-copy_tree (const char *src, const char *dst, struct links *links, struct bld_snap *rec, const char *rel,
+copy_tree (const char *src, const char *dst, struct links *links, struct copy_snap *rec, const char *rel,
            struct oci_error *err)
 {
   struct stat st;
@@ -376,8 +379,9 @@ apply_layer (const char *src, const char *dst, struct links *links, struct oci_e
   return 0;
 }
 
-int
-bld_snap_materialize (char **lowers, size_t n, const char *dst, struct oci_error *err)
+/* The layer dirs (topmost first) applied into dst. */
+static int
+materialize (char **lowers, size_t n, const char *dst, struct oci_error *err)
 {
   struct links links = { NULL, 0, true };
   int ret = 0;
@@ -399,8 +403,8 @@ cmp_ino (const void *a, const void *b)
   return strcmp (((const struct ino_entry *) a)->rel, ((const struct ino_entry *) b)->rel);
 }
 
-void
-bld_snap_free (struct bld_snap *s)
+static void
+copy_snap_free (struct copy_snap *s)
 {
   if (s == NULL)
     return;
@@ -411,24 +415,25 @@ bld_snap_free (struct bld_snap *s)
   free (s);
 }
 
-int
-bld_snap_prepare (char **lowers, size_t n, const char *dir, const char *merged, struct bld_snap **out,
-                  struct oci_error *err)
+/* A snapshot of the lowers (dir/snap) and its clone at the root the step
+ * works on. */
+static int
+copy_prepare (struct bld_snapshot *bs, char **lowers, size_t n, struct oci_error *err)
 {
-  struct bld_snap *s = calloc (1, sizeof *s);
+  struct copy_snap *s = calloc (1, sizeof *s);
   struct links links = { NULL, 0 };
-  if (s == NULL || asprintf (&s->snap, "%s/snap", dir) < 0)
+  if (s == NULL || asprintf (&s->snap, "%s/snap", bs->dir) < 0)
     {
       free (s);
       return oci_error_set (err, ENOMEM, "out of memory");
     }
-  *out = s;
-  if (bld_snap_materialize (lowers, n, s->snap, err) < 0)
+  bs->priv = s;
+  if (materialize (lowers, n, s->snap, err) < 0)
     return -1;
-  /* merged exists (made for the overlay): the clone replaces it. */
-  if (rmdir (merged) < 0 && errno != ENOENT)
-    return oci_error_set (err, errno, "rmdir %s", merged);
-  int r = copy_tree (s->snap, merged, &links, s, "", err);
+  /* The root exists (made for the overlay): the clone replaces it. */
+  if (rmdir (bs->root) < 0 && errno != ENOENT)
+    return oci_error_set (err, errno, "rmdir %s", bs->root);
+  int r = copy_tree (s->snap, bs->root, &links, s, "", err);
   links_clear (&links);
   if (r < 0)
     return -1;
@@ -438,7 +443,7 @@ bld_snap_prepare (char **lowers, size_t n, const char *dir, const char *merged, 
     {
       cleanup_free char *p = NULL;
       struct stat st;
-      if (asprintf (&p, "%s%s", merged, s->inos[i].rel) < 0)
+      if (asprintf (&p, "%s%s", bs->root, s->inos[i].rel) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
       if (lstat (p, &st) == 0)
         s->inos[i].nlink = st.st_nlink;
@@ -446,11 +451,36 @@ bld_snap_prepare (char **lowers, size_t n, const char *dir, const char *merged, 
   return 0;
 }
 
+static int
+copy_view (struct bld_snapshot *bs, char **lowers, size_t n, struct oci_error *err)
+{
+  return materialize (lowers, n, bs->root, err);
+}
+
+/* A clone of src (owners, modes, times, xattrs, hardlinks kept). */
+static int
+copy_scratch (struct bld_snapshot *bs, const char *src, struct oci_error *err)
+{
+  struct links links = { NULL, 0 };
+  if (rmdir (bs->root) < 0 && errno != ENOENT)
+    return oci_error_set (err, errno, "rmdir %s", bs->root);
+  int r = copy_tree (src, bs->root, &links, NULL, "", err);
+  links_clear (&links);
+  return r;
+}
+
+static void
+copy_cleanup (struct bld_snapshot *bs)
+{
+  copy_snap_free (bs->priv);
+  bs->priv = NULL;
+}
+
 /* The entry is the clone's own (not replaced); a non-directory's link
  * count unchanged too: a new hardlink makes overlayfs copy the file up,
  * and so does this. */
 static bool
-same_ino (const struct bld_snap *s, const char *rel, const struct stat *st)
+same_ino (const struct copy_snap *s, const char *rel, const struct stat *st)
 {
   struct ino_entry key = { (char *) rel, 0, 0 };
   const struct ino_entry *e = bsearch (&key, s->inos, s->n_inos, sizeof *s->inos, cmp_ino);
@@ -543,7 +573,7 @@ upper_dir (const char *work, const char *upper, const char *rel, struct oci_erro
 
 struct diff
 {
-  const struct bld_snap *s;
+  const struct copy_snap *s;
   const char *work, *upper;
   struct links links;
 };
@@ -656,8 +686,9 @@ fix_dir_times (const char *work, const char *upper, const char *rel, struct oci_
   return 0;
 }
 
-int
-bld_snap_diff (const struct bld_snap *s, const char *merged, const char *upper, struct oci_error *err)
+/* What differs between the root and the snapshot, as an overlay upper dir. */
+static int
+snap_diff (const struct copy_snap *s, const char *merged, const char *upper, struct oci_error *err)
 {
   struct diff d = { .s = s, .work = merged, .upper = upper };
   struct stat ws, ss;
@@ -672,23 +703,20 @@ bld_snap_diff (const struct bld_snap *s, const char *merged, const char *upper, 
   return fix_dir_times (merged, upper, "", err);
 }
 
-int
-bld_snapshotter_from_env (enum bld_snapshotter *out, struct oci_error *err)
+static int
+copy_diff (struct bld_snapshot *bs, struct oci_error *err)
 {
-  const char *v = getenv ("BUILDER_SNAPSHOTTER");
-  if (v == NULL || *v == '\0' || strcmp (v, "auto") == 0)
-    *out = BLD_SNAP_AUTO;
-  else if (strcmp (v, "overlay") == 0)
-    *out = BLD_SNAP_OVERLAY;
-  else if (strcmp (v, "copy") == 0)
-    *out = BLD_SNAP_COPY;
-  else
-    return oci_error_set (err, 0, "BUILDER_SNAPSHOTTER=%s: want overlay, copy or auto", v);
+  if (bs->priv && snap_diff (bs->priv, bs->root, bs->upper, err) < 0)
+    return oci_error_prefix (err, "compare with the snapshot");
   return 0;
 }
 
-bool
-bld_overlay_unsupported (const struct oci_error *err)
-{
-  return err->errnum == EINVAL || err->errnum == EPERM || err->errnum == ENODEV || err->errnum == EOPNOTSUPP;
-}
+const struct bld_snapshot_ops bld_snapshot_copy = {
+  .name = "copy",
+  .prepare = copy_prepare,
+  .view = copy_view,
+  .scratch = copy_scratch,
+  .diff = copy_diff,
+  .commit = bld_snapshot_commit_upper,
+  .cleanup = copy_cleanup,
+};
