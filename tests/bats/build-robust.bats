@@ -402,13 +402,16 @@ R
   # devices, no trusted.* xattrs on an overlayfs): the same tars
   diff -u "$BATS_TEST_TMPDIR/ov.list" "$BATS_TEST_TMPDIR/fb.list"
   # a writable bind of the context works there too (a private copy instead
-  # of a throw-away overlay): the context is not changed
+  # of a throw-away overlay, owners kept as an overlay shows them): the
+  # context is not changed
   mkdir -p "$BATS_TEST_TMPDIR/ctx2"
   echo original >"$BATS_TEST_TMPDIR/ctx2/data"
-  printf 'FROM busybox\nRUN --mount=type=bind,rw,target=/ctx echo changed >/ctx/data && cat /ctx/data\n' >"$BATS_TEST_TMPDIR/ctx2/Recipe"
+  chown 1000:1000 "$BATS_TEST_TMPDIR/ctx2/data"
+  printf 'FROM busybox\nRUN --mount=type=bind,rw,target=/ctx echo owner=$(stat -c %%u:%%g /ctx/data) && echo changed >/ctx/data && cat /ctx/data\n' >"$BATS_TEST_TMPDIR/ctx2/Recipe"
   run "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" "$BATS_TEST_TMPDIR/ctx2"
   echo "$output"
   [ "$status" -eq 0 ]
+  [[ "$output" == *"| owner=1000:1000"* ]]
   [[ "$output" == *"| changed"* ]]
   [ "$(cat "$BATS_TEST_TMPDIR/ctx2/data")" = original ]
   [ -z "$(mounts_under "$STORE")" ]
@@ -416,6 +419,26 @@ R
   run env BUILDER_SNAPSHOTTER=overlay "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --no-cache "$CTX"
   [ "$status" -eq 1 ]
   [[ "$output" == *"mount overlay on "*"Invalid argument"* ]]
+}
+
+@test "build: BUILDER_SNAPSHOTTER=copy mounts no overlay for a writable bind either (a copy, owners kept)" {
+  echo original >"$CTX/data"
+  chown 1000:1000 "$CTX/data"
+  printf 'FROM busybox\nRUN --mount=type=bind,rw,target=/ctx grep " /ctx " /proc/self/mountinfo && echo owner=$(stat -c %%u:%%g /ctx/data) && echo changed >/ctx/data && cat /ctx/data\n' >"$CTX/Recipe"
+  for mode in copy overlay; do
+    run env BUILDER_SNAPSHOTTER=$mode "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --no-cache "$CTX"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"| owner=1000:1000"* ]]
+    [[ "$output" == *"| changed"* ]]
+    [ "$(cat "$CTX/data")" = original ]
+    if [ $mode = copy ]; then
+      [[ "$output" != *" - overlay "* ]]
+    else
+      [[ "$output" == *" - overlay "* ]]
+    fi
+  done
+  [ -z "$(mounts_under "$STORE")" ]
 }
 
 @test "build: SIGTERM ends a build waiting for a cache mount that another build holds (sharing=locked)" {
