@@ -561,13 +561,12 @@ step_fs_clear (struct step_fs *f)
   memset (f, 0, sizeof *f);
 }
 
-/* Auto's fallback to copying, said in the step's output. */
+/* The snapshotter's notices, in the step's output. */
 static void
-snap_fell_back (void *data, const struct oci_error *why)
+snap_notice (void *data, const char *line)
 {
   struct build *b = data;
-  fprintf (b->o->out, "[%zu/%zu] | overlayfs unavailable (%s): copying snapshots\n", b->step, b->nsteps,
-           oci_error_msg (why));
+  fprintf (b->o->out, "[%zu/%zu] | %s\n", b->step, b->nsteps, line);
 }
 
 static int
@@ -1987,8 +1986,8 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   b.o = o;
   if (bld_snapshotter_new (&b.sn, err) < 0)
     return -1;
-  b.sn->fell_back = snap_fell_back;
-  b.sn->fell_back_data = &b;
+  b.sn->notice = snap_notice;
+  b.sn->notice_data = &b;
   b.ctxfd = -1;
   if (o->recipe)
     recipe_path = strdup (o->recipe);

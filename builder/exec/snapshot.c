@@ -85,7 +85,7 @@ snapshot_dirs (const char *dir, struct bld_snapshot **out, struct oci_error *err
 
 /* prepare or view with the snapshotter's implementation.  Auto tries
  * overlay and settles on it, or on copy when overlayfs is refused for want
- * of support (told to fell_back). */
+ * of support (said through notice). */
 static int
 run_impl (struct bld_snapshotter *sn, struct bld_snapshot *s, bool view, char *const *layers, size_t n,
           struct oci_error *err)
@@ -108,8 +108,9 @@ run_impl (struct bld_snapshotter *sn, struct bld_snapshot *s, bool view, char *c
         }
       if (!bld_overlay_unsupported (err))
         return -1;
-      if (sn->fell_back)
-        sn->fell_back (sn->fell_back_data, err);
+      cleanup_free char *line = NULL;
+      if (sn->notice && asprintf (&line, "overlayfs unavailable (%s): copying snapshots", oci_error_msg (err)) > 0)
+        sn->notice (sn->notice_data, line);
       oci_error_clear (err);
       ops = sn->ops = &bld_snapshot_copy;
     }

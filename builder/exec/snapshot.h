@@ -16,7 +16,7 @@
  * the upper dir computed by comparing with a snapshot), for where
  * overlayfs is not to be had.  BUILDER_SNAPSHOTTER picks one; auto (the
  * default) tries overlay at the first mount and settles on copy when
- * overlayfs is refused for want of support. */
+ * overlayfs is refused for want of support (a notice says so). */
 #ifndef BUILDER_EXEC_SNAPSHOT_H
 #define BUILDER_EXEC_SNAPSHOT_H
 
@@ -65,9 +65,9 @@ struct bld_snapshotter
 {
   const struct bld_snapshot_ops *ops; /* NULL: auto, not settled yet */
   const char *empty_dir;              /* an empty directory (set by the caller) */
-  /* Told why overlayfs is refused when auto settles on copying. */
-  void (*fell_back) (void *data, const struct oci_error *why);
-  void *fell_back_data;
+  /* A line for the build's output (auto settling on copying, and why). */
+  void (*notice) (void *data, const char *line);
+  void *notice_data;
   struct bld_snapshot **views; /* cleaned up by bld_snapshotter_free */
   size_t n_views;
 };

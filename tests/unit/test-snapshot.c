@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -218,6 +219,51 @@ exercise (const struct bld_snapshot_ops *ops, struct result *res)
 }
 
 static void
+take_notice (void *data, const char *line)
+{
+  char **seen = data;
+  free (*seen);
+  *seen = strdup (line);
+}
+
+/* auto: an error other than overlayfs refusing settles nothing; a step dir
+ * on an overlayfs (no upper dir there) settles on copying, with a notice. */
+static void
+test_auto (void)
+{
+  struct oci_error e = OCI_ERROR_INIT;
+  struct bld_snapshot *s = NULL;
+  cleanup_free char *seen = NULL, *l1 = strdup (P ("l1")), *gone = strdup (P ("gone")), *empty = strdup (P ("empty"));
+  struct bld_snapshotter sn = { .empty_dir = empty, .notice = take_notice, .notice_data = &seen };
+  char *layers[] = { gone, NULL };
+  if (!l1 || !gone || !empty)
+    abort ();
+  ok (bld_snapshot_prepare (&sn, layers, 1, P ("auto-gone"), &s, &e) < 0 && sn.ops == NULL && seen == NULL,
+      "auto: a missing layer dir is an error, nothing settled");
+  oci_error_clear (&e);
+  const char *ovl[] = { "ovl", "ovl/l", "ovl/u", "ovl/w", "ovl/m" };
+  for (size_t i = 0; i < sizeof ovl / sizeof ovl[0]; i++)
+    mkdir (P ("%s", ovl[i]), 0755);
+  cleanup_free char *opts = NULL;
+  if (asprintf (&opts, "lowerdir=%s,upperdir=%s,workdir=%s", P ("ovl/l"), P ("ovl/u"), P ("ovl/w")) < 0)
+    abort ();
+  if (mount ("overlay", P ("ovl/m"), "overlay", 0, opts) < 0)
+    {
+      printf ("ok %d # SKIP auto: no overlayfs to put the step dir on (%s)\n", ++tap_count, strerror (errno));
+      return;
+    }
+  layers[0] = l1;
+  ok_err (bld_snapshot_prepare (&sn, layers, 1, P ("ovl/m/step"), &s, &e) == 0, &e,
+          "auto: a step dir on an overlayfs: prepared");
+  ok (sn.ops == &bld_snapshot_copy && s && s->ops == &bld_snapshot_copy, "auto: settled on copying");
+  ok (seen && strncmp (seen, "overlayfs unavailable (", 23) == 0 && strstr (seen, "): copying snapshots"),
+      "auto: the notice says so (%s)", seen ? seen : "none");
+  ok (s && exists (AT (s->root, "d/x")), "auto: the copy has the layer");
+  bld_snapshot_cleanup (s);
+  umount2 (P ("ovl/m"), MNT_DETACH);
+}
+
+static void
 test_env (void)
 {
   struct oci_error e = OCI_ERROR_INIT;
@@ -255,6 +301,7 @@ main (void)
   make_layers ();
   exercise (&bld_snapshot_copy, &copy);
   exercise (&bld_snapshot_overlay, &overlay);
+  test_auto ();
   if (overlay.upper && copy.upper)
     {
       is_str (copy.upper, overlay.upper, "copy's upper dir is overlay's");
