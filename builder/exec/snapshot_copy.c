@@ -546,6 +546,15 @@ aufs_marker (const char *dir, const char *name, struct oci_error *err)
   return 0;
 }
 
+/* rel ("" or "/a/b") below upper and below work. */
+static int
+both_paths (const char *work, const char *upper, const char *rel, char **u, char **w, struct oci_error *err)
+{
+  if (asprintf (u, "%s%s", upper, rel) < 0 || asprintf (w, "%s%s", work, rel) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  return 0;
+}
+
 /* upper/rel exists as a dir with work/rel's metadata (made on first need). */
 static int
 upper_dir (const char *work, const char *upper, const char *rel, struct oci_error *err)
@@ -554,8 +563,8 @@ upper_dir (const char *work, const char *upper, const char *rel, struct oci_erro
   struct stat st;
   if (*rel == '\0')
     return 0;
-  if (asprintf (&u, "%s%s", upper, rel) < 0 || asprintf (&w, "%s%s", work, rel) < 0)
-    return oci_error_set (err, ENOMEM, "out of memory");
+  if (both_paths (work, upper, rel, &u, &w, err) < 0)
+    return -1;
   if (lstat (u, &st) == 0)
     return 0;
   cleanup_free char *parent = strdup (rel);
@@ -663,8 +672,8 @@ fix_dir_times (const char *work, const char *upper, const char *rel, struct oci_
   cleanup_closedir DIR *d = NULL;
   struct dirent *de;
   struct stat st;
-  if (asprintf (&u, "%s%s", upper, rel) < 0 || asprintf (&w, "%s%s", work, rel) < 0)
-    return oci_error_set (err, ENOMEM, "out of memory");
+  if (both_paths (work, upper, rel, &u, &w, err) < 0)
+    return -1;
   d = opendir (u);
   if (d == NULL)
     return oci_error_set (err, errno, "open %s", u);
