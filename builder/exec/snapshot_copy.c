@@ -403,6 +403,13 @@ cmp_ino (const void *a, const void *b)
   return strcmp (((const struct ino_entry *) a)->rel, ((const struct ino_entry *) b)->rel);
 }
 
+/* bsearch's: a rel against an entry. */
+static int
+cmp_rel_ino (const void *rel, const void *e)
+{
+  return strcmp (rel, ((const struct ino_entry *) e)->rel);
+}
+
 static void
 copy_snap_free (struct copy_snap *s)
 {
@@ -421,7 +428,7 @@ static int
 copy_prepare (struct bld_snapshot *bs, char **lowers, size_t n, struct oci_error *err)
 {
   struct copy_snap *s = calloc (1, sizeof *s);
-  struct links links = { NULL, 0 };
+  struct links links = { NULL, 0, false };
   if (s == NULL || asprintf (&s->snap, "%s/snap", bs->dir) < 0)
     {
       free (s);
@@ -461,7 +468,7 @@ copy_view (struct bld_snapshot *bs, char **lowers, size_t n, struct oci_error *e
 static int
 copy_scratch (struct bld_snapshot *bs, const char *src, struct oci_error *err)
 {
-  struct links links = { NULL, 0 };
+  struct links links = { NULL, 0, false };
   if (rmdir (bs->root) < 0 && errno != ENOENT)
     return oci_error_set (err, errno, "rmdir %s", bs->root);
   int r = copy_tree (src, bs->root, &links, NULL, "", err);
@@ -482,8 +489,7 @@ copy_cleanup (struct bld_snapshot *bs)
 static bool
 same_ino (const struct copy_snap *s, const char *rel, const struct stat *st)
 {
-  struct ino_entry key = { (char *) rel, 0, 0 };
-  const struct ino_entry *e = bsearch (&key, s->inos, s->n_inos, sizeof *s->inos, cmp_ino);
+  const struct ino_entry *e = bsearch (rel, s->inos, s->n_inos, sizeof *s->inos, cmp_rel_ino);
   return e && e->ino == st->st_ino && (S_ISDIR (st->st_mode) || e->nlink == st->st_nlink);
 }
 

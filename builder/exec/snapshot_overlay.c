@@ -5,8 +5,13 @@
  * bld_overlay_mount's (build_fs.c, shared with `builder run`). */
 #include "config.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "exec/snapshot.h"
 #include "exec/build.h"
+#include "cleanup.h"
 
 static int
 overlay_prepare (struct bld_snapshot *s, char **lowers, size_t n, struct oci_error *err)
@@ -37,7 +42,10 @@ overlay_view (struct bld_snapshot *s, char **lowers, size_t n, struct oci_error 
 static int
 overlay_scratch (struct bld_snapshot *s, const char *src, struct oci_error *err)
 {
-  char *lowers[] = { (char *) src, NULL };
+  cleanup_free char *lower = strdup (src);
+  char *lowers[] = { lower, NULL };
+  if (lower == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
   return overlay_prepare (s, lowers, 1, err);
 }
 
