@@ -88,7 +88,7 @@ struct build
   char **image_names;
   size_t n_images;
   struct stage_st *cur;
-  struct bld_snapshotter *sn;
+  struct bld_snapshotter sn;
 };
 
 /* ---- small helpers ---- */
@@ -575,7 +575,7 @@ step_fs_mount (struct build *b, struct stage_st *s, struct step_fs *f, struct oc
   cleanup_free char *dir = NULL;
   if (asprintf (&dir, "%s/step%zu", b->work, ++b->nmount) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (bld_snapshot_prepare (b->sn, s->lowers, s->n_lowers, dir, &f->snap, err) < 0)
+  if (bld_snapshot_prepare (&b->sn, s->lowers, s->n_lowers, dir, &f->snap, err) < 0)
     return -1;
   f->dir = f->snap->dir;
   f->merged = f->snap->root;
@@ -943,7 +943,7 @@ run_step (struct build *b, struct stage_st *s, const struct recipe_instruction *
   struct bld_mount_context mc = {
     .store_dir = bld_store_dir (b->store), .ctxfd = b->ctxfd, .ignore = b->ig, .secrets = b->o->secrets,
     .secrets_len = b->o->secrets_len, .ssh = b->o->ssh, .ssh_len = b->o->ssh_len, .escape = b->r->escape, .lookup = lookup_stage, .lookup_data = s,
-    .from_root = mount_from_root, .from_data = b, .snapshotter = b->sn,
+    .from_root = mount_from_root, .from_data = b, .snapshotter = &b->sn,
   };
 
   if (bld_mounts_expand (&mc, in->run.mounts, in->run.mounts_len, cwd, &ms, err) < 0
@@ -1137,7 +1137,7 @@ stage_rootfs (struct build *b, struct stage_st *s, struct oci_error *err)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (mkdir (s->rootfs, 0755) < 0)
     return oci_error_set (err, errno, "mkdir %s", s->rootfs);
-  return bld_snapshot_view (b->sn, s->lowers, s->n_lowers, s->rootfs, err);
+  return bld_snapshot_view (&b->sn, s->lowers, s->n_lowers, s->rootfs, err);
 }
 
 /* --from=NAME: an earlier stage (by name or index), else an image of the
@@ -1984,10 +1984,10 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
 
   b.store = store;
   b.o = o;
-  if (bld_snapshotter_new (&b.sn, err) < 0)
+  if (bld_snapshotter_init (&b.sn, err) < 0)
     return -1;
-  b.sn->notice = snap_notice;
-  b.sn->notice_data = &b;
+  b.sn.notice = snap_notice;
+  b.sn.notice_data = &b;
   b.ctxfd = -1;
   if (o->recipe)
     recipe_path = strdup (o->recipe);
@@ -2030,7 +2030,7 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   mkdir (b.layers_dir, 0700);
   mkdir (b.cache_dir, 0700);
   mkdir (b.empty_dir, 0755);
-  b.sn->empty_dir = b.empty_dir;
+  b.sn.empty_dir = b.empty_dir;
   /* Dead writers' temp blobs too (a live writer holds its file's lock). */
   if (bld_reap_dead_builds (sd, o->runtime, err) < 0 || bld_store_clean_tmp (store, err) < 0
       || bld_builds_lock_shared (sd, &buildsfd, err) < 0
@@ -2043,7 +2043,7 @@ oom:
 out:
   {
     struct oci_error e2 = OCI_ERROR_INIT;
-    bld_snapshotter_free (b.sn);
+    bld_snapshotter_clear (&b.sn);
     if (b.work)
       bld_lease_release (b.work, lockfd, o->runtime, &e2);
     oci_error_clear (&e2);

@@ -15,7 +15,7 @@
 #include "common/array.h"
 
 int
-bld_snapshotter_new (struct bld_snapshotter **out, struct oci_error *err)
+bld_snapshotter_init (struct bld_snapshotter *sn, struct oci_error *err)
 {
   const char *v = getenv ("BUILDER_SNAPSHOTTER");
   const struct bld_snapshot_ops *ops;
@@ -27,21 +27,19 @@ bld_snapshotter_new (struct bld_snapshotter **out, struct oci_error *err)
     ops = &bld_snapshot_copy;
   else
     return oci_error_set (err, 0, "BUILDER_SNAPSHOTTER=%s: want overlay, copy or auto", v);
-  if ((*out = calloc (1, sizeof **out)) == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  (*out)->ops = ops;
+  memset (sn, 0, sizeof *sn);
+  sn->ops = ops;
   return 0;
 }
 
 void
-bld_snapshotter_free (struct bld_snapshotter *sn)
+bld_snapshotter_clear (struct bld_snapshotter *sn)
 {
-  if (sn == NULL)
-    return;
   for (size_t i = 0; i < sn->n_views; i++)
     bld_snapshot_cleanup (sn->views[i]);
   free (sn->views);
-  free (sn);
+  sn->views = NULL;
+  sn->n_views = 0;
 }
 
 bool

@@ -68,21 +68,22 @@ struct bld_snapshotter
   /* A line for the build's output (auto settling on copying, and why). */
   void (*notice) (void *data, const char *line);
   void *notice_data;
-  struct bld_snapshot **views; /* cleaned up by bld_snapshotter_free */
+  struct bld_snapshot **views; /* cleaned up by bld_snapshotter_clear */
   size_t n_views;
 };
 
-/* The snapshotter BUILDER_SNAPSHOTTER asks for: overlay, copy, or auto. */
-int bld_snapshotter_new (struct bld_snapshotter **out, struct oci_error *err);
-/* Cleans up the views; NULL is fine. */
-void bld_snapshotter_free (struct bld_snapshotter *sn);
+/* The snapshotter BUILDER_SNAPSHOTTER asks for: overlay, copy, or auto
+ * (sn zeroed first: nothing to clear on failure). */
+int bld_snapshotter_init (struct bld_snapshotter *sn, struct oci_error *err);
+/* Cleans up the views. */
+void bld_snapshotter_clear (struct bld_snapshotter *sn);
 
 /* A writable rootfs (dir/merged, made with dir) over the layer dirs
  * layers (bottom first) for one step. */
 int bld_snapshot_prepare (struct bld_snapshotter *sn, char *const *layers, size_t n, const char *dir,
                           struct bld_snapshot **out, struct oci_error *err);
 /* A read-only rootfs at target (an empty dir) over layers (bottom first),
- * until bld_snapshotter_free. */
+ * until bld_snapshotter_clear. */
 int bld_snapshot_view (struct bld_snapshotter *sn, char *const *layers, size_t n, const char *target,
                        struct oci_error *err);
 /* A writable throw-away rootfs (dir/merged, made with dir) over the plain

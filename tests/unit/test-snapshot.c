@@ -163,7 +163,7 @@ exercise (const struct bld_snapshot_ops *ops, struct result *res)
 {
   const char *name = ops->name;
   struct oci_error e = OCI_ERROR_INIT;
-  struct bld_snapshotter *sn = calloc (1, sizeof *sn);
+  struct bld_snapshotter snapshotter = { 0 }, *sn = &snapshotter;
   struct bld_snapshot *s = NULL;
   /* P's results are reused after 16 calls: these are kept. */
   cleanup_free char *l1 = strdup (P ("l1")), *l2 = strdup (P ("l2")), *step = strdup (P ("%s-step", name));
@@ -173,8 +173,6 @@ exercise (const struct bld_snapshot_ops *ops, struct result *res)
   if (!l1 || !l2 || !step || !layer || !view || !empty)
     abort ();
 
-  if (sn == NULL)
-    abort ();
   sn->ops = ops;
   sn->empty_dir = empty;
   if (bld_snapshot_prepare (sn, layers, 2, step, &s, &e) < 0 && ops == &bld_snapshot_overlay
@@ -182,7 +180,6 @@ exercise (const struct bld_snapshot_ops *ops, struct result *res)
     {
       printf ("ok %d # SKIP overlayfs unavailable: %s\n", ++tap_count, why (&e));
       oci_error_clear (&e);
-      bld_snapshotter_free (sn);
       return;
     }
   ok_err (s != NULL, &e, "%s: prepare", name);
@@ -212,7 +209,8 @@ exercise (const struct bld_snapshot_ops *ops, struct result *res)
   ok (!exists (AT (view, "d/x")) && !exists (AT (view, "e/f")) && exists (AT (view, "e/g")),
       "%s: view: the deletion and the opaque dir", name);
   scratch (sn, name);
-  bld_snapshotter_free (sn);
+  bld_snapshotter_clear (sn);
+  ok (sn->n_views == 0 && sn->views == NULL, "%s: clear forgets the views", name);
   /* A copy's view stays (the build's work dir goes at the end). */
   if (ops == &bld_snapshot_overlay)
     ok (!exists (AT (view, "c")), "%s: the view ends with the snapshotter (unmounted)", name);
@@ -267,19 +265,20 @@ static void
 test_env (void)
 {
   struct oci_error e = OCI_ERROR_INIT;
-  struct bld_snapshotter *sn = NULL;
+  struct bld_snapshotter sn;
   const struct { const char *v; const struct bld_snapshot_ops *ops; } cases[] = {
     { "copy", &bld_snapshot_copy }, { "overlay", &bld_snapshot_overlay }, { "auto", NULL }, { "", NULL },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
       setenv ("BUILDER_SNAPSHOTTER", cases[i].v, 1);
-      ok (bld_snapshotter_new (&sn, &e) == 0 && sn->ops == cases[i].ops, "BUILDER_SNAPSHOTTER=%s", cases[i].v);
-      bld_snapshotter_free (sn);
-      sn = NULL;
+      memset (&sn, 0xff, sizeof sn);
+      ok (bld_snapshotter_init (&sn, &e) == 0 && sn.ops == cases[i].ops && sn.views == NULL && sn.notice == NULL,
+          "BUILDER_SNAPSHOTTER=%s", cases[i].v);
+      bld_snapshotter_clear (&sn);
     }
   setenv ("BUILDER_SNAPSHOTTER", "zfs", 1);
-  ok (bld_snapshotter_new (&sn, &e) < 0, "BUILDER_SNAPSHOTTER=zfs is refused");
+  ok (bld_snapshotter_init (&sn, &e) < 0, "BUILDER_SNAPSHOTTER=zfs is refused");
   is_str (oci_error_msg (&e), "BUILDER_SNAPSHOTTER=zfs: want overlay, copy or auto", "its message");
   oci_error_clear (&e);
   unsetenv ("BUILDER_SNAPSHOTTER");
