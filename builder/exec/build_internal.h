@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "exec/build.h"
 #include "frontend/ignore.h"
@@ -128,12 +129,20 @@ int build_resolve_from (struct build *b, const char *from, struct stage_st **out
 /* The mounts' from= (data: the build): a read-only rootfs of a stage or image. */
 int build_mount_from_root (void *data, const char *from, char **rootfs, struct oci_error *err);
 
-/* ---- the step cache ---- */
+/* The stage's next layer: its descriptor, diff_id, and the layer cache's
+ * directory of it as the top lowerdir. */
+int stage_add_layer (struct build *b, struct stage_st *s, const char *media_type, const char *digest, int64_t size,
+                     const char *diff_id, struct oci_error *err);
+
+/* ---- step_cache.c: the executor's side of the step cache ---- */
 
 /* The key of a step: the stage's state, created_by, the build's options
  * and extra (what else decides the result; "metadata" for metadata steps). */
 int step_cache_key (struct build *b, struct stage_st *s, const char *created_by, const char *extra,
                     char out[OCI_DIGEST_STRING_MAX], struct oci_error *err);
+/* Records the step's layer under key (NULL, or --no-cache: nothing). */
+void step_cache_record (struct build *b, const char *key, const struct oci_image_descriptor *desc,
+                        const char *diff_id);
 /* A hit adds the recorded layer to the stage, when its blob is still in the store. */
 int step_cache_lookup (struct build *b, struct stage_st *s, const char *key, bool *hit, struct oci_error *err);
 /* A metadata step's time, from and into the entry of its run of metadata steps. */
