@@ -1,4 +1,5 @@
 /* The build executor: stages in plan order, one instruction at a time
+ * through the dispatch table (dispatch_*.c), FROM, each step's rootfs
  * (see build.h for the filesystem side). */
 #include "config.h"
 
@@ -26,6 +27,7 @@
 #include "frontend/recipe_expand.h"
 #include "frontend/recipe_plan.h"
 #include "image/store.h"
+#include "image/unpack.h"
 #include "distribution/transfer.h"
 #include "common/strbuf.h"
 
@@ -477,7 +479,7 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
                                  || (s->cfg->rootfs->type = strdup ("layers")) == NULL))
     return oci_error_set (err, ENOMEM, "out of memory");
   /* Docker gives every image a PATH. */
-  if (stage_env_get (s, "PATH") == NULL && stage_env_set (s, "PATH", DEFAULT_PATH + 5, err) < 0)
+  if (stage_env_get (s, "PATH") == NULL && stage_env_set (s, "PATH", BLD_DEFAULT_PATH + 5, err) < 0)
     return -1;
   return 0;
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "exec/build.h"
+#include "exec/build_fs.h"
 #include "exec/step_cache.h"
 #include "cleanup.h"
 #include "fileutil.h"

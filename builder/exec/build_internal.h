@@ -11,13 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "exec/build.h"
+#include "exec/build_ops.h"
 #include "frontend/ignore.h"
 #include "frontend/recipe_parse.h"
 #include "frontend/recipe_plan.h"
 #include "image/name_index.h"
-
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* The names and values a stage's ENV, LABEL and ARG lines may add up to
  * (docs/limits.md): each expansion is bounded, this bounds their number
