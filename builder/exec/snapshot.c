@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "exec/snapshot.h"
-#include "exec/build.h"
+#include "exec/build_fs.h"
 #include "cleanup.h"
 #include "common/array.h"
 

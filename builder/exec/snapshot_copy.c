@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "exec/snapshot.h"
-#include "exec/build.h"
+#include "exec/build_fs.h"
 #include "cleanup.h"
 
 #define OPAQUE_XATTR "trusted.overlay.opaque"
