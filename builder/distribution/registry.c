@@ -35,142 +35,21 @@ static const char manifest_accept[] = "Accept: " OCI_MEDIA_TYPE_IMAGE_MANIFEST "
 
 /* ---- references ---- */
 
-void
-reg_ref_clear (struct reg_ref *r)
-{
-  free (r->host);
-  free (r->repo);
-  free (r->tag);
-  free (r->digest);
-  memset (r, 0, sizeof *r);
-}
-
-static bool
-repo_component_ok (const char *s, size_t n)
-{
-  if (n == 0)
-    return false;
-  for (size_t i = 0; i < n; i++)
-    {
-      char ch = s[i];
-      bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-      bool sep = ch == '.' || ch == '_' || ch == '-';
-      if (!alnum && !sep)
-        return false;
-      if (sep && (i == 0 || i == n - 1))
-        return false;
-    }
-  return true;
-}
-
-static bool
-tag_ok (const char *t)
-{
-  size_t n = strlen (t);
-  if (n == 0 || n > 128 || t[0] == '.' || t[0] == '-')
-    return false;
-  for (size_t i = 0; i < n; i++)
-    if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9')
-          || t[i] == '_' || t[i] == '.' || t[i] == '-'))
-      return false;
-  return true;
-}
-
-/* host[:port], host a DNS name, an IPv4 address or a bracketed IPv6
- * address: nothing that could change the URL it is put into. */
-static bool
-host_ok (const char *h)
-{
-  const char *port;
-  if (h[0] == '[')
-    {
-      const char *end = strchr (h, ']');
-      if (end == NULL || end == h + 1 || strspn (h + 1, "0123456789abcdefABCDEF:.") != (size_t) (end - h - 1))
-        return false;
-      port = end + 1;
-    }
-  else
-    {
-      size_t n = strspn (h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
-      if (n == 0 || h[0] == '.' || h[0] == '-')
-        return false;
-      port = h + n;
-    }
-  if (*port == '\0')
-    return true;
-  return port[0] == ':' && port[1] != '\0' && strlen (port + 1) <= 5 && strspn (port + 1, "0123456789") == strlen (port + 1);
-}
-
 int
-reg_ref_parse (const char *s, struct reg_ref *out, struct oci_error *err)
+reg_ref_parse (const char *s, struct bld_reference *out, struct oci_error *err)
 {
-  cleanup_free char *copy = strdup (s);
-  cleanup_reg_ref struct reg_ref r = { 0 };
-  char *name, *at, *slash, *colon;
-
-  memset (out, 0, sizeof *out);
-  if (copy == NULL)
-    return oci_error_set (err, ENOMEM, "reference %s", s);
-  name = copy;
-  at = strchr (name, '@');
-  if (at)
+  if (bld_reference_parse (s, out, err) < 0)
+    return -1;
+  if (out->digest)
     {
-      *at = '\0';
-      if (oci_digest_validate (at + 1, err) < 0)
-        return oci_error_prefix (err, "reference %s", s);
-      r.digest = strdup (at + 1);
+      free (out->tag);
+      out->tag = NULL;
     }
-  slash = strrchr (name, '/');
-  colon = strrchr (name, ':');
-  if (colon && (slash == NULL || colon > slash))
+  else if (out->tag == NULL && (out->tag = strdup ("latest")) == NULL)
     {
-      *colon = '\0';
-      if (!tag_ok (colon + 1))
-        return oci_error_set (err, 0, "reference %s: invalid tag \"%s\"", s, colon + 1);
-      if (r.digest == NULL)
-        r.tag = strdup (colon + 1);
+      bld_reference_clear (out);
+      return oci_error_set (err, ENOMEM, "reference %s", s);
     }
-  else if (r.digest == NULL)
-    r.tag = strdup ("latest");
-  slash = strchr (name, '/');
-  if (slash && (memchr (name, '.', slash - name) || memchr (name, ':', slash - name)
-                || (slash - name == 9 && strncmp (name, "localhost", 9) == 0)))
-    {
-      r.host = strndup (name, slash - name);
-      name = slash + 1;
-    }
-  else
-    r.host = strdup ("docker.io");
-  if (r.host == NULL)
-    return oci_error_set (err, ENOMEM, "reference %s", s);
-  if (!host_ok (r.host))
-    return oci_error_set (err, 0, "reference %s: invalid registry host \"%s\"", s, r.host);
-  if (strcmp (r.host, "docker.io") == 0 || strcmp (r.host, "index.docker.io") == 0)
-    {
-      free (r.host);
-      r.host = strdup ("docker.io");
-      /* Official images live under library/. */
-      if (strchr (name, '/'))
-        r.repo = strdup (name);
-      else if (asprintf (&r.repo, "library/%s", name) < 0)
-        r.repo = NULL;
-    }
-  else
-    r.repo = strdup (name);
-  if (r.host == NULL || r.repo == NULL || (r.tag == NULL && r.digest == NULL))
-    return oci_error_set (err, ENOMEM, "reference %s", s);
-  for (const char *p = r.repo;;)
-    {
-      const char *end = strchr (p, '/');
-      size_t n = end ? (size_t) (end - p) : strlen (p);
-      if (!repo_component_ok (p, n))
-        return oci_error_set (err, 0, "reference %s: invalid repository name \"%s\"", s, r.repo);
-      if (end == NULL)
-        break;
-      p = end + 1;
-    }
-  *out = r;
-  memset (&r, 0, sizeof r);
   return 0;
 }
 
@@ -1149,7 +1028,7 @@ int
 reg_push (struct bld_store *s, const char *store_ref, const char *ref, const struct reg_options *o,
           reg_progress_fn progress, void *ctx, char **digest, struct oci_error *err)
 {
-  cleanup_reg_ref struct reg_ref r = { 0 };
+  cleanup_reference struct bld_reference r = { 0 };
   cleanup_reg_client struct reg_client *c = NULL;
   cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
   cleanup_free char *memory = NULL;
@@ -1335,7 +1214,7 @@ int
 reg_pull (struct bld_store *s, const char *ref, const char *name, const struct reg_options *o,
           reg_progress_fn progress, void *ctx, char **digest, struct oci_error *err)
 {
-  cleanup_reg_ref struct reg_ref r = { 0 };
+  cleanup_reference struct bld_reference r = { 0 };
   cleanup_reg_client struct reg_client *c = NULL;
   cleanup_free char *text = NULL;
   cleanup_free char *media_type = NULL;

@@ -19,6 +19,7 @@
 #include "fileutil.h"
 #include "json.h"
 #include "distribution/platform.h"
+#include "distribution/reference.h"
 #include "image/size_limits.h"
 #include "image/store.h"
 
@@ -141,34 +142,6 @@ bld_transport_clear (struct bld_transport *t)
 
 /* ---- names ---- */
 
-/* The tag of a canonical NAME:TAG (after the last ':'). */
-static const char *
-tag_of (const char *name)
-{
-  const char *c = strrchr (name, ':');
-  return c ? c + 1 : "latest";
-}
-
-/* docker.io/library/X:T for a canonical X:T (the store keeps the short
- * form); names with a registry host are already qualified. */
-static int
-qualified_name (const char *name, char **out, struct oci_error *err)
-{
-  int n;
-  if (bld_ref_has_host (name))
-    n = asprintf (out, "%s", name);
-  else if (strchr (name, '/'))
-    n = asprintf (out, "docker.io/%s", name);
-  else
-    n = asprintf (out, "docker.io/library/%s", name);
-  if (n < 0)
-    {
-      *out = NULL;
-      return oci_error_set (err, ENOMEM, "out of memory");
-    }
-  return 0;
-}
-
 /* A descriptor of manifest m with just what an index entry needs, plus
  * the names when given. */
 static int
@@ -186,7 +159,7 @@ entry_descriptor (const struct oci_image_descriptor *m, const char *name, const 
   d->has_size = m->has_size;
   if (name)
     {
-      if (qualified_name (name, &fq, err) < 0)
+      if (bld_ref_qualified (name, &fq, err) < 0)
         return -1;
       if (oci_string_map_set (&d->annotations, ANNOTATION_CONTAINERD_NAME, fq) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
@@ -429,7 +402,7 @@ docker_manifest_json (const struct saved_image *imgs, size_t n_imgs, char **out,
 static const char *
 ref_name_for (const struct saved_image *img, const char *tag)
 {
-  return tag ? tag : img->name ? tag_of (img->name) : NULL;
+  return tag ? tag : img->name ? bld_ref_tag (img->name) : NULL;
 }
 
 static int

@@ -12,7 +12,7 @@
  *
  * Names.  An image name is kept as the org.opencontainers.image.ref.name
  * annotation of its index.json entry, in the canonical form NAME:TAG (see
- * bld_ref_parse for the rules).  One entry per name; an image written
+ * distribution/reference.h for the rules).  One entry per name; an image written
  * without a name gets an entry with no annotation, so it stays reachable.
  *
  * Locking.  Readers take no lock (every file they read is replaced
@@ -30,6 +30,7 @@
 #include "digest.h"
 #include "error.h"
 #include "image.h"
+#include "distribution/reference.h"
 
 struct bld_store;
 
@@ -95,29 +96,6 @@ int bld_store_read_blob (struct bld_store *s, const char *digest, size_t max, ch
                          struct oci_error *err);
 
 /* ---- names ---- */
-
-/* Parses an image reference "NAME[:TAG]" or "NAME@DIGEST" into the
- * canonical name (newly allocated) and the tag or digest (one of them
- * NULL).  The rules, kept simple (docker's, minus anything that needs a
- * registry):
- *   - NAME is one or more '/'-separated components of lowercase letters
- *     and digits, separated inside a component by '.', '_', "__" or runs
- *     of '-'; the first component may instead be a registry host
- *     (it contains '.' or ':' or is "localhost"; "host[:port]").
- *     Upper case in a path component is an error, not folded.
- *   - docker.io/library/X and docker.io/X (also index.docker.io) become X
- *     and U/X: the short form is the canonical one.  Nothing is prefixed.
- *     docker.io/H/X with H a host's shape stays so (the repository H/X on
- *     docker.io): canonicalising is idempotent.
- *   - TAG is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}, default "latest".  The tag
- *     is what follows the last ':' after the last '/'.
- *   - NAME is at most 255 characters. */
-int bld_ref_parse (const char *ref, char **name, char **tag, char **digest, struct oci_error *err);
-/* Whether name's first component, before a '/', is a registry host
- * (contains '.' or ':' or is "localhost"). */
-bool bld_ref_has_host (const char *name);
-/* The canonical "NAME:TAG" of ref (NAME@DIGEST is refused). */
-int bld_ref_normalize (const char *ref, char **out, struct oci_error *err);
 
 /* Reads index.json. */
 int bld_store_read_index (struct bld_store *s, struct oci_image_index **out, struct oci_error *err);
