@@ -174,7 +174,9 @@ BLD_COMMAND (run)
     cleanup_free char *store = realpath (bld_store_dir (s), NULL);
     if (store == NULL)
       return oci_error_set (err, errno, "store %s", bld_store_dir (s));
-    if (asprintf (&rundir, "%s/.store/run", store) < 0 || asprintf (&bundle, "%s/%s", rundir, id) < 0)
+    if (bld_store_area_path (store, BLD_STORE_RUN, &rundir, err) < 0)
+      return -1;
+    if (asprintf (&bundle, "%s/%s", rundir, id) < 0)
       return oci_error_set (err, ENOMEM, "run");
   }
   if (mkdir (rundir, 0700) < 0 && errno != EEXIST)

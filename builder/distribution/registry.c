@@ -25,7 +25,6 @@
 #include "image/store.h"
 #include "common/strbuf.h"
 
-#define REG_MEMORY_FILE ".store/registry-blobs"
 
 static const char manifest_accept[] = "Accept: " OCI_MEDIA_TYPE_IMAGE_MANIFEST ", " OCI_MEDIA_TYPE_IMAGE_INDEX
                                       ", " DOCKER_MEDIA_TYPE_MANIFEST ", " DOCKER_MEDIA_TYPE_MANIFEST_LIST;
@@ -61,8 +60,8 @@ memory_read (struct bld_store *s, char **text, struct oci_error *err)
   size_t len;
 
   *text = NULL;
-  if (asprintf (&path, "%s/" REG_MEMORY_FILE, bld_store_dir (s)) < 0)
-    return oci_error_set (err, ENOMEM, "registry memory");
+  if (bld_store_area_path (bld_store_dir (s), BLD_STORE_REGISTRY_BLOBS, &path, err) < 0)
+    return -1;
   if (oci_read_file (path, OCI_JSON_FILE_MAX, text, &len, err) < 0)
     {
       if (err->errnum != ENOENT)
@@ -114,11 +113,13 @@ memory_add (struct bld_store *s, const char *host, const char *repo, char *const
           strbuf_addc (&b, '\n');
         }
     }
-  if (b.failed || asprintf (&path, "%s/" REG_MEMORY_FILE, bld_store_dir (s)) < 0)
+  if (b.failed)
     {
       oci_error_set (err, ENOMEM, "registry memory");
       goto out;
     }
+  if (bld_store_area_path (bld_store_dir (s), BLD_STORE_REGISTRY_BLOBS, &path, err) < 0)
+    goto out;
   ret = oci_write_file_atomic (path, b.s ? b.s : "", b.len, 0644, err);
 out:
   free (b.s);

@@ -502,11 +502,12 @@ save_archive (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs
 static void
 remove_private_dir (const char *dir)
 {
-  static const char *const paths[] = { ".store/tmp", ".store/lock", ".store" };
-  for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+  static const enum bld_store_area areas[] = { BLD_STORE_TMP, BLD_STORE_LOCK, BLD_STORE_PRIVATE };
+  for (size_t i = 0; i < sizeof areas / sizeof *areas; i++)
     {
       cleanup_free char *p = NULL;
-      if (asprintf (&p, "%s/%s", dir, paths[i]) < 0)
+      cleanup_error struct oci_error ignored = OCI_ERROR_INIT;
+      if (bld_store_area_path (dir, areas[i], &p, &ignored) < 0)
         return;
       if (remove (p) < 0 && errno != ENOENT)
         return;
@@ -537,11 +538,8 @@ save_dir (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs, co
   }
   if (saved_image_blobs (imgs, n_imgs, &blobs, &n_blobs, err) < 0)
     return -1;
-  if (asprintf (&private_dir, "%s/.store", dir) < 0)
-    {
-      private_dir = NULL;
-      return oci_error_set (err, ENOMEM, "out of memory");
-    }
+  if (bld_store_area_path (dir, BLD_STORE_PRIVATE, &private_dir, err) < 0)
+    return -1;
   had_private = path_exists (private_dir);
   if (bld_store_open (dir, true, &dst, err) < 0)
     return oci_error_prefix (err, "save to %s", dir);

@@ -26,6 +26,7 @@
 #include "exec/build.h"
 #include "cleanup.h"
 #include "fileutil.h"
+#include "image/store.h"
 
 volatile sig_atomic_t bld_interrupted;
 
@@ -220,8 +221,9 @@ bld_reap_dead_builds (const char *store_dir, const char *runtime, struct oci_err
   cleanup_closedir DIR *d = NULL;
   struct dirent *de;
 
-  if (asprintf (&dot, "%s/.store", store_dir) < 0 || asprintf (&layers, "%s/.store/layers", store_dir) < 0)
-    return oci_error_set (err, ENOMEM, "out of memory");
+  if (bld_store_area_path (store_dir, BLD_STORE_PRIVATE, &dot, err) < 0
+      || bld_store_area_path (store_dir, BLD_STORE_LAYERS, &layers, err) < 0)
+    return -1;
   d = opendir (dot);
   if (d == NULL)
     return errno == ENOENT ? 0 : oci_error_set (err, errno, "open %s", dot);
@@ -229,7 +231,8 @@ bld_reap_dead_builds (const char *store_dir, const char *runtime, struct oci_err
     {
       cleanup_free char *work = NULL, *lock = NULL;
       cleanup_close int fd = -1;
-      if (strncmp (de->d_name, "build-", 6) != 0 || !pid_dead (de->d_name + 6))
+      if (strncmp (de->d_name, BLD_STORE_BUILD_PREFIX, strlen (BLD_STORE_BUILD_PREFIX)) != 0
+          || !pid_dead (de->d_name + strlen (BLD_STORE_BUILD_PREFIX)))
         continue;
       if (asprintf (&work, "%s/%s", dot, de->d_name) < 0 || asprintf (&lock, "%s/lock", work) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");

@@ -17,8 +17,8 @@
 #include "fileutil.h"
 
 #define STORE_PRIVATE ".store"
-#define STORE_TMP ".store/tmp"
-#define STORE_LOCK ".store/lock"
+#define STORE_TMP STORE_PRIVATE "/tmp"
+#define STORE_LOCK STORE_PRIVATE "/lock"
 
 struct bld_store
 {
@@ -258,6 +258,60 @@ bld_store_clean_tmp (struct bld_store *s, struct oci_error *err)
         continue;
       if (unlinkat (dirfd (d), de->d_name, 0) < 0 && errno != ENOENT)
         return oci_error_set (err, errno, "remove %s/" STORE_TMP "/%s", s->dir, de->d_name);
+    }
+  return 0;
+}
+
+/* ---- private paths ---- */
+
+static const char *const area_names[] = {
+  [BLD_STORE_PRIVATE] = STORE_PRIVATE,
+  [BLD_STORE_TMP] = STORE_TMP,
+  [BLD_STORE_LOCK] = STORE_LOCK,
+  [BLD_STORE_LAYERS] = STORE_PRIVATE "/layers",
+  [BLD_STORE_EMPTY] = STORE_PRIVATE "/empty",
+  [BLD_STORE_CACHE] = STORE_PRIVATE "/cache",
+  [BLD_STORE_BUILDCACHE] = STORE_PRIVATE "/buildcache",
+  [BLD_STORE_BUILDS_LOCK] = STORE_PRIVATE "/builds.lock",
+  [BLD_STORE_RUN] = STORE_PRIVATE "/run",
+  [BLD_STORE_REGISTRY_BLOBS] = STORE_PRIVATE "/registry-blobs",
+};
+
+const char *
+bld_store_area_name (enum bld_store_area a)
+{
+  return (size_t) a < sizeof area_names / sizeof *area_names ? area_names[a] : STORE_PRIVATE;
+}
+
+int
+bld_store_area_path (const char *store_dir, enum bld_store_area a, char **out, struct oci_error *err)
+{
+  if (asprintf (out, "%s/%s", store_dir, bld_store_area_name (a)) < 0)
+    {
+      *out = NULL;
+      return oci_error_set (err, ENOMEM, "%s/%s", store_dir, bld_store_area_name (a));
+    }
+  return 0;
+}
+
+int
+bld_store_private_path (const char *store_dir, const char *leaf, char **out, struct oci_error *err)
+{
+  if (asprintf (out, "%s/" STORE_PRIVATE "/%s", store_dir, leaf) < 0)
+    {
+      *out = NULL;
+      return oci_error_set (err, ENOMEM, "%s/" STORE_PRIVATE "/%s", store_dir, leaf);
+    }
+  return 0;
+}
+
+int
+bld_store_build_dir (const char *store_dir, long pid, char **out, struct oci_error *err)
+{
+  if (asprintf (out, "%s/" STORE_PRIVATE "/" BLD_STORE_BUILD_PREFIX "%ld", store_dir, pid) < 0)
+    {
+      *out = NULL;
+      return oci_error_set (err, ENOMEM, "%s/" STORE_PRIVATE "/" BLD_STORE_BUILD_PREFIX "%ld", store_dir, pid);
     }
   return 0;
 }

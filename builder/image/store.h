@@ -56,6 +56,34 @@ void bld_store_unlock (struct bld_store *s);
  * flocked by its writer while in use, so live ones are kept). */
 int bld_store_clean_tmp (struct bld_store *s, struct oci_error *err);
 
+/* ---- the store's private paths ----
+ * Everything the builder keeps beside the layout lives in STORE/.store/;
+ * these functions spell those paths, so that no caller does. */
+enum bld_store_area
+{
+  BLD_STORE_PRIVATE,        /* .store itself */
+  BLD_STORE_TMP,            /* blobs being written (.store/tmp) */
+  BLD_STORE_LOCK,           /* the writers' lock file */
+  BLD_STORE_LAYERS,         /* unpacked layers (layers/tmp-HEX-PID while extracted) */
+  BLD_STORE_EMPTY,          /* an empty directory */
+  BLD_STORE_CACHE,          /* the build step cache */
+  BLD_STORE_BUILDCACHE,     /* RUN --mount=type=cache directories */
+  BLD_STORE_BUILDS_LOCK,    /* builds.lock: running builds against prune */
+  BLD_STORE_RUN,            /* `builder run` bundles */
+  BLD_STORE_REGISTRY_BLOBS, /* which registry repositories hold which blob */
+};
+/* One build's work directory is .store/build-PID. */
+#define BLD_STORE_BUILD_PREFIX "build-"
+
+/* The area's path relative to the store directory (".store/layers"). */
+const char *bld_store_area_name (enum bld_store_area a);
+/* store_dir/<the area's path>, newly allocated. */
+int bld_store_area_path (const char *store_dir, enum bld_store_area a, char **out, struct oci_error *err);
+/* store_dir/.store/leaf (e.g. a mkstemp template), newly allocated. */
+int bld_store_private_path (const char *store_dir, const char *leaf, char **out, struct oci_error *err);
+/* store_dir/.store/build-PID, newly allocated. */
+int bld_store_build_dir (const char *store_dir, long pid, char **out, struct oci_error *err);
+
 /* ---- blobs ---- */
 
 /* A blob being written: bytes go to a temporary file in the store while
