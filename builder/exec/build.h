@@ -169,8 +169,6 @@ extern volatile sig_atomic_t bld_interrupted;
 void bld_catch_signals (void);
 /* -1 with an "interrupted" error once a signal came. */
 int bld_check_interrupted (struct oci_error *err);
-/* Kills and deletes every container of the runtime root state. */
-void bld_run_delete_all (const char *runtime, const char *state);
 /* Detaches every mount at or below dir (/proc/self/mountinfo), topmost first. */
 int bld_unmount_under (const char *dir, struct oci_error *err);
 /* Makes the work dir (reaping a stale one) and holds its lock; the runtime
