@@ -129,19 +129,11 @@ bld_ref_has_host (const char *name)
   return slash && (memchr (name, '.', n) || memchr (name, ':', n) || (n == 9 && memcmp (name, "localhost", 9) == 0));
 }
 
-/* The ':' that starts the tag of s (after its last '/'), or NULL. */
-static char *
-tag_colon (const char *s)
-{
-  const char *slash = strrchr (s, '/');
-  return strrchr (slash ? slash : s, ':');
-}
-
 const char *
-bld_ref_tag (const char *name)
+bld_ref_tag_colon (const char *name)
 {
-  const char *c = tag_colon (name);
-  return c ? c + 1 : "latest";
+  const char *slash = strrchr (name, '/');
+  return strrchr (slash ? slash : name, ':');
 }
 
 static int
@@ -212,7 +204,8 @@ bld_reference_parse (const char *s, struct bld_reference *out, struct oci_error 
       if ((r.digest = strdup (at + 1)) == NULL)
         return oci_error_set (err, ENOMEM, "reference %s", s);
     }
-  colon = tag_colon (copy);
+  const char *tag_at = bld_ref_tag_colon (copy);
+  colon = tag_at ? copy + (tag_at - copy) : NULL;
   if (colon)
     {
       *colon = '\0';

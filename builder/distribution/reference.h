@@ -56,8 +56,8 @@ int bld_ref_normalize (const char *ref, char **out, struct oci_error *err);
 /* The fully qualified "HOST/REPO[:TAG]" of ref (docker.io/library/X:T for
  * X:T), the tag only when ref has one. */
 int bld_ref_qualified (const char *ref, char **out, struct oci_error *err);
-/* The tag of a canonical NAME:TAG (a pointer into it), "latest" when it
- * has none. */
-const char *bld_ref_tag (const char *name);
+/* The ':' that starts the tag of NAME[:TAG] (after its last '/'; a
+ * pointer into name), NULL when it has none. */
+const char *bld_ref_tag_colon (const char *name);
 
 #endif

@@ -402,7 +402,8 @@ docker_manifest_json (const struct saved_image *imgs, size_t n_imgs, char **out,
 static const char *
 ref_name_for (const struct saved_image *img, const char *tag)
 {
-  return tag ? tag : img->name ? bld_ref_tag (img->name) : NULL;
+  const char *colon = img->name ? bld_ref_tag_colon (img->name) : NULL;
+  return tag ? tag : img->name ? (colon ? colon + 1 : "latest") : NULL;
 }
 
 static int

@@ -132,7 +132,10 @@ main (void)
   qualified ("docker.io/localhost/a:latest", "docker.io/localhost/a:latest");
   qualified ("localhost:5000/a:v", "localhost:5000/a:v");
 
-  is_str (bld_ref_tag ("localhost:5000/a:v1"), "v1", "the tag of a canonical name");
-  is_str (bld_ref_tag ("x"), "latest", "no tag: latest");
+  {
+    const char *n = "localhost:5000/a:v1";
+    ok (bld_ref_tag_colon (n) == n + 16, "the tag's ':' of %s", n);
+    ok (bld_ref_tag_colon ("localhost:5000/a") == NULL, "no tag after the last '/'");
+  }
   return tap_done ();
 }
