@@ -91,8 +91,6 @@ void bld_snap_free (struct bld_snap *s);
 
 /* ---- build_lease.c: the work dir's lease ---- */
 
-/* Kills and deletes every container of the runtime root state. */
-void bld_run_delete_all (const char *runtime, const char *state);
 /* Detaches every mount at or below dir (/proc/self/mountinfo), topmost first. */
 int bld_unmount_under (const char *dir, struct oci_error *err);
 /* Makes the work dir (reaping a stale one) and holds its lock; the runtime
