@@ -886,9 +886,10 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   b.created = created_string (o->has_timestamp ? o->timestamp : (int64_t) time (NULL));
   b.st = calloc (plan->stages_len, sizeof *b.st);
   const char *sd = bld_store_dir (store);
-  if (b.created == NULL || b.st == NULL || asprintf (&b.layers_dir, "%s/.store/layers", sd) < 0
-      || asprintf (&b.cache_dir, "%s/.store/cache", sd) < 0 || asprintf (&b.empty_dir, "%s/.store/empty", sd) < 0
-      || asprintf (&b.work, "%s/.store/build-%ld", sd, (long) getpid ()) < 0)
+  if (b.created == NULL || b.st == NULL || bld_store_area_path (sd, BLD_STORE_LAYERS, &b.layers_dir, err) < 0
+      || bld_store_area_path (sd, BLD_STORE_CACHE, &b.cache_dir, err) < 0
+      || bld_store_area_path (sd, BLD_STORE_EMPTY, &b.empty_dir, err) < 0
+      || bld_store_build_dir (sd, (long) getpid (), &b.work, err) < 0)
     goto oom;
   mkdir (b.layers_dir, 0700);
   mkdir (b.cache_dir, 0700);

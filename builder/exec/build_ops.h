@@ -74,8 +74,6 @@ int bld_run (const struct bld_run_request *r, int *status, struct oci_error *err
 
 /* ---- build_lease.c: the work dir's lease ---- */
 
-/* Kills and deletes every container of the runtime root state. */
-void bld_run_delete_all (const char *runtime, const char *state);
 /* Detaches every mount at or below dir (/proc/self/mountinfo), topmost first. */
 int bld_unmount_under (const char *dir, struct oci_error *err);
 /* Makes the work dir (reaping a stale one) and holds its lock; the runtime
