@@ -96,17 +96,23 @@ struct flag_spec
 
 static const struct flag_spec from_flags[] = { { "platform", FLAG_STRING }, { NULL, 0 } };
 static const struct flag_spec run_flags[] = {
-  { "mount", FLAG_LIST }, { "network", FLAG_STRING }, { "security", FLAG_STRING }, { NULL, 0 },
+  { "mount", FLAG_LIST },
+  { "network", FLAG_STRING },
+  { "security", FLAG_STRING },
+  { NULL, 0 },
 };
 static const struct flag_spec copy_flags[] = {
-  { "from", FLAG_STRING }, { "chown", FLAG_STRING }, { "chmod", FLAG_STRING },
-  { "link", FLAG_BOOL },   { "exclude", FLAG_LIST }, { "parents", FLAG_BOOL },
+  { "from", FLAG_STRING },
+  { "chown", FLAG_STRING },
+  { "chmod", FLAG_STRING },
+  { "link", FLAG_BOOL },
+  { "exclude", FLAG_LIST },
+  { "parents", FLAG_BOOL },
   { NULL, 0 },
 };
 static const struct flag_spec add_flags[] = {
-  { "chown", FLAG_STRING },  { "chmod", FLAG_STRING },        { "link", FLAG_BOOL },
-  { "exclude", FLAG_LIST },  { "keep-git-dir", FLAG_BOOL },   { "checksum", FLAG_STRING },
-  { NULL, 0 },
+  { "chown", FLAG_STRING },      { "chmod", FLAG_STRING },    { "link", FLAG_BOOL }, { "exclude", FLAG_LIST },
+  { "keep-git-dir", FLAG_BOOL }, { "checksum", FLAG_STRING }, { NULL, 0 },
 };
 static const struct flag_spec healthcheck_flags[] = {
   { "interval", FLAG_STRING },       { "timeout", FLAG_STRING }, { "start-period", FLAG_STRING },
@@ -121,18 +127,23 @@ flags_of (enum recipe_kind kind)
 {
   switch (kind)
     {
-    case RECIPE_FROM: return from_flags;
-    case RECIPE_RUN: return run_flags;
-    case RECIPE_COPY: return copy_flags;
-    case RECIPE_ADD: return add_flags;
-    case RECIPE_HEALTHCHECK: return healthcheck_flags;
-    default: return no_flags;
+    case RECIPE_FROM:
+      return from_flags;
+    case RECIPE_RUN:
+      return run_flags;
+    case RECIPE_COPY:
+      return copy_flags;
+    case RECIPE_ADD:
+      return add_flags;
+    case RECIPE_HEALTHCHECK:
+      return healthcheck_flags;
+    default:
+      return no_flags;
     }
 }
 
 int
-recipe_flags_check (const struct recipe_view *v, const struct recipe_flags *fl,
-                    struct oci_error *err)
+recipe_flags_check (const struct recipe_view *v, const struct recipe_flags *fl, struct oci_error *err)
 {
   const struct flag_spec *spec = flags_of (v->kind);
   for (size_t i = 0; i < fl->len; i++)
@@ -149,8 +160,7 @@ recipe_flags_check (const struct recipe_view *v, const struct recipe_flags *fl,
         {
           bool b;
           if (recipe_parse_bool (f->value, &b) < 0)
-            return recipe_perr (err, v, f->pos, "expecting boolean value for flag --%s, not: %s",
-                         f->name, f->value);
+            return recipe_perr (err, v, f->pos, "expecting boolean value for flag --%s, not: %s", f->name, f->value);
         }
       if (sp->type != FLAG_LIST)
         for (size_t j = 0; j < i; j++)

@@ -18,8 +18,8 @@ no_args_error (const struct recipe_view *v, const char *what, struct oci_error *
 }
 
 static int
-parse_from (const struct recipe_view *v, const struct recipe_flags *fl, size_t at,
-            struct recipe_instruction *in, struct oci_error *err)
+parse_from (const struct recipe_view *v, const struct recipe_flags *fl, size_t at, struct recipe_instruction *in,
+            struct oci_error *err)
 {
   cleanup_recipe_words struct recipe_words w = { NULL, 0 };
   if (recipe_flag_string (fl, "platform", &in->from.platform, err) < 0
@@ -28,20 +28,17 @@ parse_from (const struct recipe_view *v, const struct recipe_flags *fl, size_t a
   if (w.len == 0)
     return no_args_error (v, "requires either one or three arguments", err);
   if (w.len != 1 && w.len != 3)
-    return recipe_perr (err, v, w.v[1].pos,
-                        "requires either one or three arguments (image [AS name])");
+    return recipe_perr (err, v, w.v[1].pos, "requires either one or three arguments (image [AS name])");
   if (w.len == 3)
     {
       if (strcasecmp (w.v[1].text, "AS") != 0)
-        return recipe_perr (err, v, w.v[1].pos,
-                            "expected \"AS <name>\" after the image, got \"%s\"", w.v[1].text);
+        return recipe_perr (err, v, w.v[1].pos, "expected \"AS <name>\" after the image, got \"%s\"", w.v[1].text);
       char *name = w.v[2].text;
       for (char *p = name; *p; p++)
         *p = tolower ((unsigned char) *p);
       bool valid = islower ((unsigned char) name[0]);
       for (char *p = name; *p && valid; p++)
-        valid = islower ((unsigned char) *p) || isdigit ((unsigned char) *p) || *p == '-'
-                || *p == '_' || *p == '.';
+        valid = islower ((unsigned char) *p) || isdigit ((unsigned char) *p) || *p == '-' || *p == '_' || *p == '.';
       if (!valid)
         return recipe_perr (err, v, w.v[2].pos,
                             "invalid name for build stage: \"%s\", name can't start with a number "
@@ -74,18 +71,15 @@ parse_run (const struct recipe_view *v, const struct recipe_flags *fl, size_t at
         }
       else if (strcmp (f->name, "network") == 0)
         {
-          if (strcmp (f->value, "default") != 0 && strcmp (f->value, "none") != 0
-              && strcmp (f->value, "host") != 0)
-            return recipe_perr (err, v, f->pos, "--network must be default, none or host, not \"%s\"",
-                         f->value);
+          if (strcmp (f->value, "default") != 0 && strcmp (f->value, "none") != 0 && strcmp (f->value, "host") != 0)
+            return recipe_perr (err, v, f->pos, "--network must be default, none or host, not \"%s\"", f->value);
           if (recipe_flag_string (fl, "network", &in->run.network, err) < 0)
             return -1;
         }
       else if (strcmp (f->name, "security") == 0)
         {
           if (strcmp (f->value, "sandbox") != 0 && strcmp (f->value, "insecure") != 0)
-            return recipe_perr (err, v, f->pos, "--security must be sandbox or insecure, not \"%s\"",
-                         f->value);
+            return recipe_perr (err, v, f->pos, "--security must be sandbox or insecure, not \"%s\"", f->value);
           if (recipe_flag_string (fl, "security", &in->run.security, err) < 0)
             return -1;
         }
@@ -96,8 +90,8 @@ parse_run (const struct recipe_view *v, const struct recipe_flags *fl, size_t at
 }
 
 static int
-parse_copy (const struct recipe_view *v, const struct recipe_flags *fl, size_t at,
-            struct recipe_instruction *in, struct oci_error *err)
+parse_copy (const struct recipe_view *v, const struct recipe_flags *fl, size_t at, struct recipe_instruction *in,
+            struct oci_error *err)
 {
   struct recipe_copy *c = &in->copy;
   cleanup_recipe_words struct recipe_words w = { NULL, 0 };
@@ -156,8 +150,7 @@ split_args (const struct recipe_view *v, size_t at, struct recipe_words *w, stru
 
 /* ENV and LABEL: "k=v k2=v2" or the legacy "k value with spaces". */
 static int
-parse_name_values (const struct recipe_view *v, size_t at, struct recipe_instruction *in,
-                   struct oci_error *err)
+parse_name_values (const struct recipe_view *v, size_t at, struct recipe_instruction *in, struct oci_error *err)
 {
   cleanup_recipe_words struct recipe_words w = { NULL, 0 };
   const char *rest = v->rest + at;
@@ -173,18 +166,15 @@ parse_name_values (const struct recipe_view *v, size_t at, struct recipe_instruc
       while (rest[vstart] && recipe_is_ws (rest[vstart]))
         vstart++;
       if (rest[vstart] == '\0')
-        return recipe_perr (err, v, w.v[0].pos,
-                            "must have two arguments (name value) or name=value");
-      return recipe_kvs_push (&in->kvs, rest, k, rest + vstart, strlen (rest + vstart),
-                              w.v[0].pos, err);
+        return recipe_perr (err, v, w.v[0].pos, "must have two arguments (name value) or name=value");
+      return recipe_kvs_push (&in->kvs, rest, k, rest + vstart, strlen (rest + vstart), w.v[0].pos, err);
     }
   for (size_t i = 0; i < w.len; i++)
     {
       const char *t = w.v[i].text, *eq = strchr (t, '=');
       if (eq == NULL)
         return recipe_perr (err, v, w.v[i].pos,
-                            "syntax error - can't find = in \"%s\"; must be of the form name=value",
-                            t);
+                            "syntax error - can't find = in \"%s\"; must be of the form name=value", t);
       if (eq == t)
         return recipe_perr (err, v, w.v[i].pos, "names can not be blank");
       if (recipe_kvs_push (&in->kvs, t, eq - t, eq + 1, strlen (eq + 1), w.v[i].pos, err) < 0)
@@ -195,8 +185,7 @@ parse_name_values (const struct recipe_view *v, size_t at, struct recipe_instruc
 
 /* ARG name[=default] ... */
 static int
-parse_arg (const struct recipe_view *v, size_t at, struct recipe_instruction *in,
-           struct oci_error *err)
+parse_arg (const struct recipe_view *v, size_t at, struct recipe_instruction *in, struct oci_error *err)
 {
   cleanup_recipe_words struct recipe_words w = { NULL, 0 };
   if (split_args (v, at, &w, err) < 0)
@@ -207,15 +196,15 @@ parse_arg (const struct recipe_view *v, size_t at, struct recipe_instruction *in
       if (eq == t || *t == '\0')
         return recipe_perr (err, v, w.v[i].pos, "names can not be blank");
       if (recipe_kvs_push (&in->kvs, t, eq ? (size_t) (eq - t) : strlen (t), eq ? eq + 1 : NULL,
-                           eq ? strlen (eq + 1) : 0, w.v[i].pos, err) < 0)
+                           eq ? strlen (eq + 1) : 0, w.v[i].pos, err)
+          < 0)
         return -1;
     }
   return 0;
 }
 
 static int
-parse_single (const struct recipe_view *v, size_t at, struct recipe_instruction *in,
-              struct oci_error *err)
+parse_single (const struct recipe_view *v, size_t at, struct recipe_instruction *in, struct oci_error *err)
 {
   if (v->rest[at] == '\0')
     return no_args_error (v, "requires exactly one argument", err);
@@ -234,8 +223,7 @@ parse_single (const struct recipe_view *v, size_t at, struct recipe_instruction 
 }
 
 static int
-parse_expose (const struct recipe_view *v, size_t at, struct recipe_instruction *in,
-              struct oci_error *err)
+parse_expose (const struct recipe_view *v, size_t at, struct recipe_instruction *in, struct oci_error *err)
 {
   struct recipe_expose *e = &in->expose;
   bool vars = false;
@@ -265,8 +253,7 @@ parse_expose (const struct recipe_view *v, size_t at, struct recipe_instruction 
 }
 
 static int
-parse_volume (const struct recipe_view *v, size_t at, struct recipe_instruction *in,
-              struct oci_error *err)
+parse_volume (const struct recipe_view *v, size_t at, struct recipe_instruction *in, struct oci_error *err)
 {
   int r = recipe_json_array (v, v->rest + at, at, &in->volumes, err);
   if (r < 0)
@@ -283,8 +270,7 @@ parse_volume (const struct recipe_view *v, size_t at, struct recipe_instruction 
 }
 
 static int
-parse_shell (const struct recipe_view *v, size_t at, struct recipe_instruction *in,
-             struct oci_error *err)
+parse_shell (const struct recipe_view *v, size_t at, struct recipe_instruction *in, struct oci_error *err)
 {
   int r = recipe_json_array (v, v->rest + at, at, &in->cmd.argv, err);
   if (r < 0)
@@ -298,8 +284,8 @@ parse_shell (const struct recipe_view *v, size_t at, struct recipe_instruction *
 }
 
 static int
-healthcheck_duration (const struct recipe_view *v, const struct recipe_flags *fl, const char *name,
-                      int64_t *out, struct oci_error *err)
+healthcheck_duration (const struct recipe_view *v, const struct recipe_flags *fl, const char *name, int64_t *out,
+                      struct oci_error *err)
 {
   const struct recipe_flag *f = recipe_flag_get (fl, name);
   struct oci_error e = OCI_ERROR_INIT;
@@ -389,8 +375,7 @@ parse_onbuild (const struct recipe_view *v, size_t at, const struct recipe_hered
   if (sub.kind == RECIPE_ONBUILD)
     return recipe_perr (err, v, sub.kwpos, "chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
   if (sub.kind == RECIPE_FROM || sub.kind == RECIPE_MAINTAINER)
-    return recipe_perr (err, v, sub.kwpos, "%s isn't allowed as an ONBUILD trigger",
-                        recipe_kind_name (sub.kind));
+    return recipe_perr (err, v, sub.kwpos, "%s isn't allowed as an ONBUILD trigger", recipe_kind_name (sub.kind));
   in->trigger = calloc (1, sizeof (*in->trigger));
   if (in->trigger == NULL)
     return recipe_oom (err);
@@ -399,8 +384,7 @@ parse_onbuild (const struct recipe_view *v, size_t at, const struct recipe_hered
 
 /* Heredocs belong to the innermost instruction (ONBUILD's trigger). */
 static int
-copy_heredocs (const struct recipe_heredoc *hd, size_t nhd, struct recipe_instruction *in,
-               struct oci_error *err)
+copy_heredocs (const struct recipe_heredoc *hd, size_t nhd, struct recipe_instruction *in, struct oci_error *err)
 {
   in->heredocs = calloc (nhd, sizeof (*hd));
   if (in->heredocs == NULL)
@@ -419,7 +403,7 @@ copy_heredocs (const struct recipe_heredoc *hd, size_t nhd, struct recipe_instru
 
 int
 recipe_parse_instruction (const struct recipe_view *v, const struct recipe_heredoc *hd, size_t nhd,
-            struct recipe_instruction *in, struct oci_error *err)
+                          struct recipe_instruction *in, struct oci_error *err)
 {
   cleanup_recipe_flags struct recipe_flags fl = { NULL, 0 };
   size_t at = 0;

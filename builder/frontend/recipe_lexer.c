@@ -15,7 +15,7 @@
 
 struct phys
 {
-  const char *s;  /* without the line ending */
+  const char *s; /* without the line ending */
   size_t len;
 };
 
@@ -107,8 +107,7 @@ continuation_cut (const char *s, size_t len, char escape)
 /* "# key = value": the form of a parser directive.  key and value point
  * into s; false when the line is not one. */
 static bool
-match_directive (const char *s, size_t len, const char **key, size_t *klen,
-                 const char **value, size_t *vlen)
+match_directive (const char *s, size_t len, const char **key, size_t *klen, const char **value, size_t *vlen)
 {
   size_t i = skip_hspace (s, len);
   if (i >= len || s[i] != '#')
@@ -142,8 +141,7 @@ match_directive (const char *s, size_t len, const char **key, size_t *klen,
 bool
 recipe_keyword_takes_heredocs (const char *keyword)
 {
-  return strcasecmp (keyword, "RUN") == 0 || strcasecmp (keyword, "COPY") == 0
-         || strcasecmp (keyword, "ADD") == 0;
+  return strcasecmp (keyword, "RUN") == 0 || strcasecmp (keyword, "COPY") == 0 || strcasecmp (keyword, "ADD") == 0;
 }
 
 struct recipe_pos
@@ -292,8 +290,7 @@ oom (struct oci_error *err)
 
 /* Reads the bodies of the heredocs named on line l from lines[*next...]. */
 static int
-read_heredocs (struct recipe_line *l, const struct phys *lines, size_t nlines,
-               size_t *next, struct oci_error *err)
+read_heredocs (struct recipe_line *l, const struct phys *lines, size_t nlines, size_t *next, struct oci_error *err)
 {
   const char *rest = l->rest;
   size_t i = 0, n;
@@ -358,8 +355,8 @@ read_heredocs (struct recipe_line *l, const struct phys *lines, size_t nlines,
       if (!terminated)
         {
           struct recipe_pos pos = recipe_line_pos (l, at);
-          return oci_error_set (err, 0, "%s:%u:%u: unterminated heredoc \"%s\"",
-                                pos.file, pos.line, pos.column, hd->name);
+          return oci_error_set (err, 0, "%s:%u:%u: unterminated heredoc \"%s\"", pos.file, pos.line, pos.column,
+                                hd->name);
         }
       hd->content = strbuf_steal (&body);
       if (hd->content == NULL)
@@ -370,21 +367,19 @@ read_heredocs (struct recipe_line *l, const struct phys *lines, size_t nlines,
 }
 
 static int
-handle_directive (struct recipe_source *src, const char *key, size_t klen,
-                  const char *value, size_t vlen, unsigned lineno, bool *seen_escape,
-                  bool *is_directive, struct oci_error *err)
+handle_directive (struct recipe_source *src, const char *key, size_t klen, const char *value, size_t vlen,
+                  unsigned lineno, bool *seen_escape, bool *is_directive, struct oci_error *err)
 {
   char **slot = NULL;
   *is_directive = true;
   if (klen == 6 && strncasecmp (key, "escape", 6) == 0)
     {
       if (*seen_escape)
-        return oci_error_set (err, 0, "%s:%u:1: only one escape parser directive can be used",
-                              src->file, lineno);
+        return oci_error_set (err, 0, "%s:%u:1: only one escape parser directive can be used", src->file, lineno);
       *seen_escape = true;
       if (vlen != 1 || (value[0] != '\\' && value[0] != '`'))
-        return oci_error_set (err, 0, "%s:%u:1: invalid escape token '%.*s' (must be \\ or `)",
-                              src->file, lineno, (int) vlen, value);
+        return oci_error_set (err, 0, "%s:%u:1: invalid escape token '%.*s' (must be \\ or `)", src->file, lineno,
+                              (int) vlen, value);
       src->escape = value[0];
       return 0;
     }
@@ -399,8 +394,8 @@ handle_directive (struct recipe_source *src, const char *key, size_t klen,
       return 0;
     }
   if (*slot)
-    return oci_error_set (err, 0, "%s:%u:1: only one %.*s parser directive can be used",
-                          src->file, lineno, (int) klen, key);
+    return oci_error_set (err, 0, "%s:%u:1: only one %.*s parser directive can be used", src->file, lineno,
+                          (int) klen, key);
   *slot = strndup (value, vlen);
   return *slot ? 0 : oom (err);
 }
@@ -409,8 +404,7 @@ handle_directive (struct recipe_source *src, const char *key, size_t klen,
 
 /* Physical lines, line endings (\n or \r\n) removed. */
 static int
-split_lines (const char *text, size_t len, size_t bom, struct phys **lines, size_t *nlines,
-             struct oci_error *err)
+split_lines (const char *text, size_t len, size_t bom, struct phys **lines, size_t *nlines, struct oci_error *err)
 {
   for (size_t i = bom; i < len;)
     {
@@ -431,8 +425,7 @@ split_lines (const char *text, size_t len, size_t bom, struct phys **lines, size
 /* The parser directives at the top; *next is set to the first line
  * after them. */
 static int
-lex_directives (struct recipe_source *s, const struct phys *lines, size_t nlines, size_t *next,
-                struct oci_error *err)
+lex_directives (struct recipe_source *s, const struct phys *lines, size_t nlines, size_t *next, struct oci_error *err)
 {
   bool seen_escape = false;
   while (*next < nlines)
@@ -442,9 +435,7 @@ lex_directives (struct recipe_source *s, const struct phys *lines, size_t nlines
       bool is_directive;
       if (!match_directive (lines[*next].s, lines[*next].len, &key, &klen, &value, &vlen))
         break;
-      if (handle_directive (s, key, klen, value, vlen, *next + 1, &seen_escape, &is_directive,
-                            err)
-          < 0)
+      if (handle_directive (s, key, klen, value, vlen, *next + 1, &seen_escape, &is_directive, err) < 0)
         return -1;
       if (!is_directive)
         break;
@@ -457,8 +448,8 @@ lex_directives (struct recipe_source *s, const struct phys *lines, size_t nlines
  * its continuations into pb with every byte's position, plus a position
  * one past the end (*endl, *endc) for messages about missing words. */
 static int
-join_instruction (const struct phys *lines, size_t nlines, size_t *next, char escape,
-                  struct posbuf *pb, unsigned *endl, unsigned *endc, struct oci_error *err)
+join_instruction (const struct phys *lines, size_t nlines, size_t *next, char escape, struct posbuf *pb,
+                  unsigned *endl, unsigned *endc, struct oci_error *err)
 {
   const struct phys *first = &lines[*next];
   size_t lead = skip_hspace (first->s, first->len);
@@ -497,8 +488,8 @@ join_instruction (const struct phys *lines, size_t nlines, size_t *next, char es
 /* A logical line of s from the joined text: the keyword, then the rest
  * trimmed of blanks on both sides, with their positions. */
 static int
-add_line (struct recipe_source *s, const struct posbuf *pb, unsigned endl, unsigned endc,
-          struct recipe_line **out, struct oci_error *err)
+add_line (struct recipe_source *s, const struct posbuf *pb, unsigned endl, unsigned endc, struct recipe_line **out,
+          struct oci_error *err)
 {
   const char *j = pb->b.s;
   size_t kw = 0;
@@ -532,8 +523,7 @@ add_line (struct recipe_source *s, const struct posbuf *pb, unsigned endl, unsig
 }
 
 int
-recipe_lex (const char *file, const char *text, size_t len, struct recipe_source **out,
-            struct oci_error *err)
+recipe_lex (const char *file, const char *text, size_t len, struct recipe_source **out, struct oci_error *err)
 {
   cleanup_free struct phys *lines = NULL;
   size_t nlines = 0, next = 0;

@@ -26,16 +26,21 @@ static const struct
   int types;
 } mount_keys[] = {
   { "type", M_ALL },
-  { "target", M_ALL },          { "dst", M_ALL },        { "destination", M_ALL },
-  { "source", M_BIND | M_CACHE }, { "src", M_BIND | M_CACHE },
+  { "target", M_ALL },
+  { "dst", M_ALL },
+  { "destination", M_ALL },
+  { "source", M_BIND | M_CACHE },
+  { "src", M_BIND | M_CACHE },
   { "from", M_BIND | M_CACHE },
   { "id", M_CACHE | M_SECRET | M_SSH },
   { "sharing", M_CACHE },
   { "mode", M_CACHE | M_SECRET | M_SSH },
   { "uid", M_CACHE | M_SECRET | M_SSH },
   { "gid", M_CACHE | M_SECRET | M_SSH },
-  { "readonly", M_BIND | M_CACHE }, { "ro", M_BIND | M_CACHE },
-  { "rw", M_BIND | M_CACHE },       { "readwrite", M_BIND | M_CACHE },
+  { "readonly", M_BIND | M_CACHE },
+  { "ro", M_BIND | M_CACHE },
+  { "rw", M_BIND | M_CACHE },
+  { "readwrite", M_BIND | M_CACHE },
   { "size", M_TMPFS },
   { "required", M_SECRET | M_SSH },
   { "env", M_SECRET },
@@ -46,8 +51,7 @@ static const char *const mount_type_names[] = { "bind", "cache", "tmpfs", "secre
 /* Splits a mount value into comma-separated fields; double quotes group
  * (a CSV field, as Docker reads it). */
 static int
-mount_fields (const struct recipe_view *v, const struct recipe_flag *f, struct recipe_kvs *out,
-              struct oci_error *err)
+mount_fields (const struct recipe_view *v, const struct recipe_flag *f, struct recipe_kvs *out, struct oci_error *err)
 {
   const char *s = f->value;
   for (;;)
@@ -79,8 +83,7 @@ mount_fields (const struct recipe_view *v, const struct recipe_flag *f, struct r
         return recipe_oom (err);
       for (char *p = key; *p; p++)
         *p = tolower ((unsigned char) *p);
-      if (recipe_kvs_push (out, key, strlen (key), eq ? eq + 1 : NULL, eq ? strlen (eq + 1) : 0,
-                    f->pos, err) < 0)
+      if (recipe_kvs_push (out, key, strlen (key), eq ? eq + 1 : NULL, eq ? strlen (eq + 1) : 0, f->pos, err) < 0)
         return -1;
       if (*s != ',')
         return 0;
@@ -91,8 +94,7 @@ mount_fields (const struct recipe_view *v, const struct recipe_flag *f, struct r
 /* The type first: it decides which keys are valid.  The last type=
  * counts; bind when there is none. */
 static int
-mount_type (const struct recipe_view *v, const struct recipe_flag *f, struct recipe_mount *m,
-            struct oci_error *err)
+mount_type (const struct recipe_view *v, const struct recipe_flag *f, struct recipe_mount *m, struct oci_error *err)
 {
   m->type = RECIPE_MOUNT_BIND;
   for (size_t i = 0; i < m->options.len; i++)
@@ -113,13 +115,12 @@ mount_type (const struct recipe_view *v, const struct recipe_flag *f, struct rec
 /* readonly, ro, rw, readwrite, required: 1 when key is one of them (and
  * was applied), 0 when it is not, -1 on a bad value. */
 static int
-mount_bool (const struct recipe_view *v, const struct recipe_flag *f, const char *key,
-            const char *val, struct recipe_mount *m, struct oci_error *err)
+mount_bool (const struct recipe_view *v, const struct recipe_flag *f, const char *key, const char *val,
+            struct recipe_mount *m, struct oci_error *err)
 {
   bool b = true;
-  bool is_bool = strcmp (key, "readonly") == 0 || strcmp (key, "ro") == 0
-                 || strcmp (key, "rw") == 0 || strcmp (key, "readwrite") == 0
-                 || strcmp (key, "required") == 0;
+  bool is_bool = strcmp (key, "readonly") == 0 || strcmp (key, "ro") == 0 || strcmp (key, "rw") == 0
+                 || strcmp (key, "readwrite") == 0 || strcmp (key, "required") == 0;
   if (!is_bool)
     return 0;
   if (val && recipe_parse_bool (val, &b) < 0)
@@ -134,8 +135,8 @@ mount_bool (const struct recipe_view *v, const struct recipe_flag *f, const char
 /* sharing, mode, uid, gid, size: checked unless they hold a variable
  * (the executor checks those after expansion). */
 static int
-mount_number (const struct recipe_view *v, const struct recipe_flag *f, const char *key,
-              const char *val, struct recipe_mount *m, struct oci_error *err)
+mount_number (const struct recipe_view *v, const struct recipe_flag *f, const char *key, const char *val,
+              struct recipe_mount *m, struct oci_error *err)
 {
   bool var = strchr (val, '$') != NULL;
   uint64_t n;
@@ -148,8 +149,7 @@ mount_number (const struct recipe_view *v, const struct recipe_flag *f, const ch
       else if (strcmp (val, "locked") == 0)
         m->sharing = RECIPE_SHARING_LOCKED;
       else if (!var)
-        return recipe_perr (err, v, f->pos,
-                            "--mount: sharing must be shared, private or locked, not \"%s\"", val);
+        return recipe_perr (err, v, f->pos, "--mount: sharing must be shared, private or locked, not \"%s\"", val);
     }
   else if (var)
     return 0;
@@ -183,8 +183,7 @@ mount_number (const struct recipe_view *v, const struct recipe_flag *f, const ch
 static char **
 mount_string_slot (const char *key, struct recipe_mount *m)
 {
-  if (strcmp (key, "target") == 0 || strcmp (key, "dst") == 0
-      || strcmp (key, "destination") == 0)
+  if (strcmp (key, "target") == 0 || strcmp (key, "dst") == 0 || strcmp (key, "destination") == 0)
     return &m->target;
   if (strcmp (key, "source") == 0 || strcmp (key, "src") == 0)
     return &m->source;
@@ -210,8 +209,7 @@ mount_option (const struct recipe_view *v, const struct recipe_flag *f, const st
   if (k == sizeof (mount_keys) / sizeof (mount_keys[0]))
     return recipe_perr (err, v, f->pos, "--mount: unexpected key \"%s\"", key);
   if (!(mount_keys[k].types & (1 << m->type)))
-    return recipe_perr (err, v, f->pos, "--mount: \"%s\" is not valid for type=%s", key,
-                        mount_type_names[m->type]);
+    return recipe_perr (err, v, f->pos, "--mount: \"%s\" is not valid for type=%s", key, mount_type_names[m->type]);
   int r = mount_bool (v, f, key, val, m, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
@@ -228,8 +226,8 @@ mount_option (const struct recipe_view *v, const struct recipe_flag *f, const st
 }
 
 int
-recipe_parse_mount (const struct recipe_view *v, const struct recipe_flag *f,
-                    struct recipe_mount *m, struct oci_error *err)
+recipe_parse_mount (const struct recipe_view *v, const struct recipe_flag *f, struct recipe_mount *m,
+                    struct oci_error *err)
 {
   m->pos = f->pos;
   if (mount_fields (v, f, &m->options, err) < 0 || mount_type (v, f, m, err) < 0)
@@ -240,10 +238,9 @@ recipe_parse_mount (const struct recipe_view *v, const struct recipe_flag *f,
     if (mount_option (v, f, &m->options.v[i], m, err) < 0)
       return -1;
 
-  if (m->target == NULL && (m->type == RECIPE_MOUNT_BIND || m->type == RECIPE_MOUNT_CACHE
-                            || m->type == RECIPE_MOUNT_TMPFS))
-    return recipe_perr (err, v, f->pos, "--mount: type=%s requires target",
-                        mount_type_names[m->type]);
+  if (m->target == NULL
+      && (m->type == RECIPE_MOUNT_BIND || m->type == RECIPE_MOUNT_CACHE || m->type == RECIPE_MOUNT_TMPFS))
+    return recipe_perr (err, v, f->pos, "--mount: type=%s requires target", mount_type_names[m->type]);
   if (m->target && *m->target == '\0')
     return recipe_perr (err, v, f->pos, "--mount: empty target");
   return 0;

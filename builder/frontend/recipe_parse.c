@@ -88,15 +88,13 @@ recipe_perr (struct oci_error *err, const struct recipe_view *v, struct recipe_p
   va_end (ap);
   if (r < 0)
     return recipe_oom (err);
-  return oci_error_set (err, 0, "%s:%u:%u: %s: %s", pos.file, pos.line, pos.column,
-                        recipe_kind_name (v->kind), msg);
+  return oci_error_set (err, 0, "%s:%u:%u: %s: %s", pos.file, pos.line, pos.column, recipe_kind_name (v->kind), msg);
 }
 
 /* ---- small containers ---- */
 
 int
-recipe_words_push (struct recipe_words *w, const char *text, size_t n, struct recipe_pos pos,
-            struct oci_error *err)
+recipe_words_push (struct recipe_words *w, const char *text, size_t n, struct recipe_pos pos, struct oci_error *err)
 {
   if (array_reserve (&w->v, w->len + 1, sizeof *w->v) < 0)
     return recipe_oom (err);
@@ -119,8 +117,8 @@ recipe_words_clear (struct recipe_words *w)
 }
 
 int
-recipe_kvs_push (struct recipe_kvs *kv, const char *key, size_t klen, const char *value,
-          size_t vlen, struct recipe_pos pos, struct oci_error *err)
+recipe_kvs_push (struct recipe_kvs *kv, const char *key, size_t klen, const char *value, size_t vlen,
+                 struct recipe_pos pos, struct oci_error *err)
 {
   if (array_reserve (&kv->v, kv->len + 1, sizeof *kv->v) < 0)
     return recipe_oom (err);
@@ -230,8 +228,8 @@ recipe_is_ws (char c)
 }
 
 int
-recipe_split_quoted (const struct recipe_view *v, const char *s, size_t base, char escape,
-                    struct recipe_words *out, struct oci_error *err)
+recipe_split_quoted (const struct recipe_view *v, const char *s, size_t base, char escape, struct recipe_words *out,
+                     struct oci_error *err)
 {
   size_t i = 0;
   for (;;)
@@ -284,8 +282,8 @@ recipe_split_quoted (const struct recipe_view *v, const char *s, size_t base, ch
 }
 
 int
-recipe_split_plain (const struct recipe_view *v, const char *s, size_t base,
-                   struct recipe_words *out, struct oci_error *err)
+recipe_split_plain (const struct recipe_view *v, const char *s, size_t base, struct recipe_words *out,
+                    struct oci_error *err)
 {
   size_t i = 0;
   for (;;)
@@ -305,8 +303,8 @@ recipe_split_plain (const struct recipe_view *v, const char *s, size_t base,
 /* ---- JSON form ---- */
 
 int
-recipe_json_array (const struct recipe_view *v, const char *s, size_t base,
-                  struct recipe_words *out, struct oci_error *err)
+recipe_json_array (const struct recipe_view *v, const char *s, size_t base, struct recipe_words *out,
+                   struct oci_error *err)
 {
   cleanup_json struct json_value *j = NULL;
   struct oci_error jerr = OCI_ERROR_INIT;
@@ -326,7 +324,7 @@ recipe_json_array (const struct recipe_view *v, const char *s, size_t base,
   for (size_t i = 0; i < j->u.array.len; i++)
     if (j->u.array.items[i]->type != JSON_STRING)
       return recipe_perr (err, v, recipe_view_pos (v, base + lead),
-                   "when using JSON array syntax, arrays must be comprised of strings only");
+                          "when using JSON array syntax, arrays must be comprised of strings only");
 
   /* Where each element starts: the opening quotes at depth one. */
   size_t k = 0, depth = 0;
@@ -353,7 +351,7 @@ recipe_json_array (const struct recipe_view *v, const char *s, size_t base,
 
 int
 recipe_command_parse (const struct recipe_view *v, const char *s, size_t base, struct recipe_command *c,
-               struct oci_error *err)
+                      struct oci_error *err)
 {
   int r = recipe_json_array (v, s, base, &c->argv, err);
   if (r < 0)
@@ -370,8 +368,7 @@ recipe_command_parse (const struct recipe_view *v, const char *s, size_t base, s
 /* ---- the recipe ---- */
 
 static int
-parse_text (const char *file, const char *text, size_t len, bool triggers, struct recipe **out,
-            struct oci_error *err)
+parse_text (const char *file, const char *text, size_t len, bool triggers, struct recipe **out, struct oci_error *err)
 {
   cleanup_recipe_source struct recipe_source *src = NULL;
   cleanup_recipe struct recipe *r = NULL;
@@ -398,20 +395,21 @@ parse_text (const char *file, const char *text, size_t len, bool triggers, struc
       /* The lexer's positions point at its copy of the name. */
       v.kwpos.file = r->file;
       if (!recipe_kind_lookup (l->keyword, &v.kind))
-        return oci_error_set (err, 0, "%s:%u:%u: unknown instruction \"%s\"", r->file,
-                              l->pos.line, l->pos.column, l->keyword);
+        return oci_error_set (err, 0, "%s:%u:%u: unknown instruction \"%s\"", r->file, l->pos.line, l->pos.column,
+                              l->keyword);
       r->len++;
       if (triggers && (v.kind == RECIPE_FROM || v.kind == RECIPE_MAINTAINER || v.kind == RECIPE_ONBUILD))
-        return recipe_perr (err, &v, v.kwpos, v.kind == RECIPE_ONBUILD ? "chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"
-                                                                : "%s isn't allowed as an ONBUILD trigger",
-                     recipe_kind_name (v.kind));
+        return recipe_perr (err, &v, v.kwpos,
+                            v.kind == RECIPE_ONBUILD ? "chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed"
+                                                     : "%s isn't allowed as an ONBUILD trigger",
+                            recipe_kind_name (v.kind));
       if (recipe_parse_instruction (&v, l->heredocs, l->heredocs_len, &r->v[i], err) < 0)
         return -1;
       if (v.kind == RECIPE_FROM)
         seen_from = true;
       else if (!seen_from && v.kind != RECIPE_ARG)
         return recipe_perr (err, &v, v.kwpos,
-                     "no build stage in current context (only ARG may come before the first FROM)");
+                            "no build stage in current context (only ARG may come before the first FROM)");
     }
   if (r->len == 0)
     return oci_error_set (err, 0, "%s: the recipe has no instructions", r->file);
@@ -422,15 +420,13 @@ parse_text (const char *file, const char *text, size_t len, bool triggers, struc
 }
 
 int
-recipe_parse (const char *file, const char *text, size_t len, struct recipe **out,
-              struct oci_error *err)
+recipe_parse (const char *file, const char *text, size_t len, struct recipe **out, struct oci_error *err)
 {
   return parse_text (file, text, len, false, out, err);
 }
 
 int
-recipe_parse_triggers (const char *file, const char *text, size_t len, struct recipe **out,
-                       struct oci_error *err)
+recipe_parse_triggers (const char *file, const char *text, size_t len, struct recipe **out, struct oci_error *err)
 {
   return parse_text (file, text, len, true, out, err);
 }

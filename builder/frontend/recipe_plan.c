@@ -57,7 +57,7 @@ global_lookup (const char *name, void *data)
       return g->v[i - 1].value;
   /* The automatic platform ARGs need no declaration. */
   static const char *const automatic[] = {
-    "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
+    "BUILDPLATFORM",  "BUILDOS",  "BUILDARCH",  "BUILDVARIANT",
     "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
   };
   for (size_t i = 0; i < sizeof (automatic) / sizeof (automatic[0]); i++)
@@ -83,9 +83,9 @@ add_dep (struct recipe_stage *st, size_t dep, struct oci_error *err)
 /* A --from value: a stage index, a stage name, or (returns 0, *found
  * false) an image. */
 static int
-resolve_from (const struct recipe *r, const struct recipe_plan *p, size_t self,
-              const char *raw, struct recipe_pos pos, const char *what, struct scope *sc,
-              bool *found, size_t *stage, struct oci_error *err)
+resolve_from (const struct recipe *r, const struct recipe_plan *p, size_t self, const char *raw,
+              struct recipe_pos pos, const char *what, struct scope *sc, bool *found, size_t *stage,
+              struct oci_error *err)
 {
   cleanup_free char *value = NULL;
   struct oci_error e = OCI_ERROR_INIT;
@@ -103,8 +103,7 @@ resolve_from (const struct recipe *r, const struct recipe_plan *p, size_t self,
     {
       unsigned long n = strtoul (value, NULL, 10);
       if (n >= self)
-        return oci_error_set (err, 0, "%s:%u:%u: %s: stage %s %s", pos.file, pos.line,
-                              pos.column, what, value,
+        return oci_error_set (err, 0, "%s:%u:%u: %s: stage %s %s", pos.file, pos.line, pos.column, what, value,
                               n == self ? "refers to the current stage" : "is not an earlier stage");
       *found = true;
       *stage = n;
@@ -114,8 +113,8 @@ resolve_from (const struct recipe *r, const struct recipe_plan *p, size_t self,
     if (p->stages[i].name && strcasecmp (p->stages[i].name, value) == 0)
       {
         if (i == self)
-          return oci_error_set (err, 0, "%s:%u:%u: %s: stage \"%s\" refers to itself",
-                                pos.file, pos.line, pos.column, what, value);
+          return oci_error_set (err, 0, "%s:%u:%u: %s: stage \"%s\" refers to itself", pos.file, pos.line, pos.column,
+                                what, value);
         *found = true;
         *stage = i;
         return 0;
@@ -124,8 +123,8 @@ resolve_from (const struct recipe *r, const struct recipe_plan *p, size_t self,
 }
 
 static int
-expand_global (const struct recipe *r, struct scope *sc, const char *raw, struct recipe_pos pos,
-               char **out, struct oci_error *err)
+expand_global (const struct recipe *r, struct scope *sc, const char *raw, struct recipe_pos pos, char **out,
+               struct oci_error *err)
 {
   struct oci_error e = OCI_ERROR_INIT;
   if (recipe_expand_word (raw, r->escape, global_lookup, sc, out, &e) < 0)
@@ -175,8 +174,7 @@ size_cmp (const void *a, const void *b)
 /* The ARGs before the first FROM into p->global_args, --build-arg values
  * first; *i is set to the first instruction after them. */
 static int
-plan_global_args (const struct recipe *r, struct recipe_plan *p, struct scope *sc, size_t *i,
-                  struct oci_error *err)
+plan_global_args (const struct recipe *r, struct recipe_plan *p, struct scope *sc, size_t *i, struct oci_error *err)
 {
   for (; *i < r->len && r->v[*i].kind == RECIPE_ARG; (*i)++)
     for (size_t k = 0; k < r->v[*i].kvs.len; k++)
@@ -209,8 +207,7 @@ plan_global_args (const struct recipe *r, struct recipe_plan *p, struct scope *s
 /* The stage whose FROM is r->v[i]: its instructions, name, base and
  * platform expanded, and the earlier stage it is based on. */
 static int
-plan_stage (const struct recipe *r, struct recipe_plan *p, struct scope *sc, size_t i,
-            struct oci_error *err)
+plan_stage (const struct recipe *r, struct recipe_plan *p, struct scope *sc, size_t i, struct oci_error *err)
 {
   const struct recipe_instruction *in = &r->v[i];
   struct recipe_stage *st = &p->stages[p->stages_len];
@@ -223,9 +220,8 @@ plan_stage (const struct recipe *r, struct recipe_plan *p, struct scope *sc, siz
     {
       for (size_t k = 0; k < p->stages_len; k++)
         if (p->stages[k].name && strcmp (p->stages[k].name, in->from.stage_name) == 0)
-          return oci_error_set (err, 0, "%s:%u:%u: FROM: duplicate stage name \"%s\"",
-                                in->from.stage_name_pos.file, in->from.stage_name_pos.line,
-                                in->from.stage_name_pos.column, in->from.stage_name);
+          return oci_error_set (err, 0, "%s:%u:%u: FROM: duplicate stage name \"%s\"", in->from.stage_name_pos.file,
+                                in->from.stage_name_pos.line, in->from.stage_name_pos.column, in->from.stage_name);
       st->name = strdup (in->from.stage_name);
       if (st->name == NULL)
         return oom (err);
@@ -234,11 +230,9 @@ plan_stage (const struct recipe *r, struct recipe_plan *p, struct scope *sc, siz
   if (expand_global (r, sc, in->from.image.text, in->from.image.pos, &st->base, err) < 0)
     return -1;
   if (*st->base == '\0')
-    return oci_error_set (err, 0, "%s:%u:%u: FROM: base name (%s) should not be blank",
-                          in->from.image.pos.file, in->from.image.pos.line,
-                          in->from.image.pos.column, in->from.image.text);
-  if (in->from.platform
-      && expand_global (r, sc, in->from.platform, in->pos, &st->platform, err) < 0)
+    return oci_error_set (err, 0, "%s:%u:%u: FROM: base name (%s) should not be blank", in->from.image.pos.file,
+                          in->from.image.pos.line, in->from.image.pos.column, in->from.image.text);
+  if (in->from.platform && expand_global (r, sc, in->from.platform, in->pos, &st->platform, err) < 0)
     return -1;
   for (size_t k = 0; k + 1 < p->stages_len; k++)
     if (p->stages[k].name && strcasecmp (p->stages[k].name, st->base) == 0)
@@ -254,8 +248,8 @@ plan_stage (const struct recipe *r, struct recipe_plan *p, struct scope *sc, siz
 /* A --from= of stage s (COPY, ADD, RUN --mount) as a dependency when it
  * names a stage. */
 static int
-plan_from_dep (const struct recipe *r, struct recipe_plan *p, size_t s, const char *from,
-               struct recipe_pos pos, const char *what, struct scope *sc, struct oci_error *err)
+plan_from_dep (const struct recipe *r, struct recipe_plan *p, size_t s, const char *from, struct recipe_pos pos,
+               const char *what, struct scope *sc, struct oci_error *err)
 {
   bool found;
   size_t dep;
@@ -266,8 +260,7 @@ plan_from_dep (const struct recipe *r, struct recipe_plan *p, size_t s, const ch
 
 /* Stage s's --from references, forward ones too; its deps sorted. */
 static int
-plan_stage_deps (const struct recipe *r, struct recipe_plan *p, size_t s, struct scope *sc,
-                 struct oci_error *err)
+plan_stage_deps (const struct recipe *r, struct recipe_plan *p, size_t s, struct scope *sc, struct oci_error *err)
 {
   struct recipe_stage *st = &p->stages[s];
   for (size_t k = st->first + 1; k < st->end; k++)
@@ -275,8 +268,7 @@ plan_stage_deps (const struct recipe *r, struct recipe_plan *p, size_t s, struct
       const struct recipe_instruction *in = &r->v[k];
       /* An ONBUILD trigger runs in the child build, not here. */
       if ((in->kind == RECIPE_COPY || in->kind == RECIPE_ADD) && in->copy.from
-          && plan_from_dep (r, p, s, in->copy.from, in->pos, recipe_kind_name (in->kind), sc, err)
-                 < 0)
+          && plan_from_dep (r, p, s, in->copy.from, in->pos, recipe_kind_name (in->kind), sc, err) < 0)
         return -1;
       if (in->kind == RECIPE_RUN)
         for (size_t m = 0; m < in->run.mounts_len; m++)
@@ -292,8 +284,8 @@ plan_stage_deps (const struct recipe *r, struct recipe_plan *p, size_t s, struct
 }
 
 int
-recipe_plan_build (const struct recipe *r, const char *target, recipe_lookup_fn build_arg,
-                   void *data, struct recipe_plan **out, struct oci_error *err)
+recipe_plan_build (const struct recipe *r, const char *target, recipe_lookup_fn build_arg, void *data,
+                   struct recipe_plan **out, struct oci_error *err)
 {
   cleanup_recipe_plan struct recipe_plan *p = calloc (1, sizeof (*p));
   struct scope sc = { NULL, build_arg, data };

@@ -97,8 +97,8 @@ recipe_parse_duration (const char *s, int64_t *ns, struct oci_error *err)
     const char *unit;
     double scale;
   } units[] = {
-    { "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "\xce\xbcs", 1e3 }, { "ms", 1e6 },
-    { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
+    { "ns", 1 },   { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "\xce\xbcs", 1e3 },
+    { "ms", 1e6 }, { "s", 1e9 },  { "m", 60e9 },        { "h", 3600e9 },
   };
   const char *p = s;
   double total = 0;
@@ -125,13 +125,11 @@ recipe_parse_duration (const char *s, int64_t *ns, struct oci_error *err)
       for (k = 0; k < sizeof (units) / sizeof (units[0]); k++)
         {
           ulen = strlen (units[k].unit);
-          if (strncmp (p, units[k].unit, ulen) == 0
-              && !(units[k].unit[0] == 'm' && ulen == 1 && p[1] == 's'))
+          if (strncmp (p, units[k].unit, ulen) == 0 && !(units[k].unit[0] == 'm' && ulen == 1 && p[1] == 's'))
             break;
         }
       if (k == sizeof (units) / sizeof (units[0]))
-        return oci_error_set (err, 0, "invalid duration \"%s\": %s", s,
-                              *p ? "unknown unit" : "missing unit");
+        return oci_error_set (err, 0, "invalid duration \"%s\": %s", s, *p ? "unknown unit" : "missing unit");
       total += (v + frac / scale) * units[k].scale;
       p += ulen;
     }
@@ -158,12 +156,28 @@ recipe_size_in_bytes (const char *s, uint64_t *out)
   double m = 1;
   switch (tolower ((unsigned char) *end))
     {
-    case 'k': m = 1024.0; end++; break;
-    case 'm': m = 1024.0 * 1024; end++; break;
-    case 'g': m = 1024.0 * 1024 * 1024; end++; break;
-    case 't': m = 1024.0 * 1024 * 1024 * 1024; end++; break;
-    case 'p': m = 1024.0 * 1024 * 1024 * 1024 * 1024; end++; break;
-    default: break;
+    case 'k':
+      m = 1024.0;
+      end++;
+      break;
+    case 'm':
+      m = 1024.0 * 1024;
+      end++;
+      break;
+    case 'g':
+      m = 1024.0 * 1024 * 1024;
+      end++;
+      break;
+    case 't':
+      m = 1024.0 * 1024 * 1024 * 1024;
+      end++;
+      break;
+    case 'p':
+      m = 1024.0 * 1024 * 1024 * 1024 * 1024;
+      end++;
+      break;
+    default:
+      break;
     }
   if (m > 1 && tolower ((unsigned char) *end) == 'i')
     end++;
