@@ -266,8 +266,15 @@ test_env (void)
 {
   struct oci_error e = OCI_ERROR_INIT;
   struct bld_snapshotter sn;
-  const struct { const char *v; const struct bld_snapshot_ops *ops; } cases[] = {
-    { "copy", &bld_snapshot_copy }, { "overlay", &bld_snapshot_overlay }, { "auto", NULL }, { "", NULL },
+  const struct
+  {
+    const char *v;
+    const struct bld_snapshot_ops *ops;
+  } cases[] = {
+    { "copy", &bld_snapshot_copy },
+    { "overlay", &bld_snapshot_overlay },
+    { "auto", NULL },
+    { "", NULL },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
