@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
 #include "syscalls.h"
 
 /* As many as the kernel follows in one lookup. */
@@ -60,35 +61,6 @@ next_component (char **p)
     }
 }
 
-/* readlinkat into a buffer that grows as needed. */
-static char *
-readlink_alloc (int dirfd, const char *name)
-{
-  size_t size = 128;
-  for (;;)
-    {
-      char *buf = malloc (size);
-      ssize_t n;
-      if (buf == NULL)
-        return NULL;
-      n = readlinkat (dirfd, name, buf, size);
-      if (n < 0)
-        {
-          int saved = errno;
-          free (buf);
-          errno = saved;
-          return NULL;
-        }
-      if ((size_t) n < size)
-        {
-          buf[n] = '\0';
-          return buf;
-        }
-      free (buf);
-      size *= 2;
-    }
-}
-
 static int
 create_walk (int root_fd, const char *path, bool file, int depth, struct oci_error *err)
 {
@@ -132,7 +104,7 @@ create_walk (int root_fd, const char *path, bool file, int depth, struct oci_err
             {
               /* A dangling symlink: start again from its target, which
                * is resolved inside the rootfs like everything else. */
-              cleanup_free char *target = readlink_alloc (cur, comp);
+              cleanup_free char *target = cmn_readlinkat (cur, comp);
               cleanup_free char *again = NULL;
 
               if (target == NULL)
