@@ -5,19 +5,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exec/build.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "image/layer_apply.h"
+#include "common/root_path.h"
 #include "common/strbuf.h"
 
 static int
@@ -120,15 +119,11 @@ bld_overlay_unmount (const char *merged, struct oci_error *err)
 int
 bld_open_in_root (int rootfd, const char *path, int flags, struct oci_error *err)
 {
-  struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC),
-                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
   while (*path == '/')
     path++;
-  if (*path == '\0')
-    path = ".";
-  int fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof how);
+  int fd = cmn_open_in_root (rootfd, path, flags, 0);
   if (fd < 0)
-    return oci_error_set (err, errno, "open %s in the rootfs", path);
+    return oci_error_set (err, errno, "open %s in the rootfs", *path ? path : ".");
   return fd;
 }
 

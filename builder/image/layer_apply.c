@@ -7,12 +7,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -20,6 +18,7 @@
 #include <zstd.h>
 
 #include "cleanup.h"
+#include "common/root_path.h"
 #include "fileutil.h"
 #include "image/size_limits.h"
 
@@ -557,174 +556,11 @@ clean_path (const char *in, const char *what, uint64_t max_depth, char **out, st
   return 0;
 }
 
-static long
-sys_openat2 (int dirfd, const char *path, int flags, uint64_t resolve)
-{
-  struct open_how how = { 0 };
-  how.flags = (uint64_t) flags;
-  how.resolve = resolve;
-  return syscall (SYS_openat2, dirfd, path, &how, sizeof how);
-}
-
-#define RESOLVE_FLAGS (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
-#define MAX_SYMLINKS 40
-
-bool bld_layer_apply_no_openat2;
-
-/* RESOLVE_IN_ROOT by hand, for kernels (and valgrind) without openat2:
- * one component at a time with O_NOFOLLOW, symlinks expanded here (an
- * absolute target restarts at the root), ".." never above the root.
- * Opens directory path under rootfd as O_PATH. */
-static int
-walk_in_root (int rootfd, const char *path)
-{
-  int *stack = NULL;
-  size_t depth = 0, cap = 0;
-  char *rest = strdup (path), *cur = rest;
-  int links = 0, ret = -1, saved = 0;
-
-  if (rest == NULL)
-    return -1;
-#define PUSH(fd_)                                                              \
-  do                                                                           \
-    {                                                                          \
-      if (depth == cap)                                                        \
-        {                                                                      \
-          int *ns_ = realloc (stack, (cap ? cap * 2 : 16) * sizeof *ns_);      \
-          if (ns_ == NULL)                                                     \
-            {                                                                  \
-              close (fd_);                                                     \
-              saved = ENOMEM;                                                  \
-              goto out;                                                        \
-            }                                                                  \
-          stack = ns_;                                                         \
-          cap = cap ? cap * 2 : 16;                                            \
-        }                                                                      \
-      stack[depth++] = (fd_);                                                  \
-    }                                                                          \
-  while (0)
-  {
-    int r = openat (rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (r < 0)
-      {
-        saved = errno;
-        goto out;
-      }
-    PUSH (r);
-  }
-  for (;;)
-    {
-      char *p = cur, *comp, *target = NULL, *next_rest;
-      struct stat st;
-      int fd;
-
-      while (*p == '/')
-        p++;
-      if (*p == '\0')
-        break;
-      comp = p;
-      p = strchrnul (p, '/');
-      if (*p)
-        *p++ = '\0';
-      cur = p;
-      if (strcmp (comp, ".") == 0)
-        continue;
-      if (strcmp (comp, "..") == 0)
-        {
-          if (depth > 1)
-            close (stack[--depth]);
-          continue;
-        }
-      fd = openat (stack[depth - 1], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 || fstat (fd, &st) < 0)
-        {
-          saved = errno;
-          if (fd >= 0)
-            close (fd);
-          goto out;
-        }
-      if (S_ISDIR (st.st_mode))
-        {
-          PUSH (fd);
-          continue;
-        }
-      if (!S_ISLNK (st.st_mode))
-        {
-          close (fd);
-          saved = ENOTDIR;
-          goto out;
-        }
-      close (fd);
-      if (++links > MAX_SYMLINKS)
-        {
-          saved = ELOOP;
-          goto out;
-        }
-      {
-        size_t tcap = 256;
-        for (;;)
-          {
-            ssize_t n;
-            target = malloc (tcap);
-            if (target == NULL)
-              {
-                saved = ENOMEM;
-                goto out;
-              }
-            n = readlinkat (stack[depth - 1], comp, target, tcap);
-            if (n < 0)
-              {
-                saved = errno;
-                free (target);
-                goto out;
-              }
-            if ((size_t) n < tcap)
-              {
-                target[n] = '\0';
-                break;
-              }
-            free (target);
-            tcap *= 2;
-          }
-      }
-      if (target[0] == '/')
-        while (depth > 1)
-          close (stack[--depth]);
-      if (asprintf (&next_rest, "%s/%s", target, p) < 0)
-        {
-          free (target);
-          saved = ENOMEM;
-          goto out;
-        }
-      free (target);
-      free (rest);
-      rest = cur = next_rest;
-    }
-#undef PUSH
-  ret = stack[--depth];
-out:
-  while (depth > 0)
-    close (stack[--depth]);
-  free (stack);
-  free (rest);
-  if (ret < 0)
-    errno = saved ? saved : EINVAL;
-  return ret;
-}
-
 /* Opens directory path inside the root, as O_PATH. */
 static int
 open_in_root (int rootfd, const char *path)
 {
-  static bool no_openat2;
-  if (!no_openat2 && !bld_layer_apply_no_openat2)
-    {
-      int fd = (int) sys_openat2 (rootfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_FLAGS);
-      if (fd >= 0 || errno != ENOSYS)
-        return fd;
-      no_openat2 = true;
-    }
-  return walk_in_root (rootfd, path);
+  return cmn_open_in_root (rootfd, path, O_PATH | O_DIRECTORY, 0);
 }
 
 /* Opens directory dir (a clean relative path, "" for the root) inside the

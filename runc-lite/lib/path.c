@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "common/fs.h"
+#include "common/root_path.h"
 #include "syscalls.h"
 
 /* As many as the kernel follows in one lookup. */
@@ -23,15 +24,12 @@ rl_fd_path (char buf[RL_FD_PATH_MAX], int fd)
   return buf;
 }
 
+_Static_assert (RL_RESOLVE_NO_SYMLINKS == CMN_RESOLVE_NO_SYMLINKS, "the kernel's RESOLVE_NO_SYMLINKS");
+
 int
 rl_path_open (int root_fd, const char *path, int oflags, uint64_t extra_resolve)
 {
-  int fd;
-  do
-    fd = rl_openat2 (root_fd, *path ? path : ".", (uint64_t) (oflags | O_CLOEXEC), 0,
-                     RL_RESOLVE_IN_ROOT | RL_RESOLVE_NO_MAGICLINKS | extra_resolve);
-  while (fd < 0 && (errno == EAGAIN || errno == EINTR));
-  return fd;
+  return cmn_open_in_root (root_fd, path, oflags, extra_resolve);
 }
 
 /* The next component of *p (skipping slashes and "."), NUL-terminated in

@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "common/fs.h"
+#include "common/root_path.h"
 #include "tap.h"
 
 static int scratch = -1;
@@ -35,6 +36,100 @@ test_readlinkat (void)
   ok (cmn_readlinkat (scratch, "d") == NULL && errno == EINVAL, "readlinkat: EINVAL for a non-symlink");
 }
 
+/* Whether fd is the same file as name under dir. */
+static bool
+same_file (int fd, int dir, const char *name)
+{
+  struct stat a, b;
+  return fd >= 0 && fstat (fd, &a) == 0 && fstatat (dir, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev
+         && a.st_ino == b.st_ino;
+}
+
+/* Opens path in the root and says whether it is name (under the root). */
+static bool
+opens_as (int root, const char *path, int flags, uint64_t resolve, const char *name)
+{
+  int fd = cmn_open_in_root (root, path, flags, resolve);
+  bool same = same_file (fd, root, name);
+  if (fd >= 0)
+    close (fd);
+  return same;
+}
+
+/* Fails with the errno want. */
+static bool
+fails_with (int root, const char *path, int flags, uint64_t resolve, int want)
+{
+  errno = 0;
+  int fd = cmn_open_in_root (root, path, flags, resolve);
+  if (fd >= 0)
+    {
+      close (fd);
+      return false;
+    }
+  if (errno != want)
+    diag ("%s: errno %d (%s), want %d", path, errno, strerror (errno), want);
+  return errno == want;
+}
+
+static void
+test_open_in_root (const char *mode)
+{
+  cleanup_close int root = openat (scratch, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int host_etc = -1;
+
+  ok (root >= 0, "%s: the root", mode);
+  ok (opens_as (root, "", O_PATH, 0, ".") && opens_as (root, "/", O_PATH, 0, "."), "%s: \"\" and / are the root",
+      mode);
+  ok (opens_as (root, "etc/passwd", O_RDONLY, 0, "etc/passwd"), "%s: a plain path", mode);
+  ok (opens_as (root, "/../../etc/./passwd", O_RDONLY, 0, "etc/passwd"), "%s: .. stops at the root", mode);
+  ok (opens_as (root, "abs/passwd", O_RDONLY, 0, "etc/passwd"), "%s: an absolute symlink stays inside", mode);
+  ok (opens_as (root, "rel/passwd", O_RDONLY, 0, "etc/passwd"), "%s: a relative symlink climbing out stays inside",
+      mode);
+  ok (opens_as (root, "etc/link", O_RDONLY, 0, "etc/passwd"), "%s: a trailing symlink is followed", mode);
+  ok (opens_as (root, "etc/link", O_PATH | O_NOFOLLOW, 0, "etc/link"), "%s: O_PATH|O_NOFOLLOW opens the link",
+      mode);
+  ok (fails_with (root, "etc/link", O_RDONLY | O_NOFOLLOW, 0, ELOOP), "%s: O_NOFOLLOW on a link: ELOOP", mode);
+  ok (opens_as (root, "abs/", O_PATH, 0, "etc"), "%s: a trailing slash follows the link", mode);
+  ok (opens_as (root, "sub/up/etc/../etc/passwd", O_RDONLY, 0, "etc/passwd"),
+      "%s: .. after a symlink goes up from its target", mode);
+  ok (fails_with (root, "abs/passwd", O_RDONLY, CMN_RESOLVE_NO_SYMLINKS, ELOOP), "%s: NO_SYMLINKS refuses a link",
+      mode);
+  ok (opens_as (root, "etc/passwd", O_RDONLY, CMN_RESOLVE_NO_SYMLINKS, "etc/passwd"),
+      "%s: NO_SYMLINKS without links", mode);
+  ok (fails_with (root, "loop", O_RDONLY, 0, ELOOP), "%s: a symlink loop: ELOOP", mode);
+  ok (fails_with (root, "etc/missing", O_RDONLY, 0, ENOENT), "%s: missing: ENOENT", mode);
+  ok (fails_with (root, "etc/passwd/x", O_RDONLY, 0, ENOTDIR), "%s: a file on the way: ENOTDIR", mode);
+  ok (fails_with (root, "etc/passwd/", O_RDONLY, 0, ENOTDIR), "%s: a file with a trailing slash: ENOTDIR", mode);
+  ok (fails_with (root, "etc", O_RDONLY | O_DIRECTORY, 0, 0) == false
+        && opens_as (root, "etc", O_RDONLY | O_DIRECTORY, 0, "etc"),
+      "%s: a directory with O_DIRECTORY", mode);
+  /* The link's target exists outside the root too: it is never what opens. */
+  host_etc = openat (scratch, "etc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int fd = cmn_open_in_root (root, "rel/outside-only", O_RDONLY, 0);
+  ok (fd < 0 && errno == ENOENT && host_etc >= 0, "%s: a file only outside the root is not found", mode);
+  if (fd >= 0)
+    close (fd);
+}
+
+static void
+make_root (void)
+{
+  int fd;
+  ok (mkdirat (scratch, "root", 0755) == 0 && mkdirat (scratch, "root/etc", 0755) == 0
+        && mkdirat (scratch, "root/sub", 0755) == 0 && mkdirat (scratch, "etc", 0755) == 0,
+      "root directories");
+  fd = openat (scratch, "root/etc/passwd", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  ok (fd >= 0 && write (fd, "root\n", 5) == 5, "root/etc/passwd");
+  close (fd);
+  fd = openat (scratch, "etc/outside-only", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  close (fd);
+  ok (symlinkat ("/etc", scratch, "root/abs") == 0 && symlinkat ("../../../../etc", scratch, "root/rel") == 0
+        && symlinkat ("passwd", scratch, "root/etc/link") == 0 && symlinkat ("loop", scratch, "root/loop") == 0
+        && symlinkat ("..", scratch, "root/sub/up") == 0,
+      "root symlinks");
+}
+
 int
 main (void)
 {
@@ -45,6 +140,11 @@ main (void)
       return 1;
     }
   test_readlinkat ();
+  make_root ();
+  test_open_in_root ("openat2");
+  cmn_openat2_disabled = true;
+  test_open_in_root ("walk");
+  cmn_openat2_disabled = false;
   close (scratch);
   if (fork () == 0)
     {
