@@ -40,6 +40,8 @@ struct walk
   size_t depth, cap;
   char *rest;
   int links;
+  uint64_t resolve;
+  dev_t dev; /* the root's, for NO_XDEV */
 };
 
 static int
@@ -93,12 +95,12 @@ walk_next (struct walk *w, char **after, bool *last, bool *slash)
 /* The symlink comp (under the top directory) replaces itself in the
  * path: its target, then what came after it. */
 static int
-walk_follow (struct walk *w, const char *comp, const char *after, bool slash, uint64_t resolve)
+walk_follow (struct walk *w, const char *comp, const char *after, bool slash)
 {
   char *target, *next;
   int r;
 
-  if ((resolve & CMN_RESOLVE_NO_SYMLINKS) || ++w->links > MAX_SYMLINKS)
+  if ((w->resolve & CMN_RESOLVE_NO_SYMLINKS) || ++w->links > MAX_SYMLINKS)
     {
       errno = ELOOP;
       return -1;
@@ -106,6 +108,12 @@ walk_follow (struct walk *w, const char *comp, const char *after, bool slash, ui
   target = cmn_readlinkat (w->dirs[w->depth - 1], comp);
   if (target == NULL)
     return -1;
+  if (target[0] == '/' && (w->resolve & CMN_RESOLVE_BENEATH))
+    {
+      free (target);
+      errno = EXDEV;
+      return -1;
+    }
   if (target[0] == '/')
     walk_pop_to (w, 1);
   r = asprintf (&next, "%s%s%s", target, slash ? "/" : "", after);
@@ -124,7 +132,7 @@ walk_follow (struct walk *w, const char *comp, const char *after, bool slash, ui
  * directory is entered, a symlink followed; the last one is opened with
  * flags and returned.  -2: go on; -1: failed (errno). */
 static int
-walk_step (struct walk *w, int flags, uint64_t resolve)
+walk_step (struct walk *w, int flags)
 {
   char *after, *comp;
   bool last, slash;
@@ -135,6 +143,11 @@ walk_step (struct walk *w, int flags, uint64_t resolve)
   if (comp == NULL)
     return openat (w->dirs[w->depth - 1], ".", flags);
   top = w->dirs[w->depth - 1];
+  if (strcmp (comp, "..") == 0 && w->depth == 1 && (w->resolve & CMN_RESOLVE_BENEATH))
+    {
+      errno = EXDEV;
+      return -1;
+    }
   if (strcmp (comp, "..") == 0)
     walk_pop_to (w, w->depth > 1 ? w->depth - 1 : 1);
   if (strcmp (comp, ".") == 0 || strcmp (comp, "..") == 0)
@@ -151,10 +164,16 @@ walk_step (struct walk *w, int flags, uint64_t resolve)
       errno = e;
       return -1;
     }
+  if ((w->resolve & CMN_RESOLVE_NO_XDEV) && st.st_dev != w->dev)
+    {
+      close (fd);
+      errno = EXDEV;
+      return -1;
+    }
   if (S_ISLNK (st.st_mode) && !(last && !slash && (flags & O_NOFOLLOW)))
     {
       close (fd);
-      return walk_follow (w, comp, after, slash, resolve) < 0 ? -1 : -2;
+      return walk_follow (w, comp, after, slash) < 0 ? -1 : -2;
     }
   if (last)
     {
@@ -175,19 +194,34 @@ walk_step (struct walk *w, int flags, uint64_t resolve)
 static int
 walk_in_root (int rootfd, const char *path, int flags, uint64_t resolve)
 {
-  struct walk w = { 0 };
+  struct walk w = { .resolve = resolve };
+  struct stat st;
   int fd, saved;
 
+  if ((resolve & CMN_RESOLVE_BENEATH) && path[0] == '/')
+    {
+      errno = EXDEV;
+      return -1;
+    }
   w.rest = strdup (path);
   fd = w.rest ? openat (rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
-  if (fd >= 0 && walk_push (&w, fd) == 0)
+  if (fd >= 0 && fstat (fd, &st) < 0)
     {
-      do
-        fd = walk_step (&w, flags, resolve);
-      while (fd == -2);
+      saved = errno;
+      close (fd);
+      errno = saved;
+      fd = -1;
     }
-  else
-    fd = -1;
+  if (fd >= 0)
+    {
+      w.dev = st.st_dev;
+      if (walk_push (&w, fd) < 0)
+        fd = -1;
+      else
+        do
+          fd = walk_step (&w, flags);
+        while (fd == -2);
+    }
   saved = w.rest ? errno : ENOMEM;
   walk_pop_to (&w, 0);
   free (w.dirs);
@@ -205,8 +239,10 @@ cmn_open_in_root (int rootfd, const char *path, int flags, uint64_t extra_resolv
   flags |= O_CLOEXEC;
   if (!no_openat2 && !cmn_openat2_disabled)
     {
+      /* BENEATH stands instead of IN_ROOT. */
+      uint64_t in_root = (extra_resolve & CMN_RESOLVE_BENEATH) ? 0 : RESOLVE_IN_ROOT_;
       struct cmn_open_how how = { .flags = (uint64_t) flags,
-                                  .resolve = RESOLVE_IN_ROOT_ | RESOLVE_NO_MAGICLINKS_ | extra_resolve };
+                                  .resolve = in_root | RESOLVE_NO_MAGICLINKS_ | extra_resolve };
       do
         fd = (int) syscall (SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how);
       while (fd < 0 && (errno == EAGAIN || errno == EINTR));

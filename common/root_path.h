@@ -11,13 +11,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* RESOLVE_NO_SYMLINKS: no symlink at all on the way (the trailing one is
- * still opened itself with O_PATH | O_NOFOLLOW). */
+/* The kernel's RESOLVE_* values, for extra_resolve.  NO_XDEV: no mount
+ * crossed (without openat2: no change of st_dev).  NO_SYMLINKS: no
+ * symlink on the way (the trailing one is still opened itself with
+ * O_PATH | O_NOFOLLOW).  BENEATH: instead of clamping ".." and absolute
+ * paths to the root, refuse them (EXDEV) when they would leave it. */
+#define CMN_RESOLVE_NO_XDEV 0x01
 #define CMN_RESOLVE_NO_SYMLINKS 0x04
+#define CMN_RESOLVE_BENEATH 0x08
 
 /* Opens path (absolute or relative, both from rootfd; "" is the root)
  * with open(2) flags (O_CLOEXEC added; not O_CREAT) and extra_resolve (0
- * or CMN_RESOLVE_NO_SYMLINKS).  O_NOFOLLOW applies to the last component
+ * or CMN_RESOLVE_* above).  O_NOFOLLOW applies to the last component
  * as with openat.  Returns the fd, or -1 with errno (ENOENT when
  * missing, ELOOP after 40 symlinks). */
 int cmn_open_in_root (int rootfd, const char *path, int flags, uint64_t extra_resolve);

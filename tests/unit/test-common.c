@@ -104,6 +104,18 @@ test_open_in_root (const char *mode)
   ok (fails_with (root, "etc", O_RDONLY | O_DIRECTORY, 0, 0) == false
         && opens_as (root, "etc", O_RDONLY | O_DIRECTORY, 0, "etc"),
       "%s: a directory with O_DIRECTORY", mode);
+  ok (fails_with (root, "../etc/passwd", O_RDONLY, CMN_RESOLVE_BENEATH, EXDEV)
+        && fails_with (root, "/etc/passwd", O_RDONLY, CMN_RESOLVE_BENEATH, EXDEV)
+        && fails_with (root, "abs/passwd", O_RDONLY, CMN_RESOLVE_BENEATH, EXDEV),
+      "%s: BENEATH refuses .., absolute paths and absolute links", mode);
+  ok (opens_as (root, "etc/../etc/passwd", O_RDONLY, CMN_RESOLVE_BENEATH, "etc/passwd"),
+      "%s: BENEATH: .. that stays below", mode);
+  {
+    cleanup_close int slash = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    ok (fails_with (slash, "proc/self", O_PATH, CMN_RESOLVE_NO_XDEV, EXDEV),
+        "%s: NO_XDEV refuses a mount on the way", mode);
+    ok (opens_as (slash, "etc", O_PATH, CMN_RESOLVE_NO_XDEV, "etc"), "%s: NO_XDEV within one mount", mode);
+  }
   /* The link's target exists outside the root too: it is never what opens. */
   host_etc = openat (scratch, "etc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   int fd = cmn_open_in_root (root, "rel/outside-only", O_RDONLY, 0);
