@@ -18,6 +18,7 @@
 #include "image/layer_apply.h"
 #include "common/root_path.h"
 #include "common/strbuf.h"
+#include "common/strv.h"
 
 static int
 remove_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -250,8 +251,6 @@ bld_overlay_lowers (char *const *dirs, size_t n, const char *empty_dir, char ***
   *n_out = len;
   return 0;
 oom:
-  for (size_t i = 0; i < len; i++)
-    free (v[i]);
-  free (v);
+  cmn_strv_free_n (v, len);
   return oci_error_set (err, ENOMEM, "overlay lowerdirs");
 }

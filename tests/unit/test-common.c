@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "common/fs.h"
 #include "common/root_path.h"
+#include "common/strv.h"
 #include "tap.h"
 
 static int scratch = -1;
@@ -34,6 +35,39 @@ test_readlinkat (void)
   ok (mkdirat (scratch, "d", 0755) == 0, "a directory");
   errno = 0;
   ok (cmn_readlinkat (scratch, "d") == NULL && errno == EINVAL, "readlinkat: EINVAL for a non-symlink");
+}
+
+static void
+test_strv (void)
+{
+  char **v = NULL, **c = NULL;
+  size_t n = 0, cn = 0;
+  bool pushed = true;
+  char name[16];
+
+  for (int i = 0; i < 100; i++)
+    {
+      snprintf (name, sizeof name, "s%d", i);
+      pushed = pushed && cmn_strv_push (&v, &n, name) == 0;
+    }
+  ok (pushed && n == 100 && strcmp (v[0], "s0") == 0 && strcmp (v[99], "s99") == 0 && v[100] == NULL,
+      "strv_push: 100 copies, NULL-terminated");
+  char *a[] = { "a", "b" }, *b[] = { "c" };
+  c = cmn_strv_concat (a, 2, b, 1);
+  ok (c && strcmp (c[0], "a") == 0 && strcmp (c[2], "c") == 0 && c[3] == NULL && c[0] != a[0],
+      "strv_concat: copies of both, NULL-terminated");
+  cmn_strv_free_n (c, 3);
+  c = cmn_strv_copy (NULL, 0);
+  ok (c && c[0] == NULL, "strv_copy: an empty vector is {NULL}");
+  cmn_strv_free_n (c, 0);
+  c = NULL;
+  ok (cmn_strv_push (&c, &cn, "old") == 0 && cmn_strv_replace (&c, &cn, a, 2) == 0 && cn == 2
+        && strcmp (c[1], "b") == 0 && c[2] == NULL,
+      "strv_replace: the old vector replaced by a copy");
+  cmn_strv_clear (&c, &cn);
+  cmn_strv_clear (&v, &n);
+  ok (v == NULL && n == 0 && c == NULL && cn == 0, "strv_clear empties");
+  cmn_strv_free_n (NULL, 3);
 }
 
 /* Whether fd is the same file as name under dir. */
@@ -152,6 +186,7 @@ main (void)
       return 1;
     }
   test_readlinkat ();
+  test_strv ();
   make_root ();
   test_open_in_root ("openat2");
   cmn_openat2_disabled = true;
