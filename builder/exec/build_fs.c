@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,28 +15,16 @@
 #include "cleanup.h"
 #include "fileutil.h"
 #include "image/layer_apply.h"
+#include "common/fs.h"
 #include "common/root_path.h"
 #include "common/strbuf.h"
 #include "common/strv.h"
 
-static int
-remove_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  (void) st;
-  (void) ftw;
-  if (flag == FTW_DP)
-    return rmdir (path) < 0 && errno != ENOENT ? -1 : 0;
-  return unlink (path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 int
 bld_remove_tree (const char *path, struct oci_error *err)
 {
-  struct stat st;
-
-  if (lstat (path, &st) < 0)
-    return errno == ENOENT ? 0 : oci_error_set (err, errno, "stat %s", path);
-  if (nftw (path, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+  /* Not into another filesystem: a mount left below fails the removal. */
+  if (cmn_remove_tree_at (AT_FDCWD, path, true) < 0)
     return oci_error_set (err, errno, "remove %s", path);
   return 0;
 }

@@ -18,6 +18,7 @@
 #include <zstd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
 #include "common/root_path.h"
 #include "fileutil.h"
 #include "image/layer_source.h"
@@ -326,40 +327,12 @@ split_path (char *path, const char **dir, const char **base)
     }
 }
 
-/* Removes name under dirfd and everything below it, never following a
+/* Removes name under dfd and everything below it, never following a
  * symlink. */
 static int
 remove_tree (int dfd, const char *name, struct oci_error *err)
 {
-  struct stat st;
-
-  if (fstatat (dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return errno == ENOENT ? 0 : oci_error_set (err, errno, "stat %s", name);
-  if (S_ISDIR (st.st_mode))
-    {
-      cleanup_closedir DIR *d = NULL;
-      struct dirent *de;
-      int fd = openat (dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0)
-        return oci_error_set (err, errno, "open %s", name);
-      d = fdopendir (fd);
-      if (d == NULL)
-        {
-          close (fd);
-          return oci_error_set (err, errno, "open %s", name);
-        }
-      while ((de = readdir (d)) != NULL)
-        {
-          if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-            continue;
-          if (remove_tree (dirfd (d), de->d_name, err) < 0)
-            return oci_error_prefix (err, "%s", name);
-        }
-      if (unlinkat (dfd, name, AT_REMOVEDIR) < 0)
-        return oci_error_set (err, errno, "remove directory %s", name);
-      return 0;
-    }
-  if (unlinkat (dfd, name, 0) < 0 && errno != ENOENT)
+  if (cmn_remove_tree_at (dfd, name, false) < 0)
     return oci_error_set (err, errno, "remove %s", name);
   return 0;
 }

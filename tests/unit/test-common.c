@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "common/fs.h"
+#include "common/mountinfo.h"
 #include "common/root_path.h"
 #include "common/strv.h"
 #include "tap.h"
@@ -68,6 +68,71 @@ test_strv (void)
   cmn_strv_clear (&v, &n);
   ok (v == NULL && n == 0 && c == NULL && cn == 0, "strv_clear empties");
   cmn_strv_free_n (NULL, 3);
+}
+
+static void
+test_mkdir_remove (const char *dir)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  cleanup_free char *deep = NULL, *file = NULL, *under_file = NULL;
+  struct stat st;
+
+  if (asprintf (&deep, "%s/t/a/b/c", dir) < 0 || asprintf (&file, "%s/t/a/f", dir) < 0
+      || asprintf (&under_file, "%s/t/a/f/x", dir) < 0)
+    return;
+  ok (cmn_mkdir_p (deep, 0700, &err) == 0 && stat (deep, &st) == 0 && S_ISDIR (st.st_mode)
+        && (st.st_mode & 0777) == 0700,
+      "mkdir_p: every missing component, with the mode");
+  ok (cmn_mkdir_p (deep, 0700, &err) == 0, "mkdir_p: an existing directory is fine");
+  int fd = open (file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  close (fd);
+  ok (cmn_mkdir_p (under_file, 0700, &err) < 0 && err.errnum == ENOTDIR, "mkdir_p: a file on the way: ENOTDIR");
+  ok (strstr (oci_error_msg (&err), "/t/a/f/x") != NULL, "mkdir_p: the error names the path (%s)",
+      oci_error_msg (&err));
+  oci_error_clear (&err);
+
+  /* A symlink in the tree pointing outside it: removed, its target kept. */
+  ok (symlinkat ("../../root/etc", scratch, "t/a/b/out") == 0, "a symlink out of the tree");
+  ok (cmn_remove_tree_at (scratch, "t", false) == 0 && fstatat (scratch, "t", &st, AT_SYMLINK_NOFOLLOW) < 0
+        && errno == ENOENT,
+      "remove_tree_at: the whole tree");
+  ok (fstatat (scratch, "root/etc/passwd", &st, 0) == 0, "remove_tree_at: a symlink's target is not touched");
+  ok (cmn_remove_tree_at (scratch, "t", false) == 0, "remove_tree_at: a missing name is success");
+  ok (symlinkat ("root", scratch, "lnk") == 0 && cmn_remove_tree_at (scratch, "lnk", true) == 0
+        && fstatat (scratch, "root/etc/passwd", &st, 0) == 0,
+      "remove_tree_at: a symlink as the top is removed, not followed");
+}
+
+static void
+test_mountinfo (void)
+{
+  struct oci_error err = OCI_ERROR_INIT;
+  struct cmn_mountinfo_list l = { 0 };
+  char path[] = "/tmp/test-common-mi-XXXXXX";
+  int fd = mkstemp (path);
+  const char *text = "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+                     "garbage\n"
+                     "23 22 0:5 / /proc rw - proc proc rw\n"
+                     "24 22 0:6 /sub /mnt/with\\040space rw shared:2 master:3 - tmpfs tmp\\040fs rw,size=1k\n";
+  ok (fd >= 0 && write (fd, text, strlen (text)) == (ssize_t) strlen (text), "a mountinfo file");
+  close (fd);
+  ok (cmn_mountinfo_read (path, &l, &err) == 0 && l.len == 3, "mountinfo: three entries, the bad line skipped");
+  if (l.len == 3)
+    {
+      is_str (l.v[2].mount_point, "/mnt/with space", "mountinfo: the mount point unescaped");
+      is_str (l.v[2].source, "tmp fs", "mountinfo: the source unescaped");
+      is_str (l.v[2].root, "/sub", "mountinfo: the root");
+      is_str (l.v[2].optional, "shared:2 master:3", "mountinfo: the optional fields");
+      is_str (l.v[0].fstype, "ext4", "mountinfo: the type");
+      is_str (l.v[2].super_opts, "rw,size=1k", "mountinfo: the super options");
+      is_str (cmn_mountinfo_find (&l, "/proc/self")->mount_point, "/proc", "mountinfo: find the topmost");
+      is_str (cmn_mountinfo_find (&l, "/procfs")->mount_point, "/", "mountinfo: find by components, not bytes");
+    }
+  cmn_mountinfo_free (&l);
+  unlink (path);
+  ok (cmn_mountinfo_read ("/nonexistent/mountinfo", &l, &err) < 0 && err.errnum == ENOENT,
+      "mountinfo: a missing file is an error");
+  oci_error_clear (&err);
 }
 
 /* Whether fd is the same file as name under dir. */
@@ -192,12 +257,9 @@ main (void)
   cmn_openat2_disabled = true;
   test_open_in_root ("walk");
   cmn_openat2_disabled = false;
+  test_mkdir_remove (dir);
+  test_mountinfo ();
   close (scratch);
-  if (fork () == 0)
-    {
-      execlp ("rm", "rm", "-rf", "--", dir, (char *) NULL);
-      _exit (127);
-    }
-  wait (NULL);
+  ok (cmn_remove_tree_at (AT_FDCWD, dir, true) == 0 && access (dir, F_OK) < 0, "remove_tree_at: the scratch directory");
   return tap_done ();
 }
