@@ -19,7 +19,7 @@
 #include "image/layer_write.h"
 #include "distribution/platform.h"
 #include "image/store.h"
-#include "exec/build.h"
+#include "exec/build_fs.h"
 #include "image/unpack.h"
 
 /* SOURCE_DATE_EPOCH when set (reproducible builds), else now. */

@@ -25,6 +25,7 @@
 #include "cli/cli.h"
 #include "image/store.h"
 #include "exec/build.h"
+#include "exec/build_fs.h"
 #include "image/unpack.h"
 
 static int

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "exec/build.h"
+#include "exec/build_fs.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "image/layer_apply.h"

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "exec/build.h"
+#include "exec/build_fs.h"
+#include "exec/step_cache.h"
 #include "cleanup.h"
 #include "fileutil.h"
 
@@ -79,23 +81,19 @@ bld_build_cache_gc (const char *store_dir, bool all, const struct bld_gc_keep *k
   if (asprintf (&cache, "%s/.store/cache", store_dir) < 0 || asprintf (&layers, "%s/.store/layers", store_dir) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
 
-  /* A step cache entry: "MEDIA SIZE DIGEST DIFF_ID", kept while its layer
-   * blob is reached. */
+  /* A step cache entry (step_cache.h), kept while its layer blob is
+   * reached. */
   cd = opendir (cache);
   while (cd && (de = readdir (cd)) != NULL)
     {
-      cleanup_free char *path = NULL, *text = NULL;
+      cleanup_free char *path = NULL;
       char digest[OCI_DIGEST_STRING_MAX];
-      size_t len;
-      struct oci_error e2 = OCI_ERROR_INIT;
       if (de->d_name[0] == '.')
         continue;
       if (asprintf (&path, "%s/%s", cache, de->d_name) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
-      if (!all && oci_read_file (path, 4096, &text, &len, &e2) == 0
-          && sscanf (text, "%*s %*s %71s", digest) == 1 && keep->blob (digest, keep->data))
+      if (!all && step_cache_record_blob (path, digest) && keep->blob (digest, keep->data))
         continue;
-      oci_error_clear (&e2);
       if (unlink (path) < 0 && errno != ENOENT)
         return oci_error_set (err, errno, "remove %s", path);
       res->cache_removed++;

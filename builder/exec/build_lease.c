@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "exec/build.h"
+#include "exec/build_ops.h"
 #include "cleanup.h"
 #include "common/mountinfo.h"
 #include "fileutil.h"

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "exec/build.h"
+#include "exec/build_ops.h"
 #include "exec/build_mounts.h"
 #include "cleanup.h"
 #include "common/strv.h"

@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "exec/build.h"
+#include "exec/build_ops.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "runtime.h"

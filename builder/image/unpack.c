@@ -1,5 +1,5 @@
 #include "config.h"
-#include "exec/build.h"
+#include "exec/build_fs.h"
 #include "image/unpack.h"
 
 #include <dirent.h>
