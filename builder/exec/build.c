@@ -30,30 +30,20 @@
 #include "image/unpack.h"
 #include "distribution/transfer.h"
 #include "common/strbuf.h"
+#include "common/strv.h"
 
 /* ---- small helpers ---- */
 
 int
 build_strv_push (char ***v, size_t *len, const char *s, struct oci_error *err)
 {
-  if (array_reserve (v, *len + 2, sizeof **v) < 0)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  char **nv = *v;
-  if ((nv[*len] = strdup (s)) == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  (*len)++;
-  nv[*len] = NULL;
-  return 0;
+  return cmn_strv_push (v, len, s) < 0 ? oci_error_set (err, ENOMEM, "out of memory") : 0;
 }
 
 void
 build_strv_clear (char ***v, size_t *len)
 {
-  for (size_t i = 0; *v && i < *len; i++)
-    free ((*v)[i]);
-  free (*v);
-  *v = NULL;
-  *len = 0;
+  cmn_strv_clear (v, len);
 }
 
 struct oci_image_exec_config *

@@ -4,40 +4,27 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exec/build_fs.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "image/layer_apply.h"
+#include "common/fs.h"
+#include "common/root_path.h"
 #include "common/strbuf.h"
-
-static int
-remove_one (const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-  (void) st;
-  (void) ftw;
-  if (flag == FTW_DP)
-    return rmdir (path) < 0 && errno != ENOENT ? -1 : 0;
-  return unlink (path) < 0 && errno != ENOENT ? -1 : 0;
-}
+#include "common/strv.h"
 
 int
 bld_remove_tree (const char *path, struct oci_error *err)
 {
-  struct stat st;
-
-  if (lstat (path, &st) < 0)
-    return errno == ENOENT ? 0 : oci_error_set (err, errno, "stat %s", path);
-  if (nftw (path, remove_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0)
+  /* Not into another filesystem: a mount left below fails the removal. */
+  if (cmn_remove_tree_at (AT_FDCWD, path, true) < 0)
     return oci_error_set (err, errno, "remove %s", path);
   return 0;
 }
@@ -120,15 +107,11 @@ bld_overlay_unmount (const char *merged, struct oci_error *err)
 int
 bld_open_in_root (int rootfd, const char *path, int flags, struct oci_error *err)
 {
-  struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC),
-                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
   while (*path == '/')
     path++;
-  if (*path == '\0')
-    path = ".";
-  int fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof how);
+  int fd = cmn_open_in_root (rootfd, path, flags, 0);
   if (fd < 0)
-    return oci_error_set (err, errno, "open %s in the rootfs", path);
+    return oci_error_set (err, errno, "open %s in the rootfs", *path ? path : ".");
   return fd;
 }
 
@@ -255,8 +238,6 @@ bld_overlay_lowers (char *const *dirs, size_t n, const char *empty_dir, char ***
   *n_out = len;
   return 0;
 oom:
-  for (size_t i = 0; i < len; i++)
-    free (v[i]);
-  free (v);
+  cmn_strv_free_n (v, len);
   return oci_error_set (err, ENOMEM, "overlay lowerdirs");
 }

@@ -24,6 +24,7 @@
 
 #include "exec/build_ops.h"
 #include "cleanup.h"
+#include "common/mountinfo.h"
 #include "fileutil.h"
 #include "image/store.h"
 #include "exec/runtime_driver.h"
@@ -58,73 +59,28 @@ bld_check_interrupted (struct oci_error *err)
   return oci_error_set (err, 0, "interrupted by signal %d (%s)", sig, strsignal (sig));
 }
 
-/* mountinfo escapes blanks and backslashes as \ooo. */
-static void
-unescape_octal (char *s)
-{
-  char *o = s;
-  for (char *p = s; *p; p++)
-    {
-      if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7')
-        {
-          *o++ = (char) (((p[1] - '0') << 6) | ((p[2] - '0') << 3) | (p[3] - '0'));
-          p += 3;
-        }
-      else
-        *o++ = *p;
-    }
-  *o = '\0';
-}
-
 int
 bld_unmount_under (const char *dir, struct oci_error *err)
 {
   cleanup_free char *real = realpath (dir, NULL);
-  cleanup_fclose FILE *f = NULL;
-  char **points = NULL;
-  size_t n = 0;
-  char *line = NULL;
-  size_t cap = 0;
+  struct cmn_mountinfo_list mi = { 0 };
   int ret = 0;
 
   if (real == NULL)
     return errno == ENOENT ? 0 : oci_error_set (err, errno, "realpath %s", dir);
-  f = fopen ("/proc/self/mountinfo", "re");
-  if (f == NULL)
-    return oci_error_set (err, errno, "open /proc/self/mountinfo");
+  if (cmn_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
+    return -1;
   size_t rl = strlen (real);
-  while (getline (&line, &cap, f) > 0)
-    {
-      /* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... */
-      char *save = NULL, *field = strtok_r (line, " ", &save);
-      for (int i = 0; i < 4 && field; i++)
-        field = strtok_r (NULL, " ", &save);
-      if (field == NULL)
-        continue;
-      unescape_octal (field);
-      if (strncmp (field, real, rl) != 0 || (field[rl] != '/' && field[rl] != '\0'))
-        continue;
-      char **nv = realloc (points, (n + 1) * sizeof *nv);
-      if (nv == NULL || (nv[n] = strdup (field)) == NULL)
-        {
-          free (nv ? nv : points);
-          points = NULL;
-          n = 0;
-          ret = oci_error_set (err, ENOMEM, "out of memory");
-          break;
-        }
-      points = nv;
-      n++;
-    }
-  free (line);
   /* Later mounts sit on top of earlier ones: undo them first. */
-  for (size_t i = n; i-- > 0;)
+  for (size_t i = mi.len; i-- > 0;)
     {
-      if (umount2 (points[i], MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT && ret == 0)
-        ret = oci_error_set (err, errno, "unmount %s", points[i]);
-      free (points[i]);
+      const char *mp = mi.v[i].mount_point;
+      if (strncmp (mp, real, rl) != 0 || (mp[rl] != '/' && mp[rl] != '\0'))
+        continue;
+      if (umount2 (mp, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT && ret == 0)
+        ret = oci_error_set (err, errno, "unmount %s", mp);
     }
-  free (points);
+  cmn_mountinfo_free (&mi);
   return ret;
 }
 

@@ -18,6 +18,7 @@
 #include "exec/build_mounts.h"
 #include "cleanup.h"
 #include "common/array.h"
+#include "common/strv.h"
 #include "digest.h"
 #include "fileutil.h"
 #include "frontend/ignore.h"
@@ -27,24 +28,7 @@
 static int
 push (char ***v, size_t *len, const char *s, struct oci_error *err)
 {
-  char **nv = realloc (*v, (*len + 2) * sizeof *nv);
-  if (nv == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  *v = nv;
-  if ((nv[*len] = strdup (s)) == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  nv[++*len] = NULL;
-  return 0;
-}
-
-static void
-strv_free (char ***v, size_t *len)
-{
-  for (size_t i = 0; *v && i < *len; i++)
-    free ((*v)[i]);
-  free (*v);
-  *v = NULL;
-  *len = 0;
+  return cmn_strv_push (v, len, s) < 0 ? oci_error_set (err, ENOMEM, "out of memory") : 0;
 }
 
 static const char *const type_names[] = { "bind", "cache", "tmpfs", "secret", "ssh" };
@@ -694,10 +678,10 @@ bld_mounts_clear (struct bld_mounts *ms)
       free (ms->v[i].type);
       free (ms->v[i].source);
       free (ms->v[i].destination);
-      strv_free (&ms->v[i].options, &ms->v[i].options_len);
+      cmn_strv_clear (&ms->v[i].options, &ms->v[i].options_len);
     }
   free (ms->v);
-  strv_free (&ms->stubs, &ms->n_stubs);
+  cmn_strv_clear (&ms->stubs, &ms->n_stubs);
   for (size_t i = 0; i < ms->spec_len; i++)
     spec_clear (&ms->spec[i]);
   free (ms->spec);

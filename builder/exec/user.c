@@ -3,39 +3,27 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/root_path.h"
 #include "fileutil.h"
 
 #define ID_FILE_MAX (16u << 20)
 
-/* Opens etc/NAME under the root without leaving it: openat2
- * RESOLVE_IN_ROOT, or (without openat2) each component with O_NOFOLLOW,
- * so a symlinked file is refused rather than followed. */
+/* Opens etc/NAME under the root without leaving it. */
 static int
 open_in_root (int rootfs_fd, const char *name)
 {
   cleanup_free char *path = NULL;
-  struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-  cleanup_close int etc = -1;
-  int fd;
 
   if (asprintf (&path, "etc/%s", name) < 0)
     return -1;
-  fd = (int) syscall (SYS_openat2, rootfs_fd, path, &how, sizeof how);
-  if (fd >= 0 || errno != ENOSYS)
-    return fd;
-  etc = openat (rootfs_fd, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (etc < 0)
-    return -1;
-  return openat (etc, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  return cmn_open_in_root (rootfs_fd, path, O_RDONLY, 0);
 }
 
 /* Reads etc/NAME; *text is NULL when it does not exist. */

@@ -7,12 +7,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -20,11 +18,11 @@
 #include <zstd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
+#include "common/root_path.h"
 #include "fileutil.h"
+#include "image/layer_source.h"
 #include "image/size_limits.h"
-
-#define IN_CHUNK (128 * 1024)
-#define OUT_CHUNK (256 * 1024)
 
 bool
 bld_devices_allowed (void)
@@ -178,342 +176,6 @@ pathset_free (struct pathset *ps)
   free (ps->slots);
 }
 
-/* ---- the input: decompression, digests, tar header watch ---- */
-
-struct source
-{
-  int fd;
-  enum bld_compression c;
-  bool eof_in, eof_out;
-  unsigned char *in;
-  size_t in_len, in_pos;
-  unsigned char *out;
-  z_stream zs;
-  bool zs_ready, gz_member_done;
-  ZSTD_DCtx *zd;
-  struct oci_digester *in_digest, *tar_digest;
-  uint64_t in_size;
-
-  /* The tar header watch: PAX and GNU long-name headers are checked
-   * against their limits before libarchive buffers them. */
-  uint64_t pos, next_header;
-  unsigned char hdr[512];
-  size_t hdr_fill;
-  bool sparse_ext, ended;
-  int zero_blocks;
-  uint64_t max_pax, max_path;
-
-  /* Expansion limits: the output against the input's whole size when
-   * known (a regular file), else against what was read so far. */
-  struct bld_size_limits lim;
-  uint64_t in_total, out_size;
-
-  struct oci_error err;
-};
-
-static uint64_t
-source_input_size (const struct source *s)
-{
-  return s->in_total > s->in_size ? s->in_total : s->in_size;
-}
-
-static int
-source_fill (struct source *s)
-{
-  if (s->in_pos < s->in_len || s->eof_in)
-    return 0;
-  for (;;)
-    {
-      ssize_t n = read (s->fd, s->in, IN_CHUNK);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return oci_error_set (&s->err, errno, "read layer");
-      if (n == 0)
-        s->eof_in = true;
-      else if (oci_digester_update (s->in_digest, s->in, (size_t) n, &s->err) < 0)
-        return -1;
-      s->in_len = (size_t) n;
-      s->in_pos = 0;
-      s->in_size += (uint64_t) n;
-      return 0;
-    }
-}
-
-static int
-parse_tar_number (const unsigned char *f, size_t n, uint64_t *out)
-{
-  uint64_t v = 0;
-  size_t i = 0;
-  if (f[0] & 0x80)
-    {
-      /* base-256 */
-      if (f[0] & 0x40)
-        return -1;
-      v = f[0] & 0x3f;
-      for (i = 1; i < n; i++)
-        {
-          if (v >> 55)
-            return -1;
-          v = (v << 8) | f[i];
-        }
-      *out = v;
-      return 0;
-    }
-  while (i < n && (f[i] == ' ' || f[i] == '\0'))
-    i++;
-  for (; i < n && f[i] >= '0' && f[i] <= '7'; i++)
-    v = (v << 3) | (uint64_t) (f[i] - '0');
-  for (; i < n; i++)
-    if (f[i] != ' ' && f[i] != '\0')
-      return -1;
-  *out = v;
-  return 0;
-}
-
-static int
-watch_header (struct source *s)
-{
-  const unsigned char *h = s->hdr;
-  uint64_t size;
-  bool zero = true;
-
-  for (size_t i = 0; i < 512 && zero; i++)
-    zero = h[i] == 0;
-  if (s->sparse_ext)
-    {
-      s->sparse_ext = h[504] != 0;
-      s->next_header = s->pos;
-      return 0;
-    }
-  if (zero)
-    {
-      if (++s->zero_blocks == 2)
-        s->ended = true;
-      s->next_header = s->pos;
-      return 0;
-    }
-  s->zero_blocks = 0;
-  if (parse_tar_number (h + 124, 12, &size) < 0)
-    return oci_error_set (&s->err, 0, "malformed tar header at offset %llu: bad size field",
-                          (unsigned long long) (s->pos - 512));
-  switch (h[156])
-    {
-    case 'x':
-    case 'g':
-      if (size > s->max_pax)
-        return oci_error_set (&s->err, 0, "PAX header of %llu bytes exceeds the limit (%llu)",
-                              (unsigned long long) size, (unsigned long long) s->max_pax);
-      break;
-    case 'L':
-    case 'K':
-      if (size > s->max_path + 1)
-        return oci_error_set (&s->err, 0, "GNU long name of %llu bytes exceeds the path limit (%llu)",
-                              (unsigned long long) size, (unsigned long long) s->max_path);
-      break;
-    case 'S':
-      s->sparse_ext = h[482] != 0;
-      break;
-    default:
-      break;
-    }
-  /* Hardlinks and directories carry no data whatever the size says. */
-  if (h[156] == '1' || h[156] == '5')
-    size = 0;
-  if (size > UINT64_MAX - 1024)
-    return oci_error_set (&s->err, 0, "tar entry size out of range");
-  s->next_header = s->pos + ((size + 511) & ~(uint64_t) 511);
-  return 0;
-}
-
-static int
-watch (struct source *s, const unsigned char *p, size_t n)
-{
-  while (n > 0 && !s->ended)
-    {
-      if (s->pos < s->next_header)
-        {
-          uint64_t skip = s->next_header - s->pos;
-          size_t k = skip < n ? (size_t) skip : n;
-          s->pos += k;
-          p += k;
-          n -= k;
-          continue;
-        }
-      size_t k = 512 - s->hdr_fill < n ? 512 - s->hdr_fill : n;
-      memcpy (s->hdr + s->hdr_fill, p, k);
-      s->hdr_fill += k;
-      s->pos += k;
-      p += k;
-      n -= k;
-      if (s->hdr_fill == 512)
-        {
-          s->hdr_fill = 0;
-          if (watch_header (s) < 0)
-            return -1;
-        }
-    }
-  return 0;
-}
-
-/* Produces up to OUT_CHUNK bytes of tar stream; 0 at its end. */
-static ssize_t
-source_read (struct source *s)
-{
-  size_t produced = 0;
-
-  while (produced == 0 && !s->eof_out)
-    {
-      if (source_fill (s) < 0)
-        return -1;
-      switch (s->c)
-        {
-        case BLD_COMPRESSION_NONE:
-          produced = s->in_len - s->in_pos;
-          memcpy (s->out, s->in + s->in_pos, produced);
-          s->in_pos = s->in_len;
-          if (s->eof_in)
-            s->eof_out = true;
-          break;
-        case BLD_COMPRESSION_GZIP:
-          {
-            int rc;
-            if (s->in_pos == s->in_len && s->eof_in)
-              {
-                if (!s->gz_member_done)
-                  return oci_error_set (&s->err, 0, "gzip stream truncated");
-                s->eof_out = true;
-                break;
-              }
-            if (s->gz_member_done)
-              {
-                /* Another member follows. */
-                if (inflateReset (&s->zs) != Z_OK)
-                  return oci_error_set (&s->err, 0, "gzip: inflateReset failed");
-                s->gz_member_done = false;
-              }
-            s->zs.next_in = s->in + s->in_pos;
-            s->zs.avail_in = (uInt) (s->in_len - s->in_pos);
-            s->zs.next_out = s->out;
-            s->zs.avail_out = OUT_CHUNK;
-            rc = inflate (&s->zs, Z_NO_FLUSH);
-            if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
-              return oci_error_set (&s->err, 0, "gzip: %s", s->zs.msg ? s->zs.msg : "corrupt data");
-            s->in_pos = s->in_len - s->zs.avail_in;
-            produced = OUT_CHUNK - s->zs.avail_out;
-            if (rc == Z_STREAM_END)
-              s->gz_member_done = true;
-            break;
-          }
-        case BLD_COMPRESSION_ZSTD:
-          {
-            ZSTD_inBuffer in = { s->in, s->in_len, s->in_pos };
-            ZSTD_outBuffer out = { s->out, OUT_CHUNK, 0 };
-            size_t rc;
-            if (s->in_pos == s->in_len && s->eof_in)
-              {
-                if (!s->gz_member_done)
-                  return oci_error_set (&s->err, 0, "zstd stream truncated");
-                s->eof_out = true;
-                break;
-              }
-            rc = ZSTD_decompressStream (s->zd, &out, &in);
-            if (ZSTD_isError (rc))
-              return oci_error_set (&s->err, 0, "zstd: %s", ZSTD_getErrorName (rc));
-            s->in_pos = in.pos;
-            produced = out.pos;
-            /* 0: a frame just ended (another may follow). */
-            s->gz_member_done = rc == 0;
-            break;
-          }
-        }
-    }
-  if (produced > 0)
-    {
-      /* The stream against the ratio only: what is written is held to
-       * the absolute limit as well (charge). */
-      struct bld_size_limits ratio_only = s->lim;
-      ratio_only.max_size = UINT64_MAX;
-      s->out_size += produced;
-      if (s->out_size > bld_size_limits_allowed (&ratio_only, source_input_size (s)))
-        return bld_size_limits_error (&ratio_only, "the layer", source_input_size (s), &s->err);
-      if (oci_digester_update (s->tar_digest, s->out, produced, &s->err) < 0 || watch (s, s->out, produced) < 0)
-        return -1;
-    }
-  return (ssize_t) produced;
-}
-
-static la_ssize_t
-archive_read_cb (struct archive *a, void *ctx, const void **buf)
-{
-  struct source *s = ctx;
-  ssize_t n = source_read (s);
-  *buf = s->out;
-  if (n < 0)
-    {
-      archive_set_error (a, s->err.errnum ? s->err.errnum : EINVAL, "%s", oci_error_msg (&s->err));
-      return -1;
-    }
-  return n;
-}
-
-static int
-source_init (struct source *s, int fd, struct oci_error *err)
-{
-  struct stat st;
-
-  s->fd = fd;
-  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
-    {
-      off_t at = lseek (fd, 0, SEEK_CUR);
-      if (at >= 0 && at < st.st_size)
-        s->in_total = (uint64_t) (st.st_size - at);
-    }
-  s->in = malloc (IN_CHUNK);
-  s->out = malloc (OUT_CHUNK);
-  if (s->in == NULL || s->out == NULL)
-    return oci_error_set (err, ENOMEM, "layer input");
-  if (oci_digester_new (OCI_DIGEST_SHA256, &s->in_digest, err) < 0
-      || oci_digester_new (OCI_DIGEST_SHA256, &s->tar_digest, err) < 0)
-    return -1;
-  if (source_fill (s) < 0)
-    {
-      oci_error_set (err, s->err.errnum, "%s", oci_error_msg (&s->err));
-      return -1;
-    }
-  /* The magic numbers: gzip 1f 8b, zstd 28 b5 2f fd (RFC 1952, 8878). */
-  if (s->in_len >= 2 && s->in[0] == 0x1f && s->in[1] == 0x8b)
-    {
-      s->c = BLD_COMPRESSION_GZIP;
-      if (inflateInit2 (&s->zs, 16 + 15) != Z_OK)
-        return oci_error_set (err, ENOMEM, "gzip: inflateInit2");
-      s->zs_ready = true;
-    }
-  else if (s->in_len >= 4 && s->in[0] == 0x28 && s->in[1] == 0xb5 && s->in[2] == 0x2f && s->in[3] == 0xfd)
-    {
-      s->c = BLD_COMPRESSION_ZSTD;
-      s->zd = ZSTD_createDCtx ();
-      if (s->zd == NULL)
-        return oci_error_set (err, ENOMEM, "zstd");
-    }
-  else
-    s->c = BLD_COMPRESSION_NONE;
-  return 0;
-}
-
-static void
-source_clear (struct source *s)
-{
-  free (s->in);
-  free (s->out);
-  if (s->zs_ready)
-    inflateEnd (&s->zs);
-  ZSTD_freeDCtx (s->zd);
-  oci_digester_free (s->in_digest);
-  oci_digester_free (s->tar_digest);
-  oci_error_clear (&s->err);
-}
-
 /* ---- paths ---- */
 
 /* Normalises an entry path: "./" prefixes, "." components and repeated
@@ -557,174 +219,11 @@ clean_path (const char *in, const char *what, uint64_t max_depth, char **out, st
   return 0;
 }
 
-static long
-sys_openat2 (int dirfd, const char *path, int flags, uint64_t resolve)
-{
-  struct open_how how = { 0 };
-  how.flags = (uint64_t) flags;
-  how.resolve = resolve;
-  return syscall (SYS_openat2, dirfd, path, &how, sizeof how);
-}
-
-#define RESOLVE_FLAGS (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
-#define MAX_SYMLINKS 40
-
-bool bld_layer_apply_no_openat2;
-
-/* RESOLVE_IN_ROOT by hand, for kernels (and valgrind) without openat2:
- * one component at a time with O_NOFOLLOW, symlinks expanded here (an
- * absolute target restarts at the root), ".." never above the root.
- * Opens directory path under rootfd as O_PATH. */
-static int
-walk_in_root (int rootfd, const char *path)
-{
-  int *stack = NULL;
-  size_t depth = 0, cap = 0;
-  char *rest = strdup (path), *cur = rest;
-  int links = 0, ret = -1, saved = 0;
-
-  if (rest == NULL)
-    return -1;
-#define PUSH(fd_)                                                              \
-  do                                                                           \
-    {                                                                          \
-      if (depth == cap)                                                        \
-        {                                                                      \
-          int *ns_ = realloc (stack, (cap ? cap * 2 : 16) * sizeof *ns_);      \
-          if (ns_ == NULL)                                                     \
-            {                                                                  \
-              close (fd_);                                                     \
-              saved = ENOMEM;                                                  \
-              goto out;                                                        \
-            }                                                                  \
-          stack = ns_;                                                         \
-          cap = cap ? cap * 2 : 16;                                            \
-        }                                                                      \
-      stack[depth++] = (fd_);                                                  \
-    }                                                                          \
-  while (0)
-  {
-    int r = openat (rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (r < 0)
-      {
-        saved = errno;
-        goto out;
-      }
-    PUSH (r);
-  }
-  for (;;)
-    {
-      char *p = cur, *comp, *target = NULL, *next_rest;
-      struct stat st;
-      int fd;
-
-      while (*p == '/')
-        p++;
-      if (*p == '\0')
-        break;
-      comp = p;
-      p = strchrnul (p, '/');
-      if (*p)
-        *p++ = '\0';
-      cur = p;
-      if (strcmp (comp, ".") == 0)
-        continue;
-      if (strcmp (comp, "..") == 0)
-        {
-          if (depth > 1)
-            close (stack[--depth]);
-          continue;
-        }
-      fd = openat (stack[depth - 1], comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 || fstat (fd, &st) < 0)
-        {
-          saved = errno;
-          if (fd >= 0)
-            close (fd);
-          goto out;
-        }
-      if (S_ISDIR (st.st_mode))
-        {
-          PUSH (fd);
-          continue;
-        }
-      if (!S_ISLNK (st.st_mode))
-        {
-          close (fd);
-          saved = ENOTDIR;
-          goto out;
-        }
-      close (fd);
-      if (++links > MAX_SYMLINKS)
-        {
-          saved = ELOOP;
-          goto out;
-        }
-      {
-        size_t tcap = 256;
-        for (;;)
-          {
-            ssize_t n;
-            target = malloc (tcap);
-            if (target == NULL)
-              {
-                saved = ENOMEM;
-                goto out;
-              }
-            n = readlinkat (stack[depth - 1], comp, target, tcap);
-            if (n < 0)
-              {
-                saved = errno;
-                free (target);
-                goto out;
-              }
-            if ((size_t) n < tcap)
-              {
-                target[n] = '\0';
-                break;
-              }
-            free (target);
-            tcap *= 2;
-          }
-      }
-      if (target[0] == '/')
-        while (depth > 1)
-          close (stack[--depth]);
-      if (asprintf (&next_rest, "%s/%s", target, p) < 0)
-        {
-          free (target);
-          saved = ENOMEM;
-          goto out;
-        }
-      free (target);
-      free (rest);
-      rest = cur = next_rest;
-    }
-#undef PUSH
-  ret = stack[--depth];
-out:
-  while (depth > 0)
-    close (stack[--depth]);
-  free (stack);
-  free (rest);
-  if (ret < 0)
-    errno = saved ? saved : EINVAL;
-  return ret;
-}
-
 /* Opens directory path inside the root, as O_PATH. */
 static int
 open_in_root (int rootfd, const char *path)
 {
-  static bool no_openat2;
-  if (!no_openat2 && !bld_layer_apply_no_openat2)
-    {
-      int fd = (int) sys_openat2 (rootfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_FLAGS);
-      if (fd >= 0 || errno != ENOSYS)
-        return fd;
-      no_openat2 = true;
-    }
-  return walk_in_root (rootfd, path);
+  return cmn_open_in_root (rootfd, path, O_PATH | O_DIRECTORY, 0);
 }
 
 /* Opens directory dir (a clean relative path, "" for the root) inside the
@@ -828,40 +327,12 @@ split_path (char *path, const char **dir, const char **base)
     }
 }
 
-/* Removes name under dirfd and everything below it, never following a
+/* Removes name under dfd and everything below it, never following a
  * symlink. */
 static int
 remove_tree (int dfd, const char *name, struct oci_error *err)
 {
-  struct stat st;
-
-  if (fstatat (dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return errno == ENOENT ? 0 : oci_error_set (err, errno, "stat %s", name);
-  if (S_ISDIR (st.st_mode))
-    {
-      cleanup_closedir DIR *d = NULL;
-      struct dirent *de;
-      int fd = openat (dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0)
-        return oci_error_set (err, errno, "open %s", name);
-      d = fdopendir (fd);
-      if (d == NULL)
-        {
-          close (fd);
-          return oci_error_set (err, errno, "open %s", name);
-        }
-      while ((de = readdir (d)) != NULL)
-        {
-          if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-            continue;
-          if (remove_tree (dirfd (d), de->d_name, err) < 0)
-            return oci_error_prefix (err, "%s", name);
-        }
-      if (unlinkat (dfd, name, AT_REMOVEDIR) < 0)
-        return oci_error_set (err, errno, "remove directory %s", name);
-      return 0;
-    }
-  if (unlinkat (dfd, name, 0) < 0 && errno != ENOENT)
+  if (cmn_remove_tree_at (dfd, name, false) < 0)
     return oci_error_set (err, errno, "remove %s", name);
   return 0;
 }
@@ -884,7 +355,7 @@ struct extractor
   size_t dirs_len, dirs_cap;
   bool chown_ok;
   uint64_t max_entries, max_path, max_depth;
-  struct source *src;   /* its lim: the size limits */
+  struct bld_layer_source *src;   /* its lim: the size limits */
   uint64_t made;        /* directories made (counted, not yet charged) */
   struct bld_layer_apply_stats *stats;
   char *buf;
@@ -896,7 +367,7 @@ struct extractor
 static int
 charge_within (struct extractor *x, const struct bld_size_limits *lim, uint64_t more, struct oci_error *err)
 {
-  uint64_t input = source_input_size (x->src);
+  uint64_t input = bld_layer_source_input_size (x->src);
   uint64_t limit = bld_size_limits_allowed (lim, input);
   uint64_t used = x->stats->bytes + x->stats->metadata;
 
@@ -1163,6 +634,16 @@ write_data (struct extractor *x, struct archive *a, int fd, const char *path, in
   return 0;
 }
 
+/* The entry's owner (when chown is allowed) and xattrs on the O_PATH fd. */
+static int
+own_path (struct extractor *x, struct archive_entry *e, int fd, const char *path, struct oci_error *err)
+{
+  if (x->chown_ok
+      && fchownat (fd, "", archive_entry_uid (e), archive_entry_gid (e), AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+    return oci_error_set (err, errno, "chown %s", path);
+  return apply_xattrs (x, e, fd, path, err);
+}
+
 /* Owner, xattrs, mode and times of a non-directory, non-regular entry. */
 static int
 apply_meta_path (struct extractor *x, struct archive_entry *e, int parent, const char *base, const char *path,
@@ -1173,10 +654,7 @@ apply_meta_path (struct extractor *x, struct archive_entry *e, int parent, const
 
   if (fd < 0)
     return oci_error_set (err, errno, "open %s", path);
-  if (x->chown_ok
-      && fchownat (fd, "", archive_entry_uid (e), archive_entry_gid (e), AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-    return oci_error_set (err, errno, "chown %s", path);
-  if (apply_xattrs (x, e, fd, path, err) < 0)
+  if (own_path (x, e, fd, path, err) < 0)
     return -1;
   proc_fd_path (fd, proc);
   if (!is_symlink && chmod (proc, archive_entry_mode (e) & 07777) < 0)
@@ -1197,6 +675,165 @@ record_path (struct extractor *x, const char *path, struct oci_error *err)
   return charge_metadata (x, stored, err);
 }
 
+/* A whiteout entry (base starts ".wh."): the opaque marker or the removal
+ * of a name below. */
+static int
+apply_whiteout_entry (struct extractor *x, const char *dir, const char *base, struct oci_error *err)
+{
+  const char *name = base + 4;
+  if (strcmp (base, ".wh..wh..opq") == 0)
+    return apply_opaque (x, dir, err);
+  if (strncmp (base, ".wh..wh.", 8) == 0)
+    return oci_error_set (err, 0, "reserved whiteout name");
+  if (*name == '\0')
+    return oci_error_set (err, 0, "whiteout without a name");
+  if (strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
+    return oci_error_set (err, 0, "whiteout of \"%s\"", name);
+  return apply_whiteout (x, dir, name, err);
+}
+
+/* Whether the entry's type may be made here, and its size charged: 1 to
+ * skip it (a device node where they are skipped), 0 to go on. */
+static int
+admit_entry (struct extractor *x, struct archive_entry *e, const char *path, struct oci_error *err)
+{
+  mode_t type = archive_entry_filetype (e);
+  const char *hardlink = archive_entry_hardlink (e);
+
+  if (hardlink == NULL && (type == AE_IFCHR || type == AE_IFBLK) && !x->opts->allow_devices)
+    {
+      if (x->opts->skip_devices)
+        {
+          x->stats->skipped_devices++;
+          return 1;
+        }
+      return oci_error_set (err, 0, "device node %s: not allowed (needs root in the initial user namespace)",
+                            path);
+    }
+  if (hardlink == NULL && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && type != AE_IFCHR
+      && type != AE_IFBLK && type != AE_IFIFO)
+    return oci_error_set (err, 0, "unsupported entry type 0%o", (unsigned) type);
+  /* A sparse file's size is mostly holes: only the absolute limit holds
+   * its apparent size; its data is counted as it is written. */
+  if (type == AE_IFREG && hardlink == NULL && archive_entry_size (e) > 0)
+    {
+      struct bld_size_limits lim = x->src->lim;
+      if (archive_entry_sparse_count (e) > 0)
+        lim.max_ratio = 0;
+      if (charge_within (x, &lim, (uint64_t) archive_entry_size (e), err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* A hard link at parent/base (path) to another entry of the root. */
+static int
+apply_hardlink (struct extractor *x, const char *hardlink, int parent, const char *base, const char *path,
+                struct oci_error *err)
+{
+  cleanup_free char *target = NULL;
+  cleanup_close int tparent = -1;
+  const char *tdir, *tbase;
+  if (strlen (hardlink) > x->max_path)
+    return oci_error_set (err, 0, "hardlink target exceeds the path limit");
+  if (clean_path (hardlink, "hardlink target", x->max_depth, &target, err) < 0)
+    return -1;
+  if (*target == '\0' || strcmp (target, path) == 0)
+    return oci_error_set (err, 0, "bad hardlink target \"%s\"", hardlink);
+  split_path (target, &tdir, &tbase);
+  if (open_dir_in_root (x->rootfd, tdir, NULL, &tparent, err) < 0)
+    return oci_error_prefix (err, "hardlink target");
+  if (linkat (tparent, tbase, parent, base, 0) < 0)
+    return oci_error_set (err, errno, "hardlink %s to %s", path, hardlink);
+  return 0;
+}
+
+static int
+create_file (struct extractor *x, struct archive *a, struct archive_entry *e, int parent, const char *base,
+             const char *path, const struct timespec times[2], struct oci_error *err)
+{
+  cleanup_close int fd = openat (parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+  if (fd < 0)
+    return oci_error_set (err, errno, "create %s", path);
+  if (write_data (x, a, fd, path, archive_entry_size (e), err) < 0)
+    return -1;
+  if (x->chown_ok && fchown (fd, archive_entry_uid (e), archive_entry_gid (e)) < 0)
+    return oci_error_set (err, errno, "chown %s", path);
+  if (apply_xattrs (x, e, fd, path, err) < 0)
+    return -1;
+  /* After chown, which clears setuid/setgid. */
+  if (fchmod (fd, archive_entry_mode (e) & 07777) < 0)
+    return oci_error_set (err, errno, "chmod %s", path);
+  if (futimens (fd, times) < 0)
+    return oci_error_set (err, errno, "set times of %s", path);
+  return 0;
+}
+
+static int
+create_dir (struct extractor *x, struct archive_entry *e, int parent, const char *base, const char *path,
+            bool exists, const struct timespec times[2], struct oci_error *err)
+{
+  cleanup_close int fd = -1;
+  char proc[64];
+  if (!exists && mkdirat (parent, base, 0700) < 0)
+    return oci_error_set (err, errno, "mkdir %s", path);
+  if (!exists)
+    x->made++;
+  fd = openat (parent, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return oci_error_set (err, errno, "open %s", path);
+  if (own_path (x, e, fd, path, err) < 0)
+    return -1;
+  /* Writable for now; the mode and times come last. */
+  proc_fd_path (fd, proc);
+  if (chmod (proc, 0700) < 0)
+    return oci_error_set (err, errno, "chmod %s", path);
+  return defer_dir (x, path, archive_entry_mode (e), times, err);
+}
+
+/* The entry itself at parent/base (path), by its type. */
+static int
+create_node (struct extractor *x, struct archive *a, struct archive_entry *e, int parent, const char *base,
+             const char *path, bool exists, struct oci_error *err)
+{
+  mode_t type = archive_entry_filetype (e);
+  struct timespec times[2];
+
+  times[1].tv_sec = archive_entry_mtime (e);
+  times[1].tv_nsec = archive_entry_mtime_nsec (e);
+  if (archive_entry_atime_is_set (e))
+    {
+      times[0].tv_sec = archive_entry_atime (e);
+      times[0].tv_nsec = archive_entry_atime_nsec (e);
+    }
+  else
+    times[0] = times[1];
+
+  switch (type)
+    {
+    case AE_IFREG:
+      return create_file (x, a, e, parent, base, path, times, err);
+    case AE_IFDIR:
+      return create_dir (x, e, parent, base, path, exists, times, err);
+    case AE_IFLNK:
+      {
+        const char *target = archive_entry_symlink (e);
+        if (target == NULL)
+          return oci_error_set (err, 0, "symlink without a target");
+        if (strlen (target) > x->max_path)
+          return oci_error_set (err, 0, "symlink target exceeds the path limit");
+        /* The target is only data: nothing here follows it. */
+        if (symlinkat (target, parent, base) < 0)
+          return oci_error_set (err, errno, "symlink %s", path);
+        return apply_meta_path (x, e, parent, base, path, true, times, err);
+      }
+    default: /* devices and fifos */
+      if (mknodat (parent, base, type | 0600, archive_entry_rdev (e)) < 0)
+        return oci_error_set (err, errno, "mknod %s", path);
+      return apply_meta_path (x, e, parent, base, path, false, times, err);
+    }
+}
+
 static int
 apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, struct oci_error *err)
 {
@@ -1205,11 +842,10 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
   cleanup_free char *split = NULL;
   cleanup_close int parent = -1;
   const char *dir, *base;
-  mode_t type = archive_entry_filetype (e);
   const char *hardlink = archive_entry_hardlink (e);
-  struct timespec times[2];
   struct stat st;
   bool exists;
+  int r;
 
   if (raw == NULL)
     return oci_error_set (err, 0, "entry without a path (or not convertible)");
@@ -1235,152 +871,134 @@ apply_entry (struct extractor *x, struct archive *a, struct archive_entry *e, st
         p++;
     }
   if (strncmp (base, ".wh.", 4) == 0)
-    {
-      const char *name = base + 4;
-      if (strcmp (base, ".wh..wh..opq") == 0)
-        return apply_opaque (x, dir, err);
-      if (strncmp (base, ".wh..wh.", 8) == 0)
-        return oci_error_set (err, 0, "reserved whiteout name");
-      if (*name == '\0')
-        return oci_error_set (err, 0, "whiteout without a name");
-      if (strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
-        return oci_error_set (err, 0, "whiteout of \"%s\"", name);
-      return apply_whiteout (x, dir, name, err);
-    }
-
-  if (hardlink == NULL && (type == AE_IFCHR || type == AE_IFBLK) && !x->opts->allow_devices)
-    {
-      if (x->opts->skip_devices)
-        {
-          x->stats->skipped_devices++;
-          return 0;
-        }
-      return oci_error_set (err, 0, "device node %s: not allowed (needs root in the initial user namespace)",
-                            path);
-    }
-  if (hardlink == NULL && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && type != AE_IFCHR
-      && type != AE_IFBLK && type != AE_IFIFO)
-    return oci_error_set (err, 0, "unsupported entry type 0%o", (unsigned) type);
-  /* A sparse file's size is mostly holes: only the absolute limit holds
-   * its apparent size; its data is counted as it is written. */
-  if (type == AE_IFREG && hardlink == NULL && archive_entry_size (e) > 0)
-    {
-      struct bld_size_limits lim = x->src->lim;
-      if (archive_entry_sparse_count (e) > 0)
-        lim.max_ratio = 0;
-      if (charge_within (x, &lim, (uint64_t) archive_entry_size (e), err) < 0)
-        return -1;
-    }
+    return apply_whiteout_entry (x, dir, base, err);
+  if ((r = admit_entry (x, e, path, err)) != 0)
+    return r < 0 ? -1 : 0;
 
   if (open_dir_in_root (x->rootfd, dir, &x->made, &parent, err) < 0 || charge_metadata (x, 0, err) < 0)
     return -1;
   exists = fstatat (parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-  if (exists && !(type == AE_IFDIR && hardlink == NULL && S_ISDIR (st.st_mode)))
+  if (exists && !(archive_entry_filetype (e) == AE_IFDIR && hardlink == NULL && S_ISDIR (st.st_mode)))
     {
       if (remove_tree (parent, base, err) < 0)
         return -1;
       exists = false;
     }
-
-  times[1].tv_sec = archive_entry_mtime (e);
-  times[1].tv_nsec = archive_entry_mtime_nsec (e);
-  if (archive_entry_atime_is_set (e))
-    {
-      times[0].tv_sec = archive_entry_atime (e);
-      times[0].tv_nsec = archive_entry_atime_nsec (e);
-    }
-  else
-    times[0] = times[1];
-
-  if (hardlink)
-    {
-      cleanup_free char *target = NULL;
-      cleanup_close int tparent = -1;
-      const char *tdir, *tbase;
-      if (strlen (hardlink) > x->max_path)
-        return oci_error_set (err, 0, "hardlink target exceeds the path limit");
-      if (clean_path (hardlink, "hardlink target", x->max_depth, &target, err) < 0)
-        return -1;
-      if (*target == '\0' || strcmp (target, path) == 0)
-        return oci_error_set (err, 0, "bad hardlink target \"%s\"", hardlink);
-      split_path (target, &tdir, &tbase);
-      if (open_dir_in_root (x->rootfd, tdir, NULL, &tparent, err) < 0)
-        return oci_error_prefix (err, "hardlink target");
-      if (linkat (tparent, tbase, parent, base, 0) < 0)
-        return oci_error_set (err, errno, "hardlink %s to %s", path, hardlink);
-      return record_path (x, path, err);
-    }
-
-  switch (type)
-    {
-    case AE_IFREG:
-      {
-        cleanup_close int fd
-            = openat (parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-        if (fd < 0)
-          return oci_error_set (err, errno, "create %s", path);
-        if (write_data (x, a, fd, path, archive_entry_size (e), err) < 0)
-          return -1;
-        if (x->chown_ok && fchown (fd, archive_entry_uid (e), archive_entry_gid (e)) < 0)
-          return oci_error_set (err, errno, "chown %s", path);
-        if (apply_xattrs (x, e, fd, path, err) < 0)
-          return -1;
-        /* After chown, which clears setuid/setgid. */
-        if (fchmod (fd, archive_entry_mode (e) & 07777) < 0)
-          return oci_error_set (err, errno, "chmod %s", path);
-        if (futimens (fd, times) < 0)
-          return oci_error_set (err, errno, "set times of %s", path);
-        break;
-      }
-    case AE_IFDIR:
-      {
-        cleanup_close int fd = -1;
-        if (!exists && mkdirat (parent, base, 0700) < 0)
-          return oci_error_set (err, errno, "mkdir %s", path);
-        if (!exists)
-          x->made++;
-        fd = openat (parent, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-          return oci_error_set (err, errno, "open %s", path);
-        if (x->chown_ok
-            && fchownat (fd, "", archive_entry_uid (e), archive_entry_gid (e), AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)
-                   < 0)
-          return oci_error_set (err, errno, "chown %s", path);
-        if (apply_xattrs (x, e, fd, path, err) < 0)
-          return -1;
-        /* Writable for now; the mode and times come last. */
-        {
-          char proc[64];
-          proc_fd_path (fd, proc);
-          if (chmod (proc, 0700) < 0)
-            return oci_error_set (err, errno, "chmod %s", path);
-        }
-        if (defer_dir (x, path, archive_entry_mode (e), times, err) < 0)
-          return -1;
-        break;
-      }
-    case AE_IFLNK:
-      {
-        const char *target = archive_entry_symlink (e);
-        if (target == NULL)
-          return oci_error_set (err, 0, "symlink without a target");
-        if (strlen (target) > x->max_path)
-          return oci_error_set (err, 0, "symlink target exceeds the path limit");
-        /* The target is only data: nothing here follows it. */
-        if (symlinkat (target, parent, base) < 0)
-          return oci_error_set (err, errno, "symlink %s", path);
-        if (apply_meta_path (x, e, parent, base, path, true, times, err) < 0)
-          return -1;
-        break;
-      }
-    default: /* devices and fifos */
-      if (mknodat (parent, base, type | 0600, archive_entry_rdev (e)) < 0)
-        return oci_error_set (err, errno, "mknod %s", path);
-      if (apply_meta_path (x, e, parent, base, path, false, times, err) < 0)
-        return -1;
-      break;
-    }
+  if (hardlink ? apply_hardlink (x, hardlink, parent, base, path, err) < 0
+               : create_node (x, a, e, parent, base, path, exists, err) < 0)
+    return -1;
   return record_path (x, path, err);
+}
+
+/* The limits: the environment's, the options' over them. */
+static int
+extractor_limits (struct extractor *x, struct bld_layer_source *src, struct oci_error *err)
+{
+  const struct bld_layer_apply_options *opts = x->opts;
+  if (bld_size_limits_from_env (&src->lim, err) < 0)
+    return -1;
+  if (opts->max_bytes)
+    src->lim.max_size = opts->max_bytes;
+  if (opts->max_ratio)
+    src->lim.max_ratio = opts->max_ratio == UINT64_MAX ? 0 : opts->max_ratio;
+  if (opts->max_depth)
+    src->lim.max_depth = opts->max_depth;
+  x->src = src;
+  x->max_depth = src->lim.max_depth;
+  x->max_entries = opts->max_entries ? opts->max_entries : BLD_APPLY_DEFAULT_MAX_ENTRIES;
+  x->max_path = opts->max_path ? opts->max_path : BLD_APPLY_DEFAULT_MAX_PATH;
+  src->max_pax = opts->max_pax_header ? opts->max_pax_header : BLD_APPLY_DEFAULT_MAX_PAX_HEADER;
+  src->max_path = x->max_path;
+  return 0;
+}
+
+/* err from the input's own error when it has one (it says why libarchive
+ * failed), else from what; -1. */
+static int
+input_error (struct bld_layer_source *src, struct oci_error *err)
+{
+  return oci_error_set (err, src->err.errnum, "%s", src->err.msg);
+}
+
+/* Every entry of the tar stream, applied. */
+static int
+apply_entries (struct extractor *x, struct archive *a, struct oci_error *err)
+{
+  struct bld_layer_source *src = x->src;
+  for (;;)
+    {
+      struct archive_entry *e;
+      int rc = archive_read_next_header (a, &e);
+      if (rc == ARCHIVE_EOF)
+        return 0;
+      if (rc < ARCHIVE_WARN)
+        {
+          if (src->err.msg)
+            return input_error (src, err);
+          return oci_error_set (err, archive_errno (a) > 0 ? archive_errno (a) : 0, "read tar header: %s",
+                                archive_error_string (a));
+        }
+      if (++x->stats->entries > x->max_entries)
+        return oci_error_set (err, 0, "more than %llu entries (the limit)", (unsigned long long) x->max_entries);
+      if (apply_entry (x, a, e, err) < 0)
+        {
+          if (src->err.msg)
+            return input_error (src, err);
+          const char *p = archive_entry_pathname (e);
+          return oci_error_prefix (err, "layer entry %s", p ? p : "?");
+        }
+    }
+}
+
+/* The rest of the input (end-of-archive padding) read for the digests,
+ * which then must be the expected ones. */
+static int
+finish_digests (struct bld_layer_source *src, const struct bld_layer_apply_options *opts,
+                struct bld_layer_apply_stats *stats, struct oci_error *err)
+{
+  for (;;)
+    {
+      ssize_t n = bld_layer_source_read (src);
+      if (n < 0)
+        return input_error (src, err);
+      if (n == 0)
+        break;
+    }
+  stats->size = src->in_size;
+  stats->tar_size = oci_digester_size (src->tar_digest);
+  if (oci_digester_final (src->in_digest, stats->digest, err) < 0
+      || oci_digester_final (src->tar_digest, stats->diff_id, err) < 0)
+    return -1;
+  if (opts->expected_digest && strcmp (opts->expected_digest, stats->digest) != 0)
+    return oci_error_set (err, 0, "layer digest mismatch: expected %s, got %s", opts->expected_digest,
+                          stats->digest);
+  if (opts->expected_diff_id && strcmp (opts->expected_diff_id, stats->diff_id) != 0)
+    return oci_error_set (err, 0, "layer diff_id mismatch: expected %s, got %s", opts->expected_diff_id,
+                          stats->diff_id);
+  return 0;
+}
+
+/* The tar stream through libarchive, its entries applied. */
+static int
+extract (struct extractor *x, struct bld_layer_source *src, struct oci_error *err)
+{
+  struct archive *a = archive_read_new ();
+  int ret = -1;
+
+  if (a == NULL)
+    return oci_error_set (err, ENOMEM, "libarchive");
+  archive_read_support_format_tar (a);
+  if (archive_read_open (a, src, NULL, bld_layer_source_archive_cb, NULL) != ARCHIVE_OK)
+    {
+      if (src->err.msg)
+        input_error (src, err);
+      else
+        oci_error_set (err, 0, "not a tar stream: %s", archive_error_string (a));
+    }
+  else if (apply_entries (x, a, err) == 0 && finish_dirs (x, err) == 0)
+    ret = 0;
+  archive_read_free (a);
+  return ret;
 }
 
 int
@@ -1391,9 +1009,8 @@ bld_layer_apply_fd (int fd, const char *root, const struct bld_layer_apply_optio
   const struct bld_layer_apply_options *opts = opts_in ? opts_in : &defaults;
   struct bld_layer_apply_stats local_stats;
   struct bld_layer_apply_stats *stats = stats_in ? stats_in : &local_stats;
-  struct source src = { 0 };
+  struct bld_layer_source src = { 0 };
   struct extractor x = { 0 };
-  struct archive *a = NULL;
   cleanup_close int rootfd = -1;
   int ret = -1;
 
@@ -1406,108 +1023,15 @@ bld_layer_apply_fd (int fd, const char *root, const struct bld_layer_apply_optio
   x.rootfd = rootfd;
   x.stats = stats;
   x.chown_ok = !opts->ignore_owners && geteuid () == 0;
-  if (bld_size_limits_from_env (&src.lim, err) < 0)
+  if (extractor_limits (&x, &src, err) < 0)
     return -1;
-  if (opts->max_bytes)
-    src.lim.max_size = opts->max_bytes;
-  if (opts->max_ratio)
-    src.lim.max_ratio = opts->max_ratio == UINT64_MAX ? 0 : opts->max_ratio;
-  if (opts->max_depth)
-    src.lim.max_depth = opts->max_depth;
-  x.src = &src;
-  x.max_depth = src.lim.max_depth;
-  x.max_entries = opts->max_entries ? opts->max_entries : BLD_APPLY_DEFAULT_MAX_ENTRIES;
-  x.max_path = opts->max_path ? opts->max_path : BLD_APPLY_DEFAULT_MAX_PATH;
-  src.max_pax = opts->max_pax_header ? opts->max_pax_header : BLD_APPLY_DEFAULT_MAX_PAX_HEADER;
-  src.max_path = x.max_path;
-
-  if (source_init (&src, fd, err) < 0)
-    goto out;
-  stats->compression = src.c;
-  a = archive_read_new ();
-  if (a == NULL)
+  if (bld_layer_source_init (&src, fd, err) == 0)
     {
-      oci_error_set (err, ENOMEM, "libarchive");
-      goto out;
+      stats->compression = src.c;
+      if (extract (&x, &src, err) == 0 && finish_digests (&src, opts, stats, err) == 0)
+        ret = 0;
     }
-  archive_read_support_format_tar (a);
-  if (archive_read_open (a, &src, NULL, archive_read_cb, NULL) != ARCHIVE_OK)
-    {
-      if (src.err.msg)
-        oci_error_set (err, src.err.errnum, "%s", src.err.msg);
-      else
-        oci_error_set (err, 0, "not a tar stream: %s",
-                       archive_error_string (a));
-      goto out;
-    }
-  for (;;)
-    {
-      struct archive_entry *e;
-      int rc = archive_read_next_header (a, &e);
-      if (rc == ARCHIVE_EOF)
-        break;
-      if (rc < ARCHIVE_WARN)
-        {
-          if (src.err.msg)
-            oci_error_set (err, src.err.errnum, "%s", src.err.msg);
-          else
-            oci_error_set (err, archive_errno (a) > 0 ? archive_errno (a) : 0, "read tar header: %s",
-                           archive_error_string (a));
-          goto out;
-        }
-      if (++stats->entries > x.max_entries)
-        {
-          oci_error_set (err, 0, "more than %llu entries (the limit)", (unsigned long long) x.max_entries);
-          goto out;
-        }
-      if (apply_entry (&x, a, e, err) < 0)
-        {
-          if (src.err.msg)
-            {
-              oci_error_set (err, src.err.errnum, "%s", src.err.msg);
-              goto out;
-            }
-          const char *p = archive_entry_pathname (e);
-          oci_error_prefix (err, "layer entry %s", p ? p : "?");
-          goto out;
-        }
-    }
-  if (finish_dirs (&x, err) < 0)
-    goto out;
-  /* The rest of the input (end-of-archive padding) counts for the
-   * digests. */
-  for (;;)
-    {
-      ssize_t n = source_read (&src);
-      if (n < 0)
-        {
-          oci_error_set (err, src.err.errnum, "%s", src.err.msg);
-          goto out;
-        }
-      if (n == 0)
-        break;
-    }
-  stats->size = src.in_size;
-  stats->tar_size = oci_digester_size (src.tar_digest);
-  if (oci_digester_final (src.in_digest, stats->digest, err) < 0
-      || oci_digester_final (src.tar_digest, stats->diff_id, err) < 0)
-    goto out;
-  if (opts->expected_digest && strcmp (opts->expected_digest, stats->digest) != 0)
-    {
-      oci_error_set (err, 0, "layer digest mismatch: expected %s, got %s", opts->expected_digest, stats->digest);
-      goto out;
-    }
-  if (opts->expected_diff_id && strcmp (opts->expected_diff_id, stats->diff_id) != 0)
-    {
-      oci_error_set (err, 0, "layer diff_id mismatch: expected %s, got %s", opts->expected_diff_id,
-                     stats->diff_id);
-      goto out;
-    }
-  ret = 0;
-out:
-  if (a)
-    archive_read_free (a);
-  source_clear (&src);
+  bld_layer_source_clear (&src);
   pathset_free (&x.layer);
   for (size_t i = 0; i < x.dirs_len; i++)
     free (x.dirs[i].path);

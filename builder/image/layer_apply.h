@@ -87,12 +87,6 @@ struct bld_layer_apply_stats
   char diff_id[OCI_DIGEST_STRING_MAX];
 };
 
-/* Resolution inside the root uses openat2 (RESOLVE_IN_ROOT |
- * RESOLVE_NO_MAGICLINKS); where the kernel (or valgrind) lacks it, an
- * equivalent walk, one O_NOFOLLOW component at a time.  Setting this
- * forces the walk (the tests run both). */
-extern bool bld_layer_apply_no_openat2;
-
 /* Whether device nodes can be created: running as root in the initial user
  * namespace. */
 bool bld_devices_allowed (void);

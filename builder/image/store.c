@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
 #include "fileutil.h"
 
 #define STORE_PRIVATE ".store"
@@ -36,25 +37,6 @@ struct bld_blob_writer
   struct oci_digester *digester;
   bool done;
 };
-
-static int
-mkdir_p (const char *path, mode_t mode, struct oci_error *err)
-{
-  cleanup_free char *copy = strdup (path);
-  if (copy == NULL)
-    return oci_error_set (err, ENOMEM, "mkdir %s", path);
-  for (char *p = copy + 1; *p; p++)
-    if (*p == '/')
-      {
-        *p = '\0';
-        if (mkdir (copy, mode) < 0 && errno != EEXIST)
-          return oci_error_set (err, errno, "mkdir %s", copy);
-        *p = '/';
-      }
-  if (mkdir (copy, mode) < 0 && errno != EEXIST)
-    return oci_error_set (err, errno, "mkdir %s", copy);
-  return 0;
-}
 
 static void
 fsync_dir (const char *path)
@@ -88,7 +70,7 @@ store_open (const char *dir, bool create, bool read_only, struct bld_store **out
   *out = NULL;
   if (dir == NULL || *dir == '\0')
     return oci_error_set (err, EINVAL, "open store: no directory given");
-  if (create && mkdir_p (dir, 0755, err) < 0)
+  if (create && cmn_mkdir_p (dir, 0755, err) < 0)
     return oci_error_prefix (err, "create store %s", dir);
 
   s = calloc (1, sizeof *s);

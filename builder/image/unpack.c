@@ -20,40 +20,12 @@
 #include "runtime_default.h"
 #include "image/store.h"
 #include "common/strbuf.h"
+#include "common/strv.h"
 #include "exec/user.h"
 
 /* Not an OCI key: the image's Volumes, listed as they are in the image
  * config (the bind mounts made for them are in config.json's mounts). */
 #define ANNOTATION_VOLUMES "org.runc-lite.builder.volumes"
-
-static void
-strv_free_n (char **v, size_t n)
-{
-  if (v == NULL)
-    return;
-  for (size_t i = 0; i < n; i++)
-    free (v[i]);
-  free (v);
-}
-
-/* A NULL-terminated copy of the concatenation of a and b. */
-static char **
-strv_concat (char *const *a, size_t a_len, char *const *b, size_t b_len)
-{
-  char **v = calloc (a_len + b_len + 1, sizeof *v);
-  if (v == NULL)
-    return NULL;
-  for (size_t i = 0; i < a_len + b_len; i++)
-    {
-      v[i] = strdup (i < a_len ? a[i] : b[i - a_len]);
-      if (v[i] == NULL)
-        {
-          strv_free_n (v, i);
-          return NULL;
-        }
-    }
-  return v;
-}
 
 static size_t
 env_key_len (const char *kv)
@@ -193,7 +165,7 @@ add_volume (struct oci_runtime_config *c, const char *spec, struct oci_error *er
   m->destination = strdup (dst);
   m->type = strdup ("bind");
   m->source = steal_pointer (&src);
-  m->options = strv_concat (opts, 2, NULL, 0);
+  m->options = cmn_strv_concat (opts, 2, NULL, 0);
   m->options_len = 2;
   c->mounts_len++;
   if (m->destination == NULL || m->type == NULL || m->options == NULL)
@@ -225,13 +197,13 @@ bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd
   cmd_len = ov && ov->cmd_len ? ov->cmd_len : x->cmd_len;
   if (x->entrypoint_len + cmd_len == 0)
     return oci_error_set (err, 0, "the image has no Entrypoint or Cmd: give a command");
-  strv_free_n (p->args, p->args_len);
-  p->args = strv_concat (x->entrypoint, x->entrypoint_len, cmd, cmd_len);
+  cmn_strv_free_n (p->args, p->args_len);
+  p->args = cmn_strv_concat (x->entrypoint, x->entrypoint_len, cmd, cmd_len);
   p->args_len = x->entrypoint_len + cmd_len;
 
   /* The image's Env as it is, the caller's on top, PATH only if absent. */
-  strv_free_n (p->env, p->env_len);
-  p->env = strv_concat (x->env, x->env_len, NULL, 0);
+  cmn_strv_free_n (p->env, p->env_len);
+  p->env = cmn_strv_concat (x->env, x->env_len, NULL, 0);
   p->env_len = x->env_len;
   if (p->args == NULL || p->env == NULL)
     return oci_error_set (err, ENOMEM, "config");
@@ -394,7 +366,7 @@ add_image_volumes (struct oci_runtime_config *c, const struct oci_image_config *
       m->destination = steal_pointer (&dest);
       m->type = strdup ("bind");
       m->source = steal_pointer (&source);
-      m->options = strv_concat (opts, 2, NULL, 0);
+      m->options = cmn_strv_concat (opts, 2, NULL, 0);
       m->options_len = 2;
       if (m->type == NULL || m->options == NULL)
         return oci_error_set (err, ENOMEM, "volumes");
@@ -546,7 +518,7 @@ cached_lowers (struct bld_store *s, const struct oci_image_manifest *m, const st
     }
   ret = bld_overlay_lowers (dirs, n, empty, out, n_out, err);
 out:
-  strv_free_n (dirs, n);
+  cmn_strv_free_n (dirs, n);
   return ret;
 }
 
@@ -642,6 +614,6 @@ fail:
       oci_error_prefix (err, "unpack %s", ref);
   }
 out:
-  strv_free_n (lowers, n_lowers);
+  cmn_strv_free_n (lowers, n_lowers);
   return ret;
 }

@@ -23,6 +23,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "cleanup.h"
+#include "common/strv.h"
 #include "console.h"
 #include "container.h"
 #include "fileutil.h"
@@ -113,42 +114,6 @@ copy_process (const struct oci_process *p, struct oci_process **out, struct oci_
 }
 
 static int
-replace_strv (char ***v, size_t *n, char **src, size_t src_n)
-{
-  char **copy = calloc (src_n + 1, sizeof (char *));
-  if (copy == NULL)
-    return -1;
-  for (size_t i = 0; i < src_n; i++)
-    if ((copy[i] = strdup (src[i])) == NULL)
-      {
-        for (size_t k = 0; k < i; k++)
-          free (copy[k]);
-        free (copy);
-        return -1;
-      }
-  for (size_t i = 0; *v && i < *n; i++)
-    free ((*v)[i]);
-  free (*v);
-  *v = copy;
-  *n = src_n;
-  return 0;
-}
-
-/* Appends s (copied) to a NULL-terminated array with its length. */
-static int
-strv_add (char ***v, size_t *n, const char *s)
-{
-  char **nv = realloc (*v, (*n + 2) * sizeof (char *));
-  if (nv == NULL)
-    return -1;
-  *v = nv;
-  if ((nv[*n] = strdup (s)) == NULL)
-    return -1;
-  nv[++*n] = NULL;
-  return 0;
-}
-
-static int
 set_env (struct oci_process *p, const char *kv)
 {
   size_t klen = strcspn (kv, "=");
@@ -162,7 +127,7 @@ set_env (struct oci_process *p, const char *kv)
         p->env[i] = c;
         return 0;
       }
-  return strv_add (&p->env, &p->env_len, kv);
+  return cmn_strv_push (&p->env, &p->env_len, kv);
 }
 
 static int
@@ -200,7 +165,7 @@ build_process (const struct rl_exec_opts *o, const struct oci_runtime_config *cf
         return oci_error_set (err, 0, "exec: the container's config.json has no process to start from");
       if (copy_process (cfg->process, &p, err) < 0)
         return -1;
-      if (replace_strv (&p->args, &p->args_len, o->args, o->args_len) < 0)
+      if (cmn_strv_replace (&p->args, &p->args_len, o->args, o->args_len) < 0)
         goto oom;
       /* runc exec gets no terminal unless asked for one. */
       p->terminal = false;
@@ -270,10 +235,10 @@ build_process (const struct rl_exec_opts *o, const struct oci_runtime_config *cf
         {
           if (rl_cap_from_name (o->caps[i]) < 0)
             return oci_error_set (err, 0, "exec: --cap: unknown capability \"%s\"", o->caps[i]);
-          if (strv_add (&c->bounding, &c->bounding_len, o->caps[i]) < 0
-              || strv_add (&c->effective, &c->effective_len, o->caps[i]) < 0
-              || strv_add (&c->permitted, &c->permitted_len, o->caps[i]) < 0
-              || strv_add (&c->ambient, &c->ambient_len, o->caps[i]) < 0)
+          if (cmn_strv_push (&c->bounding, &c->bounding_len, o->caps[i]) < 0
+              || cmn_strv_push (&c->effective, &c->effective_len, o->caps[i]) < 0
+              || cmn_strv_push (&c->permitted, &c->permitted_len, o->caps[i]) < 0
+              || cmn_strv_push (&c->ambient, &c->ambient_len, o->caps[i]) < 0)
             goto oom;
         }
     }

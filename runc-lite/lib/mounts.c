@@ -35,7 +35,7 @@
 #include "copyup.h"
 #include "fileutil.h"
 #include "mount_options.h"
-#include "mountinfo.h"
+#include "common/mountinfo.h"
 #include "path.h"
 #include "syscalls.h"
 #include "sysctl.h"
@@ -50,9 +50,9 @@ struct rootfs_ctx
 };
 
 static void
-mountinfo_freep (struct rl_mountinfo_list *l)
+mountinfo_freep (struct cmn_mountinfo_list *l)
 {
-  rl_mountinfo_free (l);
+  cmn_mountinfo_free (l);
 }
 #define cleanup_mountinfo __attribute__ ((cleanup (mountinfo_freep)))
 
@@ -160,12 +160,12 @@ add_context (char **data, const char *label)
 static int
 make_parent_private (const char *rootfs, struct oci_error *err)
 {
-  cleanup_mountinfo struct rl_mountinfo_list mi = { 0 };
-  const struct rl_mountinfo *e;
+  cleanup_mountinfo struct cmn_mountinfo_list mi = { 0 };
+  const struct cmn_mountinfo *e;
 
-  if (rl_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
+  if (cmn_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
     return -1;
-  e = rl_mountinfo_find (&mi, rootfs);
+  e = cmn_mountinfo_find (&mi, rootfs);
   if (e != NULL && strstr (e->optional, "shared:") != NULL
       && mount (NULL, e->mount_point, NULL, MS_PRIVATE, NULL) < 0)
     return oci_error_set (err, errno, "make %s private", e->mount_point);
@@ -426,7 +426,7 @@ v1_data (const char *super_opts)
  * a cgroup namespace (which shows the namespace's root), otherwise a bind
  * of this process's own cgroup (never the whole host hierarchy). */
 static int
-mount_one_hierarchy (struct rootfs_ctx *ctx, const char *dest, const struct rl_mountinfo *e, bool v2,
+mount_one_hierarchy (struct rootfs_ctx *ctx, const char *dest, const struct cmn_mountinfo *e, bool v2,
                      unsigned long flags, char **self_cgroup, struct oci_error *err)
 {
   cleanup_close int target = -1;
@@ -473,19 +473,19 @@ static int
 mount_cgroup (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, const struct rl_mount_opts *o,
               struct oci_error *err)
 {
-  cleanup_mountinfo struct rl_mountinfo_list mi = { 0 };
+  cleanup_mountinfo struct cmn_mountinfo_list mi = { 0 };
   cleanup_free char *self_cgroup = NULL;
   cleanup_close int target = -1;
   cleanup_close int top = -1;
   char fdp[RL_FD_PATH_MAX];
   unsigned long flags = o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 
-  if (rl_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
+  if (cmn_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
     return -1;
 
   if (rl_cgroup_unified_mode ())
     {
-      const struct rl_mountinfo *e = rl_mountinfo_find (&mi, "/sys/fs/cgroup");
+      const struct cmn_mountinfo *e = cmn_mountinfo_find (&mi, "/sys/fs/cgroup");
       if (e == NULL)
         return oci_error_set (err, 0, "mounts[%zu]: /sys/fs/cgroup not found in mountinfo", idx);
       if (mount_one_hierarchy (ctx, m->destination, e, true, flags, &self_cgroup, err) < 0)
@@ -507,7 +507,7 @@ mount_cgroup (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, con
 
   for (size_t i = 0; i < mi.len; i++)
     {
-      const struct rl_mountinfo *e = &mi.v[i];
+      const struct cmn_mountinfo *e = &mi.v[i];
       bool v2 = strcmp (e->fstype, "cgroup2") == 0;
       const char *name;
       cleanup_free char *sub = NULL;
@@ -907,14 +907,14 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
 static int
 hide_outer_proc_sys (const char *rootfs, struct oci_error *err)
 {
-  cleanup_mountinfo struct rl_mountinfo_list mi = { 0 };
+  cleanup_mountinfo struct cmn_mountinfo_list mi = { 0 };
   size_t n = strlen (rootfs);
 
-  if (rl_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
+  if (cmn_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
     return -1;
   for (size_t i = 0; i < mi.len; i++)
     {
-      const struct rl_mountinfo *e = &mi.v[i];
+      const struct cmn_mountinfo *e = &mi.v[i];
       const char *mp = e->mount_point;
 
       if (strcmp (e->root, "/") != 0 || (strcmp (e->fstype, "proc") != 0 && strcmp (e->fstype, "sysfs") != 0))

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
+#include "common/root_path.h"
 #include "syscalls.h"
 
 /* As many as the kernel follows in one lookup. */
@@ -22,15 +24,12 @@ rl_fd_path (char buf[RL_FD_PATH_MAX], int fd)
   return buf;
 }
 
+_Static_assert (RL_RESOLVE_NO_SYMLINKS == CMN_RESOLVE_NO_SYMLINKS, "the kernel's RESOLVE_NO_SYMLINKS");
+
 int
 rl_path_open (int root_fd, const char *path, int oflags, uint64_t extra_resolve)
 {
-  int fd;
-  do
-    fd = rl_openat2 (root_fd, *path ? path : ".", (uint64_t) (oflags | O_CLOEXEC), 0,
-                     RL_RESOLVE_IN_ROOT | RL_RESOLVE_NO_MAGICLINKS | extra_resolve);
-  while (fd < 0 && (errno == EAGAIN || errno == EINTR));
-  return fd;
+  return cmn_open_in_root (root_fd, path, oflags, extra_resolve);
 }
 
 /* The next component of *p (skipping slashes and "."), NUL-terminated in
@@ -57,35 +56,6 @@ next_component (char **p)
       *p = *e ? e + 1 : e;
       *e = '\0';
       return s;
-    }
-}
-
-/* readlinkat into a buffer that grows as needed. */
-static char *
-readlink_alloc (int dirfd, const char *name)
-{
-  size_t size = 128;
-  for (;;)
-    {
-      char *buf = malloc (size);
-      ssize_t n;
-      if (buf == NULL)
-        return NULL;
-      n = readlinkat (dirfd, name, buf, size);
-      if (n < 0)
-        {
-          int saved = errno;
-          free (buf);
-          errno = saved;
-          return NULL;
-        }
-      if ((size_t) n < size)
-        {
-          buf[n] = '\0';
-          return buf;
-        }
-      free (buf);
-      size *= 2;
     }
 }
 
@@ -132,7 +102,7 @@ create_walk (int root_fd, const char *path, bool file, int depth, struct oci_err
             {
               /* A dangling symlink: start again from its target, which
                * is resolved inside the rootfs like everything else. */
-              cleanup_free char *target = readlink_alloc (cur, comp);
+              cleanup_free char *target = cmn_readlinkat (cur, comp);
               cleanup_free char *again = NULL;
 
               if (target == NULL)

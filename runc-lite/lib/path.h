@@ -16,8 +16,9 @@
 const char *rl_fd_path (char buf[RL_FD_PATH_MAX], int fd);
 
 /* Opens path (absolute or relative, both taken from root_fd) with
- * RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS plus extra_resolve; returns the
- * fd, or -1 with errno (ENOENT when missing). */
+ * RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS plus extra_resolve (0 or
+ * RL_RESOLVE_NO_SYMLINKS), or common/root_path.h's walk without openat2;
+ * returns the fd, or -1 with errno (ENOENT when missing). */
 int rl_path_open (int root_fd, const char *path, int oflags, uint64_t extra_resolve);
 
 /* Returns an O_PATH fd for path, creating what is missing inside the

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/root_path.h"
 #include "runtime.h"
 #include "syscalls.h"
 
@@ -125,8 +126,8 @@ rl_sysctl_apply (const struct oci_runtime_config *config, struct oci_error *err)
 
       if (rel == NULL)
         return oci_error_set (err, ENOMEM, "sysctl");
-      fd = rl_openat2 (procsys, rel, O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0,
-                       RL_RESOLVE_BENEATH | RL_RESOLVE_NO_SYMLINKS | RL_RESOLVE_NO_XDEV);
+      fd = cmn_open_in_root (procsys, rel, O_WRONLY | O_NOFOLLOW,
+                             CMN_RESOLVE_BENEATH | CMN_RESOLVE_NO_SYMLINKS | CMN_RESOLVE_NO_XDEV);
       if (fd < 0)
         return oci_error_set (err, errno, "sysctl \"%s\": open /proc/sys/%s", m->keys[i], rel);
       n = write (fd, v, len);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
 #include "fileutil.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -85,29 +86,7 @@ rl_realpath (const char *path, char **out, struct oci_error *err)
 int
 rl_mkdir_p (const char *path, mode_t mode, struct oci_error *err)
 {
-  cleanup_free char *copy = NULL;
-  /* Mostly only the last component is missing: one mkdir then. */
-  if (mkdir (path, mode) == 0 || errno == EEXIST)
-    return 0;
-  if (errno != ENOENT)
-    return oci_error_set (err, errno, "mkdir %s", path);
-  copy = strdup (path);
-  if (copy == NULL)
-    return oci_error_set (err, ENOMEM, "mkdir %s", path);
-  for (char *p = copy + 1;; p++)
-    {
-      if (*p == '/' || *p == '\0')
-        {
-          char saved = *p;
-          *p = '\0';
-          if (mkdir (copy, mode) < 0 && errno != EEXIST)
-            return oci_error_set (err, errno, "mkdir %s", copy);
-          *p = saved;
-          if (saved == '\0')
-            break;
-        }
-    }
-  return 0;
+  return cmn_mkdir_p (path, mode, err);
 }
 
 int

@@ -19,7 +19,8 @@ int rl_cloexec_fds_from (int from);
 int rl_waitpid (pid_t pid, int *status);
 /* Makes path absolute against the current directory and resolves it. */
 int rl_realpath (const char *path, char **out, struct oci_error *err);
-/* mkdir -p with mode for each missing component. */
+/* mkdir -p with mode for each missing component (common/fs.h's
+ * cmn_mkdir_p; kept for the runtime's callers). */
 int rl_mkdir_p (const char *path, mode_t mode, struct oci_error *err);
 /* The home directory of uid in /etc/passwd of the current root ("/" when
  * there is none), read by hand: glibc's getpwuid could load NSS modules

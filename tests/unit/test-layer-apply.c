@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/root_path.h"
 #include "fileutil.h"
 #include "image/layer_apply.h"
 #include "tap.h"
@@ -597,7 +598,7 @@ main (void)
   test_whiteouts ();
   test_inputs ();
   /* Again with the component walk that stands in for openat2. */
-  bld_layer_apply_no_openat2 = true;
+  cmn_openat2_disabled = true;
   diag ("without openat2");
   test_attacks ();
   test_whiteouts ();

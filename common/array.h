@@ -1,7 +1,7 @@
 /* Arrays extended one element at a time (an instruction, a key=value, a
  * step) without a capacity of their own. */
-#ifndef BUILDER_ARRAY_H
-#define BUILDER_ARRAY_H
+#ifndef COMMON_ARRAY_H
+#define COMMON_ARRAY_H
 
 #include <malloc.h>
 #include <stddef.h>

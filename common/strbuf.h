@@ -1,8 +1,8 @@
-/* A growable string for the recipe front end.  Allocation failure is
- * sticky: appends after it do nothing and strbuf_failed reports it, so a
- * caller checks once, at the end. */
-#ifndef BUILDER_STRBUF_H
-#define BUILDER_STRBUF_H
+/* A growable string (the recipe front end, overlay options, request
+ * bodies).  Allocation failure is sticky: appends after it do nothing
+ * and strbuf_failed reports it, so a caller checks once, at the end. */
+#ifndef COMMON_STRBUF_H
+#define COMMON_STRBUF_H
 
 #include <stdbool.h>
 #include <stdlib.h>

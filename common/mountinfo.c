@@ -1,5 +1,5 @@
 #include "config.h"
-#include "mountinfo.h"
+#include "common/mountinfo.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -29,7 +29,7 @@ unescape (char *s)
 }
 
 static void
-entry_free (struct rl_mountinfo *e)
+entry_free (struct cmn_mountinfo *e)
 {
   free (e->root);
   free (e->mount_point);
@@ -41,7 +41,7 @@ entry_free (struct rl_mountinfo *e)
 
 /* Fills e from one line; false when the line is malformed. */
 static bool
-parse_line (char *line, struct rl_mountinfo *e)
+parse_line (char *line, struct cmn_mountinfo *e)
 {
   char *fields[6] = { 0 }, *save = NULL, *tok;
   size_t n = 0;
@@ -97,7 +97,7 @@ parse_line (char *line, struct rl_mountinfo *e)
 }
 
 int
-rl_mountinfo_read (const char *path, struct rl_mountinfo_list *out, struct oci_error *err)
+cmn_mountinfo_read (const char *path, struct cmn_mountinfo_list *out, struct oci_error *err)
 {
   cleanup_fclose FILE *f = fopen (path, "re");
   cleanup_free char *line = NULL;
@@ -109,15 +109,15 @@ rl_mountinfo_read (const char *path, struct rl_mountinfo_list *out, struct oci_e
     return oci_error_set (err, errno, "open %s", path);
   while (getline (&line, &cap, f) > 0)
     {
-      struct rl_mountinfo e = { 0 };
-      struct rl_mountinfo *nv;
+      struct cmn_mountinfo e = { 0 };
+      struct cmn_mountinfo *nv;
       if (!parse_line (line, &e))
         continue;
       nv = realloc (out->v, (out->len + 1) * sizeof *nv);
       if (nv == NULL)
         {
           entry_free (&e);
-          rl_mountinfo_free (out);
+          cmn_mountinfo_free (out);
           return oci_error_set (err, ENOMEM, "read %s", path);
         }
       out->v = nv;
@@ -127,7 +127,7 @@ rl_mountinfo_read (const char *path, struct rl_mountinfo_list *out, struct oci_e
 }
 
 void
-rl_mountinfo_free (struct rl_mountinfo_list *l)
+cmn_mountinfo_free (struct cmn_mountinfo_list *l)
 {
   for (size_t i = 0; i < l->len; i++)
     entry_free (&l->v[i]);
@@ -136,10 +136,10 @@ rl_mountinfo_free (struct rl_mountinfo_list *l)
   l->len = 0;
 }
 
-const struct rl_mountinfo *
-rl_mountinfo_find (const struct rl_mountinfo_list *l, const char *path)
+const struct cmn_mountinfo *
+cmn_mountinfo_find (const struct cmn_mountinfo_list *l, const char *path)
 {
-  const struct rl_mountinfo *best = NULL;
+  const struct cmn_mountinfo *best = NULL;
   size_t best_len = 0;
 
   for (size_t i = 0; i < l->len; i++)

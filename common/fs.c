@@ -1,0 +1,118 @@
+#include "config.h"
+#include "common/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+char *
+cmn_readlinkat (int dirfd, const char *name)
+{
+  size_t size = 128;
+  for (;;)
+    {
+      char *buf = malloc (size);
+      ssize_t n;
+      if (buf == NULL)
+        return NULL;
+      n = readlinkat (dirfd, name, buf, size);
+      if (n < 0)
+        {
+          int saved = errno;
+          free (buf);
+          errno = saved;
+          return NULL;
+        }
+      if ((size_t) n < size)
+        {
+          buf[n] = '\0';
+          return buf;
+        }
+      free (buf);
+      size *= 2;
+    }
+}
+
+int
+cmn_mkdir_p (const char *path, mode_t mode, struct oci_error *err)
+{
+  cleanup_free char *copy = NULL;
+  /* Mostly only the last component is missing: one mkdir then. */
+  if (mkdir (path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return oci_error_set (err, errno, "mkdir %s", path);
+  copy = strdup (path);
+  if (copy == NULL)
+    return oci_error_set (err, ENOMEM, "mkdir %s", path);
+  for (char *p = copy + 1;; p++)
+    {
+      if (*p == '/' || *p == '\0')
+        {
+          char saved = *p;
+          *p = '\0';
+          if (mkdir (copy, mode) < 0 && errno != EEXIST)
+            return oci_error_set (err, errno, "mkdir %s", copy);
+          *p = saved;
+          if (saved == '\0')
+            break;
+        }
+    }
+  return 0;
+}
+
+/* The entries of the directory fd (taken over), each removed. */
+static int
+remove_entries (int fd, dev_t dev, bool one_fs)
+{
+  cleanup_closedir DIR *d = fdopendir (fd);
+  struct dirent *de;
+
+  if (d == NULL)
+    {
+      int e = errno;
+      close (fd);
+      errno = e;
+      return -1;
+    }
+  while ((de = readdir (d)) != NULL)
+    {
+      struct stat st;
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (one_fs && fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev != dev)
+        continue; /* another filesystem: left, so the rmdir above fails */
+      if (cmn_remove_tree_at (dirfd (d), de->d_name, one_fs) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+cmn_remove_tree_at (int dirfd, const char *name, bool one_fs)
+{
+  struct stat st;
+
+  if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT ? 0 : -1;
+  if (S_ISDIR (st.st_mode))
+    {
+      int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+      if (remove_entries (fd, st.st_dev, one_fs) < 0)
+        return -1;
+      if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        return -1;
+      return 0;
+    }
+  if (unlinkat (dirfd, name, 0) < 0 && errno != ENOENT)
+    return -1;
+  return 0;
+}

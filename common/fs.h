@@ -1,0 +1,29 @@
+/* Small filesystem helpers shared by the runtime and the builder.  They
+ * report failure through errno (and -1 or NULL) so that each caller words
+ * its own error message. */
+#ifndef COMMON_FS_H
+#define COMMON_FS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* The target of the symlink name under dirfd (AT_FDCWD for a plain
+ * path), in a malloc'd NUL-terminated buffer grown until it fits; NULL
+ * with errno on failure. */
+char *cmn_readlinkat (int dirfd, const char *name);
+
+/* mkdir -p: each missing component of path made with mode (an existing
+ * one, directory or not, is left to the next mkdir to refuse).  The
+ * error names the component that failed. */
+int cmn_mkdir_p (const char *path, mode_t mode, struct oci_error *err);
+
+/* rm -rf of name under dirfd (AT_FDCWD for a path): never follows a
+ * symlink; with one_fs, does not descend into a directory on another
+ * filesystem (a mount point left there makes its parent's removal fail,
+ * as nftw's FTW_MOUNT).  A missing name (or entry) is success.  -1 with
+ * errno. */
+int cmn_remove_tree_at (int dirfd, const char *name, bool one_fs);
+
+#endif
