@@ -59,6 +59,7 @@ struct creation
   int listener_fd;
   int *mount_fds; /* per mount, see rl_idmap_prepare; NULL when none */
   struct rl_namespaces ns;
+  struct rl_cgroup_dirs cgroup_resolved; /* before rl_cgroup_make: not ours to remove */
   struct rl_cgroup_dirs cgroup;
   size_t cgroup_joined; /* the one the clone put the init in (rl_cgroup_clone) */
   unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
@@ -122,6 +123,7 @@ creation_release (struct creation *c)
   /* The config last: the idmap fds are counted by its mounts. */
   rl_idmap_free (&c->mount_fds, c->config ? c->config->mounts_len : 0);
   rl_namespaces_close (&c->ns);
+  rl_cgroup_dirs_free (&c->cgroup_resolved);
   rl_cgroup_dirs_free (&c->cgroup);
   oci_runtime_config_free (c->config);
   c->config = NULL;
@@ -480,24 +482,21 @@ init_main (struct creation *c)
 static int
 check_existing_cgroup (struct creation *c, struct oci_error *err)
 {
-  struct rl_cgroup_dirs d = { 0 };
+  struct rl_cgroup_dirs *d = &c->cgroup_resolved;
   struct oci_error ignored = OCI_ERROR_INIT;
   cleanup_free pid_t *pids = NULL;
-  bool frozen;
   size_t n = 0;
 
-  if (rl_cgroup_resolve (c->config->linux_->cgroups_path, c->o->id, &d, err) < 0)
+  if (rl_cgroup_resolve (c->config->linux_->cgroups_path, c->o->id, d, err) < 0)
     return -1;
-  if (rl_cgroup_pids (&d, &pids, &n, &ignored) == 0 && n > 0)
+  if (rl_cgroup_pids (d, &pids, &n, &ignored) == 0 && n > 0)
     {
       cleanup_free char *msg = NULL;
       if (asprintf (&msg, "container's cgroup is not empty: %zu process(es) found", n) >= 0)
         rl_log_warning (c->g, msg);
     }
   oci_error_clear (&ignored);
-  frozen = rl_freezer_is_frozen (d.dirs, d.len);
-  rl_cgroup_dirs_free (&d);
-  if (frozen)
+  if (rl_freezer_is_frozen (d->dirs, d->len))
     return oci_error_set (err, 0, "container's cgroup unexpectedly frozen");
   return 0;
 }
@@ -761,7 +760,7 @@ spawn_init (struct creation *c, struct oci_error *err)
   pid_t pid = -1;
 
   /* The init moves itself in (init_setup): cheaper than our moving it. */
-  if (rl_cgroup_make (c->config->linux_->cgroups_path, c->o->id, c->rootless, &c->cgroup, err) < 0)
+  if (rl_cgroup_make (&c->cgroup_resolved, c->rootless, &c->cgroup, err) < 0)
     return -1;
   for (size_t i = 0; i < c->cgroup.len; i++)
     rl_log_debug (c->g, "container %s: the init goes into cgroup %s", c->o->id, c->cgroup.dirs[i]);
