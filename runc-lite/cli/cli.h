@@ -44,5 +44,7 @@ int cli_check_long_options (int argc, char **argv, const struct option *opts, st
 /* Makes a path absolute against the current directory (before create
  * moves into the bundle). */
 char *cli_absolute (const char *path);
+/* --pid-file: the pid in decimal, the file replaced atomically. */
+int cli_write_pid_file (const char *path, pid_t pid, struct oci_error *err);
 
 #endif

@@ -28,21 +28,31 @@ struct rl_global
 struct rl_create_opts
 {
   const char *id;
-  const char *bundle; /* NULL: the current directory */
-  const char *pid_file;
   const char *console_socket;
   unsigned int preserve_fds;
+  unsigned int listen_fds; /* socket activation: fds 3.. passed on before the preserved ones, LISTEN_FDS set */
   bool no_pivot;
   bool no_new_keyring;
   bool detach; /* run -d */
   bool keep;   /* run --keep: leave the stopped container for delete */
+  /* Called with the init's pid once the container is created, before
+   * its start (the CLI writes --pid-file); when it fails, create fails
+   * with its error and removes the container. */
+  int (*created) (void *arg, pid_t pid, struct oci_error *err);
+  void *created_arg;
 };
 
-int rl_create (const struct rl_global *g, const struct rl_create_opts *o, struct oci_error *err);
+/* A container from a bundle (its absolute path) and its loaded config.
+ * Relative paths in the config (root.path, mount sources) are taken from
+ * the current directory, and hooks start there: the caller has made the
+ * bundle the current directory.  The config stays the caller's. */
+int rl_create (const struct rl_global *g, const char *bundle, struct oci_runtime_config *config,
+               const struct rl_create_opts *o, struct oci_error *err);
 int rl_start (const struct rl_global *g, const char *id, struct oci_error *err);
 /* The container's exit status in *status (128+signal when killed); with
  * detach, 0 once it runs. */
-int rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, struct oci_error *err);
+int rl_run (const struct rl_global *g, const char *bundle, struct oci_runtime_config *config,
+            const struct rl_create_opts *o, int *status, struct oci_error *err);
 int rl_kill (const struct rl_global *g, const char *id, int sig, bool all, struct oci_error *err);
 int rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_error *err);
 /* The state with its live status filled in. */
@@ -65,10 +75,14 @@ struct rl_exec_opts
   const char *apparmor;
   const char *process_label;
   const char *console_socket;
-  const char *pid_file;
   unsigned int preserve_fds;
   bool detach;
   bool ignore_paused;
+  /* Called with the process's pid once it runs, before exec waits for
+   * it (the CLI writes --pid-file); when it fails, exec fails with its
+   * error (and kills the process unless detached). */
+  int (*started) (void *arg, pid_t pid, struct oci_error *err);
+  void *started_arg;
   char **cgroups; /* --cgroup [CONTROLLER[,...]:]PATH, see rl_cgroup_sub_dirs */
   size_t cgroups_len;
 };
