@@ -7,7 +7,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include "lib/container.h"
+#include "lib/runclite.h"
 #include "error.h"
 
 typedef int (*rl_command_fn) (struct rl_global *g, int argc, char **argv, struct oci_error *err);

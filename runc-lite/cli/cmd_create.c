@@ -11,8 +11,6 @@
 #include "cleanup.h"
 #include "fileutil.h"
 #include "cli/cli.h"
-#include "lib/log.h"
-#include "lib/util.h"
 
 int
 cli_write_pid_file (const char *path, pid_t pid, struct oci_error *err)

@@ -102,6 +102,8 @@ cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
           pid_file = cli_absolute (optarg);
           if (pid_file == NULL)
             return oci_error_set (err, ENOMEM, "exec");
+          o.started = exec_started;
+          o.started_arg = pid_file;
           break;
         case OPT_LABEL:
           o.process_label = optarg;
@@ -148,11 +150,6 @@ cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
   /* As runc: only a command line it cannot read is exit 1; any later
    * failure of exec is 255, worded "exec failed: ...". */
   g->failure_status = 255;
-  if (pid_file)
-    {
-      o.started = exec_started;
-      o.started_arg = pid_file;
-    }
   if (rl_exec (g, &o, &status, err) < 0)
     return oci_error_prefix (err, "exec failed");
   return status;

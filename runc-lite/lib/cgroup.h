@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "runclite.h"
 #include "runtime.h"
 
 /* The directories a container's cgroup occupies, one per hierarchy (all
@@ -23,9 +24,6 @@ struct rl_cgroup_dirs
 
 void rl_cgroup_dirs_free (struct rl_cgroup_dirs *d);
 
-/* True on a cgroup2-only host: /sys/fs/cgroup itself is cgroup2 (runc's
- * IsCgroup2UnifiedMode). */
-bool rl_cgroup_unified_mode (void);
 
 /* The directories cgroups_path (NULL: the container id) names on each
  * mounted hierarchy, without creating anything (rl_cgroup_make does): an

@@ -7,11 +7,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "runclite.h"
 
-/* True when /proc/self/exe is already a sealed memfd. */
-bool rl_running_from_sealed_copy (void);
-/* Re-executes argv from a sealed copy; returns only on failure. */
-int rl_reexec_from_sealed_copy (char **argv, struct oci_error *err);
+/* rl_running_from_sealed_copy, rl_reexec_from_sealed_copy: runclite.h */
 
 #endif
