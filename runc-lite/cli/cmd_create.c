@@ -1,4 +1,6 @@
-/* create and run: the same flags; run adds --detach, --keep, --no-subreaper. */
+/* create and run: the same flags; run adds --detach, --keep, --no-subreaper.
+ * The bundle is read here (the library takes its path and loaded config),
+ * LISTEN_FDS taken from the environment and --pid-file written. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include "fileutil.h"
 #include "cli/cli.h"
 
+/* Also exec's. */
 int
 cli_write_pid_file (const char *path, pid_t pid, struct oci_error *err)
 {
@@ -127,45 +130,62 @@ created (void *pid_file, pid_t pid, struct oci_error *err)
  * the current directory, for the relative paths in its config.json
  * (root.path, mount sources) and the hooks; its config.json loaded. */
 static int
-load_bundle (const struct rl_global *g, const char *id, const char *arg, char **bundle,
+load_bundle (const struct rl_global *g, const char *id, const char *arg, char **bundle, char **text, size_t *len,
              struct oci_runtime_config **config, struct oci_error *err)
 {
-  cleanup_free char *text = NULL;
-  size_t len;
-
   if (rl_id_validate (id, err) < 0)
     return -1;
   if (rl_realpath (arg ? arg : ".", bundle, err) < 0)
     return oci_error_prefix (err, "bundle");
   if (chdir (*bundle) < 0)
     return oci_error_set (err, errno, "chdir to the bundle %s", *bundle);
-  if (oci_read_file ("config.json", OCI_JSON_FILE_MAX, &text, &len, err) < 0
-      || oci_runtime_config_parse_text ("config.json", text, len, config, err) < 0)
+  if (oci_read_file ("config.json", OCI_JSON_FILE_MAX, text, len, err) < 0
+      || oci_runtime_config_parse_text ("config.json", *text, *len, config, err) < 0)
     return -1;
   rl_log_debug (g, "container %s: config.json loaded from bundle %s (ociVersion %s)", id, *bundle,
                 (*config)->oci_version ? (*config)->oci_version : "?");
   return 0;
 }
 
+/* What create and run own: the flags' strings, the bundle's path and
+ * config.json (text and parsed). */
+struct create_input
+{
+  char *pid_file;
+  char *bundle;
+  char *config_text;
+  struct oci_runtime_config *config;
+};
+
+static void
+create_input_free (struct create_input *in)
+{
+  free (in->pid_file);
+  free (in->bundle);
+  free (in->config_text);
+  oci_runtime_config_free (in->config);
+}
+
 /* create and run alike: flags, bundle, config.json. */
 static int
-create_setup (struct rl_global *g, bool is_run, int argc, char **argv, struct rl_create_opts *o, char **pid_file,
-              char **bundle, struct oci_runtime_config **config, struct oci_error *err)
+create_setup (struct rl_global *g, bool is_run, int argc, char **argv, struct rl_create_opts *o,
+              struct create_input *in, struct oci_error *err)
 {
   const char *bundle_arg = NULL;
   bool keep = false;
 
-  if (parse_create_flags (is_run, argc, argv, o, &bundle_arg, &keep, pid_file, err) < 0)
+  if (parse_create_flags (is_run, argc, argv, o, &bundle_arg, &keep, &in->pid_file, err) < 0)
     return -1;
   o->keep = keep;
   o->listen_fds = listen_fds ();
-  if (*pid_file)
+  if (in->pid_file)
     {
       o->created = created;
-      o->created_arg = *pid_file;
+      o->created_arg = in->pid_file;
     }
-  if (load_bundle (g, o->id, bundle_arg, bundle, config, err) < 0)
+  if (load_bundle (g, o->id, bundle_arg, &in->bundle, &in->config_text, &o->config_len, &in->config, err) < 0)
     return oci_error_prefix (err, "create container %s", o->id);
+  o->config_text = in->config_text;
   return 0;
 }
 
@@ -173,25 +193,25 @@ int
 cmd_create (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
   struct rl_create_opts o = { 0 };
-  cleanup_free char *pid_file = NULL, *bundle = NULL;
-  cleanup_runtime_config struct oci_runtime_config *config = NULL;
+  struct create_input in = { 0 };
+  int r = create_setup (g, false, argc, argv, &o, &in, err);
 
-  if (create_setup (g, false, argc, argv, &o, &pid_file, &bundle, &config, err) < 0)
-    return -1;
-  return rl_create (g, bundle, config, &o, err);
+  if (r == 0)
+    r = rl_create (g, in.bundle, in.config, &o, err);
+  create_input_free (&in);
+  return r;
 }
 
 int
 cmd_run (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
   struct rl_create_opts o = { 0 };
-  cleanup_free char *pid_file = NULL, *bundle = NULL;
-  cleanup_runtime_config struct oci_runtime_config *config = NULL;
-  int status;
+  struct create_input in = { 0 };
+  int status = 0;
+  int r = create_setup (g, true, argc, argv, &o, &in, err);
 
-  if (create_setup (g, true, argc, argv, &o, &pid_file, &bundle, &config, err) < 0)
-    return -1;
-  if (rl_run (g, bundle, config, &o, &status, err) < 0)
-    return -1;
-  return status;
+  if (r == 0)
+    r = rl_run (g, in.bundle, in.config, &o, &status, err);
+  create_input_free (&in);
+  return r < 0 ? -1 : status;
 }

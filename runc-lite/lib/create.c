@@ -499,15 +499,21 @@ check_existing_cgroup (struct creation *c, struct oci_error *err)
   return 0;
 }
 
-/* ROOT/ID/config.json: the config as it was at create, for the
- * operations on the container (hooks, process, cgroup). */
+/* ROOT/ID/config.json: the config as it was at create (the bundle's
+ * text when given), for the operations on the container (hooks,
+ * process, cgroup). */
 static int
 save_config_copy (struct creation *c, struct oci_error *err)
 {
-  cleanup_free char *copy = NULL, *text = NULL;
-  size_t len;
-  if (oci_runtime_config_emit (c->config, false, &text, &len, err) < 0)
-    return oci_error_prefix (err, "config copy");
+  cleanup_free char *copy = NULL, *emitted = NULL;
+  const char *text = c->o->config_text;
+  size_t len = c->o->config_len;
+  if (text == NULL)
+    {
+      if (oci_runtime_config_emit (c->config, false, &emitted, &len, err) < 0)
+        return oci_error_prefix (err, "config copy");
+      text = emitted;
+    }
   if (asprintf (&copy, "/proc/self/fd/%d/" RL_CONFIG_COPY, c->dirfd) < 0)
     return oci_error_set (err, ENOMEM, "config copy");
   return oci_replace_file (copy, text, len, 0600, err);

@@ -99,6 +99,10 @@ struct rl_create_opts
   const char *console_socket;
   unsigned int preserve_fds;
   unsigned int listen_fds; /* socket activation: fds 3.. passed on before the preserved ones, LISTEN_FDS set */
+  /* The config's text as read from the bundle, kept as the container's
+   * copy of it byte for byte; NULL: the loaded config is written out. */
+  const char *config_text;
+  size_t config_len;
   bool no_pivot;
   bool no_new_keyring;
   bool detach; /* run -d */
