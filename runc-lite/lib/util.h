@@ -34,5 +34,4 @@ int rl_find_executable (const char *name, char *const *env, size_t env_len, char
 /* Writes text to an existing file (e.g. under /proc or /sys). */
 int rl_write_file (const char *path, const char *text, struct oci_error *err);
 
-
 #endif
