@@ -78,13 +78,13 @@ outputs_free (struct bld_transport **v)
 }
 
 static int
-push_or_fail (char ***v, size_t *n, const char *s, struct oci_error *err)
+push_or_fail (char ***v, size_t *n, char *s, struct oci_error *err)
 {
   char **nv = realloc (*v, (*n + 1) * sizeof *nv);
   if (nv == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   *v = nv;
-  nv[(*n)++] = (char *) s;
+  nv[(*n)++] = s;
   return 0;
 }
 
