@@ -227,6 +227,16 @@ check_all_accepted() {
   [[ "$output" == *"build: 15 options"* ]]
 }
 
+@test "builder build -help (getopt_long: -h -e -l -p) and --he print build's --help, not a text of their own" {
+  local want
+  want=$("$BUILDER" build --help)
+  [[ "$want" == "Usage: builder build [command options] CONTEXT"* ]]
+  run "$BUILDER" build -help
+  [ "$status" -eq 0 ] && [ "$output" = "$want" ] || { echo "$output"; false; }
+  run "$BUILDER" build --he
+  [ "$status" -eq 0 ] && [ "$output" = "$want" ] || { echo "$output"; false; }
+}
+
 @test "every row of the option tables is in its command's --help; only the known rows are hidden" {
   run check_tables "$RUNC_LITE" "$BATS_TEST_DIRNAME/../../runc-lite/cli"
   [ "$status" -eq 0 ] || { echo "$output"; false; }
