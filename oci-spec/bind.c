@@ -13,6 +13,7 @@
 #include "fileutil.h"
 
 #define AT(obj, off) ((char *) (obj) + (off))
+#define AT_CONST(obj, off) ((const char *) (obj) + (off))
 
 static int
 path_error (struct json_path *path, struct oci_error *err, const char *fmt, ...)
@@ -445,7 +446,7 @@ array_len (const struct bind_field *f, const void *obj)
     case BIND_UINT32S:
     case BIND_SET:
     case BIND_STRUCTS:
-      return *(const size_t *) AT (obj, f->aux_offset);
+      return *(const size_t *) AT_CONST (obj, f->aux_offset);
     default:
       return 0;
     }
@@ -453,10 +454,16 @@ array_len (const struct bind_field *f, const void *obj)
 
 /* ---- emission ---- */
 
-static int
-cmp_index_by_key (const void *a, const void *b, void *keys)
+/* qsort_r's argument is not const: the keys travel in this. */
+struct sort_keys
 {
-  char *const *k = keys;
+  char *const *keys;
+};
+
+static int
+cmp_index_by_key (const void *a, const void *b, void *arg)
+{
+  char *const *k = ((const struct sort_keys *) arg)->keys;
   return strcmp (k[*(const size_t *) a], k[*(const size_t *) b]);
 }
 
@@ -469,7 +476,8 @@ sorted_order (char *const *keys, size_t n)
     return NULL;
   for (size_t i = 0; i < n; i++)
     idx[i] = i;
-  qsort_r (idx, n, sizeof (size_t), cmp_index_by_key, (void *) keys);
+  struct sort_keys sk = { keys };
+  qsort_r (idx, n, sizeof (size_t), cmp_index_by_key, &sk);
   return idx;
 }
 
@@ -483,12 +491,12 @@ field_present (const struct bind_field *f, const void *obj)
     case BIND_BOOL:
     case BIND_INT:
     case BIND_UINT:
-      return *(const bool *) AT (obj, f->aux_offset);
+      return *(const bool *) AT_CONST (obj, f->aux_offset);
     case BIND_STRING_MAP:
     case BIND_STRUCT_MAP:
-      return ((const struct oci_string_map *) AT (obj, f->offset))->keys != NULL;
+      return ((const struct oci_string_map *) AT_CONST (obj, f->offset))->keys != NULL;
     default:
-      return *(void *const *) AT (obj, f->offset) != NULL;
+      return *(void *const *) AT_CONST (obj, f->offset) != NULL;
     }
 }
 
@@ -497,7 +505,7 @@ static void emit_struct (const struct bind_type *t, const void *obj, struct json
 static void
 emit_field (const struct bind_field *f, const void *obj, struct json_gen *g)
 {
-  const void *src = AT (obj, f->offset);
+  const void *src = AT_CONST (obj, f->offset);
   size_t len = array_len (f, obj);
 
   switch (f->kind)

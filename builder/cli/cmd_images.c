@@ -22,13 +22,12 @@ read_row (struct bld_store *s, const struct oci_image_descriptor *d, struct row 
   cleanup_image_manifest struct oci_image_manifest *m = NULL;
   cleanup_image_config struct oci_image_config *cfg = NULL;
   const char *name = oci_string_map_get (&d->annotations, OCI_ANNOTATION_REF_NAME);
-  const char *slash, *colon;
+  const char *colon;
 
   memset (r, 0, sizeof *r);
   if (bld_store_read_manifest (s, d, &m, err) < 0 || bld_store_read_config (s, m->config, &cfg, err) < 0)
     return -1;
-  slash = name ? strrchr (name, '/') : NULL;
-  colon = name ? strrchr (slash ? slash : name, ':') : NULL;
+  colon = name ? bld_ref_tag_colon (name) : NULL;
   if (name && colon)
     {
       r->repository = strndup (name, (size_t) (colon - name));

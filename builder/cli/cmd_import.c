@@ -18,7 +18,7 @@
 #include "image/layer_write.h"
 #include "distribution/platform.h"
 #include "image/store.h"
-#include "exec/build.h"
+#include "exec/build_fs.h"
 #include "image/unpack.h"
 
 /* SOURCE_DATE_EPOCH when set (reproducible builds), else now. */
@@ -198,8 +198,8 @@ BLD_COMMAND (import)
   if (S_ISREG (st.st_mode))
     {
       struct bld_layer_apply_options ao = { .allow_devices = bld_devices_allowed () };
-      if (asprintf (&tmp, "%s/.store/import.XXXXXX", bld_store_dir (s)) < 0)
-        return oci_error_set (err, ENOMEM, "import");
+      if (bld_store_private_path (bld_store_dir (s), "import.XXXXXX", &tmp, err) < 0)
+        return -1;
       if (mkdtemp (tmp) == NULL)
         return oci_error_set (err, errno, "import: create %s", tmp);
       if (bld_layer_apply_file (root, tmp, &ao, NULL, err) < 0)

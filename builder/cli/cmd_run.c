@@ -16,7 +16,6 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -24,6 +23,8 @@
 #include "cli/cli.h"
 #include "image/store.h"
 #include "exec/build.h"
+#include "exec/build_fs.h"
+#include "exec/runtime_driver.h"
 #include "image/unpack.h"
 
 static int
@@ -68,39 +69,6 @@ static bool
 private_mount_namespace (void)
 {
   return unshare (CLONE_NEWNS) == 0 && mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0;
-}
-
-static int
-run_runtime (const char *runtime, const char *bundle, const char *id, int *status, struct oci_error *err)
-{
-  struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-  pid_t pid;
-  int ws;
-
-  /* The terminal's ^C goes to the runtime (same process group), which
-   * hands it to the container: builder itself waits for the outcome. */
-  sigemptyset (&ign.sa_mask);
-  sigaction (SIGINT, &ign, &old_int);
-  sigaction (SIGQUIT, &ign, &old_quit);
-  fflush (NULL);
-  pid = fork ();
-  if (pid < 0)
-    return oci_error_set (err, errno, "fork");
-  if (pid == 0)
-    {
-      sigaction (SIGINT, &old_int, NULL);
-      sigaction (SIGQUIT, &old_quit, NULL);
-      execlp (runtime, runtime, "run", "--bundle", bundle, id, (char *) NULL);
-      fprintf (stderr, "builder: run %s: %s\n", runtime, strerror (errno));
-      _exit (127);
-    }
-  while (waitpid (pid, &ws, 0) < 0)
-    if (errno != EINTR)
-      return oci_error_set (err, errno, "wait for %s", runtime);
-  sigaction (SIGINT, &old_int, NULL);
-  sigaction (SIGQUIT, &old_quit, NULL);
-  *status = WIFEXITED (ws) ? WEXITSTATUS (ws) : 128 + WTERMSIG (ws);
-  return 0;
 }
 
 enum { OPT_RM = CLI_LONG_ONLY, OPT_NAME, OPT_RUNTIME };
@@ -183,7 +151,9 @@ BLD_COMMAND (run)
     cleanup_free char *store = realpath (bld_store_dir (s), NULL);
     if (store == NULL)
       return oci_error_set (err, errno, "store %s", bld_store_dir (s));
-    if (asprintf (&rundir, "%s/.store/run", store) < 0 || asprintf (&bundle, "%s/%s", rundir, id) < 0)
+    if (bld_store_area_path (store, BLD_STORE_RUN, &rundir, err) < 0)
+      return -1;
+    if (asprintf (&bundle, "%s/%s", rundir, id) < 0)
       return oci_error_set (err, ENOMEM, "run");
   }
   if (mkdir (rundir, 0700) < 0 && errno != EEXIST)
@@ -203,7 +173,7 @@ BLD_COMMAND (run)
     }
   if (!overlay && bld_unpack (s, argv[optind], bundle, &ov, err) < 0)
     return -1;
-  ret = run_runtime (runtime, bundle, id, &status, err);
+  ret = bld_runtime_run_attached (runtime, bundle, id, &status, err);
   if (rm)
     {
       struct oci_error e2 = OCI_ERROR_INIT;

@@ -1,7 +1,6 @@
-/* The distribution API client: see registry.h.  One curl easy handle per
- * client (connections are reused); every request goes through request (),
- * which answers a 401 once by authenticating (basic credentials, or a
- * bearer token from the challenge's realm) and retrying. */
+/* The distribution API client's push and pull: see registry.h.  The
+ * client and its requests are in registry_http.c, credentials in
+ * registry_auth.c. */
 #include "config.h"
 
 #include <curl/curl.h>
@@ -22,788 +21,32 @@
 #include "json.h"
 #include "distribution/platform.h"
 #include "distribution/registry.h"
+#include "distribution/registry_client.h"
 #include "image/store.h"
 #include "common/strbuf.h"
 
-#define REG_DEFAULT_CHUNK (64u * 1024 * 1024)
-/* Error bodies and token answers are small; more is not worth keeping. */
-#define REG_SMALL_BODY_MAX (1u << 20)
-#define REG_MEMORY_FILE ".store/registry-blobs"
 
 static const char manifest_accept[] = "Accept: " OCI_MEDIA_TYPE_IMAGE_MANIFEST ", " OCI_MEDIA_TYPE_IMAGE_INDEX
                                       ", " DOCKER_MEDIA_TYPE_MANIFEST ", " DOCKER_MEDIA_TYPE_MANIFEST_LIST;
 
 /* ---- references ---- */
 
-void
-reg_ref_clear (struct reg_ref *r)
-{
-  free (r->host);
-  free (r->repo);
-  free (r->tag);
-  free (r->digest);
-  memset (r, 0, sizeof *r);
-}
-
-static bool
-repo_component_ok (const char *s, size_t n)
-{
-  if (n == 0)
-    return false;
-  for (size_t i = 0; i < n; i++)
-    {
-      char ch = s[i];
-      bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-      bool sep = ch == '.' || ch == '_' || ch == '-';
-      if (!alnum && !sep)
-        return false;
-      if (sep && (i == 0 || i == n - 1))
-        return false;
-    }
-  return true;
-}
-
-static bool
-tag_ok (const char *t)
-{
-  size_t n = strlen (t);
-  if (n == 0 || n > 128 || t[0] == '.' || t[0] == '-')
-    return false;
-  for (size_t i = 0; i < n; i++)
-    if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9')
-          || t[i] == '_' || t[i] == '.' || t[i] == '-'))
-      return false;
-  return true;
-}
-
-/* host[:port], host a DNS name, an IPv4 address or a bracketed IPv6
- * address: nothing that could change the URL it is put into. */
-static bool
-host_ok (const char *h)
-{
-  const char *port;
-  if (h[0] == '[')
-    {
-      const char *end = strchr (h, ']');
-      if (end == NULL || end == h + 1 || strspn (h + 1, "0123456789abcdefABCDEF:.") != (size_t) (end - h - 1))
-        return false;
-      port = end + 1;
-    }
-  else
-    {
-      size_t n = strspn (h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
-      if (n == 0 || h[0] == '.' || h[0] == '-')
-        return false;
-      port = h + n;
-    }
-  if (*port == '\0')
-    return true;
-  return port[0] == ':' && port[1] != '\0' && strlen (port + 1) <= 5 && strspn (port + 1, "0123456789") == strlen (port + 1);
-}
-
 int
-reg_ref_parse (const char *s, struct reg_ref *out, struct oci_error *err)
+reg_ref_parse (const char *s, struct bld_reference *out, struct oci_error *err)
 {
-  cleanup_free char *copy = strdup (s);
-  cleanup_reg_ref struct reg_ref r = { 0 };
-  char *name, *at, *slash, *colon;
-
-  memset (out, 0, sizeof *out);
-  if (copy == NULL)
-    return oci_error_set (err, ENOMEM, "reference %s", s);
-  name = copy;
-  at = strchr (name, '@');
-  if (at)
-    {
-      *at = '\0';
-      if (oci_digest_validate (at + 1, err) < 0)
-        return oci_error_prefix (err, "reference %s", s);
-      r.digest = strdup (at + 1);
-    }
-  slash = strrchr (name, '/');
-  colon = strrchr (name, ':');
-  if (colon && (slash == NULL || colon > slash))
-    {
-      *colon = '\0';
-      if (!tag_ok (colon + 1))
-        return oci_error_set (err, 0, "reference %s: invalid tag \"%s\"", s, colon + 1);
-      if (r.digest == NULL)
-        r.tag = strdup (colon + 1);
-    }
-  else if (r.digest == NULL)
-    r.tag = strdup ("latest");
-  slash = strchr (name, '/');
-  if (slash && (memchr (name, '.', slash - name) || memchr (name, ':', slash - name)
-                || (slash - name == 9 && strncmp (name, "localhost", 9) == 0)))
-    {
-      r.host = strndup (name, slash - name);
-      name = slash + 1;
-    }
-  else
-    r.host = strdup ("docker.io");
-  if (r.host == NULL)
-    return oci_error_set (err, ENOMEM, "reference %s", s);
-  if (!host_ok (r.host))
-    return oci_error_set (err, 0, "reference %s: invalid registry host \"%s\"", s, r.host);
-  if (strcmp (r.host, "docker.io") == 0 || strcmp (r.host, "index.docker.io") == 0)
-    {
-      free (r.host);
-      r.host = strdup ("docker.io");
-      /* Official images live under library/. */
-      if (strchr (name, '/'))
-        r.repo = strdup (name);
-      else if (asprintf (&r.repo, "library/%s", name) < 0)
-        r.repo = NULL;
-    }
-  else
-    r.repo = strdup (name);
-  if (r.host == NULL || r.repo == NULL || (r.tag == NULL && r.digest == NULL))
-    return oci_error_set (err, ENOMEM, "reference %s", s);
-  for (const char *p = r.repo;;)
-    {
-      const char *end = strchr (p, '/');
-      size_t n = end ? (size_t) (end - p) : strlen (p);
-      if (!repo_component_ok (p, n))
-        return oci_error_set (err, 0, "reference %s: invalid repository name \"%s\"", s, r.repo);
-      if (end == NULL)
-        break;
-      p = end + 1;
-    }
-  *out = r;
-  memset (&r, 0, sizeof r);
-  return 0;
-}
-
-/* ---- credentials ---- */
-
-static int
-split_creds (const char *creds, char **user, char **pass, struct oci_error *err)
-{
-  const char *colon = strchr (creds, ':');
-  if (colon == NULL || colon == creds)
-    return oci_error_set (err, 0, "credentials must be USER:PASSWORD");
-  *user = strndup (creds, colon - creds);
-  *pass = strdup (colon + 1);
-  if (*user == NULL || *pass == NULL)
-    return oci_error_set (err, ENOMEM, "credentials");
-  return 0;
-}
-
-int
-reg_authfile_lookup (const char *path, const char *host, char **user, char **pass, struct oci_error *err)
-{
-  cleanup_free char *text = NULL;
-  cleanup_json struct json_value *root = NULL;
-  cleanup_free char *https = NULL;
-  struct json_value *auths, *entry = NULL, *auth;
-  size_t len;
-
-  *user = *pass = NULL;
-  if (oci_read_file (path, OCI_JSON_FILE_MAX, &text, &len, err) < 0 || json_parse (text, len, &root, err) < 0)
-    return oci_error_prefix (err, "auth file %s", path);
-  auths = json_object_get (root, "auths");
-  if (auths == NULL)
-    return 0;
-  if (asprintf (&https, "https://%s", host) < 0)
-    return oci_error_set (err, ENOMEM, "auth file %s", path);
-  entry = json_object_get (auths, host);
-  if (entry == NULL)
-    entry = json_object_get (auths, https);
-  if (entry == NULL && strcmp (host, "docker.io") == 0)
-    entry = json_object_get (auths, "https://index.docker.io/v1/");
-  auth = json_object_get (entry, "auth");
-  if (auth == NULL)
-    return 0;
-  if (auth->type != JSON_STRING)
-    return oci_error_set (err, 0, "auth file %s: auths.%s.auth: expected a string", path, host);
-  cleanup_free unsigned char *plain = NULL;
-  if (oci_base64_decode (auth->u.string, &plain, &len, err) < 0)
-    return oci_error_prefix (err, "auth file %s: auths.%s.auth", path, host);
-  if (strlen ((char *) plain) != len || split_creds ((char *) plain, user, pass, err) < 0)
-    return oci_error_set (err, 0, "auth file %s: auths.%s.auth: not base64 of USER:PASSWORD", path, host);
-  return 0;
-}
-
-/* ---- the client ---- */
-
-struct reg_client
-{
-  CURL *curl;
-  char *host;     /* as in references, for messages and auth.json */
-  char *api_host; /* where requests go (docker.io -> registry-1.docker.io) */
-  char *base;     /* "https://api_host" or "http://api_host" */
-  bool tls_verify;
-  char *user, *pass;
-  char *authorization; /* the header value that worked last, or NULL */
-  uint64_t chunk_size;
-  char curl_error[CURL_ERROR_SIZE];
-};
-
-void
-reg_client_free (struct reg_client *c)
-{
-  if (c == NULL)
-    return;
-  if (c->curl)
-    curl_easy_cleanup (c->curl);
-  free (c->host);
-  free (c->api_host);
-  free (c->base);
-  free (c->user);
-  free (c->pass);
-  free (c->authorization);
-  free (c);
-}
-
-void
-reg_client_freep (struct reg_client **c)
-{
-  reg_client_free (*c);
-}
-
-/* A request body: a buffer, or len bytes of fd from off. */
-struct req_body
-{
-  const char *buf;
-  int fd;
-  uint64_t off, len, pos;
-};
-
-/* Where a 2xx answer's body goes, instead of the small buffer. */
-typedef int (*body_sink_fn) (void *ctx, const void *buf, size_t n, struct oci_error *err);
-
-struct response
-{
-  long status;
-  char *location, *www_authenticate, *content_type, *docker_digest;
-  struct strbuf body;
-  size_t body_max;
-  bool body_too_large;
-  body_sink_fn sink;
-  void *sink_ctx;
-  struct oci_error sink_err;
-};
-
-static void
-response_reset (struct response *r)
-{
-  r->status = 0;
-  free (r->location);
-  free (r->www_authenticate);
-  free (r->content_type);
-  free (r->docker_digest);
-  r->location = r->www_authenticate = r->content_type = r->docker_digest = NULL;
-  free (r->body.s);
-  r->body = (struct strbuf) STRBUF_INIT;
-  r->body_too_large = false;
-  oci_error_clear (&r->sink_err);
-}
-
-static void
-response_clear (struct response *r)
-{
-  response_reset (r);
-}
-#define cleanup_response __attribute__ ((cleanup (response_clear)))
-
-bool
-reg_status_line (const char *line, size_t len, long *status)
-{
-  *status = 0;
-  if (len < 5 || memcmp (line, "HTTP/", 5) != 0)
-    return false;
-  /* curl hands the line over with its length, not NUL-terminated */
-  const char *sp = memchr (line, ' ', len), *end = line + len;
-  if (sp == NULL || end - sp < 4)
-    return true;
-  long v = 0;
-  for (const char *d = sp + 1; d < sp + 4; d++)
-    {
-      if (*d < '0' || *d > '9')
-        return true;
-      v = v * 10 + (*d - '0');
-    }
-  if (sp + 4 == end || sp[4] == ' ' || sp[4] == '\r' || sp[4] == '\n')
-    *status = v;
-  return true;
-}
-
-static size_t
-on_header (char *line, size_t size, size_t n, void *ctx)
-{
-  struct response *r = ctx;
-  size_t len = size * n, name_len;
-  char **slot = NULL;
-  const char *colon, *v, *end;
-
-  long status;
-  if (reg_status_line (line, len, &status))
-    {
-      /* A new answer (after a redirect or a 100): forget the last one's. */
-      response_reset (r);
-      r->status = status;
-      return len;
-    }
-  colon = memchr (line, ':', len);
-  if (colon == NULL)
-    return len;
-  name_len = colon - line;
-  if (name_len == 8 && strncasecmp (line, "Location", 8) == 0)
-    slot = &r->location;
-  else if (name_len == 16 && strncasecmp (line, "WWW-Authenticate", 16) == 0)
-    slot = &r->www_authenticate;
-  else if (name_len == 12 && strncasecmp (line, "Content-Type", 12) == 0)
-    slot = &r->content_type;
-  else if (name_len == 21 && strncasecmp (line, "Docker-Content-Digest", 21) == 0)
-    slot = &r->docker_digest;
-  if (slot == NULL)
-    return len;
-  v = colon + 1;
-  end = line + len;
-  while (v < end && (*v == ' ' || *v == '\t'))
-    v++;
-  while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
-    end--;
-  free (*slot);
-  *slot = strndup (v, end - v);
-  return *slot ? len : 0;
-}
-
-static size_t
-on_body (char *data, size_t size, size_t n, void *ctx)
-{
-  struct response *r = ctx;
-  size_t len = size * n;
-
-  if (r->sink && r->status >= 200 && r->status < 300)
-    return r->sink (r->sink_ctx, data, len, &r->sink_err) < 0 ? 0 : len;
-  if (r->body.len + len > r->body_max)
-    {
-      r->body_too_large = true;
-      return 0;
-    }
-  strbuf_add (&r->body, data, len);
-  return r->body.failed ? 0 : len;
-}
-
-static size_t
-on_read (char *buf, size_t size, size_t n, void *ctx)
-{
-  struct req_body *b = ctx;
-  size_t want = size * n;
-  uint64_t left = b->len - b->pos;
-
-  if (want > left)
-    want = left;
-  if (want == 0)
-    return 0;
-  if (b->buf)
-    memcpy (buf, b->buf + b->pos, want);
-  else
-    {
-      ssize_t got = pread (b->fd, buf, want, b->off + b->pos);
-      if (got <= 0)
-        return CURL_READFUNC_ABORT;
-      want = got;
-    }
-  b->pos += want;
-  return want;
-}
-
-static int
-absolute_url (struct reg_client *c, const char *path_or_url, char **out, struct oci_error *err)
-{
-  int n;
-  if (strncmp (path_or_url, "http://", 7) == 0 || strncmp (path_or_url, "https://", 8) == 0)
-    n = asprintf (out, "%s", path_or_url);
-  else
-    n = asprintf (out, "%s%s%s", c->base, path_or_url[0] == '/' ? "" : "/", path_or_url);
-  if (n < 0)
-    return oci_error_set (err, ENOMEM, "url");
-  return 0;
-}
-
-static bool
-add_header (struct curl_slist **list, const char *h)
-{
-  struct curl_slist *l = curl_slist_append (*list, h);
-  if (l == NULL)
-    return false;
-  *list = l;
-  return true;
-}
-
-/* One HTTP exchange, no retry.  Fills r; -1 only when no answer came. */
-static int
-perform (struct reg_client *c, const char *method, const char *url, const char *authorization,
-         const char *const *headers, struct req_body *body, struct response *r, struct oci_error *err)
-{
-  struct curl_slist *list = NULL;
-  cleanup_free char *auth = NULL;
-  CURLcode rc;
-
-  response_reset (r);
-  curl_easy_reset (c->curl);
-  c->curl_error[0] = '\0';
-  curl_easy_setopt (c->curl, CURLOPT_URL, url);
-  curl_easy_setopt (c->curl, CURLOPT_ERRORBUFFER, c->curl_error);
-  curl_easy_setopt (c->curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt (c->curl, CURLOPT_HEADERDATA, r);
-  curl_easy_setopt (c->curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt (c->curl, CURLOPT_WRITEDATA, r);
-  curl_easy_setopt (c->curl, CURLOPT_CONNECTTIMEOUT, 30L);
-  /* A registry that stops sending is given up on after two minutes. */
-  curl_easy_setopt (c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt (c->curl, CURLOPT_LOW_SPEED_TIME, 120L);
-  curl_easy_setopt (c->curl, CURLOPT_USERAGENT, "builder/" PACKAGE_VERSION);
-  curl_easy_setopt (c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (!c->tls_verify)
-    {
-      curl_easy_setopt (c->curl, CURLOPT_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt (c->curl, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-  if (strcmp (method, "GET") == 0)
-    {
-      curl_easy_setopt (c->curl, CURLOPT_FOLLOWLOCATION, 1L);
-      curl_easy_setopt (c->curl, CURLOPT_MAXREDIRS, 10L);
-    }
-  else if (strcmp (method, "HEAD") == 0)
-    curl_easy_setopt (c->curl, CURLOPT_NOBODY, 1L);
-  else if (body == NULL)
-    {
-      curl_easy_setopt (c->curl, CURLOPT_POST, 1L);
-      curl_easy_setopt (c->curl, CURLOPT_POSTFIELDS, "");
-      curl_easy_setopt (c->curl, CURLOPT_POSTFIELDSIZE, 0L);
-      curl_easy_setopt (c->curl, CURLOPT_CUSTOMREQUEST, method);
-    }
-  else
-    {
-      body->pos = 0;
-      curl_easy_setopt (c->curl, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt (c->curl, CURLOPT_READFUNCTION, on_read);
-      curl_easy_setopt (c->curl, CURLOPT_READDATA, body);
-      curl_easy_setopt (c->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t) body->len);
-      curl_easy_setopt (c->curl, CURLOPT_CUSTOMREQUEST, method);
-    }
-  /* No "Expect: 100-continue" round trip. */
-  bool ok = add_header (&list, "Expect:");
-  if (ok && authorization)
-    ok = asprintf (&auth, "Authorization: %s", authorization) >= 0 && add_header (&list, auth);
-  for (size_t i = 0; ok && headers && headers[i]; i++)
-    ok = add_header (&list, headers[i]);
-  if (!ok)
-    {
-      curl_slist_free_all (list);
-      return oci_error_set (err, ENOMEM, "%s %s", method, url);
-    }
-  curl_easy_setopt (c->curl, CURLOPT_HTTPHEADER, list);
-  rc = curl_easy_perform (c->curl);
-  curl_slist_free_all (list);
-  if (r->sink_err.msg)
-    {
-      oci_error_set (err, r->sink_err.errnum, "%s", r->sink_err.msg);
-      oci_error_clear (&r->sink_err);
-      return -1;
-    }
-  if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && r->body_too_large))
-    return oci_error_set (err, 0, "%s %s: %s", method, url, c->curl_error[0] ? c->curl_error : curl_easy_strerror (rc));
-  return 0;
-}
-
-/* Appends the registry's text with control characters (a newline, an
- * escape) as spaces: an error is one line, and not the registry's lines. */
-static void
-strbuf_add_printable (struct strbuf *b, const char *s)
-{
-  for (; *s; s++)
-    strbuf_addc (b, (unsigned char) *s < 0x20 || *s == 0x7f ? ' ' : *s);
-}
-
-/* "CODE: message" from a registry's JSON error body, else the status. */
-static char *
-describe_failure (const struct response *r)
-{
-  cleanup_json struct json_value *root = NULL;
-  struct oci_error ignored = OCI_ERROR_INIT;
-  struct strbuf b = STRBUF_INIT;
-  char status[32];
-
-  snprintf (status, sizeof status, "%ld", r->status);
-  strbuf_adds (&b, status);
-  if (r->body.len && json_parse (r->body.s, r->body.len, &root, &ignored) == 0)
-    {
-      struct json_value *errors = json_object_get (root, "errors");
-      for (size_t i = 0; errors && errors->type == JSON_ARRAY && i < errors->u.array.len; i++)
-        {
-          struct json_value *code = json_object_get (errors->u.array.items[i], "code");
-          struct json_value *msg = json_object_get (errors->u.array.items[i], "message");
-          strbuf_adds (&b, i ? "; " : " ");
-          if (code && code->type == JSON_STRING)
-            strbuf_add_printable (&b, code->u.string);
-          if (msg && msg->type == JSON_STRING)
-            {
-              strbuf_adds (&b, ": ");
-              strbuf_add_printable (&b, msg->u.string);
-            }
-        }
-    }
-  oci_error_clear (&ignored);
-  if (b.failed)
-    {
-      free (b.s);
-      return NULL;
-    }
-  return b.s;
-}
-
-static int
-http_failure (struct reg_client *c, const char *method, const char *url, const struct response *r,
-              struct oci_error *err)
-{
-  cleanup_free char *what = describe_failure (r);
-  if (r->status == 401)
-    return oci_error_set (err, 0, "registry %s: unauthorized: authentication required (%s %s: %s)", c->host, method,
-                          url, what ? what : "401");
-  return oci_error_set (err, 0, "%s %s: %s", method, url, what ? what : "failed");
-}
-
-/* The value of key in a challenge's parameter list (key="value", ...). */
-static char *
-challenge_param (const char *params, const char *key)
-{
-  size_t klen = strlen (key);
-  const char *p = params;
-
-  while (*p)
-    {
-      while (*p == ' ' || *p == ',')
-        p++;
-      const char *eq = strchr (p, '=');
-      if (eq == NULL)
-        return NULL;
-      bool match = (size_t) (eq - p) == klen && strncasecmp (p, key, klen) == 0;
-      const char *v = eq + 1, *end;
-      if (*v == '"')
-        {
-          v++;
-          end = strchr (v, '"');
-          if (end == NULL)
-            return NULL;
-          if (match)
-            return strndup (v, end - v);
-          p = end + 1;
-        }
-      else
-        {
-          end = v + strcspn (v, ",");
-          if (match)
-            return strndup (v, end - v);
-          p = end;
-        }
-    }
-  return NULL;
-}
-
-static int
-basic_authorization (const char *user, const char *pass, char **out, struct oci_error *err)
-{
-  cleanup_free char *plain = NULL;
-  cleanup_free char *b64 = NULL;
-  if (asprintf (&plain, "%s:%s", user, pass) < 0 || (b64 = oci_base64_encode (plain, strlen (plain))) == NULL
-      || asprintf (out, "Basic %s", b64) < 0)
-    return oci_error_set (err, ENOMEM, "credentials");
-  return 0;
-}
-
-/* Answers a 401's challenge: sets c->authorization.  Bearer: a token from
- * the realm (with our basic credentials when we have some). */
-static int
-authenticate (struct reg_client *c, const char *challenge, struct oci_error *err)
-{
-  if (challenge == NULL)
-    return oci_error_set (err, 0, "registry %s: unauthorized: authentication required, without a challenge", c->host);
-  if (strncasecmp (challenge, "Basic", 5) == 0)
-    {
-      if (c->user == NULL)
-        return oci_error_set (err, 0, "registry %s: unauthorized: authentication required (give --creds or --authfile)",
-                              c->host);
-      free (c->authorization);
-      c->authorization = NULL;
-      return basic_authorization (c->user, c->pass, &c->authorization, err);
-    }
-  if (strncasecmp (challenge, "Bearer", 6) != 0)
-    return oci_error_set (err, 0, "registry %s: unsupported authentication scheme in \"%s\"", c->host, challenge);
-
-  cleanup_free char *realm = challenge_param (challenge + 6, "realm");
-  cleanup_free char *service = challenge_param (challenge + 6, "service");
-  cleanup_free char *scope = challenge_param (challenge + 6, "scope");
-  cleanup_free char *url = NULL;
-  cleanup_free char *basic = NULL;
-  cleanup_response struct response r = { .body_max = REG_SMALL_BODY_MAX };
-  cleanup_json struct json_value *root = NULL;
-  struct json_value *tok;
-  struct strbuf u = STRBUF_INIT;
-
-  if (realm == NULL || (strncmp (realm, "https://", 8) != 0 && strncmp (realm, "http://", 7) != 0))
-    return oci_error_set (err, 0, "registry %s: bearer challenge without an http(s) realm: \"%s\"", c->host, challenge);
-  strbuf_adds (&u, realm);
-  strbuf_addc (&u, strchr (realm, '?') ? '&' : '?');
-  if (service)
-    {
-      char *e = curl_easy_escape (c->curl, service, 0);
-      strbuf_adds (&u, "service=");
-      strbuf_adds (&u, e ? e : "");
-      curl_free (e);
-    }
-  /* Several scopes (a mount also asks to pull from the source) are
-   * space-separated in the challenge, separate parameters for the realm. */
-  bool first = service == NULL;
-  for (const char *sc = scope; sc && *sc;)
-    {
-      size_t n = strcspn (sc, " ");
-      cleanup_free char *one = strndup (sc, n);
-      char *e = one ? curl_easy_escape (c->curl, one, 0) : NULL;
-      if (n > 0)
-        {
-          strbuf_adds (&u, first ? "scope=" : "&scope=");
-          strbuf_adds (&u, e ? e : "");
-          first = false;
-        }
-      curl_free (e);
-      sc += n;
-      sc += strspn (sc, " ");
-    }
-  if (u.failed)
-    {
-      free (u.s);
-      return oci_error_set (err, ENOMEM, "token url");
-    }
-  url = u.s;
-
-  free (c->authorization);
-  c->authorization = NULL;
-  if (c->user && basic_authorization (c->user, c->pass, &basic, err) < 0)
+  if (bld_reference_parse (s, out, err) < 0)
     return -1;
-  if (perform (c, "GET", url, basic, NULL, NULL, &r, err) < 0)
-    return oci_error_prefix (err, "registry %s: token", c->host);
-  if (r.status == 401 || r.status == 403)
-    return oci_error_set (err, 0, "registry %s: unauthorized: authentication required (the token server %s answered %ld)",
-                          c->host, realm, r.status);
-  if (r.status != 200)
-    return http_failure (c, "GET", url, &r, err);
-  if (r.body_too_large)
-    return oci_error_set (err, 0, "registry %s: the token server %s answered more than %u bytes", c->host, realm,
-                          REG_SMALL_BODY_MAX);
-  if (json_parse (r.body.s ? r.body.s : "", r.body.len, &root, err) < 0)
-    return oci_error_prefix (err, "registry %s: token from %s", c->host, realm);
-  tok = json_object_get (root, "token");
-  if (tok == NULL)
-    tok = json_object_get (root, "access_token");
-  if (tok == NULL || tok->type != JSON_STRING || tok->u.string[0] == '\0')
-    return oci_error_set (err, 0, "registry %s: the token server %s gave no token", c->host, realm);
-  if (asprintf (&c->authorization, "Bearer %s", tok->u.string) < 0)
-    return oci_error_set (err, ENOMEM, "token");
-  return 0;
-}
-
-/* An exchange with one retry after authenticating on a 401. */
-static int
-request (struct reg_client *c, const char *method, const char *path_or_url, const char *const *headers,
-         struct req_body *body, struct response *r, struct oci_error *err)
-{
-  cleanup_free char *url = NULL;
-  size_t base_len = strlen (c->base);
-
-  if (absolute_url (c, path_or_url, &url, err) < 0)
-    return -1;
-  /* Credentials go to the registry only, not to another host a Location
-   * points at. */
-  bool ours = strncmp (url, c->base, base_len) == 0 && url[base_len] == '/';
-  if (perform (c, method, url, ours ? c->authorization : NULL, headers, body, r, err) < 0)
-    return -1;
-  if (r->status != 401 || !ours)
-    return 0;
-  /* Nor to a challenge from the host a redirect led to: its realm would
-   * be sent our credentials. */
-  char *final = NULL;
-  if (curl_easy_getinfo (c->curl, CURLINFO_EFFECTIVE_URL, &final) != CURLE_OK || final == NULL
-      || strncmp (final, c->base, base_len) != 0 || final[base_len] != '/')
-    return 0;
-  if (authenticate (c, r->www_authenticate, err) < 0
-      || perform (c, method, url, c->authorization, headers, body, r, err) < 0)
-    return -1;
-  if (r->status == 401)
-    return http_failure (c, method, url, r, err);
-  return 0;
-}
-
-static int
-perform_ping (struct reg_client *c, struct response *r, struct oci_error *err)
-{
-  cleanup_free char *url = NULL;
-  if (asprintf (&url, "%s/v2/", c->base) < 0)
-    return oci_error_set (err, ENOMEM, "url");
-  return perform (c, "GET", url, NULL, NULL, NULL, r, err);
-}
-
-int
-reg_client_new (const char *host, const struct reg_options *o, struct reg_client **out, struct oci_error *err)
-{
-  static bool global_done;
-  struct reg_client *c = calloc (1, sizeof *c);
-  cleanup_response struct response r = { .body_max = REG_SMALL_BODY_MAX };
-  cleanup_free char *default_authfile = NULL;
-  const char *authfile = o->authfile;
-
-  *out = NULL;
-  if (c == NULL)
-    return oci_error_set (err, ENOMEM, "registry %s", host);
-  if (!global_done)
+  if (out->digest)
     {
-      curl_global_init (CURL_GLOBAL_DEFAULT);
-      global_done = true;
+      free (out->tag);
+      out->tag = NULL;
     }
-  c->curl = curl_easy_init ();
-  c->host = strdup (host);
-  c->api_host = strdup (strcmp (host, "docker.io") == 0 ? "registry-1.docker.io" : host);
-  c->tls_verify = o->tls_verify;
-  c->chunk_size = o->chunk_size ? o->chunk_size : REG_DEFAULT_CHUNK;
-  if (c->curl == NULL || c->host == NULL || c->api_host == NULL || asprintf (&c->base, "https://%s", c->api_host) < 0)
+  else if (out->tag == NULL && (out->tag = strdup ("latest")) == NULL)
     {
-      reg_client_free (c);
-      return oci_error_set (err, ENOMEM, "registry %s", host);
+      bld_reference_clear (out);
+      return oci_error_set (err, ENOMEM, "reference %s", s);
     }
-  if (o->creds && split_creds (o->creds, &c->user, &c->pass, err) < 0)
-    goto fail;
-  if (authfile == NULL && getenv ("XDG_RUNTIME_DIR")
-      && asprintf (&default_authfile, "%s/containers/auth.json", getenv ("XDG_RUNTIME_DIR")) >= 0
-      && access (default_authfile, R_OK) == 0)
-    authfile = default_authfile;
-  if (c->user == NULL && authfile && reg_authfile_lookup (authfile, host, &c->user, &c->pass, err) < 0)
-    goto fail;
-
-  /* The version check picks the scheme; any HTTP answer will do. */
-  if (perform_ping (c, &r, err) < 0)
-    {
-      if (c->tls_verify)
-        goto fail;
-      free (c->base);
-      if (asprintf (&c->base, "http://%s", c->api_host) < 0)
-        {
-          c->base = NULL;
-          oci_error_set (err, ENOMEM, "registry %s", host);
-          goto fail;
-        }
-      oci_error_clear (err);
-      if (perform_ping (c, &r, err) < 0)
-        goto fail;
-    }
-  *out = c;
   return 0;
-
-fail:
-  reg_client_free (c);
-  return oci_error_prefix (err, "registry %s", host);
 }
 
 /* ---- which repositories hold a blob (for cross-repository mounts) ----
@@ -817,8 +60,8 @@ memory_read (struct bld_store *s, char **text, struct oci_error *err)
   size_t len;
 
   *text = NULL;
-  if (asprintf (&path, "%s/" REG_MEMORY_FILE, bld_store_dir (s)) < 0)
-    return oci_error_set (err, ENOMEM, "registry memory");
+  if (bld_store_area_path (bld_store_dir (s), BLD_STORE_REGISTRY_BLOBS, &path, err) < 0)
+    return -1;
   if (oci_read_file (path, OCI_JSON_FILE_MAX, text, &len, err) < 0)
     {
       if (err->errnum != ENOENT)
@@ -870,11 +113,13 @@ memory_add (struct bld_store *s, const char *host, const char *repo, char *const
           strbuf_addc (&b, '\n');
         }
     }
-  if (b.failed || asprintf (&path, "%s/" REG_MEMORY_FILE, bld_store_dir (s)) < 0)
+  if (b.failed)
     {
       oci_error_set (err, ENOMEM, "registry memory");
       goto out;
     }
+  if (bld_store_area_path (bld_store_dir (s), BLD_STORE_REGISTRY_BLOBS, &path, err) < 0)
+    goto out;
   ret = oci_write_file_atomic (path, b.s ? b.s : "", b.len, 0644, err);
 out:
   free (b.s);
@@ -918,7 +163,7 @@ static int
 url_with_query (struct reg_client *c, const char *loc, const char *query, char **out, struct oci_error *err)
 {
   cleanup_free char *abs = NULL;
-  if (absolute_url (c, loc, &abs, err) < 0)
+  if (reg_absolute_url (c, loc, &abs, err) < 0)
     return -1;
   if (asprintf (out, "%s%c%s", abs, strchr (abs, '?') ? '&' : '?', query) < 0)
     return oci_error_set (err, ENOMEM, "url");
@@ -932,7 +177,7 @@ take_location (struct reg_client *c, const char *what, struct response *r, char 
   *loc = NULL;
   if (r->location == NULL || r->location[0] == '\0')
     return oci_error_set (err, 0, "registry %s: %s: answer %ld without a Location", c->host, what, r->status);
-  return absolute_url (c, r->location, loc, err);
+  return reg_absolute_url (c, r->location, loc, err);
 }
 
 /* Sends the blob into the upload session at *loc: in one PUT, or in
@@ -964,11 +209,11 @@ upload_blob (struct push *p, char **loc, const char *digest, uint64_t size, int 
           const char *headers[] = { octet, range, NULL };
           snprintf (range, sizeof range, "Content-Range: %" PRIu64 "-%" PRIu64, off, off + n - 1);
           body = (struct req_body) { .fd = fd, .off = off, .len = n };
-          if (request (p->c, "PATCH", *loc, headers, &body, &r, err) < 0)
+          if (reg_request (p->c, "PATCH", *loc, headers, &body, &r, err) < 0)
             return oci_error_prefix (err, "upload %s", digest);
           if (r.status != 202)
             {
-              http_failure (p->c, "PATCH", *loc, &r, err);
+              reg_http_failure (p->c, "PATCH", *loc, &r, err);
               return oci_error_prefix (err, "upload %s", digest);
             }
           if (take_location (p->c, "PATCH", &r, loc, err) < 0)
@@ -984,12 +229,12 @@ upload_blob (struct push *p, char **loc, const char *digest, uint64_t size, int 
   {
     static const char octet[] = "Content-Type: application/octet-stream";
     const char *headers[] = { octet, NULL };
-    if (request (p->c, "PUT", put_url, headers, &body, &r, err) < 0)
+    if (reg_request (p->c, "PUT", put_url, headers, &body, &r, err) < 0)
       return oci_error_prefix (err, "upload %s", digest);
   }
   if (r.status != 201)
     {
-      http_failure (p->c, "PUT", put_url, &r, err);
+      reg_http_failure (p->c, "PUT", put_url, &r, err);
       return oci_error_prefix (err, "upload %s", digest);
     }
   return 0;
@@ -1046,12 +291,12 @@ push_blob (struct push *p, const struct oci_image_descriptor *d, struct oci_erro
 
   if (asprintf (&path, "/v2/%s/blobs/%s", p->repo, d->digest) < 0)
     return oci_error_set (err, ENOMEM, "push %s", d->digest);
-  if (request (p->c, "HEAD", path, NULL, NULL, &r, err) < 0)
+  if (reg_request (p->c, "HEAD", path, NULL, NULL, &r, err) < 0)
     return -1;
   if (r.status == 200)
     return push_note (p, d->digest, REG_BLOB_PRESENT, NULL, err);
   if (r.status != 404)
-    return http_failure (p->c, "HEAD", path, &r, err);
+    return reg_http_failure (p->c, "HEAD", path, &r, err);
 
   sources = mount_sources (p, d->digest);
   if (sources == NULL)
@@ -1065,7 +310,7 @@ push_blob (struct push *p, const struct oci_image_descriptor *d, struct oci_erro
       curl_free (e2);
       if (n < 0)
         return oci_error_set (err, ENOMEM, "push %s", d->digest);
-      if (request (p->c, "POST", mount, NULL, NULL, &r, err) < 0)
+      if (reg_request (p->c, "POST", mount, NULL, NULL, &r, err) < 0)
         return -1;
       if (r.status == 201)
         return push_note (p, d->digest, REG_BLOB_MOUNTED, sources[i], err);
@@ -1078,10 +323,10 @@ push_blob (struct push *p, const struct oci_image_descriptor *d, struct oci_erro
       cleanup_free char *start = NULL;
       if (asprintf (&start, "/v2/%s/blobs/uploads/", p->repo) < 0)
         return oci_error_set (err, ENOMEM, "push %s", d->digest);
-      if (request (p->c, "POST", start, NULL, NULL, &r, err) < 0)
+      if (reg_request (p->c, "POST", start, NULL, NULL, &r, err) < 0)
         return -1;
       if (r.status != 202)
-        return http_failure (p->c, "POST", start, &r, err);
+        return reg_http_failure (p->c, "POST", start, &r, err);
       if (take_location (p->c, "POST", &r, &loc, err) < 0)
         return -1;
     }
@@ -1112,10 +357,10 @@ put_manifest (struct push *p, const char *reference, const char *media_type, con
     return oci_error_set (err, ENOMEM, "push manifest");
   const char *headers[] = { ctype, NULL };
   char digest[OCI_DIGEST_STRING_MAX];
-  if (oci_digest_buffer (text, len, digest, err) < 0 || request (p->c, "PUT", path, headers, &body, &r, err) < 0)
+  if (oci_digest_buffer (text, len, digest, err) < 0 || reg_request (p->c, "PUT", path, headers, &body, &r, err) < 0)
     return -1;
   if (r.status != 201)
-    return http_failure (p->c, "PUT", path, &r, err);
+    return reg_http_failure (p->c, "PUT", path, &r, err);
   /* The registry says what it stored; it must be what we sent. */
   if (r.docker_digest && strcmp (r.docker_digest, digest) != 0)
     return oci_error_set (err, 0, "PUT %s: the registry answered Docker-Content-Digest %s for manifest %s", path,
@@ -1149,7 +394,7 @@ int
 reg_push (struct bld_store *s, const char *store_ref, const char *ref, const struct reg_options *o,
           reg_progress_fn progress, void *ctx, char **digest, struct oci_error *err)
 {
-  cleanup_reg_ref struct reg_ref r = { 0 };
+  cleanup_reference struct bld_reference r = { 0 };
   cleanup_reg_client struct reg_client *c = NULL;
   cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
   cleanup_free char *memory = NULL;
@@ -1247,10 +492,10 @@ fetch_blob (struct reg_client *c, struct bld_store *s, const char *repo, const s
   sink.w = w;
   r.sink = blob_sink_write;
   r.sink_ctx = &sink;
-  if (request (c, "GET", path, NULL, NULL, &r, err) < 0)
+  if (reg_request (c, "GET", path, NULL, NULL, &r, err) < 0)
     return oci_error_prefix (err, "blob %s", d->digest);
   if (r.status != 200)
-    return http_failure (c, "GET", path, &r, err);
+    return reg_http_failure (c, "GET", path, &r, err);
   if (bld_blob_writer_commit (w, d->digest, NULL, &size, err) < 0)
     return oci_error_prefix (err, "blob %s from %s/%s", d->digest, c->host, repo);
   if (d->has_size && size != d->size)
@@ -1274,10 +519,10 @@ get_manifest (struct reg_client *c, const char *repo, const char *reference, cha
   *text = *media_type = NULL;
   if (asprintf (&path, "/v2/%s/manifests/%s", repo, reference) < 0)
     return oci_error_set (err, ENOMEM, "manifest");
-  if (request (c, "GET", path, headers, NULL, &r, err) < 0)
+  if (reg_request (c, "GET", path, headers, NULL, &r, err) < 0)
     return -1;
   if (r.status != 200)
-    return http_failure (c, "GET", path, &r, err);
+    return reg_http_failure (c, "GET", path, &r, err);
   if (r.body_too_large)
     return oci_error_set (err, 0, "manifest %s: too large", reference);
   if (oci_digest_buffer (r.body.s ? r.body.s : "", r.body.len, digest, err) < 0)
@@ -1335,7 +580,7 @@ int
 reg_pull (struct bld_store *s, const char *ref, const char *name, const struct reg_options *o,
           reg_progress_fn progress, void *ctx, char **digest, struct oci_error *err)
 {
-  cleanup_reg_ref struct reg_ref r = { 0 };
+  cleanup_reference struct bld_reference r = { 0 };
   cleanup_reg_client struct reg_client *c = NULL;
   cleanup_free char *text = NULL;
   cleanup_free char *media_type = NULL;

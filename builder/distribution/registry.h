@@ -15,23 +15,13 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "distribution/reference.h"
 
 struct bld_store;
 
-/* host[:port]/repo[:tag|@digest].  Without a host (the first component has
- * no '.' or ':' and is not "localhost") the registry is docker.io, whose
- * one-component repositories live under library/. */
-struct reg_ref
-{
-  char *host;   /* as written, "docker.io" by default */
-  char *repo;   /* e.g. "library/busybox" */
-  char *tag;    /* NULL when digest is set */
-  char *digest; /* NULL unless @digest */
-};
-
-int reg_ref_parse (const char *s, struct reg_ref *out, struct oci_error *err);
-void reg_ref_clear (struct reg_ref *r);
-#define cleanup_reg_ref __attribute__ ((cleanup (reg_ref_clear)))
+/* A reference as the registry reads it (reference.h): the tag defaults to
+ * "latest", and a digest, when there is one, wins over a tag (NULL then). */
+int reg_ref_parse (const char *s, struct bld_reference *out, struct oci_error *err);
 
 struct reg_options
 {

@@ -19,6 +19,7 @@
 #include "fileutil.h"
 #include "json.h"
 #include "distribution/platform.h"
+#include "distribution/reference.h"
 #include "image/size_limits.h"
 #include "image/store.h"
 
@@ -141,34 +142,6 @@ bld_transport_clear (struct bld_transport *t)
 
 /* ---- names ---- */
 
-/* The tag of a canonical NAME:TAG (after the last ':'). */
-static const char *
-tag_of (const char *name)
-{
-  const char *c = strrchr (name, ':');
-  return c ? c + 1 : "latest";
-}
-
-/* docker.io/library/X:T for a canonical X:T (the store keeps the short
- * form); names with a registry host are already qualified. */
-static int
-qualified_name (const char *name, char **out, struct oci_error *err)
-{
-  int n;
-  if (bld_ref_has_host (name))
-    n = asprintf (out, "%s", name);
-  else if (strchr (name, '/'))
-    n = asprintf (out, "docker.io/%s", name);
-  else
-    n = asprintf (out, "docker.io/library/%s", name);
-  if (n < 0)
-    {
-      *out = NULL;
-      return oci_error_set (err, ENOMEM, "out of memory");
-    }
-  return 0;
-}
-
 /* A descriptor of manifest m with just what an index entry needs, plus
  * the names when given. */
 static int
@@ -186,7 +159,7 @@ entry_descriptor (const struct oci_image_descriptor *m, const char *name, const 
   d->has_size = m->has_size;
   if (name)
     {
-      if (qualified_name (name, &fq, err) < 0)
+      if (bld_ref_qualified (name, &fq, err) < 0)
         return -1;
       if (oci_string_map_set (&d->annotations, ANNOTATION_CONTAINERD_NAME, fq) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
@@ -429,7 +402,8 @@ docker_manifest_json (const struct saved_image *imgs, size_t n_imgs, char **out,
 static const char *
 ref_name_for (const struct saved_image *img, const char *tag)
 {
-  return tag ? tag : img->name ? tag_of (img->name) : NULL;
+  const char *colon = img->name ? bld_ref_tag_colon (img->name) : NULL;
+  return tag ? tag : img->name ? (colon ? colon + 1 : "latest") : NULL;
 }
 
 static int
@@ -529,11 +503,12 @@ save_archive (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs
 static void
 remove_private_dir (const char *dir)
 {
-  static const char *const paths[] = { ".store/tmp", ".store/lock", ".store" };
-  for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
+  static const enum bld_store_area areas[] = { BLD_STORE_TMP, BLD_STORE_LOCK, BLD_STORE_PRIVATE };
+  for (size_t i = 0; i < sizeof areas / sizeof *areas; i++)
     {
       cleanup_free char *p = NULL;
-      if (asprintf (&p, "%s/%s", dir, paths[i]) < 0)
+      cleanup_error struct oci_error ignored = OCI_ERROR_INIT;
+      if (bld_store_area_path (dir, areas[i], &p, &ignored) < 0)
         return;
       if (remove (p) < 0 && errno != ENOENT)
         return;
@@ -564,11 +539,8 @@ save_dir (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs, co
   }
   if (saved_image_blobs (imgs, n_imgs, &blobs, &n_blobs, err) < 0)
     return -1;
-  if (asprintf (&private_dir, "%s/.store", dir) < 0)
-    {
-      private_dir = NULL;
-      return oci_error_set (err, ENOMEM, "out of memory");
-    }
+  if (bld_store_area_path (dir, BLD_STORE_PRIVATE, &private_dir, err) < 0)
+    return -1;
   had_private = path_exists (private_dir);
   if (bld_store_open (dir, true, &dst, err) < 0)
     return oci_error_prefix (err, "save to %s", dir);

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "exec/build.h"
+#include "exec/build_ops.h"
 #include "cleanup.h"
 #include "digest.h"
 #include "fileutil.h"
@@ -534,6 +534,141 @@ base_name (const char *p)
   return s ? s + 1 : p;
 }
 
+/* --parents: dest/<the source's path below the pivot (keep components
+ * in)>: a directory keeps its own name, a file goes into its parents. */
+static int
+parents_dest (const char *dest, const char *rel, size_t keep, bool is_dir, char **out, struct oci_error *err)
+{
+  const char *sub = rel;
+  for (size_t k = 0; k < keep && sub; k++)
+    {
+      sub = strchr (sub, '/');
+      sub = sub ? sub + 1 : NULL;
+    }
+  cleanup_free char *dir = NULL;
+  if (sub && *sub && !is_dir)
+    {
+      const char *ls = strrchr (sub, '/');
+      dir = strndup (sub, ls ? (size_t) (ls - sub) : 0);
+    }
+  else
+    dir = strdup (sub ? sub : "");
+  if (dir == NULL || asprintf (out, "%s%s%s/", dest, *dir ? "/" : "", dir) < 0)
+    {
+      *out = NULL;
+      return oci_error_set (err, ENOMEM, "COPY");
+    }
+  return 0;
+}
+
+/* ADD's local archive (sname in sroot), extracted into dest; *done
+ * false when the file is no archive. */
+static int
+add_archive (int rootfd, const struct bld_copy_request *req, int sroot, const char *sname, const char *rel,
+             const char *dest, bool *done, struct oci_error *err)
+{
+  cleanup_close int afd = openat (sroot, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  bool foreign = false;
+  *done = false;
+  if (afd < 0 || !is_archive (afd, &foreign))
+    return 0;
+  cleanup_close int dfd = -1;
+  cleanup_free char *root = NULL;
+  if (mkdir_dest (rootfd, req, dest, &dfd, err) < 0)
+    return -1;
+  if (asprintf (&root, "/proc/self/fd/%d", dfd) < 0)
+    {
+      root = NULL;
+      return oci_error_set (err, ENOMEM, "ADD");
+    }
+  *done = true;
+  return extract_archive (afd, foreign, root, rel, err);
+}
+
+/* A file (or symlink): into dest when dest is a directory. */
+static int
+copy_file_source (struct walk *w, int rootfd, int sroot, const char *sname, const char *rel, const char *dest,
+                  bool dest_is_dir, struct oci_error *err)
+{
+  cleanup_free char *target = NULL;
+  struct oci_error e2 = OCI_ERROR_INIT;
+  cleanup_close int existing = bld_open_in_root (rootfd, dest, O_RDONLY | O_DIRECTORY, &e2);
+  oci_error_clear (&e2);
+  if (dest_is_dir || existing >= 0)
+    {
+      if (asprintf (&target, "%s/%s", dest, base_name (rel)) < 0)
+        {
+          target = NULL;
+          return oci_error_set (err, ENOMEM, "COPY");
+        }
+    }
+  else if ((target = strdup (dest)) == NULL)
+    return oci_error_set (err, ENOMEM, "COPY");
+  char *slash = strrchr (target, '/');
+  const char *leaf = slash ? slash + 1 : target;
+  cleanup_free char *parent = slash ? strndup (target, (size_t) (slash - target)) : strdup ("/");
+  cleanup_close int pfd = -1;
+  if (parent == NULL || *leaf == '\0')
+    return oci_error_set (err, EINVAL, "COPY destination %s", dest);
+  if (mkdir_dest (rootfd, w->req, *parent ? parent : "/", &pfd, err) < 0
+      || copy_node (w, sroot, sname, rel, pfd, leaf, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* One source rel (keep: its components kept by --parents) copied, or
+ * hashed when w->dig. */
+static int
+walk_one (int rootfd, struct walk *w, const char *rel, size_t keep, bool dest_dir, struct oci_error *err)
+{
+  const struct bld_copy_request *req = w->req;
+  struct stat st;
+  cleanup_free char *pdest = NULL;
+  const char *dest = req->dest;
+  bool dest_is_dir = dest_dir;
+  w->strip = *rel ? strlen (rel) + 1 : 0;
+  /* The parent is resolved inside the sources' root, the leaf is not
+   * followed: a symlink in a stage's rootfs cannot lead outside. */
+  const char *slash_r = strrchr (rel, '/');
+  const char *sname = *rel == '\0' ? "." : slash_r ? slash_r + 1 : rel;
+  cleanup_free char *sparent = slash_r ? strndup (rel, (size_t) (slash_r - rel)) : strdup ("/");
+  cleanup_close int sroot = -1;
+  if (sparent == NULL)
+    return oci_error_set (err, ENOMEM, "COPY");
+  if ((sroot = bld_open_in_root (req->src_root, sparent, O_RDONLY | O_DIRECTORY, err)) < 0)
+    return -1;
+  if (fstatat (sroot, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return oci_error_set (err, errno, "stat %s", rel);
+  if (req->parents)
+    {
+      if (parents_dest (req->dest, rel, keep, S_ISDIR (st.st_mode), &pdest, err) < 0)
+        return -1;
+      dest = pdest;
+      dest_is_dir = true;
+    }
+  if (S_ISDIR (st.st_mode))
+    {
+      cleanup_close int sfd = openat (sroot, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      cleanup_close int dfd = -1;
+      if (sfd < 0)
+        return oci_error_set (err, errno, "open %s", sname);
+      if (!w->dig && mkdir_dest (rootfd, req, dest, &dfd, err) < 0)
+        return -1;
+      return copy_dir_contents (w, sfd, rel, dfd, err);
+    }
+  if (w->dig)
+    return copy_node (w, sroot, sname, rel, -1, NULL, err);
+  if (req->add && S_ISREG (st.st_mode))
+    {
+      bool done;
+      if (add_archive (rootfd, req, sroot, sname, rel, dest, &done, err) < 0)
+        return -1;
+      if (done)
+        return 0;
+    }
+  return copy_file_source (w, rootfd, sroot, sname, rel, dest, dest_is_dir, err);
+}
+
 static int
 walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digester *dig, struct oci_error *err)
 {
@@ -552,136 +687,8 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
       goto out;
     }
   for (size_t i = 0; i < srcs.len; i++)
-    {
-      const char *rel = srcs.v[i];
-      struct stat st;
-      cleanup_free char *pdest = NULL;
-      const char *dest = req->dest;
-      bool dest_is_dir = dest_dir;
-      w.strip = *rel ? strlen (rel) + 1 : 0;
-      /* The parent is resolved inside the sources' root, the leaf is not
-       * followed: a symlink in a stage's rootfs cannot lead outside. */
-      const char *slash_r = strrchr (rel, '/');
-      const char *sname = *rel == '\0' ? "." : slash_r ? slash_r + 1 : rel;
-      cleanup_free char *sparent = slash_r ? strndup (rel, (size_t) (slash_r - rel)) : strdup ("/");
-      cleanup_close int sroot = -1;
-      if (sparent == NULL || (sroot = bld_open_in_root (req->src_root, sparent, O_RDONLY | O_DIRECTORY, err)) < 0)
-        {
-          if (sparent == NULL)
-            oci_error_set (err, ENOMEM, "COPY");
-          goto out;
-        }
-      if (fstatat (sroot, sname, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        {
-          oci_error_set (err, errno, "stat %s", rel);
-          goto out;
-        }
-      if (req->parents)
-        {
-          /* dest/<the source's path below the pivot>: a directory keeps
-           * its own name, a file goes into its parents. */
-          const char *sub = rel;
-          for (size_t k = 0; k < srcs.keep[i] && sub; k++)
-            {
-              sub = strchr (sub, '/');
-              sub = sub ? sub + 1 : NULL;
-            }
-          cleanup_free char *dir = NULL;
-          if (sub && *sub && !S_ISDIR (st.st_mode))
-            {
-              const char *ls = strrchr (sub, '/');
-              dir = strndup (sub, ls ? (size_t) (ls - sub) : 0);
-            }
-          else
-            dir = strdup (sub ? sub : "");
-          if (dir == NULL || asprintf (&pdest, "%s%s%s/", req->dest, *dir ? "/" : "", dir) < 0)
-            {
-              oci_error_set (err, ENOMEM, "COPY");
-              goto out;
-            }
-          dest = pdest;
-          dest_is_dir = true;
-        }
-      if (dig)
-        {
-          if (S_ISDIR (st.st_mode))
-            {
-              cleanup_close int sfd = openat (sroot, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-              if (sfd < 0 || copy_dir_contents (&w, sfd, rel, -1, err) < 0)
-                {
-                  if (sfd < 0)
-                    oci_error_set (err, errno, "open %s", sname);
-                  goto out;
-                }
-            }
-          else if (copy_node (&w, sroot, sname, rel, -1, NULL, err) < 0)
-            goto out;
-          continue;
-        }
-      if (S_ISDIR (st.st_mode))
-        {
-          cleanup_close int sfd = openat (sroot, sname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-          cleanup_close int dfd = -1;
-          if (sfd < 0)
-            {
-              oci_error_set (err, errno, "open %s", sname);
-              goto out;
-            }
-          if (mkdir_dest (rootfd, req, dest, &dfd, err) < 0 || copy_dir_contents (&w, sfd, rel, dfd, err) < 0)
-            goto out;
-          continue;
-        }
-      if (req->add && S_ISREG (st.st_mode))
-        {
-          cleanup_close int afd = openat (sroot, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-          bool foreign = false;
-          if (afd >= 0 && is_archive (afd, &foreign))
-            {
-              cleanup_close int dfd = -1;
-              cleanup_free char *root = NULL;
-              if (mkdir_dest (rootfd, req, dest, &dfd, err) < 0)
-                goto out;
-              if (asprintf (&root, "/proc/self/fd/%d", dfd) < 0)
-                {
-                  oci_error_set (err, ENOMEM, "ADD");
-                  goto out;
-                }
-              if (extract_archive (afd, foreign, root, rel, err) < 0)
-                goto out;
-              continue;
-            }
-        }
-      /* A file (or symlink): into dest when dest is a directory. */
-      cleanup_free char *target = NULL;
-      struct oci_error e2 = OCI_ERROR_INIT;
-      cleanup_close int existing = bld_open_in_root (rootfd, dest, O_RDONLY | O_DIRECTORY, &e2);
-      oci_error_clear (&e2);
-      if (dest_is_dir || existing >= 0)
-        {
-          if (asprintf (&target, "%s/%s", dest, base_name (rel)) < 0)
-            {
-              oci_error_set (err, ENOMEM, "COPY");
-              goto out;
-            }
-        }
-      else if ((target = strdup (dest)) == NULL)
-        {
-          oci_error_set (err, ENOMEM, "COPY");
-          goto out;
-        }
-      char *slash = strrchr (target, '/');
-      const char *leaf = slash ? slash + 1 : target;
-      cleanup_free char *parent = slash ? strndup (target, (size_t) (slash - target)) : strdup ("/");
-      cleanup_close int pfd = -1;
-      if (parent == NULL || *leaf == '\0')
-        {
-          oci_error_set (err, EINVAL, "COPY destination %s", dest);
-          goto out;
-        }
-      if (mkdir_dest (rootfd, req, *parent ? parent : "/", &pfd, err) < 0
-          || copy_node (&w, sroot, sname, rel, pfd, leaf, err) < 0)
-        goto out;
-    }
+    if (walk_one (rootfd, &w, srcs.v[i], srcs.keep[i], dest_dir, err) < 0)
+      goto out;
   ret = 0;
 out:
   strlist_free (&srcs);

@@ -14,7 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "exec/build.h"
+#include "exec/build_fs.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "image/layer_apply.h"

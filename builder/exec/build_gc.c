@@ -16,15 +16,18 @@
 #include <unistd.h>
 
 #include "exec/build.h"
+#include "exec/build_fs.h"
+#include "exec/step_cache.h"
 #include "cleanup.h"
 #include "fileutil.h"
+#include "image/store.h"
 
 static int
 builds_lock_open (const char *store_dir, int *out, struct oci_error *err)
 {
   cleanup_free char *path = NULL;
-  if (asprintf (&path, "%s/.store/builds.lock", store_dir) < 0)
-    return oci_error_set (err, ENOMEM, "out of memory");
+  if (bld_store_area_path (store_dir, BLD_STORE_BUILDS_LOCK, &path, err) < 0)
+    return -1;
   *out = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (*out < 0)
     return oci_error_set (err, errno, "open %s", path);
@@ -40,7 +43,7 @@ bld_builds_lock_shared (const char *store_dir, int *out, struct oci_error *err)
   while (flock (fd, LOCK_SH) < 0)
     {
       if (errno != EINTR)
-        return oci_error_set (err, errno, "lock %s/.store/builds.lock", store_dir);
+        return oci_error_set (err, errno, "lock %s/%s", store_dir, bld_store_area_name (BLD_STORE_BUILDS_LOCK));
       if (bld_check_interrupted (err) < 0)
         return -1;
     }
@@ -59,7 +62,7 @@ bld_builds_lock_try_exclusive (const char *store_dir, int *out, bool *busy, stru
   if (flock (fd, LOCK_EX | LOCK_NB) < 0)
     {
       if (errno != EWOULDBLOCK)
-        return oci_error_set (err, errno, "lock %s/.store/builds.lock", store_dir);
+        return oci_error_set (err, errno, "lock %s/%s", store_dir, bld_store_area_name (BLD_STORE_BUILDS_LOCK));
       *busy = true;
       return 0;
     }
@@ -76,26 +79,23 @@ bld_build_cache_gc (const char *store_dir, bool all, const struct bld_gc_keep *k
   struct dirent *de;
 
   memset (res, 0, sizeof *res);
-  if (asprintf (&cache, "%s/.store/cache", store_dir) < 0 || asprintf (&layers, "%s/.store/layers", store_dir) < 0)
-    return oci_error_set (err, ENOMEM, "out of memory");
+  if (bld_store_area_path (store_dir, BLD_STORE_CACHE, &cache, err) < 0
+      || bld_store_area_path (store_dir, BLD_STORE_LAYERS, &layers, err) < 0)
+    return -1;
 
-  /* A step cache entry: "MEDIA SIZE DIGEST DIFF_ID", kept while its layer
-   * blob is reached. */
+  /* A step cache entry (step_cache.h), kept while its layer blob is
+   * reached. */
   cd = opendir (cache);
   while (cd && (de = readdir (cd)) != NULL)
     {
-      cleanup_free char *path = NULL, *text = NULL;
+      cleanup_free char *path = NULL;
       char digest[OCI_DIGEST_STRING_MAX];
-      size_t len;
-      struct oci_error e2 = OCI_ERROR_INIT;
       if (de->d_name[0] == '.')
         continue;
       if (asprintf (&path, "%s/%s", cache, de->d_name) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
-      if (!all && oci_read_file (path, 4096, &text, &len, &e2) == 0
-          && sscanf (text, "%*s %*s %71s", digest) == 1 && keep->blob (digest, keep->data))
+      if (!all && step_cache_record_blob (path, digest) && keep->blob (digest, keep->data))
         continue;
-      oci_error_clear (&e2);
       if (unlink (path) < 0 && errno != ENOENT)
         return oci_error_set (err, errno, "remove %s", path);
       res->cache_removed++;

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +22,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "exec/build.h"
+#include "exec/build_ops.h"
 #include "cleanup.h"
 #include "fileutil.h"
+#include "image/store.h"
+#include "exec/runtime_driver.h"
 
 volatile sig_atomic_t bld_interrupted;
 
@@ -55,49 +56,6 @@ bld_check_interrupted (struct oci_error *err)
   if (sig == 0)
     return 0;
   return oci_error_set (err, 0, "interrupted by signal %d (%s)", sig, strsignal (sig));
-}
-
-/* Runs argv with stdio on /dev/null and waits for it. */
-static int
-run_quiet (char *const argv[])
-{
-  posix_spawn_file_actions_t fa;
-  pid_t pid;
-  int st;
-
-  if (posix_spawn_file_actions_init (&fa) != 0)
-    return -1;
-  posix_spawn_file_actions_addopen (&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen (&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen (&fa, 2, "/dev/null", O_WRONLY, 0);
-  int r = posix_spawn (&pid, argv[0], &fa, NULL, argv, NULL);
-  posix_spawn_file_actions_destroy (&fa);
-  if (r != 0)
-    return -1;
-  while (waitpid (pid, &st, 0) < 0)
-    if (errno != EINTR)
-      return -1;
-  return WIFEXITED (st) ? WEXITSTATUS (st) : -1;
-}
-
-void
-bld_run_delete_all (const char *runtime, const char *state)
-{
-  cleanup_closedir DIR *d = opendir (state);
-  struct dirent *de;
-  if (d == NULL)
-    return;
-  while ((de = readdir (d)) != NULL)
-    {
-      if (de->d_name[0] == '.')
-        continue;
-      char *kill_argv[] = { (char *) runtime, (char *) "--root", (char *) state, (char *) "kill",
-                            de->d_name, (char *) "KILL", NULL };
-      char *del_argv[] = { (char *) runtime, (char *) "--root", (char *) state, (char *) "delete",
-                           (char *) "--force", de->d_name, NULL };
-      run_quiet (kill_argv);
-      run_quiet (del_argv);
-    }
 }
 
 /* mountinfo escapes blanks and backslashes as \ooo. */
@@ -220,8 +178,9 @@ bld_reap_dead_builds (const char *store_dir, const char *runtime, struct oci_err
   cleanup_closedir DIR *d = NULL;
   struct dirent *de;
 
-  if (asprintf (&dot, "%s/.store", store_dir) < 0 || asprintf (&layers, "%s/.store/layers", store_dir) < 0)
-    return oci_error_set (err, ENOMEM, "out of memory");
+  if (bld_store_area_path (store_dir, BLD_STORE_PRIVATE, &dot, err) < 0
+      || bld_store_area_path (store_dir, BLD_STORE_LAYERS, &layers, err) < 0)
+    return -1;
   d = opendir (dot);
   if (d == NULL)
     return errno == ENOENT ? 0 : oci_error_set (err, errno, "open %s", dot);
@@ -229,7 +188,8 @@ bld_reap_dead_builds (const char *store_dir, const char *runtime, struct oci_err
     {
       cleanup_free char *work = NULL, *lock = NULL;
       cleanup_close int fd = -1;
-      if (strncmp (de->d_name, "build-", 6) != 0 || !pid_dead (de->d_name + 6))
+      if (strncmp (de->d_name, BLD_STORE_BUILD_PREFIX, strlen (BLD_STORE_BUILD_PREFIX)) != 0
+          || !pid_dead (de->d_name + strlen (BLD_STORE_BUILD_PREFIX)))
         continue;
       if (asprintf (&work, "%s/%s", dot, de->d_name) < 0 || asprintf (&lock, "%s/lock", work) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");

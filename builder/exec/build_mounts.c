@@ -14,13 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "exec/build.h"
+#include "exec/build_ops.h"
 #include "exec/build_mounts.h"
 #include "cleanup.h"
 #include "digest.h"
 #include "fileutil.h"
 #include "frontend/ignore.h"
 #include "frontend/recipe_expand.h"
+#include "image/store.h"
 
 static int
 push (char ***v, size_t *len, const char *s, struct oci_error *err)
@@ -405,7 +406,7 @@ cache_dir (const struct bld_mount_context *mc, struct bld_mounts *ms, const stru
   cleanup_free char *base = NULL, *dir = NULL, *lock = NULL;
   if (oci_digest_buffer (id, strlen (id), d, err) < 0)
     return -1;
-  if (asprintf (&base, "%s/.store/buildcache", mc->store_dir) < 0
+  if (bld_store_area_path (mc->store_dir, BLD_STORE_BUILDCACHE, &base, err) < 0
       || asprintf (&dir, "%s/%s", base, strchr (d, ':') + 1) < 0 || asprintf (&lock, "%s.lock", dir) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (mkdir (base, 0700) < 0 && errno != EEXIST)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "exec/build.h"
+#include "exec/build_ops.h"
 #include "error.h"
 #include "frontend/recipe_parse.h"
 #include "common/strbuf.h"

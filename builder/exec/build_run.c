@@ -10,59 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "exec/build.h"
+#include "exec/build_ops.h"
 #include "cleanup.h"
 #include "fileutil.h"
 #include "runtime.h"
-
-/* Runs argv with stdin from /dev/null and stdout+stderr into a pipe whose
- * read end is returned in *out. */
-static int
-spawn_piped (char *const argv[], int *out, pid_t *pid, struct oci_error *err)
-{
-  int fds[2];
-  pid_t p;
-
-  if (pipe2 (fds, O_CLOEXEC) < 0)
-    return oci_error_set (err, errno, "pipe");
-  p = fork ();
-  if (p < 0)
-    {
-      close (fds[0]);
-      close (fds[1]);
-      return oci_error_set (err, errno, "fork");
-    }
-  if (p == 0)
-    {
-      int null = open ("/dev/null", O_RDONLY);
-      if (null >= 0)
-        dup2 (null, 0);
-      dup2 (fds[1], 1);
-      dup2 (fds[1], 2);
-      execv (argv[0], argv);
-      dprintf (fds[1], "exec %s: %s\n", argv[0], strerror (errno));
-      _exit (127);
-    }
-  close (fds[1]);
-  *out = fds[0];
-  *pid = p;
-  return 0;
-}
-
-static int
-wait_status (pid_t pid)
-{
-  int st;
-  while (waitpid (pid, &st, 0) < 0)
-    if (errno != EINTR)
-      return 255;
-  if (WIFEXITED (st))
-    return WEXITSTATUS (st);
-  return 128 + WTERMSIG (st);
-}
+#include "exec/runtime_driver.h"
 
 static void
 free_n (char **v, size_t n)
@@ -125,21 +79,12 @@ set_run_capabilities (struct oci_process *p, bool root, struct oci_error *err)
 static int
 write_config (const struct bld_run_request *r, const char *bundle, struct oci_error *err)
 {
-  cleanup_free char *path = NULL, *text = NULL, *spec_out = NULL;
+  cleanup_free char *path = NULL, *text = NULL;
   cleanup_runtime_config struct oci_runtime_config *c = NULL;
   size_t len;
-  int out_fd = -1;
-  pid_t pid = -1;
 
-  char *argv[] = { (char *) r->runtime, (char *) "spec", (char *) "--bundle", (char *) bundle, NULL };
-  if (spawn_piped (argv, &out_fd, &pid, err) < 0)
+  if (bld_runtime_spec (r->runtime, bundle, err) < 0)
     return -1;
-  struct oci_error e2 = OCI_ERROR_INIT;
-  if (oci_read_fd (out_fd, "spec output", 1 << 20, &spec_out, &len, &e2) < 0)
-    oci_error_clear (&e2);
-  close (out_fd);
-  if (wait_status (pid) != 0)
-    return oci_error_set (err, 0, "%s spec failed: %s", r->runtime, spec_out ? spec_out : "");
   if (asprintf (&path, "%s/config.json", bundle) < 0)
     return oci_error_set (err, ENOMEM, "config path");
   if (oci_runtime_config_parse_file (path, &c, err) < 0)
@@ -239,14 +184,13 @@ bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
   if (write_config (r, bundle, err) < 0)
     return oci_error_prefix (err, "RUN");
 
-  char *argv[] = { (char *) r->runtime, (char *) "--root", state, (char *) "run", (char *) "--bundle", bundle, id, NULL };
-  if (spawn_piped (argv, &out_fd, &pid, err) < 0)
+  if (bld_runtime_run_piped (r->runtime, state, bundle, id, &out_fd, &pid, err) < 0)
     return -1;
   cleanup_fclose FILE *in = fdopen (out_fd, "r");
   if (in == NULL)
     {
       close (out_fd);
-      *status = wait_status (pid);
+      *status = bld_runtime_wait (pid);
       return oci_error_set (err, errno, "fdopen");
     }
   char *line = NULL;
@@ -274,9 +218,9 @@ bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
       /* The container's init ignores what it has no handler for: kill
        * it through the runtime, then reap `run`. */
       bld_run_delete_all (r->runtime, state);
-      *status = wait_status (pid);
+      *status = bld_runtime_wait (pid);
       return bld_check_interrupted (err);
     }
-  *status = wait_status (pid);
+  *status = bld_runtime_wait (pid);
   return 0;
 }

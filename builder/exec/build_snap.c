@@ -29,7 +29,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "exec/build.h"
+#include "exec/build_ops.h"
 #include "cleanup.h"
 
 #define OPAQUE_XATTR "trusted.overlay.opaque"

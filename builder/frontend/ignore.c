@@ -16,7 +16,7 @@
 
 struct ignore_rule
 {
-  char *pattern;  /* cleaned, without the '!' */
+  char *pattern; /* cleaned, without the '!' */
   bool exception;
   regex_t re;
 };
@@ -163,8 +163,7 @@ ignore_free (struct ignore *ig)
 }
 
 static int
-add_rule (struct ignore *ig, const char *what, unsigned lineno, const char *text, size_t n,
-          struct oci_error *err)
+add_rule (struct ignore *ig, const char *what, unsigned lineno, const char *text, size_t n, struct oci_error *err)
 {
   bool exception = false;
   while (n && (*text == ' ' || *text == '\t'))
@@ -191,8 +190,8 @@ add_rule (struct ignore *ig, const char *what, unsigned lineno, const char *text
     p++;
   cleanup_free char *re = pattern_regex (p);
   if (re == NULL)
-    return oci_error_set (err, errno == EINVAL ? 0 : errno, "%s:%u: invalid pattern \"%s\"%s",
-                          what, lineno, raw, errno == EINVAL ? ": unterminated [" : "");
+    return oci_error_set (err, errno == EINVAL ? 0 : errno, "%s:%u: invalid pattern \"%s\"%s", what, lineno, raw,
+                          errno == EINVAL ? ": unterminated [" : "");
   struct ignore_rule *v = realloc (ig->rules, (ig->len + 1) * sizeof (*v));
   if (v == NULL)
     return oci_error_set (err, ENOMEM, "%s", what);
@@ -209,8 +208,7 @@ add_rule (struct ignore *ig, const char *what, unsigned lineno, const char *text
 }
 
 int
-ignore_parse (const char *what, const char *text, size_t len, struct ignore **out,
-              struct oci_error *err)
+ignore_parse (const char *what, const char *text, size_t len, struct ignore **out, struct oci_error *err)
 {
   struct ignore *ig = calloc (1, sizeof (*ig));
   unsigned lineno = 0;

@@ -17,8 +17,7 @@
 struct ignore;
 
 /* Parses the text of an ignore file; what names it in messages. */
-int ignore_parse (const char *what, const char *text, size_t len, struct ignore **out,
-                  struct oci_error *err);
+int ignore_parse (const char *what, const char *text, size_t len, struct ignore **out, struct oci_error *err);
 /* Reads path; a missing file is an empty list. */
 int ignore_load (const char *path, struct ignore **out, struct oci_error *err);
 void ignore_free (struct ignore *ig);

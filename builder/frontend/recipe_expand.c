@@ -350,8 +350,8 @@ glob_prefix (struct glob *g, const char *s, size_t len, size_t min_len, bool lon
 static int
 pattern_too_costly (struct oci_error *err, const char *pat, size_t len)
 {
-  return oci_error_set (err, 0, "pattern \"%s\" on a value of %zu bytes needs more than %u matching steps", pat,
-                        len, RECIPE_EXPAND_MAX_PATTERN_STEPS);
+  return oci_error_set (err, 0, "pattern \"%s\" on a value of %zu bytes needs more than %u matching steps", pat, len,
+                        RECIPE_EXPAND_MAX_PATTERN_STEPS);
 }
 
 static int
@@ -545,8 +545,7 @@ process (struct lex *x, char stop, struct strbuf *out)
           while (s[j] && s[j] != '\'')
             j++;
           if (!s[j])
-            return oci_error_set (x->err, 0,
-                                  "unexpected end of statement while looking for matching single-quote");
+            return oci_error_set (x->err, 0, "unexpected end of statement while looking for matching single-quote");
           strbuf_add (out, s + x->i + 1, j - x->i - 1);
           x->in_word = true;
           x->i = j + 1;
@@ -624,8 +623,8 @@ process (struct lex *x, char stop, struct strbuf *out)
 }
 
 int
-recipe_expand_word (const char *word, char escape, recipe_lookup_fn lookup, void *data,
-                    char **out, struct oci_error *err)
+recipe_expand_word (const char *word, char escape, recipe_lookup_fn lookup, void *data, char **out,
+                    struct oci_error *err)
 {
   struct lex x = { word, 0, escape, lookup, data, err, false, NULL, 0, false, 0, 0 };
   cleanup_strbuf struct strbuf b = STRBUF_INIT;
@@ -636,8 +635,8 @@ recipe_expand_word (const char *word, char escape, recipe_lookup_fn lookup, void
 }
 
 int
-recipe_expand_words (const char *text, char escape, recipe_lookup_fn lookup, void *data,
-                     char ***out, size_t *n, struct oci_error *err)
+recipe_expand_words (const char *text, char escape, recipe_lookup_fn lookup, void *data, char ***out, size_t *n,
+                     struct oci_error *err)
 {
   struct lex x = { text, 0, escape, lookup, data, err, true, NULL, 0, false, 0, 0 };
   cleanup_strbuf struct strbuf b = STRBUF_INIT;

@@ -29,14 +29,14 @@ typedef const char *(*recipe_lookup_fn) (const char *name, void *data);
 
 /* Expands word into one string (blanks kept): what Docker does for ENV,
  * LABEL, WORKDIR, USER, COPY and ADD arguments, FROM... */
-int recipe_expand_word (const char *word, char escape, recipe_lookup_fn lookup, void *data,
-                        char **out, struct oci_error *err);
+int recipe_expand_word (const char *word, char escape, recipe_lookup_fn lookup, void *data, char **out,
+                        struct oci_error *err);
 
 /* Expands text and splits it into words at unquoted blanks, including
  * blanks that come from unquoted expansions (EXPOSE "$PORTS").  *out is a
  * NULL-terminated array of *n words. */
-int recipe_expand_words (const char *text, char escape, recipe_lookup_fn lookup, void *data,
-                         char ***out, size_t *n, struct oci_error *err);
+int recipe_expand_words (const char *text, char escape, recipe_lookup_fn lookup, void *data, char ***out, size_t *n,
+                         struct oci_error *err);
 
 /* Whether the builder expands variables in an instruction's arguments
  * (ADD COPY ENV EXPOSE FROM LABEL STOPSIGNAL USER VOLUME WORKDIR, and

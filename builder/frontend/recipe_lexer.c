@@ -15,7 +15,7 @@
 
 struct phys
 {
-  const char *s;  /* without the line ending */
+  const char *s; /* without the line ending */
   size_t len;
 };
 
@@ -107,8 +107,7 @@ continuation_cut (const char *s, size_t len, char escape)
 /* "# key = value": the form of a parser directive.  key and value point
  * into s; false when the line is not one. */
 static bool
-match_directive (const char *s, size_t len, const char **key, size_t *klen,
-                 const char **value, size_t *vlen)
+match_directive (const char *s, size_t len, const char **key, size_t *klen, const char **value, size_t *vlen)
 {
   size_t i = skip_hspace (s, len);
   if (i >= len || s[i] != '#')
@@ -142,8 +141,7 @@ match_directive (const char *s, size_t len, const char **key, size_t *klen,
 bool
 recipe_keyword_takes_heredocs (const char *keyword)
 {
-  return strcasecmp (keyword, "RUN") == 0 || strcasecmp (keyword, "COPY") == 0
-         || strcasecmp (keyword, "ADD") == 0;
+  return strcasecmp (keyword, "RUN") == 0 || strcasecmp (keyword, "COPY") == 0 || strcasecmp (keyword, "ADD") == 0;
 }
 
 struct recipe_pos
@@ -292,8 +290,7 @@ oom (struct oci_error *err)
 
 /* Reads the bodies of the heredocs named on line l from lines[*next...]. */
 static int
-read_heredocs (struct recipe_line *l, const struct phys *lines, size_t nlines,
-               size_t *next, struct oci_error *err)
+read_heredocs (struct recipe_line *l, const struct phys *lines, size_t nlines, size_t *next, struct oci_error *err)
 {
   const char *rest = l->rest;
   size_t i = 0, n;
@@ -358,8 +355,8 @@ read_heredocs (struct recipe_line *l, const struct phys *lines, size_t nlines,
       if (!terminated)
         {
           struct recipe_pos pos = recipe_line_pos (l, at);
-          return oci_error_set (err, 0, "%s:%u:%u: unterminated heredoc \"%s\"",
-                                pos.file, pos.line, pos.column, hd->name);
+          return oci_error_set (err, 0, "%s:%u:%u: unterminated heredoc \"%s\"", pos.file, pos.line, pos.column,
+                                hd->name);
         }
       hd->content = strbuf_steal (&body);
       if (hd->content == NULL)
@@ -370,21 +367,19 @@ read_heredocs (struct recipe_line *l, const struct phys *lines, size_t nlines,
 }
 
 static int
-handle_directive (struct recipe_source *src, const char *key, size_t klen,
-                  const char *value, size_t vlen, unsigned lineno, bool *seen_escape,
-                  bool *is_directive, struct oci_error *err)
+handle_directive (struct recipe_source *src, const char *key, size_t klen, const char *value, size_t vlen,
+                  unsigned lineno, bool *seen_escape, bool *is_directive, struct oci_error *err)
 {
   char **slot = NULL;
   *is_directive = true;
   if (klen == 6 && strncasecmp (key, "escape", 6) == 0)
     {
       if (*seen_escape)
-        return oci_error_set (err, 0, "%s:%u:1: only one escape parser directive can be used",
-                              src->file, lineno);
+        return oci_error_set (err, 0, "%s:%u:1: only one escape parser directive can be used", src->file, lineno);
       *seen_escape = true;
       if (vlen != 1 || (value[0] != '\\' && value[0] != '`'))
-        return oci_error_set (err, 0, "%s:%u:1: invalid escape token '%.*s' (must be \\ or `)",
-                              src->file, lineno, (int) vlen, value);
+        return oci_error_set (err, 0, "%s:%u:1: invalid escape token '%.*s' (must be \\ or `)", src->file, lineno,
+                              (int) vlen, value);
       src->escape = value[0];
       return 0;
     }
@@ -399,27 +394,18 @@ handle_directive (struct recipe_source *src, const char *key, size_t klen,
       return 0;
     }
   if (*slot)
-    return oci_error_set (err, 0, "%s:%u:1: only one %.*s parser directive can be used",
-                          src->file, lineno, (int) klen, key);
+    return oci_error_set (err, 0, "%s:%u:1: only one %.*s parser directive can be used", src->file, lineno,
+                          (int) klen, key);
   *slot = strndup (value, vlen);
   return *slot ? 0 : oom (err);
 }
 
-int
-recipe_lex (const char *file, const char *text, size_t len,
-            struct recipe_source **out, struct oci_error *err)
+#define cleanup_posbuf __attribute__ ((cleanup (posbuf_release)))
+
+/* Physical lines, line endings (\n or \r\n) removed. */
+static int
+split_lines (const char *text, size_t len, size_t bom, struct phys **lines, size_t *nlines, struct oci_error *err)
 {
-  cleanup_free struct phys *lines = NULL;
-  size_t nlines = 0;
-  struct recipe_source *src;
-  size_t bom = 0;
-
-  if (memchr (text, '\0', len))
-    return oci_error_set (err, 0, "%s: NUL byte in recipe", file);
-  if (len >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0)
-    bom = 3;
-
-  /* Physical lines, line endings (\n or \r\n) removed. */
   for (size_t i = bom; i < len;)
     {
       const char *nl = memchr (text + i, '\n', len - i);
@@ -427,125 +413,151 @@ recipe_lex (const char *file, const char *text, size_t len,
       size_t l = end - i;
       if (l > 0 && text[i + l - 1] == '\r')
         l--;
-      if (array_reserve (&lines, nlines + 1, sizeof *lines) < 0)
+      if (array_reserve (lines, *nlines + 1, sizeof **lines) < 0)
         return oom (err);
-      lines[nlines].s = text + i;
-      lines[nlines++].len = l;
+      (*lines)[*nlines].s = text + i;
+      (*lines)[(*nlines)++].len = l;
       i = end + 1;
     }
+  return 0;
+}
 
-  src = calloc (1, sizeof (*src));
-  if (src == NULL)
-    return oom (err);
-  cleanup_recipe_source struct recipe_source *s = src;
-  s->escape = '\\';
-  s->file = strdup (file);
-  if (s->file == NULL)
-    return oom (err);
-
-  size_t next = 0;
+/* The parser directives at the top; *next is set to the first line
+ * after them. */
+static int
+lex_directives (struct recipe_source *s, const struct phys *lines, size_t nlines, size_t *next, struct oci_error *err)
+{
   bool seen_escape = false;
-  while (next < nlines)
+  while (*next < nlines)
     {
       const char *key, *value;
       size_t klen, vlen;
       bool is_directive;
-      if (!match_directive (lines[next].s, lines[next].len, &key, &klen, &value, &vlen))
+      if (!match_directive (lines[*next].s, lines[*next].len, &key, &klen, &value, &vlen))
         break;
-      if (handle_directive (s, key, klen, value, vlen, next + 1, &seen_escape,
-                            &is_directive, err) < 0)
+      if (handle_directive (s, key, klen, value, vlen, *next + 1, &seen_escape, &is_directive, err) < 0)
         return -1;
       if (!is_directive)
         break;
-      next++;
+      (*next)++;
     }
+  return 0;
+}
+
+/* The physical lines of one instruction from lines[*next] on, joined at
+ * its continuations into pb with every byte's position, plus a position
+ * one past the end (*endl, *endc) for messages about missing words. */
+static int
+join_instruction (const struct phys *lines, size_t nlines, size_t *next, char escape, struct posbuf *pb,
+                  unsigned *endl, unsigned *endc, struct oci_error *err)
+{
+  const struct phys *first = &lines[*next];
+  size_t lead = skip_hspace (first->s, first->len);
+  const char *seg = first->s + lead;
+  size_t seglen = first->len - lead;
+  unsigned segline = *next + 1, segcol = lead + 1;
+  (*next)++;
+  for (;;)
+    {
+      size_t cut = continuation_cut (seg, seglen, escape);
+      bool more = cut != (size_t) -1;
+      if (!posbuf_add (pb, seg, more ? cut : seglen, segline, segcol))
+        return oom (err);
+      if (!more)
+        break;
+      /* Comment lines and empty lines inside a continuation vanish. */
+      while (*next < nlines && (is_comment (&lines[*next]) || is_blank (&lines[*next])))
+        (*next)++;
+      if (*next >= nlines)
+        break;
+      seg = lines[*next].s;
+      seglen = lines[*next].len;
+      segline = *next + 1;
+      segcol = 1;
+      (*next)++;
+    }
+  *endl = pb->b.len ? pb->line[pb->b.len - 1] : segline;
+  *endc = pb->b.len ? pb->column[pb->b.len - 1] + 1 : segcol;
+  if (!posbuf_add (pb, "", 0, *endl, *endc))
+    return oom (err);
+  pb->line[pb->b.len] = *endl;
+  pb->column[pb->b.len] = *endc;
+  return 0;
+}
+
+/* A logical line of s from the joined text: the keyword, then the rest
+ * trimmed of blanks on both sides, with their positions. */
+static int
+add_line (struct recipe_source *s, const struct posbuf *pb, unsigned endl, unsigned endc, struct recipe_line **out,
+          struct oci_error *err)
+{
+  const char *j = pb->b.s;
+  size_t kw = 0;
+  while (kw < pb->b.len && !is_hspace (j[kw]))
+    kw++;
+  size_t rs = kw + skip_hspace (j + kw, pb->b.len - kw);
+  size_t re = pb->b.len;
+  while (re > rs && is_hspace (j[re - 1]))
+    re--;
+
+  if (array_reserve (&s->lines, s->lines_len + 1, sizeof *s->lines) < 0)
+    return oom (err);
+  struct recipe_line *l = &s->lines[s->lines_len++];
+  memset (l, 0, sizeof (*l));
+  l->keyword = strndup (j, kw);
+  l->rest = strndup (j + rs, re - rs);
+  l->rest_line = malloc ((re - rs + 1) * sizeof (unsigned));
+  l->rest_column = malloc ((re - rs + 1) * sizeof (unsigned));
+  l->pos.file = s->file;
+  l->pos.line = pb->line[0];
+  l->pos.column = pb->column[0];
+  if (!l->keyword || !l->rest || !l->rest_line || !l->rest_column)
+    return oom (err);
+  memcpy (l->rest_line, pb->line + rs, (re - rs) * sizeof (unsigned));
+  memcpy (l->rest_column, pb->column + rs, (re - rs) * sizeof (unsigned));
+  /* One past the end: right after the last byte. */
+  l->rest_line[re - rs] = re > rs ? pb->line[re - 1] : endl;
+  l->rest_column[re - rs] = re > rs ? pb->column[re - 1] + 1 : endc;
+  *out = l;
+  return 0;
+}
+
+int
+recipe_lex (const char *file, const char *text, size_t len, struct recipe_source **out, struct oci_error *err)
+{
+  cleanup_free struct phys *lines = NULL;
+  size_t nlines = 0, next = 0;
+
+  if (memchr (text, '\0', len))
+    return oci_error_set (err, 0, "%s: NUL byte in recipe", file);
+  size_t bom = len >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+  if (split_lines (text, len, bom, &lines, &nlines, err) < 0)
+    return -1;
+
+  cleanup_recipe_source struct recipe_source *s = calloc (1, sizeof (*s));
+  if (s == NULL)
+    return oom (err);
+  s->escape = '\\';
+  s->file = strdup (file);
+  if (s->file == NULL)
+    return oom (err);
+  if (lex_directives (s, lines, nlines, &next, err) < 0)
+    return -1;
 
   while (next < nlines)
     {
-      const struct phys *first = &lines[next];
-      if (is_blank (first) || is_comment (first))
+      if (is_blank (&lines[next]) || is_comment (&lines[next]))
         {
           next++;
           continue;
         }
-
-      struct posbuf pb = { STRBUF_INIT, NULL, NULL, 0 };
-      unsigned start_line = next + 1;
-      size_t lead = skip_hspace (first->s, first->len);
-      const char *seg = first->s + lead;
-      size_t seglen = first->len - lead;
-      unsigned segline = start_line, segcol = lead + 1;
-      next++;
-      for (;;)
-        {
-          size_t cut = continuation_cut (seg, seglen, s->escape);
-          bool more = cut != (size_t) -1;
-          if (!posbuf_add (&pb, seg, more ? cut : seglen, segline, segcol))
-            {
-              posbuf_release (&pb);
-              return oom (err);
-            }
-          if (!more)
-            break;
-          /* Comment lines and empty lines inside a continuation vanish. */
-          while (next < nlines && (is_comment (&lines[next]) || is_blank (&lines[next])))
-            next++;
-          if (next >= nlines)
-            break;
-          seg = lines[next].s;
-          seglen = lines[next].len;
-          segline = next + 1;
-          segcol = 1;
-          next++;
-        }
-      /* The position one past the end, for messages about missing words. */
-      unsigned endl = pb.b.len ? pb.line[pb.b.len - 1] : segline;
-      unsigned endc = pb.b.len ? pb.column[pb.b.len - 1] + 1 : segcol;
-      if (!posbuf_add (&pb, "", 0, endl, endc))
-        {
-          posbuf_release (&pb);
-          return oom (err);
-        }
-      pb.line[pb.b.len] = endl;
-      pb.column[pb.b.len] = endc;
-
-      /* keyword, then the rest trimmed of blanks on both sides. */
-      const char *j = pb.b.s;
-      size_t kw = 0;
-      while (kw < pb.b.len && !is_hspace (j[kw]))
-        kw++;
-      size_t rs = kw + skip_hspace (j + kw, pb.b.len - kw);
-      size_t re = pb.b.len;
-      while (re > rs && is_hspace (j[re - 1]))
-        re--;
-
-      if (array_reserve (&s->lines, s->lines_len + 1, sizeof *s->lines) < 0)
-        {
-          posbuf_release (&pb);
-          return oom (err);
-        }
-      struct recipe_line *l = &s->lines[s->lines_len++];
-      memset (l, 0, sizeof (*l));
-      l->keyword = strndup (j, kw);
-      l->rest = strndup (j + rs, re - rs);
-      l->rest_line = malloc ((re - rs + 1) * sizeof (unsigned));
-      l->rest_column = malloc ((re - rs + 1) * sizeof (unsigned));
-      l->pos.file = s->file;
-      l->pos.line = pb.line[0];
-      l->pos.column = pb.column[0];
-      if (l->keyword && l->rest && l->rest_line && l->rest_column)
-        {
-          memcpy (l->rest_line, pb.line + rs, (re - rs) * sizeof (unsigned));
-          memcpy (l->rest_column, pb.column + rs, (re - rs) * sizeof (unsigned));
-          /* One past the end: right after the last byte. */
-          l->rest_line[re - rs] = re > rs ? pb.line[re - 1] : endl;
-          l->rest_column[re - rs] = re > rs ? pb.column[re - 1] + 1 : endc;
-        }
-      posbuf_release (&pb);
-      if (!l->keyword || !l->rest || !l->rest_line || !l->rest_column)
-        return oom (err);
+      cleanup_posbuf struct posbuf pb = { STRBUF_INIT, NULL, NULL, 0 };
+      struct recipe_line *l = NULL;
+      unsigned endl = 0, endc = 0;
+      if (join_instruction (lines, nlines, &next, s->escape, &pb, &endl, &endc, err) < 0
+          || add_line (s, &pb, endl, endc, &l, err) < 0)
+        return -1;
       l->end_line = next;
-      (void) start_line;
       if (read_heredocs (l, lines, nlines, &next, err) < 0)
         return -1;
     }

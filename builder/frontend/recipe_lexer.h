@@ -24,22 +24,22 @@ struct recipe_pos
 
 struct recipe_heredoc
 {
-  char *name;     /* the delimiter word, quotes removed */
-  char *content;  /* the body, each line ending with \n; tabs stripped for <<- */
-  bool expand;    /* false when the delimiter was quoted */
-  bool chomp;     /* <<- */
-  unsigned fd;    /* N in N<<EOF, 0 when absent */
-  unsigned line;  /* the first line of the body */
+  char *name;    /* the delimiter word, quotes removed */
+  char *content; /* the body, each line ending with \n; tabs stripped for <<- */
+  bool expand;   /* false when the delimiter was quoted */
+  bool chomp;    /* <<- */
+  unsigned fd;   /* N in N<<EOF, 0 when absent */
+  unsigned line; /* the first line of the body */
 };
 
 struct recipe_line
 {
-  char *keyword;             /* as written */
-  char *rest;                /* everything after it, continuations joined, trimmed */
-  struct recipe_pos pos;     /* of the keyword */
-  unsigned *rest_line;       /* per byte of rest (and one past the end) */
+  char *keyword;         /* as written */
+  char *rest;            /* everything after it, continuations joined, trimmed */
+  struct recipe_pos pos; /* of the keyword */
+  unsigned *rest_line;   /* per byte of rest (and one past the end) */
   unsigned *rest_column;
-  unsigned end_line;         /* the last line the instruction took, heredocs included */
+  unsigned end_line; /* the last line the instruction took, heredocs included */
   struct recipe_heredoc *heredocs;
   size_t heredocs_len;
 };
@@ -47,17 +47,16 @@ struct recipe_line
 struct recipe_source
 {
   char *file;
-  char escape;   /* '\\' or '`' */
-  char *syntax;  /* the # syntax= directive, NULL when absent */
-  char *check;   /* the # check= directive, NULL when absent */
+  char escape;  /* '\\' or '`' */
+  char *syntax; /* the # syntax= directive, NULL when absent */
+  char *check;  /* the # check= directive, NULL when absent */
   struct recipe_line *lines;
   size_t lines_len;
 };
 
 /* Splits text (len bytes, NUL bytes refused) into logical instructions.
  * file names the recipe in positions and error messages. */
-int recipe_lex (const char *file, const char *text, size_t len,
-                struct recipe_source **out, struct oci_error *err);
+int recipe_lex (const char *file, const char *text, size_t len, struct recipe_source **out, struct oci_error *err);
 
 void recipe_source_free (struct recipe_source *src);
 

@@ -75,8 +75,8 @@ struct recipe_kvs
 struct recipe_command
 {
   bool exec_form;
-  struct recipe_words argv;  /* exec form (may be empty: CMD []) */
-  char *shell;               /* shell form, as written; NULL in exec form */
+  struct recipe_words argv; /* exec form (may be empty: CMD []) */
+  char *shell;              /* shell form, as written; NULL in exec form */
 };
 
 enum recipe_mount_type
@@ -90,7 +90,7 @@ enum recipe_mount_type
 
 enum recipe_sharing
 {
-  RECIPE_SHARING_SHARED,  /* the default */
+  RECIPE_SHARING_SHARED, /* the default */
   RECIPE_SHARING_PRIVATE,
   RECIPE_SHARING_LOCKED,
 };
@@ -103,23 +103,23 @@ struct recipe_mount
   char *source;
   char *from;
   char *id;
-  char *env;        /* secret: the environment variable to fill */
+  char *env; /* secret: the environment variable to fill */
   enum recipe_sharing sharing;
-  bool readonly;    /* bind mounts default to read-only, as in Docker */
-  bool required;    /* secret, ssh */
+  bool readonly; /* bind mounts default to read-only, as in Docker */
+  bool required; /* secret, ssh */
   bool has_mode, has_uid, has_gid, has_size;
   mode_t mode;
   uint32_t uid, gid;
-  uint64_t size;    /* tmpfs size in bytes */
-  struct recipe_kvs options;  /* every key=value as written, in order */
+  uint64_t size;             /* tmpfs size in bytes */
+  struct recipe_kvs options; /* every key=value as written, in order */
   struct recipe_pos pos;
 };
 
 struct recipe_from
 {
   struct recipe_word image;
-  char *platform;      /* --platform, as written; NULL when absent */
-  char *stage_name;    /* AS name, lower-cased; NULL when absent */
+  char *platform;   /* --platform, as written; NULL when absent */
+  char *stage_name; /* AS name, lower-cased; NULL when absent */
   struct recipe_pos stage_name_pos;
 };
 
@@ -128,8 +128,8 @@ struct recipe_run
   struct recipe_command cmd;
   struct recipe_mount *mounts;
   size_t mounts_len;
-  char *network;   /* default | none | host, NULL when absent */
-  char *security;  /* sandbox | insecure, NULL when absent */
+  char *network;  /* default | none | host, NULL when absent */
+  char *security; /* sandbox | insecure, NULL when absent */
 };
 
 /* COPY and ADD. */
@@ -138,28 +138,28 @@ struct recipe_copy
   bool json_form;
   struct recipe_words sources;
   struct recipe_word dest;
-  char *from;       /* COPY --from */
+  char *from; /* COPY --from */
   char *chown;
-  char *chmod;      /* as written */
-  bool has_mode;    /* chmod held no variable and was parsed into mode */
+  char *chmod;   /* as written */
+  bool has_mode; /* chmod held no variable and was parsed into mode */
   mode_t mode;
   bool link;
-  bool parents;     /* COPY --parents */
-  bool keep_git_dir;  /* ADD --keep-git-dir */
-  char *checksum;   /* ADD --checksum */
+  bool parents;      /* COPY --parents */
+  bool keep_git_dir; /* ADD --keep-git-dir */
+  char *checksum;    /* ADD --checksum */
   struct recipe_words excludes;
 };
 
 struct recipe_port
 {
-  uint16_t start, end;  /* end == start for a single port */
-  char *proto;          /* tcp (default), udp or sctp */
+  uint16_t start, end; /* end == start for a single port */
+  char *proto;         /* tcp (default), udp or sctp */
 };
 
 struct recipe_expose
 {
-  struct recipe_words ports;   /* as written */
-  struct recipe_port *parsed;  /* the literal ones; NULL when any holds a variable */
+  struct recipe_words ports;  /* as written */
+  struct recipe_port *parsed; /* the literal ones; NULL when any holds a variable */
   size_t parsed_len;
 };
 
@@ -176,45 +176,44 @@ struct recipe_healthcheck
 struct recipe_instruction
 {
   enum recipe_kind kind;
-  char *keyword;            /* as written */
-  char *args;               /* the text after the keyword, as written */
+  char *keyword; /* as written */
+  char *args;    /* the text after the keyword, as written */
   struct recipe_pos pos;
   unsigned end_line;
-  struct recipe_heredoc *heredocs;  /* RUN, COPY, ADD */
+  struct recipe_heredoc *heredocs; /* RUN, COPY, ADD */
   size_t heredocs_len;
 
   /* The member for kind is filled in; the others stay zero. */
   struct recipe_from from;
   struct recipe_run run;
-  struct recipe_copy copy;                 /* COPY, ADD */
-  struct recipe_kvs kvs;                   /* ENV, LABEL, ARG */
-  struct recipe_command cmd;               /* CMD, ENTRYPOINT, SHELL (exec form) */
-  struct recipe_word arg;                  /* WORKDIR, USER, STOPSIGNAL, MAINTAINER */
-  char *user, *group;                      /* USER split at the first ':'; group NULL when absent */
+  struct recipe_copy copy;   /* COPY, ADD */
+  struct recipe_kvs kvs;     /* ENV, LABEL, ARG */
+  struct recipe_command cmd; /* CMD, ENTRYPOINT, SHELL (exec form) */
+  struct recipe_word arg;    /* WORKDIR, USER, STOPSIGNAL, MAINTAINER */
+  char *user, *group;        /* USER split at the first ':'; group NULL when absent */
   struct recipe_expose expose;
   struct recipe_words volumes;
   bool volumes_json;
   struct recipe_healthcheck healthcheck;
-  struct recipe_instruction *trigger;      /* ONBUILD */
+  struct recipe_instruction *trigger; /* ONBUILD */
 };
 
 struct recipe
 {
   char *file;
   char escape;
-  char *syntax;   /* # syntax=, NULL when absent */
+  char *syntax; /* # syntax=, NULL when absent */
   struct recipe_instruction *v;
   size_t len;
 };
 
 /* Parses recipe text; file names it in positions and messages, which read
  * "file:line:column: INSTRUCTION: what is wrong". */
-int recipe_parse (const char *file, const char *text, size_t len,
-                  struct recipe **out, struct oci_error *err);
+int recipe_parse (const char *file, const char *text, size_t len, struct recipe **out, struct oci_error *err);
 /* Parses an image's ONBUILD triggers (Config.OnBuild entries): no FROM
  * needed, and FROM, MAINTAINER and ONBUILD refused as ONBUILD refuses them. */
-int recipe_parse_triggers (const char *file, const char *text, size_t len,
-                           struct recipe **out, struct oci_error *err);
+int recipe_parse_triggers (const char *file, const char *text, size_t len, struct recipe **out,
+                           struct oci_error *err);
 int recipe_parse_file (const char *path, struct recipe **out, struct oci_error *err);
 void recipe_free (struct recipe *r);
 

@@ -57,7 +57,7 @@ global_lookup (const char *name, void *data)
       return g->v[i - 1].value;
   /* The automatic platform ARGs need no declaration. */
   static const char *const automatic[] = {
-    "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
+    "BUILDPLATFORM",  "BUILDOS",  "BUILDARCH",  "BUILDVARIANT",
     "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
   };
   for (size_t i = 0; i < sizeof (automatic) / sizeof (automatic[0]); i++)
@@ -83,9 +83,9 @@ add_dep (struct recipe_stage *st, size_t dep, struct oci_error *err)
 /* A --from value: a stage index, a stage name, or (returns 0, *found
  * false) an image. */
 static int
-resolve_from (const struct recipe *r, const struct recipe_plan *p, size_t self,
-              const char *raw, struct recipe_pos pos, const char *what, struct scope *sc,
-              bool *found, size_t *stage, struct oci_error *err)
+resolve_from (const struct recipe *r, const struct recipe_plan *p, size_t self, const char *raw,
+              struct recipe_pos pos, const char *what, struct scope *sc, bool *found, size_t *stage,
+              struct oci_error *err)
 {
   cleanup_free char *value = NULL;
   struct oci_error e = OCI_ERROR_INIT;
@@ -103,8 +103,7 @@ resolve_from (const struct recipe *r, const struct recipe_plan *p, size_t self,
     {
       unsigned long n = strtoul (value, NULL, 10);
       if (n >= self)
-        return oci_error_set (err, 0, "%s:%u:%u: %s: stage %s %s", pos.file, pos.line,
-                              pos.column, what, value,
+        return oci_error_set (err, 0, "%s:%u:%u: %s: stage %s %s", pos.file, pos.line, pos.column, what, value,
                               n == self ? "refers to the current stage" : "is not an earlier stage");
       *found = true;
       *stage = n;
@@ -114,8 +113,8 @@ resolve_from (const struct recipe *r, const struct recipe_plan *p, size_t self,
     if (p->stages[i].name && strcasecmp (p->stages[i].name, value) == 0)
       {
         if (i == self)
-          return oci_error_set (err, 0, "%s:%u:%u: %s: stage \"%s\" refers to itself",
-                                pos.file, pos.line, pos.column, what, value);
+          return oci_error_set (err, 0, "%s:%u:%u: %s: stage \"%s\" refers to itself", pos.file, pos.line, pos.column,
+                                what, value);
         *found = true;
         *stage = i;
         return 0;
@@ -124,8 +123,8 @@ resolve_from (const struct recipe *r, const struct recipe_plan *p, size_t self,
 }
 
 static int
-expand_global (const struct recipe *r, struct scope *sc, const char *raw, struct recipe_pos pos,
-               char **out, struct oci_error *err)
+expand_global (const struct recipe *r, struct scope *sc, const char *raw, struct recipe_pos pos, char **out,
+               struct oci_error *err)
 {
   struct oci_error e = OCI_ERROR_INIT;
   if (recipe_expand_word (raw, r->escape, global_lookup, sc, out, &e) < 0)
@@ -172,9 +171,121 @@ size_cmp (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
+/* The ARGs before the first FROM into p->global_args, --build-arg values
+ * first; *i is set to the first instruction after them. */
+static int
+plan_global_args (const struct recipe *r, struct recipe_plan *p, struct scope *sc, size_t *i, struct oci_error *err)
+{
+  for (; *i < r->len && r->v[*i].kind == RECIPE_ARG; (*i)++)
+    for (size_t k = 0; k < r->v[*i].kvs.len; k++)
+      {
+        const struct recipe_kv *kv = &r->v[*i].kvs.v[k];
+        const char *given = sc->build_arg ? sc->build_arg (kv->key, sc->data) : NULL;
+        char *value = NULL;
+        if (given)
+          value = strdup (given);
+        else if (kv->value && expand_global (r, sc, kv->value, kv->pos, &value, err) < 0)
+          return oci_error_prefix (err, "global ARG %s", kv->key);
+        if ((given || kv->value) && value == NULL)
+          return oom (err);
+        struct recipe_kv *v = realloc (p->global_args.v, (p->global_args.len + 1) * sizeof (*v));
+        if (v == NULL)
+          {
+            free (value);
+            return oom (err);
+          }
+        p->global_args.v = v;
+        v[p->global_args.len].key = strdup (kv->key);
+        v[p->global_args.len].value = value;
+        v[p->global_args.len].pos = kv->pos;
+        if (v[p->global_args.len++].key == NULL)
+          return oom (err);
+      }
+  return 0;
+}
+
+/* The stage whose FROM is r->v[i]: its instructions, name, base and
+ * platform expanded, and the earlier stage it is based on. */
+static int
+plan_stage (const struct recipe *r, struct recipe_plan *p, struct scope *sc, size_t i, struct oci_error *err)
+{
+  const struct recipe_instruction *in = &r->v[i];
+  struct recipe_stage *st = &p->stages[p->stages_len];
+  st->index = p->stages_len;
+  st->first = i;
+  st->end = i + 1;
+  while (st->end < r->len && r->v[st->end].kind != RECIPE_FROM)
+    st->end++;
+  if (in->from.stage_name)
+    {
+      for (size_t k = 0; k < p->stages_len; k++)
+        if (p->stages[k].name && strcmp (p->stages[k].name, in->from.stage_name) == 0)
+          return oci_error_set (err, 0, "%s:%u:%u: FROM: duplicate stage name \"%s\"", in->from.stage_name_pos.file,
+                                in->from.stage_name_pos.line, in->from.stage_name_pos.column, in->from.stage_name);
+      st->name = strdup (in->from.stage_name);
+      if (st->name == NULL)
+        return oom (err);
+    }
+  p->stages_len++;
+  if (expand_global (r, sc, in->from.image.text, in->from.image.pos, &st->base, err) < 0)
+    return -1;
+  if (*st->base == '\0')
+    return oci_error_set (err, 0, "%s:%u:%u: FROM: base name (%s) should not be blank", in->from.image.pos.file,
+                          in->from.image.pos.line, in->from.image.pos.column, in->from.image.text);
+  if (in->from.platform && expand_global (r, sc, in->from.platform, in->pos, &st->platform, err) < 0)
+    return -1;
+  for (size_t k = 0; k + 1 < p->stages_len; k++)
+    if (p->stages[k].name && strcasecmp (p->stages[k].name, st->base) == 0)
+      {
+        st->base_is_stage = true;
+        st->base_stage = k;
+        if (add_dep (st, k, err) < 0)
+          return -1;
+      }
+  return 0;
+}
+
+/* A --from= of stage s (COPY, ADD, RUN --mount) as a dependency when it
+ * names a stage. */
+static int
+plan_from_dep (const struct recipe *r, struct recipe_plan *p, size_t s, const char *from, struct recipe_pos pos,
+               const char *what, struct scope *sc, struct oci_error *err)
+{
+  bool found;
+  size_t dep;
+  if (resolve_from (r, p, s, from, pos, what, sc, &found, &dep, err) < 0)
+    return -1;
+  return found ? add_dep (&p->stages[s], dep, err) : 0;
+}
+
+/* Stage s's --from references, forward ones too; its deps sorted. */
+static int
+plan_stage_deps (const struct recipe *r, struct recipe_plan *p, size_t s, struct scope *sc, struct oci_error *err)
+{
+  struct recipe_stage *st = &p->stages[s];
+  for (size_t k = st->first + 1; k < st->end; k++)
+    {
+      const struct recipe_instruction *in = &r->v[k];
+      /* An ONBUILD trigger runs in the child build, not here. */
+      if ((in->kind == RECIPE_COPY || in->kind == RECIPE_ADD) && in->copy.from
+          && plan_from_dep (r, p, s, in->copy.from, in->pos, recipe_kind_name (in->kind), sc, err) < 0)
+        return -1;
+      if (in->kind == RECIPE_RUN)
+        for (size_t m = 0; m < in->run.mounts_len; m++)
+          {
+            const struct recipe_mount *mt = &in->run.mounts[m];
+            if (mt->from && plan_from_dep (r, p, s, mt->from, mt->pos, "RUN --mount", sc, err) < 0)
+              return -1;
+          }
+    }
+  if (st->deps_len > 1)
+    qsort (st->deps, st->deps_len, sizeof (size_t), size_cmp);
+  return 0;
+}
+
 int
-recipe_plan_build (const struct recipe *r, const char *target, recipe_lookup_fn build_arg,
-                   void *data, struct recipe_plan **out, struct oci_error *err)
+recipe_plan_build (const struct recipe *r, const char *target, recipe_lookup_fn build_arg, void *data,
+                   struct recipe_plan **out, struct oci_error *err)
 {
   cleanup_recipe_plan struct recipe_plan *p = calloc (1, sizeof (*p));
   struct scope sc = { NULL, build_arg, data };
@@ -194,108 +305,15 @@ recipe_plan_build (const struct recipe *r, const char *target, recipe_lookup_fn 
 
   /* Global ARGs, then the stages with their FROM lines. */
   size_t i = 0;
-  for (; i < r->len && r->v[i].kind == RECIPE_ARG; i++)
-    for (size_t k = 0; k < r->v[i].kvs.len; k++)
-      {
-        const struct recipe_kv *kv = &r->v[i].kvs.v[k];
-        const char *given = build_arg ? build_arg (kv->key, data) : NULL;
-        char *value = NULL;
-        if (given)
-          value = strdup (given);
-        else if (kv->value && expand_global (r, &sc, kv->value, kv->pos, &value, err) < 0)
-          return oci_error_prefix (err, "global ARG %s", kv->key);
-        if ((given || kv->value) && value == NULL)
-          return oom (err);
-        struct recipe_kv *v = realloc (p->global_args.v, (p->global_args.len + 1) * sizeof (*v));
-        if (v == NULL)
-          {
-            free (value);
-            return oom (err);
-          }
-        p->global_args.v = v;
-        v[p->global_args.len].key = strdup (kv->key);
-        v[p->global_args.len].value = value;
-        v[p->global_args.len].pos = kv->pos;
-        if (v[p->global_args.len++].key == NULL)
-          return oom (err);
-      }
-
+  if (plan_global_args (r, p, &sc, &i, err) < 0)
+    return -1;
   for (; i < r->len; i++)
-    {
-      const struct recipe_instruction *in = &r->v[i];
-      if (in->kind != RECIPE_FROM)
-        continue;
-      struct recipe_stage *st = &p->stages[p->stages_len];
-      st->index = p->stages_len;
-      st->first = i;
-      st->end = i + 1;
-      while (st->end < r->len && r->v[st->end].kind != RECIPE_FROM)
-        st->end++;
-      if (in->from.stage_name)
-        {
-          for (size_t k = 0; k < p->stages_len; k++)
-            if (p->stages[k].name && strcmp (p->stages[k].name, in->from.stage_name) == 0)
-              return oci_error_set (err, 0, "%s:%u:%u: FROM: duplicate stage name \"%s\"",
-                                    in->from.stage_name_pos.file, in->from.stage_name_pos.line,
-                                    in->from.stage_name_pos.column, in->from.stage_name);
-          st->name = strdup (in->from.stage_name);
-          if (st->name == NULL)
-            return oom (err);
-        }
-      p->stages_len++;
-      if (expand_global (r, &sc, in->from.image.text, in->from.image.pos, &st->base, err) < 0)
-        return -1;
-      if (*st->base == '\0')
-        return oci_error_set (err, 0, "%s:%u:%u: FROM: base name (%s) should not be blank",
-                              in->from.image.pos.file, in->from.image.pos.line,
-                              in->from.image.pos.column, in->from.image.text);
-      if (in->from.platform
-          && expand_global (r, &sc, in->from.platform, in->pos, &st->platform, err) < 0)
-        return -1;
-      for (size_t k = 0; k + 1 < p->stages_len; k++)
-        if (p->stages[k].name && strcasecmp (p->stages[k].name, st->base) == 0)
-          {
-            st->base_is_stage = true;
-            st->base_stage = k;
-            if (add_dep (st, k, err) < 0)
-              return -1;
-          }
-    }
-
-  /* Now that every name is known: --from references, forward ones too. */
+    if (r->v[i].kind == RECIPE_FROM && plan_stage (r, p, &sc, i, err) < 0)
+      return -1;
+  /* Now that every name is known: --from references. */
   for (size_t s = 0; s < p->stages_len; s++)
-    {
-      struct recipe_stage *st = &p->stages[s];
-      for (size_t k = st->first + 1; k < st->end; k++)
-        {
-          const struct recipe_instruction *in = &r->v[k];
-          /* An ONBUILD trigger runs in the child build, not here. */
-          bool found;
-          size_t dep;
-          if ((in->kind == RECIPE_COPY || in->kind == RECIPE_ADD) && in->copy.from)
-            {
-              if (resolve_from (r, p, s, in->copy.from, in->pos, recipe_kind_name (in->kind),
-                                &sc, &found, &dep, err) < 0)
-                return -1;
-              if (found && add_dep (st, dep, err) < 0)
-                return -1;
-            }
-          if (in->kind == RECIPE_RUN)
-            for (size_t m = 0; m < in->run.mounts_len; m++)
-              {
-                const struct recipe_mount *mt = &in->run.mounts[m];
-                if (mt->from == NULL)
-                  continue;
-                if (resolve_from (r, p, s, mt->from, mt->pos, "RUN --mount", &sc, &found, &dep,
-                                  err) < 0)
-                  return -1;
-                if (found && add_dep (st, dep, err) < 0)
-                  return -1;
-              }
-        }
-      if (st->deps_len > 1)
-        qsort (st->deps, st->deps_len, sizeof (size_t), size_cmp);
-    }
+    if (plan_stage_deps (r, p, s, &sc, err) < 0)
+      return -1;
 
   if (target)
     {

@@ -25,12 +25,12 @@ struct recipe_stage
 
 struct recipe_plan
 {
-  struct recipe_stage *stages;  /* every stage, in recipe order */
+  struct recipe_stage *stages; /* every stage, in recipe order */
   size_t stages_len;
-  size_t *order;                /* the stages to build, dependencies first */
+  size_t *order; /* the stages to build, dependencies first */
   size_t order_len;
-  size_t target;                /* the last of order */
-  struct recipe_kvs global_args;  /* ARGs before the first FROM, resolved; value NULL when unset */
+  size_t target;                 /* the last of order */
+  struct recipe_kvs global_args; /* ARGs before the first FROM, resolved; value NULL when unset */
 };
 
 /* Plans the build of target (a stage name, any case; NULL for the last
@@ -41,8 +41,8 @@ struct recipe_plan
  * it names an image.  --from= (COPY, RUN --mount) names a stage by name
  * or by index; a name that is no stage is an image, as in Docker; an
  * index must be an earlier stage. */
-int recipe_plan_build (const struct recipe *r, const char *target, recipe_lookup_fn build_arg,
-                       void *data, struct recipe_plan **out, struct oci_error *err);
+int recipe_plan_build (const struct recipe *r, const char *target, recipe_lookup_fn build_arg, void *data,
+                       struct recipe_plan **out, struct oci_error *err);
 void recipe_plan_free (struct recipe_plan *p);
 
 static inline void

@@ -849,6 +849,57 @@ overlay_dir_state (const char *path, bool *opaque, struct oci_error *err)
   return 0;
 }
 
+/* A file with more than one name: a later name of an inode already in
+ * the layer is written as a hard link to the first (1), the first is
+ * remembered (0). */
+static int
+hardlink_entry (struct writer *w, struct archive_entry *e, const struct stat *st, const char *rel,
+                struct oci_error *err)
+{
+  for (size_t i = 0; i < w->links_len; i++)
+    if (w->links[i].dev == st->st_dev && w->links[i].ino == st->st_ino)
+      {
+        archive_entry_set_hardlink (e, w->links[i].path);
+        archive_entry_set_size (e, 0);
+        return write_header (w, e, rel, err) < 0 ? -1 : 1;
+      }
+  if (w->links_len == w->links_cap)
+    {
+      size_t ncap = w->links_cap ? w->links_cap * 2 : 64;
+      struct hardlink *l = realloc (w->links, ncap * sizeof *l);
+      if (l == NULL)
+        return oci_error_set (err, ENOMEM, "tar entry %s", rel);
+      w->links = l;
+      w->links_cap = ncap;
+    }
+  w->links[w->links_len].dev = st->st_dev;
+  w->links[w->links_len].ino = st->st_ino;
+  w->links[w->links_len].path = strdup (rel);
+  if (w->links[w->links_len].path == NULL)
+    return oci_error_set (err, ENOMEM, "tar entry %s", rel);
+  w->links_len++;
+  return 0;
+}
+
+/* After a directory's own entry: its opaque marker, then its entries. */
+static int
+write_dir_contents (struct writer *w, int dirfd, const char *name, const char *rel, const char *host,
+                    const struct stat *st, bool opaque, struct oci_error *err)
+{
+  if (opaque)
+    {
+      cleanup_free char *opq = join_path (rel, ".wh..wh..opq");
+      if (opq == NULL)
+        return oci_error_set (err, ENOMEM, "tar entry %s", rel);
+      if (write_marker (w, opq, st, err) < 0)
+        return -1;
+    }
+  cleanup_close int sub = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (sub < 0)
+    return oci_error_set (err, errno, "open %s", host);
+  return walk_dir (w, sub, rel, err);
+}
+
 static int
 write_entry (struct writer *w, int dirfd, const char *name, const char *rel, struct oci_error *err)
 {
@@ -889,31 +940,12 @@ write_entry (struct writer *w, int dirfd, const char *name, const char *rel, str
 
   if (!S_ISDIR (st.st_mode) && st.st_nlink > 1)
     {
-      for (size_t i = 0; i < w->links_len; i++)
-        if (w->links[i].dev == st.st_dev && w->links[i].ino == st.st_ino)
-          {
-            /* A later name of an inode already in the layer. */
-            archive_entry_set_hardlink (e, w->links[i].path);
-            archive_entry_set_size (e, 0);
-            ret = write_header (w, e, rel, err);
-            archive_entry_free (e);
-            return ret;
-          }
-      if (w->links_len == w->links_cap)
+      int r = hardlink_entry (w, e, &st, rel, err);
+      if (r != 0)
         {
-          size_t ncap = w->links_cap ? w->links_cap * 2 : 64;
-          struct hardlink *l = realloc (w->links, ncap * sizeof *l);
-          if (l == NULL)
-            goto nomem;
-          w->links = l;
-          w->links_cap = ncap;
+          archive_entry_free (e);
+          return r < 0 ? -1 : 0;
         }
-      w->links[w->links_len].dev = st.st_dev;
-      w->links[w->links_len].ino = st.st_ino;
-      w->links[w->links_len].path = strdup (rel);
-      if (w->links[w->links_len].path == NULL)
-        goto nomem;
-      w->links_len++;
     }
 
   switch (st.st_mode & S_IFMT)
@@ -943,30 +975,9 @@ write_entry (struct writer *w, int dirfd, const char *name, const char *rel, str
     goto out;
   if (with_data && write_file_data (w, dirfd, name, rel, &st, err) < 0)
     goto out;
-  if (S_ISDIR (st.st_mode))
-    {
-      cleanup_close int sub = -1;
-      if (opaque)
-        {
-          cleanup_free char *opq = join_path (rel, ".wh..wh..opq");
-          if (opq == NULL)
-            goto nomem;
-          if (write_marker (w, opq, &st, err) < 0)
-            goto out;
-        }
-      sub = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub < 0)
-        {
-          oci_error_set (err, errno, "open %s", host);
-          goto out;
-        }
-      if (walk_dir (w, sub, rel, err) < 0)
-        goto out;
-    }
+  if (S_ISDIR (st.st_mode) && write_dir_contents (w, dirfd, name, rel, host, &st, opaque, err) < 0)
+    goto out;
   ret = 0;
-  goto out;
-nomem:
-  oci_error_set (err, ENOMEM, "tar entry %s", rel);
 out:
   archive_entry_free (e);
   return ret;

@@ -3,7 +3,6 @@
 #include "config.h"
 #include "image/store.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +17,8 @@
 #include "fileutil.h"
 
 #define STORE_PRIVATE ".store"
-#define STORE_TMP ".store/tmp"
-#define STORE_LOCK ".store/lock"
+#define STORE_TMP STORE_PRIVATE "/tmp"
+#define STORE_LOCK STORE_PRIVATE "/lock"
 
 struct bld_store
 {
@@ -263,6 +262,60 @@ bld_store_clean_tmp (struct bld_store *s, struct oci_error *err)
   return 0;
 }
 
+/* ---- private paths ---- */
+
+static const char *const area_names[] = {
+  [BLD_STORE_PRIVATE] = STORE_PRIVATE,
+  [BLD_STORE_TMP] = STORE_TMP,
+  [BLD_STORE_LOCK] = STORE_LOCK,
+  [BLD_STORE_LAYERS] = STORE_PRIVATE "/layers",
+  [BLD_STORE_EMPTY] = STORE_PRIVATE "/empty",
+  [BLD_STORE_CACHE] = STORE_PRIVATE "/cache",
+  [BLD_STORE_BUILDCACHE] = STORE_PRIVATE "/buildcache",
+  [BLD_STORE_BUILDS_LOCK] = STORE_PRIVATE "/builds.lock",
+  [BLD_STORE_RUN] = STORE_PRIVATE "/run",
+  [BLD_STORE_REGISTRY_BLOBS] = STORE_PRIVATE "/registry-blobs",
+};
+
+const char *
+bld_store_area_name (enum bld_store_area a)
+{
+  return (size_t) a < sizeof area_names / sizeof *area_names ? area_names[a] : STORE_PRIVATE;
+}
+
+int
+bld_store_area_path (const char *store_dir, enum bld_store_area a, char **out, struct oci_error *err)
+{
+  if (asprintf (out, "%s/%s", store_dir, bld_store_area_name (a)) < 0)
+    {
+      *out = NULL;
+      return oci_error_set (err, ENOMEM, "%s/%s", store_dir, bld_store_area_name (a));
+    }
+  return 0;
+}
+
+int
+bld_store_private_path (const char *store_dir, const char *leaf, char **out, struct oci_error *err)
+{
+  if (asprintf (out, "%s/" STORE_PRIVATE "/%s", store_dir, leaf) < 0)
+    {
+      *out = NULL;
+      return oci_error_set (err, ENOMEM, "%s/" STORE_PRIVATE "/%s", store_dir, leaf);
+    }
+  return 0;
+}
+
+int
+bld_store_build_dir (const char *store_dir, long pid, char **out, struct oci_error *err)
+{
+  if (asprintf (out, "%s/" STORE_PRIVATE "/" BLD_STORE_BUILD_PREFIX "%ld", store_dir, pid) < 0)
+    {
+      *out = NULL;
+      return oci_error_set (err, ENOMEM, "%s/" STORE_PRIVATE "/" BLD_STORE_BUILD_PREFIX "%ld", store_dir, pid);
+    }
+  return 0;
+}
+
 /* ---- blobs ---- */
 
 int
@@ -473,209 +526,6 @@ bld_store_read_blob (struct bld_store *s, const char *digest, size_t max, char *
   *out = steal_pointer (&data);
   if (len)
     *len = n;
-  return 0;
-}
-
-/* ---- names ---- */
-
-static bool
-is_alnum_lower (char c)
-{
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-/* One path component: alnum runs joined by '.', '_', "__" or '-'+. */
-static bool
-component_valid (const char *s, size_t n)
-{
-  size_t i = 0;
-  if (n == 0 || !is_alnum_lower (s[0]) || !is_alnum_lower (s[n - 1]))
-    return false;
-  while (i < n)
-    {
-      if (is_alnum_lower (s[i]))
-        {
-          i++;
-          continue;
-        }
-      if (s[i] == '.')
-        i++;
-      else if (s[i] == '_')
-        i += (i + 1 < n && s[i + 1] == '_') ? 2 : 1;
-      else if (s[i] == '-')
-        while (i < n && s[i] == '-')
-          i++;
-      else
-        return false;
-      if (i >= n || !is_alnum_lower (s[i]))
-        return false;
-    }
-  return true;
-}
-
-static bool
-host_valid (const char *s, size_t n)
-{
-  size_t i = 0;
-  if (n == 0)
-    return false;
-  while (i < n && s[i] != ':')
-    {
-      if (!isalnum ((unsigned char) s[i]) && s[i] != '.' && s[i] != '-')
-        return false;
-      i++;
-    }
-  if (i == 0 || s[0] == '.' || s[0] == '-' || s[i - 1] == '.' || s[i - 1] == '-')
-    return false;
-  if (i < n)
-    {
-      size_t digits = 0;
-      for (i++; i < n; i++, digits++)
-        if (!isdigit ((unsigned char) s[i]))
-          return false;
-      if (digits == 0 || digits > 5)
-        return false;
-    }
-  return true;
-}
-
-static bool
-tag_valid (const char *t)
-{
-  size_t n = strlen (t);
-  if (n == 0 || n > 128)
-    return false;
-  for (size_t i = 0; i < n; i++)
-    {
-      char c = t[i];
-      bool word = isalnum ((unsigned char) c) || c == '_';
-      if (!(word || (i > 0 && (c == '.' || c == '-'))))
-        return false;
-    }
-  return true;
-}
-
-bool
-bld_ref_has_host (const char *name)
-{
-  const char *slash = strchr (name, '/');
-  size_t n = slash ? (size_t) (slash - name) : 0;
-  return slash && (memchr (name, '.', n) || memchr (name, ':', n) || (n == 9 && memcmp (name, "localhost", 9) == 0));
-}
-
-static int
-name_check (const char *ref, const char *name, struct oci_error *err)
-{
-  const char *p = name;
-  bool first = true;
-
-  if (*name == '\0')
-    return oci_error_set (err, EINVAL, "invalid reference \"%s\": empty name", ref);
-  if (strlen (name) > 255)
-    return oci_error_set (err, EINVAL, "invalid reference \"%s\": name longer than 255 characters", ref);
-  for (;;)
-    {
-      const char *slash = strchr (p, '/');
-      size_t n = slash ? (size_t) (slash - p) : strlen (p);
-      bool is_host = first && bld_ref_has_host (p);
-      if (is_host ? !host_valid (p, n) : !component_valid (p, n))
-        {
-          for (size_t i = 0; !is_host && i < n; i++)
-            if (isupper ((unsigned char) p[i]))
-              return oci_error_set (err, EINVAL, "invalid reference \"%s\": repository names must be lowercase",
-                                    ref);
-          return oci_error_set (err, EINVAL, "invalid reference \"%s\": bad name component \"%.*s\"", ref, (int) n,
-                                p);
-        }
-      if (!slash)
-        break;
-      p = slash + 1;
-      first = false;
-    }
-  return 0;
-}
-
-int
-bld_ref_parse (const char *ref, char **name_out, char **tag_out, char **digest_out, struct oci_error *err)
-{
-  cleanup_free char *copy = strdup (ref ? ref : "");
-  cleanup_free char *tag = NULL;
-  cleanup_free char *digest = NULL;
-  char *at, *last_slash, *colon, *name;
-
-  *name_out = NULL;
-  if (tag_out)
-    *tag_out = NULL;
-  if (digest_out)
-    *digest_out = NULL;
-  if (copy == NULL)
-    return oci_error_set (err, ENOMEM, "parse reference");
-  at = strchr (copy, '@');
-  if (at)
-    {
-      *at = '\0';
-      if (oci_digest_validate (at + 1, err) < 0)
-        return oci_error_prefix (err, "invalid reference \"%s\"", ref);
-      digest = strdup (at + 1);
-      if (digest == NULL)
-        return oci_error_set (err, ENOMEM, "parse reference");
-    }
-  last_slash = strrchr (copy, '/');
-  colon = strrchr (last_slash ? last_slash : copy, ':');
-  if (colon)
-    {
-      *colon = '\0';
-      if (!tag_valid (colon + 1))
-        return oci_error_set (err, EINVAL, "invalid reference \"%s\": bad tag \"%s\"", ref, colon + 1);
-      if (digest)
-        return oci_error_set (err, EINVAL, "invalid reference \"%s\": both a tag and a digest", ref);
-      tag = strdup (colon + 1);
-    }
-  else if (!digest)
-    tag = strdup ("latest");
-  if (!digest && tag == NULL)
-    return oci_error_set (err, ENOMEM, "parse reference");
-
-  name = copy;
-  if (strncmp (name, "index.docker.io/", 16) == 0)
-    name += 6;
-  /* docker.io/H/X with H a host's shape keeps its docker.io/: the short
-   * form H/X would name the registry H (and canonicalising twice would
-   * change the name). */
-  if (strncmp (name, "docker.io/", 10) == 0 && !bld_ref_has_host (name + 10))
-    {
-      name += 10;
-      if (strncmp (name, "library/", 8) == 0 && strchr (name + 8, '/') == NULL)
-        name += 8;
-    }
-  if (name_check (ref, name, err) < 0)
-    return -1;
-  if ((*name_out = strdup (name)) == NULL)
-    return oci_error_set (err, ENOMEM, "parse reference");
-  if (tag_out)
-    *tag_out = steal_pointer (&tag);
-  if (digest_out)
-    *digest_out = steal_pointer (&digest);
-  return 0;
-}
-
-int
-bld_ref_normalize (const char *ref, char **out, struct oci_error *err)
-{
-  cleanup_free char *name = NULL;
-  cleanup_free char *tag = NULL;
-  cleanup_free char *digest = NULL;
-
-  *out = NULL;
-  if (bld_ref_parse (ref, &name, &tag, &digest, err) < 0)
-    return -1;
-  if (digest)
-    return oci_error_set (err, EINVAL, "invalid reference \"%s\": a name cannot carry a digest here", ref);
-  if (asprintf (out, "%s:%s", name, tag) < 0)
-    {
-      *out = NULL;
-      return oci_error_set (err, ENOMEM, "normalize reference");
-    }
   return 0;
 }
 

@@ -12,7 +12,7 @@
  *
  * Names.  An image name is kept as the org.opencontainers.image.ref.name
  * annotation of its index.json entry, in the canonical form NAME:TAG (see
- * bld_ref_parse for the rules).  One entry per name; an image written
+ * distribution/reference.h for the rules).  One entry per name; an image written
  * without a name gets an entry with no annotation, so it stays reachable.
  *
  * Locking.  Readers take no lock (every file they read is replaced
@@ -30,6 +30,7 @@
 #include "digest.h"
 #include "error.h"
 #include "image.h"
+#include "distribution/reference.h"
 
 struct bld_store;
 
@@ -54,6 +55,34 @@ void bld_store_unlock (struct bld_store *s);
 /* Removes temporary files left by interrupted writers (a temporary file is
  * flocked by its writer while in use, so live ones are kept). */
 int bld_store_clean_tmp (struct bld_store *s, struct oci_error *err);
+
+/* ---- the store's private paths ----
+ * Everything the builder keeps beside the layout lives in STORE/.store/;
+ * these functions spell those paths, so that no caller does. */
+enum bld_store_area
+{
+  BLD_STORE_PRIVATE,        /* .store itself */
+  BLD_STORE_TMP,            /* blobs being written (.store/tmp) */
+  BLD_STORE_LOCK,           /* the writers' lock file */
+  BLD_STORE_LAYERS,         /* unpacked layers (layers/tmp-HEX-PID while extracted) */
+  BLD_STORE_EMPTY,          /* an empty directory */
+  BLD_STORE_CACHE,          /* the build step cache */
+  BLD_STORE_BUILDCACHE,     /* RUN --mount=type=cache directories */
+  BLD_STORE_BUILDS_LOCK,    /* builds.lock: running builds against prune */
+  BLD_STORE_RUN,            /* `builder run` bundles */
+  BLD_STORE_REGISTRY_BLOBS, /* which registry repositories hold which blob */
+};
+/* One build's work directory is .store/build-PID. */
+#define BLD_STORE_BUILD_PREFIX "build-"
+
+/* The area's path relative to the store directory (".store/layers"). */
+const char *bld_store_area_name (enum bld_store_area a);
+/* store_dir/<the area's path>, newly allocated. */
+int bld_store_area_path (const char *store_dir, enum bld_store_area a, char **out, struct oci_error *err);
+/* store_dir/.store/leaf (e.g. a mkstemp template), newly allocated. */
+int bld_store_private_path (const char *store_dir, const char *leaf, char **out, struct oci_error *err);
+/* store_dir/.store/build-PID, newly allocated. */
+int bld_store_build_dir (const char *store_dir, long pid, char **out, struct oci_error *err);
 
 /* ---- blobs ---- */
 
@@ -95,29 +124,6 @@ int bld_store_read_blob (struct bld_store *s, const char *digest, size_t max, ch
                          struct oci_error *err);
 
 /* ---- names ---- */
-
-/* Parses an image reference "NAME[:TAG]" or "NAME@DIGEST" into the
- * canonical name (newly allocated) and the tag or digest (one of them
- * NULL).  The rules, kept simple (docker's, minus anything that needs a
- * registry):
- *   - NAME is one or more '/'-separated components of lowercase letters
- *     and digits, separated inside a component by '.', '_', "__" or runs
- *     of '-'; the first component may instead be a registry host
- *     (it contains '.' or ':' or is "localhost"; "host[:port]").
- *     Upper case in a path component is an error, not folded.
- *   - docker.io/library/X and docker.io/X (also index.docker.io) become X
- *     and U/X: the short form is the canonical one.  Nothing is prefixed.
- *     docker.io/H/X with H a host's shape stays so (the repository H/X on
- *     docker.io): canonicalising is idempotent.
- *   - TAG is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}, default "latest".  The tag
- *     is what follows the last ':' after the last '/'.
- *   - NAME is at most 255 characters. */
-int bld_ref_parse (const char *ref, char **name, char **tag, char **digest, struct oci_error *err);
-/* Whether name's first component, before a '/', is a registry host
- * (contains '.' or ':' or is "localhost"). */
-bool bld_ref_has_host (const char *name);
-/* The canonical "NAME:TAG" of ref (NAME@DIGEST is refused). */
-int bld_ref_normalize (const char *ref, char **out, struct oci_error *err);
 
 /* Reads index.json. */
 int bld_store_read_index (struct bld_store *s, struct oci_image_index **out, struct oci_error *err);

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "exec/build.h"
+#include "exec/build_fs.h"
 #include "image/unpack.h"
 
 #include <dirent.h>
@@ -512,15 +512,17 @@ cached_lowers (struct bld_store *s, const struct oci_image_manifest *m, const st
   size_t n = 0;
   int ret = -1;
 
-  if (dirs == NULL || asprintf (&layers, "%s/.store/layers", bld_store_dir (s)) < 0
-      || asprintf (&empty, "%s/.store/empty", bld_store_dir (s)) < 0)
+  if (dirs == NULL)
     {
       oci_error_set (err, ENOMEM, "out of memory");
       goto out;
     }
+  if (bld_store_area_path (bld_store_dir (s), BLD_STORE_LAYERS, &layers, err) < 0
+      || bld_store_area_path (bld_store_dir (s), BLD_STORE_EMPTY, &empty, err) < 0)
+    goto out;
   if ((mkdir (layers, 0700) < 0 && errno != EEXIST) || (mkdir (empty, 0755) < 0 && errno != EEXIST))
     {
-      oci_error_set (err, errno, "create %s/.store/{layers,empty}", bld_store_dir (s));
+      oci_error_set (err, errno, "create %s and %s", layers, empty);
       goto out;
     }
   for (; n < m->layers_len; n++)

@@ -233,8 +233,8 @@ rl_caps_apply (const struct oci_capabilities *caps, struct oci_error *err)
     {
       if (i < 64 && (bounding & (UINT64_C (1) << i)))
         continue;
-      if (cap_get_bound (i) != 1)
-        continue; /* already gone, or unknown to the kernel */
+      if (i < 64 ? (have_bnd & (UINT64_C (1) << i)) == 0 : cap_get_bound (i) != 1)
+        continue; /* already gone (read above), or unknown to the kernel */
       if (prctl (PR_CAPBSET_DROP, (unsigned long) i, 0, 0, 0) < 0)
         return oci_error_set (err, errno, "capabilities: drop %s from the bounding set",
                               rl_cap_to_name (i) ? rl_cap_to_name (i) : "an unnamed capability");

@@ -410,6 +410,10 @@ remove_tree (const char *dir, void *arg)
   struct oci_error *err = arg;
   int tries = 0;
 
+  /* The common case, a cgroup without sub-cgroups: gone at once, without
+   * listing it first (nine listings per container on cgroup v1). */
+  if (rmdir (dir) == 0 || errno == ENOENT)
+    return 0;
   if (for_each_child (dir, remove_tree, err, err) < 0)
     return -1;
   /* The last process may still be leaving the cgroup for a moment

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -25,11 +26,19 @@ bool
 rl_running_from_sealed_copy (void)
 {
   cleanup_close int fd = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  struct statvfs st;
   int seals;
   if (fd < 0)
     return false;
   seals = fcntl (fd, F_GET_SEALS);
-  return seals >= 0 && (seals & REQUIRED_SEALS) == REQUIRED_SEALS;
+  if (seals >= 0)
+    return (seals & REQUIRED_SEALS) == REQUIRED_SEALS;
+  /* Not a memfd: on a read-only mount (an image-based system's /usr, a
+   * read-only bind mount of the binary) every open for writing through
+   * /proc/<pid>/exe fails with EROFS, and only the mount's own namespace
+   * could make it writable again, never a container's.  crun skips its
+   * copy there too. */
+  return fstatvfs (fd, &st) == 0 && (st.f_flag & ST_RDONLY) != 0;
 }
 
 /* How much of the executable in fd execve and the dynamic loader read:

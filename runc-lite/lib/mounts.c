@@ -33,6 +33,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "copyup.h"
+#include "fileutil.h"
 #include "mount_options.h"
 #include "mountinfo.h"
 #include "path.h"
@@ -343,20 +344,24 @@ mount_sysfs_fallback (int target, const char *dest, struct oci_error *err)
 
 /* This process's cgroup path for a v1 hierarchy whose super options are
  * opts (the line of /proc/self/cgroup whose controllers all appear in
- * them), or for cgroup v2 (hierarchy 0) when opts is NULL. */
+ * them), or for cgroup v2 (hierarchy 0) when opts is NULL.  *self holds
+ * /proc/self/cgroup, read at the first call (once for all hierarchies). */
 static char *
-own_cgroup (const char *opts, struct oci_error *err)
+own_cgroup (const char *opts, char **self, struct oci_error *err)
 {
-  cleanup_fclose FILE *f = fopen ("/proc/self/cgroup", "re");
+  cleanup_fclose FILE *f = NULL;
   cleanup_free char *line = NULL;
-  size_t cap = 0;
+  size_t cap = 0, len = 0;
 
-  if (f == NULL)
+  if (*self == NULL && oci_read_file ("/proc/self/cgroup", 1 << 20, self, &len, err) < 0)
+    return NULL;
+  f = **self ? fmemopen (*self, strlen (*self), "r") : NULL;
+  if (f == NULL && **self)
     {
-      oci_error_set (err, errno, "open /proc/self/cgroup");
+      oci_error_set (err, errno, "read /proc/self/cgroup");
       return NULL;
     }
-  while (getline (&line, &cap, f) > 0)
+  while (f != NULL && getline (&line, &cap, f) > 0)
     {
       char *c1 = strchr (line, ':'), *c2, *ctrls, *save = NULL, *tok;
       bool all = true;
@@ -422,7 +427,7 @@ v1_data (const char *super_opts)
  * of this process's own cgroup (never the whole host hierarchy). */
 static int
 mount_one_hierarchy (struct rootfs_ctx *ctx, const char *dest, const struct rl_mountinfo *e, bool v2,
-                     unsigned long flags, struct oci_error *err)
+                     unsigned long flags, char **self_cgroup, struct oci_error *err)
 {
   cleanup_close int target = -1;
   char fdp[RL_FD_PATH_MAX];
@@ -443,7 +448,7 @@ mount_one_hierarchy (struct rootfs_ctx *ctx, const char *dest, const struct rl_m
     }
   else
     {
-      cleanup_free char *own = own_cgroup (v2 ? NULL : e->super_opts, err);
+      cleanup_free char *own = own_cgroup (v2 ? NULL : e->super_opts, self_cgroup, err);
       cleanup_free char *src = NULL;
       const char *rel;
       cleanup_close int top = -1;
@@ -469,6 +474,7 @@ mount_cgroup (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, con
               struct oci_error *err)
 {
   cleanup_mountinfo struct rl_mountinfo_list mi = { 0 };
+  cleanup_free char *self_cgroup = NULL;
   cleanup_close int target = -1;
   cleanup_close int top = -1;
   char fdp[RL_FD_PATH_MAX];
@@ -482,7 +488,7 @@ mount_cgroup (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, con
       const struct rl_mountinfo *e = rl_mountinfo_find (&mi, "/sys/fs/cgroup");
       if (e == NULL)
         return oci_error_set (err, 0, "mounts[%zu]: /sys/fs/cgroup not found in mountinfo", idx);
-      if (mount_one_hierarchy (ctx, m->destination, e, true, flags, err) < 0)
+      if (mount_one_hierarchy (ctx, m->destination, e, true, flags, &self_cgroup, err) < 0)
         return oci_error_prefix (err, "mounts[%zu]", idx);
       return finish_mount (ctx, idx, m->destination, o, err);
     }
@@ -515,7 +521,7 @@ mount_cgroup (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, con
         continue;
       if (asprintf (&sub, "%s/%s", m->destination, name) < 0)
         return oci_error_set (err, ENOMEM, "cgroup");
-      if (mount_one_hierarchy (ctx, sub, e, v2, flags, err) < 0)
+      if (mount_one_hierarchy (ctx, sub, e, v2, flags, &self_cgroup, err) < 0)
         return oci_error_prefix (err, "mounts[%zu]", idx);
       /* cpu,cpuacct is also reachable as cpu and cpuacct. */
       if (strchr (name, ',') != NULL)

@@ -225,6 +225,33 @@ diff_ids() {
   [ "$output" = "builder: usage: builder prune [--all]" ]
 }
 
+@test "build: the step cache keeps typed JSON records; a damaged record is a miss, rewritten by the rebuild" {
+  printf 'FROM busybox\nRUN echo a > /a\nENV A=1\nLABEL l=2\n' >"$CTX/Recipe"
+  # no --timestamp: the metadata steps' times are recorded too
+  run "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" -t j "$CTX"
+  [ "$status" -eq 0 ]
+  cache="$STORE/.store/cache"
+  # the base's COPY and the RUN: layer records; ENV and LABEL: one run
+  [ "$(cat "$cache"/* | jq -r .kind | sort | tr '\n' ' ')" = "layer layer metadata-run " ]
+  run_diff=$("$BUILDER" --store "$STORE" inspect j | jq -r '.config.rootfs.diff_ids[-1]')
+  rec=$(grep -l "\"diffID\":\"$run_diff\"" "$cache"/*)
+  [ -n "$rec" ]
+  jq -e '(.mediaType | startswith("application/vnd.oci.image.layer.v1.tar")) and (.size > 0)
+         and (.digest | startswith("sha256:")) and (.created | test("^[0-9-]+T[0-9:]+Z$"))' "$rec"
+  [ "$(cat "$cache"/* | jq -s 'map(select(.kind == "metadata-run") | .steps | length) | .[0]')" -eq 2 ]
+  created=$("$BUILDER" --store "$STORE" inspect j | jq -r .config.created)
+  run "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" -t j "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *CACHED* ]]
+  [ "$("$BUILDER" --store "$STORE" inspect j | jq -r .config.created)" = "$created" ]
+  # damaged (or written by an older builder): a miss, the step runs again
+  echo 'application/vnd.oci.image.layer.v1.tar+gzip 1 sha256:x sha256:y' >"$rec"
+  run "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" -t j "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *CACHED* ]]
+  jq -e '.kind == "layer"' "$rec"
+}
+
 @test "prune: nothing of a running build's is collected" {
   "$BUILDER" --store "$STORE" tag busybox keep
   interrupt_recipe

@@ -300,6 +300,7 @@ check_man() {
 
 @test "builder(1) names every recipe instruction and every instruction flag the parser knows" {
   local src="$BATS_TEST_DIRNAME/../../builder/frontend/recipe_parse.c" page="$BATS_TEST_DIRNAME/../../docs/builder.1"
+  local flags_src="$BATS_TEST_DIRNAME/../../builder/frontend/recipe_flags.c"
   local kw flag n=0
   for kw in $(grep -o '{ "[A-Z]*", RECIPE_' "$src" | cut -d'"' -f2); do
     grep -q "^\.\(B\|BI\|BR\|TP\)\b.*\b$kw\b" "$page" || { echo "builder.1: no $kw"; false; }
@@ -307,7 +308,7 @@ check_man() {
   done
   [ "$n" -ge 18 ]
   n=0
-  for flag in $(grep -o '{ "[a-z-]*", FLAG_' "$src" | cut -d'"' -f2); do
+  for flag in $(grep -o '{ "[a-z-]*", FLAG_' "$flags_src" | cut -d'"' -f2); do
     grep -qF -- "\\-\\-${flag//-/\\-}" "$page" || { echo "builder.1: no --$flag"; false; }
     n=$((n + 1))
   done

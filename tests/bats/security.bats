@@ -29,6 +29,55 @@ teardown() {
   [ "$(readlink /proc/"$pid"/exe)" != "$(realpath "$RUNC_LITE")" ]
 }
 
+# The attack itself: a handle on /proc/<init>/exe (what a container
+# process that sees the init, or that execs #!/proc/self/exe, can open)
+# kept until no runtime process runs the binary any more, then written
+# through.  The runtime here is a copy of its own on a writable mount,
+# which only this test runs.  Checked by disabling the re-exec in main.c:
+# the write went through and the checksum changed.
+@test "CVE-2019-5736: a handle on the init's exe cannot overwrite the runtime after it exits" {
+  bin="$BATS_TEST_TMPDIR/bin/runc-lite"
+  mkdir -p "${bin%/*}"
+  cp "$RUNC_LITE" "$bin"
+  sum=$(sha256sum <"$bin")
+  id=$(test_id)
+  "$bin" --root "$ROOT" create "$id"
+  pid=$("$bin" --root "$ROOT" state "$id" | jq -r .pid)
+  exec 9<"/proc/$pid/exe"
+  "$bin" --root "$ROOT" delete --force "$id"
+  # nothing runs $bin now: without the defence, an open for writing succeeds
+  run sh -c 'printf EVIL 1<>/proc/self/fd/9'
+  exec 9<&-
+  [ "$status" -ne 0 ]
+  [ "$(sha256sum <"$bin")" = "$sum" ]
+}
+
+# A binary on a read-only mount cannot be written through exe: no copy,
+# no re-exec (crun skips its copy there too), and the attack above still
+# fails (EROFS).  Failed without the read-only check in clone_binary.c:
+# the debug log said it re-executed.
+@test "CVE-2019-5736: a runtime on a read-only mount runs without a copy and stays unwritable" {
+  dir="$BATS_TEST_TMPDIR/ro"
+  log="$BATS_TEST_TMPDIR/debug.log"
+  mkdir -p "$dir"
+  cp "$RUNC_LITE" "$dir/runc-lite"
+  sum=$(sha256sum <"$dir/runc-lite")
+  id=$(test_id)
+  unshare -m --propagation private sh -c 'd=$1; shift; mount --bind -o ro "$d" "$d" && exec "$d/runc-lite" "$@"' \
+    sh "$dir" --root "$ROOT" --debug --log "$log" create "$id"
+  [ "$(grep -c "re-executing" "$log")" -eq 0 ]
+  pid=$(rl state "$id" | jq -r .pid)
+  # the init runs the binary itself, not a copy
+  [ "$(stat -L -c %d:%i /proc/"$pid"/exe)" = "$(stat -c %d:%i "$dir/runc-lite")" ]
+  exec 9<"/proc/$pid/exe"
+  rl delete --force "$id"
+  run sh -c 'printf EVIL 1<>/proc/self/fd/9'
+  exec 9<&-
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"Read-only file system"* ]]
+  [ "$(sha256sum <"$dir/runc-lite")" = "$sum" ]
+}
+
 # Failed while the whole binary was copied (debug information included:
 # three quarters of an unstripped build).
 @test "CVE-2019-5736: the sealed copy holds what execve loads, not the debug information" {

@@ -1,10 +1,12 @@
-/* Image references (the store's NAME[:TAG|@DIGEST] and the registry's
- * host/repo) and digests.  Canonical names are fixed points: normalizing
- * a normalized name gives it back. */
+/* Image references (distribution/reference.c, the one parser behind the
+ * store's NAME[:TAG|@DIGEST] and the registry's host/repo) and digests.
+ * Canonical names are fixed points: normalizing a normalized name gives
+ * it back. */
 #include "config.h"
 
 #include "cleanup.h"
 #include "digest.h"
+#include "distribution/reference.h"
 #include "distribution/registry.h"
 #include "image/store.h"
 #include "fuzz.h"
@@ -37,10 +39,28 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     oci_error_clear (&err);
   }
   {
-    struct reg_ref r = { 0 };
+    /* The one parser: the short name and the qualified form name the same
+     * repository again. */
+    cleanup_reference struct bld_reference r = { 0 };
+    if (bld_reference_parse (s, &r, &err) == 0)
+      {
+        cleanup_reference struct bld_reference again = { 0 };
+        cleanup_reference struct bld_reference full = { 0 };
+        cleanup_free char *q = NULL;
+        FUZZ_ASSERT (r.host && r.repo && r.name, "a parsed reference with a part missing");
+        FUZZ_ASSERT (bld_reference_parse (r.name, &again, &err) == 0 && strcmp (again.host, r.host) == 0
+                         && strcmp (again.repo, r.repo) == 0 && strcmp (again.name, r.name) == 0,
+                     "%s: its short name %s reads as another repository", s, r.name);
+        FUZZ_ASSERT (bld_ref_qualified (s, &q, &err) == 0 && bld_reference_parse (q, &full, &err) == 0
+                         && strcmp (full.host, r.host) == 0 && strcmp (full.repo, r.repo) == 0,
+                     "%s: its qualified form %s reads as another repository", s, q ? q : "");
+      }
+    oci_error_clear (&err);
+  }
+  {
+    cleanup_reference struct bld_reference r = { 0 };
     if (reg_ref_parse (s, &r, &err) == 0)
       FUZZ_ASSERT (r.host && r.repo && (r.tag || r.digest), "a parsed registry reference with a part missing");
-    reg_ref_clear (&r);
     oci_error_clear (&err);
   }
   {

@@ -1,9 +1,15 @@
 /* The registry client's parsing of what a server sends: header lines as
  * curl hands them over (not NUL-terminated), WWW-Authenticate challenges,
- * JSON error bodies and token answers.  The functions are static in
- * builder/distribution/registry.c, so it is compiled into this target whole (and
- * libbuilder.a's copy is not linked). */
-#include "../../builder/distribution/registry.c"
+ * JSON error bodies and token answers, through the client's internal
+ * header (builder/distribution/registry_client.h). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "json.h"
+#include "distribution/registry_client.h"
 
 #include "fuzz.h"
 
@@ -19,15 +25,15 @@ fuzz_headers (const uint8_t *data, size_t size)
       const uint8_t *nl = memchr (data + start, '\n', size - start);
       size_t len = nl ? (size_t) (nl - (data + start)) + 1 : size - start;
       char *line = fuzz_bytes (data + start, len);
-      size_t taken = on_header (line, 1, len, &r);
+      size_t taken = reg_on_header (line, 1, len, &r);
       FUZZ_ASSERT (taken == len || taken == 0, "on_header took %zu of %zu", taken, len);
       free (line);
       start += len;
     }
   if (r.www_authenticate)
     {
-      free (challenge_param (r.www_authenticate, "realm"));
-      free (challenge_param (r.www_authenticate, "scope"));
+      free (reg_challenge_param (r.www_authenticate, "realm"));
+      free (reg_challenge_param (r.www_authenticate, "scope"));
     }
 }
 
@@ -38,7 +44,7 @@ fuzz_challenge (const uint8_t *data, size_t size)
   static const char *const keys[] = { "realm", "service", "scope", "" };
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
     {
-      cleanup_free char *v = challenge_param (s, keys[i]);
+      cleanup_free char *v = reg_challenge_param (s, keys[i]);
       FUZZ_ASSERT (v == NULL || strlen (v) <= size, "a parameter longer than the challenge");
     }
 }
@@ -47,8 +53,8 @@ static void
 fuzz_error_body (const uint8_t *data, size_t size)
 {
   cleanup_response struct response r = { .body_max = REG_SMALL_BODY_MAX, .status = 404 };
-  on_body ((char *) data, 1, size, &r);
-  cleanup_free char *what = describe_failure (&r);
+  reg_on_body ((char *) data, 1, size, &r);
+  cleanup_free char *what = reg_describe_failure (&r);
   FUZZ_ASSERT (what != NULL, "describe_failure");
   for (const char *p = what; *p; p++)
     FUZZ_ASSERT ((unsigned char) *p >= 0x20 && *p != 0x7f, "a control character in the message");
@@ -61,7 +67,7 @@ fuzz_token (const uint8_t *data, size_t size)
   cleanup_response struct response r = { .body_max = REG_SMALL_BODY_MAX, .status = 200 };
   cleanup_json struct json_value *root = NULL;
   struct oci_error err = OCI_ERROR_INIT;
-  on_body ((char *) data, 1, size, &r);
+  reg_on_body ((char *) data, 1, size, &r);
   if (!r.body_too_large && json_parse (r.body.s ? r.body.s : "", r.body.len, &root, &err) == 0)
     {
       struct json_value *tok = json_object_get (root, "token");

@@ -18,7 +18,7 @@ static void
 ref_ok (const char *in, const char *host, const char *repo, const char *tag, const char *digest)
 {
   struct oci_error err = OCI_ERROR_INIT;
-  cleanup_reg_ref struct reg_ref r = { 0 };
+  cleanup_reference struct bld_reference r = { 0 };
   if (reg_ref_parse (in, &r, &err) < 0)
     {
       ok (false, "%s parses: %s", in, oci_error_msg (&err));
@@ -35,10 +35,10 @@ static void
 ref_bad (const char *in, const char *want)
 {
   struct oci_error err = OCI_ERROR_INIT;
-  struct reg_ref r = { 0 };
+  struct bld_reference r = { 0 };
   int rc = reg_ref_parse (in, &r, &err);
   ok (rc < 0 && err.msg && strstr (err.msg, want), "%s refused (%s): %s", in, want, oci_error_msg (&err));
-  reg_ref_clear (&r);
+  bld_reference_clear (&r);
   oci_error_clear (&err);
 }
 

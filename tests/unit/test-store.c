@@ -623,6 +623,41 @@ test_fifo_layout (void)
   oci_error_clear (&err);
 }
 
+/* The private paths come from the store's accessors: each area where the
+ * store, the builds, prune and `builder run` have always kept it. */
+static void
+test_private_paths (void)
+{
+  static const struct
+  {
+    enum bld_store_area a;
+    const char *want;
+  } cases[] = {
+    { BLD_STORE_PRIVATE, "/s/.store" },
+    { BLD_STORE_TMP, "/s/.store/tmp" },
+    { BLD_STORE_LOCK, "/s/.store/lock" },
+    { BLD_STORE_LAYERS, "/s/.store/layers" },
+    { BLD_STORE_EMPTY, "/s/.store/empty" },
+    { BLD_STORE_CACHE, "/s/.store/cache" },
+    { BLD_STORE_BUILDCACHE, "/s/.store/buildcache" },
+    { BLD_STORE_BUILDS_LOCK, "/s/.store/builds.lock" },
+    { BLD_STORE_RUN, "/s/.store/run" },
+    { BLD_STORE_REGISTRY_BLOBS, "/s/.store/registry-blobs" },
+  };
+  cleanup_error struct oci_error err = OCI_ERROR_INIT;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+    {
+      cleanup_free char *p = NULL;
+      ok (bld_store_area_path ("/s", cases[i].a, &p, &err) == 0 && strcmp (p, cases[i].want) == 0
+              && strcmp (bld_store_area_name (cases[i].a), cases[i].want + 3) == 0,
+          "area %d is %s", (int) cases[i].a, cases[i].want);
+    }
+  cleanup_free char *b = NULL, *t = NULL;
+  ok (bld_store_build_dir ("/s", 42, &b, &err) == 0 && strcmp (b, "/s/.store/build-42") == 0, "a build's work dir");
+  ok (bld_store_private_path ("/s", "import.XXXXXX", &t, &err) == 0 && strcmp (t, "/s/.store/import.XXXXXX") == 0,
+      "a private temporary");
+}
+
 int
 main (void)
 {
@@ -643,6 +678,7 @@ main (void)
   test_blobs (s);
   test_refs ();
   test_refs_idempotent ();
+  test_private_paths ();
   test_images (s);
   test_lock (s);
   test_interrupted ();

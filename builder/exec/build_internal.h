@@ -1,0 +1,168 @@
+/* The build executor's own header: the state of a build and of its
+ * stages, shared by build.c (stages, FROM, the dispatch table), the
+ * instruction families dispatch_meta.c (ENV, LABEL, ARG, WORKDIR, USER,
+ * EXPOSE, VOLUME, CMD, ENTRYPOINT, SHELL, HEALTHCHECK, ONBUILD, ...),
+ * dispatch_run.c (RUN), dispatch_copy.c (COPY, ADD) and the step cache.
+ * Nothing outside builder/exec includes it. */
+#ifndef BUILDER_BUILD_INTERNAL_H
+#define BUILDER_BUILD_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exec/build_ops.h"
+#include "frontend/ignore.h"
+#include "frontend/recipe_parse.h"
+#include "frontend/recipe_plan.h"
+#include "image/name_index.h"
+
+/* The names and values a stage's ENV, LABEL and ARG lines may add up to
+ * (docs/limits.md): each expansion is bounded, this bounds their number
+ * times their size, and keeps the image config (which repeats them in its
+ * history) readable within OCI_JSON_FILE_MAX. */
+#define BUILD_MAX_STAGE_VARS (16u * 1024 * 1024)
+
+struct stage_st
+{
+  struct oci_image_config *cfg;
+  struct oci_image_descriptor *layers;
+  size_t n_layers;
+  char **lowers; /* layer cache dirs, bottom first */
+  size_t n_lowers;
+  char **arg_keys, **arg_values; /* ARGs declared in the stage */
+  struct name_index env_ix, label_ix; /* cfg->config's Env and Labels by name */
+  struct name_index arg_ix;                /* arg_keys, the last declaration found */
+  struct name_index expose_ix, volume_ix; /* the ExposedPorts and Volumes sets */
+  size_t var_bytes; /* what the stage's ENV, LABEL and ARG lines hold (BUILD_MAX_STAGE_VARS) */
+  /* The step cache key's state part (step_cache_key): a digest of the stage's
+   * state when first asked, then of that and the steps since (history
+   * entries and diff_ids up to chain_hist and chain_diffs). */
+  char *chain;
+  size_t chain_hist, chain_diffs;
+  /* A run of consecutive metadata steps shares one cache entry, named by
+   * its first step's key, with a "KEY=TIME" line per step (step_cache_meta_time). */
+  struct
+  {
+    bool active, dirty;
+    char *path;
+    char **old, **cur;
+    size_t n_old, n_cur;
+    struct name_index old_ix;
+  } meta;
+  size_t n_args;
+  char *rootfs; /* read-only mount for COPY --from, once needed */
+  /* The time of the step being added when it was first built (from the
+   * step cache): stage_history_add takes it instead of the build's time, so an
+   * unchanged rebuild gives the same config and writes no blob. */
+  char *cached_created;
+};
+
+struct build
+{
+  struct bld_store *store;
+  const struct bld_build_options *o;
+  const struct recipe *r;
+  struct recipe_plan *plan;
+  char *work, *layers_dir, *cache_dir, *empty_dir;
+  struct stage_st *st;
+  struct ignore *ig;
+  int ctxfd;
+  size_t step, nsteps, nmount;
+  char *created;
+  char **mounts; /* to unmount at the end */
+  size_t n_mounts;
+  struct stage_st **images; /* COPY --from=IMAGE, RUN --mount=from=IMAGE */
+  char **image_names;
+  size_t n_images;
+  struct stage_st *cur;
+  enum bld_snapshotter snapshotter; /* AUTO turns into one at the first mount */
+};
+
+struct step_fs
+{
+  char *dir, *upper, *work, *merged;
+  bool mounted;
+  struct bld_snap *snap; /* the copying snapshotter's */
+};
+
+/* ---- build.c: string vectors, the stage's variables and history ---- */
+
+/* Appends a copy of s to the NULL-terminated vector *v of *len strings. */
+int build_strv_push (char ***v, size_t *len, const char *s, struct oci_error *err);
+void build_strv_clear (char ***v, size_t *len);
+/* The stage's exec config, made empty when it has none (NULL: no memory). */
+struct oci_image_exec_config *stage_exec_cfg (struct stage_st *s);
+const char *stage_env_get (struct stage_st *s, const char *name);
+int stage_env_set (struct stage_st *s, const char *key, const char *value, struct oci_error *err);
+/* The value of the stage's last ARG name; *declared whether there is one. */
+const char *stage_arg_get (struct stage_st *s, const char *name, bool *declared);
+/* Expansion lookup (data: the stage): ENV wins over ARG, as in Docker. */
+const char *stage_lookup (const char *name, void *data);
+/* A --build-arg value; *given whether the option names it. */
+const char *build_arg_value (const struct bld_build_options *o, const char *name, bool *given);
+/* A --build-arg value, else an automatic platform ARG's. */
+const char *build_or_platform_arg (const struct bld_build_options *o, const char *name, bool *given);
+/* A history entry (the cached step's time when there is one). */
+int stage_history_add (struct stage_st *s, const char *created, const char *created_by, bool empty,
+                       struct oci_error *err);
+/* The shell form as a command: SHELL + [text]; the exec form as it is. */
+int build_shell_argv (struct stage_st *s, const struct recipe_command *c, char ***out, size_t *n,
+                      struct oci_error *err);
+/* A JSON array of strings, for created_by (NULL: no memory). */
+char *build_json_strv (char **v, size_t n);
+
+/* ---- build.c: a step's rootfs, other stages' rootfs ---- */
+
+/* A fresh upper dir over the stage's layers, mounted at f->merged. */
+int step_fs_mount (struct build *b, struct stage_st *s, struct step_fs *f, struct oci_error *err);
+/* Writes the step's changes as the stage's next layer; the step cache
+ * records it under key (NULL: not cached). */
+int step_fs_commit (struct build *b, struct stage_st *s, struct step_fs *f, const char *key, struct oci_error *err);
+void step_fs_clear (struct step_fs *f);
+/* A read-only mount of the stage's rootfs at s->rootfs, once. */
+int stage_rootfs (struct build *b, struct stage_st *s, struct oci_error *err);
+/* --from=NAME: an earlier stage (by name or index), else an image. */
+int build_resolve_from (struct build *b, const char *from, struct stage_st **out, struct oci_error *err);
+/* The mounts' from= (data: the build): a read-only rootfs of a stage or image. */
+int build_mount_from_root (void *data, const char *from, char **rootfs, struct oci_error *err);
+
+/* The stage's next layer: its descriptor, diff_id, and the layer cache's
+ * directory of it as the top lowerdir. */
+int stage_add_layer (struct build *b, struct stage_st *s, const char *media_type, const char *digest, int64_t size,
+                     const char *diff_id, struct oci_error *err);
+
+/* ---- step_cache.c: the executor's side of the step cache ---- */
+
+/* The key of a step: the stage's state, created_by, the build's options
+ * and extra (what else decides the result; "metadata" for metadata steps). */
+int step_cache_key (struct build *b, struct stage_st *s, const char *created_by, const char *extra,
+                    char out[OCI_DIGEST_STRING_MAX], struct oci_error *err);
+/* Records the step's layer under key (NULL, or --no-cache: nothing). */
+void step_cache_record (struct build *b, const char *key, const struct oci_image_descriptor *desc,
+                        const char *diff_id);
+/* A hit adds the recorded layer to the stage, when its blob is still in the store. */
+int step_cache_lookup (struct build *b, struct stage_st *s, const char *key, bool *hit, struct oci_error *err);
+/* A metadata step's time, from and into the entry of its run of metadata steps. */
+void step_cache_meta_time (struct build *b, struct stage_st *s, const char *created_by);
+/* The end of a run of metadata steps: its entry is written when a step was new. */
+void step_cache_meta_end (struct stage_st *s);
+void step_cache_meta_clear (struct stage_st *s);
+
+/* ---- the instructions: one function per kind ---- */
+
+/* A step that makes its own history entry (and layer, if any). */
+typedef int dispatch_step_fn (struct build *b, struct stage_st *s, const struct recipe_instruction *in,
+                              const char *prefix, struct oci_error *err);
+/* A metadata step: changes the config and says what the history entry's
+ * created_by is (*created_by NULL: the instruction's text). */
+typedef int dispatch_meta_fn (struct build *b, struct stage_st *s, const struct recipe_instruction *in,
+                              char **created_by, struct oci_error *err);
+
+dispatch_step_fn dispatch_run;     /* dispatch_run.c */
+dispatch_step_fn dispatch_copy;    /* dispatch_copy.c: COPY and ADD */
+dispatch_step_fn dispatch_workdir; /* dispatch_meta.c: the one with a layer */
+dispatch_meta_fn dispatch_env, dispatch_label, dispatch_arg, dispatch_user, dispatch_stopsignal,
+    dispatch_maintainer, dispatch_expose, dispatch_volume, dispatch_cmd, dispatch_healthcheck, dispatch_onbuild;
+
+#endif
