@@ -28,17 +28,20 @@ enum cli_arg
 
 struct cli_option
 {
-  const char *name;     /* the long name, without dashes; NULL ends a table */
-  int key;              /* what the parser returns for it: a letter is also
-                           the short option -LETTER, CLI_LONG_ONLY and up
-                           are not */
+  const char *name; /* the long name, without dashes; NULL ends a table */
+  int key;          /* what the parser returns for it: a letter is also
+                       the short option -LETTER, CLI_LONG_ONLY and up
+                       are not */
   enum cli_arg has_arg;
-  const char *arg;      /* the value's name in --help (CLI_VALUE) */
-  const char *text;     /* its line in --help (a '\n' starts another line);
-                           NULL: accepted but not listed */
+  const char *arg;  /* the value's name in --help (CLI_VALUE) */
+  const char *text; /* its line in --help (a '\n' starts another line);
+                       NULL: accepted but not listed */
 };
 
-#define CLI_OPTIONS_END { NULL, 0, CLI_NO_VALUE, NULL, NULL }
+#define CLI_OPTIONS_END               \
+  {                                   \
+    NULL, 0, CLI_NO_VALUE, NULL, NULL \
+  }
 
 /* One command's --help: the summary, what follows "PROG COMMAND " in the
  * usage line, and the options (NULL: none). */
@@ -85,7 +88,10 @@ struct cli_getopt
   char *optstring;
 };
 
-#define CLI_GETOPT_INIT { NULL, CLI_STYLE_GNU, 0, NULL, NULL, NULL }
+#define CLI_GETOPT_INIT                      \
+  {                                          \
+    NULL, CLI_STYLE_GNU, 0, NULL, NULL, NULL \
+  }
 
 /* Generates the tables and starts at argv[1] (optind = 0, opterr = 0: no
  * message from getopt).  With CLI_STYLE_GO, first refuses a single-dash

@@ -88,8 +88,20 @@ push_or_fail (char ***v, size_t *n, char *s, struct oci_error *err)
   return 0;
 }
 
-enum { OPT_BUILD_ARG = CLI_LONG_ONLY, OPT_TARGET, OPT_NO_CACHE, OPT_COMPRESSION, OPT_TIMESTAMP, OPT_RUNTIME,
-       OPT_PROGRESS, OPT_SECRET, OPT_SSH, OPT_OUTPUT, OPT_NETWORK };
+enum
+{
+  OPT_BUILD_ARG = CLI_LONG_ONLY,
+  OPT_TARGET,
+  OPT_NO_CACHE,
+  OPT_COMPRESSION,
+  OPT_TIMESTAMP,
+  OPT_RUNTIME,
+  OPT_PROGRESS,
+  OPT_SECRET,
+  OPT_SSH,
+  OPT_OUTPUT,
+  OPT_NETWORK
+};
 
 static const struct cli_option build_options[] = {
   { "file", 'f', CLI_VALUE, "RECIPE", "the recipe (default: Recipe, Dockerfile or Containerfile in CONTEXT)" },
@@ -117,8 +129,8 @@ static const struct cli_option build_options[] = {
   CLI_OPTIONS_END,
 };
 
-const struct cli_help bld_help_build
-    = { "build an image from a recipe (Dockerfile syntax)", "[command options] CONTEXT", build_options };
+const struct cli_help bld_help_build = { "build an image from a recipe (Dockerfile syntax)",
+                                         "[command options] CONTEXT", build_options };
 
 /* What the options fill besides the build's options: the lists they point
  * to, the outputs (ended by an entry whose path is NULL), the view. */

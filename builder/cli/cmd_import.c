@@ -132,7 +132,10 @@ read_exec_config (const char *path, struct json_value **out, struct oci_error *e
   return 0;
 }
 
-enum { OPT_CONFIG = CLI_LONG_ONLY };
+enum
+{
+  OPT_CONFIG = CLI_LONG_ONLY
+};
 
 static const struct cli_option import_options[] = {
   { "compression", 'c', CLI_VALUE, "gzip|zstd|none", "how the layer is compressed (default gzip)" },

@@ -11,7 +11,7 @@
 #include "distribution/transfer.h"
 
 const struct cli_help bld_help_load = { "read images from an oci-archive or an OCI layout into the store",
-                                       "oci-archive:FILE[:TAG] | oci:DIR[:TAG] [NAME[:TAG]]", NULL };
+                                        "oci-archive:FILE[:TAG] | oci:DIR[:TAG] [NAME[:TAG]]", NULL };
 
 BLD_COMMAND (load)
 {

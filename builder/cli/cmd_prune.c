@@ -17,8 +17,8 @@ static const struct cli_option prune_options[] = {
   CLI_OPTIONS_END,
 };
 
-const struct cli_help bld_help_prune
-    = { "remove blobs and build caches no image name reaches ([--all])", "[--all]", prune_options };
+const struct cli_help bld_help_prune = { "remove blobs and build caches no image name reaches ([--all])", "[--all]",
+                                         prune_options };
 
 BLD_COMMAND (prune)
 {

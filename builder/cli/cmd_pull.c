@@ -13,15 +13,22 @@
 #include "distribution/registry.h"
 #include "image/store.h"
 
-enum { OPT_CREDS = CLI_LONG_ONLY, OPT_AUTHFILE, OPT_TLS_VERIFY, OPT_FROM };
+enum
+{
+  OPT_CREDS = CLI_LONG_ONLY,
+  OPT_AUTHFILE,
+  OPT_TLS_VERIFY,
+  OPT_FROM
+};
 
 /* pull's and push's registry options (bld_cli_registry_args). */
-#define REGISTRY_OPTIONS                                                                                  \
-  { "creds", OPT_CREDS, CLI_VALUE, "USER:PASS", "the registry's user name and password" },                \
-      { "authfile", OPT_AUTHFILE, CLI_VALUE, "FILE",                                                      \
-        "credentials from this auth.json (default $XDG_RUNTIME_DIR/containers/auth.json)" },              \
-      { "tls-verify", OPT_TLS_VERIFY, CLI_BOOL, NULL,                                                     \
-        "verify the registry's certificate; =false also allows plain http" }
+#define REGISTRY_OPTIONS                                                                                             \
+  { "creds", OPT_CREDS, CLI_VALUE, "USER:PASS", "the registry's user name and password" },                           \
+      { "authfile", OPT_AUTHFILE, CLI_VALUE, "FILE",                                                                 \
+        "credentials from this auth.json (default $XDG_RUNTIME_DIR/containers/auth.json)" },                         \
+  {                                                                                                                  \
+    "tls-verify", OPT_TLS_VERIFY, CLI_BOOL, NULL, "verify the registry's certificate; =false also allows plain http" \
+  }
 
 static const struct cli_option pull_options[] = {
   REGISTRY_OPTIONS,
@@ -34,10 +41,10 @@ static const struct cli_option push_options[] = {
   CLI_OPTIONS_END,
 };
 
-const struct cli_help bld_help_pull
-    = { "copy an image from a registry into the store", "[command options] REF [NAME[:TAG]]", pull_options };
-const struct cli_help bld_help_push
-    = { "copy an image of the store to a registry", "[command options] NAME REF", push_options };
+const struct cli_help bld_help_pull = { "copy an image from a registry into the store",
+                                        "[command options] REF [NAME[:TAG]]", pull_options };
+const struct cli_help bld_help_push = { "copy an image of the store to a registry", "[command options] NAME REF",
+                                        push_options };
 
 int
 bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_options *o, struct oci_error *err)

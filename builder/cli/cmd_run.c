@@ -71,7 +71,12 @@ private_mount_namespace (void)
   return unshare (CLONE_NEWNS) == 0 && mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0;
 }
 
-enum { OPT_RM = CLI_LONG_ONLY, OPT_NAME, OPT_RUNTIME };
+enum
+{
+  OPT_RM = CLI_LONG_ONLY,
+  OPT_NAME,
+  OPT_RUNTIME
+};
 
 static const struct cli_option run_options[] = {
   { "rm", OPT_RM, CLI_NO_VALUE, NULL, "remove the container and its bundle when it exits" },

@@ -10,7 +10,7 @@
 #include "distribution/transfer.h"
 
 const struct cli_help bld_help_save = { "write an image out as an oci-archive or into an OCI layout",
-                                       "NAME... oci-archive:FILE | oci:DIR[:TAG]", NULL };
+                                        "NAME... oci-archive:FILE | oci:DIR[:TAG]", NULL };
 
 BLD_COMMAND (save)
 {

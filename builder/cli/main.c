@@ -52,7 +52,10 @@ static const struct command commands[] = {
   { NULL, NULL, NULL },
 };
 
-enum { OPT_STORE = CLI_LONG_ONLY };
+enum
+{
+  OPT_STORE = CLI_LONG_ONLY
+};
 
 static const struct cli_option global_options[] = {
   { "store", OPT_STORE, CLI_VALUE, "DIR",

@@ -9,17 +9,28 @@
 #include "cleanup.h"
 #include "cli/cli.h"
 
-enum { OPT_CONSOLE = CLI_LONG_ONLY, OPT_PIDFILE, OPT_NOPIVOT, OPT_NOKEYRING, OPT_PRESERVE, OPT_KEEP, OPT_NOSUBREAPER };
+enum
+{
+  OPT_CONSOLE = CLI_LONG_ONLY,
+  OPT_PIDFILE,
+  OPT_NOPIVOT,
+  OPT_NOKEYRING,
+  OPT_PRESERVE,
+  OPT_KEEP,
+  OPT_NOSUBREAPER
+};
 
 /* create's options, which run has too. */
-#define CREATE_OPTIONS                                                                                              \
-  { "bundle", 'b', CLI_VALUE, "DIR", "the bundle directory (default: the current directory)" },                   \
-      { "console-socket", OPT_CONSOLE, CLI_VALUE, "PATH",                                                          \
-        "send the pty master to this AF_UNIX socket (process.terminal)" },                                         \
-      { "pid-file", OPT_PIDFILE, CLI_VALUE, "FILE", "write the init's pid to FILE" },                               \
+#define CREATE_OPTIONS                                                                                               \
+  { "bundle", 'b', CLI_VALUE, "DIR", "the bundle directory (default: the current directory)" },                      \
+      { "console-socket", OPT_CONSOLE, CLI_VALUE, "PATH",                                                            \
+        "send the pty master to this AF_UNIX socket (process.terminal)" },                                           \
+      { "pid-file", OPT_PIDFILE, CLI_VALUE, "FILE", "write the init's pid to FILE" },                                \
       { "no-pivot", OPT_NOPIVOT, CLI_BOOL, NULL, "enter the rootfs with MS_MOVE and chroot instead of pivot_root" }, \
-      { "no-new-keyring", OPT_NOKEYRING, CLI_BOOL, NULL, "keep the caller's session keyring" },                     \
-      { "preserve-fds", OPT_PRESERVE, CLI_VALUE, "N", "pass N more fds (3 to 3+N-1) to the container" }
+      { "no-new-keyring", OPT_NOKEYRING, CLI_BOOL, NULL, "keep the caller's session keyring" },                      \
+  {                                                                                                                  \
+    "preserve-fds", OPT_PRESERVE, CLI_VALUE, "N", "pass N more fds (3 to 3+N-1) to the container"                    \
+  }
 
 static const struct cli_option create_options[] = {
   CREATE_OPTIONS,

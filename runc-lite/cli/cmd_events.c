@@ -81,7 +81,11 @@ print_event (const char *type, const char *id, const struct rl_state *s, struct 
   return 0;
 }
 
-enum { OPT_INTERVAL = CLI_LONG_ONLY, OPT_STATS };
+enum
+{
+  OPT_INTERVAL = CLI_LONG_ONLY,
+  OPT_STATS
+};
 
 static const struct cli_option events_options[] = {
   { "interval", OPT_INTERVAL, CLI_VALUE, "DURATION", "time between two statistics, e.g. 5s or 500ms (default 5s)" },

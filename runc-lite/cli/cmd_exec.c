@@ -20,8 +20,18 @@ push (char ***v, size_t *n, char *s)
   return 0;
 }
 
-enum { OPT_CONSOLE = CLI_LONG_ONLY, OPT_CWD, OPT_PIDFILE, OPT_LABEL, OPT_APPARMOR, OPT_NNP, OPT_PRESERVE, OPT_CGROUP,
-       OPT_IGNORE_PAUSED };
+enum
+{
+  OPT_CONSOLE = CLI_LONG_ONLY,
+  OPT_CWD,
+  OPT_PIDFILE,
+  OPT_LABEL,
+  OPT_APPARMOR,
+  OPT_NNP,
+  OPT_PRESERVE,
+  OPT_CGROUP,
+  OPT_IGNORE_PAUSED
+};
 
 static const struct cli_option exec_options[] = {
   { "console-socket", OPT_CONSOLE, CLI_VALUE, "PATH", "send the pty master to this AF_UNIX socket" },
@@ -44,9 +54,10 @@ static const struct cli_option exec_options[] = {
   CLI_OPTIONS_END,
 };
 
-const struct cli_help rl_help_exec
-    = { "run a new process inside a running container",
-        "[command options] <container-id> <command> [args...]  (or -p FILE <container-id>)", exec_options };
+const struct cli_help rl_help_exec = {
+  "run a new process inside a running container",
+  "[command options] <container-id> <command> [args...]  (or -p FILE <container-id>)", exec_options
+};
 
 /* What the options fill: the options of rl_exec and the lists they point
  * to. */

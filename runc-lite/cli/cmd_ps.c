@@ -107,8 +107,8 @@ static const struct cli_option ps_options[] = {
   CLI_OPTIONS_END,
 };
 
-const struct cli_help rl_help_ps = { "list the container's processes", "[command options] <container-id> [ps options]",
-                                     ps_options };
+const struct cli_help rl_help_ps = { "list the container's processes",
+                                     "[command options] <container-id> [ps options]", ps_options };
 
 int
 cmd_ps (struct rl_global *g, int argc, char **argv, struct oci_error *err)

@@ -12,7 +12,10 @@
 #include "fileutil.h"
 #include "lib/spec.h"
 
-enum { OPT_ROOTLESS = CLI_LONG_ONLY };
+enum
+{
+  OPT_ROOTLESS = CLI_LONG_ONLY
+};
 
 static const struct cli_option spec_options[] = {
   { "bundle", 'b', CLI_VALUE, "DIR", "write config.json into DIR (default: the current directory)" },

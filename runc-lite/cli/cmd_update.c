@@ -100,8 +100,23 @@ cpu_of (struct oci_linux_resources *r)
   return r->cpu;
 }
 
-enum { OPT_BLKIO = CLI_LONG_ONLY, OPT_CPU_PERIOD, OPT_CPU_QUOTA, OPT_CPU_SHARE, OPT_RT_PERIOD, OPT_RT_RUNTIME,
-       OPT_CPUS, OPT_MEMS, OPT_MEMORY, OPT_MEMRES, OPT_SWAP, OPT_PIDS, OPT_L3, OPT_MEMBW };
+enum
+{
+  OPT_BLKIO = CLI_LONG_ONLY,
+  OPT_CPU_PERIOD,
+  OPT_CPU_QUOTA,
+  OPT_CPU_SHARE,
+  OPT_RT_PERIOD,
+  OPT_RT_RUNTIME,
+  OPT_CPUS,
+  OPT_MEMS,
+  OPT_MEMORY,
+  OPT_MEMRES,
+  OPT_SWAP,
+  OPT_PIDS,
+  OPT_L3,
+  OPT_MEMBW
+};
 
 static const struct cli_option update_options[] = {
   { "resources", 'r', CLI_VALUE, "FILE", "runtime-spec linux.resources JSON (\"-\": standard input)" },

@@ -52,7 +52,16 @@ static const struct command
   { NULL, NULL, false, NULL, false },
 };
 
-enum { OPT_ROOT = CLI_LONG_ONLY, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD, OPT_ROOTLESS, OPT_CRIU };
+enum
+{
+  OPT_ROOT = CLI_LONG_ONLY,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_DEBUG,
+  OPT_SYSTEMD,
+  OPT_ROOTLESS,
+  OPT_CRIU
+};
 
 /* The global options (runc's), before the command. */
 static const struct cli_option global_options[] = {
@@ -93,7 +102,8 @@ print_usage (FILE *out)
     fprintf (out, "  %-12s %s\n", c->name, c->help->summary);
   fprintf (out, "\nGlobal options:\n");
   cli_options_print (out, global_options, 24);
-  fprintf (out, "\nRun 'runc-lite COMMAND --help' (or 'runc-lite help COMMAND') for a command's usage and options.\n");
+  fprintf (out,
+           "\nRun 'runc-lite COMMAND --help' (or 'runc-lite help COMMAND') for a command's usage and options.\n");
 }
 
 static const struct command *

@@ -8,7 +8,12 @@
 #include "cli_help.h"
 #include "tap.h"
 
-enum { OPT_CWD = CLI_LONG_ONLY, OPT_SECRET, OPT_QUIET };
+enum
+{
+  OPT_CWD = CLI_LONG_ONLY,
+  OPT_SECRET,
+  OPT_QUIET
+};
 
 static const struct cli_option opts[] = {
   { "env", 'e', CLI_VALUE, "KEY=VALUE", "an environment variable" },
@@ -153,7 +158,8 @@ test_parsing (void)
   parses (mixed, CLI_STYLE_GO, "cmd -fx ID", "error: cmd: unknown option \"-fx\"", "Go: no clusters");
   parses (mixed, CLI_STYLE_GO, "cmd -file=x -a -detach ID", "file=x all detach=true | ID",
           "Go: single-dash long names and single letters");
-  parses (mixed, CLI_STYLE_GO, "cmd ID -bogus", "| ID -bogus", "Go: the words after the first operand are not checked");
+  parses (mixed, CLI_STYLE_GO, "cmd ID -bogus", "| ID -bogus",
+          "Go: the words after the first operand are not checked");
   parses (NULL, CLI_STYLE_LONG_ONLY, "cmd -x ID", "?-x | ID", "no options: any option is '?'");
   parses (NULL, CLI_STYLE_LONG_ONLY, "cmd ID", "| ID", "no options, an operand");
 }
