@@ -68,11 +68,14 @@ const struct cli_help bld_help_images = { "[command options]", images_options };
 const struct cli_help bld_help_import = { "[command options] ROOTFS.tar|DIR NAME[:TAG]", import_options };
 const struct cli_help bld_help_inspect = { "NAME", NULL };
 static const struct cli_help_option prune_options[] = {
-  { "all", 'a', NULL, "also empty the build caches (extracted layers, step cache) whole" },
+  { "all", 'a', NULL, "remove every image no container uses, not only dangling ones" },
+  { "build-cache", 0, NULL, "also empty the build cache (step cache, extracted layers)" },
+  { "keep-storage", 0, "SIZE", "with --build-cache: keep the most recently used entries up to SIZE" },
+  { "filter", 0, "until=DURATION", "with --build-cache: remove only entries unused for DURATION" },
   END,
 };
 
-const struct cli_help bld_help_prune = { "[--all]", prune_options };
+const struct cli_help bld_help_prune = { "[command options]", prune_options };
 const struct cli_help bld_help_load = { "oci-archive:FILE[:TAG] | oci:DIR[:TAG] [NAME[:TAG]]", NULL };
 const struct cli_help bld_help_pull = { "[command options] REF [NAME[:TAG]]", pull_options };
 const struct cli_help bld_help_push = { "[command options] NAME REF", push_options };

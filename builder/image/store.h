@@ -128,6 +128,10 @@ int bld_store_read_blob (struct bld_store *s, const char *digest, size_t max, ch
 /* Reads index.json. */
 int bld_store_read_index (struct bld_store *s, struct oci_image_index **out, struct oci_error *err);
 
+/* Replaces index.json with index (for `prune`, which read it under
+ * bld_store_lock and drops entries). */
+int bld_store_write_index (struct bld_store *s, const struct oci_image_index *index, struct oci_error *err);
+
 /* The manifest descriptor for ref: "NAME[:TAG]" by name; "NAME@DIGEST" or
  * a bare digest by manifest digest.  *out is a new descriptor. */
 int bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_descriptor **out,
