@@ -13,7 +13,8 @@
  * Names.  An image name is kept as the org.opencontainers.image.ref.name
  * annotation of its index.json entry, in the canonical form NAME:TAG (see
  * distribution/reference.h for the rules).  One entry per name; an image written
- * without a name gets an entry with no annotation, so it stays reachable.
+ * without a name gets an entry with no annotation, so it stays reachable
+ * (a dangling image: `prune` removes it unless a named entry reaches it).
  *
  * Locking.  Readers take no lock (every file they read is replaced
  * atomically).  Writers of index.json (tag, untag, write_image) hold an
