@@ -8,66 +8,22 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "common/size.h"
 #include "cli/cli.h"
 #include "fileutil.h"
 
-/* Sizes as runc takes them (docker's RAMInBytes): a number with an
- * optional binary unit b, k, m, g, t, p (case-insensitive, "b"/"ib" may
- * follow); "-1" means unlimited. */
+/* Sizes as runc takes them (common/size.h); "-1" means unlimited. */
 static int
 parse_size (const char *flag, const char *text, int64_t *out, struct oci_error *err)
 {
-  char *end;
-  double v;
-  int64_t mult = 1;
-
   if (strcmp (text, "-1") == 0)
     {
       *out = -1;
       return 0;
     }
-  errno = 0;
-  v = strtod (text, &end);
-  if (end == text || v < 0 || errno)
-    goto bad;
-  switch (tolower ((unsigned char) *end))
-    {
-    case '\0':
-      break;
-    case 'b':
-      end++;
-      break;
-    case 'k':
-      mult = INT64_C (1) << 10;
-      end++;
-      break;
-    case 'm':
-      mult = INT64_C (1) << 20;
-      end++;
-      break;
-    case 'g':
-      mult = INT64_C (1) << 30;
-      end++;
-      break;
-    case 't':
-      mult = INT64_C (1) << 40;
-      end++;
-      break;
-    case 'p':
-      mult = INT64_C (1) << 50;
-      end++;
-      break;
-    default:
-      goto bad;
-    }
-  if (mult > 1 && (strcasecmp (end, "b") == 0 || strcasecmp (end, "ib") == 0))
-    end += strlen (end);
-  if (*end != '\0' || v * (double) mult > (double) INT64_MAX)
-    goto bad;
-  *out = (int64_t) (v * (double) mult);
+  if (cmn_parse_size (text, out) < 0)
+    return oci_error_set (err, 0, "update: --%s: expected a size such as 512m or 1g, got \"%s\"", flag, text);
   return 0;
-bad:
-  return oci_error_set (err, 0, "update: --%s: expected a size such as 512m or 1g, got \"%s\"", flag, text);
 }
 
 static int
