@@ -341,11 +341,6 @@ copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir
         return oci_error_prefix (err, "%s", dname);
       return 0;
     }
-  if (!S_ISREG (st.st_mode) && !S_ISLNK (st.st_mode))
-    return 0; /* devices, fifos, sockets: not copied from a context */
-  int linked = link_again (w, &st, rel, ddir, dname, err);
-  if (linked != 0)
-    return linked < 0 ? -1 : 0;
   if (S_ISLNK (st.st_mode))
     {
       char target[4097];
@@ -354,7 +349,7 @@ copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir
         return oci_error_set (err, errno, "readlink %s", rel);
       target[n] = '\0';
       if (w->dig)
-        return hash_meta (w, rel, &st, target, (size_t) n, err) < 0 ? -1 : links_remember (w, &st, rel, -1, NULL, err);
+        return hash_meta (w, rel, &st, target, (size_t) n, err);
       if (make_room (ddir, dname, "a symlink", err) < 0)
         return -1;
       if (symlinkat (target, ddir, dname) < 0)
@@ -364,8 +359,15 @@ copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir
       fchownat (ddir, dname, uid, gid, AT_SYMLINK_NOFOLLOW);
       struct timespec ts[2] = { st.st_atim, st.st_mtim };
       utimensat (ddir, dname, ts, AT_SYMLINK_NOFOLLOW);
-      return links_remember (w, &st, dpath, ddir, dname, err);
+      return 0;
     }
+  if (!S_ISREG (st.st_mode))
+    return 0; /* devices, fifos, sockets: not copied from a context */
+  /* Regular files only: a hard-linked symlink becomes two symlinks, as
+   * with BuildKit and buildah. */
+  int linked = link_again (w, &st, rel, ddir, dname, err);
+  if (linked != 0)
+    return linked < 0 ? -1 : 0;
 
   cleanup_close int in = openat (sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (in < 0)
