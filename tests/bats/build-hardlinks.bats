@@ -12,7 +12,7 @@ load build_helpers
 layer_of() {
   local l
   l=$(manifest "$1" | jq -r ".layers[$2].digest")
-  tar -tzvf "$STORE/blobs/sha256/${l#sha256:}"
+  tar -tvf "$STORE/blobs/sha256/${l#sha256:}" # compressed or not
 }
 
 # "inode nlink" of each path (inside DIR)
