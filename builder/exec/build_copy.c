@@ -85,7 +85,7 @@ links_remember (struct walk *w, const struct stat *st, const char *path, int ddi
       if (array_reserve (&w->links, w->links_len + 1, sizeof *w->links) < 0)
         return oci_error_set (err, ENOMEM, "hard links");
       l = &w->links[w->links_len++];
-      *l = (struct link_seen){ .dev = st->st_dev, .ino = st->st_ino };
+      *l = (struct link_seen) { .dev = st->st_dev, .ino = st->st_ino };
     }
   free (l->path);
   l->dst_dev = dst.st_dev;
