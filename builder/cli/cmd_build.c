@@ -15,6 +15,7 @@
 #include "cli/cmd_build.h"
 #include "image/store.h"
 #include "distribution/transfer.h"
+#include "fileutil.h"
 
 static int
 parse_epoch (const char *s, int64_t *out, struct oci_error *err)
@@ -92,7 +93,7 @@ int
 cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
 {
   enum { OPT_BUILD_ARG = 256, OPT_TARGET, OPT_NO_CACHE, OPT_COMPRESSION, OPT_TIMESTAMP, OPT_RUNTIME, OPT_PROGRESS,
-         OPT_SECRET, OPT_SSH, OPT_OUTPUT, OPT_NETWORK };
+         OPT_SECRET, OPT_SSH, OPT_OUTPUT, OPT_NETWORK, OPT_IIDFILE };
   static const struct option opts[] = {
     { "file", required_argument, NULL, 'f' },
     { "tag", required_argument, NULL, 't' },
@@ -107,11 +108,13 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     { "secret", required_argument, NULL, OPT_SECRET },
     { "ssh", required_argument, NULL, OPT_SSH },
     { "output", required_argument, NULL, OPT_OUTPUT },
+    { "iidfile", required_argument, NULL, OPT_IIDFILE },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   struct bld_build_options o = { 0 };
   cleanup_free char *runtime = NULL;
+  const char *iidfile = NULL;
   cleanup_free char **tags = NULL;
   cleanup_free char **args = NULL;
   cleanup_free char **secrets = NULL;
@@ -120,7 +123,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   /* Ends with an entry whose path is NULL. */
   __attribute__ ((cleanup (outputs_free))) struct bld_transport *outputs = calloc (1, sizeof *outputs);
   size_t n_outputs = 0;
-  char digest[OCI_DIGEST_STRING_MAX];
+  char digest[OCI_DIGEST_STRING_MAX], id[OCI_DIGEST_STRING_MAX];
+  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
   enum bld_progress_mode progress = BLD_PROGRESS_AUTO;
   cleanup_fclose FILE *view = NULL;
   int c;
@@ -194,6 +198,9 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
         else
           return oci_error_set (err, 0, "build: --network: \"%s\" is not host, none or default", optarg);
         break;
+      case OPT_IIDFILE:
+        iidfile = optarg;
+        break;
       case OPT_OUTPUT:
         {
           struct bld_transport *nv = realloc (outputs, (n_outputs + 2) * sizeof *nv);
@@ -212,7 +219,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
                 "                     [--no-cache] [--compression gzip|zstd|none] [--timestamp EPOCH]\n"
                 "                     [--runtime PATH] [--progress auto|plain|tty] [--network host|none]\n"
                 "                     [--secret id=ID,src=FILE|env=VAR]... [--ssh ID[=SOCKET]]...\n"
-                "                     [--output type=store|type=oci,dest=DIR|type=oci-archive,dest=FILE]... CONTEXT\n");
+                "                     [--output type=store|type=oci,dest=DIR|type=oci-archive,dest=FILE]...\n"
+                "                     [--iidfile FILE] CONTEXT\n");
         return 0;
       default:
         return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", argv[optind - 1]);
@@ -255,7 +263,12 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
       oci_error_clear (err);
       return 128 + bld_interrupted;
     }
-  fprintf (view, "writing image %s\n", digest);
+  /* As docker: the image id (the config digest) is what is shown. */
+  if (bld_store_resolve (store, digest, &desc, err) < 0 || bld_store_image_id (store, desc, id, err) < 0)
+    return oci_error_prefix (err, "build");
+  fprintf (view, "writing image %s\n", id);
+  if (iidfile && oci_write_file_atomic (iidfile, id, strlen (id), 0644, err) < 0)
+    return oci_error_prefix (err, "build: --iidfile");
   for (size_t i = 0; i < o.tags_len; i++)
     {
       cleanup_free char *norm = NULL;

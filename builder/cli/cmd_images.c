@@ -1,4 +1,6 @@
-/* builder images [--format table|json] [-q]: the named images. */
+/* builder images [--format table|json] [-q] [--no-trunc]: the images, with
+ * their ids (docker's: the config digest; 12 hex digits unless
+ * --no-trunc), which every command taking an image accepts. */
 #include "config.h"
 
 #include <getopt.h>
@@ -70,11 +72,12 @@ BLD_COMMAND (images)
 {
   static const struct option longopts[] = { { "format", required_argument, NULL, 'f' },
                                             { "quiet", no_argument, NULL, 'q' },
+                                            { "no-trunc", no_argument, NULL, 'T' },
                                             { NULL, 0, NULL, 0 } };
   cleanup_store struct bld_store *s = NULL;
   cleanup_image_index struct oci_image_index *idx = NULL;
   cleanup_json_gen struct json_gen *j = NULL;
-  bool quiet = false, json = false;
+  bool quiet = false, json = false, no_trunc = false;
   int c;
 
   optind = 0;
@@ -83,6 +86,9 @@ BLD_COMMAND (images)
       {
       case 'q':
         quiet = true;
+        break;
+      case 'T':
+        no_trunc = true;
         break;
       case 'f':
         if (strcmp (optarg, "json") == 0)
@@ -94,7 +100,7 @@ BLD_COMMAND (images)
         return oci_error_set (err, 0, "images: unknown or incomplete option \"%s\"", argv[optind - 1]);
       }
   if (optind != argc)
-    return oci_error_set (err, 0, "usage: builder images [--format table|json] [-q]");
+    return oci_error_set (err, 0, "usage: builder images [--format table|json] [-q] [--no-trunc]");
   if (bld_cli_open_store (g, true, &s, err) < 0 || bld_store_read_index (s, &idx, err) < 0)
     return -1;
   if (json)
@@ -103,11 +109,12 @@ BLD_COMMAND (images)
       json_gen_begin_array (j);
     }
   else if (!quiet)
-    printf ("%-40s %-16s %-14s %-16s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+    printf ("%-40s %-16s %-*s %-16s %s\n", "REPOSITORY", "TAG", no_trunc ? 71 : 14, "IMAGE ID", "CREATED", "SIZE");
   for (size_t i = 0; i < idx->manifests_len; i++)
     {
       const struct oci_image_descriptor *d = &idx->manifests[i];
-      char id[13], ago[64], size[32];
+      char short_buf[13], ago[64], size[32];
+      const char *id;
       struct row r;
 
       /* Image manifests: OCI, or Docker schema2 as pull keeps them. */
@@ -119,7 +126,7 @@ BLD_COMMAND (images)
           free_row (&r);
           return -1;
         }
-      short_id (r.id, id);
+      id = no_trunc ? r.id : short_id (r.id, short_buf);
       if (json)
         {
           json_gen_begin_object (j);
@@ -143,7 +150,7 @@ BLD_COMMAND (images)
         {
           bld_info_ago (r.created, ago, sizeof ago);
           bld_info_size (r.size, size, sizeof size);
-          printf ("%-40s %-16s %-14s %-16s %s\n", r.repository, r.tag, id, ago, size);
+          printf ("%-40s %-16s %-*s %-16s %s\n", r.repository, r.tag, no_trunc ? 71 : 14, id, ago, size);
         }
       free_row (&r);
     }

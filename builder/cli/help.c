@@ -20,12 +20,14 @@ static const struct cli_help_option build_options[] = {
   { "secret", 0, "id=ID,src=FILE|env=VAR", "a secret for RUN --mount=type=secret (repeatable)" },
   { "ssh", 0, "ID[=SOCKET]", "an SSH agent for RUN --mount=type=ssh (default $SSH_AUTH_SOCK; repeatable)" },
   { "output", 0, "type=T[,dest=PATH]", "also write the image to PATH: T=oci (a layout) or oci-archive (repeatable)" },
+  { "iidfile", 0, "FILE", "write the image id (sha256:HEX) to FILE" },
   END,
 };
 
 static const struct cli_help_option images_options[] = {
   { "format", 'f', "table|json", "the output format (default table)" },
   { "quiet", 'q', NULL, "print the image ids only" },
+  { "no-trunc", 0, NULL, "show the image ids in full (sha256:HEX)" },
   END,
 };
 
@@ -76,7 +78,7 @@ const struct cli_help bld_help_prune = { "[--all]", prune_options };
 const struct cli_help bld_help_load = { "oci-archive:FILE[:TAG] | oci:DIR[:TAG] [NAME[:TAG]]", NULL };
 const struct cli_help bld_help_pull = { "[command options] REF [NAME[:TAG]]", pull_options };
 const struct cli_help bld_help_push = { "[command options] NAME REF", push_options };
-const struct cli_help bld_help_rmi = { "NAME[:TAG]...", NULL };
+const struct cli_help bld_help_rmi = { "NAME[:TAG]|ID...", NULL };
 const struct cli_help bld_help_run = { "[command options] NAME [COMMAND [ARG...]]", run_options };
 const struct cli_help bld_help_save = { "NAME... oci-archive:FILE | oci:DIR[:TAG]", NULL };
 const struct cli_help bld_help_tag = { "SRC DST", NULL };
