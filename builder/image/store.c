@@ -873,7 +873,8 @@ bld_store_tag (struct bld_store *s, const char *ref, const struct oci_image_desc
     return oci_error_set (err, ENOENT, "tag %s: manifest %s is not in the store", name,
                           desc && desc->digest ? desc->digest : "(none)");
   /* The unnamed entry of the same manifest, if any, is now redundant. */
-  if (index_update (s, &(struct index_drop) { .name = name, .unnamed_digest = desc->digest }, desc, name, NULL, err) < 0)
+  if (index_update (s, &(struct index_drop) { .name = name, .unnamed_digest = desc->digest }, desc, name, NULL, err)
+      < 0)
     return oci_error_prefix (err, "tag %s", name);
   return 0;
 }
@@ -885,8 +886,9 @@ bld_store_index_put (struct bld_store *s, const struct oci_image_descriptor *des
   if (desc->digest == NULL || !bld_store_has_blob (s, desc->digest))
     return oci_error_set (err, ENOENT, "name %s: manifest %s is not in %s", ref_name,
                           desc->digest ? desc->digest : "(none)", s->dir);
-  if (index_update (s, &(struct index_drop) { .name = ref_name, .unnamed_digest = desc->digest }, desc, ref_name, NULL,
-                    err) < 0)
+  if (index_update (s, &(struct index_drop) { .name = ref_name, .unnamed_digest = desc->digest }, desc, ref_name,
+                    NULL, err)
+      < 0)
     return oci_error_prefix (err, "name %s in %s", ref_name, s->dir);
   return 0;
 }
@@ -1062,7 +1064,8 @@ bld_store_write_image (struct bld_store *s, const struct oci_image_config *confi
   if (bld_store_lock (s, err) < 0)
     return -1;
   if (name)
-    ret = index_update (s, &(struct index_drop) { .name = name, .unnamed_digest = mdesc->digest }, mdesc, name, NULL, err);
+    ret = index_update (s, &(struct index_drop) { .name = name, .unnamed_digest = mdesc->digest }, mdesc, name, NULL,
+                        err);
   else
     {
       cleanup_image_index struct oci_image_index *index = NULL;
