@@ -3,7 +3,6 @@
  * --no-trunc), which every command taking an image accepts. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,26 +67,33 @@ short_id (const char *digest, char *buf)
   return buf;
 }
 
+static const struct cli_option images_options[] = {
+  { "format", 'f', CLI_VALUE, "table|json", "the output format (default table)" },
+  { "quiet", 'q', CLI_NO_VALUE, NULL, "print the image ids only" },
+  { "no-trunc", CLI_LONG_ONLY, CLI_NO_VALUE, NULL, "show the image ids in full (sha256:HEX)" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help bld_help_images = { "list the images in the store", "[command options]", images_options };
+
 BLD_COMMAND (images)
 {
-  static const struct option longopts[] = { { "format", required_argument, NULL, 'f' },
-                                            { "quiet", no_argument, NULL, 'q' },
-                                            { "no-trunc", no_argument, NULL, 'T' },
-                                            { NULL, 0, NULL, 0 } };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   cleanup_store struct bld_store *s = NULL;
   cleanup_image_index struct oci_image_index *idx = NULL;
   cleanup_json_gen struct json_gen *j = NULL;
   bool quiet = false, json = false, no_trunc = false;
   int c;
 
-  optind = 0;
-  while ((c = getopt_long (argc, argv, "+qf:", longopts, NULL)) != -1)
+  if (cli_getopt_start (&p, images_options, CLI_STYLE_GNU, argc, argv, err) < 0)
+    return -1;
+  while ((c = cli_getopt_next (&p)) != -1)
     switch (c)
       {
       case 'q':
         quiet = true;
         break;
-      case 'T':
+      case CLI_LONG_ONLY:
         no_trunc = true;
         break;
       case 'f':

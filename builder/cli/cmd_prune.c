@@ -3,7 +3,6 @@
  * builds' leftovers, and says what. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +11,14 @@
 #include "exec/runtime_path.h"
 #include "image/store.h"
 #include "image/store_prune.h"
+
+static const struct cli_option prune_options[] = {
+  { "all", 'a', CLI_NO_VALUE, NULL, "also empty the build caches (extracted layers, step cache) whole" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help bld_help_prune = { "remove blobs and build caches no image name reaches ([--all])", "[--all]",
+                                         prune_options };
 
 BLD_COMMAND (prune)
 {

@@ -10,6 +10,8 @@
 #include "common/strv.h"
 #include "image/store.h"
 
+const struct cli_help bld_help_rmi = { "remove image names, or images by id", "NAME[:TAG]|ID...", NULL };
+
 static int
 rmi_one (struct bld_store *s, const char *arg, struct oci_error *err)
 {
