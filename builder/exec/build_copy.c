@@ -18,6 +18,7 @@
 
 #include "exec/build_ops.h"
 #include "cleanup.h"
+#include "common/fs.h"
 #include "digest.h"
 #include "fileutil.h"
 #include "frontend/ignore.h"
@@ -199,13 +200,11 @@ copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir
     }
   if (S_ISLNK (st.st_mode))
     {
-      char target[4097];
-      ssize_t n = readlinkat (sdir, name, target, sizeof target - 1);
-      if (n < 0)
+      cleanup_free char *target = cmn_readlinkat (sdir, name);
+      if (target == NULL)
         return oci_error_set (err, errno, "readlink %s", rel);
-      target[n] = '\0';
       if (w->dig)
-        return hash_meta (w, rel, &st, target, (size_t) n, err);
+        return hash_meta (w, rel, &st, target, strlen (target), err);
       if (fstatat (ddir, dname, &dst, AT_SYMLINK_NOFOLLOW) == 0)
         {
           if (S_ISDIR (dst.st_mode))

@@ -33,6 +33,7 @@
 #include "exec/snapshot.h"
 #include "exec/build_fs.h"
 #include "cleanup.h"
+#include "common/fs.h"
 
 #define OPAQUE_XATTR "trusted.overlay.opaque"
 /* Where the store's filesystem refuses 0/0 devices and trusted.* xattrs
@@ -286,14 +287,9 @@ copy_tree (const char *src, const char *dst, struct links *links, struct copy_sn
     }
   else if (S_ISLNK (st.st_mode))
     {
-      cleanup_free char *target = malloc ((size_t) st.st_size + 1);
-      ssize_t n;
+      cleanup_free char *target = cmn_readlinkat (AT_FDCWD, src);
       if (target == NULL)
-        return oci_error_set (err, ENOMEM, "out of memory");
-      n = readlink (src, target, (size_t) st.st_size + 1);
-      if (n < 0 || n > st.st_size)
-        return oci_error_set (err, n < 0 ? errno : EIO, "readlink %s", src);
-      target[n] = '\0';
+        return oci_error_set (err, errno, "readlink %s", src);
       if (symlink (target, dst) < 0)
         return oci_error_set (err, errno, "symlink %s", dst);
     }
@@ -531,9 +527,8 @@ same_entry (const char *sp, const struct stat *ss, const char *wp, const struct 
     return false;
   if (S_ISLNK (ws->st_mode))
     {
-      char a[4096], b[4096];
-      ssize_t na = readlink (sp, a, sizeof a), nb = readlink (wp, b, sizeof b);
-      return na == nb && na >= 0 && memcmp (a, b, (size_t) na) == 0;
+      cleanup_free char *a = cmn_readlinkat (AT_FDCWD, sp), *b = cmn_readlinkat (AT_FDCWD, wp);
+      return a && b && strcmp (a, b) == 0;
     }
   return true;
 }

@@ -21,6 +21,7 @@
 #include <zstd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
 #include "fileutil.h"
 #include "image/store.h"
 
@@ -784,35 +785,6 @@ write_file_data (struct writer *w, int dirfd, const char *name, const char *rel,
   return 0;
 }
 
-static int
-read_link (int dirfd, const char *name, char **out)
-{
-  size_t cap = 256;
-  for (;;)
-    {
-      char *b = malloc (cap);
-      ssize_t n;
-      if (b == NULL)
-        return -1;
-      n = readlinkat (dirfd, name, b, cap);
-      if (n < 0)
-        {
-          int saved = errno;
-          free (b);
-          errno = saved;
-          return -1;
-        }
-      if ((size_t) n < cap)
-        {
-          b[n] = '\0';
-          *out = b;
-          return 0;
-        }
-      free (b);
-      cap *= 2;
-    }
-}
-
 static int walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err);
 
 /* Checks an upper dir's directory for overlay features we cannot
@@ -955,7 +927,7 @@ write_entry (struct writer *w, int dirfd, const char *name, const char *rel, str
       with_data = st.st_size > 0;
       break;
     case S_IFLNK:
-      if (read_link (dirfd, name, &target) < 0)
+      if ((target = cmn_readlinkat (dirfd, name)) == NULL)
         {
           oci_error_set (err, errno, "readlink %s", host);
           goto out;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
 #include "fileutil.h"
 
 /* Owner, mode (after the owner: chown clears setuid) and times of NAME in
@@ -121,15 +122,9 @@ copy_dir (int src_fd, int dst_fd, const char *what, struct oci_error *err)
         }
       else if (S_ISLNK (st.st_mode))
         {
-          cleanup_free char *target = malloc ((size_t) st.st_size + 1);
-          ssize_t n;
+          cleanup_free char *target = cmn_readlinkat (src_fd, e->d_name);
           if (target == NULL)
-            return oci_error_set (err, ENOMEM, "tmpcopyup");
-          n = readlinkat (src_fd, e->d_name, target, (size_t) st.st_size + 1);
-          if (n < 0 || n > st.st_size)
-            return oci_error_set (err, n < 0 ? errno : 0, "tmpcopyup: read the symlink %s%s", sub,
-                                  n < 0 ? "" : ": it changed while being read");
-          target[n] = '\0';
+            return oci_error_set (err, errno, "tmpcopyup: read the symlink %s", sub);
           if (symlinkat (target, dst_fd, e->d_name) < 0)
             return oci_error_set (err, errno, "tmpcopyup: symlink %s", sub);
         }
