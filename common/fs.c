@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileutil.h"
 
 char *
 cmn_readlinkat (int dirfd, const char *name)
@@ -36,6 +37,37 @@ cmn_readlinkat (int dirfd, const char *name)
         }
       free (buf);
       size *= 2;
+    }
+}
+
+int
+cmn_copy_data (int in, int out, off_t size)
+{
+  char buf[65536];
+
+  while (size > 0)
+    {
+      ssize_t n = copy_file_range (in, NULL, out, NULL, (size_t) size, 0);
+      if (n > 0)
+        {
+          size -= n;
+          continue;
+        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+        return -1;
+      break; /* the end, or copy_file_range does not apply here */
+    }
+  for (;;)
+    {
+      ssize_t n = read (in, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return (int) n;
+      if (oci_write_all (out, buf, (size_t) n) < 0)
+        return -1;
     }
 }
 

@@ -14,6 +14,13 @@
  * with errno on failure. */
 char *cmn_readlinkat (int dirfd, const char *name);
 
+/* Copies the rest of the file in (from its offset) to out: by
+ * copy_file_range for up to size bytes (st_size, a hint) while the
+ * kernel allows it (not across filesystems everywhere), then read/write
+ * to in's end (what copy_file_range did not do, a file that grew).  -1
+ * with errno. */
+int cmn_copy_data (int in, int out, off_t size);
+
 /* mkdir -p: each missing component of path made with mode (an existing
  * one, directory or not, is left to the next mkdir to refuse).  The
  * error names the component that failed. */

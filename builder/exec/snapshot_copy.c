@@ -173,33 +173,8 @@ copy_data (const char *src, const char *dst, struct oci_error *err)
     return oci_error_set (err, errno, "create %s", dst);
   if (st.st_size == 0 || ioctl (out, FICLONE, in) == 0)
     return 0;
-  off_t left = st.st_size;
-  while (left > 0)
-    {
-      ssize_t n = copy_file_range (in, NULL, out, NULL, (size_t) left, 0);
-      if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL))
-        {
-          /* A plain copy from where copy_file_range stopped. */
-          char buf[1 << 16];
-          ssize_t r;
-          while ((r = read (in, buf, sizeof buf)) > 0)
-            for (ssize_t o = 0; o < r;)
-              {
-                ssize_t w = write (out, buf + o, (size_t) (r - o));
-                if (w < 0)
-                  return oci_error_set (err, errno, "write %s", dst);
-                o += w;
-              }
-          if (r < 0)
-            return oci_error_set (err, errno, "read %s", src);
-          return 0;
-        }
-      if (n < 0)
-        return oci_error_set (err, errno, "copy %s", src);
-      if (n == 0)
-        break;
-      left -= n;
-    }
+  if (cmn_copy_data (in, out, st.st_size) < 0)
+    return oci_error_set (err, errno, "copy %s to %s", src, dst);
   return 0;
 }
 

@@ -13,7 +13,6 @@
 
 #include "cleanup.h"
 #include "common/fs.h"
-#include "fileutil.h"
 
 /* Owner, mode (after the owner: chown clears setuid) and times of NAME in
  * DIRFD, or of DIRFD itself when NAME is "". */
@@ -42,38 +41,14 @@ copy_file (int src_dir, int dst_dir, const char *name, const struct stat *st, co
 {
   cleanup_close int in = openat (src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   cleanup_close int out = -1;
-  char buf[65536];
 
   if (in < 0)
     return oci_error_set (err, errno, "tmpcopyup: open %s/%s", what, name);
   out = openat (dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (out < 0)
     return oci_error_set (err, errno, "tmpcopyup: create %s/%s", what, name);
-  for (off_t left = st->st_size;;)
-    {
-      ssize_t n = left > 0 ? copy_file_range (in, NULL, out, NULL, (size_t) left, 0) : 0;
-      if (n > 0)
-        {
-          left -= n;
-          continue;
-        }
-      if (n < 0 && errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-        return oci_error_set (err, errno, "tmpcopyup: copy %s/%s", what, name);
-      break;
-    }
-  /* What copy_file_range left (it did not apply, or the file grew). */
-  for (;;)
-    {
-      ssize_t n = read (in, buf, sizeof buf);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return oci_error_set (err, errno, "tmpcopyup: read %s/%s", what, name);
-      if (n == 0)
-        break;
-      if (oci_write_all (out, buf, (size_t) n) < 0)
-        return oci_error_set (err, errno, "tmpcopyup: write %s/%s", what, name);
-    }
+  if (cmn_copy_data (in, out, st->st_size) < 0)
+    return oci_error_set (err, errno, "tmpcopyup: copy %s/%s", what, name);
   return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,65 @@ test_readlinkat (void)
   ok (mkdirat (scratch, "d", 0755) == 0, "a directory");
   errno = 0;
   ok (cmn_readlinkat (scratch, "d") == NULL && errno == EINVAL, "readlinkat: EINVAL for a non-symlink");
+}
+
+/* A file of n bytes of a pattern under scratch; its fd (read-only). */
+static int
+pattern_file (const char *name, size_t n)
+{
+  int fd = openat (scratch, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  for (size_t i = 0; fd >= 0 && i < n; i++)
+    {
+      char c = (char) ('a' + i % 23);
+      if (write (fd, &c, 1) != 1)
+        return -1;
+    }
+  return fd < 0 || lseek (fd, 0, SEEK_SET) < 0 ? -1 : fd;
+}
+
+/* The file at out's fd is pattern bytes from..from+n. */
+static bool
+has_pattern (int out, size_t from, size_t n)
+{
+  struct stat st;
+  if (fstat (out, &st) < 0 || (size_t) st.st_size != n || lseek (out, 0, SEEK_SET) < 0)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    {
+      char c;
+      if (read (out, &c, 1) != 1 || c != (char) ('a' + (from + i) % 23))
+        return false;
+    }
+  return true;
+}
+
+static void
+test_copy_data (void)
+{
+  const size_t big = 200000;
+  int in = pattern_file ("src", big), out = openat (scratch, "dst1", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int pipefd[2];
+
+  ok (cmn_copy_data (in, out, (off_t) big) == 0 && has_pattern (out, 0, big), "copy_data: a whole file");
+  close (out);
+  /* The size is a hint: a file that grew past it is copied to its end. */
+  out = openat (scratch, "dst2", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ok (lseek (in, 7, SEEK_SET) == 7 && cmn_copy_data (in, out, 10) == 0 && has_pattern (out, 7, big - 7),
+      "copy_data: from the offset to the end, past the size given");
+  close (out);
+  /* A pipe (copy_file_range refuses it): read and write. */
+  out = openat (scratch, "dst3", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ok (pipe (pipefd) == 0 && write (pipefd[1], "abcdefg", 7) == 7 && close (pipefd[1]) == 0
+          && cmn_copy_data (pipefd[0], out, 7) == 0 && has_pattern (out, 0, 7),
+      "copy_data: from a pipe, by read and write");
+  close (pipefd[0]);
+  close (out);
+  out = openat (scratch, "dst1", O_RDONLY | O_CLOEXEC);
+  errno = 0;
+  ok (lseek (in, 0, SEEK_SET) == 0 && cmn_copy_data (in, out, (off_t) big) < 0 && errno == EBADF,
+      "copy_data: EBADF for an output not open for writing");
+  close (out);
+  close (in);
 }
 
 static void
@@ -252,6 +312,7 @@ main (void)
     }
   test_readlinkat ();
   test_strv ();
+  test_copy_data ();
   make_root ();
   test_open_in_root ("openat2");
   cmn_openat2_disabled = true;
