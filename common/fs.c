@@ -40,6 +40,19 @@ cmn_readlinkat (int dirfd, const char *name)
     }
 }
 
+struct dirent *
+cmn_readdir (DIR *d)
+{
+  for (;;)
+    {
+      struct dirent *de;
+      errno = 0;
+      de = readdir (d);
+      if (de == NULL || (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0))
+        return de;
+    }
+}
+
 int
 cmn_copy_data (int in, int out, off_t size)
 {
@@ -113,11 +126,9 @@ remove_entries (int fd, dev_t dev, bool one_fs)
       errno = e;
       return -1;
     }
-  while ((de = readdir (d)) != NULL)
+  while ((de = cmn_readdir (d)) != NULL)
     {
       struct stat st;
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
       if (one_fs && fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev != dev)
         continue; /* another filesystem: left, so the rmdir above fails */
       if (cmn_remove_tree_at (dirfd (d), de->d_name, one_fs) < 0)

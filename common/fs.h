@@ -4,6 +4,7 @@
 #ifndef COMMON_FS_H
 #define COMMON_FS_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -13,6 +14,10 @@
  * path), in a malloc'd NUL-terminated buffer grown until it fits; NULL
  * with errno on failure. */
 char *cmn_readlinkat (int dirfd, const char *name);
+
+/* readdir (d) past "." and "..": the next entry; NULL with errno 0 at the
+ * end, NULL with errno set when the directory cannot be read. */
+struct dirent *cmn_readdir (DIR *d);
 
 /* Copies the rest of the file in (from its offset) to out: by
  * copy_file_range for up to size bytes (st_size, a hint) while the

@@ -225,11 +225,9 @@ copy_tree (const char *src, const char *dst, struct links *links, struct copy_sn
       struct dirent *de;
       if (d == NULL)
         return oci_error_set (err, errno, "open %s", src);
-      while ((errno = 0, de = readdir (d)) != NULL)
+      while ((de = cmn_readdir (d)) != NULL)
         {
           cleanup_free char *s = NULL, *t = NULL, *r = NULL;
-          if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-            continue;
           if (asprintf (&s, "%s/%s", src, de->d_name) < 0 || asprintf (&t, "%s/%s", dst, de->d_name) < 0
               || asprintf (&r, "%s/%s", rel, de->d_name) < 0)
             return oci_error_set (err, ENOMEM, "out of memory");
@@ -305,12 +303,10 @@ apply_layer (const char *src, const char *dst, struct links *links, struct oci_e
   struct dirent *de;
   if (d == NULL)
     return oci_error_set (err, errno, "open %s", src);
-  while ((errno = 0, de = readdir (d)) != NULL)
+  while ((de = cmn_readdir (d)) != NULL)
     {
       cleanup_free char *s = NULL, *t = NULL;
       struct stat ss, ts;
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
       if (asprintf (&s, "%s/%s", src, de->d_name) < 0 || asprintf (&t, "%s/%s", dst, de->d_name) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
       if (lstat (s, &ss) < 0)
@@ -575,12 +571,10 @@ diff_dir (struct diff *d, const char *rel, struct oci_error *err)
   wd = opendir (wdir);
   if (wd == NULL)
     return oci_error_set (err, errno, "open %s", wdir);
-  while ((errno = 0, de = readdir (wd)) != NULL)
+  while ((de = cmn_readdir (wd)) != NULL)
     {
       cleanup_free char *r = NULL, *wp = NULL, *sp = NULL, *up = NULL;
       struct stat ws, ss;
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
       if (asprintf (&r, "%s/%s", rel, de->d_name) < 0 || asprintf (&wp, "%s%s", d->work, r) < 0
           || asprintf (&sp, "%s%s", d->s->snap, r) < 0 || asprintf (&up, "%s%s", d->upper, r) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
@@ -612,12 +606,10 @@ diff_dir (struct diff *d, const char *rel, struct oci_error *err)
   sd = opendir (sdir);
   if (sd == NULL)
     return oci_error_set (err, errno, "open %s", sdir);
-  while ((errno = 0, de = readdir (sd)) != NULL)
+  while ((de = cmn_readdir (sd)) != NULL)
     {
       cleanup_free char *wp = NULL, *up = NULL;
       struct stat st;
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
       if (asprintf (&wp, "%s/%s", wdir, de->d_name) < 0 || asprintf (&up, "%s%s/%s", d->upper, rel, de->d_name) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
       if (lstat (wp, &st) == 0)
@@ -653,10 +645,10 @@ fix_dir_times (const char *work, const char *upper, const char *rel, struct oci_
   d = opendir (u);
   if (d == NULL)
     return oci_error_set (err, errno, "open %s", u);
-  while ((de = readdir (d)) != NULL)
+  while ((de = cmn_readdir (d)) != NULL)
     {
       cleanup_free char *r = NULL;
-      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+      if (de->d_type != DT_DIR)
         continue;
       if (asprintf (&r, "%s/%s", rel, de->d_name) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");

@@ -971,14 +971,8 @@ walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err)
         close (fd);
       return oci_error_set (err, errno, "read directory %s/%s", w->root, rel ? rel : "");
     }
-  for (;;)
+  while ((de = cmn_readdir (d)) != NULL)
     {
-      errno = 0;
-      de = readdir (d);
-      if (de == NULL)
-        break;
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
       if (n == cap)
         {
           char **nn = realloc (names, (cap ? cap * 2 : 32) * sizeof *nn);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
 #include "fileutil.h"
 #include "util.h"
 
@@ -245,10 +246,10 @@ for_each_child (const char *dir, int (*fn) (const char *child, void *arg), void 
 
   if (d == NULL)
     return errno == ENOENT ? 0 : oci_error_set (err, errno, "open cgroup %s", dir);
-  while ((de = readdir (d)) != NULL)
+  while ((de = cmn_readdir (d)) != NULL)
     {
       cleanup_free char *child = NULL;
-      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+      if (de->d_type != DT_DIR)
         continue;
       if (asprintf (&child, "%s/%s", dir, de->d_name) < 0)
         return oci_error_set (err, ENOMEM, "cgroup");

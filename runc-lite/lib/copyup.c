@@ -66,13 +66,11 @@ copy_dir (int src_fd, int dst_fd, const char *what, struct oci_error *err)
         close (dup_fd);
       return oci_error_set (err, saved, "tmpcopyup: read the directory %s", what);
     }
-  while ((errno = 0, e = readdir (d)) != NULL)
+  while ((e = cmn_readdir (d)) != NULL)
     {
       cleanup_free char *sub = NULL;
       struct stat st;
 
-      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-        continue;
       if (asprintf (&sub, "%s/%s", what, e->d_name) < 0)
         return oci_error_set (err, ENOMEM, "tmpcopyup");
       if (fstatat (src_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)

@@ -1,6 +1,7 @@
 /* The toolbox (common/): each helper on its own, in a scratch directory. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
@@ -95,6 +96,33 @@ test_copy_data (void)
       "copy_data: EBADF for an output not open for writing");
   close (out);
   close (in);
+}
+
+static void
+test_readdir (void)
+{
+  int fd = -1;
+  DIR *d = NULL;
+  size_t seen = 0;
+  bool dots = false;
+  struct dirent *de;
+
+  ok (mkdirat (scratch, "rd", 0755) == 0 && mkdirat (scratch, "rd/sub", 0755) == 0
+          && symlinkat ("x", scratch, "rd/lnk") == 0 && (fd = openat (scratch, "rd", O_RDONLY | O_DIRECTORY)) >= 0
+          && (d = fdopendir (fd)) != NULL,
+      "readdir: a directory of two entries");
+  while (d && (de = cmn_readdir (d)) != NULL)
+    {
+      seen++;
+      dots = dots || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0;
+    }
+  ok (seen == 2 && !dots && errno == 0, "readdir: both entries, no dots, errno 0 at the end");
+  if (d)
+    closedir (d);
+  d = opendir ("/proc/self/fd");
+  ok (d != NULL && cmn_readdir (d) != NULL, "readdir: /proc/self/fd has entries");
+  if (d)
+    closedir (d);
 }
 
 static void
@@ -313,6 +341,7 @@ main (void)
   test_readlinkat ();
   test_strv ();
   test_copy_data ();
+  test_readdir ();
   make_root ();
   test_open_in_root ("openat2");
   cmn_openat2_disabled = true;
