@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -51,6 +52,68 @@ cmn_readdir (DIR *d)
       if (de == NULL || (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0))
         return de;
     }
+}
+
+bool
+cmn_file_starts_with (const char *path, const char *prefix)
+{
+  cleanup_free char *text = NULL;
+
+  if (oci_read_file (path, 64, &text, NULL, NULL) < 0)
+    return false;
+  return strncmp (text, prefix, strlen (prefix)) == 0;
+}
+
+/* One llistxattr or lgetxattr (name NULL: the list) into a buffer grown
+ * to fit. */
+static int
+xattr_read (const char *path, const char *name, char **out, size_t *len)
+{
+  *out = NULL;
+  *len = 0;
+  for (;;)
+    {
+      ssize_t n = name ? lgetxattr (path, name, NULL, 0) : llistxattr (path, NULL, 0);
+      char *buf;
+      if (n < 0)
+        return errno == ENODATA || errno == ENOTSUP ? 0 : -1;
+      if (n == 0 && name == NULL)
+        return 0;
+      buf = malloc ((size_t) n + 1);
+      if (buf == NULL)
+        return -1;
+      n = name ? lgetxattr (path, name, buf, (size_t) n) : llistxattr (path, buf, (size_t) n);
+      if (n >= 0)
+        {
+          buf[n] = '\0';
+          *out = buf;
+          *len = (size_t) n;
+          return 0;
+        }
+      int saved = errno;
+      free (buf);
+      errno = saved;
+      if (errno != ERANGE)
+        return errno == ENODATA || errno == ENOTSUP ? 0 : -1;
+    }
+}
+
+int
+cmn_llistxattr (const char *path, char **out, size_t *len)
+{
+  return xattr_read (path, NULL, out, len);
+}
+
+int
+cmn_lgetxattr (const char *path, const char *name, char **out, size_t *len)
+{
+  return xattr_read (path, name, out, len);
+}
+
+bool
+cmn_xattr_is_overlay (const char *name)
+{
+  return strncmp (name, "trusted.overlay.", 16) == 0 || strncmp (name, "user.overlay.", 13) == 0;
 }
 
 int

@@ -104,41 +104,23 @@ links_add (struct links *l, const struct stat *st, const char *dst)
     l->n++;
 }
 
-static bool
-is_overlay_xattr (const char *name)
-{
-  return strncmp (name, "trusted.overlay.", 16) == 0 || strncmp (name, "user.overlay.", 13) == 0;
-}
-
 /* The xattrs of src, but overlayfs's own, onto dst (neither followed). */
 static int
 copy_xattrs (const char *src, const char *dst, struct oci_error *err)
 {
-  ssize_t n = llistxattr (src, NULL, 0);
-  if (n < 0)
-    return errno == ENOTSUP ? 0 : oci_error_set (err, errno, "list xattrs of %s", src);
-  if (n == 0)
-    return 0;
-  cleanup_free char *names = malloc ((size_t) n);
-  if (names == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  n = llistxattr (src, names, (size_t) n);
-  if (n < 0)
+  cleanup_free char *names = NULL;
+  size_t n;
+  if (cmn_llistxattr (src, &names, &n) < 0)
     return oci_error_set (err, errno, "list xattrs of %s", src);
-  for (char *k = names; k < names + n; k += strlen (k) + 1)
+  for (char *k = names; k && k < names + n; k += strlen (k) + 1)
     {
-      if (is_overlay_xattr (k))
+      cleanup_free char *v = NULL;
+      size_t vl;
+      if (cmn_xattr_is_overlay (k))
         continue;
-      ssize_t vl = lgetxattr (src, k, NULL, 0);
-      if (vl < 0)
+      if (cmn_lgetxattr (src, k, &v, &vl) < 0)
         return oci_error_set (err, errno, "get xattr %s of %s", k, src);
-      cleanup_free char *v = malloc ((size_t) vl + 1);
-      if (v == NULL)
-        return oci_error_set (err, ENOMEM, "out of memory");
-      vl = lgetxattr (src, k, v, (size_t) vl);
-      if (vl < 0)
-        return oci_error_set (err, errno, "get xattr %s of %s", k, src);
-      if (lsetxattr (dst, k, v, (size_t) vl, 0) < 0)
+      if (v && lsetxattr (dst, k, v, vl, 0) < 0)
         return oci_error_set (err, errno, "set xattr %s on %s", k, dst);
     }
   return 0;
@@ -464,22 +446,20 @@ same_ino (const struct copy_snap *s, const char *rel, const struct stat *st)
 static bool
 same_xattrs (const char *a, const char *b)
 {
-  char la[65536], lb[65536];
-  ssize_t na = llistxattr (a, la, sizeof la);
-  int ea = errno;
-  ssize_t nb = llistxattr (b, lb, sizeof lb);
-  int eb = errno;
-  /* No xattrs on this filesystem: the same; any other failure (lists or
-   * values too long for the buffers): taken as changed, copied up. */
-  if (na < 0 || nb < 0)
-    return na < 0 && nb < 0 && ea == ENOTSUP && eb == ENOTSUP;
-  if (na != nb || memcmp (la, lb, (size_t) na) != 0)
+  cleanup_free char *la = NULL, *lb = NULL;
+  size_t na, nb;
+  /* No xattrs (or none on this filesystem) on both: the same; a failure
+   * to read them: taken as changed, copied up. */
+  if (cmn_llistxattr (a, &la, &na) < 0 || cmn_llistxattr (b, &lb, &nb) < 0)
     return false;
-  for (char *k = la; k < la + na; k += strlen (k) + 1)
+  if (na != nb || (na && memcmp (la, lb, na) != 0))
+    return false;
+  for (char *k = la; k && k < la + na; k += strlen (k) + 1)
     {
-      char va[4096], vb[4096];
-      ssize_t xa = lgetxattr (a, k, va, sizeof va), xb = lgetxattr (b, k, vb, sizeof vb);
-      if (xa < 0 || xa != xb || memcmp (va, vb, (size_t) xa) != 0)
+      cleanup_free char *va = NULL, *vb = NULL;
+      size_t xa, xb;
+      if (cmn_lgetxattr (a, k, &va, &xa) < 0 || cmn_lgetxattr (b, k, &vb, &xb) < 0 || va == NULL || vb == NULL
+          || xa != xb || memcmp (va, vb, xa) != 0)
         return false;
     }
   return true;

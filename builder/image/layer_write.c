@@ -624,45 +624,10 @@ join_path (const char *a, const char *b)
   return p;
 }
 
-static bool
-skipped_xattr (const char *name)
-{
-  return strncmp (name, "trusted.overlay.", 16) == 0 || strncmp (name, "user.overlay.", 13) == 0;
-}
-
 static int
 cmp_str (const void *a, const void *b)
 {
   return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-/* The value of one xattr (NULL when absent); *len its size. */
-static int
-get_xattr (const char *path, const char *name, char **out, size_t *len, struct oci_error *err)
-{
-  cleanup_free char *v = NULL;
-  *out = NULL;
-  for (;;)
-    {
-      ssize_t n = lgetxattr (path, name, NULL, 0);
-      if (n < 0 && (errno == ENODATA || errno == ENOTSUP))
-        return 0;
-      if (n < 0)
-        return oci_error_set (err, errno, "read xattr %s of %s", name, path);
-      free (v);
-      v = malloc ((size_t) n + 1);
-      if (v == NULL)
-        return oci_error_set (err, ENOMEM, "xattr");
-      ssize_t m = lgetxattr (path, name, v, (size_t) n);
-      if (m < 0 && errno == ERANGE)
-        continue;
-      if (m < 0)
-        return oci_error_set (err, errno, "read xattr %s of %s", name, path);
-      v[m] = '\0';
-      *len = (size_t) m;
-      *out = steal_pointer (&v);
-      return 0;
-    }
 }
 
 static int
@@ -670,45 +635,28 @@ add_xattrs (struct archive_entry *e, const char *path, struct oci_error *err)
 {
   cleanup_free char *list = NULL;
   cleanup_free char **names = NULL;
-  ssize_t n;
-  size_t count = 0;
+  size_t n, count = 0;
 
-  for (;;)
-    {
-      n = llistxattr (path, NULL, 0);
-      if (n < 0 && (errno == ENOTSUP || errno == ENODATA))
-        return 0;
-      if (n < 0)
-        return oci_error_set (err, errno, "list xattrs of %s", path);
-      if (n == 0)
-        return 0;
-      free (list);
-      list = malloc ((size_t) n);
-      if (list == NULL)
-        return oci_error_set (err, ENOMEM, "xattrs");
-      n = llistxattr (path, list, (size_t) n);
-      if (n < 0 && errno == ERANGE)
-        continue;
-      if (n < 0)
-        return oci_error_set (err, errno, "list xattrs of %s", path);
-      break;
-    }
-  for (ssize_t i = 0; i < n; i += (ssize_t) strlen (list + i) + 1)
+  if (cmn_llistxattr (path, &list, &n) < 0)
+    return oci_error_set (err, errno, "list xattrs of %s", path);
+  if (list == NULL)
+    return 0;
+  for (size_t i = 0; i < n; i += strlen (list + i) + 1)
     count++;
   names = calloc (count + 1, sizeof *names);
   if (names == NULL)
     return oci_error_set (err, ENOMEM, "xattrs");
   count = 0;
-  for (ssize_t i = 0; i < n; i += (ssize_t) strlen (list + i) + 1)
-    if (!skipped_xattr (list + i))
+  for (size_t i = 0; i < n; i += strlen (list + i) + 1)
+    if (!cmn_xattr_is_overlay (list + i))
       names[count++] = list + i;
   qsort (names, count, sizeof *names, cmp_str);
   for (size_t i = 0; i < count; i++)
     {
       cleanup_free char *v = NULL;
       size_t len = 0;
-      if (get_xattr (path, names[i], &v, &len, err) < 0)
-        return -1;
+      if (cmn_lgetxattr (path, names[i], &v, &len) < 0)
+        return oci_error_set (err, errno, "read xattr %s of %s", names[i], path);
       if (v)
         archive_entry_xattr_add_entry (e, names[i], v, len);
     }
@@ -801,8 +749,8 @@ overlay_dir_state (const char *path, bool *opaque, struct oci_error *err)
     {
       cleanup_free char *v = NULL;
       size_t len;
-      if (get_xattr (path, unsupported[i], &v, &len, err) < 0)
-        return -1;
+      if (cmn_lgetxattr (path, unsupported[i], &v, &len) < 0)
+        return oci_error_set (err, errno, "read xattr %s of %s", unsupported[i], path);
       if (v)
         return oci_error_set (err, ENOTSUP, "%s has %s: overlayfs redirect_dir/metacopy upper dirs are not supported",
                               path, unsupported[i]);
@@ -811,8 +759,8 @@ overlay_dir_state (const char *path, bool *opaque, struct oci_error *err)
     {
       cleanup_free char *v = NULL;
       size_t len;
-      if (get_xattr (path, opaque_names[i], &v, &len, err) < 0)
-        return -1;
+      if (cmn_lgetxattr (path, opaque_names[i], &v, &len) < 0)
+        return oci_error_set (err, errno, "read xattr %s of %s", opaque_names[i], path);
       if (v && len == 1 && v[0] == 'y')
         *opaque = true;
       else if (v && len == 1 && v[0] == 'x')

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -123,6 +124,50 @@ test_readdir (void)
   ok (d != NULL && cmn_readdir (d) != NULL, "readdir: /proc/self/fd has entries");
   if (d)
     closedir (d);
+}
+
+static void
+test_file_starts_with (void)
+{
+  char path[64];
+  int fd = openat (scratch, "switch", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ok (fd >= 0 && write (fd, "deny\n", 5) == 5 && close (fd) == 0, "a switch file");
+  ok (fcntl (scratch, F_GETFD) >= 0 && snprintf (path, sizeof path, "/proc/self/fd/%d/switch", scratch) > 0,
+      "its path");
+  ok (cmn_file_starts_with (path, "deny") && cmn_file_starts_with (path, ""), "file_starts_with: the prefix");
+  ok (!cmn_file_starts_with (path, "deny\nmore") && !cmn_file_starts_with (path, "allow"),
+      "file_starts_with: longer than the file, another word");
+  ok (!cmn_file_starts_with ("/nonexistent/switch", ""), "file_starts_with: false for a missing file");
+}
+
+static void
+test_xattrs (const char *dir)
+{
+  char path[4096];
+  char big[3000];
+  cleanup_free char *list = NULL, *v = NULL, *none = NULL, *missing = NULL;
+  size_t n = 1, vl = 0, nn = 1;
+  int fd;
+
+  memset (big, 'v', sizeof big);
+  snprintf (path, sizeof path, "%s/xattrs", dir);
+  fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ok (fd >= 0 && close (fd) == 0, "xattrs: a file");
+  ok (cmn_llistxattr (path, &none, &nn) == 0 && none == NULL && nn == 0, "llistxattr: none: NULL, 0");
+  ok (lsetxattr (path, "trusted.overlay.opaque", "y", 1, 0) == 0 && lsetxattr (path, "user.big", big, sizeof big, 0) == 0,
+      "xattrs set (trusted.overlay.opaque, a 3000-byte user.big)");
+  ok (cmn_llistxattr (path, &list, &n) == 0 && list && n == sizeof "trusted.overlay.opaque" + sizeof "user.big"
+          && cmn_xattr_is_overlay (list) != cmn_xattr_is_overlay (list + strlen (list) + 1),
+      "llistxattr: both names, one of them overlayfs's");
+  ok (cmn_lgetxattr (path, "user.big", &v, &vl) == 0 && vl == sizeof big && memcmp (v, big, vl) == 0 && v[vl] == '\0',
+      "lgetxattr: a 3000-byte value, NUL after it");
+  ok (cmn_lgetxattr (path, "user.absent", &missing, &vl) == 0 && missing == NULL && vl == 0,
+      "lgetxattr: an absent name: NULL");
+  errno = 0;
+  ok (cmn_llistxattr ("/nonexistent/x", &missing, &vl) < 0 && errno == ENOENT, "llistxattr: ENOENT");
+  ok (cmn_xattr_is_overlay ("user.overlay.redirect") && !cmn_xattr_is_overlay ("user.overlayx")
+          && !cmn_xattr_is_overlay ("security.capability"),
+      "xattr_is_overlay: trusted.overlay.* and user.overlay.* only");
 }
 
 static void
@@ -342,12 +387,14 @@ main (void)
   test_strv ();
   test_copy_data ();
   test_readdir ();
+  test_file_starts_with ();
   make_root ();
   test_open_in_root ("openat2");
   cmn_openat2_disabled = true;
   test_open_in_root ("walk");
   cmn_openat2_disabled = false;
   test_mkdir_remove (dir);
+  test_xattrs (dir);
   test_mountinfo ();
   close (scratch);
   ok (cmn_remove_tree_at (AT_FDCWD, dir, true) == 0 && access (dir, F_OK) < 0, "remove_tree_at: the scratch directory");
