@@ -62,6 +62,12 @@ cmn_strv_replace (char ***v, size_t *len, char *const *src, size_t src_n)
   return 0;
 }
 
+int
+cmn_strv_cmp (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 void
 cmn_strv_free_n (char **v, size_t n)
 {

@@ -17,6 +17,9 @@ char **cmn_strv_concat (char *const *a, size_t a_len, char *const *b, size_t b_l
 /* *v and *len become a copy of src (the old vector freed); unchanged on
  * failure. */
 int cmn_strv_replace (char ***v, size_t *len, char *const *src, size_t src_n);
+/* qsort's comparison for an array of strings (char * or const char *):
+ * strcmp's order. */
+int cmn_strv_cmp (const void *a, const void *b);
 /* Frees the n strings of v and v (NULL is fine). */
 void cmn_strv_free_n (char **v, size_t n);
 /* Frees the vector and empties *v and *len. */

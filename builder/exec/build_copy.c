@@ -19,6 +19,7 @@
 #include "exec/build_ops.h"
 #include "cleanup.h"
 #include "common/fs.h"
+#include "common/strv.h"
 #include "digest.h"
 #include "fileutil.h"
 #include "frontend/ignore.h"
@@ -334,12 +335,6 @@ glob_walk (int root, const char *rel, const char *pattern, struct strlist *out, 
   return 0;
 }
 
-static int
-cmp_str (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 /* The number of components of the source before its "/./" pivot. */
 static size_t
 pivot_components (const char *src)
@@ -386,7 +381,7 @@ resolve_sources (const struct bld_copy_request *req, struct strlist *out, struct
           if (out->len == before)
             return oci_error_set (err, 0, "no source files match \"%s\"", req->sources[i]);
           if (out->len - before > 1)
-            qsort (out->v + before, out->len - before, sizeof *out->v, cmp_str);
+            qsort (out->v + before, out->len - before, sizeof *out->v, cmn_strv_cmp);
         }
       else
         {

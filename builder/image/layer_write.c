@@ -22,6 +22,7 @@
 
 #include "cleanup.h"
 #include "common/fs.h"
+#include "common/strv.h"
 #include "fileutil.h"
 #include "image/store.h"
 
@@ -625,12 +626,6 @@ join_path (const char *a, const char *b)
 }
 
 static int
-cmp_str (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-static int
 add_xattrs (struct archive_entry *e, const char *path, struct oci_error *err)
 {
   cleanup_free char *list = NULL;
@@ -650,7 +645,7 @@ add_xattrs (struct archive_entry *e, const char *path, struct oci_error *err)
   for (size_t i = 0; i < n; i += strlen (list + i) + 1)
     if (!cmn_xattr_is_overlay (list + i))
       names[count++] = list + i;
-  qsort (names, count, sizeof *names, cmp_str);
+  qsort (names, count, sizeof *names, cmn_strv_cmp);
   for (size_t i = 0; i < count; i++)
     {
       cleanup_free char *v = NULL;
@@ -940,7 +935,7 @@ walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err)
     }
   /* readdir order is the filesystem's: sort for reproducibility. */
   if (n > 1)
-    qsort (names, n, sizeof *names, cmp_str);
+    qsort (names, n, sizeof *names, cmn_strv_cmp);
   for (size_t i = 0; i < n; i++)
     {
       cleanup_free char *child = join_path (rel, names[i]);

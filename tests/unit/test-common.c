@@ -171,6 +171,18 @@ test_xattrs (const char *dir)
 }
 
 static void
+test_strv_cmp (void)
+{
+  const char *v[] = { "b", "a", "ab", "" };
+  const char *c[] = { "z", "y" };
+  qsort (v, 4, sizeof *v, cmn_strv_cmp);
+  qsort (c, 2, sizeof *c, cmn_strv_cmp);
+  ok (strcmp (v[0], "") == 0 && strcmp (v[1], "a") == 0 && strcmp (v[2], "ab") == 0 && strcmp (v[3], "b") == 0
+          && strcmp (c[0], "y") == 0,
+      "strv_cmp: qsort in strcmp's order");
+}
+
+static void
 test_strv (void)
 {
   char **v = NULL, **c = NULL;
@@ -385,6 +397,7 @@ main (void)
     }
   test_readlinkat ();
   test_strv ();
+  test_strv_cmp ();
   test_copy_data ();
   test_readdir ();
   test_file_starts_with ();
