@@ -33,6 +33,7 @@
 #include "exec/snapshot.h"
 #include "exec/build_fs.h"
 #include "cleanup.h"
+#include "common/array.h"
 #include "common/fs.h"
 
 #define OPAQUE_XATTR "trusted.overlay.opaque"
@@ -60,7 +61,7 @@ struct copy_snap
 {
   char *snap;
   struct ino_entry *inos; /* the clone's entries, sorted by rel */
-  size_t n_inos, cap_inos;
+  size_t n_inos;
 };
 
 /* Hardlinks seen during one copy: the first copy's path per source inode. */
@@ -93,14 +94,12 @@ links_find (struct links *l, const struct stat *st)
 static void
 links_add (struct links *l, const struct stat *st, const char *dst)
 {
-  struct link_entry *nv = realloc (l->v, (l->n + 1) * sizeof *nv);
-  if (nv == NULL)
+  if (array_reserve (&l->v, l->n + 1, sizeof *l->v) < 0)
     return;
-  l->v = nv;
-  nv[l->n].dev = st->st_dev;
-  nv[l->n].ino = st->st_ino;
-  nv[l->n].dst = strdup (dst);
-  if (nv[l->n].dst)
+  l->v[l->n].dev = st->st_dev;
+  l->v[l->n].ino = st->st_ino;
+  l->v[l->n].dst = strdup (dst);
+  if (l->v[l->n].dst)
     l->n++;
 }
 
@@ -171,15 +170,8 @@ record_ino (struct copy_snap *rec, const char *rel, const char *dst, struct oci_
     return 0;
   if (lstat (dst, &st) < 0)
     return oci_error_set (err, errno, "stat %s", dst);
-  if (rec->n_inos == rec->cap_inos)
-    {
-      size_t cap = rec->cap_inos ? rec->cap_inos * 2 : 1024;
-      struct ino_entry *nv = realloc (rec->inos, cap * sizeof *nv);
-      if (nv == NULL)
-        return oci_error_set (err, ENOMEM, "out of memory");
-      rec->inos = nv;
-      rec->cap_inos = cap;
-    }
+  if (array_reserve (&rec->inos, rec->n_inos + 1, sizeof *rec->inos) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
   rec->inos[rec->n_inos].rel = strdup (rel);
   rec->inos[rec->n_inos].ino = st.st_ino;
   if (rec->inos[rec->n_inos].rel == NULL)

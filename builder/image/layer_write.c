@@ -903,7 +903,7 @@ walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err)
 {
   cleanup_closedir DIR *d = NULL;
   char **names = NULL;
-  size_t n = 0, cap = 0;
+  size_t n = 0;
   struct dirent *de;
   int fd = dup (dirfd);
   int ret = -1;
@@ -915,19 +915,8 @@ walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err)
       return oci_error_set (err, errno, "read directory %s/%s", w->root, rel ? rel : "");
     }
   while ((de = cmn_readdir (d)) != NULL)
-    {
-      if (n == cap)
-        {
-          char **nn = realloc (names, (cap ? cap * 2 : 32) * sizeof *nn);
-          if (nn == NULL)
-            goto nomem;
-          names = nn;
-          cap = cap ? cap * 2 : 32;
-        }
-      if ((names[n] = strdup (de->d_name)) == NULL)
-        goto nomem;
-      n++;
-    }
+    if (cmn_strv_push (&names, &n, de->d_name) < 0)
+      goto nomem;
   if (errno != 0)
     {
       oci_error_set (err, errno, "read directory %s/%s", w->root, rel ? rel : "");
@@ -949,9 +938,7 @@ walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err)
 nomem:
   oci_error_set (err, ENOMEM, "read directory %s/%s", w->root, rel ? rel : "");
 out:
-  for (size_t i = 0; i < n; i++)
-    free (names[i]);
-  free (names);
+  cmn_strv_free_n (names, n);
   return ret;
 }
 
