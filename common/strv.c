@@ -62,6 +62,35 @@ cmn_strv_replace (char ***v, size_t *len, char *const *src, size_t src_n)
   return 0;
 }
 
+/* The n bytes at word are one of list's comma-separated words. */
+static bool
+csv_has (const char *list, const char *word, size_t n)
+{
+  for (const char *p = list;;)
+    {
+      size_t l = strcspn (p, ",");
+      if (l == n && strncmp (p, word, n) == 0)
+        return true;
+      if (p[l] == '\0')
+        return false;
+      p += l + 1;
+    }
+}
+
+bool
+cmn_csv_has_all (const char *list, const char *words)
+{
+  for (const char *w = words;;)
+    {
+      size_t l = strcspn (w, ",");
+      if (l > 0 && !csv_has (list, w, l))
+        return false;
+      if (w[l] == '\0')
+        return true;
+      w += l + 1;
+    }
+}
+
 int
 cmn_strv_cmp (const void *a, const void *b)
 {

@@ -183,6 +183,17 @@ test_strv_cmp (void)
 }
 
 static void
+test_csv_has_all (void)
+{
+  ok (cmn_csv_has_all ("rw,cpu,cpuacct", "cpu,cpuacct") && cmn_csv_has_all ("rw,cpu,cpuacct", "cpuacct")
+          && cmn_csv_has_all ("rw,cpu", ",cpu,,") && cmn_csv_has_all ("rw", ""),
+      "csv_has_all: every word found (empty words ignored)");
+  ok (!cmn_csv_has_all ("rw,cpuacct", "cpu") && !cmn_csv_has_all ("rw,cpu", "cpu,memory") && !cmn_csv_has_all ("", "cpu")
+          && !cmn_csv_has_all ("rw,xcpu", "cpu") && !cmn_csv_has_all ("rw,cpux", "cpu"),
+      "csv_has_all: whole words only, every one of them");
+}
+
+static void
 test_strv (void)
 {
   char **v = NULL, **c = NULL;
@@ -398,6 +409,7 @@ main (void)
   test_readlinkat ();
   test_strv ();
   test_strv_cmp ();
+  test_csv_has_all ();
   test_copy_data ();
   test_readdir ();
   test_file_starts_with ();
