@@ -62,33 +62,35 @@ cmn_strv_replace (char ***v, size_t *len, char *const *src, size_t src_n)
   return 0;
 }
 
-/* The n bytes at word are one of list's comma-separated words. */
-static bool
-csv_has (const char *list, const char *word, size_t n)
+/* The comma-separated word at *p (its length in *n), *p moved past it;
+ * NULL after the last one. */
+static const char *
+csv_next (const char **p, size_t *n)
 {
-  for (const char *p = list;;)
-    {
-      size_t l = strcspn (p, ",");
-      if (l == n && strncmp (p, word, n) == 0)
-        return true;
-      if (p[l] == '\0')
-        return false;
-      p += l + 1;
-    }
+  const char *w = *p;
+  if (w == NULL)
+    return NULL;
+  *n = strcspn (w, ",");
+  *p = w[*n] ? w + *n + 1 : NULL;
+  return w;
 }
 
 bool
 cmn_csv_has_all (const char *list, const char *words)
 {
-  for (const char *w = words;;)
+  const char *wp = words, *w;
+  size_t wn;
+  while ((w = csv_next (&wp, &wn)) != NULL)
     {
-      size_t l = strcspn (w, ",");
-      if (l > 0 && !csv_has (list, w, l))
+      const char *lp = list, *l;
+      size_t ln;
+      bool found = wn == 0;
+      while (!found && (l = csv_next (&lp, &ln)) != NULL)
+        found = ln == wn && strncmp (l, w, wn) == 0;
+      if (!found)
         return false;
-      if (w[l] == '\0')
-        return true;
-      w += l + 1;
     }
+  return true;
 }
 
 int
