@@ -78,13 +78,13 @@ outputs_free (struct bld_transport **v)
 }
 
 static int
-push (char ***v, size_t *n, const char *s)
+push (char ***v, size_t *n, char *s)
 {
   char **nv = realloc (*v, (*n + 1) * sizeof *nv);
   if (nv == NULL)
     return -1;
   *v = nv;
-  nv[(*n)++] = (char *) s;
+  nv[(*n)++] = s;
   return 0;
 }
 

@@ -27,7 +27,7 @@ free_n (char **v, size_t n)
 }
 
 static char **
-strv_copy (char **v, size_t n)
+strv_copy (char *const *v, size_t n)
 {
   char **r = calloc (n + 1, sizeof *r);
   if (r == NULL)
@@ -45,7 +45,7 @@ strv_copy (char **v, size_t n)
  * able to chown, setuid for package managers, mknod), not the runtime's
  * minimal one.  A non-root USER keeps them only in the bounding set, as
  * with docker build: gaining them takes a setuid binary. */
-static const char *const run_capabilities[] = {
+static char *const run_capabilities[] = {
   "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",  "CAP_FOWNER",           "CAP_MKNOD",
   "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",  "CAP_SETFCAP",          "CAP_SETPCAP",
   "CAP_NET_BIND_SERVICE",           "CAP_SYS_CHROOT", "CAP_KILL",          "CAP_AUDIT_WRITE",
@@ -64,9 +64,9 @@ set_run_capabilities (struct oci_process *p, bool root, struct oci_error *err)
   free_n (c->permitted, c->permitted_len);
   free_n (c->inheritable, c->inheritable_len);
   free_n (c->ambient, c->ambient_len);
-  c->bounding = strv_copy ((char **) run_capabilities, N_RUN_CAPABILITIES);
-  c->effective = strv_copy ((char **) run_capabilities, root ? N_RUN_CAPABILITIES : 0);
-  c->permitted = strv_copy ((char **) run_capabilities, root ? N_RUN_CAPABILITIES : 0);
+  c->bounding = strv_copy (run_capabilities, N_RUN_CAPABILITIES);
+  c->effective = strv_copy (run_capabilities, root ? N_RUN_CAPABILITIES : 0);
+  c->permitted = strv_copy (run_capabilities, root ? N_RUN_CAPABILITIES : 0);
   c->inheritable = c->ambient = NULL;
   c->inheritable_len = c->ambient_len = 0;
   c->bounding_len = N_RUN_CAPABILITIES;
