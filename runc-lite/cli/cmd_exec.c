@@ -10,12 +10,12 @@
 #include "cli/cli.h"
 
 static int
-push (char ***v, size_t *n, const char *s)
+push (char ***v, size_t *n, char *s)
 {
   char **nv = realloc (*v, (*n + 2) * sizeof (char *));
   if (nv == NULL)
     return -1;
-  nv[(*n)++] = (char *) s;
+  nv[(*n)++] = s;
   nv[*n] = NULL;
   *v = nv;
   return 0;
