@@ -2,20 +2,13 @@
  * do, from the same tables the runtime uses, so it cannot drift. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/caps.h"
-#include "lib/cgroup.h"
 #include "cleanup.h"
 #include "cli/cli.h"
-#include "lib/idmap.h"
-#include "lib/labels.h"
-#include "lib/mount_options.h"
-#include "lib/seccomp.h"
 #include "version.h"
 
 #ifdef HAVE_SELINUX
@@ -50,6 +43,8 @@ enabled (struct json_gen *g, const char *key, bool on)
   json_gen_bool (g, on);
   json_gen_end_object (g);
 }
+
+const struct cli_help rl_help_features = { "print what this runtime supports (runtime-spec features.md)", "", NULL };
 
 int
 cmd_features (struct rl_global *gl, int argc, char **argv, struct oci_error *err)
