@@ -23,7 +23,7 @@
  * able to chown, setuid for package managers, mknod), not the runtime's
  * minimal one.  A non-root USER keeps them only in the bounding set, as
  * with docker build: gaining them takes a setuid binary. */
-static const char *const run_capabilities[] = {
+static char *const run_capabilities[] = {
   "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",  "CAP_FOWNER",           "CAP_MKNOD",
   "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",  "CAP_SETFCAP",          "CAP_SETPCAP",
   "CAP_NET_BIND_SERVICE",           "CAP_SYS_CHROOT", "CAP_KILL",          "CAP_AUDIT_WRITE",
@@ -37,7 +37,7 @@ set_run_capabilities (struct oci_process *p, bool root, struct oci_error *err)
 
   if (c == NULL && (c = p->capabilities = calloc (1, sizeof *c)) == NULL)
     return oci_error_set (err, ENOMEM, "capabilities");
-  char *const *caps = (char *const *) run_capabilities;
+  char *const *caps = run_capabilities;
   size_t held = root ? N_RUN_CAPABILITIES : 0;
 
   cmn_strv_clear (&c->inheritable, &c->inheritable_len);

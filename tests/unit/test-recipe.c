@@ -667,10 +667,10 @@ test_fixtures (void)
 /* The words recipe_split_quoted (quoted) or recipe_split_plain make of
  * s, joined by '|'. */
 static char *
-split (const char *s, bool quoted, char escape)
+split (char *s, bool quoted, char escape)
 {
   static unsigned zeros[64];
-  struct recipe_line line = { .rest = (char *) s, .rest_line = zeros, .rest_column = zeros };
+  struct recipe_line line = { .rest = s, .rest_line = zeros, .rest_column = zeros };
   struct recipe_view v = { .line = &line, .rest = s, .escape = escape };
   struct recipe_words w = { 0 };
   struct oci_error err = OCI_ERROR_INIT;
