@@ -15,7 +15,10 @@ struct strbuf
   bool failed;
 };
 
-#define STRBUF_INIT {NULL, 0, 0, false}
+#define STRBUF_INIT   \
+  {                   \
+    NULL, 0, 0, false \
+  }
 
 static inline bool
 strbuf_grow (struct strbuf *b, size_t more)

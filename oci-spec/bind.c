@@ -15,9 +15,8 @@
 #define AT(obj, off) ((char *) (obj) + (off))
 #define AT_CONST(obj, off) ((const char *) (obj) + (off))
 
-static int
-path_error (struct json_path *path, struct oci_error *err, const char *fmt, ...)
-  __attribute__ ((format (printf, 3, 4)));
+static int path_error (struct json_path *path, struct oci_error *err, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 static int
 path_error (struct json_path *path, struct oci_error *err, const char *fmt, ...)

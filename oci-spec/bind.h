@@ -34,12 +34,12 @@ struct oci_string_map
   char **values;
 };
 
-#define OCI_MAP_OF(T)                                                          \
-  struct                                                                       \
-  {                                                                            \
-    size_t len;                                                                \
-    char **keys;                                                               \
-    T *values;                                                                 \
+#define OCI_MAP_OF(T) \
+  struct              \
+  {                   \
+    size_t len;       \
+    char **keys;      \
+    T *values;        \
   }
 
 enum bind_kind
@@ -70,7 +70,7 @@ struct bind_field
   const struct bind_type *type;
   bool required;
   bool emit_empty; /* an absent array is written as [] (rootfs.diff_ids) */
-  bool ranged; /* integer bounds below replace the width's own */
+  bool ranged;     /* integer bounds below replace the width's own */
   int64_t min;
   uint64_t max;
   const char *const *one_of; /* NULL-terminated allowed strings */
@@ -92,59 +92,124 @@ struct bind_type
 #define BIND_MEMBER_SIZE(T, m) sizeof (((T *) 0)->m)
 
 /* Table helpers.  T is the C struct, m the member, j the JSON key. */
-#define F_STRING(T, j, m) { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m) }
-#define F_STRING_REQ(T, j, m) { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .required = true }
-#define F_ENUM(T, j, m, values) { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .one_of = values }
-#define F_ENUM_REQ(T, j, m, values)                                            \
-  { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .required = true, .one_of = values }
-#define F_STRING_CHECKED(T, j, m, fn, expect)                                  \
-  { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .string_ok = fn, .string_expect = expect }
-#define F_STRING_CHECKED_REQ(T, j, m, fn, expect)                              \
-  { .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .required = true, .string_ok = fn,                 \
-    .string_expect = expect }
-#define F_BOOL(T, j, m)                                                        \
-  { .name = j, .kind = BIND_BOOL, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),               \
-    .size = BIND_MEMBER_SIZE (T, m) }
-#define F_INT(T, j, m)                                                         \
-  { .name = j, .kind = BIND_INT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),                \
-    .size = BIND_MEMBER_SIZE (T, m) }
-#define F_UINT(T, j, m)                                                        \
-  { .name = j, .kind = BIND_UINT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),               \
-    .size = BIND_MEMBER_SIZE (T, m) }
-#define F_INT_REQ(T, j, m)                                                     \
-  { .name = j, .kind = BIND_INT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),                \
-    .size = BIND_MEMBER_SIZE (T, m), .required = true }
-#define F_UINT_REQ(T, j, m)                                                    \
-  { .name = j, .kind = BIND_UINT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),               \
-    .size = BIND_MEMBER_SIZE (T, m), .required = true }
-#define F_INT_RANGE(T, j, m, lo, hi)                                           \
-  { .name = j, .kind = BIND_INT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),                \
-    .size = BIND_MEMBER_SIZE (T, m), .ranged = true, .min = lo, .max = hi }
-#define F_UINT_RANGE(T, j, m, lo, hi)                                          \
-  { .name = j, .kind = BIND_UINT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),               \
-    .size = BIND_MEMBER_SIZE (T, m), .ranged = true, .min = lo, .max = hi }
-#define F_INT_RANGE_REQ(T, j, m, lo, hi)                                       \
-  { .name = j, .kind = BIND_INT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),                \
-    .size = BIND_MEMBER_SIZE (T, m), .required = true, .ranged = true, .min = lo, .max = hi }
-#define F_STRINGS(T, j, m) { .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len) }
-#define F_STRINGS_REQ(T, j, m)                                                 \
-  { .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len), .required = true }
-#define F_ENUMS(T, j, m, values)                                               \
-  { .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len), .one_of = values }
-#define F_UINT32S(T, j, m) { .name = j, .kind = BIND_UINT32S, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len) }
-#define F_STRING_MAP(T, j, m) { .name = j, .kind = BIND_STRING_MAP, .offset = offsetof (T, m) }
-#define F_SET(T, j, m) { .name = j, .kind = BIND_SET, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len) }
-#define F_STRUCT(T, j, m, sub) { .name = j, .kind = BIND_STRUCT, .offset = offsetof (T, m), .type = &sub }
-#define F_STRUCT_REQ(T, j, m, sub) { .name = j, .kind = BIND_STRUCT, .offset = offsetof (T, m), .type = &sub, .required = true }
-#define F_STRUCTS(T, j, m, sub)                                                \
-  { .name = j, .kind = BIND_STRUCTS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len), .type = &sub }
-#define F_STRUCTS_REQ(T, j, m, sub)                                            \
-  { .name = j, .kind = BIND_STRUCTS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len), .type = &sub, \
-    .required = true }
-#define F_STRUCT_MAP(T, j, m, sub) { .name = j, .kind = BIND_STRUCT_MAP, .offset = offsetof (T, m), .type = &sub }
-#define F_RAW(T, j, m) { .name = j, .kind = BIND_RAW, .offset = offsetof (T, m) }
+#define F_STRING(T, j, m)                                     \
+  {                                                           \
+    .name = j, .kind = BIND_STRING, .offset = offsetof (T, m) \
+  }
+#define F_STRING_REQ(T, j, m)                                                   \
+  {                                                                             \
+    .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .required = true \
+  }
+#define F_ENUM(T, j, m, values)                                                 \
+  {                                                                             \
+    .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .one_of = values \
+  }
+#define F_ENUM_REQ(T, j, m, values)                                                               \
+  {                                                                                               \
+    .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .required = true, .one_of = values \
+  }
+#define F_STRING_CHECKED(T, j, m, fn, expect)                                                           \
+  {                                                                                                     \
+    .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .string_ok = fn, .string_expect = expect \
+  }
+#define F_STRING_CHECKED_REQ(T, j, m, fn, expect)                                                 \
+  {                                                                                               \
+    .name = j, .kind = BIND_STRING, .offset = offsetof (T, m), .required = true, .string_ok = fn, \
+    .string_expect = expect                                                                       \
+  }
+#define F_BOOL(T, j, m)                                                                           \
+  {                                                                                               \
+    .name = j, .kind = BIND_BOOL, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m), \
+    .size = BIND_MEMBER_SIZE (T, m)                                                               \
+  }
+#define F_INT(T, j, m)                                                                           \
+  {                                                                                              \
+    .name = j, .kind = BIND_INT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m), \
+    .size = BIND_MEMBER_SIZE (T, m)                                                              \
+  }
+#define F_UINT(T, j, m)                                                                           \
+  {                                                                                               \
+    .name = j, .kind = BIND_UINT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m), \
+    .size = BIND_MEMBER_SIZE (T, m)                                                               \
+  }
+#define F_INT_REQ(T, j, m)                                                                       \
+  {                                                                                              \
+    .name = j, .kind = BIND_INT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m), \
+    .size = BIND_MEMBER_SIZE (T, m), .required = true                                            \
+  }
+#define F_UINT_REQ(T, j, m)                                                                       \
+  {                                                                                               \
+    .name = j, .kind = BIND_UINT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m), \
+    .size = BIND_MEMBER_SIZE (T, m), .required = true                                             \
+  }
+#define F_INT_RANGE(T, j, m, lo, hi)                                                             \
+  {                                                                                              \
+    .name = j, .kind = BIND_INT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m), \
+    .size = BIND_MEMBER_SIZE (T, m), .ranged = true, .min = lo, .max = hi                        \
+  }
+#define F_UINT_RANGE(T, j, m, lo, hi)                                                             \
+  {                                                                                               \
+    .name = j, .kind = BIND_UINT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m), \
+    .size = BIND_MEMBER_SIZE (T, m), .ranged = true, .min = lo, .max = hi                         \
+  }
+#define F_INT_RANGE_REQ(T, j, m, lo, hi)                                                         \
+  {                                                                                              \
+    .name = j, .kind = BIND_INT, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m), \
+    .size = BIND_MEMBER_SIZE (T, m), .required = true, .ranged = true, .min = lo, .max = hi      \
+  }
+#define F_STRINGS(T, j, m)                                                                          \
+  {                                                                                                 \
+    .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len) \
+  }
+#define F_STRINGS_REQ(T, j, m)                                                                       \
+  {                                                                                                  \
+    .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len), \
+    .required = true                                                                                 \
+  }
+#define F_ENUMS(T, j, m, values)                                                                     \
+  {                                                                                                  \
+    .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len), \
+    .one_of = values                                                                                 \
+  }
+#define F_UINT32S(T, j, m)                                                                          \
+  {                                                                                                 \
+    .name = j, .kind = BIND_UINT32S, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len) \
+  }
+#define F_STRING_MAP(T, j, m)                                     \
+  {                                                               \
+    .name = j, .kind = BIND_STRING_MAP, .offset = offsetof (T, m) \
+  }
+#define F_SET(T, j, m)                                                                          \
+  {                                                                                             \
+    .name = j, .kind = BIND_SET, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len) \
+  }
+#define F_STRUCT(T, j, m, sub)                                              \
+  {                                                                         \
+    .name = j, .kind = BIND_STRUCT, .offset = offsetof (T, m), .type = &sub \
+  }
+#define F_STRUCT_REQ(T, j, m, sub)                                                            \
+  {                                                                                           \
+    .name = j, .kind = BIND_STRUCT, .offset = offsetof (T, m), .type = &sub, .required = true \
+  }
+#define F_STRUCTS(T, j, m, sub)                                                                                   \
+  {                                                                                                               \
+    .name = j, .kind = BIND_STRUCTS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len), .type = &sub \
+  }
+#define F_STRUCTS_REQ(T, j, m, sub)                                                                                \
+  {                                                                                                                \
+    .name = j, .kind = BIND_STRUCTS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len), .type = &sub, \
+    .required = true                                                                                               \
+  }
+#define F_STRUCT_MAP(T, j, m, sub)                                              \
+  {                                                                             \
+    .name = j, .kind = BIND_STRUCT_MAP, .offset = offsetof (T, m), .type = &sub \
+  }
+#define F_RAW(T, j, m)                                     \
+  {                                                        \
+    .name = j, .kind = BIND_RAW, .offset = offsetof (T, m) \
+  }
 
-#define BIND_TYPE(var, T, table, check_fn)                                     \
+#define BIND_TYPE(var, T, table, check_fn) \
   const struct bind_type var = { #T, sizeof (T), table, sizeof (table) / sizeof (table[0]), check_fn }
 
 /* Parses a JSON value into a new struct of type t. */

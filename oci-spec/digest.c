@@ -312,8 +312,7 @@ digester_for (const char *expected, struct oci_digester **out, struct oci_error 
   if (oci_digest_parse (expected, &d, err) < 0)
     return -1;
   if (!oci_digest_algorithm_supported (d.alg))
-    return oci_error_set (err, 0, "cannot verify \"%s\": unsupported digest algorithm \"%s\"", expected,
-                          d.algorithm);
+    return oci_error_set (err, 0, "cannot verify \"%s\": unsupported digest algorithm \"%s\"", expected, d.algorithm);
   return oci_digester_new (d.alg, out, err);
 }
 
@@ -383,9 +382,8 @@ oci_verify_reader_new_fd (int fd, const char *what, const char *expected_digest,
   return 0;
 }
 
-static ssize_t
-reader_fail (struct oci_verify_reader *r, struct oci_error *err, const char *fmt, ...)
-  __attribute__ ((format (printf, 3, 4)));
+static ssize_t reader_fail (struct oci_verify_reader *r, struct oci_error *err, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 static ssize_t
 reader_fail (struct oci_verify_reader *r, struct oci_error *err, const char *fmt, ...)
@@ -477,8 +475,7 @@ oci_verify_reader_freep (struct oci_verify_reader **r)
 }
 
 int
-oci_verify_fd (int fd, const char *what, const char *expected_digest, int64_t expected_size,
-               struct oci_error *err)
+oci_verify_fd (int fd, const char *what, const char *expected_digest, int64_t expected_size, struct oci_error *err)
 {
   cleanup_verify_reader struct oci_verify_reader *r = NULL;
   cleanup_free char *buf = malloc (65536);

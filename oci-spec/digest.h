@@ -18,7 +18,7 @@
 
 enum oci_digest_algorithm
 {
-  OCI_DIGEST_OTHER,  /* well-formed, not registered by the spec */
+  OCI_DIGEST_OTHER, /* well-formed, not registered by the spec */
   OCI_DIGEST_SHA256,
   OCI_DIGEST_SHA512,
   OCI_DIGEST_BLAKE3, /* registered, not implemented here */
@@ -112,7 +112,6 @@ int oci_verify_file (const char *path, const char *expected_digest, int64_t expe
 int oci_layout_blob_path (const char *layout_dir, const char *digest, char **out, struct oci_error *err);
 /* Verifies the blob of that digest in an image layout (image-layout.md,
  * "Blobs": the content of blobs/<alg>/<encoded> MUST match the digest). */
-int oci_verify_layout_blob (const char *layout_dir, const char *digest, int64_t expected_size,
-                            struct oci_error *err);
+int oci_verify_layout_blob (const char *layout_dir, const char *digest, int64_t expected_size, struct oci_error *err);
 
 #endif

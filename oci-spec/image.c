@@ -17,12 +17,13 @@
 #define F_DIGEST_REQ(T, j, m) F_STRING_CHECKED_REQ (T, j, m, oci_digest_is_valid, DIGEST_EXPECT)
 /* Read when absent (docker omits an empty rootfs.diff_ids), always
  * written, as [] when empty. */
-#define F_DIGESTS_ALWAYS(T, j, m)                                              \
-  { .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len),             \
-    .emit_empty = true, .string_ok = oci_digest_is_valid, .string_expect = DIGEST_EXPECT }
+#define F_DIGESTS_ALWAYS(T, j, m)                                                                    \
+  {                                                                                                  \
+    .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len), \
+    .emit_empty = true, .string_ok = oci_digest_is_valid, .string_expect = DIGEST_EXPECT             \
+  }
 #define MEDIA_TYPE_EXPECT "a media type type/subtype (RFC 6838)"
-#define F_MEDIA_TYPE(T, j, m)                                                  \
-  F_STRING_CHECKED (T, j, m, oci_media_type_is_valid, MEDIA_TYPE_EXPECT)
+#define F_MEDIA_TYPE(T, j, m) F_STRING_CHECKED (T, j, m, oci_media_type_is_valid, MEDIA_TYPE_EXPECT)
 #define F_MEDIA_TYPE_REQ(T, j, m) F_STRING_CHECKED_REQ (T, j, m, oci_media_type_is_valid, MEDIA_TYPE_EXPECT)
 
 /* "<path>.<member>", or just the member at the root. */
@@ -308,32 +309,32 @@ BIND_TYPE (oci_image_layout_type, struct oci_image_layout, layout_fields, NULL);
 
 /* ---- document functions ---- */
 
-#define DOCUMENT_FUNCTIONS(prefix, T, type)                                    \
+#define DOCUMENT_FUNCTIONS(prefix, T, type)                                                                \
   int prefix##_parse_text (const char *what, const char *text, size_t len, T **out, struct oci_error *err) \
-  {                                                                            \
-    void *obj = NULL;                                                          \
-    int r = bind_parse_text (&type, what, text, len, &obj, err);               \
-    *out = obj;                                                                \
-    return r;                                                                  \
-  }                                                                            \
-  int prefix##_parse_file (const char *path, T **out, struct oci_error *err)   \
-  {                                                                            \
-    void *obj = NULL;                                                          \
-    int r = bind_parse_file (&type, path, &obj, err);                          \
-    *out = obj;                                                                \
-    return r;                                                                  \
-  }                                                                            \
-  int prefix##_emit (const T *obj, bool pretty, char **out, size_t *len, struct oci_error *err) \
-  {                                                                            \
-    return bind_emit (&type, obj, pretty, out, len, err);                      \
-  }                                                                            \
-  void prefix##_free (T *obj)                                                  \
-  {                                                                            \
-    bind_free (&type, obj);                                                    \
-  }                                                                            \
-  void prefix##_freep (T **obj)                                                \
-  {                                                                            \
-    bind_free (&type, *obj);                                                   \
+  {                                                                                                        \
+    void *obj = NULL;                                                                                      \
+    int r = bind_parse_text (&type, what, text, len, &obj, err);                                           \
+    *out = obj;                                                                                            \
+    return r;                                                                                              \
+  }                                                                                                        \
+  int prefix##_parse_file (const char *path, T **out, struct oci_error *err)                               \
+  {                                                                                                        \
+    void *obj = NULL;                                                                                      \
+    int r = bind_parse_file (&type, path, &obj, err);                                                      \
+    *out = obj;                                                                                            \
+    return r;                                                                                              \
+  }                                                                                                        \
+  int prefix##_emit (const T *obj, bool pretty, char **out, size_t *len, struct oci_error *err)            \
+  {                                                                                                        \
+    return bind_emit (&type, obj, pretty, out, len, err);                                                  \
+  }                                                                                                        \
+  void prefix##_free (T *obj)                                                                              \
+  {                                                                                                        \
+    bind_free (&type, obj);                                                                                \
+  }                                                                                                        \
+  void prefix##_freep (T **obj)                                                                            \
+  {                                                                                                        \
+    bind_free (&type, *obj);                                                                               \
   }
 
 DOCUMENT_FUNCTIONS (oci_image_descriptor, struct oci_image_descriptor, oci_image_descriptor_type)

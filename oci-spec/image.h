@@ -27,9 +27,9 @@
 #define OCI_MEDIA_TYPE_EMPTY_JSON "application/vnd.oci.empty.v1+json"
 /* Deprecated: non-distributable layers. */
 #define OCI_MEDIA_TYPE_IMAGE_LAYER_NONDISTRIBUTABLE "application/vnd.oci.image.layer.nondistributable.v1.tar"
-#define OCI_MEDIA_TYPE_IMAGE_LAYER_NONDISTRIBUTABLE_GZIP                       \
+#define OCI_MEDIA_TYPE_IMAGE_LAYER_NONDISTRIBUTABLE_GZIP \
   "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
-#define OCI_MEDIA_TYPE_IMAGE_LAYER_NONDISTRIBUTABLE_ZSTD                       \
+#define OCI_MEDIA_TYPE_IMAGE_LAYER_NONDISTRIBUTABLE_ZSTD \
   "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"
 
 /* Docker image manifest v2 schema 2, for interoperability. */
@@ -165,7 +165,7 @@ struct oci_image_exec_config
 
 struct oci_image_rootfs
 {
-  char *type;     /* required, "layers" */
+  char *type;      /* required, "layers" */
   char **diff_ids; /* each a valid digest; read when absent, always written */
   size_t diff_ids_len;
 };
@@ -214,11 +214,11 @@ extern const struct bind_type oci_image_layout_type;
 /* ---- documents ----
  * For each: parse_text ("what" prefixes every error, e.g. a file name),
  * parse_file, emit (compact unless pretty; *len may be NULL), free. */
-#define OCI_IMAGE_DOCUMENT_API(prefix, T)                                      \
+#define OCI_IMAGE_DOCUMENT_API(prefix, T)                                                                   \
   int prefix##_parse_text (const char *what, const char *text, size_t len, T **out, struct oci_error *err); \
-  int prefix##_parse_file (const char *path, T **out, struct oci_error *err); \
+  int prefix##_parse_file (const char *path, T **out, struct oci_error *err);                               \
   int prefix##_emit (const T *obj, bool pretty, char **out, size_t *len, struct oci_error *err);            \
-  void prefix##_free (T *obj);                                                 \
+  void prefix##_free (T *obj);                                                                              \
   void prefix##_freep (T **obj)
 
 OCI_IMAGE_DOCUMENT_API (oci_image_descriptor, struct oci_image_descriptor);

@@ -253,7 +253,7 @@ json_path_push_index (struct json_path *p, size_t index)
 {
   char buf[32];
   int n = snprintf (buf, sizeof buf, "[%zu]", index);
-  return path_append (p, buf, (size_t) n) ;
+  return path_append (p, buf, (size_t) n);
 }
 
 void
@@ -437,7 +437,7 @@ push_container (struct parse_ctx *ctx, enum json_type t)
   v = new_value (t);
   if (v == NULL || !add_value (ctx, v))
     return v ? 0 : ctx_fail (ctx, "%s", "out of memory");
-  ctx->stack[ctx->depth++] = (struct frame){ .v = v };
+  ctx->stack[ctx->depth++] = (struct frame) { .v = v };
   return 1;
 }
 
@@ -587,7 +587,9 @@ json_parse (const char *text, size_t len, struct json_value **out, struct oci_er
         oci_error_set (err, 0, "invalid JSON: empty document");
       else
         oci_error_set (err, 0, "invalid JSON at line %zu, column %zu: %s", line, col,
-                       ctx.fail ? ctx.fail : reason ? reason : "parse error");
+                       ctx.fail ? ctx.fail
+                       : reason ? reason
+                                : "parse error");
     }
   for (size_t i = 0; i < ctx.depth; i++)
     free (ctx.stack[i].pending_key);

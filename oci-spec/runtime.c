@@ -10,12 +10,16 @@
 #include <string.h>
 
 /* Local helpers for kinds bind.h has no shorthand for. */
-#define F_BOOL_REQ(T, j, m)                                                    \
-  { .name = j, .kind = BIND_BOOL, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m),               \
-    .size = BIND_MEMBER_SIZE (T, m), .required = true }
-#define F_STRINGS_CHECKED(T, j, m, fn, expect)                                 \
-  { .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len),            \
-    .string_ok = fn, .string_expect = expect }
+#define F_BOOL_REQ(T, j, m)                                                                       \
+  {                                                                                               \
+    .name = j, .kind = BIND_BOOL, .offset = offsetof (T, m), .aux_offset = offsetof (T, has_##m), \
+    .size = BIND_MEMBER_SIZE (T, m), .required = true                                             \
+  }
+#define F_STRINGS_CHECKED(T, j, m, fn, expect)                                                       \
+  {                                                                                                  \
+    .name = j, .kind = BIND_STRINGS, .offset = offsetof (T, m), .aux_offset = offsetof (T, m##_len), \
+    .string_ok = fn, .string_expect = expect                                                         \
+  }
 
 /* ---- string patterns of the schemas ---- */
 
@@ -69,40 +73,45 @@ is_mem_bw_schema (const char *s)
 
 /* ---- enums ---- */
 
-static const char *const namespace_types[]
-  = { "mount", "pid", "network", "uts", "ipc", "user", "cgroup", "time", NULL };
+static const char *const namespace_types[] = {
+  "mount", "pid", "network", "uts", "ipc", "user", "cgroup", "time", NULL
+};
 /* config-linux.md names four modes; runc also takes their recursive forms,
  * and containerd (ctr --rootfs-propagation, CRI) writes "rslave" and
  * "rshared", so a runc-compatible runtime must read them. */
-static const char *const rootfs_propagations[] = { "private",  "shared",  "slave",  "unbindable", "rprivate",
-                                                   "rshared",  "rslave",  "runbindable", NULL };
+static const char *const rootfs_propagations[] = { "private", "shared", "slave",       "unbindable", "rprivate",
+                                                   "rshared", "rslave", "runbindable", NULL };
 static const char *const device_types[] = { "c", "b", "u", "p", NULL };
-static const char *const seccomp_actions[]
-  = { "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",   "SCMP_ACT_ERRNO",
-      "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",        "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY", NULL };
-static const char *const seccomp_archs[]
-  = { "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",       "SCMP_ARCH_ARM",
-      "SCMP_ARCH_AARCH64",     "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",   "SCMP_ARCH_MIPS",
-      "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",   "SCMP_ARCH_MIPSEL64",
-      "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",      "SCMP_ARCH_PPC64",     "SCMP_ARCH_PPC64LE",
-      "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",    "SCMP_ARCH_SH",        "SCMP_ARCH_SHEB",
-      "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",   NULL };
-static const char *const seccomp_flags[]
-  = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-      "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL };
+static const char *const seccomp_actions[] = {
+  "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",   "SCMP_ACT_ERRNO",
+  "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",        "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY", NULL
+};
+static const char *const seccomp_archs[] = { "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",  "SCMP_ARCH_X32",
+                                             "SCMP_ARCH_ARM",         "SCMP_ARCH_AARCH64", "SCMP_ARCH_LOONGARCH64",
+                                             "SCMP_ARCH_M68K",        "SCMP_ARCH_MIPS",    "SCMP_ARCH_MIPS64",
+                                             "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",
+                                             "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",     "SCMP_ARCH_PPC64",
+                                             "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_S390",    "SCMP_ARCH_S390X",
+                                             "SCMP_ARCH_SH",          "SCMP_ARCH_SHEB",    "SCMP_ARCH_PARISC",
+                                             "SCMP_ARCH_PARISC64",    "SCMP_ARCH_RISCV64", NULL };
+static const char *const seccomp_flags[] = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+                                             "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                                             "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL };
 static const char *const seccomp_operators[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
                                                  "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL };
-static const char *const memory_policy_modes[]
-  = { "MPOL_DEFAULT",   "MPOL_BIND",           "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
-      "MPOL_PREFERRED", "MPOL_PREFERRED_MANY", "MPOL_LOCAL",      NULL };
-static const char *const memory_policy_flags[]
-  = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL };
+static const char *const memory_policy_modes[] = { "MPOL_DEFAULT",    "MPOL_BIND",
+                                                   "MPOL_INTERLEAVE", "MPOL_WEIGHTED_INTERLEAVE",
+                                                   "MPOL_PREFERRED",  "MPOL_PREFERRED_MANY",
+                                                   "MPOL_LOCAL",      NULL };
+static const char *const memory_policy_flags[] = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES",
+                                                   "MPOL_F_STATIC_NODES", NULL };
 static const char *const personality_domains[] = { "LINUX", "LINUX32", NULL };
-static const char *const scheduler_policies[]
-  = { "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH", "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE", NULL };
-static const char *const scheduler_flags[]
-  = { "SCHED_FLAG_RESET_ON_FORK", "SCHED_FLAG_RECLAIM",        "SCHED_FLAG_DL_OVERRUN",     "SCHED_FLAG_KEEP_POLICY",
-      "SCHED_FLAG_KEEP_PARAMS",   "SCHED_FLAG_UTIL_CLAMP_MIN", "SCHED_FLAG_UTIL_CLAMP_MAX", NULL };
+static const char *const scheduler_policies[] = { "SCHED_OTHER", "SCHED_FIFO", "SCHED_RR",       "SCHED_BATCH",
+                                                  "SCHED_ISO",   "SCHED_IDLE", "SCHED_DEADLINE", NULL };
+static const char *const scheduler_flags[] = { "SCHED_FLAG_RESET_ON_FORK",  "SCHED_FLAG_RECLAIM",
+                                               "SCHED_FLAG_DL_OVERRUN",     "SCHED_FLAG_KEEP_POLICY",
+                                               "SCHED_FLAG_KEEP_PARAMS",    "SCHED_FLAG_UTIL_CLAMP_MIN",
+                                               "SCHED_FLAG_UTIL_CLAMP_MAX", NULL };
 static const char *const io_priority_classes[] = { "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE", NULL };
 static const char *const sharing_modes[] = { "disable", "new", "inherit", NULL };
 static const char *const sharing_modes_no_disable[] = { "new", "inherit", NULL };
@@ -118,9 +127,8 @@ static const char *const container_statuses[] = { "creating", "created", "runnin
 /* ---- rules a table cannot say ---- */
 
 /* Sets "<path>.<field>: <message>" (path is "" at the document root). */
-static int
-field_error (struct oci_error *err, const char *path, const char *field, const char *fmt, ...)
-  __attribute__ ((format (printf, 4, 5)));
+static int field_error (struct oci_error *err, const char *path, const char *field, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
 
 static int
 field_error (struct oci_error *err, const char *path, const char *field, const char *fmt, ...)
@@ -457,7 +465,8 @@ static const struct bind_field block_io_fields[] = {
 static BIND_TYPE (block_io_type, struct oci_linux_resources_block_io, block_io_fields, NULL);
 
 static const struct bind_field hugepage_limit_fields[] = {
-  F_STRING_CHECKED_REQ (struct oci_linux_hugepage_limit, "pageSize", page_size, is_page_size, "a page size matching [1-9][0-9]*[KMG]B"),
+  F_STRING_CHECKED_REQ (struct oci_linux_hugepage_limit, "pageSize", page_size, is_page_size,
+                        "a page size matching [1-9][0-9]*[KMG]B"),
   F_UINT_REQ (struct oci_linux_hugepage_limit, "limit", limit),
 };
 static BIND_TYPE (hugepage_limit_type, struct oci_linux_hugepage_limit, hugepage_limit_fields, NULL);
@@ -716,27 +725,33 @@ BIND_TYPE (oci_runtime_features_type, struct oci_runtime_features, features_fiel
 
 /* ---- public API: the same five functions for each document ---- */
 
-#define DEFINE_DOCUMENT_API(prefix, T, type)                                                                     \
-  int prefix##_parse_file (const char *path, T **out, struct oci_error *err)                                   \
-  {                                                                                                            \
-    void *obj = NULL;                                                                                          \
-    int r = bind_parse_file (&type, path, &obj, err);                                                          \
-    *out = obj;                                                                                                \
-    return r;                                                                                                  \
-  }                                                                                                            \
-  int prefix##_parse_text (const char *what, const char *text, size_t len, T **out, struct oci_error *err)     \
-  {                                                                                                            \
-    void *obj = NULL;                                                                                          \
-    int r = bind_parse_text (&type, what, text, len, &obj, err);                                               \
-    *out = obj;                                                                                                \
-    return r;                                                                                                  \
-  }                                                                                                            \
-  int prefix##_emit (const T *doc, bool pretty, char **out, size_t *len, struct oci_error *err)                \
-  {                                                                                                            \
-    return bind_emit (&type, doc, pretty, out, len, err);                                                      \
-  }                                                                                                            \
-  void prefix##_free (T *doc) { bind_free (&type, doc); }                                                      \
-  void prefix##_freep (T **doc) { bind_free (&type, *doc); }
+#define DEFINE_DOCUMENT_API(prefix, T, type)                                                               \
+  int prefix##_parse_file (const char *path, T **out, struct oci_error *err)                               \
+  {                                                                                                        \
+    void *obj = NULL;                                                                                      \
+    int r = bind_parse_file (&type, path, &obj, err);                                                      \
+    *out = obj;                                                                                            \
+    return r;                                                                                              \
+  }                                                                                                        \
+  int prefix##_parse_text (const char *what, const char *text, size_t len, T **out, struct oci_error *err) \
+  {                                                                                                        \
+    void *obj = NULL;                                                                                      \
+    int r = bind_parse_text (&type, what, text, len, &obj, err);                                           \
+    *out = obj;                                                                                            \
+    return r;                                                                                              \
+  }                                                                                                        \
+  int prefix##_emit (const T *doc, bool pretty, char **out, size_t *len, struct oci_error *err)            \
+  {                                                                                                        \
+    return bind_emit (&type, doc, pretty, out, len, err);                                                  \
+  }                                                                                                        \
+  void prefix##_free (T *doc)                                                                              \
+  {                                                                                                        \
+    bind_free (&type, doc);                                                                                \
+  }                                                                                                        \
+  void prefix##_freep (T **doc)                                                                            \
+  {                                                                                                        \
+    bind_free (&type, *doc);                                                                               \
+  }
 
 DEFINE_DOCUMENT_API (oci_runtime_config, struct oci_runtime_config, oci_runtime_config_type)
 DEFINE_DOCUMENT_API (oci_runtime_state, struct oci_runtime_state, oci_runtime_state_type)

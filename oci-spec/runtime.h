@@ -117,7 +117,7 @@ struct oci_capabilities
 
 struct oci_rlimit
 {
-  char *type; /* required, RLIMIT_[A-Z]+ */
+  char *type;    /* required, RLIMIT_[A-Z]+ */
   uint64_t soft; /* required */
   bool has_soft;
   uint64_t hard; /* required */
@@ -204,8 +204,8 @@ struct oci_linux_time_offsets
 
 struct oci_linux_device
 {
-  char *type; /* required: c, b, u or p */
-  char *path; /* required */
+  char *type;    /* required: c, b, u or p */
+  char *path;    /* required */
   int64_t major; /* required unless type is p */
   bool has_major;
   int64_t minor; /* required unless type is p */
@@ -332,7 +332,7 @@ struct oci_linux_hugepage_limit
 
 struct oci_linux_interface_priority
 {
-  char *name; /* required */
+  char *name;        /* required */
   uint32_t priority; /* required */
   bool has_priority;
 };
@@ -365,7 +365,7 @@ struct oci_linux_resources
   size_t hugepage_limits_len;
   struct oci_linux_resources_network *network;
   OCI_MAP_OF (struct oci_linux_rdma) rdma; /* device name -> limits */
-  struct oci_string_map unified; /* cgroup v2 file -> value */
+  struct oci_string_map unified;           /* cgroup v2 file -> value */
 };
 
 struct oci_linux_intel_rdt

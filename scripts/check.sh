@@ -76,9 +76,15 @@ count_points() {
 }
 
 # The code's shape (docs/HACKING.md): no file over 1,200 lines, no
-# function over 120 in builder/, runc-lite/ and common/.
+# function over 120 in builder/, runc-lite/ and common/, and one style.
 scripts/size-check.sh >sizes.out 2>&1
 count_points sizes.out
+# The .clang-format style (clang-format-14): every C file formatted.
+if scripts/format-check.sh >format.out 2>&1; then
+  passed=$((passed + 1)); echo "ok - format"
+else
+  failed=$((failed + 1)); echo "not ok - format (clang-format-14 -i FILE)"; head -20 format.out
+fi
 
 # Every fuzz target: its corpus replayed (crashes once found and fixed),
 # then FUZZ_SECONDS of fuzzing.

@@ -183,7 +183,8 @@ BLD_COMMAND (import)
         return oci_error_set (err, 0, "import: unknown or incomplete option \"%s\"", argv[optind - 1]);
       }
   if (argc - optind != 2)
-    return oci_error_set (err, 0, "usage: builder import [-c gzip|zstd|none] [--config FILE] ROOTFS.tar|DIR NAME[:TAG]");
+    return oci_error_set (err, 0,
+                          "usage: builder import [-c gzip|zstd|none] [--config FILE] ROOTFS.tar|DIR NAME[:TAG]");
   if (bld_ref_normalize (argv[optind + 1], &ref, err) < 0 || creation_time (&epoch, &from_env, err) < 0)
     return -1;
   o.has_clamp_epoch = from_env;

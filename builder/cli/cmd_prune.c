@@ -28,15 +28,18 @@ static const struct cli_option prune_options[] = {
   { "build-cache", OPT_BUILD_CACHE, CLI_NO_VALUE, NULL, "also empty the build cache (step cache, extracted layers)" },
   { "keep-storage", OPT_KEEP_STORAGE, CLI_VALUE, "SIZE",
     "with --build-cache: keep the most recently used entries up to SIZE" },
-  { "filter", OPT_FILTER, CLI_VALUE, "until=DURATION", "with --build-cache: remove only entries unused for DURATION" },
+  { "filter", OPT_FILTER, CLI_VALUE, "until=DURATION",
+    "with --build-cache: remove only entries unused for DURATION" },
   CLI_OPTIONS_END,
 };
 
-const struct cli_help bld_help_prune = { "remove dangling images and blobs nothing reaches (the build cache too with --build-cache)",
-                                         "[command options]", prune_options };
+const struct cli_help bld_help_prune = {
+  "remove dangling images and blobs nothing reaches (the build cache too with --build-cache)", "[command options]",
+  prune_options
+};
 
-static const char usage[]
-    = "usage: builder prune [--all] [--build-cache [--keep-storage SIZE] [--filter until=DURATION]]";
+static const char usage[] =
+    "usage: builder prune [--all] [--build-cache [--keep-storage SIZE] [--filter until=DURATION]]";
 
 static int
 prune_filter (const char *f, struct bld_cache_trim *t, struct oci_error *err)

@@ -116,10 +116,12 @@ BLD_COMMAND (pull)
   if (first < 0)
     return -1;
   if (argc - first < 1 || argc - first > 2)
-    return oci_error_set (err, 0,
-                          "usage: builder pull [--creds USER:PASS] [--authfile FILE] [--tls-verify=false] REF [NAME]");
+    return oci_error_set (
+        err, 0, "usage: builder pull [--creds USER:PASS] [--authfile FILE] [--tls-verify=false] REF [NAME]");
   if (bld_cli_open_store (g, true, &s, err) < 0
-      || reg_pull (s, argv[first], argc - first == 2 ? argv[first + 1] : NULL, &o, bld_cli_registry_progress, NULL, &digest, err) < 0)
+      || reg_pull (s, argv[first], argc - first == 2 ? argv[first + 1] : NULL, &o, bld_cli_registry_progress, NULL,
+                   &digest, err)
+             < 0)
     return -1;
   printf ("%s\n", digest);
   return 0;

@@ -34,7 +34,8 @@ BLD_COMMAND (push)
       errno = 0;
       unsigned long long v = strtoull (chunk, &end, 10);
       if (errno || *end || v == 0 || chunk[0] == '-')
-        return oci_error_set (err, 0, "BUILDER_PUSH_CHUNK_SIZE: expected a positive number of bytes, got \"%s\"", chunk);
+        return oci_error_set (err, 0, "BUILDER_PUSH_CHUNK_SIZE: expected a positive number of bytes, got \"%s\"",
+                              chunk);
       o.chunk_size = v;
     }
   if (bld_cli_open_store (g, false, &s, err) < 0

@@ -45,8 +45,8 @@ valid_id (const char *id)
   if (!((*id >= 'a' && *id <= 'z') || (*id >= 'A' && *id <= 'Z') || (*id >= '0' && *id <= '9')))
     return false;
   for (const char *p = id; *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'
-          || *p == '.' || *p == '-'))
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'
+          || *p == '-'))
       return false;
   return strlen (id) <= 128;
 }
@@ -136,8 +136,9 @@ BLD_COMMAND (run)
         return oci_error_set (err, 0, "run: unknown or incomplete option \"%s\"", argv[optind - 1]);
       }
   if (optind >= argc)
-    return oci_error_set (err, 0, "usage: builder run [--rm] [-t] [-e K=V]... [-v SRC:DST[:ro]]... [--name ID] "
-                                  "[--runtime PATH] NAME [CMD...]");
+    return oci_error_set (err, 0,
+                          "usage: builder run [--rm] [-t] [-e K=V]... [-v SRC:DST[:ro]]... [--name ID] "
+                          "[--runtime PATH] NAME [CMD...]");
   ov.env = env;
   ov.volumes = volumes;
   ov.cmd = argv + optind + 1;

@@ -109,12 +109,11 @@ print_version (void)
 static void
 print_usage (FILE *out)
 {
-  fprintf (out,
-           "Usage: builder [global options] COMMAND [command options] [arguments]\n"
-           "\n"
-           "Builds OCI images from recipes (Dockerfile syntax).\n"
-           "\n"
-           "Commands:\n");
+  fprintf (out, "Usage: builder [global options] COMMAND [command options] [arguments]\n"
+                "\n"
+                "Builds OCI images from recipes (Dockerfile syntax).\n"
+                "\n"
+                "Commands:\n");
   for (const struct command *c = commands; c->name; c++)
     fprintf (out, "  %-12s %s\n", c->name, c->help->summary);
   fprintf (out, "\nGlobal options:\n");

@@ -15,10 +15,17 @@ bld_host_platform (const char **arch, const char **variant)
   {
     const char *machine, *arch, *variant;
   } map[] = {
-    { "x86_64", "amd64", NULL }, { "aarch64", "arm64", "v8" }, { "armv7l", "arm", "v7" },
-    { "armv6l", "arm", "v6" },   { "i386", "386", NULL },     { "i686", "386", NULL },
-    { "ppc64le", "ppc64le", NULL }, { "s390x", "s390x", NULL }, { "riscv64", "riscv64", NULL },
-    { "mips64", "mips64", NULL }, { "loongarch64", "loong64", NULL },
+    { "x86_64", "amd64", NULL },
+    { "aarch64", "arm64", "v8" },
+    { "armv7l", "arm", "v7" },
+    { "armv6l", "arm", "v6" },
+    { "i386", "386", NULL },
+    { "i686", "386", NULL },
+    { "ppc64le", "ppc64le", NULL },
+    { "s390x", "s390x", NULL },
+    { "riscv64", "riscv64", NULL },
+    { "mips64", "mips64", NULL },
+    { "loongarch64", "loong64", NULL },
   };
   *variant = NULL;
   *arch = "unknown";

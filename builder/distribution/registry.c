@@ -421,7 +421,8 @@ reg_push (struct bld_store *s, const char *store_ref, const char *ref, const str
           || oci_image_index_parse_text (desc->digest, text, len, &idx, err) < 0)
         goto out;
       for (size_t i = 0; i < idx->manifests_len; i++)
-        if (!bld_is_index_media_type (idx->manifests[i].media_type) && bld_store_has_blob (s, idx->manifests[i].digest)
+        if (!bld_is_index_media_type (idx->manifests[i].media_type)
+            && bld_store_has_blob (s, idx->manifests[i].digest)
             && push_image_manifest (&p, &idx->manifests[i], idx->manifests[i].digest, err) < 0)
           goto out;
       if (put_manifest (&p, reference, idx->media_type ? idx->media_type : desc->media_type, text, len, err) < 0)
@@ -536,8 +537,8 @@ get_manifest (struct reg_client *c, const char *repo, const char *reference, cha
   if (r.content_type)
     r.content_type[strcspn (r.content_type, "; ")] = '\0';
   if (r.content_type
-      && (strcmp (r.content_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) == 0 || strcmp (r.content_type, DOCKER_MEDIA_TYPE_MANIFEST) == 0
-          || bld_is_index_media_type (r.content_type)))
+      && (strcmp (r.content_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) == 0
+          || strcmp (r.content_type, DOCKER_MEDIA_TYPE_MANIFEST) == 0 || bld_is_index_media_type (r.content_type)))
     *media_type = oci_steal_pointer (&r.content_type);
   else
     {
@@ -550,7 +551,7 @@ get_manifest (struct reg_client *c, const char *repo, const char *reference, cha
         *media_type = strdup (mt->u.string);
       else
         *media_type = strdup (json_object_get (root, "manifests") ? OCI_MEDIA_TYPE_IMAGE_INDEX
-                                                                   : OCI_MEDIA_TYPE_IMAGE_MANIFEST);
+                                                                  : OCI_MEDIA_TYPE_IMAGE_MANIFEST);
       if (*media_type == NULL)
         return oci_error_set (err, ENOMEM, "manifest");
     }

@@ -125,8 +125,8 @@ reg_authenticate (struct reg_client *c, const char *challenge, struct oci_error 
   if (strncasecmp (challenge, "Basic", 5) == 0)
     {
       if (c->user == NULL)
-        return oci_error_set (err, 0, "registry %s: unauthorized: authentication required (give --creds or --authfile)",
-                              c->host);
+        return oci_error_set (
+            err, 0, "registry %s: unauthorized: authentication required (give --creds or --authfile)", c->host);
       free (c->authorization);
       c->authorization = NULL;
       return basic_authorization (c->user, c->pass, &c->authorization, err);
@@ -145,7 +145,8 @@ reg_authenticate (struct reg_client *c, const char *challenge, struct oci_error 
   struct strbuf u = STRBUF_INIT;
 
   if (realm == NULL || (strncmp (realm, "https://", 8) != 0 && strncmp (realm, "http://", 7) != 0))
-    return oci_error_set (err, 0, "registry %s: bearer challenge without an http(s) realm: \"%s\"", c->host, challenge);
+    return oci_error_set (err, 0, "registry %s: bearer challenge without an http(s) realm: \"%s\"", c->host,
+                          challenge);
   strbuf_adds (&u, realm);
   strbuf_addc (&u, strchr (realm, '?') ? '&' : '?');
   if (service)
@@ -187,7 +188,8 @@ reg_authenticate (struct reg_client *c, const char *challenge, struct oci_error 
   if (reg_perform (c, "GET", url, basic, NULL, NULL, &r, err) < 0)
     return oci_error_prefix (err, "registry %s: token", c->host);
   if (r.status == 401 || r.status == 403)
-    return oci_error_set (err, 0, "registry %s: unauthorized: authentication required (the token server %s answered %ld)",
+    return oci_error_set (err, 0,
+                          "registry %s: unauthorized: authentication required (the token server %s answered %ld)",
                           c->host, realm, r.status);
   if (r.status != 200)
     return reg_http_failure (c, "GET", url, &r, err);
@@ -205,4 +207,3 @@ reg_authenticate (struct reg_client *c, const char *challenge, struct oci_error 
     return oci_error_set (err, ENOMEM, "token");
   return 0;
 }
-

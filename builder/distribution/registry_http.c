@@ -194,7 +194,7 @@ add_header (struct curl_slist **list, const char *h)
 /* One HTTP exchange, no retry.  Fills r; -1 only when no answer came. */
 int
 reg_perform (struct reg_client *c, const char *method, const char *url, const char *authorization,
-         const char *const *headers, struct req_body *body, struct response *r, struct oci_error *err)
+             const char *const *headers, struct req_body *body, struct response *r, struct oci_error *err)
 {
   struct curl_slist *list = NULL;
   cleanup_free char *auth = NULL;
@@ -264,7 +264,8 @@ reg_perform (struct reg_client *c, const char *method, const char *url, const ch
       return -1;
     }
   if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && r->body_too_large))
-    return oci_error_set (err, 0, "%s %s: %s", method, url, c->curl_error[0] ? c->curl_error : curl_easy_strerror (rc));
+    return oci_error_set (err, 0, "%s %s: %s", method, url,
+                          c->curl_error[0] ? c->curl_error : curl_easy_strerror (rc));
   return 0;
 }
 
@@ -316,7 +317,7 @@ reg_describe_failure (const struct response *r)
 
 int
 reg_http_failure (struct reg_client *c, const char *method, const char *url, const struct response *r,
-              struct oci_error *err)
+                  struct oci_error *err)
 {
   cleanup_free char *what = reg_describe_failure (r);
   if (r->status == 401)
@@ -328,7 +329,7 @@ reg_http_failure (struct reg_client *c, const char *method, const char *url, con
 /* An exchange with one retry after authenticating on a 401. */
 int
 reg_request (struct reg_client *c, const char *method, const char *path_or_url, const char *const *headers,
-         struct req_body *body, struct response *r, struct oci_error *err)
+             struct req_body *body, struct response *r, struct oci_error *err)
 {
   cleanup_free char *url = NULL;
   size_t base_len = strlen (c->base);
@@ -424,4 +425,3 @@ fail:
   reg_client_free (c);
   return oci_error_prefix (err, "registry %s", host);
 }
-

@@ -676,8 +676,7 @@ member_name (const char *name)
 }
 
 static int
-read_member (struct archive *a, struct source *src, const char *name, char **out, size_t *len,
-             struct oci_error *err)
+read_member (struct archive *a, struct source *src, const char *name, char **out, size_t *len, struct oci_error *err)
 {
   const char *file = src->t->path;
   cleanup_free char *buf = NULL;
@@ -714,8 +713,7 @@ read_member (struct archive *a, struct source *src, const char *name, char **out
 
 /* blobs/ALG/ENCODED into the store, checked against its name. */
 static int
-read_blob_member (struct archive *a, struct bld_store *s, struct source *src, const char *name,
-                  struct oci_error *err)
+read_blob_member (struct archive *a, struct bld_store *s, struct source *src, const char *name, struct oci_error *err)
 {
   const char *file = src->t->path;
   cleanup_free char *digest = NULL;
@@ -948,8 +946,7 @@ source_fetch_image (struct bld_store *s, struct source *src, const struct oci_im
  * its manifest for this host, as with pull: *d is replaced by it.  The
  * index blob comes into the store too (unnamed). */
 static int
-source_resolve_index (struct bld_store *s, struct source *src, struct oci_image_descriptor **d,
-                      struct oci_error *err)
+source_resolve_index (struct bld_store *s, struct source *src, struct oci_image_descriptor **d, struct oci_error *err)
 {
   for (int depth = 0; bld_is_index_media_type ((*d)->media_type); depth++)
     {

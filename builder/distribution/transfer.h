@@ -59,14 +59,14 @@ int bld_save (struct bld_store *s, char *const *refs, size_t n_refs, const struc
 
 struct bld_loaded
 {
-  char *name;                          /* NAME:TAG in the store; NULL when not named */
-  struct oci_image_descriptor *desc;   /* the manifest */
+  char *name;                        /* NAME:TAG in the store; NULL when not named */
+  struct oci_image_descriptor *desc; /* the manifest */
 };
 
 struct bld_load_options
 {
-  const char *name;  /* NULL: names from the annotations */
-  bool tag;          /* false: only the blobs (FROM), one image, unnamed */
+  const char *name; /* NULL: names from the annotations */
+  bool tag;         /* false: only the blobs (FROM), one image, unnamed */
 };
 
 /* Loads the images of src into the store: the one src->tag selects, else

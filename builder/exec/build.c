@@ -267,8 +267,7 @@ stage_add_layer (struct build *b, struct stage_st *s, const char *media_type, co
 
 /* Makes sure the layer cache holds the layer (extracted in overlay mode). */
 static int
-ensure_cached (struct build *b, const char *blob_path, const char *digest, const char *diff_id,
-               struct oci_error *err)
+ensure_cached (struct build *b, const char *blob_path, const char *digest, const char *diff_id, struct oci_error *err)
 {
   return bld_layer_cache_ensure (b->layers_dir, blob_path, digest, diff_id, err);
 }
@@ -441,7 +440,8 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
       build_strv_clear (&s->cfg->rootfs->diff_ids, &s->cfg->rootfs->diff_ids_len);
       for (size_t i = 0; i < p->n_layers; i++)
         if (stage_add_layer (b, s, p->layers[i].media_type, p->layers[i].digest, p->layers[i].size,
-                             p->cfg->rootfs->diff_ids[i], err) < 0)
+                             p->cfg->rootfs->diff_ids[i], err)
+            < 0)
           return -1;
     }
   else if (strcmp (rs->base, "scratch") == 0)
@@ -466,8 +466,9 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
     return oci_error_prefix (err, "FROM %s", rs->base);
   if (stage_exec_cfg (s) == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (s->cfg->rootfs == NULL && ((s->cfg->rootfs = calloc (1, sizeof *s->cfg->rootfs)) == NULL
-                                 || (s->cfg->rootfs->type = strdup ("layers")) == NULL))
+  if (s->cfg->rootfs == NULL
+      && ((s->cfg->rootfs = calloc (1, sizeof *s->cfg->rootfs)) == NULL
+          || (s->cfg->rootfs->type = strdup ("layers")) == NULL))
     return oci_error_set (err, ENOMEM, "out of memory");
   /* Docker gives every image a PATH. */
   if (stage_env_get (s, "PATH") == NULL && stage_env_set (s, "PATH", BLD_DEFAULT_PATH + 5, err) < 0)
@@ -888,8 +889,7 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   b.sn.empty_dir = b.empty_dir;
   /* Dead writers' temp blobs too (a live writer holds its file's lock). */
   if (bld_reap_dead_builds (sd, o->runtime, err) < 0 || bld_store_clean_tmp (store, err) < 0
-      || bld_builds_lock_shared (sd, &buildsfd, err) < 0
-      || bld_lease_take (b.work, o->runtime, &lockfd, err) < 0)
+      || bld_builds_lock_shared (sd, &buildsfd, err) < 0 || bld_lease_take (b.work, o->runtime, &lockfd, err) < 0)
     goto out;
   ret = build_run_stages (&b, digest, err);
   goto out;

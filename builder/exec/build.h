@@ -34,23 +34,23 @@ struct bld_store;
 struct bld_build_options
 {
   const char *context;
-  const char *recipe;          /* NULL: CONTEXT/Recipe, Dockerfile, Containerfile */
-  char **tags;                 /* NAME[:TAG] */
+  const char *recipe; /* NULL: CONTEXT/Recipe, Dockerfile, Containerfile */
+  char **tags;        /* NAME[:TAG] */
   size_t tags_len;
-  char **build_args;           /* K=V, or K (taken from the environment) */
+  char **build_args; /* K=V, or K (taken from the environment) */
   size_t build_args_len;
-  const char *target;          /* NULL: the last stage */
+  const char *target; /* NULL: the last stage */
   bool no_cache;
   enum bld_compression compression;
   bool has_timestamp;
   int64_t timestamp;
-  const char *runtime;         /* the OCI runtime (runc-lite by default) */
-  bool host_network;           /* --network host: RUN's default (else none) */
-  char **secrets;              /* --secret id=ID,src=FILE */
+  const char *runtime; /* the OCI runtime (runc-lite by default) */
+  bool host_network;   /* --network host: RUN's default (else none) */
+  char **secrets;      /* --secret id=ID,src=FILE */
   size_t secrets_len;
-  char **ssh;                  /* --ssh ID[=SOCKET] */
+  char **ssh; /* --ssh ID[=SOCKET] */
   size_t ssh_len;
-  FILE *out;                   /* progress and RUN output */
+  FILE *out; /* progress and RUN output */
 };
 
 /* Builds; *digest receives the manifest digest. */
@@ -59,7 +59,12 @@ int bld_build (struct bld_store *store, const struct bld_build_options *o, char 
 
 /* ---- build_progress.c: --progress ---- */
 
-enum bld_progress_mode { BLD_PROGRESS_AUTO, BLD_PROGRESS_PLAIN, BLD_PROGRESS_TTY };
+enum bld_progress_mode
+{
+  BLD_PROGRESS_AUTO,
+  BLD_PROGRESS_PLAIN,
+  BLD_PROGRESS_TTY
+};
 int bld_progress_parse (const char *s, enum bld_progress_mode *out, struct oci_error *err);
 /* A stream for o->out that shows the executor's lines on dest in the mode
  * (auto: tty when dest is a terminal); fclose ends the view. */
@@ -80,7 +85,7 @@ int bld_check_interrupted (struct oci_error *err);
 int bld_builds_lock_shared (const char *store_dir, int *out, struct oci_error *err);
 struct bld_gc_keep
 {
-  bool (*blob) (const char *digest, void *data);    /* reached layer blobs */
+  bool (*blob) (const char *digest, void *data);     /* reached layer blobs */
   bool (*diff_id) (const char *diff_id, void *data); /* reached diff_ids */
   void *data;
 };

@@ -125,8 +125,8 @@ hash_meta (struct walk *w, const char *rel, const struct stat *st, const char *e
            struct oci_error *err)
 {
   cleanup_free char *s = NULL;
-  int n = asprintf (&s, "%s%c%o%c%u%c%u%c%lld%c", rel, 0, (unsigned) st->st_mode, 0,
-                    (unsigned) st->st_uid, 0, (unsigned) st->st_gid, 0, (long long) st->st_size, 0);
+  int n = asprintf (&s, "%s%c%o%c%u%c%u%c%lld%c", rel, 0, (unsigned) st->st_mode, 0, (unsigned) st->st_uid, 0,
+                    (unsigned) st->st_gid, 0, (long long) st->st_size, 0);
   if (n < 0)
     return oci_error_set (err, ENOMEM, "checksum");
   if (oci_digester_update (w->dig, s, (size_t) n, err) < 0)
@@ -544,8 +544,8 @@ resolve_sources (const struct bld_copy_request *req, struct strlist *out, struct
       for (size_t k = before; k < out->len; k++)
         {
           bool ex = false;
-          if (req->ignore && *out->v[k]
-              && ignore_match ((const struct ignore *) req->ignore, out->v[k], &ex) == 0 && ex)
+          if (req->ignore && *out->v[k] && ignore_match ((const struct ignore *) req->ignore, out->v[k], &ex) == 0
+              && ex)
             {
               free (out->v[k]);
               continue;
@@ -821,7 +821,8 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
     goto out;
   if (srcs.len > 1 && !dest_dir && !req->parents)
     {
-      oci_error_set (err, 0, "when using COPY with more than one source file, the destination must be a directory "
+      oci_error_set (err, 0,
+                     "when using COPY with more than one source file, the destination must be a directory "
                      "and end with a /");
       goto out;
     }

@@ -160,8 +160,7 @@ trim_list (const char *cache, DIR *cd, struct trim_entry **out, size_t *n, int64
             continue;
           return oci_error_set (err, errno, "stat %s/%s", cache, de->d_name);
         }
-      if (asprintf (&path, "%s/%s", cache, de->d_name) < 0
-          || array_reserve (out, *n + 1, sizeof **out) < 0)
+      if (asprintf (&path, "%s/%s", cache, de->d_name) < 0 || array_reserve (out, *n + 1, sizeof **out) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
       struct trim_entry *e = &(*out)[*n];
       e->size = st.st_size;

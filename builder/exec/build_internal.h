@@ -31,11 +31,11 @@ struct stage_st
   size_t n_layers;
   char **lowers; /* layer cache dirs, bottom first */
   size_t n_lowers;
-  char **arg_keys, **arg_values; /* ARGs declared in the stage */
-  struct name_index env_ix, label_ix; /* cfg->config's Env and Labels by name */
-  struct name_index arg_ix;                /* arg_keys, the last declaration found */
+  char **arg_keys, **arg_values;          /* ARGs declared in the stage */
+  struct name_index env_ix, label_ix;     /* cfg->config's Env and Labels by name */
+  struct name_index arg_ix;               /* arg_keys, the last declaration found */
   struct name_index expose_ix, volume_ix; /* the ExposedPorts and Volumes sets */
-  size_t var_bytes; /* what the stage's ENV, LABEL and ARG lines hold (BUILD_MAX_STAGE_VARS) */
+  size_t var_bytes;                       /* what the stage's ENV, LABEL and ARG lines hold (BUILD_MAX_STAGE_VARS) */
   /* The step cache key's state part (step_cache_key): a digest of the stage's
    * state when first asked, then of that and the steps since (history
    * entries and diff_ids up to chain_hist and chain_diffs). */
@@ -160,7 +160,7 @@ typedef int dispatch_meta_fn (struct build *b, struct stage_st *s, const struct 
 dispatch_step_fn dispatch_run;     /* dispatch_run.c */
 dispatch_step_fn dispatch_copy;    /* dispatch_copy.c: COPY and ADD */
 dispatch_step_fn dispatch_workdir; /* dispatch_meta.c: the one with a layer */
-dispatch_meta_fn dispatch_env, dispatch_label, dispatch_arg, dispatch_user, dispatch_stopsignal,
-    dispatch_maintainer, dispatch_expose, dispatch_volume, dispatch_cmd, dispatch_healthcheck, dispatch_onbuild;
+dispatch_meta_fn dispatch_env, dispatch_label, dispatch_arg, dispatch_user, dispatch_stopsignal, dispatch_maintainer,
+    dispatch_expose, dispatch_volume, dispatch_cmd, dispatch_healthcheck, dispatch_onbuild;
 
 #endif

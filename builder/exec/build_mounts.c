@@ -170,8 +170,10 @@ bld_mounts_expand (const struct bld_mount_context *mc, const struct recipe_mount
           if (t == NULL && m[i].env == NULL && asprintf (&t, "/run/secrets/%s", s->id) < 0)
             return oci_error_set (err, ENOMEM, "out of memory");
           if (secret_spec (mc, s->id) == NULL && m[i].required)
-            return oci_error_set (err, 0, "--mount=type=secret: secret %s is required but was not given "
-                                          "(--secret id=%s,src=FILE)", s->id, s->id);
+            return oci_error_set (err, 0,
+                                  "--mount=type=secret: secret %s is required but was not given "
+                                  "(--secret id=%s,src=FILE)",
+                                  s->id, s->id);
         }
       if (m[i].type == RECIPE_MOUNT_SSH)
         {
@@ -182,8 +184,10 @@ bld_mounts_expand (const struct bld_mount_context *mc, const struct recipe_mount
           n_ssh++;
           cleanup_free char *sock = ssh_source (mc, s->id);
           if (sock == NULL && m[i].required)
-            return oci_error_set (err, 0, "--mount=type=ssh: the SSH agent %s is required but was not given "
-                                          "(--ssh %s[=SOCKET])", s->id, s->id);
+            return oci_error_set (err, 0,
+                                  "--mount=type=ssh: the SSH agent %s is required but was not given "
+                                  "(--ssh %s[=SOCKET])",
+                                  s->id, s->id);
         }
       if (t && (s->target = abs_target (cwd, t)) == NULL)
         return oci_error_set (err, ENOMEM, "out of memory");
@@ -266,8 +270,9 @@ bld_mounts_key (const struct bld_mount_context *mc, const struct bld_mounts *ms,
       if (root < 0)
         return oci_error_set (err, errno, "open the bind source's root");
       char *srcs[] = { s->source ? s->source : (char *) ".", NULL };
-      struct bld_copy_request req = { .src_root = root, .sources = srcs, .sources_len = 1, .dest = "/x/",
-                                      .ignore = context_ignore (mc, s) };
+      struct bld_copy_request req = {
+        .src_root = root, .sources = srcs, .sources_len = 1, .dest = "/x/", .ignore = context_ignore (mc, s)
+      };
       if (bld_copy_checksum (&req, sum, err) < 0)
         return oci_error_prefix (err, "--mount=type=bind,source=%s", srcs[0]);
       strbuf_addc (key, ' ');
@@ -329,8 +334,8 @@ make_stub (struct bld_mounts *ms, int rootfd, const char *target, bool file, str
 }
 
 static int
-add_mount (struct bld_mounts *ms, const char *type, const char *source, const char *dest, bool ro,
-           const char *extra, struct oci_error *err)
+add_mount (struct bld_mounts *ms, const char *type, const char *source, const char *dest, bool ro, const char *extra,
+           struct oci_error *err)
 {
   struct bld_run_mount *nv = realloc (ms->v, (ms->len + 1) * sizeof *nv);
   if (nv == NULL)
@@ -344,7 +349,8 @@ add_mount (struct bld_mounts *ms, const char *type, const char *source, const ch
   if (strcmp (type, "bind") == 0 && push (&r->options, &r->options_len, "rbind", err) < 0)
     return -1;
   if (strcmp (type, "tmpfs") == 0
-      && (push (&r->options, &r->options_len, "nosuid", err) < 0 || push (&r->options, &r->options_len, "nodev", err) < 0))
+      && (push (&r->options, &r->options_len, "nosuid", err) < 0
+          || push (&r->options, &r->options_len, "nodev", err) < 0))
     return -1;
   if (ro && push (&r->options, &r->options_len, "ro", err) < 0)
     return -1;
@@ -415,8 +421,9 @@ cache_dir (const struct bld_mount_context *mc, struct bld_mounts *ms, const stru
     }
   ms->locks = nl;
   ms->locks[ms->n_locks++] = lfd;
-  int op = m->sharing == RECIPE_SHARING_LOCKED ? LOCK_EX : m->sharing == RECIPE_SHARING_PRIVATE ? LOCK_EX | LOCK_NB
-                                                                                                 : LOCK_SH;
+  int op = m->sharing == RECIPE_SHARING_LOCKED    ? LOCK_EX
+           : m->sharing == RECIPE_SHARING_PRIVATE ? LOCK_EX | LOCK_NB
+                                                  : LOCK_SH;
   int r;
   /* Another build may hold it for long: a signal ends the wait. */
   while ((r = flock (lfd, op)) < 0 && errno == EINTR)
@@ -457,8 +464,7 @@ secret_file (const struct bld_mount_context *mc, struct bld_mounts *ms, const st
   if (asprintf (&path, "%s/secret%zu", mc->work, ms->len) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
   cleanup_close int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0400);
-  if (fd < 0 || oci_write_all (fd, text, len) < 0
-      || fchown (fd, m->has_uid ? m->uid : 0, m->has_gid ? m->gid : 0) < 0
+  if (fd < 0 || oci_write_all (fd, text, len) < 0 || fchown (fd, m->has_uid ? m->uid : 0, m->has_gid ? m->gid : 0) < 0
       || fchmod (fd, m->has_mode ? m->mode : 0400) < 0)
     return oci_error_set (err, errno, "write the secret %s", s->id);
   *out = steal_pointer (&path);
@@ -494,8 +500,9 @@ copy_source (const struct bld_mount_context *mc, struct bld_mounts *ms, const st
   cleanup_close int dst = -1;
   cleanup_free char *dir = NULL, *leaf = NULL;
   char *srcs[] = { s->source ? s->source : (char *) ".", NULL };
-  struct bld_copy_request req = { .src_root = root, .sources = srcs, .sources_len = 1,
-                                  .ignore = context_ignore (mc, s) };
+  struct bld_copy_request req = {
+    .src_root = root, .sources = srcs, .sources_len = 1, .ignore = context_ignore (mc, s)
+  };
   if (asprintf (&dir, "%s/bindcopy%zu", mc->work, ms->len) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (root < 0 || mkdir (dir, 0755) < 0 || (dst = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
@@ -520,8 +527,8 @@ copy_source (const struct bld_mount_context *mc, struct bld_mounts *ms, const st
 }
 
 static int
-bind_mount (const struct bld_mount_context *mc, struct bld_mounts *ms, const struct bld_mount_spec *s,
-            int rootfd, struct oci_error *err)
+bind_mount (const struct bld_mount_context *mc, struct bld_mounts *ms, const struct bld_mount_spec *s, int rootfd,
+            struct oci_error *err)
 {
   cleanup_close int fd = bind_source_fd (mc, s, err);
   cleanup_free char *fdpath = NULL, *real = NULL, *src = NULL;

@@ -14,13 +14,13 @@
 
 struct bld_mount_context
 {
-  const char *store_dir;   /* cache mounts live in STORE/.store/buildcache */
-  int ctxfd;               /* bind sources without from= */
-  const void *ignore;      /* the context's .dockerignore (struct ignore *) */
-  const char *work;        /* private: secrets' copies, rw binds' scratch */
-  char **secrets;          /* --secret id=ID,src=FILE */
+  const char *store_dir; /* cache mounts live in STORE/.store/buildcache */
+  int ctxfd;             /* bind sources without from= */
+  const void *ignore;    /* the context's .dockerignore (struct ignore *) */
+  const char *work;      /* private: secrets' copies, rw binds' scratch */
+  char **secrets;        /* --secret id=ID,src=FILE */
   size_t secrets_len;
-  char **ssh;              /* --ssh ID[=SOCKET] ("default": $SSH_AUTH_SOCK) */
+  char **ssh; /* --ssh ID[=SOCKET] ("default": $SSH_AUTH_SOCK) */
   size_t ssh_len;
   char escape;
   const char *(*lookup) (const char *name, void *data);
@@ -34,7 +34,7 @@ struct bld_mount_context
 struct bld_mount_spec
 {
   const struct recipe_mount *m;
-  char *target, *source, *from, *id;  /* expanded; target absolute */
+  char *target, *source, *from, *id; /* expanded; target absolute */
   char *from_root;
 };
 
@@ -42,11 +42,11 @@ struct bld_mounts
 {
   struct bld_mount_spec *spec;
   size_t spec_len;
-  struct bld_run_mount *v;  /* for bld_run_request.mounts */
+  struct bld_run_mount *v; /* for bld_run_request.mounts */
   size_t len;
   int *locks;
   size_t n_locks;
-  char **stubs;             /* mount points made in the rootfs */
+  char **stubs; /* mount points made in the rootfs */
   size_t n_stubs;
   struct bld_snapshot **scratch; /* rw binds' throw-away rootfs */
   size_t n_scratch;

@@ -27,8 +27,8 @@ struct bld_copy_request
                           (below a "/./" pivot when there is one) */
   char **sources;      /* expanded, relative to src_root */
   size_t sources_len;
-  const char *dest;    /* expanded, absolute (WORKDIR applied) */
-  bool add;            /* ADD: local archives are extracted */
+  const char *dest; /* expanded, absolute (WORKDIR applied) */
+  bool add;         /* ADD: local archives are extracted */
   bool has_owner;
   uint32_t uid, gid;
   bool has_mode;
@@ -52,8 +52,8 @@ struct bld_run_mount
 struct bld_run_request
 {
   const char *runtime;
-  const char *work;      /* a private directory for the bundle and state */
-  const char *rootfs;    /* the merged dir */
+  const char *work;   /* a private directory for the bundle and state */
+  const char *rootfs; /* the merged dir */
   char **argv;
   size_t argc;
   char **env;
@@ -65,7 +65,7 @@ struct bld_run_request
   bool host_network;
   const struct bld_run_mount *mounts;
   size_t mounts_len;
-  const char *prefix;    /* of every output line */
+  const char *prefix; /* of every output line */
   FILE *out;
 };
 /* Runs the process; *status is its exit status.  On SIGINT/SIGTERM/SIGHUP

@@ -28,12 +28,18 @@
 
 #define TAIL_LINES 6
 
-enum step_state { STEP_RUNNING, STEP_DONE, STEP_CACHED, STEP_ERROR };
+enum step_state
+{
+  STEP_RUNNING,
+  STEP_DONE,
+  STEP_CACHED,
+  STEP_ERROR
+};
 
 struct step
 {
-  char *label;   /* "[N/M]" */
-  char *text;    /* the instruction */
+  char *label; /* "[N/M]" */
+  char *text;  /* the instruction */
   enum step_state state;
   double start, end;
 };
@@ -50,10 +56,10 @@ struct progress
   size_t n_steps;
   char *tail[TAIL_LINES]; /* the running step's last output lines */
   size_t n_tail;
-  int drawn;             /* lines of the live view on screen */
-  unsigned total;        /* M of [N/M] */
+  int drawn;      /* lines of the live view on screen */
+  unsigned total; /* M of [N/M] */
   double start;
-  bool finished;         /* a line after the steps came */
+  bool finished; /* a line after the steps came */
 };
 
 static double
@@ -145,7 +151,9 @@ draw (struct progress *p, bool final)
     cached += p->steps[i].state == STEP_CACHED;
   struct step *last = current (p);
   draw_line (p, width, "[+] Building %.1fs (%zu/%u, %zu cached)%s", t - p->start, p->n_steps, p->total, cached,
-             !final ? "" : last && (last->state == STEP_ERROR || last->state == STEP_RUNNING) ? " FAILED" : " FINISHED");
+             !final                                                               ? ""
+             : last && (last->state == STEP_ERROR || last->state == STEP_RUNNING) ? " FAILED"
+                                                                                  : " FINISHED");
   for (size_t i = 0; i < p->n_steps; i++)
     {
       struct step *s = &p->steps[i];

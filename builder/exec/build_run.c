@@ -24,9 +24,10 @@
  * minimal one.  A non-root USER keeps them only in the bounding set, as
  * with docker build: gaining them takes a setuid binary. */
 static char *const run_capabilities[] = {
-  "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",  "CAP_FOWNER",           "CAP_MKNOD",
-  "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",  "CAP_SETFCAP",          "CAP_SETPCAP",
-  "CAP_NET_BIND_SERVICE",           "CAP_SYS_CHROOT", "CAP_KILL",          "CAP_AUDIT_WRITE",
+  "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+  "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+  "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+  "CAP_KILL",    "CAP_AUDIT_WRITE",
 };
 #define N_RUN_CAPABILITIES (sizeof run_capabilities / sizeof run_capabilities[0])
 

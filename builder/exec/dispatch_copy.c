@@ -94,8 +94,8 @@ copy_heredocs (struct build *b, struct stage_st *s, struct copy_step *c, struct 
       cleanup_free char *body = NULL;
       if (heredoc_body (&in->heredocs[i], b->r->escape, s, &body, err) < 0)
         return copy_fail_pos (c, err);
-      cleanup_close int fd
-          = openat (c->hd_root, in->heredocs[i].name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+      cleanup_close int fd = openat (c->hd_root, in->heredocs[i].name,
+                                     O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
       if (fd < 0 || oci_write_all (fd, body, strlen (body)) < 0 || fchmod (fd, 0644) < 0)
         return oci_error_set (err, errno, "write heredoc %s", in->heredocs[i].name);
     }
@@ -284,8 +284,11 @@ dispatch_copy (struct build *b, struct stage_st *s, const struct recipe_instruct
                struct oci_error *err)
 {
   struct copy_step c = {
-    .in = in, .kind = in->kind == RECIPE_ADD ? "ADD" : "COPY", .req = { .src_root = -1, .add = in->kind == RECIPE_ADD },
-    .hd_root = -1, .desc = STRBUF_INIT,
+    .in = in,
+    .kind = in->kind == RECIPE_ADD ? "ADD" : "COPY",
+    .req = { .src_root = -1, .add = in->kind == RECIPE_ADD },
+    .hd_root = -1,
+    .desc = STRBUF_INIT,
   };
   struct step_fs f = { 0 };
   char key[OCI_DIGEST_STRING_MAX];

@@ -216,11 +216,23 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
       goto out;
     }
   struct bld_run_request rr = {
-    .runtime = b->o->runtime, .work = runwork, .rootfs = f->merged, .argv = r->argv, .argc = r->argc,
-    .env = r->env, .env_len = r->envc, .cwd = r->cwd,
-    .uid = user.uid, .gid = user.gid, .additional_gids = user.additional_gids,
-    .additional_gids_len = user.additional_gids_len, .host_network = r->host_net,
-    .mounts = r->ms.v, .mounts_len = r->ms.len, .prefix = r->prefix, .out = b->o->out,
+    .runtime = b->o->runtime,
+    .work = runwork,
+    .rootfs = f->merged,
+    .argv = r->argv,
+    .argc = r->argc,
+    .env = r->env,
+    .env_len = r->envc,
+    .cwd = r->cwd,
+    .uid = user.uid,
+    .gid = user.gid,
+    .additional_gids = user.additional_gids,
+    .additional_gids_len = user.additional_gids_len,
+    .host_network = r->host_net,
+    .mounts = r->ms.v,
+    .mounts_len = r->ms.len,
+    .prefix = r->prefix,
+    .out = b->o->out,
   };
   if (bld_run (&rr, &status, err) < 0 || bld_mounts_finish (&r->ms, rootfd, err) < 0)
     goto out;
@@ -245,8 +257,8 @@ run_options (struct build *b, struct run_step *r, struct strbuf *mkey, struct oc
     return run_fail_pos (r, err);
   if (in->run.network && strcmp (in->run.network, "host") != 0 && strcmp (in->run.network, "none") != 0
       && strcmp (in->run.network, "default") != 0)
-    return oci_error_set (err, 0, "%s:%u: RUN: --network=%s: want none, host or default", in->pos.file,
-                          in->pos.line, in->run.network);
+    return oci_error_set (err, 0, "%s:%u: RUN: --network=%s: want none, host or default", in->pos.file, in->pos.line,
+                          in->run.network);
   /* The host's network gives other results: a key of its own. */
   r->host_net = in->run.network ? strcmp (in->run.network, "host") == 0 : b->o->host_network;
   if (r->host_net)

@@ -18,8 +18,9 @@
 int
 bld_runtime_spec (const char *runtime, const char *bundle, struct oci_error *err)
 {
-  static const struct cmn_spawn_options o = { .in = CMN_STDIO_NULL, .out = CMN_STDIO_PIPE, .err = CMN_STDIO_PIPE,
-                                              .exec_error_prefix = "exec " };
+  static const struct cmn_spawn_options o = {
+    .in = CMN_STDIO_NULL, .out = CMN_STDIO_PIPE, .err = CMN_STDIO_PIPE, .exec_error_prefix = "exec "
+  };
   const char *argv[] = { runtime, "spec", "--bundle", bundle, NULL };
   cleanup_free char *out = NULL;
   struct oci_error ignored = OCI_ERROR_INIT;
@@ -41,8 +42,9 @@ int
 bld_runtime_run_piped (const char *runtime, const char *root, const char *bundle, const char *id, int *out_fd,
                        pid_t *pid, struct oci_error *err)
 {
-  static const struct cmn_spawn_options o = { .in = CMN_STDIO_NULL, .out = CMN_STDIO_PIPE, .err = CMN_STDIO_PIPE,
-                                              .exec_error_prefix = "exec " };
+  static const struct cmn_spawn_options o = {
+    .in = CMN_STDIO_NULL, .out = CMN_STDIO_PIPE, .err = CMN_STDIO_PIPE, .exec_error_prefix = "exec "
+  };
   const char *argv[] = { runtime, "--root", root, "run", "--bundle", bundle, id, NULL };
   return cmn_spawn (argv, &o, pid, out_fd, err);
 }
@@ -55,12 +57,12 @@ bld_runtime_wait (pid_t pid)
 }
 
 int
-bld_runtime_run_attached (const char *runtime, const char *bundle, const char *id, int *status,
-                          struct oci_error *err)
+bld_runtime_run_attached (const char *runtime, const char *bundle, const char *id, int *status, struct oci_error *err)
 {
   struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-  struct cmn_spawn_options o = { .search_path = true, .exec_error_prefix = "builder: run ", .sigint = &old_int,
-                                 .sigquit = &old_quit };
+  struct cmn_spawn_options o = {
+    .search_path = true, .exec_error_prefix = "builder: run ", .sigint = &old_int, .sigquit = &old_quit
+  };
   const char *argv[] = { runtime, "run", "--bundle", bundle, id, NULL };
   pid_t pid;
   int st = 0;

@@ -331,8 +331,8 @@ out:
 }
 
 int
-step_cache_key (struct build *b, struct stage_st *s, const char *created_by, const char *extra, char out[OCI_DIGEST_STRING_MAX],
-           struct oci_error *err)
+step_cache_key (struct build *b, struct stage_st *s, const char *created_by, const char *extra,
+                char out[OCI_DIGEST_STRING_MAX], struct oci_error *err)
 {
   cleanup_strbuf struct strbuf k = STRBUF_INIT;
   struct oci_image_rootfs *rf = s->cfg->rootfs;
@@ -400,7 +400,9 @@ step_cache_key (struct build *b, struct stage_st *s, const char *created_by, con
   strbuf_addc (&k, '\n');
   strbuf_adds (&k, created_by);
   strbuf_addc (&k, '\n');
-  strbuf_adds (&k, b->o->compression == BLD_COMPRESSION_GZIP ? "gzip" : b->o->compression == BLD_COMPRESSION_ZSTD ? "zstd" : "none");
+  strbuf_adds (&k, b->o->compression == BLD_COMPRESSION_GZIP   ? "gzip"
+                   : b->o->compression == BLD_COMPRESSION_ZSTD ? "zstd"
+                                                               : "none");
   if (b->o->has_timestamp)
     {
       char t[32];

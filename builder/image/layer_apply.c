@@ -356,8 +356,8 @@ struct extractor
   size_t dirs_len;
   bool chown_ok;
   uint64_t max_entries, max_path, max_depth;
-  struct bld_layer_source *src;   /* its lim: the size limits */
-  uint64_t made;        /* directories made (counted, not yet charged) */
+  struct bld_layer_source *src; /* its lim: the size limits */
+  uint64_t made;                /* directories made (counted, not yet charged) */
   struct bld_layer_apply_stats *stats;
   char *buf;
 };
@@ -376,8 +376,10 @@ charge_within (struct extractor *x, const struct bld_size_limits *lim, uint64_t 
     {
       if (limit < lim->max_size)
         return bld_size_limits_error (lim, "the layer", input, err);
-      return oci_error_set (err, 0, "%llu more bytes exceed the layer's content limit (%llu; headers and "
-                            "directories count too)", (unsigned long long) more, (unsigned long long) limit);
+      return oci_error_set (err, 0,
+                            "%llu more bytes exceed the layer's content limit (%llu; headers and "
+                            "directories count too)",
+                            (unsigned long long) more, (unsigned long long) limit);
     }
   return 0;
 }
@@ -541,8 +543,7 @@ apply_xattrs (struct extractor *x, struct archive_entry *e, int fd, const char *
 }
 
 static int
-defer_dir (struct extractor *x, const char *path, mode_t mode, const struct timespec times[2],
-           struct oci_error *err)
+defer_dir (struct extractor *x, const char *path, mode_t mode, const struct timespec times[2], struct oci_error *err)
 {
   if (array_reserve (&x->dirs, x->dirs_len + 1, sizeof *x->dirs) < 0)
     return oci_error_set (err, ENOMEM, "directories");
@@ -701,8 +702,7 @@ admit_entry (struct extractor *x, struct archive_entry *e, const char *path, str
           x->stats->skipped_devices++;
           return 1;
         }
-      return oci_error_set (err, 0, "device node %s: not allowed (needs root in the initial user namespace)",
-                            path);
+      return oci_error_set (err, 0, "device node %s: not allowed (needs root in the initial user namespace)", path);
     }
   if (hardlink == NULL && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && type != AE_IFCHR
       && type != AE_IFBLK && type != AE_IFIFO)
@@ -764,8 +764,8 @@ create_file (struct extractor *x, struct archive *a, struct archive_entry *e, in
 }
 
 static int
-create_dir (struct extractor *x, struct archive_entry *e, int parent, const char *base, const char *path,
-            bool exists, const struct timespec times[2], struct oci_error *err)
+create_dir (struct extractor *x, struct archive_entry *e, int parent, const char *base, const char *path, bool exists,
+            const struct timespec times[2], struct oci_error *err)
 {
   cleanup_close int fd = -1;
   char proc[64];
@@ -964,8 +964,7 @@ finish_digests (struct bld_layer_source *src, const struct bld_layer_apply_optio
       || oci_digester_final (src->tar_digest, stats->diff_id, err) < 0)
     return -1;
   if (opts->expected_digest && strcmp (opts->expected_digest, stats->digest) != 0)
-    return oci_error_set (err, 0, "layer digest mismatch: expected %s, got %s", opts->expected_digest,
-                          stats->digest);
+    return oci_error_set (err, 0, "layer digest mismatch: expected %s, got %s", opts->expected_digest, stats->digest);
   if (opts->expected_diff_id && strcmp (opts->expected_diff_id, stats->diff_id) != 0)
     return oci_error_set (err, 0, "layer diff_id mismatch: expected %s, got %s", opts->expected_diff_id,
                           stats->diff_id);

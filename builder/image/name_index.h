@@ -28,7 +28,8 @@ struct name_index
 
 /* The position of name in arr[0..len) (entries of the given form), or -1;
  * -2 when the index could not be allocated. */
-long name_index_find (struct name_index *ix, char *const *arr, size_t len, enum name_index_form form, const char *name);
+long name_index_find (struct name_index *ix, char *const *arr, size_t len, enum name_index_form form,
+                      const char *name);
 
 /* Records that arr (possibly moved by a realloc) now holds len entries,
  * the last ones new: indexes them.  -1 when out of memory. */

@@ -70,8 +70,7 @@ bld_size_limits_allowed (const struct bld_size_limits *l, uint64_t input_size)
 }
 
 int
-bld_size_limits_error (const struct bld_size_limits *l, const char *what, uint64_t input_size,
-                       struct oci_error *err)
+bld_size_limits_error (const struct bld_size_limits *l, const char *what, uint64_t input_size, struct oci_error *err)
 {
   uint64_t allowed = bld_size_limits_allowed (l, input_size);
   if (allowed == l->max_size)

@@ -106,12 +106,12 @@ void bld_blob_writer_freep (struct bld_blob_writer **w);
 
 /* Puts everything read from fd / path / a buffer; expected_digest as for
  * commit. */
-int bld_store_put_fd (struct bld_store *s, int fd, const char *expected_digest,
-                      char digest[OCI_DIGEST_STRING_MAX], int64_t *size, struct oci_error *err);
+int bld_store_put_fd (struct bld_store *s, int fd, const char *expected_digest, char digest[OCI_DIGEST_STRING_MAX],
+                      int64_t *size, struct oci_error *err);
 int bld_store_put_file (struct bld_store *s, const char *path, const char *expected_digest,
                         char digest[OCI_DIGEST_STRING_MAX], int64_t *size, struct oci_error *err);
-int bld_store_put_buffer (struct bld_store *s, const void *buf, size_t len,
-                          char digest[OCI_DIGEST_STRING_MAX], int64_t *size, struct oci_error *err);
+int bld_store_put_buffer (struct bld_store *s, const void *buf, size_t len, char digest[OCI_DIGEST_STRING_MAX],
+                          int64_t *size, struct oci_error *err);
 
 /* Whether the blob is present (no verification). */
 bool bld_store_has_blob (struct bld_store *s, const char *digest);
@@ -170,8 +170,8 @@ int bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_de
                        struct oci_error *err);
 /* The image id of a manifest descriptor of the store (its config
  * digest); "" for an index. */
-int bld_store_image_id (struct bld_store *s, const struct oci_image_descriptor *desc,
-                        char id[OCI_DIGEST_STRING_MAX], struct oci_error *err);
+int bld_store_image_id (struct bld_store *s, const struct oci_image_descriptor *desc, char id[OCI_DIGEST_STRING_MAX],
+                        struct oci_error *err);
 /* Points ref at the manifest desc (which must be in the store), replacing
  * what it named before. */
 int bld_store_tag (struct bld_store *s, const char *ref, const struct oci_image_descriptor *desc,

@@ -23,7 +23,7 @@ struct bld_prune_result
   size_t removed_len;
   char **untagged; /* the names --all removed, NULL-terminated */
   size_t untagged_len;
-  uint64_t bytes; /* their total size */
+  uint64_t bytes;                       /* their total size */
   size_t layers_removed, cache_removed; /* extracted layers, step cache entries */
   bool builds_running;                  /* then only temp files were removed */
 };
@@ -34,9 +34,9 @@ struct bld_prune_options
    * (`builder run` bundles are copies: none uses one); otherwise only the
    * dangling ones (no name, no index entry reaching them). */
   bool all;
-  bool build_cache;            /* empty or trim the step cache (trim) */
-  struct bld_cache_trim trim;  /* exec/build.h */
-  const char *runtime; /* reap dead builds' containers with it; NULL: no reaping */
+  bool build_cache;           /* empty or trim the step cache (trim) */
+  struct bld_cache_trim trim; /* exec/build.h */
+  const char *runtime;        /* reap dead builds' containers with it; NULL: no reaping */
 };
 
 /* Holds the writers' lock throughout; an unreadable manifest stops it

@@ -88,8 +88,7 @@ set_annotation (struct oci_runtime_config *c, const char *key, const char *value
 }
 
 static int
-set_joined_annotation (struct oci_runtime_config *c, const char *key, char *const *v, size_t n,
-                       struct oci_error *err)
+set_joined_annotation (struct oci_runtime_config *c, const char *key, char *const *v, size_t n, struct oci_error *err)
 {
   cleanup_free char *s = NULL;
   if (n == 0)

@@ -47,7 +47,7 @@ int bld_unpack (struct bld_store *s, const char *ref, const char *bundle, const 
  * namespace of its own, where it goes with the namespace).  *done is
  * false, and nothing made, when the image cannot use it (Volumes) or
  * overlayfs cannot be mounted: then bld_unpack. */
-int bld_unpack_overlay (struct bld_store *s, const char *ref, const char *bundle, const struct bld_unpack_overrides *ov,
-                        bool *done, struct oci_error *err);
+int bld_unpack_overlay (struct bld_store *s, const char *ref, const char *bundle,
+                        const struct bld_unpack_overrides *ov, bool *done, struct oci_error *err);
 
 #endif

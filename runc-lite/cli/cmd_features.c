@@ -49,8 +49,8 @@ const struct cli_help rl_help_features = { "print what this runtime supports (ru
 int
 cmd_features (struct rl_global *gl, int argc, char **argv, struct oci_error *err)
 {
-  static const char *const hooks[]
-      = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
+  static const char *const hooks[] = { "prestart",       "createRuntime", "createContainer",
+                                       "startContainer", "poststart",     "poststop" };
   static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts" };
   const char *mount_opts[128];
   size_t n_mount_opts = rl_mount_option_names (mount_opts, 128);

@@ -90,12 +90,11 @@ print_version (void)
 static void
 print_usage (FILE *out)
 {
-  fprintf (out,
-           "Usage: runc-lite [global options] COMMAND [command options] [arguments]\n"
-           "\n"
-           "An OCI runtime: runs containers from OCI bundles, with runc's command line.\n"
-           "\n"
-           "Commands:\n");
+  fprintf (out, "Usage: runc-lite [global options] COMMAND [command options] [arguments]\n"
+                "\n"
+                "An OCI runtime: runs containers from OCI bundles, with runc's command line.\n"
+                "\n"
+                "Commands:\n");
   for (const struct command *c = commands; c->name; c++)
     fprintf (out, "  %-12s %s\n", c->name, c->help->summary);
   fprintf (out, "\nGlobal options:\n");
@@ -229,8 +228,9 @@ user_root_dir (void)
 int
 main (int argc, char **argv)
 {
-  struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto", .failure_status = 1,
-                         .log_sink = cli_log };
+  struct rl_global g = {
+    .root = "/run/runc-lite", .log_format = "text", .rootless = "auto", .failure_status = 1, .log_sink = cli_log
+  };
   cleanup_free char *user_root = NULL;
   cleanup_error struct oci_error err = OCI_ERROR_INIT;
   bool root_given = false, done;

@@ -112,11 +112,11 @@ cap_lists (const struct oci_capabilities *caps, struct cap_list out[5])
   static const struct oci_capabilities none;
   if (caps == NULL)
     caps = &none;
-  out[0] = (struct cap_list){ "bounding", caps->bounding, caps->bounding_len };
-  out[1] = (struct cap_list){ "effective", caps->effective, caps->effective_len };
-  out[2] = (struct cap_list){ "inheritable", caps->inheritable, caps->inheritable_len };
-  out[3] = (struct cap_list){ "permitted", caps->permitted, caps->permitted_len };
-  out[4] = (struct cap_list){ "ambient", caps->ambient, caps->ambient_len };
+  out[0] = (struct cap_list) { "bounding", caps->bounding, caps->bounding_len };
+  out[1] = (struct cap_list) { "effective", caps->effective, caps->effective_len };
+  out[2] = (struct cap_list) { "inheritable", caps->inheritable, caps->inheritable_len };
+  out[3] = (struct cap_list) { "permitted", caps->permitted, caps->permitted_len };
+  out[4] = (struct cap_list) { "ambient", caps->ambient, caps->ambient_len };
 }
 
 int
@@ -127,8 +127,7 @@ rl_caps_check (const struct oci_capabilities *caps, struct oci_error *err)
   for (size_t s = 0; s < 5; s++)
     for (size_t i = 0; i < lists[s].len; i++)
       if (rl_cap_from_name (lists[s].names[i]) < 0)
-        return oci_error_set (err, 0, "capabilities.%s: unknown capability \"%s\"", lists[s].what,
-                              lists[s].names[i]);
+        return oci_error_set (err, 0, "capabilities.%s: unknown capability \"%s\"", lists[s].what, lists[s].names[i]);
   return 0;
 }
 
@@ -189,8 +188,8 @@ rl_caps_apply (const struct oci_capabilities *caps, struct oci_error *err)
 
   cap_lists (caps, lists);
   if (cap_list_mask (&lists[0], last, &bounding, err) < 0 || cap_list_mask (&lists[1], last, &effective, err) < 0
-      || cap_list_mask (&lists[2], last, &inheritable, err) < 0 || cap_list_mask (&lists[3], last, &permitted, err) < 0
-      || cap_list_mask (&lists[4], last, &ambient, err) < 0)
+      || cap_list_mask (&lists[2], last, &inheritable, err) < 0
+      || cap_list_mask (&lists[3], last, &permitted, err) < 0 || cap_list_mask (&lists[4], last, &ambient, err) < 0)
     return -1;
 
   /* What we hold.  After a uid switch with PR_SET_KEEPCAPS the effective

@@ -84,7 +84,8 @@ find_mount (const char *mountinfo, const char *controllers)
       }
       if (mp == NULL || fstype == NULL || opts == NULL)
         continue;
-      if (v2 ? strcmp (fstype, "cgroup2") == 0 : (strcmp (fstype, "cgroup") == 0 && options_match (opts, controllers)))
+      if (v2 ? strcmp (fstype, "cgroup2") == 0
+             : (strcmp (fstype, "cgroup") == 0 && options_match (opts, controllers)))
         return strdup (mp);
     }
   return NULL;
@@ -557,7 +558,8 @@ rl_cgroup_apply_resources (const struct rl_cgroup_dirs *dirs, const struct oci_l
     size_t offset;
   } controllers[] = {
 #define C(n) { #n, offsetof (struct rl_cgroup_v1_dirs, n) }
-    C (memory), C (cpu), C (cpuset), C (pids), C (blkio), C (devices), C (hugetlb), C (net_cls), C (net_prio), C (rdma),
+    C (memory),  C (cpu),     C (cpuset),  C (pids),     C (blkio),
+    C (devices), C (hugetlb), C (net_cls), C (net_prio), C (rdma),
 #undef C
   };
 
@@ -674,7 +676,8 @@ rl_cgroup_sub_dirs (char *const *dirs, size_t n, char *const *specs, size_t nspe
         used = opts[i] && spec_applies (specs[s], colon, opts[i]);
       if (!used)
         {
-          oci_error_set (err, 0, "--cgroup %s: unknown controller (none of the container's hierarchies has it)", specs[s]);
+          oci_error_set (err, 0, "--cgroup %s: unknown controller (none of the container's hierarchies has it)",
+                         specs[s]);
           goto out;
         }
     }

@@ -36,7 +36,8 @@ int rl_cgroup_resolve (const char *cgroups_path, const char *id, struct rl_cgrou
  * *resolved (left empty) to *out; nobody is moved in
  * (rl_cgroup_join_self).  rootless: permission errors are skipped, and
  * such a directory is left out. */
-int rl_cgroup_make (struct rl_cgroup_dirs *resolved, bool rootless, struct rl_cgroup_dirs *out, struct oci_error *err);
+int rl_cgroup_make (struct rl_cgroup_dirs *resolved, bool rootless, struct rl_cgroup_dirs *out,
+                    struct oci_error *err);
 
 /* clone(2) with flags (and SIGCHLD): straight into the cgroup v2
  * directory among dirs where the kernel can (clone3 CLONE_INTO_CGROUP,
@@ -99,7 +100,7 @@ int rl_cgroup_v2_apply (const char *root, const char *dir, const struct oci_linu
 /* Writes value to dir/file; the error names file, value and directory. */
 int rl_cgroup_write (const char *dir, const char *file, const char *value, struct oci_error *err);
 int rl_cgroup_writef (const char *dir, const char *file, struct oci_error *err, const char *fmt, ...)
-  __attribute__ ((format (printf, 4, 5)));
+    __attribute__ ((format (printf, 4, 5)));
 /* rdma.max: "mlx4_0 hca_handle=2 hca_object=max" (v1 and v2 alike). */
 int rl_cgroup_rdma_write (const char *dir, const char *device, const struct oci_linux_rdma *r, struct oci_error *err);
 bool rl_cgroup_has_file (const char *dir, const char *file);

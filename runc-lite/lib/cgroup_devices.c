@@ -6,24 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define R(t, maj, min, acc) { .allow = true, .has_allow = true, .type = (char *) (t), .major = (maj), \
-                              .has_major = (maj) >= 0, .minor = (min), .has_minor = (min) >= 0, .access = (char *) (acc) }
+#define R(t, maj, min, acc)                                                                                          \
+  {                                                                                                                  \
+    .allow = true, .has_allow = true, .type = (char *) (t), .major = (maj), .has_major = (maj) >= 0, .minor = (min), \
+    .has_minor = (min) >= 0, .access = (char *) (acc)                                                                \
+  }
 
 const struct oci_linux_device_cgroup rl_cgroup_default_devices[] = {
-  R ("c", -1, -1, "m"),    /* mknod of any device; using it is another matter */
-  R ("b", -1, -1, "m"),
-  R ("c", 1, 3, "rwm"),    /* /dev/null */
-  R ("c", 1, 5, "rwm"),    /* /dev/zero */
-  R ("c", 1, 7, "rwm"),    /* /dev/full */
-  R ("c", 5, 0, "rwm"),    /* /dev/tty */
-  R ("c", 1, 8, "rwm"),    /* /dev/random */
-  R ("c", 1, 9, "rwm"),    /* /dev/urandom */
-  R ("c", 5, 2, "rwm"),    /* /dev/ptmx */
-  R ("c", 136, -1, "rwm"), /* /dev/pts/N */
+  R ("c", -1, -1, "m"),                          /* mknod of any device; using it is another matter */
+  R ("b", -1, -1, "m"),    R ("c", 1, 3, "rwm"), /* /dev/null */
+  R ("c", 1, 5, "rwm"),                          /* /dev/zero */
+  R ("c", 1, 7, "rwm"),                          /* /dev/full */
+  R ("c", 5, 0, "rwm"),                          /* /dev/tty */
+  R ("c", 1, 8, "rwm"),                          /* /dev/random */
+  R ("c", 1, 9, "rwm"),                          /* /dev/urandom */
+  R ("c", 5, 2, "rwm"),                          /* /dev/ptmx */
+  R ("c", 136, -1, "rwm"),                       /* /dev/pts/N */
 };
 const size_t rl_cgroup_default_devices_len = sizeof rl_cgroup_default_devices / sizeof rl_cgroup_default_devices[0];
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn) { .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i) \
+  ((struct bpf_insn) { .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
 #define LDX_W(d, s, o) INSN (BPF_LDX | BPF_MEM | BPF_W, d, s, o, 0)
 #define ALU32_K(op, d, i) INSN (BPF_ALU | (op) | BPF_K, d, 0, 0, i)
 #define MOV32_X(d, s) INSN (BPF_ALU | BPF_MOV | BPF_X, d, s, 0, 0)
@@ -40,17 +43,24 @@ access_bits (const char *access)
   for (const char *p = access; *p; p++)
     switch (*p)
       {
-      case 'm': bits |= BPF_DEVCG_ACC_MKNOD; break;
-      case 'r': bits |= BPF_DEVCG_ACC_READ; break;
-      case 'w': bits |= BPF_DEVCG_ACC_WRITE; break;
-      default: return -1;
+      case 'm':
+        bits |= BPF_DEVCG_ACC_MKNOD;
+        break;
+      case 'r':
+        bits |= BPF_DEVCG_ACC_READ;
+        break;
+      case 'w':
+        bits |= BPF_DEVCG_ACC_WRITE;
+        break;
+      default:
+        return -1;
       }
   return bits;
 }
 
 int
-rl_cgroup_device_program (const struct oci_linux_device_cgroup *rules, size_t n, struct bpf_insn **out,
-                          size_t *len, struct oci_error *err)
+rl_cgroup_device_program (const struct oci_linux_device_cgroup *rules, size_t n, struct bpf_insn **out, size_t *len,
+                          struct oci_error *err)
 {
   size_t total = n + rl_cgroup_default_devices_len, i = 0, cap = 8 + total * 9;
   struct bpf_insn *p = calloc (cap, sizeof *p);

@@ -80,8 +80,7 @@ v1_memory (const char *dir, const struct oci_linux_resources_memory *m, struct o
     return -1;
   if (memsw && !swap_first && rl_cgroup_writef (dir, "memory.memsw.limit_in_bytes", err, "%" PRId64, swap) < 0)
     return -1;
-  if (m->has_reservation
-      && rl_cgroup_writef (dir, "memory.soft_limit_in_bytes", err, "%" PRId64, m->reservation) < 0)
+  if (m->has_reservation && rl_cgroup_writef (dir, "memory.soft_limit_in_bytes", err, "%" PRId64, m->reservation) < 0)
     return -1;
   if (m->has_kernel && write_if_supported (dir, "memory.kmem.limit_in_bytes", m->kernel, err) < 0)
     return -1;
@@ -95,8 +94,7 @@ v1_memory (const char *dir, const struct oci_linux_resources_memory *m, struct o
       if (rl_cgroup_writef (dir, "memory.swappiness", err, "%" PRIu64, m->swappiness) < 0)
         return -1;
     }
-  if (m->has_disable_oom_killer && m->disable_oom_killer
-      && rl_cgroup_write (dir, "memory.oom_control", "1", err) < 0)
+  if (m->has_disable_oom_killer && m->disable_oom_killer && rl_cgroup_write (dir, "memory.oom_control", "1", err) < 0)
     return -1;
   if (m->has_use_hierarchy && rl_cgroup_write (dir, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", err) < 0)
     return -1;
@@ -159,21 +157,27 @@ v1_blkio (const char *dir, const struct oci_linux_resources_block_io *b, struct 
     {
       const struct oci_linux_weight_device *w = &b->weight_device[i];
       if (w->has_weight
-          && rl_cgroup_writef (dir, weight_device, err, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->weight) < 0)
+          && rl_cgroup_writef (dir, weight_device, err, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor, w->weight)
+                 < 0)
         return -1;
       if (w->has_leaf_weight
           && rl_cgroup_writef (dir, "blkio.leaf_weight_device", err, "%" PRId64 ":%" PRId64 " %u", w->major, w->minor,
-                               w->leaf_weight) < 0)
+                               w->leaf_weight)
+                 < 0)
         return -1;
     }
   if (v1_throttle (dir, "blkio.throttle.read_bps_device", b->throttle_read_bps_device,
-                   b->throttle_read_bps_device_len, err) < 0
+                   b->throttle_read_bps_device_len, err)
+          < 0
       || v1_throttle (dir, "blkio.throttle.write_bps_device", b->throttle_write_bps_device,
-                      b->throttle_write_bps_device_len, err) < 0
+                      b->throttle_write_bps_device_len, err)
+             < 0
       || v1_throttle (dir, "blkio.throttle.read_iops_device", b->throttle_read_iops_device,
-                      b->throttle_read_iops_device_len, err) < 0
+                      b->throttle_read_iops_device_len, err)
+             < 0
       || v1_throttle (dir, "blkio.throttle.write_iops_device", b->throttle_write_iops_device,
-                      b->throttle_write_iops_device_len, err) < 0)
+                      b->throttle_write_iops_device_len, err)
+             < 0)
     return -1;
   return 0;
 }
@@ -279,7 +283,8 @@ rl_cgroup_v1_apply (const struct rl_cgroup_v1_dirs *d, const struct oci_linux_re
         return missing ("network.priorities", "net_prio", err);
       for (size_t i = 0; i < r->network->priorities_len; i++)
         if (rl_cgroup_writef (d->net_prio, "net_prio.ifpriomap", err, "%s %" PRIu32, r->network->priorities[i].name,
-                              r->network->priorities[i].priority) < 0)
+                              r->network->priorities[i].priority)
+            < 0)
           return -1;
     }
   for (size_t i = 0; i < r->rdma.len; i++)

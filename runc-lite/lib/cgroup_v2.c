@@ -79,7 +79,8 @@ v2_memory (const char *dir, const struct oci_linux_resources_memory *m, struct o
                               "linux.resources.memory.limit %" PRId64 " is below the current usage %" PRIu64 " of %s",
                               m->limit, usage, dir);
     }
-  if (m->has_limit && ((limit = rl_cgroup_v2_limit (m->limit)) == NULL || rl_cgroup_write (dir, "memory.max", limit, err) < 0))
+  if (m->has_limit
+      && ((limit = rl_cgroup_v2_limit (m->limit)) == NULL || rl_cgroup_write (dir, "memory.max", limit, err) < 0))
     return limit ? -1 : oci_error_set (err, ENOMEM, "cgroup");
   /* without swap accounting the file is absent: as on v1, nothing to bound */
   if (swap && rl_cgroup_has_file (dir, "memory.swap.max") && rl_cgroup_write (dir, "memory.swap.max", swap, err) < 0)
@@ -122,7 +123,8 @@ v2_io_max (const char *dir, const char *key, const struct oci_linux_throttle_dev
 {
   for (size_t i = 0; i < n; i++)
     if (rl_cgroup_writef (dir, "io.max", err, "%" PRId64 ":%" PRId64 " %s=%" PRIu64, t[i].major, t[i].minor, key,
-                          t[i].rate) < 0)
+                          t[i].rate)
+        < 0)
       return -1;
   return 0;
 }
@@ -135,7 +137,8 @@ v2_io (const char *dir, const struct oci_linux_resources_block_io *b, struct oci
 
   if (b->has_weight
       && (bfq ? rl_cgroup_writef (dir, "io.bfq.weight", err, "%u", b->weight)
-              : rl_cgroup_writef (dir, "io.weight", err, "default %" PRIu64, rl_cgroup_blkio_to_io_weight (b->weight)))
+              : rl_cgroup_writef (dir, "io.weight", err, "default %" PRIu64,
+                                  rl_cgroup_blkio_to_io_weight (b->weight)))
              < 0)
     return -1;
   for (size_t i = 0; i < b->weight_device_len; i++)
@@ -222,8 +225,8 @@ static int
 unified_key_ok (const char *key, struct oci_error *err)
 {
   if (*key == '\0' || strchr (key, '/') != NULL || strstr (key, "..") != NULL || *key == '.')
-    return oci_error_set (err, EINVAL, "linux.resources.unified: invalid key \"%s\" (a file name of the cgroup is expected)",
-                          key);
+    return oci_error_set (err, EINVAL,
+                          "linux.resources.unified: invalid key \"%s\" (a file name of the cgroup is expected)", key);
   return 0;
 }
 

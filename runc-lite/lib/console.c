@@ -102,20 +102,20 @@ rl_console_setup (int sock, const struct oci_console_size *size, bool is_console
   /* /dev/console must be this pty, never the host's console
    * (CVE-2025-52565): bind the slave over it, creating the file if needed. */
   if (is_console)
-  {
-    struct stat st;
-    if (lstat ("/dev/console", &st) < 0)
-      {
-        int fd = open ("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0)
-          return oci_error_set (err, errno, "create /dev/console");
-        close (fd);
-      }
-    else if (!S_ISREG (st.st_mode) && !S_ISCHR (st.st_mode))
-      return oci_error_set (err, 0, "/dev/console in the container is neither a file nor a device");
-    if (mount (name, "/dev/console", NULL, MS_BIND, NULL) < 0)
-      return oci_error_set (err, errno, "bind %s on /dev/console", name);
-  }
+    {
+      struct stat st;
+      if (lstat ("/dev/console", &st) < 0)
+        {
+          int fd = open ("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+          if (fd < 0)
+            return oci_error_set (err, errno, "create /dev/console");
+          close (fd);
+        }
+      else if (!S_ISREG (st.st_mode) && !S_ISCHR (st.st_mode))
+        return oci_error_set (err, 0, "/dev/console in the container is neither a file nor a device");
+      if (mount (name, "/dev/console", NULL, MS_BIND, NULL) < 0)
+        return oci_error_set (err, errno, "bind %s on /dev/console", name);
+    }
   if (setsid () < 0 && errno != EPERM)
     return oci_error_set (err, errno, "setsid");
   if (ioctl (slave, TIOCSCTTY, 0) < 0)

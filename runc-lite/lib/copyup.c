@@ -36,8 +36,7 @@ copy_attrs (int dirfd, const char *name, const struct stat *st, const char *what
 }
 
 static int
-copy_file (int src_dir, int dst_dir, const char *name, const struct stat *st, const char *what,
-           struct oci_error *err)
+copy_file (int src_dir, int dst_dir, const char *name, const struct stat *st, const char *what, struct oci_error *err)
 {
   cleanup_close int in = openat (src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   cleanup_close int out = -1;

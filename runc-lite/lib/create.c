@@ -59,7 +59,7 @@ struct creation
   struct rl_namespaces ns;
   struct rl_cgroup_dirs cgroup_resolved; /* before rl_cgroup_make: not ours to remove */
   struct rl_cgroup_dirs cgroup;
-  size_t cgroup_joined; /* the one the clone put the init in (rl_cgroup_clone) */
+  size_t cgroup_joined;   /* the one the clone put the init in (rl_cgroup_clone) */
   unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
   unsigned int listen_fds;
   pid_t pid;
@@ -151,8 +151,9 @@ validate_config (const struct oci_runtime_config *cfg, struct oci_error *err)
    * namespace. */
   if (!rl_namespaces_has (cfg->linux_, CLONE_NEWNS)
       && (cfg->linux_->masked_paths_len > 0 || cfg->linux_->readonly_paths_len > 0))
-    return oci_error_set (err, 0, "unable to restrict sys entries without a private MNT namespace "
-                                  "(linux.maskedPaths and linux.readonlyPaths need a mount namespace)");
+    return oci_error_set (err, 0,
+                          "unable to restrict sys entries without a private MNT namespace "
+                          "(linux.maskedPaths and linux.readonlyPaths need a mount namespace)");
   if (!rl_namespaces_has (cfg->linux_, CLONE_NEWUTS) && cfg->hostname && *cfg->hostname)
     return oci_error_set (err, 0, "unable to set hostname without a private UTS namespace");
   if (!rl_namespaces_has (cfg->linux_, CLONE_NEWUTS) && cfg->domainname && *cfg->domainname)
@@ -169,7 +170,8 @@ hooks_len (const struct oci_hooks *h, size_t offset)
   return h ? *(const size_t *) ((const char *) h + offset) : 0;
 }
 
-#define HOOKS(cfg, kind) ((cfg)->hooks ? (cfg)->hooks->kind : NULL), hooks_len ((cfg)->hooks, offsetof (struct oci_hooks, kind##_len))
+#define HOOKS(cfg, kind) \
+  ((cfg)->hooks ? (cfg)->hooks->kind : NULL), hooks_len ((cfg)->hooks, offsetof (struct oci_hooks, kind##_len))
 
 /* The state a hook or the seccomp listener sees. */
 static char *
@@ -339,7 +341,8 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   rl_idmap_free (&c->mount_fds, cfg->mounts_len); /* attached now */
   init->mount_fds = NULL;
   if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, prestart_len))
-      + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len)) > 0)
+          + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len))
+      > 0)
     {
       if (sync_send (sync_fd, SYNC_RUNTIME_HOOKS, NULL, err) < 0 || sync_expect (sync_fd, SYNC_HOOKS_DONE, err) < 0)
         return -1;
@@ -410,8 +413,7 @@ init_exec (struct creation *c, const char *state_json, struct oci_error *err)
   return oci_error_set (err, errno, "exec %s", path);
 }
 
-static void __attribute__ ((noreturn))
-init_main (struct creation *c)
+static void __attribute__ ((noreturn)) init_main (struct creation *c)
 {
   struct oci_error err = OCI_ERROR_INIT;
   struct rl_init init = {
@@ -542,7 +544,8 @@ prepare (struct creation *c, const char *bundle, bool foreground, struct oci_err
 
   terminal = c->config->process->has_terminal && c->config->process->terminal;
   if (terminal && !o->console_socket && (!foreground || o->detach))
-    return oci_error_set (err, 0, "cannot allocate a terminal without --console-socket when the container is detached");
+    return oci_error_set (err, 0,
+                          "cannot allocate a terminal without --console-socket when the container is detached");
   if (!terminal && o->console_socket)
     return oci_error_set (err, 0, "--console-socket given but process.terminal is false");
   if (strcmp (c->g->rootless, "true") == 0)
@@ -571,8 +574,8 @@ prepare (struct creation *c, const char *bundle, bool foreground, struct oci_err
     return -1;
   if (mkfifoat (c->dirfd, RL_EXEC_FIFO, 0600) < 0)
     return oci_error_set (err, errno, "create the exec fifo");
-  if (fchownat (c->dirfd, RL_EXEC_FIFO, host_id_of_root (c->config->linux_->uid_mappings,
-                                                         c->config->linux_->uid_mappings_len, getuid ()),
+  if (fchownat (c->dirfd, RL_EXEC_FIFO,
+                host_id_of_root (c->config->linux_->uid_mappings, c->config->linux_->uid_mappings_len, getuid ()),
                 host_id_of_root (c->config->linux_->gid_mappings, c->config->linux_->gid_mappings_len, getgid ()),
                 AT_SYMLINK_NOFOLLOW)
       < 0)
@@ -694,8 +697,7 @@ joins_user_namespace (const struct creation *c)
  * the clone makes belong to it; clones the init as a sibling
  * (CLONE_PARENT: it stays create's child) and reports its pid, or -1 and
  * the error, on out. */
-static void __attribute__ ((noreturn))
-user_namespace_helper (struct creation *c, int out)
+static void __attribute__ ((noreturn)) user_namespace_helper (struct creation *c, int out)
 {
   struct oci_error err = OCI_ERROR_INIT;
   pid_t pid = -1;
@@ -830,7 +832,8 @@ finish_create (struct creation *c, struct oci_error *err)
   if (creating == NULL || sync_send (c->sync[0], SYNC_GO, creating, err) < 0)
     return -1;
   if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, prestart_len))
-      + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len)) > 0)
+          + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len))
+      > 0)
     {
       if (sync_expect (c->sync[0], SYNC_RUNTIME_HOOKS, err) < 0)
         return -1;

@@ -42,7 +42,7 @@ static const struct
   const char *file;
   int flag;
 } ns_files[] = {
-  { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },      { "ipc", CLONE_NEWIPC },  { "uts", CLONE_NEWUTS },
+  { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },        { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },
   { "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "pid", CLONE_NEWPID }, { "time", CLONE_NEWTIME },
 };
 #define N_NS (sizeof ns_files / sizeof ns_files[0])
@@ -290,7 +290,7 @@ struct child_ctx
   int console_fd;
   unsigned int preserve_fds;
   size_t cgroup_joined; /* the cgroup the clone put us in (rl_cgroup_clone) */
-  int listener_fd; /* linux.seccomp.listenerPath, connected, or -1 */
+  int listener_fd;      /* linux.seccomp.listenerPath, connected, or -1 */
 };
 
 /* The child: cgroup, namespaces, terminal, cwd, process attributes, exec.
@@ -437,8 +437,7 @@ exec_open (struct exec_run *r, const struct rl_global *g, const struct rl_exec_o
   if (rl_container_open (g, o->id, false, true, &r->c, err) < 0)
     return -1;
   if (r->c.status == RL_STOPPED || r->c.status == RL_CREATING)
-    return oci_error_set (err, 0, "container %s: cannot exec in a %s container", o->id,
-                          rl_status_name (r->c.status));
+    return oci_error_set (err, 0, "container %s: cannot exec in a %s container", o->id, rl_status_name (r->c.status));
   if (r->c.status == RL_PAUSED && !o->ignore_paused)
     return oci_error_set (err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
   if (build_process (o, r->c.config, &r->p, err) < 0 || rl_process_check (r->p, r->c.config->linux_, err) < 0)

@@ -121,8 +121,7 @@ run_one (const struct oci_hook *h, size_t index, const char *kind, const char *s
 }
 
 int
-rl_hooks_run (const struct oci_hook *hooks, size_t n, const char *kind, const char *state_json,
-              struct oci_error *err)
+rl_hooks_run (const struct oci_hook *hooks, size_t n, const char *kind, const char *state_json, struct oci_error *err)
 {
   for (size_t i = 0; i < n; i++)
     if (run_one (&hooks[i], i, kind, state_json, err) < 0)

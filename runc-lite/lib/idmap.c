@@ -100,8 +100,10 @@ idmapped_tree (size_t idx, const char *src, bool rbind, bool recursive, int user
 
   tree = rl_open_tree (AT_FDCWD, src, RL_OPEN_TREE_CLONE | O_CLOEXEC | (rbind ? AT_RECURSIVE : 0));
   if (tree < 0 && errno == ENOSYS)
-    return oci_error_set (err, 0, "mounts[%zu]: source \"%s\": id-mapped mounts need open_tree (Linux 5.2) "
-                                  "and mount_setattr (Linux 5.12), which this kernel lacks", idx, src);
+    return oci_error_set (err, 0,
+                          "mounts[%zu]: source \"%s\": id-mapped mounts need open_tree (Linux 5.2) "
+                          "and mount_setattr (Linux 5.12), which this kernel lacks",
+                          idx, src);
   if (tree < 0)
     return oci_error_set (err, errno, "mounts[%zu]: source \"%s\": open_tree", idx, src);
   if (rl_mount_setattr (tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr) < 0)

@@ -31,8 +31,8 @@ struct rl_init
 {
   const struct oci_runtime_config *config;
   const char *id;
-  const char *bundle; /* absolute */
-  const char *rootfs; /* absolute host path of root.path, symlinks resolved */
+  const char *bundle;     /* absolute */
+  const char *rootfs;     /* absolute host path of root.path, symlinks resolved */
   const char *state_json; /* the container's state, for hooks and the seccomp listener */
   bool no_pivot;
   bool no_new_keyring;

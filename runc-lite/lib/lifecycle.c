@@ -131,7 +131,8 @@ rl_start (const struct rl_global *g, const char *id, struct oci_error *err)
       else if (o.status == RL_RUNNING)
         oci_error_set (err, 0, "container %s: cannot start an already running container", id);
       else
-        oci_error_set (err, 0, "container %s: cannot start a container in the %s state", id, rl_status_name (o.status));
+        oci_error_set (err, 0, "container %s: cannot start a container in the %s state", id,
+                       rl_status_name (o.status));
       goto out;
     }
   if (o.config->process == NULL)
@@ -258,8 +259,8 @@ kill_all_and_wait (const struct rl_state *s, struct oci_error *err)
               for (size_t i = 0; i < live; i++)
                 if (p[i].fd >= 0)
                   close (p[i].fd);
-              return oci_error_set (err, r < 0 ? errno : 0, "container %s: its processes did not exit within 10s of SIGKILL",
-                                    s->id);
+              return oci_error_set (err, r < 0 ? errno : 0,
+                                    "container %s: its processes did not exit within 10s of SIGKILL", s->id);
             }
           for (size_t i = 0; i < live; i++)
             if (p[i].fd >= 0 && p[i].revents)

@@ -90,14 +90,10 @@ static const struct
   const char *name;
   unsigned long flags;
 } propagation_opts[] = {
-  { "private", MS_PRIVATE },
-  { "rprivate", MS_PRIVATE | MS_REC },
-  { "shared", MS_SHARED },
-  { "rshared", MS_SHARED | MS_REC },
-  { "slave", MS_SLAVE },
-  { "rslave", MS_SLAVE | MS_REC },
-  { "unbindable", MS_UNBINDABLE },
-  { "runbindable", MS_UNBINDABLE | MS_REC },
+  { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
+  { "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+  { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
+  { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
 static const char *const idmap_opts[] = { "idmap", "ridmap" };
@@ -215,8 +211,7 @@ rl_mount_opts_parse (char *const *options, size_t n, struct rl_mount_opts *out, 
           if (out->propagation_len == RL_MAX_PROPAGATION)
             {
               rl_mount_opts_free (out);
-              return oci_error_set (err, 0, "mount options: more than %d propagation options",
-                                    RL_MAX_PROPAGATION);
+              return oci_error_set (err, 0, "mount options: more than %d propagation options", RL_MAX_PROPAGATION);
             }
           out->propagation[out->propagation_len++] = prop;
           continue;

@@ -17,15 +17,15 @@
 
 struct rl_mount_opts
 {
-  unsigned long flags;      /* MS_* for mount(2), MS_BIND|MS_REC for rbind */
-  unsigned long clear;      /* MS_* explicitly turned off (rw, suid, ...) */
+  unsigned long flags; /* MS_* for mount(2), MS_BIND|MS_REC for rbind */
+  unsigned long clear; /* MS_* explicitly turned off (rw, suid, ...) */
   /* Propagation changes in the order given (MS_SHARED|MS_REC, ...). */
   unsigned long propagation[RL_MAX_PROPAGATION];
   size_t propagation_len;
   /* Recursive attributes, for mount_setattr (AT_RECURSIVE). */
   uint64_t attr_set;
   uint64_t attr_clr;
-  char *data;               /* filesystem-specific options, "a,b=c", or NULL */
+  char *data; /* filesystem-specific options, "a,b=c", or NULL */
   /* idmap / ridmap (never passed to mount(2)): an id-mapped bind mount,
    * the mapping on every mount of the tree with ridmap. */
   bool idmap;

@@ -45,7 +45,7 @@ struct rootfs_ctx
 {
   const struct rl_init *init;
   const struct oci_runtime_config *config;
-  int root_fd;            /* O_PATH, the rootfs bind mount */
+  int root_fd;             /* O_PATH, the rootfs bind mount */
   const char *mount_label; /* NULL unless SELinux labels apply */
   bool devpts_on_dev_pts;
 };
@@ -207,8 +207,8 @@ open_plain_dir (struct rootfs_ctx *ctx, size_t idx, const char *dest, struct oci
       fd = rl_path_open (ctx->root_fd, dest, O_PATH | O_DIRECTORY, RL_RESOLVE_NO_SYMLINKS);
     }
   if (fd < 0 && errno == ELOOP)
-    return oci_error_set (err, 0, "mounts[%zu].destination \"%s\" is or passes through a symlink in the rootfs",
-                          idx, dest);
+    return oci_error_set (err, 0, "mounts[%zu].destination \"%s\" is or passes through a symlink in the rootfs", idx,
+                          dest);
   if (fd < 0 && errno == ENOTDIR)
     return oci_error_set (err, 0, "mounts[%zu].destination \"%s\" is not a directory in the rootfs", idx, dest);
   if (fd < 0)
@@ -426,8 +426,7 @@ mount_one_hierarchy (struct rootfs_ctx *ctx, const char *dest, const struct cmn_
       if (!v2 && data == NULL)
         return oci_error_set (err, ENOMEM, "cgroup");
       if (mount (v2 ? "cgroup2" : "cgroup", fdp, v2 ? "cgroup2" : "cgroup", flags, data) < 0)
-        return oci_error_set (err, errno, "mount %s on %s (in the rootfs)", v2 ? "cgroup2" : e->super_opts,
-                              dest);
+        return oci_error_set (err, errno, "mount %s on %s (in the rootfs)", v2 ? "cgroup2" : e->super_opts, dest);
       return 0;
     }
   else
@@ -858,8 +857,7 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
       else if (mount (NULL, "/", NULL,
                       (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? MS_PRIVATE | MS_REC : MS_SLAVE | MS_REC, NULL)
                < 0)
-        return oci_error_set (err, errno, "make / %s",
-                              (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? "rprivate" : "rslave");
+        return oci_error_set (err, errno, "make / %s", (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? "rprivate" : "rslave");
       if (make_parent_private (init->rootfs, err) < 0)
         return -1;
       if (mount (init->rootfs, init->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)

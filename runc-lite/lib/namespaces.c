@@ -23,9 +23,8 @@ static const struct
   const char *name;
   int flag;
 } ns_types[] = {
-  { "mount", CLONE_NEWNS },   { "pid", CLONE_NEWPID },       { "network", CLONE_NEWNET },
-  { "uts", CLONE_NEWUTS },    { "ipc", CLONE_NEWIPC },       { "user", CLONE_NEWUSER },
-  { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+  { "mount", CLONE_NEWNS }, { "pid", CLONE_NEWPID },   { "network", CLONE_NEWNET },   { "uts", CLONE_NEWUTS },
+  { "ipc", CLONE_NEWIPC },  { "user", CLONE_NEWUSER }, { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
 };
 
 int
@@ -130,7 +129,7 @@ rl_namespaces_open (const struct oci_linux *l, struct rl_namespaces *ns, struct 
           rl_namespaces_close (ns);
           return oci_error_set (err, e, "linux.namespaces[%zu]: open %s namespace %s", i, n->type, n->path);
         }
-      ns->join[ns->n_join++] = (struct rl_ns_join){ flag, fd };
+      ns->join[ns->n_join++] = (struct rl_ns_join) { flag, fd };
       if (check_type (fd, i, n, flag, err) < 0)
         {
           rl_namespaces_close (ns);

@@ -24,7 +24,7 @@ rl_fd_path (char buf[RL_FD_PATH_MAX], int fd)
   return buf;
 }
 
-_Static_assert (RL_RESOLVE_NO_SYMLINKS == CMN_RESOLVE_NO_SYMLINKS, "the kernel's RESOLVE_NO_SYMLINKS");
+_Static_assert(RL_RESOLVE_NO_SYMLINKS == CMN_RESOLVE_NO_SYMLINKS, "the kernel's RESOLVE_NO_SYMLINKS");
 
 int
 rl_path_open (int root_fd, const char *path, int oflags, uint64_t extra_resolve)
@@ -108,8 +108,9 @@ create_walk (int root_fd, const char *path, bool file, int depth, struct oci_err
               if (target == NULL)
                 return oci_error_set (err, errno, "readlink %s in the rootfs", prefix);
               prefix[plen] = '\0';
-              if (asprintf (&again, "%s%s%s/%s", target[0] == '/' ? "" : prefix,
-                            target[0] == '/' ? "" : "/", target, rest) < 0)
+              if (asprintf (&again, "%s%s%s/%s", target[0] == '/' ? "" : prefix, target[0] == '/' ? "" : "/", target,
+                            rest)
+                  < 0)
                 return oci_error_set (err, ENOMEM, "resolve %s", path);
               return create_walk (root_fd, again, file, depth + 1, err);
             }

@@ -25,15 +25,18 @@
 
 /* ---- rlimits ---- */
 
-#define RLIM(r) { #r, r }
+#define RLIM(r) \
+  {             \
+#r, r       \
+  }
 static const struct
 {
   const char *name;
   int resource;
 } rlimits[] = {
-  RLIM (RLIMIT_AS),     RLIM (RLIMIT_CORE),   RLIM (RLIMIT_CPU),    RLIM (RLIMIT_DATA),
-  RLIM (RLIMIT_FSIZE),  RLIM (RLIMIT_LOCKS),  RLIM (RLIMIT_MEMLOCK), RLIM (RLIMIT_MSGQUEUE),
-  RLIM (RLIMIT_NICE),   RLIM (RLIMIT_NOFILE), RLIM (RLIMIT_NPROC),  RLIM (RLIMIT_RSS),
+  RLIM (RLIMIT_AS),     RLIM (RLIMIT_CORE),   RLIM (RLIMIT_CPU),        RLIM (RLIMIT_DATA),
+  RLIM (RLIMIT_FSIZE),  RLIM (RLIMIT_LOCKS),  RLIM (RLIMIT_MEMLOCK),    RLIM (RLIMIT_MSGQUEUE),
+  RLIM (RLIMIT_NICE),   RLIM (RLIMIT_NOFILE), RLIM (RLIMIT_NPROC),      RLIM (RLIMIT_RSS),
   RLIM (RLIMIT_RTPRIO), RLIM (RLIMIT_RTTIME), RLIM (RLIMIT_SIGPENDING), RLIM (RLIMIT_STACK),
 };
 #define N_RLIMITS (sizeof rlimits / sizeof rlimits[0])
@@ -122,8 +125,8 @@ rl_cpu_list_parse (const char *list, const char *what, cpu_set_t **set, size_t *
               if (parse_cpu (&p, list, what, &hi, err) < 0)
                 return -1;
               if (hi < lo)
-                return oci_error_set (err, 0, "%s: invalid CPU list \"%s\": range %lu-%lu goes backwards", what,
-                                      list, lo, hi);
+                return oci_error_set (err, 0, "%s: invalid CPU list \"%s\": range %lu-%lu goes backwards", what, list,
+                                      lo, hi);
             }
           if (pass == 0)
             max = hi > max ? hi : max;
@@ -185,8 +188,8 @@ static const struct
   const char *name;
   uint64_t value;
 } sched_flags[] = {
-  { "SCHED_FLAG_RESET_ON_FORK", 0x01 }, { "SCHED_FLAG_RECLAIM", 0x02 },        { "SCHED_FLAG_DL_OVERRUN", 0x04 },
-  { "SCHED_FLAG_KEEP_POLICY", 0x08 },   { "SCHED_FLAG_KEEP_PARAMS", 0x10 },    { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
+  { "SCHED_FLAG_RESET_ON_FORK", 0x01 },  { "SCHED_FLAG_RECLAIM", 0x02 },     { "SCHED_FLAG_DL_OVERRUN", 0x04 },
+  { "SCHED_FLAG_KEEP_POLICY", 0x08 },    { "SCHED_FLAG_KEEP_PARAMS", 0x10 }, { "SCHED_FLAG_UTIL_CLAMP_MIN", 0x20 },
   { "SCHED_FLAG_UTIL_CLAMP_MAX", 0x40 },
 };
 

@@ -133,7 +133,7 @@ struct rl_exec_opts
   const char *process_file; /* --process: a process.json; else config.json's process ... */
   char **args;              /* ... with these args */
   size_t args_len;
-  int tty;                  /* -t: 1, --tty=false: 0, unset: -1 (the process's own) */
+  int tty; /* -t: 1, --tty=false: 0, unset: -1 (the process's own) */
   const char *cwd;
   char **env; /* K=V, added to or replacing the process's */
   size_t env_len;

@@ -44,19 +44,26 @@ static const struct named actions[] = {
 };
 
 static const struct named operators[] = {
-  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
-  { "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_NE", SCMP_CMP_NE },
+  { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE },
+  { "SCMP_CMP_GT", SCMP_CMP_GT },
   { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
 /* Only what this libseccomp defines; the spec's list is longer. */
-#define ARCH(a) { #a, a }
+#define ARCH(a) \
+  {             \
+#a, a       \
+  }
 static const struct named archs[] = {
-  ARCH (SCMP_ARCH_X86),         ARCH (SCMP_ARCH_X86_64),   ARCH (SCMP_ARCH_X32),     ARCH (SCMP_ARCH_ARM),
-  ARCH (SCMP_ARCH_AARCH64),     ARCH (SCMP_ARCH_MIPS),     ARCH (SCMP_ARCH_MIPS64),  ARCH (SCMP_ARCH_MIPS64N32),
-  ARCH (SCMP_ARCH_MIPSEL),      ARCH (SCMP_ARCH_MIPSEL64), ARCH (SCMP_ARCH_MIPSEL64N32),
-  ARCH (SCMP_ARCH_PPC),         ARCH (SCMP_ARCH_PPC64),    ARCH (SCMP_ARCH_PPC64LE), ARCH (SCMP_ARCH_S390),
-  ARCH (SCMP_ARCH_S390X),       ARCH (SCMP_ARCH_PARISC),   ARCH (SCMP_ARCH_PARISC64),
+  ARCH (SCMP_ARCH_X86),         ARCH (SCMP_ARCH_X86_64),   ARCH (SCMP_ARCH_X32),         ARCH (SCMP_ARCH_ARM),
+  ARCH (SCMP_ARCH_AARCH64),     ARCH (SCMP_ARCH_MIPS),     ARCH (SCMP_ARCH_MIPS64),      ARCH (SCMP_ARCH_MIPS64N32),
+  ARCH (SCMP_ARCH_MIPSEL),      ARCH (SCMP_ARCH_MIPSEL64), ARCH (SCMP_ARCH_MIPSEL64N32), ARCH (SCMP_ARCH_PPC),
+  ARCH (SCMP_ARCH_PPC64),       ARCH (SCMP_ARCH_PPC64LE),  ARCH (SCMP_ARCH_S390),        ARCH (SCMP_ARCH_S390X),
+  ARCH (SCMP_ARCH_PARISC),      ARCH (SCMP_ARCH_PARISC64),
 #ifdef SCMP_ARCH_RISCV64
   ARCH (SCMP_ARCH_RISCV64),
 #endif
@@ -240,8 +247,9 @@ rl_seccomp_check (const struct oci_linux_seccomp *s, struct oci_error *err)
   if (check_action ("defaultAction", s->default_action, s->has_default_errno_ret, s->default_errno_ret, &v, err) < 0)
     return -1;
   if (strcmp (s->default_action, "SCMP_ACT_NOTIFY") == 0)
-    return oci_error_set (err, 0, "seccomp: defaultAction SCMP_ACT_NOTIFY is not supported: the runtime could not "
-                                  "hand the notify fd over");
+    return oci_error_set (err, 0,
+                          "seccomp: defaultAction SCMP_ACT_NOTIFY is not supported: the runtime could not "
+                          "hand the notify fd over");
   for (size_t i = 0; i < s->architectures_len; i++)
     if (rl_seccomp_arch_value (s->architectures[i], &v) < 0)
       return oci_error_set (err, 0, "seccomp: architectures[%zu] \"%s\" unsupported", i, s->architectures[i]);
@@ -393,8 +401,9 @@ send_state (int sock, int notify_fd, char *payload, size_t len, struct oci_error
     struct cmsghdr align;
   } control;
   struct iovec iov = { .iov_base = payload, .iov_len = len };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                        .msg_controllen = sizeof control.buf };
+  struct msghdr msg = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf
+  };
   struct cmsghdr *cmsg;
   ssize_t n;
   size_t done;
@@ -448,8 +457,10 @@ add_rule (scmp_filter_ctx ctx, size_t i, const char *name, uint32_t action, cons
     {
       int op = 0;
       rl_seccomp_op_value (sc->args[a].op, &op);
-      cmp[a] = (struct scmp_arg_cmp){ .arg = sc->args[a].index, .op = (enum scmp_compare) op,
-                                      .datum_a = sc->args[a].value, .datum_b = sc->args[a].value_two };
+      cmp[a] = (struct scmp_arg_cmp) { .arg = sc->args[a].index,
+                                       .op = (enum scmp_compare) op,
+                                       .datum_a = sc->args[a].value,
+                                       .datum_b = sc->args[a].value_two };
       for (size_t b = 0; b < a; b++)
         same_index = same_index || sc->args[b].index == sc->args[a].index;
     }
@@ -526,7 +537,7 @@ enosys_archs (const struct oci_linux_seccomp *s, uint32_t def, struct enosys_arc
               top = nr;
           }
       if (top >= 0)
-        out[n++] = (struct enosys_arch){ .audit_arch = arch, .max_nr = (uint32_t) top };
+        out[n++] = (struct enosys_arch) { .audit_arch = arch, .max_nr = (uint32_t) top };
     }
   return n;
 }
@@ -625,7 +636,7 @@ load_with_stub (scmp_filter_ctx ctx, const struct oci_linux_seccomp *s, const st
    * libseccomp adds too. */
   if (notify && (kflags & SECCOMP_FILTER_FLAG_TSYNC))
     kflags |= 1UL << 4; /* SECCOMP_FILTER_FLAG_TSYNC_ESRCH */
-  fprog = (struct sock_fprog){ .len = (unsigned short) (stub_len + filter_len), .filter = prog };
+  fprog = (struct sock_fprog) { .len = (unsigned short) (stub_len + filter_len), .filter = prog };
   r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, kflags, &fprog);
   if (r < 0)
     return oci_error_set (err, errno, "seccomp: load the filter");
@@ -635,8 +646,7 @@ load_with_stub (scmp_filter_ctx ctx, const struct oci_linux_seccomp *s, const st
 }
 
 int
-rl_seccomp_apply (const struct oci_linux_seccomp *s, int listener_fd, const char *state_json,
-                  struct oci_error *err)
+rl_seccomp_apply (const struct oci_linux_seccomp *s, int listener_fd, const char *state_json, struct oci_error *err)
 {
   __attribute__ ((cleanup (seccomp_releasep))) scmp_filter_ctx ctx = NULL;
   cleanup_free char *payload = NULL;

@@ -22,16 +22,12 @@
 
 /* The public fields first, in runc's order; the table for `state` output
  * is the same list cut short. */
-#define PUBLIC_FIELDS                                                          \
-  F_STRING (struct rl_state, "ociVersion", oci_version),                       \
-  F_STRING (struct rl_state, "id", id),                                        \
-  F_INT (struct rl_state, "pid", pid),                                         \
-  F_STRING (struct rl_state, "status", status),                                \
-  F_STRING (struct rl_state, "bundle", bundle),                                \
-  F_STRING (struct rl_state, "rootfs", rootfs),                                \
-  F_STRING (struct rl_state, "created", created),                              \
-  F_UINT (struct rl_state, "owner", owner),                                    \
-  F_STRING_MAP (struct rl_state, "annotations", annotations)
+#define PUBLIC_FIELDS                                                                             \
+  F_STRING (struct rl_state, "ociVersion", oci_version), F_STRING (struct rl_state, "id", id),    \
+      F_INT (struct rl_state, "pid", pid), F_STRING (struct rl_state, "status", status),          \
+      F_STRING (struct rl_state, "bundle", bundle), F_STRING (struct rl_state, "rootfs", rootfs), \
+      F_STRING (struct rl_state, "created", created), F_UINT (struct rl_state, "owner", owner),   \
+      F_STRING_MAP (struct rl_state, "annotations", annotations)
 
 static const struct bind_field state_fields[] = {
   PUBLIC_FIELDS,

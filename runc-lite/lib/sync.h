@@ -11,11 +11,11 @@
 
 enum sync_type
 {
-  SYNC_GO = 1,          /* parent -> init: maps written, cgroup joined */
-  SYNC_RUNTIME_HOOKS,   /* init -> parent: run prestart/createRuntime now */
-  SYNC_HOOKS_DONE,      /* parent -> init: they succeeded */
-  SYNC_CREATED,         /* init -> parent: set up, waiting for start */
-  SYNC_ERROR,           /* either way: text is the reason; the sender gives up */
+  SYNC_GO = 1,        /* parent -> init: maps written, cgroup joined */
+  SYNC_RUNTIME_HOOKS, /* init -> parent: run prestart/createRuntime now */
+  SYNC_HOOKS_DONE,    /* parent -> init: they succeeded */
+  SYNC_CREATED,       /* init -> parent: set up, waiting for start */
+  SYNC_ERROR,         /* either way: text is the reason; the sender gives up */
 };
 
 int sync_socketpair (int fds[2], struct oci_error *err);

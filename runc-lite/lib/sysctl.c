@@ -36,9 +36,10 @@ key_well_formed (const char *key)
 int
 rl_sysctl_check (const char *key, const struct rl_sysctl_ns *ns, struct oci_error *err)
 {
-  static const char *const ipc_keys[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-                                          "kernel.sem", "kernel.shmall", "kernel.shmmax",
-                                          "kernel.shmmni", "kernel.shm_rmid_forced" };
+  static const char *const ipc_keys[] = {
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"
+  };
 
   if (!key_well_formed (key))
     return oci_error_set (err, 0, "sysctl \"%s\": not a valid key", key);

@@ -40,7 +40,8 @@ setup (void)
 {
   const char *base = getenv ("TMPDIR");
   char *tmpl;
-  static const char config[] = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+  static const char config[] =
+      "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
   char digest[OCI_DIGEST_STRING_MAX];
   struct oci_error err = OCI_ERROR_INIT;
 

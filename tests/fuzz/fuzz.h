@@ -13,17 +13,17 @@
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
-#define FUZZ_ASSERT(cond, ...)                                                 \
-  do                                                                           \
-    {                                                                          \
-      if (!(cond))                                                             \
-        {                                                                      \
-          fprintf (stderr, "fuzz assertion failed: %s: ", #cond);              \
-          fprintf (stderr, __VA_ARGS__);                                       \
-          fputc ('\n', stderr);                                                \
-          abort ();                                                            \
-        }                                                                      \
-    }                                                                          \
+#define FUZZ_ASSERT(cond, ...)                                    \
+  do                                                              \
+    {                                                             \
+      if (!(cond))                                                \
+        {                                                         \
+          fprintf (stderr, "fuzz assertion failed: %s: ", #cond); \
+          fprintf (stderr, __VA_ARGS__);                          \
+          fputc ('\n', stderr);                                   \
+          abort ();                                               \
+        }                                                         \
+    }                                                             \
   while (0)
 
 /* A NUL-terminated copy of the input (the functions that take C strings). */
@@ -51,28 +51,28 @@ fuzz_bytes (const void *data, size_t size)
 
 /* A document type's parse -> emit -> parse -> emit: the two emitted texts
  * are equal (prefix##_parse_text, _emit, _free as in oci-spec). */
-#define FUZZ_ROUND_TRIP(prefix, T, text, size)                                      \
-  do                                                                           \
-    {                                                                          \
-      struct oci_error err_ = OCI_ERROR_INIT;                                  \
-      T *a_ = NULL, *b_ = NULL;                                                \
-      cleanup_free char *once_ = NULL;                                         \
-      cleanup_free char *twice_ = NULL;                                        \
-      size_t l1_, l2_;                                                         \
-      if (prefix##_parse_text ("fuzz", text, size, &a_, &err_) < 0)            \
-        {                                                                      \
-          FUZZ_ASSERT (oci_error_msg (&err_)[0], "an error without a message"); \
-          oci_error_clear (&err_);                                             \
-          break;                                                               \
-        }                                                                      \
-      FUZZ_ASSERT (prefix##_emit (a_, false, &once_, &l1_, &err_) == 0, "emit: %s", oci_error_msg (&err_)); \
+#define FUZZ_ROUND_TRIP(prefix, T, text, size)                                                                      \
+  do                                                                                                                \
+    {                                                                                                               \
+      struct oci_error err_ = OCI_ERROR_INIT;                                                                       \
+      T *a_ = NULL, *b_ = NULL;                                                                                     \
+      cleanup_free char *once_ = NULL;                                                                              \
+      cleanup_free char *twice_ = NULL;                                                                             \
+      size_t l1_, l2_;                                                                                              \
+      if (prefix##_parse_text ("fuzz", text, size, &a_, &err_) < 0)                                                 \
+        {                                                                                                           \
+          FUZZ_ASSERT (oci_error_msg (&err_)[0], "an error without a message");                                     \
+          oci_error_clear (&err_);                                                                                  \
+          break;                                                                                                    \
+        }                                                                                                           \
+      FUZZ_ASSERT (prefix##_emit (a_, false, &once_, &l1_, &err_) == 0, "emit: %s", oci_error_msg (&err_));         \
       FUZZ_ASSERT (prefix##_parse_text ("again", once_, l1_, &b_, &err_) == 0, "our output does not parse: %s: %s", \
-                   oci_error_msg (&err_), once_);                              \
-      FUZZ_ASSERT (prefix##_emit (b_, false, &twice_, &l2_, &err_) == 0, "emit again: %s", oci_error_msg (&err_)); \
-      FUZZ_ASSERT (l1_ == l2_ && memcmp (once_, twice_, l1_) == 0, "round trip differs:\n%s\n%s", once_, twice_); \
-      prefix##_free (a_);                                                      \
-      prefix##_free (b_);                                                      \
-    }                                                                          \
+                   oci_error_msg (&err_), once_);                                                                   \
+      FUZZ_ASSERT (prefix##_emit (b_, false, &twice_, &l2_, &err_) == 0, "emit again: %s", oci_error_msg (&err_));  \
+      FUZZ_ASSERT (l1_ == l2_ && memcmp (once_, twice_, l1_) == 0, "round trip differs:\n%s\n%s", once_, twice_);   \
+      prefix##_free (a_);                                                                                           \
+      prefix##_free (b_);                                                                                           \
+    }                                                                                                               \
   while (0)
 
 #endif

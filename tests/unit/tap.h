@@ -29,13 +29,13 @@ tap_ok (bool cond, const char *file, int line, const char *fmt, ...)
 }
 
 #define ok(cond, ...) tap_ok ((cond), __FILE__, __LINE__, __VA_ARGS__)
-#define is_str(got, want, ...)                                                 \
-  do                                                                           \
-    {                                                                          \
-      const char *g_ = (got), *w_ = (want);                                    \
-      if (!ok (g_ && w_ ? strcmp (g_, w_) == 0 : g_ == w_, __VA_ARGS__))       \
+#define is_str(got, want, ...)                                                                   \
+  do                                                                                             \
+    {                                                                                            \
+      const char *g_ = (got), *w_ = (want);                                                      \
+      if (!ok (g_ && w_ ? strcmp (g_, w_) == 0 : g_ == w_, __VA_ARGS__))                         \
         printf ("#   got:  \"%s\"\n#   want: \"%s\"\n", g_ ? g_ : "(null)", w_ ? w_ : "(null)"); \
-    }                                                                          \
+    }                                                                                            \
   while (0)
 #define diag(...) (printf ("# "), printf (__VA_ARGS__), printf ("\n"))
 

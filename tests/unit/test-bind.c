@@ -107,16 +107,16 @@ rejects (const char *text, const char *want)
   oci_error_clear (&err);
 }
 
-static const char full[]
-  = "{\"id\":\"abc\",\"mode\":\"fast\",\"flag\":false,\"small\":-32768,\"big\":18446744073709551615,"
+static const char full[] =
+    "{\"id\":\"abc\",\"mode\":\"fast\",\"flag\":false,\"small\":-32768,\"big\":18446744073709551615,"
     "\"signedBig\":-9223372036854775808,\"percent\":100,\"tags\":[\"x\",\"y\"],\"gids\":[0,4294967295],"
     "\"labels\":{\"b\":\"2\",\"a\":\"1\"},\"ports\":{\"80/tcp\":{},\"53/udp\":{}},\"child\":{\"name\":\"c\"},"
     "\"items\":[{\"name\":\"i0\",\"level\":255},{\"name\":\"i1\"}],\"named\":{\"z\":{\"name\":\"nz\"},"
     "\"m\":{\"name\":\"nm\",\"level\":1}},\"extra\":{\"q\":[1,{\"r\":null}]},\"unknown\":[1,2,3]}";
 
 /* Map keys come out sorted; unknown keys are dropped. */
-static const char full_emitted[]
-  = "{\"id\":\"abc\",\"mode\":\"fast\",\"flag\":false,\"small\":-32768,\"big\":18446744073709551615,"
+static const char full_emitted[] =
+    "{\"id\":\"abc\",\"mode\":\"fast\",\"flag\":false,\"small\":-32768,\"big\":18446744073709551615,"
     "\"signedBig\":-9223372036854775808,\"percent\":100,\"tags\":[\"x\",\"y\"],\"gids\":[0,4294967295],"
     "\"labels\":{\"a\":\"1\",\"b\":\"2\"},\"ports\":{\"53/udp\":{},\"80/tcp\":{}},\"child\":{\"name\":\"c\"},"
     "\"items\":[{\"name\":\"i0\",\"level\":255},{\"name\":\"i1\"}],\"named\":{\"m\":{\"name\":\"nm\",\"level\":1},"
@@ -190,8 +190,9 @@ test_errors (void)
   rejects ("{\"big\":-1}", "sample.json: big: value -1 out of range [0, 18446744073709551615]");
   rejects ("{\"big\":18446744073709551616}",
            "sample.json: big: value 18446744073709551616 out of range [0, 18446744073709551615]");
-  rejects ("{\"signedBig\":9223372036854775808}",
-           "sample.json: signedBig: value 9223372036854775808 out of range [-9223372036854775808, 9223372036854775807]");
+  rejects (
+      "{\"signedBig\":9223372036854775808}",
+      "sample.json: signedBig: value 9223372036854775808 out of range [-9223372036854775808, 9223372036854775807]");
   rejects ("{\"percent\":101}", "sample.json: percent: value 101 out of range [0, 100]");
   rejects ("{\"tags\":[\"a\",2]}", "sample.json: tags[1]: expected string, got number");
   rejects ("{\"gids\":[-1]}", "sample.json: gids[0]: value -1 out of range [0, 4294967295]");

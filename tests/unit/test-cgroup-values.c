@@ -118,8 +118,13 @@ test_hugetlb (void)
 static void
 check_rule (char *type, int64_t major, int64_t minor, char *access, const char *want)
 {
-  struct oci_linux_device_cgroup d = { .allow = true, .type = type, .major = major, .has_major = major != -2,
-                                       .minor = minor, .has_minor = minor != -2, .access = access };
+  struct oci_linux_device_cgroup d = { .allow = true,
+                                       .type = type,
+                                       .major = major,
+                                       .has_major = major != -2,
+                                       .minor = minor,
+                                       .has_minor = minor != -2,
+                                       .access = access };
   struct oci_error err = OCI_ERROR_INIT;
   char *s = rl_cgroup_device_rule_text (&d, &err);
   if (want)
@@ -169,10 +174,18 @@ run (const struct bpf_insn *p, size_t n, uint32_t access, uint32_t major, uint32
             return -1;
           r[i->dst_reg] = ctx[i->off / 4];
           break;
-        case BPF_ALU | BPF_AND | BPF_K: r[i->dst_reg] = (uint32_t) (r[i->dst_reg] & imm); break;
-        case BPF_ALU | BPF_RSH | BPF_K: r[i->dst_reg] = (uint32_t) r[i->dst_reg] >> i->imm; break;
-        case BPF_ALU | BPF_MOV | BPF_X: r[i->dst_reg] = (uint32_t) r[i->src_reg]; break;
-        case BPF_ALU64 | BPF_MOV | BPF_K: r[i->dst_reg] = imm; break;
+        case BPF_ALU | BPF_AND | BPF_K:
+          r[i->dst_reg] = (uint32_t) (r[i->dst_reg] & imm);
+          break;
+        case BPF_ALU | BPF_RSH | BPF_K:
+          r[i->dst_reg] = (uint32_t) r[i->dst_reg] >> i->imm;
+          break;
+        case BPF_ALU | BPF_MOV | BPF_X:
+          r[i->dst_reg] = (uint32_t) r[i->src_reg];
+          break;
+        case BPF_ALU64 | BPF_MOV | BPF_K:
+          r[i->dst_reg] = imm;
+          break;
         case BPF_JMP | BPF_JNE | BPF_K:
           if (r[i->dst_reg] != imm)
             pc += (size_t) i->off;
@@ -181,8 +194,10 @@ run (const struct bpf_insn *p, size_t n, uint32_t access, uint32_t major, uint32
           if (r[i->dst_reg] == imm)
             pc += (size_t) i->off;
           break;
-        case BPF_JMP | BPF_EXIT: return (int) r[0];
-        default: return -1;
+        case BPF_JMP | BPF_EXIT:
+          return (int) r[0];
+        default:
+          return -1;
         }
       if (pc + 1 > n)
         return -1;
@@ -190,8 +205,11 @@ run (const struct bpf_insn *p, size_t n, uint32_t access, uint32_t major, uint32
   return -1;
 }
 
-#define RULE(al, t, maj, min, acc) { .allow = (al), .has_allow = true, .type = (char *) (t), .major = (maj), \
-                                     .has_major = (maj) >= 0, .minor = (min), .has_minor = (min) >= 0, .access = (char *) (acc) }
+#define RULE(al, t, maj, min, acc)                                                                                   \
+  {                                                                                                                  \
+    .allow = (al), .has_allow = true, .type = (char *) (t), .major = (maj), .has_major = (maj) >= 0, .minor = (min), \
+    .has_minor = (min) >= 0, .access = (char *) (acc)                                                                \
+  }
 
 static void
 test_program (void)
@@ -238,11 +256,8 @@ test_program (void)
   /* rules in order, the last match decides; partial accesses */
   {
     struct oci_linux_device_cgroup r[] = {
-      RULE (false, "a", -1, -1, "rwm"),
-      RULE (true, "b", 7, -1, "r"),
-      RULE (false, "b", 7, 1, "r"),
-      RULE (true, "c", 10, 200, "rw"),
-      RULE (false, "c", 1, 5, "w"),
+      RULE (false, "a", -1, -1, "rwm"), RULE (true, "b", 7, -1, "r"), RULE (false, "b", 7, 1, "r"),
+      RULE (true, "c", 10, 200, "rw"),  RULE (false, "c", 1, 5, "w"),
     };
     ok (rl_cgroup_device_program (r, 5, &p, &n, &err) == 0, "program of five rules");
     ok (run (p, n, ACC (BLK, RD), 7, 0) == 1, "b 7:* r allows reading loop0");

@@ -155,7 +155,8 @@ test_xattrs (const char *dir)
   fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   ok (fd >= 0 && close (fd) == 0, "xattrs: a file");
   ok (cmn_llistxattr (path, &none, &nn) == 0 && none == NULL && nn == 0, "llistxattr: none: NULL, 0");
-  ok (lsetxattr (path, "trusted.overlay.opaque", "y", 1, 0) == 0 && lsetxattr (path, "user.big", big, sizeof big, 0) == 0,
+  ok (lsetxattr (path, "trusted.overlay.opaque", "y", 1, 0) == 0
+          && lsetxattr (path, "user.big", big, sizeof big, 0) == 0,
       "xattrs set (trusted.overlay.opaque, a 3000-byte user.big)");
   ok (cmn_llistxattr (path, &list, &n) == 0 && list && n == sizeof "trusted.overlay.opaque" + sizeof "user.big"
           && cmn_xattr_is_overlay (list) != cmn_xattr_is_overlay (list + strlen (list) + 1),
@@ -189,8 +190,9 @@ test_csv_has_all (void)
   ok (cmn_csv_has_all ("rw,cpu,cpuacct", "cpu,cpuacct") && cmn_csv_has_all ("rw,cpu,cpuacct", "cpuacct")
           && cmn_csv_has_all ("rw,cpu", ",cpu,,") && cmn_csv_has_all ("rw", ""),
       "csv_has_all: every word found (empty words ignored)");
-  ok (!cmn_csv_has_all ("rw,cpuacct", "cpu") && !cmn_csv_has_all ("rw,cpu", "cpu,memory") && !cmn_csv_has_all ("", "cpu")
-          && !cmn_csv_has_all ("rw,xcpu", "cpu") && !cmn_csv_has_all ("rw,cpux", "cpu"),
+  ok (!cmn_csv_has_all ("rw,cpuacct", "cpu") && !cmn_csv_has_all ("rw,cpu", "cpu,memory")
+          && !cmn_csv_has_all ("", "cpu") && !cmn_csv_has_all ("rw,xcpu", "cpu")
+          && !cmn_csv_has_all ("rw,cpux", "cpu"),
       "csv_has_all: whole words only, every one of them");
 }
 
@@ -219,7 +221,7 @@ test_strv (void)
   cmn_strv_free_n (c, 0);
   c = NULL;
   ok (cmn_strv_push (&c, &cn, "old") == 0 && cmn_strv_replace (&c, &cn, a, 2) == 0 && cn == 2
-        && strcmp (c[1], "b") == 0 && c[2] == NULL,
+          && strcmp (c[1], "b") == 0 && c[2] == NULL,
       "strv_replace: the old vector replaced by a copy");
   cmn_strv_clear (&c, &cn);
   cmn_strv_clear (&v, &n);
@@ -238,7 +240,7 @@ test_mkdir_remove (const char *dir)
       || asprintf (&under_file, "%s/t/a/f/x", dir) < 0)
     return;
   ok (cmn_mkdir_p (deep, 0700, &err) == 0 && stat (deep, &st) == 0 && S_ISDIR (st.st_mode)
-        && (st.st_mode & 0777) == 0700,
+          && (st.st_mode & 0777) == 0700,
       "mkdir_p: every missing component, with the mode");
   ok (cmn_mkdir_p (deep, 0700, &err) == 0, "mkdir_p: an existing directory is fine");
   int fd = open (file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
@@ -251,12 +253,12 @@ test_mkdir_remove (const char *dir)
   /* A symlink in the tree pointing outside it: removed, its target kept. */
   ok (symlinkat ("../../root/etc", scratch, "t/a/b/out") == 0, "a symlink out of the tree");
   ok (cmn_remove_tree_at (scratch, "t", false) == 0 && fstatat (scratch, "t", &st, AT_SYMLINK_NOFOLLOW) < 0
-        && errno == ENOENT,
+          && errno == ENOENT,
       "remove_tree_at: the whole tree");
   ok (fstatat (scratch, "root/etc/passwd", &st, 0) == 0, "remove_tree_at: a symlink's target is not touched");
   ok (cmn_remove_tree_at (scratch, "t", false) == 0, "remove_tree_at: a missing name is success");
   ok (symlinkat ("root", scratch, "lnk") == 0 && cmn_remove_tree_at (scratch, "lnk", true) == 0
-        && fstatat (scratch, "root/etc/passwd", &st, 0) == 0,
+          && fstatat (scratch, "root/etc/passwd", &st, 0) == 0,
       "remove_tree_at: a symlink as the top is removed, not followed");
 }
 
@@ -343,33 +345,32 @@ test_open_in_root (const char *mode)
   ok (opens_as (root, "rel/passwd", O_RDONLY, 0, "etc/passwd"), "%s: a relative symlink climbing out stays inside",
       mode);
   ok (opens_as (root, "etc/link", O_RDONLY, 0, "etc/passwd"), "%s: a trailing symlink is followed", mode);
-  ok (opens_as (root, "etc/link", O_PATH | O_NOFOLLOW, 0, "etc/link"), "%s: O_PATH|O_NOFOLLOW opens the link",
-      mode);
+  ok (opens_as (root, "etc/link", O_PATH | O_NOFOLLOW, 0, "etc/link"), "%s: O_PATH|O_NOFOLLOW opens the link", mode);
   ok (fails_with (root, "etc/link", O_RDONLY | O_NOFOLLOW, 0, ELOOP), "%s: O_NOFOLLOW on a link: ELOOP", mode);
   ok (opens_as (root, "abs/", O_PATH, 0, "etc"), "%s: a trailing slash follows the link", mode);
   ok (opens_as (root, "sub/up/etc/../etc/passwd", O_RDONLY, 0, "etc/passwd"),
       "%s: .. after a symlink goes up from its target", mode);
   ok (fails_with (root, "abs/passwd", O_RDONLY, CMN_RESOLVE_NO_SYMLINKS, ELOOP), "%s: NO_SYMLINKS refuses a link",
       mode);
-  ok (opens_as (root, "etc/passwd", O_RDONLY, CMN_RESOLVE_NO_SYMLINKS, "etc/passwd"),
-      "%s: NO_SYMLINKS without links", mode);
+  ok (opens_as (root, "etc/passwd", O_RDONLY, CMN_RESOLVE_NO_SYMLINKS, "etc/passwd"), "%s: NO_SYMLINKS without links",
+      mode);
   ok (fails_with (root, "loop", O_RDONLY, 0, ELOOP), "%s: a symlink loop: ELOOP", mode);
   ok (fails_with (root, "etc/missing", O_RDONLY, 0, ENOENT), "%s: missing: ENOENT", mode);
   ok (fails_with (root, "etc/passwd/x", O_RDONLY, 0, ENOTDIR), "%s: a file on the way: ENOTDIR", mode);
   ok (fails_with (root, "etc/passwd/", O_RDONLY, 0, ENOTDIR), "%s: a file with a trailing slash: ENOTDIR", mode);
   ok (fails_with (root, "etc", O_RDONLY | O_DIRECTORY, 0, 0) == false
-        && opens_as (root, "etc", O_RDONLY | O_DIRECTORY, 0, "etc"),
+          && opens_as (root, "etc", O_RDONLY | O_DIRECTORY, 0, "etc"),
       "%s: a directory with O_DIRECTORY", mode);
   ok (fails_with (root, "../etc/passwd", O_RDONLY, CMN_RESOLVE_BENEATH, EXDEV)
-        && fails_with (root, "/etc/passwd", O_RDONLY, CMN_RESOLVE_BENEATH, EXDEV)
-        && fails_with (root, "abs/passwd", O_RDONLY, CMN_RESOLVE_BENEATH, EXDEV),
+          && fails_with (root, "/etc/passwd", O_RDONLY, CMN_RESOLVE_BENEATH, EXDEV)
+          && fails_with (root, "abs/passwd", O_RDONLY, CMN_RESOLVE_BENEATH, EXDEV),
       "%s: BENEATH refuses .., absolute paths and absolute links", mode);
   ok (opens_as (root, "etc/../etc/passwd", O_RDONLY, CMN_RESOLVE_BENEATH, "etc/passwd"),
       "%s: BENEATH: .. that stays below", mode);
   {
     cleanup_close int slash = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    ok (fails_with (slash, "proc/self", O_PATH, CMN_RESOLVE_NO_XDEV, EXDEV),
-        "%s: NO_XDEV refuses a mount on the way", mode);
+    ok (fails_with (slash, "proc/self", O_PATH, CMN_RESOLVE_NO_XDEV, EXDEV), "%s: NO_XDEV refuses a mount on the way",
+        mode);
     ok (opens_as (slash, "etc", O_PATH, CMN_RESOLVE_NO_XDEV, "etc"), "%s: NO_XDEV within one mount", mode);
   }
   /* The link's target exists outside the root too: it is never what opens. */
@@ -385,7 +386,7 @@ make_root (void)
 {
   int fd;
   ok (mkdirat (scratch, "root", 0755) == 0 && mkdirat (scratch, "root/etc", 0755) == 0
-        && mkdirat (scratch, "root/sub", 0755) == 0 && mkdirat (scratch, "etc", 0755) == 0,
+          && mkdirat (scratch, "root/sub", 0755) == 0 && mkdirat (scratch, "etc", 0755) == 0,
       "root directories");
   fd = openat (scratch, "root/etc/passwd", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
   ok (fd >= 0 && write (fd, "root\n", 5) == 5, "root/etc/passwd");
@@ -393,8 +394,8 @@ make_root (void)
   fd = openat (scratch, "etc/outside-only", O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
   close (fd);
   ok (symlinkat ("/etc", scratch, "root/abs") == 0 && symlinkat ("../../../../etc", scratch, "root/rel") == 0
-        && symlinkat ("passwd", scratch, "root/etc/link") == 0 && symlinkat ("loop", scratch, "root/loop") == 0
-        && symlinkat ("..", scratch, "root/sub/up") == 0,
+          && symlinkat ("passwd", scratch, "root/etc/link") == 0 && symlinkat ("loop", scratch, "root/loop") == 0
+          && symlinkat ("..", scratch, "root/sub/up") == 0,
       "root symlinks");
 }
 
@@ -406,11 +407,16 @@ test_parse_size (void)
     const char *text;
     int64_t want; /* -1: refused */
   } cases[] = {
-    { "0", 0 },          { "4096", 4096 },    { "1k", 1024 },          { "1KB", 1024 },
-    { "1kib", 1024 },    { "512m", 512 << 20 }, { "1.5g", 3 << 29 },   { "2T", INT64_C (2) << 40 },
-    { "3b", 3 },         { "1p", INT64_C (1) << 50 }, { "", -1 },       { "k", -1 },
-    { "-1", -1 },        { "1x", -1 },        { "1kx", -1 },           { "nan", -1 },
-    { "inf", -1 },       { " 1", -1 },        { "1bb", -1 },           { "9000p", -1 },
+    { "0", 0 },          { "4096", 4096 },
+    { "1k", 1024 },      { "1KB", 1024 },
+    { "1kib", 1024 },    { "512m", 512 << 20 },
+    { "1.5g", 3 << 29 }, { "2T", INT64_C (2) << 40 },
+    { "3b", 3 },         { "1p", INT64_C (1) << 50 },
+    { "", -1 },          { "k", -1 },
+    { "-1", -1 },        { "1x", -1 },
+    { "1kx", -1 },       { "nan", -1 },
+    { "inf", -1 },       { " 1", -1 },
+    { "1bb", -1 },       { "9000p", -1 },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
@@ -449,6 +455,7 @@ main (void)
   test_mountinfo ();
   test_parse_size ();
   close (scratch);
-  ok (cmn_remove_tree_at (AT_FDCWD, dir, true) == 0 && access (dir, F_OK) < 0, "remove_tree_at: the scratch directory");
+  ok (cmn_remove_tree_at (AT_FDCWD, dir, true) == 0 && access (dir, F_OK) < 0,
+      "remove_tree_at: the scratch directory");
   return tap_done ();
 }

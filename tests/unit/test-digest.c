@@ -47,7 +47,7 @@ test_vectors (void)
   is_str (out, "sha256:cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", "sha256 of a million a");
 
   ok (oci_digester_new (OCI_DIGEST_SHA512, &d, &err) == 0 && oci_digester_update (d, "abc", 3, &err) == 0
-        && oci_digester_final (d, out, &err) == 0,
+          && oci_digester_final (d, out, &err) == 0,
       "sha512 digester");
   is_str (out,
           "sha512:ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
@@ -147,7 +147,8 @@ static const struct
   { "sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
     "invalid digest \"sha256:0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\": "
     "sha256 wants lowercase hex digits, got 'A'" },
-  { "sha512:" HEX64, "invalid digest \"sha512:" HEX64 "\": sha512 wants 128 lowercase hex digits, got 64 characters" },
+  { "sha512:" HEX64,
+    "invalid digest \"sha512:" HEX64 "\": sha512 wants 128 lowercase hex digits, got 64 characters" },
   { "blake3:" HEX64 HEX64,
     "invalid digest \"blake3:" HEX64 HEX64 "\": blake3 wants 64 lowercase hex digits, got 128 characters" },
 };
@@ -182,7 +183,7 @@ test_grammar (void)
   {
     cleanup_digest struct oci_digest d = { 0 };
     ok (oci_digest_parse ("sha512:" HEX64 HEX64, &d, &err) == 0 && d.alg == OCI_DIGEST_SHA512
-          && oci_digest_algorithm_supported (d.alg),
+            && oci_digest_algorithm_supported (d.alg),
         "parse sha512");
     oci_digest_clear (&d);
     check_error (oci_digest_parse ("nope", &d, &err), &err,
@@ -237,8 +238,7 @@ failing_read (void *ctx, void *buf, size_t n, struct oci_error *err)
 /* Reads the whole source through a verifying reader in chunks of "chunk";
  * returns 0 or -1 and the bytes handed out. */
 static int
-read_all (struct mem_source *m, const char *digest, int64_t size, size_t chunk, size_t *total,
-          struct oci_error *err)
+read_all (struct mem_source *m, const char *digest, int64_t size, size_t chunk, size_t *total, struct oci_error *err)
 {
   cleanup_verify_reader struct oci_verify_reader *r = NULL;
   char buf[4096];
@@ -327,7 +327,8 @@ test_reader (void)
   {
     cleanup_verify_reader struct oci_verify_reader *r = NULL;
     char buf[16];
-    ok (oci_verify_reader_new (failing_read, NULL, "blob", SHA256_ABC, 3, &r, &err) == 0, "reader on a failing source");
+    ok (oci_verify_reader_new (failing_read, NULL, "blob", SHA256_ABC, 3, &r, &err) == 0,
+        "reader on a failing source");
     check_error (r ? (int) oci_verify_reader_read (r, buf, sizeof buf, &err) : -1, &err,
                  "blob: read: Input/output error", "source errors pass through");
     check_error (r ? (int) oci_verify_reader_read (r, buf, sizeof buf, &err) : -1, &err,
@@ -360,7 +361,7 @@ test_layout (void)
       || asprintf (&bad, "%s/blobs/sha256/%s", dir, HEX64) < 0)
     return;
   ok (mkdir (blobs, 0755) == 0 && mkdir (sha, 0755) == 0 && write_file (good, "abc") == 0
-        && write_file (bad, "not what the name says") == 0,
+          && write_file (bad, "not what the name says") == 0,
       "layout with two blobs");
 
   ok (oci_layout_blob_path (dir, SHA256_ABC, &path, &err) == 0, "blob path");

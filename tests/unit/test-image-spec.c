@@ -26,31 +26,31 @@ enum kind
 static const char *const kind_names[K_COUNT] = { "descriptor", "manifest", "index", "config", "layout" };
 
 /* The typed API, reached by kind. */
-#define BY_KIND(k, DO)                                                         \
-  switch (k)                                                                   \
-    {                                                                          \
-    case K_DESCRIPTOR:                                                         \
-      DO (oci_image_descriptor, struct oci_image_descriptor);                  \
-    case K_MANIFEST:                                                           \
-      DO (oci_image_manifest, struct oci_image_manifest);                      \
-    case K_INDEX:                                                              \
-      DO (oci_image_index, struct oci_image_index);                            \
-    case K_CONFIG:                                                             \
-      DO (oci_image_config, struct oci_image_config);                          \
-    case K_LAYOUT:                                                             \
-    default:                                                                   \
-      DO (oci_image_layout, struct oci_image_layout);                          \
+#define BY_KIND(k, DO)                                        \
+  switch (k)                                                  \
+    {                                                         \
+    case K_DESCRIPTOR:                                        \
+      DO (oci_image_descriptor, struct oci_image_descriptor); \
+    case K_MANIFEST:                                          \
+      DO (oci_image_manifest, struct oci_image_manifest);     \
+    case K_INDEX:                                             \
+      DO (oci_image_index, struct oci_image_index);           \
+    case K_CONFIG:                                            \
+      DO (oci_image_config, struct oci_image_config);         \
+    case K_LAYOUT:                                            \
+    default:                                                  \
+      DO (oci_image_layout, struct oci_image_layout);         \
     }
 
 static int
 parse_kind (enum kind k, const char *what, const char *text, size_t len, void **out, struct oci_error *err)
 {
-#define PARSE(prefix, T)                                                       \
-  {                                                                            \
-    T *obj = NULL;                                                             \
-    int r = prefix##_parse_text (what, text, len, &obj, err);                  \
-    *out = obj;                                                                \
-    return r;                                                                  \
+#define PARSE(prefix, T)                                      \
+  {                                                           \
+    T *obj = NULL;                                            \
+    int r = prefix##_parse_text (what, text, len, &obj, err); \
+    *out = obj;                                               \
+    return r;                                                 \
   }
   BY_KIND (k, PARSE);
 #undef PARSE
@@ -67,8 +67,8 @@ emit_kind (enum kind k, const void *obj, bool pretty, char **out, struct oci_err
 static void
 free_kind (enum kind k, void *obj)
 {
-#define FREE(prefix, T)                                                        \
-  prefix##_free ((T *) obj);                                                   \
+#define FREE(prefix, T)      \
+  prefix##_free ((T *) obj); \
   return
   BY_KIND (k, FREE);
 #undef FREE
@@ -245,12 +245,12 @@ check_good (enum kind k, const char *rel)
       return;
     }
   ok (emit_kind (k, obj, false, &once, &err) == 0 && parse_kind (k, "emitted", once, strlen (once), &again, &err) == 0
-        && emit_kind (k, again, false, &twice, &err) == 0 && strcmp (once, twice) == 0,
+          && emit_kind (k, again, false, &twice, &err) == 0 && strcmp (once, twice) == 0,
       "%s: parse-emit-parse round trip is identical", rel);
   ok (once && same_json (text, once), "%s: emitted JSON equals the original", rel);
   ok (emit_kind (k, obj, true, &pretty, &err) == 0
-        && parse_kind (k, "pretty", pretty, strlen (pretty), &obj_pretty, &err) == 0
-        && emit_kind (k, obj_pretty, false, &from_pretty, &err) == 0 && once && strcmp (from_pretty, once) == 0,
+          && parse_kind (k, "pretty", pretty, strlen (pretty), &obj_pretty, &err) == 0
+          && emit_kind (k, obj_pretty, false, &from_pretty, &err) == 0 && once && strcmp (from_pretty, once) == 0,
       "%s: pretty output reads back the same", rel);
   if (err.msg)
     diag ("%s", err.msg);
@@ -346,8 +346,8 @@ test_fixtures (void)
 
 /* ---- documents in detail ---- */
 
-static const char manifest_compact[]
-  = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+static const char manifest_compact[] =
+    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
     "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
     "\"digest\":\"sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7\",\"size\":7023},"
     "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
@@ -385,11 +385,10 @@ test_manifest (void)
   is_str (out, manifest_compact, "compact emission: table order, no whitespace");
   ok (oci_image_manifest_emit (m, false, &out2, NULL, &err) == 0 && strcmp (out, out2) == 0, "emitting twice");
   ok (oci_digest_buffer (out, strlen (out), d1, &err) == 0 && oci_digest_buffer (out2, strlen (out2), d2, &err) == 0
-        && strcmp (d1, d2) == 0,
+          && strcmp (d1, d2) == 0,
       "emitting the same manifest twice gives the same digest (%s)", d1);
 
-  if (asprintf (&want_err, "%s/image-spec/manifest/bad-missing-config.json: config: required field missing",
-                fixtures)
+  if (asprintf (&want_err, "%s/image-spec/manifest/bad-missing-config.json: config: required field missing", fixtures)
       > 0)
     {
       cleanup_free char *bad = fixture_path ("manifest/bad-missing-config.json");
@@ -408,18 +407,20 @@ test_manifest (void)
 static void
 test_determinism (void)
 {
-  static const char a[]
-    = "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" EMPTY_DIGEST
+  static const char a[] =
+      "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/"
+      "vnd.oci.empty.v1+json\",\"digest\":\"" EMPTY_DIGEST
       "\",\"size\":2,\"annotations\":{\"b\":\"2\",\"a\":\"1\",\"c\":\"3\"}},\"layers\":[],"
       "\"artifactType\":\"application/vnd.example+type\","
       "\"annotations\":{\"org.opencontainers.image.title\":\"t\",\"com.example.z\":\"z\",\"com.example.a\":\"a\"}}";
-  static const char b[]
-    = "{\n  \"annotations\": {\"com.example.a\": \"a\", \"org.opencontainers.image.title\": \"t\",\n"
+  static const char b[] =
+      "{\n  \"annotations\": {\"com.example.a\": \"a\", \"org.opencontainers.image.title\": \"t\",\n"
       "    \"com.example.z\": \"z\"},\n  \"layers\": [],\n  \"artifactType\": \"application/vnd.example+type\",\n"
-      "  \"config\": {\"annotations\": {\"c\": \"3\", \"a\": \"1\", \"b\": \"2\"}, \"size\": 2, \"digest\": \"" EMPTY_DIGEST
+      "  \"config\": {\"annotations\": {\"c\": \"3\", \"a\": \"1\", \"b\": \"2\"}, \"size\": 2, \"digest\": "
+      "\"" EMPTY_DIGEST
       "\",\n    \"mediaType\": \"application/vnd.oci.empty.v1+json\"},\n  \"schemaVersion\": 2\n}\n";
-  static const char want[]
-    = "{\"schemaVersion\":2,\"artifactType\":\"application/vnd.example+type\","
+  static const char want[] =
+      "{\"schemaVersion\":2,\"artifactType\":\"application/vnd.example+type\","
       "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" EMPTY_DIGEST "\",\"size\":2,"
       "\"annotations\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\"}},\"layers\":[],"
       "\"annotations\":{\"com.example.a\":\"a\",\"com.example.z\":\"z\",\"org.opencontainers.image.title\":\"t\"}}";
@@ -430,17 +431,17 @@ test_determinism (void)
   char da[OCI_DIGEST_STRING_MAX] = "", db[OCI_DIGEST_STRING_MAX] = "";
 
   ok (oci_image_manifest_parse_text ("a", a, strlen (a), &ma, &err) == 0
-        && oci_image_manifest_parse_text ("b", b, strlen (b), &mb, &err) == 0,
+          && oci_image_manifest_parse_text ("b", b, strlen (b), &mb, &err) == 0,
       "two orderings of one manifest parse");
   if (err.msg)
     diag ("%s", err.msg);
   ok (ma && mb && oci_image_manifest_emit (ma, false, &ea, NULL, &err) == 0
-        && oci_image_manifest_emit (mb, false, &eb, NULL, &err) == 0,
+          && oci_image_manifest_emit (mb, false, &eb, NULL, &err) == 0,
       "both emit");
   is_str (ea, want, "keys sorted, members in table order");
   is_str (eb, ea, "annotations in different key orders emit identically");
-  ok (ea && eb && oci_digest_buffer (ea, strlen (ea), da, &err) == 0 && oci_digest_buffer (eb, strlen (eb), db, &err) == 0
-        && strcmp (da, db) == 0,
+  ok (ea && eb && oci_digest_buffer (ea, strlen (ea), da, &err) == 0
+          && oci_digest_buffer (eb, strlen (eb), db, &err) == 0 && strcmp (da, db) == 0,
       "and hash identically");
   oci_error_clear (&err);
 }
@@ -455,8 +456,8 @@ test_build (void)
   cleanup_free char *out = NULL, *pretty = NULL;
   static const char layer[] = "layer bytes";
   char layer_digest[OCI_DIGEST_STRING_MAX];
-  static const char want[]
-    = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+  static const char want[] =
+      "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
       "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" EMPTY_DIGEST "\","
       "\"size\":2,\"data\":\"e30=\"},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
       "\"digest\":\"sha256:%s\",\"size\":11}],\"annotations\":{\"org.opencontainers.image.created\":"
@@ -483,16 +484,17 @@ test_build (void)
   m->layers[0].size = (int64_t) strlen (layer);
   m->layers[0].has_size = true;
   ok (oci_string_map_set (&m->annotations, OCI_ANNOTATION_TITLE, "demo") == 0
-        && oci_string_map_set (&m->annotations, OCI_ANNOTATION_CREATED, "2024-01-01T00:00:00Z") == 0,
+          && oci_string_map_set (&m->annotations, OCI_ANNOTATION_CREATED, "2024-01-01T00:00:00Z") == 0,
       "annotations set");
   ok (oci_image_manifest_emit (m, false, &out, NULL, &err) == 0, "emit a manifest built in C");
   if (asprintf (&expected, want, layer_digest + 7) < 0)
     return;
   is_str (out, expected, "built manifest text");
   ok (oci_image_manifest_emit (m, true, &pretty, NULL, &err) == 0 && pretty[strlen (pretty) - 1] == '\n'
-        && strchr (pretty, ' ') != NULL,
+          && strchr (pretty, ' ') != NULL,
       "pretty emission is indented and ends with a newline");
-  ok (out && oci_image_manifest_parse_text ("built", out, strlen (out), &back, &err) == 0, "built manifest parses back");
+  ok (out && oci_image_manifest_parse_text ("built", out, strlen (out), &back, &err) == 0,
+      "built manifest parses back");
   ok (back && back->config->data && strcmp (back->config->data, OCI_EMPTY_JSON_DATA) == 0,
       "embedded data verified on parse");
   oci_error_clear (&err);
@@ -517,19 +519,20 @@ test_config (void)
   ok (x && x->entrypoint == NULL && x->on_build == NULL && x->labels.keys == NULL, "null members read as absent");
   ok (x && x->shell_len == 2 && strcmp (x->shell[1], "-c") == 0, "Shell");
   ok (x && x->healthcheck && x->healthcheck->test_len == 2 && x->healthcheck->interval == 30000000000
-        && x->healthcheck->has_start_interval && x->healthcheck->start_interval == 1000000000
-        && x->healthcheck->retries == 3,
+          && x->healthcheck->has_start_interval && x->healthcheck->start_interval == 1000000000
+          && x->healthcheck->retries == 3,
       "Healthcheck");
   ok (x && x->has_args_escaped && x->args_escaped, "ArgsEscaped");
   ok (x && x->exposed_ports_len == 2 && x->volumes_len == 1, "ExposedPorts and Volumes sets");
   ok (c->history_len == 2 && c->history[1].has_empty_layer && c->history[1].empty_layer
-        && !c->history[0].has_empty_layer,
+          && !c->history[0].has_empty_layer,
       "history");
   is_str (c->variant, "v2", "variant");
   ok (c->rootfs && c->rootfs->diff_ids_len == 1, "rootfs");
 
   ok (spec_path && oci_image_config_parse_file (spec_path, &s, &err) == 0, "the spec's config parses");
-  ok (s && s->config && s->config->env_len == 3 && s->config->cmd_len == 3 && s->history_len == 3, "spec config members");
+  ok (s && s->config && s->config->env_len == 3 && s->config->cmd_len == 3 && s->history_len == 3,
+      "spec config members");
   is_str (s ? oci_string_map_get (&s->config->labels, "com.example.project.git.commit") : NULL,
           "45a939b2999782a3f005621a8d0f29aa387e1d6b", "spec config label");
   oci_error_clear (&err);
@@ -553,7 +556,7 @@ test_config_without_layers (void)
   ok (c && oci_image_config_emit (c, false, &out, NULL, &err) == 0 && strstr (out, "\"diff_ids\":[]") != NULL,
       "emitted with \"diff_ids\": []");
   ok (out && oci_image_config_parse_text ("emitted", out, strlen (out), &again, &err) == 0
-        && oci_image_config_emit (again, false, &out2, NULL, &err) == 0 && strcmp (out, out2) == 0,
+          && oci_image_config_emit (again, false, &out2, NULL, &err) == 0 && strcmp (out, out2) == 0,
       "round trip of a config without layers is stable");
   oci_error_clear (&err);
 }
@@ -590,8 +593,14 @@ static void
 test_base64 (void)
 {
   static const char *const vectors[][2] = {
-    { "", "" },         { "f", "Zg==" },         { "fo", "Zm8=" },         { "foo", "Zm9v" },
-    { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" }, { "{}", "e30=" },
+    { "", "" },
+    { "f", "Zg==" },
+    { "fo", "Zm8=" },
+    { "foo", "Zm9v" },
+    { "foob", "Zm9vYg==" },
+    { "fooba", "Zm9vYmE=" },
+    { "foobar", "Zm9vYmFy" },
+    { "{}", "e30=" },
   };
   static const char *const invalid[][2] = {
     { "Zg=", "invalid base64: length 3 is not a multiple of 4" },
@@ -614,7 +623,7 @@ test_base64 (void)
       size_t len = 0;
       is_str (enc, vectors[i][1], "base64 encode \"%s\"", vectors[i][0]);
       ok (oci_base64_decode (vectors[i][1], &dec, &len, &err) == 0 && len == strlen (vectors[i][0])
-            && memcmp (dec, vectors[i][0], len) == 0,
+              && memcmp (dec, vectors[i][0], len) == 0,
           "base64 decode \"%s\"", vectors[i][1]);
     }
   for (size_t i = 0; i < sizeof (invalid) / sizeof (invalid[0]); i++)
@@ -647,10 +656,16 @@ static void
 test_media_types (void)
 {
   static const char *const valid[] = {
-    OCI_MEDIA_TYPE_IMAGE_MANIFEST, OCI_MEDIA_TYPE_IMAGE_LAYER_NONDISTRIBUTABLE_ZSTD, DOCKER_MEDIA_TYPE_LAYER_GZIP,
-    "application/vnd.example+type", "text/plain", "a/b",
+    OCI_MEDIA_TYPE_IMAGE_MANIFEST,
+    OCI_MEDIA_TYPE_IMAGE_LAYER_NONDISTRIBUTABLE_ZSTD,
+    DOCKER_MEDIA_TYPE_LAYER_GZIP,
+    "application/vnd.example+type",
+    "text/plain",
+    "a/b",
   };
-  static const char *const invalid[] = { "", "application", "/json", "application/", "a/b/c", "-x/y", "x/.y", "a b/c" };
+  static const char *const invalid[] = {
+    "", "application", "/json", "application/", "a/b/c", "-x/y", "x/.y", "a b/c"
+  };
 
   for (size_t i = 0; i < sizeof (valid) / sizeof (valid[0]); i++)
     ok (oci_media_type_is_valid (valid[i]), "media type %s", valid[i]);

@@ -24,8 +24,8 @@ rejects (const char *label, const char *text, size_t len, const char *want)
   struct json_value *v = NULL;
   int r = json_parse (text, len, &v, &err);
   ok (r < 0 && v == NULL, "%s: rejected", label);
-  ok (err.msg && strstr (err.msg, want) != NULL, "%s: message \"%s\" mentions \"%s\"", label,
-      err.msg ? err.msg : "", want);
+  ok (err.msg && strstr (err.msg, want) != NULL, "%s: message \"%s\" mentions \"%s\"", label, err.msg ? err.msg : "",
+      want);
   ok (err.msg && strchr (err.msg, '\n') == NULL, "%s: message is one line", label);
   oci_error_clear (&err);
 }

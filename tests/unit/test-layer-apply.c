@@ -190,8 +190,7 @@ attack (const char *label, const struct spec *s, size_t n, const struct bld_laye
   rc = bld_layer_apply_file (P ("%s.tar", label), root, o, NULL, &err);
   if (expect)
     {
-      ok (rc < 0 && err.msg && strstr (err.msg, expect), "%s: refused (%s)", label,
-          err.msg ? err.msg : "no error");
+      ok (rc < 0 && err.msg && strstr (err.msg, expect), "%s: refused (%s)", label, err.msg ? err.msg : "no error");
       if (rc == 0 || (err.msg && !strstr (err.msg, expect)))
         diag ("expected an error with \"%s\"", expect);
     }
@@ -515,10 +514,10 @@ test_whiteouts (void)
                                 { 'f', "gone/deep", "g", 0, 0 }, { 'f', "e", "e", 0, 0 } };
   /* Same-layer entries before the opaque marker survive it; a whiteout
    * never hides its own layer's file. */
-  const struct spec upper[] = { { 'f', "d/z", "z", 0, 0 },        { 'f', "d/sub/q", "q", 0, 0 },
+  const struct spec upper[] = { { 'f', "d/z", "z", 0, 0 },           { 'f', "d/sub/q", "q", 0, 0 },
                                 { 'f', "d/.wh..wh..opq", "", 0, 0 }, { 'f', "d/w", "w", 0, 0 },
-                                { 'f', ".wh.a", "", 0, 0 },         { 'f', ".wh.gone", "", 0, 0 },
-                                { 'f', ".wh.nothing", "", 0, 0 },   { 'f', "new", "n", 0, 0 },
+                                { 'f', ".wh.a", "", 0, 0 },          { 'f', ".wh.gone", "", 0, 0 },
+                                { 'f', ".wh.nothing", "", 0, 0 },    { 'f', "new", "n", 0, 0 },
                                 { 'f', ".wh.new", "", 0, 0 } };
 
   craft (P ("wh-lower.tar"), lower, N (lower), true);
@@ -529,7 +528,8 @@ test_whiteouts (void)
   ok (rc == 0, "whiteouts: upper applied (%s)", err.msg ? err.msg : "ok");
   ok (lstat (P ("root-wh/a"), &st) < 0 && lstat (P ("root-wh/gone"), &st) < 0, ".wh.NAME removes files and trees");
   ok (lstat (P ("root-wh/d/x"), &st) < 0 && lstat (P ("root-wh/d/sub/y"), &st) < 0, "opaque: lower content gone");
-  ok (lstat (P ("root-wh/d/z"), &st) == 0 && lstat (P ("root-wh/d/sub/q"), &st) == 0 && lstat (P ("root-wh/d/w"), &st) == 0,
+  ok (lstat (P ("root-wh/d/z"), &st) == 0 && lstat (P ("root-wh/d/sub/q"), &st) == 0
+          && lstat (P ("root-wh/d/w"), &st) == 0,
       "opaque: this layer's entries survive, before and after the marker");
   ok (lstat (P ("root-wh/keep/k"), &st) == 0 && lstat (P ("root-wh/e"), &st) == 0, "untouched entries stay");
   ok (lstat (P ("root-wh/new"), &st) == 0, "a whiteout does not hide its own layer's file");
@@ -543,7 +543,9 @@ test_inputs (void)
 {
   cleanup_error struct oci_error err = OCI_ERROR_INIT;
   char *root = fresh_root ("inputs");
-  struct bld_layer_apply_options o = { .expected_digest = "sha256:0000000000000000000000000000000000000000000000000000000000000000" };
+  struct bld_layer_apply_options o = {
+    .expected_digest = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+  };
   const struct spec s[] = { { 'f', "a", "a", 0, 0 } };
   int rc, fd;
 

@@ -101,11 +101,11 @@ make_tree (const char *root, bool reverse, time_t base_time)
     }
   /* mtimes last, deepest first, with sub-second parts. */
   {
-    const char *all[] = { "etc/file0", "etc/file1", "etc/file2", "etc/file3", "etc/file4", "etc/file5",
-                          "bin/suid",  "bin/sgid",  "etc/secret", "etc/empty", "usr/lib/big", "bin/rel-link",
-                          "abs-link",  "dangling",  "fifo",      "null",      "loop9",       "etc/conf.d",
-                          "sticky",    "sgid",      "usr/lib",   "empty",     "usr",         "etc",
-                          "bin" };
+    const char *all[] = { "etc/file0",   "etc/file1",    "etc/file2",  "etc/file3",  "etc/file4",
+                          "etc/file5",   "bin/suid",     "bin/sgid",   "etc/secret", "etc/empty",
+                          "usr/lib/big", "bin/rel-link", "abs-link",   "dangling",   "fifo",
+                          "null",        "loop9",        "etc/conf.d", "sticky",     "sgid",
+                          "usr/lib",     "empty",        "usr",        "etc",        "bin" };
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
       {
         char *p;
@@ -118,8 +118,8 @@ make_tree (const char *root, bool reverse, time_t base_time)
 }
 
 static int
-write_layer (const char *root, const struct bld_layer_write_options *o, const char *out,
-             struct bld_layer_result *r, struct oci_error *err)
+write_layer (const char *root, const struct bld_layer_write_options *o, const char *out, struct bld_layer_result *r,
+             struct oci_error *err)
 {
   int fd = open (out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   int ret;
@@ -149,7 +149,8 @@ tar_paths (const char *file, bool *has_names, bool *dups)
   while (archive_read_next_header (a, &e) == ARCHIVE_OK)
     {
       const char *p = archive_entry_pathname (e);
-      if ((archive_entry_uname (e) && *archive_entry_uname (e)) || (archive_entry_gname (e) && *archive_entry_gname (e)))
+      if ((archive_entry_uname (e) && *archive_entry_uname (e))
+          || (archive_entry_gname (e) && *archive_entry_gname (e)))
         *has_names = true;
       for (size_t i = 0; i < n; i++)
         if (strcmp (seen[i], p) == 0)
@@ -227,7 +228,8 @@ test_tar_shape (const char *src)
 static void
 test_determinism (void)
 {
-  struct bld_layer_write_options o = { .compression = BLD_COMPRESSION_GZIP, .has_clamp_epoch = true,
+  struct bld_layer_write_options o = { .compression = BLD_COMPRESSION_GZIP,
+                                       .has_clamp_epoch = true,
                                        .clamp_epoch = 1000000000 };
   struct bld_layer_result r1, r2, r3, r4;
   cleanup_error struct oci_error err = OCI_ERROR_INIT;

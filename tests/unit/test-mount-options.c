@@ -27,7 +27,8 @@ test_flags (void)
 {
   char *o1[] = { "nosuid", "noexec", "nodev", "relatime", "ro" };
   struct rl_mount_opts o = parse ("runc's /sys/fs/cgroup options", o1, 5);
-  ok (o.flags == (MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RELATIME | MS_RDONLY), "flags of nosuid,noexec,nodev,relatime,ro");
+  ok (o.flags == (MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RELATIME | MS_RDONLY),
+      "flags of nosuid,noexec,nodev,relatime,ro");
   ok (o.data == NULL, "no data");
   ok (o.propagation_len == 0 && o.attr_set == 0 && o.attr_clr == 0, "no propagation, no attributes");
   rl_mount_opts_free (&o);
@@ -39,17 +40,18 @@ test_flags (void)
       "rw, suid, exec, dev are recorded as cleared");
   rl_mount_opts_free (&o);
 
-  char *o3[] = { "dirsync", "remount", "mand", "noatime", "nodiratime", "strictatime", "lazytime", "iversion",
-                 "silent", "nosymfollow", "defaults" };
+  char *o3[] = { "dirsync",  "remount",  "mand",   "noatime",     "nodiratime", "strictatime",
+                 "lazytime", "iversion", "silent", "nosymfollow", "defaults" };
   o = parse ("the other flag options", o3, 11);
-  ok (o.flags == (MS_DIRSYNC | MS_REMOUNT | MS_MANDLOCK | MS_NOATIME | MS_NODIRATIME | MS_STRICTATIME
-                  | MS_LAZYTIME | MS_I_VERSION | MS_SILENT | MS_NOSYMFOLLOW),
+  ok (o.flags
+          == (MS_DIRSYNC | MS_REMOUNT | MS_MANDLOCK | MS_NOATIME | MS_NODIRATIME | MS_STRICTATIME | MS_LAZYTIME
+              | MS_I_VERSION | MS_SILENT | MS_NOSYMFOLLOW),
       "dirsync,remount,mand,noatime,nodiratime,strictatime,lazytime,iversion,silent,nosymfollow");
   rl_mount_opts_free (&o);
 
-  char *o4[] = { "mand", "nomand", "noatime", "atime", "nodiratime", "diratime", "relatime", "norelatime",
-                 "strictatime", "nostrictatime", "lazytime", "nolazytime", "iversion", "noiversion", "silent", "loud",
-                 "nosymfollow", "symfollow" };
+  char *o4[] = { "mand",     "nomand",     "noatime",     "atime",         "nodiratime",  "diratime",
+                 "relatime", "norelatime", "strictatime", "nostrictatime", "lazytime",    "nolazytime",
+                 "iversion", "noiversion", "silent",      "loud",          "nosymfollow", "symfollow" };
   o = parse ("every negation", o4, 18);
   ok (o.flags == 0, "each no-/negated option undoes its flag");
   rl_mount_opts_free (&o);
@@ -64,8 +66,7 @@ test_bind_and_propagation (void)
   ok ((o.flags & (MS_BIND | MS_REC | MS_RDONLY)) == (MS_BIND | MS_REC | MS_RDONLY), "rbind,ro flags");
   rl_mount_opts_free (&o);
 
-  char *o2[] = { "bind", "rprivate", "shared", "rslave", "unbindable", "private", "rshared", "slave",
-                 "runbindable" };
+  char *o2[] = { "bind", "rprivate", "shared", "rslave", "unbindable", "private", "rshared", "slave", "runbindable" };
   o = parse ("propagation in order", o2, 9);
   ok (rl_mount_opts_is_bind (&o) && !(o.flags & MS_REC), "bind is not recursive");
   ok (o.propagation_len == 8, "eight propagation changes");
@@ -86,8 +87,9 @@ test_recursive (void)
 {
   char *o1[] = { "rbind", "rro", "rnosuid", "rnodev", "rnoexec", "rnosymfollow", "rnodiratime" };
   struct rl_mount_opts o = parse ("recursive set", o1, 7);
-  ok (o.attr_set == (RL_MOUNT_ATTR_RDONLY | RL_MOUNT_ATTR_NOSUID | RL_MOUNT_ATTR_NODEV | RL_MOUNT_ATTR_NOEXEC
-                     | RL_MOUNT_ATTR_NOSYMFOLLOW | RL_MOUNT_ATTR_NODIRATIME),
+  ok (o.attr_set
+          == (RL_MOUNT_ATTR_RDONLY | RL_MOUNT_ATTR_NOSUID | RL_MOUNT_ATTR_NODEV | RL_MOUNT_ATTR_NOEXEC
+              | RL_MOUNT_ATTR_NOSYMFOLLOW | RL_MOUNT_ATTR_NODIRATIME),
       "rro,rnosuid,rnodev,rnoexec,rnosymfollow,rnodiratime set attributes");
   ok (o.attr_clr == 0, "nothing cleared");
   ok ((o.flags & MS_RDONLY) == 0, "rro is not the mount(2) ro flag");
@@ -96,8 +98,9 @@ test_recursive (void)
   char *o2[] = { "rro", "rrw", "rsuid", "rdev", "rexec", "rsymfollow", "rdiratime" };
   o = parse ("recursive clear", o2, 7);
   ok (o.attr_set == 0, "rrw after rro: nothing set");
-  ok (o.attr_clr == (RL_MOUNT_ATTR_RDONLY | RL_MOUNT_ATTR_NOSUID | RL_MOUNT_ATTR_NODEV | RL_MOUNT_ATTR_NOEXEC
-                     | RL_MOUNT_ATTR_NOSYMFOLLOW | RL_MOUNT_ATTR_NODIRATIME),
+  ok (o.attr_clr
+          == (RL_MOUNT_ATTR_RDONLY | RL_MOUNT_ATTR_NOSUID | RL_MOUNT_ATTR_NODEV | RL_MOUNT_ATTR_NOEXEC
+              | RL_MOUNT_ATTR_NOSYMFOLLOW | RL_MOUNT_ATTR_NODIRATIME),
       "rrw,rsuid,rdev,rexec,rsymfollow,rdiratime clear attributes");
   rl_mount_opts_free (&o);
 
@@ -105,8 +108,8 @@ test_recursive (void)
   {
     char *opt;
     uint64_t mode;
-  } atimes[] = { { "rnoatime", RL_MOUNT_ATTR_NOATIME },     { "rstrictatime", RL_MOUNT_ATTR_STRICTATIME },
-                 { "rrelatime", RL_MOUNT_ATTR_RELATIME },   { "ratime", RL_MOUNT_ATTR_RELATIME },
+  } atimes[] = { { "rnoatime", RL_MOUNT_ATTR_NOATIME },        { "rstrictatime", RL_MOUNT_ATTR_STRICTATIME },
+                 { "rrelatime", RL_MOUNT_ATTR_RELATIME },      { "ratime", RL_MOUNT_ATTR_RELATIME },
                  { "rnorelatime", RL_MOUNT_ATTR_STRICTATIME }, { "rnostrictatime", RL_MOUNT_ATTR_RELATIME } };
   for (size_t i = 0; i < sizeof atimes / sizeof atimes[0]; i++)
     {
@@ -145,8 +148,8 @@ test_data (void)
     char *ot[] = { "nosuid", "tmpcopyup", "mode=755" };
     int r = rl_mount_opts_parse (ot, 3, &o, &err);
     ok (r == 0 && o.tmpcopyup, "tmpcopyup is taken (crun's extension): %s", err.msg ? err.msg : "ok");
-    ok (r == 0 && o.data && strstr (o.data, "tmpcopyup") == NULL,
-        "tmpcopyup never reaches mount(2)'s data: %s", o.data ? o.data : "(none)");
+    ok (r == 0 && o.data && strstr (o.data, "tmpcopyup") == NULL, "tmpcopyup never reaches mount(2)'s data: %s",
+        o.data ? o.data : "(none)");
     oci_error_clear (&err);
     rl_mount_opts_free (&o);
   }
@@ -185,8 +188,8 @@ idmap_case (const char *label, char *const *opts, size_t n, bool uids, bool gids
     ok (r == want, "%s: %s%s%s", label, want ? "id-mapped" : "not id-mapped", err.msg ? ": " : "",
         err.msg ? err.msg : "");
   else
-    ok (r < 0 && err.msg && strstr (err.msg, "mounts[3] (/data)") && strstr (err.msg, want_msg),
-        "%s: refused: %s", label, err.msg ? err.msg : "(no message)");
+    ok (r < 0 && err.msg && strstr (err.msg, "mounts[3] (/data)") && strstr (err.msg, want_msg), "%s: refused: %s",
+        label, err.msg ? err.msg : "(no message)");
   oci_error_clear (&err);
   rl_mount_opts_free (&o);
 }

@@ -37,15 +37,17 @@ main (void)
       all = name_index_find (&ix, env, n, NAME_INDEX_KV, name) == (long) i;
     }
   ok (all, "5000 names found at their positions");
-  ok (name_index_find (&ix, env, n, NAME_INDEX_KV, "V1=1") == -1 && name_index_find (&ix, env, n, NAME_INDEX_KV, "V") == -1
-        && name_index_find (&ix, env, n, NAME_INDEX_KV, "V50000") == -1,
+  ok (name_index_find (&ix, env, n, NAME_INDEX_KV, "V1=1") == -1
+          && name_index_find (&ix, env, n, NAME_INDEX_KV, "V") == -1
+          && name_index_find (&ix, env, n, NAME_INDEX_KV, "V50000") == -1,
       "no match on a prefix, on name=value, on a missing name");
 
   /* the array shrank behind the index's back: rebuilt, not read past */
   for (size_t i = 10; i < n; i++)
     free (env[i]);
   n = 10;
-  ok (name_index_find (&ix, env, n, NAME_INDEX_KV, "V20") == -1 && name_index_find (&ix, env, n, NAME_INDEX_KV, "V9") == 9,
+  ok (name_index_find (&ix, env, n, NAME_INDEX_KV, "V20") == -1
+          && name_index_find (&ix, env, n, NAME_INDEX_KV, "V9") == 9,
       "a shrunk array is re-indexed");
 
   /* appended without an update: found anyway */
@@ -59,7 +61,8 @@ main (void)
   ok (name_index_find (&lx, keys, 3, NAME_INDEX_KEY, "a") == 2, "last_wins: the last of the duplicates");
   name_index_clear (&lx);
   char *other[] = { "x", "y" };
-  ok (name_index_find (&kx, other, 2, NAME_INDEX_KEY, "y") == 1 && name_index_find (&kx, other, 2, NAME_INDEX_KEY, "a") == -1,
+  ok (name_index_find (&kx, other, 2, NAME_INDEX_KEY, "y") == 1
+          && name_index_find (&kx, other, 2, NAME_INDEX_KEY, "a") == -1,
       "another array: re-indexed");
   name_index_clear (&kx);
 

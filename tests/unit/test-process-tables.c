@@ -56,8 +56,7 @@ test_caps_names (void)
   ok (rl_cap_names_len () == CAP_LAST_CAP + 1, "the table has every capability of the header (%zu)",
       rl_cap_names_len ());
   for (size_t i = 0; i < rl_cap_names_len (); i++)
-    round_trip = round_trip && rl_cap_names ()[i] != NULL
-                 && rl_cap_from_name (rl_cap_to_name ((int) i)) == (int) i;
+    round_trip = round_trip && rl_cap_names ()[i] != NULL && rl_cap_from_name (rl_cap_to_name ((int) i)) == (int) i;
   ok (round_trip, "every number has a name that maps back to it");
   ok (rl_cap_to_name (-1) == NULL && rl_cap_to_name (CAP_LAST_CAP + 1) == NULL, "numbers out of range have no name");
   ok (rl_cap_kernel_last () >= CAP_AUDIT_READ, "the kernel knows at least CAP_AUDIT_READ");
@@ -115,8 +114,7 @@ cpu_list_bad (const char *list, const char *msg)
   struct oci_error err = OCI_ERROR_INIT;
   cpu_set_t *set = NULL;
   size_t size = 0;
-  ok (rl_cpu_list_parse (list, "execCPUAffinity.initial", &set, &size, &err) < 0, "CPU list \"%s\" is refused",
-      list);
+  ok (rl_cpu_list_parse (list, "execCPUAffinity.initial", &set, &size, &err) < 0, "CPU list \"%s\" is refused", list);
   is_str (err.msg, msg, "  with a clear message");
   oci_error_clear (&err);
 }
@@ -336,8 +334,9 @@ run_child (const struct oci_runtime_config *c, void (*before) (void), child_fn f
       close (p[0]);
       if (before)
         before ();
-      if (rl_process_apply (c->process, c->linux_, "{\"ociVersion\":\"1.2.0\",\"id\":\"t\",\"status\":\"creating\","
-                                                   "\"pid\":1234,\"bundle\":\"/b\"}",
+      if (rl_process_apply (c->process, c->linux_,
+                            "{\"ociVersion\":\"1.2.0\",\"id\":\"t\",\"status\":\"creating\","
+                            "\"pid\":1234,\"bundle\":\"/b\"}",
                             listener_fd, &err)
           < 0)
         {
@@ -412,14 +411,14 @@ test_apply_user_caps (void)
 {
   int ws;
   cleanup_free char *out = NULL;
-  struct oci_runtime_config *c
-    = config_from ("\"user\":{\"uid\":1000,\"gid\":1001,\"umask\":63,\"additionalGids\":[10,20]},"
-                   "\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\",\"CAP_NET_BIND_SERVICE\"],"
-                   "\"effective\":[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-                   "\"inheritable\":[\"CAP_NET_BIND_SERVICE\"],\"ambient\":[\"CAP_NET_BIND_SERVICE\"]},"
-                   "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":100,\"hard\":200}],"
-                   "\"noNewPrivileges\":true,\"oomScoreAdj\":500",
-                   "");
+  struct oci_runtime_config *c = config_from (
+      "\"user\":{\"uid\":1000,\"gid\":1001,\"umask\":63,\"additionalGids\":[10,20]},"
+      "\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\",\"CAP_NET_BIND_SERVICE\"],"
+      "\"effective\":[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+      "\"inheritable\":[\"CAP_NET_BIND_SERVICE\"],\"ambient\":[\"CAP_NET_BIND_SERVICE\"]},"
+      "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":100,\"hard\":200}],"
+      "\"noNewPrivileges\":true,\"oomScoreAdj\":500",
+      "");
   if (!ok (c != NULL, "config with user, capabilities, rlimits parses"))
     return;
   out = run_child (c, set_own_inheritable, fn_status, NULL, -1, &ws);
@@ -523,10 +522,10 @@ test_apply_errors (void)
      * kernel cannot hold them; they are skipped, not an error. */
     int ws;
     cleanup_free char *out = NULL;
-    struct oci_runtime_config *c
-        = config_from ("\"capabilities\":{\"permitted\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"],"
-                       "\"ambient\":[\"CAP_KILL\"]}",
-                       "");
+    struct oci_runtime_config *c = config_from (
+        "\"capabilities\":{\"permitted\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"],"
+        "\"ambient\":[\"CAP_KILL\"]}",
+        "");
     if (ok (c != NULL, "ambient without inheritable: config parses"))
       {
         out = run_child (c, NULL, fn_caps_only, NULL, -1, &ws);
@@ -574,11 +573,10 @@ test_apply_sched (void)
   int ws;
   cleanup_free char *out = NULL;
   char buf[32];
-  struct oci_runtime_config *c
-    = config_from ("\"scheduler\":{\"policy\":\"SCHED_BATCH\",\"nice\":5},"
-                   "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":6},"
-                   "\"execCPUAffinity\":{\"initial\":\"0\",\"final\":\"0\"}",
-                   "\"personality\":{\"domain\":\"LINUX32\"}");
+  struct oci_runtime_config *c = config_from ("\"scheduler\":{\"policy\":\"SCHED_BATCH\",\"nice\":5},"
+                                              "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":6},"
+                                              "\"execCPUAffinity\":{\"initial\":\"0\",\"final\":\"0\"}",
+                                              "\"personality\":{\"domain\":\"LINUX32\"}");
   if (!ok (c != NULL, "config with scheduler, ioPriority, execCPUAffinity, personality parses"))
     return;
   out = run_child (c, NULL, fn_sched, NULL, -1, &ws);
@@ -686,8 +684,9 @@ test_apply_seccomp_notify (void)
     struct cmsghdr align;
   } control;
   struct iovec iov = { buf, sizeof buf - 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b,
-                        .msg_controllen = sizeof control.b };
+  struct msghdr msg = {
+    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.b, .msg_controllen = sizeof control.b
+  };
   struct cmsghdr *cm;
   struct seccomp_notif *req = NULL;
   struct seccomp_notif_resp *resp = NULL;
@@ -696,11 +695,10 @@ test_apply_seccomp_notify (void)
   int p[2];
   cleanup_free char *out = NULL;
   struct oci_error err = OCI_ERROR_INIT;
-  struct oci_runtime_config *c
-    = config_from ("\"noNewPrivileges\":true",
-                   "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/unused\","
-                   "\"listenerMetadata\":\"hello\",\"syscalls\":["
-                   "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}");
+  struct oci_runtime_config *c = config_from (
+      "\"noNewPrivileges\":true", "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/unused\","
+                                  "\"listenerMetadata\":\"hello\",\"syscalls\":["
+                                  "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}");
 
   if (mkdtemp (dir) == NULL)
     abort ();
@@ -712,8 +710,9 @@ test_apply_seccomp_notify (void)
     {
       close (sv[0]);
       close (p[0]);
-      if (rl_process_apply (c->process, c->linux_, "{\"ociVersion\":\"1.2.0\",\"id\":\"t\",\"status\":\"creating\","
-                                                   "\"pid\":1234,\"bundle\":\"/b\"}",
+      if (rl_process_apply (c->process, c->linux_,
+                            "{\"ociVersion\":\"1.2.0\",\"id\":\"t\",\"status\":\"creating\","
+                            "\"pid\":1234,\"bundle\":\"/b\"}",
                             sv[1], &err)
           < 0)
         {
@@ -774,8 +773,7 @@ test_connect_listener (void)
   struct oci_error err = OCI_ERROR_INIT;
   int fd = -1;
   ok (rl_seccomp_connect_listener ("/nonexistent/listener.sock", &fd, &err) < 0, "connecting to nothing fails");
-  is_str (err.msg,
-          "seccomp listener: connect to /nonexistent/listener.sock: No such file or directory", "  clearly");
+  is_str (err.msg, "seccomp listener: connect to /nonexistent/listener.sock: No such file or directory", "  clearly");
   oci_error_clear (&err);
 }
 

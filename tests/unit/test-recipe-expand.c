@@ -18,9 +18,15 @@ lookup (const char *name, void *data)
 {
   (void) data;
   static const char *const vars[][2] = {
-    { "HOME", "/root" },   { "EMPTY", "" },        { "WORDS", "a  b c" },
-    { "OTHER", "other" },  { "FILE", "archive.tar.gz" }, { "PATHV", "/usr/local/bin" },
-    { "X1", "one" },       { "_u", "under" },      { "9", "nine" },
+    { "HOME", "/root" },
+    { "EMPTY", "" },
+    { "WORDS", "a  b c" },
+    { "OTHER", "other" },
+    { "FILE", "archive.tar.gz" },
+    { "PATHV", "/usr/local/bin" },
+    { "X1", "one" },
+    { "_u", "under" },
+    { "9", "nine" },
   };
   for (size_t i = 0; i < sizeof (vars) / sizeof (vars[0]); i++)
     if (strcmp (vars[i][0], name) == 0)
@@ -165,7 +171,8 @@ ref_remove (const char *value, const char *pat, bool suffix, bool longest)
 static void
 pattern_property (void)
 {
-  static const char *const atoms[] = { "a", "b", "*", "?", "[ab]", "[!a]", "[a-c]", "\\*", "[[:digit:]]", "[]a]", "[", "." };
+  static const char *const atoms[] = { "a",     "b",   "*",           "?",    "[ab]", "[!a]",
+                                       "[a-c]", "\\*", "[[:digit:]]", "[]a]", "[",    "." };
   static const char alphabet[] = "aabbc1.*[";
   unsigned seed = 12345;
   size_t bad = 0, n = 0;
@@ -213,7 +220,8 @@ limit_cases (void)
   strbuf_adds (&w, "x");
   for (unsigned i = 0; i < RECIPE_EXPAND_MAX_DEPTH; i++)
     strbuf_addc (&w, '}');
-  ok (expand_v (w.s, "", &out, &err) == 0 && strcmp (out, "x") == 0, "%u nested defaults expand", RECIPE_EXPAND_MAX_DEPTH);
+  ok (expand_v (w.s, "", &out, &err) == 0 && strcmp (out, "x") == 0, "%u nested defaults expand",
+      RECIPE_EXPAND_MAX_DEPTH);
   free (out);
   out = NULL;
   strbuf_release (&w);
@@ -222,7 +230,7 @@ limit_cases (void)
   for (unsigned i = 0; i < 20000; i++)
     strbuf_addc (&w, '}');
   ok (expand_v (w.s, "", &out, &err) < 0 && err.msg
-        && strcmp (err.msg, "variable expansions nested deeper than 64 levels") == 0,
+          && strcmp (err.msg, "variable expansions nested deeper than 64 levels") == 0,
       "20,000 nested defaults: an error, not a crash");
   diag ("%s", err.msg ? err.msg : "");
   oci_error_clear (&err);
@@ -236,13 +244,13 @@ limit_cases (void)
   free (out);
   out = NULL;
   ok (expand_v ("${V}${V}x${V}", big, &out, &err) < 0 && err.msg
-        && strcmp (err.msg, "the expansion gives more than 1048576 bytes") == 0,
+          && strcmp (err.msg, "the expansion gives more than 1048576 bytes") == 0,
       "an expansion past the limit is an error");
   oci_error_clear (&err);
   ok (expand_v ("${B:-${V}${V}${V}}", big, &out, &err) < 0, "the limit holds inside a nested word");
   oci_error_clear (&err);
   ok (expand_v ("${V//a/${V}}", big, &out, &err) < 0 && err.msg
-        && strcmp (err.msg, "the expansion gives more than 1048576 bytes") == 0,
+          && strcmp (err.msg, "the expansion gives more than 1048576 bytes") == 0,
       "a replacement growing past the limit is an error");
   oci_error_clear (&err);
   free (big);
@@ -356,13 +364,13 @@ main (void)
   static const char *const w6[] = { "x" };
   words_are ("$UNSET x $EMPTY", w6, 1, "empty expansions give no words");
 
-  ok (recipe_kind_expands (RECIPE_COPY) && recipe_kind_expands (RECIPE_ENV)
-      && recipe_kind_expands (RECIPE_FROM) && recipe_kind_expands (RECIPE_WORKDIR)
-      && recipe_kind_expands (RECIPE_EXPOSE) && recipe_kind_expands (RECIPE_STOPSIGNAL),
+  ok (recipe_kind_expands (RECIPE_COPY) && recipe_kind_expands (RECIPE_ENV) && recipe_kind_expands (RECIPE_FROM)
+          && recipe_kind_expands (RECIPE_WORKDIR) && recipe_kind_expands (RECIPE_EXPOSE)
+          && recipe_kind_expands (RECIPE_STOPSIGNAL),
       "expanded instructions");
   ok (!recipe_kind_expands (RECIPE_RUN) && !recipe_kind_expands (RECIPE_CMD)
-      && !recipe_kind_expands (RECIPE_ENTRYPOINT) && !recipe_kind_expands (RECIPE_ONBUILD)
-      && !recipe_kind_expands (RECIPE_SHELL),
+          && !recipe_kind_expands (RECIPE_ENTRYPOINT) && !recipe_kind_expands (RECIPE_ONBUILD)
+          && !recipe_kind_expands (RECIPE_SHELL),
       "instructions left to the shell");
   return tap_done ();
 }

@@ -155,8 +155,7 @@ test_heredocs (void)
   recipe_free (r);
 
   r = parse ("FROM a\nONBUILD RUN <<EOF\nhi\nEOF\nENV a=b\n");
-  ok (r && r->len == 3 && r->v[1].trigger && r->v[1].trigger->heredocs_len == 1,
-      "heredoc: ONBUILD RUN");
+  ok (r && r->len == 3 && r->v[1].trigger && r->v[1].trigger->heredocs_len == 1, "heredoc: ONBUILD RUN");
   recipe_free (r);
 
   r = parse ("FROM a\nENV x=<<EOF\nLABEL y=z\n");
@@ -192,10 +191,10 @@ test_from (void)
                "FROM without AS");
   parse_fails ("FROM a AS 1x\n",
                "Recipe:1:11: FROM: invalid name for build stage: \"1x\", name can't start with a "
-               "number or contain symbols", "bad stage name");
+               "number or contain symbols",
+               "bad stage name");
   parse_fails ("FROM --plat=x a\n", "Recipe:1:6: FROM: unknown flag: --plat", "unknown flag");
-  parse_fails ("FROM --platform a\n", "Recipe:1:6: FROM: missing a value on flag: --platform",
-               "flag without value");
+  parse_fails ("FROM --platform a\n", "Recipe:1:6: FROM: missing a value on flag: --platform", "flag without value");
   parse_fails ("FROM\n", "Recipe:1:1: FROM: requires either one or three arguments", "FROM alone");
 }
 
@@ -245,8 +244,8 @@ test_run (void)
   is_str (r->v[4].run.mounts[0].source, "a,b", "quoted mount field");
   recipe_free (r);
 
-  parse_fails ("FROM a\nRUN --mount=type=cache echo\n",
-               "Recipe:2:5: RUN: --mount: type=cache requires target", "cache needs target");
+  parse_fails ("FROM a\nRUN --mount=type=cache echo\n", "Recipe:2:5: RUN: --mount: type=cache requires target",
+               "cache needs target");
   parse_fails ("FROM a\nRUN --mount=type=tmpfs,target=/t,from=x echo\n",
                "Recipe:2:5: RUN: --mount: \"from\" is not valid for type=tmpfs", "key not for type");
   parse_fails ("FROM a\nRUN --mount=type=cache,target=/t,colour=red echo\n",
@@ -256,8 +255,7 @@ test_run (void)
   parse_fails ("FROM a\nRUN --mount=type=cache,target=/t,mode=0999 echo\n",
                "Recipe:2:5: RUN: --mount: invalid mode \"0999\" (octal)", "bad mount mode");
   parse_fails ("FROM a\nRUN --mount=type=cache,target=/t,sharing=maybe echo\n",
-               "Recipe:2:5: RUN: --mount: sharing must be shared, private or locked, not \"maybe\"",
-               "bad sharing");
+               "Recipe:2:5: RUN: --mount: sharing must be shared, private or locked, not \"maybe\"", "bad sharing");
   parse_fails ("FROM a\nRUN --network=bridge echo\n",
                "Recipe:2:5: RUN: --network must be default, none or host, not \"bridge\"", "bad network");
   parse_fails ("FROM a\nRUN [1, 2]\n",
@@ -305,16 +303,13 @@ test_copy (void)
   parse_fails ("FROM a\n\n\n\n\n\nCOPY onlyone\n", "Recipe:7:1: COPY: requires at least two arguments",
                "COPY needs two");
   parse_fails ("FROM a\nCOPY --chmod=0789 a b\n",
-               "Recipe:2:6: COPY: --chmod: invalid chmod \"0789\": want an octal mode such as 0755",
-               "bad chmod");
+               "Recipe:2:6: COPY: --chmod: invalid chmod \"0789\": want an octal mode such as 0755", "bad chmod");
   parse_fails ("FROM a\nCOPY --chmod=u+x a b\n",
-               "Recipe:2:6: COPY: --chmod: invalid chmod \"u+x\": want an octal mode such as 0755",
-               "symbolic chmod");
+               "Recipe:2:6: COPY: --chmod: invalid chmod \"u+x\": want an octal mode such as 0755", "symbolic chmod");
   parse_fails ("FROM a\nADD --from=x a b\n", "Recipe:2:5: ADD: unknown flag: --from", "ADD --from");
   parse_fails ("FROM a\nCOPY --link=maybe a b\n",
                "Recipe:2:6: COPY: expecting boolean value for flag --link, not: maybe", "bad bool");
-  parse_fails ("FROM a\nCOPY --checksum=x a b\n", "Recipe:2:6: COPY: unknown flag: --checksum",
-               "COPY --checksum");
+  parse_fails ("FROM a\nCOPY --checksum=x a b\n", "Recipe:2:6: COPY: unknown flag: --checksum", "COPY --checksum");
 }
 
 static void
@@ -348,8 +343,8 @@ test_env_label_arg (void)
   parse_fails ("FROM a\nENV a=b c\n",
                "Recipe:2:9: ENV: syntax error - can't find = in \"c\"; must be of the form name=value",
                "ENV mixed forms");
-  parse_fails ("FROM a\nENV onlykey\n",
-               "Recipe:2:5: ENV: must have two arguments (name value) or name=value", "ENV one word");
+  parse_fails ("FROM a\nENV onlykey\n", "Recipe:2:5: ENV: must have two arguments (name value) or name=value",
+               "ENV one word");
   parse_fails ("FROM a\nENV =x\n", "Recipe:2:5: ENV: names can not be blank", "ENV blank name");
   parse_fails ("FROM a\nLABEL\n", "Recipe:2:1: LABEL: requires at least one argument", "LABEL alone");
   parse_fails ("FROM a\nARG\n", "Recipe:2:1: ARG: requires at least one argument", "ARG alone");
@@ -391,16 +386,14 @@ test_simple (void)
   recipe_free (r);
 
   parse_fails ("FROM a\nEXPOSE 80/icmp\n",
-               "Recipe:2:8: EXPOSE: invalid port \"80/icmp\": protocol must be tcp, udp or sctp",
-               "bad protocol");
+               "Recipe:2:8: EXPOSE: invalid port \"80/icmp\": protocol must be tcp, udp or sctp", "bad protocol");
   parse_fails ("FROM a\nEXPOSE 90-80\n", "Recipe:2:8: EXPOSE: invalid port range \"90-80\": end before start",
                "backwards range");
-  parse_fails ("FROM a\nEXPOSE 70000\n",
-               "Recipe:2:8: EXPOSE: invalid port \"70000\": want port[-port][/protocol]", "port too big");
+  parse_fails ("FROM a\nEXPOSE 70000\n", "Recipe:2:8: EXPOSE: invalid port \"70000\": want port[-port][/protocol]",
+               "port too big");
   parse_fails ("FROM a\nSHELL /bin/sh -c\n", "Recipe:2:7: SHELL: requires the arguments to be in JSON form",
                "SHELL shell form");
-  parse_fails ("FROM a\nVOLUME [\"\"]\n", "Recipe:2:9: VOLUME: a volume can not be an empty string",
-               "empty volume");
+  parse_fails ("FROM a\nVOLUME [\"\"]\n", "Recipe:2:9: VOLUME: a volume can not be an empty string", "empty volume");
   parse_fails ("FROM a\nWORKDIR\n", "Recipe:2:1: WORKDIR: requires exactly one argument", "WORKDIR alone");
   parse_fails ("FROM a\nUSER --x\n", "Recipe:2:6: USER: unknown flag: --x", "flag on USER");
 }
@@ -463,8 +456,8 @@ test_healthcheck_onbuild (void)
                "duration without unit");
   parse_fails ("FROM a\nHEALTHCHECK --timeout=100us CMD x\n",
                "Recipe:2:13: HEALTHCHECK: --timeout: \"100us\" cannot be less than 1ms", "too short");
-  parse_fails ("FROM a\nHEALTHCHECK --retries=-1 CMD x\n",
-               "Recipe:2:13: HEALTHCHECK: --retries cannot be negative", "negative retries");
+  parse_fails ("FROM a\nHEALTHCHECK --retries=-1 CMD x\n", "Recipe:2:13: HEALTHCHECK: --retries cannot be negative",
+               "negative retries");
   parse_fails ("FROM a\nHEALTHCHECK NONE x\n", "Recipe:2:13: HEALTHCHECK: HEALTHCHECK NONE takes no arguments",
                "NONE with arguments");
   parse_fails ("FROM a\nHEALTHCHECK RUN x\n", "Recipe:2:13: HEALTHCHECK: unknown type \"RUN\" (try CMD)",
@@ -617,20 +610,18 @@ test_plan (void)
   recipe_plan_free (p);
   recipe_free (r);
 
-  plan_fails ("FROM a AS x\nFROM b\n", "nope", "Recipe: target stage \"nope\" could not be found",
-              "unknown target");
+  plan_fails ("FROM a AS x\nFROM b\n", "nope", "Recipe: target stage \"nope\" could not be found", "unknown target");
   plan_fails ("FROM a AS one\nCOPY --from=two /a /a\nFROM b AS two\nCOPY --from=one /b /b\n", NULL,
               "Recipe: circular dependency detected on stage \"two\"", "cycle");
-  plan_fails ("FROM a AS x\nCOPY --from=x /a /b\n", NULL,
-              "Recipe:2:1: COPY: stage \"x\" refers to itself", "self reference");
-  plan_fails ("FROM a\nCOPY --from=3 /a /b\nFROM b\n", NULL,
-              "Recipe:2:1: COPY: stage 3 is not an earlier stage", "index out of range");
+  plan_fails ("FROM a AS x\nCOPY --from=x /a /b\n", NULL, "Recipe:2:1: COPY: stage \"x\" refers to itself",
+              "self reference");
+  plan_fails ("FROM a\nCOPY --from=3 /a /b\nFROM b\n", NULL, "Recipe:2:1: COPY: stage 3 is not an earlier stage",
+              "index out of range");
   plan_fails ("FROM a\nRUN --mount=from=0,target=/x ls\n", NULL,
               "Recipe:2:5: RUN --mount: stage 0 refers to the current stage", "mount from itself");
   plan_fails ("FROM a AS x\nFROM b AS X\n", NULL, "Recipe:2:11: FROM: duplicate stage name \"x\"",
               "duplicate stage name");
-  plan_fails ("ARG B\nFROM ${B}\n", NULL, "Recipe:2:6: FROM: base name (${B}) should not be blank",
-              "blank base");
+  plan_fails ("ARG B\nFROM ${B}\n", NULL, "Recipe:2:6: FROM: base name (${B}) should not be blank", "blank base");
 }
 
 static void

@@ -83,8 +83,7 @@ main (void)
   parse_ok ("docker.io/library/busybox:1", "docker.io", "library/busybox", "busybox", "1", NULL);
   parse_ok ("index.docker.io/u/app", "docker.io", "u/app", "u/app", NULL, NULL);
   parse_ok ("docker.io/localhost/a", "docker.io", "localhost/a", "docker.io/localhost/a", NULL, NULL);
-  parse_ok ("localhost:5000/a/b:v1@sha256:" D64, "localhost:5000", "a/b", "localhost:5000/a/b", "v1",
-            "sha256:" D64);
+  parse_ok ("localhost:5000/a/b:v1@sha256:" D64, "localhost:5000", "a/b", "localhost:5000/a/b", "v1", "sha256:" D64);
   parse_ok ("[::1]:5000/app", "[::1]:5000", "app", "[::1]:5000/app", NULL, NULL);
   parse_ok ("Reg-1.Example.COM/a__b/c---d/e.f", "Reg-1.Example.COM", "a__b/c---d/e.f",
             "Reg-1.Example.COM/a__b/c---d/e.f", NULL, NULL);

@@ -97,7 +97,7 @@ status_cases (void)
   } cases[] = {
     { "HTTP/1.1 200 OK\r\n", true, 200 },
     { "HTTP/2 401\r\n", true, 401 },
-    { "HTTP/1.1 307", true, 307 },     /* the code at the very end */
+    { "HTTP/1.1 307", true, 307 },      /* the code at the very end */
     { "HTTP/1.1 2000000000", true, 0 }, /* digits running to the end */
     { "HTTP/1.1 99", true, 0 },
     { "HTTP/1.1 ", true, 0 },
@@ -151,8 +151,8 @@ main (void)
   /* "alice:s3:cret" base64 */
   auth_case ("{\"auths\":{\"h:1\":{\"auth\":\"YWxpY2U6czM6Y3JldA==\"}}}", "h:1", "alice", "s3:cret");
   auth_case ("{\"auths\":{\"https://h:1\":{\"auth\":\"YWxpY2U6czM6Y3JldA==\"}}}", "h:1", "alice", "s3:cret");
-  auth_case ("{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"YWxpY2U6czM6Y3JldA==\"}}}", "docker.io", "alice",
-             "s3:cret");
+  auth_case ("{\"auths\":{\"https://index.docker.io/v1/\":{\"auth\":\"YWxpY2U6czM6Y3JldA==\"}}}", "docker.io",
+             "alice", "s3:cret");
   auth_case ("{\"auths\":{\"other\":{\"auth\":\"YWxpY2U6czM6Y3JldA==\"}}}", "h:1", NULL, NULL);
   auth_case ("{}", "h:1", NULL, NULL);
   /* base64 of "nocolon", and not base64 at all */

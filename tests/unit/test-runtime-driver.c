@@ -31,8 +31,9 @@ static void
 test_spawn (void)
 {
   cleanup_error struct oci_error err = OCI_ERROR_INIT;
-  const struct cmn_spawn_options piped = { .in = CMN_STDIO_NULL, .out = CMN_STDIO_PIPE, .err = CMN_STDIO_PIPE,
-                                           .exec_error_prefix = "exec " };
+  const struct cmn_spawn_options piped = {
+    .in = CMN_STDIO_NULL, .out = CMN_STDIO_PIPE, .err = CMN_STDIO_PIPE, .exec_error_prefix = "exec "
+  };
   const struct cmn_spawn_options quiet = { .in = CMN_STDIO_NULL, .out = CMN_STDIO_NULL, .err = CMN_STDIO_NULL };
   pid_t pid;
   int fd = -1;
@@ -105,9 +106,10 @@ test_driver (void)
   bld_run_delete_all (rt, root);
   ok (oci_read_file (log, 1 << 16, &logged, &len, &err) == 0, "the runtime's log");
   cleanup_free char *want = NULL;
-  if (asprintf (&want,
-                "spec --bundle /b\n--root /r run --bundle /b id1\n--root %s kill c1 KILL\n--root %s delete --force c1\n",
-                root, root)
+  if (asprintf (
+          &want,
+          "spec --bundle /b\n--root /r run --bundle /b id1\n--root %s kill c1 KILL\n--root %s delete --force c1\n",
+          root, root)
       > 0)
     is_str (logged, want, "spec, run, kill and delete command lines");
   free (rt);

@@ -26,35 +26,38 @@ struct doc
   void (*free) (void *obj);
 };
 
-#define DOC_WRAPPERS(prefix, T)                                                                                  \
-  static int prefix##_pf (const char *path, void **out, struct oci_error *err)                                 \
-  {                                                                                                            \
-    T *o = NULL;                                                                                               \
-    int r = prefix##_parse_file (path, &o, err);                                                               \
-    *out = o;                                                                                                  \
-    return r;                                                                                                  \
-  }                                                                                                            \
-  static int prefix##_pt (const char *what, const char *text, size_t len, void **out, struct oci_error *err)   \
-  {                                                                                                            \
-    T *o = NULL;                                                                                               \
-    int r = prefix##_parse_text (what, text, len, &o, err);                                                    \
-    *out = o;                                                                                                  \
-    return r;                                                                                                  \
-  }                                                                                                            \
-  static int prefix##_em (const void *obj, bool pretty, char **out, size_t *len, struct oci_error *err)        \
-  {                                                                                                            \
-    return prefix##_emit (obj, pretty, out, len, err);                                                         \
-  }                                                                                                            \
-  static void prefix##_fr (void *obj) { prefix##_free (obj); }
+#define DOC_WRAPPERS(prefix, T)                                                                              \
+  static int prefix##_pf (const char *path, void **out, struct oci_error *err)                               \
+  {                                                                                                          \
+    T *o = NULL;                                                                                             \
+    int r = prefix##_parse_file (path, &o, err);                                                             \
+    *out = o;                                                                                                \
+    return r;                                                                                                \
+  }                                                                                                          \
+  static int prefix##_pt (const char *what, const char *text, size_t len, void **out, struct oci_error *err) \
+  {                                                                                                          \
+    T *o = NULL;                                                                                             \
+    int r = prefix##_parse_text (what, text, len, &o, err);                                                  \
+    *out = o;                                                                                                \
+    return r;                                                                                                \
+  }                                                                                                          \
+  static int prefix##_em (const void *obj, bool pretty, char **out, size_t *len, struct oci_error *err)      \
+  {                                                                                                          \
+    return prefix##_emit (obj, pretty, out, len, err);                                                       \
+  }                                                                                                          \
+  static void prefix##_fr (void *obj)                                                                        \
+  {                                                                                                          \
+    prefix##_free (obj);                                                                                     \
+  }
 
 DOC_WRAPPERS (oci_runtime_config, struct oci_runtime_config)
 DOC_WRAPPERS (oci_runtime_state, struct oci_runtime_state)
 DOC_WRAPPERS (oci_runtime_features, struct oci_runtime_features)
 
-static const struct doc config_doc
-  = { "config", oci_runtime_config_pf, oci_runtime_config_pt, oci_runtime_config_em, oci_runtime_config_fr };
-static const struct doc state_doc
-  = { "state", oci_runtime_state_pf, oci_runtime_state_pt, oci_runtime_state_em, oci_runtime_state_fr };
+static const struct doc config_doc = { "config", oci_runtime_config_pf, oci_runtime_config_pt, oci_runtime_config_em,
+                                       oci_runtime_config_fr };
+static const struct doc state_doc = { "state", oci_runtime_state_pf, oci_runtime_state_pt, oci_runtime_state_em,
+                                      oci_runtime_state_fr };
 static const struct doc features_doc = { "features", oci_runtime_features_pf, oci_runtime_features_pt,
                                          oci_runtime_features_em, oci_runtime_features_fr };
 
@@ -165,8 +168,8 @@ struct bad_case
 };
 
 static const struct bad_case bad_cases[] = {
-  { "config/bad/freebsd-vnet-disable.json", "freebsd.jail.vnet: expected one of \"new\", \"inherit\", got \"disable\"",
-    false },
+  { "config/bad/freebsd-vnet-disable.json",
+    "freebsd.jail.vnet: expected one of \"new\", \"inherit\", got \"disable\"", false },
   { "config/bad/invalid-json.json", "invalid JSON at line 1", true },
   { "config/bad/linux-hugepage.json",
     "linux.resources.hugepageLimits[0].pageSize: expected a page size matching [1-9][0-9]*[KMG]B, got \"64kB\"",
@@ -269,12 +272,14 @@ test_config_rules (void)
            "config.json: process.user.uid: value 4294967296 out of range [0, 4294967295]");
   rejects (&config_doc, PROC ("{\"cwd\":\"/\",\"user\":{\"additionalGids\":[1,-2]}}"),
            "config.json: process.user.additionalGids[1]: value -2 out of range [0, 4294967295]");
-  rejects (&config_doc, CFG ("{\"devices\":[{\"type\":\"c\",\"path\":\"/dev/x\",\"major\":1,\"minor\":2,"
-                             "\"fileMode\":65536}]}"),
+  rejects (&config_doc,
+           CFG ("{\"devices\":[{\"type\":\"c\",\"path\":\"/dev/x\",\"major\":1,\"minor\":2,"
+                "\"fileMode\":65536}]}"),
            "config.json: linux.devices[0].fileMode: value 65536 out of range [0, 65535]");
   /* podman's fileMode is the host device's st_mode: S_IFCHR | 0644 */
-  c = accepts (&config_doc, CFG ("{\"devices\":[{\"type\":\"c\",\"path\":\"/dev/x\",\"major\":1,\"minor\":2,"
-                                 "\"fileMode\":8612}]}"),
+  c = accepts (&config_doc,
+               CFG ("{\"devices\":[{\"type\":\"c\",\"path\":\"/dev/x\",\"major\":1,\"minor\":2,"
+                    "\"fileMode\":8612}]}"),
                "device fileMode with the file type bits");
   ok (c && c->linux_->devices[0].file_mode == 020644, "device fileMode 020644 kept");
   oci_runtime_config_free (c);
@@ -294,9 +299,11 @@ test_config_rules (void)
   rejects (&config_doc, "{\"root\":{\"path\":\"rootfs\"}}", "config.json: ociVersion: required field missing");
   rejects (&config_doc, "{\"ociVersion\":\"1.3.0\",\"annotations\":{\"a\":\"1\",\"\":\"2\"}}",
            "config.json: annotations[\"\"]: empty key");
-  rejects (&config_doc, CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"]}]}}"),
+  rejects (&config_doc,
+           CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"]}]}}"),
            "config.json: linux.seccomp.syscalls[0].action: required field missing");
-  rejects (&config_doc, "{\"ociVersion\":\"1.3.0\",\"hooks\":{\"poststart\":[{\"path\":\"/bin/true\",\"timeout\":0}]}}",
+  rejects (&config_doc,
+           "{\"ociVersion\":\"1.3.0\",\"hooks\":{\"poststart\":[{\"path\":\"/bin/true\",\"timeout\":0}]}}",
            "config.json: hooks.poststart[0].timeout: value 0 out of range [1, 9223372036854775807]");
   rejects (&config_doc, "{\"ociVersion\":\"1.3.0\",\"hooks\":{\"prestart\":[{\"args\":[]}]}}",
            "config.json: hooks.prestart[0].path: required field missing");
@@ -325,10 +332,11 @@ test_config_rules (void)
            "\"SCHED_BATCH\", \"SCHED_ISO\", \"SCHED_IDLE\", \"SCHED_DEADLINE\", got \"SCHED_FOO\"");
   rejects (&config_doc, PROC ("{\"cwd\":\"/\",\"scheduler\":{\"policy\":\"SCHED_RR\",\"nice\":2147483648}}"),
            "config.json: process.scheduler.nice: value 2147483648 out of range [-2147483648, 2147483647]");
-  rejects (&config_doc, PROC ("{\"cwd\":\"/\",\"scheduler\":{\"policy\":\"SCHED_RR\",\"flags\":[\"SCHED_FLAG_X\"]}}"),
-           "config.json: process.scheduler.flags[0]: expected one of \"SCHED_FLAG_RESET_ON_FORK\", "
-           "\"SCHED_FLAG_RECLAIM\", \"SCHED_FLAG_DL_OVERRUN\", \"SCHED_FLAG_KEEP_POLICY\", \"SCHED_FLAG_KEEP_PARAMS\", "
-           "\"SCHED_FLAG_UTIL_CLAMP_MIN\", \"SCHED_FLAG_UTIL_CLAMP_MAX\", got \"SCHED_FLAG_X\"");
+  rejects (
+      &config_doc, PROC ("{\"cwd\":\"/\",\"scheduler\":{\"policy\":\"SCHED_RR\",\"flags\":[\"SCHED_FLAG_X\"]}}"),
+      "config.json: process.scheduler.flags[0]: expected one of \"SCHED_FLAG_RESET_ON_FORK\", "
+      "\"SCHED_FLAG_RECLAIM\", \"SCHED_FLAG_DL_OVERRUN\", \"SCHED_FLAG_KEEP_POLICY\", \"SCHED_FLAG_KEEP_PARAMS\", "
+      "\"SCHED_FLAG_UTIL_CLAMP_MIN\", \"SCHED_FLAG_UTIL_CLAMP_MAX\", got \"SCHED_FLAG_X\"");
   rejects (&config_doc, PROC ("{\"cwd\":\"/\",\"ioPriority\":{\"priority\":1}}"),
            "config.json: process.ioPriority.class: required field missing");
   rejects (&config_doc, PROC ("{\"cwd\":\"/\",\"ioPriority\":{\"class\":\"IOPRIO_CLASS_NONE\"}}"),
@@ -385,8 +393,9 @@ test_config_rules (void)
 
   /* seccomp */
   rejects (&config_doc, CFG ("{\"seccomp\":{}}"), "config.json: linux.seccomp.defaultAction: required field missing");
-  rejects (&config_doc, CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[],"
-                             "\"action\":\"SCMP_ACT_LOG\"}]}}"),
+  rejects (&config_doc,
+           CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[],"
+                "\"action\":\"SCMP_ACT_LOG\"}]}}"),
            "config.json: linux.seccomp.syscalls[0].names: expected at least one name");
   rejects (&config_doc,
            CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_VAX\"]}}"),
@@ -402,14 +411,16 @@ test_config_rules (void)
            "config.json: linux.seccomp.flags[0]: expected one of \"SECCOMP_FILTER_FLAG_TSYNC\", "
            "\"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\", "
            "\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\", got \"SECCOMP_FILTER_FLAG_X\"");
-  rejects (&config_doc, CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"],"
-                             "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,"
-                             "\"op\":\"SCMP_CMP_XX\"}]}]}}"),
+  rejects (&config_doc,
+           CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"],"
+                "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,"
+                "\"op\":\"SCMP_CMP_XX\"}]}]}}"),
            "config.json: linux.seccomp.syscalls[0].args[0].op: expected one of \"SCMP_CMP_NE\", \"SCMP_CMP_LT\", "
            "\"SCMP_CMP_LE\", \"SCMP_CMP_EQ\", \"SCMP_CMP_GE\", \"SCMP_CMP_GT\", \"SCMP_CMP_MASKED_EQ\", got "
            "\"SCMP_CMP_XX\"");
-  rejects (&config_doc, CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"],"
-                             "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"op\":\"SCMP_CMP_EQ\"}]}]}}"),
+  rejects (&config_doc,
+           CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"],"
+                "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"op\":\"SCMP_CMP_EQ\"}]}]}}"),
            "config.json: linux.seccomp.syscalls[0].args[0].value: required field missing");
   rejects (&config_doc, CFG ("{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_KILL\",\"defaultErrnoRet\":-1}}"),
            "config.json: linux.seccomp.defaultErrnoRet: value -1 out of range [0, 4294967295]");
@@ -443,18 +454,20 @@ test_config_rules (void)
   oci_runtime_config_free (c);
 
   /* other platforms are kept verbatim */
-  c = accepts (&config_doc, "{\"ociVersion\":\"1.3.0\",\"windows\":{\"layerFolders\":[\"C:\\\\a\"],\"x\":{\"y\":null}},"
-                            "\"vm\":{\"hypervisor\":{\"path\":\"/h\"}},\"solaris\":{\"milestone\":\"m\"},\"zos\":{}}",
+  c = accepts (&config_doc,
+               "{\"ociVersion\":\"1.3.0\",\"windows\":{\"layerFolders\":[\"C:\\\\a\"],\"x\":{\"y\":null}},"
+               "\"vm\":{\"hypervisor\":{\"path\":\"/h\"}},\"solaris\":{\"milestone\":\"m\"},\"zos\":{}}",
                "windows, vm, solaris and zos sections");
   if (c)
     {
       cleanup_free char *out = NULL;
       struct oci_error err = OCI_ERROR_INIT;
       ok (oci_runtime_config_emit (c, false, &out, NULL, &err) == 0, "emit raw sections");
-      is_str (out,
-              "{\"ociVersion\":\"1.3.0\",\"solaris\":{\"milestone\":\"m\"},\"windows\":{\"layerFolders\":[\"C:\\\\a\"],"
-              "\"x\":{\"y\":null}},\"vm\":{\"hypervisor\":{\"path\":\"/h\"}},\"zos\":{}}",
-              "raw sections re-emitted as written");
+      is_str (
+          out,
+          "{\"ociVersion\":\"1.3.0\",\"solaris\":{\"milestone\":\"m\"},\"windows\":{\"layerFolders\":[\"C:\\\\a\"],"
+          "\"x\":{\"y\":null}},\"vm\":{\"hypervisor\":{\"path\":\"/h\"}},\"zos\":{}}",
+          "raw sections re-emitted as written");
       oci_error_clear (&err);
     }
   oci_runtime_config_free (c);
@@ -558,8 +571,8 @@ test_full_linux (void)
           && strcmp (l->rootfs_propagation, "slave") == 0 && strcmp (l->cgroups_path, "/myRuntime/myContainer") == 0,
       "paths, mountLabel, rootfsPropagation, cgroupsPath");
   ok (strcmp (l->intel_rdt->clos_id, "guaranteed_group") == 0
-          && strcmp (l->intel_rdt->mem_bw_schema, "MB:0=20;1=70") == 0
-          && l->intel_rdt->schemata_len == 1 && l->intel_rdt->enable_monitoring,
+          && strcmp (l->intel_rdt->mem_bw_schema, "MB:0=20;1=70") == 0 && l->intel_rdt->schemata_len == 1
+          && l->intel_rdt->enable_monitoring,
       "intelRdt");
   ok (strcmp (l->memory_policy->mode, "MPOL_INTERLEAVE") == 0 && strcmp (l->memory_policy->nodes, "2-3") == 0
           && l->memory_policy->flags_len == 1,
@@ -675,16 +688,16 @@ test_features (void)
           "seccomp");
       ok (l->apparmor->enabled && l->selinux->enabled && l->net_devices->enabled && l->intel_rdt == NULL,
           "apparmor, selinux, netDevices");
-      is_str (oci_string_map_get (&f->annotations, "org.opencontainers.runc.version"), "1.1.0+dev",
-              "annotations");
+      is_str (oci_string_map_get (&f->annotations, "org.opencontainers.runc.version"), "1.1.0+dev", "annotations");
     }
 
-  g = accepts (&features_doc,
-               "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.3.0\",\"potentiallyUnsafeConfigAnnotations\":"
-               "[\"com.example.foo.bar\",\"org.systemd.property.\"],\"linux\":{\"cgroup\":{\"rdma\":true},"
-               "\"intelRdt\":{\"enabled\":true,\"schemata\":true,\"monitoring\":false},\"mountExtensions\":{\"idmap\":"
-               "{\"enabled\":true}},\"memoryPolicy\":{\"modes\":[\"MPOL_BIND\"],\"flags\":[\"MPOL_F_STATIC_NODES\"]}}}",
-               "features with every linux section");
+  g = accepts (
+      &features_doc,
+      "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.3.0\",\"potentiallyUnsafeConfigAnnotations\":"
+      "[\"com.example.foo.bar\",\"org.systemd.property.\"],\"linux\":{\"cgroup\":{\"rdma\":true},"
+      "\"intelRdt\":{\"enabled\":true,\"schemata\":true,\"monitoring\":false},\"mountExtensions\":{\"idmap\":"
+      "{\"enabled\":true}},\"memoryPolicy\":{\"modes\":[\"MPOL_BIND\"],\"flags\":[\"MPOL_F_STATIC_NODES\"]}}}",
+      "features with every linux section");
   if (g)
     {
       ok (g->potentially_unsafe_config_annotations_len == 2 && g->linux_->cgroup->rdma

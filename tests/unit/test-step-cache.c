@@ -69,8 +69,8 @@ test_layer (void)
   ok (!reads_layer ("{\"kind\":\"layer\",\"mediaType\":\"" MEDIA "\",\"size\":\"1\",\"digest\":\"" DIGEST
                     "\",\"diffID\":\"" DIFF_ID "\"}"),
       "a size that is no number is a miss");
-  ok (!reads_layer ("{\"kind\":\"layer\",\"mediaType\":\"" MEDIA "\",\"size\":1,\"digest\":\"sha256:x\",\"diffID\":\"" DIFF_ID
-                    "\"}"),
+  ok (!reads_layer ("{\"kind\":\"layer\",\"mediaType\":\"" MEDIA
+                    "\",\"size\":1,\"digest\":\"sha256:x\",\"diffID\":\"" DIFF_ID "\"}"),
       "a bad digest is a miss");
   ok (!reads_layer ("{\"kind\":\"layer\",\"mediaType\":\"" MEDIA "\",\"size\":1,\"digest\":\"" DIGEST
                     "\",\"diffID\":\"../x\"}"),
@@ -107,8 +107,9 @@ test_meta_run (void)
   oci_strvfreep (&got);
   got = NULL;
 
-  put ("{\"kind\":\"metadata-run\",\"steps\":[{\"key\":\"k1\",\"created\":\"t1\"},{\"key\":\"a=b\",\"created\":\"t\"},"
-       "{\"key\":7},\"x\"]}");
+  put (
+      "{\"kind\":\"metadata-run\",\"steps\":[{\"key\":\"k1\",\"created\":\"t1\"},{\"key\":\"a=b\",\"created\":\"t\"},"
+      "{\"key\":7},\"x\"]}");
   ok (step_cache_read_meta_run (path, &got, &n) && n == 1, "malformed steps are skipped");
   is_str (n == 1 ? got[0] : NULL, "k1=t1", "the well-formed step");
 

@@ -99,7 +99,8 @@ validate_layout (const char *dir, bool print)
       cleanup_image_manifest struct oci_image_manifest *m = NULL;
       const struct oci_image_descriptor *md = &index->manifests[i];
       size_t len;
-      if (oci_verify_layout_blob (dir, md->digest, md->size, &err) < 0 || asprintf (&path, "%s/blobs/sha256/%s", dir, md->digest + 7) < 0)
+      if (oci_verify_layout_blob (dir, md->digest, md->size, &err) < 0
+          || asprintf (&path, "%s/blobs/sha256/%s", dir, md->digest + 7) < 0)
         {
           bad++;
           oci_error_clear (&err);
@@ -296,10 +297,16 @@ test_refs (void)
 static void
 test_refs_idempotent (void)
 {
-  static const char *const hosts[] = { "", "docker.io/", "index.docker.io/", "localhost/", "localhost:5000/",
-                                       "registry.example.com/", "docker.io/docker.io/", "a.b:1/" };
-  static const char *const mids[] = { "", "library/", "docker.io/", "localhost/", "user/", "library/x/",
-                                      "index.docker.io/", "docker.io/library/", "x.y/" };
+  static const char *const hosts[] = { "",
+                                       "docker.io/",
+                                       "index.docker.io/",
+                                       "localhost/",
+                                       "localhost:5000/",
+                                       "registry.example.com/",
+                                       "docker.io/docker.io/",
+                                       "a.b:1/" };
+  static const char *const mids[] = { "",           "library/",         "docker.io/",         "localhost/", "user/",
+                                      "library/x/", "index.docker.io/", "docker.io/library/", "x.y/" };
   static const char *const names[] = { "a", "docker.io", "localhost", "a.b", "a-b_c", "library" };
   static const char *const tags[] = { "", ":latest", ":v1.0" };
   cleanup_error struct oci_error err = OCI_ERROR_INIT;
@@ -396,7 +403,8 @@ test_images (struct bld_store *s)
   rc = bld_store_tag (s, "docker.io/library/alias", m1, &err);
   ok (rc == 0, "tag an alias");
   rc = bld_store_resolve (s, "alias:latest", &got, &err);
-  ok (rc == 0 && strcmp (got->digest, m1->digest) == 0, "resolve the alias by its short name (%s)", rc ? err.msg : "ok");
+  ok (rc == 0 && strcmp (got->digest, m1->digest) == 0, "resolve the alias by its short name (%s)",
+      rc ? err.msg : "ok");
   oci_image_descriptor_free (steal_pointer (&got));
   rc = bld_store_resolve (s, m1->digest, &got, &err);
   ok (rc == 0, "resolve by manifest digest");
@@ -462,9 +470,12 @@ test_images (struct bld_store *s)
 
   /* Missing layers and missing manifests are refused. */
   {
-    struct oci_image_descriptor bogus = { .media_type = (char *) OCI_MEDIA_TYPE_IMAGE_LAYER,
-                                          .digest = (char *) "sha256:1111111111111111111111111111111111111111111111111111111111111111",
-                                          .size = 1, .has_size = true };
+    struct oci_image_descriptor bogus = {
+      .media_type = (char *) OCI_MEDIA_TYPE_IMAGE_LAYER,
+      .digest = (char *) "sha256:1111111111111111111111111111111111111111111111111111111111111111",
+      .size = 1,
+      .has_size = true
+    };
     rc = bld_store_write_image (s, config, &bogus, 1, NULL, "bogus", NULL, &err);
     ok (rc < 0 && strstr (err.msg, "not in the store"), "a missing layer is refused (%s)", err.msg);
     oci_error_clear (&err);
@@ -585,8 +596,7 @@ test_interrupted (void)
       kill (pid, SIGKILL);
       waitpid (pid, &status, 0);
       ok (WIFSIGNALED (status), "round %d: killed mid-write", round);
-      ok (validate_layout (P ("crash"), true) == 0, "round %d: layout valid, index.json parses, blobs verify",
-          round);
+      ok (validate_layout (P ("crash"), true) == 0, "round %d: layout valid, index.json parses, blobs verify", round);
     }
   {
     cleanup_image_descriptor struct oci_image_descriptor *d = NULL;
@@ -610,7 +620,8 @@ test_fifo_layout (void)
   ok (mkfifo (P ("fifo/index.json"), 0644) == 0, "its index.json a FIFO");
   alarm (10);
   ok (bld_store_open_read_only (P ("fifo"), &s, &err) == 0, "opened read-only");
-  ok (s && bld_store_read_index (s, &idx, &err) < 0 && strstr (oci_error_msg (&err), "index.json: not a regular file"),
+  ok (s && bld_store_read_index (s, &idx, &err) < 0
+          && strstr (oci_error_msg (&err), "index.json: not a regular file"),
       "index.json refused");
   oci_error_clear (&err);
   bld_store_free (steal_pointer (&s));

@@ -88,7 +88,8 @@ test_round_trip (void)
   cfg.architecture = (char *) "amd64";
   cfg.os = (char *) "linux";
   cfg.rootfs = &rootfs;
-  ok (bld_store_open (sa, true, &a, &err) == 0 && bld_store_write_image (a, &cfg, NULL, 0, NULL, "rt:1", &m, &err) == 0,
+  ok (bld_store_open (sa, true, &a, &err) == 0
+          && bld_store_write_image (a, &cfg, NULL, 0, NULL, "rt:1", &m, &err) == 0,
       "an image in store a");
 
   struct bld_transport t = { .kind = BLD_TRANSPORT_OCI_ARCHIVE, .path = file };
@@ -202,7 +203,8 @@ test_hostile_layout (void)
     abort ();
   unlink (index);
   ok (mkfifo (index, 0644) == 0, "index.json is a FIFO");
-  ok (load_fails_with (d.path, P ("hl-b3"), "index.json: not a regular file"), "a FIFO index.json is refused, not waited on");
+  ok (load_fails_with (d.path, P ("hl-b3"), "index.json: not a regular file"),
+      "a FIFO index.json is refused, not waited on");
 }
 
 int

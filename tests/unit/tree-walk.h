@@ -195,8 +195,7 @@ tree_remove (const char *root)
  * stay valid, so several can be used in one call. */
 #define P(...) tw_path (tmp, __VA_ARGS__)
 
-static char *__attribute__ ((format (printf, 2, 3), unused))
-tw_path (const char *base, const char *fmt, ...)
+static char *__attribute__ ((format (printf, 2, 3), unused)) tw_path (const char *base, const char *fmt, ...)
 {
   static char *ring[16];
   static int next;
