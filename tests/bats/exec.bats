@@ -102,11 +102,10 @@ EOF2
 
 @test "exec -t with --console-socket hands over a pty" {
   sock="$BATS_TEST_TMPDIR/exec.sock"
-  "$HELPERS/recvtty" "$sock" >"$BATS_TEST_TMPDIR/tty.out" &
-  recv=$!
-  for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.02; done
-  rl exec -t -d --console-socket "$sock" "$ID" sh -c 'tty; echo done'
-  wait "$recv"
+  start_recvtty "$sock" "$BATS_TEST_TMPDIR/tty.out"
+  run rl exec -t -d --console-socket "$sock" "$ID" sh -c 'tty; echo done'
+  echo "$output"
+  reap_recvtty "$status"
   grep -q '^/dev/pts/' "$BATS_TEST_TMPDIR/tty.out"
   grep -q '^done' "$BATS_TEST_TMPDIR/tty.out"
 }

@@ -286,3 +286,31 @@ cgdir() {
     n = split($(i + 3), o, ","); for (j = 1; j <= n; j++) if (o[j] == c) { print $5; exit }}' /proc/self/mountinfo)
   [ -n "$mnt" ] && [ -n "$path" ] && echo "$mnt$path"
 }
+
+# start_recvtty SOCK OUT: the --console-socket receiver in the background
+# (RECVTTY_PID) once it listens ("ready" in OUT: the socket file alone
+# appears at bind, before listen).  fd 3 is closed in it, so a test that
+# fails before reaping it never leaves bats waiting on the receiver.
+start_recvtty() {
+  "$HELPERS/recvtty" "$1" >"$2" 3>&- &
+  RECVTTY_PID=$!
+  local _
+  for _ in $(seq 1500); do
+    grep -q '^ready' "$2" 2>/dev/null && return 0
+    sleep 0.02
+  done
+  kill "$RECVTTY_PID" 2>/dev/null
+  echo "recvtty did not start listening on $1" >&2
+  return 1
+}
+
+# reap_recvtty STATUS: waits for the receiver after the runtime handed it
+# the pty (STATUS 0), or kills it when the runtime failed.
+reap_recvtty() {
+  if [ "$1" -ne 0 ]; then
+    kill "$RECVTTY_PID" 2>/dev/null
+    wait "$RECVTTY_PID" 2>/dev/null
+    return 1
+  fi
+  wait "$RECVTTY_PID"
+}

@@ -471,11 +471,10 @@ teardown() {
   sock="$BATS_TEST_TMPDIR/console.sock"
   update_config '.process.terminal = true | .process.consoleSize = {"height": 33, "width": 101}
     | .process.args = ["sh", "-c", "tty; stty size; readlink /proc/self/fd/0; ls -l /dev/console"]'
-  "$HELPERS/recvtty" "$sock" >"$BATS_TEST_TMPDIR/tty.out" &
-  recv=$!
-  for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.02; done
-  rl run -d --console-socket "$sock" "$id"
-  wait "$recv"
+  start_recvtty "$sock" "$BATS_TEST_TMPDIR/tty.out"
+  run rl run -d --console-socket "$sock" "$id"
+  echo "$output"
+  reap_recvtty "$status"
   cat "$BATS_TEST_TMPDIR/tty.out"
   grep -q '^winsize 33 101' "$BATS_TEST_TMPDIR/tty.out"
   grep -q '^/dev/pts/0' "$BATS_TEST_TMPDIR/tty.out"
