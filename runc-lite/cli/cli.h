@@ -7,7 +7,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include "lib/container.h"
+#include "lib/runclite.h"
 #include "error.h"
 
 typedef int (*rl_command_fn) (struct rl_global *g, int argc, char **argv, struct oci_error *err);
@@ -44,5 +44,7 @@ int cli_check_long_options (int argc, char **argv, const struct option *opts, st
 /* Makes a path absolute against the current directory (before create
  * moves into the bundle). */
 char *cli_absolute (const char *path);
+/* --pid-file: the pid in decimal, the file replaced atomically. */
+int cli_write_pid_file (const char *path, pid_t pid, struct oci_error *err);
 
 #endif

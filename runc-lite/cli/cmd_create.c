@@ -1,18 +1,31 @@
-/* create and run: the same flags; run adds --detach, --keep, --no-subreaper. */
+/* create and run: the same flags; run adds --detach, --keep, --no-subreaper.
+ * The bundle is read here (the library takes its path and loaded config),
+ * LISTEN_FDS taken from the environment and --pid-file written. */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileutil.h"
 #include "cli/cli.h"
 
+/* Also exec's. */
+int
+cli_write_pid_file (const char *path, pid_t pid, struct oci_error *err)
+{
+  char text[32];
+  int n = snprintf (text, sizeof text, "%d", (int) pid);
+  return oci_replace_file (path, text, (size_t) n, 0644, err);
+}
+
 static int
-parse_create_flags (bool is_run, int argc, char **argv, struct rl_create_opts *o, bool *keep, char **pid_file,
-                    struct oci_error *err)
+parse_create_flags (bool is_run, int argc, char **argv, struct rl_create_opts *o, const char **bundle, bool *keep,
+                    char **pid_file, struct oci_error *err)
 {
   enum { OPT_CONSOLE = 256, OPT_PIDFILE, OPT_NOPIVOT, OPT_NOKEYRING, OPT_PRESERVE, OPT_KEEP, OPT_NOSUBREAPER };
   static const struct option create_options[] = {
@@ -42,7 +55,7 @@ parse_create_flags (bool is_run, int argc, char **argv, struct rl_create_opts *o
       switch (c)
         {
         case 'b':
-          o->bundle = optarg;
+          *bundle = optarg;
           break;
         case OPT_CONSOLE:
           o->console_socket = optarg;
@@ -51,7 +64,6 @@ parse_create_flags (bool is_run, int argc, char **argv, struct rl_create_opts *o
           *pid_file = cli_absolute (optarg);
           if (*pid_file == NULL)
             return oci_error_set (err, ENOMEM, "--pid-file");
-          o->pid_file = *pid_file;
           break;
         case OPT_NOPIVOT:
           o->no_pivot = flag;
@@ -94,28 +106,112 @@ parse_create_flags (bool is_run, int argc, char **argv, struct rl_create_opts *o
   return 0;
 }
 
+/* Socket activation (sd_listen_fds(3)): LISTEN_FDS fds from 3 on, passed
+ * on to the container when LISTEN_PID names us. */
+static unsigned int
+listen_fds (void)
+{
+  const char *listen = getenv ("LISTEN_FDS"), *listen_pid = getenv ("LISTEN_PID");
+  if (listen && listen_pid && atoi (listen_pid) == getpid ())
+    return (unsigned int) atoi (listen);
+  return 0;
+}
+
+/* --pid-file, once the container is created. */
+static int
+created (void *pid_file, pid_t pid, struct oci_error *err)
+{
+  if (cli_write_pid_file (pid_file, pid, err) < 0)
+    return oci_error_prefix (err, "--pid-file");
+  return 0;
+}
+
+/* The bundle (the current directory without --bundle) made absolute and
+ * the current directory, for the relative paths in its config.json
+ * (root.path, mount sources) and the hooks; its config.json loaded. */
+static int
+load_bundle (const struct rl_global *g, const char *id, const char *arg, char **bundle, char **text, size_t *len,
+             struct oci_runtime_config **config, struct oci_error *err)
+{
+  if (rl_id_validate (id, err) < 0)
+    return -1;
+  if (rl_realpath (arg ? arg : ".", bundle, err) < 0)
+    return oci_error_prefix (err, "bundle");
+  if (chdir (*bundle) < 0)
+    return oci_error_set (err, errno, "chdir to the bundle %s", *bundle);
+  if (oci_read_file ("config.json", OCI_JSON_FILE_MAX, text, len, err) < 0
+      || oci_runtime_config_parse_text ("config.json", *text, *len, config, err) < 0)
+    return -1;
+  rl_log_debug (g, "container %s: config.json loaded from bundle %s (ociVersion %s)", id, *bundle,
+                (*config)->oci_version ? (*config)->oci_version : "?");
+  return 0;
+}
+
+/* What create and run own: the flags' strings, the bundle's path and
+ * config.json (text and parsed). */
+struct create_input
+{
+  char *pid_file;
+  char *bundle;
+  char *config_text;
+  struct oci_runtime_config *config;
+};
+
+static void
+create_input_free (struct create_input *in)
+{
+  free (in->pid_file);
+  free (in->bundle);
+  free (in->config_text);
+  oci_runtime_config_free (in->config);
+}
+
+/* create and run alike: flags, bundle, config.json. */
+static int
+create_setup (struct rl_global *g, bool is_run, int argc, char **argv, struct rl_create_opts *o,
+              struct create_input *in, struct oci_error *err)
+{
+  const char *bundle_arg = NULL;
+  bool keep = false;
+
+  if (parse_create_flags (is_run, argc, argv, o, &bundle_arg, &keep, &in->pid_file, err) < 0)
+    return -1;
+  o->keep = keep;
+  o->listen_fds = listen_fds ();
+  if (in->pid_file)
+    {
+      o->created = created;
+      o->created_arg = in->pid_file;
+    }
+  if (load_bundle (g, o->id, bundle_arg, &in->bundle, &in->config_text, &o->config_len, &in->config, err) < 0)
+    return oci_error_prefix (err, "create container %s", o->id);
+  o->config_text = in->config_text;
+  return 0;
+}
+
 int
 cmd_create (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
   struct rl_create_opts o = { 0 };
-  cleanup_free char *pid_file = NULL;
-  bool keep = false;
-  if (parse_create_flags (false, argc, argv, &o, &keep, &pid_file, err) < 0)
-    return -1;
-  return rl_create (g, &o, err);
+  struct create_input in = { 0 };
+  int r = create_setup (g, false, argc, argv, &o, &in, err);
+
+  if (r == 0)
+    r = rl_create (g, in.bundle, in.config, &o, err);
+  create_input_free (&in);
+  return r;
 }
 
 int
 cmd_run (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
   struct rl_create_opts o = { 0 };
-  cleanup_free char *pid_file = NULL;
-  bool keep = false;
-  int status;
-  if (parse_create_flags (true, argc, argv, &o, &keep, &pid_file, err) < 0)
-    return -1;
-  o.keep = keep;
-  if (rl_run (g, &o, &status, err) < 0)
-    return -1;
-  return status;
+  struct create_input in = { 0 };
+  int status = 0;
+  int r = create_setup (g, true, argc, argv, &o, &in, err);
+
+  if (r == 0)
+    r = rl_run (g, in.bundle, in.config, &o, &status, err);
+  create_input_free (&in);
+  return r < 0 ? -1 : status;
 }

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/cgroup_stats.h"
 #include "cleanup.h"
 #include "cli/cli.h"
 #include "json.h"

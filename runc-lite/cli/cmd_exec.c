@@ -21,6 +21,13 @@ push (char ***v, size_t *n, const char *s)
   return 0;
 }
 
+/* --pid-file, once the process runs. */
+static int
+exec_started (void *pid_file, pid_t pid, struct oci_error *err)
+{
+  return cli_write_pid_file (pid_file, pid, err);
+}
+
 int
 cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
@@ -95,7 +102,8 @@ cmd_exec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
           pid_file = cli_absolute (optarg);
           if (pid_file == NULL)
             return oci_error_set (err, ENOMEM, "exec");
-          o.pid_file = pid_file;
+          o.started = exec_started;
+          o.started_arg = pid_file;
           break;
         case OPT_LABEL:
           o.process_label = optarg;

@@ -8,14 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/caps.h"
-#include "lib/cgroup.h"
 #include "cleanup.h"
 #include "cli/cli.h"
-#include "lib/idmap.h"
-#include "lib/labels.h"
-#include "lib/mount_options.h"
-#include "lib/seccomp.h"
 #include "version.h"
 
 #ifdef HAVE_SELINUX

@@ -11,7 +11,6 @@
 #include "cleanup.h"
 #include "cli/cli.h"
 #include "fileutil.h"
-#include "lib/spec.h"
 
 int
 cmd_spec (struct rl_global *g, int argc, char **argv, struct oci_error *err)

@@ -11,13 +11,11 @@
 #include <seccomp.h>
 
 #include "cleanup.h"
-#include "lib/clone_binary.h"
 #include "cli/cli.h"
+#include "cli/log.h"
 #include "error.h"
 #include "cli/help.h"
-#include "lib/log.h"
 #include "version.h"
-#include "lib/util.h"
 
 /* Every subcommand; the names and flags are runc's. */
 static const struct command
@@ -132,7 +130,8 @@ main (int argc, char **argv)
     { "version", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 },
   };
-  struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto", .failure_status = 1 };
+  struct rl_global g = { .root = "/run/runc-lite", .log_format = "text", .rootless = "auto", .failure_status = 1,
+                         .log_sink = cli_log };
   cleanup_free char *user_root = NULL;
   cleanup_error struct oci_error err = OCI_ERROR_INIT;
   bool root_given = false;
@@ -167,7 +166,7 @@ main (int argc, char **argv)
         case OPT_SYSTEMD:
           if (cli_flag_value (long_options, c, optarg, c == OPT_DEBUG ? &g.debug : &g.systemd_cgroup, &err) < 0)
             {
-              rl_log_error (&g, oci_error_msg (&err));
+              cli_log (&g, RL_LOG_ERROR, oci_error_msg (&err));
               return 1;
             }
           break;
@@ -244,12 +243,12 @@ main (int argc, char **argv)
       rl_log_debug (&g, "re-executing from a sealed copy of the runtime");
       rl_reexec_from_sealed_copy (argv, &err);
       /* Only reached on failure: refuse rather than run unprotected. */
-      rl_log_error (&g, oci_error_msg (&err));
+      cli_log (&g, RL_LOG_ERROR, oci_error_msg (&err));
       return 1;
     }
   ret = cmd->run (&g, argc - optind, argv + optind, &err);
   if (ret < 0)
-    rl_log_error (&g, oci_error_msg (&err));
+    cli_log (&g, RL_LOG_ERROR, oci_error_msg (&err));
   oci_error_clear (&err);
   return ret < 0 ? g.failure_status : ret;
 }

@@ -7,12 +7,9 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "runclite.h"
 #include "runtime.h"
 
-/* Every capability the kernel headers we were built with know, in number
- * order ("CAP_CHOWN" is 0).  rl_cap_names_len () entries. */
-const char *const *rl_cap_names (void);
-size_t rl_cap_names_len (void);
 /* The number of a name ("CAP_KILL" -> 5), or -1 when we do not know it. */
 int rl_cap_from_name (const char *name);
 /* The name of a number, or NULL. */

@@ -197,17 +197,15 @@ nomem:
 }
 
 int
-rl_cgroup_make (const char *cgroups_path, const char *id, bool rootless, struct rl_cgroup_dirs *out,
-                struct oci_error *err)
+rl_cgroup_make (struct rl_cgroup_dirs *resolved, bool rootless, struct rl_cgroup_dirs *out, struct oci_error *err)
 {
-  struct rl_cgroup_dirs all = { 0 };
+  struct rl_cgroup_dirs all = *resolved;
   int ret = -1;
 
+  *resolved = (struct rl_cgroup_dirs) { 0 };
   out->dirs = NULL;
   out->len = 0;
   out->rootless = rootless;
-  if (rl_cgroup_resolve (cgroups_path, id, &all, err) < 0)
-    return -1;
   for (size_t i = 0; i < all.len; i++)
     {
       const char *dir = all.dirs[i];

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "runclite.h"
 #include "runtime.h"
 
 /* The directories a container's cgroup occupies, one per hierarchy (all
@@ -23,23 +24,19 @@ struct rl_cgroup_dirs
 
 void rl_cgroup_dirs_free (struct rl_cgroup_dirs *d);
 
-/* True on a cgroup2-only host: /sys/fs/cgroup itself is cgroup2 (runc's
- * IsCgroup2UnifiedMode). */
-bool rl_cgroup_unified_mode (void);
 
 /* The directories cgroups_path (NULL: the container id) names on each
- * mounted hierarchy, as rl_cgroup_make resolves them, without creating
- * anything. */
-int rl_cgroup_resolve (const char *cgroups_path, const char *id, struct rl_cgroup_dirs *out, struct oci_error *err);
-
-/* Resolves cgroups_path (NULL: the container id) on each hierarchy: an
+ * mounted hierarchy, without creating anything (rl_cgroup_make does): an
  * absolute path is taken from the hierarchy's root, a relative one from
  * the runtime's own cgroup there (runtime-spec config-linux.md leaves the
- * relative case to the runtime; runc does the same).  Creates the
- * directories; nobody is moved in (rl_cgroup_join_self).  rootless:
- * permission errors are skipped. */
-int rl_cgroup_make (const char *cgroups_path, const char *id, bool rootless, struct rl_cgroup_dirs *out,
-                    struct oci_error *err);
+ * relative case to the runtime; runc does the same). */
+int rl_cgroup_resolve (const char *cgroups_path, const char *id, struct rl_cgroup_dirs *out, struct oci_error *err);
+
+/* Creates the directories rl_cgroup_resolve gave, moving them from
+ * *resolved (left empty) to *out; nobody is moved in
+ * (rl_cgroup_join_self).  rootless: permission errors are skipped, and
+ * such a directory is left out. */
+int rl_cgroup_make (struct rl_cgroup_dirs *resolved, bool rootless, struct rl_cgroup_dirs *out, struct oci_error *err);
 
 /* clone(2) with flags (and SIGCHLD): straight into the cgroup v2
  * directory among dirs where the kernel can (clone3 CLONE_INTO_CGROUP,

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "cgroup_stats.h"
+#include "runclite.h"
 
 #include <errno.h>
 #include <fcntl.h>

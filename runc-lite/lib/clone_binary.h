@@ -8,12 +8,8 @@
 
 #include <stdbool.h>
 
-#include "error.h"
+#include "runclite.h"
 
-/* True when nothing can write through /proc/self/exe: it is a sealed memfd
- * already, or a file on a read-only mount (no copy needed). */
-bool rl_running_from_sealed_copy (void);
-/* Re-executes argv from a sealed copy; returns only on failure. */
-int rl_reexec_from_sealed_copy (char **argv, struct oci_error *err);
+/* rl_running_from_sealed_copy, rl_reexec_from_sealed_copy: runclite.h */
 
 #endif

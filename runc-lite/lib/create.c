@@ -45,9 +45,7 @@ struct creation
 {
   const struct rl_global *g;
   const struct rl_create_opts *o;
-  struct oci_runtime_config *config;
-  char *config_text;
-  size_t config_len;
+  struct oci_runtime_config *config; /* the caller's */
   char *bundle;
   char *rootfs;
   int rootfd;
@@ -59,6 +57,7 @@ struct creation
   int listener_fd;
   int *mount_fds; /* per mount, see rl_idmap_prepare; NULL when none */
   struct rl_namespaces ns;
+  struct rl_cgroup_dirs cgroup_resolved; /* before rl_cgroup_make: not ours to remove */
   struct rl_cgroup_dirs cgroup;
   size_t cgroup_joined; /* the one the clone put the init in (rl_cgroup_clone) */
   unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
@@ -69,11 +68,13 @@ struct creation
 };
 
 static void
-creation_init (struct creation *c, const struct rl_global *g, const struct rl_create_opts *o)
+creation_init (struct creation *c, const struct rl_global *g, struct oci_runtime_config *config,
+               const struct rl_create_opts *o)
 {
   memset (c, 0, sizeof *c);
   c->g = g;
   c->o = o;
+  c->config = config;
   c->rootfd = c->dirfd = c->fifo_dirfd = c->console = c->console_init_end = c->listener_fd = -1;
   c->sync[0] = c->sync[1] = -1;
 }
@@ -108,7 +109,6 @@ creation_abort (struct creation *c)
 static void
 creation_release (struct creation *c)
 {
-  free (c->config_text);
   free (c->bundle);
   free (c->rootfs);
   close_fd (&c->rootfd);
@@ -122,8 +122,8 @@ creation_release (struct creation *c)
   /* The config last: the idmap fds are counted by its mounts. */
   rl_idmap_free (&c->mount_fds, c->config ? c->config->mounts_len : 0);
   rl_namespaces_close (&c->ns);
+  rl_cgroup_dirs_free (&c->cgroup_resolved);
   rl_cgroup_dirs_free (&c->cgroup);
-  oci_runtime_config_free (c->config);
   c->config = NULL;
 }
 
@@ -480,52 +480,57 @@ init_main (struct creation *c)
 static int
 check_existing_cgroup (struct creation *c, struct oci_error *err)
 {
-  struct rl_cgroup_dirs d = { 0 };
+  struct rl_cgroup_dirs *d = &c->cgroup_resolved;
   struct oci_error ignored = OCI_ERROR_INIT;
   cleanup_free pid_t *pids = NULL;
-  bool frozen;
   size_t n = 0;
 
-  if (rl_cgroup_resolve (c->config->linux_->cgroups_path, c->o->id, &d, err) < 0)
+  if (rl_cgroup_resolve (c->config->linux_->cgroups_path, c->o->id, d, err) < 0)
     return -1;
-  if (rl_cgroup_pids (&d, &pids, &n, &ignored) == 0 && n > 0)
+  if (rl_cgroup_pids (d, &pids, &n, &ignored) == 0 && n > 0)
     {
       cleanup_free char *msg = NULL;
       if (asprintf (&msg, "container's cgroup is not empty: %zu process(es) found", n) >= 0)
         rl_log_warning (c->g, msg);
     }
   oci_error_clear (&ignored);
-  frozen = rl_freezer_is_frozen (d.dirs, d.len);
-  rl_cgroup_dirs_free (&d);
-  if (frozen)
+  if (rl_freezer_is_frozen (d->dirs, d->len))
     return oci_error_set (err, 0, "container's cgroup unexpectedly frozen");
   return 0;
 }
 
+/* ROOT/ID/config.json: the config as it was at create (the bundle's
+ * text when given), for the operations on the container (hooks,
+ * process, cgroup). */
 static int
-prepare (struct creation *c, bool foreground, struct oci_error *err)
+save_config_copy (struct creation *c, struct oci_error *err)
+{
+  cleanup_free char *copy = NULL, *emitted = NULL;
+  const char *text = c->o->config_text;
+  size_t len = c->o->config_len;
+  if (text == NULL)
+    {
+      if (oci_runtime_config_emit (c->config, false, &emitted, &len, err) < 0)
+        return oci_error_prefix (err, "config copy");
+      text = emitted;
+    }
+  if (asprintf (&copy, "/proc/self/fd/%d/" RL_CONFIG_COPY, c->dirfd) < 0)
+    return oci_error_set (err, ENOMEM, "config copy");
+  return oci_replace_file (copy, text, len, 0600, err);
+}
+
+static int
+prepare (struct creation *c, const char *bundle, bool foreground, struct oci_error *err)
 {
   const struct rl_create_opts *o = c->o;
-  const char *bundle = o->bundle ? o->bundle : ".";
-  const char *listen = getenv ("LISTEN_FDS"), *listen_pid = getenv ("LISTEN_PID");
   bool terminal;
 
   if (rl_id_validate (o->id, err) < 0)
     return -1;
   if (rl_realpath (bundle, &c->bundle, err) < 0)
     return oci_error_prefix (err, "bundle");
-  /* Relative paths in config.json (root.path, mount sources) are relative
-   * to the bundle; hooks also start there. */
-  if (chdir (c->bundle) < 0)
-    return oci_error_set (err, errno, "chdir to the bundle %s", c->bundle);
-  if (oci_read_file ("config.json", OCI_JSON_FILE_MAX, &c->config_text, &c->config_len, err) < 0)
-    return -1;
-  if (oci_runtime_config_parse_text ("config.json", c->config_text, c->config_len, &c->config, err) < 0)
-    return -1;
   if (validate_config (c->config, err) < 0)
     return -1;
-  rl_log_debug (c->g, "container %s: config.json loaded from bundle %s (ociVersion %s)", o->id, c->bundle,
-                c->config->oci_version ? c->config->oci_version : "?");
   if (rl_realpath (c->config->root->path, &c->rootfs, err) < 0)
     return oci_error_prefix (err, "config.json: root.path");
 
@@ -544,8 +549,7 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
                               ? "the systemd cgroup driver is not supported by this build"
                               : "systemd is not running on this host");
 
-  if (listen && listen_pid && atoi (listen_pid) == getpid ())
-    c->listen_fds = (unsigned int) atoi (listen);
+  c->listen_fds = o->listen_fds;
   c->preserved = c->listen_fds + o->preserve_fds;
 
   c->rootfd = rl_root_open (c->g->root, true, err);
@@ -557,13 +561,8 @@ prepare (struct creation *c, bool foreground, struct oci_error *err)
   c->dir_created = true;
   if (check_existing_cgroup (c, err) < 0)
     return -1;
-  {
-    cleanup_free char *copy = NULL;
-    if (asprintf (&copy, "/proc/self/fd/%d/" RL_CONFIG_COPY, c->dirfd) < 0)
-      return oci_error_set (err, ENOMEM, "config copy");
-    if (oci_replace_file (copy, c->config_text, c->config_len, 0600, err) < 0)
-      return -1;
-  }
+  if (save_config_copy (c, err) < 0)
+    return -1;
   if (mkfifoat (c->dirfd, RL_EXEC_FIFO, 0600) < 0)
     return oci_error_set (err, errno, "create the exec fifo");
   if (fchownat (c->dirfd, RL_EXEC_FIFO, host_id_of_root (c->config->linux_->uid_mappings,
@@ -761,7 +760,7 @@ spawn_init (struct creation *c, struct oci_error *err)
   pid_t pid = -1;
 
   /* The init moves itself in (init_setup): cheaper than our moving it. */
-  if (rl_cgroup_make (c->config->linux_->cgroups_path, c->o->id, c->rootless, &c->cgroup, err) < 0)
+  if (rl_cgroup_make (&c->cgroup_resolved, c->rootless, &c->cgroup, err) < 0)
     return -1;
   for (size_t i = 0; i < c->cgroup.len; i++)
     rl_log_debug (c->g, "container %s: the init goes into cgroup %s", c->o->id, c->cgroup.dirs[i]);
@@ -865,22 +864,15 @@ finish_create (struct creation *c, struct oci_error *err)
   free (s.created);
   if (r < 0)
     return -1;
-  if (c->o->pid_file)
-    {
-      char text[32];
-      int n = snprintf (text, sizeof text, "%d", c->pid);
-      /* Relative to where we were called from, but we are in the bundle
-       * now: the CLI makes the path absolute beforehand. */
-      if (oci_replace_file (c->o->pid_file, text, (size_t) n, 0644, err) < 0)
-        return oci_error_prefix (err, "--pid-file");
-    }
+  if (c->o->created && c->o->created (c->o->created_arg, c->pid, err) < 0)
+    return -1;
   return 0;
 }
 
 static int
-do_create (struct creation *c, bool foreground, struct oci_error *err)
+do_create (struct creation *c, const char *bundle, bool foreground, struct oci_error *err)
 {
-  if (prepare (c, foreground, err) < 0 || spawn_init (c, err) < 0 || finish_create (c, err) < 0)
+  if (prepare (c, bundle, foreground, err) < 0 || spawn_init (c, err) < 0 || finish_create (c, err) < 0)
     {
       creation_abort (c);
       return oci_error_prefix (err, "create container %s", c->o->id ? c->o->id : "");
@@ -890,12 +882,13 @@ do_create (struct creation *c, bool foreground, struct oci_error *err)
 }
 
 int
-rl_create (const struct rl_global *g, const struct rl_create_opts *o, struct oci_error *err)
+rl_create (const struct rl_global *g, const char *bundle, struct oci_runtime_config *config,
+           const struct rl_create_opts *o, struct oci_error *err)
 {
   struct creation c;
   int r;
-  creation_init (&c, g, o);
-  r = do_create (&c, false, err);
+  creation_init (&c, g, config, o);
+  r = do_create (&c, bundle, false, err);
   creation_release (&c);
   return r;
 }
@@ -982,7 +975,8 @@ rl_wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
 }
 
 int
-rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, struct oci_error *err)
+rl_run (const struct rl_global *g, const char *bundle, struct oci_runtime_config *config,
+        const struct rl_create_opts *o, int *status, struct oci_error *err)
 {
   struct creation c;
   int master = -1, r;
@@ -995,8 +989,8 @@ rl_run (const struct rl_global *g, const struct rl_create_opts *o, int *status, 
       rl_forwarded_signals (&set);
       sigprocmask (SIG_BLOCK, &set, NULL);
     }
-  creation_init (&c, g, o);
-  if (do_create (&c, true, err) < 0)
+  creation_init (&c, g, config, o);
+  if (do_create (&c, bundle, true, err) < 0)
     {
       creation_release (&c);
       return -1;

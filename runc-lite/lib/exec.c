@@ -141,6 +141,51 @@ parse_id (const char *text, uint32_t *out)
   return 0;
 }
 
+/* --user and --additional-gids. */
+static int
+set_user (const struct rl_exec_opts *o, struct oci_process *p, struct oci_error *err)
+{
+  if (o->user || o->additional_gids_len)
+    {
+      if (p->user == NULL && (p->user = calloc (1, sizeof *p->user)) == NULL)
+        goto oom;
+    }
+  if (o->user)
+    {
+      cleanup_free char *u = strdup (o->user);
+      char *colon;
+      if (u == NULL)
+        goto oom;
+      colon = strchr (u, ':');
+      if (colon)
+        *colon = '\0';
+      if (parse_id (u, &p->user->uid) < 0 || (colon && parse_id (colon + 1, &p->user->gid) < 0))
+        return oci_error_set (err, 0, "exec: --user: expected UID[:GID] (numbers), got \"%s\"", o->user);
+      p->user->has_uid = true;
+      if (colon)
+        p->user->has_gid = true;
+    }
+  if (o->additional_gids_len)
+    {
+      uint32_t *g = calloc (o->additional_gids_len, sizeof (uint32_t));
+      if (g == NULL)
+        goto oom;
+      for (size_t i = 0; i < o->additional_gids_len; i++)
+        if (parse_id (o->additional_gids[i], &g[i]) < 0)
+          {
+            free (g);
+            return oci_error_set (err, 0, "exec: --additional-gids: expected a number, got \"%s\"",
+                                  o->additional_gids[i]);
+          }
+      free (p->user->additional_gids);
+      p->user->additional_gids = g;
+      p->user->additional_gids_len = o->additional_gids_len;
+    }
+  return 0;
+oom:
+  return oci_error_set (err, ENOMEM, "exec");
+}
+
 /* The process exec runs: --process, or the container's process with the
  * command line's changes (runc's rules). */
 static int
@@ -190,42 +235,8 @@ build_process (const struct rl_exec_opts *o, const struct oci_runtime_config *cf
       if (set_env (p, o->env[i]) < 0)
         goto oom;
     }
-  if (o->user || o->additional_gids_len)
-    {
-      if (p->user == NULL && (p->user = calloc (1, sizeof *p->user)) == NULL)
-        goto oom;
-    }
-  if (o->user)
-    {
-      cleanup_free char *u = strdup (o->user);
-      char *colon;
-      if (u == NULL)
-        goto oom;
-      colon = strchr (u, ':');
-      if (colon)
-        *colon = '\0';
-      if (parse_id (u, &p->user->uid) < 0 || (colon && parse_id (colon + 1, &p->user->gid) < 0))
-        return oci_error_set (err, 0, "exec: --user: expected UID[:GID] (numbers), got \"%s\"", o->user);
-      p->user->has_uid = true;
-      if (colon)
-        p->user->has_gid = true;
-    }
-  if (o->additional_gids_len)
-    {
-      uint32_t *g = calloc (o->additional_gids_len, sizeof (uint32_t));
-      if (g == NULL)
-        goto oom;
-      for (size_t i = 0; i < o->additional_gids_len; i++)
-        if (parse_id (o->additional_gids[i], &g[i]) < 0)
-          {
-            free (g);
-            return oci_error_set (err, 0, "exec: --additional-gids: expected a number, got \"%s\"",
-                                  o->additional_gids[i]);
-          }
-      free (p->user->additional_gids);
-      p->user->additional_gids = g;
-      p->user->additional_gids_len = o->additional_gids_len;
-    }
+  if (set_user (o, p, err) < 0)
+    return -1;
   if (o->caps_len)
     {
       struct oci_capabilities *c = p->capabilities;
@@ -361,217 +372,259 @@ leave_for_children (int saved[2])
       }
 }
 
+/* Everything exec owns while it runs, released by exec_run_release. */
+struct exec_run
+{
+  struct rl_opened c;
+  struct oci_process *p;
+  struct exec_ns ns;
+  struct rl_cgroup_dirs cgroup;
+  int sync[2];
+  int console[2];   /* an internal pair for the pty's master, without --console-socket */
+  int console_init; /* the child's end: console[1] or the --console-socket connection */
+  int master;
+  int listener_fd;
+  pid_t pid;
+};
+
+static void
+exec_run_init (struct exec_run *r)
+{
+  memset (r, 0, sizeof *r);
+  for (size_t i = 0; i < N_NS; i++)
+    r->ns.fd[i] = -1;
+  r->ns.root = -1;
+  r->c.rootfd = r->c.dirfd = -1;
+  r->sync[0] = r->sync[1] = r->console[0] = r->console[1] = -1;
+  r->console_init = r->master = r->listener_fd = -1;
+  r->pid = -1;
+}
+
+/* ret < 0: a process already started is killed (unless detached). */
+static void
+exec_run_release (struct exec_run *r, bool detach, int ret)
+{
+  rl_cgroup_dirs_free (&r->cgroup);
+  if (ret < 0 && r->pid > 0 && !detach)
+    {
+      kill (r->pid, SIGKILL);
+      rl_waitpid (r->pid, NULL);
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      if (r->sync[i] >= 0)
+        close (r->sync[i]);
+      if (r->console[i] >= 0)
+        close (r->console[i]);
+    }
+  if (r->console_init >= 0 && r->console_init != r->console[1])
+    close (r->console_init);
+  if (r->master >= 0)
+    close (r->master);
+  if (r->listener_fd >= 0)
+    close (r->listener_fd);
+  exec_ns_close (&r->ns);
+  if (r->p)
+    bind_free (oci_runtime_process_type (), r->p);
+  rl_opened_release (&r->c);
+}
+
+/* The container, the process, its cgroup: what exec checks before it
+ * makes anything. */
+static int
+exec_open (struct exec_run *r, const struct rl_global *g, const struct rl_exec_opts *o, struct oci_error *err)
+{
+  if (rl_container_open (g, o->id, false, true, &r->c, err) < 0)
+    return -1;
+  if (r->c.status == RL_STOPPED || r->c.status == RL_CREATING)
+    return oci_error_set (err, 0, "container %s: cannot exec in a %s container", o->id,
+                          rl_status_name (r->c.status));
+  if (r->c.status == RL_PAUSED && !o->ignore_paused)
+    return oci_error_set (err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
+  if (build_process (o, r->c.config, &r->p, err) < 0 || rl_process_check (r->p, r->c.config->linux_, err) < 0)
+    return -1;
+  if (rl_cgroup_sub_dirs (r->c.state->cgroup_dirs, r->c.state->cgroup_dirs_len, o->cgroups, o->cgroups_len,
+                          &r->cgroup, err)
+      < 0)
+    return oci_error_prefix (err, "exec");
+  return 0;
+}
+
+/* The pty's side: --console-socket, or a pair over which we get the
+ * master to proxy. */
+static int
+exec_terminal (struct exec_run *r, const struct rl_exec_opts *o, struct oci_error *err)
+{
+  struct oci_process *p = r->p;
+  bool terminal = p->has_terminal && p->terminal;
+  struct winsize ws;
+
+  if (terminal && !o->console_socket && o->detach)
+    return oci_error_set (err, 0, "cannot allocate a terminal without --console-socket when detached");
+  if (!terminal && o->console_socket)
+    return oci_error_set (err, 0, "--console-socket given but no terminal was asked for (-t)");
+  if (!terminal)
+    return 0;
+  if (o->console_socket)
+    {
+      r->console_init = rl_console_socket_connect (o->console_socket, err);
+      return r->console_init < 0 ? -1 : 0;
+    }
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, r->console) < 0)
+    return oci_error_set (err, errno, "socketpair for the terminal");
+  r->console_init = r->console[1];
+  /* The pty starts with our terminal's size, before the process runs
+   * (later changes come with SIGWINCH). */
+  if (p->console_size == NULL && isatty (0) && ioctl (0, TIOCGWINSZ, &ws) == 0
+      && (p->console_size = calloc (1, sizeof *p->console_size)) != NULL)
+    {
+      p->console_size->height = ws.ws_row;
+      p->console_size->width = ws.ws_col;
+      p->console_size->has_height = p->console_size->has_width = true;
+    }
+  return 0;
+}
+
+/* What the child needs opened beforehand: the seccomp listener, the
+ * init's namespaces, the sync pair; and the init still the one looked at. */
+static int
+exec_open_fds (struct exec_run *r, struct oci_error *err)
+{
+  const struct oci_runtime_config *cfg = r->c.config;
+  int pidfd;
+
+  /* As for the init: the exec'd process's notify fd goes to the
+   * listener, whose path is resolved in our mount namespace. */
+  if (cfg->linux_ && rl_seccomp_uses_notify (cfg->linux_->seccomp) && cfg->linux_->seccomp->listener_path
+      && rl_seccomp_connect_listener (cfg->linux_->seccomp->listener_path, &r->listener_fd, err) < 0)
+    return -1;
+  if (exec_ns_open ((pid_t) r->c.state->pid, !rl_namespaces_has (cfg->linux_, CLONE_NEWNS), &r->ns, err) < 0
+      || sync_socketpair (r->sync, err) < 0)
+    return -1;
+  pidfd = rl_open_init (r->c.state, err);
+  if (pidfd < 0)
+    return -1;
+  close (pidfd);
+  return 0;
+}
+
+/* The child, in the container's pid and time namespaces and cgroup;
+ * it joins the rest itself (child_run). */
+static int
+exec_spawn (struct exec_run *r, const struct rl_exec_opts *o, struct oci_error *err)
+{
+  int saved[2] = { -1, -1 };
+  size_t joined;
+
+  /* A non-root runtime may enter the container's pid namespace only from
+   * inside the user namespace that owns it (which it created, so it has
+   * every capability there): join it first, for good.  Root joins it in
+   * the child, like the others. */
+  if (geteuid () != 0 && r->ns.fd[0] >= 0)
+    {
+      if (setns (r->ns.fd[0], CLONE_NEWUSER) < 0)
+        return oci_error_set (err, errno, "join the container's user namespace");
+      close (r->ns.fd[0]);
+      r->ns.fd[0] = -1;
+    }
+  if (enter_for_children (&r->ns, saved, err) < 0)
+    {
+      leave_for_children (saved);
+      return -1;
+    }
+  r->pid = rl_cgroup_clone (0, r->cgroup.dirs, r->cgroup.len, &joined);
+  if (r->pid == 0)
+    {
+      struct child_ctx cc = { .p = r->p,
+                              .cfg = r->c.config,
+                              .state = r->c.state,
+                              .cgroup = &r->cgroup,
+                              .ns = &r->ns,
+                              .sync_fd = r->sync[1],
+                              .console_fd = r->console_init,
+                              .preserve_fds = o->preserve_fds,
+                              .cgroup_joined = joined,
+                              .listener_fd = r->listener_fd };
+      sigset_t none;
+      sigemptyset (&none);
+      sigprocmask (SIG_SETMASK, &none, NULL);
+      close (r->sync[0]);
+      if (r->console[0] >= 0)
+        close (r->console[0]);
+      if (child_run (&cc, err) < 0)
+        sync_send_error (r->sync[1], err);
+      _exit (127);
+    }
+  leave_for_children (saved);
+  /* The listener reads the hand-over to EOF: only the child may hold it. */
+  if (r->listener_fd >= 0)
+    close (steal_fd (&r->listener_fd));
+  if (r->pid < 0)
+    return oci_error_set (err, errno, "fork");
+  return 0;
+}
+
+/* Waits until the child has exec'd: EOF on the sync socket (its exec
+ * closed its end); a message instead: it failed. */
+static int
+exec_wait_execve (struct exec_run *r, const char *id, struct oci_error *err)
+{
+  char buf[4096];
+  ssize_t n;
+
+  close (steal_fd (&r->sync[1]));
+  if (r->console_init >= 0)
+    {
+      close (steal_fd (&r->console_init));
+      r->console[1] = -1;
+    }
+  do
+    n = recv (r->sync[0], buf, sizeof buf - 1, 0);
+  while (n < 0 && errno == EINTR);
+  if (n > 0)
+    {
+      buf[n] = '\0';
+      rl_waitpid (r->pid, NULL);
+      return oci_error_set (err, 0, "exec in container %s: %s", id, buf + 1);
+    }
+  return 0;
+}
+
+static int
+do_exec (struct exec_run *r, const struct rl_global *g, const struct rl_exec_opts *o, int *status,
+         struct oci_error *err)
+{
+  if (exec_open (r, g, o, err) < 0 || exec_terminal (r, o, err) < 0 || exec_open_fds (r, err) < 0
+      || exec_spawn (r, o, err) < 0)
+    return -1;
+  rl_log_debug (g, "container %s: exec'd process pid %d", o->id, (int) r->pid);
+  if (exec_wait_execve (r, o->id, err) < 0)
+    return -1;
+  if (o->started && o->started (o->started_arg, r->pid, err) < 0)
+    return -1;
+  if (r->console[0] >= 0 && rl_console_receive_fd (r->console[0], &r->master, err) < 0)
+    return -1;
+  if (o->detach)
+    return 0;
+  /* The proxy closes the master. */
+  return rl_wait_foreground (r->pid, steal_fd (&r->master), status, err);
+}
+
 int
 rl_exec (const struct rl_global *g, const struct rl_exec_opts *o, int *status, struct oci_error *err)
 {
-  struct rl_opened c;
-  struct oci_process *p = NULL;
-  struct exec_ns ns;
-  struct rl_cgroup_dirs cgroup = { 0 };
-  int sync[2] = { -1, -1 }, console[2] = { -1, -1 }, saved[2] = { -1, -1 };
-  int console_init = -1, master = -1, ret = -1;
-  cleanup_close int listener_fd = -1;
-  pid_t pid = -1;
-  size_t joined;
-  bool terminal;
+  struct exec_run r;
+  int ret;
 
   *status = 0;
-  for (size_t i = 0; i < N_NS; i++)
-    ns.fd[i] = -1;
-  ns.root = -1;
   if (!o->detach)
     {
       sigset_t set;
       rl_forwarded_signals (&set);
       sigprocmask (SIG_BLOCK, &set, NULL);
     }
-  if (rl_container_open (g, o->id, false, true, &c, err) < 0)
-    goto out;
-  if (c.status == RL_STOPPED || c.status == RL_CREATING)
-    {
-      oci_error_set (err, 0, "container %s: cannot exec in a %s container", o->id, rl_status_name (c.status));
-      goto out;
-    }
-  if (c.status == RL_PAUSED && !o->ignore_paused)
-    {
-      oci_error_set (err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
-      goto out;
-    }
-  if (build_process (o, c.config, &p, err) < 0 || rl_process_check (p, c.config->linux_, err) < 0)
-    goto out;
-  if (rl_cgroup_sub_dirs (c.state->cgroup_dirs, c.state->cgroup_dirs_len, o->cgroups, o->cgroups_len, &cgroup, err)
-      < 0)
-    {
-      oci_error_prefix (err, "exec");
-      goto out;
-    }
-  terminal = p->has_terminal && p->terminal;
-  if (terminal && !o->console_socket && o->detach)
-    {
-      oci_error_set (err, 0, "cannot allocate a terminal without --console-socket when detached");
-      goto out;
-    }
-  if (!terminal && o->console_socket)
-    {
-      oci_error_set (err, 0, "--console-socket given but no terminal was asked for (-t)");
-      goto out;
-    }
-  if (terminal)
-    {
-      if (o->console_socket)
-        {
-          console_init = rl_console_socket_connect (o->console_socket, err);
-          if (console_init < 0)
-            goto out;
-        }
-      else
-        {
-          if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) < 0)
-            {
-              oci_error_set (err, errno, "socketpair for the terminal");
-              goto out;
-            }
-          console_init = console[1];
-          /* The pty starts with our terminal's size, before the process
-           * runs (later changes come with SIGWINCH). */
-          struct winsize ws;
-          if (p->console_size == NULL && isatty (0) && ioctl (0, TIOCGWINSZ, &ws) == 0
-              && (p->console_size = calloc (1, sizeof *p->console_size)) != NULL)
-            {
-              p->console_size->height = ws.ws_row;
-              p->console_size->width = ws.ws_col;
-              p->console_size->has_height = p->console_size->has_width = true;
-            }
-        }
-    }
-  /* As for the init: the exec'd process's notify fd goes to the
-   * listener, whose path is resolved in our mount namespace. */
-  if (c.config->linux_ && rl_seccomp_uses_notify (c.config->linux_->seccomp)
-      && c.config->linux_->seccomp->listener_path
-      && rl_seccomp_connect_listener (c.config->linux_->seccomp->listener_path, &listener_fd, err) < 0)
-    goto out;
-  if (exec_ns_open ((pid_t) c.state->pid, !rl_namespaces_has (c.config->linux_, CLONE_NEWNS), &ns, err) < 0
-      || sync_socketpair (sync, err) < 0)
-    goto out;
-  /* The init must still be the one we looked at. */
-  {
-    int pidfd = rl_open_init (c.state, err);
-    if (pidfd < 0)
-      goto out;
-    close (pidfd);
-  }
-  /* A non-root runtime may enter the container's pid namespace only from
-   * inside the user namespace that owns it (which it created, so it has
-   * every capability there): join it first, for good.  Root joins it in
-   * the child, like the others. */
-  if (geteuid () != 0 && ns.fd[0] >= 0)
-    {
-      if (setns (ns.fd[0], CLONE_NEWUSER) < 0)
-        {
-          oci_error_set (err, errno, "join the container's user namespace");
-          goto out;
-        }
-      close (ns.fd[0]);
-      ns.fd[0] = -1;
-    }
-  if (enter_for_children (&ns, saved, err) < 0)
-    {
-      leave_for_children (saved);
-      goto out;
-    }
-  pid = rl_cgroup_clone (0, cgroup.dirs, cgroup.len, &joined);
-  if (pid == 0)
-    {
-      struct child_ctx cc = { .p = p,
-                              .cfg = c.config,
-                              .state = c.state,
-                              .cgroup = &cgroup,
-                              .ns = &ns,
-                              .sync_fd = sync[1],
-                              .console_fd = console_init,
-                              .preserve_fds = o->preserve_fds,
-                              .cgroup_joined = joined,
-                              .listener_fd = listener_fd };
-      sigset_t none;
-      sigemptyset (&none);
-      sigprocmask (SIG_SETMASK, &none, NULL);
-      close (sync[0]);
-      if (console[0] >= 0)
-        close (console[0]);
-      if (child_run (&cc, err) < 0)
-        sync_send_error (sync[1], err);
-      _exit (127);
-    }
-  leave_for_children (saved);
-  /* The listener reads the hand-over to EOF: only the child may hold it. */
-  if (listener_fd >= 0)
-    close (steal_fd (&listener_fd));
-  if (pid < 0)
-    {
-      oci_error_set (err, errno, "fork");
-      goto out;
-    }
-  rl_log_debug (g, "container %s: exec'd process pid %d", o->id, (int) pid);
-  close (sync[1]);
-  sync[1] = -1;
-  if (console_init >= 0)
-    {
-      close (console_init);
-      console_init = -1;
-      console[1] = -1;
-    }
-  /* EOF: the child's exec closed its end; a message: it failed. */
-  {
-    char buf[4096];
-    ssize_t n;
-    do
-      n = recv (sync[0], buf, sizeof buf - 1, 0);
-    while (n < 0 && errno == EINTR);
-    if (n > 0)
-      {
-        buf[n] = '\0';
-        rl_waitpid (pid, NULL);
-        oci_error_set (err, 0, "exec in container %s: %s", o->id, buf + 1);
-        goto out;
-      }
-  }
-  if (o->pid_file)
-    {
-      char text[32];
-      int len = snprintf (text, sizeof text, "%d", pid);
-      if (oci_replace_file (o->pid_file, text, (size_t) len, 0644, err) < 0)
-        goto out;
-    }
-  if (console[0] >= 0 && rl_console_receive_fd (console[0], &master, err) < 0)
-    goto out;
-  if (o->detach)
-    {
-      ret = 0;
-      goto out;
-    }
-  ret = rl_wait_foreground (pid, master, status, err);
-  master = -1; /* closed by the proxy */
-out:
-  rl_cgroup_dirs_free (&cgroup);
-  if (ret < 0 && pid > 0 && !o->detach)
-    {
-      kill (pid, SIGKILL);
-      rl_waitpid (pid, NULL);
-    }
-  for (int i = 0; i < 2; i++)
-    {
-      if (sync[i] >= 0)
-        close (sync[i]);
-      if (console[i] >= 0)
-        close (console[i]);
-    }
-  if (console_init >= 0 && console_init != console[1])
-    close (console_init);
-  if (master >= 0)
-    close (master);
-  exec_ns_close (&ns);
-  if (p)
-    bind_free (oci_runtime_process_type (), p);
-  rl_opened_release (&c);
+  exec_run_init (&r);
+  ret = do_exec (&r, g, o, status, err);
+  exec_run_release (&r, o->detach, ret);
   return ret;
 }

@@ -9,24 +9,11 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "deadline.h"
 #include "util.h"
-
-/* Milliseconds left until DEADLINE_MS (CLOCK_MONOTONIC), -1 for none. */
-static int
-ms_left (int64_t deadline_ms)
-{
-  struct timespec now;
-  int64_t left;
-  if (deadline_ms < 0)
-    return -1;
-  clock_gettime (CLOCK_MONOTONIC, &now);
-  left = deadline_ms - ((int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000);
-  return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int) left;
-}
 
 /* Writes the state to the hook's stdin (non-blocking FD) while the hook
  * lives and the deadline allows.  A hook need not read it: when it exits
@@ -34,7 +21,7 @@ ms_left (int64_t deadline_ms)
  * us), or the deadline passes, the rest is abandoned; what the hook
  * itself did decides the outcome. */
 static void
-feed_state (int fd, int pidfd, const char *data, size_t len, int64_t deadline_ms)
+feed_state (int fd, int pidfd, const char *data, size_t len, int64_t deadline)
 {
   struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 
@@ -54,7 +41,7 @@ feed_state (int fd, int pidfd, const char *data, size_t len, int64_t deadline_ms
       if (n < 0 && errno == EAGAIN)
         {
           struct pollfd p[2] = { { .fd = fd, .events = POLLOUT }, { .fd = pidfd, .events = POLLIN } };
-          int r = poll (p, 2, ms_left (deadline_ms));
+          int r = poll (p, 2, rl_deadline_left (deadline));
           if (r < 0 && errno == EINTR)
             continue;
           if (r <= 0 || (p[1].revents & POLLIN))
@@ -73,7 +60,7 @@ run_one (const struct oci_hook *h, size_t index, const char *kind, const char *s
   char *default_argv[] = { h->path, NULL };
   char *empty_env[] = { NULL };
   int fds[2], status;
-  int64_t deadline_ms = -1;
+  int64_t deadline = RL_NO_DEADLINE;
   pid_t pid;
 
   if (pipe2 (fds, O_CLOEXEC) < 0)
@@ -81,12 +68,7 @@ run_one (const struct oci_hook *h, size_t index, const char *kind, const char *s
   in_r = fds[0];
   in_w = fds[1];
   if (h->has_timeout)
-    {
-      struct timespec now;
-      int64_t ms = h->timeout > INT64_MAX / 2000 ? INT64_MAX / 2 : h->timeout * 1000;
-      clock_gettime (CLOCK_MONOTONIC, &now);
-      deadline_ms = (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000 + ms;
-    }
+    deadline = rl_deadline_after_ms (h->timeout > INT64_MAX / 2000 ? INT64_MAX / 2 : h->timeout * 1000);
   pid = fork ();
   if (pid < 0)
     return oci_error_set (err, errno, "%s hook %zu (%s): fork", kind, index, h->path);
@@ -106,7 +88,7 @@ run_one (const struct oci_hook *h, size_t index, const char *kind, const char *s
   close (steal_fd (&in_r));
   pidfd = rl_pidfd_open (pid);
   if (pidfd >= 0 && fcntl (in_w, F_SETFL, O_NONBLOCK) == 0)
-    feed_state (in_w, pidfd, state_json, strlen (state_json), deadline_ms);
+    feed_state (in_w, pidfd, state_json, strlen (state_json), deadline);
   else
     feed_state (in_w, -1, state_json, strlen (state_json), -1);
   close (steal_fd (&in_w));
@@ -116,7 +98,7 @@ run_one (const struct oci_hook *h, size_t index, const char *kind, const char *s
       struct pollfd p = { .fd = pidfd, .events = POLLIN };
       int r;
       do
-        r = poll (&p, 1, ms_left (deadline_ms));
+        r = poll (&p, 1, rl_deadline_left (deadline));
       while (r < 0 && errno == EINTR);
       if (r == 0)
         {

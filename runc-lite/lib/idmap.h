@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "runclite.h"
 #include "runtime.h"
 
 /* Checks every mount and builds the id-mapped ones; when the container
@@ -29,9 +30,5 @@ int rl_idmap_prepare (const struct oci_runtime_config *cfg, const char *bundle, 
 /* Closes the fds of rl_idmap_prepare and frees the array. */
 void rl_idmap_free (int **fds, size_t n);
 
-/* Whether the kernel has mount_setattr and so MOUNT_ATTR_IDMAP (both
- * came with Linux 5.12); whether a filesystem takes it is known only when
- * trying. */
-bool rl_idmap_supported (void);
 
 #endif

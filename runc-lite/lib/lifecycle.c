@@ -12,12 +12,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
 #include "cleanup.h"
 #include "container.h"
+#include "deadline.h"
 #include "fileutil.h"
 #include "freezer.h"
 #include "hooks.h"
@@ -224,9 +224,8 @@ static int
 kill_all_and_wait (const struct rl_state *s, struct oci_error *err)
 {
   struct rl_cgroup_dirs d = { s->cgroup_dirs, s->cgroup_dirs_len };
-  struct timespec start, now;
+  int64_t deadline = rl_deadline_after_ms (10000);
 
-  clock_gettime (CLOCK_MONOTONIC, &start);
   for (;;)
     {
       cleanup_free pid_t *pids = NULL;
@@ -250,9 +249,8 @@ kill_all_and_wait (const struct rl_state *s, struct oci_error *err)
         }
       for (size_t done = 0; done < live;)
         {
-          clock_gettime (CLOCK_MONOTONIC, &now);
-          long left = 10000 - (long) ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
-          int r = left > 0 ? poll (p, (nfds_t) live, (int) left) : 0;
+          int left = rl_deadline_left (deadline);
+          int r = left > 0 ? poll (p, (nfds_t) live, left) : 0;
           if (r < 0 && errno == EINTR)
             continue;
           if (r <= 0)

@@ -10,6 +10,7 @@
 #include <sys/mount.h>
 
 #include "error.h"
+#include "runclite.h"
 #include "runtime.h"
 
 #define RL_MAX_PROPAGATION 8
@@ -38,9 +39,6 @@ struct rl_mount_opts
  * and ridmap the last one given). */
 int rl_mount_opts_parse (char *const *options, size_t n, struct rl_mount_opts *out, struct oci_error *err);
 void rl_mount_opts_free (struct rl_mount_opts *o);
-/* Every option name the parser knows (for `features`); returns the count
- * written to out (at most max). */
-size_t rl_mount_option_names (const char **out, size_t max);
 
 static inline bool
 rl_mount_opts_is_bind (const struct rl_mount_opts *o)

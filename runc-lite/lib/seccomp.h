@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "runclite.h"
 #include "runtime.h"
 
 /* Names -> libseccomp values; -1 when the name is unknown or this
@@ -17,13 +18,6 @@ int rl_seccomp_action_value (const char *name, bool has_ret, uint32_t ret, uint3
 int rl_seccomp_arch_value (const char *name, uint32_t *out);
 int rl_seccomp_op_value (const char *name, int *out); /* enum scmp_compare */
 
-/* NULL-terminated lists of the names this build supports, for `features`. */
-const char *const *rl_seccomp_actions (void);
-const char *const *rl_seccomp_operators (void);
-const char *const *rl_seccomp_archs (void);
-const char *const *rl_seccomp_known_flags (void);
-/* A known flag that both libseccomp and the running kernel support. */
-bool rl_seccomp_flag_supported (const char *flag);
 
 /* Validates the whole profile without loading it: names, errnoRet only
  * with actions that take one, SCMP_ACT_NOTIFY rules.  Errors name the

@@ -1,5 +1,5 @@
 #include "config.h"
-#include "spec.h"
+#include "runclite.h"
 
 #include <stdlib.h>
 #include <string.h>

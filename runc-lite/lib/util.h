@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "runclite.h" /* rl_realpath, rl_running_in_userns */
 
 /* pidfd_open(2); -1 with errno on failure. */
 int rl_pidfd_open (pid_t pid);
@@ -17,8 +18,6 @@ void rl_close_fds_from (int from);
 int rl_cloexec_fds_from (int from);
 /* waitpid retrying on EINTR. */
 int rl_waitpid (pid_t pid, int *status);
-/* Makes path absolute against the current directory and resolves it. */
-int rl_realpath (const char *path, char **out, struct oci_error *err);
 /* mkdir -p with mode for each missing component (common/fs.h's
  * cmn_mkdir_p; kept for the runtime's callers). */
 int rl_mkdir_p (const char *path, mode_t mode, struct oci_error *err);
@@ -35,10 +34,5 @@ char **rl_env_with_home (char *const *env, size_t n, uid_t uid, char **added);
 int rl_find_executable (const char *name, char *const *env, size_t env_len, char **out, struct oci_error *err);
 /* Writes text to an existing file (e.g. under /proc or /sys). */
 int rl_write_file (const char *path, const char *text, struct oci_error *err);
-
-/* True inside a user namespace other than the initial one: /proc/self/uid_map
- * is not the identity "0 0 4294967295" (runc's userns.RunningInUserNS), as
- * for rootless podman, which calls the runtime as root of such a namespace. */
-bool rl_running_in_userns (void);
 
 #endif

@@ -93,6 +93,13 @@ EOF2
   [ "$(readlink /proc/"$epid"/ns/pid)" = "$(readlink /proc/"$PID"/ns/pid)" ]
 }
 
+@test "exec --pid-file that cannot be written: exec fails (255), its process is killed" {
+  run rl exec --pid-file "$BATS_TEST_TMPDIR/missing/exec.pid" "$ID" sleep 31
+  [ "$status" -eq 255 ]
+  [[ "$output" == *"exec failed: "*"missing/exec.pid"* ]]
+  ! pgrep -f "^sleep 31\$"
+}
+
 @test "exec -t with --console-socket hands over a pty" {
   sock="$BATS_TEST_TMPDIR/exec.sock"
   "$HELPERS/recvtty" "$sock" >"$BATS_TEST_TMPDIR/tty.out" &

@@ -65,6 +65,16 @@ teardown() {
   rl delete "$id"
 }
 
+@test "create --pid-file that cannot be written: create fails naming it, no container is left" {
+  id=$(test_id)
+  update_config '.process.args = ["sleep", "100"]'
+  run rl create --pid-file "$BATS_TEST_TMPDIR/missing/pid" "$id"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"create container $id: --pid-file: "*"missing/pid"* ]]
+  [ "${#lines[@]}" -eq 1 ]
+  [ -z "$(ls "$ROOT")" ]
+}
+
 @test "create, state, start, kill, delete: statuses follow runtime.md" {
   id=$(test_id)
   update_config '.process.args = ["sleep", "100"]'
