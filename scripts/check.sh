@@ -75,6 +75,11 @@ count_points() {
 
 }
 
+# The code's shape (docs/HACKING.md): no file over 1,200 lines, no
+# function over 120 in builder/, runc-lite/ and common/.
+scripts/size-check.sh >sizes.out 2>&1
+count_points sizes.out
+
 # Every fuzz target: its corpus replayed (crashes once found and fixed),
 # then FUZZ_SECONDS of fuzzing.
 scripts/fuzz.sh --check "${FUZZ_SECONDS:-15}" >fuzz.out 2>&1

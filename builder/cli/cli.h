@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "cli_help.h"
 #include "error.h"
 #include "distribution/registry.h"
 
@@ -19,6 +20,13 @@ struct global_options
 int bld_cli_store_dir (const struct global_options *g, char **out, struct oci_error *err);
 /* Opens (with create: makes) the store. */
 int bld_cli_open_store (const struct global_options *g, bool create, struct bld_store **out, struct oci_error *err);
+
+/* Each command's summary, usage and option table (in its cmd_<name>.c,
+ * from which its parser and its --help are made).  A new flag goes into
+ * the table and docs/builder.1. */
+extern const struct cli_help bld_help_build, bld_help_history, bld_help_images, bld_help_import, bld_help_inspect,
+    bld_help_load, bld_help_prune, bld_help_pull, bld_help_push, bld_help_rmi, bld_help_run, bld_help_save,
+    bld_help_tag, bld_help_unpack;
 
 /* Each returns 0, or -1 with err set (main prints it), or an exit status
  * > 0 it has reported itself. */

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "exec/build_mounts.h"
 #include "cleanup.h"
 #include "exec/runtime_path.h"
+#include "cli/cli.h"
 #include "cli/cmd_build.h"
 #include "image/store.h"
 #include "distribution/transfer.h"
@@ -78,152 +78,211 @@ outputs_free (struct bld_transport **v)
 }
 
 static int
-push (char ***v, size_t *n, const char *s)
+push_or_fail (char ***v, size_t *n, char *s, struct oci_error *err)
 {
   char **nv = realloc (*v, (*n + 1) * sizeof *nv);
   if (nv == NULL)
-    return -1;
+    return oci_error_set (err, ENOMEM, "out of memory");
   *v = nv;
-  nv[(*n)++] = (char *) s;
+  nv[(*n)++] = s;
+  return 0;
+}
+
+enum
+{
+  OPT_BUILD_ARG = CLI_LONG_ONLY,
+  OPT_TARGET,
+  OPT_NO_CACHE,
+  OPT_COMPRESSION,
+  OPT_TIMESTAMP,
+  OPT_RUNTIME,
+  OPT_PROGRESS,
+  OPT_SECRET,
+  OPT_SSH,
+  OPT_OUTPUT,
+  OPT_NETWORK
+};
+
+static const struct cli_option build_options[] = {
+  { "file", 'f', CLI_VALUE, "RECIPE", "the recipe (default: Recipe, Dockerfile or Containerfile in CONTEXT)" },
+  { "tag", 't', CLI_VALUE, "NAME[:TAG]", "name the image (repeatable)" },
+  { "build-arg", OPT_BUILD_ARG, CLI_VALUE, "KEY[=VALUE]",
+    "set an ARG (without =VALUE: from the environment; repeatable)" },
+  { "target", OPT_TARGET, CLI_VALUE, "STAGE", "build up to this stage instead of the last one" },
+  { "no-cache", OPT_NO_CACHE, CLI_NO_VALUE, NULL, "rebuild every step instead of using the step cache" },
+  { "compression", OPT_COMPRESSION, CLI_VALUE, "gzip|zstd|none", "how the new layers are compressed (default gzip)" },
+  { "timestamp", OPT_TIMESTAMP, CLI_VALUE, "EPOCH",
+    "the time of the image and its files (default $SOURCE_DATE_EPOCH)" },
+  { "runtime", OPT_RUNTIME, CLI_VALUE, "PATH", "the OCI runtime for RUN (default: the runc-lite beside builder)" },
+  { "progress", OPT_PROGRESS, CLI_VALUE, "auto|plain|tty",
+    "tty: a live view redrawn in place; plain: lines (default auto: tty on a terminal)" },
+  { "network", OPT_NETWORK, CLI_VALUE, "none|host|default",
+    "RUN's network (default none: a private namespace; RUN --network wins)" },
+  { "secret", OPT_SECRET, CLI_VALUE, "id=ID,src=FILE|env=VAR", "a secret for RUN --mount=type=secret (repeatable)" },
+  { "ssh", OPT_SSH, CLI_VALUE, "ID[=SOCKET]",
+    "an SSH agent for RUN --mount=type=ssh (default $SSH_AUTH_SOCK; repeatable)" },
+  { "output", OPT_OUTPUT, CLI_VALUE, "type=T[,dest=PATH]",
+    "also write the image to PATH: T=oci (a layout) or oci-archive (repeatable)" },
+  /* -h in a cluster (-hq) or --he: `builder build --help` is handled by
+   * main before the command parses anything */
+  { "help", 'h', CLI_NO_VALUE, NULL, NULL },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help bld_help_build = { "build an image from a recipe (Dockerfile syntax)",
+                                         "[command options] CONTEXT", build_options };
+
+/* What the options fill besides the build's options: the lists they point
+ * to, the outputs (ended by an entry whose path is NULL), the view. */
+struct build_args
+{
+  struct bld_build_options *o;
+  char **tags, **args, **secrets, **ssh;
+  struct bld_transport *outputs;
+  size_t n_outputs;
+  enum bld_progress_mode progress;
+};
+
+static void
+build_args_free (struct build_args *a)
+{
+  free (a->tags);
+  free (a->args);
+  free (a->secrets);
+  free (a->ssh);
+  outputs_free (&a->outputs);
+}
+
+/* --output: one more entry in a->outputs (none for type=store). */
+static int
+add_output (struct build_args *a, const char *spec, struct oci_error *err)
+{
+  struct bld_transport *nv = realloc (a->outputs, (a->n_outputs + 2) * sizeof *nv);
+  if (nv == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  a->outputs = nv;
+  memset (&nv[a->n_outputs], 0, 2 * sizeof *nv);
+  if (parse_output (spec, &nv[a->n_outputs], err) < 0)
+    return -1;
+  if (nv[a->n_outputs].path)
+    a->n_outputs++;
+  return 0;
+}
+
+/* One option: key c, its value in optarg; word is the command line's. */
+static int
+build_option (struct build_args *a, int c, const char *word, struct oci_error *err)
+{
+  struct bld_build_options *o = a->o;
+  switch (c)
+    {
+    case 'f':
+      o->recipe = optarg;
+      return 0;
+    case 't':
+      {
+        cleanup_free char *norm = NULL;
+        if (bld_ref_normalize (optarg, &norm, err) < 0)
+          return oci_error_prefix (err, "build: -t %s", optarg);
+        return push_or_fail (&a->tags, &o->tags_len, optarg, err);
+      }
+    case OPT_BUILD_ARG:
+      return push_or_fail (&a->args, &o->build_args_len, optarg, err);
+    case OPT_SECRET:
+      if (bld_secret_spec_check (optarg, err) < 0)
+        return oci_error_prefix (err, "build");
+      return push_or_fail (&a->secrets, &o->secrets_len, optarg, err);
+    case OPT_SSH:
+      if (*optarg == '\0' || *optarg == '=')
+        return oci_error_set (err, 0, "build: --ssh %s: want ID[=SOCKET]", optarg);
+      return push_or_fail (&a->ssh, &o->ssh_len, optarg, err);
+    case OPT_TARGET:
+      o->target = optarg;
+      return 0;
+    case OPT_NO_CACHE:
+      o->no_cache = true;
+      return 0;
+    case OPT_COMPRESSION:
+      if (bld_compression_parse (optarg, &o->compression, err) < 0)
+        return oci_error_prefix (err, "build: --compression");
+      return 0;
+    case OPT_TIMESTAMP:
+      if (parse_epoch (optarg, &o->timestamp, err) < 0)
+        return oci_error_prefix (err, "build");
+      o->has_timestamp = true;
+      return 0;
+    case OPT_RUNTIME:
+      o->runtime = optarg;
+      return 0;
+    case OPT_PROGRESS:
+      if (bld_progress_parse (optarg, &a->progress, err) < 0)
+        return oci_error_prefix (err, "build: --progress");
+      return 0;
+    case OPT_NETWORK:
+      /* No network is the default: docker build's is a bridge, but
+       * nothing here sets one up (RUN keeps a private, empty netns). */
+      if (strcmp (optarg, "host") == 0)
+        o->host_network = true;
+      else if (strcmp (optarg, "none") == 0 || strcmp (optarg, "default") == 0)
+        o->host_network = false;
+      else
+        return oci_error_set (err, 0, "build: --network: \"%s\" is not host, none or default", optarg);
+      return 0;
+    case OPT_OUTPUT:
+      return add_output (a, optarg, err);
+    default:
+      return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", word);
+    }
+}
+
+/* Parses the command line into a; 1 when it asked for help (printed). */
+static int
+parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error *err)
+{
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
+  int c;
+
+  a->o->compression = BLD_COMPRESSION_GZIP;
+  a->o->out = stdout;
+  a->progress = BLD_PROGRESS_AUTO;
+  a->outputs = calloc (1, sizeof *a->outputs);
+  if (a->outputs == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (cli_getopt_start (&p, build_options, CLI_STYLE_GNU, argc, argv, err) < 0)
+    return -1;
+  while ((c = cli_getopt_next (&p)) != -1)
+    {
+      if (c == 'h')
+        {
+          cli_help_print (stdout, "builder", "build", &bld_help_build);
+          return 1;
+        }
+      if (build_option (a, c, argv[optind - 1], err) < 0)
+        return -1;
+    }
+  if (argc - optind != 1)
+    return oci_error_set (err, 0, "build: exactly one CONTEXT directory is needed");
+  a->o->context = argv[optind];
+  a->o->tags = a->tags;
+  a->o->build_args = a->args;
+  a->o->secrets = a->secrets;
+  a->o->ssh = a->ssh;
   return 0;
 }
 
 int
 cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
 {
-  enum { OPT_BUILD_ARG = 256, OPT_TARGET, OPT_NO_CACHE, OPT_COMPRESSION, OPT_TIMESTAMP, OPT_RUNTIME, OPT_PROGRESS,
-         OPT_SECRET, OPT_SSH, OPT_OUTPUT, OPT_NETWORK };
-  static const struct option opts[] = {
-    { "file", required_argument, NULL, 'f' },
-    { "tag", required_argument, NULL, 't' },
-    { "build-arg", required_argument, NULL, OPT_BUILD_ARG },
-    { "target", required_argument, NULL, OPT_TARGET },
-    { "no-cache", no_argument, NULL, OPT_NO_CACHE },
-    { "compression", required_argument, NULL, OPT_COMPRESSION },
-    { "timestamp", required_argument, NULL, OPT_TIMESTAMP },
-    { "runtime", required_argument, NULL, OPT_RUNTIME },
-    { "progress", required_argument, NULL, OPT_PROGRESS },
-    { "network", required_argument, NULL, OPT_NETWORK },
-    { "secret", required_argument, NULL, OPT_SECRET },
-    { "ssh", required_argument, NULL, OPT_SSH },
-    { "output", required_argument, NULL, OPT_OUTPUT },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
-  };
   struct bld_build_options o = { 0 };
+  __attribute__ ((cleanup (build_args_free))) struct build_args a = { .o = &o };
   cleanup_free char *runtime = NULL;
-  cleanup_free char **tags = NULL;
-  cleanup_free char **args = NULL;
-  cleanup_free char **secrets = NULL;
-  cleanup_free char **ssh = NULL;
   cleanup_store struct bld_store *store = NULL;
-  /* Ends with an entry whose path is NULL. */
-  __attribute__ ((cleanup (outputs_free))) struct bld_transport *outputs = calloc (1, sizeof *outputs);
-  size_t n_outputs = 0;
   char digest[OCI_DIGEST_STRING_MAX];
-  enum bld_progress_mode progress = BLD_PROGRESS_AUTO;
   cleanup_fclose FILE *view = NULL;
-  int c;
+  int r;
 
-  if (outputs == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  o.compression = BLD_COMPRESSION_GZIP;
-  o.out = stdout;
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "+f:t:h", opts, NULL)) != -1)
-    switch (c)
-      {
-      case 'f':
-        o.recipe = optarg;
-        break;
-      case 't':
-        {
-          cleanup_free char *norm = NULL;
-          if (bld_ref_normalize (optarg, &norm, err) < 0)
-            return oci_error_prefix (err, "build: -t %s", optarg);
-          if (push (&tags, &o.tags_len, optarg) < 0)
-            return oci_error_set (err, ENOMEM, "out of memory");
-          break;
-        }
-      case OPT_BUILD_ARG:
-        if (push (&args, &o.build_args_len, optarg) < 0)
-          return oci_error_set (err, ENOMEM, "out of memory");
-        break;
-      case OPT_SECRET:
-        if (bld_secret_spec_check (optarg, err) < 0)
-          return oci_error_prefix (err, "build");
-        if (push (&secrets, &o.secrets_len, optarg) < 0)
-          return oci_error_set (err, ENOMEM, "out of memory");
-        break;
-      case OPT_SSH:
-        if (*optarg == '\0' || *optarg == '=')
-          return oci_error_set (err, 0, "build: --ssh %s: want ID[=SOCKET]", optarg);
-        if (push (&ssh, &o.ssh_len, optarg) < 0)
-          return oci_error_set (err, ENOMEM, "out of memory");
-        break;
-      case OPT_TARGET:
-        o.target = optarg;
-        break;
-      case OPT_NO_CACHE:
-        o.no_cache = true;
-        break;
-      case OPT_COMPRESSION:
-        if (bld_compression_parse (optarg, &o.compression, err) < 0)
-          return oci_error_prefix (err, "build: --compression");
-        break;
-      case OPT_TIMESTAMP:
-        if (parse_epoch (optarg, &o.timestamp, err) < 0)
-          return oci_error_prefix (err, "build");
-        o.has_timestamp = true;
-        break;
-      case OPT_RUNTIME:
-        o.runtime = optarg;
-        break;
-      case OPT_PROGRESS:
-        if (bld_progress_parse (optarg, &progress, err) < 0)
-          return oci_error_prefix (err, "build: --progress");
-        break;
-      case OPT_NETWORK:
-        /* No network is the default: docker build's is a bridge, but
-         * nothing here sets one up (RUN keeps a private, empty netns). */
-        if (strcmp (optarg, "host") == 0)
-          o.host_network = true;
-        else if (strcmp (optarg, "none") == 0 || strcmp (optarg, "default") == 0)
-          o.host_network = false;
-        else
-          return oci_error_set (err, 0, "build: --network: \"%s\" is not host, none or default", optarg);
-        break;
-      case OPT_OUTPUT:
-        {
-          struct bld_transport *nv = realloc (outputs, (n_outputs + 2) * sizeof *nv);
-          if (nv == NULL)
-            return oci_error_set (err, ENOMEM, "out of memory");
-          outputs = nv;
-          memset (&nv[n_outputs], 0, 2 * sizeof *nv);
-          if (parse_output (optarg, &nv[n_outputs], err) < 0)
-            return -1;
-          if (nv[n_outputs].path)
-            n_outputs++;
-          break;
-        }
-      case 'h':
-        printf ("Usage: builder build [-f RECIPE] [-t NAME[:TAG]]... [--build-arg K[=V]]... [--target STAGE]\n"
-                "                     [--no-cache] [--compression gzip|zstd|none] [--timestamp EPOCH]\n"
-                "                     [--runtime PATH] [--progress auto|plain|tty] [--network host|none]\n"
-                "                     [--secret id=ID,src=FILE|env=VAR]... [--ssh ID[=SOCKET]]...\n"
-                "                     [--output type=store|type=oci,dest=DIR|type=oci-archive,dest=FILE]... CONTEXT\n");
-        return 0;
-      default:
-        return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", argv[optind - 1]);
-      }
-  if (argc - optind != 1)
-    return oci_error_set (err, 0, "build: exactly one CONTEXT directory is needed");
-  o.context = argv[optind];
-  o.tags = tags;
-  o.build_args = args;
-  o.secrets = secrets;
-  o.ssh = ssh;
+  if ((r = parse_build_args (argc, argv, &a, err)) != 0)
+    return r < 0 ? -1 : 0;
   if (!o.has_timestamp)
     {
       const char *sde = getenv ("SOURCE_DATE_EPOCH");
@@ -240,7 +299,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (bld_store_open (store_dir, true, &store, err) < 0)
     return -1;
-  if (bld_progress_open (progress, stdout, &view, err) < 0)
+  if (bld_progress_open (a.progress, stdout, &view, err) < 0)
     return -1;
   o.out = view;
   bld_catch_signals ();
@@ -264,12 +323,12 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
       fprintf (view, "naming to %s\n", norm);
     }
   /* The image is in the store; --output also writes it out. */
-  for (size_t i = 0; i < n_outputs; i++)
+  for (size_t i = 0; i < a.n_outputs; i++)
     {
       char *ref = o.tags_len ? o.tags[0] : digest;
-      if (bld_save (store, &ref, 1, &outputs[i], err) < 0)
+      if (bld_save (store, &ref, 1, &a.outputs[i], err) < 0)
         return oci_error_prefix (err, "build: --output");
-      fprintf (view, "exporting to %s\n", outputs[i].path);
+      fprintf (view, "exporting to %s\n", a.outputs[i].path);
     }
   return 0;
 }

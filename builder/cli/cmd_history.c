@@ -10,6 +10,8 @@
 #include "image/image_info.h"
 #include "image/store.h"
 
+const struct cli_help bld_help_history = { "show the history of an image", "NAME", NULL };
+
 BLD_COMMAND (history)
 {
   cleanup_store struct bld_store *s = NULL;

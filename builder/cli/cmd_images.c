@@ -1,7 +1,6 @@
 /* builder images [--format table|json] [-q]: the named images. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,19 +65,26 @@ short_id (const char *digest, char *buf)
   return buf;
 }
 
+static const struct cli_option images_options[] = {
+  { "format", 'f', CLI_VALUE, "table|json", "the output format (default table)" },
+  { "quiet", 'q', CLI_NO_VALUE, NULL, "print the image ids only" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help bld_help_images = { "list the images in the store", "[command options]", images_options };
+
 BLD_COMMAND (images)
 {
-  static const struct option longopts[] = { { "format", required_argument, NULL, 'f' },
-                                            { "quiet", no_argument, NULL, 'q' },
-                                            { NULL, 0, NULL, 0 } };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   cleanup_store struct bld_store *s = NULL;
   cleanup_image_index struct oci_image_index *idx = NULL;
   cleanup_json_gen struct json_gen *j = NULL;
   bool quiet = false, json = false;
   int c;
 
-  optind = 0;
-  while ((c = getopt_long (argc, argv, "+qf:", longopts, NULL)) != -1)
+  if (cli_getopt_start (&p, images_options, CLI_STYLE_GNU, argc, argv, err) < 0)
+    return -1;
+  while ((c = cli_getopt_next (&p)) != -1)
     switch (c)
       {
       case 'q':

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,11 +132,23 @@ read_exec_config (const char *path, struct json_value **out, struct oci_error *e
   return 0;
 }
 
+enum
+{
+  OPT_CONFIG = CLI_LONG_ONLY
+};
+
+static const struct cli_option import_options[] = {
+  { "compression", 'c', CLI_VALUE, "gzip|zstd|none", "how the layer is compressed (default gzip)" },
+  { "config", OPT_CONFIG, CLI_VALUE, "FILE", "a JSON object for the image config's \"config\" (Cmd, Env, User...)" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help bld_help_import = { "make a one-layer image from a root filesystem (tar or directory)",
+                                          "[command options] ROOTFS.tar|DIR NAME[:TAG]", import_options };
+
 BLD_COMMAND (import)
 {
-  static const struct option longopts[] = { { "compression", required_argument, NULL, 'c' },
-                                            { "config", required_argument, NULL, 'C' },
-                                            { NULL, 0, NULL, 0 } };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   struct bld_layer_write_options o = { .compression = BLD_COMPRESSION_GZIP };
   cleanup_store struct bld_store *s = NULL;
   cleanup_free char *ref = NULL;
@@ -155,15 +166,16 @@ BLD_COMMAND (import)
   int64_t epoch;
   int c, ret;
 
-  optind = 0;
-  while ((c = getopt_long (argc, argv, "+c:", longopts, NULL)) != -1)
+  if (cli_getopt_start (&p, import_options, CLI_STYLE_GNU, argc, argv, err) < 0)
+    return -1;
+  while ((c = cli_getopt_next (&p)) != -1)
     switch (c)
       {
       case 'c':
         if (bld_compression_parse (optarg, &o.compression, err) < 0)
           return -1;
         break;
-      case 'C':
+      case OPT_CONFIG:
         if (read_exec_config (optarg, &exec, err) < 0)
           return -1;
         break;

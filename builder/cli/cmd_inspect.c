@@ -10,6 +10,8 @@
 #include "json.h"
 #include "image/store.h"
 
+const struct cli_help bld_help_inspect = { "show an image's manifest, config and layers as JSON", "NAME", NULL };
+
 /* Adds an emitted document as a JSON value. */
 static int
 gen_document (struct json_gen *j, const char *text, size_t len, struct oci_error *err)

@@ -10,6 +10,9 @@
 #include "image/store.h"
 #include "distribution/transfer.h"
 
+const struct cli_help bld_help_load = { "read images from an oci-archive or an OCI layout into the store",
+                                        "oci-archive:FILE[:TAG] | oci:DIR[:TAG] [NAME[:TAG]]", NULL };
+
 BLD_COMMAND (load)
 {
   cleanup_store struct bld_store *s = NULL;
@@ -18,11 +21,6 @@ BLD_COMMAND (load)
   struct bld_loaded *loaded = NULL;
   size_t n = 0;
 
-  if (argc == 2 && (strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "--help") == 0))
-    {
-      printf ("Usage: builder load oci-archive:FILE[:TAG] | oci:DIR[:TAG] [NAME]\n");
-      return 0;
-    }
   if (argc != 2 && argc != 3)
     return oci_error_set (err, 0, "usage: builder load oci-archive:FILE[:TAG] | oci:DIR[:TAG] [NAME]");
   o.name = argc == 3 ? argv[2] : NULL;

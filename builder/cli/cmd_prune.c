@@ -1,34 +1,100 @@
-/* builder prune [--all]: removes the blobs no name reaches, the build
- * caches' entries for them (--all: the whole build caches) and dead
- * builds' leftovers, and says what. */
+/* builder prune [--all] [--build-cache [--keep-storage SIZE] [--filter
+ * until=DURATION]]: removes dangling images (--all: every image), the
+ * blobs neither an image nor the build cache reaches, the extracted
+ * layers none uses and dead builds' leftovers; the step cache only with
+ * --build-cache.  Says what. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cleanup.h"
 #include "cli/cli.h"
+#include "common/size.h"
 #include "exec/runtime_path.h"
+#include "frontend/recipe_parse.h"
 #include "image/store.h"
 #include "image/store_prune.h"
 
+enum
+{
+  OPT_BUILD_CACHE = CLI_LONG_ONLY,
+  OPT_KEEP_STORAGE,
+  OPT_FILTER
+};
+
+static const struct cli_option prune_options[] = {
+  { "all", 'a', CLI_NO_VALUE, NULL, "remove every image no container uses, not only dangling ones" },
+  { "build-cache", OPT_BUILD_CACHE, CLI_NO_VALUE, NULL, "also empty the build cache (step cache, extracted layers)" },
+  { "keep-storage", OPT_KEEP_STORAGE, CLI_VALUE, "SIZE",
+    "with --build-cache: keep the most recently used entries up to SIZE" },
+  { "filter", OPT_FILTER, CLI_VALUE, "until=DURATION", "with --build-cache: remove only entries unused for DURATION" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help bld_help_prune = { "remove dangling images and blobs nothing reaches (the build cache too with --build-cache)",
+                                         "[command options]", prune_options };
+
+static const char usage[]
+    = "usage: builder prune [--all] [--build-cache [--keep-storage SIZE] [--filter until=DURATION]]";
+
+static int
+prune_filter (const char *f, struct bld_cache_trim *t, struct oci_error *err)
+{
+  if (strncmp (f, "until=", 6) != 0)
+    return oci_error_set (err, 0, "prune: --filter %s: only until=DURATION is supported", f);
+  if (recipe_parse_duration (f + 6, &t->until_ns, err) < 0)
+    return oci_error_prefix (err, "prune: --filter %s", f);
+  if (t->until_ns < 0)
+    return oci_error_set (err, 0, "prune: --filter %s: a negative duration", f);
+  t->has_until = true;
+  return 0;
+}
+
 BLD_COMMAND (prune)
 {
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   cleanup_store struct bld_store *s = NULL;
   cleanup_free char *runtime = NULL;
   struct bld_prune_options o = { 0 };
   struct bld_prune_result r;
+  int c;
 
-  if (argc == 2 && (strcmp (argv[1], "--all") == 0 || strcmp (argv[1], "-a") == 0))
-    o.all = true;
-  else if (argc != 1)
-    return oci_error_set (err, 0, "usage: builder prune [--all]");
+  if (cli_getopt_start (&p, prune_options, CLI_STYLE_GNU, argc, argv, err) < 0)
+    return -1;
+  while ((c = cli_getopt_next (&p)) != -1)
+    switch (c)
+      {
+      case 'a':
+        o.all = true;
+        break;
+      case OPT_BUILD_CACHE:
+        o.build_cache = true;
+        break;
+      case OPT_KEEP_STORAGE:
+        if (cmn_parse_size (optarg, &o.trim.keep_storage) < 0)
+          return oci_error_set (err, 0, "prune: --keep-storage: expected a size such as 512m or 10g, got \"%s\"",
+                                optarg);
+        o.trim.has_keep_storage = true;
+        break;
+      case OPT_FILTER:
+        if (prune_filter (optarg, &o.trim, err) < 0)
+          return -1;
+        break;
+      default:
+        return oci_error_set (err, 0, "%s", usage);
+      }
+  if (optind != argc)
+    return oci_error_set (err, 0, "%s", usage);
+  if ((o.trim.has_keep_storage || o.trim.has_until) && !o.build_cache)
+    return oci_error_set (err, 0, "prune: --keep-storage and --filter need --build-cache");
   o.runtime = runtime = bld_default_runtime ();
   if (bld_cli_open_store (g, true, &s, err) < 0 || bld_store_prune_with (s, &o, &r, err) < 0)
     return -1;
   if (r.builds_running)
     printf ("builds are running: blobs and build caches kept\n");
+  for (size_t i = 0; i < r.untagged_len; i++)
+    printf ("untagged: %s\n", r.untagged[i]);
   for (size_t i = 0; i < r.removed_len; i++)
     printf ("deleted: %s\n", r.removed[i]);
   printf ("Total reclaimed space: %llu bytes in %zu blobs\n", (unsigned long long) r.bytes, r.removed_len);

@@ -4,7 +4,6 @@
  * options (bld_cli_registry_args) and the progress lines. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,24 +13,50 @@
 #include "distribution/registry.h"
 #include "image/store.h"
 
+enum
+{
+  OPT_CREDS = CLI_LONG_ONLY,
+  OPT_AUTHFILE,
+  OPT_TLS_VERIFY,
+  OPT_FROM
+};
+
+/* pull's and push's registry options (bld_cli_registry_args). */
+#define REGISTRY_OPTIONS                                                                                             \
+  { "creds", OPT_CREDS, CLI_VALUE, "USER:PASS", "the registry's user name and password" },                           \
+      { "authfile", OPT_AUTHFILE, CLI_VALUE, "FILE",                                                                 \
+        "credentials from this auth.json (default $XDG_RUNTIME_DIR/containers/auth.json)" },                         \
+  {                                                                                                                  \
+    "tls-verify", OPT_TLS_VERIFY, CLI_BOOL, NULL, "verify the registry's certificate; =false also allows plain http" \
+  }
+
+static const struct cli_option pull_options[] = {
+  REGISTRY_OPTIONS,
+  CLI_OPTIONS_END,
+};
+
+static const struct cli_option push_options[] = {
+  REGISTRY_OPTIONS,
+  { "from", OPT_FROM, CLI_VALUE, "REPO", "a repository of the same registry to mount the blobs from" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help bld_help_pull = { "copy an image from a registry into the store",
+                                        "[command options] REF [NAME[:TAG]]", pull_options };
+const struct cli_help bld_help_push = { "copy an image of the store to a registry", "[command options] NAME REF",
+                                        push_options };
+
 int
 bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_options *o, struct oci_error *err)
 {
-  enum { OPT_CREDS = 256, OPT_AUTHFILE, OPT_TLS_VERIFY, OPT_FROM };
-  static const struct option longopts[] = {
-    { "creds", required_argument, NULL, OPT_CREDS },
-    { "authfile", required_argument, NULL, OPT_AUTHFILE },
-    { "tls-verify", optional_argument, NULL, OPT_TLS_VERIFY },
-    { "from", required_argument, NULL, OPT_FROM },
-    { NULL, 0, NULL, 0 },
-  };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   bool push = strcmp (cmd, "push") == 0;
   int c;
 
   *o = (struct reg_options) { .tls_verify = true };
-  opterr = 0;
-  optind = 0;
-  while ((c = getopt_long (argc, argv, "+", longopts, NULL)) != -1)
+  if (cli_getopt_start (&p, push ? push_options : pull_options, CLI_STYLE_GNU, argc, argv, err) < 0)
+    return -1;
+  while ((c = cli_getopt_next (&p)) != -1)
     switch (c)
       {
       case OPT_CREDS:
@@ -49,8 +74,6 @@ bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_option
           return oci_error_set (err, 0, "%s: --tls-verify takes true or false, not \"%s\"", cmd, optarg);
         break;
       case OPT_FROM:
-        if (!push)
-          return oci_error_set (err, 0, "%s: unknown or incomplete option \"--from\"", cmd);
         o->from = optarg;
         break;
       default:

@@ -7,6 +7,8 @@
 #include "cli/cli.h"
 #include "image/store.h"
 
+const struct cli_help bld_help_rmi = { "remove image names", "NAME[:TAG]...", NULL };
+
 BLD_COMMAND (rmi)
 {
   cleanup_store struct bld_store *s = NULL;

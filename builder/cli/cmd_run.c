@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,15 +71,29 @@ private_mount_namespace (void)
   return unshare (CLONE_NEWNS) == 0 && mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) == 0;
 }
 
+enum
+{
+  OPT_RM = CLI_LONG_ONLY,
+  OPT_NAME,
+  OPT_RUNTIME
+};
+
+static const struct cli_option run_options[] = {
+  { "rm", OPT_RM, CLI_NO_VALUE, NULL, "remove the container and its bundle when it exits" },
+  { "tty", 't', CLI_NO_VALUE, NULL, "give the process a pseudo-terminal" },
+  { "env", 'e', CLI_VALUE, "KEY=VALUE", "add or replace an environment variable (repeatable)" },
+  { "volume", 'v', CLI_VALUE, "SRC:DST[:ro]", "bind mount the host's SRC on DST (repeatable)" },
+  { "name", OPT_NAME, CLI_VALUE, "ID", "the container id (default: generated)" },
+  { "runtime", OPT_RUNTIME, CLI_VALUE, "PATH", "the OCI runtime (default: the runc-lite beside builder)" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help bld_help_run = { "run an image in a new container (through runc-lite)",
+                                       "[command options] NAME [COMMAND [ARG...]]", run_options };
+
 BLD_COMMAND (run)
 {
-  enum { OPT_RM = 256, OPT_NAME, OPT_RUNTIME };
-  static const struct option longopts[] = {
-    { "rm", no_argument, NULL, OPT_RM },         { "tty", no_argument, NULL, 't' },
-    { "env", required_argument, NULL, 'e' },     { "volume", required_argument, NULL, 'v' },
-    { "name", required_argument, NULL, OPT_NAME }, { "runtime", required_argument, NULL, OPT_RUNTIME },
-    { NULL, 0, NULL, 0 },
-  };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   struct bld_unpack_overrides ov = { 0 };
   cleanup_store struct bld_store *s = NULL;
   cleanup_free char *id = NULL;
@@ -92,8 +105,9 @@ BLD_COMMAND (run)
   bool rm = false;
   int c, status = 0, ret = -1;
 
-  optind = 0;
-  while ((c = getopt_long (argc, argv, "+te:v:", longopts, NULL)) != -1)
+  if (cli_getopt_start (&p, run_options, CLI_STYLE_GNU, argc, argv, err) < 0)
+    return -1;
+  while ((c = cli_getopt_next (&p)) != -1)
     switch (c)
       {
       case OPT_RM:

@@ -9,16 +9,14 @@
 #include "image/store.h"
 #include "distribution/transfer.h"
 
+const struct cli_help bld_help_save = { "write an image out as an oci-archive or into an OCI layout",
+                                        "NAME... oci-archive:FILE | oci:DIR[:TAG]", NULL };
+
 BLD_COMMAND (save)
 {
   cleanup_store struct bld_store *s = NULL;
   cleanup_transport struct bld_transport dest = { 0 };
 
-  if (argc == 2 && (strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "--help") == 0))
-    {
-      printf ("Usage: builder save NAME... oci-archive:FILE | oci:DIR[:TAG]\n");
-      return 0;
-    }
   if (argc < 3)
     return oci_error_set (err, 0, "usage: builder save NAME... oci-archive:FILE | oci:DIR[:TAG]");
   if (bld_transport_parse (argv[argc - 1], false, &dest, err) < 0)

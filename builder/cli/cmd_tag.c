@@ -5,6 +5,8 @@
 #include "cli/cli.h"
 #include "image/store.h"
 
+const struct cli_help bld_help_tag = { "give an image another name", "SRC DST", NULL };
+
 BLD_COMMAND (tag)
 {
   cleanup_store struct bld_store *s = NULL;

@@ -6,6 +6,8 @@
 #include "image/store.h"
 #include "image/unpack.h"
 
+const struct cli_help bld_help_unpack = { "make a runtime bundle from an image", "NAME BUNDLE", NULL };
+
 BLD_COMMAND (unpack)
 {
   cleanup_store struct bld_store *s = NULL;

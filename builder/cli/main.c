@@ -4,7 +4,6 @@
 
 #include <archive.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +13,14 @@
 #include "cli/cli.h"
 #include "cli/cmd_build.h"
 #include "error.h"
-#include "cli/help.h"
 #include "image/store.h"
 #include "version.h"
 
 struct command
 {
   const char *name;
-  const char *summary;
   int (*run) (struct global_options *g, int argc, char **argv, struct oci_error *err);
-  /* `builder COMMAND --help`: usage and options (help.c). */
+  /* Its summary, usage and options (its cmd_<name>.c). */
   const struct cli_help *help;
 };
 
@@ -38,21 +35,34 @@ build_command (struct global_options *g, int argc, char **argv, struct oci_error
 }
 
 static const struct command commands[] = {
-  { "build", "build an image from a recipe (Dockerfile syntax)", build_command, &bld_help_build },
-  { "history", "show the history of an image", cmd_history, &bld_help_history },
-  { "images", "list the images in the store", cmd_images, &bld_help_images },
-  { "import", "make a one-layer image from a root filesystem (tar or directory)", cmd_import, &bld_help_import },
-  { "load", "read images from an oci-archive or an OCI layout into the store", cmd_load, &bld_help_load },
-  { "inspect", "show an image's manifest, config and layers as JSON", cmd_inspect, &bld_help_inspect },
-  { "prune", "remove blobs and build caches no image name reaches ([--all])", cmd_prune, &bld_help_prune },
-  { "pull", "copy an image from a registry into the store", cmd_pull, &bld_help_pull },
-  { "push", "copy an image of the store to a registry", cmd_push, &bld_help_push },
-  { "rmi", "remove image names", cmd_rmi, &bld_help_rmi },
-  { "run", "run an image in a new container (through runc-lite)", cmd_run, &bld_help_run },
-  { "save", "write an image out as an oci-archive or into an OCI layout", cmd_save, &bld_help_save },
-  { "tag", "give an image another name", cmd_tag, &bld_help_tag },
-  { "unpack", "make a runtime bundle from an image", cmd_unpack, &bld_help_unpack },
-  { NULL, NULL, NULL, NULL },
+  { "build", build_command, &bld_help_build },
+  { "history", cmd_history, &bld_help_history },
+  { "images", cmd_images, &bld_help_images },
+  { "import", cmd_import, &bld_help_import },
+  { "load", cmd_load, &bld_help_load },
+  { "inspect", cmd_inspect, &bld_help_inspect },
+  { "prune", cmd_prune, &bld_help_prune },
+  { "pull", cmd_pull, &bld_help_pull },
+  { "push", cmd_push, &bld_help_push },
+  { "rmi", cmd_rmi, &bld_help_rmi },
+  { "run", cmd_run, &bld_help_run },
+  { "save", cmd_save, &bld_help_save },
+  { "tag", cmd_tag, &bld_help_tag },
+  { "unpack", cmd_unpack, &bld_help_unpack },
+  { NULL, NULL, NULL },
+};
+
+enum
+{
+  OPT_STORE = CLI_LONG_ONLY
+};
+
+static const struct cli_option global_options[] = {
+  { "store", OPT_STORE, CLI_VALUE, "DIR",
+    "image store (default /var/lib/builder as root,\n$XDG_DATA_HOME/builder or ~/.local/share/builder otherwise)" },
+  { "help", 'h', CLI_NO_VALUE, NULL, "show this help" },
+  { "version", 'v', CLI_NO_VALUE, NULL, "show the version" },
+  CLI_OPTIONS_END,
 };
 
 int
@@ -106,34 +116,26 @@ print_usage (FILE *out)
            "\n"
            "Commands:\n");
   for (const struct command *c = commands; c->name; c++)
-    fprintf (out, "  %-12s %s\n", c->name, c->summary);
-  fprintf (out,
-           "\n"
-           "Global options:\n"
-           "  --store DIR      image store (default /var/lib/builder as root,\n"
-           "                   $XDG_DATA_HOME/builder or ~/.local/share/builder otherwise)\n"
-           "  -h, --help       show this help\n"
-           "  -v, --version    show the version\n"
-           "\n"
-           "Run 'builder COMMAND --help' for a command's usage and options.\n");
+    fprintf (out, "  %-12s %s\n", c->name, c->help->summary);
+  fprintf (out, "\nGlobal options:\n");
+  cli_options_print (out, global_options, 19);
+  fprintf (out, "\nRun 'builder COMMAND --help' for a command's usage and options.\n");
 }
 
 int
 main (int argc, char **argv)
 {
-  enum { OPT_STORE = 256 };
-  static const struct option long_options[] = {
-    { "store", required_argument, NULL, OPT_STORE },
-    { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'v' },
-    { NULL, 0, NULL, 0 },
-  };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   struct global_options g = { .store = NULL };
   cleanup_error struct oci_error err = OCI_ERROR_INIT;
   int c, ret;
 
-  opterr = 0;
-  while ((c = getopt_long (argc, argv, "+hv", long_options, NULL)) != -1)
+  if (cli_getopt_start (&p, global_options, CLI_STYLE_GNU, argc, argv, &err) < 0)
+    {
+      fprintf (stderr, "builder: %s\n", oci_error_msg (&err));
+      return 1;
+    }
+  while ((c = cli_getopt_next (&p)) != -1)
     {
       switch (c)
         {
@@ -160,11 +162,9 @@ main (int argc, char **argv)
     if (strcmp (cmd->name, argv[optind]) == 0)
       {
         /* Before the command parses anything. */
-        static const struct cli_help no_help = { "[command options] [arguments]", NULL };
-        const struct cli_help *help = cmd->help ? cmd->help : &no_help;
-        if (cli_help_requested (argc - optind, argv + optind, help->options, false))
+        if (cli_help_requested (argc - optind, argv + optind, cmd->help->options, false))
           {
-            cli_help_print (stdout, "builder", cmd->name, cmd->summary, help);
+            cli_help_print (stdout, "builder", cmd->name, cmd->help);
             return 0;
           }
         ret = cmd->run (&g, argc - optind, argv + optind, &err);

@@ -90,11 +90,29 @@ struct bld_gc_result
 {
   size_t layers_removed, cache_removed;
 };
-/* Removes the step cache entries whose layer blob keep->blob refuses and
- * the extracted layers keep->diff_id refuses (all: every one); under the
- * exclusive lock. */
-int bld_build_cache_gc (const char *store_dir, bool all, const struct bld_gc_keep *keep, struct bld_gc_result *res,
+/* Removes the step cache's layer records whose blob keep->blob refuses
+ * (no longer in the store: a miss anyway) and the extracted layers
+ * keep->diff_id refuses; under the exclusive lock. */
+int bld_build_cache_gc (const char *store_dir, const struct bld_gc_keep *keep, struct bld_gc_result *res,
                         struct oci_error *err);
+
+/* prune --build-cache: which step cache entries go.  An entry's last use
+ * is its record's mtime (a hit touches it); its size, the record's and
+ * the layer blob's it records.  Entries are removed oldest first: with
+ * has_until only those unused for until_ns, with has_keep_storage only
+ * while the whole cache is larger than keep_storage; with neither, all. */
+struct bld_cache_trim
+{
+  bool has_keep_storage, has_until;
+  int64_t keep_storage; /* bytes */
+  int64_t until_ns;
+};
+int bld_step_cache_trim (const char *store_dir, const struct bld_cache_trim *t, size_t *removed,
+                         struct oci_error *err);
+/* Calls fn with each layer record's blob digest and diff_id (what the
+ * cache keeps alive); stops at fn's -1. */
+int bld_step_cache_each_layer (const char *store_dir, int (*fn) (const char *digest, const char *diff_id, void *data),
+                               void *data, struct oci_error *err);
 
 /* Reaps STORE/.store/build-PID dirs (and layers/tmp-*-PID) of dead builds:
  * the lock not held and the pid gone. */

@@ -20,15 +20,80 @@
 #include "cleanup.h"
 #include "digest.h"
 #include "fileutil.h"
+#include "common/array.h"
 #include "frontend/ignore.h"
 #include "image/layer_apply.h"
+
+/* A source inode with more than one name, met earlier in the same
+ * source: where its first name went (the destination path and the inode
+ * made there; when hashing, the first name's rel). */
+struct link_seen
+{
+  dev_t dev;
+  ino_t ino;
+  char *path;
+  dev_t dst_dev;
+  ino_t dst_ino;
+};
 
 struct walk
 {
   const struct bld_copy_request *req;
   struct oci_digester *dig; /* hashing instead of copying */
   size_t strip;             /* rel's prefix that is the source itself */
+  int rootfd;               /* the destination rootfs (copying) */
+  /* Hard links are kept within one source, as BuildKit and buildah do:
+   * a later name of an inode is linked to the first one's copy. */
+  struct link_seen *links;
+  size_t links_len;
 };
+
+static void
+links_reset (struct walk *w)
+{
+  for (size_t i = 0; i < w->links_len; i++)
+    free (w->links[i].path);
+  free (w->links);
+  w->links = NULL;
+  w->links_len = 0;
+}
+
+static struct link_seen *
+links_find (const struct walk *w, const struct stat *st)
+{
+  for (size_t i = 0; i < w->links_len; i++)
+    if (w->links[i].dev == st->st_dev && w->links[i].ino == st->st_ino)
+      return &w->links[i];
+  return NULL;
+}
+
+/* Remembers the first name of a source inode st (when it has others):
+ * path is the source rel when hashing, else the destination made at
+ * ddir/dname. */
+static int
+links_remember (struct walk *w, const struct stat *st, const char *path, int ddir, const char *dname,
+                struct oci_error *err)
+{
+  struct stat dst = { 0 };
+  if (st->st_nlink < 2 || path == NULL)
+    return 0;
+  if (!w->dig && fstatat (ddir, dname, &dst, AT_SYMLINK_NOFOLLOW) < 0)
+    return oci_error_set (err, errno, "stat %s", path);
+  struct link_seen *l = links_find (w, st);
+  if (l == NULL)
+    {
+      if (array_reserve (&w->links, w->links_len + 1, sizeof *w->links) < 0)
+        return oci_error_set (err, ENOMEM, "hard links");
+      l = &w->links[w->links_len++];
+      *l = (struct link_seen) { .dev = st->st_dev, .ino = st->st_ino };
+    }
+  free (l->path);
+  l->dst_dev = dst.st_dev;
+  l->dst_ino = dst.st_ino;
+  if ((l->path = strdup (path)) == NULL)
+    return oci_error_set (err, ENOMEM, "hard links");
+  return 0;
+}
 
 static bool
 excluded (const struct walk *w, const char *rel)
@@ -95,10 +160,82 @@ set_meta (const struct walk *w, int fd, const struct stat *st, bool is_dir, stru
 }
 
 static int copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir, const char *dname,
-                      struct oci_error *err);
+                      const char *dpath, struct oci_error *err);
+
+/* dir/name, without doubling dir's trailing slash; NULL for a NULL dir
+ * or when out of memory (*failed then). */
+static char *
+join_dest (const char *dir, const char *name, bool *failed)
+{
+  char *p = NULL;
+  if (dir == NULL)
+    return NULL;
+  size_t l = strlen (dir);
+  while (l > 0 && dir[l - 1] == '/')
+    l--;
+  if (asprintf (&p, "%.*s/%s", (int) l, dir, name) < 0)
+    {
+      *failed = true;
+      return NULL;
+    }
+  return p;
+}
+
+/* Makes room for a new non-directory at ddir/dname (what it is, for
+ * the message): whatever is there goes, but a directory. */
+static int
+make_room (int ddir, const char *dname, const char *what, struct oci_error *err)
+{
+  struct stat dst;
+  if (fstatat (ddir, dname, &dst, AT_SYMLINK_NOFOLLOW) < 0)
+    return 0;
+  if (S_ISDIR (dst.st_mode))
+    return oci_error_set (err, EISDIR, "cannot replace directory %s with %s", dname, what);
+  unlinkat (ddir, dname, 0);
+  return 0;
+}
+
+/* A later name of a source inode already met in this source: hashed as
+ * a link to the first name, or made a hard link (ddir/dname) to the
+ * first name's copy while that is still the inode this copy made.
+ * 1 when done, 0 when it is to be copied as a file. */
+static int
+link_again (struct walk *w, const struct stat *st, const char *rel, int ddir, const char *dname,
+            struct oci_error *err)
+{
+  const struct link_seen *l = st->st_nlink > 1 ? links_find (w, st) : NULL;
+  if (l == NULL || l->path == NULL)
+    return 0;
+  if (w->dig)
+    {
+      size_t len = strlen (l->path);
+      cleanup_free char *mark = malloc (len + 11);
+      if (mark == NULL)
+        return oci_error_set (err, ENOMEM, "checksum");
+      memcpy (mark, "\0hardlink\0", 10);
+      memcpy (mark + 10, l->path, len + 1);
+      return hash_meta (w, rel, st, mark, len + 11, err) < 0 ? -1 : 1;
+    }
+  const char *slash = strrchr (l->path, '/');
+  cleanup_free char *parent = slash ? strndup (l->path, (size_t) (slash - l->path)) : NULL;
+  struct oci_error e2 = OCI_ERROR_INIT;
+  struct stat fst;
+  if (slash == NULL || parent == NULL)
+    return slash ? oci_error_set (err, ENOMEM, "hard links") : 0;
+  cleanup_close int pfd = bld_open_in_root (w->rootfd, *parent ? parent : "/", O_PATH | O_DIRECTORY, &e2);
+  oci_error_clear (&e2);
+  if (pfd < 0 || fstatat (pfd, slash + 1, &fst, AT_SYMLINK_NOFOLLOW) < 0 || fst.st_dev != l->dst_dev
+      || fst.st_ino != l->dst_ino)
+    return 0;
+  if (make_room (ddir, dname, "a file", err) < 0)
+    return -1;
+  if (linkat (pfd, slash + 1, ddir, dname, 0) < 0)
+    return oci_error_set (err, errno, "hard link %s to %s", rel, l->path);
+  return 1;
+}
 
 static int
-copy_dir_contents (struct walk *w, int sfd, const char *rel, int dfd, struct oci_error *err)
+copy_dir_contents (struct walk *w, int sfd, const char *rel, int dfd, const char *dpath, struct oci_error *err)
 {
   int fd2 = dup (sfd);
   if (fd2 < 0)
@@ -148,10 +285,15 @@ copy_dir_contents (struct walk *w, int sfd, const char *rel, int dfd, struct oci
   for (size_t i = 0; i < n && ret == 0; i++)
     {
       cleanup_free char *crel = NULL;
-      if (asprintf (&crel, "%s%s%s", rel, *rel ? "/" : "", names[i]->d_name) < 0)
-        ret = oci_error_set (err, ENOMEM, "path");
+      bool failed = false;
+      cleanup_free char *cdest = join_dest (dpath, names[i]->d_name, &failed);
+      if (failed || asprintf (&crel, "%s%s%s", rel, *rel ? "/" : "", names[i]->d_name) < 0)
+        {
+          crel = NULL;
+          ret = oci_error_set (err, ENOMEM, "path");
+        }
       else
-        ret = copy_node (w, sfd, names[i]->d_name, crel, dfd, names[i]->d_name, err);
+        ret = copy_node (w, sfd, names[i]->d_name, crel, dfd, names[i]->d_name, cdest, err);
     }
 out:
   for (size_t i = 0; i < n; i++)
@@ -160,9 +302,11 @@ out:
   return ret;
 }
 
+/* One entry of a source: sdir/name (rel in the sources) to ddir/dname
+ * (dpath in the rootfs), or hashed when w->dig. */
 static int
 copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir, const char *dname,
-           struct oci_error *err)
+           const char *dpath, struct oci_error *err)
 {
   struct stat st, dst;
 
@@ -191,7 +335,7 @@ copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir
           if (dfd < 0)
             return oci_error_set (err, errno, "open %s", dname);
         }
-      if (copy_dir_contents (w, sfd, rel, dfd, err) < 0)
+      if (copy_dir_contents (w, sfd, rel, dfd, dpath, err) < 0)
         return -1;
       if (dfd >= 0 && set_meta (w, dfd, &st, true, err) < 0)
         return oci_error_prefix (err, "%s", dname);
@@ -206,12 +350,8 @@ copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir
       target[n] = '\0';
       if (w->dig)
         return hash_meta (w, rel, &st, target, (size_t) n, err);
-      if (fstatat (ddir, dname, &dst, AT_SYMLINK_NOFOLLOW) == 0)
-        {
-          if (S_ISDIR (dst.st_mode))
-            return oci_error_set (err, EISDIR, "cannot replace directory %s with a symlink", dname);
-          unlinkat (ddir, dname, 0);
-        }
+      if (make_room (ddir, dname, "a symlink", err) < 0)
+        return -1;
       if (symlinkat (target, ddir, dname) < 0)
         return oci_error_set (err, errno, "symlink %s", dname);
       uid_t uid = w->req->has_owner ? w->req->uid : 0;
@@ -223,6 +363,11 @@ copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir
     }
   if (!S_ISREG (st.st_mode))
     return 0; /* devices, fifos, sockets: not copied from a context */
+  /* Regular files only: a hard-linked symlink becomes two symlinks, as
+   * with BuildKit and buildah. */
+  int linked = link_again (w, &st, rel, ddir, dname, err);
+  if (linked != 0)
+    return linked < 0 ? -1 : 0;
 
   cleanup_close int in = openat (sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (in < 0)
@@ -236,14 +381,12 @@ copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir
       while ((n = read (in, buf, sizeof buf)) > 0)
         if (oci_digester_update (w->dig, buf, (size_t) n, err) < 0)
           return -1;
-      return n < 0 ? oci_error_set (err, errno, "read %s", rel) : 0;
+      if (n < 0)
+        return oci_error_set (err, errno, "read %s", rel);
+      return links_remember (w, &st, rel, -1, NULL, err);
     }
-  if (fstatat (ddir, dname, &dst, AT_SYMLINK_NOFOLLOW) == 0)
-    {
-      if (S_ISDIR (dst.st_mode))
-        return oci_error_set (err, EISDIR, "cannot replace directory %s with a file", dname);
-      unlinkat (ddir, dname, 0);
-    }
+  if (make_room (ddir, dname, "a file", err) < 0)
+    return -1;
   cleanup_close int out = openat (ddir, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (out < 0)
     return oci_error_set (err, errno, "create %s", dname);
@@ -254,7 +397,9 @@ copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir
       return oci_error_set (err, errno, "write %s", dname);
   if (n < 0)
     return oci_error_set (err, errno, "read %s", rel);
-  return set_meta (w, out, &st, false, err);
+  if (set_meta (w, out, &st, false, err) < 0)
+    return -1;
+  return links_remember (w, &st, dpath, ddir, dname, err);
 }
 
 static bool
@@ -611,7 +756,7 @@ copy_file_source (struct walk *w, int rootfd, int sroot, const char *sname, cons
   if (parent == NULL || *leaf == '\0')
     return oci_error_set (err, EINVAL, "COPY destination %s", dest);
   if (mkdir_dest (rootfd, w->req, *parent ? parent : "/", &pfd, err) < 0
-      || copy_node (w, sroot, sname, rel, pfd, leaf, err) < 0)
+      || copy_node (w, sroot, sname, rel, pfd, leaf, target, err) < 0)
     return -1;
   return 0;
 }
@@ -654,10 +799,10 @@ walk_one (int rootfd, struct walk *w, const char *rel, size_t keep, bool dest_di
         return oci_error_set (err, errno, "open %s", sname);
       if (!w->dig && mkdir_dest (rootfd, req, dest, &dfd, err) < 0)
         return -1;
-      return copy_dir_contents (w, sfd, rel, dfd, err);
+      return copy_dir_contents (w, sfd, rel, dfd, w->dig ? NULL : dest, err);
     }
   if (w->dig)
-    return copy_node (w, sroot, sname, rel, -1, NULL, err);
+    return copy_node (w, sroot, sname, rel, -1, NULL, NULL, err);
   if (req->add && S_ISREG (st.st_mode))
     {
       bool done;
@@ -673,7 +818,7 @@ static int
 walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digester *dig, struct oci_error *err)
 {
   struct strlist srcs = { 0 };
-  struct walk w = { req, dig, 0 };
+  struct walk w = { .req = req, .dig = dig, .rootfd = rootfd };
   int ret = -1;
   size_t dl = strlen (req->dest);
   bool dest_dir = dl > 0 && (req->dest[dl - 1] == '/' || (dl >= 2 && strcmp (req->dest + dl - 2, "/.") == 0));
@@ -687,10 +832,14 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
       goto out;
     }
   for (size_t i = 0; i < srcs.len; i++)
-    if (walk_one (rootfd, &w, srcs.v[i], srcs.keep[i], dest_dir, err) < 0)
-      goto out;
+    {
+      links_reset (&w);
+      if (walk_one (rootfd, &w, srcs.v[i], srcs.keep[i], dest_dir, err) < 0)
+        goto out;
+    }
   ret = 0;
 out:
+  links_reset (&w);
   strlist_free (&srcs);
   return ret;
 }

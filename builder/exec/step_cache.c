@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "exec/build_internal.h"
 #include "exec/step_cache.h"
@@ -203,6 +205,13 @@ step_cache_record_blob (const char *path, char digest[OCI_DIGEST_STRING_MAX])
 
 /* ---- the executor's side ---- */
 
+/* A hit is a use: prune --build-cache goes by the records' mtimes. */
+static void
+step_cache_touch (const char *path)
+{
+  utimensat (AT_FDCWD, path, NULL, 0);
+}
+
 /* Keeps the time a cached step was first built for its history entry;
  * with --timestamp the build's fixed time wins. */
 static void
@@ -240,6 +249,7 @@ step_cache_lookup (struct build *b, struct stage_st *s, const char *key, bool *h
       || stage_add_layer (b, s, l.media_type, l.digest, l.size, l.diff_id, err) < 0)
     goto out;
   step_cached_time (b, s, l.created);
+  step_cache_touch (path);
   *hit = true;
   ret = 0;
 out:
@@ -286,7 +296,8 @@ meta_run_start (struct build *b, struct stage_st *s, const char *key)
       s->meta.active = false;
       return;
     }
-  step_cache_read_meta_run (s->meta.path, &s->meta.old, &s->meta.n_old);
+  if (step_cache_read_meta_run (s->meta.path, &s->meta.old, &s->meta.n_old))
+    step_cache_touch (s->meta.path);
 }
 
 /* A metadata-only step has a cache entry too, holding only the time it

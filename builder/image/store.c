@@ -549,6 +549,16 @@ write_index (struct bld_store *s, const struct oci_image_index *index, struct oc
   return oci_write_file_atomic (path, text, len, 0644, err);
 }
 
+int
+bld_store_write_index (struct bld_store *s, const struct oci_image_index *index, struct oci_error *err)
+{
+  if (bld_store_lock (s, err) < 0)
+    return -1;
+  int ret = write_index (s, index, err);
+  bld_store_unlock (s);
+  return ret;
+}
+
 /* A deep copy of a descriptor, by value (members owned by dst). */
 static int
 descriptor_copy (const struct oci_image_descriptor *src, struct oci_image_descriptor *dst, struct oci_error *err)

@@ -13,7 +13,8 @@
  * Names.  An image name is kept as the org.opencontainers.image.ref.name
  * annotation of its index.json entry, in the canonical form NAME:TAG (see
  * distribution/reference.h for the rules).  One entry per name; an image written
- * without a name gets an entry with no annotation, so it stays reachable.
+ * without a name gets an entry with no annotation, so it stays reachable
+ * (a dangling image: `prune` removes it unless a named entry reaches it).
  *
  * Locking.  Readers take no lock (every file they read is replaced
  * atomically).  Writers of index.json (bld_store_tag, bld_store_untag,
@@ -128,6 +129,10 @@ int bld_store_read_blob (struct bld_store *s, const char *digest, size_t max, ch
 
 /* Reads index.json. */
 int bld_store_read_index (struct bld_store *s, struct oci_image_index **out, struct oci_error *err);
+
+/* Replaces index.json with index (for `prune`, which read it under
+ * bld_store_lock and drops entries). */
+int bld_store_write_index (struct bld_store *s, const struct oci_image_index *index, struct oci_error *err);
 
 /* The manifest descriptor for ref: "NAME[:TAG]" by name; "NAME@DIGEST" or
  * a bare digest by manifest digest.  *out is a new descriptor. */

@@ -12,6 +12,7 @@
 
 #include "exec/build.h"
 #include "cleanup.h"
+#include "common/strv.h"
 #include "image.h"
 #include "image/store.h"
 
@@ -151,6 +152,7 @@ sweep (struct bld_store *s, const struct reach *r, struct bld_prune_result *out,
   return 0;
 }
 
+/* Reached, so not swept, and present. */
 static bool
 keep_blob (const char *digest, void *data)
 {
@@ -164,12 +166,106 @@ keep_diff_id (const char *diff_id, void *data)
   return marked (r->diff_ids, diff_id);
 }
 
+static bool
+keep_none (const char *diff_id, void *data)
+{
+  (void) diff_id;
+  (void) data;
+  return false;
+}
+
+static int
+mark_cache_layer (const char *digest, const char *diff_id, void *data)
+{
+  struct reach *r = data;
+  return mark (r, digest) < 0 || mark (r->diff_ids, diff_id) < 0 ? -1 : 0;
+}
+
 static void
 reach_clear (struct reach *r)
 {
   for (size_t i = 0; i < r->len; i++)
     free (r->digests[i]);
   free (r->digests);
+}
+
+static const char *
+ref_name (const struct oci_image_descriptor *d)
+{
+  return oci_string_map_get (&d->annotations, OCI_ANNOTATION_REF_NAME);
+}
+
+/* Drops the dangling entries of index.json (all: every entry, their
+ * names into out->untagged) and marks what the kept ones reach. */
+static int
+drop_images (struct bld_store *s, bool all, struct reach *r, struct bld_prune_result *out, struct oci_error *err)
+{
+  cleanup_image_index struct oci_image_index *idx = NULL;
+  struct oci_image_descriptor *m;
+  size_t kept = 0, n;
+
+  if (bld_store_read_index (s, &idx, err) < 0)
+    return -1;
+  m = idx->manifests;
+  n = idx->manifests_len;
+  /* What names reach first: an unnamed entry they reach is no dangling
+   * image (a platform's manifest of a named index, say). */
+  for (size_t i = 0; !all && i < n; i++)
+    if (ref_name (&m[i]) && walk_one (s, &m[i], r, 0, err) < 0)
+      return -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *name = ref_name (&m[i]);
+      if (!all && (name || marked (r, m[i].digest)))
+        {
+          /* The dropped ones move to the end, where the index's free
+           * finds them. */
+          struct oci_image_descriptor t = m[kept];
+          m[kept++] = m[i];
+          m[i] = t;
+          continue;
+        }
+      if (name && cmn_strv_push (&out->untagged, &out->untagged_len, name) < 0)
+        return oci_error_set (err, ENOMEM, "prune");
+    }
+  if (kept == n)
+    return 0;
+  idx->manifests_len = kept;
+  int ret = bld_store_write_index (s, idx, err);
+  idx->manifests_len = n;
+  return ret;
+}
+
+static int
+collect (struct bld_store *s, const struct bld_prune_options *o, struct reach *r, struct bld_prune_result *out,
+         struct oci_error *err)
+{
+  bool whole = o->build_cache && !o->trim.has_keep_storage && !o->trim.has_until;
+  /* An emptied build cache takes the extracted layers with it: they
+   * refill from the blobs. */
+  struct bld_gc_keep keep = { .blob = keep_blob, .diff_id = whole ? keep_none : keep_diff_id, .data = r };
+  struct bld_gc_result g;
+  size_t trimmed = 0;
+
+  if (drop_images (s, o->all, r, out, err) < 0)
+    return -1;
+  if (o->build_cache && bld_step_cache_trim (bld_store_dir (s), &o->trim, &trimmed, err) < 0)
+    return -1;
+  if (bld_step_cache_each_layer (bld_store_dir (s), mark_cache_layer, r, err) < 0 || sweep (s, r, out, err) < 0)
+    return -1;
+  /* A record's blob reached but absent (removed by hand, or by an older
+   * prune): its record goes. */
+  for (size_t i = 0; i < r->len; i++)
+    if (!bld_store_has_blob (s, r->digests[i]))
+      {
+        free (r->digests[i]);
+        r->digests[i--] = r->digests[--r->len];
+      }
+  if (bld_build_cache_gc (bld_store_dir (s), &keep, &g, err) < 0)
+    return -1;
+  out->layers_removed = g.layers_removed;
+  out->cache_removed = trimmed + g.cache_removed;
+  return 0;
 }
 
 int
@@ -183,11 +279,10 @@ int
 bld_store_prune_with (struct bld_store *s, const struct bld_prune_options *o, struct bld_prune_result *out,
                       struct oci_error *err)
 {
-  cleanup_image_index struct oci_image_index *idx = NULL;
   struct reach diff_ids = { NULL, 0, NULL };
   struct reach r = { NULL, 0, &diff_ids };
   cleanup_close int builds = -1;
-  int ret;
+  int ret = 0;
 
   memset (out, 0, sizeof *out);
   if (o->runtime && bld_reap_dead_builds (bld_store_dir (s), o->runtime, err) < 0)
@@ -197,19 +292,8 @@ bld_store_prune_with (struct bld_store *s, const struct bld_prune_options *o, st
     return -1;
   if (bld_store_lock (s, err) < 0)
     return -1;
-  ret = bld_store_read_index (s, &idx, err);
-  if (ret == 0 && !out->builds_running)
-    ret = walk_descriptors (s, idx->manifests, idx->manifests_len, &r, 0, err);
-  if (ret == 0 && !out->builds_running)
-    ret = sweep (s, &r, out, err);
-  if (ret == 0 && !out->builds_running)
-    {
-      struct bld_gc_keep keep = { .blob = keep_blob, .diff_id = keep_diff_id, .data = &r };
-      struct bld_gc_result g;
-      ret = bld_build_cache_gc (bld_store_dir (s), o->all, &keep, &g, err);
-      out->layers_removed = g.layers_removed;
-      out->cache_removed = g.cache_removed;
-    }
+  if (!out->builds_running)
+    ret = collect (s, o, &r, out, err);
   if (ret == 0)
     ret = bld_store_clean_tmp (s, err);
   bld_store_unlock (s);
@@ -224,5 +308,6 @@ bld_prune_result_free (struct bld_prune_result *res)
   for (size_t i = 0; i < res->removed_len; i++)
     free (res->removed[i]);
   free (res->removed);
+  cmn_strv_free_n (res->untagged, res->untagged_len);
   memset (res, 0, sizeof *res);
 }

@@ -1,7 +1,9 @@
-/* Garbage collection of the store: blobs no index.json entry reaches
- * (through manifests, nested indexes, configs and layers) are removed, and
- * so are the build caches' entries (extracted layers, step cache) for
- * layers no image reaches (build_gc.c).  Nothing is collected while a
+/* Garbage collection of the store: dangling images (index.json entries
+ * with no name that no other entry reaches; with --all every image) are
+ * dropped, then blobs neither an index.json entry (through manifests,
+ * nested indexes, configs and layers) nor the step cache reaches, and the
+ * extracted layers none of them uses (build_gc.c).  The step cache itself
+ * goes only when asked (build_cache), whole or trimmed.  Nothing is collected while a
  * build runs; dead builds' leftovers are reaped first. */
 #ifndef BUILDER_STORE_PRUNE_H
 #define BUILDER_STORE_PRUNE_H
@@ -11,6 +13,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "exec/build.h"
 
 struct bld_store;
 
@@ -18,6 +21,8 @@ struct bld_prune_result
 {
   char **removed; /* digests, NULL-terminated */
   size_t removed_len;
+  char **untagged; /* the names --all removed, NULL-terminated */
+  size_t untagged_len;
   uint64_t bytes; /* their total size */
   size_t layers_removed, cache_removed; /* extracted layers, step cache entries */
   bool builds_running;                  /* then only temp files were removed */
@@ -25,7 +30,12 @@ struct bld_prune_result
 
 struct bld_prune_options
 {
-  bool all;            /* the whole layer and step caches (they refill) */
+  /* docker image prune -a: every image no container uses, named or not
+   * (`builder run` bundles are copies: none uses one); otherwise only the
+   * dangling ones (no name, no index entry reaching them). */
+  bool all;
+  bool build_cache;            /* empty or trim the step cache (trim) */
+  struct bld_cache_trim trim;  /* exec/build.h */
   const char *runtime; /* reap dead builds' containers with it; NULL: no reaping */
 };
 

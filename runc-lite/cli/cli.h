@@ -1,6 +1,6 @@
 /* The subcommands: each parses its own flags (runc's names, single or
- * double dash as runc accepts), calls the library and prints.  They return
- * 0, -1 with err set, or a positive exit status. */
+ * double dash as runc accepts: CLI_STYLE_GO), calls the library and
+ * prints.  They return 0, -1 with err set, or a positive exit status. */
 #ifndef RL_CLI_H
 #define RL_CLI_H
 
@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "lib/runclite.h"
+#include "cli_help.h"
 #include "error.h"
 
 typedef int (*rl_command_fn) (struct rl_global *g, int argc, char **argv, struct oci_error *err);
@@ -30,17 +31,19 @@ int cmd_list (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 int cmd_spec (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 int cmd_features (struct rl_global *g, int argc, char **argv, struct oci_error *err);
 
-/* Shared by the commands: the one positional container id. */
+/* Each command's summary, usage and option table (in its cmd_<name>.c,
+ * from which its parser and its --help are made).  A new flag goes into
+ * the table and docs/runc-lite.8. */
+extern const struct cli_help rl_help_create, rl_help_start, rl_help_run, rl_help_exec, rl_help_state, rl_help_kill,
+    rl_help_delete, rl_help_list, rl_help_pause, rl_help_resume, rl_help_ps, rl_help_events, rl_help_update,
+    rl_help_spec, rl_help_checkpoint, rl_help_restore, rl_help_features;
+
+/* Shared by the commands: no options at all (start, state, pause, resume). */
+int cli_no_options (int argc, char **argv, struct oci_error *err);
+/* The one positional container id. */
 int cli_container_id (int argc, char **argv, const char *usage, const char **id, struct oci_error *err);
-/* runc's command line (Go's flag package) takes boolean flags as --flag,
- * --flag=true or --flag=false: such flags are declared optional_argument
- * here.  For the option c of opts, sets *flag from optarg (absent: true);
- * does nothing for other kinds of options. */
-int cli_flag_value (const struct option *opts, int c, const char *optarg_text, bool *flag, struct oci_error *err);
-/* Go's flag package knows no clusters of short options: "-bogus" is an
- * unknown flag there, never "-b ogus".  Refuses a single-dash word longer
- * than one letter that names no long option. */
-int cli_check_long_options (int argc, char **argv, const struct option *opts, struct oci_error *err);
+/* --preserve-fds N of create, run and exec: a count up to 65536. */
+int cli_preserve_fds (const char *cmd, const char *text, unsigned int *count, struct oci_error *err);
 /* Makes a path absolute against the current directory (before create
  * moves into the bundle). */
 char *cli_absolute (const char *path);

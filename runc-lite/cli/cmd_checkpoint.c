@@ -4,6 +4,9 @@
 
 #include "cli/cli.h"
 
+const struct cli_help rl_help_checkpoint = { "not supported (no CRIU): exits with an error", "<container-id>", NULL };
+const struct cli_help rl_help_restore = { "not supported (no CRIU): exits with an error", "<container-id>", NULL };
+
 static int
 unsupported (const char *what, struct oci_error *err)
 {

@@ -4,7 +4,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,34 +22,60 @@ cli_write_pid_file (const char *path, pid_t pid, struct oci_error *err)
   return oci_replace_file (path, text, (size_t) n, 0644, err);
 }
 
+enum
+{
+  OPT_CONSOLE = CLI_LONG_ONLY,
+  OPT_PIDFILE,
+  OPT_NOPIVOT,
+  OPT_NOKEYRING,
+  OPT_PRESERVE,
+  OPT_KEEP,
+  OPT_NOSUBREAPER
+};
+
+/* create's options, which run has too. */
+#define CREATE_OPTIONS                                                                                               \
+  { "bundle", 'b', CLI_VALUE, "DIR", "the bundle directory (default: the current directory)" },                      \
+      { "console-socket", OPT_CONSOLE, CLI_VALUE, "PATH",                                                            \
+        "send the pty master to this AF_UNIX socket (process.terminal)" },                                           \
+      { "pid-file", OPT_PIDFILE, CLI_VALUE, "FILE", "write the init's pid to FILE" },                                \
+      { "no-pivot", OPT_NOPIVOT, CLI_BOOL, NULL, "enter the rootfs with MS_MOVE and chroot instead of pivot_root" }, \
+      { "no-new-keyring", OPT_NOKEYRING, CLI_BOOL, NULL, "keep the caller's session keyring" },                      \
+  {                                                                                                                  \
+    "preserve-fds", OPT_PRESERVE, CLI_VALUE, "N", "pass N more fds (3 to 3+N-1) to the container"                    \
+  }
+
+static const struct cli_option create_options[] = {
+  CREATE_OPTIONS,
+  CLI_OPTIONS_END,
+};
+
+static const struct cli_option run_options[] = {
+  CREATE_OPTIONS,
+  { "detach", 'd', CLI_BOOL, NULL, "return once the process has started instead of waiting for it" },
+  { "keep", OPT_KEEP, CLI_BOOL, NULL, "keep the stopped container's state (no delete on exit)" },
+  { "no-subreaper", OPT_NOSUBREAPER, CLI_BOOL, NULL, "accepted for runc compatibility (never a subreaper)" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help rl_help_create = { "create a container", "[command options] <container-id>", create_options };
+const struct cli_help rl_help_run = { "create and start a container", "[command options] <container-id>",
+                                      run_options };
+
 static int
 parse_create_flags (bool is_run, int argc, char **argv, struct rl_create_opts *o, const char **bundle, bool *keep,
                     char **pid_file, struct oci_error *err)
 {
-  enum { OPT_CONSOLE = 256, OPT_PIDFILE, OPT_NOPIVOT, OPT_NOKEYRING, OPT_PRESERVE, OPT_KEEP, OPT_NOSUBREAPER };
-  static const struct option create_options[] = {
-    { "bundle", required_argument, NULL, 'b' },
-    { "console-socket", required_argument, NULL, OPT_CONSOLE },
-    { "pid-file", required_argument, NULL, OPT_PIDFILE },
-    { "no-pivot", optional_argument, NULL, OPT_NOPIVOT },
-    { "no-new-keyring", optional_argument, NULL, OPT_NOKEYRING },
-    { "preserve-fds", required_argument, NULL, OPT_PRESERVE },
-    { "detach", optional_argument, NULL, 'd' },
-    { "keep", optional_argument, NULL, OPT_KEEP },
-    { "no-subreaper", optional_argument, NULL, OPT_NOSUBREAPER },
-    { NULL, 0, NULL, 0 },
-  };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   const char *cmd = is_run ? "run" : "create";
   bool flag;
   int c;
 
-  optind = 0;
-  opterr = 0;
-  if (cli_check_long_options (argc, argv, create_options, err) < 0)
+  if (cli_getopt_start (&p, is_run ? run_options : create_options, CLI_STYLE_GO, argc, argv, err) < 0)
     return -1;
-  while ((c = getopt_long_only (argc, argv, is_run ? "+b:d::" : "+b:", create_options, NULL)) != -1)
+  while ((c = cli_getopt_next (&p)) != -1)
     {
-      if (cli_flag_value (create_options, c, optarg, &flag, err) < 0)
+      if (cli_getopt_bool (&p, c, &flag, err) < 0)
         return -1;
       switch (c)
         {
@@ -72,30 +97,18 @@ parse_create_flags (bool is_run, int argc, char **argv, struct rl_create_opts *o
           o->no_new_keyring = flag;
           break;
         case OPT_PRESERVE:
-          {
-            char *end;
-            unsigned long n = strtoul (optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || n > 65536 || optarg[0] == '-')
-              return oci_error_set (err, 0, "%s: --preserve-fds: expected a count, got \"%s\"", cmd, optarg);
-            o->preserve_fds = (unsigned int) n;
-            break;
-          }
+          if (cli_preserve_fds (cmd, optarg, &o->preserve_fds, err) < 0)
+            return -1;
+          break;
         case 'd':
-          if (!is_run)
-            goto bad;
           o->detach = flag;
           break;
         case OPT_KEEP:
-          if (!is_run)
-            goto bad;
           *keep = flag;
           break;
         case OPT_NOSUBREAPER:
-          if (!is_run)
-            goto bad;
           break; /* accepted for runc compatibility: we never become a subreaper */
         default:
-        bad:
           return oci_error_set (err, 0, "%s: unknown or incomplete option \"%s\"", cmd, argv[optind - 1]);
         }
     }

@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,15 +80,25 @@ print_event (const char *type, const char *id, const struct rl_state *s, struct 
   return 0;
 }
 
+enum
+{
+  OPT_INTERVAL = CLI_LONG_ONLY,
+  OPT_STATS
+};
+
+static const struct cli_option events_options[] = {
+  { "interval", OPT_INTERVAL, CLI_VALUE, "DURATION", "time between two statistics, e.g. 5s or 500ms (default 5s)" },
+  { "stats", OPT_STATS, CLI_BOOL, NULL, "print the statistics once and exit" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help rl_help_events = { "print the container's statistics and OOM events as JSON",
+                                         "[command options] <container-id>", events_options };
+
 int
 cmd_events (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
-  enum { OPT_INTERVAL = 256, OPT_STATS };
-  static const struct option options[] = {
-    { "interval", required_argument, NULL, OPT_INTERVAL },
-    { "stats", optional_argument, NULL, OPT_STATS },
-    { NULL, 0, NULL, 0 },
-  };
+  cleanup_cli_getopt struct cli_getopt parser = CLI_GETOPT_INIT;
   struct rl_opened o;
   long long interval = 5000;
   bool stats_only = false, v2 = false;
@@ -97,11 +106,9 @@ cmd_events (struct rl_global *g, int argc, char **argv, struct oci_error *err)
   long oom_kills = 0;
   const char *id;
 
-  optind = 0;
-  opterr = 0;
-  if (cli_check_long_options (argc, argv, options, err) < 0)
+  if (cli_getopt_start (&parser, events_options, CLI_STYLE_GO, argc, argv, err) < 0)
     return -1;
-  while ((c = getopt_long_only (argc, argv, "+", options, NULL)) != -1)
+  while ((c = cli_getopt_next (&parser)) != -1)
     {
       if (c == OPT_INTERVAL)
         {
@@ -110,7 +117,7 @@ cmd_events (struct rl_global *g, int argc, char **argv, struct oci_error *err)
         }
       else if (c == OPT_STATS)
         {
-          if (cli_flag_value (options, c, optarg, &stats_only, err) < 0)
+          if (cli_getopt_bool (&parser, c, &stats_only, err) < 0)
             return -1;
         }
       else

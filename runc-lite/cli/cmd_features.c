@@ -2,7 +2,6 @@
  * do, from the same tables the runtime uses, so it cannot drift. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +43,8 @@ enabled (struct json_gen *g, const char *key, bool on)
   json_gen_bool (g, on);
   json_gen_end_object (g);
 }
+
+const struct cli_help rl_help_features = { "print what this runtime supports (runtime-spec features.md)", "", NULL };
 
 int
 cmd_features (struct rl_global *gl, int argc, char **argv, struct oci_error *err)

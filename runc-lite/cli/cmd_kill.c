@@ -1,26 +1,31 @@
 #include "config.h"
 
-#include <getopt.h>
 #include <signal.h>
 
 #include "cli/cli.h"
 
+static const struct cli_option kill_options[] = {
+  { "all", 'a', CLI_BOOL, NULL, "signal every process in the container's cgroup, not only its init" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help rl_help_kill = { "send a signal to the container's init",
+                                       "[command options] <container-id> [signal]  (default SIGTERM)", kill_options };
+
 int
 cmd_kill (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
-  static const struct option options[] = { { "all", optional_argument, NULL, 'a' }, { NULL, 0, NULL, 0 } };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   bool all = false;
   int c, sig = SIGTERM;
 
-  optind = 0;
-  opterr = 0;
-  if (cli_check_long_options (argc, argv, options, err) < 0)
+  if (cli_getopt_start (&p, kill_options, CLI_STYLE_GO, argc, argv, err) < 0)
     return -1;
-  while ((c = getopt_long_only (argc, argv, "+a::", options, NULL)) != -1)
+  while ((c = cli_getopt_next (&p)) != -1)
     {
       if (c != 'a')
         return oci_error_set (err, 0, "kill: unknown option \"%s\"", argv[optind - 1]);
-      if (cli_flag_value (options, c, optarg, &all, err) < 0)
+      if (cli_getopt_bool (&p, c, &all, err) < 0)
         return -1;
     }
   if (optind == argc || argc - optind > 2)

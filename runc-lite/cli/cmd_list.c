@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -54,31 +53,33 @@ print_table (struct rl_state **s, size_t n)
     }
 }
 
+static const struct cli_option list_options[] = {
+  { "format", 'f', CLI_VALUE, "table|json", "the output format (default table)" },
+  { "quiet", 'q', CLI_BOOL, NULL, "print the container ids only" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help rl_help_list = { "list the containers", "[command options]", list_options };
+
 int
 cmd_list (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
-  static const struct option options[] = {
-    { "format", required_argument, NULL, 'f' },
-    { "quiet", optional_argument, NULL, 'q' },
-    { NULL, 0, NULL, 0 },
-  };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   struct rl_state **states = NULL;
   const char *format = "table";
   bool quiet = false;
   size_t n;
   int c, ret = 0;
 
-  optind = 0;
-  opterr = 0;
-  if (cli_check_long_options (argc, argv, options, err) < 0)
+  if (cli_getopt_start (&p, list_options, CLI_STYLE_GO, argc, argv, err) < 0)
     return -1;
-  while ((c = getopt_long_only (argc, argv, "+f:q::", options, NULL)) != -1)
+  while ((c = cli_getopt_next (&p)) != -1)
     {
       if (c == 'f')
         format = optarg;
       else if (c == 'q')
         {
-          if (cli_flag_value (options, c, optarg, &quiet, err) < 0)
+          if (cli_getopt_bool (&p, c, &quiet, err) < 0)
             return -1;
         }
       else

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,19 +102,29 @@ run_ps (char **ps_args, size_t n, char **out, struct oci_error *err)
   return 0;
 }
 
+static const struct cli_option ps_options[] = {
+  { "format", 'f', CLI_VALUE, "table|json", "table: ps(1)'s output for the container's pids; json: the pids" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help rl_help_ps = { "list the container's processes",
+                                     "[command options] <container-id> [ps options]", ps_options };
+
 int
 cmd_ps (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
-  static const struct option options[] = { { "format", required_argument, NULL, 'f' }, { NULL, 0, NULL, 0 } };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   cleanup_free pid_t *pids = NULL;
   cleanup_free char *out = NULL;
   const char *format = "table";
   size_t n;
   int c, col;
 
-  optind = 0;
-  opterr = 0;
-  while ((c = getopt_long_only (argc, argv, "+f:", options, NULL)) != -1)
+  /* ps(1)'s options follow the id: the words are taken as getopt reads
+   * them (no CLI_STYLE_GO check, as before). */
+  if (cli_getopt_start (&p, ps_options, CLI_STYLE_LONG_ONLY, argc, argv, err) < 0)
+    return -1;
+  while ((c = cli_getopt_next (&p)) != -1)
     {
       if (c != 'f')
         return oci_error_set (err, 0, "ps: unknown or incomplete option \"%s\"", argv[optind - 1]);

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -12,14 +11,23 @@
 #include "cli/cli.h"
 #include "fileutil.h"
 
+enum
+{
+  OPT_ROOTLESS = CLI_LONG_ONLY
+};
+
+static const struct cli_option spec_options[] = {
+  { "bundle", 'b', CLI_VALUE, "DIR", "write config.json into DIR (default: the current directory)" },
+  { "rootless", OPT_ROOTLESS, CLI_BOOL, NULL, "a spec for a container run by an unprivileged user" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help rl_help_spec = { "write a default config.json", "[command options]", spec_options };
+
 int
 cmd_spec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
-  static const struct option options[] = {
-    { "bundle", required_argument, NULL, 'b' },
-    { "rootless", optional_argument, NULL, 'r' },
-    { NULL, 0, NULL, 0 },
-  };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   cleanup_runtime_config struct oci_runtime_config *spec = NULL;
   cleanup_free char *text = NULL, *path = NULL;
   const char *bundle = ".";
@@ -29,17 +37,15 @@ cmd_spec (struct rl_global *g, int argc, char **argv, struct oci_error *err)
   int c;
 
   (void) g;
-  optind = 0;
-  opterr = 0;
-  if (cli_check_long_options (argc, argv, options, err) < 0)
+  if (cli_getopt_start (&p, spec_options, CLI_STYLE_GO, argc, argv, err) < 0)
     return -1;
-  while ((c = getopt_long_only (argc, argv, "+b:", options, NULL)) != -1)
+  while ((c = cli_getopt_next (&p)) != -1)
     {
       if (c == 'b')
         bundle = optarg;
-      else if (c == 'r')
+      else if (c == OPT_ROOTLESS)
         {
-          if (cli_flag_value (options, c, optarg, &rootless, err) < 0)
+          if (cli_getopt_bool (&p, c, &rootless, err) < 0)
             return -1;
         }
       else

@@ -4,71 +4,26 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
+#include "common/size.h"
 #include "cli/cli.h"
 #include "fileutil.h"
 
-/* Sizes as runc takes them (docker's RAMInBytes): a number with an
- * optional binary unit b, k, m, g, t, p (case-insensitive, "b"/"ib" may
- * follow); "-1" means unlimited. */
+/* Sizes as runc takes them (common/size.h); "-1" means unlimited. */
 static int
 parse_size (const char *flag, const char *text, int64_t *out, struct oci_error *err)
 {
-  char *end;
-  double v;
-  int64_t mult = 1;
-
   if (strcmp (text, "-1") == 0)
     {
       *out = -1;
       return 0;
     }
-  errno = 0;
-  v = strtod (text, &end);
-  if (end == text || v < 0 || errno)
-    goto bad;
-  switch (tolower ((unsigned char) *end))
-    {
-    case '\0':
-      break;
-    case 'b':
-      end++;
-      break;
-    case 'k':
-      mult = INT64_C (1) << 10;
-      end++;
-      break;
-    case 'm':
-      mult = INT64_C (1) << 20;
-      end++;
-      break;
-    case 'g':
-      mult = INT64_C (1) << 30;
-      end++;
-      break;
-    case 't':
-      mult = INT64_C (1) << 40;
-      end++;
-      break;
-    case 'p':
-      mult = INT64_C (1) << 50;
-      end++;
-      break;
-    default:
-      goto bad;
-    }
-  if (mult > 1 && (strcasecmp (end, "b") == 0 || strcasecmp (end, "ib") == 0))
-    end += strlen (end);
-  if (*end != '\0' || v * (double) mult > (double) INT64_MAX)
-    goto bad;
-  *out = (int64_t) (v * (double) mult);
+  if (cmn_parse_size (text, out) < 0)
+    return oci_error_set (err, 0, "update: --%s: expected a size such as 512m or 1g, got \"%s\"", flag, text);
   return 0;
-bad:
-  return oci_error_set (err, 0, "update: --%s: expected a size such as 512m or 1g, got \"%s\"", flag, text);
 }
 
 static int
@@ -101,149 +56,195 @@ cpu_of (struct oci_linux_resources *r)
   return r->cpu;
 }
 
+enum
+{
+  OPT_BLKIO = CLI_LONG_ONLY,
+  OPT_CPU_PERIOD,
+  OPT_CPU_QUOTA,
+  OPT_CPU_SHARE,
+  OPT_RT_PERIOD,
+  OPT_RT_RUNTIME,
+  OPT_CPUS,
+  OPT_MEMS,
+  OPT_MEMORY,
+  OPT_MEMRES,
+  OPT_SWAP,
+  OPT_PIDS,
+  OPT_L3,
+  OPT_MEMBW
+};
+
+static const struct cli_option update_options[] = {
+  { "resources", 'r', CLI_VALUE, "FILE", "runtime-spec linux.resources JSON (\"-\": standard input)" },
+  { "blkio-weight", OPT_BLKIO, CLI_VALUE, "N", "block IO weight, 10 to 1000" },
+  { "cpu-period", OPT_CPU_PERIOD, CLI_VALUE, "US", "CPU CFS period in microseconds" },
+  { "cpu-quota", OPT_CPU_QUOTA, CLI_VALUE, "US", "CPU CFS quota in microseconds per period" },
+  { "cpu-share", OPT_CPU_SHARE, CLI_VALUE, "N", "CPU shares (relative weight)" },
+  { "cpu-rt-period", OPT_RT_PERIOD, CLI_VALUE, "US", "CPU realtime period in microseconds" },
+  { "cpu-rt-runtime", OPT_RT_RUNTIME, CLI_VALUE, "US", "CPU realtime runtime in microseconds per period" },
+  { "cpuset-cpus", OPT_CPUS, CLI_VALUE, "LIST", "the CPUs to run on, e.g. 0-3,6" },
+  { "cpuset-mems", OPT_MEMS, CLI_VALUE, "LIST", "the memory nodes to use" },
+  { "memory", OPT_MEMORY, CLI_VALUE, "BYTES", "memory limit (suffixes k, m, g; -1: none)" },
+  { "memory-reservation", OPT_MEMRES, CLI_VALUE, "BYTES", "memory soft limit" },
+  { "memory-swap", OPT_SWAP, CLI_VALUE, "BYTES", "memory plus swap limit" },
+  { "pids-limit", OPT_PIDS, CLI_VALUE, "N", "maximum number of processes" },
+  { "l3-cache-schema", OPT_L3, CLI_VALUE, "SCHEMA", "Intel RDT L3 cache schema" },
+  { "mem-bw-schema", OPT_MEMBW, CLI_VALUE, "SCHEMA", "Intel RDT memory bandwidth schema" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help rl_help_update = { "change the container's resource limits", "[command options] <container-id>",
+                                         update_options };
+
+/* --memory, --memory-reservation, --memory-swap */
+static int
+set_memory (struct oci_linux_resources *r, int c, const char *name, struct oci_error *err)
+{
+  int64_t v = 0;
+  if (parse_size (name, optarg, &v, err) < 0)
+    return -1;
+  if (memory_of (r) == NULL)
+    return oci_error_set (err, ENOMEM, "update");
+  if (c == OPT_MEMORY)
+    r->memory->limit = v, r->memory->has_limit = true;
+  else if (c == OPT_MEMRES)
+    r->memory->reservation = v, r->memory->has_reservation = true;
+  else
+    r->memory->swap = v, r->memory->has_swap = true;
+  return 0;
+}
+
+/* The --cpu-* numbers. */
+static int
+set_cpu (struct oci_linux_resources *r, int c, const char *name, struct oci_error *err)
+{
+  int64_t v = 0;
+  if (parse_number (name, optarg, c == OPT_CPU_QUOTA || c == OPT_RT_RUNTIME, &v, err) < 0)
+    return -1;
+  if (cpu_of (r) == NULL)
+    return oci_error_set (err, ENOMEM, "update");
+  if (c == OPT_CPU_PERIOD)
+    r->cpu->period = (uint64_t) v, r->cpu->has_period = true;
+  else if (c == OPT_CPU_QUOTA)
+    r->cpu->quota = v, r->cpu->has_quota = true;
+  else if (c == OPT_CPU_SHARE)
+    r->cpu->shares = (uint64_t) v, r->cpu->has_shares = true;
+  else if (c == OPT_RT_PERIOD)
+    r->cpu->realtime_period = (uint64_t) v, r->cpu->has_realtime_period = true;
+  else
+    r->cpu->realtime_runtime = v, r->cpu->has_realtime_runtime = true;
+  return 0;
+}
+
+/* --cpuset-cpus, --cpuset-mems */
+static int
+set_cpuset (struct oci_linux_resources *r, int c, struct oci_error *err)
+{
+  char **field;
+  if (cpu_of (r) == NULL)
+    return oci_error_set (err, ENOMEM, "update");
+  field = c == OPT_CPUS ? &r->cpu->cpus : &r->cpu->mems;
+  free (*field);
+  *field = strdup (optarg);
+  return 0;
+}
+
+/* One of the individual flags (key c, its value in optarg) into r. */
+static int
+update_option (struct oci_linux_resources *r, int c, const char *word, struct oci_error *err)
+{
+  const struct cli_option *opt = cli_option_find (update_options, c);
+  const char *name = opt ? opt->name : NULL;
+  int64_t v = 0;
+
+  switch (c)
+    {
+    case OPT_MEMORY:
+    case OPT_MEMRES:
+    case OPT_SWAP:
+      return set_memory (r, c, name, err);
+    case OPT_CPU_PERIOD:
+    case OPT_CPU_QUOTA:
+    case OPT_CPU_SHARE:
+    case OPT_RT_PERIOD:
+    case OPT_RT_RUNTIME:
+      return set_cpu (r, c, name, err);
+    case OPT_CPUS:
+    case OPT_MEMS:
+      return set_cpuset (r, c, err);
+    case OPT_PIDS:
+      if (parse_number (name, optarg, true, &v, err) < 0)
+        return -1;
+      if (r->pids == NULL && (r->pids = calloc (1, sizeof *r->pids)) == NULL)
+        return oci_error_set (err, ENOMEM, "update");
+      r->pids->limit = v;
+      r->pids->has_limit = true;
+      return 0;
+    case OPT_BLKIO:
+      if (parse_number (name, optarg, false, &v, err) < 0)
+        return -1;
+      if (v < 10 || v > 1000)
+        return oci_error_set (err, 0, "update: --blkio-weight: expected 10 to 1000, got %s", optarg);
+      if (r->block_io == NULL && (r->block_io = calloc (1, sizeof *r->block_io)) == NULL)
+        return oci_error_set (err, ENOMEM, "update");
+      r->block_io->weight = (uint16_t) v;
+      r->block_io->has_weight = true;
+      return 0;
+    case OPT_L3:
+    case OPT_MEMBW:
+      return oci_error_set (err, 0, "update: --%s: Intel RDT is not supported by this runtime", name);
+    default:
+      return oci_error_set (err, 0, "update: unknown or incomplete option \"%s\"", word);
+    }
+}
+
+/* --resources FILE ("-": stdin) instead of the flags, as runc does. */
+static int
+read_resources (const char *file, struct oci_linux_resources **r, struct oci_error *err)
+{
+  const struct bind_type *type = oci_runtime_resources_type ();
+  bool is_stdin = strcmp (file, "-") == 0;
+  cleanup_free char *text = NULL;
+  void *doc = NULL;
+  size_t len;
+
+  if ((is_stdin ? oci_read_fd (0, "stdin", OCI_JSON_FILE_MAX, &text, &len, err)
+                : oci_read_file (file, OCI_JSON_FILE_MAX, &text, &len, err))
+          < 0
+      || bind_parse_text (type, is_stdin ? "resources (stdin)" : file, text, len, &doc, err) < 0)
+    return -1;
+  bind_free (type, *r);
+  *r = doc;
+  return 0;
+}
+
 int
 cmd_update (struct rl_global *g, int argc, char **argv, struct oci_error *err)
 {
-  enum { OPT_BLKIO = 256, OPT_CPU_PERIOD, OPT_CPU_QUOTA, OPT_CPU_SHARE, OPT_RT_PERIOD, OPT_RT_RUNTIME,
-         OPT_CPUS, OPT_MEMS, OPT_MEMORY, OPT_MEMRES, OPT_SWAP, OPT_PIDS, OPT_L3, OPT_MEMBW };
-  static const struct option options[] = {
-    { "resources", required_argument, NULL, 'r' },
-    { "blkio-weight", required_argument, NULL, OPT_BLKIO },
-    { "cpu-period", required_argument, NULL, OPT_CPU_PERIOD },
-    { "cpu-quota", required_argument, NULL, OPT_CPU_QUOTA },
-    { "cpu-share", required_argument, NULL, OPT_CPU_SHARE },
-    { "cpu-rt-period", required_argument, NULL, OPT_RT_PERIOD },
-    { "cpu-rt-runtime", required_argument, NULL, OPT_RT_RUNTIME },
-    { "cpuset-cpus", required_argument, NULL, OPT_CPUS },
-    { "cpuset-mems", required_argument, NULL, OPT_MEMS },
-    { "memory", required_argument, NULL, OPT_MEMORY },
-    { "memory-reservation", required_argument, NULL, OPT_MEMRES },
-    { "memory-swap", required_argument, NULL, OPT_SWAP },
-    { "pids-limit", required_argument, NULL, OPT_PIDS },
-    { "l3-cache-schema", required_argument, NULL, OPT_L3 },
-    { "mem-bw-schema", required_argument, NULL, OPT_MEMBW },
-    { NULL, 0, NULL, 0 },
-  };
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   const struct bind_type *type = oci_runtime_resources_type ();
   struct oci_linux_resources *r = NULL;
   const char *file = NULL, *id;
   int c, ret = -1;
-  int64_t v;
 
   r = calloc (1, sizeof *r);
   if (r == NULL)
     return oci_error_set (err, ENOMEM, "update");
-  optind = 0;
-  opterr = 0;
-  if (cli_check_long_options (argc, argv, options, err) < 0)
+  if (cli_getopt_start (&p, update_options, CLI_STYLE_GO, argc, argv, err) < 0)
     goto out;
-  while ((c = getopt_long_only (argc, argv, "+r:", options, NULL)) != -1)
+  while ((c = cli_getopt_next (&p)) != -1)
     {
-      const char *name = NULL;
-      for (const struct option *o = options; o->name; o++)
-        if (o->val == c)
-          name = o->name;
-      switch (c)
-        {
-        case 'r':
-          file = optarg;
-          break;
-        case OPT_MEMORY:
-        case OPT_MEMRES:
-        case OPT_SWAP:
-          if (parse_size (name, optarg, &v, err) < 0 || memory_of (r) == NULL)
-            goto out;
-          if (c == OPT_MEMORY)
-            r->memory->limit = v, r->memory->has_limit = true;
-          else if (c == OPT_MEMRES)
-            r->memory->reservation = v, r->memory->has_reservation = true;
-          else
-            r->memory->swap = v, r->memory->has_swap = true;
-          break;
-        case OPT_CPU_PERIOD:
-        case OPT_CPU_QUOTA:
-        case OPT_CPU_SHARE:
-        case OPT_RT_PERIOD:
-        case OPT_RT_RUNTIME:
-          if (parse_number (name, optarg, c == OPT_CPU_QUOTA || c == OPT_RT_RUNTIME, &v, err) < 0
-              || cpu_of (r) == NULL)
-            goto out;
-          if (c == OPT_CPU_PERIOD)
-            r->cpu->period = (uint64_t) v, r->cpu->has_period = true;
-          else if (c == OPT_CPU_QUOTA)
-            r->cpu->quota = v, r->cpu->has_quota = true;
-          else if (c == OPT_CPU_SHARE)
-            r->cpu->shares = (uint64_t) v, r->cpu->has_shares = true;
-          else if (c == OPT_RT_PERIOD)
-            r->cpu->realtime_period = (uint64_t) v, r->cpu->has_realtime_period = true;
-          else
-            r->cpu->realtime_runtime = v, r->cpu->has_realtime_runtime = true;
-          break;
-        case OPT_CPUS:
-        case OPT_MEMS:
-          if (cpu_of (r) == NULL)
-            goto out;
-          if (c == OPT_CPUS)
-            {
-              free (r->cpu->cpus);
-              r->cpu->cpus = strdup (optarg);
-            }
-          else
-            {
-              free (r->cpu->mems);
-              r->cpu->mems = strdup (optarg);
-            }
-          break;
-        case OPT_PIDS:
-          if (parse_number (name, optarg, true, &v, err) < 0)
-            goto out;
-          if (r->pids == NULL && (r->pids = calloc (1, sizeof *r->pids)) == NULL)
-            goto oom;
-          r->pids->limit = v;
-          r->pids->has_limit = true;
-          break;
-        case OPT_BLKIO:
-          if (parse_number (name, optarg, false, &v, err) < 0)
-            goto out;
-          if (v < 10 || v > 1000)
-            {
-              oci_error_set (err, 0, "update: --blkio-weight: expected 10 to 1000, got %s", optarg);
-              goto out;
-            }
-          if (r->block_io == NULL && (r->block_io = calloc (1, sizeof *r->block_io)) == NULL)
-            goto oom;
-          r->block_io->weight = (uint16_t) v;
-          r->block_io->has_weight = true;
-          break;
-        case OPT_L3:
-        case OPT_MEMBW:
-          oci_error_set (err, 0, "update: --%s: Intel RDT is not supported by this runtime", name);
-          goto out;
-        default:
-          oci_error_set (err, 0, "update: unknown or incomplete option \"%s\"", argv[optind - 1]);
-          goto out;
-        }
+      if (c == 'r')
+        file = optarg;
+      else if (update_option (r, c, argv[optind - 1], err) < 0)
+        goto out;
     }
   if (cli_container_id (argc, argv, "update [options] <container-id>", &id, err) < 0)
     goto out;
-  if (file)
-    {
-      /* runc: with --resources, the other flags are ignored */
-      cleanup_free char *text = NULL;
-      void *doc = NULL;
-      size_t len;
-      int rr = strcmp (file, "-") == 0 ? oci_read_fd (0, "stdin", OCI_JSON_FILE_MAX, &text, &len, err)
-                                       : oci_read_file (file, OCI_JSON_FILE_MAX, &text, &len, err);
-      if (rr < 0
-          || bind_parse_text (type, strcmp (file, "-") == 0 ? "resources (stdin)" : file, text, len, &doc, err) < 0)
-        goto out;
-      bind_free (type, r);
-      r = doc;
-    }
+  /* runc: with --resources, the other flags are ignored */
+  if (file && read_resources (file, &r, err) < 0)
+    goto out;
   ret = rl_update (g, id, r, err);
-  goto out;
-oom:
-  oci_error_set (err, ENOMEM, "update");
 out:
   bind_free (type, r);
   return ret;

@@ -184,7 +184,7 @@ diff_ids() {
   "$BUILDER" --store "$STORE" inspect "$1" | jq -r '.. | .diff_ids? // empty | .[]' | sed 's/^sha256://' | sort
 }
 
-@test "prune: extracted layers and step cache entries no image reaches go; --all empties both caches" {
+@test "prune: the build caches stay unless asked; --build-cache empties both" {
   printf 'FROM busybox\nRUN echo a > /a\nRUN echo b > /b\n' >"$CTX/Recipe"
   run bld -t gc "$CTX"
   [ "$status" -eq 0 ]
@@ -200,29 +200,30 @@ diff_ids() {
   [ "$status" -eq 0 ]
   [[ "$output" != *"Build cache"* ]]
   [ "$(layer_dirs)" = "$all" ]
+  # no image: the step cache still keeps its layers, blobs and extractions
   "$BUILDER" --store "$STORE" rmi gc
   run "$BUILDER" --store "$STORE" prune
   echo "$output"
   [ "$status" -eq 0 ]
-  [[ "$output" == *"Build cache: 2 extracted layers, 2 step cache entries removed"* ]]
-  [ "$(layer_dirs)" = "$base" ]
-  [ "$(ls "$STORE/.store/cache" | wc -l)" -eq 1 ]
-  # the next build redoes the steps
+  [[ "$output" != *"Build cache"* ]]
+  [ "$(layer_dirs)" = "$all" ]
+  [ "$(ls "$STORE/.store/cache" | wc -l)" -eq 3 ]
   run bld -t gc "$CTX"
   [ "$status" -eq 0 ]
-  [[ "$output" != *CACHED* ]]
-  run "$BUILDER" --store "$STORE" prune --all
+  [ "$(grep -c CACHED <<<"$output")" -eq 2 ]
+  run "$BUILDER" --store "$STORE" prune --build-cache
   [ "$status" -eq 0 ]
   [[ "$output" == *"Build cache: 3 extracted layers, 3 step cache entries removed"* ]]
   [ -z "$(layer_dirs)" ]
   [ -z "$(ls "$STORE/.store/cache")" ]
-  # the blobs stay: a build re-extracts what it needs
+  # the blobs stay: a build re-extracts what it needs, and redoes the steps
   run bld -t gc2 "$CTX"
   [ "$status" -eq 0 ]
+  [[ "$output" != *CACHED* ]]
   [ "$(diff_ids gc2)" = "$all" ]
   run "$BUILDER" --store "$STORE" prune --everything
   [ "$status" -eq 1 ]
-  [ "$output" = "builder: usage: builder prune [--all]" ]
+  [ "$output" = "builder: usage: builder prune [--all] [--build-cache [--keep-storage SIZE] [--filter until=DURATION]]" ]
 }
 
 @test "build: the step cache keeps typed JSON records; a damaged record is a miss, rewritten by the rebuild" {
@@ -268,7 +269,11 @@ diff_ids() {
   kill -TERM "$BPID"
   wait "$BPID" || true
   BPID=
+  # the build's finished steps are in the step cache: plain prune keeps them
   run "$BUILDER" --store "$STORE" prune
+  [[ "$output" != *"Build cache"* ]]
+  [ "$(layer_dirs)" = "$before" ]
+  run "$BUILDER" --store "$STORE" prune --build-cache
   [[ "$output" == *"Build cache: 2 extracted layers"* ]]
 }
 
@@ -370,7 +375,7 @@ R
   layers_listing ov >"$BATS_TEST_TMPDIR/ov.list"
   layers_listing ov2 >"$BATS_TEST_TMPDIR/ov2.list"
   # the copy builds start from an empty build cache
-  "$BUILDER" --store "$STORE" prune --all >/dev/null
+  "$BUILDER" --store "$STORE" prune --build-cache >/dev/null
   run env BUILDER_SNAPSHOTTER=copy "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" --timestamp 0 --no-cache -t cp --target first "$CTX"
   echo "$output"
   [ "$status" -eq 0 ]

@@ -94,56 +94,111 @@ listed_commands() {
   "$1" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }'
 }
 
-# option_names FILE: "NAME KIND" for each row of the getopt tables in a
-# cmd_*.c file (KIND: no_argument, required_argument, optional_argument).
-option_names() {
-  grep -o '{ "[a-z][a-z0-9-]*", *[a-z]*_argument' "$1" | sed 's/{ "\([^"]*\)", *\(.*\)/\1 \2/'
+# help_flags PROG ARGS...: "FLAG KIND" for each option PROG ARGS --help
+# lists, its long and its short form (KIND: value when a value's name
+# follows it, flag when its text does); -h, --help and -v, --version left
+# out.
+help_flags() {
+  "$@" --help | awk '
+    /^Options:|^Global options:/ { on = 1; next }
+    on && /^$/ { exit }
+    on && $1 ~ /^-/ {
+      short = ""
+      if ($1 ~ /^-[a-zA-Z],$/) { short = substr($1, 1, 2); $1 = ""; $0 = $0 }
+      if ($1 == "--help" || $1 == "--version") next
+      # a value name: capitals, [, or | = : , (a text starts in lower case)
+      kind = ($2 ~ /^[A-Z[]/ || $2 ~ /[|=:,]/) ? "value" : "flag"
+      print $1, kind
+      if (short != "") print short, kind
+    }'
 }
 
-# check_command_help PROG NAME SRCDIR: --help and -h print the usage and
-# name every long option the command's getopt table has, unless the
-# command refuses it (create shares run's table but not all its flags).
-check_command_help() {
-  local prog=$1 cmd=$2 srcdir=$3 file opt kind args
-  local tool
-  tool=$(basename "$prog")
-  for flag in --help -h; do
-    run "$prog" "$cmd" "$flag"
-    [ "$status" -eq 0 ] || { echo "$cmd $flag: exit $status: $output"; return 1; }
-    [[ "${lines[0]}" == "Usage: $tool $cmd"* ]] || { echo "$cmd $flag: ${lines[0]}"; return 1; }
-    [[ "$output" == *"--help"* ]]
-  done
-  file=$(grep -l -e "^cmd_$cmd (" -e "^BLD_COMMAND ($cmd)" "$srcdir"/cmd_*.c)
-  [ -n "$file" ] || { echo "no cmd_$cmd in $srcdir"; return 1; }
-  run "$prog" "$cmd" --help
-  local help=$output
+# check_accepted PROG GLOBAL CMD: every option CMD --help lists (the
+# program's own when CMD is empty) is accepted: PROG GLOBAL CMD OPTION
+# OPERAND fails, if at all, for another reason than an unknown option.
+# The operand is no valid container id, image name or reference, so that
+# nothing runs; in an empty directory.
+check_accepted() {
+  local prog=$1 global=$2 cmd=$3 opt kind n=0
+  local -a args
+  cd "$BATS_TEST_TMPDIR"
   while read -r opt kind; do
-    [[ "$help" == *"--$opt"* ]] && continue
-    args=("--$opt")
-    [ "$kind" = required_argument ] && args+=(value)
-    if [ "$tool" = builder ]; then
-      run "$prog" --store "$BATS_TEST_TMPDIR/store" "$cmd" "${args[@]}" some-id
-    else
-      run "$prog" --root "$BATS_TEST_TMPDIR/state" "$cmd" "${args[@]}" some-id
+    args=("$opt")
+    if [ "$kind" = value ]; then
+      if [[ "$opt" == --* ]]; then args=("$opt=value"); else args=("$opt" value); fi
     fi
-    [[ "$output" == *"$cmd: unknown or incomplete option \"--$opt\""* ]] \
-      || { echo "$tool $cmd --help does not name --$opt, which $file accepts"; return 1; }
-  done < <(option_names "$file")
+    if [ -n "$cmd" ]; then
+      run "$prog" "$global" "$BATS_TEST_TMPDIR/state" "$cmd" "${args[@]}" '@invalid@'
+    else
+      run "$prog" "${args[@]}" "$(basename "$prog" | sed 's/runc-lite/list/; s/builder/images/')"
+    fi
+    [[ "$output" != *"unknown or incomplete option"* && "$output" != *"unknown option"* ]] \
+      || { echo "$(basename "$prog") $cmd --help lists $opt, which it refuses: $output"; return 1; }
+    n=$((n + 1))
+  done < <(help_flags "$prog" $cmd)
+  echo "$cmd: $n options"
 }
 
-# check_all_commands PROG SRCDIR: check_command_help for every command
-# PROG --help lists; prints how many.
-check_all_commands() {
-  local cmd n=0
-  for cmd in $(listed_commands "$1"); do
-    check_command_help "$1" "$cmd" "$2" || return 1
+# table_rows FILE: "NAME HIDDEN" for each row of the option tables in a
+# .c file (HIDDEN: hidden when the row has no --help text, else shown).
+table_rows() {
+  grep -o '{ "[a-z][a-z0-9-]*", [A-Za-z_'"'"']*, CLI_[A-Z_]*.*' "$1" \
+    | sed 's/{ "\([^"]*\)".*, NULL }.*/\1 hidden/; t; s/{ "\([^"]*\)".*/\1 shown/'
+}
+
+# check_tables PROG SRCDIR: every row of the option tables in SRCDIR is
+# in the --help of a command whose cli_help its file defines (main.c:
+# PROG --help), and the hidden rows (accepted, not listed) are only the
+# known ones.
+check_tables() {
+  local prog=$1 srcdir=$2 file cmds help opt vis hidden=""
+  for file in "$srcdir"/*.c; do
+    if [ "$(basename "$file")" = main.c ]; then
+      help=$("$prog" --help)
+    else
+      cmds=$(sed -n 's/^const struct cli_help [a-z]*_help_\([a-z]*\).*/\1/p' "$file")
+      help=""
+      for cmd in $cmds; do help+=$("$prog" "$cmd" --help); done
+    fi
+    while read -r opt vis; do
+      if [ "$vis" = hidden ]; then
+        hidden+=" $(basename "$file"):$opt"
+        continue
+      fi
+      [[ "$help" == *"--$opt"* ]] || { echo "$file: --$opt is in no --help of its commands ($cmds)"; return 1; }
+    done < <(table_rows "$file")
+  done
+  echo "hidden:$hidden"
+}
+
+# check_all_help PROG: every command PROG --help lists has --help and -h
+# (usage, exit 0); prints how many.
+check_all_help() {
+  local prog=$1 tool cmd flag n=0
+  tool=$(basename "$prog")
+  for cmd in $(listed_commands "$prog"); do
+    for flag in --help -h; do
+      run "$prog" "$cmd" "$flag"
+      [ "$status" -eq 0 ] && [[ "${lines[0]}" == "Usage: $tool $cmd"* ]] && [[ "$output" == *"--help"* ]] \
+        || { echo "$cmd $flag: exit $status: $output"; return 1; }
+    done
     n=$((n + 1))
   done
   echo "$n"
 }
 
-@test "every runc-lite command has --help and -h: usage, exit 0, every flag it accepts" {
-  run check_all_commands "$RUNC_LITE" "$BATS_TEST_DIRNAME/../../runc-lite/cli"
+# check_all_accepted PROG GLOBAL: check_accepted for PROG's own options
+# and each command's.
+check_all_accepted() {
+  local cmd
+  check_accepted "$1" "$2" "" || return 1
+  for cmd in $(listed_commands "$1"); do
+    check_accepted "$1" "$2" "$cmd" || return 1
+  done
+}
+
+@test "every runc-lite command has --help and -h: usage, exit 0" {
+  run check_all_help "$RUNC_LITE"
   [ "$status" -eq 0 ] || { echo "$output"; false; }
   [ "${lines[-1]}" -eq 17 ]
   # runc's single-dash long form
@@ -152,10 +207,43 @@ check_all_commands() {
   [[ "${lines[0]}" == "Usage: runc-lite exec "* ]]
 }
 
-@test "every builder command has --help and -h: usage, exit 0, every flag it accepts" {
-  run check_all_commands "$BUILDER" "$BATS_TEST_DIRNAME/../../builder/cli"
+@test "every builder command has --help and -h: usage, exit 0" {
+  run check_all_help "$BUILDER"
   [ "$status" -eq 0 ] || { echo "$output"; false; }
   [ "${lines[-1]}" -ge 10 ]
+}
+
+@test "every option a runc-lite --help lists is accepted, in its long and short forms" {
+  run check_all_accepted "$RUNC_LITE" --root
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "${lines[0]}" = ": 6 options" ]
+  [[ "$output" == *"exec: 23 options"* ]]
+}
+
+@test "every option a builder --help lists is accepted, in its long and short forms" {
+  run check_all_accepted "$BUILDER" --store
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "${lines[0]}" = ": 1 options" ]
+  [[ "$output" == *"build: 15 options"* ]]
+}
+
+@test "builder build -help (getopt_long: -h -e -l -p) and --he print build's --help, not a text of their own" {
+  local want
+  want=$("$BUILDER" build --help)
+  [[ "$want" == "Usage: builder build [command options] CONTEXT"* ]]
+  run "$BUILDER" build -help
+  [ "$status" -eq 0 ] && [ "$output" = "$want" ] || { echo "$output"; false; }
+  run "$BUILDER" build --he
+  [ "$status" -eq 0 ] && [ "$output" = "$want" ] || { echo "$output"; false; }
+}
+
+@test "every row of the option tables is in its command's --help; only the known rows are hidden" {
+  run check_tables "$RUNC_LITE" "$BATS_TEST_DIRNAME/../../runc-lite/cli"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$output" = "hidden: main.c:criu" ]
+  run check_tables "$BUILDER" "$BATS_TEST_DIRNAME/../../builder/cli"
+  [ "$status" -eq 0 ] || { echo "$output"; false; }
+  [ "$output" = "hidden: cmd_build.c:help" ]
 }
 
 # not_help WANT PROG ARGS...: PROG ARGS fails (exit 1) without printing

@@ -40,3 +40,7 @@ without_openat2() {
 @test "no-openat2: build.bats (COPY, RUN --mount, USER through the rootfs)" {
   without_openat2 bats --tap "$TESTS_DIR/bats/build.bats"
 }
+
+@test "no-openat2: build-hardlinks.bats (COPY's hard links made through the rootfs)" {
+  without_openat2 bats --tap "$TESTS_DIR/bats/build-hardlinks.bats"
+}

@@ -13,6 +13,7 @@
 #include "common/fs.h"
 #include "common/mountinfo.h"
 #include "common/root_path.h"
+#include "common/size.h"
 #include "common/strv.h"
 #include "tap.h"
 
@@ -241,6 +242,31 @@ make_root (void)
       "root symlinks");
 }
 
+static void
+test_parse_size (void)
+{
+  static const struct
+  {
+    const char *text;
+    int64_t want; /* -1: refused */
+  } cases[] = {
+    { "0", 0 },          { "4096", 4096 },    { "1k", 1024 },          { "1KB", 1024 },
+    { "1kib", 1024 },    { "512m", 512 << 20 }, { "1.5g", 3 << 29 },   { "2T", INT64_C (2) << 40 },
+    { "3b", 3 },         { "1p", INT64_C (1) << 50 }, { "", -1 },       { "k", -1 },
+    { "-1", -1 },        { "1x", -1 },        { "1kx", -1 },           { "nan", -1 },
+    { "inf", -1 },       { " 1", -1 },        { "1bb", -1 },           { "9000p", -1 },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      int64_t v = -7;
+      int r = cmn_parse_size (cases[i].text, &v);
+      if (cases[i].want < 0)
+        ok (r < 0 && (errno == EINVAL || errno == ERANGE) && v == -7, "parse_size: \"%s\" refused", cases[i].text);
+      else
+        ok (r == 0 && v == cases[i].want, "parse_size: \"%s\" is %lld", cases[i].text, (long long) cases[i].want);
+    }
+}
+
 int
 main (void)
 {
@@ -259,6 +285,7 @@ main (void)
   cmn_openat2_disabled = false;
   test_mkdir_remove (dir);
   test_mountinfo ();
+  test_parse_size ();
   close (scratch);
   ok (cmn_remove_tree_at (AT_FDCWD, dir, true) == 0 && access (dir, F_OK) < 0, "remove_tree_at: the scratch directory");
   return tap_done ();
