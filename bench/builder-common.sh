@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# Shared by bench/build.sh and bench/unpack.sh (sourced, from the top of
-# the tree): arguments, the tools, a busybox rootfs, a tree of small files.
+# Shared by bench/build.sh, unpack.sh and run.sh (sourced, from the top of
+# the tree): arguments, the tools, a busybox rootfs, a tree of small files,
+# the image of both; lifecycle.sh takes only its busybox rootfs.
 
 # bench_setup DEFAULT_RUNS ARG TOOL...: RUNS from ARG, BUILDER, RUNC_LITE,
 # BUSYBOX, FILES set; root checked; the Debian packages of the tools
@@ -55,6 +56,18 @@ for i in range(1, n + 1):
     with open(os.path.join(d, "f%d" % i), "wb") as f:
         f.write(os.urandom(1024 + (i * 37) % 3072))
 PY
+}
+
+# bench_image CTX STORE: the image `bench` in STORE, built from CTX (made
+# here): a busybox rootfs, FILES small files and a 50 MB file, each
+# copied in its own layer.
+bench_image() {
+  bench_busybox_rootfs "$1/rootfs"
+  mkdir -p "$1/files"
+  bench_small_files "$1/files" "$FILES"
+  head -c 52428800 /dev/urandom >"$1/big"
+  printf 'FROM scratch\nCOPY rootfs/ /\nCOPY files/ /files/\nCOPY big /big\nCMD ["sh"]\n' >"$1/Recipe"
+  "$BUILDER" --store "$2" build -t bench --timestamp 0 "$1" >/dev/null
 }
 
 # bench_rows JSON: "name median mean stddev" per hyperfine result.

@@ -22,6 +22,8 @@
 # build, as root.
 set -euo pipefail
 
+# shellcheck source=builder-common.sh
+. "$(dirname "$0")/builder-common.sh"
 RUNS=${1:-60}
 case $RUNS in
   '' | *[!0-9]* | 0)
@@ -173,14 +175,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The bundle: busybox and its applets, runc-lite's default spec.
-mkdir -p "$BUNDLE"/rootfs/{bin,sbin,etc,proc,sys,dev,tmp,root,usr/bin,usr/sbin,var}
-cp "$BUSYBOX" "$BUNDLE/rootfs/bin/busybox"
-for applet in $("$BUSYBOX" --list); do
-  [ "$applet" = busybox ] || ln -sf busybox "$BUNDLE/rootfs/bin/$applet"
-done
-chmod 1777 "$BUNDLE/rootfs/tmp"
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$BUNDLE/rootfs/etc/passwd"
-printf 'root:x:0:\n' >"$BUNDLE/rootfs/etc/group"
+bench_busybox_rootfs "$BUNDLE/rootfs"
 (cd "$BUNDLE" && "$RUNC_LITE" spec)
 # crun 1.8 refuses runc-lite's ociVersion (1.3.0); all three read 1.0.2.
 jq '.process.terminal = false | .process.args = ["/bin/true"] | .ociVersion = "1.0.2"' \

@@ -28,14 +28,8 @@ printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\
   >"$WORK/containers.conf"
 export CONTAINERS_CONF=$WORK/containers.conf
 
-CTX=$WORK/ctx
-bench_busybox_rootfs "$CTX/rootfs"
-mkdir -p "$CTX/files"
-bench_small_files "$CTX/files" "$FILES"
-head -c 52428800 /dev/urandom >"$CTX/big"
-printf 'FROM scratch\nCOPY rootfs/ /\nCOPY files/ /files/\nCOPY big /big\nCMD ["sh"]\n' >"$CTX/Recipe"
 STORE=$WORK/store
-"$BUILDER" --store "$STORE" build -t bench --timestamp 0 "$CTX" >/dev/null
+bench_image "$WORK/ctx" "$STORE"
 "$BUILDER" --store "$STORE" save bench "oci-archive:$WORK/bench.tar"
 $POD load -q -i "$WORK/bench.tar" >/dev/null
 

@@ -15,14 +15,8 @@ bench_setup 10 "${1:-}" umoci
 WORK=$(mktemp -d /tmp/unpack-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-CTX=$WORK/ctx
-bench_busybox_rootfs "$CTX/rootfs"
-mkdir -p "$CTX/files"
-bench_small_files "$CTX/files" "$FILES"
-head -c 52428800 /dev/urandom >"$CTX/big"
-printf 'FROM scratch\nCOPY rootfs/ /\nCOPY files/ /files/\nCOPY big /big\nCMD ["sh"]\n' >"$CTX/Recipe"
 STORE=$WORK/store
-"$BUILDER" --store "$STORE" build -t bench --timestamp 0 "$CTX" >/dev/null
+bench_image "$WORK/ctx" "$STORE"
 # umoci reads the layout itself; a check that both see the same image
 umoci unpack --image "$STORE:bench:latest" "$WORK/check-umoci" >/dev/null
 "$BUILDER" --store "$STORE" unpack bench "$WORK/check-builder" >/dev/null

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileutil.h"
 
 char *
 cmn_readlinkat (int dirfd, const char *name)
@@ -36,6 +38,112 @@ cmn_readlinkat (int dirfd, const char *name)
         }
       free (buf);
       size *= 2;
+    }
+}
+
+struct dirent *
+cmn_readdir (DIR *d)
+{
+  for (;;)
+    {
+      struct dirent *de;
+      errno = 0;
+      de = readdir (d);
+      if (de == NULL || (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0))
+        return de;
+    }
+}
+
+bool
+cmn_file_starts_with (const char *path, const char *prefix)
+{
+  cleanup_free char *text = NULL;
+
+  if (oci_read_file (path, 64, &text, NULL, NULL) < 0)
+    return false;
+  return strncmp (text, prefix, strlen (prefix)) == 0;
+}
+
+/* One llistxattr or lgetxattr (name NULL: the list) into a buffer grown
+ * to fit. */
+static int
+xattr_read (const char *path, const char *name, char **out, size_t *len)
+{
+  *out = NULL;
+  *len = 0;
+  for (;;)
+    {
+      ssize_t n = name ? lgetxattr (path, name, NULL, 0) : llistxattr (path, NULL, 0);
+      char *buf;
+      if (n < 0)
+        return errno == ENODATA || errno == ENOTSUP ? 0 : -1;
+      if (n == 0 && name == NULL)
+        return 0;
+      buf = malloc ((size_t) n + 1);
+      if (buf == NULL)
+        return -1;
+      n = name ? lgetxattr (path, name, buf, (size_t) n) : llistxattr (path, buf, (size_t) n);
+      if (n >= 0)
+        {
+          buf[n] = '\0';
+          *out = buf;
+          *len = (size_t) n;
+          return 0;
+        }
+      int saved = errno;
+      free (buf);
+      errno = saved;
+      if (errno != ERANGE)
+        return errno == ENODATA || errno == ENOTSUP ? 0 : -1;
+    }
+}
+
+int
+cmn_llistxattr (const char *path, char **out, size_t *len)
+{
+  return xattr_read (path, NULL, out, len);
+}
+
+int
+cmn_lgetxattr (const char *path, const char *name, char **out, size_t *len)
+{
+  return xattr_read (path, name, out, len);
+}
+
+bool
+cmn_xattr_is_overlay (const char *name)
+{
+  return strncmp (name, "trusted.overlay.", 16) == 0 || strncmp (name, "user.overlay.", 13) == 0;
+}
+
+int
+cmn_copy_data (int in, int out, off_t size)
+{
+  char buf[65536];
+
+  while (size > 0)
+    {
+      ssize_t n = copy_file_range (in, NULL, out, NULL, (size_t) size, 0);
+      if (n > 0)
+        {
+          size -= n;
+          continue;
+        }
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+        return -1;
+      break; /* the end, or copy_file_range does not apply here */
+    }
+  for (;;)
+    {
+      ssize_t n = read (in, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return (int) n;
+      if (oci_write_all (out, buf, (size_t) n) < 0)
+        return -1;
     }
 }
 
@@ -81,11 +189,9 @@ remove_entries (int fd, dev_t dev, bool one_fs)
       errno = e;
       return -1;
     }
-  while ((de = readdir (d)) != NULL)
+  while ((de = cmn_readdir (d)) != NULL)
     {
       struct stat st;
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
       if (one_fs && fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev != dev)
         continue; /* another filesystem: left, so the rmdir above fails */
       if (cmn_remove_tree_at (dirfd (d), de->d_name, one_fs) < 0)

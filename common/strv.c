@@ -62,6 +62,43 @@ cmn_strv_replace (char ***v, size_t *len, char *const *src, size_t src_n)
   return 0;
 }
 
+/* The comma-separated word at *p (its length in *n), *p moved past it;
+ * NULL after the last one. */
+static const char *
+csv_next (const char **p, size_t *n)
+{
+  const char *w = *p;
+  if (w == NULL)
+    return NULL;
+  *n = strcspn (w, ",");
+  *p = w[*n] ? w + *n + 1 : NULL;
+  return w;
+}
+
+bool
+cmn_csv_has_all (const char *list, const char *words)
+{
+  const char *wp = words, *w;
+  size_t wn;
+  while ((w = csv_next (&wp, &wn)) != NULL)
+    {
+      const char *lp = list, *l;
+      size_t ln;
+      bool found = wn == 0;
+      while (!found && (l = csv_next (&lp, &ln)) != NULL)
+        found = ln == wn && strncmp (l, w, wn) == 0;
+      if (!found)
+        return false;
+    }
+  return true;
+}
+
+int
+cmn_strv_cmp (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
 void
 cmn_strv_free_n (char **v, size_t n)
 {

@@ -4,6 +4,7 @@
 #ifndef COMMON_STRV_H
 #define COMMON_STRV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Appends a copy of s to *v (NULL or a vector of *len), growing
@@ -17,6 +18,12 @@ char **cmn_strv_concat (char *const *a, size_t a_len, char *const *b, size_t b_l
 /* *v and *len become a copy of src (the old vector freed); unchanged on
  * failure. */
 int cmn_strv_replace (char ***v, size_t *len, char *const *src, size_t src_n);
+/* Every word of the comma-separated words is one of the comma-separated
+ * list's ("cpu,cpuacct" in "rw,cpu,cpuacct"; empty words ignored). */
+bool cmn_csv_has_all (const char *list, const char *words);
+/* qsort's comparison for an array of strings (char * or const char *):
+ * strcmp's order. */
+int cmn_strv_cmp (const void *a, const void *b);
 /* Frees the n strings of v and v (NULL is fine). */
 void cmn_strv_free_n (char **v, size_t n);
 /* Frees the vector and empties *v and *len. */

@@ -15,6 +15,7 @@
 #include "cli/cmd_build.h"
 #include "image/store.h"
 #include "distribution/transfer.h"
+#include "fileutil.h"
 
 static int
 parse_epoch (const char *s, int64_t *out, struct oci_error *err)
@@ -100,7 +101,8 @@ enum
   OPT_SECRET,
   OPT_SSH,
   OPT_OUTPUT,
-  OPT_NETWORK
+  OPT_NETWORK,
+  OPT_IIDFILE
 };
 
 static const struct cli_option build_options[] = {
@@ -123,6 +125,7 @@ static const struct cli_option build_options[] = {
     "an SSH agent for RUN --mount=type=ssh (default $SSH_AUTH_SOCK; repeatable)" },
   { "output", OPT_OUTPUT, CLI_VALUE, "type=T[,dest=PATH]",
     "also write the image to PATH: T=oci (a layout) or oci-archive (repeatable)" },
+  { "iidfile", OPT_IIDFILE, CLI_VALUE, "FILE", "write the image id (sha256:HEX) to FILE" },
   /* -h in a cluster (-hq) or --he: `builder build --help` is handled by
    * main before the command parses anything */
   { "help", 'h', CLI_NO_VALUE, NULL, NULL },
@@ -140,6 +143,7 @@ struct build_args
   char **tags, **args, **secrets, **ssh;
   struct bld_transport *outputs;
   size_t n_outputs;
+  const char *iidfile;
   enum bld_progress_mode progress;
 };
 
@@ -228,6 +232,9 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
       else
         return oci_error_set (err, 0, "build: --network: \"%s\" is not host, none or default", optarg);
       return 0;
+    case OPT_IIDFILE:
+      a->iidfile = optarg;
+      return 0;
     case OPT_OUTPUT:
       return add_output (a, optarg, err);
     default:
@@ -277,7 +284,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   __attribute__ ((cleanup (build_args_free))) struct build_args a = { .o = &o };
   cleanup_free char *runtime = NULL;
   cleanup_store struct bld_store *store = NULL;
-  char digest[OCI_DIGEST_STRING_MAX];
+  char digest[OCI_DIGEST_STRING_MAX], id[OCI_DIGEST_STRING_MAX];
+  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
   cleanup_fclose FILE *view = NULL;
   int r;
 
@@ -314,7 +322,12 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
       oci_error_clear (err);
       return 128 + bld_interrupted;
     }
-  fprintf (view, "writing image %s\n", digest);
+  /* As docker: the image id (the config digest) is what is shown. */
+  if (bld_store_resolve (store, digest, &desc, err) < 0 || bld_store_image_id (store, desc, id, err) < 0)
+    return oci_error_prefix (err, "build");
+  fprintf (view, "writing image %s\n", id);
+  if (a.iidfile && oci_write_file_atomic (a.iidfile, id, strlen (id), 0644, err) < 0)
+    return oci_error_prefix (err, "build: --iidfile");
   for (size_t i = 0; i < o.tags_len; i++)
     {
       cleanup_free char *norm = NULL;

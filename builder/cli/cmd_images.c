@@ -1,4 +1,6 @@
-/* builder images [--format table|json] [-q]: the named images. */
+/* builder images [--format table|json] [-q] [--no-trunc]: the images, with
+ * their ids (docker's: the config digest; 12 hex digits unless
+ * --no-trunc), which every command taking an image accepts. */
 #include "config.h"
 
 #include <stdio.h>
@@ -68,6 +70,7 @@ short_id (const char *digest, char *buf)
 static const struct cli_option images_options[] = {
   { "format", 'f', CLI_VALUE, "table|json", "the output format (default table)" },
   { "quiet", 'q', CLI_NO_VALUE, NULL, "print the image ids only" },
+  { "no-trunc", CLI_LONG_ONLY, CLI_NO_VALUE, NULL, "show the image ids in full (sha256:HEX)" },
   CLI_OPTIONS_END,
 };
 
@@ -79,7 +82,7 @@ BLD_COMMAND (images)
   cleanup_store struct bld_store *s = NULL;
   cleanup_image_index struct oci_image_index *idx = NULL;
   cleanup_json_gen struct json_gen *j = NULL;
-  bool quiet = false, json = false;
+  bool quiet = false, json = false, no_trunc = false;
   int c;
 
   if (cli_getopt_start (&p, images_options, CLI_STYLE_GNU, argc, argv, err) < 0)
@@ -89,6 +92,9 @@ BLD_COMMAND (images)
       {
       case 'q':
         quiet = true;
+        break;
+      case CLI_LONG_ONLY:
+        no_trunc = true;
         break;
       case 'f':
         if (strcmp (optarg, "json") == 0)
@@ -100,7 +106,7 @@ BLD_COMMAND (images)
         return oci_error_set (err, 0, "images: unknown or incomplete option \"%s\"", argv[optind - 1]);
       }
   if (optind != argc)
-    return oci_error_set (err, 0, "usage: builder images [--format table|json] [-q]");
+    return oci_error_set (err, 0, "usage: builder images [--format table|json] [-q] [--no-trunc]");
   if (bld_cli_open_store (g, true, &s, err) < 0 || bld_store_read_index (s, &idx, err) < 0)
     return -1;
   if (json)
@@ -109,11 +115,12 @@ BLD_COMMAND (images)
       json_gen_begin_array (j);
     }
   else if (!quiet)
-    printf ("%-40s %-16s %-14s %-16s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
+    printf ("%-40s %-16s %-*s %-16s %s\n", "REPOSITORY", "TAG", no_trunc ? 71 : 14, "IMAGE ID", "CREATED", "SIZE");
   for (size_t i = 0; i < idx->manifests_len; i++)
     {
       const struct oci_image_descriptor *d = &idx->manifests[i];
-      char id[13], ago[64], size[32];
+      char short_buf[13], ago[64], size[32];
+      const char *id;
       struct row r;
 
       /* Image manifests: OCI, or Docker schema2 as pull keeps them. */
@@ -125,7 +132,7 @@ BLD_COMMAND (images)
           free_row (&r);
           return -1;
         }
-      short_id (r.id, id);
+      id = no_trunc ? r.id : short_id (r.id, short_buf);
       if (json)
         {
           json_gen_begin_object (j);
@@ -149,7 +156,7 @@ BLD_COMMAND (images)
         {
           bld_info_ago (r.created, ago, sizeof ago);
           bld_info_size (r.size, size, sizeof size);
-          printf ("%-40s %-16s %-14s %-16s %s\n", r.repository, r.tag, id, ago, size);
+          printf ("%-40s %-16s %-*s %-16s %s\n", r.repository, r.tag, no_trunc ? 71 : 14, id, ago, size);
         }
       free_row (&r);
     }

@@ -26,7 +26,7 @@ gen_document (struct json_gen *j, const char *text, size_t len, struct oci_error
 BLD_COMMAND (inspect)
 {
   cleanup_store struct bld_store *s = NULL;
-  cleanup_image_descriptor struct oci_image_descriptor *d = NULL;
+  cleanup_image_match struct bld_image_match match = { 0 };
   cleanup_image_manifest struct oci_image_manifest *m = NULL;
   cleanup_image_config struct oci_image_config *cfg = NULL;
   cleanup_json_gen struct json_gen *j = json_gen_new (true);
@@ -41,14 +41,18 @@ BLD_COMMAND (inspect)
     return oci_error_set (err, 0, "usage: builder inspect NAME");
   if (j == NULL)
     return oci_error_set (err, ENOMEM, "inspect");
-  if (bld_cli_open_store (g, true, &s, err) < 0 || bld_store_resolve (s, argv[1], &d, err) < 0
-      || bld_store_read_manifest (s, d, &m, err) < 0 || bld_store_read_config (s, m->config, &cfg, err) < 0
+  if (bld_cli_open_store (g, true, &s, err) < 0 || bld_store_lookup (s, argv[1], &match, err) < 0
+      || bld_store_read_manifest (s, match.desc, &m, err) < 0 || bld_store_read_config (s, m->config, &cfg, err) < 0
       || oci_image_manifest_emit (m, false, &mtext, &mlen, err) < 0
       || oci_image_config_emit (cfg, false, &ctext, &clen, err) < 0)
     return -1;
   json_gen_begin_object (j);
   json_gen_key (j, "name");
-  if (bld_ref_normalize (argv[1], &ref, err) == 0)
+  /* By id: the name of the entry found, if it has one. */
+  const char *entry_name = oci_string_map_get (&match.desc->annotations, OCI_ANNOTATION_REF_NAME);
+  if (!match.by_name && entry_name)
+    json_gen_string (j, entry_name);
+  else if (match.by_name && bld_ref_normalize (argv[1], &ref, err) == 0)
     json_gen_string (j, ref);
   else
     {
@@ -56,7 +60,7 @@ BLD_COMMAND (inspect)
       json_gen_string (j, argv[1]);
     }
   json_gen_key (j, "digest");
-  json_gen_string (j, d->digest);
+  json_gen_string (j, match.desc->digest);
   json_gen_key (j, "id");
   json_gen_string (j, m->config->digest);
   json_gen_key (j, "manifest");

@@ -28,12 +28,12 @@
 #include "image/unpack.h"
 
 static int
-push (char ***v, size_t *len, const char *s, struct oci_error *err)
+push (char ***v, size_t *len, char *s, struct oci_error *err)
 {
   char **n = realloc (*v, (*len + 2) * sizeof *n);
   if (n == NULL)
     return oci_error_set (err, ENOMEM, "run");
-  n[(*len)++] = (char *) s;
+  n[(*len)++] = s;
   n[*len] = NULL;
   *v = n;
   return 0;

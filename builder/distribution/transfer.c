@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/strv.h"
 #include "digest.h"
 #include "fileutil.h"
 #include "json.h"
@@ -209,12 +210,6 @@ saved_image_open (struct bld_store *s, const char *ref, struct saved_image *img,
   return 0;
 }
 
-static int
-cmp_str (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 /* The images' blobs (manifests, configs, layers), sorted, without
  * repeats; the strings belong to imgs. */
 static int
@@ -234,7 +229,7 @@ saved_image_blobs (const struct saved_image *imgs, size_t n_imgs, const char ***
       for (size_t i = 0; i < imgs[k].m->layers_len; i++)
         v[n++] = imgs[k].m->layers[i].digest;
     }
-  qsort (v, n, sizeof *v, cmp_str);
+  qsort (v, n, sizeof *v, cmn_strv_cmp);
   size_t u = 0;
   for (size_t i = 0; i < n; i++)
     if (u == 0 || strcmp (v[u - 1], v[i]) != 0)

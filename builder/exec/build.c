@@ -176,8 +176,9 @@ build_or_platform_arg (const struct bld_build_options *o, const char *name, bool
 static const char *
 lookup_build_arg (const char *name, void *data)
 {
+  const struct build *b = data;
   bool given;
-  return build_or_platform_arg (data, name, &given);
+  return build_or_platform_arg (b->o, name, &given);
 }
 
 static char *
@@ -850,7 +851,7 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
     return oci_error_set (err, ENOMEM, "out of memory");
   if (recipe_parse_file (recipe_path, &r, err) < 0)
     return -1;
-  if (recipe_plan_build (r, o->target, lookup_build_arg, (void *) o, &plan, err) < 0)
+  if (recipe_plan_build (r, o->target, lookup_build_arg, &b, &plan, err) < 0)
     return -1;
   b.r = r;
   b.plan = plan;

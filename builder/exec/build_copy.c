@@ -18,6 +18,8 @@
 
 #include "exec/build_ops.h"
 #include "cleanup.h"
+#include "common/fs.h"
+#include "common/strv.h"
 #include "digest.h"
 #include "fileutil.h"
 #include "common/array.h"
@@ -343,13 +345,11 @@ copy_node (struct walk *w, int sdir, const char *name, const char *rel, int ddir
     }
   if (S_ISLNK (st.st_mode))
     {
-      char target[4097];
-      ssize_t n = readlinkat (sdir, name, target, sizeof target - 1);
-      if (n < 0)
+      cleanup_free char *target = cmn_readlinkat (sdir, name);
+      if (target == NULL)
         return oci_error_set (err, errno, "readlink %s", rel);
-      target[n] = '\0';
       if (w->dig)
-        return hash_meta (w, rel, &st, target, (size_t) n, err);
+        return hash_meta (w, rel, &st, target, strlen (target), err);
       if (make_room (ddir, dname, "a symlink", err) < 0)
         return -1;
       if (symlinkat (target, ddir, dname) < 0)
@@ -480,12 +480,6 @@ glob_walk (int root, const char *rel, const char *pattern, struct strlist *out, 
   return 0;
 }
 
-static int
-cmp_str (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 /* The number of components of the source before its "/./" pivot. */
 static size_t
 pivot_components (const char *src)
@@ -532,7 +526,7 @@ resolve_sources (const struct bld_copy_request *req, struct strlist *out, struct
           if (out->len == before)
             return oci_error_set (err, 0, "no source files match \"%s\"", req->sources[i]);
           if (out->len - before > 1)
-            qsort (out->v + before, out->len - before, sizeof *out->v, cmp_str);
+            qsort (out->v + before, out->len - before, sizeof *out->v, cmn_strv_cmp);
         }
       else
         {

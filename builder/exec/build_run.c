@@ -14,38 +14,16 @@
 
 #include "exec/build_ops.h"
 #include "cleanup.h"
+#include "common/strv.h"
 #include "fileutil.h"
 #include "runtime.h"
 #include "exec/runtime_driver.h"
-
-static void
-free_n (char **v, size_t n)
-{
-  for (size_t i = 0; v && i < n; i++)
-    free (v[i]);
-  free (v);
-}
-
-static char **
-strv_copy (char **v, size_t n)
-{
-  char **r = calloc (n + 1, sizeof *r);
-  if (r == NULL)
-    return NULL;
-  for (size_t i = 0; i < n; i++)
-    if ((r[i] = strdup (v[i])) == NULL)
-      {
-        free_n (r, i);
-        return NULL;
-      }
-  return r;
-}
 
 /* The capabilities of a RUN step: Docker's default set (a RUN must be
  * able to chown, setuid for package managers, mknod), not the runtime's
  * minimal one.  A non-root USER keeps them only in the bounding set, as
  * with docker build: gaining them takes a setuid binary. */
-static const char *const run_capabilities[] = {
+static char *const run_capabilities[] = {
   "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",  "CAP_FOWNER",           "CAP_MKNOD",
   "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",  "CAP_SETFCAP",          "CAP_SETPCAP",
   "CAP_NET_BIND_SERVICE",           "CAP_SYS_CHROOT", "CAP_KILL",          "CAP_AUDIT_WRITE",
@@ -59,19 +37,14 @@ set_run_capabilities (struct oci_process *p, bool root, struct oci_error *err)
 
   if (c == NULL && (c = p->capabilities = calloc (1, sizeof *c)) == NULL)
     return oci_error_set (err, ENOMEM, "capabilities");
-  free_n (c->bounding, c->bounding_len);
-  free_n (c->effective, c->effective_len);
-  free_n (c->permitted, c->permitted_len);
-  free_n (c->inheritable, c->inheritable_len);
-  free_n (c->ambient, c->ambient_len);
-  c->bounding = strv_copy ((char **) run_capabilities, N_RUN_CAPABILITIES);
-  c->effective = strv_copy ((char **) run_capabilities, root ? N_RUN_CAPABILITIES : 0);
-  c->permitted = strv_copy ((char **) run_capabilities, root ? N_RUN_CAPABILITIES : 0);
-  c->inheritable = c->ambient = NULL;
-  c->inheritable_len = c->ambient_len = 0;
-  c->bounding_len = N_RUN_CAPABILITIES;
-  c->effective_len = c->permitted_len = root ? N_RUN_CAPABILITIES : 0;
-  if (c->bounding == NULL || c->effective == NULL || c->permitted == NULL)
+  char *const *caps = run_capabilities;
+  size_t held = root ? N_RUN_CAPABILITIES : 0;
+
+  cmn_strv_clear (&c->inheritable, &c->inheritable_len);
+  cmn_strv_clear (&c->ambient, &c->ambient_len);
+  if (cmn_strv_replace (&c->bounding, &c->bounding_len, caps, N_RUN_CAPABILITIES) < 0
+      || cmn_strv_replace (&c->effective, &c->effective_len, caps, held) < 0
+      || cmn_strv_replace (&c->permitted, &c->permitted_len, caps, held) < 0)
     return oci_error_set (err, ENOMEM, "capabilities");
   return 0;
 }
@@ -97,18 +70,14 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
   c->root->has_readonly = true;
   c->process->terminal = false;
   c->process->has_terminal = true;
-  free_n (c->process->args, c->process->args_len);
-  c->process->args = strv_copy (r->argv, r->argc);
-  c->process->args_len = r->argc;
-  free_n (c->process->env, c->process->env_len);
-  c->process->env = strv_copy (r->env, r->env_len);
-  c->process->env_len = r->env_len;
+  if (cmn_strv_replace (&c->process->args, &c->process->args_len, r->argv, r->argc) < 0
+      || cmn_strv_replace (&c->process->env, &c->process->env_len, r->env, r->env_len) < 0)
+    return oci_error_set (err, ENOMEM, "config");
   free (c->process->cwd);
   c->process->cwd = strdup (r->cwd);
   if (c->process->user == NULL)
     c->process->user = calloc (1, sizeof *c->process->user);
-  if (c->root->path == NULL || c->process->args == NULL || c->process->env == NULL || c->process->cwd == NULL
-      || c->process->user == NULL)
+  if (c->root->path == NULL || c->process->cwd == NULL || c->process->user == NULL)
     return oci_error_set (err, ENOMEM, "config");
   c->process->user->uid = r->uid;
   c->process->user->has_uid = true;
@@ -158,7 +127,7 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
           m->type = strdup (rm->type);
           m->source = strdup (rm->source);
           m->destination = strdup (rm->destination);
-          m->options = strv_copy (rm->options, rm->options_len);
+          m->options = cmn_strv_copy (rm->options, rm->options_len);
           m->options_len = rm->options_len;
           if (m->type == NULL || m->source == NULL || m->destination == NULL || m->options == NULL)
             return oci_error_set (err, ENOMEM, "config");

@@ -33,6 +33,8 @@
 #include "exec/snapshot.h"
 #include "exec/build_fs.h"
 #include "cleanup.h"
+#include "common/array.h"
+#include "common/fs.h"
 
 #define OPAQUE_XATTR "trusted.overlay.opaque"
 /* Where the store's filesystem refuses 0/0 devices and trusted.* xattrs
@@ -59,7 +61,7 @@ struct copy_snap
 {
   char *snap;
   struct ino_entry *inos; /* the clone's entries, sorted by rel */
-  size_t n_inos, cap_inos;
+  size_t n_inos;
 };
 
 /* Hardlinks seen during one copy: the first copy's path per source inode. */
@@ -92,52 +94,32 @@ links_find (struct links *l, const struct stat *st)
 static void
 links_add (struct links *l, const struct stat *st, const char *dst)
 {
-  struct link_entry *nv = realloc (l->v, (l->n + 1) * sizeof *nv);
-  if (nv == NULL)
+  if (array_reserve (&l->v, l->n + 1, sizeof *l->v) < 0)
     return;
-  l->v = nv;
-  nv[l->n].dev = st->st_dev;
-  nv[l->n].ino = st->st_ino;
-  nv[l->n].dst = strdup (dst);
-  if (nv[l->n].dst)
+  l->v[l->n].dev = st->st_dev;
+  l->v[l->n].ino = st->st_ino;
+  l->v[l->n].dst = strdup (dst);
+  if (l->v[l->n].dst)
     l->n++;
-}
-
-static bool
-is_overlay_xattr (const char *name)
-{
-  return strncmp (name, "trusted.overlay.", 16) == 0 || strncmp (name, "user.overlay.", 13) == 0;
 }
 
 /* The xattrs of src, but overlayfs's own, onto dst (neither followed). */
 static int
 copy_xattrs (const char *src, const char *dst, struct oci_error *err)
 {
-  ssize_t n = llistxattr (src, NULL, 0);
-  if (n < 0)
-    return errno == ENOTSUP ? 0 : oci_error_set (err, errno, "list xattrs of %s", src);
-  if (n == 0)
-    return 0;
-  cleanup_free char *names = malloc ((size_t) n);
-  if (names == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  n = llistxattr (src, names, (size_t) n);
-  if (n < 0)
+  cleanup_free char *names = NULL;
+  size_t n;
+  if (cmn_llistxattr (src, &names, &n) < 0)
     return oci_error_set (err, errno, "list xattrs of %s", src);
-  for (char *k = names; k < names + n; k += strlen (k) + 1)
+  for (char *k = names; k && k < names + n; k += strlen (k) + 1)
     {
-      if (is_overlay_xattr (k))
+      cleanup_free char *v = NULL;
+      size_t vl;
+      if (cmn_xattr_is_overlay (k))
         continue;
-      ssize_t vl = lgetxattr (src, k, NULL, 0);
-      if (vl < 0)
+      if (cmn_lgetxattr (src, k, &v, &vl) < 0)
         return oci_error_set (err, errno, "get xattr %s of %s", k, src);
-      cleanup_free char *v = malloc ((size_t) vl + 1);
-      if (v == NULL)
-        return oci_error_set (err, ENOMEM, "out of memory");
-      vl = lgetxattr (src, k, v, (size_t) vl);
-      if (vl < 0)
-        return oci_error_set (err, errno, "get xattr %s of %s", k, src);
-      if (lsetxattr (dst, k, v, (size_t) vl, 0) < 0)
+      if (v && lsetxattr (dst, k, v, vl, 0) < 0)
         return oci_error_set (err, errno, "set xattr %s on %s", k, dst);
     }
   return 0;
@@ -172,33 +154,8 @@ copy_data (const char *src, const char *dst, struct oci_error *err)
     return oci_error_set (err, errno, "create %s", dst);
   if (st.st_size == 0 || ioctl (out, FICLONE, in) == 0)
     return 0;
-  off_t left = st.st_size;
-  while (left > 0)
-    {
-      ssize_t n = copy_file_range (in, NULL, out, NULL, (size_t) left, 0);
-      if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL))
-        {
-          /* A plain copy from where copy_file_range stopped. */
-          char buf[1 << 16];
-          ssize_t r;
-          while ((r = read (in, buf, sizeof buf)) > 0)
-            for (ssize_t o = 0; o < r;)
-              {
-                ssize_t w = write (out, buf + o, (size_t) (r - o));
-                if (w < 0)
-                  return oci_error_set (err, errno, "write %s", dst);
-                o += w;
-              }
-          if (r < 0)
-            return oci_error_set (err, errno, "read %s", src);
-          return 0;
-        }
-      if (n < 0)
-        return oci_error_set (err, errno, "copy %s", src);
-      if (n == 0)
-        break;
-      left -= n;
-    }
+  if (cmn_copy_data (in, out, st.st_size) < 0)
+    return oci_error_set (err, errno, "copy %s to %s", src, dst);
   return 0;
 }
 
@@ -213,15 +170,8 @@ record_ino (struct copy_snap *rec, const char *rel, const char *dst, struct oci_
     return 0;
   if (lstat (dst, &st) < 0)
     return oci_error_set (err, errno, "stat %s", dst);
-  if (rec->n_inos == rec->cap_inos)
-    {
-      size_t cap = rec->cap_inos ? rec->cap_inos * 2 : 1024;
-      struct ino_entry *nv = realloc (rec->inos, cap * sizeof *nv);
-      if (nv == NULL)
-        return oci_error_set (err, ENOMEM, "out of memory");
-      rec->inos = nv;
-      rec->cap_inos = cap;
-    }
+  if (array_reserve (&rec->inos, rec->n_inos + 1, sizeof *rec->inos) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
   rec->inos[rec->n_inos].rel = strdup (rel);
   rec->inos[rec->n_inos].ino = st.st_ino;
   if (rec->inos[rec->n_inos].rel == NULL)
@@ -249,11 +199,9 @@ copy_tree (const char *src, const char *dst, struct links *links, struct copy_sn
       struct dirent *de;
       if (d == NULL)
         return oci_error_set (err, errno, "open %s", src);
-      while ((errno = 0, de = readdir (d)) != NULL)
+      while ((de = cmn_readdir (d)) != NULL)
         {
           cleanup_free char *s = NULL, *t = NULL, *r = NULL;
-          if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-            continue;
           if (asprintf (&s, "%s/%s", src, de->d_name) < 0 || asprintf (&t, "%s/%s", dst, de->d_name) < 0
               || asprintf (&r, "%s/%s", rel, de->d_name) < 0)
             return oci_error_set (err, ENOMEM, "out of memory");
@@ -286,14 +234,9 @@ copy_tree (const char *src, const char *dst, struct links *links, struct copy_sn
     }
   else if (S_ISLNK (st.st_mode))
     {
-      cleanup_free char *target = malloc ((size_t) st.st_size + 1);
-      ssize_t n;
+      cleanup_free char *target = cmn_readlinkat (AT_FDCWD, src);
       if (target == NULL)
-        return oci_error_set (err, ENOMEM, "out of memory");
-      n = readlink (src, target, (size_t) st.st_size + 1);
-      if (n < 0 || n > st.st_size)
-        return oci_error_set (err, n < 0 ? errno : EIO, "readlink %s", src);
-      target[n] = '\0';
+        return oci_error_set (err, errno, "readlink %s", src);
       if (symlink (target, dst) < 0)
         return oci_error_set (err, errno, "symlink %s", dst);
     }
@@ -334,12 +277,10 @@ apply_layer (const char *src, const char *dst, struct links *links, struct oci_e
   struct dirent *de;
   if (d == NULL)
     return oci_error_set (err, errno, "open %s", src);
-  while ((errno = 0, de = readdir (d)) != NULL)
+  while ((de = cmn_readdir (d)) != NULL)
     {
       cleanup_free char *s = NULL, *t = NULL;
       struct stat ss, ts;
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
       if (asprintf (&s, "%s/%s", src, de->d_name) < 0 || asprintf (&t, "%s/%s", dst, de->d_name) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
       if (lstat (s, &ss) < 0)
@@ -497,22 +438,20 @@ same_ino (const struct copy_snap *s, const char *rel, const struct stat *st)
 static bool
 same_xattrs (const char *a, const char *b)
 {
-  char la[65536], lb[65536];
-  ssize_t na = llistxattr (a, la, sizeof la);
-  int ea = errno;
-  ssize_t nb = llistxattr (b, lb, sizeof lb);
-  int eb = errno;
-  /* No xattrs on this filesystem: the same; any other failure (lists or
-   * values too long for the buffers): taken as changed, copied up. */
-  if (na < 0 || nb < 0)
-    return na < 0 && nb < 0 && ea == ENOTSUP && eb == ENOTSUP;
-  if (na != nb || memcmp (la, lb, (size_t) na) != 0)
+  cleanup_free char *la = NULL, *lb = NULL;
+  size_t na, nb;
+  /* No xattrs (or none on this filesystem) on both: the same; a failure
+   * to read them: taken as changed, copied up. */
+  if (cmn_llistxattr (a, &la, &na) < 0 || cmn_llistxattr (b, &lb, &nb) < 0)
     return false;
-  for (char *k = la; k < la + na; k += strlen (k) + 1)
+  if (na != nb || (na && memcmp (la, lb, na) != 0))
+    return false;
+  for (char *k = la; k && k < la + na; k += strlen (k) + 1)
     {
-      char va[4096], vb[4096];
-      ssize_t xa = lgetxattr (a, k, va, sizeof va), xb = lgetxattr (b, k, vb, sizeof vb);
-      if (xa < 0 || xa != xb || memcmp (va, vb, (size_t) xa) != 0)
+      cleanup_free char *va = NULL, *vb = NULL;
+      size_t xa, xb;
+      if (cmn_lgetxattr (a, k, &va, &xa) < 0 || cmn_lgetxattr (b, k, &vb, &xb) < 0 || va == NULL || vb == NULL
+          || xa != xb || memcmp (va, vb, xa) != 0)
         return false;
     }
   return true;
@@ -531,9 +470,8 @@ same_entry (const char *sp, const struct stat *ss, const char *wp, const struct 
     return false;
   if (S_ISLNK (ws->st_mode))
     {
-      char a[4096], b[4096];
-      ssize_t na = readlink (sp, a, sizeof a), nb = readlink (wp, b, sizeof b);
-      return na == nb && na >= 0 && memcmp (a, b, (size_t) na) == 0;
+      cleanup_free char *a = cmn_readlinkat (AT_FDCWD, sp), *b = cmn_readlinkat (AT_FDCWD, wp);
+      return a && b && strcmp (a, b) == 0;
     }
   return true;
 }
@@ -605,12 +543,10 @@ diff_dir (struct diff *d, const char *rel, struct oci_error *err)
   wd = opendir (wdir);
   if (wd == NULL)
     return oci_error_set (err, errno, "open %s", wdir);
-  while ((errno = 0, de = readdir (wd)) != NULL)
+  while ((de = cmn_readdir (wd)) != NULL)
     {
       cleanup_free char *r = NULL, *wp = NULL, *sp = NULL, *up = NULL;
       struct stat ws, ss;
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
       if (asprintf (&r, "%s/%s", rel, de->d_name) < 0 || asprintf (&wp, "%s%s", d->work, r) < 0
           || asprintf (&sp, "%s%s", d->s->snap, r) < 0 || asprintf (&up, "%s%s", d->upper, r) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
@@ -642,12 +578,10 @@ diff_dir (struct diff *d, const char *rel, struct oci_error *err)
   sd = opendir (sdir);
   if (sd == NULL)
     return oci_error_set (err, errno, "open %s", sdir);
-  while ((errno = 0, de = readdir (sd)) != NULL)
+  while ((de = cmn_readdir (sd)) != NULL)
     {
       cleanup_free char *wp = NULL, *up = NULL;
       struct stat st;
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
       if (asprintf (&wp, "%s/%s", wdir, de->d_name) < 0 || asprintf (&up, "%s%s/%s", d->upper, rel, de->d_name) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");
       if (lstat (wp, &st) == 0)
@@ -683,10 +617,10 @@ fix_dir_times (const char *work, const char *upper, const char *rel, struct oci_
   d = opendir (u);
   if (d == NULL)
     return oci_error_set (err, errno, "open %s", u);
-  while ((de = readdir (d)) != NULL)
+  while ((de = cmn_readdir (d)) != NULL)
     {
       cleanup_free char *r = NULL;
-      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+      if (de->d_type != DT_DIR)
         continue;
       if (asprintf (&r, "%s/%s", rel, de->d_name) < 0)
         return oci_error_set (err, ENOMEM, "out of memory");

@@ -15,7 +15,6 @@
 #include "json.h"
 #include "frontend/recipe_parse.h"
 #include "frontend/recipe_parse_internal.h"
-#include "common/strbuf.h"
 
 /* Recipes are text written by people; this bounds a mistake. */
 #define RECIPE_FILE_MAX (16u * 1024 * 1024)
@@ -227,77 +226,67 @@ recipe_is_ws (char c)
   return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
-int
-recipe_split_quoted (const struct recipe_view *v, const char *s, size_t base, char escape, struct recipe_words *out,
-                     struct oci_error *err)
+/* The end of the word of s starting at i: the first blank outside quotes.
+ * With quotes, '...' and "..." group blanks and escape keeps the next
+ * character from ending the word (not within '...'); *cut: s ends in a
+ * lone escape, which the word leaves out. */
+static size_t
+word_end (const char *s, size_t i, bool quotes, char escape, bool *cut)
+{
+  char quote = 0;
+  *cut = false;
+  for (; s[i] && (quote || !recipe_is_ws (s[i])); i++)
+    {
+      if (!quotes)
+        continue;
+      if (quote && s[i] == quote)
+        quote = 0;
+      else if (!quote && (s[i] == '\'' || s[i] == '"'))
+        quote = s[i];
+      else if (s[i] == escape && quote != '\'')
+        {
+          if (!s[i + 1])
+            *cut = true;
+          else
+            i++;
+        }
+    }
+  return i;
+}
+
+/* The words of s (blank-separated; see word_end) pushed onto out as they
+ * stand, quotes and escapes kept. */
+static int
+split_words (const struct recipe_view *v, const char *s, size_t base, bool quotes, char escape,
+             struct recipe_words *out, struct oci_error *err)
 {
   size_t i = 0;
   for (;;)
     {
+      bool cut;
       while (s[i] && recipe_is_ws (s[i]))
         i++;
       if (!s[i])
         return 0;
       size_t start = i;
-      cleanup_strbuf struct strbuf w = STRBUF_INIT;
-      char quote = 0;
-      while (s[i] && (quote || !recipe_is_ws (s[i])))
-        {
-          char c = s[i];
-          if (quote)
-            {
-              if (c == quote)
-                quote = 0;
-              else if (c == escape && quote != '\'')
-                {
-                  if (!s[i + 1])
-                    {
-                      i++;
-                      continue;
-                    }
-                  strbuf_addc (&w, c);
-                  c = s[++i];
-                }
-            }
-          else if (c == '\'' || c == '"')
-            quote = c;
-          else if (c == escape)
-            {
-              if (!s[i + 1])
-                {
-                  i++;
-                  continue;
-                }
-              strbuf_addc (&w, c);
-              c = s[++i];
-            }
-          strbuf_addc (&w, c);
-          i++;
-        }
-      if (w.failed)
-        return recipe_oom (err);
-      if (recipe_words_push (out, w.s ? w.s : "", w.len, recipe_view_pos (v, base + start), err) < 0)
+      i = word_end (s, i, quotes, escape, &cut);
+      if (recipe_words_push (out, s + start, i - start - cut, recipe_view_pos (v, base + start), err) < 0)
         return -1;
     }
+}
+
+int
+recipe_split_quoted (const struct recipe_view *v, const char *s, size_t base, char escape, struct recipe_words *out,
+                     struct oci_error *err)
+{
+  return split_words (v, s, base, true, escape, out, err);
 }
 
 int
 recipe_split_plain (const struct recipe_view *v, const char *s, size_t base, struct recipe_words *out,
                     struct oci_error *err)
 {
-  size_t i = 0;
-  for (;;)
-    {
-      while (s[i] && recipe_is_ws (s[i]))
-        i++;
-      if (!s[i])
-        return 0;
-      size_t start = i;
-      while (s[i] && !recipe_is_ws (s[i]))
-        i++;
-      if (recipe_words_push (out, s + start, i - start, recipe_view_pos (v, base + start), err) < 0)
-        return -1;
-    }
+  return split_words (v, s, base, false, 0, out, err);
 }
 
 /* ---- JSON form ---- */

@@ -18,6 +18,7 @@
 #include <zstd.h>
 
 #include "cleanup.h"
+#include "common/array.h"
 #include "common/fs.h"
 #include "common/root_path.h"
 #include "fileutil.h"
@@ -352,7 +353,7 @@ struct extractor
   int rootfd;
   struct pathset layer; /* this layer's paths and their parents */
   struct deferred_dir *dirs;
-  size_t dirs_len, dirs_cap;
+  size_t dirs_len;
   bool chown_ok;
   uint64_t max_entries, max_path, max_depth;
   struct bld_layer_source *src;   /* its lim: the size limits */
@@ -543,15 +544,8 @@ static int
 defer_dir (struct extractor *x, const char *path, mode_t mode, const struct timespec times[2],
            struct oci_error *err)
 {
-  if (x->dirs_len == x->dirs_cap)
-    {
-      size_t ncap = x->dirs_cap ? x->dirs_cap * 2 : 64;
-      struct deferred_dir *d = realloc (x->dirs, ncap * sizeof *d);
-      if (d == NULL)
-        return oci_error_set (err, ENOMEM, "directories");
-      x->dirs = d;
-      x->dirs_cap = ncap;
-    }
+  if (array_reserve (&x->dirs, x->dirs_len + 1, sizeof *x->dirs) < 0)
+    return oci_error_set (err, ENOMEM, "directories");
   x->dirs[x->dirs_len].path = strdup (path);
   if (x->dirs[x->dirs_len].path == NULL)
     return oci_error_set (err, ENOMEM, "directories");

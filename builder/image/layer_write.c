@@ -21,6 +21,8 @@
 #include <zstd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
+#include "common/strv.h"
 #include "fileutil.h"
 #include "image/store.h"
 
@@ -623,91 +625,33 @@ join_path (const char *a, const char *b)
   return p;
 }
 
-static bool
-skipped_xattr (const char *name)
-{
-  return strncmp (name, "trusted.overlay.", 16) == 0 || strncmp (name, "user.overlay.", 13) == 0;
-}
-
-static int
-cmp_str (const void *a, const void *b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-/* The value of one xattr (NULL when absent); *len its size. */
-static int
-get_xattr (const char *path, const char *name, char **out, size_t *len, struct oci_error *err)
-{
-  cleanup_free char *v = NULL;
-  *out = NULL;
-  for (;;)
-    {
-      ssize_t n = lgetxattr (path, name, NULL, 0);
-      if (n < 0 && (errno == ENODATA || errno == ENOTSUP))
-        return 0;
-      if (n < 0)
-        return oci_error_set (err, errno, "read xattr %s of %s", name, path);
-      free (v);
-      v = malloc ((size_t) n + 1);
-      if (v == NULL)
-        return oci_error_set (err, ENOMEM, "xattr");
-      ssize_t m = lgetxattr (path, name, v, (size_t) n);
-      if (m < 0 && errno == ERANGE)
-        continue;
-      if (m < 0)
-        return oci_error_set (err, errno, "read xattr %s of %s", name, path);
-      v[m] = '\0';
-      *len = (size_t) m;
-      *out = steal_pointer (&v);
-      return 0;
-    }
-}
-
 static int
 add_xattrs (struct archive_entry *e, const char *path, struct oci_error *err)
 {
   cleanup_free char *list = NULL;
   cleanup_free char **names = NULL;
-  ssize_t n;
-  size_t count = 0;
+  size_t n, count = 0;
 
-  for (;;)
-    {
-      n = llistxattr (path, NULL, 0);
-      if (n < 0 && (errno == ENOTSUP || errno == ENODATA))
-        return 0;
-      if (n < 0)
-        return oci_error_set (err, errno, "list xattrs of %s", path);
-      if (n == 0)
-        return 0;
-      free (list);
-      list = malloc ((size_t) n);
-      if (list == NULL)
-        return oci_error_set (err, ENOMEM, "xattrs");
-      n = llistxattr (path, list, (size_t) n);
-      if (n < 0 && errno == ERANGE)
-        continue;
-      if (n < 0)
-        return oci_error_set (err, errno, "list xattrs of %s", path);
-      break;
-    }
-  for (ssize_t i = 0; i < n; i += (ssize_t) strlen (list + i) + 1)
+  if (cmn_llistxattr (path, &list, &n) < 0)
+    return oci_error_set (err, errno, "list xattrs of %s", path);
+  if (list == NULL)
+    return 0;
+  for (size_t i = 0; i < n; i += strlen (list + i) + 1)
     count++;
   names = calloc (count + 1, sizeof *names);
   if (names == NULL)
     return oci_error_set (err, ENOMEM, "xattrs");
   count = 0;
-  for (ssize_t i = 0; i < n; i += (ssize_t) strlen (list + i) + 1)
-    if (!skipped_xattr (list + i))
+  for (size_t i = 0; i < n; i += strlen (list + i) + 1)
+    if (!cmn_xattr_is_overlay (list + i))
       names[count++] = list + i;
-  qsort (names, count, sizeof *names, cmp_str);
+  qsort (names, count, sizeof *names, cmn_strv_cmp);
   for (size_t i = 0; i < count; i++)
     {
       cleanup_free char *v = NULL;
       size_t len = 0;
-      if (get_xattr (path, names[i], &v, &len, err) < 0)
-        return -1;
+      if (cmn_lgetxattr (path, names[i], &v, &len) < 0)
+        return oci_error_set (err, errno, "read xattr %s of %s", names[i], path);
       if (v)
         archive_entry_xattr_add_entry (e, names[i], v, len);
     }
@@ -784,35 +728,6 @@ write_file_data (struct writer *w, int dirfd, const char *name, const char *rel,
   return 0;
 }
 
-static int
-read_link (int dirfd, const char *name, char **out)
-{
-  size_t cap = 256;
-  for (;;)
-    {
-      char *b = malloc (cap);
-      ssize_t n;
-      if (b == NULL)
-        return -1;
-      n = readlinkat (dirfd, name, b, cap);
-      if (n < 0)
-        {
-          int saved = errno;
-          free (b);
-          errno = saved;
-          return -1;
-        }
-      if ((size_t) n < cap)
-        {
-          b[n] = '\0';
-          *out = b;
-          return 0;
-        }
-      free (b);
-      cap *= 2;
-    }
-}
-
 static int walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err);
 
 /* Checks an upper dir's directory for overlay features we cannot
@@ -829,8 +744,8 @@ overlay_dir_state (const char *path, bool *opaque, struct oci_error *err)
     {
       cleanup_free char *v = NULL;
       size_t len;
-      if (get_xattr (path, unsupported[i], &v, &len, err) < 0)
-        return -1;
+      if (cmn_lgetxattr (path, unsupported[i], &v, &len) < 0)
+        return oci_error_set (err, errno, "read xattr %s of %s", unsupported[i], path);
       if (v)
         return oci_error_set (err, ENOTSUP, "%s has %s: overlayfs redirect_dir/metacopy upper dirs are not supported",
                               path, unsupported[i]);
@@ -839,8 +754,8 @@ overlay_dir_state (const char *path, bool *opaque, struct oci_error *err)
     {
       cleanup_free char *v = NULL;
       size_t len;
-      if (get_xattr (path, opaque_names[i], &v, &len, err) < 0)
-        return -1;
+      if (cmn_lgetxattr (path, opaque_names[i], &v, &len) < 0)
+        return oci_error_set (err, errno, "read xattr %s of %s", opaque_names[i], path);
       if (v && len == 1 && v[0] == 'y')
         *opaque = true;
       else if (v && len == 1 && v[0] == 'x')
@@ -955,7 +870,7 @@ write_entry (struct writer *w, int dirfd, const char *name, const char *rel, str
       with_data = st.st_size > 0;
       break;
     case S_IFLNK:
-      if (read_link (dirfd, name, &target) < 0)
+      if ((target = cmn_readlinkat (dirfd, name)) == NULL)
         {
           oci_error_set (err, errno, "readlink %s", host);
           goto out;
@@ -988,7 +903,7 @@ walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err)
 {
   cleanup_closedir DIR *d = NULL;
   char **names = NULL;
-  size_t n = 0, cap = 0;
+  size_t n = 0;
   struct dirent *de;
   int fd = dup (dirfd);
   int ret = -1;
@@ -999,26 +914,9 @@ walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err)
         close (fd);
       return oci_error_set (err, errno, "read directory %s/%s", w->root, rel ? rel : "");
     }
-  for (;;)
-    {
-      errno = 0;
-      de = readdir (d);
-      if (de == NULL)
-        break;
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      if (n == cap)
-        {
-          char **nn = realloc (names, (cap ? cap * 2 : 32) * sizeof *nn);
-          if (nn == NULL)
-            goto nomem;
-          names = nn;
-          cap = cap ? cap * 2 : 32;
-        }
-      if ((names[n] = strdup (de->d_name)) == NULL)
-        goto nomem;
-      n++;
-    }
+  while ((de = cmn_readdir (d)) != NULL)
+    if (cmn_strv_push (&names, &n, de->d_name) < 0)
+      goto nomem;
   if (errno != 0)
     {
       oci_error_set (err, errno, "read directory %s/%s", w->root, rel ? rel : "");
@@ -1026,7 +924,7 @@ walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err)
     }
   /* readdir order is the filesystem's: sort for reproducibility. */
   if (n > 1)
-    qsort (names, n, sizeof *names, cmp_str);
+    qsort (names, n, sizeof *names, cmn_strv_cmp);
   for (size_t i = 0; i < n; i++)
     {
       cleanup_free char *child = join_path (rel, names[i]);
@@ -1040,9 +938,7 @@ walk_dir (struct writer *w, int dirfd, const char *rel, struct oci_error *err)
 nomem:
   oci_error_set (err, ENOMEM, "read directory %s/%s", w->root, rel ? rel : "");
 out:
-  for (size_t i = 0; i < n; i++)
-    free (names[i]);
-  free (names);
+  cmn_strv_free_n (names, n);
   return ret;
 }
 

@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "common/fs.h"
+#include "common/strv.h"
 #include "fileutil.h"
 
 #define STORE_PRIVATE ".store"
@@ -592,13 +593,36 @@ ref_name_of (const struct oci_image_descriptor *d)
   return oci_string_map_get (&d->annotations, OCI_ANNOTATION_REF_NAME);
 }
 
-/* Rewrites index.json's entries under the lock: drops the entries named
- * drop_name (or every unnamed entry of drop_unnamed_digest), then appends
- * add (a copy) when not NULL, named add_name when not NULL.  *removed
- * counts dropped entries. */
+/* Which entries index_update drops: those named name, the unnamed ones
+ * of manifest unnamed_digest, and every one (named or not) of the
+ * manifests in digests. */
+struct index_drop
+{
+  const char *name;
+  const char *unnamed_digest;
+  char *const *digests;
+  size_t n_digests;
+};
+
+static bool
+index_drops (const struct index_drop *drop, const struct oci_image_descriptor *d, const char *name)
+{
+  if (drop->name && name && strcmp (name, drop->name) == 0)
+    return true;
+  if (drop->unnamed_digest && name == NULL && strcmp (d->digest, drop->unnamed_digest) == 0)
+    return true;
+  for (size_t i = 0; i < drop->n_digests; i++)
+    if (strcmp (d->digest, drop->digests[i]) == 0)
+      return true;
+  return false;
+}
+
+/* Rewrites index.json's entries under the lock: drops the entries drop
+ * says, then appends add (a copy) when not NULL, named add_name when not
+ * NULL.  *removed counts dropped entries. */
 static int
-index_update (struct bld_store *s, const char *drop_name, const char *drop_unnamed_digest,
-              const struct oci_image_descriptor *add, const char *add_name, size_t *removed, struct oci_error *err)
+index_update (struct bld_store *s, const struct index_drop *drop, const struct oci_image_descriptor *add,
+              const char *add_name, size_t *removed, struct oci_error *err)
 {
   cleanup_image_index struct oci_image_index *index = NULL;
   struct oci_image_descriptor *kept;
@@ -618,10 +642,7 @@ index_update (struct bld_store *s, const char *drop_name, const char *drop_unnam
   for (size_t i = 0; i < index->manifests_len; i++)
     {
       struct oci_image_descriptor *d = &index->manifests[i];
-      const char *name = ref_name_of (d);
-      bool drop = (drop_name && name && strcmp (name, drop_name) == 0)
-                  || (drop_unnamed_digest && name == NULL && strcmp (d->digest, drop_unnamed_digest) == 0);
-      if (drop)
+      if (index_drops (drop, d, ref_name_of (d)))
         {
           descriptor_clear (d);
           dropped++;
@@ -660,16 +681,104 @@ looks_like_digest (const char *ref)
   return oci_digest_parse (ref, &d, &err) == 0 && d.alg != OCI_DIGEST_OTHER;
 }
 
-int
-bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_descriptor **out, struct oci_error *err)
+enum bld_image_id_form
+bld_image_id_form (const char *ref, const char **hex)
 {
-  cleanup_image_index struct oci_image_index *index = NULL;
+  const char *h = strncmp (ref, "sha256:", 7) == 0 ? ref + 7 : ref;
+  size_t n = strspn (h, "0123456789abcdef");
+
+  if (h[n] != '\0' || n < BLD_IMAGE_ID_PREFIX_MIN || n > 64)
+    return BLD_IMAGE_ID_NONE;
+  if (hex)
+    *hex = h;
+  return n == 64 ? BLD_IMAGE_ID_FULL : BLD_IMAGE_ID_PREFIX;
+}
+
+/* The image id of an index entry: its manifest's config digest; "" for
+ * an entry that is not an image manifest (an index). */
+static int
+entry_id (struct bld_store *s, const struct oci_image_descriptor *d, char id[OCI_DIGEST_STRING_MAX],
+          struct oci_error *err)
+{
+  cleanup_image_manifest struct oci_image_manifest *m = NULL;
+
+  id[0] = '\0';
+  if (d->media_type && strcmp (d->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
+      && strcmp (d->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0)
+    return 0;
+  if (bld_store_read_manifest (s, d, &m, err) < 0)
+    return -1;
+  if (m->config == NULL || m->config->digest == NULL)
+    return oci_error_set (err, 0, "manifest %s has no config", d->digest);
+  snprintf (id, OCI_DIGEST_STRING_MAX, "%s", m->config->digest);
+  return 0;
+}
+
+int
+bld_store_image_id (struct bld_store *s, const struct oci_image_descriptor *desc, char id[OCI_DIGEST_STRING_MAX],
+                    struct oci_error *err)
+{
+  return entry_id (s, desc, id, err);
+}
+
+/* The first index entry whose id starts with the hex digits (all 64: is
+ * the id, or the manifest digest is sha256:HEX).  *pos is -1 when none
+ * does; *n_ids counts the distinct ids that match. */
+static int
+find_by_id (struct bld_store *s, const struct oci_image_index *index, const char *hex, long *pos, size_t *n_ids,
+            struct oci_error *err)
+{
+  size_t len = strlen (hex);
+  char **seen = NULL;
+  size_t n_seen = 0;
+  int ret = 0;
+
+  *pos = -1;
+  for (size_t i = 0; i < index->manifests_len && ret == 0; i++)
+    {
+      const struct oci_image_descriptor *d = &index->manifests[i];
+      char id[OCI_DIGEST_STRING_MAX];
+      struct oci_error ignored = OCI_ERROR_INIT;
+      bool known = false;
+
+      if (len == 64 && strncmp (d->digest, "sha256:", 7) == 0 && strcmp (d->digest + 7, hex) == 0)
+        {
+          /* The manifest digest: the entry itself, whatever its id. */
+          if (*pos < 0)
+            *pos = (long) i;
+          continue;
+        }
+      /* An entry whose manifest cannot be read has no id to match. */
+      if (entry_id (s, d, id, &ignored) < 0)
+        {
+          oci_error_clear (&ignored);
+          continue;
+        }
+      if (strncmp (id, "sha256:", 7) != 0 || strncmp (id + 7, hex, len) != 0)
+        continue;
+      if (*pos < 0)
+        *pos = (long) i;
+      for (size_t k = 0; k < n_seen; k++)
+        known = known || strcmp (seen[k], id) == 0;
+      if (!known && cmn_strv_push (&seen, &n_seen, id) < 0)
+        ret = oci_error_set (err, ENOMEM, "look up image id %s", hex);
+    }
+  *n_ids = n_seen;
+  cmn_strv_free_n (seen, n_seen);
+  return ret;
+}
+
+/* The entry named ref ("NAME[:TAG]", or "NAME@DIGEST" / a digest: by
+ * manifest digest); *pos -1 when none is. */
+static int
+find_by_name (const struct oci_image_index *index, const char *ref, long *pos, char **want, struct oci_error *err)
+{
   cleanup_free char *name = NULL;
   cleanup_free char *tag = NULL;
   cleanup_free char *digest = NULL;
-  cleanup_free char *want = NULL;
 
-  *out = NULL;
+  *pos = -1;
+  *want = NULL;
   /* "alias:latest" is a well-formed digest string too: only registered
    * algorithms make a bare digest. */
   if (looks_like_digest (ref))
@@ -682,31 +791,85 @@ bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_descri
     {
       if (bld_ref_parse (ref, &name, &tag, &digest, err) < 0)
         return -1;
-      if (tag && asprintf (&want, "%s:%s", name, tag) < 0)
-        return oci_error_set (err, ENOMEM, "resolve %s", ref);
+      if (tag && asprintf (want, "%s:%s", name, tag) < 0)
+        {
+          *want = NULL;
+          return oci_error_set (err, ENOMEM, "resolve %s", ref);
+        }
     }
-  if (bld_store_read_index (s, &index, err) < 0)
-    return oci_error_prefix (err, "resolve %s", ref);
-  for (size_t i = 0; i < index->manifests_len; i++)
+  for (size_t i = 0; i < index->manifests_len && *pos < 0; i++)
     {
       const struct oci_image_descriptor *d = &index->manifests[i];
       const char *n = ref_name_of (d);
-      bool match = want ? (n && strcmp (n, want) == 0) : strcmp (d->digest, digest) == 0;
-      if (match)
-        {
-          struct oci_image_descriptor *copy = calloc (1, sizeof *copy);
-          if (copy == NULL)
-            return oci_error_set (err, ENOMEM, "resolve %s", ref);
-          if (descriptor_copy (d, copy, err) < 0)
-            {
-              free (copy);
-              return -1;
-            }
-          *out = copy;
-          return 0;
-        }
+      if (*want ? (n && strcmp (n, *want) == 0) : strcmp (d->digest, digest) == 0)
+        *pos = (long) i;
     }
-  return oci_error_set (err, 0, "image %s not found in %s", want ? want : ref, s->dir);
+  return 0;
+}
+
+int
+bld_store_lookup (struct bld_store *s, const char *ref, struct bld_image_match *out, struct oci_error *err)
+{
+  cleanup_image_index struct oci_image_index *index = NULL;
+  cleanup_free char *want = NULL;
+  const char *hex = NULL;
+  enum bld_image_id_form form = bld_image_id_form (ref, &hex);
+  long pos = -1;
+  size_t n_ids = 0;
+
+  memset (out, 0, sizeof *out);
+  if (bld_store_read_index (s, &index, err) < 0)
+    return oci_error_prefix (err, "resolve %s", ref);
+  /* As docker: a full id (or "sha256:" and a prefix) is an id; a bare
+   * prefix is a name first (tags may be hex), then an id prefix. */
+  if (form == BLD_IMAGE_ID_NONE || (form == BLD_IMAGE_ID_PREFIX && hex == ref))
+    {
+      if (find_by_name (index, ref, &pos, &want, err) < 0)
+        return -1;
+      out->by_name = pos >= 0 && want != NULL;
+    }
+  if (pos < 0 && form != BLD_IMAGE_ID_NONE)
+    {
+      if (find_by_id (s, index, hex, &pos, &n_ids, err) < 0)
+        return -1;
+      if (n_ids > 1)
+        return oci_error_set (err, 0, "image id prefix %s is ambiguous in %s: %zu images match", ref, s->dir, n_ids);
+    }
+  if (pos < 0)
+    return oci_error_set (err, 0, "image %s not found in %s", want && form == BLD_IMAGE_ID_NONE ? want : ref, s->dir);
+  out->desc = calloc (1, sizeof *out->desc);
+  if (out->desc == NULL)
+    return oci_error_set (err, ENOMEM, "resolve %s", ref);
+  if (descriptor_copy (&index->manifests[pos], out->desc, err) < 0)
+    {
+      free (steal_pointer (&out->desc));
+      return -1;
+    }
+  /* A manifest that cannot be read leaves the id empty: the caller that
+   * reads it says what is wrong. */
+  struct oci_error ignored = OCI_ERROR_INIT;
+  if (entry_id (s, out->desc, out->id, &ignored) < 0)
+    oci_error_clear (&ignored);
+  return 0;
+}
+
+void
+bld_image_match_clear (struct bld_image_match *m)
+{
+  oci_image_descriptor_free (m->desc);
+  memset (m, 0, sizeof *m);
+}
+
+int
+bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_descriptor **out, struct oci_error *err)
+{
+  struct bld_image_match m;
+
+  *out = NULL;
+  if (bld_store_lookup (s, ref, &m, err) < 0)
+    return -1;
+  *out = steal_pointer (&m.desc);
+  return 0;
 }
 
 int
@@ -720,7 +883,8 @@ bld_store_tag (struct bld_store *s, const char *ref, const struct oci_image_desc
     return oci_error_set (err, ENOENT, "tag %s: manifest %s is not in the store", name,
                           desc && desc->digest ? desc->digest : "(none)");
   /* The unnamed entry of the same manifest, if any, is now redundant. */
-  if (index_update (s, name, desc->digest, desc, name, NULL, err) < 0)
+  if (index_update (s, &(struct index_drop) { .name = name, .unnamed_digest = desc->digest }, desc, name, NULL, err)
+      < 0)
     return oci_error_prefix (err, "tag %s", name);
   return 0;
 }
@@ -732,7 +896,9 @@ bld_store_index_put (struct bld_store *s, const struct oci_image_descriptor *des
   if (desc->digest == NULL || !bld_store_has_blob (s, desc->digest))
     return oci_error_set (err, ENOENT, "name %s: manifest %s is not in %s", ref_name,
                           desc->digest ? desc->digest : "(none)", s->dir);
-  if (index_update (s, ref_name, desc->digest, desc, ref_name, NULL, err) < 0)
+  if (index_update (s, &(struct index_drop) { .name = ref_name, .unnamed_digest = desc->digest }, desc, ref_name,
+                    NULL, err)
+      < 0)
     return oci_error_prefix (err, "name %s in %s", ref_name, s->dir);
   return 0;
 }
@@ -747,7 +913,7 @@ bld_store_untag (struct bld_store *s, const char *ref, struct oci_error *err)
     return -1;
   if (bld_store_lock (s, err) < 0)
     return -1;
-  if (index_update (s, name, NULL, NULL, NULL, &removed, err) < 0)
+  if (index_update (s, &(struct index_drop) { .name = name }, NULL, NULL, &removed, err) < 0)
     {
       bld_store_unlock (s);
       return oci_error_prefix (err, "untag %s", name);
@@ -756,6 +922,79 @@ bld_store_untag (struct bld_store *s, const char *ref, struct oci_error *err)
   if (removed == 0)
     return oci_error_set (err, ENOENT, "untag %s: no such image name", name);
   return 0;
+}
+
+/* Whether the names (NAME:TAG) are all of one repository. */
+static bool
+one_repository (char *const *names, size_t n)
+{
+  for (size_t i = 1; i < n; i++)
+    {
+      const char *a = bld_ref_tag_colon (names[0]), *b = bld_ref_tag_colon (names[i]);
+      size_t la = a ? (size_t) (a - names[0]) : strlen (names[0]);
+      size_t lb = b ? (size_t) (b - names[i]) : strlen (names[i]);
+      if (la != lb || strncmp (names[0], names[i], la) != 0)
+        return false;
+    }
+  return true;
+}
+
+int
+bld_store_remove_image (struct bld_store *s, const char *id, char ***names, size_t *n_names, struct oci_error *err)
+{
+  cleanup_image_index struct oci_image_index *index = NULL;
+  char **digests = NULL;
+  size_t n_digests = 0, removed = 0;
+  int ret = -1;
+
+  *names = NULL;
+  *n_names = 0;
+  if (bld_store_lock (s, err) < 0)
+    return -1;
+  if (bld_store_read_index (s, &index, err) < 0)
+    goto out;
+  for (size_t i = 0; i < index->manifests_len; i++)
+    {
+      const struct oci_image_descriptor *d = &index->manifests[i];
+      const char *name = ref_name_of (d);
+      char eid[OCI_DIGEST_STRING_MAX];
+      struct oci_error ignored = OCI_ERROR_INIT;
+
+      if (entry_id (s, d, eid, &ignored) < 0)
+        {
+          oci_error_clear (&ignored);
+          continue;
+        }
+      if (strcmp (eid, id) != 0)
+        continue;
+      if (cmn_strv_push (&digests, &n_digests, d->digest) < 0 || (name && cmn_strv_push (names, n_names, name) < 0))
+        {
+          oci_error_set (err, ENOMEM, "remove image %s", id);
+          goto out;
+        }
+    }
+  if (n_digests == 0)
+    {
+      oci_error_set (err, ENOENT, "remove image %s: not in %s", id, s->dir);
+      goto out;
+    }
+  /* As docker: names of several repositories are removed one by one. */
+  if (!one_repository (*names, *n_names))
+    {
+      oci_error_set (err, 0, "remove image %s: it is named in several repositories (%s, %s...): remove the names", id,
+                     (*names)[0], (*names)[1]);
+      goto out;
+    }
+  ret = index_update (s, &(struct index_drop) { .digests = digests, .n_digests = n_digests }, NULL, NULL, &removed,
+                      err);
+  if (ret < 0)
+    oci_error_prefix (err, "remove image %s", id);
+out:
+  bld_store_unlock (s);
+  cmn_strv_free_n (digests, n_digests);
+  if (ret < 0)
+    cmn_strv_clear (names, n_names);
+  return ret;
 }
 
 /* ---- images ---- */
@@ -835,7 +1074,8 @@ bld_store_write_image (struct bld_store *s, const struct oci_image_config *confi
   if (bld_store_lock (s, err) < 0)
     return -1;
   if (name)
-    ret = index_update (s, name, mdesc->digest, mdesc, name, NULL, err);
+    ret = index_update (s, &(struct index_drop) { .name = name, .unnamed_digest = mdesc->digest }, mdesc, name, NULL,
+                        err);
   else
     {
       cleanup_image_index struct oci_image_index *index = NULL;
@@ -845,7 +1085,7 @@ bld_store_write_image (struct bld_store *s, const struct oci_image_config *confi
         if (strcmp (index->manifests[i].digest, mdesc->digest) == 0)
           present = true;
       if (ret == 0 && !present)
-        ret = index_update (s, NULL, NULL, mdesc, NULL, NULL, err);
+        ret = index_update (s, &(struct index_drop) { 0 }, mdesc, NULL, NULL, err);
     }
   bld_store_unlock (s);
   if (ret < 0)

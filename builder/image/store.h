@@ -134,10 +134,45 @@ int bld_store_read_index (struct bld_store *s, struct oci_image_index **out, str
  * bld_store_lock and drops entries). */
 int bld_store_write_index (struct bld_store *s, const struct oci_image_index *index, struct oci_error *err);
 
-/* The manifest descriptor for ref: "NAME[:TAG]" by name; "NAME@DIGEST" or
- * a bare digest by manifest digest.  *out is a new descriptor. */
+/* Image ids are docker's: the config digest.  A ref is an id when it is
+ * "sha256:" and 64 hex digits, or the 64 digits alone; a prefix when it
+ * has BLD_IMAGE_ID_PREFIX_MIN to 63 of them (with or without "sha256:").
+ * *hex (may be NULL) gets where the digits start. */
+#define BLD_IMAGE_ID_PREFIX_MIN 12
+enum bld_image_id_form
+{
+  BLD_IMAGE_ID_NONE,
+  BLD_IMAGE_ID_FULL,
+  BLD_IMAGE_ID_PREFIX,
+};
+enum bld_image_id_form bld_image_id_form (const char *ref, const char **hex);
+
+/* What a lookup found. */
+struct bld_image_match
+{
+  struct oci_image_descriptor *desc; /* the index entry's manifest descriptor (a copy) */
+  char id[OCI_DIGEST_STRING_MAX];    /* its image id; "" for an index or an unreadable manifest */
+  bool by_name;                      /* ref was a name (else an id, a prefix or a digest) */
+};
+void bld_image_match_clear (struct bld_image_match *m);
+#define cleanup_image_match __attribute__ ((cleanup (bld_image_match_clear)))
+
+/* THE lookup of an image by what a user typed, for every command that
+ * takes one (inspect, history, tag, rmi, run, unpack, push, save, FROM,
+ * --from=): "NAME[:TAG]" by name; "NAME@DIGEST" or a digest of another
+ * algorithm by manifest digest; a full id ("sha256:HEX" or HEX) by image id
+ * or manifest digest; a prefix of 12+ hex digits as docker does: a bare
+ * one is tried as a name first, then as an id prefix, which must match
+ * one image (else "ambiguous: N images match").  Where several entries
+ * match (names of one image), the first in index.json is given. */
+int bld_store_lookup (struct bld_store *s, const char *ref, struct bld_image_match *out, struct oci_error *err);
+/* bld_store_lookup's descriptor alone.  *out is a new descriptor. */
 int bld_store_resolve (struct bld_store *s, const char *ref, struct oci_image_descriptor **out,
                        struct oci_error *err);
+/* The image id of a manifest descriptor of the store (its config
+ * digest); "" for an index. */
+int bld_store_image_id (struct bld_store *s, const struct oci_image_descriptor *desc,
+                        char id[OCI_DIGEST_STRING_MAX], struct oci_error *err);
 /* Points ref at the manifest desc (which must be in the store), replacing
  * what it named before. */
 int bld_store_tag (struct bld_store *s, const char *ref, const struct oci_image_descriptor *desc,
@@ -150,6 +185,12 @@ int bld_store_index_put (struct bld_store *s, const struct oci_image_descriptor 
                          struct oci_error *err);
 /* Removes the name; an error when it names nothing. */
 int bld_store_untag (struct bld_store *s, const char *ref, struct oci_error *err);
+/* Removes the image whose id (config digest) is id: every index entry of
+ * it, named or not; *names (a strv of *n_names) the names it had.  As
+ * docker, an image named in several repositories is refused (its names
+ * are removed one by one).  Its blobs stay until prune. */
+int bld_store_remove_image (struct bld_store *s, const char *id, char ***names, size_t *n_names,
+                            struct oci_error *err);
 
 /* ---- images ---- */
 

@@ -19,6 +19,7 @@
 #include "image/layer_apply.h"
 #include "runtime_default.h"
 #include "image/store.h"
+#include "common/fs.h"
 #include "common/strbuf.h"
 #include "common/strv.h"
 #include "exec/user.h"
@@ -379,7 +380,6 @@ static int
 make_bundle_dir (const char *bundle, bool *created, struct oci_error *err)
 {
   cleanup_closedir DIR *d = NULL;
-  struct dirent *de;
 
   *created = false;
   if (mkdir (bundle, 0700) == 0)
@@ -392,9 +392,8 @@ make_bundle_dir (const char *bundle, bool *created, struct oci_error *err)
   d = opendir (bundle);
   if (d == NULL)
     return oci_error_set (err, errno, "bundle %s", bundle);
-  while ((de = readdir (d)))
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
-      return oci_error_set (err, 0, "bundle %s already exists and is not empty", bundle);
+  if (cmn_readdir (d) != NULL)
+    return oci_error_set (err, 0, "bundle %s already exists and is not empty", bundle);
   if (chmod (bundle, 0700) < 0)
     return oci_error_set (err, errno, "chmod %s", bundle);
   return 0;

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
+#include "common/strv.h"
 #include "fileutil.h"
 #include "util.h"
 
@@ -45,28 +47,7 @@ rl_cgroup_unified_mode (void)
 static bool
 options_match (const char *super_opts, const char *controllers)
 {
-  cleanup_free char *copy = strdup (controllers);
-  char *save = NULL;
-  if (copy == NULL)
-    return false;
-  for (char *c = strtok_r (copy, ",", &save); c; c = strtok_r (NULL, ",", &save))
-    {
-      const char *p = super_opts;
-      size_t l = strlen (c);
-      bool found = false;
-      while ((p = strstr (p, c)) != NULL)
-        {
-          if ((p == super_opts || p[-1] == ',') && (p[l] == ',' || p[l] == '\0'))
-            {
-              found = true;
-              break;
-            }
-          p += l;
-        }
-      if (!found)
-        return false;
-    }
-  return true;
+  return cmn_csv_has_all (super_opts, controllers);
 }
 
 /* The mount point of the hierarchy described by a /proc/self/cgroup line's
@@ -243,10 +224,10 @@ for_each_child (const char *dir, int (*fn) (const char *child, void *arg), void 
 
   if (d == NULL)
     return errno == ENOENT ? 0 : oci_error_set (err, errno, "open cgroup %s", dir);
-  while ((de = readdir (d)) != NULL)
+  while ((de = cmn_readdir (d)) != NULL)
     {
       cleanup_free char *child = NULL;
-      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+      if (de->d_type != DT_DIR)
         continue;
       if (asprintf (&child, "%s/%s", dir, de->d_name) < 0)
         return oci_error_set (err, ENOMEM, "cgroup");

@@ -40,10 +40,10 @@ rl_console_socket_connect (const char *path, struct oci_error *err)
 }
 
 int
-rl_console_send_fd (int sock, int fd, const char *name, struct oci_error *err)
+rl_console_send_fd (int sock, int fd, char *name, struct oci_error *err)
 {
   char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
+  struct iovec iov = { .iov_base = name, .iov_len = strlen (name) };
   struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
   struct cmsghdr *c;
 

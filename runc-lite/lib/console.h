@@ -18,7 +18,7 @@ int rl_console_socket_connect (const char *path, struct oci_error *err);
  * /dev/console, so the console is the container's own pty. */
 int rl_console_setup (int sock, const struct oci_console_size *size, bool is_console, struct oci_error *err);
 
-int rl_console_send_fd (int sock, int fd, const char *name, struct oci_error *err);
+int rl_console_send_fd (int sock, int fd, char *name, struct oci_error *err);
 int rl_console_receive_fd (int sock, int *fd, struct oci_error *err);
 
 /* The foreground side of a pty (run, exec -t): our stdin goes to master,

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "fileutil.h"
+#include "common/fs.h"
 
 /* Owner, mode (after the owner: chown clears setuid) and times of NAME in
  * DIRFD, or of DIRFD itself when NAME is "". */
@@ -41,38 +41,14 @@ copy_file (int src_dir, int dst_dir, const char *name, const struct stat *st, co
 {
   cleanup_close int in = openat (src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   cleanup_close int out = -1;
-  char buf[65536];
 
   if (in < 0)
     return oci_error_set (err, errno, "tmpcopyup: open %s/%s", what, name);
   out = openat (dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (out < 0)
     return oci_error_set (err, errno, "tmpcopyup: create %s/%s", what, name);
-  for (off_t left = st->st_size;;)
-    {
-      ssize_t n = left > 0 ? copy_file_range (in, NULL, out, NULL, (size_t) left, 0) : 0;
-      if (n > 0)
-        {
-          left -= n;
-          continue;
-        }
-      if (n < 0 && errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-        return oci_error_set (err, errno, "tmpcopyup: copy %s/%s", what, name);
-      break;
-    }
-  /* What copy_file_range left (it did not apply, or the file grew). */
-  for (;;)
-    {
-      ssize_t n = read (in, buf, sizeof buf);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return oci_error_set (err, errno, "tmpcopyup: read %s/%s", what, name);
-      if (n == 0)
-        break;
-      if (oci_write_all (out, buf, (size_t) n) < 0)
-        return oci_error_set (err, errno, "tmpcopyup: write %s/%s", what, name);
-    }
+  if (cmn_copy_data (in, out, st->st_size) < 0)
+    return oci_error_set (err, errno, "tmpcopyup: copy %s/%s", what, name);
   return 0;
 }
 
@@ -90,13 +66,11 @@ copy_dir (int src_fd, int dst_fd, const char *what, struct oci_error *err)
         close (dup_fd);
       return oci_error_set (err, saved, "tmpcopyup: read the directory %s", what);
     }
-  while ((errno = 0, e = readdir (d)) != NULL)
+  while ((e = cmn_readdir (d)) != NULL)
     {
       cleanup_free char *sub = NULL;
       struct stat st;
 
-      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-        continue;
       if (asprintf (&sub, "%s/%s", what, e->d_name) < 0)
         return oci_error_set (err, ENOMEM, "tmpcopyup");
       if (fstatat (src_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -121,15 +95,9 @@ copy_dir (int src_fd, int dst_fd, const char *what, struct oci_error *err)
         }
       else if (S_ISLNK (st.st_mode))
         {
-          cleanup_free char *target = malloc ((size_t) st.st_size + 1);
-          ssize_t n;
+          cleanup_free char *target = cmn_readlinkat (src_fd, e->d_name);
           if (target == NULL)
-            return oci_error_set (err, ENOMEM, "tmpcopyup");
-          n = readlinkat (src_fd, e->d_name, target, (size_t) st.st_size + 1);
-          if (n < 0 || n > st.st_size)
-            return oci_error_set (err, n < 0 ? errno : 0, "tmpcopyup: read the symlink %s%s", sub,
-                                  n < 0 ? "" : ": it changed while being read");
-          target[n] = '\0';
+            return oci_error_set (err, errno, "tmpcopyup: read the symlink %s", sub);
           if (symlinkat (target, dst_fd, e->d_name) < 0)
             return oci_error_set (err, errno, "tmpcopyup: symlink %s", sub);
         }

@@ -173,18 +173,24 @@ hooks_len (const struct oci_hooks *h, size_t offset)
 
 /* The state a hook or the seccomp listener sees. */
 static char *
-state_json_for (const struct creation *c, const char *status, struct oci_error *err)
+state_json_for (const struct creation *c, char *status, struct oci_error *err)
 {
+  cleanup_free char *id = strdup (c->o->id);
   struct rl_state s = {
     .oci_version = c->config->oci_version,
-    .id = (char *) c->o->id,
+    .id = id,
     .pid = c->pid,
     .has_pid = c->pid > 0,
-    .status = (char *) status,
+    .status = status,
     .bundle = c->bundle,
     .annotations = c->config->annotations,
   };
   char *text = NULL;
+  if (id == NULL)
+    {
+      oci_error_set (err, ENOMEM, "container state");
+      return NULL;
+    }
   if (bind_emit (&rl_state_public_type, &s, false, &text, NULL, err) < 0)
     return NULL;
   return text;
@@ -800,7 +806,7 @@ static int
 finish_create (struct creation *c, struct oci_error *err)
 {
   const struct oci_runtime_config *cfg = c->config;
-  cleanup_free char *creating = NULL;
+  cleanup_free char *creating = NULL, *id = NULL;
   struct rl_state s = { 0 };
   uint64_t start_time;
 
@@ -847,7 +853,8 @@ finish_create (struct creation *c, struct oci_error *err)
   if (rl_proc_start_time (c->pid, &start_time) < 0)
     return oci_error_set (err, 0, "the container's init exited during set-up");
   s.oci_version = cfg->oci_version;
-  s.id = (char *) c->o->id;
+  if ((s.id = id = strdup (c->o->id)) == NULL)
+    return oci_error_set (err, ENOMEM, "container state");
   s.pid = c->pid;
   s.has_pid = true;
   s.bundle = c->bundle;

@@ -41,10 +41,6 @@ static int
 userns_with_maps (const struct oci_id_mapping *uids, size_t n_uids, const struct oci_id_mapping *gids, size_t n_gids,
                   struct oci_error *err)
 {
-  struct oci_linux maps = { .uid_mappings = (struct oci_id_mapping *) uids,
-                            .uid_mappings_len = n_uids,
-                            .gid_mappings = (struct oci_id_mapping *) gids,
-                            .gid_mappings_len = n_gids };
   cleanup_free char *path = NULL;
   int pipefd[2], fd = -1;
   pid_t pid;
@@ -66,7 +62,7 @@ userns_with_maps (const struct oci_id_mapping *uids, size_t n_uids, const struct
       close (pipefd[1]);
       return oci_error_set (err, errno, "create a user namespace for the mapping");
     }
-  if (rl_userns_write_maps (pid, &maps, err) == 0)
+  if (rl_userns_write_id_maps (pid, uids, n_uids, gids, n_gids, err) == 0)
     {
       if (asprintf (&path, "/proc/%d/ns/user", pid) < 0)
         oci_error_set (err, ENOMEM, "user namespace");

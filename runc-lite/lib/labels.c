@@ -14,6 +14,7 @@
 #endif
 
 #include "cleanup.h"
+#include "common/fs.h"
 #include "fileutil.h"
 
 int
@@ -45,17 +46,7 @@ rl_procfs_write (const char *path, const char *data, size_t len, struct oci_erro
 bool
 rl_apparmor_enabled (void)
 {
-  cleanup_free char *buf = NULL;
-  struct oci_error e = OCI_ERROR_INIT;
-  bool on;
-
-  if (oci_read_file ("/sys/module/apparmor/parameters/enabled", 64, &buf, NULL, &e) < 0)
-    {
-      oci_error_clear (&e);
-      return false;
-    }
-  on = buf[0] == 'Y';
-  return on;
+  return cmn_file_starts_with ("/sys/module/apparmor/parameters/enabled", "Y");
 }
 
 int

@@ -36,6 +36,7 @@
 #include "fileutil.h"
 #include "mount_options.h"
 #include "common/mountinfo.h"
+#include "common/strv.h"
 #include "path.h"
 #include "syscalls.h"
 #include "sysctl.h"
@@ -363,8 +364,7 @@ own_cgroup (const char *opts, char **self, struct oci_error *err)
     }
   while (f != NULL && getline (&line, &cap, f) > 0)
     {
-      char *c1 = strchr (line, ':'), *c2, *ctrls, *save = NULL, *tok;
-      bool all = true;
+      char *c1 = strchr (line, ':'), *c2, *ctrls;
       if (c1 == NULL || (c2 = strchr (c1 + 1, ':')) == NULL)
         continue;
       *c2 = '\0';
@@ -379,23 +379,7 @@ own_cgroup (const char *opts, char **self, struct oci_error *err)
         }
       if (strcmp (line, "0") == 0 || *ctrls == '\0')
         continue;
-      for (tok = strtok_r (ctrls, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
-        {
-          size_t n = strlen (tok);
-          const char *p = opts;
-          bool found = false;
-          while ((p = strstr (p, tok)) != NULL)
-            {
-              if ((p == opts || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
-                {
-                  found = true;
-                  break;
-                }
-              p += n;
-            }
-          all = all && found;
-        }
-      if (all)
+      if (cmn_csv_has_all (opts, ctrls))
         return strdup (c2 + 1);
     }
   oci_error_set (err, 0, "no line of /proc/self/cgroup for the hierarchy %s", opts ? opts : "(v2)");

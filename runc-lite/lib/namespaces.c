@@ -185,6 +185,14 @@ write_map (pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n
 int
 rl_userns_write_maps (pid_t pid, const struct oci_linux *l, struct oci_error *err)
 {
+  return rl_userns_write_id_maps (pid, l->uid_mappings, l->uid_mappings_len, l->gid_mappings, l->gid_mappings_len,
+                                  err);
+}
+
+int
+rl_userns_write_id_maps (pid_t pid, const struct oci_id_mapping *uids, size_t n_uids,
+                         const struct oci_id_mapping *gids, size_t n_gids, struct oci_error *err)
+{
   if (geteuid () != 0)
     {
       cleanup_free char *path = NULL;
@@ -194,8 +202,7 @@ rl_userns_write_maps (pid_t pid, const struct oci_linux *l, struct oci_error *er
         return -1;
       oci_error_clear (err);
     }
-  if (write_map (pid, "uid_map", l->uid_mappings, l->uid_mappings_len, err) < 0
-      || write_map (pid, "gid_map", l->gid_mappings, l->gid_mappings_len, err) < 0)
+  if (write_map (pid, "uid_map", uids, n_uids, err) < 0 || write_map (pid, "gid_map", gids, n_gids, err) < 0)
     return -1;
   return 0;
 }

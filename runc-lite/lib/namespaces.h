@@ -48,6 +48,9 @@ int rl_namespaces_join (const struct rl_namespaces *ns, int flag, int except, st
 /* Writes /proc/PID/{uid_map,gid_map} (and setgroups "deny" when we are
  * not privileged on the host, as the kernel then requires). */
 int rl_userns_write_maps (pid_t pid, const struct oci_linux *l, struct oci_error *err);
+/* The same for mappings given apart from a config. */
+int rl_userns_write_id_maps (pid_t pid, const struct oci_id_mapping *uids, size_t n_uids,
+                             const struct oci_id_mapping *gids, size_t n_gids, struct oci_error *err);
 /* The host uid and gid that process pid's user namespace maps 0 to. */
 int rl_userns_root_ids (pid_t pid, uid_t *uid, gid_t *gid, struct oci_error *err);
 /* Writes /proc/self/timens_offsets for a new time namespace. */

@@ -18,6 +18,7 @@
 
 #include "caps.h"
 #include "cleanup.h"
+#include "common/fs.h"
 #include "fileutil.h"
 #include "labels.h"
 #include "seccomp.h"
@@ -320,16 +321,7 @@ apply_personality (const struct oci_linux_personality *p, struct oci_error *err)
 static bool
 setgroups_denied (void)
 {
-  cleanup_free char *buf = NULL;
-  struct oci_error e = OCI_ERROR_INIT;
-  bool deny;
-  if (oci_read_file ("/proc/self/setgroups", 64, &buf, NULL, &e) < 0)
-    {
-      oci_error_clear (&e);
-      return false;
-    }
-  deny = strncmp (buf, "deny", 4) == 0;
-  return deny;
+  return cmn_file_starts_with ("/proc/self/setgroups", "deny");
 }
 
 static int

@@ -385,14 +385,14 @@ rl_seccomp_process_state (const char *state_json, const char *metadata, char **o
 
 /* The fd goes with the first bytes; the rest follows as plain data. */
 static int
-send_state (int sock, int notify_fd, const char *payload, size_t len, struct oci_error *err)
+send_state (int sock, int notify_fd, char *payload, size_t len, struct oci_error *err)
 {
   union
   {
     char buf[CMSG_SPACE (sizeof (int))];
     struct cmsghdr align;
   } control;
-  struct iovec iov = { .iov_base = (void *) payload, .iov_len = len };
+  struct iovec iov = { .iov_base = payload, .iov_len = len };
   struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
                         .msg_controllen = sizeof control.buf };
   struct cmsghdr *cmsg;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/fs.h"
 #include "fileutil.h"
 #include "freezer.h"
 
@@ -166,9 +167,8 @@ rl_container_dir_remove (int rootfd, const char *id, struct oci_error *err)
       return oci_error_set (err, errno, "read the state directory of container %s", id);
     }
   /* The directory holds only plain files and the fifo. */
-  while ((de = readdir (d)) != NULL)
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0 && unlinkat (fd, de->d_name, 0) < 0
-        && errno != ENOENT)
+  while ((de = cmn_readdir (d)) != NULL)
+    if (unlinkat (fd, de->d_name, 0) < 0 && errno != ENOENT)
       return oci_error_set (err, errno, "remove %s of container %s", de->d_name, id);
   if (unlinkat (rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return oci_error_set (err, errno, "remove the state directory of container %s", id);

@@ -101,7 +101,7 @@ R
   [ -z "$(find "$STORE/.store" -maxdepth 1 -name 'build-*')" ]
   [ -z "$(ls -A "$STORE/.store/tmp")" ]
   # the same image as an uninterrupted build from scratch gives
-  first=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "interrupted:latest") | .digest' "$STORE/index.json")
+  first=$("$BUILDER" --store "$STORE" inspect interrupted | jq -r .id)
   run bld -t again --no-cache --build-arg T=0 "$CTX"
   [ "$status" -eq 0 ]
   [[ "$output" == *"writing image $first"* ]]

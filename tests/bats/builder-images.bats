@@ -460,3 +460,180 @@ check_user() {
   run "$dir/builder" --store "$STORE" run --rm --name tty2 app
   [ "$output" = "run --bundle tty2 false" ]
 }
+
+# ---- image ids (issue 13 item 4): the id `images` shows (docker's: the
+# config digest) is accepted by every command that takes an image, in full,
+# as a unique prefix of 12+ hex digits, and besides names; `build` prints it
+# and --iidfile writes it; an untagged image is removed by id.
+
+# full_id NAME: the id `images --no-trunc` shows for NAME:latest.
+full_id() {
+  b images --format json | jq -r --arg r "$1" '.[] | select(.repository == $r and .tag == "latest") | .id'
+}
+
+# fake_image CONFIG_HEX: an unnamed index entry whose manifest's config
+# claims the digest sha256:CONFIG_HEX (the config blob itself is absent:
+# ids are compared before any config is read).
+fake_image() {
+  local m h
+  m=$(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":2},"layers":[]}' "$1")
+  h=$(printf %s "$m" | sha256sum | cut -d' ' -f1)
+  printf %s "$m" >"$STORE/blobs/sha256/$h"
+  jq -c --arg d "sha256:$h" --argjson s "${#m}" \
+    '.manifests += [{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":$d,"size":$s}]' \
+    "$STORE/index.json" >"$STORE/index.json.new"
+  mv "$STORE/index.json.new" "$STORE/index.json"
+  FAKE_MANIFEST="sha256:$h"
+}
+
+@test "images: the short id is the first 12 hex digits of the full one, --no-trunc shows it whole" {
+  b import "$ROOTFS" app
+  id=$(full_id app)
+  [[ "$id" =~ ^sha256:[0-9a-f]{64}$ ]]
+  [ "$id" = "$(b inspect app | jq -r .manifest.config.digest)" ]
+  run b images
+  [ "$status" -eq 0 ]
+  [[ "${lines[1]}" =~ ^app\ +latest\ +${id:7:12}\  ]]
+  run b images --no-trunc
+  [ "$status" -eq 0 ]
+  [[ "${lines[1]}" =~ ^app\ +latest\ +$id\  ]]
+  run b images -q --no-trunc
+  [ "$output" = "$id" ]
+}
+
+@test "inspect, history, tag, unpack, save by full id, bare hex and a 12-digit prefix" {
+  printf '{"Cmd":["sh"]}' >"$BATS_TEST_TMPDIR/c.json"
+  b import --config "$BATS_TEST_TMPDIR/c.json" "$ROOTFS" app
+  id=$(full_id app)
+  hex=${id#sha256:}
+  for ref in "$id" "$hex" "${hex:0:12}" "sha256:${hex:0:12}" "${hex:0:20}"; do
+    run b inspect "$ref"
+    echo "$ref: $output"
+    [ "$status" -eq 0 ]
+    [ "$(jq -r .id <<<"$output")" = "$id" ]
+    [ "$(jq -r .name <<<"$output")" = app:latest ]
+    run b history "$ref"
+    [ "$status" -eq 0 ]
+  done
+  b tag "${hex:0:12}" other:1
+  [ "$(b inspect other:1 | jq -r .id)" = "$id" ]
+  b unpack "$hex" "$BATS_TEST_TMPDIR/bundle"
+  [ -x "$BATS_TEST_TMPDIR/bundle/rootfs/bin/busybox" ]
+  b save "${hex:0:12}" "oci:$BATS_TEST_TMPDIR/out"
+  [ "$(jq '.manifests | length' "$BATS_TEST_TMPDIR/out/index.json")" -ge 1 ]
+}
+
+@test "run by id and by prefix" {
+  printf '{"Cmd":["echo","ran"]}' >"$BATS_TEST_TMPDIR/c.json"
+  b import --config "$BATS_TEST_TMPDIR/c.json" "$ROOTFS" app
+  id=$(full_id app)
+  run b run --rm --runtime "$RT" "$id"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = ran ]
+  run b run --rm --runtime "$RT" "${id:7:12}" echo prefix
+  [ "$status" -eq 0 ]
+  [ "$output" = prefix ]
+}
+
+@test "an unknown id, a too-short or ambiguous prefix: one-line errors" {
+  b import "$ROOTFS" app
+  hex=$(full_id app)
+  fake_image "abcdef0123451111111111111111111111111111111111111111111111111111"
+  fake_image "abcdef0123452222222222222222222222222222222222222222222222222222"
+  second=$FAKE_MANIFEST
+  for cmd in inspect history "unpack" rmi "tag"; do
+    extra=""
+    [ "$cmd" = unpack ] && extra="$BATS_TEST_TMPDIR/b"
+    [ "$cmd" = tag ] && extra="x:1"
+    # shellcheck disable=SC2086
+    run b $cmd abcdef012345 $extra
+    echo "$cmd: $output"
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == "builder: "*"image id prefix abcdef012345 is ambiguous"*": 2 images match" ]]
+  done
+  run b inspect sha256:abcdef012345
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"ambiguous"*"2 images match" ]]
+  # one more digit tells them apart
+  b tag abcdef0123452 two:1
+  [ "$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "two:1") | .digest' "$STORE/index.json")" = "$second" ]
+  # no such id
+  run b inspect 0123456789ab
+  [ "$status" -eq 1 ]
+  [ "$output" = "builder: image 0123456789ab not found in $STORE" ]
+  run b rmi "sha256:$(printf '0%.0s' {1..64})"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"not found"* ]]
+  # fewer than 12 digits is a name, not an id prefix
+  run b inspect "${hex:7:11}"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"image ${hex:7:11}:latest not found"* ]]
+}
+
+@test "rmi by id: an untagged image goes; a named one goes with its names" {
+  b import "$ROOTFS" app
+  id=$(full_id app)
+  b tag app app:2
+  # the names go with the image
+  run b rmi "${id:7:12}"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "Untagged: app:latest" ]
+  [ "${lines[1]}" = "Untagged: app:2" ]
+  [ "${lines[2]}" = "Deleted: $id" ]
+  [ "$(jq '.manifests | length' "$STORE/index.json")" = 0 ]
+  # an untagged image (<none>) by its full id
+  b import "$ROOTFS" app
+  id=$(full_id app)
+  manifest=$(b inspect app | jq -r .digest)
+  jq -c '.manifests[0].annotations = {}' "$STORE/index.json" >"$STORE/index.json.new"
+  mv "$STORE/index.json.new" "$STORE/index.json"
+  run b images
+  [[ "${lines[1]}" =~ ^\<none\>\ +\<none\>\ +${id:7:12} ]]
+  run b rmi "$id"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "Deleted: $id" ]
+  [ "$(jq '.manifests | length' "$STORE/index.json")" = 0 ]
+  # the blobs stay until prune
+  [ -f "$STORE/blobs/sha256/${manifest#sha256:}" ]
+}
+
+@test "rmi by id of an image named in two repositories is refused; names still go one by one" {
+  b import "$ROOTFS" app
+  b tag app other
+  id=$(full_id app)
+  run b rmi "$id"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"named in several repositories"* ]]
+  [ "$(jq '.manifests | length' "$STORE/index.json")" = 2 ]
+  run b rmi other
+  [ "$output" = "Untagged: other:latest" ]
+  run b rmi "$id"
+  [ "$status" -eq 0 ]
+  [ "$output" = $'Untagged: app:latest\nDeleted: '"$id" ]
+}
+
+@test "build: prints the id images shows, --iidfile writes it; FROM and --from= take ids" {
+  [ "$(id -u)" = 0 ] || skip "builder build needs root (overlayfs, the runtime)"
+  b import "$ROOTFS" base
+  base=$(full_id base)
+  ctx="$BATS_TEST_TMPDIR/ctx"
+  mkdir -p "$ctx"
+  printf 'FROM %s\nCOPY --from=%s /bin/busybox /copied\nRUN echo x >/made\nCMD ["sh"]\n' "${base:7:12}" "$base" >"$ctx/Recipe"
+  run b build --runtime "$RUNC_LITE" --iidfile "$BATS_TEST_TMPDIR/iid" -t made "$ctx"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  id=$(full_id made)
+  [ "$(cat "$BATS_TEST_TMPDIR/iid")" = "$id" ]
+  [[ "$output" == *"writing image $id"* ]]
+  # no stray temporary file beside it
+  [ "$(ls "$BATS_TEST_TMPDIR" | grep -c iid)" = 1 ]
+  b unpack "$(cat "$BATS_TEST_TMPDIR/iid")" "$BATS_TEST_TMPDIR/u"
+  [ -f "$BATS_TEST_TMPDIR/u/rootfs/copied" ]
+  [ -f "$BATS_TEST_TMPDIR/u/rootfs/made" ]
+}

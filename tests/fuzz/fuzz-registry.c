@@ -53,7 +53,8 @@ static void
 fuzz_error_body (const uint8_t *data, size_t size)
 {
   cleanup_response struct response r = { .body_max = REG_SMALL_BODY_MAX, .status = 404 };
-  reg_on_body ((char *) data, 1, size, &r);
+  cleanup_free char *body = fuzz_bytes (data, size); /* curl's buffer: writable, unterminated */
+  reg_on_body (body, 1, size, &r);
   cleanup_free char *what = reg_describe_failure (&r);
   FUZZ_ASSERT (what != NULL, "describe_failure");
   for (const char *p = what; *p; p++)
@@ -67,7 +68,8 @@ fuzz_token (const uint8_t *data, size_t size)
   cleanup_response struct response r = { .body_max = REG_SMALL_BODY_MAX, .status = 200 };
   cleanup_json struct json_value *root = NULL;
   struct oci_error err = OCI_ERROR_INIT;
-  reg_on_body ((char *) data, 1, size, &r);
+  cleanup_free char *body = fuzz_bytes (data, size);
+  reg_on_body (body, 1, size, &r);
   if (!r.body_too_large && json_parse (r.body.s ? r.body.s : "", r.body.len, &root, &err) == 0)
     {
       struct json_value *tok = json_object_get (root, "token");

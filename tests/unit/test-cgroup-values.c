@@ -116,10 +116,10 @@ test_hugetlb (void)
 }
 
 static void
-check_rule (const char *type, int64_t major, int64_t minor, const char *access, const char *want)
+check_rule (char *type, int64_t major, int64_t minor, char *access, const char *want)
 {
-  struct oci_linux_device_cgroup d = { .allow = true, .type = (char *) type, .major = major, .has_major = major != -2,
-                                       .minor = minor, .has_minor = minor != -2, .access = (char *) access };
+  struct oci_linux_device_cgroup d = { .allow = true, .type = type, .major = major, .has_major = major != -2,
+                                       .minor = minor, .has_minor = minor != -2, .access = access };
   struct oci_error err = OCI_ERROR_INIT;
   char *s = rl_cgroup_device_rule_text (&d, &err);
   if (want)

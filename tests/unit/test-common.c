@@ -1,12 +1,15 @@
 /* The toolbox (common/): each helper on its own, in a scratch directory. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -36,6 +39,159 @@ test_readlinkat (void)
   ok (mkdirat (scratch, "d", 0755) == 0, "a directory");
   errno = 0;
   ok (cmn_readlinkat (scratch, "d") == NULL && errno == EINVAL, "readlinkat: EINVAL for a non-symlink");
+}
+
+/* A file of n bytes of a pattern under scratch; its fd (read-only). */
+static int
+pattern_file (const char *name, size_t n)
+{
+  int fd = openat (scratch, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  for (size_t i = 0; fd >= 0 && i < n; i++)
+    {
+      char c = (char) ('a' + i % 23);
+      if (write (fd, &c, 1) != 1)
+        return -1;
+    }
+  return fd < 0 || lseek (fd, 0, SEEK_SET) < 0 ? -1 : fd;
+}
+
+/* The file at out's fd is pattern bytes from..from+n. */
+static bool
+has_pattern (int out, size_t from, size_t n)
+{
+  struct stat st;
+  if (fstat (out, &st) < 0 || (size_t) st.st_size != n || lseek (out, 0, SEEK_SET) < 0)
+    return false;
+  for (size_t i = 0; i < n; i++)
+    {
+      char c;
+      if (read (out, &c, 1) != 1 || c != (char) ('a' + (from + i) % 23))
+        return false;
+    }
+  return true;
+}
+
+static void
+test_copy_data (void)
+{
+  const size_t big = 200000;
+  int in = pattern_file ("src", big), out = openat (scratch, "dst1", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int pipefd[2];
+
+  ok (cmn_copy_data (in, out, (off_t) big) == 0 && has_pattern (out, 0, big), "copy_data: a whole file");
+  close (out);
+  /* The size is a hint: a file that grew past it is copied to its end. */
+  out = openat (scratch, "dst2", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ok (lseek (in, 7, SEEK_SET) == 7 && cmn_copy_data (in, out, 10) == 0 && has_pattern (out, 7, big - 7),
+      "copy_data: from the offset to the end, past the size given");
+  close (out);
+  /* A pipe (copy_file_range refuses it): read and write. */
+  out = openat (scratch, "dst3", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  ok (pipe (pipefd) == 0 && write (pipefd[1], "abcdefg", 7) == 7 && close (pipefd[1]) == 0
+          && cmn_copy_data (pipefd[0], out, 7) == 0 && has_pattern (out, 0, 7),
+      "copy_data: from a pipe, by read and write");
+  close (pipefd[0]);
+  close (out);
+  out = openat (scratch, "dst1", O_RDONLY | O_CLOEXEC);
+  errno = 0;
+  ok (lseek (in, 0, SEEK_SET) == 0 && cmn_copy_data (in, out, (off_t) big) < 0 && errno == EBADF,
+      "copy_data: EBADF for an output not open for writing");
+  close (out);
+  close (in);
+}
+
+static void
+test_readdir (void)
+{
+  int fd = -1;
+  DIR *d = NULL;
+  size_t seen = 0;
+  bool dots = false;
+  struct dirent *de;
+
+  ok (mkdirat (scratch, "rd", 0755) == 0 && mkdirat (scratch, "rd/sub", 0755) == 0
+          && symlinkat ("x", scratch, "rd/lnk") == 0 && (fd = openat (scratch, "rd", O_RDONLY | O_DIRECTORY)) >= 0
+          && (d = fdopendir (fd)) != NULL,
+      "readdir: a directory of two entries");
+  while (d && (de = cmn_readdir (d)) != NULL)
+    {
+      seen++;
+      dots = dots || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0;
+    }
+  ok (seen == 2 && !dots && errno == 0, "readdir: both entries, no dots, errno 0 at the end");
+  if (d)
+    closedir (d);
+  d = opendir ("/proc/self/fd");
+  ok (d != NULL && cmn_readdir (d) != NULL, "readdir: /proc/self/fd has entries");
+  if (d)
+    closedir (d);
+}
+
+static void
+test_file_starts_with (void)
+{
+  char path[64];
+  int fd = openat (scratch, "switch", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ok (fd >= 0 && write (fd, "deny\n", 5) == 5 && close (fd) == 0, "a switch file");
+  ok (fcntl (scratch, F_GETFD) >= 0 && snprintf (path, sizeof path, "/proc/self/fd/%d/switch", scratch) > 0,
+      "its path");
+  ok (cmn_file_starts_with (path, "deny") && cmn_file_starts_with (path, ""), "file_starts_with: the prefix");
+  ok (!cmn_file_starts_with (path, "deny\nmore") && !cmn_file_starts_with (path, "allow"),
+      "file_starts_with: longer than the file, another word");
+  ok (!cmn_file_starts_with ("/nonexistent/switch", ""), "file_starts_with: false for a missing file");
+}
+
+static void
+test_xattrs (const char *dir)
+{
+  char path[4096];
+  char big[3000];
+  cleanup_free char *list = NULL, *v = NULL, *none = NULL, *missing = NULL;
+  size_t n = 1, vl = 0, nn = 1;
+  int fd;
+
+  memset (big, 'v', sizeof big);
+  snprintf (path, sizeof path, "%s/xattrs", dir);
+  fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ok (fd >= 0 && close (fd) == 0, "xattrs: a file");
+  ok (cmn_llistxattr (path, &none, &nn) == 0 && none == NULL && nn == 0, "llistxattr: none: NULL, 0");
+  ok (lsetxattr (path, "trusted.overlay.opaque", "y", 1, 0) == 0 && lsetxattr (path, "user.big", big, sizeof big, 0) == 0,
+      "xattrs set (trusted.overlay.opaque, a 3000-byte user.big)");
+  ok (cmn_llistxattr (path, &list, &n) == 0 && list && n == sizeof "trusted.overlay.opaque" + sizeof "user.big"
+          && cmn_xattr_is_overlay (list) != cmn_xattr_is_overlay (list + strlen (list) + 1),
+      "llistxattr: both names, one of them overlayfs's");
+  ok (cmn_lgetxattr (path, "user.big", &v, &vl) == 0 && vl == sizeof big && memcmp (v, big, vl) == 0 && v[vl] == '\0',
+      "lgetxattr: a 3000-byte value, NUL after it");
+  ok (cmn_lgetxattr (path, "user.absent", &missing, &vl) == 0 && missing == NULL && vl == 0,
+      "lgetxattr: an absent name: NULL");
+  errno = 0;
+  ok (cmn_llistxattr ("/nonexistent/x", &missing, &vl) < 0 && errno == ENOENT, "llistxattr: ENOENT");
+  ok (cmn_xattr_is_overlay ("user.overlay.redirect") && !cmn_xattr_is_overlay ("user.overlayx")
+          && !cmn_xattr_is_overlay ("security.capability"),
+      "xattr_is_overlay: trusted.overlay.* and user.overlay.* only");
+}
+
+static void
+test_strv_cmp (void)
+{
+  const char *v[] = { "b", "a", "ab", "" };
+  const char *c[] = { "z", "y" };
+  qsort (v, 4, sizeof *v, cmn_strv_cmp);
+  qsort (c, 2, sizeof *c, cmn_strv_cmp);
+  ok (strcmp (v[0], "") == 0 && strcmp (v[1], "a") == 0 && strcmp (v[2], "ab") == 0 && strcmp (v[3], "b") == 0
+          && strcmp (c[0], "y") == 0,
+      "strv_cmp: qsort in strcmp's order");
+}
+
+static void
+test_csv_has_all (void)
+{
+  ok (cmn_csv_has_all ("rw,cpu,cpuacct", "cpu,cpuacct") && cmn_csv_has_all ("rw,cpu,cpuacct", "cpuacct")
+          && cmn_csv_has_all ("rw,cpu", ",cpu,,") && cmn_csv_has_all ("rw", ""),
+      "csv_has_all: every word found (empty words ignored)");
+  ok (!cmn_csv_has_all ("rw,cpuacct", "cpu") && !cmn_csv_has_all ("rw,cpu", "cpu,memory") && !cmn_csv_has_all ("", "cpu")
+          && !cmn_csv_has_all ("rw,xcpu", "cpu") && !cmn_csv_has_all ("rw,cpux", "cpu"),
+      "csv_has_all: whole words only, every one of them");
 }
 
 static void
@@ -278,12 +434,18 @@ main (void)
     }
   test_readlinkat ();
   test_strv ();
+  test_strv_cmp ();
+  test_csv_has_all ();
+  test_copy_data ();
+  test_readdir ();
+  test_file_starts_with ();
   make_root ();
   test_open_in_root ("openat2");
   cmn_openat2_disabled = true;
   test_open_in_root ("walk");
   cmn_openat2_disabled = false;
   test_mkdir_remove (dir);
+  test_xattrs (dir);
   test_mountinfo ();
   test_parse_size ();
   close (scratch);

@@ -103,14 +103,14 @@ test_recursive (void)
 
   static const struct
   {
-    const char *opt;
+    char *opt;
     uint64_t mode;
   } atimes[] = { { "rnoatime", RL_MOUNT_ATTR_NOATIME },     { "rstrictatime", RL_MOUNT_ATTR_STRICTATIME },
                  { "rrelatime", RL_MOUNT_ATTR_RELATIME },   { "ratime", RL_MOUNT_ATTR_RELATIME },
                  { "rnorelatime", RL_MOUNT_ATTR_STRICTATIME }, { "rnostrictatime", RL_MOUNT_ATTR_RELATIME } };
   for (size_t i = 0; i < sizeof atimes / sizeof atimes[0]; i++)
     {
-      char *oa[] = { "rnoatime", (char *) atimes[i].opt };
+      char *oa[] = { "rnoatime", atimes[i].opt };
       o = parse (atimes[i].opt, oa, 2);
       ok (o.attr_clr == RL_MOUNT_ATTR__ATIME && (o.attr_set & RL_MOUNT_ATTR__ATIME) == atimes[i].mode,
           "%s: clears the whole atime field and sets one mode (the kernel's rule)", atimes[i].opt);

@@ -83,17 +83,18 @@ strbuf_cases (void)
   is_str (t, "", "strbuf_steal after appending \"\" is \"\"");
 }
 
-/* One variable V with the value given as data. */
+/* One variable V, its value pointed to by data. */
 static const char *
 lookup_v (const char *name, void *data)
 {
-  return strcmp (name, "V") == 0 ? data : NULL;
+  const char *const *v = data;
+  return strcmp (name, "V") == 0 ? *v : NULL;
 }
 
 static int
 expand_v (const char *word, const char *v, char **out, struct oci_error *err)
 {
-  return recipe_expand_word (word, '\\', lookup_v, (void *) v, out, err);
+  return recipe_expand_word (word, '\\', lookup_v, &v, out, err);
 }
 
 /* The old matcher (an fnmatch per start and end) as the reference for

@@ -9,6 +9,7 @@
 #include "cleanup.h"
 #include "frontend/recipe_lexer.h"
 #include "frontend/recipe_parse.h"
+#include "frontend/recipe_parse_internal.h"
 #include "frontend/recipe_plan.h"
 #include "tap.h"
 
@@ -663,9 +664,48 @@ test_fixtures (void)
     }
 }
 
+/* The words recipe_split_quoted (quoted) or recipe_split_plain make of
+ * s, joined by '|'. */
+static char *
+split (char *s, bool quoted, char escape)
+{
+  static unsigned zeros[64];
+  struct recipe_line line = { .rest = s, .rest_line = zeros, .rest_column = zeros };
+  struct recipe_view v = { .line = &line, .rest = s, .escape = escape };
+  struct recipe_words w = { 0 };
+  struct oci_error err = OCI_ERROR_INIT;
+  static char out[256];
+  int r = quoted ? recipe_split_quoted (&v, s, 0, escape, &w, &err) : recipe_split_plain (&v, s, 0, &w, &err);
+
+  out[0] = '\0';
+  for (size_t i = 0; r == 0 && i < w.len; i++)
+    {
+      if (i)
+        strcat (out, "|");
+      strcat (out, w.v[i].text);
+    }
+  recipe_words_clear (&w);
+  oci_error_clear (&err);
+  return r == 0 ? out : NULL;
+}
+
+static void
+test_split (void)
+{
+  is_str (split ("  a 'b c'\t d\\ e ", false, 0), "a|'b|c'|d\\|e", "split plain: quotes and escapes are not special");
+  is_str (split ("a 'b c' \"d \\\" e\" f\\ g", true, '\\'), "a|'b c'|\"d \\\" e\"|f\\ g",
+          "split quoted: quotes group, the escape keeps a quote and a blank, all kept in the word");
+  is_str (split ("'x\\' y", true, '\\'), "'x\\'|y", "split quoted: no escape within '...'");
+  is_str (split ("a b\\", true, '\\'), "a|b", "split quoted: a lone escape at the end is left out");
+  is_str (split ("a` b c", true, '`'), "a` b|c", "split quoted: the backtick escape");
+  is_str (split ("a 'b c", true, '\\'), "a|'b c", "split quoted: an unclosed quote runs to the end");
+  is_str (split (" \t", true, '\\'), "", "split quoted: blanks only, no words");
+}
+
 int
 main (void)
 {
+  test_split ();
   test_lexer ();
   test_heredocs ();
   test_from ();

@@ -123,7 +123,7 @@ test_round_trip (void)
 /* Loads oci:DIR:v1 into a fresh store in a child that an alarm ends:
  * true when the load failed within 10 s with a message containing want. */
 static bool
-load_fails_with (const char *dir, const char *store, const char *want)
+load_fails_with (char *dir, const char *store, const char *want)
 {
   pid_t pid = fork ();
   int status;
@@ -131,7 +131,7 @@ load_fails_with (const char *dir, const char *store, const char *want)
     {
       struct oci_error err = OCI_ERROR_INIT;
       struct bld_store *s = NULL;
-      struct bld_transport t = { .kind = BLD_TRANSPORT_OCI_DIR, .path = (char *) dir, .tag = (char *) "v1" };
+      struct bld_transport t = { .kind = BLD_TRANSPORT_OCI_DIR, .path = dir, .tag = (char *) "v1" };
       struct bld_load_options o = { .tag = true, .name = "hostile:1" };
       struct bld_loaded *l = NULL;
       size_t n = 0;
