@@ -1,6 +1,7 @@
 /* A growable string (the recipe front end, overlay options, request
  * bodies).  Allocation failure is sticky: appends after it do nothing
- * and strbuf_failed reports it, so a caller checks once, at the end. */
+ * and the `failed` member (strbuf_steal's NULL) reports it, so a caller
+ * checks once, at the end. */
 #ifndef COMMON_STRBUF_H
 #define COMMON_STRBUF_H
 

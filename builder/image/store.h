@@ -17,10 +17,11 @@
  * (a dangling image: `prune` removes it unless a named entry reaches it).
  *
  * Locking.  Readers take no lock (every file they read is replaced
- * atomically).  Writers of index.json (tag, untag, write_image) hold an
- * exclusive flock on .store/lock, taken inside those calls; a caller that
- * needs several steps to be one transaction wraps them in bld_store_lock /
- * bld_store_unlock (the lock nests within one store handle). */
+ * atomically).  Writers of index.json (bld_store_tag, bld_store_untag,
+ * bld_store_write_image) hold an exclusive flock on .store/lock, taken
+ * inside those calls; a caller that needs several steps to be one
+ * transaction wraps them in bld_store_lock / bld_store_unlock (the lock
+ * nests within one store handle). */
 #ifndef BUILDER_STORE_H
 #define BUILDER_STORE_H
 

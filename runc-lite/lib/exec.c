@@ -372,7 +372,7 @@ leave_for_children (int saved[2])
       }
 }
 
-/* Everything exec owns while it runs, released by exec_release. */
+/* Everything exec owns while it runs, released by exec_run_release. */
 struct exec_run
 {
   struct rl_opened c;

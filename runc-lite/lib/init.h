@@ -1,9 +1,12 @@
 /* The container's init: the process the runtime clones, which sets up the
  * container from the inside and finally becomes the user's process.
  *
- * Order inside the init (container.c drives it; each step's owner file in
+ * Order inside the init (create.c drives it: init_main, init_setup up to
+ * SYNC_CREATED, init_exec after `start`; each step's owner file in
  * brackets):
- *   wait for SYNC_GO (uid/gid maps written, cgroup joined)      [container.c]
+ *   wait for SYNC_GO (uid/gid maps written, resources applied)   [create.c]
+ *   join the cgroup on the hierarchies the clone did not place
+ *   it in (rl_cgroup_join_self)                                  [cgroup.c]
  *   join namespaces by path, unshare cgroup ns                  [namespaces.c]
  *   rl_rootfs_prepare: propagation, rootfs bind, mounts, /dev    [mounts.c]
  *   prestart/createRuntime hooks (parent), createContainer hooks [hooks.c]
@@ -11,12 +14,12 @@
  *                   chroot without a mount namespace         [mounts.c]
  *   rl_rootfs_finish: masked/readonly paths, root.readonly,
  *                     sysctl                                    [mounts.c]
- *   hostname, domainname, terminal, cwd                         [container.c]
- *   SYNC_CREATED, then block on the exec fifo until `start`     [container.c]
- *   startContainer hooks                                        [hooks.c]
+ *   hostname, domainname, keyring, terminal, cwd                [create.c]
+ *   SYNC_CREATED, then block on the exec fifo until `start`     [create.c]
  *   rl_process_apply: rlimits, scheduling, labels, user, caps,
  *                     no_new_privs, umask, seccomp (last)       [process.c]
- *   execve (args[0] looked up in the PATH of process.env)       [container.c]
+ *   startContainer hooks (under those attributes, as runc)      [hooks.c]
+ *   execve (args[0] looked up in the PATH of process.env)       [create.c]
  */
 #ifndef RL_INIT_H
 #define RL_INIT_H

@@ -155,7 +155,7 @@ test_data (void)
   }
 }
 
-/* idmap_check: runs rl_mount_idmap_check on a mount with opts; want is
+/* idmap_case: runs rl_mount_idmap_check on a mount with opts; want is
  * its return value, want_msg a part of the error when it fails. */
 static void
 idmap_case (const char *label, char *const *opts, size_t n, bool uids, bool gids, bool empty, bool userns, int want,
