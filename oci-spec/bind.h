@@ -233,4 +233,35 @@ const char *oci_string_map_get (const struct oci_string_map *m, const char *key)
 /* Sets key to value (both copied), replacing an existing value. */
 int oci_string_map_set (struct oci_string_map *m, const char *key, const char *value);
 
+/* A document's public API over its bind table: PREFIX_parse_text,
+ * PREFIX_parse_file, PREFIX_emit, PREFIX_free and PREFIX_freep for the
+ * struct T described by TYPE (image.c and runtime.c use it). */
+#define BIND_DOCUMENT_FUNCTIONS(prefix, T, type)                                                           \
+  int prefix##_parse_text (const char *what, const char *text, size_t len, T **out, struct oci_error *err) \
+  {                                                                                                        \
+    void *obj = NULL;                                                                                      \
+    int r = bind_parse_text (&type, what, text, len, &obj, err);                                           \
+    *out = obj;                                                                                            \
+    return r;                                                                                              \
+  }                                                                                                        \
+  int prefix##_parse_file (const char *path, T **out, struct oci_error *err)                               \
+  {                                                                                                        \
+    void *obj = NULL;                                                                                      \
+    int r = bind_parse_file (&type, path, &obj, err);                                                      \
+    *out = obj;                                                                                            \
+    return r;                                                                                              \
+  }                                                                                                        \
+  int prefix##_emit (const T *obj, bool pretty, char **out, size_t *len, struct oci_error *err)            \
+  {                                                                                                        \
+    return bind_emit (&type, obj, pretty, out, len, err);                                                  \
+  }                                                                                                        \
+  void prefix##_free (T *obj)                                                                              \
+  {                                                                                                        \
+    bind_free (&type, obj);                                                                                \
+  }                                                                                                        \
+  void prefix##_freep (T **obj)                                                                            \
+  {                                                                                                        \
+    bind_free (&type, *obj);                                                                               \
+  }
+
 #endif

@@ -309,36 +309,8 @@ BIND_TYPE (oci_image_layout_type, struct oci_image_layout, layout_fields, NULL);
 
 /* ---- document functions ---- */
 
-#define DOCUMENT_FUNCTIONS(prefix, T, type)                                                                \
-  int prefix##_parse_text (const char *what, const char *text, size_t len, T **out, struct oci_error *err) \
-  {                                                                                                        \
-    void *obj = NULL;                                                                                      \
-    int r = bind_parse_text (&type, what, text, len, &obj, err);                                           \
-    *out = obj;                                                                                            \
-    return r;                                                                                              \
-  }                                                                                                        \
-  int prefix##_parse_file (const char *path, T **out, struct oci_error *err)                               \
-  {                                                                                                        \
-    void *obj = NULL;                                                                                      \
-    int r = bind_parse_file (&type, path, &obj, err);                                                      \
-    *out = obj;                                                                                            \
-    return r;                                                                                              \
-  }                                                                                                        \
-  int prefix##_emit (const T *obj, bool pretty, char **out, size_t *len, struct oci_error *err)            \
-  {                                                                                                        \
-    return bind_emit (&type, obj, pretty, out, len, err);                                                  \
-  }                                                                                                        \
-  void prefix##_free (T *obj)                                                                              \
-  {                                                                                                        \
-    bind_free (&type, obj);                                                                                \
-  }                                                                                                        \
-  void prefix##_freep (T **obj)                                                                            \
-  {                                                                                                        \
-    bind_free (&type, *obj);                                                                               \
-  }
-
-DOCUMENT_FUNCTIONS (oci_image_descriptor, struct oci_image_descriptor, oci_image_descriptor_type)
-DOCUMENT_FUNCTIONS (oci_image_manifest, struct oci_image_manifest, oci_image_manifest_type)
-DOCUMENT_FUNCTIONS (oci_image_index, struct oci_image_index, oci_image_index_type)
-DOCUMENT_FUNCTIONS (oci_image_config, struct oci_image_config, oci_image_config_type)
-DOCUMENT_FUNCTIONS (oci_image_layout, struct oci_image_layout, oci_image_layout_type)
+BIND_DOCUMENT_FUNCTIONS (oci_image_descriptor, struct oci_image_descriptor, oci_image_descriptor_type)
+BIND_DOCUMENT_FUNCTIONS (oci_image_manifest, struct oci_image_manifest, oci_image_manifest_type)
+BIND_DOCUMENT_FUNCTIONS (oci_image_index, struct oci_image_index, oci_image_index_type)
+BIND_DOCUMENT_FUNCTIONS (oci_image_config, struct oci_image_config, oci_image_config_type)
+BIND_DOCUMENT_FUNCTIONS (oci_image_layout, struct oci_image_layout, oci_image_layout_type)

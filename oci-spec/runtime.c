@@ -723,39 +723,11 @@ static const struct bind_field features_fields[] = {
 };
 BIND_TYPE (oci_runtime_features_type, struct oci_runtime_features, features_fields, NULL);
 
-/* ---- public API: the same five functions for each document ---- */
+/* ---- public API: the same five functions for each document (bind.h) ---- */
 
-#define DEFINE_DOCUMENT_API(prefix, T, type)                                                               \
-  int prefix##_parse_file (const char *path, T **out, struct oci_error *err)                               \
-  {                                                                                                        \
-    void *obj = NULL;                                                                                      \
-    int r = bind_parse_file (&type, path, &obj, err);                                                      \
-    *out = obj;                                                                                            \
-    return r;                                                                                              \
-  }                                                                                                        \
-  int prefix##_parse_text (const char *what, const char *text, size_t len, T **out, struct oci_error *err) \
-  {                                                                                                        \
-    void *obj = NULL;                                                                                      \
-    int r = bind_parse_text (&type, what, text, len, &obj, err);                                           \
-    *out = obj;                                                                                            \
-    return r;                                                                                              \
-  }                                                                                                        \
-  int prefix##_emit (const T *doc, bool pretty, char **out, size_t *len, struct oci_error *err)            \
-  {                                                                                                        \
-    return bind_emit (&type, doc, pretty, out, len, err);                                                  \
-  }                                                                                                        \
-  void prefix##_free (T *doc)                                                                              \
-  {                                                                                                        \
-    bind_free (&type, doc);                                                                                \
-  }                                                                                                        \
-  void prefix##_freep (T **doc)                                                                            \
-  {                                                                                                        \
-    bind_free (&type, *doc);                                                                               \
-  }
-
-DEFINE_DOCUMENT_API (oci_runtime_config, struct oci_runtime_config, oci_runtime_config_type)
-DEFINE_DOCUMENT_API (oci_runtime_state, struct oci_runtime_state, oci_runtime_state_type)
-DEFINE_DOCUMENT_API (oci_runtime_features, struct oci_runtime_features, oci_runtime_features_type)
+BIND_DOCUMENT_FUNCTIONS (oci_runtime_config, struct oci_runtime_config, oci_runtime_config_type)
+BIND_DOCUMENT_FUNCTIONS (oci_runtime_state, struct oci_runtime_state, oci_runtime_state_type)
+BIND_DOCUMENT_FUNCTIONS (oci_runtime_features, struct oci_runtime_features, oci_runtime_features_type)
 
 /* The tables of two nested documents that stand alone elsewhere: exec's
  * --process file and update's --resources file. */
