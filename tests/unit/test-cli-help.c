@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "cli_help.h"
 #include "tap.h"
 
@@ -54,7 +55,7 @@ static char *
 parsed (const struct cli_option *table, enum cli_style style, const char *line)
 {
   cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
-  struct oci_error err = OCI_ERROR_INIT;
+  cleanup_error struct oci_error err = OCI_ERROR_INIT;
   char *copy, *argv[16], *out = NULL;
   size_t len = 0;
   int argc = split (line, &copy, argv), c;
