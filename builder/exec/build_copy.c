@@ -19,24 +19,12 @@
 #include "exec/build_ops.h"
 #include "cleanup.h"
 #include "common/fs.h"
+#include "common/inode_names.h"
 #include "common/strv.h"
 #include "digest.h"
 #include "fileutil.h"
-#include "common/array.h"
 #include "frontend/ignore.h"
 #include "image/layer_apply.h"
-
-/* A source inode with more than one name, met earlier in the same
- * source: where its first name went (the destination path and the inode
- * made there; when hashing, the first name's rel). */
-struct link_seen
-{
-  dev_t dev;
-  ino_t ino;
-  char *path;
-  dev_t dst_dev;
-  ino_t dst_ino;
-};
 
 struct walk
 {
@@ -46,28 +34,8 @@ struct walk
   int rootfd;               /* the destination rootfs (copying) */
   /* Hard links are kept within one source, as BuildKit and buildah do:
    * a later name of an inode is linked to the first one's copy. */
-  struct link_seen *links;
-  size_t links_len;
+  struct cmn_inode_names links; /* made_dev/made_ino: the first name's copy */
 };
-
-static void
-links_reset (struct walk *w)
-{
-  for (size_t i = 0; i < w->links_len; i++)
-    free (w->links[i].path);
-  free (w->links);
-  w->links = NULL;
-  w->links_len = 0;
-}
-
-static struct link_seen *
-links_find (const struct walk *w, const struct stat *st)
-{
-  for (size_t i = 0; i < w->links_len; i++)
-    if (w->links[i].dev == st->st_dev && w->links[i].ino == st->st_ino)
-      return &w->links[i];
-  return NULL;
-}
 
 /* Remembers the first name of a source inode st (when it has others):
  * path is the source rel when hashing, else the destination made at
@@ -81,19 +49,11 @@ links_remember (struct walk *w, const struct stat *st, const char *path, int ddi
     return 0;
   if (!w->dig && fstatat (ddir, dname, &dst, AT_SYMLINK_NOFOLLOW) < 0)
     return oci_error_set (err, errno, "stat %s", path);
-  struct link_seen *l = links_find (w, st);
+  struct cmn_inode_name *l = cmn_inode_names_put (&w->links, st->st_dev, st->st_ino, path);
   if (l == NULL)
-    {
-      if (array_reserve (&w->links, w->links_len + 1, sizeof *w->links) < 0)
-        return oci_error_set (err, ENOMEM, "hard links");
-      l = &w->links[w->links_len++];
-      *l = (struct link_seen) { .dev = st->st_dev, .ino = st->st_ino };
-    }
-  free (l->path);
-  l->dst_dev = dst.st_dev;
-  l->dst_ino = dst.st_ino;
-  if ((l->path = strdup (path)) == NULL)
     return oci_error_set (err, ENOMEM, "hard links");
+  l->made_dev = dst.st_dev;
+  l->made_ino = dst.st_ino;
   return 0;
 }
 
@@ -205,7 +165,7 @@ static int
 link_again (struct walk *w, const struct stat *st, const char *rel, int ddir, const char *dname,
             struct oci_error *err)
 {
-  const struct link_seen *l = st->st_nlink > 1 ? links_find (w, st) : NULL;
+  const struct cmn_inode_name *l = st->st_nlink > 1 ? cmn_inode_names_find (&w->links, st->st_dev, st->st_ino) : NULL;
   if (l == NULL || l->path == NULL)
     return 0;
   if (w->dig)
@@ -226,8 +186,8 @@ link_again (struct walk *w, const struct stat *st, const char *rel, int ddir, co
     return slash ? oci_error_set (err, ENOMEM, "hard links") : 0;
   cleanup_close int pfd = bld_open_in_root (w->rootfd, *parent ? parent : "/", O_PATH | O_DIRECTORY, &e2);
   oci_error_clear (&e2);
-  if (pfd < 0 || fstatat (pfd, slash + 1, &fst, AT_SYMLINK_NOFOLLOW) < 0 || fst.st_dev != l->dst_dev
-      || fst.st_ino != l->dst_ino)
+  if (pfd < 0 || fstatat (pfd, slash + 1, &fst, AT_SYMLINK_NOFOLLOW) < 0 || fst.st_dev != l->made_dev
+      || fst.st_ino != l->made_ino)
     return 0;
   if (make_room (ddir, dname, "a file", err) < 0)
     return -1;
@@ -828,13 +788,13 @@ walk_sources (int rootfd, const struct bld_copy_request *req, struct oci_digeste
     }
   for (size_t i = 0; i < srcs.len; i++)
     {
-      links_reset (&w);
+      cmn_inode_names_clear (&w.links);
       if (walk_one (rootfd, &w, srcs.v[i], srcs.keep[i], dest_dir, err) < 0)
         goto out;
     }
   ret = 0;
 out:
-  links_reset (&w);
+  cmn_inode_names_clear (&w.links);
   strlist_free (&srcs);
   return ret;
 }

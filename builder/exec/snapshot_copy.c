@@ -35,6 +35,7 @@
 #include "cleanup.h"
 #include "common/array.h"
 #include "common/fs.h"
+#include "common/inode_names.h"
 
 #define OPAQUE_XATTR "trusted.overlay.opaque"
 /* Where the store's filesystem refuses 0/0 devices and trusted.* xattrs
@@ -49,13 +50,6 @@ struct ino_entry
   nlink_t nlink; /* once the clone is complete */
 };
 
-struct link_entry
-{
-  dev_t dev;
-  ino_t ino;
-  char *dst;
-};
-
 /* A prepared snapshot's own: the snapshot dir and the clone's inodes. */
 struct copy_snap
 {
@@ -67,40 +61,28 @@ struct copy_snap
 /* Hardlinks seen during one copy: the first copy's path per source inode. */
 struct links
 {
-  struct link_entry *v;
-  size_t n;
+  struct cmn_inode_names names;
   bool hardlink; /* non-directories are linked to the source, not copied */
 };
 
 static void
 links_clear (struct links *l)
 {
-  for (size_t i = 0; i < l->n; i++)
-    free (l->v[i].dst);
-  free (l->v);
-  l->v = NULL;
-  l->n = 0;
+  cmn_inode_names_clear (&l->names);
 }
 
 static const char *
 links_find (struct links *l, const struct stat *st)
 {
-  for (size_t i = 0; i < l->n; i++)
-    if (l->v[i].dev == st->st_dev && l->v[i].ino == st->st_ino)
-      return l->v[i].dst;
-  return NULL;
+  const struct cmn_inode_name *e = cmn_inode_names_find (&l->names, st->st_dev, st->st_ino);
+  return e ? e->path : NULL;
 }
 
+/* A failure to remember only costs a copy instead of a link. */
 static void
 links_add (struct links *l, const struct stat *st, const char *dst)
 {
-  if (array_reserve (&l->v, l->n + 1, sizeof *l->v) < 0)
-    return;
-  l->v[l->n].dev = st->st_dev;
-  l->v[l->n].ino = st->st_ino;
-  l->v[l->n].dst = strdup (dst);
-  if (l->v[l->n].dst)
-    l->n++;
+  (void) cmn_inode_names_put (&l->names, st->st_dev, st->st_ino, dst);
 }
 
 /* The xattrs of src, but overlayfs's own, onto dst (neither followed). */
@@ -324,7 +306,7 @@ apply_layer (const char *src, const char *dst, struct links *links, struct oci_e
 static int
 materialize (char **lowers, size_t n, const char *dst, struct oci_error *err)
 {
-  struct links links = { NULL, 0, true };
+  struct links links = { CMN_INODE_NAMES_INIT, true };
   int ret = 0;
   if (mkdir (dst, 0755) < 0 && errno != EEXIST)
     return oci_error_set (err, errno, "mkdir %s", dst);
@@ -369,7 +351,7 @@ static int
 copy_prepare (struct bld_snapshot *bs, char **lowers, size_t n, struct oci_error *err)
 {
   struct copy_snap *s = calloc (1, sizeof *s);
-  struct links links = { NULL, 0, false };
+  struct links links = { CMN_INODE_NAMES_INIT, false };
   if (s == NULL || asprintf (&s->snap, "%s/snap", bs->dir) < 0)
     {
       free (s);
@@ -409,7 +391,7 @@ copy_view (struct bld_snapshot *bs, char **lowers, size_t n, struct oci_error *e
 static int
 copy_scratch (struct bld_snapshot *bs, const char *src, struct oci_error *err)
 {
-  struct links links = { NULL, 0, false };
+  struct links links = { CMN_INODE_NAMES_INIT, false };
   if (rmdir (bs->root) < 0 && errno != ENOENT)
     return oci_error_set (err, errno, "rmdir %s", bs->root);
   int r = copy_tree (src, bs->root, &links, NULL, "", err);

@@ -22,6 +22,7 @@
 
 #include "cleanup.h"
 #include "common/fs.h"
+#include "common/inode_names.h"
 #include "common/strv.h"
 #include "fileutil.h"
 #include "image/store.h"
@@ -558,13 +559,6 @@ compressor_freep (struct bld_compressor **z)
 
 /* ---- the tar writer ---- */
 
-struct hardlink
-{
-  dev_t dev;
-  ino_t ino;
-  char *path;
-};
-
 struct writer
 {
   const struct bld_layer_write_options *opts;
@@ -575,9 +569,8 @@ struct writer
   struct oci_digester *out_digest; /* digest */
   bld_layer_sink_fn sink;
   void *sink_ctx;
-  struct oci_error cb_err; /* an error met inside a libarchive callback */
-  struct hardlink *links;
-  size_t links_len, links_cap;
+  struct oci_error cb_err;      /* an error met inside a libarchive callback */
+  struct cmn_inode_names links; /* each linked inode's first name in the layer */
   uint64_t entries;
   char *buf;
 };
@@ -771,28 +764,15 @@ static int
 hardlink_entry (struct writer *w, struct archive_entry *e, const struct stat *st, const char *rel,
                 struct oci_error *err)
 {
-  for (size_t i = 0; i < w->links_len; i++)
-    if (w->links[i].dev == st->st_dev && w->links[i].ino == st->st_ino)
-      {
-        archive_entry_set_hardlink (e, w->links[i].path);
-        archive_entry_set_size (e, 0);
-        return write_header (w, e, rel, err) < 0 ? -1 : 1;
-      }
-  if (w->links_len == w->links_cap)
+  const struct cmn_inode_name *first = cmn_inode_names_find (&w->links, st->st_dev, st->st_ino);
+  if (first != NULL)
     {
-      size_t ncap = w->links_cap ? w->links_cap * 2 : 64;
-      struct hardlink *l = realloc (w->links, ncap * sizeof *l);
-      if (l == NULL)
-        return oci_error_set (err, ENOMEM, "tar entry %s", rel);
-      w->links = l;
-      w->links_cap = ncap;
+      archive_entry_set_hardlink (e, first->path);
+      archive_entry_set_size (e, 0);
+      return write_header (w, e, rel, err) < 0 ? -1 : 1;
     }
-  w->links[w->links_len].dev = st->st_dev;
-  w->links[w->links_len].ino = st->st_ino;
-  w->links[w->links_len].path = strdup (rel);
-  if (w->links[w->links_len].path == NULL)
+  if (cmn_inode_names_put (&w->links, st->st_dev, st->st_ino, rel) == NULL)
     return oci_error_set (err, ENOMEM, "tar entry %s", rel);
-  w->links_len++;
   return 0;
 }
 
@@ -1025,9 +1005,7 @@ bld_layer_write (const char *root, const struct bld_layer_write_options *opts_in
   ret = 0;
 out:
   archive_write_free (w.a);
-  for (size_t i = 0; i < w.links_len; i++)
-    free (w.links[i].path);
-  free (w.links);
+  cmn_inode_names_clear (&w.links);
   oci_error_clear (&w.cb_err);
   return ret;
 }

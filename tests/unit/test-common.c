@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "common/fs.h"
+#include "common/inode_names.h"
 #include "common/mountinfo.h"
 #include "common/root_path.h"
 #include "common/size.h"
@@ -182,6 +183,43 @@ test_strv_cmp (void)
   ok (strcmp (v[0], "") == 0 && strcmp (v[1], "a") == 0 && strcmp (v[2], "ab") == 0 && strcmp (v[3], "b") == 0
           && strcmp (c[0], "y") == 0,
       "strv_cmp: qsort in strcmp's order");
+}
+
+static void
+test_inode_names (void)
+{
+  struct cmn_inode_names m = CMN_INODE_NAMES_INIT;
+  char name[32];
+  bool all = true;
+
+  ok (cmn_inode_names_find (&m, 1, 1) == NULL, "inode_names: nothing in an empty table");
+  /* Enough entries to grow the table several times; two devices share
+   * inode numbers. */
+  for (int i = 0; i < 5000 && all; i++)
+    {
+      snprintf (name, sizeof name, "f%d", i);
+      all = cmn_inode_names_put (&m, (dev_t) (i % 2), (ino_t) (i / 2), name) != NULL;
+    }
+  ok (all && m.len == 5000, "inode_names: 5000 entries put");
+  all = true;
+  for (int i = 0; i < 5000 && all; i++)
+    {
+      snprintf (name, sizeof name, "f%d", i);
+      const struct cmn_inode_name *e = cmn_inode_names_find (&m, (dev_t) (i % 2), (ino_t) (i / 2));
+      all = e != NULL && strcmp (e->path, name) == 0 && e->dev == (dev_t) (i % 2) && e->ino == (ino_t) (i / 2);
+    }
+  ok (all, "inode_names: each found by (device, inode) after growing");
+  ok (cmn_inode_names_find (&m, 2, 0) == NULL && cmn_inode_names_find (&m, 0, 2500) == NULL,
+      "inode_names: an unknown device or inode is not found");
+  struct cmn_inode_name *e = cmn_inode_names_put (&m, 1, 7, "again");
+  ok (e != NULL && m.len == 5000 && strcmp (cmn_inode_names_find (&m, 1, 7)->path, "again") == 0,
+      "inode_names: a second put replaces the name, no new entry");
+  e->made_dev = 9;
+  e->made_ino = 10;
+  e = cmn_inode_names_find (&m, 1, 7);
+  ok (e->made_dev == 9 && e->made_ino == 10, "inode_names: the caller's made_dev/made_ino are kept");
+  cmn_inode_names_clear (&m);
+  ok (m.len == 0 && m.cap == 0 && cmn_inode_names_find (&m, 1, 7) == NULL, "inode_names: clear empties");
 }
 
 static void
@@ -442,6 +480,7 @@ main (void)
   test_strv ();
   test_strv_cmp ();
   test_csv_has_all ();
+  test_inode_names ();
   test_copy_data ();
   test_readdir ();
   test_file_starts_with ();
