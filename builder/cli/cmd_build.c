@@ -102,7 +102,10 @@ enum
   OPT_SSH,
   OPT_OUTPUT,
   OPT_NETWORK,
-  OPT_IIDFILE
+  OPT_IIDFILE,
+  /* cache: --cache-from, --cache-to */
+  OPT_CACHE_FROM,
+  OPT_CACHE_TO,
 };
 
 static const struct cli_option build_options[] = {
@@ -126,6 +129,11 @@ static const struct cli_option build_options[] = {
   { "output", OPT_OUTPUT, CLI_VALUE, "type=T[,dest=PATH]",
     "also write the image to PATH: T=oci (a layout) or oci-archive (repeatable)" },
   { "iidfile", OPT_IIDFILE, CLI_VALUE, "FILE", "write the image id (sha256:HEX) to FILE" },
+  /* cache: the exported step cache (docs/cache.md) */
+  { "cache-from", OPT_CACHE_FROM, CLI_VALUE, "type=registry,ref=REF|type=local,src=DIR|REF",
+    "also take steps from this exported cache (repeatable)" },
+  { "cache-to", OPT_CACHE_TO, CLI_VALUE, "type=registry,ref=REF|type=local,dest=DIR|type=inline",
+    "export the build's step cache (mode=max: every stage's steps; repeatable)" },
   /* -h in a cluster (-hq) or --he: `builder build --help` is handled by
    * main before the command parses anything */
   { "help", 'h', CLI_NO_VALUE, NULL, NULL },
@@ -145,7 +153,23 @@ struct build_args
   size_t n_outputs;
   const char *iidfile;
   enum bld_progress_mode progress;
+  /* cache: --cache-from, --cache-to */
+  struct bld_cache_spec *cache_from, *cache_to;
 };
+
+/* --cache-from / --cache-to: one more spec in *v (o's count beside). */
+static int
+add_cache_spec (struct bld_cache_spec **v, size_t *n, const char *spec, bool to, struct oci_error *err)
+{
+  struct bld_cache_spec *nv = realloc (*v, (*n + 1) * sizeof *nv);
+  if (nv == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  *v = nv;
+  if (bld_cache_spec_parse (spec, to, &nv[*n], err) < 0)
+    return oci_error_prefix (err, "build");
+  (*n)++;
+  return 0;
+}
 
 static void
 build_args_free (struct build_args *a)
@@ -155,6 +179,12 @@ build_args_free (struct build_args *a)
   free (a->secrets);
   free (a->ssh);
   outputs_free (&a->outputs);
+  for (size_t i = 0; i < a->o->cache_from_len; i++)
+    bld_cache_spec_clear (&a->cache_from[i]);
+  for (size_t i = 0; i < a->o->cache_to_len; i++)
+    bld_cache_spec_clear (&a->cache_to[i]);
+  free (a->cache_from);
+  free (a->cache_to);
 }
 
 /* --output: one more entry in a->outputs (none for type=store). */
@@ -237,6 +267,17 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
       return 0;
     case OPT_OUTPUT:
       return add_output (a, optarg, err);
+    /* cache */
+    case OPT_CACHE_FROM:
+      if (add_cache_spec (&a->cache_from, &o->cache_from_len, optarg, false, err) < 0)
+        return -1;
+      o->cache_from = a->cache_from;
+      return 0;
+    case OPT_CACHE_TO:
+      if (add_cache_spec (&a->cache_to, &o->cache_to_len, optarg, true, err) < 0)
+        return -1;
+      o->cache_to = a->cache_to;
+      return 0;
     default:
       return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", word);
     }

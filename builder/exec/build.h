@@ -31,6 +31,25 @@
 
 struct bld_store;
 
+/* --cache-to / --cache-from (docs/cache.md). */
+enum bld_cache_type
+{
+  BLD_CACHE_REGISTRY, /* ref= */
+  BLD_CACHE_LOCAL,    /* dest= (to) or src= (from): an OCI layout directory */
+  BLD_CACHE_INLINE,   /* to: the image's own manifest */
+};
+struct bld_cache_spec
+{
+  enum bld_cache_type type;
+  char *ref, *dir;
+  bool max;      /* mode=max: every stage's steps (else the image's) */
+  bool insecure; /* registry.insecure=true: no TLS verification, http */
+};
+/* "type=registry,ref=REF[,mode=min|max]", "type=local,dest=DIR" (to) or
+ * "src=DIR" (from), "type=inline" (to); a bare REF is type=registry. */
+int bld_cache_spec_parse (const char *spec, bool to, struct bld_cache_spec *out, struct oci_error *err);
+void bld_cache_spec_clear (struct bld_cache_spec *s);
+
 struct bld_build_options
 {
   const char *context;
@@ -51,6 +70,8 @@ struct bld_build_options
   char **ssh; /* --ssh ID[=SOCKET] */
   size_t ssh_len;
   FILE *out; /* progress and RUN output */
+  const struct bld_cache_spec *cache_from, *cache_to;
+  size_t cache_from_len, cache_to_len;
 };
 
 /* Builds; *digest receives the manifest digest. */
