@@ -21,7 +21,9 @@
 #include "exec/build_internal.h"
 #include "exec/cache_format.h"
 #include "exec/cache_remote.h"
+#include "image/layer_apply.h"
 #include "image/layer_source.h"
+#include "image/size_limits.h"
 #include "image/store.h"
 
 struct cache_source
@@ -233,7 +235,7 @@ check_diff_id (struct build *b, const struct step_cache_layer *l, struct oci_err
 {
   cleanup_free char *path = NULL;
   cleanup_close int fd = -1;
-  struct bld_layer_source ls;
+  struct bld_layer_source ls = { 0 };
   char got[OCI_DIGEST_STRING_MAX];
   ssize_t n;
   int ret = -1;
@@ -242,8 +244,11 @@ check_diff_id (struct build *b, const struct step_cache_layer *l, struct oci_err
     return -1;
   if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
     return oci_error_set (err, errno, "open %s", path);
-  if (bld_layer_source_init (&ls, fd, err) < 0)
-    return -1;
+  /* The expansion limits of extraction (docs/limits.md) hold here too. */
+  if (bld_size_limits_from_env (&ls.lim, err) < 0 || bld_layer_source_init (&ls, fd, err) < 0)
+    goto out;
+  ls.max_pax = BLD_APPLY_DEFAULT_MAX_PAX_HEADER;
+  ls.max_path = BLD_APPLY_DEFAULT_MAX_PATH;
   while ((n = bld_layer_source_read (&ls)) > 0)
     ;
   if (n < 0)
