@@ -32,6 +32,13 @@ valid_key (const char *k)
   return n == 64;
 }
 
+/* A digest member (absent: not valid). */
+static bool
+valid_digest (const char *d)
+{
+  return d && oci_digest_is_valid (d);
+}
+
 static int
 nonneg_int (const struct json_value *v, const char *key, int64_t *out)
 {
@@ -119,7 +126,7 @@ parse_record (const struct json_value *v, size_t i, struct bld_cache_record *r, 
       struct step_cache_layer *l = &r->l;
       const char *mt = str_member (v, "mediaType"), *dg = str_member (v, "digest");
       const char *di = str_member (v, "diffID"), *cr = str_member (v, "created");
-      if (mt == NULL || !oci_digest_is_valid (dg) || !oci_digest_is_valid (di) || nonneg_int (v, "size", &l->size) < 0)
+      if (mt == NULL || !valid_digest (dg) || !valid_digest (di) || nonneg_int (v, "size", &l->size) < 0)
         return oci_error_set (err, 0, "records[%zu]: a layer record needs mediaType, size, digest and diffID", i);
       r->layer = true;
       l->media_type = strdup (mt);
@@ -303,7 +310,7 @@ static int
 parse_blob (const struct json_value *v, const char *what, struct bld_cache_blob *out, struct oci_error *err)
 {
   const char *mt = str_member (v, "mediaType"), *dg = str_member (v, "digest");
-  if (v == NULL || v->type != JSON_OBJECT || mt == NULL || !oci_digest_is_valid (dg)
+  if (v == NULL || v->type != JSON_OBJECT || mt == NULL || !valid_digest (dg)
       || nonneg_int (v, "size", &out->size) < 0)
     return oci_error_set (err, 0, "%s: not a descriptor (mediaType, digest, size)", what);
   out->media_type = strdup (mt);
