@@ -18,6 +18,8 @@ setup() {
     command -v "$t" >/dev/null || fail "$t is missing and could not be installed (scripts/deps.sh)"
   done
   PIDS=()
+  TS=(--timestamp 0)
+  unset SOURCE_DATE_EPOCH
   CTX="$BATS_TEST_TMPDIR/ctx"
   mkdir -p "$CTX"
   echo a1 >"$CTX/a.txt"
@@ -48,14 +50,14 @@ teardown() {
 }
 
 # runner N ARGS...: builds $CTX in the store of runner N (made with the
-# busybox base on first use), --timestamp 0, plain progress.
+# busybox base on first use), plain progress, with $TS (--timestamp 0).
 runner() {
   local store="$BATS_TEST_TMPDIR/runner$1"
   shift
   if [ ! -d "$store" ]; then
     "$BUILDER" --store "$store" build -t busybox --timestamp 0 "$BASE" >/dev/null || return 1
   fi
-  "$BUILDER" --store "$store" build --runtime "$RUNC_LITE" --progress plain --timestamp 0 -t app "$@" "$CTX"
+  "$BUILDER" --store "$store" build --runtime "$RUNC_LITE" --progress plain "${TS[@]}" -t app "$@" "$CTX"
 }
 
 # the manifest digest of app in runner N's store
@@ -156,6 +158,20 @@ ran() {
   ran build1
   ran build2
   ran final
+}
+
+@test "without --timestamp: the cached steps keep their first build's times (metadata runs too)" {
+  TS=()
+  dir="$BATS_TEST_TMPDIR/cachedir"
+  run runner 1 --cache-to "type=local,dest=$dir,mode=max"
+  [ "$status" -eq 0 ]
+  sleep 1.1
+  run runner 2 --cache-from "type=local,src=$dir"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  ! ran build1
+  ! ran final
+  [ "$(app_digest 2)" = "$(app_digest 1)" ]
 }
 
 @test "a corrupt cache gives a warning and a correct build" {
