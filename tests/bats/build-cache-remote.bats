@@ -83,6 +83,24 @@ start_registry() {
   fail "the registry does not answer"
 }
 
+# rewrite_records DIR FILTER: the records blob of the cache in DIR through
+# jq FILTER, the manifest and index.json rewritten after it so that every
+# digest is right (a cache whose content lies, not a damaged one).
+rewrite_records() {
+  local dir=$1 m cfg c2 m2
+  m=$(jq -r '.manifests[0].digest' "$dir/index.json")
+  cfg=$(jq -r '.config.digest' "$dir/blobs/sha256/${m#sha256:}")
+  jq -c "$2" "$dir/blobs/sha256/${cfg#sha256:}" >"$BATS_TEST_TMPDIR/cfg"
+  c2=$(sha256sum "$BATS_TEST_TMPDIR/cfg" | cut -d' ' -f1)
+  cp "$BATS_TEST_TMPDIR/cfg" "$dir/blobs/sha256/$c2"
+  jq -c --arg d "sha256:$c2" --argjson s "$(stat -c %s "$BATS_TEST_TMPDIR/cfg")" '.config.digest = $d | .config.size = $s' \
+    "$dir/blobs/sha256/${m#sha256:}" >"$BATS_TEST_TMPDIR/man"
+  m2=$(sha256sum "$BATS_TEST_TMPDIR/man" | cut -d' ' -f1)
+  cp "$BATS_TEST_TMPDIR/man" "$dir/blobs/sha256/$m2"
+  jq -c --arg d "sha256:$m2" '.manifests[0].digest = $d' "$dir/index.json" >"$BATS_TEST_TMPDIR/index"
+  cp "$BATS_TEST_TMPDIR/index" "$dir/index.json"
+}
+
 # ran NAME: whether the last output shows RUN NAME executing
 ran() {
   grep -q "| EXEC-$1\$" <<<"$output"
@@ -203,23 +221,26 @@ ran() {
   [ "$(app_digest 3)" = "$want" ]
   cp "$BATS_TEST_TMPDIR/index.json" "$dir/index.json"
 
-  # A cache for another platform: its records blob rewritten (and the
-  # manifest and index after it, so that every digest is right).
-  cfg=$(jq -r '.config.digest' "$dir/blobs/sha256/${m#sha256:}")
-  jq -c '.platform.architecture = "s390x"' "$dir/blobs/sha256/${cfg#sha256:}" >"$BATS_TEST_TMPDIR/cfg"
-  c2=$(sha256sum "$BATS_TEST_TMPDIR/cfg" | cut -d' ' -f1)
-  cp "$BATS_TEST_TMPDIR/cfg" "$dir/blobs/sha256/$c2"
-  jq -c --arg d "sha256:$c2" --argjson s "$(stat -c %s "$BATS_TEST_TMPDIR/cfg")" '.config.digest = $d | .config.size = $s' \
-    "$dir/blobs/sha256/${m#sha256:}" >"$BATS_TEST_TMPDIR/man"
-  m2=$(sha256sum "$BATS_TEST_TMPDIR/man" | cut -d' ' -f1)
-  cp "$BATS_TEST_TMPDIR/man" "$dir/blobs/sha256/$m2"
-  jq -c --arg d "sha256:$m2" '.manifests[0].digest = $d' "$BATS_TEST_TMPDIR/index.json" >"$dir/index.json"
+  # A cache for another platform.
+  rewrite_records "$dir" '.platform.architecture = "s390x"'
   run runner 4 --cache-from "type=local,src=$dir"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"WARNING: cache $dir ignored: built for linux/s390x"* ]]
   ran build1 && ran build2 && ran final
   [ "$(app_digest 4)" = "$want" ]
+  cp "$BATS_TEST_TMPDIR/index.json" "$dir/index.json"
+
+  # A record whose diffID is another layer's: the blob says otherwise, the
+  # step runs (its layer dir may already be extracted under that diffID).
+  rewrite_records "$dir" '[.records[] | select(.kind == "layer") | .diffID] as $d
+    | .records |= map(if .kind == "layer" and .diffID == $d[-1] then .diffID = $d[0] else . end)'
+  run runner 5 --cache-from "type=local,src=$dir"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"not used: layer sha256:"*"its diff_id is sha256:"* ]]
+  ran final
+  [ "$(app_digest 5)" = "$want" ]
 }
 
 @test "cache-to type=inline: the pushed image seeds the cache" {
