@@ -717,8 +717,7 @@ reg_repo_get_manifest (struct reg_repo *rp, char **text, size_t *len, char diges
                        struct oci_error *err)
 {
   cleanup_free char *media_type = NULL;
-  if (get_manifest (rp->c, rp->r.repo, rp->r.tag ? rp->r.tag : rp->r.digest, text, len, &media_type, digest, err)
-      < 0)
+  if (get_manifest (rp->c, rp->r.repo, rp->r.tag ? rp->r.tag : rp->r.digest, text, len, &media_type, digest, err) < 0)
     return -1;
   if (!bld_is_index_media_type (media_type))
     return 0;

@@ -104,8 +104,7 @@ bld_cache_doc_add (struct bld_cache_doc *d, const struct bld_cache_record *r, st
       n->l.size = r->l.size;
     }
   d->n_records++;
-  if (n->key == NULL
-      || (r->layer && (!n->l.media_type || !n->l.digest || !n->l.diff_id || !n->l.created)))
+  if (n->key == NULL || (r->layer && (!n->l.media_type || !n->l.digest || !n->l.diff_id || !n->l.created)))
     return oci_error_set (err, ENOMEM, "out of memory");
   for (size_t i = 0; !r->layer && i < r->n_steps; i++)
     if (build_strv_push (&n->steps, &n->n_steps, r->steps[i], err) < 0)
@@ -345,8 +344,7 @@ bld_cache_manifest_parse (const char *text, size_t len, struct bld_cache_manifes
       oci_error_set (err, 0, "cache manifest: layers is not an array of at most %u", BLD_CACHE_MAX_LAYERS);
       goto out;
     }
-  if (layers && layers->u.array.len
-      && (out->layers = calloc (layers->u.array.len, sizeof *out->layers)) == NULL)
+  if (layers && layers->u.array.len && (out->layers = calloc (layers->u.array.len, sizeof *out->layers)) == NULL)
     {
       oci_error_set (err, ENOMEM, "out of memory");
       goto out;

@@ -34,8 +34,8 @@
 
 struct bld_cache_record
 {
-  char *key;   /* the step key (64 hex digits) */
-  bool layer;  /* a layer step, else a metadata run */
+  char *key;  /* the step key (64 hex digits) */
+  bool layer; /* a layer step, else a metadata run */
   struct step_cache_layer l;
   char **steps; /* a metadata run's "KEY=TIME" lines (NULL-terminated) */
   size_t n_steps;

@@ -40,11 +40,10 @@ struct build_cache
   struct cache_source *src;
   size_t n_src;
   struct bld_cache_doc all, final; /* noted steps: every stage's, the image's */
-  bool incomplete;                  /* a step could not be noted (memory) */
+  bool incomplete;                 /* a step could not be noted (memory) */
 };
 
-static void __attribute__ ((format (printf, 2, 3)))
-warn (struct build *b, const char *fmt, ...)
+static void __attribute__ ((format (printf, 2, 3))) warn (struct build *b, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -75,7 +74,8 @@ layout_read_blob (const char *dir, const char *digest, char **text, size_t *len,
   char got[OCI_DIGEST_STRING_MAX];
   if (!oci_digest_is_valid (digest))
     return oci_error_set (err, 0, "blob \"%s\": invalid digest", digest);
-  if (layout_blob_path (dir, digest, &path, err) < 0 || oci_read_regular_file (path, OCI_JSON_FILE_MAX, text, len, err) < 0
+  if (layout_blob_path (dir, digest, &path, err) < 0
+      || oci_read_regular_file (path, OCI_JSON_FILE_MAX, text, len, err) < 0
       || oci_digest_buffer (*text, *len, got, err) < 0)
     return -1;
   if (strcmp (got, digest) != 0)
@@ -96,7 +96,8 @@ local_manifest (const char *dir, char **text, size_t *len, struct oci_error *err
   size_t ilen;
   if (asprintf (&path, "%s/index.json", dir) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (oci_read_regular_file (path, OCI_JSON_FILE_MAX, &index, &ilen, err) < 0 || json_parse (index, ilen, &root, err) < 0)
+  if (oci_read_regular_file (path, OCI_JSON_FILE_MAX, &index, &ilen, err) < 0
+      || json_parse (index, ilen, &root, err) < 0)
     return -1;
   const struct json_value *ms = json_object_get (root, "manifests");
   const struct json_value *pick = NULL;
@@ -134,8 +135,9 @@ load_source (struct build *b, struct cache_source *src, struct oci_error *err)
     return -1;
   if (m.is_cache && src->repo)
     {
-      struct oci_image_descriptor d = { .media_type = m.config.media_type, .digest = m.config.digest,
-                                        .size = m.config.size, .has_size = true };
+      struct oci_image_descriptor d = {
+        .media_type = m.config.media_type, .digest = m.config.digest, .size = m.config.size, .has_size = true
+      };
       if (reg_repo_fetch_blob (src->repo, b->store, &d, err) < 0
           || bld_store_read_blob (b->store, m.config.digest, OCI_JSON_FILE_MAX, &doc, &dlen, err) < 0)
         goto out;
@@ -273,8 +275,9 @@ out:
 static int
 fetch_layer (struct build *b, struct cache_source *src, const struct step_cache_layer *l, struct oci_error *err)
 {
-  struct oci_image_descriptor d = { .media_type = l->media_type, .digest = l->digest, .size = l->size,
-                                    .has_size = true };
+  struct oci_image_descriptor d = {
+    .media_type = l->media_type, .digest = l->digest, .size = l->size, .has_size = true
+  };
   if (bld_store_has_blob (b->store, l->digest))
     ;
   else if (src->repo)
@@ -385,8 +388,7 @@ cache_remote_note_layer (struct build *b, struct stage_st *s, const char *key, c
 void
 cache_remote_note_meta (struct build *b, struct stage_st *s, const char *key, char *const *steps, size_t n)
 {
-  struct bld_cache_record r = { .key = (char *) (uintptr_t) key, .steps = (char **) (uintptr_t) steps,
-                                .n_steps = n };
+  struct bld_cache_record r = { .key = (char *) (uintptr_t) key, .steps = (char **) (uintptr_t) steps, .n_steps = n };
   note (b, s, &r);
 }
 
@@ -457,10 +459,12 @@ export_prepare (struct build *b, struct bld_cache_doc *d, struct export *x, stru
   size_t len;
   char digest[OCI_DIGEST_STRING_MAX];
   memset (x, 0, sizeof *x);
-  if (emit_doc (d, &text, &len, err) < 0 || bld_store_put_buffer (b->store, text, len, digest, &x->config.size, err) < 0)
+  if (emit_doc (d, &text, &len, err) < 0
+      || bld_store_put_buffer (b->store, text, len, digest, &x->config.size, err) < 0)
     return -1;
   x->config.media_type = (char *) (uintptr_t) BLD_CACHE_MEDIA_TYPE;
-  if ((x->config.digest = strdup (digest)) == NULL || (x->layers = calloc (d->n_records + 1, sizeof *x->layers)) == NULL)
+  if ((x->config.digest = strdup (digest)) == NULL
+      || (x->layers = calloc (d->n_records + 1, sizeof *x->layers)) == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   for (size_t i = 0; i < d->n_records; i++)
     {
@@ -486,8 +490,9 @@ export_registry (struct build *b, const struct bld_cache_spec *spec, struct expo
   for (size_t i = 0; i <= x->n_layers; i++)
     {
       const struct bld_cache_blob *bl = i < x->n_layers ? &x->layers[i] : &x->config;
-      struct oci_image_descriptor d = { .media_type = bl->media_type, .digest = bl->digest, .size = bl->size,
-                                        .has_size = true };
+      struct oci_image_descriptor d = {
+        .media_type = bl->media_type, .digest = bl->digest, .size = bl->size, .has_size = true
+      };
       if (reg_repo_push_blob (rp, b->store, &d, err) < 0)
         return -1;
     }

@@ -274,8 +274,11 @@ void
 step_cache_record (struct build *b, const char *key, const struct oci_image_descriptor *desc, const char *diff_id)
 {
   cleanup_free char *path = NULL;
-  struct step_cache_layer l = { .media_type = desc->media_type, .digest = desc->digest, .diff_id = (char *) (uintptr_t) diff_id,
-                                .size = desc->size, .created = b->created };
+  struct step_cache_layer l = { .media_type = desc->media_type,
+                                .digest = desc->digest,
+                                .diff_id = (char *) (uintptr_t) diff_id,
+                                .size = desc->size,
+                                .created = b->created };
   if (key == NULL)
     return;
   cache_remote_note_layer (b, b->cur, key, &l);

@@ -41,7 +41,10 @@ test_doc_round_trip (void)
   size_t len;
 
   layer.l = (struct step_cache_layer) { .media_type = "application/vnd.oci.image.layer.v1.tar+gzip",
-                                        .digest = D1, .diff_id = D2, .size = 42, .created = "T" };
+                                        .digest = D1,
+                                        .diff_id = D2,
+                                        .size = 42,
+                                        .created = "T" };
   ok (bld_cache_doc_add (&d, &layer, &e) == 0 && bld_cache_doc_add (&d, &run, &e) == 0, "records added");
   ok (bld_cache_doc_add (&d, &layer, &e) == 0 && d.n_records == 2, "a key already there is kept once");
   d.os = strdup ("linux");
@@ -144,7 +147,8 @@ test_manifest (void)
   is_str (m.inline_doc, "{}", "its inline records");
   bld_cache_manifest_clear (&m);
 
-  snprintf (buf, sizeof buf, "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"%s\",\"size\":3}}", D1);
+  snprintf (buf, sizeof buf, "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"%s\",\"size\":3}}",
+            D1);
   ok (manifest (buf, &m) && !m.is_cache && m.inline_doc == NULL, "an image without the annotation");
   bld_cache_manifest_clear (&m);
 
@@ -156,7 +160,8 @@ test_manifest (void)
   ok (!manifest ("{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"nope\",\"size\":1}}", &m),
       "a config with a bad digest");
   snprintf (buf, sizeof buf,
-            "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"%s\",\"size\":3},\"layers\":[{}]}", D1);
+            "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"%s\",\"size\":3},\"layers\":[{}]}",
+            D1);
   ok (!manifest (buf, &m), "a layer that is no descriptor");
   snprintf (buf, sizeof buf,
             "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"%s\",\"size\":3},\"layers\":{}}", D1);
