@@ -106,6 +106,7 @@ enum
   /* cache: --cache-from, --cache-to */
   OPT_CACHE_FROM,
   OPT_CACHE_TO,
+  OPT_METADATA_FILE,
 };
 
 static const struct cli_option build_options[] = {
@@ -134,6 +135,8 @@ static const struct cli_option build_options[] = {
     "also take steps from this exported cache (repeatable)" },
   { "cache-to", OPT_CACHE_TO, CLI_VALUE, "type=registry,ref=REF|type=local,dest=DIR|type=inline",
     "export the build's step cache (mode=max: every stage's steps; repeatable)" },
+  { "metadata-file", OPT_METADATA_FILE, CLI_VALUE, "FILE",
+    "write the result as JSON to FILE (image and config digests, names, caches)" },
   /* -h in a cluster (-hq) or --he: `builder build --help` is handled by
    * main before the command parses anything */
   { "help", 'h', CLI_NO_VALUE, NULL, NULL },
@@ -155,12 +158,16 @@ struct build_args
   enum bld_progress_mode progress;
   /* cache: --cache-from, --cache-to */
   struct bld_cache_spec *cache_from, *cache_to;
+  char **cache_from_specs, **cache_to_specs; /* as given, for --metadata-file */
+  const char *metadata_file;
 };
 
-/* --cache-from / --cache-to: one more spec in *v (o's count beside). */
+/* --cache-from / --cache-to: one more spec, parsed and as given. */
 static int
-add_cache_spec (struct bld_cache_spec **v, size_t *n, const char *spec, bool to, struct oci_error *err)
+add_cache_spec (struct build_args *a, bool to, char *spec, struct oci_error *err)
 {
+  struct bld_cache_spec **v = to ? &a->cache_to : &a->cache_from;
+  size_t *n = to ? &a->o->cache_to_len : &a->o->cache_from_len, given = *n;
   struct bld_cache_spec *nv = realloc (*v, (*n + 1) * sizeof *nv);
   if (nv == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -168,7 +175,11 @@ add_cache_spec (struct bld_cache_spec **v, size_t *n, const char *spec, bool to,
   if (bld_cache_spec_parse (spec, to, &nv[*n], err) < 0)
     return oci_error_prefix (err, "build");
   (*n)++;
-  return 0;
+  if (to)
+    a->o->cache_to = nv;
+  else
+    a->o->cache_from = nv;
+  return push_or_fail (to ? &a->cache_to_specs : &a->cache_from_specs, &given, spec, err);
 }
 
 static void
@@ -185,6 +196,8 @@ build_args_free (struct build_args *a)
     bld_cache_spec_clear (&a->cache_to[i]);
   free (a->cache_from);
   free (a->cache_to);
+  free (a->cache_from_specs);
+  free (a->cache_to_specs);
 }
 
 /* --output: one more entry in a->outputs (none for type=store). */
@@ -269,14 +282,10 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
       return add_output (a, optarg, err);
     /* cache */
     case OPT_CACHE_FROM:
-      if (add_cache_spec (&a->cache_from, &o->cache_from_len, optarg, false, err) < 0)
-        return -1;
-      o->cache_from = a->cache_from;
-      return 0;
     case OPT_CACHE_TO:
-      if (add_cache_spec (&a->cache_to, &o->cache_to_len, optarg, true, err) < 0)
-        return -1;
-      o->cache_to = a->cache_to;
+      return add_cache_spec (a, c == OPT_CACHE_TO, optarg, err);
+    case OPT_METADATA_FILE:
+      a->metadata_file = optarg;
       return 0;
     default:
       return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", word);
@@ -369,6 +378,20 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   fprintf (view, "writing image %s\n", id);
   if (a.iidfile && oci_write_file_atomic (a.iidfile, id, strlen (id), 0644, err) < 0)
     return oci_error_prefix (err, "build: --iidfile");
+  /* cache: --metadata-file */
+  if (a.metadata_file)
+    {
+      struct bld_build_metadata m = { .manifest = desc,
+                                      .config_digest = id,
+                                      .tags = o.tags,
+                                      .tags_len = o.tags_len,
+                                      .cache_from = a.cache_from_specs,
+                                      .cache_to = a.cache_to_specs,
+                                      .cache_from_len = o.cache_from_len,
+                                      .cache_to_len = o.cache_to_len };
+      if (bld_write_metadata_file (a.metadata_file, &m, err) < 0)
+        return oci_error_prefix (err, "build");
+    }
   for (size_t i = 0; i < o.tags_len; i++)
     {
       cleanup_free char *norm = NULL;

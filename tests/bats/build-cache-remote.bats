@@ -270,3 +270,21 @@ ran() {
   [ "$status" -ne 0 ]
   [[ "$output" == *'type "inline" is not registry, local'* ]]
 }
+
+@test "--metadata-file: the image's digests, names and the caches as JSON" {
+  dir="$BATS_TEST_TMPDIR/cachedir"
+  meta="$BATS_TEST_TMPDIR/meta.json"
+  run runner 1 -t app:v2 --cache-to "type=local,dest=$dir" --metadata-file "$meta"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  jq . "$meta"
+  [ "$(jq -r '."containerimage.digest"' "$meta")" = "$(app_digest 1)" ]
+  [ "$(jq -r '."containerimage.descriptor".digest' "$meta")" = "$(app_digest 1)" ]
+  [ "writing image $(jq -r '."containerimage.config.digest"' "$meta")" = "$(grep '^writing image' <<<"$output")" ]
+  [ "$(jq -r '."image.name"' "$meta")" = "app:latest,app:v2" ]
+  [ "$(jq -c '."builder.cache.to"' "$meta")" = "[\"type=local,dest=$dir\"]" ]
+  [ "$(jq -c '."builder.cache.from"' "$meta")" = "[]" ]
+  run "$BUILDER" --store "$BATS_TEST_TMPDIR/runner1" build --metadata-file /nonexistent/dir/m.json "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--metadata-file /nonexistent/dir/m.json"* ]]
+}
