@@ -96,9 +96,10 @@ local_manifest (const char *dir, char **text, size_t *len, struct oci_error *err
   size_t ilen;
   if (asprintf (&path, "%s/index.json", dir) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (oci_read_regular_file (path, OCI_JSON_FILE_MAX, &index, &ilen, err) < 0
-      || json_parse (index, ilen, &root, err) < 0)
+  if (oci_read_regular_file (path, OCI_JSON_FILE_MAX, &index, &ilen, err) < 0)
     return -1;
+  if (json_parse (index, ilen, &root, err) < 0)
+    return oci_error_prefix (err, "%s", path);
   const struct json_value *ms = json_object_get (root, "manifests");
   const struct json_value *pick = NULL;
   for (size_t i = 0; ms && ms->type == JSON_ARRAY && i < ms->u.array.len; i++)
