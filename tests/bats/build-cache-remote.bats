@@ -109,9 +109,11 @@ ran() {
 @test "cache-to/from registry, mode=max: a fresh runner runs no RUN and gets the same image" {
   start_registry
   cache="type=registry,ref=$REG/cache/app:ci,registry.insecure=true"
-  run runner 1 --cache-to "$cache,mode=max"
+  # The first CI run: nothing at REF yet, one warning line.
+  run runner 1 --cache-from "$cache" --cache-to "$cache,mode=max"
   echo "$output"
   [ "$status" -eq 0 ]
+  [ "$(grep -c "^WARNING: cache $REG/cache/app:ci ignored: .*404" <<<"$output")" = 1 ]
   ran build1 && ran build2 && ran final
   [[ "$output" == *"exporting cache to $REG/cache/app:ci: sha256:"* ]]
   # The cache is an OCI artifact of its own type.
