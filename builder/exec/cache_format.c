@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "common/array.h"
 #include "digest.h"
 #include "exec/build.h"
 #include "exec/build_internal.h"
@@ -61,6 +62,8 @@ bld_cache_doc_clear (struct bld_cache_doc *d)
   for (size_t i = 0; i < d->n_records; i++)
     record_clear (&d->records[i]);
   free (d->records);
+  free (d->keys);
+  name_index_clear (&d->ix);
   free (d->os);
   free (d->architecture);
   free (d->variant);
@@ -68,12 +71,25 @@ bld_cache_doc_clear (struct bld_cache_doc *d)
 }
 
 const struct bld_cache_record *
-bld_cache_doc_find (const struct bld_cache_doc *d, const char *key)
+bld_cache_doc_find (struct bld_cache_doc *d, const char *key)
 {
-  for (size_t i = 0; i < d->n_records; i++)
-    if (strcmp (d->records[i].key, key) == 0)
-      return &d->records[i];
+  long i = d->keys ? name_index_find (&d->ix, d->keys, d->n_records, NAME_INDEX_KEY, key) : -2;
+  if (i >= 0)
+    return &d->records[i];
+  for (size_t k = 0; i == -2 && k < d->n_records; k++) /* no memory for the index */
+    if (strcmp (d->records[k].key, key) == 0)
+      return &d->records[k];
   return NULL;
+}
+
+/* Room for n records and their keys (growing geometrically: the index
+ * follows keys, and rebuilds when they move). */
+static int
+doc_reserve (struct bld_cache_doc *d, size_t n, struct oci_error *err)
+{
+  if (array_reserve (&d->records, n, sizeof *d->records) < 0 || array_reserve (&d->keys, n, sizeof *d->keys) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  return 0;
 }
 
 static char *
@@ -87,14 +103,13 @@ bld_cache_doc_add (struct bld_cache_doc *d, const struct bld_cache_record *r, st
 {
   if (bld_cache_doc_find (d, r->key))
     return 0;
-  struct bld_cache_record *v = realloc (d->records, (d->n_records + 1) * sizeof *v);
-  if (v == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  d->records = v;
-  struct bld_cache_record *n = &v[d->n_records];
+  if (doc_reserve (d, d->n_records + 1, err) < 0)
+    return -1;
+  struct bld_cache_record *n = &d->records[d->n_records];
   memset (n, 0, sizeof *n);
   n->layer = r->layer;
   n->key = strdup (r->key);
+  d->keys[d->n_records] = n->key ? n->key : (char *) "";
   if (r->layer)
     {
       n->l.media_type = dup_or_empty (r->l.media_type);
@@ -191,12 +206,16 @@ bld_cache_doc_parse (const char *text, size_t len, struct bld_cache_doc *out, st
   out->variant = variant ? strdup (variant) : NULL;
   if (out->os == NULL || out->architecture == NULL || (variant && out->variant == NULL))
     goto oom;
-  if (recs->u.array.len && (out->records = calloc (recs->u.array.len, sizeof *out->records)) == NULL)
-    goto oom;
+  if (recs->u.array.len && doc_reserve (out, recs->u.array.len, err) < 0)
+    {
+      bld_cache_doc_clear (out);
+      return -1;
+    }
   for (size_t i = 0; i < recs->u.array.len; i++)
     {
       struct bld_cache_record *r = &out->records[out->n_records];
       bool skip;
+      memset (r, 0, sizeof *r);
       int rc = parse_record (recs->u.array.items[i], i, r, &skip, err);
       if (rc < 0 || skip)
         record_clear (r);
@@ -206,7 +225,7 @@ bld_cache_doc_parse (const char *text, size_t len, struct bld_cache_doc *out, st
           return oci_error_prefix (err, "cache records");
         }
       if (!skip)
-        out->n_records++;
+        out->keys[out->n_records++] = r->key;
     }
   return 0;
 oom:

@@ -23,6 +23,7 @@
 
 #include "error.h"
 #include "exec/step_cache.h"
+#include "image/name_index.h"
 
 #define BLD_CACHE_MEDIA_TYPE "application/vnd.runclite.builder.cache.v1+json"
 #define BLD_CACHE_ANNOTATION "vnd.runclite.builder.cache.v1"
@@ -46,6 +47,8 @@ struct bld_cache_doc
   char *os, *architecture, *variant; /* variant may be NULL */
   struct bld_cache_record *records;
   size_t n_records;
+  char **keys;          /* records[i].key (not owned), for the index */
+  struct name_index ix; /* keys by name: a lookup per step stays O(1) */
 };
 void bld_cache_doc_clear (struct bld_cache_doc *d);
 
@@ -56,7 +59,7 @@ int bld_cache_doc_emit (const struct bld_cache_doc *d, char **text, size_t *len,
 /* Appends a record, copying its strings; a key already there is kept. */
 int bld_cache_doc_add (struct bld_cache_doc *d, const struct bld_cache_record *r, struct oci_error *err);
 /* The record of key, or NULL. */
-const struct bld_cache_record *bld_cache_doc_find (const struct bld_cache_doc *d, const char *key);
+const struct bld_cache_record *bld_cache_doc_find (struct bld_cache_doc *d, const char *key);
 
 /* A descriptor as the cache manifest holds it. */
 struct bld_cache_blob

@@ -111,6 +111,35 @@ test_doc_bad (void)
   free (deep);
 }
 
+/* Many records: each found by key (through the index), added once. */
+static void
+test_doc_many (void)
+{
+  struct bld_cache_doc d = { 0 };
+  struct oci_error e = OCI_ERROR_INIT;
+  char key[65];
+  size_t n = 20000, found = 0, failed = 0;
+  for (size_t i = 0; i < 2 * n; i++)
+    {
+      snprintf (key, sizeof key, "%064zx", i % n);
+      struct bld_cache_record r = { .key = key };
+      if (bld_cache_doc_add (&d, &r, &e) < 0)
+        failed++;
+    }
+  ok (failed == 0 && d.n_records == n, "%zu records added twice are there once", n);
+  for (size_t i = 0; i < n; i++)
+    {
+      snprintf (key, sizeof key, "%064zx", i);
+      const struct bld_cache_record *r = bld_cache_doc_find (&d, key);
+      found += r && strcmp (r->key, key) == 0;
+    }
+  ok (found == n, "each is found by its key");
+  snprintf (key, sizeof key, "%064zx", n);
+  ok (bld_cache_doc_find (&d, key) == NULL, "a key not there is not found");
+  bld_cache_doc_clear (&d);
+  oci_error_clear (&e);
+}
+
 static bool
 manifest (const char *text, struct bld_cache_manifest *m)
 {
@@ -216,6 +245,7 @@ main (void)
 {
   test_doc_round_trip ();
   test_doc_bad ();
+  test_doc_many ();
   test_manifest ();
   test_spec ();
   return tap_done ();
