@@ -365,6 +365,25 @@ bld_mounts_add_bind (struct bld_mounts *ms, const char *source, const char *dest
   return add_mount (ms, "bind", source, dest, ro, NULL, err);
 }
 
+int
+bld_mounts_add_file (struct bld_mounts *ms, int rootfd, const char *source, const char *dest, struct oci_error *err)
+{
+  const char *slash = strrchr (dest, '/');
+  cleanup_free char *parent = strndup (dest, (size_t) (slash - dest));
+  struct stat st;
+  if (parent == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  /* A symbolic link (a resolver's file elsewhere) is left as it is. */
+  struct oci_error e2 = OCI_ERROR_INIT;
+  cleanup_close int pfd = bld_open_in_root (rootfd, *parent ? parent : "/", O_RDONLY | O_DIRECTORY, &e2);
+  oci_error_clear (&e2);
+  if (pfd >= 0 && fstatat (pfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+    return 0;
+  if (make_stub (ms, rootfd, dest, true, err) < 0)
+    return -1;
+  return add_mount (ms, "bind", source, dest, true, NULL, err);
+}
+
 /* from=[,source=]: a new cache starts as a copy of that directory. */
 static int
 seed_cache (const struct bld_mount_spec *s, const char *dir, struct oci_error *err)

@@ -69,6 +69,11 @@ int bld_mounts_prepare (const struct bld_mount_context *mc, struct bld_mounts *m
                         size_t *env_len, struct oci_error *err);
 /* One more bind mount (RUN's heredoc script). */
 int bld_mounts_add_bind (struct bld_mounts *ms, const char *source, const char *dest, bool ro, struct oci_error *err);
+/* A read-only bind of the file source at dest (absolute), its mount
+ * point made in rootfd when missing (and removed after); nothing when
+ * dest is a symbolic link. */
+int bld_mounts_add_file (struct bld_mounts *ms, int rootfd, const char *source, const char *dest,
+                         struct oci_error *err);
 /* After the run: removes the mount points bld_mounts_prepare made. */
 int bld_mounts_finish (struct bld_mounts *ms, int rootfd, struct oci_error *err);
 void bld_mounts_clear (struct bld_mounts *ms);

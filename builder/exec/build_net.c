@@ -1,0 +1,362 @@
+/* RUN's network: see build_net.h.  The namespace, the veth pair and the
+ * routes are made by iproute2's `ip` (two -batch files), the NAT by
+ * `nft -f` (one transaction), all through common/spawn.h with argv
+ * vectors. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exec/build_net.h"
+#include "cleanup.h"
+#include "common/fs.h"
+#include "common/spawn.h"
+#include "common/strbuf.h"
+#include "fileutil.h"
+
+#define NET_RUN_DIR "/run/builder/net"
+#define NET_SLOTS 1024 /* 10.89.0.0/16 holds 16384 /30s */
+#define NET_OUTPUT_MAX (64 * 1024)
+#define RESOLV_MAX (64 * 1024)
+
+enum
+{
+  NET_MADE_NS = 1,   /* /run/netns/builder-N */
+  NET_MADE_VETH = 2, /* bldvN */
+  NET_MADE_NFT = 4,  /* table ip builder-N */
+};
+
+int
+bld_network_parse (const char *s, enum bld_network *out)
+{
+  if (strcmp (s, "private") == 0 || strcmp (s, "default") == 0)
+    *out = BLD_NETWORK_PRIVATE;
+  else if (strcmp (s, "none") == 0)
+    *out = BLD_NETWORK_NONE;
+  else if (strcmp (s, "host") == 0)
+    *out = BLD_NETWORK_HOST;
+  else
+    return -1;
+  return 0;
+}
+
+/* Runs argv (looked up in PATH), its output captured for the message. */
+static int
+net_cmd (const char *const argv[], struct oci_error *err)
+{
+  static const struct cmn_spawn_options o = { .in = CMN_STDIO_NULL,
+                                              .out = CMN_STDIO_PIPE,
+                                              .err = CMN_STDIO_PIPE,
+                                              .search_path = true,
+                                              .exec_error_prefix = "exec " };
+  cleanup_free char *out = NULL;
+  struct oci_error ignored = OCI_ERROR_INIT;
+  int fd = -1;
+  size_t len = 0;
+  pid_t pid;
+
+  if (cmn_spawn (argv, &o, &pid, &fd, err) < 0)
+    return -1;
+  if (oci_read_fd (fd, "output", NET_OUTPUT_MAX, &out, &len, &ignored) < 0)
+    oci_error_clear (&ignored);
+  close (fd);
+  int st = cmn_wait (pid);
+  if (st == 0)
+    return 0;
+  while (out && len && (out[len - 1] == '\n' || out[len - 1] == ' '))
+    out[--len] = '\0';
+  cleanup_strbuf struct strbuf cmd = STRBUF_INIT;
+  for (size_t i = 0; argv[i]; i++)
+    {
+      if (i)
+        strbuf_addc (&cmd, ' ');
+      strbuf_adds (&cmd, argv[i]);
+    }
+  return oci_error_set (err, 0, "%s: exit status %d: %s", cmd.failed ? argv[0] : cmd.s, st,
+                        out && *out ? out : "(no output)");
+}
+
+static int
+write_text (const char *dir, const char *name, const struct strbuf *sb, char **path, struct oci_error *err)
+{
+  if (sb->failed)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (asprintf (path, "%s/%s", dir, name) < 0)
+    {
+      *path = NULL;
+      return oci_error_set (err, ENOMEM, "out of memory");
+    }
+  return oci_write_file_atomic (*path, sb->len ? sb->s : "", sb->len, 0644, err);
+}
+
+static bool
+loopback_nameserver (const char *line, size_t len)
+{
+  static const char kw[] = "nameserver";
+  if (len < sizeof kw || strncmp (line, kw, sizeof kw - 1) != 0
+      || (line[sizeof kw - 1] != ' ' && line[sizeof kw - 1] != '\t'))
+    return false;
+  const char *a = line + sizeof kw - 1;
+  a += strspn (a, " \t");
+  return strncmp (a, "127.", 4) == 0 || strncmp (a, "::1", 3) == 0;
+}
+
+/* The lines of text but nameservers on loopback (unreachable from
+ * another namespace); *kept counts the nameservers left. */
+static void
+resolv_filter (const char *text, struct strbuf *out, size_t *kept)
+{
+  *kept = 0;
+  for (const char *p = text; *p;)
+    {
+      size_t len = strcspn (p, "\n");
+      if (!loopback_nameserver (p, len))
+        {
+          strbuf_add (out, p, len);
+          strbuf_addc (out, '\n');
+          if (strncmp (p, "nameserver", 10) == 0)
+            ++*kept;
+        }
+      p += len + (p[len] == '\n');
+    }
+}
+
+/* resolv.conf: the host's ($BUILDER_RESOLV_CONF, else /etc/resolv.conf)
+ * as it is for the host's network; for a namespace of its own without
+ * loopback resolvers, then systemd-resolved's upstream list when nothing
+ * was left, and no nameserver at all (a comment says why) when that has
+ * none either: no public resolver is made up. */
+static int
+make_resolv_conf (struct bld_net *n, const char *work, struct oci_error *err)
+{
+  const char *env = getenv ("BUILDER_RESOLV_CONF");
+  const char *sources[] = { env && *env ? env : "/etc/resolv.conf", "/run/systemd/resolve/resolv.conf" };
+  cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+  size_t kept = 0;
+
+  for (size_t i = 0; i < 2 && kept == 0; i++)
+    {
+      cleanup_free char *text = NULL;
+      struct oci_error e2 = OCI_ERROR_INIT;
+      size_t len;
+      if (oci_read_file (sources[i], RESOLV_MAX, &text, &len, &e2) < 0)
+        {
+          oci_error_clear (&e2);
+          continue;
+        }
+      sb.len = 0;
+      if (n->mode == BLD_NETWORK_HOST)
+        {
+          strbuf_add (&sb, text, len);
+          break;
+        }
+      resolv_filter (text, &sb, &kept);
+    }
+  if (n->mode != BLD_NETWORK_HOST && kept == 0)
+    strbuf_adds (&sb, "# builder: the host has no resolver reachable from a RUN step's network\n");
+  return write_text (work, "resolv.conf", &sb, &n->resolv_conf, err);
+}
+
+static int
+make_hosts (struct bld_net *n, const char *work, const char *hostname, const char *addr, struct oci_error *err)
+{
+  cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+  strbuf_adds (&sb, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+  strbuf_adds (&sb, addr);
+  strbuf_addc (&sb, '\t');
+  strbuf_adds (&sb, hostname);
+  strbuf_addc (&sb, '\n');
+  return write_text (work, "hosts", &sb, &n->hosts, err);
+}
+
+/* The lowest free slot, its lock held in n->lock_fd. */
+static int
+take_slot (struct bld_net *n, struct oci_error *err)
+{
+  if (cmn_mkdir_p (NET_RUN_DIR, 0700, err) < 0)
+    return -1;
+  for (int i = 0; i < NET_SLOTS; i++)
+    {
+      char path[sizeof NET_RUN_DIR + 32];
+      snprintf (path, sizeof path, NET_RUN_DIR "/slot-%d.lock", i);
+      int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+      if (fd < 0)
+        return oci_error_set (err, errno, "open %s", path);
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+        {
+          n->slot = i;
+          n->lock_fd = fd;
+          return 0;
+        }
+      int e = errno;
+      close (fd);
+      if (e != EWOULDBLOCK)
+        return oci_error_set (err, e, "lock %s", path);
+    }
+  return oci_error_set (err, 0, "all %d network slots are in use (" NET_RUN_DIR ")", NET_SLOTS);
+}
+
+/* Whether slot's veth (on the host) or namespace exists. */
+static bool
+exists (bool netns, int slot)
+{
+  char path[64];
+  if (netns)
+    snprintf (path, sizeof path, "/run/netns/builder-%d", slot);
+  else
+    snprintf (path, sizeof path, "/sys/class/net/bldv%d", slot);
+  return access (path, F_OK) == 0;
+}
+
+/* Routing between the step's veth and the host's uplinks.  Like docker,
+ * builder turns net.ipv4.ip_forward on and leaves it on: turning it off
+ * again would cut whatever else routes (other builds, containers, VMs)
+ * with no way to know who else needs it. */
+static int
+enable_forwarding (struct oci_error *err)
+{
+  static const char path[] = "/proc/sys/net/ipv4/ip_forward";
+  cleanup_free char *v = NULL;
+  size_t len;
+  if (oci_read_file (path, 16, &v, &len, err) < 0)
+    return -1;
+  if (len && v[0] == '1')
+    return 0;
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || oci_write_all (fd, "1\n", 2) < 0)
+    return oci_error_set (err, errno, "write %s", path);
+  return 0;
+}
+
+static int
+run_file (const char *work, const char *name, const struct strbuf *text, const char *const pre[], size_t npre,
+          struct oci_error *err)
+{
+  cleanup_free char *path = NULL;
+  if (write_text (work, name, text, &path, err) < 0)
+    return -1;
+  const char *argv[8];
+  size_t k = 0;
+  for (size_t i = 0; i < npre; i++)
+    argv[k++] = pre[i];
+  argv[k++] = path;
+  argv[k] = NULL;
+  return net_cmd (argv, err);
+}
+
+/* Removes what n->made says (the veth and namespace only while they
+ * exist); the first error is reported, the rest still removed. */
+static int
+remove_made (struct bld_net *n, struct oci_error *err)
+{
+  struct oci_error ignored = OCI_ERROR_INIT;
+  char table[32], veth[32];
+  int s = n->slot, ret = 0;
+  snprintf (table, sizeof table, "builder-%d", s);
+  snprintf (veth, sizeof veth, "bldv%d", s);
+  const char *nft_del[] = { "nft", "delete", "table", "ip", table, NULL };
+  const char *link_del[] = { "ip", "link", "del", veth, NULL };
+  const char *ns_del[] = { "ip", "netns", "del", table, NULL };
+
+  if ((n->made & NET_MADE_NFT) && net_cmd (nft_del, ret < 0 ? &ignored : err) < 0)
+    ret = -1;
+  /* The veth first: a namespace's interfaces go with it only once the
+   * kernel has freed it, later. */
+  if ((n->made & NET_MADE_VETH) && exists (false, s) && net_cmd (link_del, ret < 0 ? &ignored : err) < 0)
+    ret = -1;
+  if ((n->made & NET_MADE_NS) && exists (true, s) && net_cmd (ns_del, ret < 0 ? &ignored : err) < 0)
+    ret = -1;
+  oci_error_clear (&ignored);
+  if (ret == 0)
+    n->made = 0;
+  return ret;
+}
+
+/* The namespace, the veth pair, addresses, routes and NAT of slot n->slot. */
+static int
+make_private (struct bld_net *n, const char *work, char *addr, size_t addr_size, struct oci_error *err)
+{
+  int s = n->slot;
+  unsigned base = (unsigned) s * 4;
+  char host_ip[32], net[32];
+  snprintf (host_ip, sizeof host_ip, "10.89.%u.%u", base / 256, base % 256 + 1);
+  snprintf (addr, addr_size, "10.89.%u.%u", base / 256, base % 256 + 2);
+  snprintf (net, sizeof net, "10.89.%u.%u/30", base / 256, base % 256);
+
+  /* What a build killed in this slot left behind. */
+  n->made = NET_MADE_VETH | NET_MADE_NS;
+  if (remove_made (n, err) < 0)
+    return oci_error_prefix (err, "remove what a killed build left in network slot %d", s);
+
+  cleanup_strbuf struct strbuf host = STRBUF_INIT, inside = STRBUF_INIT, nft = STRBUF_INIT;
+  char line[256];
+  snprintf (line, sizeof line,
+            "netns add builder-%d\nlink add bldv%d type veth peer name eth0 netns builder-%d\n"
+            "addr add %s/30 dev bldv%d\nlink set bldv%d up\n",
+            s, s, s, host_ip, s, s);
+  strbuf_adds (&host, line);
+  snprintf (line, sizeof line,
+            "link set lo up\naddr add %s/30 dev eth0\nlink set eth0 up\nroute add default via %s\n", addr, host_ip);
+  strbuf_adds (&inside, line);
+  /* add + delete first: a table a killed build left is replaced. */
+  snprintf (line, sizeof line,
+            "add table ip builder-%d\ndelete table ip builder-%d\ntable ip builder-%d {\n"
+            " chain postrouting {\n  type nat hook postrouting priority srcnat; policy accept;\n"
+            "  ip saddr %s oifname != \"bldv%d\" masquerade\n }\n}\n",
+            s, s, s, net, s);
+  strbuf_adds (&nft, line);
+  char ns[32];
+  snprintf (ns, sizeof ns, "builder-%d", s);
+  const char *ip_host[] = { "ip", "-batch" }, *ip_inside[] = { "ip", "-n", ns, "-batch" }, *nft_f[] = { "nft", "-f" };
+
+  n->made = NET_MADE_NS | NET_MADE_VETH;
+  if (run_file (work, "net-host.ip", &host, ip_host, 2, err) < 0
+      || run_file (work, "net-inside.ip", &inside, ip_inside, 4, err) < 0)
+    return -1;
+  if (run_file (work, "net.nft", &nft, nft_f, 2, err) < 0)
+    return -1;
+  n->made |= NET_MADE_NFT;
+  if (enable_forwarding (err) < 0)
+    return -1;
+  if (asprintf (&n->netns_path, "/run/netns/%s", ns) < 0)
+    {
+      n->netns_path = NULL;
+      return oci_error_set (err, ENOMEM, "out of memory");
+    }
+  return 0;
+}
+
+int
+bld_net_prepare (struct bld_net *n, enum bld_network mode, const char *work, const char *hostname,
+                 struct oci_error *err)
+{
+  char addr[32] = "127.0.1.1";
+
+  n->mode = mode;
+  if (mode == BLD_NETWORK_PRIVATE && (take_slot (n, err) < 0 || make_private (n, work, addr, sizeof addr, err) < 0))
+    return oci_error_prefix (err, "RUN's network");
+  if (make_resolv_conf (n, work, err) < 0 || make_hosts (n, work, hostname, addr, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+bld_net_teardown (struct bld_net *n, struct oci_error *err)
+{
+  int ret = 0;
+  if (n->slot >= 0 && remove_made (n, err) < 0)
+    ret = oci_error_prefix (err, "RUN's network");
+  if (n->lock_fd >= 0)
+    close (n->lock_fd);
+  free (n->netns_path);
+  free (n->resolv_conf);
+  free (n->hosts);
+  *n = (struct bld_net) BLD_NET_INIT;
+  return ret;
+}
