@@ -322,6 +322,14 @@ dispatch_run (struct build *b, struct stage_st *s, const struct recipe_instructi
     if (run_in_rootfs (b, s, &r, &f, rootfd, err) < 0)
       goto out;
   }
+  /* overlayfs copied up the directories of the mount points made (its
+   * diff is done twice harmlessly); the copying snapshotter sees none. */
+  if (f.snap->ops == &bld_snapshot_overlay)
+    {
+      if (bld_snapshot_diff (f.snap, err) < 0)
+        goto out;
+      bld_mounts_forget_copy_ups (&r.ms, f.snap->upper);
+    }
   if (step_fs_commit (b, s, &f, r.key, err) < 0)
     goto out;
   ret = stage_history_add (s, b->created, r.created_by, false, err);

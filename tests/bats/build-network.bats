@@ -71,6 +71,14 @@ fetch_recipe() {
     run bld --no-cache --network "$mode" -t "f$mode" "$CTX"
     [ "$status" -eq 0 ]
   done
+  # the namespace is the runtime's to join: runc does too
+  if runc=$(command -v runc); then
+    run "$BUILDER" --store "$STORE" build --runtime "$runc" --no-cache -t viarunc "$CTX"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    unpack viarunc "$BATS_TEST_TMPDIR/r"
+    [ "$(cat "$BATS_TEST_TMPDIR/r/fetched")" = "served from the test namespace $$" ]
+  fi
   [ "$(net_leftovers)" = "$before" ]
 }
 
@@ -120,6 +128,10 @@ R
   last_layer dns >"$BATS_TEST_TMPDIR/layer"
   cat "$BATS_TEST_TMPDIR/layer"
   run grep -E ' etc/(hosts|resolv.conf)$' "$BATS_TEST_TMPDIR/layer"
+  [ "$status" -eq 1 ]
+  # nor /etc itself, which the base has without either file: overlayfs
+  # copied it up for their mount points only
+  run grep -E ' etc/$' "$BATS_TEST_TMPDIR/layer"
   [ "$status" -eq 1 ]
   [ ! -e "$BATS_TEST_TMPDIR/u/etc/hosts" ]
   [ ! -e "$BATS_TEST_TMPDIR/u/etc/resolv.conf" ]
