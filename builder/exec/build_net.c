@@ -338,6 +338,10 @@ bld_net_prepare (struct bld_net *n, enum bld_network mode, const char *work, con
 {
   char addr[32] = "127.0.1.1";
 
+  /* Not root: no namespace of our own yet (pasta or slirp4netns belong
+   * here); the runtime's empty one, as before RUN had network. */
+  if (mode == BLD_NETWORK_PRIVATE && geteuid () != 0)
+    mode = BLD_NETWORK_NONE;
   n->mode = mode;
   if (mode == BLD_NETWORK_PRIVATE && (take_slot (n, err) < 0 || make_private (n, work, addr, sizeof addr, err) < 0))
     return oci_error_prefix (err, "RUN's network");

@@ -13,7 +13,9 @@
  * dir, bound read-only into the step (never part of its layer).
  *
  * A rootless implementation (pasta, slirp4netns) plugs in beside the
- * rootful one: bld_net_prepare chooses, bld_net_teardown undoes. */
+ * rootful one: bld_net_prepare chooses, bld_net_teardown undoes.  Until
+ * then a builder that is not root gives private steps the runtime's
+ * empty namespace, as none. */
 #ifndef BUILDER_BUILD_NET_H
 #define BUILDER_BUILD_NET_H
 

@@ -170,3 +170,36 @@ R
   [ "$st" -eq 130 ]
   [ "$(net_leftovers)" = "$before" ]
 }
+
+@test "build: two builds at once get their own addresses and both reach the server" {
+  net_setup
+  before=$(net_leftovers)
+  mkdir -p "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+  # a holds its network until b has run its step
+  printf 'FROM busybox\nRUN wget -q -O /fetched http://%s:8080/file && ip -4 -o addr show eth0 > /addr && echo started && sleep 3\n' \
+    "$SRV" >"$BATS_TEST_TMPDIR/a/Recipe"
+  printf 'FROM busybox\nRUN wget -q -O /fetched http://%s:8080/file && ip -4 -o addr show eth0 > /addr\n' \
+    "$SRV" >"$BATS_TEST_TMPDIR/b/Recipe"
+  bld -t a "$BATS_TEST_TMPDIR/a" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+  BPID=$!
+  for i in $(seq 100); do
+    grep -q '| started' "$BATS_TEST_TMPDIR/out" && break
+    sleep 0.1
+  done
+  run bld -t b "$BATS_TEST_TMPDIR/b"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  wait "$BPID"
+  BPID=
+  cat "$BATS_TEST_TMPDIR/out"
+  grep -q '| started' "$BATS_TEST_TMPDIR/out"
+  for t in a b; do
+    unpack "$t" "$BATS_TEST_TMPDIR/u$t"
+    [ "$(cat "$BATS_TEST_TMPDIR/u$t/fetched")" = "served from the test namespace $$" ]
+  done
+  addr_a=$(sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' "$BATS_TEST_TMPDIR/ua/addr")
+  addr_b=$(sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' "$BATS_TEST_TMPDIR/ub/addr")
+  [ -n "$addr_a" ] && [ -n "$addr_b" ]
+  [ "$addr_a" != "$addr_b" ]
+  [ "$(net_leftovers)" = "$before" ]
+}
