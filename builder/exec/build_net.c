@@ -83,16 +83,16 @@ net_cmd (const char *const argv[], struct oci_error *err)
 }
 
 static int
-write_text (const char *dir, const char *name, const struct strbuf *sb, char **path, struct oci_error *err)
+write_text (const char *dir, const char *name, const char *text, char **path, struct oci_error *err)
 {
-  if (sb->failed)
+  if (text == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (asprintf (path, "%s/%s", dir, name) < 0)
     {
       *path = NULL;
       return oci_error_set (err, ENOMEM, "out of memory");
     }
-  return oci_write_file_atomic (*path, sb->len ? sb->s : "", sb->len, 0644, err);
+  return oci_write_file_atomic (*path, text, strlen (text), 0644, err);
 }
 
 static bool
@@ -150,7 +150,9 @@ make_resolv_conf (struct bld_net *n, const char *work, struct oci_error *err)
           oci_error_clear (&e2);
           continue;
         }
-      sb.len = 0;
+      sb.len = 0; /* a later source replaces an earlier one */
+      if (sb.s)
+        sb.s[0] = '\0';
       if (n->mode == BLD_NETWORK_HOST)
         {
           strbuf_add (&sb, text, len);
@@ -160,7 +162,7 @@ make_resolv_conf (struct bld_net *n, const char *work, struct oci_error *err)
     }
   if (n->mode != BLD_NETWORK_HOST && kept == 0)
     strbuf_adds (&sb, "# builder: the host has no resolver reachable from a RUN step's network\n");
-  return write_text (work, "resolv.conf", &sb, &n->resolv_conf, err);
+  return write_text (work, "resolv.conf", sb.failed ? NULL : sb.s ? sb.s : "", &n->resolv_conf, err);
 }
 
 static int
@@ -172,7 +174,7 @@ make_hosts (struct bld_net *n, const char *work, const char *hostname, const cha
   strbuf_addc (&sb, '\t');
   strbuf_adds (&sb, hostname);
   strbuf_addc (&sb, '\n');
-  return write_text (work, "hosts", &sb, &n->hosts, err);
+  return write_text (work, "hosts", sb.failed ? NULL : sb.s, &n->hosts, err);
 }
 
 /* The lowest free slot, its lock held in n->lock_fd. */
@@ -235,7 +237,7 @@ enable_forwarding (struct oci_error *err)
 }
 
 static int
-run_file (const char *work, const char *name, const struct strbuf *text, const char *const pre[], size_t npre,
+run_file (const char *work, const char *name, const char *text, const char *const pre[], size_t npre,
           struct oci_error *err)
 {
   cleanup_free char *path = NULL;
@@ -294,32 +296,32 @@ make_private (struct bld_net *n, const char *work, char *addr, size_t addr_size,
   if (remove_made (n, err) < 0)
     return oci_error_prefix (err, "remove what a killed build left in network slot %d", s);
 
-  cleanup_strbuf struct strbuf host = STRBUF_INIT, inside = STRBUF_INIT, nft = STRBUF_INIT;
-  char line[256];
-  snprintf (line, sizeof line,
-            "netns add builder-%d\nlink add bldv%d type veth peer name eth0 netns builder-%d\n"
-            "addr add %s/30 dev bldv%d\nlink set bldv%d up\n",
-            s, s, s, host_ip, s, s);
-  strbuf_adds (&host, line);
-  snprintf (line, sizeof line,
-            "link set lo up\naddr add %s/30 dev eth0\nlink set eth0 up\nroute add default via %s\n", addr, host_ip);
-  strbuf_adds (&inside, line);
-  /* add + delete first: a table a killed build left is replaced. */
-  snprintf (line, sizeof line,
-            "add table ip builder-%d\ndelete table ip builder-%d\ntable ip builder-%d {\n"
-            " chain postrouting {\n  type nat hook postrouting priority srcnat; policy accept;\n"
-            "  ip saddr %s oifname != \"bldv%d\" masquerade\n }\n}\n",
-            s, s, s, net, s);
-  strbuf_adds (&nft, line);
+  cleanup_free char *host = NULL, *inside = NULL, *nft = NULL;
+  if (asprintf (&host,
+                "netns add builder-%d\nlink add bldv%d type veth peer name eth0 netns builder-%d\n"
+                "addr add %s/30 dev bldv%d\nlink set bldv%d up\n",
+                s, s, s, host_ip, s, s)
+          < 0
+      || asprintf (&inside, "link set lo up\naddr add %s/30 dev eth0\nlink set eth0 up\nroute add default via %s\n",
+                   addr, host_ip)
+             < 0
+      /* add + delete first: a table a killed build left is replaced. */
+      || asprintf (&nft,
+                   "add table ip builder-%d\ndelete table ip builder-%d\ntable ip builder-%d {\n"
+                   " chain postrouting {\n  type nat hook postrouting priority srcnat; policy accept;\n"
+                   "  ip saddr %s oifname != \"bldv%d\" masquerade\n }\n}\n",
+                   s, s, s, net, s)
+             < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
   char ns[32];
   snprintf (ns, sizeof ns, "builder-%d", s);
   const char *ip_host[] = { "ip", "-batch" }, *ip_inside[] = { "ip", "-n", ns, "-batch" }, *nft_f[] = { "nft", "-f" };
 
   n->made = NET_MADE_NS | NET_MADE_VETH;
-  if (run_file (work, "net-host.ip", &host, ip_host, 2, err) < 0
-      || run_file (work, "net-inside.ip", &inside, ip_inside, 4, err) < 0)
+  if (run_file (work, "net-host.ip", host, ip_host, 2, err) < 0
+      || run_file (work, "net-inside.ip", inside, ip_inside, 4, err) < 0)
     return -1;
-  if (run_file (work, "net.nft", &nft, nft_f, 2, err) < 0)
+  if (run_file (work, "net.nft", nft, nft_f, 2, err) < 0)
     return -1;
   n->made |= NET_MADE_NFT;
   if (enable_forwarding (err) < 0)
