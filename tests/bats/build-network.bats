@@ -203,3 +203,27 @@ R
   [ "$addr_a" != "$addr_b" ]
   [ "$(net_leftovers)" = "$before" ]
 }
+
+@test "build: what a build killed mid-RUN left of its network goes with the next build's step" {
+  command -v nft >/dev/null || skip "needs nftables"
+  before=$(net_leftovers)
+  printf 'FROM busybox\nRUN echo started; sleep 30\n' >"$CTX/Recipe"
+  "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" "$CTX" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+  BPID=$! # the builder itself, not a subshell
+  for i in $(seq 100); do
+    grep -q '| started' "$BATS_TEST_TMPDIR/out" && break
+    sleep 0.1
+  done
+  left=$(net_leftovers)
+  [ "$left" != "$before" ]
+  kill -9 "$BPID"
+  wait "$BPID" || true
+  BPID=
+  # nothing could remove them
+  [ "$(net_leftovers)" = "$left" ]
+  printf 'FROM busybox\nRUN ip -4 -o addr show eth0\n' >"$CTX/Recipe"
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(net_leftovers)" = "$before" ]
+}
