@@ -291,27 +291,42 @@ make_private (struct bld_net *n, const char *work, char *addr, size_t addr_size,
   snprintf (addr, addr_size, "10.89.%u.%u", base / 256, base % 256 + 2);
   snprintf (net, sizeof net, "10.89.%u.%u/30", base / 256, base % 256);
 
-  /* What a build killed in this slot left behind. */
-  n->made = NET_MADE_VETH | NET_MADE_NS;
-  if (remove_made (n, err) < 0)
-    return oci_error_prefix (err, "remove what a killed build left in network slot %d", s);
+  /* What a build killed in this slot left behind (its nft table too,
+   * which add + delete removes whether it is there or not). */
+  if (exists (false, s) || exists (true, s))
+    {
+      cleanup_free char *stale = NULL;
+      const char *nft_stale[] = { "nft", "-f" };
+      n->made = NET_MADE_VETH | NET_MADE_NS;
+      if (asprintf (&stale, "add table ip builder-%d\ndelete table ip builder-%d\n", s, s) < 0)
+        {
+          stale = NULL;
+          return oci_error_set (err, ENOMEM, "out of memory");
+        }
+      if (remove_made (n, err) < 0 || run_file (work, "net-stale.nft", stale, nft_stale, 2, err) < 0)
+        return oci_error_prefix (err, "remove what a killed build left in network slot %d", s);
+    }
 
   cleanup_free char *host = NULL, *inside = NULL, *nft = NULL;
   if (asprintf (&host,
                 "netns add builder-%d\nlink add bldv%d type veth peer name eth0 netns builder-%d\n"
                 "addr add %s/30 dev bldv%d\nlink set bldv%d up\n",
                 s, s, s, host_ip, s, s)
-          < 0
-      || asprintf (&inside, "link set lo up\naddr add %s/30 dev eth0\nlink set eth0 up\nroute add default via %s\n",
-                   addr, host_ip)
-             < 0
-      /* add + delete first: a table a killed build left is replaced. */
-      || asprintf (&nft,
-                   "add table ip builder-%d\ndelete table ip builder-%d\ntable ip builder-%d {\n"
-                   " chain postrouting {\n  type nat hook postrouting priority srcnat; policy accept;\n"
-                   "  ip saddr %s oifname != \"bldv%d\" masquerade\n }\n}\n",
-                   s, s, s, net, s)
-             < 0)
+      < 0)
+    host = NULL;
+  if (asprintf (&inside, "link set lo up\naddr add %s/30 dev eth0\nlink set eth0 up\nroute add default via %s\n",
+                addr, host_ip)
+      < 0)
+    inside = NULL;
+  /* add + delete first: a table a killed build left is replaced. */
+  if (asprintf (&nft,
+                "add table ip builder-%d\ndelete table ip builder-%d\ntable ip builder-%d {\n"
+                " chain postrouting {\n  type nat hook postrouting priority srcnat; policy accept;\n"
+                "  ip saddr %s oifname != \"bldv%d\" masquerade\n }\n}\n",
+                s, s, s, net, s)
+      < 0)
+    nft = NULL;
+  if (host == NULL || inside == NULL || nft == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   char ns[32];
   snprintf (ns, sizeof ns, "builder-%d", s);
