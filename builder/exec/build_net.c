@@ -46,40 +46,78 @@ bld_network_parse (const char *s, enum bld_network *out)
   return 0;
 }
 
-/* Runs argv (looked up in PATH), its output captured for the message. */
+/* A command started: its output is read and its status waited for by
+ * net_finish. */
+struct net_job
+{
+  const char *const *argv;
+  pid_t pid;
+  int fd;
+};
+
+/* Starts argv (looked up in PATH), its output captured for the message. */
 static int
-net_cmd (const char *const argv[], struct oci_error *err)
+net_start (struct net_job *j, const char *const argv[], struct oci_error *err)
 {
   static const struct cmn_spawn_options o = { .in = CMN_STDIO_NULL,
                                               .out = CMN_STDIO_PIPE,
                                               .err = CMN_STDIO_PIPE,
                                               .search_path = true,
                                               .exec_error_prefix = "exec " };
+  j->argv = argv;
+  j->fd = -1;
+  return cmn_spawn (argv, &o, &j->pid, &j->fd, err);
+}
+
+static int
+net_finish (struct net_job *j, struct oci_error *err)
+{
   cleanup_free char *out = NULL;
   struct oci_error ignored = OCI_ERROR_INIT;
-  int fd = -1;
   size_t len = 0;
-  pid_t pid;
 
-  if (cmn_spawn (argv, &o, &pid, &fd, err) < 0)
-    return -1;
-  if (oci_read_fd (fd, "output", NET_OUTPUT_MAX, &out, &len, &ignored) < 0)
+  if (oci_read_fd (j->fd, "output", NET_OUTPUT_MAX, &out, &len, &ignored) < 0)
     oci_error_clear (&ignored);
-  close (fd);
-  int st = cmn_wait (pid);
+  close (j->fd);
+  int st = cmn_wait (j->pid);
   if (st == 0)
     return 0;
   while (out && len && (out[len - 1] == '\n' || out[len - 1] == ' '))
     out[--len] = '\0';
   cleanup_strbuf struct strbuf cmd = STRBUF_INIT;
-  for (size_t i = 0; argv[i]; i++)
+  for (size_t i = 0; j->argv[i]; i++)
     {
       if (i)
         strbuf_addc (&cmd, ' ');
-      strbuf_adds (&cmd, argv[i]);
+      strbuf_adds (&cmd, j->argv[i]);
     }
-  return oci_error_set (err, 0, "%s: exit status %d: %s", cmd.failed ? argv[0] : cmd.s, st,
+  return oci_error_set (err, 0, "%s: exit status %d: %s", cmd.failed ? j->argv[0] : cmd.s, st,
                         out && *out ? out : "(no output)");
+}
+
+/* Runs the commands of argvs (NULL ones skipped) at the same time; the
+ * first error is reported. */
+static int
+net_run (const char *const *const argvs[], size_t n, struct oci_error *err)
+{
+  struct net_job jobs[4];
+  bool started[4] = { false };
+  struct oci_error later = OCI_ERROR_INIT;
+  int ret = 0;
+
+  for (size_t i = 0; i < n && i < 4; i++)
+    if (argvs[i] && ret == 0)
+      {
+        if (net_start (&jobs[i], argvs[i], err) < 0)
+          ret = -1;
+        else
+          started[i] = true;
+      }
+  for (size_t i = 0; i < n && i < 4; i++)
+    if (started[i] && net_finish (&jobs[i], ret < 0 ? &later : err) < 0)
+      ret = -1;
+  oci_error_clear (&later);
+  return ret;
 }
 
 static int
@@ -236,28 +274,11 @@ enable_forwarding (struct oci_error *err)
   return 0;
 }
 
-static int
-run_file (const char *work, const char *name, const char *text, const char *const pre[], size_t npre,
-          struct oci_error *err)
-{
-  cleanup_free char *path = NULL;
-  if (write_text (work, name, text, &path, err) < 0)
-    return -1;
-  const char *argv[8];
-  size_t k = 0;
-  for (size_t i = 0; i < npre; i++)
-    argv[k++] = pre[i];
-  argv[k++] = path;
-  argv[k] = NULL;
-  return net_cmd (argv, err);
-}
-
 /* Removes what n->made says (the veth and namespace only while they
  * exist); the first error is reported, the rest still removed. */
 static int
 remove_made (struct bld_net *n, struct oci_error *err)
 {
-  struct oci_error ignored = OCI_ERROR_INIT;
   char table[32], veth[32];
   int s = n->slot, ret = 0;
   snprintf (table, sizeof table, "builder-%d", s);
@@ -265,16 +286,18 @@ remove_made (struct bld_net *n, struct oci_error *err)
   const char *nft_del[] = { "nft", "delete", "table", "ip", table, NULL };
   const char *link_del[] = { "ip", "link", "del", veth, NULL };
   const char *ns_del[] = { "ip", "netns", "del", table, NULL };
+  /* The veth before the namespace: a namespace's interfaces go with it
+   * only once the kernel has freed it, later. */
+  const char *const *first[] = { (n->made & NET_MADE_NFT) ? nft_del : NULL,
+                                 (n->made & NET_MADE_VETH) && exists (false, s) ? link_del : NULL };
+  const char *const *then[] = { (n->made & NET_MADE_NS) && exists (true, s) ? ns_del : NULL };
+  struct oci_error later = OCI_ERROR_INIT;
 
-  if ((n->made & NET_MADE_NFT) && net_cmd (nft_del, ret < 0 ? &ignored : err) < 0)
+  if (net_run (first, 2, err) < 0)
     ret = -1;
-  /* The veth first: a namespace's interfaces go with it only once the
-   * kernel has freed it, later. */
-  if ((n->made & NET_MADE_VETH) && exists (false, s) && net_cmd (link_del, ret < 0 ? &ignored : err) < 0)
+  if (net_run (then, 1, ret < 0 ? &later : err) < 0)
     ret = -1;
-  if ((n->made & NET_MADE_NS) && exists (true, s) && net_cmd (ns_del, ret < 0 ? &ignored : err) < 0)
-    ret = -1;
-  oci_error_clear (&ignored);
+  oci_error_clear (&later);
   if (ret == 0)
     n->made = 0;
   return ret;
@@ -291,19 +314,20 @@ make_private (struct bld_net *n, const char *work, char *addr, size_t addr_size,
   snprintf (addr, addr_size, "10.89.%u.%u", base / 256, base % 256 + 2);
   snprintf (net, sizeof net, "10.89.%u.%u/30", base / 256, base % 256);
 
-  /* What a build killed in this slot left behind (its nft table too,
-   * which add + delete removes whether it is there or not). */
+  /* What a build killed in this slot left behind: its nft table goes
+   * by add + delete (no error when it is not there).  Only then: the
+   * deletion waits for the kernel (an RCU grace period). */
   if (exists (false, s) || exists (true, s))
     {
-      cleanup_free char *stale = NULL;
-      const char *nft_stale[] = { "nft", "-f" };
+      cleanup_free char *stale = NULL, *stale_path = NULL;
       n->made = NET_MADE_VETH | NET_MADE_NS;
       if (asprintf (&stale, "add table ip builder-%d\ndelete table ip builder-%d\n", s, s) < 0)
-        {
-          stale = NULL;
-          return oci_error_set (err, ENOMEM, "out of memory");
-        }
-      if (remove_made (n, err) < 0 || run_file (work, "net-stale.nft", stale, nft_stale, 2, err) < 0)
+        stale = NULL;
+      if (remove_made (n, err) < 0 || write_text (work, "net-stale.nft", stale, &stale_path, err) < 0)
+        return oci_error_prefix (err, "remove what a killed build left in network slot %d", s);
+      const char *nft_stale[] = { "nft", "-f", stale_path, NULL };
+      const char *const *cmds[] = { nft_stale };
+      if (net_run (cmds, 1, err) < 0)
         return oci_error_prefix (err, "remove what a killed build left in network slot %d", s);
     }
 
@@ -318,27 +342,31 @@ make_private (struct bld_net *n, const char *work, char *addr, size_t addr_size,
                 addr, host_ip)
       < 0)
     inside = NULL;
-  /* add + delete first: a table a killed build left is replaced. */
   if (asprintf (&nft,
-                "add table ip builder-%d\ndelete table ip builder-%d\ntable ip builder-%d {\n"
+                "table ip builder-%d {\n"
                 " chain postrouting {\n  type nat hook postrouting priority srcnat; policy accept;\n"
                 "  ip saddr %s oifname != \"bldv%d\" masquerade\n }\n}\n",
-                s, s, s, net, s)
+                s, net, s)
       < 0)
     nft = NULL;
   if (host == NULL || inside == NULL || nft == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   char ns[32];
   snprintf (ns, sizeof ns, "builder-%d", s);
-  const char *ip_host[] = { "ip", "-batch" }, *ip_inside[] = { "ip", "-n", ns, "-batch" }, *nft_f[] = { "nft", "-f" };
+  cleanup_free char *host_path = NULL, *inside_path = NULL, *nft_path = NULL;
+  if (write_text (work, "net-host.ip", host, &host_path, err) < 0
+      || write_text (work, "net-inside.ip", inside, &inside_path, err) < 0
+      || write_text (work, "net.nft", nft, &nft_path, err) < 0)
+    return -1;
+  const char *ip_host[] = { "ip", "-batch", host_path, NULL };
+  const char *nft_f[] = { "nft", "-f", nft_path, NULL };
+  const char *ip_inside[] = { "ip", "-n", ns, "-batch", inside_path, NULL };
+  const char *const *first[] = { ip_host, nft_f }, *const * then[] = { ip_inside };
 
-  n->made = NET_MADE_NS | NET_MADE_VETH;
-  if (run_file (work, "net-host.ip", host, ip_host, 2, err) < 0
-      || run_file (work, "net-inside.ip", inside, ip_inside, 4, err) < 0)
+  /* The table names the veth, which need not exist yet: both at once. */
+  n->made = NET_MADE_NS | NET_MADE_VETH | NET_MADE_NFT;
+  if (net_run (first, 2, err) < 0 || net_run (then, 1, err) < 0)
     return -1;
-  if (run_file (work, "net.nft", nft, nft_f, 2, err) < 0)
-    return -1;
-  n->made |= NET_MADE_NFT;
   if (enable_forwarding (err) < 0)
     return -1;
   if (asprintf (&n->netns_path, "/run/netns/%s", ns) < 0)
