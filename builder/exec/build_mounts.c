@@ -748,7 +748,7 @@ has_own_xattrs (const char *path)
 }
 
 void
-bld_mounts_forget_copy_ups (const struct bld_mounts *ms, const char *upper)
+bld_mounts_forget_copy_ups (struct bld_mounts *ms, const char *upper)
 {
   if (ms->n_parents == 0)
     return;

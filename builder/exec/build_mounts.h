@@ -90,7 +90,7 @@ int bld_mounts_finish (struct bld_mounts *ms, int rootfd, struct oci_error *err)
 /* After the step's diff, on its upper dir: overlayfs copied up every
  * directory a mount point was made in; one left empty, not opaque and as
  * it was is removed from upper, so that it is no part of the layer. */
-void bld_mounts_forget_copy_ups (const struct bld_mounts *ms, const char *upper);
+void bld_mounts_forget_copy_ups (struct bld_mounts *ms, const char *upper);
 void bld_mounts_clear (struct bld_mounts *ms);
 
 #endif

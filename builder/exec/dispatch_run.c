@@ -191,6 +191,7 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
   struct oci_image_exec_config *c = s->cfg->config;
   struct bld_user user = { 0 };
   struct bld_net net = BLD_NET_INIT;
+  struct oci_error e2 = OCI_ERROR_INIT;
   cleanup_free char *runwork = NULL;
   int status = 0, ret = -1;
 
@@ -255,7 +256,6 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
   ret = 0;
 out:
   /* Also after a failure or a signal: nothing of the network stays. */
-  struct oci_error e2 = OCI_ERROR_INIT;
   if (bld_net_teardown (&net, ret < 0 ? &e2 : err) < 0 && ret == 0)
     ret = run_fail_pos (r, err);
   oci_error_clear (&e2);
