@@ -786,7 +786,9 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
           if (bld_check_interrupted (err) < 0)
             return -1;
           b->step++;
-          fprintf (b->o->out, "[%zu/%zu] %s %s\n", b->step, b->nsteps, recipe_kind_name (in->kind), in->args);
+          cleanup_free char *shown = in->kind == RECIPE_FROM ? build_from_text (b, si, in) : NULL;
+          fprintf (b->o->out, "[%zu/%zu] %s %s\n", b->step, b->nsteps, recipe_kind_name (in->kind),
+                   shown ? shown : in->args);
           fflush (b->o->out);
           snprintf (prefix, sizeof prefix, "[%zu/%zu] | ", b->step, b->nsteps);
           if (in->kind == RECIPE_FROM)
@@ -805,6 +807,9 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
 
   /* The image. */
   struct stage_st *t = &b->st[p->target];
+  if (build_apply_labels (b, t, err) < 0)
+    return -1;
+  build_warn_unused_args (b);
   free (t->cfg->created);
   /* The image's time is its last step's (see cached_created). */
   t->cfg->created = strdup (t->cfg->history_len && t->cfg->history[t->cfg->history_len - 1].created

@@ -93,6 +93,9 @@ void build_strv_clear (char ***v, size_t *len);
 struct oci_image_exec_config *stage_exec_cfg (struct stage_st *s);
 const char *stage_env_get (struct stage_st *s, const char *name);
 int stage_env_set (struct stage_st *s, const char *key, const char *value, struct oci_error *err);
+/* LABEL k=v into m (the stage's config's Labels). */
+int stage_label_set (struct stage_st *s, struct oci_string_map *m, const char *k, const char *v,
+                     struct oci_error *err);
 /* The value of the stage's last ARG name; *declared whether there is one. */
 const char *stage_arg_get (struct stage_st *s, const char *name, bool *declared);
 /* Expansion lookup (data: the stage): ENV wins over ARG, as in Docker. */
@@ -162,5 +165,14 @@ dispatch_step_fn dispatch_copy;    /* dispatch_copy.c: COPY and ADD */
 dispatch_step_fn dispatch_workdir; /* dispatch_meta.c: the one with a layer */
 dispatch_meta_fn dispatch_env, dispatch_label, dispatch_arg, dispatch_user, dispatch_stopsignal, dispatch_maintainer,
     dispatch_expose, dispatch_volume, dispatch_cmd, dispatch_healthcheck, dispatch_onbuild;
+
+/* ---- build_habits.c: docker build's options in the build ---- */
+
+/* --label over the (target) stage's Labels. */
+int build_apply_labels (struct build *b, struct stage_st *s, struct oci_error *err);
+/* docker's "[Warning] One or more build-args [...] were not consumed". */
+void build_warn_unused_args (struct build *b);
+/* The FROM line's text with the image expanded (NULL: no memory). */
+char *build_from_text (struct build *b, size_t si, const struct recipe_instruction *in);
 
 #endif

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# builder build with docker build's habits: options after the context,
+# stdin and tar contexts, --label, -q, --pull, --add-host, --ulimit,
+# --shm-size, --build-context, --format docker, the unused --build-arg
+# warning, FROM ${BASE} shown expanded.
+
+load helpers
+load build_helpers
+
+bats_require_minimum_version 1.5.0
+
+# the image id (the config digest) of NAME
+image_id() {
+  manifest "$1" | jq -r .config.digest
+}
+
+@test "build habits: options after the context, as docker build . -t x" {
+  printf 'FROM busybox\nRUN echo hi > /hi\n' >"$CTX/Dockerfile"
+  run bld "$CTX" -t after --label a=b
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(config after | jq -r '.config.Labels.a')" = b ]
+  cp "$CTX/Dockerfile" "$BATS_TEST_TMPDIR/Other"
+  run bld "$CTX" -f "$BATS_TEST_TMPDIR/Other" -t after2
+  echo "$output"
+  [ "$status" -eq 0 ]
+  manifest after2 >/dev/null
+  # "--" still ends the options
+  run bld -t x -- "$CTX" --label
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"exactly one CONTEXT"* ]]
+}
+
+@test "build habits: --label over LABEL; -q prints the image id alone" {
+  printf 'FROM busybox\nLABEL a=recipe keep=yes\n' >"$CTX/Recipe"
+  run --separate-stderr bld -q -t lab --label a=cli --label new=1 "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(image_id lab)" ]
+  [ "${#lines[@]}" -eq 1 ]
+  [ "$(config lab | jq -c '.config.Labels')" = '{"a":"cli","keep":"yes","new":"1"}' ]
+  run bld --label novalue "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--label novalue: want KEY=VALUE"* ]]
+}
+
+@test "build habits: an unused --build-arg warns on stderr; FROM \${BASE} shown expanded" {
+  printf 'ARG BASE=nothing\nFROM ${BASE}\nARG USED\nRUN echo $USED > /used\n' >"$CTX/Recipe"
+  run --separate-stderr bld --progress plain --build-arg BASE=busybox --build-arg USED=1 \
+    --build-arg NOPE=2 --build-arg HTTP_PROXY=x --build-arg ALSO "$CTX"
+  echo "$output"
+  echo "$stderr"
+  [ "$status" -eq 0 ]
+  [[ "$stderr" == *"[Warning] One or more build-args [NOPE ALSO] were not consumed"* ]]
+  [[ "$output" != *Warning* ]]
+  [[ "$output" == *"[1/3] FROM busybox"* ]]
+  run --separate-stderr bld --build-arg BASE=busybox --build-arg USED=1 "$CTX"
+  [ "$status" -eq 0 ]
+  [[ "$stderr" != *Warning* ]]
+}
+
+@test "build habits: -f - reads the recipe from stdin, the context stays the directory" {
+  echo ctxfile >"$CTX/f"
+  run bld -t stdinrec -f - "$CTX" <<'R'
+FROM busybox
+COPY f /f
+R
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack stdinrec "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/f")" = ctxfile ]
+  # the temporary directory is gone
+  [ -z "$(ls -d "$STORE"/.store/context-* 2>/dev/null)" ]
+}
+
+@test "build habits: - is a context tar on stdin (the recipe inside, or named by -f)" {
+  echo intar >"$CTX/f"
+  printf 'FROM busybox\nCOPY f /f\n' >"$CTX/Dockerfile"
+  mkdir "$CTX/sub"
+  printf 'FROM busybox\nCOPY f /g\n' >"$CTX/sub/Other"
+  tar -C "$CTX" -cf "$BATS_TEST_TMPDIR/ctx.tar" .
+  run bld -t fromtar - <"$BATS_TEST_TMPDIR/ctx.tar"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack fromtar "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/f")" = intar ]
+  gzip -c "$BATS_TEST_TMPDIR/ctx.tar" >"$BATS_TEST_TMPDIR/ctx.tgz"
+  run bld -t fromtgz -f sub/Other - <"$BATS_TEST_TMPDIR/ctx.tgz"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack fromtgz "$BATS_TEST_TMPDIR/u2"
+  [ "$(cat "$BATS_TEST_TMPDIR/u2/g")" = intar ]
+  # a recipe alone on stdin: an empty context
+  run bld -t alone - <<<'FROM busybox
+RUN echo alone > /a'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$(ls -d "$STORE"/.store/context-* 2>/dev/null)" ]
+  run bld -f - - </dev/null
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"cannot both be read from stdin"* ]]
+}
+
+@test "build habits: a tar file as the context (plain and gzip); nothing leaves the directory" {
+  echo infile >"$CTX/f"
+  printf 'FROM busybox\nCOPY f /f\n' >"$CTX/Dockerfile"
+  tar -C "$CTX" -cf "$BATS_TEST_TMPDIR/ctx.tar" .
+  gzip -c "$BATS_TEST_TMPDIR/ctx.tar" >"$BATS_TEST_TMPDIR/ctx.tar.gz"
+  run bld -t tarfile "$BATS_TEST_TMPDIR/ctx.tar"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run bld -t tgzfile "$BATS_TEST_TMPDIR/ctx.tar.gz" --label from=gz
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack tgzfile "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/f")" = infile ]
+  # a symlinked recipe pointing out of the context stays inside it
+  local evil="$BATS_TEST_TMPDIR/evil"
+  mkdir "$evil"
+  echo 'FROM busybox' >"$BATS_TEST_TMPDIR/outside"
+  ln -s "$BATS_TEST_TMPDIR/outside" "$evil/Dockerfile"
+  tar -C "$evil" -cf "$BATS_TEST_TMPDIR/evil.tar" .
+  run bld "$BATS_TEST_TMPDIR/evil.tar"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no Recipe, Dockerfile or Containerfile in the context archive"* ]]
+  run bld -f Dockerfile "$BATS_TEST_TMPDIR/evil.tar"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"the recipe Dockerfile in the context: No such file"* ]]
+  # an entry with .. is refused
+  python3 - "$BATS_TEST_TMPDIR/dotdot.tar" <<'P'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w") as t:
+    for name, data in (("Dockerfile", b"FROM busybox\n"), ("../escaped", b"x")):
+        i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+P
+  run bld - <"$BATS_TEST_TMPDIR/dotdot.tar"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [ ! -e "$STORE/.store/escaped" ]
+  [ -z "$(ls -d "$STORE"/.store/context-* 2>/dev/null)" ]
+}
