@@ -5,12 +5,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "cleanup.h"
+#include "common/strv.h"
+#include "fileutil.h"
+#include "runtime.h"
 #include "common/strbuf.h"
 #include "exec/build_internal.h"
 
@@ -194,4 +199,154 @@ build_from_text (struct build *b, size_t si, const struct recipe_instruction *in
       strbuf_adds (&sb, in->from.stage_name);
     }
   return strbuf_steal (&sb);
+}
+
+/* ---- RUN's config.json ---- */
+
+static int
+run_rlimits (struct oci_process *p, char **ulimits, size_t n, struct oci_error *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      int res;
+      int64_t soft, hard;
+      size_t k, len = strcspn (ulimits[i], "=");
+      cleanup_free char *type = NULL;
+      if (bld_ulimit_parse (ulimits[i], &res, &soft, &hard, err) < 0)
+        return -1;
+      if (asprintf (&type, "RLIMIT_%.*s", (int) len, ulimits[i]) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      for (char *t = type; *t; t++)
+        *t = (char) (*t >= 'a' && *t <= 'z' ? *t - 'a' + 'A' : *t);
+      for (k = 0; k < p->rlimits_len && strcmp (p->rlimits[k].type, type) != 0; k++)
+        ;
+      if (k == p->rlimits_len)
+        {
+          struct oci_rlimit *nv = realloc (p->rlimits, (k + 1) * sizeof *nv);
+          if (nv == NULL)
+            return oci_error_set (err, ENOMEM, "out of memory");
+          p->rlimits = nv;
+          nv[k] = (struct oci_rlimit) { .type = steal_pointer (&type) };
+          p->rlimits_len++;
+        }
+      p->rlimits[k].soft = soft < 0 ? UINT64_MAX : (uint64_t) soft;
+      p->rlimits[k].hard = hard < 0 ? UINT64_MAX : (uint64_t) hard;
+      p->rlimits[k].has_soft = p->rlimits[k].has_hard = true;
+    }
+  return 0;
+}
+
+/* /dev/shm's size= option. */
+static int
+run_shm_size (struct oci_runtime_config *c, int64_t size, struct oci_error *err)
+{
+  for (size_t i = 0; i < c->mounts_len; i++)
+    {
+      struct oci_mount *m = &c->mounts[i];
+      char *opt = NULL;
+      size_t k;
+      if (strcmp (m->destination, "/dev/shm") != 0)
+        continue;
+      if (asprintf (&opt, "size=%lldk", (long long) ((size + 1023) / 1024)) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      for (k = 0; k < m->options_len && strncmp (m->options[k], "size=", 5) != 0; k++)
+        ;
+      if (k == m->options_len)
+        {
+          char **nv = realloc (m->options, (k + 2) * sizeof *nv);
+          if (nv == NULL)
+            {
+              free (opt);
+              return oci_error_set (err, ENOMEM, "out of memory");
+            }
+          m->options = nv;
+          nv[k + 1] = NULL;
+          m->options_len++;
+        }
+      else
+        free (m->options[k]);
+      m->options[k] = opt;
+    }
+  return 0;
+}
+
+/* The step's /etc/hosts: localhost and --add-host's lines, a file of the
+ * bundle bound over the rootfs's.  The one place that writes it (the
+ * network's names can be added here). */
+static int
+run_hosts (struct oci_runtime_config *c, const struct bld_run_request *r, const char *bundle, struct oci_error *err)
+{
+  cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+  cleanup_free char *path = NULL;
+  if (r->add_hosts_len == 0)
+    return 0;
+  strbuf_adds (&sb, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+  for (size_t i = 0; i < r->add_hosts_len; i++)
+    {
+      const char *h = r->add_hosts[i], *colon = strchr (h, ':');
+      strbuf_adds (&sb, colon + 1);
+      strbuf_addc (&sb, '\t');
+      strbuf_add (&sb, h, (size_t) (colon - h));
+      strbuf_addc (&sb, '\n');
+    }
+  if (sb.failed || asprintf (&path, "%s/hosts", bundle) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (oci_write_file_atomic (path, sb.s, sb.len, 0644, err) < 0)
+    return -1;
+  struct oci_mount *m = realloc (c->mounts, (c->mounts_len + 1) * sizeof *m);
+  if (m == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  c->mounts = m;
+  m = &c->mounts[c->mounts_len];
+  *m = (struct oci_mount) { 0 };
+  char *opts[] = { "rbind", "rprivate", NULL };
+  m->type = strdup ("bind");
+  m->source = steal_pointer (&path);
+  m->destination = strdup ("/etc/hosts");
+  m->options = cmn_strv_copy (opts, 2);
+  m->options_len = 2;
+  c->mounts_len++;
+  if (m->type == NULL || m->destination == NULL || m->options == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  return 0;
+}
+
+int
+bld_run_config_habits (struct oci_runtime_config *c, const struct bld_run_request *r, const char *bundle,
+                       struct oci_error *err)
+{
+  if (c->process && run_rlimits (c->process, r->ulimits, r->ulimits_len, err) < 0)
+    return -1;
+  if (r->shm_size > 0 && run_shm_size (c, r->shm_size, err) < 0)
+    return -1;
+  return run_hosts (c, r, bundle, err);
+}
+
+/* A missing /etc/hosts as the hosts file's mount point, made for the run
+ * and removed after it (so the layer does not keep it). */
+int
+build_hosts_stub (int rootfd, bool *made, struct oci_error *err)
+{
+  cleanup_close int etc = bld_open_in_root (rootfd, "/etc", O_RDONLY | O_DIRECTORY, err);
+  *made = false;
+  if (etc < 0)
+    return errno == ENOENT ? (oci_error_clear (err), 0) : -1;
+  if (faccessat (etc, "hosts", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return 0;
+  int fd = openat (etc, "hosts", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return oci_error_set (err, errno, "create the mount point /etc/hosts");
+  close (fd);
+  *made = true;
+  return 0;
+}
+
+void
+build_hosts_unstub (int rootfd)
+{
+  struct oci_error e = OCI_ERROR_INIT;
+  cleanup_close int etc = bld_open_in_root (rootfd, "/etc", O_RDONLY | O_DIRECTORY, &e);
+  oci_error_clear (&e);
+  if (etc >= 0)
+    unlinkat (etc, "hosts", 0);
 }

@@ -233,8 +233,19 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
     .mounts_len = r->ms.len,
     .prefix = r->prefix,
     .out = b->o->out,
+    .add_hosts = b->o->add_hosts,
+    .add_hosts_len = b->o->add_hosts_len,
+    .ulimits = b->o->ulimits,
+    .ulimits_len = b->o->ulimits_len,
+    .shm_size = b->o->shm_size,
   };
-  if (bld_run (&rr, &status, err) < 0 || bld_mounts_finish (&r->ms, rootfd, err) < 0)
+  bool hosts_made = false;
+  if (rr.add_hosts_len && build_hosts_stub (rootfd, &hosts_made, err) < 0)
+    goto out;
+  int run_ret = bld_run (&rr, &status, err);
+  if (hosts_made)
+    build_hosts_unstub (rootfd);
+  if (run_ret < 0 || bld_mounts_finish (&r->ms, rootfd, err) < 0)
     goto out;
   if (status != 0)
     {

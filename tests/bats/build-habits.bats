@@ -141,3 +141,46 @@ P
   [ ! -e "$STORE/.store/escaped" ]
   [ -z "$(ls -d "$STORE"/.store/context-* 2>/dev/null)" ]
 }
+
+@test "build habits: --ulimit, --shm-size and --add-host reach RUN" {
+  printf 'FROM busybox\nRUN ulimit -n > /soft; ulimit -Hn > /hard; df -k /dev/shm | tail -1 > /shm; cat /etc/hosts > /hosts\n' >"$CTX/Recipe"
+  run bld -t lim --ulimit nofile=1234:2345 --shm-size 8m --add-host myhost:10.1.2.3 \
+    --add-host v6host:fd00::1 "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack lim "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/soft")" = 1234 ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/hard")" = 2345 ]
+  cat "$BATS_TEST_TMPDIR/u/shm"
+  [ "$(awk '{print $2}' "$BATS_TEST_TMPDIR/u/shm")" = 8192 ]
+  cat "$BATS_TEST_TMPDIR/u/hosts"
+  grep -q "^10.1.2.3[[:space:]]myhost$" "$BATS_TEST_TMPDIR/u/hosts"
+  grep -q "^fd00::1[[:space:]]v6host$" "$BATS_TEST_TMPDIR/u/hosts"
+  grep -q "localhost" "$BATS_TEST_TMPDIR/u/hosts"
+  # the mount point made for it is not in the layer
+  run last_layer lim
+  [[ "$output" != *etc/hosts* ]]
+  # docker's default /dev/shm is 64m
+  printf 'FROM busybox\nRUN df -k /dev/shm | tail -1 > /shm\n' >"$CTX/Recipe"
+  run bld -t shmdef "$CTX"
+  [ "$status" -eq 0 ]
+  unpack shmdef "$BATS_TEST_TMPDIR/u2"
+  [ "$(awk '{print $2}' "$BATS_TEST_TMPDIR/u2/shm")" = 65536 ]
+  # bad values: one clear line each
+  run bld --ulimit nofile "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--ulimit nofile: want NAME=SOFT[:HARD]"* ]]
+  run bld --ulimit bogus=1 "$CTX"
+  [[ "$output" == *"unknown limit \"bogus\""* ]]
+  run bld --ulimit nofile=10:5 "$CTX"
+  [[ "$output" == *"soft limit is above the hard one"* ]]
+  run bld --add-host nohost "$CTX"
+  [[ "$output" == *"--add-host nohost: want HOST:IP"* ]]
+  run bld --shm-size lots "$CTX"
+  [[ "$output" == *"--shm-size lots"* ]]
+  # beyond what root here may raise (no CAP_SYS_RESOURCE: nofile's hard limit is 20000)
+  printf 'FROM busybox\nRUN true\n' >"$CTX/Recipe"
+  run bld --no-cache --ulimit nofile=100000:100000 "$CTX"
+  echo "$output"
+  [ "$status" -ne 0 ]
+}
