@@ -350,3 +350,25 @@ build_hosts_unstub (int rootfd)
   if (etc >= 0)
     unlinkat (etc, "hosts", 0);
 }
+
+void
+build_run_key_habits (struct build *b, struct strbuf *key)
+{
+  const struct bld_build_options *o = b->o;
+  for (size_t i = 0; i < o->add_hosts_len; i++)
+    {
+      strbuf_adds (key, "\nadd-host=");
+      strbuf_adds (key, o->add_hosts[i]);
+    }
+  for (size_t i = 0; i < o->ulimits_len; i++)
+    {
+      strbuf_adds (key, "\nulimit=");
+      strbuf_adds (key, o->ulimits[i]);
+    }
+  if (o->shm_size > 0)
+    {
+      char n[32];
+      snprintf (n, sizeof n, "\nshm-size=%lld", (long long) o->shm_size);
+      strbuf_adds (key, n);
+    }
+}

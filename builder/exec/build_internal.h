@@ -178,5 +178,8 @@ char *build_from_text (struct build *b, size_t si, const struct recipe_instructi
  * removed after the run. */
 int build_hosts_stub (int rootfd, bool *made, struct oci_error *err);
 void build_hosts_unstub (int rootfd);
+struct strbuf;
+/* RUN's cache key: --add-host, --ulimit and --shm-size give other results. */
+void build_run_key_habits (struct build *b, struct strbuf *key);
 
 #endif

@@ -274,6 +274,7 @@ run_options (struct build *b, struct run_step *r, struct strbuf *mkey, struct oc
   r->host_net = in->run.network ? strcmp (in->run.network, "host") == 0 : b->o->host_network;
   if (r->host_net)
     strbuf_adds (mkey, "\nnetwork=host");
+  build_run_key_habits (b, mkey);
   return mkey->failed ? oci_error_set (err, ENOMEM, "out of memory") : 0;
 }
 

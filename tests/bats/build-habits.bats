@@ -160,6 +160,11 @@ P
   # the mount point made for it is not in the layer
   run last_layer lim
   [[ "$output" != *etc/hosts* ]]
+  # another limit is another RUN: not the cached one
+  run bld -t lim2 --ulimit nofile=1000:2345 --shm-size 8m --add-host myhost:10.1.2.3 --add-host v6host:fd00::1 "$CTX"
+  [ "$status" -eq 0 ]
+  unpack lim2 "$BATS_TEST_TMPDIR/u3"
+  [ "$(cat "$BATS_TEST_TMPDIR/u3/soft")" = 1000 ]
   # docker's default /dev/shm is 64m
   printf 'FROM busybox\nRUN df -k /dev/shm | tail -1 > /shm\n' >"$CTX/Recipe"
   run bld -t shmdef "$CTX"
