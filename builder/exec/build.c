@@ -462,7 +462,7 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
       if (from_oci_dir (b, s, rs->base, err) < 0)
         return -1;
     }
-  else if (from_image (b, s, b->store, rs->base, err) < 0)
+  else if (build_pull_base (b, rs->base, err) < 0 || from_image (b, s, b->store, rs->base, err) < 0)
     return oci_error_prefix (err, "FROM %s", rs->base);
   if (stage_exec_cfg (s) == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");

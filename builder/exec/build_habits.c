@@ -17,7 +17,10 @@
 #include "fileutil.h"
 #include "runtime.h"
 #include "common/strbuf.h"
+#include "distribution/reference.h"
+#include "distribution/registry.h"
 #include "exec/build_internal.h"
+#include "image/store.h"
 
 int
 bld_pull_parse (const char *s, enum bld_pull *out, struct oci_error *err)
@@ -371,4 +374,37 @@ build_run_key_habits (struct build *b, struct strbuf *key)
       snprintf (n, sizeof n, "\nshm-size=%lld", (long long) o->shm_size);
       strbuf_adds (key, n);
     }
+}
+
+/* ---- --pull: FROM's image from its source ---- */
+
+/* A registry on this machine speaks plain HTTP here (as docker's
+ * insecure-registries default for 127.0.0.0/8). */
+static bool
+loopback_host (const char *ref)
+{
+  return strncmp (ref, "localhost", 9) == 0 || strncmp (ref, "127.", 4) == 0 || strncmp (ref, "[::1]", 5) == 0;
+}
+
+int
+build_pull_base (struct build *b, const char *ref, struct oci_error *err)
+{
+  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+  cleanup_free char *digest = NULL;
+  struct oci_error e = OCI_ERROR_INIT;
+  bool present = bld_store_resolve (b->store, ref, &desc, &e) == 0;
+  /* Only a name with a registry host has a source to pull from. */
+  bool source = bld_ref_has_host (ref);
+  oci_error_clear (&e);
+  if (b->o->pull == BLD_PULL_NEVER && !present)
+    return oci_error_set (err, 0, "%s is not in the store, and --pull=never takes it from nowhere else", ref);
+  if (!source || b->o->pull == BLD_PULL_NEVER || (b->o->pull == BLD_PULL_MISSING && present))
+    return 0;
+  struct reg_options o = { .tls_verify = !loopback_host (ref) };
+  /* a line of the FROM step's output */
+  fprintf (b->o->out, "[%zu/%zu] | pulling %s\n", b->step, b->nsteps, ref);
+  fflush (b->o->out);
+  if (reg_pull (b->store, ref, NULL, &o, NULL, NULL, &digest, err) < 0)
+    return oci_error_prefix (err, "pull");
+  return 0;
 }

@@ -178,6 +178,10 @@ char *build_from_text (struct build *b, size_t si, const struct recipe_instructi
  * removed after the run. */
 int build_hosts_stub (int rootfd, bool *made, struct oci_error *err);
 void build_hosts_unstub (int rootfd);
+/* --pull for FROM NAME of the store: never (an error when missing),
+ * missing (pulled when absent), always (pulled again); only a NAME with a
+ * registry host has a source. */
+int build_pull_base (struct build *b, const char *ref, struct oci_error *err);
 struct strbuf;
 /* RUN's cache key: --add-host, --ulimit and --shm-size give other results. */
 void build_run_key_habits (struct build *b, struct strbuf *key);

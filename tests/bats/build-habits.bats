@@ -189,3 +189,30 @@ P
   echo "$output"
   [ "$status" -ne 0 ]
 }
+
+@test "build habits: --pull=never|missing|always with local bases" {
+  printf 'FROM busybox\nRUN true\n' >"$CTX/Recipe"
+  run bld --pull=never "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  # bare --pull (always): a name without a registry host has no other source
+  run bld --pull "$CTX" --pull=missing
+  [ "$status" -eq 0 ]
+  run bld --pull "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  printf 'FROM localhost:1/absent:1\n' >"$CTX/Recipe"
+  run bld --pull=never "$CTX"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"localhost:1/absent:1 is not in the store, and --pull=never takes it from nowhere else"* ]]
+  [ "${#lines[@]}" -le 3 ]
+  # missing: the registry is asked (nothing listens there)
+  run bld "$CTX"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"pulling localhost:1/absent:1"* ]]
+  run bld --pull=sometimes "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--pull=sometimes: want always, missing or never"* ]]
+}
