@@ -818,9 +818,12 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
   if (t->cfg->created == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   cleanup_image_descriptor struct oci_image_descriptor *md = NULL;
+  cleanup_free struct oci_image_descriptor *fmt_layers = NULL;
+  if (build_format_layers (b, t, &fmt_layers, err) < 0)
+    return -1;
   if (bld_check_interrupted (err) < 0 || bld_store_lock (b->store, err) < 0)
     return -1;
-  int ret = bld_store_write_image (b->store, t->cfg, t->layers, t->n_layers, NULL,
+  int ret = bld_store_write_image (b->store, t->cfg, fmt_layers ? fmt_layers : t->layers, t->n_layers, NULL,
                                    b->o->tags_len ? b->o->tags[0] : NULL, &md, err);
   for (size_t i = 1; ret == 0 && i < b->o->tags_len; i++)
     ret = bld_store_tag (b->store, b->o->tags[i], md, err);

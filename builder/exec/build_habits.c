@@ -408,3 +408,51 @@ build_pull_base (struct build *b, const char *ref, struct oci_error *err)
     return oci_error_prefix (err, "pull");
   return 0;
 }
+
+/* ---- --format docker ---- */
+
+/* The Docker media type of a layer's (NULL: it has none, zstd); static
+ * storage, for the descriptors' char *. */
+static char *
+docker_layer_type (const char *oci)
+{
+  static char gzip[] = DOCKER_MEDIA_TYPE_LAYER_GZIP, tar[] = DOCKER_MEDIA_TYPE_LAYER,
+              foreign[] = DOCKER_MEDIA_TYPE_LAYER_FOREIGN_GZIP;
+  if (strcmp (oci, OCI_MEDIA_TYPE_IMAGE_LAYER_GZIP) == 0 || strcmp (oci, gzip) == 0)
+    return gzip;
+  if (strcmp (oci, OCI_MEDIA_TYPE_IMAGE_LAYER) == 0 || strcmp (oci, tar) == 0)
+    return tar;
+  if (strcmp (oci, OCI_MEDIA_TYPE_IMAGE_LAYER_NONDISTRIBUTABLE_GZIP) == 0 || strcmp (oci, foreign) == 0)
+    return foreign;
+  return NULL;
+}
+
+/* The image's layers as --format wants them: *out NULL for oci (use
+ * s->layers), else a copy with Docker's media types (the store writes
+ * the manifest and config as Docker's too). */
+int
+build_format_layers (struct build *b, struct stage_st *s, struct oci_image_descriptor **out, struct oci_error *err)
+{
+  *out = NULL;
+  bld_store_set_docker_format (b->store, b->o->format == BLD_FORMAT_DOCKER);
+  if (b->o->format != BLD_FORMAT_DOCKER)
+    return 0;
+  struct oci_image_descriptor *v = calloc (s->n_layers + 1, sizeof *v);
+  if (v == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  for (size_t i = 0; i < s->n_layers; i++)
+    {
+      char *t = docker_layer_type (s->layers[i].media_type);
+      if (t == NULL)
+        {
+          free (v);
+          return oci_error_set (err, 0, "--format docker: layer %s is %s, which Docker's manifest has no type for",
+                                s->layers[i].digest, s->layers[i].media_type);
+        }
+      /* A shallow copy: the strings stay the stage's. */
+      v[i] = s->layers[i];
+      v[i].media_type = t;
+    }
+  *out = v;
+  return 0;
+}

@@ -182,6 +182,10 @@ void build_hosts_unstub (int rootfd);
  * missing (pulled when absent), always (pulled again); only a NAME with a
  * registry host has a source. */
 int build_pull_base (struct build *b, const char *ref, struct oci_error *err);
+/* --format: the layers to write (*out NULL: the stage's own; else a
+ * shallow copy with Docker's media types, freed with free()). */
+int build_format_layers (struct build *b, struct stage_st *s, struct oci_image_descriptor **out,
+                         struct oci_error *err);
 struct strbuf;
 /* RUN's cache key: --add-host, --ulimit and --shm-size give other results. */
 void build_run_key_habits (struct build *b, struct strbuf *key);
