@@ -444,13 +444,16 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
             < 0)
           return -1;
     }
-  else if (strcmp (rs->base, "scratch") == 0)
+  else if (strcmp (rs->base, "scratch") == 0 || build_context_dir (b, rs->base))
     {
       s->cfg = calloc (1, sizeof *s->cfg);
       if (s->cfg == NULL || (s->cfg->rootfs = calloc (1, sizeof *s->cfg->rootfs)) == NULL
           || (s->cfg->rootfs->type = strdup ("layers")) == NULL || scratch_platform (s->cfg) < 0
           || (s->cfg->os = strdup ("linux")) == NULL || stage_exec_cfg (s) == NULL)
         return oci_error_set (err, ENOMEM, "out of memory");
+      const char *dir = build_context_dir (b, rs->base);
+      if (dir && build_context_base (b, s, rs->base, dir, err) < 0)
+        return -1;
     }
   else if (strncmp (rs->base, "oci-archive:", 12) == 0)
     {
@@ -646,7 +649,10 @@ build_resolve_from (struct build *b, const char *from, struct stage_st **out, st
     }
   b->images[b->n_images] = s;
   b->image_names[b->n_images++] = name;
-  int r = strncmp (from, "oci:", 4) == 0 ? from_oci_dir (b, s, from, err) : from_image (b, s, b->store, from, err);
+  const char *ctxdir = build_context_dir (b, from);
+  int r = ctxdir                           ? build_context_root (s, from, ctxdir, err)
+          : strncmp (from, "oci:", 4) == 0 ? from_oci_dir (b, s, from, err)
+                                           : from_image (b, s, b->store, from, err);
   if (r < 0)
     return oci_error_prefix (err, "--from=%s: not a stage, nor an image", from);
   *out = s;

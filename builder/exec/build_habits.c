@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -20,6 +21,7 @@
 #include "distribution/reference.h"
 #include "distribution/registry.h"
 #include "exec/build_internal.h"
+#include "image/layer_write.h"
 #include "image/store.h"
 
 int
@@ -455,4 +457,55 @@ build_format_layers (struct build *b, struct stage_st *s, struct oci_image_descr
     }
   *out = v;
   return 0;
+}
+
+/* ---- --build-context NAME=DIR ---- */
+
+const char *
+build_context_dir (const struct build *b, const char *name)
+{
+  size_t n = strlen (name);
+  const char *found = NULL;
+  for (size_t i = 0; i < b->o->build_contexts_len; i++)
+    if (strncmp (b->o->build_contexts[i], name, n) == 0 && b->o->build_contexts[i][n] == '=')
+      found = b->o->build_contexts[i] + n + 1; /* the last one given wins */
+  return found;
+}
+
+int
+build_context_root (struct stage_st *s, const char *name, const char *dir, struct oci_error *err)
+{
+  struct stat st;
+  if (stat (dir, &st) < 0)
+    return oci_error_set (err, errno, "--build-context %s=%s", name, dir);
+  if (!S_ISDIR (st.st_mode))
+    return oci_error_set (err, ENOTDIR, "--build-context %s=%s", name, dir);
+  if ((s->rootfs = realpath (dir, NULL)) == NULL)
+    return oci_error_set (err, errno, "--build-context %s=%s", name, dir);
+  return 0;
+}
+
+/* FROM NAME: the directory as the stage's one layer (over an empty
+ * config, as FROM scratch). */
+int
+build_context_base (struct build *b, struct stage_st *s, const char *name, const char *dir, struct oci_error *err)
+{
+  struct bld_layer_write_options lo = { .compression = b->o->compression };
+  struct bld_layer_result res;
+  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+  cleanup_free char *path = NULL, *real = NULL;
+  struct stage_st probe = { 0 };
+  if (build_context_root (&probe, name, dir, err) < 0)
+    return -1;
+  real = probe.rootfs;
+  if (b->o->has_timestamp)
+    {
+      lo.has_clamp_epoch = true;
+      lo.clamp_epoch = b->o->timestamp;
+    }
+  if (bld_layer_write_to_store (b->store, real, &lo, &res, &desc, err) < 0
+      || bld_store_blob_path (b->store, desc->digest, desc->size, false, &path, err) < 0
+      || bld_layer_cache_ensure (b->layers_dir, path, desc->digest, res.diff_id, err) < 0)
+    return oci_error_prefix (err, "--build-context %s=%s", name, dir);
+  return stage_add_layer (b, s, desc->media_type, desc->digest, desc->size, res.diff_id, err);
 }

@@ -186,6 +186,13 @@ int build_pull_base (struct build *b, const char *ref, struct oci_error *err);
  * shallow copy with Docker's media types, freed with free()). */
 int build_format_layers (struct build *b, struct stage_st *s, struct oci_image_descriptor **out,
                          struct oci_error *err);
+/* --build-context NAME=DIR: NAME's directory, NULL when none names it. */
+const char *build_context_dir (const struct build *b, const char *name);
+/* COPY --from=NAME, RUN --mount from=NAME: s's rootfs is the directory. */
+int build_context_root (struct stage_st *s, const char *name, const char *dir, struct oci_error *err);
+/* FROM NAME: the directory as the stage's first layer (s already as FROM scratch). */
+int build_context_base (struct build *b, struct stage_st *s, const char *name, const char *dir,
+                        struct oci_error *err);
 struct strbuf;
 /* RUN's cache key: --add-host, --ulimit and --shm-size give other results. */
 void build_run_key_habits (struct build *b, struct strbuf *key);

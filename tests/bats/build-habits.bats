@@ -216,3 +216,53 @@ P
   [ "$status" -ne 0 ]
   [[ "$output" == *"--pull=sometimes: want always, missing or never"* ]]
 }
+
+@test "build habits: --build-context NAME=DIR for COPY --from, RUN --mount from= and FROM" {
+  local extra="$BATS_TEST_TMPDIR/extra" root="$BATS_TEST_TMPDIR/rootdir"
+  mkdir -p "$extra/sub" "$root/etc"
+  echo fromctx >"$extra/sub/file"
+  echo rootctx >"$root/etc/marker"
+  cat >"$CTX/Recipe" <<'R'
+FROM busybox
+COPY --from=extra sub/file /copied
+RUN --mount=from=extra,target=/m cat /m/sub/file > /mounted
+FROM rootctx
+COPY --from=0 /copied /mounted /
+R
+  run bld -t ctxs --build-context extra="$extra" --build-context rootctx="$root" "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack ctxs "$BATS_TEST_TMPDIR/u"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/copied")" = fromctx ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/mounted")" = fromctx ]
+  [ "$(cat "$BATS_TEST_TMPDIR/u/etc/marker")" = rootctx ]
+  # a changed directory is a changed source
+  echo changed >"$extra/sub/file"
+  run bld -t ctxs2 --build-context extra="$extra" --build-context rootctx="$root" "$CTX"
+  [ "$status" -eq 0 ]
+  unpack ctxs2 "$BATS_TEST_TMPDIR/u2"
+  [ "$(cat "$BATS_TEST_TMPDIR/u2/copied")" = changed ]
+  run bld --build-context extra="$BATS_TEST_TMPDIR/none" --build-context rootctx="$root" "$CTX"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--build-context extra=$BATS_TEST_TMPDIR/none: No such file or directory"* ]]
+  run bld --build-context novalue "$CTX"
+  [[ "$output" == *"--build-context novalue: want KEY=VALUE"* ]]
+}
+
+@test "build habits: --format docker writes Docker's media types in the store" {
+  printf 'FROM busybox\nRUN echo hi > /hi\n' >"$CTX/Recipe"
+  run bld -t dfmt --format docker "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "dfmt:latest") | .mediaType' "$STORE/index.json")" = application/vnd.docker.distribution.manifest.v2+json ]
+  [ "$(manifest dfmt | jq -r .config.mediaType)" = application/vnd.docker.container.image.v1+json ]
+  [ "$(manifest dfmt | jq -r '[.layers[].mediaType] | unique | .[]')" = application/vnd.docker.image.rootfs.diff.tar.gzip ]
+  # the default stays OCI
+  run bld -t ofmt "$CTX"
+  [ "$(manifest ofmt | jq -r .mediaType)" = application/vnd.oci.image.manifest.v1+json ]
+  run bld --format docker --compression zstd --no-cache "$CTX"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"which Docker's manifest has no type for"* ]]
+}
