@@ -188,6 +188,7 @@ P
   run bld --no-cache --ulimit nofile=100000:100000 "$CTX"
   echo "$output"
   [ "$status" -ne 0 ]
+  [[ "$output" == *"setrlimit RLIMIT_NOFILE 100000/100000: Operation not permitted"* ]]
 }
 
 @test "build habits: --pull=never|missing|always with local bases" {
