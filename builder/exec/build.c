@@ -650,9 +650,10 @@ build_resolve_from (struct build *b, const char *from, struct stage_st **out, st
   b->images[b->n_images] = s;
   b->image_names[b->n_images++] = name;
   const char *ctxdir = build_context_dir (b, from);
-  int r = ctxdir                           ? build_context_root (s, from, ctxdir, err)
-          : strncmp (from, "oci:", 4) == 0 ? from_oci_dir (b, s, from, err)
-                                           : from_image (b, s, b->store, from, err);
+  int r = ctxdir                               ? build_context_root (s, from, ctxdir, err)
+          : strncmp (from, "oci:", 4) == 0     ? from_oci_dir (b, s, from, err)
+          : build_pull_base (b, from, err) < 0 ? -1
+                                               : from_image (b, s, b->store, from, err);
   if (r < 0)
     return oci_error_prefix (err, "--from=%s: not a stage, nor an image", from);
   *out = s;

@@ -213,6 +213,15 @@ P
   echo "$output"
   [ "$status" -ne 0 ]
   [[ "$output" == *"pulling localhost:1/absent:1"* ]]
+  # COPY --from=IMAGE too
+  printf 'FROM busybox\nCOPY --from=localhost:1/absent:1 / /\n' >"$CTX/Recipe"
+  run bld --pull=never "$CTX"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"localhost:1/absent:1 is not in the store, and --pull=never"* ]]
+  run bld "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"pulling localhost:1/absent:1"* ]]
   run bld --pull=sometimes "$CTX"
   [ "$status" -ne 0 ]
   [[ "$output" == *"--pull=sometimes: want always, missing or never"* ]]
