@@ -358,6 +358,25 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   return 0;
 }
 
+/* The build's warnings, held until the progress view has ended (a live
+ * view would be broken by a line of stderr) and then written to stderr. */
+struct held_warnings
+{
+  FILE *f;
+  char *text;
+  size_t len;
+};
+
+static void
+held_warnings_flush (struct held_warnings *w)
+{
+  if (w->f)
+    fclose (w->f);
+  if (w->text && w->len)
+    fwrite (w->text, 1, w->len, stderr);
+  free (w->text);
+}
+
 int
 cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
 {
@@ -367,6 +386,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   cleanup_store struct bld_store *store = NULL;
   char digest[OCI_DIGEST_STRING_MAX], id[OCI_DIGEST_STRING_MAX];
   cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+  __attribute__ ((cleanup (held_warnings_flush))) struct held_warnings warnings = { 0 };
   cleanup_fclose FILE *quiet_out = NULL; /* -q's sink, closed after the view */
   cleanup_fclose FILE *view = NULL;
   cleanup_build_context struct build_context ctx = { 0 };
@@ -397,7 +417,9 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     return oci_error_set (err, errno, "build: open /dev/null");
   if (bld_progress_open (a.quiet ? BLD_PROGRESS_PLAIN : a.progress, a.quiet ? quiet_out : stdout, &view, err) < 0)
     return -1;
-  o.warn = stderr;
+  if ((warnings.f = open_memstream (&warnings.text, &warnings.len)) == NULL)
+    return oci_error_set (err, errno, "build: open_memstream");
+  o.warn = warnings.f;
   o.out = view;
   bld_catch_signals ();
   if (bld_build (store, &o, digest, err) < 0)
