@@ -99,6 +99,14 @@ RUN echo alone > /a'
   run bld -f - - </dev/null
   [ "$status" -ne 0 ]
   [[ "$output" == *"cannot both be read from stdin"* ]]
+  # stdin is read up to the layer size limit
+  head -c 8192 /dev/urandom >"$CTX/big"
+  tar -C "$CTX" -cf "$BATS_TEST_TMPDIR/big.tar" .
+  BUILDER_MAX_LAYER_SIZE=4K run bld - <"$BATS_TEST_TMPDIR/big.tar"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"the context on stdin: more than 4096 bytes (BUILDER_MAX_LAYER_SIZE)"* ]]
+  [ -z "$(ls -d "$STORE"/.store/context-* 2>/dev/null)" ]
 }
 
 @test "build habits: a tar file as the context (plain and gzip); nothing leaves the directory" {
