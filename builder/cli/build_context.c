@@ -3,7 +3,8 @@
  * empty context), a tar file as CONTEXT, and -f - (the recipe on stdin).
  * Archives are extracted through the layer code (image/layer_apply.h: no
  * path leaves the directory, the expansion limits hold) into a temporary
- * directory of the store (.store/context-XXXXXX), removed afterwards. */
+ * directory of the store (.store/context-PID.XXXXXX), removed afterwards
+ * (or by the next build once PID is gone). */
 #include "config.h"
 
 #include <errno.h>
@@ -136,7 +137,10 @@ default_recipe (struct build_context *c, struct oci_error *err)
 static int
 make_tmp (const char *store_dir, struct build_context *c, struct oci_error *err)
 {
-  if (bld_store_private_path (store_dir, "context-XXXXXX", &c->tmp, err) < 0)
+  cleanup_free char *leaf = NULL;
+  if (asprintf (&leaf, BLD_STORE_CONTEXT_PREFIX "%ld.XXXXXX", (long) getpid ()) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (bld_store_private_path (store_dir, leaf, &c->tmp, err) < 0)
     return -1;
   if (mkdtemp (c->tmp) == NULL)
     {

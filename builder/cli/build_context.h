@@ -6,7 +6,7 @@
 
 struct build_context
 {
-  char *tmp;     /* STORE/.store/context-XXXXXX, removed by the clear */
+  char *tmp;     /* STORE/.store/context-PID.XXXXXX, removed by the clear */
   char *context; /* the extracted context (tmp/context) */
   char *recipe;  /* the recipe read from stdin or taken from the archive */
 };

@@ -76,6 +76,9 @@ enum bld_store_area
 };
 /* One build's work directory is .store/build-PID. */
 #define BLD_STORE_BUILD_PREFIX "build-"
+/* build's extracted contexts (builder/cli/build_context.c): PREFIX PID.XXXXXX,
+ * reaped with the dead builds */
+#define BLD_STORE_CONTEXT_PREFIX "context-"
 
 /* The area's path relative to the store directory (".store/layers"). */
 const char *bld_store_area_name (enum bld_store_area a);

@@ -114,9 +114,14 @@ RUN echo alone > /a'
   printf 'FROM busybox\nCOPY f /f\n' >"$CTX/Dockerfile"
   tar -C "$CTX" -cf "$BATS_TEST_TMPDIR/ctx.tar" .
   gzip -c "$BATS_TEST_TMPDIR/ctx.tar" >"$BATS_TEST_TMPDIR/ctx.tar.gz"
+  # what a dead build left is reaped by the next one
+  local dead
+  dead=$(sh -c 'echo $$')
+  mkdir -p "$STORE/.store/context-$dead.abcdef/context"
   run bld -t tarfile "$BATS_TEST_TMPDIR/ctx.tar"
   echo "$output"
   [ "$status" -eq 0 ]
+  [ ! -e "$STORE/.store/context-$dead.abcdef" ]
   run bld -t tgzfile "$BATS_TEST_TMPDIR/ctx.tar.gz" --label from=gz
   echo "$output"
   [ "$status" -eq 0 ]
