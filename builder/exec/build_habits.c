@@ -1,7 +1,7 @@
 /* docker build's habits in the executor: the options' parsers (--pull,
  * --format, --ulimit, --add-host, K=V), --label over the image's Labels,
  * the warning for a --build-arg no ARG takes, FROM shown expanded, and
- * RUN's --ulimit, --shm-size and --add-host in its config.json. */
+ * RUN's --ulimit and --shm-size in its config.json, --add-host in its hosts. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "common/strv.h"
 #include "fileutil.h"
 #include "runtime.h"
 #include "common/strbuf.h"
@@ -275,85 +274,37 @@ run_shm_size (struct oci_runtime_config *c, int64_t size, struct oci_error *err)
   return 0;
 }
 
-/* The step's /etc/hosts: localhost and --add-host's lines, a file of the
- * bundle bound over the rootfs's.  The one place that writes it (the
- * network's names can be added here). */
-static int
-run_hosts (struct oci_runtime_config *c, const struct bld_run_request *r, const char *bundle, struct oci_error *err)
-{
-  cleanup_strbuf struct strbuf sb = STRBUF_INIT;
-  cleanup_free char *path = NULL;
-  if (r->add_hosts_len == 0)
-    return 0;
-  strbuf_adds (&sb, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-  for (size_t i = 0; i < r->add_hosts_len; i++)
-    {
-      const char *h = r->add_hosts[i], *colon = strchr (h, ':');
-      strbuf_adds (&sb, colon + 1);
-      strbuf_addc (&sb, '\t');
-      strbuf_add (&sb, h, (size_t) (colon - h));
-      strbuf_addc (&sb, '\n');
-    }
-  if (sb.failed || asprintf (&path, "%s/hosts", bundle) < 0)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  if (oci_write_file_atomic (path, sb.s, sb.len, 0644, err) < 0)
-    return -1;
-  struct oci_mount *m = realloc (c->mounts, (c->mounts_len + 1) * sizeof *m);
-  if (m == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  c->mounts = m;
-  m = &c->mounts[c->mounts_len];
-  *m = (struct oci_mount) { 0 };
-  char *opts[] = { "rbind", "rprivate", NULL };
-  m->type = strdup ("bind");
-  m->source = steal_pointer (&path);
-  m->destination = strdup ("/etc/hosts");
-  m->options = cmn_strv_copy (opts, 2);
-  m->options_len = 2;
-  c->mounts_len++;
-  if (m->type == NULL || m->destination == NULL || m->options == NULL)
-    return oci_error_set (err, ENOMEM, "out of memory");
-  return 0;
-}
-
 int
-bld_run_config_habits (struct oci_runtime_config *c, const struct bld_run_request *r, const char *bundle,
-                       struct oci_error *err)
+bld_run_config_habits (struct oci_runtime_config *c, const struct bld_run_request *r, struct oci_error *err)
 {
   if (c->process && run_rlimits (c->process, r->ulimits, r->ulimits_len, err) < 0)
     return -1;
   if (r->shm_size > 0 && run_shm_size (c, r->shm_size, err) < 0)
     return -1;
-  return run_hosts (c, r, bundle, err);
-}
-
-/* A missing /etc/hosts as the hosts file's mount point, made for the run
- * and removed after it (so the layer does not keep it). */
-int
-build_hosts_stub (int rootfd, bool *made, struct oci_error *err)
-{
-  cleanup_close int etc = bld_open_in_root (rootfd, "/etc", O_RDONLY | O_DIRECTORY, err);
-  *made = false;
-  if (etc < 0)
-    return errno == ENOENT ? (oci_error_clear (err), 0) : -1;
-  if (faccessat (etc, "hosts", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-    return 0;
-  int fd = openat (etc, "hosts", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return oci_error_set (err, errno, "create the mount point /etc/hosts");
-  close (fd);
-  *made = true;
   return 0;
 }
 
-void
-build_hosts_unstub (int rootfd)
+/* --add-host's lines after the hosts file's own (docker's order). */
+int
+build_hosts_append (const char *path, char **add_hosts, size_t n, struct oci_error *err)
 {
-  struct oci_error e = OCI_ERROR_INIT;
-  cleanup_close int etc = bld_open_in_root (rootfd, "/etc", O_RDONLY | O_DIRECTORY, &e);
-  oci_error_clear (&e);
-  if (etc >= 0)
-    unlinkat (etc, "hosts", 0);
+  cleanup_strbuf struct strbuf sb = STRBUF_INIT;
+  if (n == 0)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *h = add_hosts[i], *colon = strchr (h, ':');
+      strbuf_adds (&sb, colon + 1);
+      strbuf_addc (&sb, '\t');
+      strbuf_add (&sb, h, (size_t) (colon - h));
+      strbuf_addc (&sb, '\n');
+    }
+  if (sb.failed)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  cleanup_close int fd = open (path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 || oci_write_all (fd, sb.s, sb.len) < 0)
+    return oci_error_set (err, errno, "--add-host: write %s", path);
+  return 0;
 }
 
 void

@@ -174,10 +174,8 @@ int build_apply_labels (struct build *b, struct stage_st *s, struct oci_error *e
 void build_warn_unused_args (struct build *b);
 /* The FROM line's text with the image expanded (NULL: no memory). */
 char *build_from_text (struct build *b, size_t si, const struct recipe_instruction *in);
-/* --add-host: a missing /etc/hosts made as the mount point (*made), and
- * removed after the run. */
-int build_hosts_stub (int rootfd, bool *made, struct oci_error *err);
-void build_hosts_unstub (int rootfd);
+/* --add-host: HOST:IP lines appended to the step's hosts file (build_net.c's). */
+int build_hosts_append (const char *path, char **add_hosts, size_t n, struct oci_error *err);
 /* --pull for FROM NAME of the store: never (an error when missing),
  * missing (pulled when absent), always (pulled again); only a NAME with a
  * registry host has a source. */

@@ -41,6 +41,9 @@ int bld_copy_checksum (const struct bld_copy_request *req, char out[OCI_DIGEST_S
 
 /* ---- build_run.c: a process in the runtime ---- */
 
+/* A RUN step's hostname (BuildKit's), also in its /etc/hosts. */
+#define BLD_RUN_HOSTNAME "buildkitsandbox"
+
 /* A config.json mount of the RUN bundle (RUN --mount). */
 struct bld_run_mount
 {
@@ -62,23 +65,20 @@ struct bld_run_request
   uint32_t uid, gid;
   const uint32_t *additional_gids;
   size_t additional_gids_len;
-  bool host_network;
+  enum bld_network network;
+  const char *netns_path; /* private: the namespace made for the step */
   const struct bld_run_mount *mounts;
   size_t mounts_len;
   const char *prefix; /* of every output line */
   FILE *out;
   /* docker build's habits (build_habits.c) */
-  char **add_hosts; /* HOST:IP lines of /etc/hosts */
-  size_t add_hosts_len;
   char **ulimits; /* NAME=SOFT[:HARD] */
   size_t ulimits_len;
   int64_t shm_size; /* /dev/shm's size, bytes; 0: the spec's */
 };
 struct oci_runtime_config;
-/* build_habits.c: --ulimit, --shm-size and --add-host into RUN's config
- * (the hosts file written into bundle). */
-int bld_run_config_habits (struct oci_runtime_config *c, const struct bld_run_request *r, const char *bundle,
-                           struct oci_error *err);
+/* build_habits.c: --ulimit and --shm-size into RUN's config. */
+int bld_run_config_habits (struct oci_runtime_config *c, const struct bld_run_request *r, struct oci_error *err);
 /* Runs the process; *status is its exit status.  On SIGINT/SIGTERM/SIGHUP
  * (bld_catch_signals) the container is killed and an error returned. */
 int bld_run (const struct bld_run_request *r, int *status, struct oci_error *err);
