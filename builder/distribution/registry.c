@@ -396,14 +396,17 @@ reg_push (struct bld_store *s, const char *store_ref, const char *ref, const str
 {
   cleanup_reference struct bld_reference r = { 0 };
   cleanup_reg_client struct reg_client *c = NULL;
-  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+  cleanup_image_descriptor struct oci_image_descriptor *stored = NULL, *desc = NULL;
   cleanup_free char *memory = NULL;
   struct push p = { .s = s, .progress = progress, .ctx = ctx, .from = o->from };
   int ret = -1;
 
   *digest = NULL;
-  if (reg_ref_parse (ref, &r, err) < 0 || bld_store_resolve (s, store_ref, &desc, err) < 0)
+  if (reg_ref_parse (ref, &r, err) < 0 || bld_store_resolve (s, store_ref, &stored, err) < 0)
     return -1;
+  /* The layers leave the machine: compressed here (once per layer). */
+  if (bld_image_compress (s, stored, &o->compress, &desc, err) < 0)
+    return oci_error_prefix (err, "push %s", ref);
   if (r.digest && strcmp (r.digest, desc->digest) != 0)
     return oci_error_set (err, 0, "push %s: the image is %s, not the reference's digest", ref, desc->digest);
   if (memory_read (s, &memory, err) < 0 || reg_client_new (r.host, o, &c, err) < 0)

@@ -190,16 +190,20 @@ saved_image_clear (struct saved_image *i)
 }
 
 
+/* The image ref, its uncompressed layers compressed as c says. */
 static int
-saved_image_open (struct bld_store *s, const char *ref, struct saved_image *img, struct oci_error *err)
+saved_image_open (struct bld_store *s, const char *ref, const struct bld_compress_options *c, struct saved_image *img,
+                  struct oci_error *err)
 {
+  cleanup_image_descriptor struct oci_image_descriptor *stored = NULL;
   const char *n;
-  if (bld_store_resolve (s, ref, &img->desc, err) < 0)
+  if (bld_store_resolve (s, ref, &stored, err) < 0)
     return -1;
-  if (img->desc->media_type && strcmp (img->desc->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
-      && strcmp (img->desc->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0)
-    return oci_error_set (err, 0, "%s: %s is a %s, not an image manifest", ref, img->desc->digest,
-                          img->desc->media_type);
+  if (stored->media_type && strcmp (stored->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
+      && strcmp (stored->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0)
+    return oci_error_set (err, 0, "%s: %s is a %s, not an image manifest", ref, stored->digest, stored->media_type);
+  if (bld_image_compress (s, stored, c, &img->desc, err) < 0)
+    return oci_error_prefix (err, "%s", ref);
   if (bld_store_read_manifest (s, img->desc, &img->m, err) < 0)
     return oci_error_prefix (err, "%s", ref);
   if (img->m->config == NULL)
@@ -565,8 +569,9 @@ save_dir (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs, co
 
 int
 bld_save (struct bld_store *s, char *const *refs, size_t n_refs, const struct bld_transport *dest,
-          struct oci_error *err)
+          const struct bld_compress_options *c, struct oci_error *err)
 {
+  static const struct bld_compress_options gzip = { .compression = BLD_COMPRESSION_GZIP };
   struct saved_image *imgs;
   int ret = 0;
 
@@ -581,7 +586,7 @@ bld_save (struct bld_store *s, char *const *refs, size_t n_refs, const struct bl
   size_t n = 0;
   for (size_t k = 0; ret == 0 && k < n_refs; k++)
     {
-      ret = saved_image_open (s, refs[k], &imgs[n], err);
+      ret = saved_image_open (s, refs[k], c ? c : &gzip, &imgs[n], err);
       bool dup = false;
       for (size_t j = 0; ret == 0 && j < n && !dup; j++)
         dup = imgs[j].name && imgs[n].name && strcmp (imgs[j].name, imgs[n].name) == 0;

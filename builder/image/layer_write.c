@@ -25,6 +25,7 @@
 #include "common/inode_names.h"
 #include "common/strv.h"
 #include "fileutil.h"
+#include "image/interrupt.h"
 #include "image/store.h"
 
 int
@@ -483,6 +484,9 @@ bld_compressor_write (struct bld_compressor *z, const void *buf, size_t len, str
 {
   if (z->finished)
     return oci_error_set (err, EINVAL, "compressor: write after finish");
+  /* A signal stops a long layer within a chunk (interrupt.h). */
+  if (bld_check_interrupted (err) < 0)
+    return -1;
   if (len == 0)
     return 0;
   switch (z->c)
