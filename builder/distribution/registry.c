@@ -22,6 +22,7 @@
 #include "distribution/platform.h"
 #include "distribution/registry.h"
 #include "distribution/registry_client.h"
+#include "image/interrupt.h"
 #include "image/store.h"
 #include "common/strbuf.h"
 
@@ -383,7 +384,7 @@ push_image_manifest (struct push *p, const struct oci_image_descriptor *desc, co
       || oci_image_manifest_parse_text (desc->digest, text, len, &m, err) < 0)
     return -1;
   for (size_t i = 0; i < m->layers_len; i++)
-    if (push_blob (p, &m->layers[i], err) < 0)
+    if (bld_check_interrupted (err) < 0 || push_blob (p, &m->layers[i], err) < 0)
       return -1;
   if (push_blob (p, m->config, err) < 0)
     return -1;
