@@ -6,15 +6,18 @@ mkdir -p "$MCTX/src"
 for i in 1 2 3 4 5 6 7 8; do
   printf 'int f%d (void) { return %d; }\n' "$i" "$i" >"$MCTX/src/f$i.c"
 done
-# 300 files of 1 MB: odd ones random, even ones text
-mbody='RUN mkdir -p /toolchain && i=0 && while [ $i -lt 300 ]; do if [ $((i % 2)) = 0 ]; then head -c 1048576 /dev/urandom; else yes "some text of a toolchain $i" | head -c 1048576; fi >/toolchain/f$i; i=$((i + 1)); done
-COPY src/ /src/
-RUN mkdir -p /out && cat /src/*.c /toolchain/f1 | head -c 2000000 >/out/app && chmod +x /out/app
-FROM busybox
-COPY --from=build /out/app /usr/local/bin/app
-CMD ["app"]'
-printf 'FROM oci:%s:busybox:latest AS build\n%s\n' "$PRISTINE" "$mbody" >"$MCTX/Recipe"
-printf 'FROM localhost/busybox:latest AS build\n%s\n' "$mbody" >"$MCTX/Dockerfile"
+# mrecipe BASE: the recipe FROM BASE (both stages); 60 files of 5 MB, odd
+# ones text, even ones random
+mrecipe() {
+  printf 'FROM %s AS build\n' "$1"
+  printf '%s\n' 'RUN mkdir -p /toolchain && i=0 && while [ $i -lt 60 ]; do if [ $((i % 2)) = 0 ]; then head -c 5242880 /dev/urandom; else yes "some text of a toolchain $i" | head -c 5242880; fi >/toolchain/f$i; i=$((i + 1)); done' \
+    'COPY src/ /src/' \
+    'RUN mkdir -p /out && cat /src/*.c /toolchain/f1 | head -c 2000000 >/out/app && chmod +x /out/app'
+  printf 'FROM %s\n' "$1"
+  printf '%s\n' 'COPY --from=build /out/app /usr/local/bin/app' 'CMD ["app"]'
+}
+mrecipe "oci:$PRISTINE:busybox:latest" >"$MCTX/Recipe"
+mrecipe localhost/busybox:latest >"$MCTX/Dockerfile"
 
 export MCTX
 MB_BUILD='"$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" -t multi "$MCTX" >/dev/null'

@@ -17,7 +17,7 @@
 #
 # Then the multi-stage scenario (issue 13), its own table:
 #   FROM busybox AS build
-#   RUN writing 300 MB of mixed files (random and text, 1 MB each: a
+#   RUN writing 300 MB of mixed files (random and text, 5 MB each: a
 #       toolchain's worth), COPY src/, RUN "compiling" src into /out/app
 #   FROM busybox, COPY --from=build /out/app, CMD
 # cold (empty stores, the base pulled as above) and "changed": one source

@@ -156,9 +156,10 @@ bld_layer_compress (struct bld_store *s, struct oci_image_descriptor *layer, con
           line = NULL;
           return oci_error_set (err, ENOMEM, "out of memory");
         }
-      if ((mkdir (dir, 0700) < 0 && errno != EEXIST)
-          || oci_write_file_atomic (memo, line, strlen (line), 0600, err) < 0)
-        return oci_error_set (err, errno, "remember the compressed copy of %s in %s", layer->digest, dir);
+      if (mkdir (dir, 0700) < 0 && errno != EEXIST)
+        return oci_error_set (err, errno, "mkdir %s", dir);
+      if (oci_write_file_atomic (memo, line, strlen (line), 0600, err) < 0)
+        return oci_error_prefix (err, "remember the compressed copy of %s", layer->digest);
     }
   if (o->note)
     o->note (o->note_ctx, layer->digest, digest, reused);
