@@ -155,3 +155,33 @@ R
   # The store is intact: the image still saves (uncompressed: quick).
   "$BUILDER" --store "$STORE" save --compression none big "oci:$BATS_TEST_TMPDIR/o" 2>/dev/null
 }
+
+@test "compress: SIGINT while a build writes a large layer stops it within a second, leaves no temp file" {
+  # 300 MB in the RUN's upper dir; the layer write reads it all.
+  printf 'FROM busybox\nRUN head -c 150000000 /dev/urandom >/r && yes text | head -c 150000000 >/t\n' >"$CTX/Recipe"
+  # builder itself in the background (not a function's subshell) gets the signal
+  "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" -t big "$CTX" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+  local pid=$! i started=
+  for i in $(seq 600); do
+    if [ -n "$(find "$STORE/.store/tmp" -type f -size +1M 2>/dev/null)" ]; then
+      started=1
+      break
+    fi
+    sleep 0.05
+  done
+  [ -n "$started" ]
+  local t0 t1 rc=0
+  t0=$(date +%s%N)
+  kill -INT "$pid"
+  wait "$pid" || rc=$?
+  t1=$(date +%s%N)
+  cat "$BATS_TEST_TMPDIR/out"
+  echo "exited $rc after $(((t1 - t0) / 1000000)) ms"
+  [ "$rc" -eq 130 ]
+  [ $(((t1 - t0) / 1000000)) -lt 1500 ]
+  grep -q interrupted "$BATS_TEST_TMPDIR/out"
+  [ -z "$(ls -A "$STORE/.store/tmp")" ]
+  [ -z "$(ls -d "$STORE"/.store/build-* 2>/dev/null)" ]
+  run "$BUILDER" --store "$STORE" inspect big
+  [ "$status" -ne 0 ]
+}
