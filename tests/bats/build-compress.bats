@@ -26,6 +26,28 @@ diff_ids() {
   config "$1" | jq -r '.rootfs.diff_ids[]'
 }
 
+# interrupt_writer PID: once a temporary blob of the store holds data (a
+# layer being written or compressed), SIGINT to PID; waits for it: RC its
+# status, MS the milliseconds from the signal to its exit.
+interrupt_writer() {
+  local i started= t0 t1
+  for i in $(seq 600); do
+    if [ -n "$(find "$STORE/.store/tmp" -type f -size +1M 2>/dev/null)" ]; then
+      started=1
+      break
+    fi
+    sleep 0.05
+  done
+  [ -n "$started" ] || { echo "no blob was being written" >&2; return 1; }
+  RC=0
+  t0=$(date +%s%N)
+  kill -INT "$1"
+  wait "$1" || RC=$?
+  t1=$(date +%s%N)
+  MS=$(((t1 - t0) / 1000000))
+  echo "exited $RC after $MS ms"
+}
+
 multi_stage() {
   cat >"$CTX/Recipe" <<'R'
 FROM busybox AS build
@@ -128,25 +150,10 @@ R
   "$BUILDER" --store "$STORE" import --compression none "$big" big >/dev/null
   rm -rf "$big"
   "$BUILDER" --store "$STORE" save big "oci-archive:$BATS_TEST_TMPDIR/big.tar" 2>"$BATS_TEST_TMPDIR/err" &
-  local pid=$! i started=
-  # Compression has started once a temporary blob holds data.
-  for i in $(seq 200); do
-    if [ -n "$(find "$STORE/.store/tmp" -type f -size +1M 2>/dev/null)" ]; then
-      started=1
-      break
-    fi
-    sleep 0.05
-  done
-  [ -n "$started" ]
-  local t0 t1 rc=0
-  t0=$(date +%s%N)
-  kill -INT "$pid"
-  wait "$pid" || rc=$?
-  t1=$(date +%s%N)
+  interrupt_writer $!
   cat "$BATS_TEST_TMPDIR/err"
-  echo "exited $rc after $(((t1 - t0) / 1000000)) ms"
-  [ "$rc" -ne 0 ]
-  [ $(((t1 - t0) / 1000000)) -lt 1500 ]
+  [ "$RC" -ne 0 ]
+  [ "$MS" -lt 1500 ]
   grep -q interrupted "$BATS_TEST_TMPDIR/err"
   [ -z "$(ls -A "$STORE/.store/tmp")" ]
   [ ! -e "$BATS_TEST_TMPDIR/big.tar" ]
@@ -161,24 +168,10 @@ R
   printf 'FROM busybox\nRUN head -c 150000000 /dev/urandom >/r && yes text | head -c 150000000 >/t\n' >"$CTX/Recipe"
   # builder itself in the background (not a function's subshell) gets the signal
   "$BUILDER" --store "$STORE" build --runtime "$RUNC_LITE" -t big "$CTX" >"$BATS_TEST_TMPDIR/out" 2>&1 &
-  local pid=$! i started=
-  for i in $(seq 600); do
-    if [ -n "$(find "$STORE/.store/tmp" -type f -size +1M 2>/dev/null)" ]; then
-      started=1
-      break
-    fi
-    sleep 0.05
-  done
-  [ -n "$started" ]
-  local t0 t1 rc=0
-  t0=$(date +%s%N)
-  kill -INT "$pid"
-  wait "$pid" || rc=$?
-  t1=$(date +%s%N)
+  interrupt_writer $!
   cat "$BATS_TEST_TMPDIR/out"
-  echo "exited $rc after $(((t1 - t0) / 1000000)) ms"
-  [ "$rc" -eq 130 ]
-  [ $(((t1 - t0) / 1000000)) -lt 1500 ]
+  [ "$RC" -eq 130 ]
+  [ "$MS" -lt 1500 ]
   grep -q interrupted "$BATS_TEST_TMPDIR/out"
   [ -z "$(ls -A "$STORE/.store/tmp")" ]
   [ -z "$(ls -d "$STORE"/.store/build-* 2>/dev/null)" ]
