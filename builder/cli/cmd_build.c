@@ -126,7 +126,8 @@ static const struct cli_option build_options[] = {
     "set an ARG (without =VALUE: from the environment; repeatable)" },
   { "target", OPT_TARGET, CLI_VALUE, "STAGE", "build up to this stage instead of the last one" },
   { "no-cache", OPT_NO_CACHE, CLI_NO_VALUE, NULL, "rebuild every step instead of using the step cache" },
-  { "compression", OPT_COMPRESSION, CLI_VALUE, "gzip|zstd|none", "how the new layers are compressed (default gzip)" },
+  { "compression", OPT_COMPRESSION, CLI_VALUE, "gzip|zstd|none",
+    "compress the image's layers in the store (default none: compressed by push, save, --output; gzip for these)" },
   { "timestamp", OPT_TIMESTAMP, CLI_VALUE, "EPOCH",
     "the time of the image and its files (default $SOURCE_DATE_EPOCH)" },
   { "runtime", OPT_RUNTIME, CLI_VALUE, "PATH", "the OCI runtime for RUN (default: the runc-lite beside builder)" },
@@ -371,7 +372,7 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   int c;
 
-  a->o->compression = BLD_COMPRESSION_GZIP;
+  a->o->compression = BLD_COMPRESSION_NONE;
   a->o->out = stdout;
   a->progress = BLD_PROGRESS_AUTO;
   a->outputs = calloc (1, sizeof *a->outputs);
@@ -511,7 +512,9 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   for (size_t i = 0; i < a.n_outputs; i++)
     {
       char *ref = o.tags_len ? o.tags[0] : digest;
-      if (bld_save (store, &ref, 1, &a.outputs[i], err) < 0)
+      struct bld_compress_options co = { o.compression != BLD_COMPRESSION_NONE ? o.compression
+                                                                               : BLD_COMPRESSION_GZIP };
+      if (bld_save (store, &ref, 1, &a.outputs[i], &co, err) < 0)
         return oci_error_prefix (err, "build: --output");
       fprintf (view, "exporting to %s\n", a.outputs[i].path);
     }

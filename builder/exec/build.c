@@ -24,6 +24,7 @@
 #include "fileutil.h"
 #include "frontend/ignore.h"
 #include "image/layer_apply.h"
+#include "image/layer_compress.h"
 #include "image/name_index.h"
 #include "frontend/recipe_expand.h"
 #include "frontend/recipe_plan.h"
@@ -522,7 +523,9 @@ step_fs_commit (struct build *b, struct stage_st *s, struct step_fs *f, const ch
   if (bld_snapshot_diff (f->snap, err) < 0)
     return -1;
   wo.mode = BLD_LAYER_OVERLAY_DIFF;
-  wo.compression = b->o->compression;
+  /* Steps' layers stay uncompressed: compression is for what leaves the
+   * machine (image/layer_compress.h). */
+  wo.compression = BLD_COMPRESSION_NONE;
   wo.has_clamp_epoch = b->o->has_timestamp;
   wo.clamp_epoch = b->o->timestamp;
   if (bld_layer_write_to_store (b->store, f->snap->upper, &wo, &res, &desc, err) < 0)
@@ -826,6 +829,11 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
   if (t->cfg->created == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   cleanup_image_descriptor struct oci_image_descriptor *md = NULL;
+  struct bld_compress_options co = { .compression = b->o->compression };
+  for (size_t i = 0; i < t->n_layers; i++)
+    if (bld_layer_compress (b->store, &t->layers[i], &co, err) < 0)
+      return oci_error_prefix (err, "--compression");
+  /* --format docker: its media types for the layers as compressed above */
   cleanup_free struct oci_image_descriptor *fmt_layers = NULL;
   if (build_format_layers (b, t, &fmt_layers, err) < 0)
     return -1;

@@ -27,6 +27,7 @@
 
 #include "error.h"
 #include "image.h"
+#include "image/interrupt.h"
 #include "image/layer_write.h"
 
 struct bld_store;
@@ -143,14 +144,8 @@ int bld_progress_parse (const char *s, enum bld_progress_mode *out, struct oci_e
  * (auto: tty when dest is a terminal); fclose ends the view. */
 int bld_progress_open (enum bld_progress_mode mode, FILE *dest, FILE **out, struct oci_error *err);
 
-/* ---- build_lease.c: interruption ---- */
-
-/* The signal that interrupted the build, 0 while none did. */
-extern volatile sig_atomic_t bld_interrupted;
-/* SIGINT, SIGTERM, SIGHUP set bld_interrupted (no SA_RESTART). */
-void bld_catch_signals (void);
-/* -1 with an "interrupted" error once a signal came. */
-int bld_check_interrupted (struct oci_error *err);
+/* Interruption (bld_interrupted, bld_catch_signals, bld_check_interrupted):
+ * image/interrupt.h. */
 
 /* ---- build_gc.c: the build caches' collection (prune) ---- */
 

@@ -259,6 +259,7 @@ static const char *const area_names[] = {
   [BLD_STORE_BUILDS_LOCK] = STORE_PRIVATE "/builds.lock",
   [BLD_STORE_RUN] = STORE_PRIVATE "/run",
   [BLD_STORE_REGISTRY_BLOBS] = STORE_PRIVATE "/registry-blobs",
+  [BLD_STORE_COMPRESSED] = STORE_PRIVATE "/compressed",
 };
 
 const char *

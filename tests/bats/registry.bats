@@ -123,6 +123,44 @@ import_busybox() {
   [ "$(requests PATCH)" -eq "$patches" ]
 }
 
+@test "push of uncompressed layers: gzip on the wire, digests right; a second push compresses and uploads nothing" {
+  start_registry reg
+  b import --compression none "$ROOTFS" plain >/dev/null
+  b inspect plain | jq -e '.layers[0].mediaType == "application/vnd.oci.image.layer.v1.tar"'
+  run b push --tls-verify=false plain "$REG/test/plain:v1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  digest=${lines[-1]}
+  [ "$(grep -c ': compressed as sha256:' <<<"$output")" -eq 1 ]
+  # skopeo sees a gzip layer and copies it out, checking every digest.
+  run skopeo inspect --raw --tls-verify=false "docker://$REG/test/plain:v1"
+  [ "$status" -eq 0 ]
+  jq -e '.layers[0].mediaType == "application/vnd.oci.image.layer.v1.tar+gzip"' <<<"$output"
+  run skopeo copy --src-tls-verify=false "docker://$REG/test/plain:v1" "oci:$BATS_TEST_TMPDIR/out:x"
+  [ "$status" -eq 0 ]
+  local l
+  l=$(jq -r '.manifests[0].digest[7:]' "$BATS_TEST_TMPDIR/out/index.json")
+  l=$(jq -r '.layers[0].digest[7:]' "$BATS_TEST_TMPDIR/out/blobs/sha256/$l")
+  [ "$(gzip -dc <"$BATS_TEST_TMPDIR/out/blobs/sha256/$l" | sha256sum | cut -d' ' -f1)" = \
+    "$(b inspect plain | jq -r '.layers[0].digest[7:]')" ]
+  # The second push: the compressed copy is remembered, the registry has it.
+  puts=$(requests PUT) posts=$(requests POST)
+  run b push --tls-verify=false plain "$REG/test/plain:v1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = "$digest" ]
+  [ "$(grep -c ': compressed as' <<<"$output")" -eq 0 ]
+  [ "$(grep -c ': compressed before, as sha256:' <<<"$output")" -eq 1 ]
+  [ "$(grep -c 'uploaded' <<<"$output")" -eq 0 ]
+  [ "$(requests PUT)" -eq $((puts + 1)) ] # the manifest only
+  [ "$(requests POST)" -eq "$posts" ]
+  # --compression zstd sends zstd.
+  run b push --tls-verify=false --compression zstd plain "$REG/test/plain:zstd"
+  [ "$status" -eq 0 ]
+  skopeo inspect --raw --tls-verify=false "docker://$REG/test/plain:zstd" \
+    | jq -e '.layers[0].mediaType == "application/vnd.oci.image.layer.v1.tar+zstd"'
+}
+
 @test "push: blobs larger than BUILDER_PUSH_CHUNK_SIZE go up in PATCH chunks" {
   start_registry reg
   import_busybox
