@@ -32,6 +32,16 @@ bld_remove_tree (const char *path, struct oci_error *err)
 /* The new mount API with "lowerdir+" (Linux 6.8): one lowerdir per call,
  * so the number of layers is not bounded by the page-sized option string.
  * Returns 1 when the kernel lacks it (the caller falls back). */
+/* Root of a user namespace other than the host's (a rootless build) may
+ * not write trusted.* xattrs: overlayfs keeps its opaque markers and
+ * whiteouts' xattrs as user.overlay.* ("userxattr"), and the layer
+ * cache's lowerdirs are extracted with those. */
+static bool
+overlay_user_xattr (void)
+{
+  return geteuid () == 0 && !bld_devices_allowed ();
+}
+
 static int
 overlay_mount_fsconfig (char **lowers, size_t n, const char *upper, const char *work, const char *merged,
                         struct oci_error *err)
@@ -51,6 +61,8 @@ overlay_mount_fsconfig (char **lowers, size_t n, const char *upper, const char *
    * self-contained layer. */
   fsconfig (fs, FSCONFIG_SET_STRING, "redirect_dir", "off", 0);
   fsconfig (fs, FSCONFIG_SET_STRING, "index", "off", 0);
+  if (overlay_user_xattr () && fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+    return 1;
   if (fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return 1;
   mnt = fsmount (fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY);
@@ -87,6 +99,10 @@ bld_overlay_mount (char **lowers, size_t n, const char *upper, const char *work,
   if (b.failed)
     return oci_error_set (err, ENOMEM, "overlay options");
   cleanup_free char *opts = NULL;
+  if (overlay_user_xattr ())
+    strbuf_adds (&b, ",userxattr");
+  if (b.failed)
+    return oci_error_set (err, ENOMEM, "overlay options");
   if (asprintf (&opts, "%s,redirect_dir=off,index=off", b.s) < 0)
     return oci_error_set (err, ENOMEM, "overlay options");
   if (mount ("overlay", merged, "overlay", upper ? 0 : MS_RDONLY, opts) == 0)
@@ -187,6 +203,7 @@ bld_layer_cache_ensure (const char *layers_dir, const char *blob_path, const cha
     return oci_error_set (err, errno, "mkdir %s", tmp);
   struct bld_layer_apply_options ao = { 0 };
   ao.overlay = true;
+  ao.overlay_user_xattr = overlay_user_xattr ();
   ao.allow_devices = bld_devices_allowed ();
   ao.skip_devices = !ao.allow_devices;
   ao.expected_digest = digest;
