@@ -231,6 +231,7 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
         o->host_network = false;
       else
         return oci_error_set (err, 0, "build: --network: \"%s\" is not host, none or default", optarg);
+      o->no_network = strcmp (optarg, "none") == 0;
       return 0;
     case OPT_IIDFILE:
       a->iidfile = optarg;

@@ -46,6 +46,7 @@ struct bld_build_options
   int64_t timestamp;
   const char *runtime; /* the OCI runtime (runc-lite by default) */
   bool host_network;   /* --network host: RUN's default (else none) */
+  bool no_network;     /* --network none (default: private, with network when rootless) */
   char **secrets;      /* --secret id=ID,src=FILE */
   size_t secrets_len;
   char **ssh; /* --ssh ID[=SOCKET] */

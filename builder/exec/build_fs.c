@@ -48,6 +48,7 @@ overlay_mount_fsconfig (char **lowers, size_t n, const char *upper, const char *
 {
   cleanup_close int fs = fsopen ("overlay", FSOPEN_CLOEXEC);
   cleanup_close int mnt = -1;
+  bool user_xattr = overlay_user_xattr ();
   if (fs < 0)
     return 1;
   for (size_t i = 0; i < n; i++)
@@ -58,11 +59,13 @@ overlay_mount_fsconfig (char **lowers, size_t n, const char *upper, const char *
           || fsconfig (fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
     return 1;
   /* Renamed directories must be copied up whole: the upper dir becomes a
-   * self-contained layer. */
-  fsconfig (fs, FSCONFIG_SET_STRING, "redirect_dir", "off", 0);
-  fsconfig (fs, FSCONFIG_SET_STRING, "index", "off", 0);
-  if (overlay_user_xattr () && fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+   * self-contained layer.  userxattr implies it (and refuses the option:
+   * "off" is "follow" without an upper dir). */
+  if (user_xattr && fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
     return 1;
+  if (!user_xattr)
+    fsconfig (fs, FSCONFIG_SET_STRING, "redirect_dir", "off", 0);
+  fsconfig (fs, FSCONFIG_SET_STRING, "index", "off", 0);
   if (fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return 1;
   mnt = fsmount (fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY);
@@ -103,7 +106,7 @@ bld_overlay_mount (char **lowers, size_t n, const char *upper, const char *work,
     strbuf_adds (&b, ",userxattr");
   if (b.failed)
     return oci_error_set (err, ENOMEM, "overlay options");
-  if (asprintf (&opts, "%s,redirect_dir=off,index=off", b.s) < 0)
+  if (asprintf (&opts, "%s%s,index=off", b.s, overlay_user_xattr () ? "" : ",redirect_dir=off") < 0)
     return oci_error_set (err, ENOMEM, "overlay options");
   if (mount ("overlay", merged, "overlay", upper ? 0 : MS_RDONLY, opts) == 0)
     return 0;

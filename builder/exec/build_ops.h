@@ -63,6 +63,7 @@ struct bld_run_request
   const uint32_t *additional_gids;
   size_t additional_gids_len;
   bool host_network;
+  bool private_network; /* rootless: a namespace of ours with pasta (build_net_rootless.c) */
   const struct bld_run_mount *mounts;
   size_t mounts_len;
   const char *prefix; /* of every output line */

@@ -18,6 +18,8 @@
 #include "fileutil.h"
 #include "runtime.h"
 #include "exec/runtime_driver.h"
+#include "exec/build_net_rootless.h"
+#include "exec/rootless.h"
 
 /* The capabilities of a RUN step: Docker's default set (a RUN must be
  * able to chown, setuid for package managers, mknod), not the runtime's
@@ -50,8 +52,34 @@ set_run_capabilities (struct oci_process *p, bool root, struct oci_error *err)
   return 0;
 }
 
+/* The network namespace: none of its own for the host's network, the one
+ * at netns (a rootless build's private network), else a new one. */
+static void
+set_network_namespace (struct oci_runtime_config *c, bool host, const char *netns)
+{
+  size_t j = 0;
+  for (size_t i = 0; c->linux_ && i < c->linux_->namespaces_len; i++)
+    {
+      struct oci_linux_namespace *ns = &c->linux_->namespaces[i];
+      if (strcmp (ns->type, "network") == 0 && host)
+        {
+          free (ns->type);
+          free (ns->path);
+          continue;
+        }
+      if (strcmp (ns->type, "network") == 0 && netns)
+        {
+          free (ns->path);
+          ns->path = strdup (netns);
+        }
+      c->linux_->namespaces[j++] = *ns;
+    }
+  if (c->linux_)
+    c->linux_->namespaces_len = j;
+}
+
 static int
-write_config (const struct bld_run_request *r, const char *bundle, struct oci_error *err)
+write_config (const struct bld_run_request *r, const char *bundle, const char *netns, struct oci_error *err)
 {
   cleanup_free char *path = NULL, *text = NULL;
   cleanup_runtime_config struct oci_runtime_config *c = NULL;
@@ -99,21 +127,7 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
     return -1;
   free (c->hostname);
   c->hostname = strdup ("buildkitsandbox");
-  if (r->host_network && c->linux_)
-    {
-      size_t j = 0;
-      for (size_t i = 0; i < c->linux_->namespaces_len; i++)
-        {
-          if (strcmp (c->linux_->namespaces[i].type, "network") == 0)
-            {
-              free (c->linux_->namespaces[i].type);
-              free (c->linux_->namespaces[i].path);
-              continue;
-            }
-          c->linux_->namespaces[j++] = c->linux_->namespaces[i];
-        }
-      c->linux_->namespaces_len = j;
-    }
+  set_network_namespace (c, r->host_network, netns);
   if (r->mounts_len)
     {
       struct oci_mount *m = realloc (c->mounts, (c->mounts_len + r->mounts_len) * sizeof *m);
@@ -143,6 +157,8 @@ int
 bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
 {
   cleanup_free char *bundle = NULL, *state = NULL, *id = NULL;
+  cleanup_rootless_net struct bld_rootless_net net = BLD_ROOTLESS_NET_INIT;
+  cleanup_error struct oci_error neterr = OCI_ERROR_INIT;
   int out_fd = -1;
   pid_t pid = -1;
 
@@ -151,7 +167,15 @@ bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
     return oci_error_set (err, ENOMEM, "run");
   if ((mkdir (bundle, 0700) < 0 && errno != EEXIST) || (mkdir (state, 0700) < 0 && errno != EEXIST))
     return oci_error_set (err, errno, "mkdir %s", bundle);
-  if (write_config (r, bundle, err) < 0)
+  /* A rootless build's private network; none (with a warning) rather
+   * than no build where pasta cannot give one. */
+  if (r->private_network && bld_rootless_active () && bld_rootless_net_start (r->work, &net, &neterr) < 0)
+    {
+      fprintf (r->out, "%swarning: %s: RUN has no network (--network none|host to choose)\n", r->prefix,
+               oci_error_msg (&neterr));
+      fflush (r->out);
+    }
+  if (write_config (r, bundle, net.ns_path, err) < 0)
     return oci_error_prefix (err, "RUN");
 
   if (bld_runtime_run_piped (r->runtime, state, bundle, id, &out_fd, &pid, err) < 0)

@@ -57,6 +57,7 @@ struct run_step
   struct bld_mount_context mc;
   struct bld_mounts ms;
   bool host_net;
+  bool private_net; /* default: with network when rootless (build_net_rootless.c) */
   char *created_by;
   char key[OCI_DIGEST_STRING_MAX];
 };
@@ -229,6 +230,7 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
     .additional_gids = user.additional_gids,
     .additional_gids_len = user.additional_gids_len,
     .host_network = r->host_net,
+    .private_network = r->private_net,
     .mounts = r->ms.v,
     .mounts_len = r->ms.len,
     .prefix = r->prefix,
@@ -261,6 +263,7 @@ run_options (struct build *b, struct run_step *r, struct strbuf *mkey, struct oc
                           in->run.network);
   /* The host's network gives other results: a key of its own. */
   r->host_net = in->run.network ? strcmp (in->run.network, "host") == 0 : b->o->host_network;
+  r->private_net = !r->host_net && (in->run.network ? strcmp (in->run.network, "default") == 0 : !b->o->no_network);
   if (r->host_net)
     strbuf_adds (mkey, "\nnetwork=host");
   return mkey->failed ? oci_error_set (err, ENOMEM, "out of memory") : 0;

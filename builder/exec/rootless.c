@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,6 +148,40 @@ write_maps (pid_t pid, struct oci_error *err)
   return write_proc (pid, "gid_map", map, err);
 }
 
+/* The runtime keeps its state in $XDG_RUNTIME_DIR when it runs in a user
+ * namespace (as runc): without one (su, runuser, cron) it is the
+ * login's /run/user/UID when that exists, else a private dir of ours
+ * under $TMPDIR or /tmp, as podman does. */
+static int
+ensure_runtime_dir (struct oci_error *err)
+{
+  const char *x = getenv ("XDG_RUNTIME_DIR");
+  const char *tmp = getenv ("TMPDIR");
+  cleanup_free char *dir = NULL;
+  uid_t uid = getuid ();
+  struct stat st;
+
+  if (x && *x == '/')
+    return 0;
+  if (asprintf (&dir, "/run/user/%lu", (unsigned long) uid) < 0)
+    return oci_error_set (err, ENOMEM, "rootless");
+  if (!(lstat (dir, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == uid && access (dir, W_OK) == 0))
+    {
+      free (dir);
+      if (asprintf (&dir, "%s/builder-run-%lu", tmp && *tmp == '/' ? tmp : "/tmp", (unsigned long) uid) < 0)
+        return oci_error_set (err, ENOMEM, "rootless");
+      if (mkdir (dir, 0700) < 0 && errno != EEXIST)
+        return oci_error_set (err, errno, "rootless: mkdir %s", dir);
+      if (lstat (dir, &st) < 0)
+        return oci_error_set (err, errno, "rootless: stat %s", dir);
+      if (!S_ISDIR (st.st_mode) || st.st_uid != uid || (st.st_mode & 077))
+        return oci_error_set (err, 0, "rootless: %s is not a private directory of ours: set XDG_RUNTIME_DIR", dir);
+    }
+  if (setenv ("XDG_RUNTIME_DIR", dir, 1) < 0)
+    return oci_error_set (err, errno, "rootless: setenv XDG_RUNTIME_DIR");
+  return 0;
+}
+
 static void
 forward_signal (int sig)
 {
@@ -209,6 +244,8 @@ bld_rootless_enter (int *exit_status, struct oci_error *err)
   pid_t parent = getpid (), pid;
   char c;
 
+  if (ensure_runtime_dir (err) < 0)
+    return -1;
   if (pipe2 (up, O_CLOEXEC) < 0)
     return oci_error_set (err, errno, "rootless: pipe");
   if (pipe2 (down, O_CLOEXEC) < 0)
