@@ -9,6 +9,7 @@ RL_BUILD_PACKAGES=(
 RL_TEST_PACKAGES=(bats valgrind jq strace groff-base busybox-static runc crun qemu-system-x86 skopeo containerd podman conmon catatonit python3 docker-registry apache2-utils
   umoci oci-image-tool buildah python3-grpcio python3-grpc-tools containernetworking-plugins
   clang libclang-rt-14-dev clang-format-14)
+RL_TEST_PACKAGES+=(uidmap passt slirp4netns)
 
 rl_install_missing() {
   local missing=() p

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -89,6 +91,10 @@ start_pasta (const char *work, struct bld_rootless_net *n, struct oci_error *err
 
   if (asprintf (&pidfile, "%s/pasta.pid", work) < 0)
     return oci_error_set (err, ENOMEM, "pasta");
+  /* pasta daemonizes: its daemon is orphaned, and would stay a zombie
+   * where nobody reaps (an init that does not); as subreaper we do. */
+  if (prctl (PR_SET_CHILD_SUBREAPER, 1) < 0)
+    return oci_error_set (err, errno, "prctl PR_SET_CHILD_SUBREAPER");
   /* --runas 0:0: as root of our namespace (pasta would become nobody,
    * who cannot open the namespace); it daemonizes once configured. */
   const char *argv[] = { "pasta",   "--config-net", "--quiet", "--runas", "0:0",
@@ -134,8 +140,8 @@ bld_rootless_net_stop (struct bld_rootless_net *n)
 {
   if (n->pasta > 0)
     {
-      /* Not our child (a daemon): its pidfd tells when it is gone (a
-       * zombie for kill (pid, 0) until whoever inherited it reaps it). */
+      /* Our child again (we are its subreaper): its pidfd tells when it
+       * has ended, a second at most, then it is reaped. */
       cleanup_close int pfd = (int) syscall (SYS_pidfd_open, n->pasta, 0);
       if (kill (n->pasta, SIGTERM) == 0 && pfd >= 0)
         {
@@ -143,6 +149,7 @@ bld_rootless_net_stop (struct bld_rootless_net *n)
           while (poll (&p, 1, 1000) < 0 && errno == EINTR)
             ;
         }
+      waitpid (n->pasta, NULL, WNOHANG);
     }
   n->pasta = -1;
   if (n->mounted && umount2 (n->ns_path, MNT_DETACH) == 0)

@@ -156,6 +156,7 @@ write_config (const struct bld_run_request *r, const char *bundle, const char *n
 int
 bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
 {
+  static bool net_warned; /* once a build */
   cleanup_free char *bundle = NULL, *state = NULL, *id = NULL;
   cleanup_rootless_net struct bld_rootless_net net = BLD_ROOTLESS_NET_INIT;
   cleanup_error struct oci_error neterr = OCI_ERROR_INIT;
@@ -169,8 +170,10 @@ bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
     return oci_error_set (err, errno, "mkdir %s", bundle);
   /* A rootless build's private network; none (with a warning) rather
    * than no build where pasta cannot give one. */
-  if (r->private_network && bld_rootless_active () && bld_rootless_net_start (r->work, &net, &neterr) < 0)
+  if (r->private_network && bld_rootless_active () && bld_rootless_net_start (r->work, &net, &neterr) < 0
+      && !net_warned)
     {
+      net_warned = true;
       fprintf (r->out, "%swarning: %s: RUN has no network (--network none|host to choose)\n", r->prefix,
                oci_error_msg (&neterr));
       fflush (r->out);
