@@ -78,6 +78,28 @@ set_network_namespace (struct oci_runtime_config *c, bool host, const char *netn
     c->linux_->namespaces_len = j;
 }
 
+/* devpts's gid=5 (tty) names a group a namespace of the user's own ids
+ * alone does not have: its pty's get the user's group instead. */
+static void
+drop_tty_group (struct oci_runtime_config *c)
+{
+  for (size_t i = 0; i < c->mounts_len; i++)
+    {
+      struct oci_mount *m = &c->mounts[i];
+      size_t j = 0;
+      if (m->type == NULL || strcmp (m->type, "devpts") != 0)
+        continue;
+      for (size_t k = 0; k < m->options_len; k++)
+        if (strcmp (m->options[k], "gid=5") == 0)
+          free (m->options[k]);
+        else
+          m->options[j++] = m->options[k];
+      if (j < m->options_len)
+        m->options[j] = NULL; /* as a strv, in case */
+      m->options_len = j;
+    }
+}
+
 static int
 write_config (const struct bld_run_request *r, const char *bundle, const char *netns, struct oci_error *err)
 {
@@ -128,6 +150,8 @@ write_config (const struct bld_run_request *r, const char *bundle, const char *n
   free (c->hostname);
   c->hostname = strdup ("buildkitsandbox");
   set_network_namespace (c, r->host_network, netns);
+  if (bld_rootless_own_ids_only ())
+    drop_tty_group (c);
   if (r->mounts_len)
     {
       struct oci_mount *m = realloc (c->mounts, (c->mounts_len + r->mounts_len) * sizeof *m);

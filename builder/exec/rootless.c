@@ -24,13 +24,19 @@
 #include "exec/rootless.h"
 #include "fileutil.h"
 
-static bool entered;
+static bool entered, own_ids_only;
 static volatile sig_atomic_t child_pid;
 
 bool
 bld_rootless_active (void)
 {
   return entered;
+}
+
+bool
+bld_rootless_own_ids_only (void)
+{
+  return own_ids_only;
 }
 
 int
@@ -121,21 +127,29 @@ write_proc (pid_t pid, const char *file, const char *text, struct oci_error *err
   return 0;
 }
 
+/* The user's subordinate ranges: 1 when it has both. */
+static int
+find_ranges (struct bld_subid_range *ur, struct bld_subid_range *gr)
+{
+  uid_t uid = getuid ();
+  struct passwd *pw = getpwuid (uid);
+  const char *name = pw ? pw->pw_name : NULL;
+
+  return subid_range ("/etc/subuid", name, uid, ur) && subid_range ("/etc/subgid", name, uid, gr);
+}
+
 /* The child's maps: the subordinate ranges through newuidmap/newgidmap,
  * or (no range for the user) only its own ids, written directly. */
 static int
-write_maps (pid_t pid, struct oci_error *err)
+write_maps (pid_t pid, const struct bld_subid_range *ur, const struct bld_subid_range *gr, struct oci_error *err)
 {
   uid_t uid = getuid ();
   gid_t gid = getgid ();
-  struct passwd *pw = getpwuid (uid);
-  const char *name = pw ? pw->pw_name : NULL;
-  struct bld_subid_range ur, gr;
   char map[64];
 
-  if (subid_range ("/etc/subuid", name, uid, &ur) && subid_range ("/etc/subgid", name, uid, &gr))
+  if (!own_ids_only)
     {
-      if (run_newidmap ("newuidmap", pid, uid, &ur, err) < 0 || run_newidmap ("newgidmap", pid, gid, &gr, err) < 0)
+      if (run_newidmap ("newuidmap", pid, uid, ur, err) < 0 || run_newidmap ("newgidmap", pid, gid, gr, err) < 0)
         return -1;
       return 0;
     }
@@ -244,8 +258,12 @@ bld_rootless_enter (int *exit_status, struct oci_error *err)
   pid_t parent = getpid (), pid;
   char c;
 
+  struct bld_subid_range ur = { 0, 0 }, gr = { 0, 0 };
+
   if (ensure_runtime_dir (err) < 0)
     return -1;
+  /* Known before the fork: the child needs it too. */
+  own_ids_only = !find_ranges (&ur, &gr);
   if (pipe2 (up, O_CLOEXEC) < 0)
     return oci_error_set (err, errno, "rootless: pipe");
   if (pipe2 (down, O_CLOEXEC) < 0)
@@ -277,7 +295,7 @@ bld_rootless_enter (int *exit_status, struct oci_error *err)
   close (up[0]);
   if (n == 1 && c == 0)
     {
-      if (write_maps (pid, err) < 0)
+      if (write_maps (pid, &ur, &gr, err) < 0)
         {
           kill (pid, SIGKILL);
           close (down[1]);

@@ -36,4 +36,8 @@ int bld_rootless_enter (int *exit_status, struct oci_error *err);
  * uid 0 here is an ordinary user outside. */
 bool bld_rootless_active (void);
 
+/* Whether that namespace maps only the user's own ids (no subordinate
+ * range): no other owner can be given, not even devpts's group tty. */
+bool bld_rootless_own_ids_only (void);
+
 #endif

@@ -241,3 +241,20 @@ with_tun() {
   [ "$status" -eq 0 ]
   [ "$output" = 1000:1000 ]
 }
+
+# Last: it takes the user's ranges away (teardown_file removes them anyway).
+@test "rootless: without subordinate ranges only the user's own ids map: RUN works, COPY --chown says why it cannot" {
+  sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
+  base_recipe
+  echo 'RUN id -u >/uid' >>"$CTX/Recipe"
+  run ubld --network none -t own "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  echo 'COPY --chown=1000:1000 f /f' >>"$CTX/Recipe"
+  run ubld --network none -t own "$CTX"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"COPY: chown 1000:1000 (an id outside this user namespace: /etc/subuid, /etc/subgid): Invalid argument"* ]]
+  echo "$RL_USER:$SUBID_START:65536" >>/etc/subuid
+  echo "$RL_USER:$SUBID_START:65536" >>/etc/subgid
+}
