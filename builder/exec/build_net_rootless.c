@@ -55,7 +55,7 @@ make_netns (const char *path, struct bld_rootless_net *n, struct oci_error *err)
   return 0;
 }
 
-/* pasta's words when it fails: what it wrote before it exited (it has
+/* pasta's (or slirp4netns's) words when it fails: what it wrote before it exited (it has
  * exited, so the pipe holds all of it; read without waiting for a daemon
  * that might keep it open). */
 static char *
@@ -102,6 +102,8 @@ start_pasta (const char *work, struct bld_rootless_net *n, struct oci_error *err
   if (cmn_spawn (argv, &o, &pid, &out_fd, err) < 0)
     return -1;
   int status = cmn_wait (pid);
+  if (status == 127)
+    return 1; /* not installed */
   if (status != 0)
     {
       out = pasta_output (out_fd);
@@ -119,6 +121,48 @@ start_pasta (const char *work, struct bld_rootless_net *n, struct oci_error *err
   return 0;
 }
 
+/* slirp4netns where pasta is not installed: it stays in the foreground
+ * (our child), says on ready_fd when the interface is configured (10.0.2.100,
+ * the gateway 10.0.2.2 reaching the host's loopback), ends on SIGTERM. */
+static int
+start_slirp4netns (struct bld_rootless_net *n, struct oci_error *err)
+{
+  static const struct cmn_spawn_options o = { .in = CMN_STDIO_NULL,
+                                              .out = CMN_STDIO_PIPE,
+                                              .err = CMN_STDIO_PIPE,
+                                              .search_path = true,
+                                              .exec_error_prefix = "exec " };
+  cleanup_close int out_fd = -1, ready_r = -1, ready_w = -1;
+  char ready_arg[32], c;
+  int fds[2];
+
+  /* The write end without close-on-exec: slirp4netns inherits it. */
+  if (pipe (fds) < 0)
+    return oci_error_set (err, errno, "pipe");
+  ready_r = fds[0];
+  ready_w = fds[1];
+  fcntl (ready_r, F_SETFD, FD_CLOEXEC);
+  snprintf (ready_arg, sizeof ready_arg, "--ready-fd=%d", ready_w);
+  const char *argv[] = { "slirp4netns", "--configure", "--mtu=65520", "--netns-type=path",
+                         ready_arg,     n->ns_path,    "tap0",        NULL };
+  if (cmn_spawn (argv, &o, &n->slirp, &out_fd, err) < 0)
+    {
+      n->slirp = -1;
+      return -1;
+    }
+  close (steal_fd (&ready_w));
+  ssize_t got;
+  while ((got = read (ready_r, &c, 1)) < 0 && errno == EINTR)
+    ;
+  if (got == 1)
+    return 0;
+  /* It ended before it was ready: its words. */
+  int status = cmn_wait (n->slirp);
+  n->slirp = -1;
+  cleanup_free char *out = pasta_output (out_fd);
+  return oci_error_set (err, 0, "slirp4netns %s: exit status %d: %s", n->ns_path, status, out ? out : "");
+}
+
 int
 bld_rootless_net_start (const char *work, struct bld_rootless_net *n, struct oci_error *err)
 {
@@ -127,7 +171,10 @@ bld_rootless_net_start (const char *work, struct bld_rootless_net *n, struct oci
       n->ns_path = NULL;
       return oci_error_set (err, ENOMEM, "netns path");
     }
-  if (make_netns (n->ns_path, n, err) < 0 || start_pasta (work, n, err) < 0)
+  int r = make_netns (n->ns_path, n, err) < 0 ? -1 : start_pasta (work, n, err);
+  if (r > 0)
+    r = start_slirp4netns (n, err);
+  if (r < 0)
     {
       bld_rootless_net_stop (n);
       return oci_error_prefix (err, "RUN's network (rootless)");
@@ -152,6 +199,12 @@ bld_rootless_net_stop (struct bld_rootless_net *n)
       waitpid (n->pasta, NULL, WNOHANG);
     }
   n->pasta = -1;
+  if (n->slirp > 0)
+    {
+      kill (n->slirp, SIGTERM);
+      cmn_wait (n->slirp);
+      n->slirp = -1;
+    }
   if (n->mounted && umount2 (n->ns_path, MNT_DETACH) == 0)
     n->mounted = false;
   if (n->ns_path && !n->mounted)

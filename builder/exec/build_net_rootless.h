@@ -16,15 +16,16 @@ struct bld_rootless_net
 {
   char *ns_path; /* the namespace's file: config.json's linux.namespaces path */
   pid_t pasta;   /* the daemon, -1 when none */
+  pid_t slirp;   /* slirp4netns (where pasta is not installed), -1 when none */
   bool mounted;
 };
 #define BLD_ROOTLESS_NET_INIT \
   {                           \
-    NULL, -1, false           \
+    NULL, -1, -1, false       \
   }
 
-/* Makes the namespace under work and starts pasta on it.  -1 with err when
- * either fails (pasta's own message in it). */
+/* Makes the namespace under work and starts pasta (else slirp4netns) on
+ * it.  -1 with err when either fails (the tool's own message in it). */
 int bld_rootless_net_start (const char *work, struct bld_rootless_net *n, struct oci_error *err);
 
 /* Stops pasta, unmounts and removes the namespace's file (idempotent). */

@@ -174,19 +174,26 @@ EOF
 # test lends a 0666 node of it to the build's mount namespace only.
 with_tun() {
   local tun="$UDIR/tun"
+  rm -f "$tun"
   unshare -m sh -c 'mknod -m 666 "$1" c 10 200 && mount --bind "$1" /dev/net/tun && shift && exec "$@"' sh "$tun" "$@"
+}
+
+# serve_page: an HTTP server on the host's loopback (PORT) serving "page".
+serve_page() {
+  mkdir -p "$UDIR/www"
+  echo served >"$UDIR/www/page"
+  PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  python3 -m http.server "$PORT" --bind 127.0.0.1 --directory "$UDIR/www" >/dev/null 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
 }
 
 @test "rootless: RUN's network by default through pasta reaches the host's loopback; --network none does not" {
   local gw port
   gw=$(ip route show default | awk '{print $3; exit}')
   [ -n "$gw" ] || { echo "this test needs a default route (pasta copies it)" >&2; return 1; }
-  mkdir -p "$UDIR/www"
-  echo served >"$UDIR/www/page"
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$UDIR/www" >/dev/null 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  serve_page
+  port=$PORT
   base_recipe
   echo "RUN wget -q -O - http://$gw:$port/page" >>"$CTX/Recipe"
   cd "$UDIR"
@@ -201,6 +208,23 @@ with_tun() {
   echo "$output"
   [ "$status" -ne 0 ]
   [[ "$output" != *"| served"* ]]
+}
+
+@test "rootless: without pasta, slirp4netns gives RUN its network (the host's loopback at 10.0.2.2)" {
+  mkdir -p "$UDIR/nopasta"
+  printf '#!/bin/sh\nexit 127\n' >"$UDIR/nopasta/pasta"
+  chmod 755 "$UDIR/nopasta/pasta"
+  serve_page
+  base_recipe
+  echo "RUN wget -q -O - http://10.0.2.2:$PORT/page && ip -4 addr show tap0 | grep -o 'inet [0-9./]*'" >>"$CTX/Recipe"
+  cd "$UDIR"
+  run with_tun runuser -u "$RL_USER" -- env -i HOME="$UDIR/home" TMPDIR="$UDIR/tmp" PATH="$UDIR/nopasta:/usr/bin:/bin" \
+    "$UDIR/bin/builder" build --runtime "$UDIR/bin/runc-lite" "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"| served"* ]]
+  [[ "$output" == *"| inet 10.0.2.100/24"* ]]
+  [ -z "$(pgrep -u "$RL_USER" slirp4netns || true)" ]
 }
 
 @test "rootless: without pasta's network a RUN warns and goes on without network" {
