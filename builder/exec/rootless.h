@@ -26,7 +26,8 @@ int bld_subid_find (const char *text, const char *name, unsigned long id, struct
 /* Called by an unprivileged builder before it does anything: forks a
  * child that enters a new user namespace (our uid and gid as 0, the
  * subordinate ranges as 1..N; without a range, only ours) and a new mount
- * namespace.  Returns 0 in the child, which goes on as root there; in the
+ * namespace.  Returns 0 in the child, which goes on as root there (as
+ * the user, outside any, where the kernel refuses a user namespace); in the
  * parent, returns 1 once the child has ended with *exit_status its status
  * (signals it gets are handed to the child).  -1 with err when the
  * namespace cannot be made. */
