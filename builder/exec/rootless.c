@@ -25,6 +25,7 @@
 #include "fileutil.h"
 
 static bool entered, own_ids_only;
+static uid_t outside_uid;
 static volatile sig_atomic_t child_pid;
 
 bool
@@ -163,34 +164,40 @@ write_maps (pid_t pid, const struct bld_subid_range *ur, const struct bld_subid_
 }
 
 /* The runtime keeps its state in $XDG_RUNTIME_DIR when it runs in a user
- * namespace (as runc): without one (su, runuser, cron) it is the
- * login's /run/user/UID when that exists, else a private dir of ours
- * under $TMPDIR or /tmp, as podman does. */
-static int
-ensure_runtime_dir (struct oci_error *err)
+ * namespace (as runc).  Without one (su, runuser, cron): the login's
+ * /run/user/UID when that is the user's, set before the fork. */
+static void
+login_runtime_dir (void)
+{
+  const char *x = getenv ("XDG_RUNTIME_DIR");
+  cleanup_free char *dir = NULL;
+  struct stat st;
+
+  if ((x && *x == '/') || asprintf (&dir, "/run/user/%lu", (unsigned long) outside_uid) < 0)
+    return;
+  if (lstat (dir, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == outside_uid && access (dir, W_OK) == 0)
+    setenv ("XDG_RUNTIME_DIR", dir, 1);
+}
+
+int
+bld_rootless_runtime_dir (struct oci_error *err)
 {
   const char *x = getenv ("XDG_RUNTIME_DIR");
   const char *tmp = getenv ("TMPDIR");
   cleanup_free char *dir = NULL;
-  uid_t uid = getuid ();
   struct stat st;
 
-  if (x && *x == '/')
+  if (!entered || (x && *x == '/'))
     return 0;
-  if (asprintf (&dir, "/run/user/%lu", (unsigned long) uid) < 0)
+  if (asprintf (&dir, "%s/builder-run-%lu", tmp && *tmp == '/' ? tmp : "/tmp", (unsigned long) outside_uid) < 0)
     return oci_error_set (err, ENOMEM, "rootless");
-  if (!(lstat (dir, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == uid && access (dir, W_OK) == 0))
-    {
-      free (dir);
-      if (asprintf (&dir, "%s/builder-run-%lu", tmp && *tmp == '/' ? tmp : "/tmp", (unsigned long) uid) < 0)
-        return oci_error_set (err, ENOMEM, "rootless");
-      if (mkdir (dir, 0700) < 0 && errno != EEXIST)
-        return oci_error_set (err, errno, "rootless: mkdir %s", dir);
-      if (lstat (dir, &st) < 0)
-        return oci_error_set (err, errno, "rootless: stat %s", dir);
-      if (!S_ISDIR (st.st_mode) || st.st_uid != uid || (st.st_mode & 077))
-        return oci_error_set (err, 0, "rootless: %s is not a private directory of ours: set XDG_RUNTIME_DIR", dir);
-    }
+  if (mkdir (dir, 0700) < 0 && errno != EEXIST)
+    return oci_error_set (err, errno, "rootless: mkdir %s", dir);
+  if (lstat (dir, &st) < 0)
+    return oci_error_set (err, errno, "rootless: stat %s", dir);
+  /* Ours is uid 0 in here. */
+  if (!S_ISDIR (st.st_mode) || st.st_uid != geteuid () || (st.st_mode & 077))
+    return oci_error_set (err, 0, "rootless: %s is not a private directory of ours: set XDG_RUNTIME_DIR", dir);
   if (setenv ("XDG_RUNTIME_DIR", dir, 1) < 0)
     return oci_error_set (err, errno, "rootless: setenv XDG_RUNTIME_DIR");
   return 0;
@@ -262,8 +269,8 @@ bld_rootless_enter (int *exit_status, struct oci_error *err)
 
   struct bld_subid_range ur = { 0, 0 }, gr = { 0, 0 };
 
-  if (ensure_runtime_dir (err) < 0)
-    return -1;
+  outside_uid = getuid ();
+  login_runtime_dir ();
   /* Known before the fork: the child needs it too. */
   own_ids_only = !find_ranges (&ur, &gr);
   if (pipe2 (up, O_CLOEXEC) < 0)

@@ -37,6 +37,11 @@ int bld_rootless_enter (int *exit_status, struct oci_error *err);
  * uid 0 here is an ordinary user outside. */
 bool bld_rootless_active (void);
 
+/* In that namespace, without XDG_RUNTIME_DIR: sets it to a private
+ * $TMPDIR/builder-run-UID (made now), where a runtime run there keeps its
+ * state (as podman); for `run`, whose runtime has no --root of ours. */
+int bld_rootless_runtime_dir (struct oci_error *err);
+
 /* Whether that namespace maps only the user's own ids (no subordinate
  * range): no other owner can be given, not even devpts's group tty. */
 bool bld_rootless_own_ids_only (void);

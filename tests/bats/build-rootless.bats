@@ -123,6 +123,8 @@ EOF
   [ "$status" -eq 0 ]
   [ -f "$UDIR/xdg/builder/index.json" ]
   [ ! -e "$STORE" ]
+  # nothing made elsewhere (a runtime dir is for `run`)
+  [ -z "$(ls "$UDIR/tmp")" ]
 }
 
 # Removing a directory of a lower layer and making it again (an opaque
