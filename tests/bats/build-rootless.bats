@@ -162,6 +162,9 @@ EOF
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = 0 ]
   [ "${lines[1]}" = 1000:1000 ]
+  # the container's exit status passes through both builder processes
+  run as_user "$UDIR/bin/builder" run --rm r sh -c 'exit 3'
+  [ "$status" -eq 3 ]
   # the runtime's state: in a private dir of the user (no XDG_RUNTIME_DIR)
   [ -d "$UDIR/tmp/builder-run-$(id -u "$RL_USER")" ]
   run as_user "$UDIR/bin/builder" unpack r "$UDIR/tmp/bundle"
