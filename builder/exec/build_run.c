@@ -1,7 +1,8 @@
 /* RUN: the command in a container of the OCI runtime, on a bundle whose
  * rootfs is the step's overlay.  The config is the runtime's own default
  * (`RUNTIME spec`), made writable and non-interactive; the network
- * namespace stays private (no network) unless host networking is asked. */
+ * namespace is the one build_net.c made (private), the runtime's empty
+ * one (none) or the host's. */
 #include "config.h"
 
 #include <errno.h>
@@ -18,7 +19,6 @@
 #include "fileutil.h"
 #include "runtime.h"
 #include "exec/runtime_driver.h"
-#include "exec/build_net_rootless.h"
 #include "exec/rootless.h"
 
 /* The capabilities of a RUN step: Docker's default set (a RUN must be
@@ -52,30 +52,36 @@ set_run_capabilities (struct oci_process *p, bool root, struct oci_error *err)
   return 0;
 }
 
-/* The network namespace: none of its own for the host's network, the one
- * at netns (a rootless build's private network), else a new one. */
-static void
-set_network_namespace (struct oci_runtime_config *c, bool host, const char *netns)
+/* The network namespace: none for the host's, the one made for the step
+ * (a path) for a private network, the runtime's own empty one for none. */
+static int
+set_network (struct oci_linux *l, const struct bld_run_request *r, struct oci_error *err)
 {
   size_t j = 0;
-  for (size_t i = 0; c->linux_ && i < c->linux_->namespaces_len; i++)
+  for (size_t i = 0; i < l->namespaces_len; i++)
     {
-      struct oci_linux_namespace *ns = &c->linux_->namespaces[i];
-      if (strcmp (ns->type, "network") == 0 && host)
+      struct oci_linux_namespace *ns = &l->namespaces[i];
+      if (strcmp (ns->type, "network") != 0)
         {
-          free (ns->type);
-          free (ns->path);
+          l->namespaces[j++] = *ns;
           continue;
         }
-      if (strcmp (ns->type, "network") == 0 && netns)
-        {
-          free (ns->path);
-          ns->path = strdup (netns);
-        }
-      c->linux_->namespaces[j++] = *ns;
+      free (ns->type);
+      free (ns->path);
     }
-  if (c->linux_)
-    c->linux_->namespaces_len = j;
+  l->namespaces_len = j;
+  if (r->network == BLD_NETWORK_HOST)
+    return 0;
+  struct oci_linux_namespace *v = realloc (l->namespaces, (j + 1) * sizeof *v);
+  if (v == NULL)
+    return oci_error_set (err, ENOMEM, "config");
+  l->namespaces = v;
+  v[j].type = strdup ("network");
+  v[j].path = r->netns_path ? strdup (r->netns_path) : NULL;
+  l->namespaces_len++;
+  if (v[j].type == NULL || (r->netns_path && v[j].path == NULL))
+    return oci_error_set (err, ENOMEM, "config");
+  return 0;
 }
 
 /* devpts's gid=5 (tty) names a group a namespace of the user's own ids
@@ -101,7 +107,7 @@ drop_tty_group (struct oci_runtime_config *c)
 }
 
 static int
-write_config (const struct bld_run_request *r, const char *bundle, const char *netns, struct oci_error *err)
+write_config (const struct bld_run_request *r, const char *bundle, struct oci_error *err)
 {
   cleanup_free char *path = NULL, *text = NULL;
   cleanup_runtime_config struct oci_runtime_config *c = NULL;
@@ -148,8 +154,9 @@ write_config (const struct bld_run_request *r, const char *bundle, const char *n
   if (set_run_capabilities (c->process, r->uid == 0, err) < 0)
     return -1;
   free (c->hostname);
-  c->hostname = strdup ("buildkitsandbox");
-  set_network_namespace (c, r->host_network, netns);
+  c->hostname = strdup (BLD_RUN_HOSTNAME);
+  if (c->linux_ && set_network (c->linux_, r, err) < 0)
+    return -1;
   if (bld_rootless_own_ids_only ())
     drop_tty_group (c);
   if (r->mounts_len)
@@ -180,10 +187,7 @@ write_config (const struct bld_run_request *r, const char *bundle, const char *n
 int
 bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
 {
-  static bool net_warned; /* once a build */
   cleanup_free char *bundle = NULL, *state = NULL, *id = NULL;
-  cleanup_rootless_net struct bld_rootless_net net = BLD_ROOTLESS_NET_INIT;
-  cleanup_error struct oci_error neterr = OCI_ERROR_INIT;
   int out_fd = -1;
   pid_t pid = -1;
 
@@ -192,17 +196,7 @@ bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
     return oci_error_set (err, ENOMEM, "run");
   if ((mkdir (bundle, 0700) < 0 && errno != EEXIST) || (mkdir (state, 0700) < 0 && errno != EEXIST))
     return oci_error_set (err, errno, "mkdir %s", bundle);
-  /* A rootless build's private network; none (with a warning) rather
-   * than no build where pasta cannot give one. */
-  if (r->private_network && bld_rootless_active () && bld_rootless_net_start (r->work, &net, &neterr) < 0
-      && !net_warned)
-    {
-      net_warned = true;
-      fprintf (r->out, "%swarning: %s: RUN has no network (--network none|host to choose)\n", r->prefix,
-               oci_error_msg (&neterr));
-      fflush (r->out);
-    }
-  if (write_config (r, bundle, net.ns_path, err) < 0)
+  if (write_config (r, bundle, err) < 0)
     return oci_error_prefix (err, "RUN");
 
   if (bld_runtime_run_piped (r->runtime, state, bundle, id, &out_fd, &pid, err) < 0)

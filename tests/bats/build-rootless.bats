@@ -128,14 +128,14 @@ EOF
 }
 
 # Removing a directory of a lower layer and making it again (an opaque
-# directory) and removing a file (a whiteout) need overlayfs's xattrs,
+# directory; not /etc, whose hosts and resolv.conf are mounts) and removing a file (a whiteout) need overlayfs's xattrs,
 # which root of a user namespace writes as user.overlay.* (userxattr); the
 # copying snapshotter compares trees instead.  Both give the same layer.
 @test "rootless: whiteouts and opaque directories with overlay and with the copying snapshotter" {
   base_recipe
   cat >>"$CTX/Recipe" <<'EOF'
-RUN rm -rf /etc /bin/cat && mkdir /etc && echo new >/etc/new
-RUN ls /etc && if [ -e /bin/cat ]; then exit 1; fi
+RUN rm -rf /usr /bin/cat && mkdir /usr && echo new >/usr/new
+RUN ls /usr && if [ -e /bin/cat ]; then exit 1; fi
 EOF
   local sn
   for sn in overlay copy; do
@@ -147,9 +147,9 @@ EOF
     echo "$output"
     # overlay marks etc opaque; the copying snapshotter's comparison may
     # instead remove each of its old entries
-    [[ "$output" == *"etc/.wh..wh..opq"* || ($sn = copy && "$output" == *"etc/.wh.passwd"*) ]]
+    [[ "$output" == *"usr/.wh..wh..opq"* || ($sn = copy && "$output" == *"usr/.wh.sbin"*) ]]
     [[ "$output" == *"bin/.wh.cat"* ]]
-    [[ "$output" == *"etc/new"* ]]
+    [[ "$output" == *"usr/new"* ]]
   done
 }
 
@@ -221,14 +221,19 @@ serve_page() {
   chmod 755 "$UDIR/nopasta/pasta"
   serve_page
   base_recipe
-  echo "RUN wget -q -O - http://10.0.2.2:$PORT/page && ip -4 addr show tap0 | grep -o 'inet [0-9./]*'" >>"$CTX/Recipe"
+  echo "RUN wget -q -O - http://10.0.2.2:$PORT/page && ip -4 addr show tap0 | grep -o 'inet [0-9./]*' && cat /etc/resolv.conf" >>"$CTX/Recipe"
+  # a host resolver on loopback: slirp4netns's DNS forwarder instead
+  echo 'nameserver 127.0.0.53' >"$UDIR/resolv.conf"
+  chmod 644 "$UDIR/resolv.conf"
   cd "$UDIR"
   run with_tun runuser -u "$RL_USER" -- env -i HOME="$UDIR/home" TMPDIR="$UDIR/tmp" PATH="$UDIR/nopasta:/usr/bin:/bin" \
+    BUILDER_RESOLV_CONF="$UDIR/resolv.conf" \
     "$UDIR/bin/builder" build --runtime "$UDIR/bin/runc-lite" "$CTX"
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"| served"* ]]
   [[ "$output" == *"| inet 10.0.2.100/24"* ]]
+  [[ "$output" == *"| nameserver 10.0.2.3"* ]]
   [ -z "$(pgrep -u "$RL_USER" slirp4netns || true)" ]
 }
 
