@@ -40,7 +40,7 @@ make_netns (const char *path, struct bld_rootless_net *n, struct oci_error *err)
     {
       if (unshare (CLONE_NEWNET) < 0)
         _exit (1);
-      if (mount ("/proc/self/ns/net", path, NULL, MS_BIND, NULL) < 0)
+      if (mount ("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
         _exit (2);
       _exit (0);
     }

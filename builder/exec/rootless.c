@@ -239,7 +239,7 @@ child_enter (int to_parent, int from_parent, pid_t parent, struct oci_error *err
   prctl (PR_SET_PDEATHSIG, SIGTERM);
   if (unshare (CLONE_NEWNS) < 0)
     return oci_error_set (err, errno, "rootless: unshare the mount namespace");
-  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+  if (mount ("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
     return oci_error_set (err, errno, "rootless: make / private");
   return 0;
 }
