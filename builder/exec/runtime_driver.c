@@ -12,6 +12,7 @@
 #include "fileutil.h"
 #include "common/spawn.h"
 #include "exec/runtime_driver.h"
+#include "exec/rootless.h"
 
 #define SPEC_OUTPUT_MAX (1 << 20)
 
@@ -67,6 +68,8 @@ bld_runtime_run_attached (const char *runtime, const char *bundle, const char *i
   pid_t pid;
   int st = 0;
 
+  if (bld_rootless_runtime_dir (err) < 0)
+    return -1;
   sigemptyset (&ign.sa_mask);
   sigaction (SIGINT, &ign, &old_int);
   sigaction (SIGQUIT, &ign, &old_quit);
