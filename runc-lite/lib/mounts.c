@@ -26,14 +26,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#ifdef HAVE_SELINUX
-#include <selinux/selinux.h>
-#endif
-
 #include "cgroup.h"
 #include "cleanup.h"
 #include "copyup.h"
 #include "fileutil.h"
+#include "labels.h"
 #include "mount_options.h"
 #include "common/mountinfo.h"
 #include "common/strv.h"
@@ -868,10 +865,8 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
     return oci_error_set (err, errno, "open the rootfs %s", init->rootfs);
   ctx.root_fd = root_fd;
 
-#ifdef HAVE_SELINUX
-  if (c->linux_ && c->linux_->mount_label && *c->linux_->mount_label && is_selinux_enabled () > 0)
+  if (c->linux_ && c->linux_->mount_label && *c->linux_->mount_label && rl_selinux_enabled ())
     ctx.mount_label = c->linux_->mount_label;
-#endif
 
   for (size_t i = 0; i < c->mounts_len; i++)
     if (do_mount (&ctx, i, &c->mounts[i], err) < 0)
