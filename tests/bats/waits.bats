@@ -130,3 +130,43 @@ v1_hierarchies() {
   [[ "$output" != *pcre* ]]
   "$RUNC_LITE" features | jq -e '.linux.selinux.enabled == true'
 }
+
+# Failed while run made the exec fifo (mknodat), blocked the init on it and
+# started it as `start` does (state and config read back, the fifo opened
+# and read), then read them back again to delete: run starts the init over
+# the sync socket it already has, and deletes with the config it holds.
+@test "run makes no exec fifo: the init starts over its sync socket; the container reads running" {
+  id=$(test_id)
+  strace -f -qq -o "$LOG" -e trace=mknodat,mknod,openat "$RUNC_LITE" --root "$ROOT" run "$id"
+  [ "$(grep -c 'exec\.fifo' "$LOG")" -eq 0 ]
+  # the config copy is written, never read back; state.json once (delete)
+  [ "$(grep -cE '/config\.json", O_RDONLY' "$LOG")" -eq 0 ]
+  [ "$(grep -cE '"state\.json", O_RDONLY' "$LOG")" -eq 1 ]
+  update_config '.process.args = ["sleep", "100"]
+    | .hooks.poststart = [{path: "/bin/sh", args: ["sh", "-c", "cat > '"$BATS_TEST_TMPDIR"'/poststart.json"]}]'
+  rl run -d "$id-2"
+  [ ! -e "$ROOT/$id-2/exec.fifo" ]
+  run rl state "$id-2"
+  [ "$(jq -r .status <<<"$output")" = running ]
+  jq -e '.status == "running" and .pid > 0' "$BATS_TEST_TMPDIR/poststart.json"
+  # a process that fails at its exec still fails run, with the reason
+  update_config '.process.args = ["/etc/passwd"]'
+  run rl run "$id-3"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"$id-3"*'/etc/passwd'* ]]
+  [ ! -e "$ROOT/$id-3" ]
+}
+
+# Failed while every mount target inside the rootfs was resolved from "/"
+# one path prefix at a time ("/", "/sys", "/sys/fs", "/sys/fs/cgroup", ...),
+# then looked up again before and after it was made: the whole path is
+# looked up first, then its parent, and a missing last component is made
+# there.
+@test "mount targets are looked up whole, then at their parent, never a prefix at a time from /" {
+  id=$(test_id)
+  strace -f -qq -o "$LOG" -e trace=openat2 "$RUNC_LITE" --root "$ROOT" run "$id"
+  [ "$(grep -cE 'openat2\([0-9]+, "/sys/fs", ' "$LOG")" -eq 0 ]
+  [ "$(grep -cE 'openat2\([0-9]+, "/", ' "$LOG")" -eq 0 ]
+  # each missing target: looked up whole (ENOENT), its parent, made, opened
+  [ "$(grep -cE 'openat2\([0-9]+, "/dev/shm", .*ENOENT' "$LOG")" -eq 1 ]
+}
