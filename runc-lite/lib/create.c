@@ -59,6 +59,7 @@ struct creation
   int listener_fd;
   int *mount_fds; /* per mount, see rl_idmap_prepare; NULL when none */
   struct rl_namespaces ns;
+  char *mountinfo;                       /* the runtime's, read once for the cgroup's set-up */
   struct rl_cgroup_dirs cgroup_resolved; /* before rl_cgroup_make: not ours to remove */
   struct rl_cgroup_dirs cgroup;
   size_t cgroup_joined;   /* the one the clone put the init in (rl_cgroup_clone) */
@@ -113,6 +114,7 @@ creation_release (struct creation *c)
 {
   free (c->bundle);
   free (c->rootfs);
+  free (c->mountinfo);
   close_fd (&c->rootfd);
   close_fd (&c->dirfd);
   close_fd (&c->fifo_dirfd);
@@ -499,21 +501,33 @@ static void __attribute__ ((noreturn)) init_main (struct creation *c)
 static int
 check_existing_cgroup (struct creation *c, struct oci_error *err)
 {
-  struct rl_cgroup_dirs *d = &c->cgroup_resolved;
   struct oci_error ignored = OCI_ERROR_INIT;
   cleanup_free pid_t *pids = NULL;
+  cleanup_free char **existing = NULL;
+  struct rl_cgroup_dirs d = { 0 }; /* borrows from cgroup_resolved */
   size_t n = 0;
 
-  if (rl_cgroup_resolve (c->config->linux_->cgroups_path, c->o->id, d, err) < 0)
+  if (rl_cgroup_read_mountinfo (&c->mountinfo, err) < 0
+      || rl_cgroup_resolve_in (c->mountinfo, c->config->linux_->cgroups_path, c->o->id, &c->cgroup_resolved, err) < 0)
     return -1;
-  if (rl_cgroup_pids (d, &pids, &n, &ignored) == 0 && n > 0)
+  /* Usually none exists: one look-up each, not three files each. */
+  existing = calloc (c->cgroup_resolved.len + 1, sizeof *existing);
+  if (existing == NULL)
+    return oci_error_set (err, ENOMEM, "cgroup");
+  for (size_t i = 0; i < c->cgroup_resolved.len; i++)
+    if (access (c->cgroup_resolved.dirs[i], F_OK) == 0)
+      existing[d.len++] = c->cgroup_resolved.dirs[i];
+  if (d.len == 0)
+    return 0;
+  d.dirs = existing;
+  if (rl_cgroup_pids (&d, &pids, &n, &ignored) == 0 && n > 0)
     {
       cleanup_free char *msg = NULL;
       if (asprintf (&msg, "container's cgroup is not empty: %zu process(es) found", n) >= 0)
         rl_log_warning (c->g, msg);
     }
   oci_error_clear (&ignored);
-  if (rl_freezer_is_frozen (d->dirs, d->len))
+  if (rl_freezer_is_frozen (d.dirs, d.len))
     return oci_error_set (err, 0, "container's cgroup unexpectedly frozen");
   return 0;
 }
@@ -850,7 +864,7 @@ finish_create (struct creation *c, struct oci_error *err)
       if (fchownat (c->dirfd, RL_EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
         return oci_error_set (err, errno, "chown the exec fifo");
     }
-  if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)
+  if (rl_cgroup_apply_resources_in (c->mountinfo, &c->cgroup, cfg->linux_->resources, err) < 0)
     return -1;
   creating = state_json_for (c, "creating", err);
   if (creating == NULL || sync_send (c->sync[0], SYNC_GO, creating, err) < 0)

@@ -170,3 +170,32 @@ v1_hierarchies() {
   # each missing target: looked up whole (ENOENT), its parent, made, opened
   [ "$(grep -cE 'openat2\([0-9]+, "/dev/shm", .*ENOENT' "$LOG")" -eq 1 ]
 }
+
+# Failed while run read /proc/self/mountinfo four times (the kernel prints
+# every mount each time): the runtime for the cgroup's directories and
+# again for its resources, the init for the rootfs's parent mount and again
+# for the cgroup mount.  Each reads it once now.
+@test "run reads /proc/self/mountinfo once in the runtime and once in the init" {
+  id=$(test_id)
+  strace -f -qq -o "$LOG" -e trace=openat "$RUNC_LITE" --root "$ROOT" run "$id"
+  [ "$(grep -c '"/proc/self/mountinfo"' "$LOG")" -eq 2 ]
+}
+
+# Failed while create read cgroup.procs and looked for freezer.state and
+# cgroup.freeze in each hierarchy's directory for the container before it
+# existed (three failed look-ups per hierarchy), and looked for cpuset.mems
+# in every hierarchy where cpuset.cpus was already missing.
+@test "create checks a cgroup that does not exist yet with one look-up per hierarchy; cpuset.mems only on cpuset" {
+  id=$(test_id)
+  strace -f -qq -o "$LOG" -e trace=openat,access "$RUNC_LITE" --root "$ROOT" run "$id"
+  [ "$(grep -cE '/'"$id"'/cgroup\.procs", O_RDONLY' "$LOG")" -eq 0 ]
+  [ "$(grep -cE '/'"$id"'/(freezer\.state|cgroup\.freeze)"' "$LOG")" -eq 0 ]
+  [ "$(grep -E '/'"$id"'/cpuset\.mems"' "$LOG" | grep -vc '/cpuset/')" -eq 0 ]
+  # a cgroup that exists and holds a process is still found
+  update_config '.process.args = ["sleep", "100"]'
+  rl run -d "$id-2"
+  update_config '.process.args = ["true"] | .linux.cgroupsPath = "/'"$id-2"'"
+    | .linux.namespaces |= map(select(.type != "pid"))'
+  run rl run "$id-3"
+  [[ "$output" == *"container's cgroup is not empty"* ]]
+}
