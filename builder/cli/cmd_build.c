@@ -102,7 +102,11 @@ enum
   OPT_SSH,
   OPT_OUTPUT,
   OPT_NETWORK,
-  OPT_IIDFILE
+  OPT_IIDFILE,
+  /* cache: --cache-from, --cache-to */
+  OPT_CACHE_FROM,
+  OPT_CACHE_TO,
+  OPT_METADATA_FILE,
 };
 
 static const struct cli_option build_options[] = {
@@ -118,14 +122,22 @@ static const struct cli_option build_options[] = {
   { "runtime", OPT_RUNTIME, CLI_VALUE, "PATH", "the OCI runtime for RUN (default: the runc-lite beside builder)" },
   { "progress", OPT_PROGRESS, CLI_VALUE, "auto|plain|tty",
     "tty: a live view redrawn in place; plain: lines (default auto: tty on a terminal)" },
-  { "network", OPT_NETWORK, CLI_VALUE, "none|host|default",
-    "RUN's network (default none: a private namespace; RUN --network wins)" },
+  { "network", OPT_NETWORK, CLI_VALUE, "private|none|host",
+    "RUN's network (default private: its own namespace with NAT to the outside, also called default; none: lo "
+    "only; RUN --network wins)" },
   { "secret", OPT_SECRET, CLI_VALUE, "id=ID,src=FILE|env=VAR", "a secret for RUN --mount=type=secret (repeatable)" },
   { "ssh", OPT_SSH, CLI_VALUE, "ID[=SOCKET]",
     "an SSH agent for RUN --mount=type=ssh (default $SSH_AUTH_SOCK; repeatable)" },
   { "output", OPT_OUTPUT, CLI_VALUE, "type=T[,dest=PATH]",
     "also write the image to PATH: T=oci (a layout) or oci-archive (repeatable)" },
   { "iidfile", OPT_IIDFILE, CLI_VALUE, "FILE", "write the image id (sha256:HEX) to FILE" },
+  /* cache: the exported step cache (docs/cache.md) */
+  { "cache-from", OPT_CACHE_FROM, CLI_VALUE, "type=registry,ref=REF|type=local,src=DIR|REF",
+    "also take steps from this exported cache (repeatable)" },
+  { "cache-to", OPT_CACHE_TO, CLI_VALUE, "type=registry,ref=REF|type=local,dest=DIR|type=inline",
+    "export the build's step cache (mode=max: every stage's steps; repeatable)" },
+  { "metadata-file", OPT_METADATA_FILE, CLI_VALUE, "FILE",
+    "write the result as JSON to FILE (image and config digests, names, caches)" },
   /* -h in a cluster (-hq) or --he: `builder build --help` is handled by
    * main before the command parses anything */
   { "help", 'h', CLI_NO_VALUE, NULL, NULL },
@@ -145,7 +157,31 @@ struct build_args
   size_t n_outputs;
   const char *iidfile;
   enum bld_progress_mode progress;
+  /* cache: --cache-from, --cache-to */
+  struct bld_cache_spec *cache_from, *cache_to;
+  char **cache_from_specs, **cache_to_specs; /* as given, for --metadata-file */
+  const char *metadata_file;
 };
+
+/* --cache-from / --cache-to: one more spec, parsed and as given. */
+static int
+add_cache_spec (struct build_args *a, bool to, char *spec, struct oci_error *err)
+{
+  struct bld_cache_spec **v = to ? &a->cache_to : &a->cache_from;
+  size_t *n = to ? &a->o->cache_to_len : &a->o->cache_from_len, given = *n;
+  struct bld_cache_spec *nv = realloc (*v, (*n + 1) * sizeof *nv);
+  if (nv == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  *v = nv;
+  if (bld_cache_spec_parse (spec, to, &nv[*n], err) < 0)
+    return oci_error_prefix (err, "build");
+  (*n)++;
+  if (to)
+    a->o->cache_to = nv;
+  else
+    a->o->cache_from = nv;
+  return push_or_fail (to ? &a->cache_to_specs : &a->cache_from_specs, &given, spec, err);
+}
 
 static void
 build_args_free (struct build_args *a)
@@ -155,6 +191,14 @@ build_args_free (struct build_args *a)
   free (a->secrets);
   free (a->ssh);
   outputs_free (&a->outputs);
+  for (size_t i = 0; i < a->o->cache_from_len; i++)
+    bld_cache_spec_clear (&a->cache_from[i]);
+  for (size_t i = 0; i < a->o->cache_to_len; i++)
+    bld_cache_spec_clear (&a->cache_to[i]);
+  free (a->cache_from);
+  free (a->cache_to);
+  free (a->cache_from_specs);
+  free (a->cache_to_specs);
 }
 
 /* --output: one more entry in a->outputs (none for type=store). */
@@ -223,20 +267,21 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
         return oci_error_prefix (err, "build: --progress");
       return 0;
     case OPT_NETWORK:
-      /* No network is the default: docker build's is a bridge, but
-       * nothing here sets one up (RUN keeps a private, empty netns). */
-      if (strcmp (optarg, "host") == 0)
-        o->host_network = true;
-      else if (strcmp (optarg, "none") == 0 || strcmp (optarg, "default") == 0)
-        o->host_network = false;
-      else
-        return oci_error_set (err, 0, "build: --network: \"%s\" is not host, none or default", optarg);
+      if (bld_network_parse (optarg, &o->network) < 0)
+        return oci_error_set (err, 0, "build: --network: \"%s\" is not private, none, host or default", optarg);
       return 0;
     case OPT_IIDFILE:
       a->iidfile = optarg;
       return 0;
     case OPT_OUTPUT:
       return add_output (a, optarg, err);
+    /* cache */
+    case OPT_CACHE_FROM:
+    case OPT_CACHE_TO:
+      return add_cache_spec (a, c == OPT_CACHE_TO, optarg, err);
+    case OPT_METADATA_FILE:
+      a->metadata_file = optarg;
+      return 0;
     default:
       return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", word);
     }
@@ -328,6 +373,20 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   fprintf (view, "writing image %s\n", id);
   if (a.iidfile && oci_write_file_atomic (a.iidfile, id, strlen (id), 0644, err) < 0)
     return oci_error_prefix (err, "build: --iidfile");
+  /* cache: --metadata-file */
+  if (a.metadata_file)
+    {
+      struct bld_build_metadata m = { .manifest = desc,
+                                      .config_digest = id,
+                                      .tags = o.tags,
+                                      .tags_len = o.tags_len,
+                                      .cache_from = a.cache_from_specs,
+                                      .cache_to = a.cache_to_specs,
+                                      .cache_from_len = o.cache_from_len,
+                                      .cache_to_len = o.cache_to_len };
+      if (bld_write_metadata_file (a.metadata_file, &m, err) < 0)
+        return oci_error_prefix (err, "build");
+    }
   for (size_t i = 0; i < o.tags_len; i++)
     {
       cleanup_free char *norm = NULL;

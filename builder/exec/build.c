@@ -14,6 +14,7 @@
 
 #include "exec/build_internal.h"
 #include "exec/step_cache.h"
+#include "exec/cache_remote.h"
 #include "exec/build_mounts.h"
 #include "distribution/platform.h"
 #include "exec/user.h"
@@ -800,7 +801,7 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
           if (exec_instruction (b, s, in, prefix, err) < 0)
             return -1;
         }
-      step_cache_meta_end (s);
+      step_cache_meta_end (b, s);
     }
 
   /* The image. */
@@ -815,12 +816,22 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
   cleanup_image_descriptor struct oci_image_descriptor *md = NULL;
   if (bld_check_interrupted (err) < 0 || bld_store_lock (b->store, err) < 0)
     return -1;
-  int ret = bld_store_write_image (b->store, t->cfg, t->layers, t->n_layers, NULL,
-                                   b->o->tags_len ? b->o->tags[0] : NULL, &md, err);
+  struct oci_string_map ann = { 0 };
+  int ret = cache_remote_inline (b, &ann, err);
+  if (ret == 0)
+    ret = bld_store_write_image (b->store, t->cfg, t->layers, t->n_layers, ann.len ? &ann : NULL,
+                                 b->o->tags_len ? b->o->tags[0] : NULL, &md, err);
+  for (size_t i = 0; i < ann.len; i++)
+    {
+      free (ann.keys[i]);
+      free (ann.values[i]);
+    }
+  free (ann.keys);
+  free (ann.values);
   for (size_t i = 1; ret == 0 && i < b->o->tags_len; i++)
     ret = bld_store_tag (b->store, b->o->tags[i], md, err);
   bld_store_unlock (b->store);
-  if (ret < 0)
+  if (ret < 0 || cache_remote_export (b, err) < 0)
     return -1;
   snprintf (digest, OCI_DIGEST_STRING_MAX, "%s", md->digest);
   return 0;
@@ -891,6 +902,8 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   if (bld_reap_dead_builds (sd, o->runtime, err) < 0 || bld_store_clean_tmp (store, err) < 0
       || bld_builds_lock_shared (sd, &buildsfd, err) < 0 || bld_lease_take (b.work, o->runtime, &lockfd, err) < 0)
     goto out;
+  if (cache_remote_open (&b, err) < 0)
+    goto out;
   ret = build_run_stages (&b, digest, err);
   goto out;
 oom:
@@ -913,6 +926,7 @@ out:
   for (size_t i = 0; b.st && i < plan->stages_len; i++)
     stage_clear (&b.st[i]);
   free (b.st);
+  cache_remote_free (&b);
   ignore_free (b.ig);
   if (b.ctxfd >= 0)
     close (b.ctxfd);

@@ -31,6 +31,37 @@
 
 struct bld_store;
 
+/* --cache-to / --cache-from (docs/cache.md). */
+enum bld_cache_type
+{
+  BLD_CACHE_REGISTRY, /* ref= */
+  BLD_CACHE_LOCAL,    /* dest= (to) or src= (from): an OCI layout directory */
+  BLD_CACHE_INLINE,   /* to: the image's own manifest */
+};
+struct bld_cache_spec
+{
+  enum bld_cache_type type;
+  char *ref, *dir;
+  bool max;      /* mode=max: every stage's steps (else the image's) */
+  bool insecure; /* registry.insecure=true: no TLS verification, http */
+};
+/* "type=registry,ref=REF[,mode=min|max]", "type=local,dest=DIR" (to) or
+ * "src=DIR" (from), "type=inline" (to); a bare REF is type=registry. */
+int bld_cache_spec_parse (const char *spec, bool to, struct bld_cache_spec *out, struct oci_error *err);
+void bld_cache_spec_clear (struct bld_cache_spec *s);
+
+/* RUN's network (build --network, RUN --network=): its own namespace
+ * with outbound access through NAT (docker build's default bridge; also
+ * called "default"), an empty one, or the host's (exec/build_net.c). */
+enum bld_network
+{
+  BLD_NETWORK_PRIVATE,
+  BLD_NETWORK_NONE,
+  BLD_NETWORK_HOST,
+};
+/* "private" or "default", "none", "host"; -1 (no message) for others. */
+int bld_network_parse (const char *s, enum bld_network *out);
+
 struct bld_build_options
 {
   const char *context;
@@ -44,13 +75,15 @@ struct bld_build_options
   enum bld_compression compression;
   bool has_timestamp;
   int64_t timestamp;
-  const char *runtime; /* the OCI runtime (runc-lite by default) */
-  bool host_network;   /* --network host: RUN's default (else none) */
-  char **secrets;      /* --secret id=ID,src=FILE */
+  const char *runtime;      /* the OCI runtime (runc-lite by default) */
+  enum bld_network network; /* RUN's default (RUN --network wins) */
+  char **secrets;           /* --secret id=ID,src=FILE */
   size_t secrets_len;
   char **ssh; /* --ssh ID[=SOCKET] */
   size_t ssh_len;
   FILE *out; /* progress and RUN output */
+  const struct bld_cache_spec *cache_from, *cache_to;
+  size_t cache_from_len, cache_to_len;
 };
 
 /* Builds; *digest receives the manifest digest. */

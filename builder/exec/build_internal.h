@@ -76,6 +76,7 @@ struct build
   size_t n_images;
   struct stage_st *cur;
   struct bld_snapshotter sn;
+  struct build_cache *rc; /* --cache-from / --cache-to (cache_remote.c) */
 };
 
 struct step_fs
@@ -144,7 +145,7 @@ int step_cache_lookup (struct build *b, struct stage_st *s, const char *key, boo
 /* A metadata step's time, from and into the entry of its run of metadata steps. */
 void step_cache_meta_time (struct build *b, struct stage_st *s, const char *created_by);
 /* The end of a run of metadata steps: its entry is written when a step was new. */
-void step_cache_meta_end (struct stage_st *s);
+void step_cache_meta_end (struct build *b, struct stage_st *s);
 void step_cache_meta_clear (struct stage_st *s);
 
 /* ---- the instructions: one function per kind ---- */
