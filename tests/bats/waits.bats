@@ -199,3 +199,23 @@ v1_hierarchies() {
   run rl run "$id-3"
   [[ "$output" == *"container's cgroup is not empty"* ]]
 }
+
+# Failed while each v1 device rule opened devices.allow or devices.deny
+# again (the default rules: ten opens of devices.allow in a row, each a
+# look-up through the cgroup's path): one open per run of rules to the same
+# file, one write per rule.
+@test "v1 device rules: one open per run of rules to the same file, one write each" {
+  id=$(test_id)
+  strace -f -qq -o "$LOG" -e trace=openat,write "$RUNC_LITE" --root "$ROOT" run "$id"
+  if ! awk '$3 == "cgroup" && $4 ~ /(^|,)devices(,|$)/ { f = 1 } END { exit !f }' /proc/mounts; then
+    [ "$(grep -c 'devices\.allow' "$LOG")" -eq 0 ]
+    return 0
+  fi
+  [ "$(grep -cE 'devices\.deny", O_WRONLY' "$LOG")" -eq 1 ]
+  [ "$(grep -cE 'devices\.allow", O_WRONLY' "$LOG")" -eq 1 ]
+  [ "$(grep -cE 'write\([0-9]+, "[cb] [0-9*]+:[0-9*]+ [rwm]+"' "$LOG")" -ge 10 ]
+  # the rules still hold: /dev/null is allowed, a denied device is not
+  update_config '.process.args = ["sh", "-c", "echo x > /dev/null && ! head -c1 /dev/mem 2>/dev/null"]
+    | .linux.devices = [{path: "/dev/mem", type: "c", major: 1, minor: 1, fileMode: 432}]'
+  rl run "$id-2"
+}
