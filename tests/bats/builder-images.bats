@@ -207,7 +207,8 @@ check_user() {
   check_user nobody 65534 65534 '[50,10]'
   check_user nobody:staff 65534 50 null
   check_user root:nogroup 0 65534 null
-  check_user 65534 65534 65534 null
+  # a uid with a passwd entry gets its user's groups too (runc's GetExecUser, docker)
+  check_user 65534 65534 65534 '[50,10]'
   check_user 1234 1234 0 null
   check_user 1234:77 1234 77 null
   check_user 0:staff 0 50 null
