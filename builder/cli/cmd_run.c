@@ -26,6 +26,7 @@
 #include "exec/build.h"
 #include "exec/build_fs.h"
 #include "exec/runtime_driver.h"
+#include "exec/build_net.h"
 #include "exec/runs.h"
 #include "image/unpack.h"
 
@@ -87,7 +88,7 @@ static const struct cli_option run_options[] = {
   { "user", 'u', CLI_VALUE, "USER[:GROUP]", "run as this user (name or uid, looked up in the image's /etc/passwd)" },
   { "workdir", 'w', CLI_VALUE, "DIR", "the process's working directory (absolute)" },
   { "network", OPT_NETWORK, CLI_VALUE, "MODE",
-    "private (default: a network namespace of its own), none (only lo) or host" },
+    "private (default: a namespace of its own with outbound access through NAT), none (only lo) or host" },
   { "hostname", OPT_HOSTNAME, CLI_VALUE, "NAME", "the container's hostname (default: its short id)" },
   { "read-only", OPT_READ_ONLY, CLI_NO_VALUE, NULL, "mount the root filesystem read-only" },
   { "name", OPT_NAME, CLI_VALUE, "ID", "the container's name (default: builder-SHORTID)" },
@@ -100,27 +101,25 @@ const struct cli_help bld_help_run = { "run an image in a new container (through
 
 static const char usage[] = "usage: builder run [command options] NAME [COMMAND [ARG...]]";
 
-/* --network MODE.  private is, until RUN's private network with outbound
- * access serves `run` too, a namespace with only lo, as none. */
-static int
-network_mode (const char *mode, struct bld_unpack_overrides *ov, struct oci_error *err)
-{
-  if (strcmp (mode, "host") == 0)
-    ov->host_network = true;
-  else if (strcmp (mode, "none") == 0 || strcmp (mode, "private") == 0 || strcmp (mode, "default") == 0)
-    ov->host_network = false;
-  else
-    return oci_error_set (err, 0, "run: --network %s: want private, none or host", mode);
-  return 0;
-}
-
 struct run_args
 {
   struct bld_unpack_overrides ov;
   char **env, **volumes, **tmpfs, *entrypoint[2];
   const char *name, *runtime;
   bool rm, interactive;
+  enum bld_network network;
 };
+
+/* --network MODE: private (the default; as RUN's, exec/build_net.h), none
+ * or host. */
+static int
+network_mode (const char *mode, struct run_args *a, struct oci_error *err)
+{
+  if (bld_network_parse (mode, &a->network) < 0)
+    return oci_error_set (err, 0, "run: --network %s: want private, none or host", mode);
+  a->ov.host_network = a->network == BLD_NETWORK_HOST;
+  return 0;
+}
 
 static void
 run_args_clear (struct run_args *a)
@@ -177,7 +176,7 @@ parse_args (struct run_args *a, int argc, char **argv, struct oci_error *err)
         ov->workdir = optarg;
         break;
       case OPT_NETWORK:
-        if (network_mode (optarg, ov, err) < 0)
+        if (network_mode (optarg, a, err) < 0)
           return -1;
         break;
       case OPT_HOSTNAME:
@@ -240,6 +239,30 @@ remove_run (const char *bundle, bool overlay)
   oci_error_clear (&e2);
 }
 
+/* The container's network (exec/build_net.h, as RUN's): made with its
+ * files in BUNDLE/net, then written into config.json. */
+static int
+run_network (const struct run_args *a, const char *bundle, struct bld_net *net, struct oci_error *err)
+{
+  cleanup_free char *dir = NULL;
+  if (asprintf (&dir, "%s/net", bundle) < 0)
+    return oci_error_set (err, ENOMEM, "run");
+  if (mkdir (dir, 0700) < 0)
+    return oci_error_set (err, errno, "create %s", dir);
+  if (bld_net_prepare (net, a->network, dir, a->ov.hostname, err) < 0)
+    return oci_error_prefix (err, "run");
+  return bld_run_set_network (bundle, net->netns_path, net->resolv_conf, net->hosts, err);
+}
+
+static void
+net_teardown (struct bld_net *net)
+{
+  struct oci_error e = OCI_ERROR_INIT;
+  if (bld_net_teardown (net, &e) < 0)
+    fprintf (stderr, "builder: %s\n", oci_error_msg (&e));
+  oci_error_clear (&e);
+}
+
 BLD_COMMAND (run)
 {
   __attribute__ ((cleanup (run_args_clear))) struct run_args a = { 0 };
@@ -250,6 +273,7 @@ BLD_COMMAND (run)
   cleanup_free char *name = NULL;
   cleanup_close int lock = -1;
   cleanup_close int lease = -1;
+  struct bld_net net = BLD_NET_INIT;
   char id[BLD_RUN_ID_LEN + 1];
   bool overlay = false;
   int status = 0, ret, first;
@@ -270,6 +294,10 @@ BLD_COMMAND (run)
     return oci_error_set (err, ENOMEM, "run");
   if (!valid_id (name))
     return oci_error_set (err, 0, "invalid container name \"%s\"", name);
+  char host_name[256] = "";
+  /* docker: the short id, or with the host's network the host's name */
+  if (a.ov.hostname == NULL && a.network == BLD_NETWORK_HOST && gethostname (host_name, sizeof host_name - 1) == 0)
+    a.ov.hostname = host_name;
   if (a.ov.hostname == NULL)
     a.ov.hostname = short_id;
   runtime = a.runtime ? strdup (a.runtime) : bld_default_runtime ();
@@ -286,14 +314,16 @@ BLD_COMMAND (run)
   }
   if (bld_run_create (rundir, name, &bundle, &lock, err) < 0)
     return -1;
-  if (make_bundle (s, &a, image, bundle, &overlay, &lease, err) < 0
+  if (make_bundle (s, &a, image, bundle, &overlay, &lease, err) < 0 || run_network (&a, bundle, &net, err) < 0
       || bld_run_record_start (bundle, name, id, image, err) < 0)
     {
+      net_teardown (&net);
       remove_run (bundle, overlay);
       rmdir (rundir);
       return -1;
     }
   ret = bld_runtime_run_attached (runtime, bundle, name, a.interactive, &status, err);
+  net_teardown (&net);
   if (a.rm)
     {
       remove_run (bundle, overlay);

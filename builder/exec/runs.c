@@ -18,6 +18,7 @@
 #include "json.h"
 #include "runtime.h"
 #include "common/fs.h"
+#include "common/root_path.h"
 #include "common/strbuf.h"
 #include "common/strv.h"
 #include "exec/build_fs.h"
@@ -386,4 +387,65 @@ bld_runs_prune (const char *rundir, char ***removed, size_t *len, struct oci_err
         return oci_error_set (err, ENOMEM, "prune %s", rundir);
     }
   return 0;
+}
+
+/* Whether etc/NAME of the bundle's rootfs is a symbolic link (a resolver's
+ * file elsewhere, left alone, as RUN leaves it). */
+static bool
+etc_symlink (const char *bundle, const char *name)
+{
+  cleanup_free char *rootfs = bundle_file (bundle, "rootfs");
+  cleanup_close int root = rootfs ? open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  cleanup_close int etc = root >= 0 ? cmn_open_in_root (root, "etc", O_PATH | O_DIRECTORY, 0) : -1;
+  struct stat st;
+  return etc >= 0 && fstatat (etc, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode);
+}
+
+static int
+add_file_bind (struct oci_runtime_config *c, const char *source, const char *dest, struct oci_error *err)
+{
+  static char *const opts[] = { (char *) "rbind", (char *) "ro" };
+  struct oci_mount *n = realloc (c->mounts, (c->mounts_len + 1) * sizeof *n);
+  if (n == NULL)
+    return oci_error_set (err, ENOMEM, "network");
+  c->mounts = n;
+  struct oci_mount *m = &c->mounts[c->mounts_len++];
+  memset (m, 0, sizeof *m);
+  m->destination = strdup (dest);
+  m->type = strdup ("bind");
+  m->source = strdup (source);
+  m->options = cmn_strv_copy (opts, 2);
+  m->options_len = 2;
+  if (m->destination == NULL || m->type == NULL || m->source == NULL || m->options == NULL)
+    return oci_error_set (err, ENOMEM, "network");
+  return 0;
+}
+
+int
+bld_run_set_network (const char *bundle, const char *netns_path, const char *resolv_conf, const char *hosts,
+                     struct oci_error *err)
+{
+  cleanup_free char *path = bundle_file (bundle, "config.json");
+  cleanup_runtime_config struct oci_runtime_config *c = NULL;
+  cleanup_free char *json = NULL;
+  size_t len;
+
+  if (path == NULL)
+    return oci_error_set (err, ENOMEM, "network");
+  if (oci_runtime_config_parse_file (path, &c, err) < 0)
+    return -1;
+  for (size_t i = 0; netns_path && c->linux_ && i < c->linux_->namespaces_len; i++)
+    if (strcmp (c->linux_->namespaces[i].type, "network") == 0)
+      {
+        free (c->linux_->namespaces[i].path);
+        if ((c->linux_->namespaces[i].path = strdup (netns_path)) == NULL)
+          return oci_error_set (err, ENOMEM, "network");
+      }
+  if ((resolv_conf && !etc_symlink (bundle, "resolv.conf")
+       && add_file_bind (c, resolv_conf, "/etc/resolv.conf", err) < 0)
+      || (hosts && !etc_symlink (bundle, "hosts") && add_file_bind (c, hosts, "/etc/hosts", err) < 0))
+    return -1;
+  if (oci_runtime_config_emit (c, true, &json, &len, err) < 0)
+    return -1;
+  return oci_write_file_atomic (path, json, len, 0644, err);
 }

@@ -38,6 +38,13 @@ int bld_run_new_id (char out[BLD_RUN_ID_LEN + 1], struct oci_error *err);
  * error. */
 int bld_run_create (const char *rundir, const char *name, char **bundle, int *lock_fd, struct oci_error *err);
 
+/* The container's network in its config.json (after unpack): the network
+ * namespace at netns_path (when not NULL; exec/build_net.c made it), and
+ * resolv_conf and hosts bound read-only at /etc/resolv.conf and
+ * /etc/hosts (unless the image has symbolic links there). */
+int bld_run_set_network (const char *bundle, const char *netns_path, const char *resolv_conf, const char *hosts,
+                         struct oci_error *err);
+
 /* Writes the record of a created bundle (after unpack: config.json gives
  * the command). */
 int bld_run_record_start (const char *bundle, const char *name, const char *id, const char *image,

@@ -22,6 +22,7 @@ setup() {
 }
 
 teardown() {
+  [ -z "${srv:-}" ] || { kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null || true; }
   cleanup_containers
 }
 
@@ -106,21 +107,43 @@ brun() {
   [[ "$output" == *$'\n'"$host"* ]]
 }
 
-@test "run --network none|private has only lo, host has the host's interfaces; others refused" {
-  host_ifs=$(ls /sys/class/net | sort | tr '\n' ' ')
-  for mode in none private; do
-    run brun --network "$mode" --entrypoint ls app /sys/class/net
+@test "run --network: private (the default) reaches out through NAT, none has only lo, host is the host's" {
+  # a server on the host; the container reaches it through its gateway
+  mkdir -p "$BATS_TEST_TMPDIR/www"
+  echo served-by-the-host >"$BATS_TEST_TMPDIR/www/file"
+  port=$((18000 + $$ % 1000))
+  "$BUSYBOX" httpd -f -p "$port" -h "$BATS_TEST_TMPDIR/www" >/dev/null 2>&1 3>&- &
+  srv=$!
+  fetch="wget -q -O - http://\$(ip route | awk '/^default/ {print \$3}'):$port/file"
+  for mode in private default; do
+    run brun --network "$mode" --entrypoint sh app -c "ls /sys/class/net | tr '\n' ' '; $fetch; grep -c . /etc/resolv.conf"
+    echo "$output"
     [ "$status" -eq 0 ]
-    [ "$output" = lo ]
+    [ "${lines[0]}" = "eth0 lo served-by-the-host" ]
+    [ "${lines[1]}" -ge 1 ]
   done
-  run brun --entrypoint ls app /sys/class/net
-  [ "$output" = lo ]
-  run brun --network host --entrypoint sh app -c 'ls /sys/class/net | sort | tr "\n" " "'
+  run brun --entrypoint sh app -c "$fetch"
+  [ "$output" = served-by-the-host ]
+  run brun --network none --entrypoint sh app -c "ls /sys/class/net; $fetch"
+  echo "$output"
+  [ "$status" -ne 0 ]
+  [ "${lines[0]}" = lo ]
+  [[ "$output" != *served-by-the-host* ]]
+  kill "$srv"
+  wait "$srv" || true
+  srv=
+  # host: the host's interfaces and name
+  host_ifs=$(ls /sys/class/net | sort | tr '\n' ' ')
+  run brun --network host --entrypoint sh app -c 'ls /sys/class/net | sort | tr "\n" " "; echo; hostname'
   [ "$status" -eq 0 ]
-  [ "$output" = "$host_ifs" ]
+  [ "${lines[0]}" = "$host_ifs" ]
+  [ "${lines[1]}" = "$(hostname)" ]
   run brun --network bogus app true
   [ "$status" -eq 1 ]
   [[ "$output" == *"--network bogus"* ]]
+  # nothing left behind on the host
+  ! ip netns list | grep -q '^builder-'
+  ! ip -o link | grep -q bldv
 }
 
 @test "run --read-only: the root cannot be written, --tmpfs can" {
