@@ -257,6 +257,7 @@ reg_perform (struct reg_client *c, const char *method, const char *url, const ch
     }
   curl_easy_setopt (c->curl, CURLOPT_HTTPHEADER, list);
   rc = curl_easy_perform (c->curl);
+  c->last_rc = rc;
   curl_slist_free_all (list);
   if (r->sink_err.msg)
     {
@@ -403,6 +404,11 @@ plain_http_hint (struct reg_client *c, struct oci_error *err)
   cleanup_free char *url = NULL;
   struct oci_error e = OCI_ERROR_INIT;
 
+  /* Only a handshake that failed outright (a server speaking plain http
+   * answers the ClientHello with text): a certificate that does not
+   * verify is a TLS server, whatever it says to plain http. */
+  if (c->last_rc != CURLE_SSL_CONNECT_ERROR)
+    return;
   if (asprintf (&url, "http://%s/v2/", c->api_host) < 0)
     return;
   if (reg_perform (c, "GET", url, NULL, NULL, NULL, &r, &e) < 0)
