@@ -38,15 +38,18 @@ bld_run_new_id (char out[BLD_RUN_ID_LEN + 1], struct oci_error *err)
   return 0;
 }
 
-/* Opens dir and takes its lock without waiting: 1 when taken (*fd the
- * holder), 0 when another holds it (a running container). */
+/* Opens dir and takes its lock (waiting for it with wait): 1 when taken
+ * (*fd the holder), 0 when another holds it (a running container). */
 static int
-lock_bundle (const char *dir, int *fd, struct oci_error *err)
+lock_bundle_how (const char *dir, bool wait, int *fd, struct oci_error *err)
 {
   cleanup_close int d = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (d < 0)
     return oci_error_set (err, errno, "open %s", dir);
-  if (flock (d, LOCK_EX | LOCK_NB) < 0)
+  int r;
+  while ((r = flock (d, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) < 0 && errno == EINTR)
+    ;
+  if (r < 0)
     {
       if (errno == EWOULDBLOCK)
         return 0;
@@ -54,6 +57,12 @@ lock_bundle (const char *dir, int *fd, struct oci_error *err)
     }
   *fd = steal_fd (&d);
   return 1;
+}
+
+static int
+lock_bundle (const char *dir, int *fd, struct oci_error *err)
+{
+  return lock_bundle_how (dir, false, fd, err);
 }
 
 int
@@ -74,7 +83,8 @@ bld_run_create (const char *rundir, const char *name, char **bundle, int *lock_f
                               name);
       return oci_error_set (err, errno, "create %s", dir);
     }
-  int r = lock_bundle (dir, &fd, err);
+  /* waits out a ps or prune looking at it */
+  int r = lock_bundle_how (dir, true, &fd, err);
   if (r < 0)
     return -1;
   /* prune may have removed the empty directory before we locked it */

@@ -141,9 +141,8 @@ brun() {
   run brun --network bogus app true
   [ "$status" -eq 1 ]
   [[ "$output" == *"--network bogus"* ]]
-  # nothing left behind on the host
-  ! ip netns list | grep -q '^builder-'
-  ! ip -o link | grep -q bldv
+  # (what the network leaves on the host is build-network.bats's to check:
+  # a global look here races with other builds on the machine)
 }
 
 @test "run --read-only: the root cannot be written, --tmpfs can" {
