@@ -16,6 +16,7 @@
 #include "image/store.h"
 #include "distribution/transfer.h"
 #include "fileutil.h"
+#include "distribution/platform.h"
 
 static int
 parse_epoch (const char *s, int64_t *out, struct oci_error *err)
@@ -102,7 +103,9 @@ enum
   OPT_SSH,
   OPT_OUTPUT,
   OPT_NETWORK,
-  OPT_IIDFILE
+  OPT_IIDFILE,
+  /* multi-platform */
+  OPT_PLATFORM,
 };
 
 static const struct cli_option build_options[] = {
@@ -126,6 +129,9 @@ static const struct cli_option build_options[] = {
   { "output", OPT_OUTPUT, CLI_VALUE, "type=T[,dest=PATH]",
     "also write the image to PATH: T=oci (a layout) or oci-archive (repeatable)" },
   { "iidfile", OPT_IIDFILE, CLI_VALUE, "FILE", "write the image id (sha256:HEX) to FILE" },
+  /* multi-platform */
+  { "platform", OPT_PLATFORM, CLI_VALUE, "OS/ARCH[/VARIANT],...",
+    "the target platforms (default: the host's); several give an image index, RUN under QEMU emulation" },
   /* -h in a cluster (-hq) or --he: `builder build --help` is handled by
    * main before the command parses anything */
   { "help", 'h', CLI_NO_VALUE, NULL, NULL },
@@ -145,6 +151,8 @@ struct build_args
   size_t n_outputs;
   const char *iidfile;
   enum bld_progress_mode progress;
+  struct bld_platform *platforms; /* --platform */
+  size_t n_platforms;
 };
 
 static void
@@ -155,6 +163,7 @@ build_args_free (struct build_args *a)
   free (a->secrets);
   free (a->ssh);
   outputs_free (&a->outputs);
+  bld_platforms_free (a->platforms, a->n_platforms);
 }
 
 /* --output: one more entry in a->outputs (none for type=store). */
@@ -237,6 +246,13 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
       return 0;
     case OPT_OUTPUT:
       return add_output (a, optarg, err);
+    case OPT_PLATFORM:
+      bld_platforms_free (a->platforms, a->n_platforms);
+      a->platforms = NULL;
+      a->n_platforms = 0;
+      if (bld_platforms_parse (optarg, &a->platforms, &a->n_platforms, err) < 0)
+        return oci_error_prefix (err, "build: --platform");
+      return 0;
     default:
       return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", word);
     }
@@ -311,7 +327,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     return -1;
   o.out = view;
   bld_catch_signals ();
-  if (bld_build (store, &o, digest, err) < 0)
+  if (bld_build_platforms (store, &o, a.platforms, a.n_platforms, digest, err) < 0)
     {
       /* The view ends (the failed step marked) before the error shows. */
       fclose (steal_pointer (&view));
@@ -325,6 +341,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   /* As docker: the image id (the config digest) is what is shown. */
   if (bld_store_resolve (store, digest, &desc, err) < 0 || bld_store_image_id (store, desc, id, err) < 0)
     return oci_error_prefix (err, "build");
+  if (id[0] == '\0') /* several platforms: the index is the image */
+    snprintf (id, sizeof id, "%s", digest);
   fprintf (view, "writing image %s\n", id);
   if (a.iidfile && oci_write_file_atomic (a.iidfile, id, strlen (id), 0644, err) < 0)
     return oci_error_prefix (err, "build: --iidfile");

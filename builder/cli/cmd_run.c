@@ -26,6 +26,8 @@
 #include "exec/build_fs.h"
 #include "exec/runtime_driver.h"
 #include "image/unpack.h"
+#include "distribution/platform.h"
+#include "exec/emulation.h"
 
 static int
 push (char ***v, size_t *len, char *s, struct oci_error *err)
@@ -75,7 +77,9 @@ enum
 {
   OPT_RM = CLI_LONG_ONLY,
   OPT_NAME,
-  OPT_RUNTIME
+  OPT_RUNTIME,
+  /* multi-platform */
+  OPT_PLATFORM,
 };
 
 static const struct cli_option run_options[] = {
@@ -85,6 +89,9 @@ static const struct cli_option run_options[] = {
   { "volume", 'v', CLI_VALUE, "SRC:DST[:ro]", "bind mount the host's SRC on DST (repeatable)" },
   { "name", OPT_NAME, CLI_VALUE, "ID", "the container id (default: generated)" },
   { "runtime", OPT_RUNTIME, CLI_VALUE, "PATH", "the OCI runtime (default: the runc-lite beside builder)" },
+  /* multi-platform */
+  { "platform", OPT_PLATFORM, CLI_VALUE, "OS/ARCH[/VARIANT]",
+    "an index's image for this platform (default: the host's); another architecture runs under QEMU" },
   CLI_OPTIONS_END,
 };
 
@@ -102,6 +109,7 @@ BLD_COMMAND (run)
   cleanup_free char *bundle = NULL;
   cleanup_free char **env = NULL;
   cleanup_free char **volumes = NULL;
+  __attribute__ ((cleanup (bld_platform_clear))) struct bld_platform platform = { 0 };
   bool rm = false;
   int c, status = 0, ret = -1;
 
@@ -131,6 +139,12 @@ BLD_COMMAND (run)
       case OPT_RUNTIME:
         free (runtime);
         runtime = strdup (optarg);
+        break;
+      case OPT_PLATFORM:
+        bld_platform_clear (&platform);
+        if (bld_platform_parse (optarg, &platform, err) < 0 || bld_emulation_check (&platform, err) < 0)
+          return oci_error_prefix (err, "run: --platform");
+        ov.platform = &platform;
         break;
       default:
         return oci_error_set (err, 0, "run: unknown or incomplete option \"%s\"", argv[optind - 1]);

@@ -18,6 +18,7 @@
 #include "distribution/reference.h"
 
 struct bld_store;
+struct bld_platform;
 
 /* A reference as the registry reads it (reference.h): the tag defaults to
  * "latest", and a digest, when there is one, wins over a tag (NULL then). */
@@ -30,6 +31,8 @@ struct reg_options
   const char *authfile; /* auth.json; NULL: the one in $XDG_RUNTIME_DIR/containers, if any */
   uint64_t chunk_size;  /* blobs above this go up in PATCH chunks; 0: a default */
   const char *from;     /* push: a repository of the same registry that may hold the blobs */
+  /* pull: an index's entry for this platform (NULL: the host's) */
+  const struct bld_platform *platform;
 };
 
 /* Credentials for host from an auth.json ({"auths":{"host":{"auth":
@@ -67,8 +70,8 @@ typedef void (*reg_progress_fn) (void *ctx, const char *digest, enum reg_blob_ou
 int reg_push (struct bld_store *s, const char *store_ref, const char *ref, const struct reg_options *o,
               reg_progress_fn progress, void *ctx, char **digest, struct oci_error *err);
 
-/* Pulls ref (an index picks linux/<host architecture>) into the store and
- * names it name (NULL: the reference's own host/repo:tag; a pull by
+/* Pulls ref (an index picks o->platform, default the host's) into the
+ * store and names it name (NULL: the reference's own host/repo:tag; a pull by
  * digest then needs a name).  Docker schema2 manifests are kept as they
  * are.  *digest receives the stored manifest's digest. */
 int reg_pull (struct bld_store *s, const char *ref, const char *name, const struct reg_options *o,

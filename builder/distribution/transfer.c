@@ -960,7 +960,7 @@ source_resolve_index (struct bld_store *s, struct source *src, struct oci_image_
       if (source_fetch (s, src, *d, "index", err) < 0
           || bld_store_read_blob (s, (*d)->digest, OCI_JSON_FILE_MAX, &text, &len, err) < 0
           || oci_image_index_parse_text ((*d)->digest, text, len, &idx, err) < 0
-          || bld_platform_pick (idx, (*d)->digest, &i, err) < 0)
+          || bld_platform_pick (idx, NULL, (*d)->digest, &i, err) < 0)
         return oci_error_prefix (err, "%s", src->t->path);
       if (entry_descriptor (&idx->manifests[i], NULL, NULL, &child, err) < 0)
         return -1;

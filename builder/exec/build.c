@@ -139,23 +139,29 @@ build_arg_value (const struct bld_build_options *o, const char *name, bool *give
   return NULL;
 }
 
-/* The automatic platform ARGs: build and target are this host. */
+/* The automatic platform ARGs: BUILD* the host, TARGET* --platform's. */
 static const char *
-platform_arg (const char *name)
+platform_arg (const struct bld_build_options *o, const char *name)
 {
   static char platform[96];
-  const char *arch, *variant;
-  const char *kind = strncmp (name, "BUILD", 5) == 0 ? name + 5 : strncmp (name, "TARGET", 6) == 0 ? name + 6 : NULL;
+  const char *arch, *variant, *os = "linux", *text = platform;
+  bool target = strncmp (name, "TARGET", 6) == 0;
+  const char *kind = strncmp (name, "BUILD", 5) == 0 ? name + 5 : target ? name + 6 : NULL;
   if (kind == NULL)
     return NULL;
   bld_host_platform (&arch, &variant);
-  if (strcmp (kind, "PLATFORM") == 0)
+  snprintf (platform, sizeof platform, "linux/%s%s%s", arch, variant ? "/" : "", variant ? variant : "");
+  if (target && o->platform)
     {
-      snprintf (platform, sizeof platform, "linux/%s%s%s", arch, variant ? "/" : "", variant ? variant : "");
-      return platform;
+      os = o->platform->os;
+      arch = o->platform->arch;
+      variant = o->platform->variant;
+      text = o->platform->text;
     }
+  if (strcmp (kind, "PLATFORM") == 0)
+    return text;
   if (strcmp (kind, "OS") == 0)
-    return "linux";
+    return os;
   if (strcmp (kind, "ARCH") == 0)
     return arch;
   if (strcmp (kind, "VARIANT") == 0)
@@ -168,7 +174,7 @@ const char *
 build_or_platform_arg (const struct bld_build_options *o, const char *name, bool *given)
 {
   const char *v = build_arg_value (o, name, given);
-  if (!*given && (v = platform_arg (name)) != NULL)
+  if (!*given && (v = platform_arg (o, name)) != NULL)
     *given = true;
   return v;
 }
@@ -238,6 +244,7 @@ stage_clear (struct stage_st *s)
   free (s->arg_values);
   free (s->rootfs);
   free (s->cached_created);
+  bld_platform_clear (&s->platform);
   memset (s, 0, sizeof *s);
 }
 
@@ -283,13 +290,16 @@ created_string (int64_t t)
   return strdup (buf);
 }
 
-/* FROM scratch: the host's platform (variant too, e.g. arm v7). */
+/* FROM scratch: the stage's platform (variant too, e.g. arm v7). */
 static int
-scratch_platform (struct oci_image_config *c)
+scratch_platform (const struct stage_st *s)
 {
-  const char *arch, *variant;
-  bld_host_platform (&arch, &variant);
-  return (c->architecture = strdup (arch)) == NULL || (variant && (c->variant = strdup (variant)) == NULL) ? -1 : 0;
+  const struct bld_platform *p = &s->platform;
+  struct oci_image_config *c = s->cfg;
+  return (c->architecture = strdup (p->arch)) == NULL || (p->variant && (c->variant = strdup (p->variant)) == NULL)
+                 || (c->os = strdup (p->os)) == NULL
+             ? -1
+             : 0;
 }
 
 static int
@@ -335,11 +345,13 @@ from_manifest (struct build *b, struct stage_st *s, struct bld_store *src, const
   return 0;
 }
 
+/* An image of src: an index's entry for want (NULL: the host's). */
 static int
-from_image (struct build *b, struct stage_st *s, struct bld_store *src, const char *ref, struct oci_error *err)
+from_image (struct build *b, struct stage_st *s, struct bld_store *src, const char *ref,
+            const struct bld_platform *want, struct oci_error *err)
 {
   cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
-  if (bld_store_resolve (src, ref, &desc, err) < 0)
+  if (bld_platform_resolve (src, ref, want, &desc, err) < 0)
     return -1;
   return from_manifest (b, s, src, desc, ref, err);
 }
@@ -408,9 +420,9 @@ from_oci_dir (struct build *b, struct stage_st *s, const char *spec, struct oci_
       if (tag == NULL)
         return oci_error_set (err, 0, "%s: no image in the layout", spec);
       /* A store of ours names images NAME:TAG. */
-      return from_image (b, s, src, tag, err);
+      return from_image (b, s, src, tag, b->o->platform, err);
     }
-  return from_image (b, s, src, found, err);
+  return from_image (b, s, src, found, b->o->platform, err);
 }
 
 static int
@@ -419,19 +431,11 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
   struct recipe_stage *rs = &b->plan->stages[si];
   struct stage_st *s = &b->st[si];
 
-  if (rs->platform)
-    {
-      /* No emulation: the one platform is the host's (os/arch, any
-       * variant of it). */
-      const char *arch, *variant;
-      char host[80];
-      bld_host_platform (&arch, &variant);
-      snprintf (host, sizeof host, "linux/%s", arch);
-      size_t hl = strlen (host);
-      if (strncmp (rs->platform, host, hl) != 0 || (rs->platform[hl] != '\0' && rs->platform[hl] != '/'))
-        return oci_error_set (err, 0, "--platform=%s: only the host's platform %s can be built here", rs->platform,
-                              platform_arg ("TARGETPLATFORM"));
-    }
+  if (rs->platform     ? bld_platform_parse (rs->platform, &s->platform, err) < 0
+      : b->o->platform ? bld_platform_parse (b->o->platform->text, &s->platform, err) < 0
+                       : bld_platform_host (&s->platform, err) < 0)
+    return oci_error_prefix (err, "--platform");
+  s->platform_explicit = rs->platform || b->o->platform;
   if (rs->base_is_stage)
     {
       struct stage_st *p = &b->st[rs->base_stage];
@@ -448,8 +452,8 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
     {
       s->cfg = calloc (1, sizeof *s->cfg);
       if (s->cfg == NULL || (s->cfg->rootfs = calloc (1, sizeof *s->cfg->rootfs)) == NULL
-          || (s->cfg->rootfs->type = strdup ("layers")) == NULL || scratch_platform (s->cfg) < 0
-          || (s->cfg->os = strdup ("linux")) == NULL || stage_exec_cfg (s) == NULL)
+          || (s->cfg->rootfs->type = strdup ("layers")) == NULL || scratch_platform (s) < 0
+          || stage_exec_cfg (s) == NULL)
         return oci_error_set (err, ENOMEM, "out of memory");
     }
   else if (strncmp (rs->base, "oci-archive:", 12) == 0)
@@ -462,7 +466,7 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
       if (from_oci_dir (b, s, rs->base, err) < 0)
         return -1;
     }
-  else if (from_image (b, s, b->store, rs->base, err) < 0)
+  else if (from_image (b, s, b->store, rs->base, s->platform_explicit ? &s->platform : NULL, err) < 0)
     return oci_error_prefix (err, "FROM %s", rs->base);
   if (stage_exec_cfg (s) == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -646,7 +650,8 @@ build_resolve_from (struct build *b, const char *from, struct stage_st **out, st
     }
   b->images[b->n_images] = s;
   b->image_names[b->n_images++] = name;
-  int r = strncmp (from, "oci:", 4) == 0 ? from_oci_dir (b, s, from, err) : from_image (b, s, b->store, from, err);
+  int r = strncmp (from, "oci:", 4) == 0 ? from_oci_dir (b, s, from, err)
+                                         : from_image (b, s, b->store, from, b->o->platform, err);
   if (r < 0)
     return oci_error_prefix (err, "--from=%s: not a stage, nor an image", from);
   *out = s;

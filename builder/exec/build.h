@@ -30,6 +30,7 @@
 #include "image/layer_write.h"
 
 struct bld_store;
+struct bld_platform;
 
 struct bld_build_options
 {
@@ -51,11 +52,26 @@ struct bld_build_options
   char **ssh; /* --ssh ID[=SOCKET] */
   size_t ssh_len;
   FILE *out; /* progress and RUN output */
+  /* --platform: the target (NULL: the host's) */
+  const struct bld_platform *platform;
 };
 
 /* Builds; *digest receives the manifest digest. */
 int bld_build (struct bld_store *store, const struct bld_build_options *o, char digest[OCI_DIGEST_STRING_MAX],
                struct oci_error *err);
+
+/* ---- build_platforms.c: --platform with several platforms ---- */
+
+/* One build per platform (o->platform each in turn; o->tags name none of
+ * them), then an OCI image index of their manifests with their platforms,
+ * named by o->tags; *digest receives the index's digest.  With one
+ * platform: bld_build alone. */
+int bld_build_platforms (struct bld_store *store, const struct bld_build_options *o,
+                         const struct bld_platform *platforms, size_t n, char digest[OCI_DIGEST_STRING_MAX],
+                         struct oci_error *err);
+/* --platform's value: comma-separated platforms, each parsed, no repeats. */
+int bld_platforms_parse (const char *list, struct bld_platform **out, size_t *n, struct oci_error *err);
+void bld_platforms_free (struct bld_platform *v, size_t n);
 
 /* ---- build_progress.c: --progress ---- */
 

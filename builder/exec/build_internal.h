@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "distribution/platform.h"
 #include "exec/build_ops.h"
 #include "exec/snapshot.h"
 #include "frontend/ignore.h"
@@ -57,6 +58,10 @@ struct stage_st
    * step cache): stage_history_add takes it instead of the build's time, so an
    * unchanged rebuild gives the same config and writes no blob. */
   char *cached_created;
+  /* FROM --platform, else --platform, else the host's; explicit unless
+   * the last (then an index gives the host's entry, as without any). */
+  struct bld_platform platform;
+  bool platform_explicit;
 };
 
 struct build

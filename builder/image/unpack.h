@@ -14,6 +14,7 @@
 struct bld_store;
 
 /* The caller's changes on top of the image config (`builder run`). */
+struct bld_platform;
 struct bld_unpack_overrides
 {
   char **env; /* K=V, replacing the image's K */
@@ -23,6 +24,7 @@ struct bld_unpack_overrides
   char **volumes; /* SRC:DST[:ro|rw] bind mounts */
   size_t volumes_len;
   bool terminal;
+  const struct bld_platform *platform; /* an index's entry for it (NULL: the host's) */
 };
 
 #define BLD_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
