@@ -142,7 +142,7 @@ BLD_COMMAND (run)
         break;
       case OPT_PLATFORM:
         bld_platform_clear (&platform);
-        if (bld_platform_parse (optarg, &platform, err) < 0 || bld_emulation_check (&platform, err) < 0)
+        if (bld_platform_parse (optarg, &platform, err) < 0)
           return oci_error_prefix (err, "run: --platform");
         ov.platform = &platform;
         break;
@@ -167,6 +167,14 @@ BLD_COMMAND (run)
     return oci_error_set (err, ENOMEM, "run");
   if (bld_cli_open_store (g, true, &s, err) < 0)
     return -1;
+  if (ov.platform)
+    {
+      /* the image first (an index without it says so), then its emulator */
+      cleanup_image_descriptor struct oci_image_descriptor *d = NULL;
+      if (bld_platform_resolve (s, argv[optind], ov.platform, &d, err) < 0
+          || bld_emulation_check (ov.platform, err) < 0)
+        return oci_error_prefix (err, "run");
+    }
   {
     cleanup_free char *store = realpath (bld_store_dir (s), NULL);
     if (store == NULL)

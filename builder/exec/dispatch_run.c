@@ -274,13 +274,13 @@ run_emulation_check (struct stage_st *s, struct oci_error *err)
 {
   const struct oci_image_config *c = s->cfg;
   if (c->architecture == NULL)
-    return bld_emulation_check (&s->platform, err);
+    return bld_emulation_check (&s->platform, err) < 0 ? oci_error_prefix (err, "RUN") : 0;
   struct bld_platform p = { .os = c->os ? c->os : (char *) "linux", .arch = c->architecture, .variant = c->variant };
   cleanup_free char *text = NULL;
   if (asprintf (&text, "%s/%s%s%s", p.os, p.arch, p.variant ? "/" : "", p.variant ? p.variant : "") < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
   p.text = text;
-  return bld_emulation_check (&p, err);
+  return bld_emulation_check (&p, err) < 0 ? oci_error_prefix (err, "RUN") : 0;
 }
 
 int

@@ -35,15 +35,15 @@ static int
 entry_usable (const char *path, const char *text, const char *platform, struct oci_error *err)
 {
   if (strncmp (text, "enabled", 7) != 0)
-    return oci_error_set (err, 0, "RUN for %s: %s is disabled (echo 1 > %s)", platform, path, path);
+    return oci_error_set (err, 0, "%s programs: %s is disabled (echo 1 > %s)", platform, path, path);
   const char *flags = strstr (text, "\nflags:");
   if (flags == NULL)
-    return oci_error_set (err, 0, "RUN for %s: %s has no flags line", platform, path);
+    return oci_error_set (err, 0, "%s programs: %s has no flags line", platform, path);
   flags += 7;
   size_t n = strcspn (flags, "\n");
   if (memchr (flags, 'F', n) == NULL)
     return oci_error_set (err, 0,
-                          "RUN for %s: %s is registered without the F (fix binary) flag, so a container cannot "
+                          "%s programs: %s is registered without the F (fix binary) flag, so a container cannot "
                           "find its interpreter; register it again with F (qemu-user-static's "
                           "/usr/lib/binfmt.d entry has it)",
                           platform, path);
@@ -56,10 +56,11 @@ bld_emulation_check (const struct bld_platform *p, struct oci_error *err)
   if (bld_platform_is_host (p))
     return 0;
   if (strcmp (p->os, "linux") != 0)
-    return oci_error_set (err, 0, "RUN for %s: only linux programs can run here", p->text);
+    return oci_error_set (err, 0, "%s programs: only linux programs can run here", p->text);
   const char *q = qemu_name (p->arch);
   if (q == NULL)
-    return oci_error_set (err, 0, "RUN for %s: no QEMU user emulator is known for architecture %s", p->text, p->arch);
+    return oci_error_set (err, 0, "%s programs: no QEMU user emulator is known for architecture %s", p->text,
+                          p->arch);
   const char *dir = getenv ("BUILDER_BINFMT_MISC");
   if (dir == NULL || *dir == '\0')
     dir = "/proc/sys/fs/binfmt_misc";
@@ -73,17 +74,17 @@ bld_emulation_check (const struct bld_platform *p, struct oci_error *err)
   int e = err->errnum;
   oci_error_clear (err);
   if (e != ENOENT)
-    return oci_error_set (err, e, "RUN for %s: read %s", p->text, entry);
+    return oci_error_set (err, e, "%s programs: read %s", p->text, entry);
   if (access (status, F_OK) < 0)
     return oci_error_set (err, 0,
-                          "RUN for %s needs QEMU user emulation: binfmt_misc is not mounted on %s (mount -t "
+                          "%s programs need QEMU user emulation: binfmt_misc is not mounted on %s (mount -t "
                           "binfmt_misc binfmt_misc %s; Debian's qemu-user-static then registers qemu-%s)",
                           p->text, dir, dir, q);
   if (access (emulator, X_OK) < 0)
-    return oci_error_set (err, 0, "RUN for %s needs QEMU user emulation: no %s; install Debian's qemu-user-static",
+    return oci_error_set (err, 0, "%s programs need QEMU user emulation: no %s; install Debian's qemu-user-static",
                           p->text, emulator);
   return oci_error_set (err, 0,
-                        "RUN for %s needs QEMU user emulation: qemu-%s is not registered in %s (Debian's "
+                        "%s programs need QEMU user emulation: qemu-%s is not registered in %s (Debian's "
                         "qemu-user-static registers it at boot: systemd-binfmt, or write "
                         "/usr/lib/binfmt.d/qemu-%s.conf to %s/register)",
                         p->text, q, dir, q, dir);
