@@ -141,6 +141,21 @@ R
   [ "$(manifest multi)" = "$idx" ]
 }
 
+@test "build: the step cache key holds the platform (same layers, same command, another platform: no hit)" {
+  # an image that says arm64 over the very layer of base-amd64
+  b import --platform linux/arm64 "$(busybox_rootfs_cache)" fake-arm64 >/dev/null
+  printf 'FROM base-amd64\nRUN echo built > /f\n' >"$CTX/Recipe"
+  run b build --progress plain --platform linux/amd64 "$CTX"
+  [ "$status" -eq 0 ]
+  printf 'FROM fake-arm64\nRUN echo built > /f\n' >"$CTX/Recipe"
+  run b build --progress plain --platform linux/arm64 "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" != *CACHED* ]]
+  run b build --progress plain --platform linux/arm64 "$CTX"
+  [[ "$output" == *CACHED* ]]
+}
+
 @test "run --platform linux/arm64 runs the index's arm64 image under emulation; the default is the host's" {
   recipe_uname
   b build --platform linux/amd64,linux/arm64 -t multi "$CTX" >/dev/null
