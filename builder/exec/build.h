@@ -75,6 +75,10 @@ void bld_platforms_free (struct bld_platform *v, size_t n);
 
 /* ---- build_progress.c: --progress ---- */
 
+/* The line bld_build_platforms writes before each platform's build
+ * ("building for linux/arm64"): the progress views start anew. */
+#define BLD_PROGRESS_PLATFORM_LINE "building for "
+
 enum bld_progress_mode
 {
   BLD_PROGRESS_AUTO,

@@ -125,7 +125,7 @@ bld_build_platforms (struct bld_store *store, const struct bld_build_options *o,
     {
       char d[OCI_DIGEST_STRING_MAX];
       one.platform = &platforms[i];
-      fprintf (o->out, "building for %s\n", platforms[i].text);
+      fprintf (o->out, BLD_PROGRESS_PLATFORM_LINE "%s\n", platforms[i].text);
       fflush (o->out);
       if (bld_build (store, &one, d, err) < 0)
         return oci_error_prefix (err, "%s", platforms[i].text);

@@ -174,6 +174,20 @@ draw (struct progress *p, bool final)
 }
 
 static void
+steps_clear (struct progress *p)
+{
+  tail_clear (p);
+  for (size_t i = 0; i < p->n_steps; i++)
+    {
+      free (p->steps[i].label);
+      free (p->steps[i].text);
+    }
+  free (p->steps);
+  p->steps = NULL;
+  p->n_steps = 0;
+}
+
+static void
 handle_line (struct progress *p, const char *line)
 {
   unsigned n, m;
@@ -216,6 +230,19 @@ handle_line (struct progress *p, const char *line)
       tail_clear (p);
       if (p->mode == BLD_PROGRESS_PLAIN)
         fprintf (p->dest, "%s\n", line);
+      return;
+    }
+  /* The next platform of a multi-platform build: the last one's view is
+   * left as its summary, the steps start again. */
+  if (strncmp (line, BLD_PROGRESS_PLATFORM_LINE, strlen (BLD_PROGRESS_PLATFORM_LINE)) == 0)
+    {
+      step_end (p, STEP_DONE);
+      if (p->mode == BLD_PROGRESS_TTY && p->n_steps && !p->finished)
+        draw (p, true);
+      steps_clear (p);
+      p->finished = false;
+      p->start = now ();
+      fprintf (p->dest, "%s\n", line);
       return;
     }
   /* After the steps: the image's digest and names. */
@@ -289,13 +316,7 @@ progress_close (void *cookie)
   if (p->mode == BLD_PROGRESS_TTY && !p->finished)
     draw (p, true);
   fflush (p->dest);
-  tail_clear (p);
-  for (size_t i = 0; i < p->n_steps; i++)
-    {
-      free (p->steps[i].label);
-      free (p->steps[i].text);
-    }
-  free (p->steps);
+  steps_clear (p);
   strbuf_release (&p->partial);
   pthread_mutex_destroy (&p->lock);
   free (p);

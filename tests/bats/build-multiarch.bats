@@ -156,6 +156,18 @@ R
   [[ "$output" == *CACHED* ]]
 }
 
+@test "build --progress tty --platform amd64,arm64: a view of each platform's steps, each with its summary" {
+  recipe_uname
+  run python3 "$TESTS_DIR/helpers/pty-run.py" 40 120 -- "$BUILDER" --store "$STORE" build --progress tty \
+    --platform linux/amd64,linux/arm64 -t multi "$CTX"
+  [ "$status" -eq 0 ]
+  # the text as it stays on the screen: each redraw starts with "[+] Building"
+  [ "$(grep -a -c 'building for linux/' <<<"$output")" -eq 2 ]
+  [ "$(grep -a -o '(6/6, 0 cached) FINISHED' <<<"$output" | wc -l)" -eq 2 ]
+  after_arm64=${output#*building for linux/arm64}
+  [[ "$after_arm64" == *"[5/6] RUN uname -m"* ]]
+}
+
 @test "run --platform linux/arm64 runs the index's arm64 image under emulation; the default is the host's" {
   recipe_uname
   b build --platform linux/amd64,linux/arm64 -t multi "$CTX" >/dev/null
