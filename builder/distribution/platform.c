@@ -194,6 +194,16 @@ bld_platform_resolve (struct bld_store *s, const char *ref, const struct bld_pla
   cleanup_image_descriptor struct oci_image_descriptor *d = NULL;
   if (bld_store_resolve (s, ref, &d, err) < 0)
     return -1;
+  return bld_platform_manifest (s, d, ref, want, out, err);
+}
+
+int
+bld_platform_manifest (struct bld_store *s, const struct oci_image_descriptor *desc, const char *ref,
+                       const struct bld_platform *want, struct oci_image_descriptor **out, struct oci_error *err)
+{
+  cleanup_image_descriptor struct oci_image_descriptor *d = NULL;
+  if (descriptor_dup (desc, &d, err) < 0)
+    return -1;
   for (int depth = 0; bld_is_index_media_type (d->media_type); depth++)
     {
       cleanup_free char *text = NULL;

@@ -48,5 +48,8 @@ int bld_platform_pick (const struct oci_image_index *idx, const struct bld_platf
  * os and architecture).  *out is a new descriptor. */
 int bld_platform_resolve (struct bld_store *s, const char *ref, const struct bld_platform *want,
                           struct oci_image_descriptor **out, struct oci_error *err);
+/* The same from a descriptor of the store (ref names it in errors). */
+int bld_platform_manifest (struct bld_store *s, const struct oci_image_descriptor *desc, const char *ref,
+                           const struct bld_platform *want, struct oci_image_descriptor **out, struct oci_error *err);
 
 #endif

@@ -183,6 +183,25 @@ R
   [[ "$output" == *"no manifest for linux/riscv64 in the index"* ]]
 }
 
+@test "images, inspect, history of a multi-platform image: its host image, listed once by its name" {
+  recipe_uname
+  b build --platform linux/amd64,linux/arm64 -t multi "$CTX" >/dev/null
+  amd=$(platform_manifest multi linux/amd64 | jq -r .config.digest)
+  run b images --format json
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.[] | select(.repository == "multi") | .id' <<<"$output")" = "$amd" ]
+  [ "$(jq -r '.[] | select(.repository == "multi") | .digest' <<<"$output")" = "$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "multi:latest") | .digest' "$STORE/index.json")" ]
+  # the platforms' own manifests are no <none> rows of their own
+  [ "$(jq '[.[] | select(.repository == "<none>")] | length' <<<"$output")" -eq 0 ]
+  run b inspect multi
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .id <<<"$output")" = "$amd" ]
+  [ "$(jq -r .config.architecture <<<"$output")" = amd64 ]
+  run b history multi
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"RUN /bin/sh -c uname -m"* ]]
+}
+
 @test "build --platform: the host's alone builds one image as without it; a platform the base lacks is a clear error" {
   recipe_uname
   run b build --platform linux/amd64 -t one "$CTX"
