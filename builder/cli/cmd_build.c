@@ -106,6 +106,7 @@ enum
   OPT_IIDFILE,
   /* multi-platform */
   OPT_PLATFORM,
+  OPT_JOBS,
 };
 
 static const struct cli_option build_options[] = {
@@ -132,6 +133,7 @@ static const struct cli_option build_options[] = {
   /* multi-platform */
   { "platform", OPT_PLATFORM, CLI_VALUE, "OS/ARCH[/VARIANT],...",
     "the target platforms (default: the host's); several give an image index, RUN under QEMU emulation" },
+  { "jobs", OPT_JOBS, CLI_VALUE, "N", "build up to N independent stages at once (default: the number of cores)" },
   /* -h in a cluster (-hq) or --he: `builder build --help` is handled by
    * main before the command parses anything */
   { "help", 'h', CLI_NO_VALUE, NULL, NULL },
@@ -253,6 +255,16 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
       if (bld_platforms_parse (optarg, &a->platforms, &a->n_platforms, err) < 0)
         return oci_error_prefix (err, "build: --platform");
       return 0;
+    case OPT_JOBS:
+      {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul (optarg, &end, 10);
+        if (*optarg < '0' || *optarg > '9' || *end || errno || n == 0 || n > 1024)
+          return oci_error_set (err, 0, "build: --jobs \"%s\": want a number from 1 to 1024", optarg);
+        o->jobs = (unsigned) n;
+        return 0;
+      }
     default:
       return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", word);
     }
@@ -266,6 +278,8 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   int c;
 
   a->o->compression = BLD_COMPRESSION_GZIP;
+  long cores = sysconf (_SC_NPROCESSORS_ONLN);
+  a->o->jobs = cores > 0 ? (unsigned) cores : 1;
   a->o->out = stdout;
   a->progress = BLD_PROGRESS_AUTO;
   a->outputs = calloc (1, sizeof *a->outputs);

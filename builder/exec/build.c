@@ -769,44 +769,66 @@ find_recipe (const char *context, char **out, struct oci_error *err)
   return oci_error_set (err, ENOENT, "no Recipe, Dockerfile or Containerfile in %s", context);
 }
 
+/* One stage's instructions, FROM first.  Its steps are numbered after
+ * the stages before it in the plan's order, whatever order the stages
+ * run in (--jobs). */
+int
+build_stage (struct build *b, size_t si, struct oci_error *err)
+{
+  const struct recipe *r = b->r;
+  struct recipe_plan *p = b->plan;
+  struct recipe_stage *rs = &p->stages[si];
+  struct stage_st *s = &b->st[si];
+  size_t step = 0;
+
+  for (size_t k = 0; k < p->order_len && p->order[k] != si; k++)
+    step += p->stages[p->order[k]].end - p->stages[p->order[k]].first;
+  b->cur = s;
+  for (size_t i = rs->first; i < rs->end; i++)
+    {
+      const struct recipe_instruction *in = &r->v[i];
+      char prefix[64];
+      if (bld_check_interrupted (err) < 0)
+        return -1;
+      if (b->cancel && *b->cancel)
+        return oci_error_set (err, 0, "cancelled: another stage failed");
+      b->step = s->step = ++step;
+      fprintf (b->o->out, "[%zu/%zu] %s %s\n", step, b->nsteps, recipe_kind_name (in->kind), in->args);
+      fflush (b->o->out);
+      snprintf (prefix, sizeof prefix, "[%zu/%zu] | ", step, b->nsteps);
+      if (in->kind == RECIPE_FROM)
+        {
+          if (stage_from (b, si, err) < 0)
+            return oci_error_prefix (err, "%s:%u: FROM", in->pos.file, in->pos.line);
+          if (run_onbuild_triggers (b, s, in, prefix, err) < 0)
+            return -1;
+        }
+      else if (exec_instruction (b, s, in, prefix, err) < 0)
+        return -1;
+      fprintf (b->o->out, "[%zu/%zu] " BLD_PROGRESS_STEP_END "\n", step, b->nsteps);
+      fflush (b->o->out);
+    }
+  step_cache_meta_end (s);
+  return 0;
+}
+
 static int
 build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oci_error *err)
 {
-  const struct recipe *r = b->r;
   struct recipe_plan *p = b->plan;
 
   b->nsteps = 0;
   for (size_t k = 0; k < p->order_len; k++)
     b->nsteps += p->stages[p->order[k]].end - p->stages[p->order[k]].first;
-  for (size_t k = 0; k < p->order_len; k++)
+  if (b->o->jobs > 1 && p->order_len > 1)
     {
-      size_t si = p->order[k];
-      struct recipe_stage *rs = &p->stages[si];
-      struct stage_st *s = &b->st[si];
-      b->cur = s;
-      for (size_t i = rs->first; i < rs->end; i++)
-        {
-          const struct recipe_instruction *in = &r->v[i];
-          char prefix[64];
-          if (bld_check_interrupted (err) < 0)
-            return -1;
-          b->step++;
-          fprintf (b->o->out, "[%zu/%zu] %s %s\n", b->step, b->nsteps, recipe_kind_name (in->kind), in->args);
-          fflush (b->o->out);
-          snprintf (prefix, sizeof prefix, "[%zu/%zu] | ", b->step, b->nsteps);
-          if (in->kind == RECIPE_FROM)
-            {
-              if (stage_from (b, si, err) < 0)
-                return oci_error_prefix (err, "%s:%u: FROM", in->pos.file, in->pos.line);
-              if (run_onbuild_triggers (b, s, in, prefix, err) < 0)
-                return -1;
-              continue;
-            }
-          if (exec_instruction (b, s, in, prefix, err) < 0)
-            return -1;
-        }
-      step_cache_meta_end (s);
+      if (build_stages_parallel (b, b->o->jobs, err) < 0)
+        return -1;
     }
+  else
+    for (size_t k = 0; k < p->order_len; k++)
+      if (build_stage (b, p->order[k], err) < 0)
+        return -1;
 
   /* The image. */
   struct stage_st *t = &b->st[p->target];

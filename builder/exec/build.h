@@ -54,6 +54,8 @@ struct bld_build_options
   FILE *out; /* progress and RUN output */
   /* --platform: the target (NULL: the host's) */
   const struct bld_platform *platform;
+  /* --jobs: stages built at once (0 or 1: one at a time) */
+  unsigned jobs;
 };
 
 /* Builds; *digest receives the manifest digest. */
@@ -78,6 +80,9 @@ void bld_platforms_free (struct bld_platform *v, size_t n);
 /* The line bld_build_platforms writes before each platform's build
  * ("building for linux/arm64"): the progress views start anew. */
 #define BLD_PROGRESS_PLATFORM_LINE "building for "
+/* "[N/M] END": step N has ended (the executor's line; the views show
+ * "[N/M] DONE 1.2s" in plain mode, nothing of it in tty mode). */
+#define BLD_PROGRESS_STEP_END "END"
 
 enum bld_progress_mode
 {

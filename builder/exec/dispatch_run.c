@@ -235,7 +235,10 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
     .prefix = r->prefix,
     .out = b->o->out,
   };
-  if (bld_run (&rr, &status, err) < 0 || bld_mounts_finish (&r->ms, rootfd, err) < 0)
+  build_unlock (b);
+  int run_ret = bld_run (&rr, &status, err);
+  build_relock (b, s);
+  if (run_ret < 0 || bld_mounts_finish (&r->ms, rootfd, err) < 0)
     goto out;
   if (status != 0)
     {
