@@ -38,6 +38,8 @@ elapsed() {
   grep -q '^\[4/7\] RUN sleep 2 && echo from-b' "$BATS_TEST_TMPDIR/out"
   grep -Eq '^\[2/7\] DONE 2\.[0-9]s$' "$BATS_TEST_TMPDIR/out"
   grep -Eq '^\[4/7\] DONE 2\.[0-9]s$' "$BATS_TEST_TMPDIR/out"
+  # each RUN its own container (and the runtime's cgroup of its id)
+  ! grep -q 'cgroup is not empty' "$BATS_TEST_TMPDIR/out"
   unpack par "$BATS_TEST_TMPDIR/u"
   [ "$(cat "$BATS_TEST_TMPDIR/u/a" "$BATS_TEST_TMPDIR/u/b")" = "from-a
 from-b" ]
