@@ -617,8 +617,8 @@ build_resolve_from (struct build *b, const char *from, struct stage_st **out, st
     {
       /* The plan builds only the stages the target depends on; an ONBUILD
        * trigger's --from is not seen by it, and an unbuilt stage has no
-       * rootfs at all. */
-      if (b->st[found].cfg == NULL)
+       * rootfs at all (with --jobs, one being built has none yet). */
+      if (!b->st[found].built)
         return oci_error_set (err, 0,
                               "--from=%s: stage %s was not built (the target does not depend on it; an ONBUILD "
                               "trigger cannot add a dependency)",
@@ -809,6 +809,7 @@ build_stage (struct build *b, size_t si, struct oci_error *err)
       fflush (b->o->out);
     }
   step_cache_meta_end (s);
+  s->built = true;
   return 0;
 }
 

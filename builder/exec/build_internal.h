@@ -64,6 +64,7 @@ struct stage_st
   struct bld_platform platform;
   bool platform_explicit;
   size_t step; /* the number of the step it is at */
+  bool built;  /* all its steps done */
 };
 
 struct build
