@@ -9,6 +9,8 @@ RL_BUILD_PACKAGES=(
 RL_TEST_PACKAGES=(bats valgrind jq strace groff-base busybox-static runc crun qemu-system-x86 skopeo containerd podman conmon catatonit python3 docker-registry apache2-utils
   umoci oci-image-tool buildah python3-grpcio python3-grpc-tools containernetworking-plugins
   clang libclang-rt-14-dev clang-format-14)
+# RUN's private network (builder runs ip and nft); curl: build-network.bats
+RL_TEST_PACKAGES+=(iproute2 nftables curl)
 # build-multiarch.bats: RUN of arm64 under QEMU (it downloads busybox-static:arm64 itself)
 RL_TEST_PACKAGES+=(qemu-user-static)
 

@@ -19,7 +19,8 @@ BUILD=${SANITIZE_BUILD:-$SRC/_sanitize}
 # (other programs, or a VM, do the work) and rootless (its exec as an
 # ordinary user hangs under ASan; docs/limits.md).
 SUITES=(cli lifecycle exec process hooks mounts security resources events idmap
-  build build-robust build-features builder-images unpack-attacks store-interop)
+  build build-robust build-features builder-images unpack-attacks store-interop
+  build-network)
 [ $# -gt 0 ] && SUITES=("$@")
 
 rl_copy_tree "$BUILD/src" || exit 1

@@ -122,8 +122,9 @@ static const struct cli_option build_options[] = {
   { "runtime", OPT_RUNTIME, CLI_VALUE, "PATH", "the OCI runtime for RUN (default: the runc-lite beside builder)" },
   { "progress", OPT_PROGRESS, CLI_VALUE, "auto|plain|tty",
     "tty: a live view redrawn in place; plain: lines (default auto: tty on a terminal)" },
-  { "network", OPT_NETWORK, CLI_VALUE, "none|host|default",
-    "RUN's network (default none: a private namespace; RUN --network wins)" },
+  { "network", OPT_NETWORK, CLI_VALUE, "private|none|host",
+    "RUN's network (default private: its own namespace with NAT to the outside, also called default; none: lo "
+    "only; RUN --network wins)" },
   { "secret", OPT_SECRET, CLI_VALUE, "id=ID,src=FILE|env=VAR", "a secret for RUN --mount=type=secret (repeatable)" },
   { "ssh", OPT_SSH, CLI_VALUE, "ID[=SOCKET]",
     "an SSH agent for RUN --mount=type=ssh (default $SSH_AUTH_SOCK; repeatable)" },
@@ -234,14 +235,8 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
         return oci_error_prefix (err, "build: --progress");
       return 0;
     case OPT_NETWORK:
-      /* No network is the default: docker build's is a bridge, but
-       * nothing here sets one up (RUN keeps a private, empty netns). */
-      if (strcmp (optarg, "host") == 0)
-        o->host_network = true;
-      else if (strcmp (optarg, "none") == 0 || strcmp (optarg, "default") == 0)
-        o->host_network = false;
-      else
-        return oci_error_set (err, 0, "build: --network: \"%s\" is not host, none or default", optarg);
+      if (bld_network_parse (optarg, &o->network) < 0)
+        return oci_error_set (err, 0, "build: --network: \"%s\" is not private, none, host or default", optarg);
       return 0;
     case OPT_IIDFILE:
       a->iidfile = optarg;

@@ -32,6 +32,18 @@
 struct bld_store;
 struct bld_platform;
 
+/* RUN's network (build --network, RUN --network=): its own namespace
+ * with outbound access through NAT (docker build's default bridge; also
+ * called "default"), an empty one, or the host's (exec/build_net.c). */
+enum bld_network
+{
+  BLD_NETWORK_PRIVATE,
+  BLD_NETWORK_NONE,
+  BLD_NETWORK_HOST,
+};
+/* "private" or "default", "none", "host"; -1 (no message) for others. */
+int bld_network_parse (const char *s, enum bld_network *out);
+
 struct bld_build_options
 {
   const char *context;
@@ -45,9 +57,9 @@ struct bld_build_options
   enum bld_compression compression;
   bool has_timestamp;
   int64_t timestamp;
-  const char *runtime; /* the OCI runtime (runc-lite by default) */
-  bool host_network;   /* --network host: RUN's default (else none) */
-  char **secrets;      /* --secret id=ID,src=FILE */
+  const char *runtime;      /* the OCI runtime (runc-lite by default) */
+  enum bld_network network; /* RUN's default (RUN --network wins) */
+  char **secrets;           /* --secret id=ID,src=FILE */
   size_t secrets_len;
   char **ssh; /* --ssh ID[=SOCKET] */
   size_t ssh_len;

@@ -18,6 +18,7 @@
 #include "exec/build_mounts.h"
 #include "cleanup.h"
 #include "common/array.h"
+#include "common/fs.h"
 #include "common/strv.h"
 #include "digest.h"
 #include "fileutil.h"
@@ -283,6 +284,25 @@ bld_mounts_key (const struct bld_mount_context *mc, const struct bld_mounts *ms,
   return key->failed ? oci_error_set (err, ENOMEM, "out of memory") : 0;
 }
 
+/* Records the existing directory fd (path in the rootfs) as it is. */
+static int
+note_parent (struct bld_mounts *ms, int fd, const char *path, struct oci_error *err)
+{
+  struct stat st;
+  if (fstat (fd, &st) < 0 || !S_ISDIR (st.st_mode))
+    return 0;
+  if (array_reserve (&ms->parents, ms->n_parents + 1, sizeof *ms->parents) < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  struct bld_stub_parent *p = &ms->parents[ms->n_parents];
+  if ((p->path = strdup (path)) == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  p->mode = st.st_mode;
+  p->uid = st.st_uid;
+  p->gid = st.st_gid;
+  ms->n_parents++;
+  return 0;
+}
+
 /* Creates the missing components of target in rootfd (the last one a
  * directory, or an empty file when file is set), recording each one made
  * so that bld_mounts_finish removes them. */
@@ -303,7 +323,12 @@ make_stub (struct bld_mounts *ms, int rootfd, const char *target, bool file, str
       struct oci_error e2 = OCI_ERROR_INIT;
       int fd = bld_open_in_root (rootfd, copy, O_PATH, &e2);
       if (fd >= 0)
-        close (fd);
+        {
+          int r = last ? 0 : note_parent (ms, fd, copy, err);
+          close (fd);
+          if (r < 0)
+            return -1;
+        }
       else if (e2.errnum == ENOENT)
         {
           char *slash = strrchr (copy, '/');
@@ -363,6 +388,25 @@ int
 bld_mounts_add_bind (struct bld_mounts *ms, const char *source, const char *dest, bool ro, struct oci_error *err)
 {
   return add_mount (ms, "bind", source, dest, ro, NULL, err);
+}
+
+int
+bld_mounts_add_file (struct bld_mounts *ms, int rootfd, const char *source, const char *dest, struct oci_error *err)
+{
+  const char *slash = strrchr (dest, '/');
+  cleanup_free char *parent = strndup (dest, (size_t) (slash - dest));
+  struct stat st;
+  if (parent == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  /* A symbolic link (a resolver's file elsewhere) is left as it is. */
+  struct oci_error e2 = OCI_ERROR_INIT;
+  cleanup_close int pfd = bld_open_in_root (rootfd, *parent ? parent : "/", O_RDONLY | O_DIRECTORY, &e2);
+  oci_error_clear (&e2);
+  if (pfd >= 0 && fstatat (pfd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))
+    return 0;
+  if (make_stub (ms, rootfd, dest, true, err) < 0)
+    return -1;
+  return add_mount (ms, "bind", source, dest, true, NULL, err);
 }
 
 /* from=[,source=]: a new cache starts as a copy of that directory. */
@@ -671,6 +715,61 @@ bld_mounts_finish (struct bld_mounts *ms, int rootfd, struct oci_error *err)
   return 0;
 }
 
+static size_t
+depth (const char *path)
+{
+  size_t n = 0;
+  for (; *path; path++)
+    n += *path == '/';
+  return n;
+}
+
+static int
+deeper_first (const void *a, const void *b)
+{
+  size_t da = depth (((const struct bld_stub_parent *) a)->path);
+  size_t db = depth (((const struct bld_stub_parent *) b)->path);
+  return da < db ? 1 : da > db ? -1 : 0;
+}
+
+/* Whether the upper dir's directory path holds an xattr of its own (a
+ * user's, or overlayfs's opaque marker). */
+static bool
+has_own_xattrs (const char *path)
+{
+  cleanup_free char *names = NULL;
+  size_t len = 0;
+  if (cmn_llistxattr (path, &names, &len) < 0)
+    return true;
+  for (size_t off = 0; off < len; off += strlen (names + off) + 1)
+    if (!cmn_xattr_is_overlay (names + off) || strstr (names + off, ".overlay.opaque") != NULL)
+      return true;
+  return false;
+}
+
+void
+bld_mounts_forget_copy_ups (struct bld_mounts *ms, const char *upper)
+{
+  if (ms->n_parents == 0)
+    return;
+  qsort (ms->parents, ms->n_parents, sizeof *ms->parents, deeper_first);
+  for (size_t i = 0; i < ms->n_parents; i++)
+    {
+      const struct bld_stub_parent *p = &ms->parents[i];
+      cleanup_free char *path = NULL;
+      struct stat st;
+      if (asprintf (&path, "%s%s", upper, p->path) < 0)
+        {
+          path = NULL;
+          continue;
+        }
+      if (lstat (path, &st) < 0 || !S_ISDIR (st.st_mode) || st.st_mode != p->mode || st.st_uid != p->uid
+          || st.st_gid != p->gid || has_own_xattrs (path))
+        continue;
+      rmdir (path); /* not when the step left anything in it */
+    }
+}
+
 void
 bld_mounts_clear (struct bld_mounts *ms)
 {
@@ -689,6 +788,9 @@ bld_mounts_clear (struct bld_mounts *ms)
     }
   free (ms->v);
   cmn_strv_clear (&ms->stubs, &ms->n_stubs);
+  for (size_t i = 0; i < ms->n_parents; i++)
+    free (ms->parents[i].path);
+  free (ms->parents);
   for (size_t i = 0; i < ms->spec_len; i++)
     spec_clear (&ms->spec[i]);
   free (ms->spec);

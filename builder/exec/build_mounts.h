@@ -38,6 +38,15 @@ struct bld_mount_spec
   char *from_root;
 };
 
+/* A directory a mount point was made in, and its attributes before. */
+struct bld_stub_parent
+{
+  char *path;
+  mode_t mode;
+  uid_t uid;
+  gid_t gid;
+};
+
 struct bld_mounts
 {
   struct bld_mount_spec *spec;
@@ -48,6 +57,8 @@ struct bld_mounts
   size_t n_locks;
   char **stubs; /* mount points made in the rootfs */
   size_t n_stubs;
+  struct bld_stub_parent *parents; /* directories that held a stub, as they were */
+  size_t n_parents;
   struct bld_snapshot **scratch; /* rw binds' throw-away rootfs */
   size_t n_scratch;
 };
@@ -69,8 +80,17 @@ int bld_mounts_prepare (const struct bld_mount_context *mc, struct bld_mounts *m
                         size_t *env_len, struct oci_error *err);
 /* One more bind mount (RUN's heredoc script). */
 int bld_mounts_add_bind (struct bld_mounts *ms, const char *source, const char *dest, bool ro, struct oci_error *err);
+/* A read-only bind of the file source at dest (absolute), its mount
+ * point made in rootfd when missing (and removed after); nothing when
+ * dest is a symbolic link. */
+int bld_mounts_add_file (struct bld_mounts *ms, int rootfd, const char *source, const char *dest,
+                         struct oci_error *err);
 /* After the run: removes the mount points bld_mounts_prepare made. */
 int bld_mounts_finish (struct bld_mounts *ms, int rootfd, struct oci_error *err);
+/* After the step's diff, on its upper dir: overlayfs copied up every
+ * directory a mount point was made in; one left empty, not opaque and as
+ * it was is removed from upper, so that it is no part of the layer. */
+void bld_mounts_forget_copy_ups (struct bld_mounts *ms, const char *upper);
 void bld_mounts_clear (struct bld_mounts *ms);
 
 #endif

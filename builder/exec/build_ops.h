@@ -41,6 +41,9 @@ int bld_copy_checksum (const struct bld_copy_request *req, char out[OCI_DIGEST_S
 
 /* ---- build_run.c: a process in the runtime ---- */
 
+/* A RUN step's hostname (BuildKit's), also in its /etc/hosts. */
+#define BLD_RUN_HOSTNAME "buildkitsandbox"
+
 /* A config.json mount of the RUN bundle (RUN --mount). */
 struct bld_run_mount
 {
@@ -62,7 +65,8 @@ struct bld_run_request
   uint32_t uid, gid;
   const uint32_t *additional_gids;
   size_t additional_gids_len;
-  bool host_network;
+  enum bld_network network;
+  const char *netns_path; /* private: the namespace made for the step */
   const struct bld_run_mount *mounts;
   size_t mounts_len;
   const char *prefix; /* of every output line */

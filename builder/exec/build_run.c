@@ -1,7 +1,8 @@
 /* RUN: the command in a container of the OCI runtime, on a bundle whose
  * rootfs is the step's overlay.  The config is the runtime's own default
  * (`RUNTIME spec`), made writable and non-interactive; the network
- * namespace stays private (no network) unless host networking is asked. */
+ * namespace is the one build_net.c made (private), the runtime's empty
+ * one (none) or the host's. */
 #include "config.h"
 
 #include <errno.h>
@@ -47,6 +48,38 @@ set_run_capabilities (struct oci_process *p, bool root, struct oci_error *err)
       || cmn_strv_replace (&c->effective, &c->effective_len, caps, held) < 0
       || cmn_strv_replace (&c->permitted, &c->permitted_len, caps, held) < 0)
     return oci_error_set (err, ENOMEM, "capabilities");
+  return 0;
+}
+
+/* The network namespace: none for the host's, the one made for the step
+ * (a path) for a private network, the runtime's own empty one for none. */
+static int
+set_network (struct oci_linux *l, const struct bld_run_request *r, struct oci_error *err)
+{
+  size_t j = 0;
+  for (size_t i = 0; i < l->namespaces_len; i++)
+    {
+      struct oci_linux_namespace *ns = &l->namespaces[i];
+      if (strcmp (ns->type, "network") != 0)
+        {
+          l->namespaces[j++] = *ns;
+          continue;
+        }
+      free (ns->type);
+      free (ns->path);
+    }
+  l->namespaces_len = j;
+  if (r->network == BLD_NETWORK_HOST)
+    return 0;
+  struct oci_linux_namespace *v = realloc (l->namespaces, (j + 1) * sizeof *v);
+  if (v == NULL)
+    return oci_error_set (err, ENOMEM, "config");
+  l->namespaces = v;
+  v[j].type = strdup ("network");
+  v[j].path = r->netns_path ? strdup (r->netns_path) : NULL;
+  l->namespaces_len++;
+  if (v[j].type == NULL || (r->netns_path && v[j].path == NULL))
+    return oci_error_set (err, ENOMEM, "config");
   return 0;
 }
 
@@ -98,22 +131,9 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
   if (set_run_capabilities (c->process, r->uid == 0, err) < 0)
     return -1;
   free (c->hostname);
-  c->hostname = strdup ("buildkitsandbox");
-  if (r->host_network && c->linux_)
-    {
-      size_t j = 0;
-      for (size_t i = 0; i < c->linux_->namespaces_len; i++)
-        {
-          if (strcmp (c->linux_->namespaces[i].type, "network") == 0)
-            {
-              free (c->linux_->namespaces[i].type);
-              free (c->linux_->namespaces[i].path);
-              continue;
-            }
-          c->linux_->namespaces[j++] = c->linux_->namespaces[i];
-        }
-      c->linux_->namespaces_len = j;
-    }
+  c->hostname = strdup (BLD_RUN_HOSTNAME);
+  if (c->linux_ && set_network (c->linux_, r, err) < 0)
+    return -1;
   if (r->mounts_len)
     {
       struct oci_mount *m = realloc (c->mounts, (c->mounts_len + r->mounts_len) * sizeof *m);

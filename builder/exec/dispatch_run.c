@@ -14,6 +14,7 @@
 #include "exec/build_internal.h"
 #include "exec/emulation.h"
 #include "exec/build_mounts.h"
+#include "exec/build_net.h"
 #include "exec/user.h"
 #include "cleanup.h"
 #include "fileutil.h"
@@ -57,7 +58,7 @@ struct run_step
   const struct recipe_heredoc *script; /* a body run as a file */
   struct bld_mount_context mc;
   struct bld_mounts ms;
-  bool host_net;
+  enum bld_network network;
   char *created_by;
   char key[OCI_DIGEST_STRING_MAX];
 };
@@ -190,6 +191,8 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
 {
   struct oci_image_exec_config *c = s->cfg->config;
   struct bld_user user = { 0 };
+  struct bld_net net = BLD_NET_INIT;
+  struct oci_error e2 = OCI_ERROR_INIT;
   cleanup_free char *runwork = NULL;
   int status = 0, ret = -1;
 
@@ -216,6 +219,14 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
       oci_error_set (err, errno, "mkdir %s", runwork);
       goto out;
     }
+  /* After the --mount binds: theirs may hold /etc. */
+  if (bld_net_prepare (&net, r->network, runwork, BLD_RUN_HOSTNAME, err) < 0
+      || bld_mounts_add_file (&r->ms, rootfd, net.resolv_conf, "/etc/resolv.conf", err) < 0
+      || bld_mounts_add_file (&r->ms, rootfd, net.hosts, "/etc/hosts", err) < 0)
+    {
+      run_fail_pos (r, err);
+      goto out;
+    }
   struct bld_run_request rr = {
     .runtime = b->o->runtime,
     .work = runwork,
@@ -229,7 +240,8 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
     .gid = user.gid,
     .additional_gids = user.additional_gids,
     .additional_gids_len = user.additional_gids_len,
-    .host_network = r->host_net,
+    .network = r->network,
+    .netns_path = net.netns_path,
     .mounts = r->ms.v,
     .mounts_len = r->ms.len,
     .prefix = r->prefix,
@@ -247,6 +259,10 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
     }
   ret = 0;
 out:
+  /* Also after a failure or a signal: nothing of the network stays. */
+  if (bld_net_teardown (&net, ret < 0 ? &e2 : err) < 0 && ret == 0)
+    ret = run_fail_pos (r, err);
+  oci_error_clear (&e2);
   free (user.additional_gids);
   return ret;
 }
@@ -259,13 +275,12 @@ run_options (struct build *b, struct run_step *r, struct strbuf *mkey, struct oc
   if (bld_mounts_expand (&r->mc, in->run.mounts, in->run.mounts_len, r->cwd, &r->ms, err) < 0
       || bld_mounts_key (&r->mc, &r->ms, mkey, err) < 0)
     return run_fail_pos (r, err);
-  if (in->run.network && strcmp (in->run.network, "host") != 0 && strcmp (in->run.network, "none") != 0
-      && strcmp (in->run.network, "default") != 0)
-    return oci_error_set (err, 0, "%s:%u: RUN: --network=%s: want none, host or default", in->pos.file, in->pos.line,
-                          in->run.network);
+  r->network = b->o->network;
+  if (in->run.network && bld_network_parse (in->run.network, &r->network) < 0)
+    return oci_error_set (err, 0, "%s:%u: RUN: --network=%s: want private, none, host or default", in->pos.file,
+                          in->pos.line, in->run.network);
   /* The host's network gives other results: a key of its own. */
-  r->host_net = in->run.network ? strcmp (in->run.network, "host") == 0 : b->o->host_network;
-  if (r->host_net)
+  if (r->network == BLD_NETWORK_HOST)
     strbuf_adds (mkey, "\nnetwork=host");
   return mkey->failed ? oci_error_set (err, ENOMEM, "out of memory") : 0;
 }
@@ -327,6 +342,14 @@ dispatch_run (struct build *b, struct stage_st *s, const struct recipe_instructi
     if (run_in_rootfs (b, s, &r, &f, rootfd, err) < 0)
       goto out;
   }
+  /* overlayfs copied up the directories of the mount points made (its
+   * diff is done twice harmlessly); the copying snapshotter sees none. */
+  if (f.snap->ops == &bld_snapshot_overlay)
+    {
+      if (bld_snapshot_diff (f.snap, err) < 0)
+        goto out;
+      bld_mounts_forget_copy_ups (&r.ms, f.snap->upper);
+    }
   if (step_fs_commit (b, s, &f, r.key, err) < 0)
     goto out;
   ret = stage_history_add (s, b->created, r.created_by, false, err);

@@ -71,8 +71,10 @@ parse_run (const struct recipe_view *v, const struct recipe_flags *fl, size_t at
         }
       else if (strcmp (f->name, "network") == 0)
         {
-          if (strcmp (f->value, "default") != 0 && strcmp (f->value, "none") != 0 && strcmp (f->value, "host") != 0)
-            return recipe_perr (err, v, f->pos, "--network must be default, none or host, not \"%s\"", f->value);
+          if (strcmp (f->value, "default") != 0 && strcmp (f->value, "private") != 0 && strcmp (f->value, "none") != 0
+              && strcmp (f->value, "host") != 0)
+            return recipe_perr (err, v, f->pos, "--network must be default, private, none or host, not \"%s\"",
+                                f->value);
           if (recipe_flag_string (fl, "network", &in->run.network, err) < 0)
             return -1;
         }

@@ -145,7 +145,7 @@ R
   BPID=
 }
 
-@test "build: --network none (the default) and host for RUN; RUN --network wins over it" {
+@test "build: --network private (the default), none and host for RUN; RUN --network wins over it" {
   host_ifs=$(grep -c : /proc/net/dev)
   [ "$host_ifs" -gt 1 ] || skip "the host has only a loopback interface: host and none look the same"
   cat >"$CTX/Recipe" <<'R'
@@ -155,7 +155,8 @@ RUN --network=none grep -c : /proc/net/dev > /ifs-none
 R
   run bld -t netdef "$CTX"
   [ "$status" -eq 0 ]
-  run bld -t netnone --network none "$CTX"
+  # private and none share their cache keys (only host has its own)
+  run bld -t netnone --no-cache --network none "$CTX"
   [ "$status" -eq 0 ]
   run bld -t nethost --network host "$CTX"
   echo "$output"
@@ -168,12 +169,12 @@ R
     eval "ifs_$t=\$(cat \"$BATS_TEST_TMPDIR/u/rootfs/ifs\")"
     [ "$(cat "$BATS_TEST_TMPDIR/u/rootfs/ifs-none")" -eq 1 ]
   done
-  [ "$ifs_netdef" -eq 1 ]
+  [ "$ifs_netdef" -eq 2 ] # lo and eth0
   [ "$ifs_netnone" -eq 1 ]
   [ "$ifs_nethost" -eq "$host_ifs" ]
   run bld --network bridge "$CTX"
   [ "$status" -eq 1 ]
-  [[ "$output" == *'--network: "bridge" is not host, none or default'* ]]
+  [[ "$output" == *'--network: "bridge" is not private, none, host or default'* ]]
 }
 
 # layer_dirs: the extracted layer cache's entries

@@ -257,7 +257,7 @@ test_run (void)
   parse_fails ("FROM a\nRUN --mount=type=cache,target=/t,sharing=maybe echo\n",
                "Recipe:2:5: RUN: --mount: sharing must be shared, private or locked, not \"maybe\"", "bad sharing");
   parse_fails ("FROM a\nRUN --network=bridge echo\n",
-               "Recipe:2:5: RUN: --network must be default, none or host, not \"bridge\"", "bad network");
+               "Recipe:2:5: RUN: --network must be default, private, none or host, not \"bridge\"", "bad network");
   parse_fails ("FROM a\nRUN [1, 2]\n",
                "Recipe:2:5: RUN: when using JSON array syntax, arrays must be comprised of strings only",
                "JSON array of numbers");
