@@ -80,9 +80,9 @@ R
 @test "build --jobs 2: SIGINT during two parallel RUN steps stops both within a second" {
   cat >"$CTX/Recipe" <<'R'
 FROM busybox AS a
-RUN sleep 60
+RUN sleep 3607
 FROM busybox AS b
-RUN sleep 60
+RUN sleep 3607
 FROM busybox
 COPY --from=a /etc/passwd /a
 COPY --from=b /etc/passwd /b
@@ -93,7 +93,7 @@ R
     --jobs 2 "$CTX" >"$BATS_TEST_TMPDIR/out" 2>&1 &
   local pid=$! i
   for i in $(seq 100); do
-    [ "$(grep -c 'RUN sleep 60' "$BATS_TEST_TMPDIR/out")" -eq 2 ] && break
+    [ "$(grep -c 'RUN sleep 3607' "$BATS_TEST_TMPDIR/out")" -eq 2 ] && break
     sleep 0.1
   done
   sleep 0.5
@@ -103,5 +103,5 @@ R
   cat "$BATS_TEST_TMPDIR/out"
   [ "$st" -eq 130 ]
   [ $((SECONDS - t0)) -le 2 ]
-  ! pgrep -f 'sleep 60$' >/dev/null || { pgrep -af 'sleep 60$'; false; }
+  ! pgrep -f 'sleep 3607$' >/dev/null || { pgrep -af 'sleep 3607$'; false; }
 }
