@@ -16,6 +16,8 @@
 #include "image/store.h"
 #include "distribution/transfer.h"
 #include "fileutil.h"
+#include "common/size.h"
+#include "cli/build_context.h"
 #include "distribution/platform.h"
 
 static int
@@ -104,6 +106,18 @@ enum
   OPT_OUTPUT,
   OPT_NETWORK,
   OPT_IIDFILE,
+  /* cache: --cache-from, --cache-to */
+  OPT_CACHE_FROM,
+  OPT_CACHE_TO,
+  OPT_METADATA_FILE,
+  /* docker build's habits */
+  OPT_LABEL,
+  OPT_PULL,
+  OPT_ADD_HOST,
+  OPT_ULIMIT,
+  OPT_SHM_SIZE,
+  OPT_BUILD_CONTEXT,
+  OPT_FORMAT,
   /* multi-platform */
   OPT_PLATFORM,
   OPT_JOBS,
@@ -131,6 +145,25 @@ static const struct cli_option build_options[] = {
   { "output", OPT_OUTPUT, CLI_VALUE, "type=T[,dest=PATH]",
     "also write the image to PATH: T=oci (a layout) or oci-archive (repeatable)" },
   { "iidfile", OPT_IIDFILE, CLI_VALUE, "FILE", "write the image id (sha256:HEX) to FILE" },
+  /* cache: the exported step cache (docs/cache.md) */
+  { "cache-from", OPT_CACHE_FROM, CLI_VALUE, "type=registry,ref=REF|type=local,src=DIR|REF",
+    "also take steps from this exported cache (repeatable)" },
+  { "cache-to", OPT_CACHE_TO, CLI_VALUE, "type=registry,ref=REF|type=local,dest=DIR|type=inline",
+    "export the build's step cache (mode=max: every stage's steps; repeatable)" },
+  { "metadata-file", OPT_METADATA_FILE, CLI_VALUE, "FILE",
+    "write the result as JSON to FILE (image and config digests, names, caches)" },
+  /* docker build's habits */
+  { "label", OPT_LABEL, CLI_VALUE, "KEY=VALUE", "a label of the image, over LABEL's (repeatable)" },
+  { "quiet", 'q', CLI_NO_VALUE, NULL, "print only the image id" },
+  { "pull", OPT_PULL, CLI_BOOL, "always|missing|never",
+    "take FROM's image from its source (oci:DIR, a registry) again: always (bare --pull), when missing "
+    "(default), never" },
+  { "add-host", OPT_ADD_HOST, CLI_VALUE, "HOST:IP", "a line of RUN's /etc/hosts (repeatable)" },
+  { "ulimit", OPT_ULIMIT, CLI_VALUE, "NAME=SOFT[:HARD]", "a resource limit of RUN (nofile, nproc, ...; repeatable)" },
+  { "shm-size", OPT_SHM_SIZE, CLI_VALUE, "SIZE", "the size of RUN's /dev/shm (default 64m)" },
+  { "build-context", OPT_BUILD_CONTEXT, CLI_VALUE, "NAME=DIR",
+    "a directory that FROM NAME, COPY --from=NAME and RUN --mount from=NAME take (repeatable)" },
+  { "format", OPT_FORMAT, CLI_VALUE, "oci|docker", "the image's manifest and media types (default oci)" },
   /* multi-platform */
   { "platform", OPT_PLATFORM, CLI_VALUE, "OS/ARCH[/VARIANT],...",
     "the target platforms (default: the host's); several give an image index, RUN under QEMU emulation" },
@@ -154,9 +187,36 @@ struct build_args
   size_t n_outputs;
   const char *iidfile;
   enum bld_progress_mode progress;
+  /* cache: --cache-from, --cache-to */
+  struct bld_cache_spec *cache_from, *cache_to;
+  char **cache_from_specs, **cache_to_specs; /* as given, for --metadata-file */
+  const char *metadata_file;
+  /* docker build's habits */
+  bool quiet;
+  char **labels, **add_hosts, **ulimits, **build_contexts;
   struct bld_platform *platforms; /* --platform */
   size_t n_platforms;
 };
+
+/* --cache-from / --cache-to: one more spec, parsed and as given. */
+static int
+add_cache_spec (struct build_args *a, bool to, char *spec, struct oci_error *err)
+{
+  struct bld_cache_spec **v = to ? &a->cache_to : &a->cache_from;
+  size_t *n = to ? &a->o->cache_to_len : &a->o->cache_from_len, given = *n;
+  struct bld_cache_spec *nv = realloc (*v, (*n + 1) * sizeof *nv);
+  if (nv == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  *v = nv;
+  if (bld_cache_spec_parse (spec, to, &nv[*n], err) < 0)
+    return oci_error_prefix (err, "build");
+  (*n)++;
+  if (to)
+    a->o->cache_to = nv;
+  else
+    a->o->cache_from = nv;
+  return push_or_fail (to ? &a->cache_to_specs : &a->cache_from_specs, &given, spec, err);
+}
 
 static void
 build_args_free (struct build_args *a)
@@ -166,6 +226,18 @@ build_args_free (struct build_args *a)
   free (a->secrets);
   free (a->ssh);
   outputs_free (&a->outputs);
+  for (size_t i = 0; i < a->o->cache_from_len; i++)
+    bld_cache_spec_clear (&a->cache_from[i]);
+  for (size_t i = 0; i < a->o->cache_to_len; i++)
+    bld_cache_spec_clear (&a->cache_to[i]);
+  free (a->cache_from);
+  free (a->cache_to);
+  free (a->cache_from_specs);
+  free (a->cache_to_specs);
+  free (a->labels);
+  free (a->add_hosts);
+  free (a->ulimits);
+  free (a->build_contexts);
   bld_platforms_free (a->platforms, a->n_platforms);
 }
 
@@ -183,6 +255,49 @@ add_output (struct build_args *a, const char *spec, struct oci_error *err)
   if (nv[a->n_outputs].path)
     a->n_outputs++;
   return 0;
+}
+
+/* docker build's habits: 1 when c is none of them. */
+static int
+build_habit_option (struct build_args *a, int c, struct oci_error *err)
+{
+  struct bld_build_options *o = a->o;
+  switch (c)
+    {
+    case OPT_LABEL:
+      if (bld_key_value_check ("--label", optarg, err) < 0)
+        return -1;
+      return push_or_fail (&a->labels, &o->labels_len, optarg, err);
+    case 'q':
+      a->quiet = true;
+      return 0;
+    case OPT_PULL:
+      return bld_pull_parse (optarg, &o->pull, err);
+    case OPT_ADD_HOST:
+      if (bld_add_host_check (optarg, err) < 0)
+        return -1;
+      return push_or_fail (&a->add_hosts, &o->add_hosts_len, optarg, err);
+    case OPT_ULIMIT:
+      {
+        int res;
+        int64_t soft, hard;
+        if (bld_ulimit_parse (optarg, &res, &soft, &hard, err) < 0)
+          return -1;
+        return push_or_fail (&a->ulimits, &o->ulimits_len, optarg, err);
+      }
+    case OPT_SHM_SIZE:
+      if (cmn_parse_size (optarg, &o->shm_size) < 0 || o->shm_size <= 0)
+        return oci_error_set (err, 0, "build: --shm-size %s: want a size such as 64m", optarg);
+      return 0;
+    case OPT_BUILD_CONTEXT:
+      if (bld_key_value_check ("--build-context", optarg, err) < 0)
+        return -1;
+      return push_or_fail (&a->build_contexts, &o->build_contexts_len, optarg, err);
+    case OPT_FORMAT:
+      return bld_format_parse (optarg, &o->format, err);
+    default:
+      return 1;
+    }
 }
 
 /* One option: key c, its value in optarg; word is the command line's. */
@@ -243,6 +358,14 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
       return 0;
     case OPT_OUTPUT:
       return add_output (a, optarg, err);
+    /* cache */
+    case OPT_CACHE_FROM:
+    case OPT_CACHE_TO:
+      return add_cache_spec (a, c == OPT_CACHE_TO, optarg, err);
+    case OPT_METADATA_FILE:
+      a->metadata_file = optarg;
+      return 0;
+    /* multi-platform */
     case OPT_PLATFORM:
       bld_platforms_free (a->platforms, a->n_platforms);
       a->platforms = NULL;
@@ -261,6 +384,11 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
         return 0;
       }
     default:
+      {
+        int r = build_habit_option (a, c, err);
+        if (r <= 0)
+          return r;
+      }
       return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", word);
     }
 }
@@ -280,7 +408,7 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   a->outputs = calloc (1, sizeof *a->outputs);
   if (a->outputs == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (cli_getopt_start (&p, build_options, CLI_STYLE_GNU, argc, argv, err) < 0)
+  if (cli_getopt_start (&p, build_options, CLI_STYLE_GNU_ANYWHERE, argc, argv, err) < 0)
     return -1;
   while ((c = cli_getopt_next (&p)) != -1)
     {
@@ -299,7 +427,30 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   a->o->build_args = a->args;
   a->o->secrets = a->secrets;
   a->o->ssh = a->ssh;
+  a->o->labels = a->labels;
+  a->o->add_hosts = a->add_hosts;
+  a->o->ulimits = a->ulimits;
+  a->o->build_contexts = a->build_contexts;
   return 0;
+}
+
+/* The build's warnings, held until the progress view has ended (a live
+ * view would be broken by a line of stderr) and then written to stderr. */
+struct held_warnings
+{
+  FILE *f;
+  char *text;
+  size_t len;
+};
+
+static void
+held_warnings_flush (struct held_warnings *w)
+{
+  if (w->f)
+    fclose (w->f);
+  if (w->text && w->len)
+    fwrite (w->text, 1, w->len, stderr);
+  free (w->text);
 }
 
 int
@@ -311,7 +462,10 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   cleanup_store struct bld_store *store = NULL;
   char digest[OCI_DIGEST_STRING_MAX], id[OCI_DIGEST_STRING_MAX];
   cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+  __attribute__ ((cleanup (held_warnings_flush))) struct held_warnings warnings = { 0 };
+  cleanup_fclose FILE *quiet_out = NULL; /* -q's sink, closed after the view */
   cleanup_fclose FILE *view = NULL;
+  cleanup_build_context struct build_context ctx = { 0 };
   int r;
 
   if ((r = parse_build_args (argc, argv, &a, err)) != 0)
@@ -332,8 +486,16 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (bld_store_open (store_dir, true, &store, err) < 0)
     return -1;
-  if (bld_progress_open (a.progress, stdout, &view, err) < 0)
+  if (build_context_prepare (store_dir, &o.context, &o.recipe, &ctx, err) < 0)
     return -1;
+  /* -q: the build's lines go nowhere, the id alone to stdout. */
+  if (a.quiet && (quiet_out = fopen ("/dev/null", "we")) == NULL)
+    return oci_error_set (err, errno, "build: open /dev/null");
+  if (bld_progress_open (a.quiet ? BLD_PROGRESS_PLAIN : a.progress, a.quiet ? quiet_out : stdout, &view, err) < 0)
+    return -1;
+  if ((warnings.f = open_memstream (&warnings.text, &warnings.len)) == NULL)
+    return oci_error_set (err, errno, "build: open_memstream");
+  o.warn = warnings.f;
   o.out = view;
   bld_catch_signals ();
   if (bld_build_platforms (store, &o, a.platforms, a.n_platforms, digest, err) < 0)
@@ -353,8 +515,24 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   if (id[0] == '\0') /* several platforms: the index is the image */
     snprintf (id, sizeof id, "%s", digest);
   fprintf (view, "writing image %s\n", id);
+  if (a.quiet)
+    printf ("%s\n", id);
   if (a.iidfile && oci_write_file_atomic (a.iidfile, id, strlen (id), 0644, err) < 0)
     return oci_error_prefix (err, "build: --iidfile");
+  /* cache: --metadata-file */
+  if (a.metadata_file)
+    {
+      struct bld_build_metadata m = { .manifest = desc,
+                                      .config_digest = id,
+                                      .tags = o.tags,
+                                      .tags_len = o.tags_len,
+                                      .cache_from = a.cache_from_specs,
+                                      .cache_to = a.cache_to_specs,
+                                      .cache_from_len = o.cache_from_len,
+                                      .cache_to_len = o.cache_to_len };
+      if (bld_write_metadata_file (a.metadata_file, &m, err) < 0)
+        return oci_error_prefix (err, "build");
+    }
   for (size_t i = 0; i < o.tags_len; i++)
     {
       cleanup_free char *norm = NULL;

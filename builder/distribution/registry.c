@@ -654,3 +654,112 @@ reg_pull (struct bld_store *s, const char *ref, const char *name, const struct r
     return oci_error_set (err, ENOMEM, "pull %s", ref);
   return 0;
 }
+
+/* ---- one repository, for other documents than images (the build cache) ---- */
+
+struct reg_repo
+{
+  struct bld_reference r;
+  struct reg_client *c;
+  struct push p;
+  size_t uploaded;
+};
+
+static void
+repo_count (void *ctx, const char *digest, enum reg_blob_outcome outcome, const char *detail)
+{
+  struct reg_repo *rp = ctx;
+  (void) digest;
+  (void) detail;
+  if (outcome == REG_BLOB_UPLOADED || outcome == REG_BLOB_UPLOADED_CHUNKED)
+    rp->uploaded++;
+}
+
+int
+reg_repo_open (const char *ref, const struct reg_options *o, struct reg_repo **out, struct oci_error *err)
+{
+  struct reg_repo *rp = calloc (1, sizeof *rp);
+  if (rp == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  if (reg_ref_parse (ref, &rp->r, err) < 0 || reg_client_new (rp->r.host, o, &rp->c, err) < 0)
+    {
+      reg_repo_free (rp);
+      return -1;
+    }
+  rp->p.c = rp->c;
+  rp->p.repo = rp->r.repo;
+  rp->p.progress = repo_count;
+  rp->p.ctx = rp;
+  *out = rp;
+  return 0;
+}
+
+void
+reg_repo_free (struct reg_repo *rp)
+{
+  if (rp == NULL)
+    return;
+  for (size_t i = 0; i < rp->p.n_done; i++)
+    free (rp->p.done[i]);
+  free (rp->p.done);
+  reg_client_free (rp->c);
+  bld_reference_clear (&rp->r);
+  free (rp);
+}
+
+void
+reg_repo_freep (struct reg_repo **rp)
+{
+  reg_repo_free (*rp);
+}
+
+int
+reg_repo_get_manifest (struct reg_repo *rp, char **text, size_t *len, char digest[OCI_DIGEST_STRING_MAX],
+                       struct oci_error *err)
+{
+  cleanup_free char *media_type = NULL;
+  if (get_manifest (rp->c, rp->r.repo, rp->r.tag ? rp->r.tag : rp->r.digest, text, len, &media_type, digest, err) < 0)
+    return -1;
+  if (!bld_is_index_media_type (media_type))
+    return 0;
+  cleanup_free char *child = NULL;
+  cleanup_free char *index = steal_pointer (text);
+  free (steal_pointer (&media_type));
+  if (pick_platform (digest, index, *len, NULL, &child, err) < 0
+      || get_manifest (rp->c, rp->r.repo, child, text, len, &media_type, digest, err) < 0)
+    return -1;
+  if (bld_is_index_media_type (media_type))
+    {
+      free (steal_pointer (text));
+      return oci_error_set (err, 0, "%s: an index inside an index", child);
+    }
+  return 0;
+}
+
+int
+reg_repo_fetch_blob (struct reg_repo *rp, struct bld_store *s, const struct oci_image_descriptor *d,
+                     struct oci_error *err)
+{
+  return fetch_blob (rp->c, s, rp->r.repo, d, NULL, NULL, err);
+}
+
+int
+reg_repo_push_blob (struct reg_repo *rp, struct bld_store *s, const struct oci_image_descriptor *d,
+                    struct oci_error *err)
+{
+  rp->p.s = s;
+  return push_blob (&rp->p, d, err);
+}
+
+size_t
+reg_repo_uploaded (const struct reg_repo *rp)
+{
+  return rp->uploaded;
+}
+
+int
+reg_repo_put_manifest (struct reg_repo *rp, const char *media_type, const char *text, size_t len,
+                       struct oci_error *err)
+{
+  return put_manifest (&rp->p, rp->r.tag ? rp->r.tag : rp->r.digest, media_type, text, len, err);
+}

@@ -15,7 +15,9 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "digest.h"
 #include "distribution/reference.h"
+#include "image.h"
 
 struct bld_store;
 struct bld_platform;
@@ -76,5 +78,29 @@ int reg_push (struct bld_store *s, const char *store_ref, const char *ref, const
  * are.  *digest receives the stored manifest's digest. */
 int reg_pull (struct bld_store *s, const char *ref, const char *name, const struct reg_options *o,
               reg_progress_fn progress, void *ctx, char **digest, struct oci_error *err);
+
+/* One repository of a registry, for documents other than images (the
+ * build's exported cache, exec/cache_remote.c): ref's host/repo, and its
+ * tag or digest as the manifest's reference. */
+struct reg_repo;
+int reg_repo_open (const char *ref, const struct reg_options *o, struct reg_repo **out, struct oci_error *err);
+void reg_repo_free (struct reg_repo *rp);
+void reg_repo_freep (struct reg_repo **rp);
+#define cleanup_reg_repo __attribute__ ((cleanup (reg_repo_freep)))
+/* The manifest at the reference (an index: its entry for the host's
+ * platform), verified against its digest when the reference is one. */
+int reg_repo_get_manifest (struct reg_repo *rp, char **text, size_t *len, char digest[OCI_DIGEST_STRING_MAX],
+                           struct oci_error *err);
+/* A blob of the repository into the store, verified (none when there). */
+int reg_repo_fetch_blob (struct reg_repo *rp, struct bld_store *s, const struct oci_image_descriptor *d,
+                         struct oci_error *err);
+/* A blob of the store into the repository, unless a HEAD finds it there. */
+int reg_repo_push_blob (struct reg_repo *rp, struct bld_store *s, const struct oci_image_descriptor *d,
+                        struct oci_error *err);
+/* How many blobs reg_repo_push_blob uploaded. */
+size_t reg_repo_uploaded (const struct reg_repo *rp);
+/* The manifest text under the reference. */
+int reg_repo_put_manifest (struct reg_repo *rp, const char *media_type, const char *text, size_t len,
+                           struct oci_error *err);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "exec/build_internal.h"
 #include "exec/step_cache.h"
+#include "exec/cache_remote.h"
 #include "exec/build_mounts.h"
 #include "distribution/platform.h"
 #include "exec/user.h"
@@ -448,13 +449,16 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
             < 0)
           return -1;
     }
-  else if (strcmp (rs->base, "scratch") == 0)
+  else if (strcmp (rs->base, "scratch") == 0 || build_context_dir (b, rs->base))
     {
       s->cfg = calloc (1, sizeof *s->cfg);
       if (s->cfg == NULL || (s->cfg->rootfs = calloc (1, sizeof *s->cfg->rootfs)) == NULL
           || (s->cfg->rootfs->type = strdup ("layers")) == NULL || scratch_platform (s) < 0
           || stage_exec_cfg (s) == NULL)
         return oci_error_set (err, ENOMEM, "out of memory");
+      const char *dir = build_context_dir (b, rs->base);
+      if (dir && build_context_base (b, s, rs->base, dir, err) < 0)
+        return -1;
     }
   else if (strncmp (rs->base, "oci-archive:", 12) == 0)
     {
@@ -466,7 +470,8 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
       if (from_oci_dir (b, s, rs->base, err) < 0)
         return -1;
     }
-  else if (from_image (b, s, b->store, rs->base, s->platform_explicit ? &s->platform : NULL, err) < 0)
+  else if (build_pull_base (b, rs->base, err) < 0
+           || from_image (b, s, b->store, rs->base, s->platform_explicit ? &s->platform : NULL, err) < 0)
     return oci_error_prefix (err, "FROM %s", rs->base);
   if (stage_exec_cfg (s) == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -650,8 +655,11 @@ build_resolve_from (struct build *b, const char *from, struct stage_st **out, st
     }
   b->images[b->n_images] = s;
   b->image_names[b->n_images++] = name;
-  int r = strncmp (from, "oci:", 4) == 0 ? from_oci_dir (b, s, from, err)
-                                         : from_image (b, s, b->store, from, b->o->platform, err);
+  const char *ctxdir = build_context_dir (b, from);
+  int r = ctxdir                               ? build_context_root (s, from, ctxdir, err)
+          : strncmp (from, "oci:", 4) == 0     ? from_oci_dir (b, s, from, err)
+          : build_pull_base (b, from, err) < 0 ? -1
+                                               : from_image (b, s, b->store, from, b->o->platform, err);
   if (r < 0)
     return oci_error_prefix (err, "--from=%s: not a stage, nor an image", from);
   *out = s;
@@ -793,7 +801,9 @@ build_stage (struct build *b, size_t si, struct oci_error *err)
       if (b->cancel && *b->cancel)
         return oci_error_set (err, 0, "cancelled: another stage failed");
       b->step = s->step = ++step;
-      fprintf (b->o->out, "[%zu/%zu] %s %s\n", step, b->nsteps, recipe_kind_name (in->kind), in->args);
+      cleanup_free char *shown = in->kind == RECIPE_FROM ? build_from_text (b, si, in) : NULL;
+      fprintf (b->o->out, "[%zu/%zu] %s %s\n", step, b->nsteps, recipe_kind_name (in->kind),
+               shown ? shown : in->args);
       fflush (b->o->out);
       snprintf (prefix, sizeof prefix, "[%zu/%zu] | ", step, b->nsteps);
       if (in->kind == RECIPE_FROM)
@@ -808,7 +818,7 @@ build_stage (struct build *b, size_t si, struct oci_error *err)
       fprintf (b->o->out, "[%zu/%zu] " BLD_PROGRESS_STEP_END "\n", step, b->nsteps);
       fflush (b->o->out);
     }
-  step_cache_meta_end (s);
+  step_cache_meta_end (b, s);
   s->built = true;
   return 0;
 }
@@ -833,6 +843,9 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
 
   /* The image. */
   struct stage_st *t = &b->st[p->target];
+  if (build_apply_labels (b, t, err) < 0)
+    return -1;
+  build_warn_unused_args (b);
   free (t->cfg->created);
   /* The image's time is its last step's (see cached_created). */
   t->cfg->created = strdup (t->cfg->history_len && t->cfg->history[t->cfg->history_len - 1].created
@@ -841,14 +854,27 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
   if (t->cfg->created == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   cleanup_image_descriptor struct oci_image_descriptor *md = NULL;
+  cleanup_free struct oci_image_descriptor *fmt_layers = NULL;
+  if (build_format_layers (b, t, &fmt_layers, err) < 0)
+    return -1;
   if (bld_check_interrupted (err) < 0 || bld_store_lock (b->store, err) < 0)
     return -1;
-  int ret = bld_store_write_image (b->store, t->cfg, t->layers, t->n_layers, NULL,
-                                   b->o->tags_len ? b->o->tags[0] : NULL, &md, err);
+  struct oci_string_map ann = { 0 };
+  int ret = cache_remote_inline (b, &ann, err);
+  if (ret == 0)
+    ret = bld_store_write_image (b->store, t->cfg, fmt_layers ? fmt_layers : t->layers, t->n_layers,
+                                 ann.len ? &ann : NULL, b->o->tags_len ? b->o->tags[0] : NULL, &md, err);
+  for (size_t i = 0; i < ann.len; i++)
+    {
+      free (ann.keys[i]);
+      free (ann.values[i]);
+    }
+  free (ann.keys);
+  free (ann.values);
   for (size_t i = 1; ret == 0 && i < b->o->tags_len; i++)
     ret = bld_store_tag (b->store, b->o->tags[i], md, err);
   bld_store_unlock (b->store);
-  if (ret < 0)
+  if (ret < 0 || cache_remote_export (b, err) < 0)
     return -1;
   snprintf (digest, OCI_DIGEST_STRING_MAX, "%s", md->digest);
   return 0;
@@ -919,6 +945,8 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   if (bld_reap_dead_builds (sd, o->runtime, err) < 0 || bld_store_clean_tmp (store, err) < 0
       || bld_builds_lock_shared (sd, &buildsfd, err) < 0 || bld_lease_take (b.work, o->runtime, &lockfd, err) < 0)
     goto out;
+  if (cache_remote_open (&b, err) < 0)
+    goto out;
   ret = build_run_stages (&b, digest, err);
   goto out;
 oom:
@@ -941,6 +969,7 @@ out:
   for (size_t i = 0; b.st && i < plan->stages_len; i++)
     stage_clear (&b.st[i]);
   free (b.st);
+  cache_remote_free (&b);
   ignore_free (b.ig);
   if (b.ctxfd >= 0)
     close (b.ctxfd);

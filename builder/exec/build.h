@@ -32,6 +32,25 @@
 struct bld_store;
 struct bld_platform;
 
+/* --cache-to / --cache-from (docs/cache.md). */
+enum bld_cache_type
+{
+  BLD_CACHE_REGISTRY, /* ref= */
+  BLD_CACHE_LOCAL,    /* dest= (to) or src= (from): an OCI layout directory */
+  BLD_CACHE_INLINE,   /* to: the image's own manifest */
+};
+struct bld_cache_spec
+{
+  enum bld_cache_type type;
+  char *ref, *dir;
+  bool max;      /* mode=max: every stage's steps (else the image's) */
+  bool insecure; /* registry.insecure=true: no TLS verification, http */
+};
+/* "type=registry,ref=REF[,mode=min|max]", "type=local,dest=DIR" (to) or
+ * "src=DIR" (from), "type=inline" (to); a bare REF is type=registry. */
+int bld_cache_spec_parse (const char *spec, bool to, struct bld_cache_spec *out, struct oci_error *err);
+void bld_cache_spec_clear (struct bld_cache_spec *s);
+
 /* RUN's network (build --network, RUN --network=): its own namespace
  * with outbound access through NAT (docker build's default bridge; also
  * called "default"), an empty one, or the host's (exec/build_net.c). */
@@ -43,6 +62,21 @@ enum bld_network
 };
 /* "private" or "default", "none", "host"; -1 (no message) for others. */
 int bld_network_parse (const char *s, enum bld_network *out);
+
+/* --pull: when FROM's image is taken again from its source */
+enum bld_pull
+{
+  BLD_PULL_MISSING, /* only when the store lacks it (the default) */
+  BLD_PULL_ALWAYS,  /* from oci:DIR or a registry even when present */
+  BLD_PULL_NEVER,   /* the store's, or an error */
+};
+
+/* --format: the media types of the image's manifest, config and layers */
+enum bld_image_format
+{
+  BLD_FORMAT_OCI,
+  BLD_FORMAT_DOCKER, /* Docker's image manifest v2 schema 2 */
+};
 
 struct bld_build_options
 {
@@ -68,6 +102,21 @@ struct bld_build_options
   const struct bld_platform *platform;
   /* --jobs: stages built at once (0 or 1: one at a time) */
   unsigned jobs;
+  const struct bld_cache_spec *cache_from, *cache_to;
+  size_t cache_from_len, cache_to_len;
+  /* docker build's habits (build_habits.c) */
+  char **labels; /* --label K=V: the image's Labels, over LABEL's */
+  size_t labels_len;
+  enum bld_pull pull;
+  char **add_hosts; /* --add-host HOST:IP, RUN's /etc/hosts */
+  size_t add_hosts_len;
+  char **ulimits; /* --ulimit NAME=SOFT[:HARD] (bld_ulimit_parse) */
+  size_t ulimits_len;
+  int64_t shm_size;      /* --shm-size: RUN's /dev/shm, bytes (0: 64 MiB) */
+  char **build_contexts; /* --build-context NAME=DIR */
+  size_t build_contexts_len;
+  enum bld_image_format format;
+  FILE *warn; /* warnings (an unused --build-arg); NULL: none */
 };
 
 /* Builds; *digest receives the manifest digest. */
@@ -86,6 +135,17 @@ int bld_build_platforms (struct bld_store *store, const struct bld_build_options
 /* --platform's value: comma-separated platforms, each parsed, no repeats. */
 int bld_platforms_parse (const char *list, struct bld_platform **out, size_t *n, struct oci_error *err);
 void bld_platforms_free (struct bld_platform *v, size_t n);
+/* ---- build_habits.c: docker build's options ---- */
+
+int bld_pull_parse (const char *s, enum bld_pull *out, struct oci_error *err);
+int bld_format_parse (const char *s, enum bld_image_format *out, struct oci_error *err);
+/* NAME=SOFT[:HARD] (docker's --ulimit): the RLIMIT_ resource, the limits
+ * (-1 as unlimited); *hard = *soft when no HARD. */
+int bld_ulimit_parse (const char *spec, int *resource, int64_t *soft, int64_t *hard, struct oci_error *err);
+/* HOST:IP (IPv6 allowed after the first ':'). */
+int bld_add_host_check (const char *spec, struct oci_error *err);
+/* NAME=DIR: a directory; KEY=VALUE for --label. */
+int bld_key_value_check (const char *option, const char *spec, struct oci_error *err);
 
 /* ---- build_progress.c: --progress ---- */
 

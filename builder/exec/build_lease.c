@@ -144,6 +144,16 @@ bld_reap_dead_builds (const char *store_dir, const char *runtime, struct oci_err
     {
       cleanup_free char *work = NULL, *lock = NULL;
       cleanup_close int fd = -1;
+      size_t cl = strlen (BLD_STORE_CONTEXT_PREFIX);
+      if (strncmp (de->d_name, BLD_STORE_CONTEXT_PREFIX, cl) == 0 && pid_dead (de->d_name + cl))
+        {
+          /* a context a dead build extracted */
+          if (asprintf (&work, "%s/%s", dot, de->d_name) < 0)
+            return oci_error_set (err, ENOMEM, "out of memory");
+          if (bld_remove_tree (work, err) < 0)
+            return -1;
+          continue;
+        }
       if (strncmp (de->d_name, BLD_STORE_BUILD_PREFIX, strlen (BLD_STORE_BUILD_PREFIX)) != 0
           || !pid_dead (de->d_name + strlen (BLD_STORE_BUILD_PREFIX)))
         continue;

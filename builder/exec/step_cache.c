@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "exec/build_internal.h"
+#include "exec/cache_remote.h"
 #include "exec/step_cache.h"
 #include "cleanup.h"
 #include "digest.h"
@@ -223,13 +224,15 @@ step_cached_time (struct build *b, struct stage_st *s, const char *created)
   s->cached_created = strdup (created);
 }
 
-/* A cache hit: the recorded layer, when its blob is still in the store. */
+/* A cache hit: the recorded layer, when its blob is still in the store,
+ * else the layer of an imported cache (--cache-from), then recorded here. */
 int
 step_cache_lookup (struct build *b, struct stage_st *s, const char *key, bool *hit, struct oci_error *err)
 {
   cleanup_free char *path = NULL, *blob = NULL;
   struct step_cache_layer l;
   struct oci_error e2 = OCI_ERROR_INIT;
+  bool found;
   int ret = -1;
 
   *hit = false;
@@ -237,19 +240,29 @@ step_cache_lookup (struct build *b, struct stage_st *s, const char *key, bool *h
     return 0;
   if (asprintf (&path, "%s/%s", b->cache_dir, key) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (!step_cache_read_layer (path, &l))
-    return 0;
-  if (bld_store_blob_path (b->store, l.digest, l.size, false, &blob, &e2) < 0)
+  found = step_cache_read_layer (path, &l);
+  if (found && bld_store_blob_path (b->store, l.digest, l.size, false, &blob, &e2) < 0)
     {
       oci_error_clear (&e2);
-      ret = 0;
-      goto out;
+      step_cache_layer_clear (&l);
+      found = false;
+    }
+  if (!found)
+    {
+      if (cache_remote_lookup_layer (b, key, &l, &found, err) < 0)
+        return -1;
+      if (!found)
+        return 0;
+      step_cache_write_layer (path, l.media_type, l.size, l.digest, l.diff_id, l.created);
+      if (bld_store_blob_path (b->store, l.digest, l.size, false, &blob, err) < 0)
+        goto out;
     }
   if (bld_layer_cache_ensure (b->layers_dir, blob, l.digest, l.diff_id, err) < 0
       || stage_add_layer (b, s, l.media_type, l.digest, l.size, l.diff_id, err) < 0)
     goto out;
   step_cached_time (b, s, l.created);
   step_cache_touch (path);
+  cache_remote_note_layer (b, s, key, &l);
   *hit = true;
   ret = 0;
 out:
@@ -261,7 +274,15 @@ void
 step_cache_record (struct build *b, const char *key, const struct oci_image_descriptor *desc, const char *diff_id)
 {
   cleanup_free char *path = NULL;
-  if (key == NULL || b->o->no_cache || asprintf (&path, "%s/%s", b->cache_dir, key) < 0)
+  struct step_cache_layer l = { .media_type = desc->media_type,
+                                .digest = desc->digest,
+                                .diff_id = (char *) (uintptr_t) diff_id,
+                                .size = desc->size,
+                                .created = b->created };
+  if (key == NULL)
+    return;
+  cache_remote_note_layer (b, b->cur, key, &l);
+  if (b->o->no_cache || asprintf (&path, "%s/%s", b->cache_dir, key) < 0)
     return;
   step_cache_write_layer (path, desc->media_type, desc->size, desc->digest, diff_id, b->created);
 }
@@ -279,8 +300,10 @@ step_cache_meta_clear (struct stage_st *s)
 /* The end of a run of metadata steps: its entry is written when a step
  * was new.  The cache is advisory: failures only cost a miss later. */
 void
-step_cache_meta_end (struct stage_st *s)
+step_cache_meta_end (struct build *b, struct stage_st *s)
 {
+  if (s->meta.active && s->meta.path && strrchr (s->meta.path, '/'))
+    cache_remote_note_meta (b, s, strrchr (s->meta.path, '/') + 1, s->meta.cur, s->meta.n_cur);
   if (s->meta.active && s->meta.dirty)
     step_cache_write_meta_run (s->meta.path, s->meta.cur, s->meta.n_cur);
   step_cache_meta_clear (s);
@@ -298,6 +321,8 @@ meta_run_start (struct build *b, struct stage_st *s, const char *key)
     }
   if (step_cache_read_meta_run (s->meta.path, &s->meta.old, &s->meta.n_old))
     step_cache_touch (s->meta.path);
+  else if (cache_remote_lookup_meta (b, key, &s->meta.old, &s->meta.n_old))
+    s->meta.dirty = true; /* recorded here too */
 }
 
 /* A metadata-only step has a cache entry too, holding only the time it
@@ -341,7 +366,7 @@ step_cache_key (struct build *b, struct stage_st *s, const char *created_by, con
   bool meta = extra && strcmp (extra, "metadata") == 0;
 
   if (!meta)
-    step_cache_meta_end (s);
+    step_cache_meta_end (b, s);
   /* The state: in full once, then only what the steps since added, so
    * that a recipe of N steps costs O(N), not O(N^2). */
   if (s->chain == NULL)

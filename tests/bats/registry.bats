@@ -501,3 +501,68 @@ PY
   [ "$status" -eq 1 ]
   [ "$output" = "builder: pull 127.0.0.1:$HOSTILE/test/x:v1: registry 127.0.0.1:$HOSTILE: the token server http://127.0.0.1:$HOSTILE/token answered more than 1048576 bytes" ]
 }
+
+# build CONTEXT_DIR RECIPE_TEXT ARGS...: builder build with this file's runtime
+build_ctx() {
+  local ctx="$BATS_TEST_TMPDIR/$1"
+  mkdir -p "$ctx"
+  printf '%b' "$2" >"$ctx/Recipe"
+  shift 2
+  b build --runtime "$RT" "$@" "$ctx"
+}
+
+@test "build --format docker: Docker schema 2 media types that the registry and skopeo take" {
+  start_registry reg
+  import_busybox
+  run build_ctx fmt 'FROM busybox\nRUN echo hi > /hi\n' --format docker -t "$REG/test/fmt:v1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run b push --tls-verify=false "$REG/test/fmt:v1" "$REG/test/fmt:v1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run skopeo inspect --raw --tls-verify=false "docker://$REG/test/fmt:v1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .mediaType <<<"$output")" = application/vnd.docker.distribution.manifest.v2+json ]
+  [ "$(jq -r .config.mediaType <<<"$output")" = application/vnd.docker.container.image.v1+json ]
+  [ "$(jq -r '[.layers[].mediaType] | unique | .[]' <<<"$output")" = application/vnd.docker.image.rootfs.diff.tar.gzip ]
+  run skopeo inspect --tls-verify=false "docker://$REG/test/fmt:v1"
+  [ "$status" -eq 0 ]
+  # and it comes back as it went
+  run "$BUILDER" --store "$BATS_TEST_TMPDIR/store2" pull --tls-verify=false "$REG/test/fmt:v1"
+  [ "$status" -eq 0 ]
+  run build_ctx fmt2 'FROM busybox\n' --format bogus
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--format bogus: want oci or docker"* ]]
+}
+
+@test "build --pull: missing pulls a registry base once, always takes the registry's current one" {
+  start_registry reg
+  import_busybox
+  build_ctx v1 'FROM busybox\nRUN echo one > /version\n' -t "$REG/test/base:v1" >/dev/null
+  b push --tls-verify=false "$REG/test/base:v1" "$REG/test/base:v1" >/dev/null
+  local store1="$STORE"
+  STORE="$BATS_TEST_TMPDIR/store2"
+  run build_ctx use "FROM $REG/test/base:v1\nRUN cat /version > /seen\n" -t use1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"pulling $REG/test/base:v1"* ]]
+  # a new image under the same name in the registry
+  STORE="$store1"
+  build_ctx v2 'FROM busybox\nRUN echo two > /version\n' -t "$REG/test/base:v1" >/dev/null
+  b push --tls-verify=false "$REG/test/base:v1" "$REG/test/base:v1" >/dev/null
+  STORE="$BATS_TEST_TMPDIR/store2"
+  # missing (the default): the store's copy, no request
+  run build_ctx use "FROM $REG/test/base:v1\nRUN cat /version > /seen\n" -t use2
+  [ "$status" -eq 0 ]
+  [[ "$output" != *pulling* ]]
+  run b run --rm --runtime "$RT" use2 cat /seen
+  [ "$output" = one ]
+  run build_ctx use "FROM $REG/test/base:v1\nRUN cat /version > /seen\n" --pull=always -t use3
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"pulling $REG/test/base:v1"* ]]
+  run b run --rm --runtime "$RT" use3 cat /seen
+  echo "$output"
+  [ "$output" = two ]
+}
