@@ -88,7 +88,12 @@ cmn_spawn (const char *const argv[], const struct cmn_spawn_options *o, pid_t *p
       strv_free (args);
       return oci_error_set (err, saved, "pipe");
     }
-  fflush (NULL);
+  /* Our own output first.  Not fflush (NULL): that waits for the lock of
+   * every stream, a stream another thread is blocked reading too (a
+   * parallel build's RUN output), while the child (exec or _exit) never
+   * writes a copied buffer. */
+  fflush (stdout);
+  fflush (stderr);
   p = fork ();
   if (p < 0)
     {

@@ -13,6 +13,8 @@ RL_TEST_PACKAGES=(bats valgrind jq strace groff-base busybox-static runc crun qe
 RL_TEST_PACKAGES+=(iproute2 nftables curl)
 # rootless builds: newuidmap/newgidmap, RUN's network (build-rootless.bats)
 RL_TEST_PACKAGES+=(uidmap passt slirp4netns)
+# build-multiarch.bats: RUN of arm64 under QEMU (it downloads busybox-static:arm64 itself)
+RL_TEST_PACKAGES+=(qemu-user-static)
 
 rl_install_missing() {
   local missing=() p

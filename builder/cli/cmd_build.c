@@ -18,6 +18,7 @@
 #include "fileutil.h"
 #include "common/size.h"
 #include "cli/build_context.h"
+#include "distribution/platform.h"
 
 static int
 parse_epoch (const char *s, int64_t *out, struct oci_error *err)
@@ -117,6 +118,9 @@ enum
   OPT_SHM_SIZE,
   OPT_BUILD_CONTEXT,
   OPT_FORMAT,
+  /* multi-platform */
+  OPT_PLATFORM,
+  OPT_JOBS,
 };
 
 static const struct cli_option build_options[] = {
@@ -161,6 +165,10 @@ static const struct cli_option build_options[] = {
   { "build-context", OPT_BUILD_CONTEXT, CLI_VALUE, "NAME=DIR",
     "a directory that FROM NAME, COPY --from=NAME and RUN --mount from=NAME take (repeatable)" },
   { "format", OPT_FORMAT, CLI_VALUE, "oci|docker", "the image's manifest and media types (default oci)" },
+  /* multi-platform */
+  { "platform", OPT_PLATFORM, CLI_VALUE, "OS/ARCH[/VARIANT],...",
+    "the target platforms (default: the host's); several give an image index, RUN under QEMU emulation" },
+  { "jobs", OPT_JOBS, CLI_VALUE, "N", "build up to N independent stages at once (default: the number of cores)" },
   /* -h in a cluster (-hq) or --he: `builder build --help` is handled by
    * main before the command parses anything */
   { "help", 'h', CLI_NO_VALUE, NULL, NULL },
@@ -187,6 +195,8 @@ struct build_args
   /* docker build's habits */
   bool quiet;
   char **labels, **add_hosts, **ulimits, **build_contexts;
+  struct bld_platform *platforms; /* --platform */
+  size_t n_platforms;
 };
 
 /* --cache-from / --cache-to: one more spec, parsed and as given. */
@@ -229,6 +239,7 @@ build_args_free (struct build_args *a)
   free (a->add_hosts);
   free (a->ulimits);
   free (a->build_contexts);
+  bld_platforms_free (a->platforms, a->n_platforms);
 }
 
 /* --output: one more entry in a->outputs (none for type=store). */
@@ -355,6 +366,24 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
     case OPT_METADATA_FILE:
       a->metadata_file = optarg;
       return 0;
+    /* multi-platform */
+    case OPT_PLATFORM:
+      bld_platforms_free (a->platforms, a->n_platforms);
+      a->platforms = NULL;
+      a->n_platforms = 0;
+      if (bld_platforms_parse (optarg, &a->platforms, &a->n_platforms, err) < 0)
+        return oci_error_prefix (err, "build: --platform");
+      return 0;
+    case OPT_JOBS:
+      {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul (optarg, &end, 10);
+        if (*optarg < '0' || *optarg > '9' || *end || errno || n == 0 || n > 1024)
+          return oci_error_set (err, 0, "build: --jobs \"%s\": want a number from 1 to 1024", optarg);
+        o->jobs = (unsigned) n;
+        return 0;
+      }
     default:
       {
         int r = build_habit_option (a, c, err);
@@ -373,6 +402,8 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   int c;
 
   a->o->compression = BLD_COMPRESSION_NONE;
+  long cores = sysconf (_SC_NPROCESSORS_ONLN);
+  a->o->jobs = cores > 0 ? (unsigned) cores : 1;
   a->o->out = stdout;
   a->progress = BLD_PROGRESS_AUTO;
   a->outputs = calloc (1, sizeof *a->outputs);
@@ -468,7 +499,7 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   o.warn = warnings.f;
   o.out = view;
   bld_catch_signals ();
-  if (bld_build (store, &o, digest, err) < 0)
+  if (bld_build_platforms (store, &o, a.platforms, a.n_platforms, digest, err) < 0)
     {
       /* The view ends (the failed step marked) before the error shows. */
       fclose (steal_pointer (&view));
@@ -482,6 +513,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   /* As docker: the image id (the config digest) is what is shown. */
   if (bld_store_resolve (store, digest, &desc, err) < 0 || bld_store_image_id (store, desc, id, err) < 0)
     return oci_error_prefix (err, "build");
+  if (id[0] == '\0') /* several platforms: the index is the image */
+    snprintf (id, sizeof id, "%s", digest);
   fprintf (view, "writing image %s\n", id);
   if (a.quiet)
     printf ("%s\n", id);

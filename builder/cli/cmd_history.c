@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "image/image_info.h"
 #include "image/store.h"
+#include "distribution/platform.h"
 
 const struct cli_help bld_help_history = { "show the history of an image", "NAME", NULL };
 
@@ -22,7 +23,7 @@ BLD_COMMAND (history)
 
   if (argc != 2)
     return oci_error_set (err, 0, "usage: builder history NAME");
-  if (bld_cli_open_store (g, true, &s, err) < 0 || bld_store_resolve (s, argv[1], &d, err) < 0
+  if (bld_cli_open_store (g, true, &s, err) < 0 || bld_platform_resolve (s, argv[1], NULL, &d, err) < 0
       || bld_store_read_manifest (s, d, &m, err) < 0 || bld_store_read_config (s, m->config, &cfg, err) < 0)
     return -1;
   /* Layers go with the entries that are not empty_layer, in order. */

@@ -17,6 +17,8 @@
 #include "image/layer_size.h"
 #include "json.h"
 #include "image/store.h"
+#include "distribution/platform.h"
+#include "fileutil.h"
 
 struct row
 {
@@ -34,8 +36,11 @@ read_row (struct bld_store *s, const struct oci_image_descriptor *d, struct row 
   const char *name = oci_string_map_get (&d->annotations, OCI_ANNOTATION_REF_NAME);
   const char *colon;
 
+  /* of an index (a multi-platform image): the host's image */
+  cleanup_image_descriptor struct oci_image_descriptor *md = NULL;
   memset (r, 0, sizeof *r);
-  if (bld_store_read_manifest (s, d, &m, err) < 0 || bld_store_read_config (s, m->config, &cfg, err) < 0)
+  if (bld_platform_manifest (s, d, d->digest, NULL, &md, err) < 0 || bld_store_read_manifest (s, md, &m, err) < 0
+      || bld_store_read_config (s, m->config, &cfg, err) < 0)
     return -1;
   colon = name ? bld_ref_tag_colon (name) : NULL;
   if (name && colon)
@@ -90,6 +95,32 @@ short_id (const char *digest, char *buf)
   const char *hex = strchr (digest, ':');
   snprintf (buf, 13, "%s", hex ? hex + 1 : digest);
   return buf;
+}
+
+/* Whether d is an unnamed entry of a platform's image that a named index
+ * of the store lists (a multi-platform build's): shown as that index. */
+static bool
+platform_image_of_named_index (struct bld_store *s, const struct oci_image_index *idx,
+                               const struct oci_image_descriptor *d)
+{
+  if (oci_string_map_get (&d->annotations, OCI_ANNOTATION_REF_NAME))
+    return false;
+  for (size_t i = 0; i < idx->manifests_len; i++)
+    {
+      const struct oci_image_descriptor *e = &idx->manifests[i];
+      cleanup_free char *text = NULL;
+      cleanup_image_index struct oci_image_index *sub = NULL;
+      cleanup_error struct oci_error ignored = OCI_ERROR_INIT;
+      size_t len;
+      if (!bld_is_index_media_type (e->media_type) || !oci_string_map_get (&e->annotations, OCI_ANNOTATION_REF_NAME)
+          || bld_store_read_blob (s, e->digest, OCI_JSON_FILE_MAX, &text, &len, &ignored) < 0
+          || oci_image_index_parse_text (e->digest, text, len, &sub, &ignored) < 0)
+        continue;
+      for (size_t k = 0; k < sub->manifests_len; k++)
+        if (strcmp (sub->manifests[k].digest, d->digest) == 0)
+          return true;
+    }
+  return false;
 }
 
 static const struct cli_option images_options[] = {
@@ -175,9 +206,12 @@ BLD_COMMAND (images)
   for (size_t i = 0; i < idx->manifests_len; i++)
     {
       const struct oci_image_descriptor *d = &idx->manifests[i];
-      /* Image manifests: OCI, or Docker schema2 as pull keeps them. */
+      /* Image manifests: OCI, or Docker schema2 as pull keeps them;
+       * indexes (the image of each platform, shown by the host's) */
       if (strcmp (d->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
-          && strcmp (d->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0)
+          && strcmp (d->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0 && !bld_is_index_media_type (d->media_type))
+        continue;
+      if (platform_image_of_named_index (s, idx, d))
         continue;
       if (read_row (s, d, &rows[n_rows], err) < 0)
         {

@@ -44,7 +44,7 @@ creation_time (int64_t *epoch, bool *from_env, struct oci_error *err)
 
 static int
 make_config (const char *diff_id, int64_t epoch, const char *source, const struct json_value *exec,
-             struct oci_image_config **out, struct oci_error *err)
+             const struct bld_platform *platform, struct oci_image_config **out, struct oci_error *err)
 {
   cleanup_json_gen struct json_gen *g = json_gen_new (false);
   cleanup_free char *text = NULL;
@@ -59,6 +59,13 @@ make_config (const char *diff_id, int64_t epoch, const char *source, const struc
   gmtime_r (&t, &tm);
   strftime (created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
   bld_host_platform (&arch, &variant);
+  const char *os = "linux";
+  if (platform)
+    {
+      os = platform->os;
+      arch = platform->arch;
+      variant = platform->variant;
+    }
   json_gen_begin_object (g);
   json_gen_key (g, "created");
   json_gen_string (g, created);
@@ -70,7 +77,7 @@ make_config (const char *diff_id, int64_t epoch, const char *source, const struc
       json_gen_string (g, variant);
     }
   json_gen_key (g, "os");
-  json_gen_string (g, "linux");
+  json_gen_string (g, os);
   /* The execution parameters: the caller's (--config), with PATH as the
    * default Env. */
   json_gen_key (g, "config");
@@ -134,12 +141,15 @@ read_exec_config (const char *path, struct json_value **out, struct oci_error *e
 
 enum
 {
-  OPT_CONFIG = CLI_LONG_ONLY
+  OPT_CONFIG = CLI_LONG_ONLY,
+  OPT_PLATFORM,
 };
 
 static const struct cli_option import_options[] = {
   { "compression", 'c', CLI_VALUE, "gzip|zstd|none", "how the layer is compressed (default gzip)" },
   { "config", OPT_CONFIG, CLI_VALUE, "FILE", "a JSON object for the image config's \"config\" (Cmd, Env, User...)" },
+  { "platform", OPT_PLATFORM, CLI_VALUE, "OS/ARCH[/VARIANT]",
+    "the platform the image says it is for (default: the host's)" },
   CLI_OPTIONS_END,
 };
 
@@ -158,6 +168,7 @@ BLD_COMMAND (import)
   cleanup_image_manifest struct oci_image_manifest *m = NULL;
   cleanup_image_config struct oci_image_config *cfg = NULL;
   cleanup_json struct json_value *exec = NULL;
+  __attribute__ ((cleanup (bld_platform_clear))) struct bld_platform platform = { 0 };
   struct bld_layer_result r;
   struct stat st;
   const char *root;
@@ -178,12 +189,17 @@ BLD_COMMAND (import)
         if (read_exec_config (optarg, &exec, err) < 0)
           return -1;
         break;
+      case OPT_PLATFORM:
+        bld_platform_clear (&platform);
+        if (bld_platform_parse (optarg, &platform, err) < 0)
+          return oci_error_prefix (err, "import: --platform");
+        break;
       default:
         return oci_error_set (err, 0, "import: unknown or incomplete option \"%s\"", argv[optind - 1]);
       }
   if (argc - optind != 2)
-    return oci_error_set (err, 0,
-                          "usage: builder import [-c gzip|zstd|none] [--config FILE] ROOTFS.tar|DIR NAME[:TAG]");
+    return oci_error_set (
+        err, 0, "usage: builder import [-c gzip|zstd|none] [--config FILE] [--platform P] ROOTFS.tar|DIR NAME[:TAG]");
   if (bld_ref_normalize (argv[optind + 1], &ref, err) < 0 || creation_time (&epoch, &from_env, err) < 0)
     return -1;
   o.has_clamp_epoch = from_env;
@@ -214,7 +230,7 @@ BLD_COMMAND (import)
     }
   ret = bld_layer_write_to_store (s, root, &o, &r, &layer, err);
   if (ret == 0)
-    ret = make_config (r.diff_id, epoch, source, exec, &cfg, err);
+    ret = make_config (r.diff_id, epoch, source, exec, platform.text ? &platform : NULL, &cfg, err);
   if (ret == 0)
     ret = bld_store_write_image (s, cfg, layer, 1, NULL, ref, &mdesc, err);
   if (ret == 0)

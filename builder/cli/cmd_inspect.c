@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "json.h"
 #include "image/store.h"
+#include "distribution/platform.h"
 
 const struct cli_help bld_help_inspect = { "show an image's manifest, config and layers as JSON", "NAME", NULL };
 
@@ -41,8 +42,11 @@ BLD_COMMAND (inspect)
     return oci_error_set (err, 0, "usage: builder inspect NAME");
   if (j == NULL)
     return oci_error_set (err, ENOMEM, "inspect");
+  /* of an index (a multi-platform image): the host's image */
+  cleanup_image_descriptor struct oci_image_descriptor *md = NULL;
   if (bld_cli_open_store (g, true, &s, err) < 0 || bld_store_lookup (s, argv[1], &match, err) < 0
-      || bld_store_read_manifest (s, match.desc, &m, err) < 0 || bld_store_read_config (s, m->config, &cfg, err) < 0
+      || bld_platform_manifest (s, match.desc, argv[1], NULL, &md, err) < 0
+      || bld_store_read_manifest (s, md, &m, err) < 0 || bld_store_read_config (s, m->config, &cfg, err) < 0
       || oci_image_manifest_emit (m, false, &mtext, &mlen, err) < 0
       || oci_image_config_emit (cfg, false, &ctext, &clen, err) < 0)
     return -1;

@@ -11,6 +11,7 @@
 #include "cleanup.h"
 #include "cli/cli.h"
 #include "distribution/registry.h"
+#include "distribution/platform.h"
 #include "image/store.h"
 
 enum
@@ -19,7 +20,9 @@ enum
   OPT_AUTHFILE,
   OPT_TLS_VERIFY,
   OPT_FROM,
-  OPT_COMPRESSION
+  OPT_COMPRESSION,
+  /* multi-platform */
+  OPT_PLATFORM,
 };
 
 /* pull's and push's registry options (bld_cli_registry_args). */
@@ -33,6 +36,9 @@ enum
 
 static const struct cli_option pull_options[] = {
   REGISTRY_OPTIONS,
+  /* multi-platform */
+  { "platform", OPT_PLATFORM, CLI_VALUE, "OS/ARCH[/VARIANT]",
+    "an index's image for this platform (default: the host's)" },
   CLI_OPTIONS_END,
 };
 
@@ -48,6 +54,9 @@ const struct cli_help bld_help_pull = { "copy an image from a registry into the 
                                         "[command options] REF [NAME[:TAG]]", pull_options };
 const struct cli_help bld_help_push = { "copy an image of the store to a registry", "[command options] NAME REF",
                                         push_options };
+
+/* pull --platform's value, parsed by pull. */
+static const char *pull_platform;
 
 int
 bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_options *o, struct oci_error *err)
@@ -84,6 +93,9 @@ bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_option
       case OPT_COMPRESSION:
         if (bld_compression_parse (optarg, &o->compress.compression, err) < 0)
           return oci_error_prefix (err, "%s: --compression", cmd);
+        break;
+      case OPT_PLATFORM:
+        pull_platform = optarg;
         break;
       default:
         return oci_error_set (err, 0, "%s: unknown or incomplete option \"%s\"", cmd, argv[optind - 1]);
@@ -130,13 +142,21 @@ BLD_COMMAND (pull)
   cleanup_store struct bld_store *s = NULL;
   cleanup_free char *digest = NULL;
   struct reg_options o;
+  __attribute__ ((cleanup (bld_platform_clear))) struct bld_platform platform = { 0 };
   int first = bld_cli_registry_args ("pull", argc, argv, &o, err);
 
   if (first < 0)
     return -1;
+  if (pull_platform)
+    {
+      if (bld_platform_parse (pull_platform, &platform, err) < 0)
+        return oci_error_prefix (err, "pull: --platform");
+      o.platform = &platform;
+    }
   if (argc - first < 1 || argc - first > 2)
     return oci_error_set (
-        err, 0, "usage: builder pull [--creds USER:PASS] [--authfile FILE] [--tls-verify=false] REF [NAME]");
+        err, 0,
+        "usage: builder pull [--creds USER:PASS] [--authfile FILE] [--tls-verify=false] [--platform P] REF [NAME]");
   if (bld_cli_open_store (g, true, &s, err) < 0
       || reg_pull (s, argv[first], argc - first == 2 ? argv[first + 1] : NULL, &o, bld_cli_registry_progress, NULL,
                    &digest, err)

@@ -29,6 +29,8 @@
 #include "exec/build_net.h"
 #include "exec/runs.h"
 #include "image/unpack.h"
+#include "distribution/platform.h"
+#include "exec/emulation.h"
 
 static int
 push (char ***v, size_t *len, char *s, struct oci_error *err)
@@ -72,7 +74,9 @@ enum
   OPT_NETWORK,
   OPT_HOSTNAME,
   OPT_READ_ONLY,
-  OPT_TMPFS
+  OPT_TMPFS,
+  /* multi-platform */
+  OPT_PLATFORM,
 };
 
 static const struct cli_option run_options[] = {
@@ -93,6 +97,9 @@ static const struct cli_option run_options[] = {
   { "read-only", OPT_READ_ONLY, CLI_NO_VALUE, NULL, "mount the root filesystem read-only" },
   { "name", OPT_NAME, CLI_VALUE, "ID", "the container's name (default: builder-SHORTID)" },
   { "runtime", OPT_RUNTIME, CLI_VALUE, "PATH", "the OCI runtime (default: the runc-lite beside builder)" },
+  /* multi-platform */
+  { "platform", OPT_PLATFORM, CLI_VALUE, "OS/ARCH[/VARIANT]",
+    "an index's image for this platform (default: the host's); another architecture runs under QEMU" },
   CLI_OPTIONS_END,
 };
 
@@ -108,6 +115,7 @@ struct run_args
   const char *name, *runtime;
   bool rm, interactive;
   enum bld_network network;
+  struct bld_platform platform; /* --platform (ov.platform points here) */
 };
 
 /* --network MODE: private (the default; as RUN's, exec/build_net.h), none
@@ -127,6 +135,7 @@ run_args_clear (struct run_args *a)
   free (a->env);
   free (a->volumes);
   free (a->tmpfs);
+  bld_platform_clear (&a->platform);
 }
 
 static int
@@ -190,6 +199,12 @@ parse_args (struct run_args *a, int argc, char **argv, struct oci_error *err)
         break;
       case OPT_RUNTIME:
         a->runtime = optarg;
+        break;
+      case OPT_PLATFORM:
+        bld_platform_clear (&a->platform);
+        if (bld_platform_parse (optarg, &a->platform, err) < 0)
+          return oci_error_prefix (err, "run: --platform");
+        ov->platform = &a->platform;
         break;
       default:
         return oci_error_set (err, 0, "run: unknown or incomplete option \"%s\"", argv[optind - 1]);
@@ -305,6 +320,13 @@ BLD_COMMAND (run)
     return oci_error_set (err, ENOMEM, "run");
   if (bld_cli_open_store (g, true, &s, err) < 0)
     return -1;
+  if (a.ov.platform)
+    {
+      /* the image first (an index without it says so), then its emulator */
+      cleanup_image_descriptor struct oci_image_descriptor *d = NULL;
+      if (bld_platform_resolve (s, image, a.ov.platform, &d, err) < 0 || bld_emulation_check (a.ov.platform, err) < 0)
+        return oci_error_prefix (err, "run");
+    }
   {
     cleanup_free char *store = realpath (bld_store_dir (s), NULL);
     if (store == NULL)

@@ -567,14 +567,15 @@ get_manifest (struct reg_client *c, const char *repo, const char *reference, cha
   return 0;
 }
 
-/* The index's manifest for linux on this host's architecture. */
+/* The index's manifest for want (NULL: linux on this host's architecture). */
 static int
-pick_platform (const char *what, const char *text, size_t len, char **digest, struct oci_error *err)
+pick_platform (const char *what, const char *text, size_t len, const struct bld_platform *want, char **digest,
+               struct oci_error *err)
 {
   cleanup_image_index struct oci_image_index *idx = NULL;
   size_t i;
 
-  if (oci_image_index_parse_text (what, text, len, &idx, err) < 0 || bld_platform_pick (idx, what, &i, err) < 0)
+  if (oci_image_index_parse_text (what, text, len, &idx, err) < 0 || bld_platform_pick (idx, want, what, &i, err) < 0)
     return -1;
   if ((*digest = strdup (idx->manifests[i].digest)) == NULL)
     return oci_error_set (err, ENOMEM, "index");
@@ -619,7 +620,7 @@ reg_pull (struct bld_store *s, const char *ref, const char *name, const struct r
   if (bld_is_index_media_type (media_type))
     {
       cleanup_free char *child = NULL;
-      if (pick_platform (got, text, len, &child, err) < 0)
+      if (pick_platform (got, text, len, o->platform, &child, err) < 0)
         return oci_error_prefix (err, "pull %s", ref);
       free (text);
       free (media_type);
@@ -728,7 +729,7 @@ reg_repo_get_manifest (struct reg_repo *rp, char **text, size_t *len, char diges
   cleanup_free char *child = NULL;
   cleanup_free char *index = steal_pointer (text);
   free (steal_pointer (&media_type));
-  if (pick_platform (digest, index, *len, &child, err) < 0
+  if (pick_platform (digest, index, *len, NULL, &child, err) < 0
       || get_manifest (rp->c, rp->r.repo, child, text, len, &media_type, digest, err) < 0)
     return -1;
   if (bld_is_index_media_type (media_type))

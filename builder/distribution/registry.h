@@ -23,6 +23,7 @@
 #include "image/layer_compress.h"
 
 struct bld_store;
+struct bld_platform;
 
 /* A reference as the registry reads it (reference.h): the tag defaults to
  * "latest", and a digest, when there is one, wins over a tag (NULL then). */
@@ -38,6 +39,8 @@ struct reg_options
   const char *from;     /* push: a repository of the same registry that may hold the blobs */
   /* push: how uncompressed layers go up (layer_compress.h) */
   struct bld_compress_options compress;
+  /* pull: an index's entry for this platform (NULL: the host's) */
+  const struct bld_platform *platform;
 };
 
 /* Credentials for host from an auth.json ({"auths":{"host":{"auth":
@@ -79,8 +82,8 @@ typedef void (*reg_progress_fn) (void *ctx, const char *digest, enum reg_blob_ou
 int reg_push (struct bld_store *s, const char *store_ref, const char *ref, const struct reg_options *o,
               reg_progress_fn progress, void *ctx, char **digest, struct oci_error *err);
 
-/* Pulls ref (an index picks linux/<host architecture>) into the store and
- * names it name (NULL: the reference's own host/repo:tag; a pull by
+/* Pulls ref (an index picks o->platform, default the host's) into the
+ * store and names it name (NULL: the reference's own host/repo:tag; a pull by
  * digest then needs a name).  Docker schema2 manifests are kept as they
  * are.  *digest receives the stored manifest's digest. */
 int reg_pull (struct bld_store *s, const char *ref, const char *name, const struct reg_options *o,

@@ -176,8 +176,10 @@ entry_descriptor (const struct oci_image_descriptor *m, const char *name, const 
 struct saved_image
 {
   struct oci_image_descriptor *desc; /* from the store's index */
-  struct oci_image_manifest *m;
-  char *name; /* canonical NAME:TAG, NULL when unnamed */
+  struct oci_image_manifest *m;      /* NULL for an index */
+  char *name;                        /* canonical NAME:TAG, NULL when unnamed */
+  struct saved_image *parts;         /* an index's manifests (a multi-platform image) */
+  size_t n_parts;
 };
 
 static void
@@ -186,16 +188,44 @@ saved_image_clear (struct saved_image *i)
   oci_image_descriptor_free (i->desc);
   oci_image_manifest_free (i->m);
   free (i->name);
+  for (size_t k = 0; k < i->n_parts; k++)
+    saved_image_clear (&i->parts[k]);
+  free (i->parts);
   memset (i, 0, sizeof *i);
+}
+
+static int saved_manifest_open (struct bld_store *s, const char *ref, struct saved_image *img, struct oci_error *err);
+
+/* An index of the store (built for several platforms): its manifests are
+ * saved with it; each must be in the store. */
+static int
+saved_index_open (struct bld_store *s, const char *ref, struct saved_image *img, struct oci_error *err)
+{
+  cleanup_free char *text = NULL;
+  cleanup_image_index struct oci_image_index *idx = NULL;
+  size_t len;
+  if (bld_store_read_blob (s, img->desc->digest, OCI_JSON_FILE_MAX, &text, &len, err) < 0
+      || oci_image_index_parse_text (img->desc->digest, text, len, &idx, err) < 0)
+    return oci_error_prefix (err, "%s", ref);
+  if ((img->parts = calloc (idx->manifests_len + 1, sizeof *img->parts)) == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  for (size_t i = 0; i < idx->manifests_len; i++)
+    {
+      struct saved_image *part = &img->parts[img->n_parts++];
+      if (!bld_store_has_blob (s, idx->manifests[i].digest))
+        return oci_error_set (err, 0, "%s: the index's manifest %s is not in the store", ref,
+                              idx->manifests[i].digest);
+      if (entry_descriptor (&idx->manifests[i], NULL, NULL, &part->desc, err) < 0
+          || saved_manifest_open (s, ref, part, err) < 0)
+        return -1;
+    }
+  return 0;
 }
 
 
 static int
-saved_image_open (struct bld_store *s, const char *ref, struct saved_image *img, struct oci_error *err)
+saved_manifest_open (struct bld_store *s, const char *ref, struct saved_image *img, struct oci_error *err)
 {
-  const char *n;
-  if (bld_store_resolve (s, ref, &img->desc, err) < 0)
-    return -1;
   if (img->desc->media_type && strcmp (img->desc->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
       && strcmp (img->desc->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0)
     return oci_error_set (err, 0, "%s: %s is a %s, not an image manifest", ref, img->desc->digest,
@@ -204,6 +234,18 @@ saved_image_open (struct bld_store *s, const char *ref, struct saved_image *img,
     return oci_error_prefix (err, "%s", ref);
   if (img->m->config == NULL)
     return oci_error_set (err, 0, "%s: manifest %s has no config", ref, img->desc->digest);
+  return 0;
+}
+
+static int
+saved_image_open (struct bld_store *s, const char *ref, struct saved_image *img, struct oci_error *err)
+{
+  const char *n;
+  if (bld_store_resolve (s, ref, &img->desc, err) < 0)
+    return -1;
+  if (bld_is_index_media_type (img->desc->media_type) ? saved_index_open (s, ref, img, err) < 0
+                                                      : saved_manifest_open (s, ref, img, err) < 0)
+    return -1;
   n = oci_string_map_get (&img->desc->annotations, OCI_ANNOTATION_REF_NAME);
   if (n && (img->name = strdup (n)) == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -220,8 +262,23 @@ saved_images_compress (struct bld_store *s, struct saved_image *imgs, size_t n_i
     {
       cleanup_image_descriptor struct oci_image_descriptor *d = NULL;
       cleanup_image_manifest struct oci_image_manifest *m = NULL;
-      if (bld_image_compress (s, imgs[k].desc, c, &d, err) < 0 || bld_store_read_manifest (s, d, &m, err) < 0)
-        return oci_error_prefix (err, "%s", imgs[k].name ? imgs[k].name : imgs[k].desc->digest);
+      const char *ref = imgs[k].name ? imgs[k].name : imgs[k].desc->digest;
+      if (bld_image_compress (s, imgs[k].desc, c, &d, err) < 0)
+        return oci_error_prefix (err, "%s", ref);
+      if (bld_is_index_media_type (d->media_type))
+        {
+          /* a multi-platform image: its new index names new manifests */
+          cleanup_free char *name = imgs[k].name;
+          imgs[k].name = NULL;
+          saved_image_clear (&imgs[k]);
+          imgs[k].name = steal_pointer (&name);
+          imgs[k].desc = steal_pointer (&d);
+          if (saved_index_open (s, imgs[k].name ? imgs[k].name : imgs[k].desc->digest, &imgs[k], err) < 0)
+            return -1;
+          continue;
+        }
+      if (bld_store_read_manifest (s, d, &m, err) < 0)
+        return oci_error_prefix (err, "%s", ref);
       oci_image_descriptor_free (imgs[k].desc);
       oci_image_manifest_free (imgs[k].m);
       imgs[k].desc = steal_pointer (&d);
@@ -230,25 +287,42 @@ saved_images_compress (struct bld_store *s, struct saved_image *imgs, size_t n_i
   return 0;
 }
 
-/* The images' blobs (manifests, configs, layers), sorted, without
- * repeats; the strings belong to imgs. */
+static size_t
+saved_blobs_count (const struct saved_image *imgs, size_t n_imgs)
+{
+  size_t max = 0;
+  for (size_t k = 0; k < n_imgs; k++)
+    max += 1 + (imgs[k].m ? imgs[k].m->layers_len + 1 : 0) + saved_blobs_count (imgs[k].parts, imgs[k].n_parts);
+  return max;
+}
+
+static void
+saved_blobs_list (const struct saved_image *imgs, size_t n_imgs, const char **v, size_t *n)
+{
+  for (size_t k = 0; k < n_imgs; k++)
+    {
+      v[(*n)++] = imgs[k].desc->digest;
+      if (imgs[k].m)
+        {
+          v[(*n)++] = imgs[k].m->config->digest;
+          for (size_t i = 0; i < imgs[k].m->layers_len; i++)
+            v[(*n)++] = imgs[k].m->layers[i].digest;
+        }
+      saved_blobs_list (imgs[k].parts, imgs[k].n_parts, v, n);
+    }
+}
+
+/* The images' blobs (indexes, manifests, configs, layers), sorted,
+ * without repeats; the strings belong to imgs. */
 static int
 saved_image_blobs (const struct saved_image *imgs, size_t n_imgs, const char ***out, size_t *n_out,
                    struct oci_error *err)
 {
-  size_t n = 0, max = 0;
-  for (size_t k = 0; k < n_imgs; k++)
-    max += imgs[k].m->layers_len + 2;
+  size_t n = 0, max = saved_blobs_count (imgs, n_imgs);
   const char **v = calloc (max + 1, sizeof *v);
   if (v == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
-  for (size_t k = 0; k < n_imgs; k++)
-    {
-      v[n++] = imgs[k].desc->digest;
-      v[n++] = imgs[k].m->config->digest;
-      for (size_t i = 0; i < imgs[k].m->layers_len; i++)
-        v[n++] = imgs[k].m->layers[i].digest;
-    }
+  saved_blobs_list (imgs, n_imgs, v, &n);
   qsort (v, n, sizeof *v, cmn_strv_cmp);
   size_t u = 0;
   for (size_t i = 0; i < n; i++)
@@ -267,11 +341,14 @@ blob_size (const struct saved_image *imgs, size_t n_imgs, const char *digest)
       const struct saved_image *img = &imgs[k];
       if (strcmp (digest, img->desc->digest) == 0)
         return img->desc->size;
-      if (strcmp (digest, img->m->config->digest) == 0)
+      if (img->m && strcmp (digest, img->m->config->digest) == 0)
         return img->m->config->size;
-      for (size_t i = 0; i < img->m->layers_len; i++)
+      for (size_t i = 0; img->m && i < img->m->layers_len; i++)
         if (strcmp (digest, img->m->layers[i].digest) == 0)
           return img->m->layers[i].size;
+      int64_t size = blob_size (img->parts, img->n_parts, digest);
+      if (size >= 0)
+        return size;
     }
   return -1;
 }
@@ -387,6 +464,8 @@ docker_manifest_json (const struct saved_image *imgs, size_t n_imgs, char **out,
     {
       const struct saved_image *img = &imgs[k];
       cleanup_free char *config = NULL;
+      if (img->m == NULL) /* docker load takes no index */
+        continue;
       if (blob_member (img->m->config->digest, &config, err) < 0)
         return -1;
       json_gen_begin_object (g);
@@ -985,7 +1064,7 @@ source_resolve_index (struct bld_store *s, struct source *src, struct oci_image_
       if (source_fetch (s, src, *d, "index", err) < 0
           || bld_store_read_blob (s, (*d)->digest, OCI_JSON_FILE_MAX, &text, &len, err) < 0
           || oci_image_index_parse_text ((*d)->digest, text, len, &idx, err) < 0
-          || bld_platform_pick (idx, (*d)->digest, &i, err) < 0)
+          || bld_platform_pick (idx, NULL, (*d)->digest, &i, err) < 0)
         return oci_error_prefix (err, "%s", src->t->path);
       if (entry_descriptor (&idx->manifests[i], NULL, NULL, &child, err) < 0)
         return -1;

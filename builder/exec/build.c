@@ -141,23 +141,29 @@ build_arg_value (const struct bld_build_options *o, const char *name, bool *give
   return NULL;
 }
 
-/* The automatic platform ARGs: build and target are this host. */
+/* The automatic platform ARGs: BUILD* the host, TARGET* --platform's. */
 static const char *
-platform_arg (const char *name)
+platform_arg (const struct bld_build_options *o, const char *name)
 {
   static char platform[96];
-  const char *arch, *variant;
-  const char *kind = strncmp (name, "BUILD", 5) == 0 ? name + 5 : strncmp (name, "TARGET", 6) == 0 ? name + 6 : NULL;
+  const char *arch, *variant, *os = "linux", *text = platform;
+  bool target = strncmp (name, "TARGET", 6) == 0;
+  const char *kind = strncmp (name, "BUILD", 5) == 0 ? name + 5 : target ? name + 6 : NULL;
   if (kind == NULL)
     return NULL;
   bld_host_platform (&arch, &variant);
-  if (strcmp (kind, "PLATFORM") == 0)
+  snprintf (platform, sizeof platform, "linux/%s%s%s", arch, variant ? "/" : "", variant ? variant : "");
+  if (target && o->platform)
     {
-      snprintf (platform, sizeof platform, "linux/%s%s%s", arch, variant ? "/" : "", variant ? variant : "");
-      return platform;
+      os = o->platform->os;
+      arch = o->platform->arch;
+      variant = o->platform->variant;
+      text = o->platform->text;
     }
+  if (strcmp (kind, "PLATFORM") == 0)
+    return text;
   if (strcmp (kind, "OS") == 0)
-    return "linux";
+    return os;
   if (strcmp (kind, "ARCH") == 0)
     return arch;
   if (strcmp (kind, "VARIANT") == 0)
@@ -170,7 +176,7 @@ const char *
 build_or_platform_arg (const struct bld_build_options *o, const char *name, bool *given)
 {
   const char *v = build_arg_value (o, name, given);
-  if (!*given && (v = platform_arg (name)) != NULL)
+  if (!*given && (v = platform_arg (o, name)) != NULL)
     *given = true;
   return v;
 }
@@ -240,6 +246,7 @@ stage_clear (struct stage_st *s)
   free (s->arg_values);
   free (s->rootfs);
   free (s->cached_created);
+  bld_platform_clear (&s->platform);
   memset (s, 0, sizeof *s);
 }
 
@@ -285,13 +292,16 @@ created_string (int64_t t)
   return strdup (buf);
 }
 
-/* FROM scratch: the host's platform (variant too, e.g. arm v7). */
+/* FROM scratch: the stage's platform (variant too, e.g. arm v7). */
 static int
-scratch_platform (struct oci_image_config *c)
+scratch_platform (const struct stage_st *s)
 {
-  const char *arch, *variant;
-  bld_host_platform (&arch, &variant);
-  return (c->architecture = strdup (arch)) == NULL || (variant && (c->variant = strdup (variant)) == NULL) ? -1 : 0;
+  const struct bld_platform *p = &s->platform;
+  struct oci_image_config *c = s->cfg;
+  return (c->architecture = strdup (p->arch)) == NULL || (p->variant && (c->variant = strdup (p->variant)) == NULL)
+                 || (c->os = strdup (p->os)) == NULL
+             ? -1
+             : 0;
 }
 
 static int
@@ -337,11 +347,13 @@ from_manifest (struct build *b, struct stage_st *s, struct bld_store *src, const
   return 0;
 }
 
+/* An image of src: an index's entry for want (NULL: the host's). */
 static int
-from_image (struct build *b, struct stage_st *s, struct bld_store *src, const char *ref, struct oci_error *err)
+from_image (struct build *b, struct stage_st *s, struct bld_store *src, const char *ref,
+            const struct bld_platform *want, struct oci_error *err)
 {
   cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
-  if (bld_store_resolve (src, ref, &desc, err) < 0)
+  if (bld_platform_resolve (src, ref, want, &desc, err) < 0)
     return -1;
   return from_manifest (b, s, src, desc, ref, err);
 }
@@ -410,9 +422,9 @@ from_oci_dir (struct build *b, struct stage_st *s, const char *spec, struct oci_
       if (tag == NULL)
         return oci_error_set (err, 0, "%s: no image in the layout", spec);
       /* A store of ours names images NAME:TAG. */
-      return from_image (b, s, src, tag, err);
+      return from_image (b, s, src, tag, b->o->platform, err);
     }
-  return from_image (b, s, src, found, err);
+  return from_image (b, s, src, found, b->o->platform, err);
 }
 
 static int
@@ -421,19 +433,11 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
   struct recipe_stage *rs = &b->plan->stages[si];
   struct stage_st *s = &b->st[si];
 
-  if (rs->platform)
-    {
-      /* No emulation: the one platform is the host's (os/arch, any
-       * variant of it). */
-      const char *arch, *variant;
-      char host[80];
-      bld_host_platform (&arch, &variant);
-      snprintf (host, sizeof host, "linux/%s", arch);
-      size_t hl = strlen (host);
-      if (strncmp (rs->platform, host, hl) != 0 || (rs->platform[hl] != '\0' && rs->platform[hl] != '/'))
-        return oci_error_set (err, 0, "--platform=%s: only the host's platform %s can be built here", rs->platform,
-                              platform_arg ("TARGETPLATFORM"));
-    }
+  if (rs->platform     ? bld_platform_parse (rs->platform, &s->platform, err) < 0
+      : b->o->platform ? bld_platform_parse (b->o->platform->text, &s->platform, err) < 0
+                       : bld_platform_host (&s->platform, err) < 0)
+    return oci_error_prefix (err, "--platform");
+  s->platform_explicit = rs->platform || b->o->platform;
   if (rs->base_is_stage)
     {
       struct stage_st *p = &b->st[rs->base_stage];
@@ -450,8 +454,8 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
     {
       s->cfg = calloc (1, sizeof *s->cfg);
       if (s->cfg == NULL || (s->cfg->rootfs = calloc (1, sizeof *s->cfg->rootfs)) == NULL
-          || (s->cfg->rootfs->type = strdup ("layers")) == NULL || scratch_platform (s->cfg) < 0
-          || (s->cfg->os = strdup ("linux")) == NULL || stage_exec_cfg (s) == NULL)
+          || (s->cfg->rootfs->type = strdup ("layers")) == NULL || scratch_platform (s) < 0
+          || stage_exec_cfg (s) == NULL)
         return oci_error_set (err, ENOMEM, "out of memory");
       const char *dir = build_context_dir (b, rs->base);
       if (dir && build_context_base (b, s, rs->base, dir, err) < 0)
@@ -467,7 +471,8 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
       if (from_oci_dir (b, s, rs->base, err) < 0)
         return -1;
     }
-  else if (build_pull_base (b, rs->base, err) < 0 || from_image (b, s, b->store, rs->base, err) < 0)
+  else if (build_pull_base (b, rs->base, err) < 0
+           || from_image (b, s, b->store, rs->base, s->platform_explicit ? &s->platform : NULL, err) < 0)
     return oci_error_prefix (err, "FROM %s", rs->base);
   if (stage_exec_cfg (s) == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -620,8 +625,8 @@ build_resolve_from (struct build *b, const char *from, struct stage_st **out, st
     {
       /* The plan builds only the stages the target depends on; an ONBUILD
        * trigger's --from is not seen by it, and an unbuilt stage has no
-       * rootfs at all. */
-      if (b->st[found].cfg == NULL)
+       * rootfs at all (with --jobs, one being built has none yet). */
+      if (!b->st[found].built)
         return oci_error_set (err, 0,
                               "--from=%s: stage %s was not built (the target does not depend on it; an ONBUILD "
                               "trigger cannot add a dependency)",
@@ -657,7 +662,7 @@ build_resolve_from (struct build *b, const char *from, struct stage_st **out, st
   int r = ctxdir                               ? build_context_root (s, from, ctxdir, err)
           : strncmp (from, "oci:", 4) == 0     ? from_oci_dir (b, s, from, err)
           : build_pull_base (b, from, err) < 0 ? -1
-                                               : from_image (b, s, b->store, from, err);
+                                               : from_image (b, s, b->store, from, b->o->platform, err);
   if (r < 0)
     return oci_error_prefix (err, "--from=%s: not a stage, nor an image", from);
   *out = s;
@@ -775,46 +780,69 @@ find_recipe (const char *context, char **out, struct oci_error *err)
   return oci_error_set (err, ENOENT, "no Recipe, Dockerfile or Containerfile in %s", context);
 }
 
+/* One stage's instructions, FROM first.  Its steps are numbered after
+ * the stages before it in the plan's order, whatever order the stages
+ * run in (--jobs). */
+int
+build_stage (struct build *b, size_t si, struct oci_error *err)
+{
+  const struct recipe *r = b->r;
+  struct recipe_plan *p = b->plan;
+  struct recipe_stage *rs = &p->stages[si];
+  struct stage_st *s = &b->st[si];
+  size_t step = 0;
+
+  for (size_t k = 0; k < p->order_len && p->order[k] != si; k++)
+    step += p->stages[p->order[k]].end - p->stages[p->order[k]].first;
+  b->cur = s;
+  for (size_t i = rs->first; i < rs->end; i++)
+    {
+      const struct recipe_instruction *in = &r->v[i];
+      char prefix[64];
+      if (bld_check_interrupted (err) < 0)
+        return -1;
+      if (b->cancel && *b->cancel)
+        return oci_error_set (err, 0, "cancelled: another stage failed");
+      b->step = s->step = ++step;
+      cleanup_free char *shown = in->kind == RECIPE_FROM ? build_from_text (b, si, in) : NULL;
+      fprintf (b->o->out, "[%zu/%zu] %s %s\n", step, b->nsteps, recipe_kind_name (in->kind),
+               shown ? shown : in->args);
+      fflush (b->o->out);
+      snprintf (prefix, sizeof prefix, "[%zu/%zu] | ", step, b->nsteps);
+      if (in->kind == RECIPE_FROM)
+        {
+          if (stage_from (b, si, err) < 0)
+            return oci_error_prefix (err, "%s:%u: FROM", in->pos.file, in->pos.line);
+          if (run_onbuild_triggers (b, s, in, prefix, err) < 0)
+            return -1;
+        }
+      else if (exec_instruction (b, s, in, prefix, err) < 0)
+        return -1;
+      fprintf (b->o->out, "[%zu/%zu] " BLD_PROGRESS_STEP_END "\n", step, b->nsteps);
+      fflush (b->o->out);
+    }
+  step_cache_meta_end (b, s);
+  s->built = true;
+  return 0;
+}
+
 static int
 build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oci_error *err)
 {
-  const struct recipe *r = b->r;
   struct recipe_plan *p = b->plan;
 
   b->nsteps = 0;
   for (size_t k = 0; k < p->order_len; k++)
     b->nsteps += p->stages[p->order[k]].end - p->stages[p->order[k]].first;
-  for (size_t k = 0; k < p->order_len; k++)
+  if (b->o->jobs > 1 && p->order_len > 1)
     {
-      size_t si = p->order[k];
-      struct recipe_stage *rs = &p->stages[si];
-      struct stage_st *s = &b->st[si];
-      b->cur = s;
-      for (size_t i = rs->first; i < rs->end; i++)
-        {
-          const struct recipe_instruction *in = &r->v[i];
-          char prefix[64];
-          if (bld_check_interrupted (err) < 0)
-            return -1;
-          b->step++;
-          cleanup_free char *shown = in->kind == RECIPE_FROM ? build_from_text (b, si, in) : NULL;
-          fprintf (b->o->out, "[%zu/%zu] %s %s\n", b->step, b->nsteps, recipe_kind_name (in->kind),
-                   shown ? shown : in->args);
-          fflush (b->o->out);
-          snprintf (prefix, sizeof prefix, "[%zu/%zu] | ", b->step, b->nsteps);
-          if (in->kind == RECIPE_FROM)
-            {
-              if (stage_from (b, si, err) < 0)
-                return oci_error_prefix (err, "%s:%u: FROM", in->pos.file, in->pos.line);
-              if (run_onbuild_triggers (b, s, in, prefix, err) < 0)
-                return -1;
-              continue;
-            }
-          if (exec_instruction (b, s, in, prefix, err) < 0)
-            return -1;
-        }
-      step_cache_meta_end (b, s);
+      if (build_stages_parallel (b, b->o->jobs, err) < 0)
+        return -1;
     }
+  else
+    for (size_t k = 0; k < p->order_len; k++)
+      if (build_stage (b, p->order[k], err) < 0)
+        return -1;
 
   /* The image. */
   struct stage_st *t = &b->st[p->target];

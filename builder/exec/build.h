@@ -31,6 +31,7 @@
 #include "image/layer_write.h"
 
 struct bld_store;
+struct bld_platform;
 
 /* --cache-to / --cache-from (docs/cache.md). */
 enum bld_cache_type
@@ -98,6 +99,10 @@ struct bld_build_options
   char **ssh; /* --ssh ID[=SOCKET] */
   size_t ssh_len;
   FILE *out; /* progress and RUN output */
+  /* --platform: the target (NULL: the host's) */
+  const struct bld_platform *platform;
+  /* --jobs: stages built at once (0 or 1: one at a time) */
+  unsigned jobs;
   const struct bld_cache_spec *cache_from, *cache_to;
   size_t cache_from_len, cache_to_len;
   /* docker build's habits (build_habits.c) */
@@ -119,6 +124,18 @@ struct bld_build_options
 int bld_build (struct bld_store *store, const struct bld_build_options *o, char digest[OCI_DIGEST_STRING_MAX],
                struct oci_error *err);
 
+/* ---- build_platforms.c: --platform with several platforms ---- */
+
+/* One build per platform (o->platform each in turn; o->tags name none of
+ * them), then an OCI image index of their manifests with their platforms,
+ * named by o->tags; *digest receives the index's digest.  With one
+ * platform: bld_build alone. */
+int bld_build_platforms (struct bld_store *store, const struct bld_build_options *o,
+                         const struct bld_platform *platforms, size_t n, char digest[OCI_DIGEST_STRING_MAX],
+                         struct oci_error *err);
+/* --platform's value: comma-separated platforms, each parsed, no repeats. */
+int bld_platforms_parse (const char *list, struct bld_platform **out, size_t *n, struct oci_error *err);
+void bld_platforms_free (struct bld_platform *v, size_t n);
 /* ---- build_habits.c: docker build's options ---- */
 
 int bld_pull_parse (const char *s, enum bld_pull *out, struct oci_error *err);
@@ -132,6 +149,13 @@ int bld_add_host_check (const char *spec, struct oci_error *err);
 int bld_key_value_check (const char *option, const char *spec, struct oci_error *err);
 
 /* ---- build_progress.c: --progress ---- */
+
+/* The line bld_build_platforms writes before each platform's build
+ * ("building for linux/arm64"): the progress views start anew. */
+#define BLD_PROGRESS_PLATFORM_LINE "building for "
+/* "[N/M] END": step N has ended (the executor's line; the views show
+ * "[N/M] DONE 1.2s" in plain mode, nothing of it in tty mode). */
+#define BLD_PROGRESS_STEP_END "END"
 
 enum bld_progress_mode
 {

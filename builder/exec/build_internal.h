@@ -7,10 +7,12 @@
 #ifndef BUILDER_BUILD_INTERNAL_H
 #define BUILDER_BUILD_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "distribution/platform.h"
 #include "exec/build_ops.h"
 #include "exec/snapshot.h"
 #include "frontend/ignore.h"
@@ -57,6 +59,12 @@ struct stage_st
    * step cache): stage_history_add takes it instead of the build's time, so an
    * unchanged rebuild gives the same config and writes no blob. */
   char *cached_created;
+  /* FROM --platform, else --platform, else the host's; explicit unless
+   * the last (then an index gives the host's entry, as without any). */
+  struct bld_platform platform;
+  bool platform_explicit;
+  size_t step; /* the number of the step it is at */
+  bool built;  /* all its steps done */
 };
 
 struct build
@@ -76,6 +84,10 @@ struct build
   size_t n_images;
   struct stage_st *cur;
   struct bld_snapshotter sn;
+  /* --jobs: the workers take the build in turn (this lock, held but
+   * while RUN's process runs), and stop at cancel (another failed). */
+  pthread_mutex_t *lock;
+  const bool *cancel;
   struct build_cache *rc; /* --cache-from / --cache-to (cache_remote.c) */
 };
 
@@ -150,6 +162,18 @@ void step_cache_meta_time (struct build *b, struct stage_st *s, const char *crea
 /* The end of a run of metadata steps: its entry is written when a step was new. */
 void step_cache_meta_end (struct build *b, struct stage_st *s);
 void step_cache_meta_clear (struct stage_st *s);
+
+/* ---- build.c, build_jobs.c: the stages ---- */
+
+/* Runs stage si's instructions (b->lock held, if any). */
+int build_stage (struct build *b, size_t si, struct oci_error *err);
+/* The plan's stages, up to jobs at once: a stage starts once the stages
+ * it uses are built. */
+int build_stages_parallel (struct build *b, unsigned jobs, struct oci_error *err);
+/* Around a long wait of stage s that touches no build state (RUN's
+ * process): the other workers may go on meanwhile. */
+void build_unlock (struct build *b);
+void build_relock (struct build *b, struct stage_st *s);
 
 /* ---- the instructions: one function per kind ---- */
 

@@ -93,23 +93,34 @@ tail_push (struct progress *p, const char *line)
   p->tail[p->n_tail++] = c;
 }
 
+/* The step of label ("[N/M]", len bytes of it), the latest of that label. */
 static struct step *
-current (struct progress *p)
+step_of (struct progress *p, const char *label, size_t len)
 {
-  return p->n_steps ? &p->steps[p->n_steps - 1] : NULL;
+  for (size_t i = p->n_steps; i-- > 0;)
+    if (strlen (p->steps[i].label) == len && strncmp (p->steps[i].label, label, len) == 0)
+      return &p->steps[i];
+  return NULL;
 }
 
-/* Ends the running step: done, or (at close, no image line came) failed. */
+/* Ends a running step: done, or (at close, no image line came) failed. */
 static void
-step_end (struct progress *p, enum step_state state)
+step_end_one (struct progress *p, struct step *s, enum step_state state)
 {
-  struct step *s = current (p);
   if (s == NULL || s->state != STEP_RUNNING)
     return;
   s->state = state;
   s->end = now ();
   if (p->mode == BLD_PROGRESS_PLAIN)
     fprintf (p->dest, "%s %s %.1fs\n", s->label, state == STEP_ERROR ? "ERROR" : "DONE", s->end - s->start);
+}
+
+/* Ends every running step (several run at once with --jobs). */
+static void
+step_end (struct progress *p, enum step_state state)
+{
+  for (size_t i = 0; i < p->n_steps; i++)
+    step_end_one (p, &p->steps[i], state);
 }
 
 static int
@@ -176,11 +187,18 @@ draw (struct progress *p, bool final)
   size_t cached = 0;
   for (size_t i = 0; i < p->n_steps; i++)
     cached += p->steps[i].state == STEP_CACHED;
-  struct step *last = current (p);
+  bool failed = false;
+  struct step *last_running = NULL;
+  for (size_t i = 0; i < p->n_steps; i++)
+    {
+      failed |= p->steps[i].state == STEP_ERROR || p->steps[i].state == STEP_RUNNING;
+      if (p->steps[i].state == STEP_RUNNING)
+        last_running = &p->steps[i];
+    }
   draw_line (p, width, "[+] Building %.1fs (%zu/%u, %zu cached)%s", t - p->start, p->n_steps, p->total, cached,
-             !final                                                               ? ""
-             : last && (last->state == STEP_ERROR || last->state == STEP_RUNNING) ? " FAILED"
-                                                                                  : " FINISHED");
+             !final   ? ""
+             : failed ? " FAILED"
+                      : " FINISHED");
   for (size_t i = 0; i < p->n_steps; i++)
     {
       struct step *s = &p->steps[i];
@@ -189,7 +207,7 @@ draw (struct progress *p, bool final)
       if (s->state == STEP_RUNNING && final)
         mark = "ERROR";
       draw_step (p, width, s, mark, el);
-      if (!final && s->state == STEP_RUNNING)
+      if (!final && s == last_running)
         for (size_t k = 0; k < p->n_tail; k++)
           draw_line (p, width, "  \033[2m| %s\033[0m", p->tail[k]);
     }
@@ -200,6 +218,20 @@ draw (struct progress *p, bool final)
 }
 
 static void
+steps_clear (struct progress *p)
+{
+  tail_clear (p);
+  for (size_t i = 0; i < p->n_steps; i++)
+    {
+      free (p->steps[i].label);
+      free (p->steps[i].text);
+    }
+  free (p->steps);
+  p->steps = NULL;
+  p->n_steps = 0;
+}
+
+static void
 handle_line (struct progress *p, const char *line)
 {
   unsigned n, m;
@@ -207,9 +239,14 @@ handle_line (struct progress *p, const char *line)
   if (sscanf (line, "[%u/%u]%n", &n, &m, &off) == 2 && off > 0 && line[off] == ' ')
     {
       const char *rest = line + off + 1;
+      if (strcmp (rest, BLD_PROGRESS_STEP_END) == 0)
+        {
+          step_end_one (p, step_of (p, line, (size_t) off), STEP_DONE);
+          return;
+        }
       if (rest[0] == '|' && rest[1] == ' ')
         {
-          struct step *s = current (p);
+          struct step *s = step_of (p, line, (size_t) off);
           if (strcmp (rest + 2, "CACHED") == 0 && s)
             {
               s->state = STEP_CACHED;
@@ -221,7 +258,6 @@ handle_line (struct progress *p, const char *line)
             fprintf (p->dest, "%s\n", line);
           return;
         }
-      step_end (p, STEP_DONE);
       p->total = m;
       if (array_reserve (&p->steps, p->n_steps + 1, sizeof *p->steps) < 0)
         return;
@@ -242,6 +278,19 @@ handle_line (struct progress *p, const char *line)
       tail_clear (p);
       if (p->mode == BLD_PROGRESS_PLAIN)
         fprintf (p->dest, "%s\n", line);
+      return;
+    }
+  /* The next platform of a multi-platform build: the last one's view is
+   * left as its summary, the steps start again. */
+  if (strncmp (line, BLD_PROGRESS_PLATFORM_LINE, strlen (BLD_PROGRESS_PLATFORM_LINE)) == 0)
+    {
+      step_end (p, STEP_DONE);
+      if (p->mode == BLD_PROGRESS_TTY && p->n_steps && !p->finished)
+        draw (p, true);
+      steps_clear (p);
+      p->finished = false;
+      p->start = now ();
+      fprintf (p->dest, "%s\n", line);
       return;
     }
   /* After the steps: the image's digest and names. */
@@ -315,13 +364,7 @@ progress_close (void *cookie)
   if (p->mode == BLD_PROGRESS_TTY && !p->finished)
     draw (p, true);
   fflush (p->dest);
-  tail_clear (p);
-  for (size_t i = 0; i < p->n_steps; i++)
-    {
-      free (p->steps[i].label);
-      free (p->steps[i].text);
-    }
-  free (p->steps);
+  steps_clear (p);
   strbuf_release (&p->partial);
   pthread_mutex_destroy (&p->lock);
   free (p);

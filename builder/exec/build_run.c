@@ -186,6 +186,15 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
   return oci_write_file_atomic (path, text, len, 0600, err);
 }
 
+/* The container's id must be unique while it runs: RUN steps of stages
+ * building at once (--jobs) would share the runtime's cgroup of the id. */
+static unsigned
+run_number (void)
+{
+  static unsigned n;
+  return __atomic_add_fetch (&n, 1, __ATOMIC_RELAXED);
+}
+
 int
 bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
 {
@@ -194,7 +203,7 @@ bld_run (const struct bld_run_request *r, int *status, struct oci_error *err)
   pid_t pid = -1;
 
   if (asprintf (&bundle, "%s/bundle", r->work) < 0 || asprintf (&state, "%s/state", r->work) < 0
-      || asprintf (&id, "build-%ld", (long) getpid ()) < 0)
+      || asprintf (&id, "build-%ld-%u", (long) getpid (), run_number ()) < 0)
     return oci_error_set (err, ENOMEM, "run");
   if ((mkdir (bundle, 0700) < 0 && errno != EEXIST) || (mkdir (state, 0700) < 0 && errno != EEXIST))
     return oci_error_set (err, errno, "mkdir %s", bundle);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "exec/build_internal.h"
+#include "exec/emulation.h"
 #include "exec/build_mounts.h"
 #include "exec/build_net.h"
 #include "exec/user.h"
@@ -252,7 +253,10 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
     .ulimits_len = b->o->ulimits_len,
     .shm_size = b->o->shm_size,
   };
-  if (bld_run (&rr, &status, err) < 0 || bld_mounts_finish (&r->ms, rootfd, err) < 0)
+  build_unlock (b);
+  int run_ret = bld_run (&rr, &status, err);
+  build_relock (b, s);
+  if (run_ret < 0 || bld_mounts_finish (&r->ms, rootfd, err) < 0)
     goto out;
   if (status != 0)
     {
@@ -288,6 +292,22 @@ run_options (struct build *b, struct run_step *r, struct strbuf *mkey, struct oc
   return mkey->failed ? oci_error_set (err, ENOMEM, "out of memory") : 0;
 }
 
+/* The image's architecture (its config's, else the stage's platform)
+ * runs here, natively or under QEMU. */
+static int
+run_emulation_check (struct stage_st *s, struct oci_error *err)
+{
+  const struct oci_image_config *c = s->cfg;
+  if (c->architecture == NULL)
+    return bld_emulation_check (&s->platform, err) < 0 ? oci_error_prefix (err, "RUN") : 0;
+  struct bld_platform p = { .os = c->os ? c->os : (char *) "linux", .arch = c->architecture, .variant = c->variant };
+  cleanup_free char *text = NULL;
+  if (asprintf (&text, "%s/%s%s%s", p.os, p.arch, p.variant ? "/" : "", p.variant ? p.variant : "") < 0)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  p.text = text;
+  return bld_emulation_check (&p, err) < 0 ? oci_error_prefix (err, "RUN") : 0;
+}
+
 int
 dispatch_run (struct build *b, struct stage_st *s, const struct recipe_instruction *in, const char *prefix,
               struct oci_error *err)
@@ -317,7 +337,7 @@ dispatch_run (struct build *b, struct stage_st *s, const struct recipe_instructi
       ret = stage_history_add (s, b->created, r.created_by, false, err);
       goto out;
     }
-  if (run_env (b, s, &r, err) < 0 || step_fs_mount (b, s, &f, err) < 0)
+  if (run_env (b, s, &r, err) < 0 || run_emulation_check (s, err) < 0 || step_fs_mount (b, s, &f, err) < 0)
     goto out;
   {
     cleanup_close int rootfd = open (f.merged, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

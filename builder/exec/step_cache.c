@@ -424,6 +424,9 @@ step_cache_key (struct build *b, struct stage_st *s, const char *created_by, con
   strbuf_adds (&k, s->chain);
   strbuf_addc (&k, '\n');
   strbuf_adds (&k, created_by);
+  /* The same base and command give another result on another platform. */
+  strbuf_adds (&k, "\nplatform ");
+  strbuf_adds (&k, s->platform.text ? s->platform.text : "");
   if (b->o->has_timestamp)
     {
       char t[32];

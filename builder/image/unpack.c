@@ -19,6 +19,7 @@
 #include "image/layer_apply.h"
 #include "runtime_default.h"
 #include "image/store.h"
+#include "distribution/platform.h"
 #include "common/fs.h"
 #include "common/strbuf.h"
 #include "common/strv.h"
@@ -539,8 +540,8 @@ bld_unpack (struct bld_store *s, const char *ref, const char *bundle, const stru
   cleanup_image_config struct oci_image_config *img = NULL;
   bool created;
 
-  if (bld_store_resolve (s, ref, &desc, err) < 0 || bld_store_read_manifest (s, desc, &m, err) < 0
-      || bld_store_read_config (s, m->config, &img, err) < 0)
+  if (bld_platform_resolve (s, ref, ov ? ov->platform : NULL, &desc, err) < 0
+      || bld_store_read_manifest (s, desc, &m, err) < 0 || bld_store_read_config (s, m->config, &img, err) < 0)
     return -1;
   if (make_bundle_dir (bundle, &created, err) < 0)
     return -1;
@@ -628,8 +629,8 @@ bld_unpack_overlay (struct bld_store *s, const char *ref, const char *bundle, co
   int ret = -1;
 
   *done = false;
-  if (bld_store_resolve (s, ref, &desc, err) < 0 || bld_store_read_manifest (s, desc, &m, err) < 0
-      || bld_store_read_config (s, m->config, &img, err) < 0)
+  if (bld_platform_resolve (s, ref, ov ? ov->platform : NULL, &desc, err) < 0
+      || bld_store_read_manifest (s, desc, &m, err) < 0 || bld_store_read_config (s, m->config, &img, err) < 0)
     return -1;
   /* Volumes are seeded by moving the image's directories out of the
    * rootfs, which an overlay cannot do: those images are unpacked. */

@@ -14,6 +14,7 @@
 struct bld_store;
 
 /* The caller's changes on top of the image config (`builder run`). */
+struct bld_platform;
 struct bld_unpack_overrides
 {
   char **env; /* K=V, replacing the image's K */
@@ -40,6 +41,7 @@ struct bld_unpack_overrides
    * makes it an error; otherwise the default spec's args stay and
    * *no_command is set (`builder unpack`). */
   bool *no_command;
+  const struct bld_platform *platform; /* an index's entry for it (NULL: the host's) */
 };
 
 #define BLD_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
