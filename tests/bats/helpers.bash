@@ -314,3 +314,16 @@ reap_recvtty() {
   fi
   wait "$RECVTTY_PID"
 }
+
+# An interface only the host's network namespace has (a veth pair named
+# for this bats process): a test's "it sees the host's network" looks for
+# it, where a comparison of the host's whole list would race with the
+# namespaces and veths other tests make meanwhile.
+host_net_mark_add() {
+  NET_MARK="rlt$$"
+  ip link add "$NET_MARK" type veth peer name "rlu$$"
+}
+host_net_mark_del() {
+  [ -z "${NET_MARK:-}" ] || ip link del "$NET_MARK" 2>/dev/null || true
+  NET_MARK=
+}
