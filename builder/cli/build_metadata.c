@@ -3,7 +3,9 @@
  *   {"containerimage.digest":MANIFEST,"containerimage.config.digest":ID,
  *    "containerimage.descriptor":{"mediaType":M,"digest":D,"size":N},
  *    "image.name":"NAME,NAME",
- *    "builder.cache.from":[SPEC,...],"builder.cache.to":[SPEC,...]} */
+ *    "builder.cache.from":[SPEC,...],"builder.cache.to":[SPEC,...],
+ *    "builder.pushed":[NAME@DIGEST,...]}  (with --push)
+ * and build --push. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,7 +16,10 @@
 #include "fileutil.h"
 #include "json.h"
 #include "cli/cmd_build.h"
+#include "cli/cli.h"
 #include "common/strbuf.h"
+#include "common/strv.h"
+#include "distribution/registry.h"
 #include "distribution/reference.h"
 
 static void
@@ -66,8 +71,44 @@ bld_write_metadata_file (const char *path, const struct bld_build_metadata *m, s
   json_gen_string (g, names.s ? names.s : "");
   gen_specs (g, "builder.cache.from", m->cache_from, m->cache_from_len);
   gen_specs (g, "builder.cache.to", m->cache_to, m->cache_to_len);
+  if (m->pushed) /* metadata */
+    {
+      size_t n = 0;
+      while (m->pushed[n])
+        n++;
+      gen_specs (g, "builder.pushed", m->pushed, n);
+    }
   json_gen_end_object (g);
   if (json_gen_finish (g, &text, &len, err) < 0 || oci_write_file_atomic (path, text, len, 0644, err) < 0)
     return oci_error_prefix (err, "--metadata-file %s", path);
+  return 0;
+}
+
+int
+bld_build_push (struct bld_store *store, char *const *tags, size_t n, bool tls_verify, FILE *view, char ***pushed,
+                struct oci_error *err)
+{
+  struct reg_options o = { .tls_verify = tls_verify };
+  size_t len = 0;
+
+  *pushed = NULL;
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *norm = NULL, *digest = NULL, *ref = NULL;
+      if (bld_ref_normalize (tags[i], &norm, err) < 0)
+        return -1;
+      fprintf (view, "pushing %s\n", norm);
+      fflush (view);
+      if (reg_push (store, tags[i], tags[i], &o, bld_cli_registry_progress, NULL, &digest, err) < 0)
+        return oci_error_prefix (err, "%s", norm);
+      if (asprintf (&ref, "%s@%s", norm, digest) < 0)
+        {
+          ref = NULL;
+          return oci_error_set (err, ENOMEM, "out of memory");
+        }
+      if (cmn_strv_push (pushed, &len, ref) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      fprintf (view, "pushed %s\n", ref);
+    }
   return 0;
 }

@@ -107,6 +107,12 @@ enum
   OPT_CACHE_FROM,
   OPT_CACHE_TO,
   OPT_METADATA_FILE,
+  /* metadata: --annotation, --source, --revision, --push, --tls-verify */
+  OPT_ANNOTATION,
+  OPT_SOURCE,
+  OPT_REVISION,
+  OPT_PUSH,
+  OPT_TLS_VERIFY,
 };
 
 static const struct cli_option build_options[] = {
@@ -138,6 +144,13 @@ static const struct cli_option build_options[] = {
     "export the build's step cache (mode=max: every stage's steps; repeatable)" },
   { "metadata-file", OPT_METADATA_FILE, CLI_VALUE, "FILE",
     "write the result as JSON to FILE (image and config digests, names, caches)" },
+  /* metadata: annotations and --push (docs/ci.md) */
+  { "annotation", OPT_ANNOTATION, CLI_VALUE, "[manifest:|index:]KEY=VALUE",
+    "an annotation on the image's manifest or index (repeatable)" },
+  { "source", OPT_SOURCE, CLI_VALUE, "URL", "the org.opencontainers.image.source annotation" },
+  { "revision", OPT_REVISION, CLI_VALUE, "REV", "the org.opencontainers.image.revision annotation" },
+  { "push", OPT_PUSH, CLI_NO_VALUE, NULL, "push every -t name to its registry after the build" },
+  { "tls-verify", OPT_TLS_VERIFY, CLI_VALUE, "BOOL", "--push: verify the registry's certificate (default true)" },
   /* -h in a cluster (-hq) or --he: `builder build --help` is handled by
    * main before the command parses anything */
   { "help", 'h', CLI_NO_VALUE, NULL, NULL },
@@ -161,6 +174,9 @@ struct build_args
   struct bld_cache_spec *cache_from, *cache_to;
   char **cache_from_specs, **cache_to_specs; /* as given, for --metadata-file */
   const char *metadata_file;
+  /* metadata: --annotation, --push */
+  char **annotations;
+  bool push, tls_verify;
 };
 
 /* --cache-from / --cache-to: one more spec, parsed and as given. */
@@ -199,6 +215,7 @@ build_args_free (struct build_args *a)
   free (a->cache_to);
   free (a->cache_from_specs);
   free (a->cache_to_specs);
+  free (a->annotations); /* metadata */
 }
 
 /* --output: one more entry in a->outputs (none for type=store). */
@@ -282,6 +299,31 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
     case OPT_METADATA_FILE:
       a->metadata_file = optarg;
       return 0;
+    /* metadata */
+    case OPT_ANNOTATION:
+      {
+        cleanup_free char *k = NULL, *v = NULL;
+        enum bld_annotation_target t;
+        if (bld_annotation_parse (optarg, &t, &k, &v, err) < 0)
+          return oci_error_prefix (err, "build");
+        if (t == BLD_ANNOTATION_INDEX)
+          return oci_error_set (err, 0, "build: --annotation %s: this build makes one manifest, no index", optarg);
+        return push_or_fail (&a->annotations, &o->annotations_len, optarg, err);
+      }
+    case OPT_SOURCE:
+      o->source = optarg;
+      return 0;
+    case OPT_REVISION:
+      o->revision = optarg;
+      return 0;
+    case OPT_PUSH:
+      a->push = true;
+      return 0;
+    case OPT_TLS_VERIFY:
+      if (strcmp (optarg, "true") != 0 && strcmp (optarg, "false") != 0)
+        return oci_error_set (err, 0, "build: --tls-verify %s: want true or false", optarg);
+      a->tls_verify = strcmp (optarg, "true") == 0;
+      return 0;
     default:
       return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", word);
     }
@@ -297,6 +339,7 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   a->o->compression = BLD_COMPRESSION_GZIP;
   a->o->out = stdout;
   a->progress = BLD_PROGRESS_AUTO;
+  a->tls_verify = true;
   a->outputs = calloc (1, sizeof *a->outputs);
   if (a->outputs == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -319,6 +362,9 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   a->o->build_args = a->args;
   a->o->secrets = a->secrets;
   a->o->ssh = a->ssh;
+  a->o->annotations = a->annotations;
+  if (a->push && a->o->tags_len == 0)
+    return oci_error_set (err, 0, "build: --push needs a name (-t) to push to");
   return 0;
 }
 
@@ -373,6 +419,10 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   fprintf (view, "writing image %s\n", id);
   if (a.iidfile && oci_write_file_atomic (a.iidfile, id, strlen (id), 0644, err) < 0)
     return oci_error_prefix (err, "build: --iidfile");
+  /* metadata: --push, before --metadata-file (which names what it pushed) */
+  cleanup_strv char **pushed = NULL;
+  if (a.push && bld_build_push (store, o.tags, o.tags_len, a.tls_verify, view, &pushed, err) < 0)
+    return oci_error_prefix (err, "build: --push");
   /* cache: --metadata-file */
   if (a.metadata_file)
     {
@@ -383,7 +433,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
                                       .cache_from = a.cache_from_specs,
                                       .cache_to = a.cache_to_specs,
                                       .cache_from_len = o.cache_from_len,
-                                      .cache_to_len = o.cache_to_len };
+                                      .cache_to_len = o.cache_to_len,
+                                      .pushed = pushed };
       if (bld_write_metadata_file (a.metadata_file, &m, err) < 0)
         return oci_error_prefix (err, "build");
     }

@@ -2,7 +2,9 @@
 #ifndef BUILDER_CMD_BUILD_H
 #define BUILDER_CMD_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "image.h"
@@ -18,7 +20,15 @@ struct bld_build_metadata
   size_t tags_len;
   char *const *cache_from, *const *cache_to; /* the specs as given */
   size_t cache_from_len, cache_to_len;
+  char *const *pushed; /* metadata: NAME@DIGEST pushed by --push, a strv; NULL: none */
 };
 int bld_write_metadata_file (const char *path, const struct bld_build_metadata *m, struct oci_error *err);
+
+/* build --push (build_metadata.c): pushes the image each of tags names to
+ * that name's registry, a line per name on view; *pushed (a strv) the
+ * references pushed, NAME@DIGEST. */
+struct bld_store;
+int bld_build_push (struct bld_store *store, char *const *tags, size_t n, bool tls_verify, FILE *view, char ***pushed,
+                    struct oci_error *err);
 
 #endif

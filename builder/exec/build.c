@@ -276,12 +276,8 @@ ensure_cached (struct build *b, const char *blob_path, const char *digest, const
 static char *
 created_string (int64_t t)
 {
-  char buf[64];
-  time_t tt = (time_t) t;
-  struct tm tm;
-  gmtime_r (&tt, &tm);
-  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return strdup (buf);
+  char buf[32];
+  return bld_rfc3339 (t, buf) < 0 ? strdup ("1970-01-01T00:00:00Z") : strdup (buf);
 }
 
 /* FROM scratch: the host's platform (variant too, e.g. arm v7). */
@@ -818,6 +814,8 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
     return -1;
   struct oci_string_map ann = { 0 };
   int ret = cache_remote_inline (b, &ann, err);
+  if (ret == 0) /* metadata: --annotation, the standard ones */
+    ret = bld_manifest_annotations (b->o, BLD_ANNOTATION_MANIFEST, &ann, err);
   if (ret == 0)
     ret = bld_store_write_image (b->store, t->cfg, t->layers, t->n_layers, ann.len ? &ann : NULL,
                                  b->o->tags_len ? b->o->tags[0] : NULL, &md, err);

@@ -84,11 +84,34 @@ struct bld_build_options
   FILE *out; /* progress and RUN output */
   const struct bld_cache_spec *cache_from, *cache_to;
   size_t cache_from_len, cache_to_len;
+  /* metadata: --annotation specs, --source, --revision (build_annotations.c) */
+  char **annotations;
+  size_t annotations_len;
+  const char *source, *revision;
 };
 
 /* Builds; *digest receives the manifest digest. */
 int bld_build (struct bld_store *store, const struct bld_build_options *o, char digest[OCI_DIGEST_STRING_MAX],
                struct oci_error *err);
+
+/* ---- build_annotations.c: --annotation, the OCI standard annotations ---- */
+
+enum bld_annotation_target
+{
+  BLD_ANNOTATION_MANIFEST,
+  BLD_ANNOTATION_INDEX
+};
+/* [manifest:|index:]KEY=VALUE (no prefix: manifest); *key and *value
+ * newly allocated. */
+int bld_annotation_parse (const char *spec, enum bld_annotation_target *target, char **key, char **value,
+                          struct oci_error *err);
+/* t as RFC 3339 in UTC (2006-01-02T15:04:05Z); -1 when it has no such form. */
+int bld_rfc3339 (int64_t t, char out[32]);
+/* Adds to m the annotations o gives for target: for the manifest the
+ * standard ones (created when o has a timestamp, source, revision) first,
+ * then o's --annotation specs of that target, later ones winning. */
+int bld_manifest_annotations (const struct bld_build_options *o, enum bld_annotation_target target,
+                              struct oci_string_map *m, struct oci_error *err);
 
 /* ---- build_progress.c: --progress ---- */
 

@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# Build metadata for pipelines (docs/ci.md): --annotation, the OCI
+# standard annotations, --push, --metadata-file's pushed references.
+
+load helpers
+load build_helpers
+
+setup_file() {
+  # shellcheck source=../../scripts/deps.sh
+  . "$TESTS_DIR/../scripts/deps.sh"
+  rl_install_missing docker-registry skopeo jq python3
+}
+
+teardown() {
+  local p
+  for p in "${PIDS[@]}"; do
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+}
+
+start_registry() {
+  local dir="$BATS_TEST_TMPDIR/registry"
+  PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  REG=127.0.0.1:$PORT
+  mkdir -p "$dir/data"
+  printf 'version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: %s/data\nhttp:\n  addr: %s\n' \
+    "$dir" "$REG" >"$dir/config.yml"
+  docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+  PIDS=($!)
+  local i
+  for i in $(seq 100); do
+    curl -s -o /dev/null "http://$REG/v2/" && return 0
+    sleep 0.1
+  done
+  fail "the registry does not answer"
+}
+
+@test "--annotation, --source, --revision and the timestamp: the manifest's annotations" {
+  printf 'FROM busybox\nENV A=1\n' >"$CTX/Recipe"
+  run bld --progress plain --timestamp 1700000000 --annotation com.example.team=ci \
+    --annotation manifest:com.example.x=a=b --source https://example.com/app.git --revision 0123abc \
+    -t app "$CTX"
+  [ "$status" -eq 0 ] || fail "$output"
+  local a
+  a=$(manifest app | jq -c .annotations)
+  [ "$(jq -r '."org.opencontainers.image.created"' <<<"$a")" = 2023-11-14T22:13:20Z ] || fail "$a"
+  [ "$(jq -r '."org.opencontainers.image.source"' <<<"$a")" = https://example.com/app.git ] || fail "$a"
+  [ "$(jq -r '."org.opencontainers.image.revision"' <<<"$a")" = 0123abc ] || fail "$a"
+  [ "$(jq -r '."com.example.team"' <<<"$a")" = ci ] || fail "$a"
+  [ "$(jq -r '."com.example.x"' <<<"$a")" = a=b ] || fail "$a"
+  # an --annotation wins over the standard one
+  SOURCE_DATE_EPOCH=0 run bld --annotation org.opencontainers.image.created=yesterday -t app2 "$CTX"
+  [ "$status" -eq 0 ] || fail "$output"
+  [ "$(manifest app2 | jq -r '.annotations."org.opencontainers.image.created"')" = yesterday ]
+}
+
+@test "SOURCE_DATE_EPOCH gives org.opencontainers.image.created; no timestamp, no created annotation" {
+  printf 'FROM busybox\nENV A=1\n' >"$CTX/Recipe"
+  SOURCE_DATE_EPOCH=86400 run bld -t app "$CTX"
+  [ "$status" -eq 0 ] || fail "$output"
+  [ "$(manifest app | jq -r '.annotations."org.opencontainers.image.created"')" = 1970-01-02T00:00:00Z ]
+  unset SOURCE_DATE_EPOCH
+  run bld -t app3 "$CTX"
+  [ "$status" -eq 0 ] || fail "$output"
+  [ "$(manifest app3 | jq -r '.annotations."org.opencontainers.image.created" // "none"')" = none ]
+}
+
+@test "--annotation: bad specs are one clear error" {
+  printf 'FROM busybox\n' >"$CTX/Recipe"
+  run bld --annotation novalue "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--annotation novalue: want [manifest:|index:]KEY=VALUE"* ]] || fail "$output"
+  run bld --annotation manifest-descriptor:k=v "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *'"manifest-descriptor" is not manifest or index'* ]] || fail "$output"
+  run bld --annotation index:k=v "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"this build makes one manifest, no index"* ]] || fail "$output"
+  run bld --push "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--push needs a name (-t)"* ]] || fail "$output"
+}
+
+@test "--push: every -t name pushed; --metadata-file names the pushed references" {
+  command -v docker-registry >/dev/null || fail "docker-registry is missing (scripts/deps.sh)"
+  start_registry
+  printf 'FROM busybox\nRUN echo hi > /hi\n' >"$CTX/Recipe"
+  run bld --progress plain --timestamp 0 --push --tls-verify false --metadata-file "$BATS_TEST_TMPDIR/m.json" \
+    -t "$REG/team/app:v1" -t "$REG/team/app:latest" "$CTX"
+  [ "$status" -eq 0 ] || fail "$output"
+  local m d
+  m=$(cat "$BATS_TEST_TMPDIR/m.json")
+  d=$(jq -r '."containerimage.digest"' <<<"$m")
+  [[ "$d" == sha256:* ]] || fail "$m"
+  [ "$(jq -r '."builder.pushed" | join(" ")' <<<"$m")" = "$REG/team/app:v1@$d $REG/team/app:latest@$d" ] || fail "$m"
+  [ "$(jq -r '."image.name"' <<<"$m")" = "$REG/team/app:v1,$REG/team/app:latest" ] || fail "$m"
+  run skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG/team/app:v1"
+  [ "$status" -eq 0 ] || fail "$output"
+  [ "$output" = "$d" ]
+  run skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REG/team/app:latest"
+  [ "$output" = "$d" ]
+  # no --push: no pushed references
+  bld --timestamp 0 --metadata-file "$BATS_TEST_TMPDIR/m2.json" -t app "$CTX" >/dev/null
+  [ "$(jq -r '."builder.pushed" // "none"' "$BATS_TEST_TMPDIR/m2.json")" = none ]
+}
+
+@test "--push to a registry that is not there: a clear error, non-zero" {
+  printf 'FROM busybox\n' >"$CTX/Recipe"
+  PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  run bld --push --tls-verify false -t "127.0.0.1:$PORT/app:v1" "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"build: --push: 127.0.0.1:$PORT/app:v1"* ]] || fail "$output"
+}
