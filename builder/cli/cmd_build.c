@@ -126,8 +126,9 @@ static const struct cli_option build_options[] = {
   { "timestamp", OPT_TIMESTAMP, CLI_VALUE, "EPOCH",
     "the time of the image and its files (default $SOURCE_DATE_EPOCH)" },
   { "runtime", OPT_RUNTIME, CLI_VALUE, "PATH", "the OCI runtime for RUN (default: the runc-lite beside builder)" },
-  { "progress", OPT_PROGRESS, CLI_VALUE, "auto|plain|tty",
-    "tty: a live view redrawn in place; plain: lines (default auto: tty on a terminal)" },
+  { "progress", OPT_PROGRESS, CLI_VALUE, "auto|plain|tty|rawjson",
+    "tty: a live view redrawn in place; plain: lines; rawjson: a JSON object per event (default auto: tty on a "
+    "terminal)" },
   { "network", OPT_NETWORK, CLI_VALUE, "private|none|host",
     "RUN's network (default private: its own namespace with NAT to the outside, also called default; none: lo "
     "only; RUN --network wins)" },

@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 
 #include "error.h"
@@ -113,13 +114,28 @@ int bld_rfc3339 (int64_t t, char out[32]);
 int bld_manifest_annotations (const struct bld_build_options *o, enum bld_annotation_target target,
                               struct oci_string_map *m, struct oci_error *err);
 
+/* ---- build_progress_json.c: --progress=rawjson ---- */
+
+struct bld_progress_event
+{
+  struct timespec time; /* CLOCK_REALTIME */
+  const char *event;    /* start, log, cached, done, error, message */
+  unsigned step, total; /* step 0: not a step's */
+  const char *name;     /* start: the instruction */
+  const char *text;     /* log, message: the line */
+  int64_t duration_ms;  /* done, error; -1: none */
+};
+/* The event as one line of JSON (no newline). */
+int bld_progress_event_json (const struct bld_progress_event *e, char **out, size_t *len, struct oci_error *err);
+
 /* ---- build_progress.c: --progress ---- */
 
 enum bld_progress_mode
 {
   BLD_PROGRESS_AUTO,
   BLD_PROGRESS_PLAIN,
-  BLD_PROGRESS_TTY
+  BLD_PROGRESS_TTY,
+  BLD_PROGRESS_RAWJSON /* metadata: one JSON object per event (build_progress_json.c) */
 };
 int bld_progress_parse (const char *s, enum bld_progress_mode *out, struct oci_error *err);
 /* A stream for o->out that shows the executor's lines on dest in the mode

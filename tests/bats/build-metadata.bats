@@ -112,3 +112,34 @@ start_registry() {
   [ "$status" -ne 0 ]
   [[ "$output" == *"build: --push: 127.0.0.1:$PORT/app:v1"* ]] || fail "$output"
 }
+
+@test "--progress=rawjson: one JSON object per event (start, log, cached, done, message)" {
+  printf 'FROM busybox\nRUN echo "out \\"quoted\\""\nENV A=1\n' >"$CTX/Recipe"
+  run bld --progress=rawjson --timestamp 0 -t app "$CTX"
+  [ "$status" -eq 0 ] || fail "$output"
+  local line
+  while IFS= read -r line; do
+    jq -e 'type == "object" and (.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{9}Z$"))' \
+      <<<"$line" >/dev/null || fail "not an event: $line"
+  done <<<"$output"
+  local ev
+  ev=$(jq -sc '[.[] | [.event, .vertex // "", .name // .text // ""]]' <<<"$output")
+  jq -e '.[0] == ["start", "[1/3]", "FROM busybox"]' <<<"$ev" >/dev/null || fail "$ev"
+  jq -e 'any(.[]; . == ["start", "[2/3]", "RUN echo \"out \\\"quoted\\\"\""])' <<<"$ev" >/dev/null || fail "$ev"
+  jq -e 'any(.[]; . == ["log", "[2/3]", "out \"quoted\""])' <<<"$ev" >/dev/null || fail "$ev"
+  jq -e 'any(.[]; . == ["done", "[2/3]", ""])' <<<"$ev" >/dev/null || fail "$ev"
+  jq -e 'any(.[]; .[0] == "message" and (.[2] | startswith("writing image sha256:")))' <<<"$ev" >/dev/null || fail "$ev"
+  [ "$(jq -s '[.[] | select(.event == "done")][0] | (.duration_ms | type) + " " + (.step | tostring) + "/" + (.total | tostring)' <<<"$output")" = '"number 1/3"' ]
+  # again: the RUN step is cached
+  run bld --progress=rawjson --timestamp 0 -t app "$CTX"
+  [ "$status" -eq 0 ] || fail "$output"
+  jq -se 'any(.[]; .event == "cached" and .step == 2)' <<<"$output" >/dev/null || fail "$output"
+  jq -se 'all(.[]; .event != "log")' <<<"$output" >/dev/null || fail "$output"
+}
+
+@test "--progress=rawjson: a failing step is an error event, the error on stderr" {
+  printf 'FROM busybox\nRUN exit 3\n' >"$CTX/Recipe"
+  bld --progress=rawjson -t app "$CTX" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" && fail "the build succeeded"
+  jq -se '.[-1].event == "error" and .[-1].step == 2' "$BATS_TEST_TMPDIR/out" >/dev/null || fail "$(cat "$BATS_TEST_TMPDIR/out")"
+  grep -q "exit" "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+}

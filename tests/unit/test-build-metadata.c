@@ -1,5 +1,6 @@
-/* build --annotation specs and the standard annotations
- * (builder/exec/build_annotations.c). */
+/* Build metadata: --annotation specs and the standard annotations
+ * (builder/exec/build_annotations.c), --progress=rawjson's events
+ * (build_progress_json.c). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -101,10 +102,42 @@ test_standard (void)
   oci_error_clear (&e);
 }
 
+static void
+test_event (void)
+{
+  struct bld_progress_event e = {
+    .time = { 86400, 5 }, .event = "start", .step = 2, .total = 3, .name = "RUN a \"b\"", .duration_ms = -1
+  };
+  struct oci_error err = OCI_ERROR_INIT;
+  char *line = NULL;
+  size_t len;
+
+  ok (bld_progress_event_json (&e, &line, &len, &err) == 0, "start event");
+  is_str (line,
+          "{\"time\":\"1970-01-02T00:00:00.000000005Z\",\"event\":\"start\",\"step\":2,\"total\":3,"
+          "\"vertex\":\"[2/3]\",\"name\":\"RUN a \\\"b\\\"\"}",
+          "its line");
+  ok (line && strlen (line) == len && !strchr (line, '\n'), "one line");
+  free (line);
+  line = NULL;
+  e = (struct bld_progress_event) { .time = { 0, 999999999 }, .event = "message", .text = "x\ty", .duration_ms = -1 };
+  ok (bld_progress_event_json (&e, &line, &len, &err) == 0, "message event");
+  is_str (line, "{\"time\":\"1970-01-01T00:00:00.999999999Z\",\"event\":\"message\",\"text\":\"x\\ty\"}",
+          "no step, the text escaped");
+  free (line);
+  line = NULL;
+  e = (struct bld_progress_event) { .event = "done", .step = 1, .total = 1, .duration_ms = 1500 };
+  ok (bld_progress_event_json (&e, &line, &len, &err) == 0 && strstr (line, "\"duration_ms\":1500}") != NULL,
+      "done: its duration");
+  free (line);
+  oci_error_clear (&err);
+}
+
 int
 main (void)
 {
   test_parse ();
   test_standard ();
+  test_event ();
   return tap_done ();
 }
