@@ -16,6 +16,7 @@
 #include "image/store.h"
 #include "distribution/transfer.h"
 #include "fileutil.h"
+#include "common/strv.h"
 
 static int
 parse_epoch (const char *s, int64_t *out, struct oci_error *err)
@@ -113,6 +114,7 @@ enum
   OPT_REVISION,
   OPT_PUSH,
   OPT_TLS_VERIFY,
+  OPT_PROVENANCE,
 };
 
 static const struct cli_option build_options[] = {
@@ -152,6 +154,8 @@ static const struct cli_option build_options[] = {
   { "revision", OPT_REVISION, CLI_VALUE, "REV", "the org.opencontainers.image.revision annotation" },
   { "push", OPT_PUSH, CLI_NO_VALUE, NULL, "push every -t name to its registry after the build" },
   { "tls-verify", OPT_TLS_VERIFY, CLI_VALUE, "BOOL", "--push: verify the registry's certificate (default true)" },
+  { "provenance", OPT_PROVENANCE, CLI_NO_VALUE, NULL,
+    "attach a provenance record to the image (an OCI artifact referring to it; pushed with --push)" },
   /* -h in a cluster (-hq) or --he: `builder build --help` is handled by
    * main before the command parses anything */
   { "help", 'h', CLI_NO_VALUE, NULL, NULL },
@@ -177,7 +181,8 @@ struct build_args
   const char *metadata_file;
   /* metadata: --annotation, --push */
   char **annotations;
-  bool push, tls_verify;
+  bool push, tls_verify, provenance;
+  struct bld_build_record record;
 };
 
 /* --cache-from / --cache-to: one more spec, parsed and as given. */
@@ -217,6 +222,8 @@ build_args_free (struct build_args *a)
   free (a->cache_from_specs);
   free (a->cache_to_specs);
   free (a->annotations); /* metadata */
+  free (a->record.recipe_path);
+  cmn_strv_free_n (a->record.bases, a->record.bases_len);
 }
 
 /* --output: one more entry in a->outputs (none for type=store). */
@@ -319,6 +326,10 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
       return 0;
     case OPT_PUSH:
       a->push = true;
+      return 0;
+    case OPT_PROVENANCE:
+      a->provenance = true;
+      o->record = &a->record;
       return 0;
     case OPT_TLS_VERIFY:
       if (strcmp (optarg, "true") != 0 && strcmp (optarg, "false") != 0)
@@ -424,6 +435,12 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   cleanup_strv char **pushed = NULL;
   if (a.push && bld_build_push (store, o.tags, o.tags_len, a.tls_verify, view, &pushed, err) < 0)
     return oci_error_prefix (err, "build: --push");
+  char prov[OCI_DIGEST_STRING_MAX] = "";
+  if (a.provenance
+      && bld_build_provenance (store, &o, desc, a.push ? o.tags : NULL, a.push ? o.tags_len : 0, a.tls_verify, prov,
+                               err)
+             < 0)
+    return oci_error_prefix (err, "build: --provenance");
   /* cache: --metadata-file */
   if (a.metadata_file)
     {
@@ -435,7 +452,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
                                       .cache_to = a.cache_to_specs,
                                       .cache_from_len = o.cache_from_len,
                                       .cache_to_len = o.cache_to_len,
-                                      .pushed = pushed };
+                                      .pushed = pushed,
+                                      .provenance = prov };
       if (bld_write_metadata_file (a.metadata_file, &m, err) < 0)
         return oci_error_prefix (err, "build");
     }

@@ -310,6 +310,17 @@ from_manifest (struct build *b, struct stage_st *s, struct bld_store *src, const
     return -1;
   if (s->cfg->rootfs == NULL || s->cfg->rootfs->diff_ids_len != m->layers_len)
     return oci_error_set (err, 0, "%s: the config's diff_ids do not match the manifest's layers", ref);
+  if (b->o->record) /* metadata: --provenance */
+    {
+      cleanup_free char *base = NULL;
+      if (asprintf (&base, "%s@%s", ref, desc->digest) < 0)
+        {
+          base = NULL;
+          return oci_error_set (err, ENOMEM, "out of memory");
+        }
+      if (build_strv_push (&b->o->record->bases, &b->o->record->bases_len, base, err) < 0)
+        return -1;
+    }
   /* stage_add_layer appends the diff_ids again. */
   cleanup_strv char **diff_ids = s->cfg->rootfs->diff_ids;
   size_t n = s->cfg->rootfs->diff_ids_len;
@@ -861,6 +872,8 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
     return oci_error_set (err, ENOMEM, "out of memory");
   if (recipe_parse_file (recipe_path, &r, err) < 0)
     return -1;
+  if (o->record && (o->record->recipe_path = strdup (recipe_path)) == NULL) /* metadata */
+    return oci_error_set (err, ENOMEM, "out of memory");
   if (recipe_plan_build (r, o->target, lookup_build_arg, &b, &plan, err) < 0)
     return -1;
   b.r = r;

@@ -89,6 +89,14 @@ struct bld_build_options
   char **annotations;
   size_t annotations_len;
   const char *source, *revision;
+  struct bld_build_record *record; /* metadata: filled when not NULL */
+};
+/* metadata: what a build was made from, for --provenance. */
+struct bld_build_record
+{
+  char *recipe_path;
+  char **bases; /* FROM images, REF@DIGEST (a strv) */
+  size_t bases_len;
 };
 
 /* Builds; *digest receives the manifest digest. */

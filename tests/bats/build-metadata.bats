@@ -143,3 +143,44 @@ start_registry() {
   jq -se '.[-1].event == "error" and .[-1].step == 2' "$BATS_TEST_TMPDIR/out" >/dev/null || fail "$(cat "$BATS_TEST_TMPDIR/out")"
   grep -q "exit" "$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
 }
+
+@test "--provenance --push: an artifact whose subject is the image, under the referrers tag sha256-HEX" {
+  command -v skopeo >/dev/null || fail "skopeo is missing (scripts/deps.sh)"
+  start_registry
+  printf 'FROM busybox\nARG V\nRUN echo "$V" > /v\n' >"$CTX/Recipe"
+  echo data >"$CTX/f"
+  run bld --progress plain --timestamp 0 --push --tls-verify false --provenance --build-arg V=7 \
+    --metadata-file "$BATS_TEST_TMPDIR/m.json" -t "$REG/team/app:v1" "$CTX"
+  [ "$status" -eq 0 ] || fail "$output"
+  local d p idx man doc base
+  d=$(jq -r '."containerimage.digest"' "$BATS_TEST_TMPDIR/m.json")
+  p=$(jq -r '."builder.provenance.digest"' "$BATS_TEST_TMPDIR/m.json")
+  [[ "$p" == sha256:* ]] || fail "$(cat "$BATS_TEST_TMPDIR/m.json")"
+  # the fallback tag lists the artifact
+  idx=$(skopeo inspect --tls-verify=false --raw "docker://$REG/team/app:sha256-${d#sha256:}") || fail "no referrers tag"
+  [ "$(jq -r '.manifests[0].digest' <<<"$idx")" = "$p" ] || fail "$idx"
+  [ "$(jq -r '.manifests[0].artifactType' <<<"$idx")" = application/vnd.runc-lite.builder.provenance.v1+json ]
+  man=$(skopeo inspect --tls-verify=false --raw "docker://$REG/team/app@$p") || fail "no artifact manifest"
+  [ "$(jq -r .subject.digest <<<"$man")" = "$d" ] || fail "$man"
+  [ "$(jq -r .config.mediaType <<<"$man")" = application/vnd.oci.empty.v1+json ] || fail "$man"
+  # the record: fetched from the registry, checked against the inputs
+  doc=$(curl -sf "http://$REG/v2/team/app/blobs/$(jq -r '.layers[0].digest' <<<"$man")") || fail "no record blob"
+  [ "$(jq -r .recipe.digest <<<"$doc")" = "sha256:$(sha256sum <"$CTX/Recipe" | cut -d' ' -f1)" ] || fail "$doc"
+  [ "$(jq -r .image.digest <<<"$doc")" = "$d" ] || fail "$doc"
+  [ "$(jq -r '.buildArgs | join(",")' <<<"$doc")" = V=7 ] || fail "$doc"
+  base=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "busybox:latest") | .digest' "$STORE/index.json")
+  [ "$(jq -r '.bases | join(",")' <<<"$doc")" = "busybox@$base" ] || fail "$doc"
+  [ "$(jq -r .created <<<"$doc")" = 1970-01-01T00:00:00Z ] || fail "$doc"
+  [[ "$(jq -r .context.digest <<<"$doc")" == sha256:* ]] || fail "$doc"
+  # the artifact is in the store too
+  [ -f "$STORE/blobs/sha256/${p#sha256:}" ]
+  # the context's digest follows its content
+  local c1 c2
+  c1=$(jq -r .context.digest <<<"$doc")
+  echo other >"$CTX/f"
+  bld --timestamp 0 --provenance --metadata-file "$BATS_TEST_TMPDIR/m2.json" -t app "$CTX" >/dev/null
+  p=$(jq -r '."builder.provenance.digest"' "$BATS_TEST_TMPDIR/m2.json")
+  c2=$(jq -r '.layers[0].digest' "$STORE/blobs/sha256/${p#sha256:}")
+  c2=$(jq -r .context.digest "$STORE/blobs/sha256/${c2#sha256:}")
+  [ "$c1" != "$c2" ] || fail "the context digest did not change"
+}

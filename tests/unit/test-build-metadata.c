@@ -8,6 +8,8 @@
 
 #include "tap.h"
 #include "exec/build.h"
+#include "exec/provenance.h"
+#include "json.h"
 
 static bool
 parses (const char *spec, enum bld_annotation_target want_t, const char *want_k, const char *want_v)
@@ -133,9 +135,56 @@ test_event (void)
   oci_error_clear (&err);
 }
 
+#define DA "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define DB "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static void
+test_provenance (void)
+{
+  char *bases[] = { "busybox@" DA }, *args[] = { "V=\"7\"" };
+  struct bld_provenance p = { .builder_version = "1.0",
+                              .created = "1970-01-01T00:00:00Z",
+                              .recipe_path = "/c/Recipe",
+                              .recipe_digest = DA,
+                              .context_digest = DB,
+                              .image_digest = DB,
+                              .bases = bases,
+                              .bases_len = 1,
+                              .build_args = args,
+                              .build_args_len = 1 };
+  struct oci_image_descriptor subject = { .media_type = (char *) OCI_MEDIA_TYPE_IMAGE_MANIFEST,
+                                          .digest = DB,
+                                          .size = 7 };
+  struct oci_error err = OCI_ERROR_INIT;
+  char *text = NULL;
+  size_t len;
+
+  ok (bld_provenance_doc (&p, &text, &len, &err) == 0, "the record");
+  is_str (
+      text,
+      "{\"builder\":{\"version\":\"1.0\"},\"created\":\"1970-01-01T00:00:00Z\",\"recipe\":{\"path\":\"/c/Recipe\","
+      "\"digest\":\"" DA "\"},\"context\":{\"digest\":\"" DB "\"},\"bases\":[\"busybox@" DA "\"],"
+      "\"buildArgs\":[\"V=\\\"7\\\"\"],\"image\":{\"digest\":\"" DB "\"}}",
+      "its text");
+  free (text);
+  text = NULL;
+  ok (bld_provenance_manifest (&subject, DA, 42, &text, &len, &err) == 0, "the artifact manifest");
+  is_str (text,
+          "{\"schemaVersion\":2,\"mediaType\":\"application/"
+          "vnd.oci.image.manifest.v1+json\",\"artifactType\":\"" BLD_PROVENANCE_MEDIA_TYPE
+          "\",\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\"" BLD_EMPTY_JSON_DIGEST
+          "\",\"size\":2},\"layers\":[{\"mediaType\":\"" BLD_PROVENANCE_MEDIA_TYPE "\",\"digest\":\"" DA
+          "\",\"size\":42}],\"subject\":{\"mediaType\":"
+          "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" DB "\",\"size\":7}}",
+          "its text: the subject is the image");
+  free (text);
+  oci_error_clear (&err);
+}
+
 int
 main (void)
 {
+  test_provenance ();
   test_parse ();
   test_standard ();
   test_event ();
