@@ -14,6 +14,15 @@
 # overlay fails), --isolation chroot and --layers (its step cache); builder
 # RUNs through runc-lite. Prints each figure and buildah/builder (above 1:
 # builder is faster). Run from the top of the tree after a build, as root.
+#
+# Then the multi-stage scenario (issue 13), its own table:
+#   FROM busybox AS build
+#   RUN writing 300 MB of mixed files (random and text, 5 MB each: a
+#       toolchain's worth), COPY src/, RUN "compiling" src into /out/app
+#   FROM busybox, COPY --from=build /out/app, CMD
+# cold (empty stores, the base pulled as above) and "changed": one source
+# file changed, the rest cached.  Prints builder/buildah (goal <= 0.5).
+# SCENARIO=small|multistage runs only one of the two (default both).
 set -euo pipefail
 
 # shellcheck source=builder-common.sh
@@ -82,6 +91,8 @@ H_BUILD="$BAH"' bud --isolation chroot --layers -q -t bench -f "$CTX/Dockerfile"
 H_COLD='id=$('"$BAH"' pull -q "$BASE_REF") && '"$BAH"' tag "$id" localhost/busybox:latest && '"$H_BUILD"
 H_COLD_PREP='buildah --root "$BROOT" --runroot "$BRUN" --storage-driver "$DRIVER" rm -a >/dev/null 2>&1; umount -R "$BROOT" 2>/dev/null; rm -rf "$BROOT" "$BRUN"; true'
 
+SCENARIO=${SCENARIO:-all}
+if [ "$SCENARIO" != multistage ]; then
 hyperfine --runs "$RUNS" --export-json "$WORK/cold.json" \
   --prepare "bash -c '$B_COLD_PREP'" -n "builder cold" "bash -c '$B_BUILD'" \
   --prepare "bash -c '$H_COLD_PREP'" -n "buildah cold" "bash -c '$H_COLD'" \
@@ -99,3 +110,8 @@ for f in cold cached; do
   jq -r --arg f "$f" '(.results[0].median) as $b | (.results[1].median) as $h | "ratio buildah/builder \($f): \($h / $b * 100 | round / 100)"' "$WORK/$f.json"
 done
 jq -r '(.results[2].median) as $c | (.results[1].median) as $h | "ratio buildah/builder cold with the copying snapshotter: \($h / $c * 100 | round / 100)"' "$WORK/cold.json"
+fi
+
+[ "$SCENARIO" = small ] && exit 0
+# shellcheck source=build-multistage.sh
+. "$(dirname "$0")/build-multistage.sh"

@@ -108,6 +108,10 @@ cli_getopt_next (struct cli_getopt *p)
 {
   if (p->style == CLI_STYLE_GNU)
     return getopt_long (p->argc, p->argv, p->optstring, p->longopts, NULL);
+  /* Past the "+": glibc moves the operands behind the options (unless
+   * POSIXLY_CORRECT is set). */
+  if (p->style == CLI_STYLE_GNU_ANYWHERE)
+    return getopt_long (p->argc, p->argv, p->optstring + 1, p->longopts, NULL);
   return getopt_long_only (p->argc, p->argv, p->optstring, p->longopts, NULL);
 }
 

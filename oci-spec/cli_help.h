@@ -64,12 +64,15 @@ bool cli_getopt_tables (const struct cli_option *opts, struct option **longopts,
 /* How a program reads its command lines. */
 enum cli_style
 {
-  CLI_STYLE_GNU,       /* getopt_long: -abc is a cluster of -a -b -c,
-                          --name (builder) */
-  CLI_STYLE_LONG_ONLY, /* getopt_long_only: -name is --name */
-  CLI_STYLE_GO,        /* runc's (Go's flag package): as CLI_STYLE_LONG_ONLY,
-                          and a single-dash word longer than one letter must
-                          name an option ("-bogus" is never "-b ogus") */
+  CLI_STYLE_GNU,          /* getopt_long: -abc is a cluster of -a -b -c,
+                             --name (builder) */
+  CLI_STYLE_LONG_ONLY,    /* getopt_long_only: -name is --name */
+  CLI_STYLE_GO,           /* runc's (Go's flag package): as CLI_STYLE_LONG_ONLY,
+                             and a single-dash word longer than one letter must
+                             name an option ("-bogus" is never "-b ogus") */
+  CLI_STYLE_GNU_ANYWHERE, /* as CLI_STYLE_GNU, and options may follow the
+                             operands (getopt_long's permutation, as in
+                             docker's `build . -t x`); "--" ends them */
 };
 
 /* One parse of a command line: argv[0] is the command's name, options

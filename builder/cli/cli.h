@@ -51,5 +51,8 @@ BLD_COMMAND (load);
 int bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_options *o, struct oci_error *err);
 /* A reg_progress_fn: "blob DIGEST: uploaded" and the like on stderr. */
 void bld_cli_registry_progress (void *ctx, const char *digest, enum reg_blob_outcome outcome, const char *detail);
+/* A bld_compress_note_fn (push, save): "layer DIFF_ID: compressed as
+ * DIGEST" (or "compressed before") on stderr. */
+void bld_cli_compress_note (void *ctx, const char *diff_id, const char *digest, bool reused);
 
 #endif

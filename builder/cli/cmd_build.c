@@ -16,6 +16,8 @@
 #include "image/store.h"
 #include "distribution/transfer.h"
 #include "fileutil.h"
+#include "common/size.h"
+#include "cli/build_context.h"
 #include "common/strv.h"
 
 static int
@@ -108,6 +110,14 @@ enum
   OPT_CACHE_FROM,
   OPT_CACHE_TO,
   OPT_METADATA_FILE,
+  /* docker build's habits */
+  OPT_LABEL,
+  OPT_PULL,
+  OPT_ADD_HOST,
+  OPT_ULIMIT,
+  OPT_SHM_SIZE,
+  OPT_BUILD_CONTEXT,
+  OPT_FORMAT,
   /* metadata: --annotation, --source, --revision, --push, --tls-verify */
   OPT_ANNOTATION,
   OPT_SOURCE,
@@ -124,7 +134,8 @@ static const struct cli_option build_options[] = {
     "set an ARG (without =VALUE: from the environment; repeatable)" },
   { "target", OPT_TARGET, CLI_VALUE, "STAGE", "build up to this stage instead of the last one" },
   { "no-cache", OPT_NO_CACHE, CLI_NO_VALUE, NULL, "rebuild every step instead of using the step cache" },
-  { "compression", OPT_COMPRESSION, CLI_VALUE, "gzip|zstd|none", "how the new layers are compressed (default gzip)" },
+  { "compression", OPT_COMPRESSION, CLI_VALUE, "gzip|zstd|none",
+    "compress the image's layers in the store (default none: compressed by push, save, --output; gzip for these)" },
   { "timestamp", OPT_TIMESTAMP, CLI_VALUE, "EPOCH",
     "the time of the image and its files (default $SOURCE_DATE_EPOCH)" },
   { "runtime", OPT_RUNTIME, CLI_VALUE, "PATH", "the OCI runtime for RUN (default: the runc-lite beside builder)" },
@@ -147,6 +158,18 @@ static const struct cli_option build_options[] = {
     "export the build's step cache (mode=max: every stage's steps; repeatable)" },
   { "metadata-file", OPT_METADATA_FILE, CLI_VALUE, "FILE",
     "write the result as JSON to FILE (image and config digests, names, caches)" },
+  /* docker build's habits */
+  { "label", OPT_LABEL, CLI_VALUE, "KEY=VALUE", "a label of the image, over LABEL's (repeatable)" },
+  { "quiet", 'q', CLI_NO_VALUE, NULL, "print only the image id" },
+  { "pull", OPT_PULL, CLI_BOOL, "always|missing|never",
+    "take FROM's image from its source (oci:DIR, a registry) again: always (bare --pull), when missing "
+    "(default), never" },
+  { "add-host", OPT_ADD_HOST, CLI_VALUE, "HOST:IP", "a line of RUN's /etc/hosts (repeatable)" },
+  { "ulimit", OPT_ULIMIT, CLI_VALUE, "NAME=SOFT[:HARD]", "a resource limit of RUN (nofile, nproc, ...; repeatable)" },
+  { "shm-size", OPT_SHM_SIZE, CLI_VALUE, "SIZE", "the size of RUN's /dev/shm (default 64m)" },
+  { "build-context", OPT_BUILD_CONTEXT, CLI_VALUE, "NAME=DIR",
+    "a directory that FROM NAME, COPY --from=NAME and RUN --mount from=NAME take (repeatable)" },
+  { "format", OPT_FORMAT, CLI_VALUE, "oci|docker", "the image's manifest and media types (default oci)" },
   /* metadata: annotations and --push (docs/ci.md) */
   { "annotation", OPT_ANNOTATION, CLI_VALUE, "[manifest:|index:]KEY=VALUE",
     "an annotation on the image's manifest or index (repeatable)" },
@@ -179,6 +202,9 @@ struct build_args
   struct bld_cache_spec *cache_from, *cache_to;
   char **cache_from_specs, **cache_to_specs; /* as given, for --metadata-file */
   const char *metadata_file;
+  /* docker build's habits */
+  bool quiet;
+  char **labels, **add_hosts, **ulimits, **build_contexts;
   /* metadata: --annotation, --push */
   char **annotations;
   bool push, tls_verify, provenance;
@@ -221,6 +247,10 @@ build_args_free (struct build_args *a)
   free (a->cache_to);
   free (a->cache_from_specs);
   free (a->cache_to_specs);
+  free (a->labels);
+  free (a->add_hosts);
+  free (a->ulimits);
+  free (a->build_contexts);
   free (a->annotations); /* metadata */
   free (a->record.recipe_path);
   cmn_strv_free_n (a->record.bases, a->record.bases_len);
@@ -240,6 +270,49 @@ add_output (struct build_args *a, const char *spec, struct oci_error *err)
   if (nv[a->n_outputs].path)
     a->n_outputs++;
   return 0;
+}
+
+/* docker build's habits: 1 when c is none of them. */
+static int
+build_habit_option (struct build_args *a, int c, struct oci_error *err)
+{
+  struct bld_build_options *o = a->o;
+  switch (c)
+    {
+    case OPT_LABEL:
+      if (bld_key_value_check ("--label", optarg, err) < 0)
+        return -1;
+      return push_or_fail (&a->labels, &o->labels_len, optarg, err);
+    case 'q':
+      a->quiet = true;
+      return 0;
+    case OPT_PULL:
+      return bld_pull_parse (optarg, &o->pull, err);
+    case OPT_ADD_HOST:
+      if (bld_add_host_check (optarg, err) < 0)
+        return -1;
+      return push_or_fail (&a->add_hosts, &o->add_hosts_len, optarg, err);
+    case OPT_ULIMIT:
+      {
+        int res;
+        int64_t soft, hard;
+        if (bld_ulimit_parse (optarg, &res, &soft, &hard, err) < 0)
+          return -1;
+        return push_or_fail (&a->ulimits, &o->ulimits_len, optarg, err);
+      }
+    case OPT_SHM_SIZE:
+      if (cmn_parse_size (optarg, &o->shm_size) < 0 || o->shm_size <= 0)
+        return oci_error_set (err, 0, "build: --shm-size %s: want a size such as 64m", optarg);
+      return 0;
+    case OPT_BUILD_CONTEXT:
+      if (bld_key_value_check ("--build-context", optarg, err) < 0)
+        return -1;
+      return push_or_fail (&a->build_contexts, &o->build_contexts_len, optarg, err);
+    case OPT_FORMAT:
+      return bld_format_parse (optarg, &o->format, err);
+    default:
+      return 1;
+    }
 }
 
 /* One option: key c, its value in optarg; word is the command line's. */
@@ -337,6 +410,11 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
       a->tls_verify = strcmp (optarg, "true") == 0;
       return 0;
     default:
+      {
+        int r = build_habit_option (a, c, err);
+        if (r <= 0)
+          return r;
+      }
       return oci_error_set (err, 0, "build: unknown or incomplete option \"%s\"", word);
     }
 }
@@ -348,14 +426,14 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   int c;
 
-  a->o->compression = BLD_COMPRESSION_GZIP;
+  a->o->compression = BLD_COMPRESSION_NONE;
   a->o->out = stdout;
   a->progress = BLD_PROGRESS_AUTO;
   a->tls_verify = true;
   a->outputs = calloc (1, sizeof *a->outputs);
   if (a->outputs == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
-  if (cli_getopt_start (&p, build_options, CLI_STYLE_GNU, argc, argv, err) < 0)
+  if (cli_getopt_start (&p, build_options, CLI_STYLE_GNU_ANYWHERE, argc, argv, err) < 0)
     return -1;
   while ((c = cli_getopt_next (&p)) != -1)
     {
@@ -374,10 +452,33 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   a->o->build_args = a->args;
   a->o->secrets = a->secrets;
   a->o->ssh = a->ssh;
+  a->o->labels = a->labels;
+  a->o->add_hosts = a->add_hosts;
+  a->o->ulimits = a->ulimits;
+  a->o->build_contexts = a->build_contexts;
   a->o->annotations = a->annotations;
   if (a->push && a->o->tags_len == 0)
     return oci_error_set (err, 0, "build: --push needs a name (-t) to push to");
   return 0;
+}
+
+/* The build's warnings, held until the progress view has ended (a live
+ * view would be broken by a line of stderr) and then written to stderr. */
+struct held_warnings
+{
+  FILE *f;
+  char *text;
+  size_t len;
+};
+
+static void
+held_warnings_flush (struct held_warnings *w)
+{
+  if (w->f)
+    fclose (w->f);
+  if (w->text && w->len)
+    fwrite (w->text, 1, w->len, stderr);
+  free (w->text);
 }
 
 int
@@ -389,7 +490,10 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   cleanup_store struct bld_store *store = NULL;
   char digest[OCI_DIGEST_STRING_MAX], id[OCI_DIGEST_STRING_MAX];
   cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+  __attribute__ ((cleanup (held_warnings_flush))) struct held_warnings warnings = { 0 };
+  cleanup_fclose FILE *quiet_out = NULL; /* -q's sink, closed after the view */
   cleanup_fclose FILE *view = NULL;
+  cleanup_build_context struct build_context ctx = { 0 };
   int r;
 
   if ((r = parse_build_args (argc, argv, &a, err)) != 0)
@@ -410,8 +514,16 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (bld_store_open (store_dir, true, &store, err) < 0)
     return -1;
-  if (bld_progress_open (a.progress, stdout, &view, err) < 0)
+  if (build_context_prepare (store_dir, &o.context, &o.recipe, &ctx, err) < 0)
     return -1;
+  /* -q: the build's lines go nowhere, the id alone to stdout. */
+  if (a.quiet && (quiet_out = fopen ("/dev/null", "we")) == NULL)
+    return oci_error_set (err, errno, "build: open /dev/null");
+  if (bld_progress_open (a.quiet ? BLD_PROGRESS_PLAIN : a.progress, a.quiet ? quiet_out : stdout, &view, err) < 0)
+    return -1;
+  if ((warnings.f = open_memstream (&warnings.text, &warnings.len)) == NULL)
+    return oci_error_set (err, errno, "build: open_memstream");
+  o.warn = warnings.f;
   o.out = view;
   bld_catch_signals ();
   if (bld_build (store, &o, digest, err) < 0)
@@ -429,6 +541,8 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   if (bld_store_resolve (store, digest, &desc, err) < 0 || bld_store_image_id (store, desc, id, err) < 0)
     return oci_error_prefix (err, "build");
   fprintf (view, "writing image %s\n", id);
+  if (a.quiet)
+    printf ("%s\n", id);
   if (a.iidfile && oci_write_file_atomic (a.iidfile, id, strlen (id), 0644, err) < 0)
     return oci_error_prefix (err, "build: --iidfile");
   /* metadata: --push, before --metadata-file (which names what it pushed) */
@@ -468,7 +582,9 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
   for (size_t i = 0; i < a.n_outputs; i++)
     {
       char *ref = o.tags_len ? o.tags[0] : digest;
-      if (bld_save (store, &ref, 1, &a.outputs[i], err) < 0)
+      struct bld_compress_options co = { o.compression != BLD_COMPRESSION_NONE ? o.compression
+                                                                               : BLD_COMPRESSION_GZIP };
+      if (bld_save (store, &ref, 1, &a.outputs[i], &co, err) < 0)
         return oci_error_prefix (err, "build: --output");
       fprintf (view, "exporting to %s\n", a.outputs[i].path);
     }

@@ -18,7 +18,8 @@ enum
   OPT_CREDS = CLI_LONG_ONLY,
   OPT_AUTHFILE,
   OPT_TLS_VERIFY,
-  OPT_FROM
+  OPT_FROM,
+  OPT_COMPRESSION
 };
 
 /* pull's and push's registry options (bld_cli_registry_args). */
@@ -38,6 +39,8 @@ static const struct cli_option pull_options[] = {
 static const struct cli_option push_options[] = {
   REGISTRY_OPTIONS,
   { "from", OPT_FROM, CLI_VALUE, "REPO", "a repository of the same registry to mount the blobs from" },
+  { "compression", OPT_COMPRESSION, CLI_VALUE, "gzip|zstd|none",
+    "how the image's uncompressed layers are sent (default gzip)" },
   CLI_OPTIONS_END,
 };
 
@@ -53,7 +56,8 @@ bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_option
   bool push = strcmp (cmd, "push") == 0;
   int c;
 
-  *o = (struct reg_options) { .tls_verify = true };
+  *o = (struct reg_options) { .tls_verify = true,
+                              .compress = { .compression = BLD_COMPRESSION_GZIP, .note = bld_cli_compress_note } };
   if (cli_getopt_start (&p, push ? push_options : pull_options, CLI_STYLE_GNU, argc, argv, err) < 0)
     return -1;
   while ((c = cli_getopt_next (&p)) != -1)
@@ -76,10 +80,24 @@ bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_option
       case OPT_FROM:
         o->from = optarg;
         break;
+      case OPT_COMPRESSION:
+        if (bld_compression_parse (optarg, &o->compress.compression, err) < 0)
+          return oci_error_prefix (err, "%s: --compression", cmd);
+        break;
       default:
         return oci_error_set (err, 0, "%s: unknown or incomplete option \"%s\"", cmd, argv[optind - 1]);
       }
   return optind;
+}
+
+void
+bld_cli_compress_note (void *ctx, const char *diff_id, const char *digest, bool reused)
+{
+  (void) ctx;
+  if (reused)
+    fprintf (stderr, "layer %s: compressed before, as %s\n", diff_id, digest);
+  else
+    fprintf (stderr, "layer %s: compressed as %s\n", diff_id, digest);
 }
 
 void

@@ -1,6 +1,8 @@
 /* builder push [--creds U:P] [--authfile F] [--tls-verify=BOOL] [--from REPO]
- * NAME REF: an image of the store to a registry.  One line per blob on
- * stderr (present, mounted, uploaded), the manifest digest on stdout.
+ * [--compression C] NAME REF: an image of the store to a registry, its
+ * uncompressed layers compressed on the way (layer_compress.h).  One line
+ * per blob on stderr (compressed, present, mounted, uploaded), the
+ * manifest digest on stdout.
  * BUILDER_PUSH_CHUNK_SIZE (bytes) sets the size above which blobs go up
  * in chunks (tests use it to exercise chunked uploads on small blobs). */
 #include "config.h"
@@ -12,6 +14,7 @@
 #include "cleanup.h"
 #include "cli/cli.h"
 #include "distribution/registry.h"
+#include "image/interrupt.h"
 #include "image/store.h"
 
 BLD_COMMAND (push)
@@ -38,6 +41,7 @@ BLD_COMMAND (push)
                               chunk);
       o.chunk_size = v;
     }
+  bld_catch_signals ();
   if (bld_cli_open_store (g, false, &s, err) < 0
       || reg_push (s, argv[first], argv[first + 1], &o, bld_cli_registry_progress, NULL, &digest, err) < 0)
     return -1;

@@ -22,6 +22,7 @@
 #include "distribution/platform.h"
 #include "distribution/registry.h"
 #include "distribution/registry_client.h"
+#include "image/interrupt.h"
 #include "image/store.h"
 #include "common/strbuf.h"
 
@@ -383,7 +384,7 @@ push_image_manifest (struct push *p, const struct oci_image_descriptor *desc, co
       || oci_image_manifest_parse_text (desc->digest, text, len, &m, err) < 0)
     return -1;
   for (size_t i = 0; i < m->layers_len; i++)
-    if (push_blob (p, &m->layers[i], err) < 0)
+    if (bld_check_interrupted (err) < 0 || push_blob (p, &m->layers[i], err) < 0)
       return -1;
   if (push_blob (p, m->config, err) < 0)
     return -1;
@@ -396,14 +397,17 @@ reg_push (struct bld_store *s, const char *store_ref, const char *ref, const str
 {
   cleanup_reference struct bld_reference r = { 0 };
   cleanup_reg_client struct reg_client *c = NULL;
-  cleanup_image_descriptor struct oci_image_descriptor *desc = NULL;
+  cleanup_image_descriptor struct oci_image_descriptor *stored = NULL, *desc = NULL;
   cleanup_free char *memory = NULL;
   struct push p = { .s = s, .progress = progress, .ctx = ctx, .from = o->from };
   int ret = -1;
 
   *digest = NULL;
-  if (reg_ref_parse (ref, &r, err) < 0 || bld_store_resolve (s, store_ref, &desc, err) < 0)
+  if (reg_ref_parse (ref, &r, err) < 0 || bld_store_resolve (s, store_ref, &stored, err) < 0)
     return -1;
+  /* The layers leave the machine: compressed here (once per layer). */
+  if (bld_image_compress (s, stored, &o->compress, &desc, err) < 0)
+    return oci_error_prefix (err, "push %s", ref);
   if (r.digest && strcmp (r.digest, desc->digest) != 0)
     return oci_error_set (err, 0, "push %s: the image is %s, not the reference's digest", ref, desc->digest);
   if (memory_read (s, &memory, err) < 0 || reg_client_new (r.host, o, &c, err) < 0)

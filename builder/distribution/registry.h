@@ -18,6 +18,7 @@
 #include "digest.h"
 #include "distribution/reference.h"
 #include "image.h"
+#include "image/layer_compress.h"
 
 struct bld_store;
 
@@ -32,6 +33,8 @@ struct reg_options
   const char *authfile; /* auth.json; NULL: the one in $XDG_RUNTIME_DIR/containers, if any */
   uint64_t chunk_size;  /* blobs above this go up in PATCH chunks; 0: a default */
   const char *from;     /* push: a repository of the same registry that may hold the blobs */
+  /* push: how uncompressed layers go up (layer_compress.h) */
+  struct bld_compress_options compress;
 };
 
 /* Credentials for host from an auth.json ({"auths":{"host":{"auth":

@@ -210,6 +210,26 @@ saved_image_open (struct bld_store *s, const char *ref, struct saved_image *img,
   return 0;
 }
 
+/* The images as they leave: uncompressed layers compressed as c says
+ * (layer_compress.h), once the destination is known to be writable. */
+static int
+saved_images_compress (struct bld_store *s, struct saved_image *imgs, size_t n_imgs,
+                       const struct bld_compress_options *c, struct oci_error *err)
+{
+  for (size_t k = 0; k < n_imgs; k++)
+    {
+      cleanup_image_descriptor struct oci_image_descriptor *d = NULL;
+      cleanup_image_manifest struct oci_image_manifest *m = NULL;
+      if (bld_image_compress (s, imgs[k].desc, c, &d, err) < 0 || bld_store_read_manifest (s, d, &m, err) < 0)
+        return oci_error_prefix (err, "%s", imgs[k].name ? imgs[k].name : imgs[k].desc->digest);
+      oci_image_descriptor_free (imgs[k].desc);
+      oci_image_manifest_free (imgs[k].m);
+      imgs[k].desc = steal_pointer (&d);
+      imgs[k].m = steal_pointer (&m);
+    }
+  return 0;
+}
+
 /* The images' blobs (manifests, configs, layers), sorted, without
  * repeats; the strings belong to imgs. */
 static int
@@ -435,8 +455,8 @@ fsync_parent (const char *path)
 }
 
 static int
-save_archive (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs, const char *file, const char *tag,
-              struct oci_error *err)
+save_archive (struct bld_store *s, struct saved_image *imgs, size_t n_imgs, const char *file, const char *tag,
+              const struct bld_compress_options *c, struct oci_error *err)
 {
   static const char layout[] = "{\"imageLayoutVersion\":\"" OCI_IMAGE_LAYOUT_VERSION "\"}";
   cleanup_unlink char *tmp = NULL;
@@ -447,10 +467,6 @@ save_archive (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs
   cleanup_free char *docker = NULL;
   size_t n_blobs, index_len, docker_len;
 
-  if (saved_image_blobs (imgs, n_imgs, &blobs, &n_blobs, err) < 0
-      || index_json (imgs, n_imgs, tag, &index, &index_len, err) < 0
-      || docker_manifest_json (imgs, n_imgs, &docker, &docker_len, err) < 0)
-    return -1;
   if (asprintf (&tmp, "%s.tmp-XXXXXX", file) < 0)
     {
       tmp = NULL;
@@ -465,6 +481,11 @@ save_archive (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs
     }
   if (fchmod (fd, 0644) < 0)
     return oci_error_set (err, errno, "chmod %s", tmp);
+  if (saved_images_compress (s, imgs, n_imgs, c, err) < 0
+      || saved_image_blobs (imgs, n_imgs, &blobs, &n_blobs, err) < 0
+      || index_json (imgs, n_imgs, tag, &index, &index_len, err) < 0
+      || docker_manifest_json (imgs, n_imgs, &docker, &docker_len, err) < 0)
+    return -1;
   a = archive_write_new ();
   if (a == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -511,8 +532,8 @@ remove_private_dir (const char *dir)
 }
 
 static int
-save_dir (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs, const char *dir, const char *tag,
-          struct oci_error *err)
+save_dir (struct bld_store *s, struct saved_image *imgs, size_t n_imgs, const char *dir, const char *tag,
+          const struct bld_compress_options *c, struct oci_error *err)
 {
   cleanup_store struct bld_store *dst = NULL;
   cleanup_free const char **blobs = NULL;
@@ -532,7 +553,8 @@ save_dir (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs, co
     if (a && b && strcmp (a, b) == 0)
       return oci_error_set (err, 0, "save to %s: that is the store itself", dir);
   }
-  if (saved_image_blobs (imgs, n_imgs, &blobs, &n_blobs, err) < 0)
+  if (saved_images_compress (s, imgs, n_imgs, c, err) < 0
+      || saved_image_blobs (imgs, n_imgs, &blobs, &n_blobs, err) < 0)
     return -1;
   if (bld_store_area_path (dir, BLD_STORE_PRIVATE, &private_dir, err) < 0)
     return -1;
@@ -565,11 +587,14 @@ save_dir (struct bld_store *s, const struct saved_image *imgs, size_t n_imgs, co
 
 int
 bld_save (struct bld_store *s, char *const *refs, size_t n_refs, const struct bld_transport *dest,
-          struct oci_error *err)
+          const struct bld_compress_options *c, struct oci_error *err)
 {
+  static const struct bld_compress_options gzip = { .compression = BLD_COMPRESSION_GZIP };
   struct saved_image *imgs;
   int ret = 0;
 
+  if (c == NULL)
+    c = &gzip;
   if (n_refs == 0)
     return oci_error_set (err, 0, "no image named");
   if (dest->tag && n_refs > 1)
@@ -591,8 +616,8 @@ bld_save (struct bld_store *s, char *const *refs, size_t n_refs, const struct bl
         n++;
     }
   if (ret == 0)
-    ret = dest->kind == BLD_TRANSPORT_OCI_ARCHIVE ? save_archive (s, imgs, n, dest->path, dest->tag, err)
-                                                  : save_dir (s, imgs, n, dest->path, dest->tag, err);
+    ret = dest->kind == BLD_TRANSPORT_OCI_ARCHIVE ? save_archive (s, imgs, n, dest->path, dest->tag, c, err)
+                                                  : save_dir (s, imgs, n, dest->path, dest->tag, c, err);
   for (size_t k = 0; k <= n && k < n_refs; k++)
     saved_image_clear (&imgs[k]);
   free (imgs);

@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "image.h"
+#include "image/layer_compress.h"
 
 struct bld_store;
 
@@ -53,9 +54,10 @@ void bld_transport_clear (struct bld_transport *t);
 
 /* Writes the images refs of the store to dest (one archive holds them
  * all).  A TAG of the destination names the one image there (default:
- * each image's own tag). */
+ * each image's own tag).  Uncompressed layers are written compressed as
+ * c says (layer_compress.h; c may be NULL: gzip). */
 int bld_save (struct bld_store *s, char *const *refs, size_t n_refs, const struct bld_transport *dest,
-              struct oci_error *err);
+              const struct bld_compress_options *c, struct oci_error *err);
 
 struct bld_loaded
 {

@@ -24,6 +24,7 @@
 #include "fileutil.h"
 #include "frontend/ignore.h"
 #include "image/layer_apply.h"
+#include "image/layer_compress.h"
 #include "image/name_index.h"
 #include "frontend/recipe_expand.h"
 #include "frontend/recipe_plan.h"
@@ -452,13 +453,16 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
             < 0)
           return -1;
     }
-  else if (strcmp (rs->base, "scratch") == 0)
+  else if (strcmp (rs->base, "scratch") == 0 || build_context_dir (b, rs->base))
     {
       s->cfg = calloc (1, sizeof *s->cfg);
       if (s->cfg == NULL || (s->cfg->rootfs = calloc (1, sizeof *s->cfg->rootfs)) == NULL
           || (s->cfg->rootfs->type = strdup ("layers")) == NULL || scratch_platform (s->cfg) < 0
           || (s->cfg->os = strdup ("linux")) == NULL || stage_exec_cfg (s) == NULL)
         return oci_error_set (err, ENOMEM, "out of memory");
+      const char *dir = build_context_dir (b, rs->base);
+      if (dir && build_context_base (b, s, rs->base, dir, err) < 0)
+        return -1;
     }
   else if (strncmp (rs->base, "oci-archive:", 12) == 0)
     {
@@ -470,7 +474,7 @@ stage_from (struct build *b, size_t si, struct oci_error *err)
       if (from_oci_dir (b, s, rs->base, err) < 0)
         return -1;
     }
-  else if (from_image (b, s, b->store, rs->base, err) < 0)
+  else if (build_pull_base (b, rs->base, err) < 0 || from_image (b, s, b->store, rs->base, err) < 0)
     return oci_error_prefix (err, "FROM %s", rs->base);
   if (stage_exec_cfg (s) == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -526,7 +530,9 @@ step_fs_commit (struct build *b, struct stage_st *s, struct step_fs *f, const ch
   if (bld_snapshot_diff (f->snap, err) < 0)
     return -1;
   wo.mode = BLD_LAYER_OVERLAY_DIFF;
-  wo.compression = b->o->compression;
+  /* Steps' layers stay uncompressed: compression is for what leaves the
+   * machine (image/layer_compress.h). */
+  wo.compression = BLD_COMPRESSION_NONE;
   wo.has_clamp_epoch = b->o->has_timestamp;
   wo.clamp_epoch = b->o->timestamp;
   if (bld_layer_write_to_store (b->store, f->snap->upper, &wo, &res, &desc, err) < 0)
@@ -654,7 +660,11 @@ build_resolve_from (struct build *b, const char *from, struct stage_st **out, st
     }
   b->images[b->n_images] = s;
   b->image_names[b->n_images++] = name;
-  int r = strncmp (from, "oci:", 4) == 0 ? from_oci_dir (b, s, from, err) : from_image (b, s, b->store, from, err);
+  const char *ctxdir = build_context_dir (b, from);
+  int r = ctxdir                               ? build_context_root (s, from, ctxdir, err)
+          : strncmp (from, "oci:", 4) == 0     ? from_oci_dir (b, s, from, err)
+          : build_pull_base (b, from, err) < 0 ? -1
+                                               : from_image (b, s, b->store, from, err);
   if (r < 0)
     return oci_error_prefix (err, "--from=%s: not a stage, nor an image", from);
   *out = s;
@@ -794,7 +804,9 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
           if (bld_check_interrupted (err) < 0)
             return -1;
           b->step++;
-          fprintf (b->o->out, "[%zu/%zu] %s %s\n", b->step, b->nsteps, recipe_kind_name (in->kind), in->args);
+          cleanup_free char *shown = in->kind == RECIPE_FROM ? build_from_text (b, si, in) : NULL;
+          fprintf (b->o->out, "[%zu/%zu] %s %s\n", b->step, b->nsteps, recipe_kind_name (in->kind),
+                   shown ? shown : in->args);
           fflush (b->o->out);
           snprintf (prefix, sizeof prefix, "[%zu/%zu] | ", b->step, b->nsteps);
           if (in->kind == RECIPE_FROM)
@@ -813,6 +825,9 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
 
   /* The image. */
   struct stage_st *t = &b->st[p->target];
+  if (build_apply_labels (b, t, err) < 0)
+    return -1;
+  build_warn_unused_args (b);
   free (t->cfg->created);
   /* The image's time is its last step's (see cached_created). */
   t->cfg->created = strdup (t->cfg->history_len && t->cfg->history[t->cfg->history_len - 1].created
@@ -821,6 +836,14 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
   if (t->cfg->created == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
   cleanup_image_descriptor struct oci_image_descriptor *md = NULL;
+  struct bld_compress_options co = { .compression = b->o->compression };
+  for (size_t i = 0; i < t->n_layers; i++)
+    if (bld_layer_compress (b->store, &t->layers[i], &co, err) < 0)
+      return oci_error_prefix (err, "--compression");
+  /* --format docker: its media types for the layers as compressed above */
+  cleanup_free struct oci_image_descriptor *fmt_layers = NULL;
+  if (build_format_layers (b, t, &fmt_layers, err) < 0)
+    return -1;
   if (bld_check_interrupted (err) < 0 || bld_store_lock (b->store, err) < 0)
     return -1;
   struct oci_string_map ann = { 0 };
@@ -828,8 +851,8 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
   if (ret == 0) /* metadata: --annotation, the standard ones */
     ret = bld_manifest_annotations (b->o, BLD_ANNOTATION_MANIFEST, &ann, err);
   if (ret == 0)
-    ret = bld_store_write_image (b->store, t->cfg, t->layers, t->n_layers, ann.len ? &ann : NULL,
-                                 b->o->tags_len ? b->o->tags[0] : NULL, &md, err);
+    ret = bld_store_write_image (b->store, t->cfg, fmt_layers ? fmt_layers : t->layers, t->n_layers,
+                                 ann.len ? &ann : NULL, b->o->tags_len ? b->o->tags[0] : NULL, &md, err);
   for (size_t i = 0; i < ann.len; i++)
     {
       free (ann.keys[i]);

@@ -28,6 +28,7 @@
 
 #include "error.h"
 #include "image.h"
+#include "image/interrupt.h"
 #include "image/layer_write.h"
 
 struct bld_store;
@@ -63,6 +64,21 @@ enum bld_network
 /* "private" or "default", "none", "host"; -1 (no message) for others. */
 int bld_network_parse (const char *s, enum bld_network *out);
 
+/* --pull: when FROM's image is taken again from its source */
+enum bld_pull
+{
+  BLD_PULL_MISSING, /* only when the store lacks it (the default) */
+  BLD_PULL_ALWAYS,  /* from oci:DIR or a registry even when present */
+  BLD_PULL_NEVER,   /* the store's, or an error */
+};
+
+/* --format: the media types of the image's manifest, config and layers */
+enum bld_image_format
+{
+  BLD_FORMAT_OCI,
+  BLD_FORMAT_DOCKER, /* Docker's image manifest v2 schema 2 */
+};
+
 struct bld_build_options
 {
   const char *context;
@@ -85,6 +101,19 @@ struct bld_build_options
   FILE *out; /* progress and RUN output */
   const struct bld_cache_spec *cache_from, *cache_to;
   size_t cache_from_len, cache_to_len;
+  /* docker build's habits (build_habits.c) */
+  char **labels; /* --label K=V: the image's Labels, over LABEL's */
+  size_t labels_len;
+  enum bld_pull pull;
+  char **add_hosts; /* --add-host HOST:IP, RUN's /etc/hosts */
+  size_t add_hosts_len;
+  char **ulimits; /* --ulimit NAME=SOFT[:HARD] (bld_ulimit_parse) */
+  size_t ulimits_len;
+  int64_t shm_size;      /* --shm-size: RUN's /dev/shm, bytes (0: 64 MiB) */
+  char **build_contexts; /* --build-context NAME=DIR */
+  size_t build_contexts_len;
+  enum bld_image_format format;
+  FILE *warn; /* warnings (an unused --build-arg); NULL: none */
   /* metadata: --annotation specs, --source, --revision (build_annotations.c) */
   char **annotations;
   size_t annotations_len;
@@ -103,6 +132,17 @@ struct bld_build_record
 int bld_build (struct bld_store *store, const struct bld_build_options *o, char digest[OCI_DIGEST_STRING_MAX],
                struct oci_error *err);
 
+/* ---- build_habits.c: docker build's options ---- */
+
+int bld_pull_parse (const char *s, enum bld_pull *out, struct oci_error *err);
+int bld_format_parse (const char *s, enum bld_image_format *out, struct oci_error *err);
+/* NAME=SOFT[:HARD] (docker's --ulimit): the RLIMIT_ resource, the limits
+ * (-1 as unlimited); *hard = *soft when no HARD. */
+int bld_ulimit_parse (const char *spec, int *resource, int64_t *soft, int64_t *hard, struct oci_error *err);
+/* HOST:IP (IPv6 allowed after the first ':'). */
+int bld_add_host_check (const char *spec, struct oci_error *err);
+/* NAME=DIR: a directory; KEY=VALUE for --label. */
+int bld_key_value_check (const char *option, const char *spec, struct oci_error *err);
 /* ---- build_annotations.c: --annotation, the OCI standard annotations ---- */
 
 enum bld_annotation_target
@@ -150,14 +190,8 @@ int bld_progress_parse (const char *s, enum bld_progress_mode *out, struct oci_e
  * (auto: tty when dest is a terminal); fclose ends the view. */
 int bld_progress_open (enum bld_progress_mode mode, FILE *dest, FILE **out, struct oci_error *err);
 
-/* ---- build_lease.c: interruption ---- */
-
-/* The signal that interrupted the build, 0 while none did. */
-extern volatile sig_atomic_t bld_interrupted;
-/* SIGINT, SIGTERM, SIGHUP set bld_interrupted (no SA_RESTART). */
-void bld_catch_signals (void);
-/* -1 with an "interrupted" error once a signal came. */
-int bld_check_interrupted (struct oci_error *err);
+/* Interruption (bld_interrupted, bld_catch_signals, bld_check_interrupted):
+ * image/interrupt.h. */
 
 /* ---- build_gc.c: the build caches' collection (prune) ---- */
 

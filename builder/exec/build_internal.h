@@ -94,6 +94,9 @@ void build_strv_clear (char ***v, size_t *len);
 struct oci_image_exec_config *stage_exec_cfg (struct stage_st *s);
 const char *stage_env_get (struct stage_st *s, const char *name);
 int stage_env_set (struct stage_st *s, const char *key, const char *value, struct oci_error *err);
+/* LABEL k=v into m (the stage's config's Labels). */
+int stage_label_set (struct stage_st *s, struct oci_string_map *m, const char *k, const char *v,
+                     struct oci_error *err);
 /* The value of the stage's last ARG name; *declared whether there is one. */
 const char *stage_arg_get (struct stage_st *s, const char *name, bool *declared);
 /* Expansion lookup (data: the stage): ENV wins over ARG, as in Docker. */
@@ -163,5 +166,34 @@ dispatch_step_fn dispatch_copy;    /* dispatch_copy.c: COPY and ADD */
 dispatch_step_fn dispatch_workdir; /* dispatch_meta.c: the one with a layer */
 dispatch_meta_fn dispatch_env, dispatch_label, dispatch_arg, dispatch_user, dispatch_stopsignal, dispatch_maintainer,
     dispatch_expose, dispatch_volume, dispatch_cmd, dispatch_healthcheck, dispatch_onbuild;
+
+/* ---- build_habits.c: docker build's options in the build ---- */
+
+/* --label over the (target) stage's Labels. */
+int build_apply_labels (struct build *b, struct stage_st *s, struct oci_error *err);
+/* docker's "[Warning] One or more build-args [...] were not consumed". */
+void build_warn_unused_args (struct build *b);
+/* The FROM line's text with the image expanded (NULL: no memory). */
+char *build_from_text (struct build *b, size_t si, const struct recipe_instruction *in);
+/* --add-host: HOST:IP lines appended to the step's hosts file (build_net.c's). */
+int build_hosts_append (const char *path, char **add_hosts, size_t n, struct oci_error *err);
+/* --pull for FROM NAME of the store: never (an error when missing),
+ * missing (pulled when absent), always (pulled again); only a NAME with a
+ * registry host has a source. */
+int build_pull_base (struct build *b, const char *ref, struct oci_error *err);
+/* --format: the layers to write (*out NULL: the stage's own; else a
+ * shallow copy with Docker's media types, freed with free()). */
+int build_format_layers (struct build *b, struct stage_st *s, struct oci_image_descriptor **out,
+                         struct oci_error *err);
+/* --build-context NAME=DIR: NAME's directory, NULL when none names it. */
+const char *build_context_dir (const struct build *b, const char *name);
+/* COPY --from=NAME, RUN --mount from=NAME: s's rootfs is the directory. */
+int build_context_root (struct stage_st *s, const char *name, const char *dir, struct oci_error *err);
+/* FROM NAME: the directory as the stage's first layer (s already as FROM scratch). */
+int build_context_base (struct build *b, struct stage_st *s, const char *name, const char *dir,
+                        struct oci_error *err);
+struct strbuf;
+/* RUN's cache key: --add-host, --ulimit and --shm-size give other results. */
+void build_run_key_habits (struct build *b, struct strbuf *key);
 
 #endif

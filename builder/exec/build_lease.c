@@ -29,36 +29,6 @@
 #include "image/store.h"
 #include "exec/runtime_driver.h"
 
-volatile sig_atomic_t bld_interrupted;
-
-static void
-on_signal (int sig)
-{
-  bld_interrupted = sig;
-}
-
-void
-bld_catch_signals (void)
-{
-  struct sigaction sa;
-  memset (&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset (&sa.sa_mask);
-  /* No SA_RESTART: a blocking read of RUN's output returns EINTR. */
-  sigaction (SIGINT, &sa, NULL);
-  sigaction (SIGTERM, &sa, NULL);
-  sigaction (SIGHUP, &sa, NULL);
-}
-
-int
-bld_check_interrupted (struct oci_error *err)
-{
-  int sig = bld_interrupted;
-  if (sig == 0)
-    return 0;
-  return oci_error_set (err, 0, "interrupted by signal %d (%s)", sig, strsignal (sig));
-}
-
 int
 bld_unmount_under (const char *dir, struct oci_error *err)
 {
@@ -144,6 +114,16 @@ bld_reap_dead_builds (const char *store_dir, const char *runtime, struct oci_err
     {
       cleanup_free char *work = NULL, *lock = NULL;
       cleanup_close int fd = -1;
+      size_t cl = strlen (BLD_STORE_CONTEXT_PREFIX);
+      if (strncmp (de->d_name, BLD_STORE_CONTEXT_PREFIX, cl) == 0 && pid_dead (de->d_name + cl))
+        {
+          /* a context a dead build extracted */
+          if (asprintf (&work, "%s/%s", dot, de->d_name) < 0)
+            return oci_error_set (err, ENOMEM, "out of memory");
+          if (bld_remove_tree (work, err) < 0)
+            return -1;
+          continue;
+        }
       if (strncmp (de->d_name, BLD_STORE_BUILD_PREFIX, strlen (BLD_STORE_BUILD_PREFIX)) != 0
           || !pid_dead (de->d_name + strlen (BLD_STORE_BUILD_PREFIX)))
         continue;

@@ -71,7 +71,14 @@ struct bld_run_request
   size_t mounts_len;
   const char *prefix; /* of every output line */
   FILE *out;
+  /* docker build's habits (build_habits.c) */
+  char **ulimits; /* NAME=SOFT[:HARD] */
+  size_t ulimits_len;
+  int64_t shm_size; /* /dev/shm's size, bytes; 0: the spec's */
 };
+struct oci_runtime_config;
+/* build_habits.c: --ulimit and --shm-size into RUN's config. */
+int bld_run_config_habits (struct oci_runtime_config *c, const struct bld_run_request *r, struct oci_error *err);
 /* Runs the process; *status is its exit status.  On SIGINT/SIGTERM/SIGHUP
  * (bld_catch_signals) the container is killed and an error returned. */
 int bld_run (const struct bld_run_request *r, int *status, struct oci_error *err);

@@ -154,6 +154,8 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
             return oci_error_set (err, ENOMEM, "config");
         }
     }
+  if (bld_run_config_habits (c, r, err) < 0)
+    return -1;
   if (oci_runtime_config_emit (c, true, &text, &len, err) < 0)
     return -1;
   return oci_write_file_atomic (path, text, len, 0600, err);

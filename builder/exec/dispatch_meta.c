@@ -100,8 +100,8 @@ set_add (struct name_index *ix, char ***v, size_t *n, const char *s, struct oci_
   return 0;
 }
 
-static int
-label_set (struct stage_st *s, struct oci_string_map *m, const char *k, const char *v, struct oci_error *err)
+int
+stage_label_set (struct stage_st *s, struct oci_string_map *m, const char *k, const char *v, struct oci_error *err)
 {
   long i = name_index_find (&s->label_ix, m->keys, m->len, NAME_INDEX_KEY, k);
   if (i == -2)
@@ -198,7 +198,7 @@ env_or_label (struct build *b, struct stage_st *s, const struct recipe_instructi
       if (recipe_expand_word (in->kvs.v[i].key, esc, stage_lookup, s, &k, err) < 0
           || recipe_expand_word (in->kvs.v[i].value ? in->kvs.v[i].value : "", esc, stage_lookup, s, &v, err) < 0)
         return fail_pos (in, err);
-      if (in->kind == RECIPE_ENV ? stage_env_set (s, k, v, err) < 0 : label_set (s, &c->labels, k, v, err) < 0)
+      if (in->kind == RECIPE_ENV ? stage_env_set (s, k, v, err) < 0 : stage_label_set (s, &c->labels, k, v, err) < 0)
         return -1;
       if (s->var_bytes > BUILD_MAX_STAGE_VARS)
         return too_big (in, err);

@@ -220,6 +220,7 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
     }
   /* After the --mount binds: theirs may hold /etc. */
   if (bld_net_prepare (&net, r->network, runwork, BLD_RUN_HOSTNAME, err) < 0
+      || build_hosts_append (net.hosts, b->o->add_hosts, b->o->add_hosts_len, err) < 0
       || bld_mounts_add_file (&r->ms, rootfd, net.resolv_conf, "/etc/resolv.conf", err) < 0
       || bld_mounts_add_file (&r->ms, rootfd, net.hosts, "/etc/hosts", err) < 0)
     {
@@ -245,6 +246,9 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
     .mounts_len = r->ms.len,
     .prefix = r->prefix,
     .out = b->o->out,
+    .ulimits = b->o->ulimits,
+    .ulimits_len = b->o->ulimits_len,
+    .shm_size = b->o->shm_size,
   };
   if (bld_run (&rr, &status, err) < 0 || bld_mounts_finish (&r->ms, rootfd, err) < 0)
     goto out;
@@ -278,6 +282,7 @@ run_options (struct build *b, struct run_step *r, struct strbuf *mkey, struct oc
   /* The host's network gives other results: a key of its own. */
   if (r->network == BLD_NETWORK_HOST)
     strbuf_adds (mkey, "\nnetwork=host");
+  build_run_key_habits (b, mkey);
   return mkey->failed ? oci_error_set (err, ENOMEM, "out of memory") : 0;
 }
 

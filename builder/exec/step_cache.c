@@ -424,10 +424,6 @@ step_cache_key (struct build *b, struct stage_st *s, const char *created_by, con
   strbuf_adds (&k, s->chain);
   strbuf_addc (&k, '\n');
   strbuf_adds (&k, created_by);
-  strbuf_addc (&k, '\n');
-  strbuf_adds (&k, b->o->compression == BLD_COMPRESSION_GZIP   ? "gzip"
-                   : b->o->compression == BLD_COMPRESSION_ZSTD ? "zstd"
-                                                               : "none");
   if (b->o->has_timestamp)
     {
       char t[32];

@@ -25,6 +25,7 @@
 #include "common/inode_names.h"
 #include "common/strv.h"
 #include "fileutil.h"
+#include "image/interrupt.h"
 #include "image/store.h"
 
 int
@@ -483,6 +484,9 @@ bld_compressor_write (struct bld_compressor *z, const void *buf, size_t len, str
 {
   if (z->finished)
     return oci_error_set (err, EINVAL, "compressor: write after finish");
+  /* A signal stops a long layer within a chunk (interrupt.h). */
+  if (bld_check_interrupted (err) < 0)
+    return -1;
   if (len == 0)
     return 0;
   switch (z->c)
@@ -579,7 +583,8 @@ static int
 out_sink (void *ctx, const void *buf, size_t len, struct oci_error *err)
 {
   struct writer *w = ctx;
-  if (oci_digester_update (w->out_digest, buf, len, err) < 0)
+  /* Uncompressed, the digest is the diff_id: one hash, not two. */
+  if (w->out_digest && oci_digester_update (w->out_digest, buf, len, err) < 0)
     return -1;
   return w->sink (w->sink_ctx, buf, len, err);
 }
@@ -942,7 +947,7 @@ bld_layer_write (const char *root, const struct bld_layer_write_options *opts_in
   if (rootfd < 0)
     return oci_error_set (err, errno, "open layer root %s", root);
   if (oci_digester_new (OCI_DIGEST_SHA256, &tar_digest, err) < 0
-      || oci_digester_new (OCI_DIGEST_SHA256, &out_digest, err) < 0)
+      || (opts->compression != BLD_COMPRESSION_NONE && oci_digester_new (OCI_DIGEST_SHA256, &out_digest, err) < 0))
     return -1;
   buf = malloc (IO_CHUNK);
   if (buf == NULL)
@@ -997,11 +1002,13 @@ bld_layer_write (const char *root, const struct bld_layer_write_options *opts_in
   if (bld_compressor_finish (z, err) < 0)
     goto out;
   result->tar_size = oci_digester_size (tar_digest);
-  result->size = (int64_t) oci_digester_size (out_digest);
+  result->size = (int64_t) (out_digest ? oci_digester_size (out_digest) : result->tar_size);
   result->entries = w.entries;
   if (oci_digester_final (tar_digest, result->diff_id, err) < 0
-      || oci_digester_final (out_digest, result->digest, err) < 0)
+      || (out_digest && oci_digester_final (out_digest, result->digest, err) < 0))
     goto out;
+  if (out_digest == NULL)
+    memcpy (result->digest, result->diff_id, sizeof result->digest);
   ret = 0;
 out:
   archive_write_free (w.a);

@@ -28,6 +28,7 @@ struct bld_store
   int dirfd;
   int lock_fd;
   unsigned lock_depth;
+  bool docker_format; /* bld_store_set_docker_format */
 };
 
 struct bld_blob_writer
@@ -258,6 +259,7 @@ static const char *const area_names[] = {
   [BLD_STORE_BUILDS_LOCK] = STORE_PRIVATE "/builds.lock",
   [BLD_STORE_RUN] = STORE_PRIVATE "/run",
   [BLD_STORE_REGISTRY_BLOBS] = STORE_PRIVATE "/registry-blobs",
+  [BLD_STORE_COMPRESSED] = STORE_PRIVATE "/compressed",
 };
 
 const char *
@@ -1017,6 +1019,12 @@ put_json (struct bld_store *s, const char *media_type, const char *text, size_t 
   return 0;
 }
 
+void
+bld_store_set_docker_format (struct bld_store *s, bool docker)
+{
+  s->docker_format = docker;
+}
+
 int
 bld_store_write_image (struct bld_store *s, const struct oci_image_config *config,
                        const struct oci_image_descriptor *layers, size_t n_layers,
@@ -1046,7 +1054,7 @@ bld_store_write_image (struct bld_store *s, const struct oci_image_config *confi
     return oci_error_set (err, ENOMEM, "write image");
   m->schema_version = 2;
   m->has_schema_version = true;
-  m->media_type = strdup (OCI_MEDIA_TYPE_IMAGE_MANIFEST);
+  m->media_type = strdup (s->docker_format ? DOCKER_MEDIA_TYPE_MANIFEST : OCI_MEDIA_TYPE_IMAGE_MANIFEST);
   m->config = calloc (1, sizeof *m->config);
   m->layers = calloc (n_layers + 1, sizeof *m->layers);
   if (m->media_type == NULL || m->config == NULL || m->layers == NULL)
@@ -1054,7 +1062,9 @@ bld_store_write_image (struct bld_store *s, const struct oci_image_config *confi
 
   if (oci_image_config_emit (config, false, &config_text, &len, err) < 0)
     return oci_error_prefix (err, "write image config");
-  if (put_json (s, OCI_MEDIA_TYPE_IMAGE_CONFIG, config_text, len, m->config, err) < 0)
+  if (put_json (s, s->docker_format ? DOCKER_MEDIA_TYPE_IMAGE_CONFIG : OCI_MEDIA_TYPE_IMAGE_CONFIG, config_text, len,
+                m->config, err)
+      < 0)
     return oci_error_prefix (err, "write image config");
   for (size_t i = 0; i < n_layers; i++)
     {
@@ -1067,7 +1077,7 @@ bld_store_write_image (struct bld_store *s, const struct oci_image_config *confi
       return oci_error_set (err, ENOMEM, "write image");
   if (oci_image_manifest_emit (m, false, &manifest_text, &len, err) < 0)
     return oci_error_prefix (err, "write image manifest");
-  if (put_json (s, OCI_MEDIA_TYPE_IMAGE_MANIFEST, manifest_text, len, mdesc, err) < 0)
+  if (put_json (s, m->media_type, manifest_text, len, mdesc, err) < 0)
     return oci_error_prefix (err, "write image manifest");
 
   /* Last: the index entry, which makes the image visible. */

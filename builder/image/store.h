@@ -73,9 +73,13 @@ enum bld_store_area
   BLD_STORE_BUILDS_LOCK,    /* builds.lock: running builds against prune */
   BLD_STORE_RUN,            /* `builder run` bundles */
   BLD_STORE_REGISTRY_BLOBS, /* which registry repositories hold which blob */
+  BLD_STORE_COMPRESSED,     /* compressed copies of uncompressed layers, by diff_id */
 };
 /* One build's work directory is .store/build-PID. */
 #define BLD_STORE_BUILD_PREFIX "build-"
+/* build's extracted contexts (builder/cli/build_context.c): PREFIX PID.XXXXXX,
+ * reaped with the dead builds */
+#define BLD_STORE_CONTEXT_PREFIX "context-"
 
 /* The area's path relative to the store directory (".store/layers"). */
 const char *bld_store_area_name (enum bld_store_area a);
@@ -200,6 +204,10 @@ int bld_store_remove_image (struct bld_store *s, const char *id, char ***names, 
  * manifest is already in the index).  annotations (may be NULL) go into
  * the manifest.  *manifest_desc (may be NULL) receives the manifest's
  * descriptor. */
+/* Whether bld_store_write_image writes Docker's image manifest v2 schema 2
+ * (its manifest and config media types; the layers' are the caller's)
+ * instead of an OCI manifest. */
+void bld_store_set_docker_format (struct bld_store *s, bool docker);
 int bld_store_write_image (struct bld_store *s, const struct oci_image_config *config,
                            const struct oci_image_descriptor *layers, size_t n_layers,
                            const struct oci_string_map *annotations, const char *ref,

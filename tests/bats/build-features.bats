@@ -9,7 +9,7 @@ load build_helpers
 all_layers() {
   local l
   for l in $(manifest "$1" | jq -r '.layers[].digest'); do
-    tar -tzf "$STORE/blobs/sha256/${l#sha256:}"
+    tar -tf "$STORE/blobs/sha256/${l#sha256:}"
   done
 }
 

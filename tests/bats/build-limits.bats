@@ -49,7 +49,7 @@ R
   # the heredoc's file: present and empty
   d=$(jq -r '.manifests[0].digest' "$STORE/index.json")
   l=$(jq -r '.layers[-1].digest' "$STORE/blobs/sha256/${d#sha256:}")
-  run tar -tzvf "$STORE/blobs/sha256/${l#sha256:}" empty
+  run tar -tvf "$STORE/blobs/sha256/${l#sha256:}" empty
   [ "$status" -eq 0 ] && [ "$(awk '{ print $3 }' <<<"$output")" = 0 ]
 }
 

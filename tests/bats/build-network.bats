@@ -44,12 +44,23 @@ teardown() {
   [ -z "${SRV_NS:-}" ] || ip netns del "$SRV_NS" 2>/dev/null || true
 }
 
-# what builder's private networks leave on the host: namespaces, veths,
-# nftables tables (another build running at the same time would show)
+# what builder's private networks left on the host: namespaces, veths and
+# nftables tables of slots whose lock no build holds (check.sh runs two bats
+# files at once: another file's build may hold a slot of its own meanwhile)
+net_all() {
+  {
+    ip netns list | grep -o '^builder-[0-9]*' || true
+    ip -o link | grep -o 'bldv[0-9]*' || true
+    nft list tables | grep -o 'builder-[0-9]*' || true
+  } | sort
+}
 net_leftovers() {
-  ip netns list | grep -o '^builder-[0-9]*' || true
-  ip -o link | grep -o 'bldv[0-9]*' || true
-  nft list tables | grep -o 'builder-[0-9]*' || true
+  local name slot
+  for name in $(net_all); do
+    slot=${name##*[!0-9]}
+    flock -n "/run/builder/net/slot-$slot.lock" true 2>/dev/null && echo "$name"
+  done
+  return 0
 }
 
 fetch_recipe() {
@@ -161,7 +172,7 @@ R
     sleep 0.1
   done
   grep -q '| started' "$BATS_TEST_TMPDIR/out"
-  [ "$(net_leftovers)" != "$before" ]
+  [ -n "$(net_all)" ] # its network is there while it runs
   kill -INT "$BPID"
   st=0
   wait "$BPID" || st=$?
@@ -214,13 +225,13 @@ R
     grep -q '| started' "$BATS_TEST_TMPDIR/out" && break
     sleep 0.1
   done
-  left=$(net_leftovers)
-  [ "$left" != "$before" ]
+  [ "$(net_leftovers)" = "$before" ] # its slot is held: in use, not left
   kill -9 "$BPID"
   wait "$BPID" || true
   BPID=
-  # nothing could remove them
-  [ "$(net_leftovers)" = "$left" ]
+  # nothing could remove them: the slot is free, its network still there
+  left=$(net_leftovers)
+  [ "$left" != "$before" ]
   printf 'FROM busybox\nRUN ip -4 -o addr show eth0\n' >"$CTX/Recipe"
   run bld "$CTX"
   echo "$output"

@@ -339,7 +339,7 @@ layers_listing() {
   local d l
   d=$(jq -r --arg n "$1:latest" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' "$STORE/index.json")
   for l in $(jq -r '.layers[].digest' "$STORE/blobs/sha256/${d#sha256:}"); do
-    tar -tvzf "$STORE/blobs/sha256/${l#sha256:}"
+    tar -tvf "$STORE/blobs/sha256/${l#sha256:}"
     echo "-- layer"
   done
 }

@@ -40,7 +40,7 @@ unpack() {
   mkdir -p "$2"
   local l
   for l in $(manifest "$1" | jq -r '.layers[].digest'); do
-    tar -xzf "$STORE/blobs/sha256/${l#sha256:}" -C "$2"
+    tar -xf "$STORE/blobs/sha256/${l#sha256:}" -C "$2"
     find "$2" -name '.wh.*' | while read -r w; do
       rm -rf "$(dirname "$w")/$(basename "$w" | sed 's/^\.wh\.//')" "$w"
     done
@@ -51,5 +51,5 @@ unpack() {
 last_layer() {
   local l
   l=$(manifest "$1" | jq -r '.layers[-1].digest')
-  tar -tzvf "$STORE/blobs/sha256/${l#sha256:}"
+  tar -tvf "$STORE/blobs/sha256/${l#sha256:}"
 }

@@ -47,6 +47,15 @@ manifest_digest() {
     "$1/index.json"
 }
 
+# image_id LAYOUT REFNAME: the config digest of the manifest REFNAME names
+# (the store keeps layers uncompressed: what save writes has the same
+# config, in a manifest of its own naming gzip layers).
+image_id() {
+  local d
+  d=$(manifest_digest "$1" "$2")
+  jq -r .config.digest "$1/blobs/sha256/${d#sha256:}"
+}
+
 # recipe DIR TEXT: DIR/Recipe holding TEXT (printf format).
 recipe() {
   mkdir -p "$1"
@@ -77,15 +86,19 @@ built_runs() {
   grep -qx oci-layout "$BATS_TEST_TMPDIR/names"
   local index digest
   index=$(tar -xOf "$BATS_TEST_TMPDIR/a.tar" index.json)
-  digest=$(manifest_digest "$STORE" app:latest)
   [ "$(jq -r '.manifests | length' <<<"$index")" = 1 ]
-  [ "$(jq -r '.manifests[0].digest' <<<"$index")" = "$digest" ]
+  digest=$(jq -r '.manifests[0].digest' <<<"$index")
+  # the store's image (its config), its layers gzip-compressed on the way
+  [ "$(tar -xOf "$BATS_TEST_TMPDIR/a.tar" "blobs/sha256/${digest#sha256:}" | jq -r .config.digest)" = \
+    "$(image_id "$STORE" app:latest)" ]
+  tar -xOf "$BATS_TEST_TMPDIR/a.tar" "blobs/sha256/${digest#sha256:}" |
+    jq -e '[.layers[].mediaType] | unique == ["application/vnd.oci.image.layer.v1.tar+gzip"]'
   [ "$(jq -r '.manifests[0].annotations["io.containerd.image.name"]' <<<"$index")" = docker.io/library/app:latest ]
   [ "$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' <<<"$index")" = latest ]
   # Docker's manifest.json: config and layers as paths of the same blobs
   local docker m
   docker=$(tar -xOf "$BATS_TEST_TMPDIR/a.tar" manifest.json)
-  m=$(cat "$STORE/blobs/sha256/${digest#sha256:}")
+  m=$(tar -xOf "$BATS_TEST_TMPDIR/a.tar" "blobs/sha256/${digest#sha256:}")
   [ "$(jq -r '.[0].RepoTags[0]' <<<"$docker")" = app:latest ]
   [ "$(jq -r '.[0].Config' <<<"$docker")" = "blobs/sha256/$(jq -r '.config.digest[7:]' <<<"$m")" ]
   [ "$(jq -c '[.[0].Layers[]]' <<<"$docker")" = "$(jq -c '[.layers[].digest | "blobs/sha256/" + .[7:]]' <<<"$m")" ]
@@ -126,10 +139,10 @@ built_runs() {
   b save busybox "oci:$dir:v2"
   b save busybox "oci:$dir:v1" # v1 now names busybox
   [ "$(jq '.manifests | length' "$dir/index.json")" = 2 ]
-  [ "$(manifest_digest "$dir" v1)" = "$(manifest_digest "$STORE" busybox:latest)" ]
-  [ "$(manifest_digest "$dir" v2)" = "$(manifest_digest "$STORE" busybox:latest)" ]
+  [ "$(image_id "$dir" v1)" = "$(image_id "$STORE" busybox:latest)" ]
+  [ "$(manifest_digest "$dir" v2)" = "$(manifest_digest "$dir" v1)" ]
   b save app "oci:$dir" # the default tag: the image's own
-  [ "$(manifest_digest "$dir" latest)" = "$(manifest_digest "$STORE" app:latest)" ]
+  [ "$(image_id "$dir" latest)" = "$(image_id "$STORE" app:latest)" ]
   # every entry carries containerd's name: load names them from it
   STORE=$BATS_TEST_TMPDIR/s2 run b load "oci:$dir"
   [ "$status" -eq 0 ]
@@ -139,7 +152,7 @@ built_runs() {
   STORE=$BATS_TEST_TMPDIR/s3 run b load "oci:$dir:v2" renamed:9
   [ "$status" -eq 0 ]
   [ "$output" = "Loaded image: renamed:9" ]
-  [ "$(manifest_digest "$BATS_TEST_TMPDIR/s3" renamed:9)" = "$(manifest_digest "$STORE" busybox:latest)" ]
+  [ "$(manifest_digest "$BATS_TEST_TMPDIR/s3" renamed:9)" = "$(manifest_digest "$dir" v2)" ]
   # a NAME for several images is refused
   STORE=$BATS_TEST_TMPDIR/s4 run b load "oci:$dir" one:1
   [ "$status" -eq 1 ]
@@ -254,7 +267,7 @@ Loaded image: busybox:latest" ]
   b save app "oci:$BATS_TEST_TMPDIR/layout:v1"
   run skopeo inspect "oci:$BATS_TEST_TMPDIR/layout:v1"
   [ "$status" -eq 0 ]
-  [ "$(jq -r .Digest <<<"$output")" = "$(manifest_digest "$STORE" app:latest)" ]
+  [ "$(jq -r .Digest <<<"$output")" = "$(manifest_digest "$BATS_TEST_TMPDIR/layout" v1)" ]
   [ "$(jq -r '.Layers | length' <<<"$output")" = 2 ]
   b save app "oci-archive:$BATS_TEST_TMPDIR/a.tar"
   run skopeo copy "oci-archive:$BATS_TEST_TMPDIR/a.tar" "docker-archive:$BATS_TEST_TMPDIR/d.tar:sk/app:1"
@@ -368,9 +381,9 @@ Loaded image: busybox:latest" ]
   [[ "$output" == *"exporting to $BATS_TEST_TMPDIR/out.tar"* ]]
   # in the store, and the same manifest in both outputs
   local d
-  d=$(manifest_digest "$STORE" out:1)
+  d=$(manifest_digest "$BATS_TEST_TMPDIR/out-dir" 1)
   [ -n "$d" ]
-  [ "$(manifest_digest "$BATS_TEST_TMPDIR/out-dir" 1)" = "$d" ]
+  [ "$(image_id "$BATS_TEST_TMPDIR/out-dir" 1)" = "$(image_id "$STORE" out:1)" ]
   [ "$(tar -xOf "$BATS_TEST_TMPDIR/out.tar" index.json | jq -r '.manifests[0].digest')" = "$d" ]
   run b run --rm --runtime "$RUNC_LITE" out:1
   [ "$output" = "made-by-builder twice" ]

@@ -123,6 +123,44 @@ import_busybox() {
   [ "$(requests PATCH)" -eq "$patches" ]
 }
 
+@test "push of uncompressed layers: gzip on the wire, digests right; a second push compresses and uploads nothing" {
+  start_registry reg
+  b import --compression none "$ROOTFS" plain >/dev/null
+  b inspect plain | jq -e '.layers[0].mediaType == "application/vnd.oci.image.layer.v1.tar"'
+  run b push --tls-verify=false plain "$REG/test/plain:v1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  digest=${lines[-1]}
+  [ "$(grep -c ': compressed as sha256:' <<<"$output")" -eq 1 ]
+  # skopeo sees a gzip layer and copies it out, checking every digest.
+  run skopeo inspect --raw --tls-verify=false "docker://$REG/test/plain:v1"
+  [ "$status" -eq 0 ]
+  jq -e '.layers[0].mediaType == "application/vnd.oci.image.layer.v1.tar+gzip"' <<<"$output"
+  run skopeo copy --src-tls-verify=false "docker://$REG/test/plain:v1" "oci:$BATS_TEST_TMPDIR/out:x"
+  [ "$status" -eq 0 ]
+  local l
+  l=$(jq -r '.manifests[0].digest[7:]' "$BATS_TEST_TMPDIR/out/index.json")
+  l=$(jq -r '.layers[0].digest[7:]' "$BATS_TEST_TMPDIR/out/blobs/sha256/$l")
+  [ "$(gzip -dc <"$BATS_TEST_TMPDIR/out/blobs/sha256/$l" | sha256sum | cut -d' ' -f1)" = \
+    "$(b inspect plain | jq -r '.layers[0].digest[7:]')" ]
+  # The second push: the compressed copy is remembered, the registry has it.
+  puts=$(requests PUT) posts=$(requests POST)
+  run b push --tls-verify=false plain "$REG/test/plain:v1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[-1]}" = "$digest" ]
+  [ "$(grep -c ': compressed as' <<<"$output")" -eq 0 ]
+  [ "$(grep -c ': compressed before, as sha256:' <<<"$output")" -eq 1 ]
+  [ "$(grep -c 'uploaded' <<<"$output")" -eq 0 ]
+  [ "$(requests PUT)" -eq $((puts + 1)) ] # the manifest only
+  [ "$(requests POST)" -eq "$posts" ]
+  # --compression zstd sends zstd.
+  run b push --tls-verify=false --compression zstd plain "$REG/test/plain:zstd"
+  [ "$status" -eq 0 ]
+  skopeo inspect --raw --tls-verify=false "docker://$REG/test/plain:zstd" \
+    | jq -e '.layers[0].mediaType == "application/vnd.oci.image.layer.v1.tar+zstd"'
+}
+
 @test "push: blobs larger than BUILDER_PUSH_CHUNK_SIZE go up in PATCH chunks" {
   start_registry reg
   import_busybox
@@ -500,4 +538,69 @@ PY
   run b pull --tls-verify=false "127.0.0.1:$HOSTILE/test/x:v1"
   [ "$status" -eq 1 ]
   [ "$output" = "builder: pull 127.0.0.1:$HOSTILE/test/x:v1: registry 127.0.0.1:$HOSTILE: the token server http://127.0.0.1:$HOSTILE/token answered more than 1048576 bytes" ]
+}
+
+# build CONTEXT_DIR RECIPE_TEXT ARGS...: builder build with this file's runtime
+build_ctx() {
+  local ctx="$BATS_TEST_TMPDIR/$1"
+  mkdir -p "$ctx"
+  printf '%b' "$2" >"$ctx/Recipe"
+  shift 2
+  b build --runtime "$RT" "$@" "$ctx"
+}
+
+@test "build --format docker: Docker schema 2 media types that the registry and skopeo take" {
+  start_registry reg
+  import_busybox
+  run build_ctx fmt 'FROM busybox\nRUN echo hi > /hi\n' --format docker -t "$REG/test/fmt:v1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run b push --tls-verify=false "$REG/test/fmt:v1" "$REG/test/fmt:v1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  run skopeo inspect --raw --tls-verify=false "docker://$REG/test/fmt:v1"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .mediaType <<<"$output")" = application/vnd.docker.distribution.manifest.v2+json ]
+  [ "$(jq -r .config.mediaType <<<"$output")" = application/vnd.docker.container.image.v1+json ]
+  [ "$(jq -r '[.layers[].mediaType] | unique | .[]' <<<"$output")" = application/vnd.docker.image.rootfs.diff.tar.gzip ]
+  run skopeo inspect --tls-verify=false "docker://$REG/test/fmt:v1"
+  [ "$status" -eq 0 ]
+  # and it comes back as it went
+  run "$BUILDER" --store "$BATS_TEST_TMPDIR/store2" pull --tls-verify=false "$REG/test/fmt:v1"
+  [ "$status" -eq 0 ]
+  run build_ctx fmt2 'FROM busybox\n' --format bogus
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"--format bogus: want oci or docker"* ]]
+}
+
+@test "build --pull: missing pulls a registry base once, always takes the registry's current one" {
+  start_registry reg
+  import_busybox
+  build_ctx v1 'FROM busybox\nRUN echo one > /version\n' -t "$REG/test/base:v1" >/dev/null
+  b push --tls-verify=false "$REG/test/base:v1" "$REG/test/base:v1" >/dev/null
+  local store1="$STORE"
+  STORE="$BATS_TEST_TMPDIR/store2"
+  run build_ctx use "FROM $REG/test/base:v1\nRUN cat /version > /seen\n" -t use1
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"pulling $REG/test/base:v1"* ]]
+  # a new image under the same name in the registry
+  STORE="$store1"
+  build_ctx v2 'FROM busybox\nRUN echo two > /version\n' -t "$REG/test/base:v1" >/dev/null
+  b push --tls-verify=false "$REG/test/base:v1" "$REG/test/base:v1" >/dev/null
+  STORE="$BATS_TEST_TMPDIR/store2"
+  # missing (the default): the store's copy, no request
+  run build_ctx use "FROM $REG/test/base:v1\nRUN cat /version > /seen\n" -t use2
+  [ "$status" -eq 0 ]
+  [[ "$output" != *pulling* ]]
+  run b run --rm --runtime "$RT" use2 cat /seen
+  [ "$output" = one ]
+  run build_ctx use "FROM $REG/test/base:v1\nRUN cat /version > /seen\n" --pull=always -t use3
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"pulling $REG/test/base:v1"* ]]
+  run b run --rm --runtime "$RT" use3 cat /seen
+  echo "$output"
+  [ "$output" = two ]
 }

@@ -149,6 +149,9 @@ test_parsing (void)
   parses (mixed, CLI_STYLE_GNU, "cmd --secret=s ID", "secret=s | ID", "a hidden option is accepted");
   parses (mixed, CLI_STYLE_GNU, "cmd ID -a", "| ID -a", "options end at the first operand");
   parses (mixed, CLI_STYLE_GNU, "cmd --bogus ID", "?--bogus | ID", "an unknown option is '?'");
+  parses (mixed, CLI_STYLE_GNU_ANYWHERE, "cmd ID -a more -f x", "all file=x | ID more",
+          "GNU anywhere: options after the operands");
+  parses (mixed, CLI_STYLE_GNU_ANYWHERE, "cmd ID -- -a", "| ID -a", "GNU anywhere: \"--\" ends the options");
   parses (mixed, CLI_STYLE_GNU, "cmd -f", "?-f |", "a missing value is '?'");
   parses (mixed, CLI_STYLE_GNU, "cmd -d -d=false --detach=0 --detach=true ID",
           "detach=true detach=false detach=false detach=true | ID", "booleans: bare, =false, =0, =true");

@@ -94,7 +94,7 @@ test_round_trip (void)
 
   struct bld_transport t = { .kind = BLD_TRANSPORT_OCI_ARCHIVE, .path = file };
   char *refs[] = { (char *) "rt:1" };
-  ok (bld_save (a, refs, 1, &t, &err) == 0, "saved to an archive");
+  ok (bld_save (a, refs, 1, &t, NULL, &err) == 0, "saved to an archive");
   ok (bld_store_open (sb, true, &b, &err) == 0, "store b");
   struct bld_load_options o = { .tag = true };
   ok (bld_load (b, &t, &o, &l, &n, &err) == 0 && n == 1, "loaded into store b");
@@ -106,7 +106,7 @@ test_round_trip (void)
   bld_loaded_free (l, n);
 
   struct bld_transport d = { .kind = BLD_TRANSPORT_OCI_DIR, .path = dir, .tag = (char *) "v9" };
-  ok (bld_save (a, refs, 1, &d, &err) == 0, "saved to a layout");
+  ok (bld_save (a, refs, 1, &d, NULL, &err) == 0, "saved to a layout");
   ok (access (P ("rt-layout/index.json"), F_OK) == 0, "the layout exists");
   ok (access (P ("rt-layout/.store"), F_OK) < 0, "without the store's private directory");
   o.name = "other:2";
@@ -173,7 +173,7 @@ test_hostile_layout (void)
   cfg.rootfs = &rootfs;
   if (!ok (bld_store_open (P ("hl-store"), true, &a, &err) == 0
                && bld_store_write_image (a, &cfg, NULL, 0, NULL, "hl:1", &m, &err) == 0
-               && bld_save (a, refs, 1, &d, &err) == 0 && bld_store_read_manifest (a, m, &man, &err) == 0,
+               && bld_save (a, refs, 1, &d, NULL, &err) == 0 && bld_store_read_manifest (a, m, &man, &err) == 0,
            "a layout to spoil"))
     {
       diag ("%s", oci_error_msg (&err));
