@@ -23,6 +23,7 @@
 #include "digest.h"
 #include "json.h"
 #include "exec/provenance.h"
+#include "common/fs.h"
 #include "distribution/reference.h"
 #include "distribution/registry.h"
 #include "image/store.h"
@@ -60,22 +61,22 @@ bld_file_digest (const char *path, char out[OCI_DIGEST_STRING_MAX], struct oci_e
   return 0;
 }
 
+/* The directory name of dirfd, rel its path from the context's top. */
 static int
-walk (struct oci_digester *d, int dirfd, const char *rel, struct oci_error *err)
+walk (struct oci_digester *d, int dirfd, const char *name_in, const char *rel, struct oci_error *err)
 {
   struct dirent **names = NULL;
   int n, ret = 0;
-  cleanup_close int fd = openat (dirfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = openat (dirfd, name_in, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return oci_error_set (err, errno, "open %s", rel);
-  cleanup_close int fd2 = dup (fd);
-  if (fd2 < 0 || (n = scandirat (fd2, ".", &names, NULL, alphasort)) < 0)
+  if ((n = scandirat (fd, ".", &names, NULL, alphasort)) < 0)
     return oci_error_set (err, errno, "read the directory %s", rel);
   for (int i = 0; i < n; i++)
     {
       const char *name = names[i]->d_name;
-      cleanup_free char *path = NULL, *line = NULL;
-      char what[OCI_DIGEST_STRING_MAX + 1] = "";
+      cleanup_free char *path = NULL, *line = NULL, *target = NULL;
+      char what[OCI_DIGEST_STRING_MAX] = "";
       struct stat st;
       if (ret < 0 || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
         continue;
@@ -92,17 +93,17 @@ walk (struct oci_digester *d, int dirfd, const char *rel, struct oci_error *err)
           if (f < 0 || digest_fd (f, what, err) < 0)
             ret = f < 0 ? oci_error_set (err, errno, "open %s", path) : oci_error_prefix (err, "%s", path);
         }
-      else if (S_ISLNK (st.st_mode))
+      else if (S_ISLNK (st.st_mode) && (target = cmn_readlinkat (fd, name)) == NULL)
+        ret = oci_error_set (err, errno, "readlink %s", path);
+      if (ret == 0 && asprintf (&line, "%s %o %s\n", path, (unsigned) st.st_mode, target ? target : what) < 0)
         {
-          ssize_t l = readlinkat (fd, name, what, sizeof what - 1);
-          what[l > 0 ? l : 0] = '\0';
+          line = NULL;
+          ret = oci_error_set (err, ENOMEM, "out of memory");
         }
-      if (ret == 0 && asprintf (&line, "%s %o %s\n", path, (unsigned) st.st_mode, what) < 0)
-        ret = oci_error_set (err, ENOMEM, "out of memory"), line = NULL;
       if (ret == 0)
         ret = oci_digester_update (d, line, strlen (line), err);
       if (ret == 0 && S_ISDIR (st.st_mode))
-        ret = walk (d, dirfd, path, err);
+        ret = walk (d, fd, name, path, err);
     }
   for (int i = 0; i < n; i++)
     free (names[i]);
@@ -119,7 +120,7 @@ bld_context_digest (const char *context, char out[OCI_DIGEST_STRING_MAX], struct
     return oci_error_set (err, errno, "open the context %s", context);
   int ret = oci_digester_new (OCI_DIGEST_SHA256, &d, err);
   if (ret == 0)
-    ret = walk (d, fd, ".", err);
+    ret = walk (d, fd, ".", ".", err);
   if (ret == 0)
     ret = oci_digester_final (d, out, err);
   oci_digester_free (d);

@@ -5,6 +5,12 @@
 load helpers
 load build_helpers
 
+# fail MESSAGE: the test fails, MESSAGE in its output
+fail() {
+  echo "$*" >&2
+  return 1
+}
+
 setup_file() {
   # shellcheck source=../../scripts/deps.sh
   . "$TESTS_DIR/../scripts/deps.sh"
@@ -174,13 +180,33 @@ start_registry() {
   [[ "$(jq -r .context.digest <<<"$doc")" == sha256:* ]] || fail "$doc"
   # the artifact is in the store too
   [ -f "$STORE/blobs/sha256/${p#sha256:}" ]
-  # the context's digest follows its content
-  local c1 c2
-  c1=$(jq -r .context.digest <<<"$doc")
-  echo other >"$CTX/f"
-  bld --timestamp 0 --provenance --metadata-file "$BATS_TEST_TMPDIR/m2.json" -t app "$CTX" >/dev/null
-  p=$(jq -r '."builder.provenance.digest"' "$BATS_TEST_TMPDIR/m2.json")
-  c2=$(jq -r '.layers[0].digest' "$STORE/blobs/sha256/${p#sha256:}")
-  c2=$(jq -r .context.digest "$STORE/blobs/sha256/${c2#sha256:}")
-  [ "$c1" != "$c2" ] || fail "the context digest did not change"
+}
+
+# ctx_digest: the provenance record's context digest of a build of $CTX
+ctx_digest() {
+  local p l
+  bld --timestamp 0 --provenance --metadata-file "$BATS_TEST_TMPDIR/m.json" -t app "$CTX" >/dev/null || return 1
+  p=$(jq -r '."builder.provenance.digest"' "$BATS_TEST_TMPDIR/m.json")
+  l=$(jq -r '.layers[0].digest' "$STORE/blobs/sha256/${p#sha256:}")
+  jq -r .context.digest "$STORE/blobs/sha256/${l#sha256:}"
+}
+
+@test "--provenance: the context digest follows the context's files and links, and only them" {
+  printf 'FROM busybox\nENV A=1\n' >"$CTX/Recipe"
+  mkdir -p "$CTX/d"
+  echo data >"$CTX/d/f"
+  local long
+  long=$(printf 'x%.0s' $(seq 200))
+  ln -s "/$long/a" "$CTX/l"
+  local c1 c2 c3 c4
+  c1=$(ctx_digest)
+  [[ "$c1" == sha256:* ]] || fail "$c1"
+  c2=$(ctx_digest)
+  [ "$c1" = "$c2" ] || fail "the same context gave $c1 and $c2"
+  echo other >"$CTX/d/f"
+  c3=$(ctx_digest)
+  [ "$c3" != "$c2" ] || fail "a file's content did not count"
+  ln -sfn "/$long/b" "$CTX/l"
+  c4=$(ctx_digest)
+  [ "$c4" != "$c3" ] || fail "a long link target's end did not count"
 }
