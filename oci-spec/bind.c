@@ -723,3 +723,19 @@ oci_string_map_set (struct oci_string_map *m, const char *key, const char *value
   m->len++;
   return 0;
 }
+
+bool
+oci_string_map_remove (struct oci_string_map *m, const char *key)
+{
+  for (size_t i = 0; i < m->len; i++)
+    if (strcmp (m->keys[i], key) == 0)
+      {
+        free (m->keys[i]);
+        free (m->values[i]);
+        memmove (&m->keys[i], &m->keys[i + 1], (m->len - i - 1) * sizeof (char *));
+        memmove (&m->values[i], &m->values[i + 1], (m->len - i - 1) * sizeof (char *));
+        m->len--;
+        return true;
+      }
+  return false;
+}

@@ -232,6 +232,8 @@ void bind_free (const struct bind_type *t, void *obj);
 const char *oci_string_map_get (const struct oci_string_map *m, const char *key);
 /* Sets key to value (both copied), replacing an existing value. */
 int oci_string_map_set (struct oci_string_map *m, const char *key, const char *value);
+/* Removes key and its value; whether it was there. */
+bool oci_string_map_remove (struct oci_string_map *m, const char *key);
 
 /* A document's public API over its bind table: PREFIX_parse_text,
  * PREFIX_parse_file, PREFIX_emit, PREFIX_free and PREFIX_freep for the

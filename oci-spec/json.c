@@ -81,6 +81,13 @@ json_object_get (const struct json_value *v, const char *key)
   return NULL;
 }
 
+const char *
+json_object_get_string (const struct json_value *v, const char *key)
+{
+  const struct json_value *m = json_object_get (v, key);
+  return m && m->type == JSON_STRING ? m->u.string : NULL;
+}
+
 struct json_value *
 json_value_dup (const struct json_value *v)
 {

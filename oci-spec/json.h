@@ -61,6 +61,8 @@ void json_freep (struct json_value **v);
 const char *json_type_name (enum json_type t);
 /* Looks up a member of an object; NULL when absent or when v is no object. */
 struct json_value *json_object_get (const struct json_value *v, const char *key);
+/* A string member's text; NULL when absent or not a string. */
+const char *json_object_get_string (const struct json_value *v, const char *key);
 struct json_value *json_value_dup (const struct json_value *v);
 
 /* Integer conversions of a number's text: 0 on success, -EINVAL when the

@@ -11,6 +11,8 @@ RL_TEST_PACKAGES=(bats valgrind jq strace groff-base busybox-static runc crun qe
   clang libclang-rt-14-dev clang-format-14)
 # RUN's private network (builder runs ip and nft); curl: build-network.bats
 RL_TEST_PACKAGES+=(iproute2 nftables curl)
+# rootless builds: newuidmap/newgidmap, RUN's network (build-rootless.bats)
+RL_TEST_PACKAGES+=(uidmap passt slirp4netns)
 
 rl_install_missing() {
   local missing=() p

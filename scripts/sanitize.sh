@@ -20,7 +20,7 @@ BUILD=${SANITIZE_BUILD:-$SRC/_sanitize}
 # ordinary user hangs under ASan; docs/limits.md).
 SUITES=(cli lifecycle exec process hooks mounts security resources events idmap
   build build-robust build-features builder-images unpack-attacks store-interop
-  build-network)
+  build-network builder-run builder-messages)
 [ $# -gt 0 ] && SUITES=("$@")
 
 rl_copy_tree "$BUILD/src" || exit 1

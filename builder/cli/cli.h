@@ -27,6 +27,7 @@ int bld_cli_open_store (const struct global_options *g, bool create, struct bld_
 extern const struct cli_help bld_help_build, bld_help_history, bld_help_images, bld_help_import, bld_help_inspect,
     bld_help_load, bld_help_prune, bld_help_pull, bld_help_push, bld_help_rmi, bld_help_run, bld_help_save,
     bld_help_tag, bld_help_unpack;
+extern const struct cli_help bld_help_ps, bld_help_rm;
 
 /* Each returns 0, or -1 with err set (main prints it), or an exit status
  * > 0 it has reported itself. */
@@ -40,6 +41,8 @@ BLD_COMMAND (rmi);
 BLD_COMMAND (prune);
 BLD_COMMAND (unpack);
 BLD_COMMAND (run);
+BLD_COMMAND (ps);
+BLD_COMMAND (rm);
 BLD_COMMAND (push);
 BLD_COMMAND (pull);
 BLD_COMMAND (save);

@@ -1,14 +1,20 @@
-/* builder images [--format table|json] [-q] [--no-trunc]: the images, with
- * their ids (docker's: the config digest; 12 hex digits unless
- * --no-trunc), which every command taking an image accepts. */
+/* builder images [--format table|json] [-q] [--no-trunc]: the images,
+ * newest first, with their ids (docker's: the config digest; 12 hex
+ * digits unless --no-trunc), which every command taking an image accepts,
+ * and their unpacked sizes (the layers' uncompressed sizes), as docker
+ * shows them. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "cli/cli.h"
 #include "image/image_info.h"
+#include "image/layer_size.h"
 #include "json.h"
 #include "image/store.h"
 
@@ -16,6 +22,8 @@ struct row
 {
   char *repository, *tag, *id, *digest, *created;
   uint64_t size;
+  int64_t created_secs; /* for the order */
+  size_t index;         /* index.json's order breaks ties: later first */
 };
 
 static int
@@ -44,8 +52,25 @@ read_row (struct bld_store *s, const struct oci_image_descriptor *d, struct row 
   r->id = strdup (m->config->digest);
   r->created = strdup (cfg->created ? cfg->created : "");
   for (size_t i = 0; i < m->layers_len; i++)
-    r->size += (uint64_t) m->layers[i].size;
+    {
+      uint64_t n;
+      if (bld_layer_unpacked_size (s, &m->layers[i], &n, err) < 0)
+        return -1;
+      r->size += n;
+    }
+  struct tm tm = { 0 };
+  if (cfg->created && strptime (cfg->created, "%Y-%m-%dT%H:%M:%S", &tm))
+    r->created_secs = (int64_t) timegm (&tm);
   return 0;
+}
+
+static int
+newest_first (const void *a, const void *b)
+{
+  const struct row *x = a, *y = b;
+  if (x->created_secs != y->created_secs)
+    return x->created_secs < y->created_secs ? 1 : -1;
+  return x->index < y->index ? 1 : -1;
 }
 
 static void
@@ -76,14 +101,49 @@ static const struct cli_option images_options[] = {
 
 const struct cli_help bld_help_images = { "list the images in the store", "[command options]", images_options };
 
+static void
+print_row (const struct row *r, struct json_gen *j, bool quiet, bool no_trunc)
+{
+  char short_buf[13], ago[64], size[32];
+  const char *id = no_trunc ? r->id : short_id (r->id, short_buf);
+
+  if (j)
+    {
+      json_gen_begin_object (j);
+      json_gen_key (j, "repository");
+      json_gen_string (j, r->repository);
+      json_gen_key (j, "tag");
+      json_gen_string (j, r->tag);
+      json_gen_key (j, "id");
+      json_gen_string (j, r->id);
+      json_gen_key (j, "digest");
+      json_gen_string (j, r->digest);
+      json_gen_key (j, "created");
+      json_gen_string (j, r->created);
+      json_gen_key (j, "size");
+      json_gen_uint64 (j, r->size);
+      json_gen_end_object (j);
+    }
+  else if (quiet)
+    printf ("%s\n", id);
+  else
+    {
+      bld_info_ago (r->created, ago, sizeof ago);
+      bld_info_size (r->size, size, sizeof size);
+      printf ("%-40s %-16s %-*s %-16s %s\n", r->repository, r->tag, no_trunc ? 71 : 14, id, ago, size);
+    }
+}
+
 BLD_COMMAND (images)
 {
   cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   cleanup_store struct bld_store *s = NULL;
   cleanup_image_index struct oci_image_index *idx = NULL;
   cleanup_json_gen struct json_gen *j = NULL;
+  struct row *rows = NULL;
+  size_t n_rows = 0;
   bool quiet = false, json = false, no_trunc = false;
-  int c;
+  int c, ret = -1;
 
   if (cli_getopt_start (&p, images_options, CLI_STYLE_GNU, argc, argv, err) < 0)
     return -1;
@@ -109,6 +169,24 @@ BLD_COMMAND (images)
     return oci_error_set (err, 0, "usage: builder images [--format table|json] [-q] [--no-trunc]");
   if (bld_cli_open_store (g, true, &s, err) < 0 || bld_store_read_index (s, &idx, err) < 0)
     return -1;
+  rows = calloc (idx->manifests_len + 1, sizeof *rows);
+  if (rows == NULL)
+    return oci_error_set (err, ENOMEM, "images");
+  for (size_t i = 0; i < idx->manifests_len; i++)
+    {
+      const struct oci_image_descriptor *d = &idx->manifests[i];
+      /* Image manifests: OCI, or Docker schema2 as pull keeps them. */
+      if (strcmp (d->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
+          && strcmp (d->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0)
+        continue;
+      if (read_row (s, d, &rows[n_rows], err) < 0)
+        {
+          free_row (&rows[n_rows]);
+          goto out;
+        }
+      rows[n_rows++].index = i;
+    }
+  qsort (rows, n_rows, sizeof *rows, newest_first);
   if (json)
     {
       j = json_gen_new (true);
@@ -116,50 +194,15 @@ BLD_COMMAND (images)
     }
   else if (!quiet)
     printf ("%-40s %-16s %-*s %-16s %s\n", "REPOSITORY", "TAG", no_trunc ? 71 : 14, "IMAGE ID", "CREATED", "SIZE");
-  for (size_t i = 0; i < idx->manifests_len; i++)
-    {
-      const struct oci_image_descriptor *d = &idx->manifests[i];
-      char short_buf[13], ago[64], size[32];
-      const char *id;
-      struct row r;
-
-      /* Image manifests: OCI, or Docker schema2 as pull keeps them. */
-      if (strcmp (d->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
-          && strcmp (d->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0)
-        continue;
-      if (read_row (s, d, &r, err) < 0)
-        {
-          free_row (&r);
-          return -1;
-        }
-      id = no_trunc ? r.id : short_id (r.id, short_buf);
-      if (json)
-        {
-          json_gen_begin_object (j);
-          json_gen_key (j, "repository");
-          json_gen_string (j, r.repository);
-          json_gen_key (j, "tag");
-          json_gen_string (j, r.tag);
-          json_gen_key (j, "id");
-          json_gen_string (j, r.id);
-          json_gen_key (j, "digest");
-          json_gen_string (j, r.digest);
-          json_gen_key (j, "created");
-          json_gen_string (j, r.created);
-          json_gen_key (j, "size");
-          json_gen_uint64 (j, r.size);
-          json_gen_end_object (j);
-        }
-      else if (quiet)
-        printf ("%s\n", id);
-      else
-        {
-          bld_info_ago (r.created, ago, sizeof ago);
-          bld_info_size (r.size, size, sizeof size);
-          printf ("%-40s %-16s %-*s %-16s %s\n", r.repository, r.tag, no_trunc ? 71 : 14, id, ago, size);
-        }
-      free_row (&r);
-    }
+  for (size_t i = 0; i < n_rows; i++)
+    print_row (&rows[i], j, quiet, no_trunc);
+  ret = 0;
+out:
+  for (size_t i = 0; i < n_rows; i++)
+    free_row (&rows[i]);
+  free (rows);
+  if (ret < 0)
+    return -1;
   if (json)
     {
       cleanup_free char *text = NULL;

@@ -153,7 +153,6 @@ BLD_COMMAND (import)
   cleanup_store struct bld_store *s = NULL;
   cleanup_free char *ref = NULL;
   cleanup_free char *tmp = NULL;
-  cleanup_free char *source = NULL;
   cleanup_image_descriptor struct oci_image_descriptor *layer = NULL;
   cleanup_image_descriptor struct oci_image_descriptor *mdesc = NULL;
   cleanup_image_manifest struct oci_image_manifest *m = NULL;
@@ -194,9 +193,9 @@ BLD_COMMAND (import)
     return oci_error_set (err, errno, "import %s", root);
   if (!S_ISDIR (st.st_mode) && !S_ISREG (st.st_mode))
     return oci_error_set (err, 0, "import %s: not a directory or a tar file", root);
-  source = realpath (root, NULL);
-  if (source == NULL)
-    return oci_error_set (err, errno, "import %s", root);
+  /* The history says what was imported, not the host's path (which
+   * would also make the same tree give another image elsewhere). */
+  const char *source = S_ISDIR (st.st_mode) ? "imported from a directory" : "imported from a tar archive";
   if (bld_cli_open_store (g, true, &s, err) < 0)
     return -1;
   if (S_ISREG (st.st_mode))

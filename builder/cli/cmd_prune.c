@@ -1,8 +1,9 @@
 /* builder prune [--all] [--build-cache [--keep-storage SIZE] [--filter
  * until=DURATION]]: removes dangling images (--all: every image), the
  * blobs neither an image nor the build cache reaches, the extracted
- * layers none uses and dead builds' leftovers; the step cache only with
- * --build-cache.  Says what. */
+ * layers none uses, dead builds' leftovers and the bundles `builder run`
+ * kept of exited containers; the step cache only with --build-cache.
+ * Says what. */
 #include "config.h"
 
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include "cleanup.h"
 #include "cli/cli.h"
 #include "common/size.h"
+#include "common/strv.h"
+#include "exec/runs.h"
 #include "exec/runtime_path.h"
 #include "frontend/recipe_parse.h"
 #include "image/store.h"
@@ -54,6 +57,26 @@ prune_filter (const char *f, struct bld_cache_trim *t, struct oci_error *err)
   return 0;
 }
 
+/* The bundles `builder run` kept of containers that have exited (docker
+ * container prune); running ones stay. */
+static int
+prune_runs (struct bld_store *s, struct oci_error *err)
+{
+  cleanup_free char *rundir = NULL;
+  char **removed = NULL;
+  size_t n = 0;
+  int ret = -1;
+
+  if (bld_store_area_path (bld_store_dir (s), BLD_STORE_RUN, &rundir, err) < 0)
+    return -1;
+  if (bld_runs_prune (rundir, &removed, &n, err) == 0)
+    ret = 0;
+  for (size_t i = 0; i < n; i++)
+    printf ("deleted container: %s\n", removed[i]);
+  cmn_strv_free_n (removed, n);
+  return ret;
+}
+
 BLD_COMMAND (prune)
 {
   cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
@@ -92,7 +115,8 @@ BLD_COMMAND (prune)
   if ((o.trim.has_keep_storage || o.trim.has_until) && !o.build_cache)
     return oci_error_set (err, 0, "prune: --keep-storage and --filter need --build-cache");
   o.runtime = runtime = bld_default_runtime ();
-  if (bld_cli_open_store (g, true, &s, err) < 0 || bld_store_prune_with (s, &o, &r, err) < 0)
+  if (bld_cli_open_store (g, true, &s, err) < 0 || prune_runs (s, err) < 0
+      || bld_store_prune_with (s, &o, &r, err) < 0)
     return -1;
   if (r.builds_running)
     printf ("builds are running: blobs and build caches kept\n");

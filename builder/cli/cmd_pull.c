@@ -70,6 +70,7 @@ bld_cli_registry_args (const char *cmd, int argc, char **argv, struct reg_option
         o->authfile = optarg;
         break;
       case OPT_TLS_VERIFY:
+        o->tls_verify_set = true;
         if (optarg == NULL || strcmp (optarg, "true") == 0)
           o->tls_verify = true;
         else if (strcmp (optarg, "false") == 0)

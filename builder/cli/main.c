@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_build.h"
 #include "error.h"
+#include "exec/rootless.h"
 #include "image/store.h"
 #include "version.h"
 
@@ -42,8 +43,10 @@ static const struct command commands[] = {
   { "load", cmd_load, &bld_help_load },
   { "inspect", cmd_inspect, &bld_help_inspect },
   { "prune", cmd_prune, &bld_help_prune },
+  { "ps", cmd_ps, &bld_help_ps },
   { "pull", cmd_pull, &bld_help_pull },
   { "push", cmd_push, &bld_help_push },
+  { "rm", cmd_rm, &bld_help_rm },
   { "rmi", cmd_rmi, &bld_help_rmi },
   { "run", cmd_run, &bld_help_run },
   { "save", cmd_save, &bld_help_save },
@@ -74,7 +77,7 @@ bld_cli_store_dir (const struct global_options *g, char **out, struct oci_error 
 
   if (g->store)
     n = asprintf (out, "%s", g->store);
-  else if (geteuid () == 0)
+  else if (geteuid () == 0 && !bld_rootless_active ())
     n = asprintf (out, "/var/lib/builder");
   else if (xdg && *xdg == '/')
     n = asprintf (out, "%s/builder", xdg);
@@ -127,7 +130,7 @@ main (int argc, char **argv)
   cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   struct global_options g = { .store = NULL };
   cleanup_error struct oci_error err = OCI_ERROR_INIT;
-  int c, ret;
+  int c, ret, status;
 
   if (cli_getopt_start (&p, global_options, CLI_STYLE_GNU, argc, argv, &err) < 0)
     {
@@ -165,6 +168,13 @@ main (int argc, char **argv)
           {
             cli_help_print (stdout, "builder", cmd->name, cmd->help);
             return 0;
+          }
+        /* An ordinary user works as root of a user namespace of its own. */
+        if (geteuid () != 0 && (ret = bld_rootless_enter (&status, &err)) != 0)
+          {
+            if (ret < 0)
+              fprintf (stderr, "builder: %s\n", oci_error_msg (&err));
+            return ret < 0 ? 1 : status;
           }
         ret = cmd->run (&g, argc - optind, argv + optind, &err);
         if (ret < 0)

@@ -5,8 +5,10 @@
  *
  * Transport: https with certificate verification; with tls_verify false,
  * certificates are not verified and plain http is tried when https fails
- * (skopeo's --tls-verify=false).  The scheme is chosen once, by the first
- * request (GET /v2/). */
+ * (skopeo's --tls-verify=false).  A loopback registry (localhost,
+ * 127.0.0.0/8, ::1) is insecure so unless tls_verify was given, as docker
+ * has them.  The scheme is chosen once, by the first request (GET /v2/);
+ * when https fails where plain http answers, the error says so. */
 #ifndef BUILDER_REGISTRY_H
 #define BUILDER_REGISTRY_H
 
@@ -29,6 +31,7 @@ int reg_ref_parse (const char *s, struct bld_reference *out, struct oci_error *e
 struct reg_options
 {
   bool tls_verify;
+  bool tls_verify_set;  /* tls_verify was asked for: loopback hosts verify too */
   const char *creds;    /* "USER:PASS" or NULL */
   const char *authfile; /* auth.json; NULL: the one in $XDG_RUNTIME_DIR/containers, if any */
   uint64_t chunk_size;  /* blobs above this go up in PATCH chunks; 0: a default */
@@ -48,6 +51,10 @@ int reg_authfile_lookup (const char *path, const char *host, char **user, char *
 bool reg_status_line (const char *line, size_t len, long *status);
 
 struct reg_client;
+/* Whether host ("HOST[:PORT]", "[V6]:PORT") names the loopback: localhost,
+ * an IPv4 address in 127.0.0.0/8, ::1. */
+bool reg_host_is_loopback (const char *host);
+
 int reg_client_new (const char *host, const struct reg_options *o, struct reg_client **out, struct oci_error *err);
 void reg_client_free (struct reg_client *c);
 void reg_client_freep (struct reg_client **c);

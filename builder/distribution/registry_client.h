@@ -30,6 +30,7 @@ struct reg_client
   char *authorization; /* the header value that worked last, or NULL */
   uint64_t chunk_size;
   char curl_error[CURL_ERROR_SIZE];
+  CURLcode last_rc; /* of the last exchange (CURLE_SSL_CONNECT_ERROR: TLS failed before any certificate) */
 };
 
 /* A request body: a buffer, or len bytes of fd from off. */

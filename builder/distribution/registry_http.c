@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +257,7 @@ reg_perform (struct reg_client *c, const char *method, const char *url, const ch
     }
   curl_easy_setopt (c->curl, CURLOPT_HTTPHEADER, list);
   rc = curl_easy_perform (c->curl);
+  c->last_rc = rc;
   curl_slist_free_all (list);
   if (r->sink_err.msg)
     {
@@ -366,6 +368,60 @@ perform_ping (struct reg_client *c, struct response *r, struct oci_error *err)
   return reg_perform (c, "GET", url, NULL, NULL, NULL, r, err);
 }
 
+bool
+reg_host_is_loopback (const char *host)
+{
+  cleanup_free char *h = NULL;
+  struct in_addr a4;
+  struct in6_addr a6;
+  const char *colon;
+
+  if (host[0] == '[')
+    {
+      const char *end = strchr (host, ']');
+      if (end == NULL || (h = strndup (host + 1, (size_t) (end - host - 1))) == NULL)
+        return false;
+      return inet_pton (AF_INET6, h, &a6) == 1 && IN6_IS_ADDR_LOOPBACK (&a6);
+    }
+  colon = strchr (host, ':');
+  h = colon ? strndup (host, (size_t) (colon - host)) : strdup (host);
+  if (h == NULL)
+    return false;
+  if (strcasecmp (h, "localhost") == 0)
+    return true;
+  if (inet_pton (AF_INET, h, &a4) == 1)
+    return (ntohl (a4.s_addr) >> 24) == 127;
+  return inet_pton (AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK (&a6); /* a bare "::1" */
+}
+
+/* https failed: when the server answers plain http, err says so (docker:
+ * "server gave HTTP response to HTTPS client") instead of the TLS error.
+ * The probe carries no credentials. */
+static void
+plain_http_hint (struct reg_client *c, struct oci_error *err)
+{
+  cleanup_response struct response r = { .body_max = REG_SMALL_BODY_MAX };
+  cleanup_free char *url = NULL;
+  struct oci_error e = OCI_ERROR_INIT;
+
+  /* Only a handshake that failed outright (a server speaking plain http
+   * answers the ClientHello with text): a certificate that does not
+   * verify is a TLS server, whatever it says to plain http. */
+  if (c->last_rc != CURLE_SSL_CONNECT_ERROR)
+    return;
+  if (asprintf (&url, "http://%s/v2/", c->api_host) < 0)
+    return;
+  if (reg_perform (c, "GET", url, NULL, NULL, NULL, &r, &e) < 0)
+    {
+      oci_error_clear (&e);
+      return;
+    }
+  oci_error_clear (err);
+  oci_error_set (err, 0,
+                 "the server answered plain HTTP to an HTTPS request: it is a plain-http registry "
+                 "(--tls-verify=false uses http)");
+}
+
 int
 reg_client_new (const char *host, const struct reg_options *o, struct reg_client **out, struct oci_error *err)
 {
@@ -386,7 +442,7 @@ reg_client_new (const char *host, const struct reg_options *o, struct reg_client
   c->curl = curl_easy_init ();
   c->host = strdup (host);
   c->api_host = strdup (strcmp (host, "docker.io") == 0 ? "registry-1.docker.io" : host);
-  c->tls_verify = o->tls_verify;
+  c->tls_verify = o->tls_verify && (o->tls_verify_set || !reg_host_is_loopback (host));
   c->chunk_size = o->chunk_size ? o->chunk_size : REG_DEFAULT_CHUNK;
   if (c->curl == NULL || c->host == NULL || c->api_host == NULL || asprintf (&c->base, "https://%s", c->api_host) < 0)
     {
@@ -406,7 +462,10 @@ reg_client_new (const char *host, const struct reg_options *o, struct reg_client
   if (perform_ping (c, &r, err) < 0)
     {
       if (c->tls_verify)
-        goto fail;
+        {
+          plain_http_hint (c, err);
+          goto fail;
+        }
       free (c->base);
       if (asprintf (&c->base, "http://%s", c->api_host) < 0)
         {

@@ -112,8 +112,10 @@ set_meta (const struct walk *w, int fd, const struct stat *st, bool is_dir, stru
   /* --chmod=644 must not make copied directories unsearchable: x where r. */
   if (is_dir && w->req->has_mode)
     mode |= (mode & 0444) >> 2;
+  /* EINVAL: an id the (rootless) user namespace does not map. */
   if (fchown (fd, uid, gid) < 0)
-    return oci_error_set (err, errno, "chown");
+    return oci_error_set (err, errno, "chown %lu:%lu%s", (unsigned long) uid, (unsigned long) gid,
+                          errno == EINVAL ? " (an id outside this user namespace: /etc/subuid, /etc/subgid)" : "");
   if (fchmod (fd, mode) < 0)
     return oci_error_set (err, errno, "chmod");
   struct timespec ts[2] = { st->st_atim, st->st_mtim };

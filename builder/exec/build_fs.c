@@ -32,12 +32,23 @@ bld_remove_tree (const char *path, struct oci_error *err)
 /* The new mount API with "lowerdir+" (Linux 6.8): one lowerdir per call,
  * so the number of layers is not bounded by the page-sized option string.
  * Returns 1 when the kernel lacks it (the caller falls back). */
+/* Root of a user namespace other than the host's (a rootless build) may
+ * not write trusted.* xattrs: overlayfs keeps its opaque markers and
+ * whiteouts' xattrs as user.overlay.* ("userxattr"), and the layer
+ * cache's lowerdirs are extracted with those. */
+static bool
+overlay_user_xattr (void)
+{
+  return geteuid () == 0 && !bld_devices_allowed ();
+}
+
 static int
 overlay_mount_fsconfig (char **lowers, size_t n, const char *upper, const char *work, const char *merged,
                         struct oci_error *err)
 {
   cleanup_close int fs = fsopen ("overlay", FSOPEN_CLOEXEC);
   cleanup_close int mnt = -1;
+  bool user_xattr = overlay_user_xattr ();
   if (fs < 0)
     return 1;
   for (size_t i = 0; i < n; i++)
@@ -48,8 +59,12 @@ overlay_mount_fsconfig (char **lowers, size_t n, const char *upper, const char *
           || fsconfig (fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0))
     return 1;
   /* Renamed directories must be copied up whole: the upper dir becomes a
-   * self-contained layer. */
-  fsconfig (fs, FSCONFIG_SET_STRING, "redirect_dir", "off", 0);
+   * self-contained layer.  userxattr implies it (and refuses the option:
+   * "off" is "follow" without an upper dir). */
+  if (user_xattr && fsconfig (fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+    return 1;
+  if (!user_xattr)
+    fsconfig (fs, FSCONFIG_SET_STRING, "redirect_dir", "off", 0);
   fsconfig (fs, FSCONFIG_SET_STRING, "index", "off", 0);
   if (fsconfig (fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
     return 1;
@@ -87,7 +102,11 @@ bld_overlay_mount (char **lowers, size_t n, const char *upper, const char *work,
   if (b.failed)
     return oci_error_set (err, ENOMEM, "overlay options");
   cleanup_free char *opts = NULL;
-  if (asprintf (&opts, "%s,redirect_dir=off,index=off", b.s) < 0)
+  if (overlay_user_xattr ())
+    strbuf_adds (&b, ",userxattr");
+  if (b.failed)
+    return oci_error_set (err, ENOMEM, "overlay options");
+  if (asprintf (&opts, "%s%s,index=off", b.s, overlay_user_xattr () ? "" : ",redirect_dir=off") < 0)
     return oci_error_set (err, ENOMEM, "overlay options");
   if (mount ("overlay", merged, "overlay", upper ? 0 : MS_RDONLY, opts) == 0)
     return 0;
@@ -187,6 +206,7 @@ bld_layer_cache_ensure (const char *layers_dir, const char *blob_path, const cha
     return oci_error_set (err, errno, "mkdir %s", tmp);
   struct bld_layer_apply_options ao = { 0 };
   ao.overlay = true;
+  ao.overlay_user_xattr = overlay_user_xattr ();
   ao.allow_devices = bld_devices_allowed ();
   ao.skip_devices = !ao.allow_devices;
   ao.expected_digest = digest;

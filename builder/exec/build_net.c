@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "exec/build_net.h"
+#include "exec/rootless.h"
 #include "cleanup.h"
 #include "common/fs.h"
 #include "common/spawn.h"
@@ -198,7 +199,10 @@ make_resolv_conf (struct bld_net *n, const char *work, struct oci_error *err)
         }
       resolv_filter (text, &sb, &kept);
     }
-  if (n->mode != BLD_NETWORK_HOST && kept == 0)
+  /* slirp4netns forwards DNS from 10.0.2.3 to the host's resolver. */
+  if (n->mode != BLD_NETWORK_HOST && kept == 0 && n->rootless.slirp > 0)
+    strbuf_adds (&sb, "nameserver 10.0.2.3\n");
+  else if (n->mode != BLD_NETWORK_HOST && kept == 0)
     strbuf_adds (&sb, "# builder: the host has no resolver reachable from a RUN step's network\n");
   return write_text (work, "resolv.conf", sb.failed ? NULL : sb.s ? sb.s : "", &n->resolv_conf, err);
 }
@@ -377,18 +381,47 @@ make_private (struct bld_net *n, const char *work, char *addr, size_t addr_size,
   return 0;
 }
 
+/* A rootless build's private network; where it cannot be had, none and
+ * a warning (once a build): a missing /dev/net/tun or pasta should not
+ * stop a build that may not need the network. */
+static int
+rootless_private (struct bld_net *n, const char *work, enum bld_network *mode, struct oci_error *err)
+{
+  static bool warned;
+  cleanup_error struct oci_error e = OCI_ERROR_INIT;
+
+  if (bld_rootless_net_start (work, &n->rootless, &e) == 0)
+    {
+      n->netns_path = strdup (n->rootless.ns_path);
+      return n->netns_path ? 0 : oci_error_set (err, ENOMEM, "netns path");
+    }
+  *mode = BLD_NETWORK_NONE;
+  if (warned)
+    return 0;
+  warned = true;
+  if (asprintf (&n->warning, "%s: RUN has no network (--network none|host to choose)", oci_error_msg (&e)) < 0)
+    {
+      n->warning = NULL;
+      return oci_error_set (err, ENOMEM, "warning");
+    }
+  return 0;
+}
+
 int
 bld_net_prepare (struct bld_net *n, enum bld_network mode, const char *work, const char *hostname,
                  struct oci_error *err)
 {
   char addr[32] = "127.0.1.1";
 
-  /* Not root: no namespace of our own yet (pasta or slirp4netns belong
-   * here); the runtime's empty one, as before RUN had network. */
+  /* Not root: the runtime's empty namespace, as before RUN had network.
+   * Root of our own user namespace: build_net_rootless.c's. */
   if (mode == BLD_NETWORK_PRIVATE && geteuid () != 0)
     mode = BLD_NETWORK_NONE;
+  if (mode == BLD_NETWORK_PRIVATE && bld_rootless_active () && rootless_private (n, work, &mode, err) < 0)
+    return -1;
   n->mode = mode;
-  if (mode == BLD_NETWORK_PRIVATE && (take_slot (n, err) < 0 || make_private (n, work, addr, sizeof addr, err) < 0))
+  if (mode == BLD_NETWORK_PRIVATE && !n->rootless.ns_path
+      && (take_slot (n, err) < 0 || make_private (n, work, addr, sizeof addr, err) < 0))
     return oci_error_prefix (err, "RUN's network");
   if (make_resolv_conf (n, work, err) < 0 || make_hosts (n, work, hostname, addr, err) < 0)
     return -1;
@@ -403,6 +436,8 @@ bld_net_teardown (struct bld_net *n, struct oci_error *err)
     ret = oci_error_prefix (err, "RUN's network");
   if (n->lock_fd >= 0)
     close (n->lock_fd);
+  bld_rootless_net_stop (&n->rootless);
+  free (n->warning);
   free (n->netns_path);
   free (n->resolv_conf);
   free (n->hosts);

@@ -12,14 +12,16 @@
  * Every mode gets /etc/resolv.conf and /etc/hosts as files in the work
  * dir, bound read-only into the step (never part of its layer).
  *
- * A rootless implementation (pasta, slirp4netns) plugs in beside the
- * rootful one: bld_net_prepare chooses, bld_net_teardown undoes.  Until
- * then a builder that is not root gives private steps the runtime's
- * empty namespace, as none. */
+ * A rootless build (root of builder's own user namespace, rootless.h)
+ * gets its private network from build_net_rootless.c (pasta, else
+ * slirp4netns) instead; where neither can give one, the step has none
+ * and a warning.  A builder that is not root at all (no user namespace)
+ * gives private steps the runtime's empty namespace, as none. */
 #ifndef BUILDER_BUILD_NET_H
 #define BUILDER_BUILD_NET_H
 
 #include "exec/build.h"
+#include "exec/build_net_rootless.h"
 #include "error.h"
 
 struct bld_net
@@ -27,14 +29,16 @@ struct bld_net
   enum bld_network mode;
   int slot; /* -1: none held */
   int lock_fd;
-  char *netns_path;          /* private: given to the runtime as the network namespace's path */
-  char *resolv_conf, *hosts; /* to bind at /etc/resolv.conf and /etc/hosts */
-  unsigned made;             /* what teardown removes (NET_MADE_* in build_net.c) */
+  char *netns_path;                 /* private: given to the runtime as the network namespace's path */
+  char *resolv_conf, *hosts;        /* to bind at /etc/resolv.conf and /etc/hosts */
+  unsigned made;                    /* what teardown removes (NET_MADE_* in build_net.c) */
+  struct bld_rootless_net rootless; /* private in a rootless build */
+  char *warning;                    /* for the step's output: why private is none */
 };
 
-#define BLD_NET_INIT                                    \
-  {                                                     \
-    .mode = BLD_NETWORK_NONE, .slot = -1, .lock_fd = -1 \
+#define BLD_NET_INIT                                                                       \
+  {                                                                                        \
+    .mode = BLD_NETWORK_NONE, .slot = -1, .lock_fd = -1, .rootless = BLD_ROOTLESS_NET_INIT \
   }
 
 /* Makes the step's network in mode; files go to work (a private dir);

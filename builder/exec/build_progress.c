@@ -164,6 +164,33 @@ draw_line (struct progress *p, int width, const char *fmt, ...)
   p->drawn++;
 }
 
+/* "[N/M] INSTRUCTION   [MARK ]1.2s": an instruction too long for the
+ * terminal is cut (on a character boundary, with "...") so that the time
+ * stays on the line. */
+static void
+draw_step (struct progress *p, int width, const struct step *s, const char *mark, double elapsed)
+{
+  char suffix[64];
+  int n = snprintf (suffix, sizeof suffix, "%s%s%.1fs", mark, *mark ? " " : "", elapsed);
+  int room = width - 1 - (int) strlen (s->label) - 2 - n; /* two spaces, one column spare */
+  int pad = width > 60 ? width - 30 : 30;
+  size_t len = strlen (s->text);
+
+  if (room < 8)
+    room = 8;
+  if (pad > room)
+    pad = room;
+  if (len <= (size_t) room)
+    {
+      draw_line (p, width, "%s %-*s %s", s->label, pad, s->text, suffix);
+      return;
+    }
+  size_t cut = (size_t) room - 3;
+  while (cut > 0 && ((unsigned char) s->text[cut] & 0xC0) == 0x80)
+    cut--;
+  draw_line (p, width, "%s %.*s... %s", s->label, (int) cut, s->text, suffix);
+}
+
 static void
 draw (struct progress *p, bool final)
 {
@@ -187,8 +214,7 @@ draw (struct progress *p, bool final)
       const char *mark = s->state == STEP_CACHED ? "CACHED" : s->state == STEP_ERROR ? "ERROR" : "";
       if (s->state == STEP_RUNNING && final)
         mark = "ERROR";
-      draw_line (p, width, "%s %-*s %s%s%.1fs", s->label, width > 60 ? width - 30 : 30, s->text, mark,
-                 *mark ? " " : "", el);
+      draw_step (p, width, s, mark, el);
       if (!final && s->state == STEP_RUNNING)
         for (size_t k = 0; k < p->n_tail; k++)
           draw_line (p, width, "  \033[2m| %s\033[0m", p->tail[k]);

@@ -19,6 +19,7 @@
 #include "fileutil.h"
 #include "runtime.h"
 #include "exec/runtime_driver.h"
+#include "exec/rootless.h"
 
 /* The capabilities of a RUN step: Docker's default set (a RUN must be
  * able to chown, setuid for package managers, mknod), not the runtime's
@@ -83,6 +84,28 @@ set_network (struct oci_linux *l, const struct bld_run_request *r, struct oci_er
   return 0;
 }
 
+/* devpts's gid=5 (tty) names a group a namespace of the user's own ids
+ * alone does not have: its pty's get the user's group instead. */
+static void
+drop_tty_group (struct oci_runtime_config *c)
+{
+  for (size_t i = 0; i < c->mounts_len; i++)
+    {
+      struct oci_mount *m = &c->mounts[i];
+      size_t j = 0;
+      if (m->type == NULL || strcmp (m->type, "devpts") != 0)
+        continue;
+      for (size_t k = 0; k < m->options_len; k++)
+        if (strcmp (m->options[k], "gid=5") == 0)
+          free (m->options[k]);
+        else
+          m->options[j++] = m->options[k];
+      if (j < m->options_len)
+        m->options[j] = NULL; /* as a strv, in case */
+      m->options_len = j;
+    }
+}
+
 static int
 write_config (const struct bld_run_request *r, const char *bundle, struct oci_error *err)
 {
@@ -134,6 +157,8 @@ write_config (const struct bld_run_request *r, const char *bundle, struct oci_er
   c->hostname = strdup (BLD_RUN_HOSTNAME);
   if (c->linux_ && set_network (c->linux_, r, err) < 0)
     return -1;
+  if (bld_rootless_own_ids_only ())
+    drop_tty_group (c);
   if (r->mounts_len)
     {
       struct oci_mount *m = realloc (c->mounts, (c->mounts_len + r->mounts_len) * sizeof *m);

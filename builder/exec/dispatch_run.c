@@ -227,6 +227,8 @@ run_in_rootfs (struct build *b, struct stage_st *s, struct run_step *r, struct s
       run_fail_pos (r, err);
       goto out;
     }
+  if (net.warning)
+    fprintf (b->o->out, "%swarning: %s\n", r->prefix, net.warning);
   struct bld_run_request rr = {
     .runtime = b->o->runtime,
     .work = runwork,

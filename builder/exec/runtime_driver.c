@@ -12,6 +12,7 @@
 #include "fileutil.h"
 #include "common/spawn.h"
 #include "exec/runtime_driver.h"
+#include "exec/rootless.h"
 
 #define SPEC_OUTPUT_MAX (1 << 20)
 
@@ -57,16 +58,21 @@ bld_runtime_wait (pid_t pid)
 }
 
 int
-bld_runtime_run_attached (const char *runtime, const char *bundle, const char *id, int *status, struct oci_error *err)
+bld_runtime_run_attached (const char *runtime, const char *bundle, const char *id, bool interactive, int *status,
+                          struct oci_error *err)
 {
   struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-  struct cmn_spawn_options o = {
-    .search_path = true, .exec_error_prefix = "builder: run ", .sigint = &old_int, .sigquit = &old_quit
-  };
+  struct cmn_spawn_options o = { .in = interactive ? CMN_STDIO_INHERIT : CMN_STDIO_NULL,
+                                 .search_path = true,
+                                 .exec_error_prefix = "builder: run ",
+                                 .sigint = &old_int,
+                                 .sigquit = &old_quit };
   const char *argv[] = { runtime, "run", "--bundle", bundle, id, NULL };
   pid_t pid;
   int st = 0;
 
+  if (bld_rootless_runtime_dir (err) < 0)
+    return -1;
   sigemptyset (&ign.sa_mask);
   sigaction (SIGINT, &ign, &old_int);
   sigaction (SIGQUIT, &ign, &old_quit);

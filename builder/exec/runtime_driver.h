@@ -7,6 +7,7 @@
 #ifndef BUILDER_RUNTIME_DRIVER_H
 #define BUILDER_RUNTIME_DRIVER_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -25,11 +26,12 @@ int bld_runtime_run_piped (const char *runtime, const char *root, const char *bu
  * killed it, 255 when it cannot be waited for. */
 int bld_runtime_wait (pid_t pid);
 
-/* `RUNTIME run --bundle BUNDLE ID` in the foreground, on our stdio
- * (RUNTIME looked up in $PATH).  The terminal's ^C and ^\ go to the
+/* `RUNTIME run --bundle BUNDLE ID` in the foreground, on our stdout and
+ * stderr, stdin ours when interactive, else /dev/null (RUNTIME looked up
+ * in $PATH).  The terminal's ^C and ^\ go to the
  * runtime (same process group), which hands them to the container: we
  * ignore them while we wait.  *status: as bld_runtime_wait. */
-int bld_runtime_run_attached (const char *runtime, const char *bundle, const char *id, int *status,
+int bld_runtime_run_attached (const char *runtime, const char *bundle, const char *id, bool interactive, int *status,
                               struct oci_error *err);
 
 /* `RUNTIME --root ROOT kill ID KILL` then `delete --force ID`, quietly

@@ -181,14 +181,19 @@ bld_user_resolve (int rootfs_fd, const char *spec, struct bld_user *out, struct 
   if (read_id_file (rootfs_fd, "passwd", &passwd, err) < 0)
     return -1;
 
-  /* The user: numeric ids are taken as they are (the gid from passwd when
-   * the uid has an entry, else 0); names must exist. */
+  /* The user: numeric ids are taken as they are (the gid and the
+   * supplementary groups of the passwd entry when the uid has one, as
+   * docker and runc do, else gid 0); names must exist. */
   if (parse_id (user, &out->uid))
     {
       q.by_id = true;
       q.id = out->uid;
       if (passwd && each_entry (passwd, 7, match_passwd, &q))
-        out->gid = q.found_gid;
+        {
+          out->gid = q.found_gid;
+          if ((user_name = strdup (q.found_name)) == NULL)
+            return oci_error_set (err, ENOMEM, "user");
+        }
     }
   else
     {
@@ -217,7 +222,7 @@ bld_user_resolve (int rootfs_fd, const char *spec, struct bld_user *out, struct 
         }
       return 0;
     }
-  /* Supplementary groups only for a user named without a group. */
+  /* Supplementary groups only for a user without a group. */
   if (user_name && group)
     {
       struct members m = { .user = user_name, .primary = out->gid };

@@ -6,11 +6,8 @@
 #include <time.h>
 
 void
-bld_info_ago (const char *s, char *buf, size_t len)
+bld_info_duration (int64_t d, char *buf, size_t len)
 {
-  struct tm tm;
-  const char *end;
-  int64_t d;
   static const struct
   {
     int64_t secs;
@@ -18,23 +15,32 @@ bld_info_ago (const char *s, char *buf, size_t len)
   } units[] = { { 365 * 86400, "year" }, { 30 * 86400, "month" }, { 7 * 86400, "week" },
                 { 86400, "day" },        { 3600, "hour" },        { 60, "minute" } };
 
-  memset (&tm, 0, sizeof tm);
-  if (s == NULL || (end = strptime (s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-    {
-      snprintf (buf, len, "%s", "");
-      return;
-    }
-  d = (int64_t) time (NULL) - (int64_t) timegm (&tm);
   if (d < 0)
     d = 0;
   for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
     if (d >= units[i].secs)
       {
         int64_t n = d / units[i].secs;
-        snprintf (buf, len, "%lld %s%s ago", (long long) n, units[i].unit, n == 1 ? "" : "s");
+        snprintf (buf, len, "%lld %s%s", (long long) n, units[i].unit, n == 1 ? "" : "s");
         return;
       }
-  snprintf (buf, len, "%lld second%s ago", (long long) d, d == 1 ? "" : "s");
+  snprintf (buf, len, "%lld second%s", (long long) d, d == 1 ? "" : "s");
+}
+
+void
+bld_info_ago (const char *s, char *buf, size_t len)
+{
+  struct tm tm;
+  char d[64];
+
+  memset (&tm, 0, sizeof tm);
+  if (s == NULL || strptime (s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+    {
+      snprintf (buf, len, "%s", "");
+      return;
+    }
+  bld_info_duration ((int64_t) time (NULL) - (int64_t) timegm (&tm), d, sizeof d);
+  snprintf (buf, len, "%s ago", d);
 }
 
 void

@@ -635,7 +635,9 @@ own_path (struct extractor *x, struct archive_entry *e, int fd, const char *path
 {
   if (x->chown_ok
       && fchownat (fd, "", archive_entry_uid (e), archive_entry_gid (e), AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
-    return oci_error_set (err, errno, "chown %s", path);
+    return oci_error_set (err, errno, "chown %s to %jd:%jd%s", path, (intmax_t) archive_entry_uid (e),
+                          (intmax_t) archive_entry_gid (e),
+                          errno == EINVAL ? " (an id outside this user namespace: /etc/subuid, /etc/subgid)" : "");
   return apply_xattrs (x, e, fd, path, err);
 }
 

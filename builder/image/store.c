@@ -260,6 +260,7 @@ static const char *const area_names[] = {
   [BLD_STORE_RUN] = STORE_PRIVATE "/run",
   [BLD_STORE_REGISTRY_BLOBS] = STORE_PRIVATE "/registry-blobs",
   [BLD_STORE_COMPRESSED] = STORE_PRIVATE "/compressed",
+  [BLD_STORE_LAYER_SIZES] = STORE_PRIVATE "/layer-sizes",
 };
 
 const char *
@@ -597,13 +598,17 @@ ref_name_of (const struct oci_image_descriptor *d)
 
 /* Which entries index_update drops: those named name, the unnamed ones
  * of manifest unnamed_digest, and every one (named or not) of the
- * manifests in digests. */
+ * manifests in digests.  With keep_renamed, an entry whose name moves to
+ * another manifest (build -t, tag, pull) stays without it, dangling
+ * (`<none>`, as docker leaves it), unless another entry keeps its
+ * manifest. */
 struct index_drop
 {
   const char *name;
   const char *unnamed_digest;
   char *const *digests;
   size_t n_digests;
+  bool keep_renamed;
 };
 
 static bool
@@ -615,6 +620,17 @@ index_drops (const struct index_drop *drop, const struct oci_image_descriptor *d
     return true;
   for (size_t i = 0; i < drop->n_digests; i++)
     if (strcmp (d->digest, drop->digests[i]) == 0)
+      return true;
+  return false;
+}
+
+/* Whether an entry of index other than the i-th holds manifest digest
+ * (then a name moving off the i-th leaves nothing dangling). */
+static bool
+manifest_kept_elsewhere (const struct oci_image_index *index, size_t i, const char *digest)
+{
+  for (size_t j = 0; j < index->manifests_len; j++)
+    if (j != i && index->manifests[j].digest && strcmp (index->manifests[j].digest, digest) == 0)
       return true;
   return false;
 }
@@ -646,6 +662,13 @@ index_update (struct bld_store *s, const struct index_drop *drop, const struct o
       struct oci_image_descriptor *d = &index->manifests[i];
       if (index_drops (drop, d, ref_name_of (d)))
         {
+          if (drop->keep_renamed && add && strcmp (d->digest, add->digest) != 0
+              && !manifest_kept_elsewhere (index, i, d->digest))
+            {
+              oci_string_map_remove (&d->annotations, OCI_ANNOTATION_REF_NAME);
+              kept[n++] = *d;
+              continue;
+            }
           descriptor_clear (d);
           dropped++;
         }
@@ -885,7 +908,8 @@ bld_store_tag (struct bld_store *s, const char *ref, const struct oci_image_desc
     return oci_error_set (err, ENOENT, "tag %s: manifest %s is not in the store", name,
                           desc && desc->digest ? desc->digest : "(none)");
   /* The unnamed entry of the same manifest, if any, is now redundant. */
-  if (index_update (s, &(struct index_drop) { .name = name, .unnamed_digest = desc->digest }, desc, name, NULL, err)
+  if (index_update (s, &(struct index_drop) { .name = name, .unnamed_digest = desc->digest, .keep_renamed = true },
+                    desc, name, NULL, err)
       < 0)
     return oci_error_prefix (err, "tag %s", name);
   return 0;
@@ -1084,8 +1108,9 @@ bld_store_write_image (struct bld_store *s, const struct oci_image_config *confi
   if (bld_store_lock (s, err) < 0)
     return -1;
   if (name)
-    ret = index_update (s, &(struct index_drop) { .name = name, .unnamed_digest = mdesc->digest }, mdesc, name, NULL,
-                        err);
+    ret = index_update (s,
+                        &(struct index_drop) { .name = name, .unnamed_digest = mdesc->digest, .keep_renamed = true },
+                        mdesc, name, NULL, err);
   else
     {
       cleanup_image_index struct oci_image_index *index = NULL;

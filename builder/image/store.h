@@ -74,6 +74,7 @@ enum bld_store_area
   BLD_STORE_RUN,            /* `builder run` bundles */
   BLD_STORE_REGISTRY_BLOBS, /* which registry repositories hold which blob */
   BLD_STORE_COMPRESSED,     /* compressed copies of uncompressed layers, by diff_id */
+  BLD_STORE_LAYER_SIZES,    /* compressed layers' unpacked sizes (layer_size.c) */
 };
 /* One build's work directory is .store/build-PID. */
 #define BLD_STORE_BUILD_PREFIX "build-"

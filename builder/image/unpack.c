@@ -173,6 +173,84 @@ add_volume (struct oci_runtime_config *c, const char *spec, struct oci_error *er
   return 0;
 }
 
+/* PATH[:OPTS] -> a tmpfs mount, docker's defaults (noexec, nosuid, nodev)
+ * first so that OPTS can undo them (exec, suid, dev). */
+static int
+add_tmpfs (struct oci_runtime_config *c, const char *spec, struct oci_error *err)
+{
+  static char *const defaults[] = { (char *) "nosuid", (char *) "nodev", (char *) "noexec" };
+  cleanup_free char *copy = strdup (spec);
+  struct oci_mount *m, *n;
+  char *opts, *tok, *save = NULL;
+
+  if (copy == NULL)
+    return oci_error_set (err, ENOMEM, "tmpfs");
+  opts = strchr (copy, ':');
+  if (opts)
+    *opts++ = '\0';
+  if (copy[0] != '/')
+    return oci_error_set (err, 0, "invalid tmpfs \"%s\": want an absolute PATH[:OPTIONS]", spec);
+  n = realloc (c->mounts, (c->mounts_len + 1) * sizeof *n);
+  if (n == NULL)
+    return oci_error_set (err, ENOMEM, "tmpfs");
+  c->mounts = n;
+  m = &c->mounts[c->mounts_len++];
+  memset (m, 0, sizeof *m);
+  m->destination = strdup (copy);
+  m->type = strdup ("tmpfs");
+  m->source = strdup ("tmpfs");
+  m->options = cmn_strv_copy (defaults, 3);
+  m->options_len = 3;
+  if (m->destination == NULL || m->type == NULL || m->source == NULL || m->options == NULL)
+    return oci_error_set (err, ENOMEM, "tmpfs");
+  for (tok = opts ? strtok_r (opts, ",", &save) : NULL; tok; tok = strtok_r (NULL, ",", &save))
+    if (cmn_strv_push (&m->options, &m->options_len, tok) < 0)
+      return oci_error_set (err, ENOMEM, "tmpfs");
+  return 0;
+}
+
+/* Drops the network namespace: the host's network. */
+static void
+drop_network_namespace (struct oci_runtime_config *c)
+{
+  size_t j = 0;
+  if (c->linux_ == NULL)
+    return;
+  for (size_t i = 0; i < c->linux_->namespaces_len; i++)
+    {
+      struct oci_linux_namespace *ns = &c->linux_->namespaces[i];
+      if (strcmp (ns->type, "network") == 0)
+        {
+          free (ns->type);
+          free (ns->path);
+          continue;
+        }
+      c->linux_->namespaces[j++] = *ns;
+    }
+  c->linux_->namespaces_len = j;
+}
+
+/* `builder run`'s flags that are not the image config's: --hostname,
+ * --read-only, --network host, --tmpfs. */
+static int
+apply_run_overrides (struct oci_runtime_config *c, const struct bld_unpack_overrides *ov, struct oci_error *err)
+{
+  if (ov->hostname)
+    {
+      free (c->hostname);
+      if ((c->hostname = strdup (ov->hostname)) == NULL)
+        return oci_error_set (err, ENOMEM, "config");
+    }
+  if (ov->readonly && c->root)
+    c->root->readonly = true;
+  if (ov->host_network)
+    drop_network_namespace (c);
+  for (size_t i = 0; i < ov->tmpfs_len; i++)
+    if (add_tmpfs (c, ov->tmpfs[i], err) < 0)
+      return -1;
+  return 0;
+}
+
 int
 bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd,
                                const struct bld_unpack_overrides *ov, struct oci_runtime_config **out,
@@ -182,8 +260,8 @@ bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd
   const struct oci_image_exec_config *x = img->config;
   static const struct oci_image_exec_config empty = { 0 };
   struct oci_process *p;
-  char **cmd;
-  size_t cmd_len;
+  char **cmd, **entrypoint;
+  size_t cmd_len, entrypoint_len;
   bool has_path = false;
 
   if (x == NULL)
@@ -192,14 +270,22 @@ bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd
     return -1;
   p = c->process;
 
-  /* Entrypoint + Cmd (conversion.md, note 2). */
-  cmd = ov && ov->cmd_len ? ov->cmd : x->cmd;
-  cmd_len = ov && ov->cmd_len ? ov->cmd_len : x->cmd_len;
-  if (x->entrypoint_len + cmd_len == 0)
+  /* Entrypoint + Cmd (conversion.md, note 2); docker run --entrypoint
+   * replaces the one and drops the other. */
+  entrypoint = ov && ov->has_entrypoint ? ov->entrypoint : x->entrypoint;
+  entrypoint_len = ov && ov->has_entrypoint ? ov->entrypoint_len : x->entrypoint_len;
+  cmd = ov && (ov->cmd_len || ov->has_entrypoint) ? ov->cmd : x->cmd;
+  cmd_len = ov && (ov->cmd_len || ov->has_entrypoint) ? ov->cmd_len : x->cmd_len;
+  if (entrypoint_len + cmd_len == 0 && (ov == NULL || ov->no_command == NULL))
     return oci_error_set (err, 0, "the image has no Entrypoint or Cmd: give a command");
-  cmn_strv_free_n (p->args, p->args_len);
-  p->args = cmn_strv_concat (x->entrypoint, x->entrypoint_len, cmd, cmd_len);
-  p->args_len = x->entrypoint_len + cmd_len;
+  if (entrypoint_len + cmd_len == 0)
+    *ov->no_command = true; /* the default spec's args stay */
+  else
+    {
+      cmn_strv_free_n (p->args, p->args_len);
+      p->args = cmn_strv_concat (entrypoint, entrypoint_len, cmd, cmd_len);
+      p->args_len = entrypoint_len + cmd_len;
+    }
 
   /* The image's Env as it is, the caller's on top, PATH only if absent. */
   cmn_strv_free_n (p->env, p->env_len);
@@ -220,7 +306,10 @@ bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd
     return oci_error_set (err, ENOMEM, "config");
 
   free (p->cwd);
-  p->cwd = strdup (x->working_dir && *x->working_dir ? x->working_dir : "/");
+  if (ov && ov->workdir)
+    p->cwd = strdup (ov->workdir);
+  else
+    p->cwd = strdup (x->working_dir && *x->working_dir ? x->working_dir : "/");
   if (p->cwd == NULL)
     return oci_error_set (err, ENOMEM, "config");
   /* Writable, as docker run and umoci's bundles are (the runtime's
@@ -233,10 +322,11 @@ bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd
   p->terminal = ov ? ov->terminal : false;
   p->has_terminal = true;
 
-  if (x->user && *x->user)
+  const char *user = ov && ov->user ? ov->user : x->user;
+  if (user && *user)
     {
       struct bld_user u;
-      if (bld_user_resolve (rootfs_fd, x->user, &u, err) < 0)
+      if (bld_user_resolve (rootfs_fd, user, &u, err) < 0)
         return -1;
       if (p->user == NULL && (p->user = calloc (1, sizeof *p->user)) == NULL)
         return oci_error_set (err, ENOMEM, "config");
@@ -253,6 +343,8 @@ bld_runtime_config_from_image (const struct oci_image_config *img, int rootfs_fd
   for (size_t i = 0; ov && i < ov->volumes_len; i++)
     if (add_volume (c, ov->volumes[i], err) < 0)
       return -1;
+  if (ov && apply_run_overrides (c, ov, err) < 0)
+    return -1;
   *out = steal_pointer (&c);
   return 0;
 }

@@ -23,6 +23,23 @@ struct bld_unpack_overrides
   char **volumes; /* SRC:DST[:ro|rw] bind mounts */
   size_t volumes_len;
   bool terminal;
+  /* docker run --entrypoint: replaces Entrypoint and drops the image's
+   * Cmd (cmd gives the arguments); an empty one (entrypoint_len 0) clears
+   * it. */
+  bool has_entrypoint;
+  char **entrypoint;
+  size_t entrypoint_len;
+  const char *user;     /* replaces User: name or uid[:gid], through the rootfs's /etc/passwd */
+  const char *workdir;  /* replaces WorkingDir (absolute) */
+  const char *hostname; /* the container's hostname (NULL: the default spec's) */
+  bool readonly;        /* a read-only root */
+  bool host_network;    /* no network namespace of its own */
+  char **tmpfs;         /* PATH[:OPTS] tmpfs mounts */
+  size_t tmpfs_len;
+  /* When the image has neither Entrypoint nor Cmd and none is given: NULL
+   * makes it an error; otherwise the default spec's args stay and
+   * *no_command is set (`builder unpack`). */
+  bool *no_command;
 };
 
 #define BLD_DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

@@ -122,8 +122,11 @@ cpuset_inherit (const char *dir)
         return;
       if (oci_read_file (path, 4096, &cur, &len, &err) < 0 || strspn (cur, " \n") != len)
         {
+          bool not_cpuset = err.errnum == ENOENT;
           oci_error_clear (&err);
-          continue; /* not cpuset, or already set */
+          if (not_cpuset)
+            return; /* no cpuset.mems either */
+          continue; /* already set */
         }
       slash = strrchr (parent, '/');
       if (slash == NULL)
@@ -139,16 +142,23 @@ cpuset_inherit (const char *dir)
 }
 
 int
-rl_cgroup_resolve (const char *cgroups_path, const char *id, struct rl_cgroup_dirs *out, struct oci_error *err)
+rl_cgroup_read_mountinfo (char **out, struct oci_error *err)
 {
-  cleanup_free char *self = NULL, *mountinfo = NULL;
+  size_t len;
+  return oci_read_file ("/proc/self/mountinfo", 16 << 20, out, &len, err);
+}
+
+int
+rl_cgroup_resolve_in (const char *mountinfo, const char *cgroups_path, const char *id, struct rl_cgroup_dirs *out,
+                      struct oci_error *err)
+{
+  cleanup_free char *self = NULL;
   const char *want = cgroups_path && *cgroups_path ? cgroups_path : id;
   size_t len;
 
   out->dirs = NULL;
   out->len = 0;
-  if (oci_read_file ("/proc/self/cgroup", 1 << 20, &self, &len, err) < 0
-      || oci_read_file ("/proc/self/mountinfo", 16 << 20, &mountinfo, &len, err) < 0)
+  if (oci_read_file ("/proc/self/cgroup", 1 << 20, &self, &len, err) < 0)
     return -1;
   for (char *save = NULL, *line = strtok_r (self, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
     {
@@ -547,11 +557,21 @@ rl_cgroup_apply_resources (const struct rl_cgroup_dirs *dirs, const struct oci_l
                            struct oci_error *err)
 {
   cleanup_free char *mountinfo = NULL;
+  if (r == NULL || resources_empty (r) || dirs->len == 0)
+    return 0;
+  if (rl_cgroup_read_mountinfo (&mountinfo, err) < 0)
+    return -1;
+  return rl_cgroup_apply_resources_in (mountinfo, dirs, r, err);
+}
+
+int
+rl_cgroup_apply_resources_in (const char *mountinfo, const struct rl_cgroup_dirs *dirs,
+                              const struct oci_linux_resources *r, struct oci_error *err)
+{
   cleanup_free char *v2root = NULL;
   struct rl_cgroup_v1_dirs v1 = { NULL };
   const char *v2dir = NULL;
   bool any_v1 = false;
-  size_t len;
   static const struct
   {
     const char *name;
@@ -565,8 +585,6 @@ rl_cgroup_apply_resources (const struct rl_cgroup_dirs *dirs, const struct oci_l
 
   if (r == NULL || resources_empty (r) || dirs->len == 0)
     return 0;
-  if (oci_read_file ("/proc/self/mountinfo", 16 << 20, &mountinfo, &len, err) < 0)
-    return -1;
   for (size_t i = 0; i < dirs->len; i++)
     {
       cleanup_free char *opts = NULL, *mp = NULL;

@@ -25,14 +25,19 @@ struct rl_cgroup_dirs
 void rl_cgroup_dirs_free (struct rl_cgroup_dirs *d);
 
 
+/* /proc/self/mountinfo's text, for the *_in functions (create reads it
+ * once for both). */
+int rl_cgroup_read_mountinfo (char **out, struct oci_error *err);
 /* The directories cgroups_path (NULL: the container id) names on each
- * mounted hierarchy, without creating anything (rl_cgroup_make does): an
- * absolute path is taken from the hierarchy's root, a relative one from
- * the runtime's own cgroup there (runtime-spec config-linux.md leaves the
- * relative case to the runtime; runc does the same). */
-int rl_cgroup_resolve (const char *cgroups_path, const char *id, struct rl_cgroup_dirs *out, struct oci_error *err);
+ * hierarchy mounted in MOUNTINFO, without creating anything
+ * (rl_cgroup_make does): an absolute path is taken from the hierarchy's
+ * root, a relative one from the runtime's own cgroup there (runtime-spec
+ * config-linux.md leaves the relative case to the runtime; runc does the
+ * same). */
+int rl_cgroup_resolve_in (const char *mountinfo, const char *cgroups_path, const char *id, struct rl_cgroup_dirs *out,
+                          struct oci_error *err);
 
-/* Creates the directories rl_cgroup_resolve gave, moving them from
+/* Creates the directories rl_cgroup_resolve_in gave, moving them from
  * *resolved (left empty) to *out; nobody is moved in
  * (rl_cgroup_join_self).  rootless: permission errors are skipped, and
  * such a directory is left out. */
@@ -77,6 +82,9 @@ int rl_cgroup_pids (const struct rl_cgroup_dirs *d, pid_t **pids, size_t *n, str
  * (network) on v2. */
 int rl_cgroup_apply_resources (const struct rl_cgroup_dirs *dirs, const struct oci_linux_resources *r,
                                struct oci_error *err);
+/* The same from /proc/self/mountinfo's text read by the caller. */
+int rl_cgroup_apply_resources_in (const char *mountinfo, const struct rl_cgroup_dirs *dirs,
+                                  const struct oci_linux_resources *r, struct oci_error *err);
 
 /* Removes the directories, each after its sub-cgroups (deepest first); they
  * must be empty of processes.  One still holding processes (shared with

@@ -3,10 +3,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "cgroup_devices.h"
@@ -185,13 +187,38 @@ v1_blkio (const char *dir, const struct oci_linux_resources_block_io *b, struct 
 static int
 v1_devices (const char *dir, const struct oci_linux_device_cgroup *rules, size_t n, struct oci_error *err)
 {
+  /* One fd per run of rules to the same file (the defaults are a dozen
+   * allows in a row): the kernel takes one rule per write(2). */
+  cleanup_close int fd = -1;
+  const char *open_file = NULL;
+
   /* in order, then the defaults: each write edits the list as it stands */
   for (size_t i = 0; i < n + rl_cgroup_default_devices_len; i++)
     {
       const struct oci_linux_device_cgroup *d = i < n ? &rules[i] : &rl_cgroup_default_devices[i - n];
+      const char *file = d->allow ? "devices.allow" : "devices.deny";
       cleanup_free char *text = rl_cgroup_device_rule_text (d, err);
-      if (text == NULL || rl_cgroup_write (dir, d->allow ? "devices.allow" : "devices.deny", text, err) < 0)
+      size_t len;
+      ssize_t w;
+
+      if (text == NULL)
         return -1;
+      if (file != open_file)
+        {
+          cleanup_free char *path = NULL;
+          if (fd >= 0)
+            close (fd);
+          open_file = file;
+          if (asprintf (&path, "%s/%s", dir, file) < 0)
+            return oci_error_set (err, ENOMEM, "cgroup");
+          fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+          if (fd < 0)
+            return oci_error_set (err, errno, "write %s = %s in %s", file, text, dir);
+        }
+      len = strlen (text);
+      w = write (fd, text, len);
+      if (w < 0 || (size_t) w != len)
+        return oci_error_set (err, w < 0 ? errno : EIO, "write %s = %s in %s", file, text, dir);
     }
   return 0;
 }

@@ -19,5 +19,10 @@ void rl_forwarded_signals (sigset_t *set);
 /* Proxies the terminal (master >= 0) and forwards signals until pid
  * exits; *status is its exit status, 128+signal when killed. */
 int rl_wait_foreground (pid_t pid, int master, int *status, struct oci_error *err);
+/* rl_delete for `run`, which holds the container's config already (the
+ * same as the copy under ROOT/ID): that copy is not read again.  config is
+ * borrowed. */
+int rl_delete_with_config (const struct rl_global *g, const char *id, bool force, struct oci_runtime_config *config,
+                           struct oci_error *err);
 
 #endif

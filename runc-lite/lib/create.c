@@ -50,13 +50,16 @@ struct creation
   char *rootfs;
   int rootfd;
   int dirfd;      /* ROOT/ID, flock'ed */
-  int fifo_dirfd; /* O_PATH to ROOT/ID, for the init (no lock attached) */
+  int fifo_dirfd; /* O_PATH to ROOT/ID, for the init (no lock attached);
+                   * -1 for `run`, which starts the init over the sync
+                   * socket and makes no exec fifo */
   int console;    /* connected console socket, or our end of an internal pair */
   int console_init_end;
   int sync[2];
   int listener_fd;
   int *mount_fds; /* per mount, see rl_idmap_prepare; NULL when none */
   struct rl_namespaces ns;
+  char *mountinfo;                       /* the runtime's, read once for the cgroup's set-up */
   struct rl_cgroup_dirs cgroup_resolved; /* before rl_cgroup_make: not ours to remove */
   struct rl_cgroup_dirs cgroup;
   size_t cgroup_joined;   /* the one the clone put the init in (rl_cgroup_clone) */
@@ -111,6 +114,7 @@ creation_release (struct creation *c)
 {
   free (c->bundle);
   free (c->rootfs);
+  free (c->mountinfo);
   close_fd (&c->rootfd);
   close_fd (&c->dirfd);
   close_fd (&c->fifo_dirfd);
@@ -463,6 +467,15 @@ static void __attribute__ ((noreturn)) init_main (struct creation *c)
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (sync_send (c->sync[1], SYNC_CREATED, NULL, &err) < 0)
     _exit (1);
+  if (c->fifo_dirfd < 0)
+    {
+      /* run: started over the sync socket, whose end the execve closes */
+      if (sync_expect (c->sync[1], SYNC_START, &err) < 0)
+        _exit (1);
+      init_exec (c, state_json, &err);
+      sync_send_error (c->sync[1], &err);
+      _exit (127);
+    }
   close_fd (&c->sync[1]);
 
   /* Blocks until `start` opens the fifo for reading. */
@@ -488,21 +501,33 @@ static void __attribute__ ((noreturn)) init_main (struct creation *c)
 static int
 check_existing_cgroup (struct creation *c, struct oci_error *err)
 {
-  struct rl_cgroup_dirs *d = &c->cgroup_resolved;
   struct oci_error ignored = OCI_ERROR_INIT;
   cleanup_free pid_t *pids = NULL;
+  cleanup_free char **existing = NULL;
+  struct rl_cgroup_dirs d = { 0 }; /* borrows from cgroup_resolved */
   size_t n = 0;
 
-  if (rl_cgroup_resolve (c->config->linux_->cgroups_path, c->o->id, d, err) < 0)
+  if (rl_cgroup_read_mountinfo (&c->mountinfo, err) < 0
+      || rl_cgroup_resolve_in (c->mountinfo, c->config->linux_->cgroups_path, c->o->id, &c->cgroup_resolved, err) < 0)
     return -1;
-  if (rl_cgroup_pids (d, &pids, &n, &ignored) == 0 && n > 0)
+  /* Usually none exists: one look-up each, not three files each. */
+  existing = calloc (c->cgroup_resolved.len + 1, sizeof *existing);
+  if (existing == NULL)
+    return oci_error_set (err, ENOMEM, "cgroup");
+  for (size_t i = 0; i < c->cgroup_resolved.len; i++)
+    if (access (c->cgroup_resolved.dirs[i], F_OK) == 0)
+      existing[d.len++] = c->cgroup_resolved.dirs[i];
+  if (d.len == 0)
+    return 0;
+  d.dirs = existing;
+  if (rl_cgroup_pids (&d, &pids, &n, &ignored) == 0 && n > 0)
     {
       cleanup_free char *msg = NULL;
       if (asprintf (&msg, "container's cgroup is not empty: %zu process(es) found", n) >= 0)
         rl_log_warning (c->g, msg);
     }
   oci_error_clear (&ignored);
-  if (rl_freezer_is_frozen (d->dirs, d->len))
+  if (rl_freezer_is_frozen (d.dirs, d.len))
     return oci_error_set (err, 0, "container's cgroup unexpectedly frozen");
   return 0;
 }
@@ -527,6 +552,28 @@ save_config_copy (struct creation *c, struct oci_error *err)
   return oci_replace_file (copy, text, len, 0600, err);
 }
 
+/* create's half of the create/start handshake: the init opens the fifo
+ * for writing and blocks there until `start` opens it for reading.  While
+ * it exists the container is `created` (rl_state_status). */
+static int
+make_exec_fifo (struct creation *c, struct oci_error *err)
+{
+  if (mkfifoat (c->dirfd, RL_EXEC_FIFO, 0600) < 0)
+    return oci_error_set (err, errno, "create the exec fifo");
+  if (fchownat (c->dirfd, RL_EXEC_FIFO,
+                host_id_of_root (c->config->linux_->uid_mappings, c->config->linux_->uid_mappings_len, getuid ()),
+                host_id_of_root (c->config->linux_->gid_mappings, c->config->linux_->gid_mappings_len, getgid ()),
+                AT_SYMLINK_NOFOLLOW)
+      < 0)
+    return oci_error_set (err, errno, "chown the exec fifo");
+  c->fifo_dirfd = openat (c->dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (c->fifo_dirfd < 0)
+    return oci_error_set (err, errno, "open the state directory");
+  return 0;
+}
+
+/* FOREGROUND: for `run`, which starts the init itself (start_in_process):
+ * no exec fifo. */
 static int
 prepare (struct creation *c, const char *bundle, bool foreground, struct oci_error *err)
 {
@@ -572,17 +619,8 @@ prepare (struct creation *c, const char *bundle, bool foreground, struct oci_err
     return -1;
   if (save_config_copy (c, err) < 0)
     return -1;
-  if (mkfifoat (c->dirfd, RL_EXEC_FIFO, 0600) < 0)
-    return oci_error_set (err, errno, "create the exec fifo");
-  if (fchownat (c->dirfd, RL_EXEC_FIFO,
-                host_id_of_root (c->config->linux_->uid_mappings, c->config->linux_->uid_mappings_len, getuid ()),
-                host_id_of_root (c->config->linux_->gid_mappings, c->config->linux_->gid_mappings_len, getgid ()),
-                AT_SYMLINK_NOFOLLOW)
-      < 0)
-    return oci_error_set (err, errno, "chown the exec fifo");
-  c->fifo_dirfd = openat (c->dirfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (c->fifo_dirfd < 0)
-    return oci_error_set (err, errno, "open the state directory");
+  if (!foreground && make_exec_fifo (c, err) < 0)
+    return -1;
 
   if (terminal)
     {
@@ -817,7 +855,7 @@ finish_create (struct creation *c, struct oci_error *err)
     return -1;
   /* The init opens the exec fifo as the root of the user namespace it
    * joined: the host ids that namespace maps 0 to. */
-  if (joins_user_namespace (c))
+  if (joins_user_namespace (c) && c->fifo_dirfd >= 0)
     {
       uid_t uid;
       gid_t gid;
@@ -826,7 +864,7 @@ finish_create (struct creation *c, struct oci_error *err)
       if (fchownat (c->dirfd, RL_EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
         return oci_error_set (err, errno, "chown the exec fifo");
     }
-  if (rl_cgroup_apply_resources (&c->cgroup, cfg->linux_->resources, err) < 0)
+  if (rl_cgroup_apply_resources_in (c->mountinfo, &c->cgroup, cfg->linux_->resources, err) < 0)
     return -1;
   creating = state_json_for (c, "creating", err);
   if (creating == NULL || sync_send (c->sync[0], SYNC_GO, creating, err) < 0)
@@ -984,6 +1022,32 @@ rl_wait_foreground (pid_t pid, int master, int *status, struct oci_error *err)
   return 0;
 }
 
+/* run's start, still holding the lock create took: what rl_start does
+ * through the exec fifo, over the sync socket instead (as crun's run, which
+ * makes no fifo either).  The container reads as running from the saved
+ * state on. */
+static int
+start_in_process (struct creation *c, struct oci_error *err)
+{
+  const struct oci_runtime_config *cfg = c->config;
+
+  rl_log_debug (c->g, "container %s: starting the process of init pid %d", c->o->id, (int) c->pid);
+  if (sync_send (c->sync[0], SYNC_START, NULL, err) < 0 || sync_expect_exec (c->sync[0], err) < 0)
+    return oci_error_prefix (err, "container %s", c->o->id);
+  if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, poststart_len)) > 0)
+    {
+      cleanup_free char *running = state_json_for (c, "running", err);
+      if (running == NULL || rl_hooks_run (HOOKS (cfg, poststart), "poststart", running, err) < 0)
+        {
+          /* runtime.md step 9: stop the container; delete does the rest. */
+          kill (c->pid, SIGKILL);
+          return oci_error_prefix (err, "container %s", c->o->id);
+        }
+    }
+  rl_log_debug (c->g, "container %s: started", c->o->id);
+  return 0;
+}
+
 int
 rl_run (const struct rl_global *g, const char *bundle, struct oci_runtime_config *config,
         const struct rl_create_opts *o, int *status, struct oci_error *err)
@@ -1014,11 +1078,8 @@ rl_run (const struct rl_global *g, const char *bundle, struct oci_runtime_config
     }
   /* Sized before the process starts, not after. */
   rl_console_resize (master);
-  /* start takes the lock itself. */
-  close_fd (&c.dirfd);
-  creation_release (&c);
-
-  r = rl_start (g, o->id, err);
+  r = start_in_process (&c, err);
+  creation_release (&c); /* and with it the lock */
   if (r < 0 || o->detach)
     {
       struct oci_error ignored = OCI_ERROR_INIT;
@@ -1026,7 +1087,7 @@ rl_run (const struct rl_global *g, const char *bundle, struct oci_runtime_config
         close (master);
       if (r < 0)
         {
-          rl_delete (g, o->id, true, &ignored);
+          rl_delete_with_config (g, o->id, true, config, &ignored);
           oci_error_clear (&ignored);
           return -1;
         }
@@ -1037,7 +1098,7 @@ rl_run (const struct rl_global *g, const char *bundle, struct oci_runtime_config
     return r;
   {
     struct oci_error derr = OCI_ERROR_INIT;
-    if (rl_delete (g, o->id, true, &derr) < 0 && r == 0)
+    if (rl_delete_with_config (g, o->id, true, config, &derr) < 0 && r == 0)
       {
         *err = derr;
         return -1;

@@ -9,9 +9,6 @@
 #include <string.h>
 #include <sys/statfs.h>
 #include <unistd.h>
-#ifdef HAVE_SELINUX
-#include <selinux/selinux.h>
-#endif
 
 #include "cleanup.h"
 #include "common/fs.h"
@@ -72,16 +69,21 @@ rl_apparmor_exec_profile (const char *profile, struct oci_error *err)
   return 0;
 }
 
+/* As libselinux's is_selinux_enabled, without loading it (and pcre2) into
+ * every run: selinuxfs is mounted where the kernel has SELinux on. */
+bool
+rl_selinux_enabled (void)
+{
+  struct statfs sfs;
+  return statfs ("/sys/fs/selinux", &sfs) == 0 && sfs.f_type == SELINUX_MAGIC;
+}
+
 int
 rl_selinux_exec_label (const char *label, struct oci_error *err)
 {
-#ifdef HAVE_SELINUX
-  if (is_selinux_enabled () <= 0)
+  if (!rl_selinux_enabled ())
     return oci_error_set (err, 0, "selinuxLabel \"%s\" is set but SELinux is not enabled on this host", label);
   if (rl_procfs_write ("/proc/thread-self/attr/exec", label, strlen (label), err) < 0)
     return oci_error_prefix (err, "selinuxLabel \"%s\"", label);
   return 0;
-#else
-  return oci_error_set (err, 0, "selinuxLabel \"%s\" is set but runc-lite was built without SELinux support", label);
-#endif
 }

@@ -21,8 +21,11 @@ bool rl_apparmor_enabled (void);
  * not enabled. */
 int rl_apparmor_exec_profile (const char *profile, struct oci_error *err);
 
-/* The label takes effect at the next execve; an error when SELinux is not
- * enabled or runc-lite was built without libselinux. */
+/* selinuxfs is mounted at /sys/fs/selinux (what libselinux checks). */
+bool rl_selinux_enabled (void);
+/* The label takes effect at the next execve, written to
+ * /proc/thread-self/attr/exec as crun does; an error when SELinux is not
+ * enabled. */
 int rl_selinux_exec_label (const char *label, struct oci_error *err);
 
 #endif

@@ -380,10 +380,17 @@ container_missing (const struct rl_global *g, int rootfd, const char *id)
 int
 rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_error *err)
 {
+  return rl_delete_with_config (g, id, force, NULL, err);
+}
+
+int
+rl_delete_with_config (const struct rl_global *g, const char *id, bool force, struct oci_runtime_config *config,
+                       struct oci_error *err)
+{
   struct rl_opened o;
   int ret = -1;
 
-  if (rl_container_open (g, id, true, true, &o, err) < 0)
+  if (rl_container_open (g, id, true, config == NULL, &o, err) < 0)
     {
       /* A state directory without state.json is a create that died before
        * finishing: nothing but the directory to remove. */
@@ -401,6 +408,8 @@ rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_err
         }
       goto out;
     }
+  if (config != NULL)
+    o.config = config; /* borrowed: given back before rl_opened_release */
   rl_log_debug (g, "container %s: deleting it (%s%s)", id, rl_status_name (o.status), force ? ", --force" : "");
   if (o.status == RL_RUNNING || o.status == RL_PAUSED)
     {
@@ -436,6 +445,8 @@ rl_delete (const struct rl_global *g, const char *id, bool force, struct oci_err
   if (ret == 0)
     rl_log_debug (g, "container %s: deleted (cgroup and state removed)", id);
 out:
+  if (o.config == config)
+    o.config = NULL;
   rl_opened_release (&o);
   return ret;
 }

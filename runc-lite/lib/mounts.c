@@ -26,14 +26,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#ifdef HAVE_SELINUX
-#include <selinux/selinux.h>
-#endif
-
 #include "cgroup.h"
 #include "cleanup.h"
 #include "copyup.h"
 #include "fileutil.h"
+#include "labels.h"
 #include "mount_options.h"
 #include "common/mountinfo.h"
 #include "common/strv.h"
@@ -48,6 +45,12 @@ struct rootfs_ctx
   int root_fd;             /* O_PATH, the rootfs bind mount */
   const char *mount_label; /* NULL unless SELinux labels apply */
   bool devpts_on_dev_pts;
+  /* The mount namespace's /proc/self/mountinfo, read once when first
+   * needed (ctx_mountinfo): the rootfs's parent mount and the host's
+   * cgroup hierarchies, which the container's own mounts (all inside the
+   * rootfs) leave as they were. */
+  struct cmn_mountinfo_list *mi;
+  bool have_mi;
 };
 
 static void
@@ -56,6 +59,18 @@ mountinfo_freep (struct cmn_mountinfo_list *l)
   cmn_mountinfo_free (l);
 }
 #define cleanup_mountinfo __attribute__ ((cleanup (mountinfo_freep)))
+
+static const struct cmn_mountinfo_list *
+ctx_mountinfo (struct rootfs_ctx *ctx, struct oci_error *err)
+{
+  if (!ctx->have_mi)
+    {
+      if (cmn_mountinfo_read ("/proc/self/mountinfo", ctx->mi, err) < 0)
+        return NULL;
+      ctx->have_mi = true;
+    }
+  return ctx->mi;
+}
 
 static void
 mount_opts_freep (struct rl_mount_opts *o)
@@ -159,14 +174,14 @@ add_context (char **data, const char *label)
  * holds the rootfs (the rootfs itself when it is a mount point, as
  * containerd's overlay is), as runc's rootfsParentMountPrivate finds it. */
 static int
-make_parent_private (const char *rootfs, struct oci_error *err)
+make_parent_private (struct rootfs_ctx *ctx, const char *rootfs, struct oci_error *err)
 {
-  cleanup_mountinfo struct cmn_mountinfo_list mi = { 0 };
+  const struct cmn_mountinfo_list *mi = ctx_mountinfo (ctx, err);
   const struct cmn_mountinfo *e;
 
-  if (cmn_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
+  if (mi == NULL)
     return -1;
-  e = cmn_mountinfo_find (&mi, rootfs);
+  e = cmn_mountinfo_find (mi, rootfs);
   if (e != NULL && strstr (e->optional, "shared:") != NULL
       && mount (NULL, e->mount_point, NULL, MS_PRIVATE, NULL) < 0)
     return oci_error_set (err, errno, "make %s private", e->mount_point);
@@ -456,19 +471,19 @@ static int
 mount_cgroup (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, const struct rl_mount_opts *o,
               struct oci_error *err)
 {
-  cleanup_mountinfo struct cmn_mountinfo_list mi = { 0 };
+  const struct cmn_mountinfo_list *mi = ctx_mountinfo (ctx, err);
   cleanup_free char *self_cgroup = NULL;
   cleanup_close int target = -1;
   cleanup_close int top = -1;
   char fdp[RL_FD_PATH_MAX];
   unsigned long flags = o->flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
 
-  if (cmn_mountinfo_read ("/proc/self/mountinfo", &mi, err) < 0)
+  if (mi == NULL)
     return -1;
 
   if (rl_cgroup_unified_mode ())
     {
-      const struct cmn_mountinfo *e = cmn_mountinfo_find (&mi, "/sys/fs/cgroup");
+      const struct cmn_mountinfo *e = cmn_mountinfo_find (mi, "/sys/fs/cgroup");
       if (e == NULL)
         return oci_error_set (err, 0, "mounts[%zu]: /sys/fs/cgroup not found in mountinfo", idx);
       if (mount_one_hierarchy (ctx, m->destination, e, true, flags, &self_cgroup, err) < 0)
@@ -488,9 +503,9 @@ mount_cgroup (struct rootfs_ctx *ctx, size_t idx, const struct oci_mount *m, con
   if (top < 0)
     return oci_error_set (err, errno, "mounts[%zu]: reopen %s", idx, m->destination);
 
-  for (size_t i = 0; i < mi.len; i++)
+  for (size_t i = 0; i < mi->len; i++)
     {
-      const struct cmn_mountinfo *e = &mi.v[i];
+      const struct cmn_mountinfo *e = &mi->v[i];
       bool v2 = strcmp (e->fstype, "cgroup2") == 0;
       const char *name;
       cleanup_free char *sub = NULL;
@@ -833,7 +848,8 @@ int
 rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
 {
   const struct oci_runtime_config *c = init->config;
-  struct rootfs_ctx ctx = { .init = init, .config = c, .root_fd = -1 };
+  cleanup_mountinfo struct cmn_mountinfo_list mi = { 0 };
+  struct rootfs_ctx ctx = { .init = init, .config = c, .root_fd = -1, .mi = &mi };
   cleanup_close int root_fd = -1;
   unsigned long prop;
 
@@ -858,7 +874,7 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
                       (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? MS_PRIVATE | MS_REC : MS_SLAVE | MS_REC, NULL)
                < 0)
         return oci_error_set (err, errno, "make / %s", (prop & (MS_PRIVATE | MS_UNBINDABLE)) ? "rprivate" : "rslave");
-      if (make_parent_private (init->rootfs, err) < 0)
+      if (make_parent_private (&ctx, init->rootfs, err) < 0)
         return -1;
       if (mount (init->rootfs, init->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
         return oci_error_set (err, errno, "bind mount the rootfs %s onto itself", init->rootfs);
@@ -868,10 +884,8 @@ rl_rootfs_prepare (const struct rl_init *init, struct oci_error *err)
     return oci_error_set (err, errno, "open the rootfs %s", init->rootfs);
   ctx.root_fd = root_fd;
 
-#ifdef HAVE_SELINUX
-  if (c->linux_ && c->linux_->mount_label && *c->linux_->mount_label && is_selinux_enabled () > 0)
+  if (c->linux_ && c->linux_->mount_label && *c->linux_->mount_label && rl_selinux_enabled ())
     ctx.mount_label = c->linux_->mount_label;
-#endif
 
   for (size_t i = 0; i < c->mounts_len; i++)
     if (do_mount (&ctx, i, &c->mounts[i], err) < 0)

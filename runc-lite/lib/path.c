@@ -59,8 +59,40 @@ next_component (char **p)
     }
 }
 
+/* Where the walk may start: the parent of path's last component when it
+ * exists (the common case, one lookup instead of one per component), its
+ * text copied into prefix and *rest moved to the last component; else the
+ * rootfs itself.  Returns the O_PATH fd of the start, -1 with errno. */
 static int
-create_walk (int root_fd, const char *path, bool file, int depth, struct oci_error *err)
+walk_start (int root_fd, char *copy, char **rest, char *prefix)
+{
+  size_t len = strlen (copy);
+  char *slash;
+
+  while (len > 1 && copy[len - 1] == '/')
+    copy[--len] = '\0';
+  slash = strrchr (copy, '/');
+  if (slash != NULL && slash != copy && strcmp (slash + 1, ".") != 0 && strcmp (slash + 1, "..") != 0)
+    {
+      int fd;
+      *slash = '\0';
+      fd = rl_path_open (root_fd, copy, O_PATH | O_DIRECTORY, 0);
+      if (fd >= 0)
+        {
+          strcpy (prefix, copy);
+          *rest = slash + 1;
+          return fd;
+        }
+      *slash = '/';
+    }
+  return rl_path_open (root_fd, "/", O_PATH | O_DIRECTORY, 0);
+}
+
+/* MISSING: path was just looked up whole and found missing (ENOENT), so
+ * when the walk starts at its parent the last component is not looked up
+ * again before it is made. */
+static int
+create_walk (int root_fd, const char *path, bool file, bool missing, int depth, struct oci_error *err)
 {
   cleanup_free char *copy = strdup (path);
   cleanup_free char *prefix = calloc (1, strlen (path) + 2);
@@ -71,9 +103,10 @@ create_walk (int root_fd, const char *path, bool file, int depth, struct oci_err
     return oci_error_set (err, ENOMEM, "resolve %s", path);
   if (depth > MAX_SYMLINKS)
     return oci_error_set (err, ELOOP, "resolve %s in the rootfs", path);
-  cur = rl_path_open (root_fd, "/", O_PATH | O_DIRECTORY, 0);
+  cur = walk_start (root_fd, copy, &rest, prefix);
   if (cur < 0)
     return oci_error_set (err, errno, "open the rootfs");
+  missing = missing && prefix[0] != '\0';
 
   while ((comp = next_component (&rest)) != NULL)
     {
@@ -82,7 +115,14 @@ create_walk (int root_fd, const char *path, bool file, int depth, struct oci_err
       int fd;
 
       strcat (strcat (prefix, "/"), comp);
-      fd = rl_path_open (root_fd, prefix, O_PATH, 0);
+      if (missing)
+        {
+          fd = -1;
+          errno = ENOENT;
+          missing = false;
+        }
+      else
+        fd = rl_path_open (root_fd, prefix, O_PATH, 0);
       if (fd < 0 && errno == ENOENT)
         {
           struct stat st;
@@ -112,7 +152,7 @@ create_walk (int root_fd, const char *path, bool file, int depth, struct oci_err
                             rest)
                   < 0)
                 return oci_error_set (err, ENOMEM, "resolve %s", path);
-              return create_walk (root_fd, again, file, depth + 1, err);
+              return create_walk (root_fd, again, file, false, depth + 1, err);
             }
           fd = rl_path_open (root_fd, prefix, O_PATH, 0);
         }
@@ -131,5 +171,9 @@ create_walk (int root_fd, const char *path, bool file, int depth, struct oci_err
 int
 rl_path_create (int root_fd, const char *path, bool file, struct oci_error *err)
 {
-  return create_walk (root_fd, path, file, 0, err);
+  /* Most targets exist (an image's /proc, /dev, ...): one lookup. */
+  int fd = rl_path_open (root_fd, path, O_PATH, 0);
+  if (fd >= 0)
+    return fd;
+  return create_walk (root_fd, path, file, errno == ENOENT, 0, err);
 }

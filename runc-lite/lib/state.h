@@ -1,8 +1,10 @@
 /* A container's record under --root: ROOT/ID/ holds state.json (written
  * atomically), config.json (the config as it was at create: later edits of
  * the bundle must not affect the container) and exec.fifo while the
- * container is `created`.  Commands that change a container hold an
- * exclusive flock on ROOT/ID for their whole run. */
+ * container is `created` (made by create only: `run` starts its init over
+ * the sync socket, as crun's run does, and reads `running` from then
+ * on).  Commands that change a container hold an exclusive flock on ROOT/ID
+ * for their whole run. */
 #ifndef RL_STATE_H
 #define RL_STATE_H
 

@@ -55,12 +55,14 @@ sync_expect (int fd, enum sync_type want, struct oci_error *err)
   return sync_expect_text (fd, want, NULL, err);
 }
 
-int
-sync_expect_text (int fd, enum sync_type want, char **text, struct oci_error *err)
+/* One packet into a fresh NUL-terminated buffer; its length, 0 at EOF. */
+static ssize_t
+receive (int fd, char **out, struct oci_error *err)
 {
-  cleanup_free char *buf = malloc (SYNC_MAX_PACKET + 1);
+  char *buf = malloc (SYNC_MAX_PACKET + 1);
   ssize_t n;
 
+  *out = buf;
   if (buf == NULL)
     return oci_error_set (err, ENOMEM, "sync message");
   do
@@ -68,9 +70,20 @@ sync_expect_text (int fd, enum sync_type want, char **text, struct oci_error *er
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return oci_error_set (err, errno, "receive from the container's init");
+  buf[n] = '\0';
+  return n;
+}
+
+int
+sync_expect_text (int fd, enum sync_type want, char **text, struct oci_error *err)
+{
+  cleanup_free char *buf = NULL;
+  ssize_t n = receive (fd, &buf, err);
+
+  if (n < 0)
+    return -1;
   if (n == 0)
     return oci_error_set (err, 0, "the container's init exited during set-up");
-  buf[n] = '\0';
   if ((unsigned char) buf[0] == SYNC_ERROR)
     return oci_error_set (err, 0, "%s", buf + 1);
   if ((unsigned char) buf[0] != want)
@@ -82,4 +95,17 @@ sync_expect_text (int fd, enum sync_type want, char **text, struct oci_error *er
         return oci_error_set (err, ENOMEM, "sync message");
     }
   return 0;
+}
+
+int
+sync_expect_exec (int fd, struct oci_error *err)
+{
+  cleanup_free char *buf = NULL;
+  ssize_t n = receive (fd, &buf, err);
+
+  if (n <= 0)
+    return (int) n; /* EOF: the init's end closed at its execve */
+  if ((unsigned char) buf[0] == SYNC_ERROR)
+    return oci_error_set (err, 0, "%s", buf + 1);
+  return oci_error_set (err, 0, "protocol error: message %d where the exec was expected", buf[0]);
 }

@@ -16,6 +16,7 @@ enum sync_type
   SYNC_HOOKS_DONE,    /* parent -> init: they succeeded */
   SYNC_CREATED,       /* init -> parent: set up, waiting for start */
   SYNC_ERROR,         /* either way: text is the reason; the sender gives up */
+  SYNC_START,         /* parent -> init: `run`'s start (it makes no exec fifo) */
 };
 
 int sync_socketpair (int fds[2], struct oci_error *err);
@@ -27,5 +28,9 @@ void sync_send_error (int fd, const struct oci_error *err);
 int sync_expect (int fd, enum sync_type want, struct oci_error *err);
 /* The same, handing over the message's text (NULL when none). */
 int sync_expect_text (int fd, enum sync_type want, char **text, struct oci_error *err);
+
+/* After SYNC_START: waits for the init's execve, which closes its end
+ * (close-on-exec): EOF is success, a SYNC_ERROR the reason it failed. */
+int sync_expect_exec (int fd, struct oci_error *err);
 
 #endif

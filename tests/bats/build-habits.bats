@@ -275,12 +275,16 @@ R
 
 @test "build habits: --format docker writes Docker's media types in the store" {
   printf 'FROM busybox\nRUN echo hi > /hi\n' >"$CTX/Recipe"
-  run bld -t dfmt --format docker "$CTX"
+  run bld -t dfmt --format docker --compression gzip "$CTX"
   echo "$output"
   [ "$status" -eq 0 ]
   [ "$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "dfmt:latest") | .mediaType' "$STORE/index.json")" = application/vnd.docker.distribution.manifest.v2+json ]
   [ "$(manifest dfmt | jq -r .config.mediaType)" = application/vnd.docker.container.image.v1+json ]
   [ "$(manifest dfmt | jq -r '[.layers[].mediaType] | unique | .[]')" = application/vnd.docker.image.rootfs.diff.tar.gzip ]
+  # layers stay uncompressed in the store by default: Docker's plain tar type
+  run bld -t dplain --format docker "$CTX"
+  [ "$status" -eq 0 ]
+  [ "$(manifest dplain | jq -r '.layers[-1].mediaType')" = application/vnd.docker.image.rootfs.diff.tar ]
   # the default stays OCI
   run bld -t ofmt "$CTX"
   [ "$(manifest ofmt | jq -r .mediaType)" = application/vnd.oci.image.manifest.v1+json ]

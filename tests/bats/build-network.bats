@@ -50,7 +50,7 @@ teardown() {
 net_all() {
   {
     ip netns list | grep -o '^builder-[0-9]*' || true
-    ip -o link | grep -o 'bldv[0-9]*' || true
+    ip -o link 2>/dev/null | grep -o 'bldv[0-9]*' || true
     nft list tables | grep -o 'builder-[0-9]*' || true
   } | sort
 }
@@ -58,7 +58,10 @@ net_leftovers() {
   local name slot
   for name in $(net_all); do
     slot=${name##*[!0-9]}
-    flock -n "/run/builder/net/slot-$slot.lock" true 2>/dev/null && echo "$name"
+    # looked at again under the slot's lock: a build that freed the slot
+    # meanwhile removed its network first
+    flock -n "/run/builder/net/slot-$slot.lock" \
+      bash -c "$(declare -f net_all); net_all | grep -qx $name" 2>/dev/null && echo "$name"
   done
   return 0
 }

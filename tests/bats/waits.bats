@@ -117,3 +117,105 @@ v1_hierarchies() {
     for d in $dirs; do [ ! -e "$d" ]; done
   done
 }
+
+# Failed while the runtime linked libselinux (and through it pcre2) for
+# is_selinux_enabled alone: two more libraries mapped and relocated on
+# every start of the runtime, SELinux or not.  The label is written to
+# /proc/thread-self/attr/exec directly, as crun does.
+@test "the runtime loads no libselinux or pcre2, and still reports SELinux label support" {
+  run readelf -d "$RUNC_LITE"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *'(NEEDED)'*'libc.so'* ]]
+  [[ "$output" != *libselinux* ]]
+  [[ "$output" != *pcre* ]]
+  "$RUNC_LITE" features | jq -e '.linux.selinux.enabled == true'
+}
+
+# Failed while run made the exec fifo (mknodat), blocked the init on it and
+# started it as `start` does (state and config read back, the fifo opened
+# and read), then read them back again to delete: run starts the init over
+# the sync socket it already has, and deletes with the config it holds.
+@test "run makes no exec fifo: the init starts over its sync socket; the container reads running" {
+  id=$(test_id)
+  strace -f -qq -o "$LOG" -e trace=mknodat,mknod,openat "$RUNC_LITE" --root "$ROOT" run "$id"
+  [ "$(grep -c 'exec\.fifo' "$LOG")" -eq 0 ]
+  # the config copy is written, never read back; state.json once (delete)
+  [ "$(grep -cE '/config\.json", O_RDONLY' "$LOG")" -eq 0 ]
+  [ "$(grep -cE '"state\.json", O_RDONLY' "$LOG")" -eq 1 ]
+  update_config '.process.args = ["sleep", "100"]
+    | .hooks.poststart = [{path: "/bin/sh", args: ["sh", "-c", "cat > '"$BATS_TEST_TMPDIR"'/poststart.json"]}]'
+  rl run -d "$id-2"
+  [ ! -e "$ROOT/$id-2/exec.fifo" ]
+  run rl state "$id-2"
+  [ "$(jq -r .status <<<"$output")" = running ]
+  jq -e '.status == "running" and .pid > 0' "$BATS_TEST_TMPDIR/poststart.json"
+  # a process that fails at its exec still fails run, with the reason
+  update_config '.process.args = ["/etc/passwd"]'
+  run rl run "$id-3"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"$id-3"*'/etc/passwd'* ]]
+  [ ! -e "$ROOT/$id-3" ]
+}
+
+# Failed while every mount target inside the rootfs was resolved from "/"
+# one path prefix at a time ("/", "/sys", "/sys/fs", "/sys/fs/cgroup", ...),
+# then looked up again before and after it was made: the whole path is
+# looked up first, then its parent, and a missing last component is made
+# there.
+@test "mount targets are looked up whole, then at their parent, never a prefix at a time from /" {
+  id=$(test_id)
+  strace -f -qq -o "$LOG" -e trace=openat2 "$RUNC_LITE" --root "$ROOT" run "$id"
+  [ "$(grep -cE 'openat2\([0-9]+, "/sys/fs", ' "$LOG")" -eq 0 ]
+  [ "$(grep -cE 'openat2\([0-9]+, "/", ' "$LOG")" -eq 0 ]
+  # each missing target: looked up whole (ENOENT), its parent, made, opened
+  [ "$(grep -cE 'openat2\([0-9]+, "/dev/shm", .*ENOENT' "$LOG")" -eq 1 ]
+}
+
+# Failed while run read /proc/self/mountinfo four times (the kernel prints
+# every mount each time): the runtime for the cgroup's directories and
+# again for its resources, the init for the rootfs's parent mount and again
+# for the cgroup mount.  Each reads it once now.
+@test "run reads /proc/self/mountinfo once in the runtime and once in the init" {
+  id=$(test_id)
+  strace -f -qq -o "$LOG" -e trace=openat "$RUNC_LITE" --root "$ROOT" run "$id"
+  [ "$(grep -c '"/proc/self/mountinfo"' "$LOG")" -eq 2 ]
+}
+
+# Failed while create read cgroup.procs and looked for freezer.state and
+# cgroup.freeze in each hierarchy's directory for the container before it
+# existed (three failed look-ups per hierarchy), and looked for cpuset.mems
+# in every hierarchy where cpuset.cpus was already missing.
+@test "create checks a cgroup that does not exist yet with one look-up per hierarchy; cpuset.mems only on cpuset" {
+  id=$(test_id)
+  strace -f -qq -o "$LOG" -e trace=openat,access "$RUNC_LITE" --root "$ROOT" run "$id"
+  [ "$(grep -cE '/'"$id"'/cgroup\.procs", O_RDONLY' "$LOG")" -eq 0 ]
+  [ "$(grep -cE '/'"$id"'/(freezer\.state|cgroup\.freeze)"' "$LOG")" -eq 0 ]
+  [ "$(grep -E '/'"$id"'/cpuset\.mems"' "$LOG" | grep -vc '/cpuset/')" -eq 0 ]
+  # a cgroup that exists and holds a process is still found
+  update_config '.process.args = ["sleep", "100"]'
+  rl run -d "$id-2"
+  update_config '.process.args = ["true"] | .linux.cgroupsPath = "/'"$id-2"'"
+    | .linux.namespaces |= map(select(.type != "pid"))'
+  run rl run "$id-3"
+  [[ "$output" == *"container's cgroup is not empty"* ]]
+}
+
+# Failed while each v1 device rule opened devices.allow or devices.deny
+# again (the default rules: ten opens of devices.allow in a row, each a
+# look-up through the cgroup's path): one open per run of rules to the same
+# file, one write per rule.
+@test "v1 device rules: one open per run of rules to the same file, one write each" {
+  id=$(test_id)
+  strace -f -qq -o "$LOG" -e trace=openat,write "$RUNC_LITE" --root "$ROOT" run "$id"
+  if ! awk '$3 == "cgroup" && $4 ~ /(^|,)devices(,|$)/ { f = 1 } END { exit !f }' /proc/mounts; then
+    [ "$(grep -c 'devices\.allow' "$LOG")" -eq 0 ]
+    return 0
+  fi
+  [ "$(grep -cE 'devices\.deny", O_WRONLY' "$LOG")" -eq 1 ]
+  [ "$(grep -cE 'devices\.allow", O_WRONLY' "$LOG")" -eq 1 ]
+  [ "$(grep -cE 'write\([0-9]+, "[cb] [0-9*]+:[0-9*]+ [rwm]+"' "$LOG")" -ge 10 ]
+  # the rules still hold: /dev/null is allowed, a denied device is not
+  update_config '.process.args = ["sh", "-c", "echo x > /dev/null && ! head -c1 /dev/mem 2>/dev/null"]
+    | .linux.devices = [{path: "/dev/mem", type: "c", major: 1, minor: 1, fileMode: 432}]'
+  rl run "$id-2"
+}
