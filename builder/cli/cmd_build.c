@@ -19,6 +19,7 @@
 #include "common/size.h"
 #include "cli/build_context.h"
 #include "distribution/platform.h"
+#include "common/strv.h"
 
 static int
 parse_epoch (const char *s, int64_t *out, struct oci_error *err)
@@ -121,6 +122,13 @@ enum
   /* multi-platform */
   OPT_PLATFORM,
   OPT_JOBS,
+  /* metadata: --annotation, --source, --revision, --push, --tls-verify */
+  OPT_ANNOTATION,
+  OPT_SOURCE,
+  OPT_REVISION,
+  OPT_PUSH,
+  OPT_TLS_VERIFY,
+  OPT_PROVENANCE,
 };
 
 static const struct cli_option build_options[] = {
@@ -135,8 +143,9 @@ static const struct cli_option build_options[] = {
   { "timestamp", OPT_TIMESTAMP, CLI_VALUE, "EPOCH",
     "the time of the image and its files (default $SOURCE_DATE_EPOCH)" },
   { "runtime", OPT_RUNTIME, CLI_VALUE, "PATH", "the OCI runtime for RUN (default: the runc-lite beside builder)" },
-  { "progress", OPT_PROGRESS, CLI_VALUE, "auto|plain|tty",
-    "tty: a live view redrawn in place; plain: lines (default auto: tty on a terminal)" },
+  { "progress", OPT_PROGRESS, CLI_VALUE, "auto|plain|tty|rawjson",
+    "tty: a live view redrawn in place; plain: lines; rawjson: a JSON object per event (default auto: tty on a "
+    "terminal)" },
   { "network", OPT_NETWORK, CLI_VALUE, "private|none|host",
     "RUN's network (default private: its own namespace with NAT to the outside, also called default; none: lo "
     "only; RUN --network wins)" },
@@ -169,6 +178,15 @@ static const struct cli_option build_options[] = {
   { "platform", OPT_PLATFORM, CLI_VALUE, "OS/ARCH[/VARIANT],...",
     "the target platforms (default: the host's); several give an image index, RUN under QEMU emulation" },
   { "jobs", OPT_JOBS, CLI_VALUE, "N", "build up to N independent stages at once (default: the number of cores)" },
+  /* metadata: annotations and --push (docs/ci.md) */
+  { "annotation", OPT_ANNOTATION, CLI_VALUE, "[manifest:|index:]KEY=VALUE",
+    "an annotation on the image's manifest or index (repeatable)" },
+  { "source", OPT_SOURCE, CLI_VALUE, "URL", "the org.opencontainers.image.source annotation" },
+  { "revision", OPT_REVISION, CLI_VALUE, "REV", "the org.opencontainers.image.revision annotation" },
+  { "push", OPT_PUSH, CLI_NO_VALUE, NULL, "push every -t name to its registry after the build" },
+  { "tls-verify", OPT_TLS_VERIFY, CLI_VALUE, "BOOL", "--push: verify the registry's certificate (default true)" },
+  { "provenance", OPT_PROVENANCE, CLI_NO_VALUE, NULL,
+    "attach a provenance record to the image (an OCI artifact referring to it; pushed with --push)" },
   /* -h in a cluster (-hq) or --he: `builder build --help` is handled by
    * main before the command parses anything */
   { "help", 'h', CLI_NO_VALUE, NULL, NULL },
@@ -197,6 +215,10 @@ struct build_args
   char **labels, **add_hosts, **ulimits, **build_contexts;
   struct bld_platform *platforms; /* --platform */
   size_t n_platforms;
+  /* metadata: --annotation, --push */
+  char **annotations;
+  bool push, tls_verify, provenance;
+  struct bld_build_record record;
 };
 
 /* --cache-from / --cache-to: one more spec, parsed and as given. */
@@ -240,6 +262,9 @@ build_args_free (struct build_args *a)
   free (a->ulimits);
   free (a->build_contexts);
   bld_platforms_free (a->platforms, a->n_platforms);
+  free (a->annotations); /* metadata */
+  free (a->record.recipe_path);
+  cmn_strv_free_n (a->record.bases, a->record.bases_len);
 }
 
 /* --output: one more entry in a->outputs (none for type=store). */
@@ -384,6 +409,33 @@ build_option (struct build_args *a, int c, const char *word, struct oci_error *e
         o->jobs = (unsigned) n;
         return 0;
       }
+    /* metadata */
+    case OPT_ANNOTATION:
+      {
+        cleanup_free char *k = NULL, *v = NULL;
+        enum bld_annotation_target t;
+        if (bld_annotation_parse (optarg, &t, &k, &v, err) < 0)
+          return oci_error_prefix (err, "build");
+        return push_or_fail (&a->annotations, &o->annotations_len, optarg, err);
+      }
+    case OPT_SOURCE:
+      o->source = optarg;
+      return 0;
+    case OPT_REVISION:
+      o->revision = optarg;
+      return 0;
+    case OPT_PUSH:
+      a->push = true;
+      return 0;
+    case OPT_PROVENANCE:
+      a->provenance = true;
+      o->record = &a->record;
+      return 0;
+    case OPT_TLS_VERIFY:
+      if (strcmp (optarg, "true") != 0 && strcmp (optarg, "false") != 0)
+        return oci_error_set (err, 0, "build: --tls-verify %s: want true or false", optarg);
+      a->tls_verify = strcmp (optarg, "true") == 0;
+      return 0;
     default:
       {
         int r = build_habit_option (a, c, err);
@@ -406,6 +458,7 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   a->o->jobs = cores > 0 ? (unsigned) cores : 1;
   a->o->out = stdout;
   a->progress = BLD_PROGRESS_AUTO;
+  a->tls_verify = true;
   a->outputs = calloc (1, sizeof *a->outputs);
   if (a->outputs == NULL)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -432,6 +485,14 @@ parse_build_args (int argc, char **argv, struct build_args *a, struct oci_error 
   a->o->add_hosts = a->add_hosts;
   a->o->ulimits = a->ulimits;
   a->o->build_contexts = a->build_contexts;
+  a->o->annotations = a->annotations;
+  if (a->push && a->o->tags_len == 0)
+    return oci_error_set (err, 0, "build: --push needs a name (-t) to push to");
+  /* index: annotations need an index: several platforms */
+  for (size_t i = 0; a->n_platforms <= 1 && i < a->o->annotations_len; i++)
+    if (strncmp (a->annotations[i], "index:", 6) == 0)
+      return oci_error_set (err, 0, "build: --annotation %s: this build makes one manifest, no index (one platform)",
+                            a->annotations[i]);
   return 0;
 }
 
@@ -520,6 +581,16 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
     printf ("%s\n", id);
   if (a.iidfile && oci_write_file_atomic (a.iidfile, id, strlen (id), 0644, err) < 0)
     return oci_error_prefix (err, "build: --iidfile");
+  /* metadata: --push, before --metadata-file (which names what it pushed) */
+  cleanup_strv char **pushed = NULL;
+  if (a.push && bld_build_push (store, o.tags, o.tags_len, a.tls_verify, view, &pushed, err) < 0)
+    return oci_error_prefix (err, "build: --push");
+  char prov[OCI_DIGEST_STRING_MAX] = "";
+  if (a.provenance
+      && bld_build_provenance (store, &o, desc, a.push ? o.tags : NULL, a.push ? o.tags_len : 0, a.tls_verify, prov,
+                               err)
+             < 0)
+    return oci_error_prefix (err, "build: --provenance");
   /* cache: --metadata-file */
   if (a.metadata_file)
     {
@@ -530,7 +601,9 @@ cmd_build (const char *store_dir, int argc, char **argv, struct oci_error *err)
                                       .cache_from = a.cache_from_specs,
                                       .cache_to = a.cache_to_specs,
                                       .cache_from_len = o.cache_from_len,
-                                      .cache_to_len = o.cache_to_len };
+                                      .cache_to_len = o.cache_to_len,
+                                      .pushed = pushed,
+                                      .provenance = prov };
       if (bld_write_metadata_file (a.metadata_file, &m, err) < 0)
         return oci_error_prefix (err, "build");
     }

@@ -284,12 +284,8 @@ ensure_cached (struct build *b, const char *blob_path, const char *digest, const
 static char *
 created_string (int64_t t)
 {
-  char buf[64];
-  time_t tt = (time_t) t;
-  struct tm tm;
-  gmtime_r (&tt, &tm);
-  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return strdup (buf);
+  char buf[32];
+  return bld_rfc3339 (t, buf) < 0 ? strdup ("1970-01-01T00:00:00Z") : strdup (buf);
 }
 
 /* FROM scratch: the stage's platform (variant too, e.g. arm v7). */
@@ -325,6 +321,17 @@ from_manifest (struct build *b, struct stage_st *s, struct bld_store *src, const
     return -1;
   if (s->cfg->rootfs == NULL || s->cfg->rootfs->diff_ids_len != m->layers_len)
     return oci_error_set (err, 0, "%s: the config's diff_ids do not match the manifest's layers", ref);
+  if (b->o->record) /* metadata: --provenance */
+    {
+      cleanup_free char *base = NULL;
+      if (asprintf (&base, "%s@%s", ref, desc->digest) < 0)
+        {
+          base = NULL;
+          return oci_error_set (err, ENOMEM, "out of memory");
+        }
+      if (build_strv_push (&b->o->record->bases, &b->o->record->bases_len, base, err) < 0)
+        return -1;
+    }
   /* stage_add_layer appends the diff_ids again. */
   cleanup_strv char **diff_ids = s->cfg->rootfs->diff_ids;
   size_t n = s->cfg->rootfs->diff_ids_len;
@@ -869,6 +876,8 @@ build_run_stages (struct build *b, char digest[OCI_DIGEST_STRING_MAX], struct oc
     return -1;
   struct oci_string_map ann = { 0 };
   int ret = cache_remote_inline (b, &ann, err);
+  if (ret == 0) /* metadata: --annotation, the standard ones */
+    ret = bld_manifest_annotations (b->o, BLD_ANNOTATION_MANIFEST, &ann, err);
   if (ret == 0)
     ret = bld_store_write_image (b->store, t->cfg, fmt_layers ? fmt_layers : t->layers, t->n_layers,
                                  ann.len ? &ann : NULL, b->o->tags_len ? b->o->tags[0] : NULL, &md, err);
@@ -914,6 +923,8 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
     return oci_error_set (err, ENOMEM, "out of memory");
   if (recipe_parse_file (recipe_path, &r, err) < 0)
     return -1;
+  if (o->record && (o->record->recipe_path = strdup (recipe_path)) == NULL) /* metadata */
+    return oci_error_set (err, ENOMEM, "out of memory");
   if (recipe_plan_build (r, o->target, lookup_build_arg, &b, &plan, err) < 0)
     return -1;
   b.r = r;

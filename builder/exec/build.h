@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 
 #include "error.h"
@@ -118,6 +119,18 @@ struct bld_build_options
   size_t build_contexts_len;
   enum bld_image_format format;
   FILE *warn; /* warnings (an unused --build-arg); NULL: none */
+  /* metadata: --annotation specs, --source, --revision (build_annotations.c) */
+  char **annotations;
+  size_t annotations_len;
+  const char *source, *revision;
+  struct bld_build_record *record; /* metadata: filled when not NULL */
+};
+/* metadata: what a build was made from, for --provenance. */
+struct bld_build_record
+{
+  char *recipe_path;
+  char **bases; /* FROM images, REF@DIGEST (a strv) */
+  size_t bases_len;
 };
 
 /* Builds; *digest receives the manifest digest. */
@@ -147,6 +160,38 @@ int bld_ulimit_parse (const char *spec, int *resource, int64_t *soft, int64_t *h
 int bld_add_host_check (const char *spec, struct oci_error *err);
 /* NAME=DIR: a directory; KEY=VALUE for --label. */
 int bld_key_value_check (const char *option, const char *spec, struct oci_error *err);
+/* ---- build_annotations.c: --annotation, the OCI standard annotations ---- */
+
+enum bld_annotation_target
+{
+  BLD_ANNOTATION_MANIFEST,
+  BLD_ANNOTATION_INDEX
+};
+/* [manifest:|index:]KEY=VALUE (no prefix: manifest); *key and *value
+ * newly allocated. */
+int bld_annotation_parse (const char *spec, enum bld_annotation_target *target, char **key, char **value,
+                          struct oci_error *err);
+/* t as RFC 3339 in UTC (2006-01-02T15:04:05Z); -1 when it has no such form. */
+int bld_rfc3339 (int64_t t, char out[32]);
+/* Adds to m the annotations o gives for target: for the manifest the
+ * standard ones (created when o has a timestamp, source, revision) first,
+ * then o's --annotation specs of that target, later ones winning. */
+int bld_manifest_annotations (const struct bld_build_options *o, enum bld_annotation_target target,
+                              struct oci_string_map *m, struct oci_error *err);
+
+/* ---- build_progress_json.c: --progress=rawjson ---- */
+
+struct bld_progress_event
+{
+  struct timespec time; /* CLOCK_REALTIME */
+  const char *event;    /* start, log, cached, done, error, message */
+  unsigned step, total; /* step 0: not a step's */
+  const char *name;     /* start: the instruction */
+  const char *text;     /* log, message: the line */
+  int64_t duration_ms;  /* done, error; -1: none */
+};
+/* The event as one line of JSON (no newline). */
+int bld_progress_event_json (const struct bld_progress_event *e, char **out, size_t *len, struct oci_error *err);
 
 /* ---- build_progress.c: --progress ---- */
 
@@ -161,7 +206,8 @@ enum bld_progress_mode
 {
   BLD_PROGRESS_AUTO,
   BLD_PROGRESS_PLAIN,
-  BLD_PROGRESS_TTY
+  BLD_PROGRESS_TTY,
+  BLD_PROGRESS_RAWJSON /* metadata: one JSON object per event (build_progress_json.c) */
 };
 int bld_progress_parse (const char *s, enum bld_progress_mode *out, struct oci_error *err);
 /* A stream for o->out that shows the executor's lines on dest in the mode

@@ -133,5 +133,8 @@ bld_build_platforms (struct bld_store *store, const struct bld_build_options *o,
       if (index_entry (store, d, &platforms[i], &idx->manifests[i], err) < 0)
         return -1;
     }
+  /* --annotation index:K=V */
+  if (bld_manifest_annotations (o, BLD_ANNOTATION_INDEX, &idx->annotations, err) < 0)
+    return oci_error_prefix (err, "build: --annotation");
   return write_index (store, o, idx, digest, err);
 }

@@ -6,7 +6,8 @@
  * view: plain adds "[N/M] DONE 1.2s" (or ERROR) when a step ends; tty
  * keeps a live view (each step with its timer, the last output lines of
  * the running one) redrawn in place with ANSI escapes, and leaves a
- * summary of the steps when the stream is closed. */
+ * summary of the steps when the stream is closed; rawjson writes each
+ * event as a line of JSON (build_progress_json.c). */
 #include "config.h"
 
 #include <errno.h>
@@ -42,6 +43,7 @@ struct step
   char *text;  /* the instruction */
   enum step_state state;
   double start, end;
+  unsigned n; /* N of [N/M] */
 };
 
 struct progress
@@ -103,7 +105,29 @@ step_of (struct progress *p, const char *label, size_t len)
   return NULL;
 }
 
-/* Ends a running step: done, or (at close, no image line came) failed. */
+/* --progress=rawjson: one event of step s (NULL: none). */
+static void
+json_event (struct progress *p, const char *event, const struct step *s, const char *text, double duration)
+{
+  struct bld_progress_event e = { .event = event,
+                                  .step = s ? s->n : 0,
+                                  .total = p->total,
+                                  .name = s && strcmp (event, "start") == 0 ? s->text : NULL,
+                                  .text = text,
+                                  .duration_ms = duration >= 0 ? (int64_t) (duration * 1000) : -1 };
+  struct oci_error err = OCI_ERROR_INIT;
+  cleanup_free char *line = NULL;
+  size_t len;
+  clock_gettime (CLOCK_REALTIME, &e.time);
+  if (bld_progress_event_json (&e, &line, &len, &err) < 0)
+    {
+      oci_error_clear (&err);
+      return;
+    }
+  fprintf (p->dest, "%s\n", line);
+}
+
+/* Ends the running step: done, or (at close, no image line came) failed. */
 static void
 step_end_one (struct progress *p, struct step *s, enum step_state state)
 {
@@ -113,6 +137,8 @@ step_end_one (struct progress *p, struct step *s, enum step_state state)
   s->end = now ();
   if (p->mode == BLD_PROGRESS_PLAIN)
     fprintf (p->dest, "%s %s %.1fs\n", s->label, state == STEP_ERROR ? "ERROR" : "DONE", s->end - s->start);
+  if (p->mode == BLD_PROGRESS_RAWJSON)
+    json_event (p, state == STEP_ERROR ? "error" : "done", s, NULL, s->end - s->start);
 }
 
 /* Ends every running step (several run at once with --jobs). */
@@ -251,7 +277,11 @@ handle_line (struct progress *p, const char *line)
             {
               s->state = STEP_CACHED;
               s->end = now ();
+              if (p->mode == BLD_PROGRESS_RAWJSON)
+                json_event (p, "cached", s, NULL, s->end - s->start);
             }
+          else if (p->mode == BLD_PROGRESS_RAWJSON)
+            json_event (p, "log", s, rest + 2, -1);
           else if (p->mode == BLD_PROGRESS_TTY)
             tail_push (p, rest + 2);
           if (p->mode == BLD_PROGRESS_PLAIN)
@@ -274,10 +304,13 @@ handle_line (struct progress *p, const char *line)
       s->state = STEP_RUNNING;
       s->start = now ();
       s->end = 0;
+      s->n = n;
       p->n_steps++;
       tail_clear (p);
       if (p->mode == BLD_PROGRESS_PLAIN)
         fprintf (p->dest, "%s\n", line);
+      else if (p->mode == BLD_PROGRESS_RAWJSON)
+        json_event (p, "start", s, NULL, -1);
       return;
     }
   /* The next platform of a multi-platform build: the last one's view is
@@ -290,7 +323,10 @@ handle_line (struct progress *p, const char *line)
       steps_clear (p);
       p->finished = false;
       p->start = now ();
-      fprintf (p->dest, "%s\n", line);
+      if (p->mode == BLD_PROGRESS_RAWJSON)
+        json_event (p, "message", NULL, line, -1);
+      else
+        fprintf (p->dest, "%s\n", line);
       return;
     }
   /* After the steps: the image's digest and names. */
@@ -300,7 +336,10 @@ handle_line (struct progress *p, const char *line)
       draw (p, true);
       p->finished = true;
     }
-  fprintf (p->dest, "%s\n", line);
+  if (p->mode == BLD_PROGRESS_RAWJSON)
+    json_event (p, "message", NULL, line, -1);
+  else
+    fprintf (p->dest, "%s\n", line);
 }
 
 static ssize_t
@@ -380,8 +419,10 @@ bld_progress_parse (const char *s, enum bld_progress_mode *out, struct oci_error
     *out = BLD_PROGRESS_PLAIN;
   else if (strcmp (s, "tty") == 0)
     *out = BLD_PROGRESS_TTY;
+  else if (strcmp (s, "rawjson") == 0)
+    *out = BLD_PROGRESS_RAWJSON;
   else
-    return oci_error_set (err, 0, "\"%s\" is not auto, plain or tty", s);
+    return oci_error_set (err, 0, "\"%s\" is not auto, plain, tty or rawjson", s);
   return 0;
 }
 

@@ -295,3 +295,17 @@ R
   [ "$status" -eq 0 ]
   [ "$output" = aarch64 ]
 }
+
+@test "build --platform A,B --annotation index:K=V annotates the index, manifest:K=V each platform's manifest" {
+  recipe_uname
+  run b build --platform linux/amd64,linux/arm64 -t annotated --annotation index:org.example.kind=multi \
+    --annotation manifest:org.example.kind=one "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(manifest annotated | jq -r '.annotations["org.example.kind"]')" = multi ]
+  [ "$(platform_manifest annotated linux/arm64 | jq -r '.annotations["org.example.kind"]')" = one ]
+  # one platform: no index to annotate
+  run b build --platform linux/amd64 --annotation index:k=v "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"no index (one platform)"* ]]
+}

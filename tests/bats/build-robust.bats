@@ -308,7 +308,7 @@ diff_ids() {
   [[ "${lines[-1]}" == *"RUN: exit status 3" ]]
   run bld --progress fancy "$CTX"
   [ "$status" -eq 1 ]
-  [[ "$output" == *'--progress: "fancy" is not auto, plain or tty'* ]]
+  [[ "$output" == *'--progress: "fancy" is not auto, plain, tty or rawjson'* ]]
 }
 
 @test "build --progress tty (and auto on a terminal): a live view redrawn in place, then a summary" {
