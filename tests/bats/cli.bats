@@ -224,7 +224,7 @@ check_all_accepted() {
   run check_all_accepted "$BUILDER" --store
   [ "$status" -eq 0 ] || { echo "$output"; false; }
   [ "${lines[0]}" = ": 1 options" ]
-  [[ "$output" == *"build: 38 options"* ]]
+  [[ "$output" == *"build: 36 options"* ]]
 }
 
 @test "builder build -help (getopt_long: -h -e -l -p) and --he print build's --help, not a text of their own" {
