@@ -26,7 +26,9 @@
 # Then the CI scenario (issue 14, bench/build-cache.sh): a fresh runner
 # cold against a fresh runner with --cache-from a registry that another
 # runner filled (--cache-to ...,mode=max).  Prints cached/cold (goal <= 0.2).
-# SCENARIO=small|multistage|cache runs only one of the three (default all).
+# Then the rootless scenario (bench/build-rootless.sh, its own process: it
+# makes a user for the run): rootless builder against rootless buildah.
+# SCENARIO=small|multistage|cache|rootless runs only one (default all).
 set -euo pipefail
 
 # shellcheck source=builder-common.sh
@@ -123,4 +125,7 @@ fi
 if [ "$SCENARIO" = all ] || [ "$SCENARIO" = cache ]; then
   # shellcheck source=build-cache.sh
   . "$(dirname "$0")/build-cache.sh"
+fi
+if [ "$SCENARIO" = all ] || [ "$SCENARIO" = rootless ]; then
+  bash "$(dirname "$0")/build-rootless.sh" "$RUNS"
 fi
