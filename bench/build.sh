@@ -22,7 +22,13 @@
 #   FROM busybox, COPY --from=build /out/app, CMD
 # cold (empty stores, the base pulled as above) and "changed": one source
 # file changed, the rest cached.  Prints builder/buildah (goal <= 0.5).
-# SCENARIO=small|multistage runs only one of the two (default both).
+#
+# Then the CI scenario (issue 14, bench/build-cache.sh): a fresh runner
+# cold against a fresh runner with --cache-from a registry that another
+# runner filled (--cache-to ...,mode=max).  Prints cached/cold (goal <= 0.2).
+# Then the rootless scenario (bench/build-rootless.sh, its own process: it
+# makes a user for the run): rootless builder against rootless buildah.
+# SCENARIO=small|multistage|cache|rootless runs only one (default all).
 set -euo pipefail
 
 # shellcheck source=builder-common.sh
@@ -92,7 +98,7 @@ H_COLD='id=$('"$BAH"' pull -q "$BASE_REF") && '"$BAH"' tag "$id" localhost/busyb
 H_COLD_PREP='buildah --root "$BROOT" --runroot "$BRUN" --storage-driver "$DRIVER" rm -a >/dev/null 2>&1; umount -R "$BROOT" 2>/dev/null; rm -rf "$BROOT" "$BRUN"; true'
 
 SCENARIO=${SCENARIO:-all}
-if [ "$SCENARIO" != multistage ]; then
+if [ "$SCENARIO" = all ] || [ "$SCENARIO" = small ]; then
 hyperfine --runs "$RUNS" --export-json "$WORK/cold.json" \
   --prepare "bash -c '$B_COLD_PREP'" -n "builder cold" "bash -c '$B_BUILD'" \
   --prepare "bash -c '$H_COLD_PREP'" -n "buildah cold" "bash -c '$H_COLD'" \
@@ -112,6 +118,14 @@ done
 jq -r '(.results[2].median) as $c | (.results[1].median) as $h | "ratio buildah/builder cold with the copying snapshotter: \($h / $c * 100 | round / 100)"' "$WORK/cold.json"
 fi
 
-[ "$SCENARIO" = small ] && exit 0
-# shellcheck source=build-multistage.sh
-. "$(dirname "$0")/build-multistage.sh"
+if [ "$SCENARIO" = all ] || [ "$SCENARIO" = multistage ]; then
+  # shellcheck source=build-multistage.sh
+  . "$(dirname "$0")/build-multistage.sh"
+fi
+if [ "$SCENARIO" = all ] || [ "$SCENARIO" = cache ]; then
+  # shellcheck source=build-cache.sh
+  . "$(dirname "$0")/build-cache.sh"
+fi
+if [ "$SCENARIO" = all ] || [ "$SCENARIO" = rootless ]; then
+  bash "$(dirname "$0")/build-rootless.sh" "$RUNS"
+fi

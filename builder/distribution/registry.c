@@ -718,8 +718,8 @@ reg_repo_freep (struct reg_repo **rp)
 }
 
 int
-reg_repo_get_manifest (struct reg_repo *rp, char **text, size_t *len, char digest[OCI_DIGEST_STRING_MAX],
-                       struct oci_error *err)
+reg_repo_get_manifest (struct reg_repo *rp, const struct bld_platform *want, char **text, size_t *len,
+                       char digest[OCI_DIGEST_STRING_MAX], struct oci_error *err)
 {
   cleanup_free char *media_type = NULL;
   if (get_manifest (rp->c, rp->r.repo, rp->r.tag ? rp->r.tag : rp->r.digest, text, len, &media_type, digest, err) < 0)
@@ -729,7 +729,7 @@ reg_repo_get_manifest (struct reg_repo *rp, char **text, size_t *len, char diges
   cleanup_free char *child = NULL;
   cleanup_free char *index = steal_pointer (text);
   free (steal_pointer (&media_type));
-  if (pick_platform (digest, index, *len, NULL, &child, err) < 0
+  if (pick_platform (digest, index, *len, want, &child, err) < 0
       || get_manifest (rp->c, rp->r.repo, child, text, len, &media_type, digest, err) < 0)
     return -1;
   if (bld_is_index_media_type (media_type))
@@ -766,4 +766,11 @@ reg_repo_put_manifest (struct reg_repo *rp, const char *media_type, const char *
                        struct oci_error *err)
 {
   return put_manifest (&rp->p, rp->r.tag ? rp->r.tag : rp->r.digest, media_type, text, len, err);
+}
+
+int
+reg_repo_put_manifest_at (struct reg_repo *rp, const char *reference, const char *media_type, const char *text,
+                          size_t len, struct oci_error *err)
+{
+  return put_manifest (&rp->p, reference, media_type, text, len, err);
 }

@@ -97,10 +97,10 @@ int reg_repo_open (const char *ref, const struct reg_options *o, struct reg_repo
 void reg_repo_free (struct reg_repo *rp);
 void reg_repo_freep (struct reg_repo **rp);
 #define cleanup_reg_repo __attribute__ ((cleanup (reg_repo_freep)))
-/* The manifest at the reference (an index: its entry for the host's
- * platform), verified against its digest when the reference is one. */
-int reg_repo_get_manifest (struct reg_repo *rp, char **text, size_t *len, char digest[OCI_DIGEST_STRING_MAX],
-                           struct oci_error *err);
+/* The manifest at the reference (an index: its entry for want, NULL: the
+ * host's platform), verified against its digest when the reference is one. */
+int reg_repo_get_manifest (struct reg_repo *rp, const struct bld_platform *want, char **text, size_t *len,
+                           char digest[OCI_DIGEST_STRING_MAX], struct oci_error *err);
 /* A blob of the repository into the store, verified (none when there). */
 int reg_repo_fetch_blob (struct reg_repo *rp, struct bld_store *s, const struct oci_image_descriptor *d,
                          struct oci_error *err);
@@ -112,5 +112,8 @@ size_t reg_repo_uploaded (const struct reg_repo *rp);
 /* The manifest text under the reference. */
 int reg_repo_put_manifest (struct reg_repo *rp, const char *media_type, const char *text, size_t len,
                            struct oci_error *err);
+/* The manifest text under another reference of the repository (a digest). */
+int reg_repo_put_manifest_at (struct reg_repo *rp, const char *reference, const char *media_type, const char *text,
+                              size_t len, struct oci_error *err);
 
 #endif

@@ -33,6 +33,7 @@
 
 struct bld_store;
 struct bld_platform;
+struct bld_cache_index;
 
 /* --cache-to / --cache-from (docs/cache.md). */
 enum bld_cache_type
@@ -106,6 +107,9 @@ struct bld_build_options
   unsigned jobs;
   const struct bld_cache_spec *cache_from, *cache_to;
   size_t cache_from_len, cache_to_len;
+  /* one build of several platforms': where --cache-to notes its manifest
+   * (the index of all is written after the last; NULL: written at once) */
+  struct bld_cache_index *cache_index;
   /* docker build's habits (build_habits.c) */
   char **labels; /* --label K=V: the image's Labels, over LABEL's */
   size_t labels_len;

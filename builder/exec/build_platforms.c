@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "distribution/platform.h"
+#include "exec/cache_remote.h"
 #include "exec/build.h"
 #include "image/store.h"
 
@@ -121,6 +122,9 @@ bld_build_platforms (struct bld_store *store, const struct bld_build_options *o,
   idx->has_schema_version = true;
   one.tags = NULL;
   one.tags_len = 0;
+  /* --cache-to: one cache manifest per platform, an index of them */
+  struct bld_cache_index cix __attribute__ ((cleanup (bld_cache_index_clear))) = { 0 };
+  one.cache_index = &cix;
   for (size_t i = 0; i < n; i++)
     {
       char d[OCI_DIGEST_STRING_MAX];
@@ -133,6 +137,8 @@ bld_build_platforms (struct bld_store *store, const struct bld_build_options *o,
       if (index_entry (store, d, &platforms[i], &idx->manifests[i], err) < 0)
         return -1;
     }
+  if (cache_remote_write_indexes (o, &cix, err) < 0)
+    return -1;
   /* --annotation index:K=V */
   if (bld_manifest_annotations (o, BLD_ANNOTATION_INDEX, &idx->annotations, err) < 0)
     return oci_error_prefix (err, "build: --annotation");

@@ -86,10 +86,42 @@ layout_read_blob (const char *dir, const char *digest, char **text, size_t *len,
   return 0;
 }
 
+/* The platform the build's steps run for: --platform, else the host's. */
+static void
+target_platform (const struct build *b, const char **os, const char **arch, const char **variant)
+{
+  if (b->o->platform)
+    {
+      *os = b->o->platform->os;
+      *arch = b->o->platform->arch;
+      *variant = b->o->platform->variant;
+      return;
+    }
+  *os = "linux";
+  bld_host_platform (arch, variant);
+}
+
+/* Whether an index entry's platform (none: any) is the build's. */
+static bool
+entry_platform_is (const struct build *b, const struct json_value *entry)
+{
+  const char *os, *arch, *variant;
+  const struct json_value *pf = json_object_get (entry, "platform");
+  if (pf == NULL)
+    return true;
+  target_platform (b, &os, &arch, &variant);
+  const struct json_value *o = json_object_get (pf, "os"), *a = json_object_get (pf, "architecture"),
+                          *v = json_object_get (pf, "variant");
+  return o && o->type == JSON_STRING && strcmp (o->u.string, os) == 0 && a && a->type == JSON_STRING
+         && strcmp (a->u.string, arch) == 0
+         && (v == NULL || variant == NULL || (v->type == JSON_STRING && strcmp (v->u.string, variant) == 0));
+}
+
 /* The cache manifest of a layout directory: index.json's entry with the
- * cache's artifactType, else its first. */
+ * cache's artifactType for the build's platform (an entry without one:
+ * any platform), else its first. */
 static int
-local_manifest (const char *dir, char **text, size_t *len, struct oci_error *err)
+local_manifest (struct build *b, const char *dir, char **text, size_t *len, struct oci_error *err)
 {
   cleanup_free char *path = NULL, *index = NULL;
   cleanup_json struct json_value *root = NULL;
@@ -102,15 +134,22 @@ local_manifest (const char *dir, char **text, size_t *len, struct oci_error *err
     return oci_error_prefix (err, "%s", path);
   const struct json_value *ms = json_object_get (root, "manifests");
   const struct json_value *pick = NULL;
+  bool cache_pick = false;
   for (size_t i = 0; ms && ms->type == JSON_ARRAY && i < ms->u.array.len; i++)
     {
-      const struct json_value *at = json_object_get (ms->u.array.items[i], "artifactType");
-      if (pick == NULL || (at && at->type == JSON_STRING && strcmp (at->u.string, BLD_CACHE_MEDIA_TYPE) == 0))
-        pick = ms->u.array.items[i];
+      const struct json_value *e = ms->u.array.items[i], *at = json_object_get (e, "artifactType");
+      bool is_cache = at && at->type == JSON_STRING && strcmp (at->u.string, BLD_CACHE_MEDIA_TYPE) == 0;
+      if (is_cache && !entry_platform_is (b, e))
+        continue;
+      if (pick == NULL || (is_cache && !cache_pick))
+        {
+          pick = e;
+          cache_pick = is_cache;
+        }
     }
   const struct json_value *d = json_object_get (pick, "digest");
   if (d == NULL || d->type != JSON_STRING)
-    return oci_error_set (err, 0, "%s: no manifest", path);
+    return oci_error_set (err, 0, "%s: no manifest for this build's platform", path);
   return layout_read_blob (dir, d->u.string, text, len, err);
 }
 
@@ -127,10 +166,10 @@ load_source (struct build *b, struct cache_source *src, struct oci_error *err)
     {
       struct reg_options ro = { .tls_verify = !src->spec->insecure };
       if (reg_repo_open (src->name, &ro, &src->repo, err) < 0
-          || reg_repo_get_manifest (src->repo, &text, &len, digest, err) < 0)
+          || reg_repo_get_manifest (src->repo, b->o->platform, &text, &len, digest, err) < 0)
         return -1;
     }
-  else if (local_manifest (src->name, &text, &len, err) < 0)
+  else if (local_manifest (b, src->name, &text, &len, err) < 0)
     return -1;
   if (bld_cache_manifest_parse (text, len, &m, err) < 0)
     return -1;
@@ -166,14 +205,14 @@ out:
 
 /* A cache of another platform is no use here. */
 static int
-check_platform (const struct bld_cache_doc *d, struct oci_error *err)
+check_platform (const struct build *b, const struct bld_cache_doc *d, struct oci_error *err)
 {
-  const char *arch, *variant;
-  bld_host_platform (&arch, &variant);
-  if (strcmp (d->os, "linux") != 0 || strcmp (d->architecture, arch) != 0
+  const char *os, *arch, *variant;
+  target_platform (b, &os, &arch, &variant);
+  if (strcmp (d->os, os) != 0 || strcmp (d->architecture, arch) != 0
       || (d->variant && variant && strcmp (d->variant, variant) != 0))
-    return oci_error_set (err, 0, "built for %s/%s%s%s, not linux/%s", d->os, d->architecture, d->variant ? "/" : "",
-                          d->variant ? d->variant : "", arch);
+    return oci_error_set (err, 0, "built for %s/%s%s%s, not %s/%s%s%s", d->os, d->architecture, d->variant ? "/" : "",
+                          d->variant ? d->variant : "", os, arch, variant ? "/" : "", variant ? variant : "");
   return 0;
 }
 
@@ -200,7 +239,7 @@ cache_remote_open (struct build *b, struct oci_error *err)
       struct oci_error e = OCI_ERROR_INIT;
       s->spec = &o->cache_from[i];
       s->name = s->spec->type == BLD_CACHE_REGISTRY ? s->spec->ref : s->spec->dir;
-      if (load_source (b, s, &e) < 0 || check_platform (&s->doc, &e) < 0)
+      if (load_source (b, s, &e) < 0 || check_platform (b, &s->doc, &e) < 0)
         {
           warn (b, "cache %s ignored: %s", s->name, oci_error_msg (&e));
           oci_error_clear (&e);
@@ -396,14 +435,14 @@ cache_remote_note_meta (struct build *b, struct stage_st *s, const char *key, ch
 /* ---- writing a cache ---- */
 
 static int
-emit_doc (struct bld_cache_doc *d, char **text, size_t *len, struct oci_error *err)
+emit_doc (const struct build *b, struct bld_cache_doc *d, char **text, size_t *len, struct oci_error *err)
 {
-  const char *arch, *variant;
-  bld_host_platform (&arch, &variant);
+  const char *os, *arch, *variant;
+  target_platform (b, &os, &arch, &variant);
   free (d->os);
   free (d->architecture);
   free (d->variant);
-  d->os = strdup ("linux");
+  d->os = strdup (os);
   d->architecture = strdup (arch);
   d->variant = variant ? strdup (variant) : NULL;
   if (d->os == NULL || d->architecture == NULL || (variant && d->variant == NULL))
@@ -427,7 +466,7 @@ cache_remote_inline (struct build *b, struct oci_string_map *ann, struct oci_err
   size_t len;
   if (b->rc == NULL || !wants (b, BLD_CACHE_INLINE))
     return 0;
-  if (emit_doc (&b->rc->final, &text, &len, err) < 0)
+  if (emit_doc (b, &b->rc->final, &text, &len, err) < 0)
     return oci_error_prefix (err, "--cache-to type=inline");
   if (oci_string_map_set (ann, BLD_CACHE_ANNOTATION, text) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
@@ -460,7 +499,7 @@ export_prepare (struct build *b, struct bld_cache_doc *d, struct export *x, stru
   size_t len;
   char digest[OCI_DIGEST_STRING_MAX];
   memset (x, 0, sizeof *x);
-  if (emit_doc (d, &text, &len, err) < 0
+  if (emit_doc (b, d, &text, &len, err) < 0
       || bld_store_put_buffer (b->store, text, len, digest, &x->config.size, err) < 0)
     return -1;
   x->config.media_type = (char *) (uintptr_t) BLD_CACHE_MEDIA_TYPE;
@@ -497,7 +536,12 @@ export_registry (struct build *b, const struct bld_cache_spec *spec, struct expo
       if (reg_repo_push_blob (rp, b->store, &d, err) < 0)
         return -1;
     }
-  if (reg_repo_put_manifest (rp, OCI_MEDIA_TYPE_IMAGE_MANIFEST, x->manifest, x->manifest_len, err) < 0)
+  /* one of several platforms': by digest, the index at the tag later */
+  if (b->o->cache_index
+          ? reg_repo_put_manifest_at (rp, x->manifest_digest, OCI_MEDIA_TYPE_IMAGE_MANIFEST, x->manifest,
+                                      x->manifest_len, err)
+                < 0
+          : reg_repo_put_manifest (rp, OCI_MEDIA_TYPE_IMAGE_MANIFEST, x->manifest, x->manifest_len, err) < 0)
     return -1;
   fprintf (b->o->out, "exporting cache to %s: %s, %zu of %zu blobs uploaded\n", spec->ref, x->manifest_digest,
            reg_repo_uploaded (rp), x->n_layers + 1);
@@ -553,6 +597,8 @@ export_local (struct build *b, const struct bld_cache_spec *spec, struct export 
   if (layout_blob_path (spec->dir, x->manifest_digest, &mpath, err) < 0
       || oci_write_file_atomic (mpath, x->manifest, x->manifest_len, 0644, err) < 0)
     return -1;
+  if (b->o->cache_index)
+    goto done; /* the index of all platforms' later */
   free (path);
   if (asprintf (&path, "%s/index.json", spec->dir) < 0
       || asprintf (&index,
@@ -564,8 +610,25 @@ export_local (struct build *b, const struct bld_cache_spec *spec, struct export 
     return oci_error_set (err, ENOMEM, "out of memory");
   if (oci_write_file_atomic (path, index, strlen (index), 0644, err) < 0)
     return -1;
+done:
   fprintf (b->o->out, "exporting cache to %s: %s, %zu of %zu blobs copied\n", spec->dir, x->manifest_digest, copied,
            x->n_layers + 1);
+  return 0;
+}
+
+static int
+index_note (struct bld_cache_index *ix, size_t spec, const struct export *x, const struct bld_platform *p,
+            struct oci_error *err)
+{
+  struct bld_cache_index_entry *nv = realloc (ix->v, (ix->n + 1) * sizeof *nv);
+  if (nv == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  ix->v = nv;
+  nv[ix->n].spec = spec;
+  memcpy (nv[ix->n].digest, x->manifest_digest, sizeof nv[ix->n].digest);
+  nv[ix->n].size = x->manifest_len;
+  nv[ix->n].platform = p;
+  ix->n++;
   return 0;
 }
 
@@ -586,9 +649,83 @@ cache_remote_export (struct build *b, struct oci_error *err)
       r = export_prepare (b, spec->max ? &b->rc->all : &b->rc->final, &x, err);
       if (r == 0)
         r = spec->type == BLD_CACHE_REGISTRY ? export_registry (b, spec, &x, err) : export_local (b, spec, &x, err);
+      if (r == 0 && b->o->cache_index)
+        r = index_note (b->o->cache_index, i, &x, b->o->platform, err);
       export_clear (&x);
       if (r < 0)
         return oci_error_prefix (err, "--cache-to %s", spec->type == BLD_CACHE_REGISTRY ? spec->ref : spec->dir);
+    }
+  return 0;
+}
+
+void
+bld_cache_index_clear (struct bld_cache_index *ix)
+{
+  free (ix->v);
+  memset (ix, 0, sizeof *ix);
+}
+
+/* The index of spec's manifests in ix, each with its platform. */
+static int
+index_emit (const struct bld_cache_index *ix, size_t spec, char **text, size_t *len, struct oci_error *err)
+{
+  cleanup_free struct oci_image_descriptor *ds = calloc (ix->n + 1, sizeof *ds);
+  cleanup_free struct oci_image_platform *ps = calloc (ix->n + 1, sizeof *ps);
+  struct oci_image_index idx = { .schema_version = 2,
+                                 .has_schema_version = true,
+                                 .media_type = (char *) OCI_MEDIA_TYPE_IMAGE_INDEX,
+                                 .manifests = ds };
+  if (ds == NULL || ps == NULL)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  for (size_t i = 0; i < ix->n; i++)
+    {
+      const struct bld_cache_index_entry *e = &ix->v[i];
+      if (e->spec != spec)
+        continue;
+      struct oci_image_platform *p = &ps[idx.manifests_len];
+      *p = (struct oci_image_platform) { .os = e->platform->os,
+                                         .architecture = e->platform->arch,
+                                         .variant = e->platform->variant };
+      ds[idx.manifests_len++] = (struct oci_image_descriptor) {
+        .media_type = (char *) OCI_MEDIA_TYPE_IMAGE_MANIFEST,
+        .digest = (char *) (uintptr_t) e->digest,
+        .size = (int64_t) e->size,
+        .has_size = true,
+        .platform = p,
+        .artifact_type = (char *) BLD_CACHE_MEDIA_TYPE,
+      };
+    }
+  return oci_image_index_emit (&idx, false, text, len, err);
+}
+
+int
+cache_remote_write_indexes (const struct bld_build_options *o, const struct bld_cache_index *ix,
+                            struct oci_error *err)
+{
+  for (size_t i = 0; i < o->cache_to_len; i++)
+    {
+      const struct bld_cache_spec *spec = &o->cache_to[i];
+      cleanup_free char *text = NULL, *path = NULL;
+      size_t len;
+      char digest[OCI_DIGEST_STRING_MAX];
+      if (spec->type == BLD_CACHE_INLINE)
+        continue;
+      const char *name = spec->type == BLD_CACHE_REGISTRY ? spec->ref : spec->dir;
+      if (index_emit (ix, i, &text, &len, err) < 0 || oci_digest_buffer (text, len, digest, err) < 0)
+        return oci_error_prefix (err, "--cache-to %s", name);
+      if (spec->type == BLD_CACHE_REGISTRY)
+        {
+          struct reg_options ro = { .tls_verify = !spec->insecure };
+          cleanup_reg_repo struct reg_repo *rp = NULL;
+          if (reg_repo_open (spec->ref, &ro, &rp, err) < 0
+              || reg_repo_put_manifest (rp, OCI_MEDIA_TYPE_IMAGE_INDEX, text, len, err) < 0)
+            return oci_error_prefix (err, "--cache-to %s", name);
+        }
+      else if (asprintf (&path, "%s/index.json", spec->dir) < 0)
+        return oci_error_set (err, ENOMEM, "out of memory");
+      else if (oci_write_file_atomic (path, text, len, 0644, err) < 0)
+        return oci_error_prefix (err, "--cache-to %s", name);
+      fprintf (o->out, "exporting cache index to %s: %s\n", name, digest);
     }
   return 0;
 }

@@ -12,9 +12,12 @@
 
 #include "bind.h"
 #include "error.h"
+#include "digest.h"
 #include "exec/step_cache.h"
 
 struct build;
+struct bld_platform;
+struct bld_build_options;
 struct stage_st;
 struct build_cache;
 
@@ -35,7 +38,28 @@ void cache_remote_note_meta (struct build *b, struct stage_st *s, const char *ke
 
 /* --cache-to type=inline: the image manifest's annotations (none: left empty). */
 int cache_remote_inline (struct build *b, struct oci_string_map *ann, struct oci_error *err);
-/* --cache-to type=registry and type=local, once the image is written. */
+/* --cache-to type=registry and type=local, once the image is written
+ * (with o->cache_index: the manifests only, noted there). */
 int cache_remote_export (struct build *b, struct oci_error *err);
+
+/* The cache manifests of a build of several platforms, one per platform
+ * and --cache-to destination, for the index written after the last. */
+struct bld_cache_index_entry
+{
+  size_t spec; /* its --cache-to */
+  char digest[OCI_DIGEST_STRING_MAX];
+  size_t size;
+  const struct bld_platform *platform; /* not owned */
+};
+struct bld_cache_index
+{
+  struct bld_cache_index_entry *v;
+  size_t n;
+};
+void bld_cache_index_clear (struct bld_cache_index *ix);
+/* Each --cache-to destination's index of ix's manifests: the tag of the
+ * registry reference, the layout's index.json. */
+int cache_remote_write_indexes (const struct bld_build_options *o, const struct bld_cache_index *ix,
+                                struct oci_error *err);
 
 #endif

@@ -107,6 +107,19 @@ top_layer_file() {
   tar -xOf "$STORE/blobs/sha256/${l#sha256:}" "$1" # (tar or tar+gzip)
 }
 
+# start_registry: Debian's docker-registry on a free loopback port, $REG
+# (stopped by teardown)
+start_registry() {
+  local regdir="$BATS_TEST_TMPDIR/reg" port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  REG=127.0.0.1:$port
+  mkdir -p "$regdir/data"
+  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' "$regdir/data" "$REG" >"$regdir/config.yml"
+  docker-registry serve "$regdir/config.yml" >"$regdir/log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do curl -s -o /dev/null "http://$REG/v2/" && break; sleep 0.1; done
+}
+
 recipe_uname() {
   cat >"$CTX/Recipe" <<'R'
 FROM base
@@ -269,14 +282,7 @@ R
   command -v docker-registry >/dev/null || fail "docker-registry is missing"
   recipe_uname
   b build --platform linux/amd64,linux/arm64 -t multi "$CTX" >/dev/null
-  local regdir="$BATS_TEST_TMPDIR/reg" port
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  REG=127.0.0.1:$port
-  mkdir -p "$regdir/data"
-  printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' "$regdir/data" "$REG" >"$regdir/config.yml"
-  docker-registry serve "$regdir/config.yml" >"$regdir/log" 2>&1 &
-  PIDS+=($!)
-  for _ in $(seq 100); do curl -s -o /dev/null "http://$REG/v2/" && break; sleep 0.1; done
+  start_registry
   run b push --tls-verify=false multi "$REG/test/multi:v1"
   echo "$output"
   [ "$status" -eq 0 ]
@@ -308,4 +314,63 @@ R
   run b build --platform linux/amd64 --annotation index:k=v "$CTX"
   [ "$status" -ne 0 ]
   [[ "$output" == *"no index (one platform)"* ]]
+}
+
+# recipe_marked: RUN says EXEC-run in the progress output when it runs
+recipe_marked() {
+  cat >"$CTX/Recipe" <<'R'
+FROM base AS build
+RUN echo EXEC-run && uname -m > /arch
+FROM base
+COPY --from=build /arch /arch
+CMD ["cat", "/arch"]
+R
+}
+
+# cache_runners CACHE_TO CACHE_FROM: runner 1 ($STORE) builds both
+# platforms with --cache-to CACHE_TO, runner 2 (a copy of the store from
+# before, bases only) with --cache-from CACHE_FROM: no RUN runs there,
+# and both get the same index.
+cache_runners() {
+  recipe_marked
+  cp -a "$STORE" "$BATS_TEST_TMPDIR/runner2"
+  run b build --progress plain --timestamp 0 --platform linux/amd64,linux/arm64 --cache-to "$1" -t multi "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(grep -c '| EXEC-run$' <<<"$output")" = 2 ]
+  [[ "$output" == *"exporting cache index to "* ]]
+  local idx
+  idx=$(manifest multi)
+  STORE="$BATS_TEST_TMPDIR/runner2"
+  run b build --progress plain --timestamp 0 --platform linux/amd64,linux/arm64 --cache-from "$2" -t multi "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  ! grep -q '| EXEC-run$' <<<"$output"
+  [[ "$output" != *WARNING* ]]
+  [ "$(manifest multi)" = "$idx" ]
+  # a host-only build takes the host's entry of the same cache
+  STORE="$BATS_TEST_TMPDIR/runner3"
+  cp -a "$BATS_TEST_TMPDIR/runner2" "$STORE"
+  rm -rf "$STORE/.store/cache"
+  run b build --progress plain --timestamp 0 --cache-from "$2" -t one "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  ! grep -q '| EXEC-run$' <<<"$output"
+}
+
+@test "build --platform amd64,arm64 --cache-to type=local: one cache manifest per platform; a fresh runner runs no RUN" {
+  dir="$BATS_TEST_TMPDIR/cachedir"
+  cache_runners "type=local,dest=$dir,mode=max" "type=local,src=$dir"
+  [ "$(jq -r '[.manifests[] | .platform.architecture + " " + .artifactType] | join(",")' "$dir/index.json")" = \
+    "amd64 application/vnd.runclite.builder.cache.v1+json,arm64 application/vnd.runclite.builder.cache.v1+json" ]
+}
+
+@test "build --platform amd64,arm64 --cache-to type=registry: an index of the platforms' caches at REF" {
+  command -v docker-registry >/dev/null || fail "docker-registry is missing"
+  start_registry
+  cache="type=registry,ref=$REG/cache/multi:ci,registry.insecure=true"
+  cache_runners "$cache,mode=max" "$cache"
+  run skopeo inspect --raw --tls-verify=false "docker://$REG/cache/multi:ci"
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '[.manifests[].platform | .os + "/" + .architecture] | join(",")' <<<"$output")" = linux/amd64,linux/arm64 ]
 }
