@@ -532,24 +532,26 @@ check_existing_cgroup (struct creation *c, struct oci_error *err)
   return 0;
 }
 
-/* ROOT/ID/config.json: the config as it was at create (the bundle's
- * text when given), for the operations on the container (hooks,
- * process, cgroup). */
-static int
-save_config_copy (struct creation *c, struct oci_error *err)
+/* The config as it was at create (the bundle's text when given), kept
+ * in state.json for the operations on the container (hooks, process,
+ * cgroup): one file made in the state directory, not two (a new inode
+ * on the state directory's file system is the dearest single call of a
+ * `run` where --root is on ext4). */
+static char *
+config_copy (struct creation *c, struct oci_error *err)
 {
-  cleanup_free char *copy = NULL, *emitted = NULL;
-  const char *text = c->o->config_text;
-  size_t len = c->o->config_len;
-  if (text == NULL)
+  char *copy = NULL;
+  size_t len;
+  if (c->o->config_text == NULL)
     {
-      if (oci_runtime_config_emit (c->config, false, &emitted, &len, err) < 0)
-        return oci_error_prefix (err, "config copy");
-      text = emitted;
+      if (oci_runtime_config_emit (c->config, false, &copy, &len, err) < 0)
+        oci_error_prefix (err, "config copy");
+      return copy;
     }
-  if (asprintf (&copy, "/proc/self/fd/%d/" RL_CONFIG_COPY, c->dirfd) < 0)
-    return oci_error_set (err, ENOMEM, "config copy");
-  return oci_replace_file (copy, text, len, 0600, err);
+  copy = strndup (c->o->config_text, c->o->config_len);
+  if (copy == NULL)
+    oci_error_set (err, ENOMEM, "config copy");
+  return copy;
 }
 
 /* create's half of the create/start handshake: the init opens the fifo
@@ -616,8 +618,6 @@ prepare (struct creation *c, const char *bundle, bool foreground, struct oci_err
     return -1;
   c->dir_created = true;
   if (check_existing_cgroup (c, err) < 0)
-    return -1;
-  if (save_config_copy (c, err) < 0)
     return -1;
   if (!foreground && make_exec_fifo (c, err) < 0)
     return -1;
@@ -846,7 +846,7 @@ static int
 finish_create (struct creation *c, struct oci_error *err)
 {
   const struct oci_runtime_config *cfg = c->config;
-  cleanup_free char *creating = NULL, *id = NULL;
+  cleanup_free char *creating = NULL, *id = NULL, *config = NULL;
   struct rl_state s = { 0 };
   uint64_t start_time;
 
@@ -908,6 +908,11 @@ finish_create (struct creation *c, struct oci_error *err)
   s.has_pid_start_time = true;
   s.cgroup_dirs = c->cgroup.dirs;
   s.cgroup_dirs_len = c->cgroup.len;
+  if ((s.config = config = config_copy (c, err)) == NULL)
+    {
+      free (s.created);
+      return -1;
+    }
   int r = rl_state_save (c->dirfd, &s, err);
   free (s.created);
   if (r < 0)

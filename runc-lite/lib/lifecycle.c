@@ -61,7 +61,12 @@ rl_container_open (const struct rl_global *g, const char *id, bool lock, bool ne
   if (o->dirfd < 0 || rl_state_load (o->dirfd, id, &o->state, err) < 0)
     return -1;
   o->status = rl_state_status (o->dirfd, o->state);
-  if (need_config)
+  if (need_config && o->state->config != NULL)
+    {
+      if (oci_runtime_config_parse_text ("config", o->state->config, strlen (o->state->config), &o->config, err) < 0)
+        return oci_error_prefix (err, "container %s", id);
+    }
+  else if (need_config)
     {
       cleanup_free char *path = NULL;
       if (asprintf (&path, "/proc/self/fd/%d/" RL_CONFIG_COPY, o->dirfd) < 0)

@@ -74,6 +74,9 @@ struct rl_state
   bool has_pid_start_time;
   char **cgroup_dirs; /* the container's cgroup directory on each hierarchy */
   size_t cgroup_dirs_len;
+  char *config; /* the config as it was at create (its text); NULL in the
+                 * state of a container an earlier runc-lite made: its
+                 * ROOT/ID/config.json */
 };
 
 extern const struct bind_type rl_state_public_type; /* shown by `state` and `list` */

@@ -33,6 +33,7 @@ static const struct bind_field state_fields[] = {
   PUBLIC_FIELDS,
   F_UINT (struct rl_state, "pidStartTime", pid_start_time),
   F_STRINGS (struct rl_state, "cgroupDirs", cgroup_dirs),
+  F_STRING (struct rl_state, "config", config),
 };
 static const struct bind_field public_fields[] = { PUBLIC_FIELDS };
 

@@ -1,6 +1,8 @@
 /* A container's record under --root: ROOT/ID/ holds state.json (written
- * atomically), config.json (the config as it was at create: later edits of
- * the bundle must not affect the container) and exec.fifo while the
+ * atomically, once, with the config as it was at create: later edits of
+ * the bundle must not affect the container; earlier runc-lites kept that
+ * config in config.json, still read where state.json has none) and
+ * exec.fifo while the
  * container is `created` (made by create only: `run` starts its init over
  * the sync socket, as crun's run does, and reads `running` from then
  * on).  Commands that change a container hold an exclusive flock on ROOT/ID
@@ -42,6 +44,6 @@ enum rl_status rl_state_status (int dirfd, const struct rl_state *s);
 int rl_proc_start_time (pid_t pid, uint64_t *out);
 
 #define RL_EXEC_FIFO "exec.fifo"
-#define RL_CONFIG_COPY "config.json"
+#define RL_CONFIG_COPY "config.json" /* earlier runc-lites' containers */
 
 #endif
