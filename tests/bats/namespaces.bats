@@ -162,7 +162,10 @@ no_mountns() {
 @test "a new network namespace has lo up (127.0.0.1 reachable), as runc gives it" {
   # The client connects once, after /proc/net/tcp shows the listener (port 7777 = 0x1E61,
   # state 0A = LISTEN): a retry loop racing the listener failed once under CI load.
-  update_config '.process.args = ["sh", "-c", "ip link show lo; nc -l -p 7777 >/dev/shm/got & s=$!; i=0; until grep -q \":1E61 00000000:0000 0A\" /proc/net/tcp; do i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1; done; echo hello | nc -w 2 127.0.0.1 7777; wait $s; cat /dev/shm/got"]'
+  # The listener's stdin stays open (busybox nc -l ends at its stdin's EOF, and
+  # with /dev/null there it could end before a late "hello" came); the
+  # script waits for the word, and the pid namespace's end stops the rest.
+  update_config '.process.args = ["sh", "-c", "ip link show lo; sleep 60 | nc -l -p 7777 >/dev/shm/got & i=0; until grep -q \":1E61 00000000:0000 0A\" /proc/net/tcp; do i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1; done; echo hello | nc -w 5 127.0.0.1 7777; i=0; until grep -q hello /dev/shm/got; do i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1; done; cat /dev/shm/got"]'
   run rl run "$(test_id)"
   echo "$output"
   [ "$status" -eq 0 ]
