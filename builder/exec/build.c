@@ -514,6 +514,8 @@ int
 step_fs_mount (struct build *b, struct stage_st *s, struct step_fs *f, struct oci_error *err)
 {
   cleanup_free char *dir = NULL;
+  if (stage_ensure_layers (b, s, err) < 0)
+    return -1;
   if (asprintf (&dir, "%s/step%zu", b->work, ++b->nmount) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (bld_snapshot_prepare (&b->sn, s->lowers, s->n_lowers, dir, &f->snap, err) < 0)
@@ -603,10 +605,30 @@ build_json_strv (char **v, size_t n)
 }
 
 int
+stage_ensure_layers (struct build *b, struct stage_st *s, struct oci_error *err)
+{
+  struct oci_image_rootfs *rf = s->cfg->rootfs;
+  struct stat st;
+  for (size_t i = 0; i < s->n_layers && i < rf->diff_ids_len && i < s->n_lowers; i++)
+    {
+      cleanup_free char *blob = NULL;
+      const struct oci_image_descriptor *l = &s->layers[i];
+      if (stat (s->lowers[i], &st) == 0)
+        continue;
+      if (bld_store_blob_path (b->store, l->digest, l->size, false, &blob, err) < 0
+          || ensure_cached (b, blob, l->digest, rf->diff_ids[i], err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
 stage_rootfs (struct build *b, struct stage_st *s, struct oci_error *err)
 {
   if (s->rootfs)
     return 0;
+  if (stage_ensure_layers (b, s, err) < 0)
+    return -1;
   if (asprintf (&s->rootfs, "%s/stage%zu", b->work, ++b->nmount) < 0)
     return oci_error_set (err, ENOMEM, "out of memory");
   if (mkdir (s->rootfs, 0755) < 0)

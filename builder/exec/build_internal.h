@@ -134,6 +134,9 @@ int step_fs_mount (struct build *b, struct stage_st *s, struct step_fs *f, struc
  * records it under key (NULL: not cached). */
 int step_fs_commit (struct build *b, struct stage_st *s, struct step_fs *f, const char *key, struct oci_error *err);
 void step_fs_clear (struct step_fs *f);
+/* The layer cache holds every layer of the stage (a cache hit adds its
+ * layer unextracted: a stage only COPY --from hits read needs none). */
+int stage_ensure_layers (struct build *b, struct stage_st *s, struct oci_error *err);
 /* A read-only view of the stage's rootfs at s->rootfs, once. */
 int stage_rootfs (struct build *b, struct stage_st *s, struct oci_error *err);
 /* --from=NAME: an earlier stage (by name or index), else an image. */
@@ -148,6 +151,9 @@ int stage_add_layer (struct build *b, struct stage_st *s, const char *media_type
 
 /* ---- step_cache.c: the executor's side of the step cache ---- */
 
+/* Brings s->chain up to date with the stage's steps so far: a digest of
+ * its whole state (base layers' diff_ids, its steps, their layers). */
+int step_cache_chain (struct stage_st *s, struct oci_error *err);
 /* The key of a step: the stage's state, created_by, the build's options
  * and extra (what else decides the result; "metadata" for metadata steps). */
 int step_cache_key (struct build *b, struct stage_st *s, const char *created_by, const char *extra,

@@ -50,6 +50,9 @@ struct copy_step
   char *dest_abs, *chown_s, *chmod_s, *created_by, *excl_text;
   struct ignore *excl;
   struct strbuf desc; /* the sources and dest as created_by shows them */
+  /* --from= an earlier stage of the recipe: keyed by its chain, its
+   * rootfs opened (req.src_root) only on a miss (copy_open_stage). */
+  struct stage_st *from_stage;
 };
 
 static void
@@ -179,7 +182,14 @@ copy_root (struct build *b, struct stage_st *s, struct copy_step *c, struct oci_
       cleanup_free char *fr = NULL;
       struct stage_st *from = NULL;
       if (recipe_expand_word (rc->from, esc, stage_lookup, s, &fr, err) < 0
-          || build_resolve_from (b, fr, &from, err) < 0 || stage_rootfs (b, from, err) < 0)
+          || build_resolve_from (b, fr, &from, err) < 0)
+        return copy_fail_pos (c, err);
+      if (from >= b->st && from < b->cur)
+        {
+          c->from_stage = from;
+          return 0;
+        }
+      if (stage_rootfs (b, from, err) < 0)
         return copy_fail_pos (c, err);
       c->req.src_root = open (from->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
@@ -242,6 +252,43 @@ copy_owner_excludes (struct build *b, struct stage_st *s, struct copy_step *c, s
   return 0;
 }
 
+/* A stage's sources: its chain (which covers its base, its steps and
+ * their layers' diff_ids) and the expanded paths, as BuildKit keys them;
+ * the stage's layers need not be there. */
+static int
+copy_stage_sum (struct copy_step *c, char sum[OCI_DIGEST_STRING_MAX], struct oci_error *err)
+{
+  cleanup_strbuf struct strbuf k = STRBUF_INIT;
+  if (step_cache_chain (c->from_stage, err) < 0)
+    return -1;
+  strbuf_adds (&k, "stage ");
+  strbuf_adds (&k, c->from_stage->chain);
+  for (size_t i = 0; i < c->nsrc; i++)
+    {
+      strbuf_adds (&k, "\nsrc ");
+      strbuf_adds (&k, c->srcs[i]);
+    }
+  strbuf_adds (&k, "\ndest ");
+  strbuf_adds (&k, c->dest_abs);
+  if (k.failed)
+    return oci_error_set (err, ENOMEM, "out of memory");
+  return oci_digest_buffer (k.s, k.len, sum, err);
+}
+
+/* The stage's rootfs as the sources' root, on a miss. */
+static int
+copy_open_stage (struct build *b, struct copy_step *c, struct oci_error *err)
+{
+  if (c->from_stage == NULL)
+    return 0;
+  if (stage_rootfs (b, c->from_stage, err) < 0)
+    return copy_fail_pos (c, err);
+  c->req.src_root = open (c->from_stage->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (c->req.src_root < 0)
+    return oci_error_set (err, errno, "open %s", c->from_stage->rootfs);
+  return 0;
+}
+
 /* The key: created_by, the sources' checksum and the options. */
 static int
 copy_key (struct build *b, struct stage_st *s, struct copy_step *c, char key[OCI_DIGEST_STRING_MAX],
@@ -249,7 +296,7 @@ copy_key (struct build *b, struct stage_st *s, struct copy_step *c, char key[OCI
 {
   char sum[OCI_DIGEST_STRING_MAX];
   cleanup_free char *extra = NULL;
-  if (bld_copy_checksum (&c->req, sum, err) < 0)
+  if ((c->from_stage ? copy_stage_sum (c, sum, err) : bld_copy_checksum (&c->req, sum, err)) < 0)
     return copy_fail_pos (c, err);
   if (asprintf (&extra, "\n%s\n%s\n%s\n%d\n%s", sum, c->chown_s ? c->chown_s : "", c->chmod_s ? c->chmod_s : "",
                 c->in->copy.parents, c->excl_text ? c->excl_text : "")
@@ -305,7 +352,8 @@ dispatch_copy (struct build *b, struct stage_st *s, const struct recipe_instruct
       ret = stage_history_add (s, b->created, c.created_by, false, err);
       goto out;
     }
-  if (step_fs_mount (b, s, &f, err) < 0 || copy_into (&c, &f, err) < 0 || step_fs_commit (b, s, &f, key, err) < 0)
+  if (copy_open_stage (b, &c, err) < 0 || step_fs_mount (b, s, &f, err) < 0 || copy_into (&c, &f, err) < 0
+      || step_fs_commit (b, s, &f, key, err) < 0)
     goto out;
   ret = stage_history_add (s, b->created, c.created_by, false, err);
 out:

@@ -257,8 +257,8 @@ step_cache_lookup (struct build *b, struct stage_st *s, const char *key, bool *h
       if (bld_store_blob_path (b->store, l.digest, l.size, false, &blob, err) < 0)
         goto out;
     }
-  if (bld_layer_cache_ensure (b->layers_dir, blob, l.digest, l.diff_id, err) < 0
-      || stage_add_layer (b, s, l.media_type, l.digest, l.size, l.diff_id, err) < 0)
+  /* Extracted only when a step or COPY --from reads the stage (stage_ensure_layers). */
+  if (stage_add_layer (b, s, l.media_type, l.digest, l.size, l.diff_id, err) < 0)
     goto out;
   step_cached_time (b, s, l.created);
   step_cache_touch (path);
@@ -356,17 +356,13 @@ out:
 }
 
 int
-step_cache_key (struct build *b, struct stage_st *s, const char *created_by, const char *extra,
-                char out[OCI_DIGEST_STRING_MAX], struct oci_error *err)
+step_cache_chain (struct stage_st *s, struct oci_error *err)
 {
   cleanup_strbuf struct strbuf k = STRBUF_INIT;
   struct oci_image_rootfs *rf = s->cfg->rootfs;
   struct oci_image_exec_config *c = s->cfg->config;
   char d[OCI_DIGEST_STRING_MAX];
-  bool meta = extra && strcmp (extra, "metadata") == 0;
 
-  if (!meta)
-    step_cache_meta_end (b, s);
   /* The state: in full once, then only what the steps since added, so
    * that a recipe of N steps costs O(N), not O(N^2). */
   if (s->chain == NULL)
@@ -418,9 +414,22 @@ step_cache_key (struct build *b, struct stage_st *s, const char *created_by, con
         return oci_error_set (err, ENOMEM, "out of memory");
       s->chain_hist = s->cfg->history_len;
       s->chain_diffs = rf->diff_ids_len;
-      k.len = 0;
     }
+  return 0;
+}
 
+int
+step_cache_key (struct build *b, struct stage_st *s, const char *created_by, const char *extra,
+                char out[OCI_DIGEST_STRING_MAX], struct oci_error *err)
+{
+  cleanup_strbuf struct strbuf k = STRBUF_INIT;
+  char d[OCI_DIGEST_STRING_MAX];
+  bool meta = extra && strcmp (extra, "metadata") == 0;
+
+  if (!meta)
+    step_cache_meta_end (b, s);
+  if (step_cache_chain (s, err) < 0)
+    return -1;
   strbuf_adds (&k, s->chain);
   strbuf_addc (&k, '\n');
   strbuf_adds (&k, created_by);

@@ -158,6 +158,41 @@ ran() {
   [ "$(app_digest 2)" = "$(app_digest 1)" ]
 }
 
+@test "cache-from: a COPY --from hit is keyed by the stage's chain: the build stage's layers are not extracted; a change in it reruns the COPY" {
+  dir="$BATS_TEST_TMPDIR/cachedir"
+  run runner 1 --cache-to "type=local,dest=$dir,mode=max"
+  [ "$status" -eq 0 ]
+  # runner 2's layer cache before (its busybox base) and after the build
+  "$BUILDER" --store "$BATS_TEST_TMPDIR/runner2" build -t busybox --timestamp 0 "$BASE" >/dev/null
+  layers() { find "$BATS_TEST_TMPDIR/runner$1/.store/layers" -mindepth 1 -maxdepth 1 | sort; }
+  before=$(layers 2)
+  [ -n "$before" ]
+  run runner 2 --cache-from "type=local,src=$dir"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  ! ran build1
+  ! ran build2
+  ! ran final
+  grep -A1 '] COPY --from=build /out2 /out2$' <<<"$output" | grep -q '| CACHED$'
+  [ "$(app_digest 2)" = "$(app_digest 1)" ]
+  [ "$(layers 2)" = "$before" ]
+  # the built image still runs from those layers
+  run "$BUILDER" --store "$BATS_TEST_TMPDIR/runner2" run --rm --runtime "$RUNC_LITE" app cat /final
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'a1\nb1')" ]
+  # a source of the build stage changes: its steps and the COPY --from rerun
+  echo b2 >"$CTX/b.txt"
+  run runner 2 --cache-from "type=local,src=$dir"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  ! ran build1
+  ran build2
+  ran final
+  run "$BUILDER" --store "$BATS_TEST_TMPDIR/runner2" run --rm --runtime "$RUNC_LITE" app cat /final
+  [ "$output" = "$(printf 'a1\nb2')" ]
+}
+
 @test "cache-to/from type=local: the same through a directory" {
   dir="$BATS_TEST_TMPDIR/cachedir"
   run runner 1 --cache-to "type=local,dest=$dir,mode=max"
