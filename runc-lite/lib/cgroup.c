@@ -106,14 +106,15 @@ append_dir (struct rl_cgroup_dirs *d, char *dir)
 }
 
 /* cpuset (v1) refuses tasks in a cgroup whose cpus/mems are empty: a new
- * cgroup starts empty, so copy them down from the parent. */
+ * cgroup starts empty, so copy them down from the parent, which is filled
+ * first only when it is as new (one read of the parent's file otherwise). */
 static void
 cpuset_inherit (const char *dir)
 {
   static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
   for (size_t i = 0; i < 2; i++)
     {
-      cleanup_free char *path = NULL, *parent = NULL, *cur = NULL, *val = NULL;
+      cleanup_free char *path = NULL, *parent = NULL, *cur = NULL, *from = NULL;
       struct oci_error err = OCI_ERROR_INIT;
       size_t len;
       char *slash;
@@ -132,10 +133,19 @@ cpuset_inherit (const char *dir)
       if (slash == NULL)
         return;
       *slash = '\0';
-      cpuset_inherit (parent);
+      if (asprintf (&from, "%s/%s", parent, files[i]) < 0)
+        return;
       free (cur);
       cur = NULL;
-      if (asprintf (&val, "%s/%s", parent, files[i]) >= 0 && oci_read_file (val, 4096, &cur, &len, &err) == 0)
+      if (oci_read_file (from, 4096, &cur, &len, &err) == 0 && strspn (cur, " \n") == len)
+        {
+          free (cur);
+          cur = NULL;
+          cpuset_inherit (parent);
+          if (oci_read_file (from, 4096, &cur, &len, &err) < 0)
+            cur = NULL;
+        }
+      if (cur != NULL)
         rl_write_file (path, cur, &err);
       oci_error_clear (&err);
     }
@@ -158,6 +168,7 @@ rl_cgroup_resolve_in (const char *mountinfo, const char *cgroups_path, const cha
 
   out->dirs = NULL;
   out->len = 0;
+  out->has_v2 = false;
   if (oci_read_file ("/proc/self/cgroup", 1 << 20, &self, &len, err) < 0)
     return -1;
   for (char *save = NULL, *line = strtok_r (self, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
@@ -181,6 +192,8 @@ rl_cgroup_resolve_in (const char *mountinfo, const char *cgroups_path, const cha
         n = asprintf (&dir, "%s%s/%s", mount, strcmp (c2 + 1, "/") == 0 ? "" : c2 + 1, want);
       if (n < 0 || append_dir (out, dir) < 0)
         goto nomem;
+      if (*controllers == '\0')
+        out->has_v2 = true;
     }
   return 0;
 nomem:
@@ -198,6 +211,7 @@ rl_cgroup_make (struct rl_cgroup_dirs *resolved, bool rootless, struct rl_cgroup
   out->dirs = NULL;
   out->len = 0;
   out->rootless = rootless;
+  out->has_v2 = all.has_v2;
   for (size_t i = 0; i < all.len; i++)
     {
       const char *dir = all.dirs[i];

@@ -20,6 +20,7 @@ struct rl_cgroup_dirs
   char **dirs;
   size_t len;
   bool rootless; /* set by rl_cgroup_make: controllers it could not make or join are skipped */
+  bool has_v2;   /* set by rl_cgroup_resolve_in: one of dirs is on cgroup2 */
 };
 
 void rl_cgroup_dirs_free (struct rl_cgroup_dirs *d);

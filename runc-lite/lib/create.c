@@ -63,6 +63,8 @@ struct creation
   struct rl_cgroup_dirs cgroup_resolved; /* before rl_cgroup_make: not ours to remove */
   struct rl_cgroup_dirs cgroup;
   size_t cgroup_joined;   /* the one the clone put the init in (rl_cgroup_clone) */
+  int init_unshares;      /* namespaces the init makes itself, not its clone (spawn_init) */
+  bool cgroup_late;       /* the init joins cgroup_resolved's directories, made after its clone */
   unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
   unsigned int listen_fds;
   pid_t pid;
@@ -313,8 +315,12 @@ static int
 init_setup (struct creation *c, struct rl_init *init, char **state_json, struct oci_error *err)
 {
   const struct oci_runtime_config *cfg = c->config;
+  const struct rl_cgroup_dirs *cg = c->cgroup_late ? &c->cgroup_resolved : &c->cgroup;
   int sync_fd = c->sync[1];
 
+  /* While create makes our cgroups and writes the state (spawn_init). */
+  if (c->init_unshares != 0 && unshare (c->init_unshares) < 0)
+    return oci_error_set (err, errno, "create the container's namespaces");
   if (sync_expect_text (sync_fd, SYNC_GO, state_json, err) < 0)
     return -1;
   /* A non-root runtime had to write our uid_map first (see init_main). */
@@ -323,9 +329,7 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   /* Into the cgroup with the runtime's own credentials (not yet root of a
    * user namespace: another uid on the host) and before any namespace is
    * joined or made, as the runtime made the directories. */
-  if (rl_cgroup_join_self (c->cgroup.dirs, c->cgroup.len, c->cgroup_joined, c->rootless ? RL_CGROUP_SKIP_DENIED : 0,
-                           err)
-      < 0)
+  if (rl_cgroup_join_self (cg->dirs, cg->len, c->cgroup_joined, c->rootless ? RL_CGROUP_SKIP_DENIED : 0, err) < 0)
     return -1;
   if (init->userns)
     {
@@ -799,18 +803,49 @@ spawn_in_user_namespace (struct creation *c, struct oci_error *err)
   return pid;
 }
 
+/* Making a network namespace is the dearest step of a create (about a
+ * millisecond), the cgroup directories the next: on two cores they can
+ * overlap.  So when no user or time namespace is involved (their order
+ * matters) and create runs as root, the init is cloned with its pid
+ * namespace only and unshares the others itself, while create makes the
+ * cgroups (after the clone when no directory is on cgroup2, where clone3
+ * needs it first) and writes the state.  Namespaces and cgroup end up as
+ * before: the init joins its cgroups after GO either way. */
+static void
+plan_overlap (struct creation *c)
+{
+  int flags = init_clone_flags (c);
+  c->init_unshares = 0;
+  c->cgroup_late = false;
+  if (geteuid () != 0 || c->rootless || joins_user_namespace (c)
+      || (c->ns.new_flags & (CLONE_NEWUSER | CLONE_NEWTIME)) != 0)
+    return;
+  c->init_unshares = flags & ~CLONE_NEWPID;
+  c->cgroup_late = !c->cgroup_resolved.has_v2;
+}
+
+static int
+make_cgroup (struct creation *c, struct oci_error *err)
+{
+  /* The init moves itself in (init_setup): cheaper than our moving it. */
+  if (rl_cgroup_make (&c->cgroup_resolved, c->rootless, &c->cgroup, err) < 0)
+    return -1;
+  for (size_t i = 0; i < c->cgroup.len; i++)
+    rl_log_debug (c->g, "container %s: the init goes into cgroup %s", c->o->id, c->cgroup.dirs[i]);
+  return 0;
+}
+
 static int
 spawn_init (struct creation *c, struct oci_error *err)
 {
   int saved_pid = -1, saved_time = -1, r = 0;
   pid_t pid = -1;
 
-  /* The init moves itself in (init_setup): cheaper than our moving it. */
-  if (rl_cgroup_make (&c->cgroup_resolved, c->rootless, &c->cgroup, err) < 0)
+  plan_overlap (c);
+  if (!c->cgroup_late && make_cgroup (c, err) < 0)
     return -1;
-  for (size_t i = 0; i < c->cgroup.len; i++)
-    rl_log_debug (c->g, "container %s: the init goes into cgroup %s", c->o->id, c->cgroup.dirs[i]);
-  c->cgroup_joined = c->cgroup.len; /* none yet */
+  /* none joined yet */
+  c->cgroup_joined = c->cgroup_late ? c->cgroup_resolved.len : c->cgroup.len;
   if (joins_user_namespace (c))
     {
       pid = spawn_in_user_namespace (c, err);
@@ -822,8 +857,8 @@ spawn_init (struct creation *c, struct oci_error *err)
       r = enter_children_namespaces (c, &saved_pid, &saved_time, err);
       if (r == 0)
         {
-          pid = rl_cgroup_clone ((unsigned long) init_clone_flags (c), c->cgroup.dirs, c->cgroup.len,
-                                 &c->cgroup_joined);
+          pid = rl_cgroup_clone ((unsigned long) (init_clone_flags (c) & ~c->init_unshares), c->cgroup.dirs,
+                                 c->cgroup.len, &c->cgroup_joined);
           if (pid == 0)
             init_main (c);
         }
@@ -839,57 +874,20 @@ spawn_init (struct creation *c, struct oci_error *err)
   close_fd (&c->sync[1]);
   close_fd (&c->console_init_end);
   rl_idmap_free (&c->mount_fds, c->config->mounts_len); /* the init's now */
-  return 0;
+  /* A failure kills the init (creation_abort). */
+  return c->cgroup_late ? make_cgroup (c, err) : 0;
 }
 
+/* state.json, atomically (temporary file, rename): written while the init
+ * sets itself up, before the container can run; a failed create removes
+ * the directory with it (creation_abort). */
 static int
-finish_create (struct creation *c, struct oci_error *err)
+save_state (struct creation *c, struct oci_error *err)
 {
   const struct oci_runtime_config *cfg = c->config;
-  cleanup_free char *creating = NULL, *id = NULL, *config = NULL;
+  cleanup_free char *id = NULL, *config = NULL;
   struct rl_state s = { 0 };
   uint64_t start_time;
-
-  if (rl_namespaces_has (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
-      && rl_userns_write_maps (c->pid, cfg->linux_, err) < 0)
-    return -1;
-  /* The init opens the exec fifo as the root of the user namespace it
-   * joined: the host ids that namespace maps 0 to. */
-  if (joins_user_namespace (c) && c->fifo_dirfd >= 0)
-    {
-      uid_t uid;
-      gid_t gid;
-      if (rl_userns_root_ids (c->pid, &uid, &gid, err) < 0)
-        return oci_error_prefix (err, "linux.namespaces: the user namespace joined");
-      if (fchownat (c->dirfd, RL_EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-        return oci_error_set (err, errno, "chown the exec fifo");
-    }
-  if (rl_cgroup_apply_resources_in (c->mountinfo, &c->cgroup, cfg->linux_->resources, err) < 0)
-    return -1;
-  creating = state_json_for (c, "creating", err);
-  if (creating == NULL || sync_send (c->sync[0], SYNC_GO, creating, err) < 0)
-    return -1;
-  if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, prestart_len))
-          + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len))
-      > 0)
-    {
-      if (sync_expect (c->sync[0], SYNC_RUNTIME_HOOKS, err) < 0)
-        return -1;
-      if (rl_hooks_run (HOOKS (cfg, prestart), "prestart", creating, err) < 0
-          || rl_hooks_run (HOOKS (cfg, create_runtime), "createRuntime", creating, err) < 0)
-        {
-          sync_send_error (c->sync[0], err);
-          /* runtime.md: a failed create hook stops the container and
-           * continues at step 12 (destroy, then poststop). */
-          kill (c->pid, SIGKILL);
-          rl_hooks_run_all (HOOKS (cfg, poststop), "poststop", creating, NULL, NULL);
-          return -1;
-        }
-      if (sync_send (c->sync[0], SYNC_HOOKS_DONE, NULL, err) < 0)
-        return -1;
-    }
-  if (sync_expect (c->sync[0], SYNC_CREATED, err) < 0)
-    return -1;
 
   if (rl_proc_start_time (c->pid, &start_time) < 0)
     return oci_error_set (err, 0, "the container's init exited during set-up");
@@ -915,7 +913,54 @@ finish_create (struct creation *c, struct oci_error *err)
     }
   int r = rl_state_save (c->dirfd, &s, err);
   free (s.created);
-  if (r < 0)
+  return r;
+}
+
+static int
+finish_create (struct creation *c, struct oci_error *err)
+{
+  const struct oci_runtime_config *cfg = c->config;
+  cleanup_free char *creating = NULL;
+
+  if (rl_namespaces_has (cfg->linux_, CLONE_NEWUSER) && (c->ns.new_flags & CLONE_NEWUSER)
+      && rl_userns_write_maps (c->pid, cfg->linux_, err) < 0)
+    return -1;
+  /* The init opens the exec fifo as the root of the user namespace it
+   * joined: the host ids that namespace maps 0 to. */
+  if (joins_user_namespace (c) && c->fifo_dirfd >= 0)
+    {
+      uid_t uid;
+      gid_t gid;
+      if (rl_userns_root_ids (c->pid, &uid, &gid, err) < 0)
+        return oci_error_prefix (err, "linux.namespaces: the user namespace joined");
+      if (fchownat (c->dirfd, RL_EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return oci_error_set (err, errno, "chown the exec fifo");
+    }
+  if (rl_cgroup_apply_resources_in (c->mountinfo, &c->cgroup, cfg->linux_->resources, err) < 0)
+    return -1;
+  creating = state_json_for (c, "creating", err);
+  if (creating == NULL || sync_send (c->sync[0], SYNC_GO, creating, err) < 0 || save_state (c, err) < 0)
+    return -1;
+  if (hooks_len (cfg->hooks, offsetof (struct oci_hooks, prestart_len))
+          + hooks_len (cfg->hooks, offsetof (struct oci_hooks, create_runtime_len))
+      > 0)
+    {
+      if (sync_expect (c->sync[0], SYNC_RUNTIME_HOOKS, err) < 0)
+        return -1;
+      if (rl_hooks_run (HOOKS (cfg, prestart), "prestart", creating, err) < 0
+          || rl_hooks_run (HOOKS (cfg, create_runtime), "createRuntime", creating, err) < 0)
+        {
+          sync_send_error (c->sync[0], err);
+          /* runtime.md: a failed create hook stops the container and
+           * continues at step 12 (destroy, then poststop). */
+          kill (c->pid, SIGKILL);
+          rl_hooks_run_all (HOOKS (cfg, poststop), "poststop", creating, NULL, NULL);
+          return -1;
+        }
+      if (sync_send (c->sync[0], SYNC_HOOKS_DONE, NULL, err) < 0)
+        return -1;
+    }
+  if (sync_expect (c->sync[0], SYNC_CREATED, err) < 0)
     return -1;
   if (c->o->created && c->o->created (c->o->created_arg, c->pid, err) < 0)
     return -1;

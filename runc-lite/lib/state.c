@@ -266,13 +266,15 @@ rl_now_rfc3339 (void)
 {
   struct timespec ts;
   struct tm tm;
-  char date[64];
   char *out = NULL;
 
   clock_gettime (CLOCK_REALTIME, &ts);
   gmtime_r (&ts.tv_sec, &tm);
-  strftime (date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (asprintf (&out, "%s.%09ldZ", date, ts.tv_nsec) < 0)
+  /* Not strftime: it would load the time zone (/etc/localtime) for a UTC
+   * stamp. */
+  if (asprintf (&out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, ts.tv_nsec)
+      < 0)
     return NULL;
   return out;
 }
