@@ -4,6 +4,7 @@
  * Order inside the init (create.c drives it: init_main, init_setup up to
  * SYNC_CREATED, init_exec after `start`; each step's owner file in
  * brackets):
+ *   unshare the namespaces the clone left out (plan_overlap)    [create.c]
  *   wait for SYNC_GO (uid/gid maps written, resources applied)   [create.c]
  *   join the cgroup on the hierarchies the clone did not place
  *   it in (rl_cgroup_join_self)                                  [cgroup.c]
