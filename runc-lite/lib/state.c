@@ -272,8 +272,8 @@ rl_now_rfc3339 (void)
   gmtime_r (&ts.tv_sec, &tm);
   /* Not strftime: it would load the time zone (/etc/localtime) for a UTC
    * stamp. */
-  if (asprintf (&out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, ts.tv_nsec)
+  if (asprintf (&out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec)
       < 0)
     return NULL;
   return out;
