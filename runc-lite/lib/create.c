@@ -65,7 +65,6 @@ struct creation
   size_t cgroup_joined;   /* the one the clone put the init in (rl_cgroup_clone) */
   int init_unshares;      /* namespaces the init makes itself, not its clone (spawn_init) */
   bool cgroup_late;       /* the init joins cgroup_resolved's directories, made after its clone */
-  int create_cpu;         /* where create ran at the clone: the init starts elsewhere (plan_overlap) */
   unsigned int preserved; /* fds 3 .. 3+preserved-1 go to the container */
   unsigned int listen_fds;
   pid_t pid;
@@ -311,19 +310,6 @@ restate (const char *json, const char *status)
   return out;
 }
 
-/* Leaves CPU cpu (saving the mask in *saved) when the mask allows
- * another. */
-static bool
-move_off_cpu (int cpu, cpu_set_t *saved)
-{
-  cpu_set_t other;
-  if (sched_getaffinity (0, sizeof *saved, saved) < 0 || !CPU_ISSET (cpu, saved) || CPU_COUNT (saved) < 2)
-    return false;
-  other = *saved;
-  CPU_CLR (cpu, &other);
-  return sched_setaffinity (0, sizeof other, &other) == 0;
-}
-
 /* Set-up up to SYNC_CREATED; errors go back over the sync socket. */
 static int
 init_setup (struct creation *c, struct rl_init *init, char **state_json, struct oci_error *err)
@@ -332,17 +318,11 @@ init_setup (struct creation *c, struct rl_init *init, char **state_json, struct 
   const struct rl_cgroup_dirs *cg = c->cgroup_late ? &c->cgroup_resolved : &c->cgroup;
   int sync_fd = c->sync[1];
 
-  /* While create makes our cgroups and writes the state (spawn_init),
-   * on another CPU than create's (the kernel starts a child on its
-   * parent's): the runtime's CPU mask is back before GO's work. */
-  cpu_set_t cpus;
-  bool moved = c->create_cpu >= 0 && move_off_cpu (c->create_cpu, &cpus);
+  /* While create makes our cgroups and writes the state (spawn_init). */
   if (c->init_unshares != 0 && unshare (c->init_unshares) < 0)
     return oci_error_set (err, errno, "create the container's namespaces");
   if (sync_expect_text (sync_fd, SYNC_GO, state_json, err) < 0)
     return -1;
-  if (moved && sched_setaffinity (0, sizeof cpus, &cpus) < 0)
-    return oci_error_set (err, errno, "restore the CPU affinity");
   /* A non-root runtime had to write our uid_map first (see init_main). */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   init->state_json = *state_json;
@@ -837,13 +817,11 @@ plan_overlap (struct creation *c)
   int flags = init_clone_flags (c);
   c->init_unshares = 0;
   c->cgroup_late = false;
-  c->create_cpu = -1;
   if (geteuid () != 0 || c->rootless || joins_user_namespace (c)
       || (c->ns.new_flags & (CLONE_NEWUSER | CLONE_NEWTIME)) != 0)
     return;
   c->init_unshares = flags & ~CLONE_NEWPID;
   c->cgroup_late = !c->cgroup_resolved.has_v2;
-  c->create_cpu = sched_getcpu ();
 }
 
 static int

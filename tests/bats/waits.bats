@@ -285,22 +285,3 @@ v1_hierarchies() {
   [ -n "$clone_line" ] && [ -n "$mkdir_line" ]
   [ "$clone_line" -lt "$mkdir_line" ]
 }
-
-# Failed while the init started on create's CPU (where the kernel puts a
-# new child) and the two took turns there: the init now leaves that CPU
-# for its first steps (its namespaces) and takes the runtime's mask back
-# before GO's work, so the container's affinity is as before.
-@test "create: the init starts off create's CPU, then takes the runtime's CPU mask back" {
-  [ "$(nproc)" -ge 2 ] || skip "one CPU: nothing to overlap"
-  id=$(test_id)
-  strace -f -qq -o "$LOG" -e trace=sched_setaffinity "$RUNC_LITE" --root "$ROOT" run "$id"
-  [ "$(grep -c 'sched_setaffinity(0' "$LOG")" -eq 2 ]
-  update_config '.process.args = ["sh", "-c", "grep Cpus_allowed_list /proc/self/status"]'
-  run rl run "$id-2"
-  [ "$status" -eq 0 ]
-  [ "$output" = "$(grep Cpus_allowed_list /proc/self/status)" ]
-  # a runtime allowed one CPU only: nothing to move
-  update_config '.process.args = ["true"]'
-  taskset -c 0 strace -f -qq -o "$LOG" -e trace=sched_setaffinity "$RUNC_LITE" --root "$ROOT" run "$id-3"
-  [ "$(grep -c 'sched_setaffinity(0' "$LOG")" -eq 0 ]
-}
