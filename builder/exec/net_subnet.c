@@ -107,11 +107,9 @@ bld_net_routes_overlap (const char *routes, size_t len, uint32_t net, unsigned p
                               BLD_NET_ROUTE_LINE_MAX, BLD_NET_SUBNET_ENV);
       memcpy (line, routes + pos, n);
       line[n] = '\0';
+      /* on to the end: a line too long is an error whatever the network */
       if (route_overlaps (line, net, prefix))
-        {
-          *overlaps = true;
-          return 0;
-        }
+        *overlaps = true;
       pos += n + 1;
     }
   return 0;

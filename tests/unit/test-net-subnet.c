@@ -124,6 +124,16 @@ route_limits (void)
   ok (r < 0 && strstr (msg, "line 1 is longer") && one_short_line (msg), "a longer line is refused (%s)",
       msg ? msg : "no error");
   free (msg);
+  /* the same after a route that overlaps (fuzz-net-subnet found the
+   * error coming for some networks only) */
+  n = strlen (route);
+  memcpy (big, route, n);
+  big[n] = '\n';
+  memset (big + n + 1, ' ', BLD_NET_ROUTE_LINE_MAX + 1);
+  r = overlap (big, n + 1 + BLD_NET_ROUTE_LINE_MAX + 1, &msg);
+  ok (r < 0 && strstr (msg, "line 2 is longer"), "a longer line after a route that overlaps is refused too (%s)",
+      msg ? msg : "no error");
+  free (msg);
   msg = NULL;
 }
 
