@@ -39,7 +39,7 @@ subnet (const char *s)
   unsigned prefix = 0, again_prefix = 0;
   struct in_addr a;
   char addr[INET_ADDRSTRLEN];
-  char text[INET_ADDRSTRLEN + 8];
+  char text[INET_ADDRSTRLEN + 16];
 
   if (bld_net_subnet_parse (s, &net, &prefix, &err) < 0)
     {
