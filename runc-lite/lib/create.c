@@ -106,7 +106,7 @@ creation_abort (struct creation *c)
   rl_cgroup_remove (&c->cgroup, &ignored);
   oci_error_clear (&ignored);
   if (c->dir_created && c->rootfd >= 0)
-    rl_container_dir_remove (c->rootfd, c->o->id, &ignored);
+    rl_container_dir_remove (c->rootfd, c->o->id, c->dirfd, &ignored);
   oci_error_clear (&ignored);
   c->dir_created = false;
 }
