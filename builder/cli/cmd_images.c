@@ -207,7 +207,10 @@ BLD_COMMAND (images)
     {
       const struct oci_image_descriptor *d = &idx->manifests[i];
       /* Image manifests: OCI, or Docker schema2 as pull keeps them;
-       * indexes (the image of each platform, shown by the host's) */
+       * indexes (the image of each platform, shown by the host's); no
+       * artifacts (build --provenance's records) */
+      if (d->artifact_type)
+        continue;
       if (strcmp (d->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
           && strcmp (d->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0 && !bld_is_index_media_type (d->media_type))
         continue;

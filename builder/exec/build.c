@@ -412,6 +412,8 @@ from_oci_dir (struct build *b, struct stage_st *s, const char *spec, struct oci_
     {
       const struct oci_string_map *a = &idx->manifests[i].annotations;
       const char *name = NULL;
+      if (idx->manifests[i].artifact_type) /* no image: a provenance record */
+        continue;
       for (size_t k = 0; k < a->len; k++)
         if (strcmp (a->keys[k], OCI_ANNOTATION_REF_NAME) == 0)
           name = a->values[k];
@@ -924,7 +926,7 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
            struct oci_error *err)
 {
   struct build b = { 0 };
-  cleanup_free char *recipe_path = NULL, *ig_path = NULL;
+  cleanup_free char *recipe_path = NULL;
   cleanup_recipe struct recipe *r = NULL;
   cleanup_recipe_plan struct recipe_plan *plan = NULL;
   int ret = -1, lockfd = -1;
@@ -954,21 +956,7 @@ bld_build (struct bld_store *store, const struct bld_build_options *o, char dige
   b.ctxfd = open (o->context, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (b.ctxfd < 0)
     return oci_error_set (err, errno, "open the context %s", o->context);
-  /* The first that exists: .builderignore, .containerignore (buildah's),
-   * .dockerignore; none: nothing is excluded. */
-  static const char *const ignore_files[] = { ".builderignore", ".containerignore", ".dockerignore" };
-  for (size_t i = 0; i < sizeof ignore_files / sizeof ignore_files[0]; i++)
-    {
-      free (ig_path);
-      if (asprintf (&ig_path, "%s/%s", o->context, ignore_files[i]) < 0)
-        {
-          ig_path = NULL;
-          goto oom;
-        }
-      if (faccessat (b.ctxfd, ignore_files[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-        break;
-    }
-  if (ignore_load (ig_path, &b.ig, err) < 0)
+  if (ignore_load_context (o->context, &b.ig, err) < 0)
     goto out;
   b.created = created_string (o->has_timestamp ? o->timestamp : (int64_t) time (NULL));
   b.st = calloc (plan->stages_len, sizeof *b.st);

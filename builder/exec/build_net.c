@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "exec/build_net.h"
+#include "exec/net_subnet.h"
 #include "exec/rootless.h"
 #include "cleanup.h"
 #include "common/fs.h"
@@ -22,7 +23,7 @@
 #include "fileutil.h"
 
 #define NET_RUN_DIR "/run/builder/net"
-#define NET_SLOTS 1024 /* 10.89.0.0/16 holds 16384 /30s */
+#define NET_SLOTS 1024 /* a /30 each: a /20 holds them (net_subnet.h) */
 #define NET_OUTPUT_MAX (64 * 1024)
 #define RESOLV_MAX (64 * 1024)
 
@@ -307,16 +308,25 @@ remove_made (struct bld_net *n, struct oci_error *err)
   return ret;
 }
 
+static void
+ipv4_text (uint32_t a, const char *suffix, char *buf, size_t size)
+{
+  snprintf (buf, size, "%u.%u.%u.%u%s", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff, suffix);
+}
+
 /* The namespace, the veth pair, addresses, routes and NAT of slot n->slot. */
 static int
 make_private (struct bld_net *n, const char *work, char *addr, size_t addr_size, struct oci_error *err)
 {
   int s = n->slot;
-  unsigned base = (unsigned) s * 4;
+  uint32_t subnet;
   char host_ip[32], net[32];
-  snprintf (host_ip, sizeof host_ip, "10.89.%u.%u", base / 256, base % 256 + 1);
-  snprintf (addr, addr_size, "10.89.%u.%u", base / 256, base % 256 + 2);
-  snprintf (net, sizeof net, "10.89.%u.%u/30", base / 256, base % 256);
+  if (bld_net_subnet (&subnet, err) < 0)
+    return -1;
+  uint32_t base = subnet + (uint32_t) s * 4;
+  ipv4_text (base + 1, "", host_ip, sizeof host_ip);
+  ipv4_text (base + 2, "", addr, addr_size);
+  ipv4_text (base, "/30", net, sizeof net);
 
   /* What a build killed in this slot left behind: its nft table goes
    * by add + delete (no error when it is not there).  Only then: the

@@ -2,7 +2,8 @@
  *
  * private (as root): a network namespace of its own (/run/netns/builder-N)
  * joined to the host by a veth pair (bldvN on the host, eth0 inside) on
- * 10.89.0.0/16 (a /30 per step), a default route through the host, and
+ * a /30 per step of 10.89.0.0/16 or the network net_subnet.h picks, a
+ * default route through the host, and
  * masquerade by an nftables table of its own (ip builder-N); N is a slot
  * held by a flock on /run/builder/net/slot-N.lock for the step's life, so
  * parallel builds never share names or addresses, and a slot left by a

@@ -7,7 +7,12 @@
  *    "image":{"digest":MANIFEST}}
  * The context digest is the sha256 of a walk of the context in name order:
  * for each entry its path, type, mode and (files) content digest or
- * (links) target, one line each. */
+ * (links) target, one line each; what the context's ignore file excludes
+ * is left out, as the build leaves it out (a directory with what is in
+ * it).
+ * The artifact's manifest gets an unnamed index.json entry with its
+ * artifactType: `prune` keeps it while it keeps the subject
+ * (store_prune.c), `images` does not list it. */
 #include "config.h"
 
 #include <dirent.h>
@@ -24,6 +29,7 @@
 #include "json.h"
 #include "exec/provenance.h"
 #include "common/fs.h"
+#include "frontend/ignore.h"
 #include "distribution/reference.h"
 #include "distribution/registry.h"
 #include "image/store.h"
@@ -63,7 +69,8 @@ bld_file_digest (const char *path, char out[OCI_DIGEST_STRING_MAX], struct oci_e
 
 /* The directory name of dirfd, rel its path from the context's top. */
 static int
-walk (struct oci_digester *d, int dirfd, const char *name_in, const char *rel, struct oci_error *err)
+walk (struct oci_digester *d, const struct ignore *ig, int dirfd, const char *name_in, const char *rel,
+      struct oci_error *err)
 {
   struct dirent **names = NULL;
   int n, ret = 0;
@@ -78,10 +85,18 @@ walk (struct oci_digester *d, int dirfd, const char *name_in, const char *rel, s
       cleanup_free char *path = NULL, *line = NULL, *target = NULL;
       char what[OCI_DIGEST_STRING_MAX] = "";
       struct stat st;
+      bool ex = false;
       if (ret < 0 || strcmp (name, ".") == 0 || strcmp (name, "..") == 0)
         continue;
       if (asprintf (&path, "%s/%s", rel, name) < 0)
         path = NULL;
+      if (path != NULL && ignore_match (ig, path, &ex) < 0)
+        {
+          ret = oci_error_set (err, ENOMEM, "out of memory");
+          continue;
+        }
+      if (ex)
+        continue;
       if (path == NULL || fstatat (fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         {
           ret = oci_error_set (err, path ? errno : ENOMEM, "stat %s", path ? path : name);
@@ -103,7 +118,7 @@ walk (struct oci_digester *d, int dirfd, const char *name_in, const char *rel, s
       if (ret == 0)
         ret = oci_digester_update (d, line, strlen (line), err);
       if (ret == 0 && S_ISDIR (st.st_mode))
-        ret = walk (d, fd, name, path, err);
+        ret = walk (d, ig, fd, name, path, err);
     }
   for (int i = 0; i < n; i++)
     free (names[i]);
@@ -115,12 +130,15 @@ int
 bld_context_digest (const char *context, char out[OCI_DIGEST_STRING_MAX], struct oci_error *err)
 {
   struct oci_digester *d = NULL;
+  cleanup_ignore struct ignore *ig = NULL;
   cleanup_close int fd = open (context, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return oci_error_set (err, errno, "open the context %s", context);
-  int ret = oci_digester_new (OCI_DIGEST_SHA256, &d, err);
+  int ret = ignore_load_context (context, &ig, err);
   if (ret == 0)
-    ret = walk (d, fd, ".", ".", err);
+    ret = oci_digester_new (OCI_DIGEST_SHA256, &d, err);
+  if (ret == 0)
+    ret = walk (d, ig, fd, ".", ".", err);
   if (ret == 0)
     ret = oci_digester_final (d, out, err);
   oci_digester_free (d);
@@ -307,6 +325,14 @@ bld_provenance_attach (struct bld_store *s, const struct bld_provenance *p,
       || bld_store_put_buffer (s, doc, doc_len, doc_digest, NULL, err) < 0
       || bld_provenance_manifest (subject, doc_digest, (int64_t) doc_len, &manifest, &manifest_len, err) < 0
       || bld_store_put_buffer (s, manifest, manifest_len, digest, NULL, err) < 0)
+    return oci_error_prefix (err, "provenance");
+  /* Unnamed, found by its artifactType: prune keeps it with its subject. */
+  struct oci_image_descriptor entry = { .media_type = (char *) OCI_MEDIA_TYPE_IMAGE_MANIFEST,
+                                        .digest = digest,
+                                        .size = (int64_t) manifest_len,
+                                        .has_size = true,
+                                        .artifact_type = (char *) BLD_PROVENANCE_MEDIA_TYPE };
+  if (bld_store_index_put (s, &entry, NULL, err) < 0)
     return oci_error_prefix (err, "provenance");
   blobs[0].digest = empty_digest;
   blobs[1].digest = doc_digest;

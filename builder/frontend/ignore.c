@@ -3,9 +3,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "fileutil.h"
@@ -243,6 +246,25 @@ ignore_load (const char *path, struct ignore **out, struct oci_error *err)
   if (oci_read_file (path, IGNORE_FILE_MAX, &text, &len, err) < 0)
     return -1;
   return ignore_parse (path, text, len, out, err);
+}
+
+int
+ignore_load_context (const char *context, struct ignore **out, struct oci_error *err)
+{
+  static const char *const names[] = { ".builderignore", ".containerignore", ".dockerignore" };
+  cleanup_free char *path = NULL;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    {
+      free (path);
+      if (asprintf (&path, "%s/%s", context, names[i]) < 0)
+        {
+          path = NULL;
+          return oci_error_set (err, ENOMEM, "out of memory");
+        }
+      if (faccessat (AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+        break;
+    }
+  return ignore_load (path, out, err);
 }
 
 size_t

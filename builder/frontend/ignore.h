@@ -20,6 +20,10 @@ struct ignore;
 int ignore_parse (const char *what, const char *text, size_t len, struct ignore **out, struct oci_error *err);
 /* Reads path; a missing file is an empty list. */
 int ignore_load (const char *path, struct ignore **out, struct oci_error *err);
+/* The context directory's ignore file: the first that exists of
+ * .builderignore, .containerignore (buildah's) and .dockerignore; none:
+ * nothing is excluded.  What a build and its provenance record see. */
+int ignore_load_context (const char *context, struct ignore **out, struct oci_error *err);
 void ignore_free (struct ignore *ig);
 
 /* relpath is relative to the context ("a/b.o"; a leading "/" or "./" is

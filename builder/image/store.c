@@ -720,7 +720,7 @@ bld_image_id_form (const char *ref, const char **hex)
 }
 
 /* The image id of an index entry: its manifest's config digest; "" for
- * an entry that is not an image manifest (an index). */
+ * an entry that is not an image manifest (an index, an artifact). */
 static int
 entry_id (struct bld_store *s, const struct oci_image_descriptor *d, char id[OCI_DIGEST_STRING_MAX],
           struct oci_error *err)
@@ -728,6 +728,8 @@ entry_id (struct bld_store *s, const struct oci_image_descriptor *d, char id[OCI
   cleanup_image_manifest struct oci_image_manifest *m = NULL;
 
   id[0] = '\0';
+  if (d->artifact_type)
+    return 0;
   if (d->media_type && strcmp (d->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
       && strcmp (d->media_type, DOCKER_MEDIA_TYPE_MANIFEST) != 0)
     return 0;
@@ -919,13 +921,14 @@ int
 bld_store_index_put (struct bld_store *s, const struct oci_image_descriptor *desc, const char *ref_name,
                      struct oci_error *err)
 {
+  const char *what = ref_name ? ref_name : desc->digest ? desc->digest : "(none)";
   if (desc->digest == NULL || !bld_store_has_blob (s, desc->digest))
-    return oci_error_set (err, ENOENT, "name %s: manifest %s is not in %s", ref_name,
+    return oci_error_set (err, ENOENT, "index %s: manifest %s is not in %s", what,
                           desc->digest ? desc->digest : "(none)", s->dir);
   if (index_update (s, &(struct index_drop) { .name = ref_name, .unnamed_digest = desc->digest }, desc, ref_name,
                     NULL, err)
       < 0)
-    return oci_error_prefix (err, "name %s in %s", ref_name, s->dir);
+    return oci_error_prefix (err, "index %s in %s", what, s->dir);
   return 0;
 }
 

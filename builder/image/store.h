@@ -15,6 +15,10 @@
  * distribution/reference.h for the rules).  One entry per name; an image written
  * without a name gets an entry with no annotation, so it stays reachable
  * (a dangling image: `prune` removes it unless a named entry reaches it).
+ * An artifact that refers to an image (a manifest with artifactType and
+ * subject: build --provenance's record) has an unnamed entry with the
+ * descriptor's artifactType set: no image (no id, not in `images`),
+ * kept by `prune` as long as its subject is (store_prune.h).
  *
  * Locking.  Readers take no lock (every file they read is replaced
  * atomically).  Writers of index.json (bld_store_tag, bld_store_untag,
@@ -185,7 +189,8 @@ int bld_store_tag (struct bld_store *s, const char *ref, const struct oci_image_
 /* Puts desc into index.json with ref_name taken as it is (another tool's
  * layout names images by tag alone: "latest"), replacing the entry of that
  * name and any unnamed entry of the same manifest.  desc's other
- * annotations are kept.  The manifest must be in the store. */
+ * annotations are kept.  The manifest must be in the store.  ref_name
+ * NULL: an unnamed entry (an artifact's, see the Names note). */
 int bld_store_index_put (struct bld_store *s, const struct oci_image_descriptor *desc, const char *ref_name,
                          struct oci_error *err);
 /* Removes the name; an error when it names nothing. */

@@ -195,8 +195,56 @@ ref_name (const struct oci_image_descriptor *d)
   return oci_string_map_get (&d->annotations, OCI_ANNOTATION_REF_NAME);
 }
 
+/* The subject's digest of an unnamed artifact entry (artifactType set, a
+ * manifest with a subject: a referrer, as build --provenance's record);
+ * *out NULL for any other entry, and for one whose manifest is gone. */
+static int
+entry_subject (struct bld_store *s, const struct oci_image_descriptor *d, char **out, struct oci_error *err)
+{
+  cleanup_image_manifest struct oci_image_manifest *m = NULL;
+  *out = NULL;
+  if (d->artifact_type == NULL || ref_name (d) || strcmp (d->media_type, OCI_MEDIA_TYPE_IMAGE_MANIFEST) != 0
+      || !bld_store_has_blob (s, d->digest))
+    return 0;
+  if (bld_store_read_manifest (s, d, &m, err) < 0)
+    return -1;
+  if (m->subject && m->subject->digest && (*out = strdup (m->subject->digest)) == NULL)
+    return oci_error_set (err, ENOMEM, "prune");
+  return 0;
+}
+
+/* The referrers of what is kept (marked) are kept too, as registries
+ * keep them with their subject, and reach what they list; again until
+ * none is added (an artifact may refer to another). */
+static int
+keep_referrers (struct bld_store *s, const struct oci_image_descriptor *m, size_t n, struct reach *r,
+                struct oci_error *err)
+{
+  char **subjects = calloc (n + 1, sizeof *subjects);
+  bool more = true;
+  int ret = 0;
+  if (subjects == NULL)
+    return oci_error_set (err, ENOMEM, "prune");
+  for (size_t i = 0; i < n && ret == 0; i++)
+    ret = entry_subject (s, &m[i], &subjects[i], err);
+  while (ret == 0 && more)
+    {
+      more = false;
+      for (size_t i = 0; i < n && ret == 0; i++)
+        if (subjects[i] && marked (r, subjects[i]) && !marked (r, m[i].digest))
+          {
+            ret = walk_one (s, &m[i], r, 0, err);
+            more = true;
+          }
+    }
+  cmn_strv_free_n (subjects, n);
+  return ret;
+}
+
 /* Drops the dangling entries of index.json (all: every entry, their
- * names into out->untagged) and marks what the kept ones reach. */
+ * names into out->untagged) and marks what the kept ones reach.  An
+ * artifact referring to a kept entry is no dangling entry; one whose
+ * subject goes goes with it. */
 static int
 drop_images (struct bld_store *s, bool all, struct reach *r, struct bld_prune_result *out, struct oci_error *err)
 {
@@ -213,6 +261,8 @@ drop_images (struct bld_store *s, bool all, struct reach *r, struct bld_prune_re
   for (size_t i = 0; !all && i < n; i++)
     if (ref_name (&m[i]) && walk_one (s, &m[i], r, 0, err) < 0)
       return -1;
+  if (!all && keep_referrers (s, m, n, r, err) < 0)
+    return -1;
   for (size_t i = 0; i < n; i++)
     {
       const char *name = ref_name (&m[i]);

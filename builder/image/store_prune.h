@@ -1,6 +1,8 @@
 /* Garbage collection of the store: dangling images (index.json entries
  * with no name that no other entry reaches; with --all every image) are
- * dropped, then blobs neither an index.json entry (through manifests,
+ * dropped, with the artifacts referring to them (unnamed entries with an
+ * artifactType whose manifest's subject is a dropped entry; those whose
+ * subject stays, stay), then blobs neither an index.json entry (through manifests,
  * nested indexes, configs and layers) nor the step cache reaches, and the
  * extracted layers none of them uses (build_gc.c).  The step cache itself
  * goes only when asked (build_cache), whole or trimmed.  Nothing is collected while a

@@ -210,3 +210,84 @@ ctx_digest() {
   c4=$(ctx_digest)
   [ "$c4" != "$c3" ] || fail "a long link target's end did not count"
 }
+
+@test "--provenance: the context digest leaves out what the ignore file excludes" {
+  printf 'FROM busybox\nCOPY . /ctx\n' >"$CTX/Recipe"
+  printf 'ignored\nlogs/\n*.tmp\n!keep.tmp\n' >"$CTX/.dockerignore"
+  mkdir -p "$CTX/logs"
+  echo a >"$CTX/kept"
+  echo a >"$CTX/ignored"
+  echo a >"$CTX/logs/x"
+  echo a >"$CTX/keep.tmp"
+  local c1 c2 c3 c4
+  c1=$(ctx_digest)
+  [[ "$c1" == sha256:* ]] || fail "$c1"
+  # ignored files changed, added, removed: the build sees none of it
+  echo b >"$CTX/ignored"
+  echo b >"$CTX/logs/x"
+  echo new >"$CTX/logs/new"
+  echo new >"$CTX/scratch.tmp"
+  c2=$(ctx_digest)
+  [ "$c1" = "$c2" ] || fail "an ignored file changed the context digest: $c1, then $c2"
+  echo b >"$CTX/kept"
+  c3=$(ctx_digest)
+  [ "$c3" != "$c2" ] || fail "a file the build sees did not count"
+  # an exception of the ignore file counts too
+  echo b >"$CTX/keep.tmp"
+  c4=$(ctx_digest)
+  [ "$c4" != "$c3" ] || fail "a file kept by a ! pattern did not count"
+}
+
+# prov_build: a build of app with --provenance; sets D (the image's
+# manifest digest), P (the artifact's) and L (the record blob's)
+prov_build() {
+  bld --timestamp 0 --provenance --metadata-file "$BATS_TEST_TMPDIR/m.json" -t app "$CTX" >/dev/null || return 1
+  D=$(jq -r '."containerimage.digest"' "$BATS_TEST_TMPDIR/m.json")
+  P=$(jq -r '."builder.provenance.digest"' "$BATS_TEST_TMPDIR/m.json")
+  L=$(jq -r '.layers[0].digest' "$STORE/blobs/sha256/${P#sha256:}")
+}
+
+# has_blob DIGEST: the blob is in the store
+has_blob() { [ -f "$STORE/blobs/sha256/${1#sha256:}" ]; }
+
+@test "--provenance: prune keeps the record while it keeps the image, and removes it with the image" {
+  local d1 p1 l1 n
+  printf 'FROM busybox\nENV A=1\n' >"$CTX/Recipe"
+  prov_build || fail "the build failed"
+  d1=$D p1=$P l1=$L
+  # an unnamed entry with the artifactType, no image of its own
+  jq -e --arg p "$P" 'any(.manifests[]; .digest == $p and .artifactType == "application/vnd.runc-lite.builder.provenance.v1+json" and .annotations == null)' \
+    "$STORE/index.json" >/dev/null || fail "$(cat "$STORE/index.json")"
+  run "$BUILDER" --store "$STORE" images --format json
+  [ "$status" -eq 0 ] || fail "$output"
+  n=$(jq 'length' <<<"$output")
+  [ "$n" -eq 2 ] || fail "images lists $n images: $output"
+  run "$BUILDER" --store "$STORE" images --no-trunc -q
+  [[ "$output" != *44136fa355b3678a* ]] || fail "the empty config is listed as an image id: $output"
+  # the image is named: plain prune keeps it and its record
+  run "$BUILDER" --store "$STORE" prune
+  [ "$status" -eq 0 ] || fail "$output"
+  has_blob "$P" && has_blob "$L" || fail "prune removed the record of a kept image: $output"
+  # the name moves to a new image: the old one dangles and goes with its record
+  printf 'FROM busybox\nENV A=2\n' >"$CTX/Recipe"
+  prov_build || fail "the second build failed"
+  [ "$D" != "$d1" ] || fail "the same image twice"
+  run "$BUILDER" --store "$STORE" prune
+  [ "$status" -eq 0 ] || fail "$output"
+  ! has_blob "$d1" || fail "the dangling image stayed: $output"
+  ! has_blob "$p1" && ! has_blob "$l1" || fail "the dangling image's record stayed: $output"
+  has_blob "$P" && has_blob "$L" || fail "prune removed the record of the named image: $output"
+  # the image removed: the next prune takes its record too
+  run "$BUILDER" --store "$STORE" rmi app
+  [ "$status" -eq 0 ] || fail "$output"
+  run "$BUILDER" --store "$STORE" prune
+  [ "$status" -eq 0 ] || fail "$output"
+  ! has_blob "$D" && ! has_blob "$P" && ! has_blob "$L" || fail "the record outlived its image: $output"
+  jq -e 'all(.manifests[]; .artifactType == null)' "$STORE/index.json" >/dev/null || fail "$(cat "$STORE/index.json")"
+  # prune --all drops every image, a named one too, and the records with them
+  prov_build || fail "the third build failed"
+  run "$BUILDER" --store "$STORE" prune --all
+  [ "$status" -eq 0 ] || fail "$output"
+  ! has_blob "$D" && ! has_blob "$P" && ! has_blob "$L" || fail "prune --all left the record: $output"
+  [ "$(jq '.manifests | length' "$STORE/index.json")" -eq 0 ] || fail "$(cat "$STORE/index.json")"
+}

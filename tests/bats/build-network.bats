@@ -241,3 +241,33 @@ R
   [ "$status" -eq 0 ]
   [ "$(net_leftovers)" = "$before" ]
 }
+
+# Failed while every step's /30 came from 10.89.0.0/16 whatever the host
+# routed there: a host network on 10.89/16 lost that part to the steps.
+@test "build: the steps' addresses avoid a network the host routes; BUILDER_NETWORK_SUBNET chooses one" {
+  net_setup
+  # the host routes 10.89.0.0/16 (through the test's veth, gone with it in
+  # teardown): the steps move to 10.90.0.0/16
+  ip route add 10.89.0.0/16 dev "$SRV_IF"
+  printf 'FROM busybox\nRUN ip -4 -o addr show eth0 >/addr && wget -q -O /fetched http://%s:8080/file\n' \
+    "$SRV" >"$CTX/Recipe"
+  run bld --no-cache -t moved "$CTX"
+  echo "$output"
+  ip route del 10.89.0.0/16 dev "$SRV_IF"
+  [ "$status" -eq 0 ]
+  unpack moved "$BATS_TEST_TMPDIR/u"
+  cat "$BATS_TEST_TMPDIR/u/addr"
+  grep -q ' inet 10\.90\.' "$BATS_TEST_TMPDIR/u/addr"
+  [ "$(cat "$BATS_TEST_TMPDIR/u/fetched")" = "served from the test namespace $$" ]
+  # chosen by the environment
+  BUILDER_NETWORK_SUBNET=10.123.16.0/20 run bld --no-cache -t chosen "$CTX"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  unpack chosen "$BATS_TEST_TMPDIR/c"
+  grep -q ' inet 10\.123\.1[6-9]\.\| inet 10\.123\.2[0-9]\.\| inet 10\.123\.3[01]\.' "$BATS_TEST_TMPDIR/c/addr"
+  [ "$(cat "$BATS_TEST_TMPDIR/c/fetched")" = "served from the test namespace $$" ]
+  # a value that is no network: one line naming the variable
+  BUILDER_NETWORK_SUBNET=10.123.0.0/24 run bld --no-cache -t bad "$CTX"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"BUILDER_NETWORK_SUBNET=10.123.0.0/24: not an IPv4 network of /20 or wider"* ]]
+}

@@ -1,12 +1,61 @@
 /* The .dockerignore matcher. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "frontend/ignore.h"
 #include "tap.h"
+
+static void
+put (const char *dir, const char *name, const char *text)
+{
+  cleanup_free char *path = NULL;
+  FILE *f;
+  if (asprintf (&path, "%s/%s", dir, name) < 0 || (f = fopen (path, "w")) == NULL)
+    abort ();
+  fputs (text, f);
+  fclose (f);
+}
+
+/* The context's ignore file: the first of .builderignore,
+ * .containerignore, .dockerignore. */
+static void
+test_load_context (void)
+{
+  char dir[] = "/tmp/test-ignore.XXXXXX";
+  struct oci_error err = OCI_ERROR_INIT;
+  struct ignore *ig = NULL;
+  bool ex = false;
+  if (mkdtemp (dir) == NULL)
+    abort ();
+  ok (ignore_load_context (dir, &ig, &err) == 0 && ignore_count (ig) == 0, "no ignore file: nothing excluded");
+  ignore_free (ig);
+  put (dir, ".dockerignore", "d\n");
+  ok (ignore_load_context (dir, &ig, &err) == 0 && ignore_match (ig, "d", &ex) == 0 && ex, ".dockerignore");
+  ignore_free (ig);
+  put (dir, ".containerignore", "c\n");
+  ok (ignore_load_context (dir, &ig, &err) == 0 && ignore_match (ig, "d", &ex) == 0 && !ex
+          && ignore_match (ig, "c", &ex) == 0 && ex,
+      ".containerignore before .dockerignore");
+  ignore_free (ig);
+  put (dir, ".builderignore", "b\n");
+  ok (ignore_load_context (dir, &ig, &err) == 0 && ignore_match (ig, "b", &ex) == 0 && ex
+          && ignore_match (ig, "c", &ex) == 0 && !ex,
+      ".builderignore first");
+  ignore_free (ig);
+  for (const char *const *n = (const char *const[]) { ".builderignore", ".containerignore", ".dockerignore", NULL };
+       *n; n++)
+    {
+      cleanup_free char *path = NULL;
+      if (asprintf (&path, "%s/%s", dir, *n) >= 0)
+        unlink (path);
+    }
+  rmdir (dir);
+}
 
 static struct ignore *
 load (const char *text)
@@ -131,5 +180,6 @@ main (void)
   ok (ignore_load ("/nonexistent/.dockerignore", &ig, &err) == 0 && ignore_count (ig) == 0,
       "a missing file is an empty list");
   ignore_free (ig);
+  test_load_context ();
   return tap_done ();
 }
