@@ -335,7 +335,9 @@ bld_runs_list (const char *rundir, struct bld_run **out, size_t *len, struct oci
         }
       v[n++].running = r == 0;
     }
-  qsort (v, n, sizeof *v, newest_first);
+  /* v is NULL for an empty rundir, which qsort may not be given */
+  if (n > 1)
+    qsort (v, n, sizeof *v, newest_first);
   *out = v;
   *len = n;
   return 0;
@@ -364,7 +366,14 @@ remove_bundle (const char *rundir, const char *name, struct oci_error *err)
 /* rm -f of a running container: SIGKILL through its runtime (again each
  * second: it may still be on its way to being started) until `builder
  * run` lets go of the bundle's lock, the runtime's state of it deleted
- * then, and the bundle removed (unless run --rm did already). */
+ * then, and the bundle removed (unless run --rm did already).
+ * The order that makes it safe: `builder run` takes the lock before the
+ * bundle has a record and holds it (with the runtime, which inherits it)
+ * until it has written the exit status, or removed the bundle for --rm,
+ * and returned; it writes nothing there after that.  We take the lock
+ * only once all of them have let go and remove the bundle while we hold
+ * it, so no record can be written after we removed it: once rm -f has
+ * returned, `ps -a` no longer lists the container. */
 static int
 remove_killed (const char *rundir, const struct bld_run *r, struct oci_error *err)
 {

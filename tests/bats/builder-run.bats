@@ -211,6 +211,11 @@ brun() {
   run b rm "${id:0:5}"
   [ "$status" -eq 0 ]
   [ -z "$(ls -A "$STORE/.store/run")" ]
+  # an empty run directory lists none (UBSan: qsort was given NULL)
+  run b ps -a
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "${lines[0]}" == "CONTAINER ID"* ]]
 }
 
 # start_busy NAME: `builder run` of a container that sleeps, in the
@@ -243,6 +248,7 @@ start_busy() {
   [ -z "$(rl list -q)" ]
   [ ! -d "$cg" ]
   run b ps -aq
+  [ "$status" -eq 0 ]
   [ -z "$output" ]
   # --force, by id prefix, and of an exited one as of a running one
   start_busy busy2
