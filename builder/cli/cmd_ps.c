@@ -1,6 +1,6 @@
-/* builder ps [-a] [-q] [--no-trunc] and builder rm NAME...: the containers
- * of `builder run` (exec/runs.h), listed in docker's columns, and the
- * bundles of exited ones removed. */
+/* builder ps [-a] [-q] [--no-trunc] and builder rm [-f] NAME...: the
+ * containers of `builder run` (exec/runs.h), listed in docker's columns,
+ * and their bundles removed (running ones killed first with -f). */
 #include "config.h"
 
 #include <errno.h>
@@ -140,24 +140,44 @@ BLD_COMMAND (ps)
   return 0;
 }
 
-const struct cli_help bld_help_rm = { "remove exited containers of builder run (their bundles)",
-                                      "NAME|ID [NAME|ID...]", NULL };
+static const struct cli_option rm_options[] = {
+  { "force", 'f', CLI_NO_VALUE, NULL, "kill a running container (SIGKILL) and remove it" },
+  CLI_OPTIONS_END,
+};
+
+const struct cli_help bld_help_rm = { "remove containers of builder run (their bundles)",
+                                      "[command options] NAME|ID [NAME|ID...]", rm_options };
+
+static const char rm_usage[] = "usage: builder rm [-f] NAME|ID [NAME|ID...]";
 
 BLD_COMMAND (rm)
 {
+  cleanup_cli_getopt struct cli_getopt p = CLI_GETOPT_INIT;
   cleanup_free char *rundir = NULL;
-  int ret = 0;
+  bool force = false;
+  int ret = 0, c;
 
-  if (argc < 2)
-    return oci_error_set (err, 0, "usage: builder rm NAME|ID [NAME|ID...]");
+  if (cli_getopt_start (&p, rm_options, CLI_STYLE_GNU, argc, argv, err) < 0)
+    return -1;
+  while ((c = cli_getopt_next (&p)) != -1)
+    switch (c)
+      {
+      case 'f':
+        force = true;
+        break;
+      default:
+        return oci_error_set (err, 0, "%s", rm_usage);
+      }
+  if (optind >= argc)
+    return oci_error_set (err, 0, "%s", rm_usage);
   if (run_dir (g, &rundir, err) < 0)
     return -1;
   /* docker rm: each operand on its own, an error does not stop the rest */
-  for (int i = 1; i < argc; i++)
+  for (int i = optind; i < argc; i++)
     {
       cleanup_free char *removed = NULL;
       struct oci_error e = OCI_ERROR_INIT;
-      if (bld_run_remove (rundir, argv[i], &removed, &e) < 0)
+      if (bld_run_remove (rundir, argv[i], force, &removed, &e) < 0)
         {
           fprintf (stderr, "builder: %s\n", oci_error_msg (&e));
           oci_error_clear (&e);

@@ -337,7 +337,7 @@ BLD_COMMAND (run)
   if (bld_run_create (rundir, name, &bundle, &lock, err) < 0)
     return -1;
   if (make_bundle (s, &a, image, bundle, &overlay, &lease, err) < 0 || run_network (&a, bundle, &net, err) < 0
-      || bld_run_record_start (bundle, name, id, image, err) < 0)
+      || bld_run_record_start (bundle, name, id, image, runtime, err) < 0)
     {
       net_teardown (&net);
       remove_run (bundle, overlay);

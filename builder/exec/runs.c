@@ -22,10 +22,16 @@
 #include "common/strbuf.h"
 #include "common/strv.h"
 #include "exec/build_fs.h"
+#include "exec/rootless.h"
 #include "exec/runs.h"
+#include "exec/runtime_driver.h"
+#include "exec/runtime_path.h"
 
 #define RUN_RECORD "run.json"
 #define RUN_RECORD_MAX (256u * 1024)
+/* rm -f: how long a killed container may take to exit, how often we look */
+#define RUN_KILL_WAIT_MS 30000
+#define RUN_KILL_POLL_MS 50
 
 int
 bld_run_new_id (char out[BLD_RUN_ID_LEN + 1], struct oci_error *err)
@@ -38,6 +44,20 @@ bld_run_new_id (char out[BLD_RUN_ID_LEN + 1], struct oci_error *err)
   return 0;
 }
 
+/* Takes the lock of the bundle directory open on d (dir its path, for
+ * the error): 1 when taken, 0 when another holds it (a running
+ * container). */
+static int
+try_lock (int d, const char *dir, bool wait, struct oci_error *err)
+{
+  int r;
+  while ((r = flock (d, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) < 0 && errno == EINTR)
+    ;
+  if (r < 0)
+    return errno == EWOULDBLOCK ? 0 : oci_error_set (err, errno, "lock %s", dir);
+  return 1;
+}
+
 /* Opens dir and takes its lock (waiting for it with wait): 1 when taken
  * (*fd the holder), 0 when another holds it (a running container). */
 static int
@@ -46,17 +66,10 @@ lock_bundle_how (const char *dir, bool wait, int *fd, struct oci_error *err)
   cleanup_close int d = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (d < 0)
     return oci_error_set (err, errno, "open %s", dir);
-  int r;
-  while ((r = flock (d, wait ? LOCK_EX : LOCK_EX | LOCK_NB)) < 0 && errno == EINTR)
-    ;
-  if (r < 0)
-    {
-      if (errno == EWOULDBLOCK)
-        return 0;
-      return oci_error_set (err, errno, "lock %s", dir);
-    }
-  *fd = steal_fd (&d);
-  return 1;
+  int r = try_lock (d, dir, wait, err);
+  if (r > 0)
+    *fd = steal_fd (&d);
+  return r;
 }
 
 static int
@@ -132,7 +145,7 @@ bundle_command (const char *bundle)
 /* What run.json holds. */
 struct record
 {
-  const char *id, *name, *image, *command;
+  const char *id, *name, *image, *command, *runtime;
   int64_t created, finished;
   bool exited;
   int exit_code;
@@ -157,6 +170,11 @@ write_record (const char *bundle, const struct record *r, struct oci_error *err)
   json_gen_string (g, r->image);
   json_gen_key (g, "command");
   json_gen_string (g, r->command);
+  if (r->runtime && *r->runtime)
+    {
+      json_gen_key (g, "runtime");
+      json_gen_string (g, r->runtime);
+    }
   json_gen_key (g, "created");
   json_gen_int64 (g, r->created);
   if (r->exited)
@@ -186,6 +204,7 @@ run_clear (struct bld_run *r)
   free (r->id);
   free (r->image);
   free (r->command);
+  free (r->runtime);
   memset (r, 0, sizeof *r);
 }
 
@@ -208,14 +227,16 @@ read_record (const char *bundle, const char *name, struct bld_run *r, struct oci
     oci_error_clear (&e);
   const char *id = json_object_get_string (v, "id"), *image = json_object_get_string (v, "image");
   const char *command = json_object_get_string (v, "command");
+  const char *runtime = json_object_get_string (v, "runtime");
   r->name = strdup (name);
   r->id = strdup (id ? id : "");
   r->image = strdup (image ? image : "");
   r->command = strdup (command ? command : "");
+  r->runtime = strdup (runtime ? runtime : "");
   member_int (v, "created", &r->created);
   r->exited = member_int (v, "finished", &r->finished) && member_int (v, "exitCode", &code);
   r->exit_code = (int) code;
-  if (r->name == NULL || r->id == NULL || r->image == NULL || r->command == NULL)
+  if (r->name == NULL || r->id == NULL || r->image == NULL || r->command == NULL || r->runtime == NULL)
     {
       run_clear (r);
       return oci_error_set (err, ENOMEM, "run record");
@@ -224,10 +245,18 @@ read_record (const char *bundle, const char *name, struct bld_run *r, struct oci
 }
 
 int
-bld_run_record_start (const char *bundle, const char *name, const char *id, const char *image, struct oci_error *err)
+bld_run_record_start (const char *bundle, const char *name, const char *id, const char *image, const char *runtime,
+                      struct oci_error *err)
 {
   cleanup_free char *command = bundle_command (bundle);
-  struct record r = { .name = name, .id = id, .image = image, .command = command, .created = (int64_t) time (NULL) };
+  /* rm -f runs it from anywhere: a relative path made absolute */
+  cleanup_free char *abs = strchr (runtime, '/') && *runtime != '/' ? realpath (runtime, NULL) : NULL;
+  struct record r = { .name = name,
+                      .id = id,
+                      .image = image,
+                      .command = command,
+                      .runtime = abs ? abs : runtime,
+                      .created = (int64_t) time (NULL) };
   if (command == NULL)
     return oci_error_set (err, ENOMEM, "run record");
   return write_record (bundle, &r, err);
@@ -244,6 +273,7 @@ bld_run_record_exit (const char *bundle, int status, struct oci_error *err)
                       .name = r.name,
                       .image = r.image,
                       .command = r.command,
+                      .runtime = r.runtime,
                       .created = r.created,
                       .finished = (int64_t) time (NULL),
                       .exited = true,
@@ -305,7 +335,9 @@ bld_runs_list (const char *rundir, struct bld_run **out, size_t *len, struct oci
         }
       v[n++].running = r == 0;
     }
-  qsort (v, n, sizeof *v, newest_first);
+  /* v is NULL for an empty rundir, which qsort may not be given */
+  if (n > 1)
+    qsort (v, n, sizeof *v, newest_first);
   *out = v;
   *len = n;
   return 0;
@@ -331,8 +363,57 @@ remove_bundle (const char *rundir, const char *name, struct oci_error *err)
   return bld_remove_tree (bundle, err) < 0 ? -1 : 1;
 }
 
+/* rm -f of a running container: SIGKILL through its runtime (again each
+ * second: it may still be on its way to being started) until `builder
+ * run` lets go of the bundle's lock, the runtime's state of it deleted
+ * then, and the bundle removed (unless run --rm did already).
+ * The order that makes it safe: `builder run` takes the lock before the
+ * bundle has a record and holds it (with the runtime, which inherits it)
+ * until it has written the exit status, or removed the bundle for --rm,
+ * and returned; it writes nothing there after that.  We take the lock
+ * only once all of them have let go and remove the bundle while we hold
+ * it, so no record can be written after we removed it: once rm -f has
+ * returned, `ps -a` no longer lists the container. */
+static int
+remove_killed (const char *rundir, const struct bld_run *r, struct oci_error *err)
+{
+  cleanup_free char *bundle = bundle_file (rundir, r->name);
+  cleanup_free char *fallback = *r->runtime ? NULL : bld_default_runtime ();
+  const char *runtime = *r->runtime ? r->runtime : fallback;
+
+  if (bundle == NULL || runtime == NULL)
+    return oci_error_set (err, ENOMEM, "remove %s", r->name);
+  if (bld_rootless_runtime_dir (err) < 0)
+    return -1;
+  cleanup_close int d = open (bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (d < 0)
+    return oci_error_set (err, errno, "open %s", bundle);
+  for (int ms = 0;; ms += RUN_KILL_POLL_MS)
+    {
+      if (ms % 1000 == 0)
+        bld_runtime_kill (runtime, NULL, r->name);
+      int locked = try_lock (d, bundle, false, err);
+      if (locked < 0)
+        return -1;
+      if (locked)
+        break;
+      if (ms >= RUN_KILL_WAIT_MS)
+        return oci_error_set (err, 0, "rm: container %s still runs %d s after SIGKILL", r->name,
+                              RUN_KILL_WAIT_MS / 1000);
+      nanosleep (&(struct timespec) { .tv_nsec = RUN_KILL_POLL_MS * 1000000L }, NULL);
+    }
+  bld_runtime_delete (runtime, NULL, r->name);
+  if (bld_remove_tree (bundle, err) < 0)
+    {
+      if (err->errnum != ENOENT)
+        return -1;
+      oci_error_clear (err);
+    }
+  return 1;
+}
+
 int
-bld_run_remove (const char *rundir, const char *what, char **removed, struct oci_error *err)
+bld_run_remove (const char *rundir, const char *what, bool force, char **removed, struct oci_error *err)
 {
   struct bld_run *v = NULL;
   size_t n = 0, found = n;
@@ -363,8 +444,14 @@ bld_run_remove (const char *rundir, const char *what, char **removed, struct oci
       goto out;
     }
   int r = remove_bundle (rundir, v[found].name, err);
+  if (r == 0 && force)
+    r = remove_killed (rundir, &v[found], err);
+  /* docker's words */
   if (r == 0)
-    oci_error_set (err, 0, "rm: container %s is running: it can be removed once it has exited", v[found].name);
+    oci_error_set (err, 0,
+                   "rm: cannot remove container \"/%s\": container is running: stop the container before removing or "
+                   "force remove",
+                   v[found].name);
   if (r > 0)
     {
       *removed = steal_pointer (&v[found].name);

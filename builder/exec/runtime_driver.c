@@ -90,7 +90,9 @@ bld_runtime_run_attached (const char *runtime, const char *bundle, const char *i
 static void
 run_quiet (const char *const argv[])
 {
-  static const struct cmn_spawn_options o = { .in = CMN_STDIO_NULL, .out = CMN_STDIO_NULL, .err = CMN_STDIO_NULL };
+  static const struct cmn_spawn_options o = {
+    .in = CMN_STDIO_NULL, .out = CMN_STDIO_NULL, .err = CMN_STDIO_NULL, .search_path = true
+  };
   struct oci_error ignored = OCI_ERROR_INIT;
   pid_t pid;
 
@@ -103,10 +105,39 @@ run_quiet (const char *const argv[])
 void
 bld_runtime_kill_delete (const char *runtime, const char *root, const char *id)
 {
-  const char *kill_argv[] = { runtime, "--root", root, "kill", id, "KILL", NULL };
-  const char *del_argv[] = { runtime, "--root", root, "delete", "--force", id, NULL };
-  run_quiet (kill_argv);
-  run_quiet (del_argv);
+  bld_runtime_kill (runtime, root, id);
+  bld_runtime_delete (runtime, root, id);
+}
+
+/* argv: RUNTIME [--root ROOT] followed by the 4 words in cmd. */
+static void
+run_quiet_rooted (const char *runtime, const char *root, const char *const cmd[4])
+{
+  const char *argv[8] = { runtime };
+  size_t n = 1;
+  if (root)
+    {
+      argv[n++] = "--root";
+      argv[n++] = root;
+    }
+  for (size_t i = 0; i < 4 && cmd[i]; i++)
+    argv[n++] = cmd[i];
+  argv[n] = NULL;
+  run_quiet (argv);
+}
+
+void
+bld_runtime_kill (const char *runtime, const char *root, const char *id)
+{
+  const char *const cmd[4] = { "kill", id, "KILL", NULL };
+  run_quiet_rooted (runtime, root, cmd);
+}
+
+void
+bld_runtime_delete (const char *runtime, const char *root, const char *id)
+{
+  const char *const cmd[4] = { "delete", "--force", id, NULL };
+  run_quiet_rooted (runtime, root, cmd);
 }
 
 void

@@ -37,6 +37,11 @@ int bld_runtime_run_attached (const char *runtime, const char *bundle, const cha
 /* `RUNTIME --root ROOT kill ID KILL` then `delete --force ID`, quietly
  * (stdio on /dev/null, failures ignored: the container may be gone). */
 void bld_runtime_kill_delete (const char *runtime, const char *root, const char *id);
+/* Each half of it on its own; root NULL: the runtime's default (that of
+ * `builder run`, whose containers `builder rm -f` kills).  RUNTIME is
+ * looked up in $PATH when it has no slash. */
+void bld_runtime_kill (const char *runtime, const char *root, const char *id);
+void bld_runtime_delete (const char *runtime, const char *root, const char *id);
 
 /* bld_runtime_kill_delete for every container of root (a --root dir). */
 void bld_run_delete_all (const char *runtime, const char *root);

@@ -367,7 +367,8 @@ copy_prepare (struct bld_snapshot *bs, char **lowers, size_t n, struct oci_error
   links_clear (&links);
   if (r < 0)
     return -1;
-  qsort (s->inos, s->n_inos, sizeof *s->inos, cmp_ino);
+  if (s->n_inos > 1) /* an empty snapshot has no array: qsort must not see NULL */
+    qsort (s->inos, s->n_inos, sizeof *s->inos, cmp_ino);
   /* Link counts as the clone ends (a later link raised an earlier one's). */
   for (size_t i = 0; i < s->n_inos; i++)
     {

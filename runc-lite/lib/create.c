@@ -106,7 +106,7 @@ creation_abort (struct creation *c)
   rl_cgroup_remove (&c->cgroup, &ignored);
   oci_error_clear (&ignored);
   if (c->dir_created && c->rootfd >= 0)
-    rl_container_dir_remove (c->rootfd, c->o->id, &ignored);
+    rl_container_dir_remove (c->rootfd, c->o->id, c->dirfd, &ignored);
   oci_error_clear (&ignored);
   c->dir_created = false;
 }
@@ -875,6 +875,8 @@ spawn_init (struct creation *c, struct oci_error *err)
   close_fd (&c->console_init_end);
   rl_idmap_free (&c->mount_fds, c->config->mounts_len); /* the init's now */
   /* A failure kills the init (creation_abort). */
+  if (c->init_unshares != 0)
+    rl_step_aside_from_child ();
   return c->cgroup_late ? make_cgroup (c, err) : 0;
 }
 

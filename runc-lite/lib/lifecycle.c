@@ -363,7 +363,7 @@ destroy (const struct rl_global *g, struct rl_opened *o, const char *id, struct 
       rl_hooks_run_all (o->config->hooks->poststop, o->config->hooks->poststop_len, "poststop", state_json,
                         warn_poststop, &w);
     }
-  return rl_container_dir_remove (o->rootfd, id, err);
+  return rl_container_dir_remove (o->rootfd, id, o->dirfd, err);
 }
 
 /* Whether a valid id has no state directory (nor the root one). */
@@ -402,7 +402,7 @@ rl_delete_with_config (const struct rl_global *g, const char *id, bool force, st
       if (o.dirfd >= 0 && o.state == NULL && err->errnum == ENOENT)
         {
           oci_error_clear (err);
-          ret = rl_container_dir_remove (o.rootfd, id, err);
+          ret = rl_container_dir_remove (o.rootfd, id, o.dirfd, err);
         }
       /* As runc: --force of a container that does not exist succeeds;
        * conmon and the shims clean up with it after a failed create. */

@@ -149,23 +149,33 @@ rl_container_dir_open (int rootfd, const char *id, bool lock, struct oci_error *
 }
 
 int
-rl_container_dir_remove (int rootfd, const char *id, struct oci_error *err)
+rl_container_dir_remove (int rootfd, const char *id, int dirfd, struct oci_error *err)
 {
-  int fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat named, locked;
+  int copy;
   cleanup_closedir DIR *d = NULL;
   struct dirent *de;
 
-  if (fd < 0)
-    return errno == ENOENT ? 0 : oci_error_set (err, errno, "open the state directory of container %s", id);
-  d = fdopendir (fd);
-  if (d == NULL)
+  /* The lock was taken on an open directory: when ROOT/ID is another one
+   * by now (deleted while we waited for the lock, and the id made again),
+   * it is not ours to empty or remove. */
+  if (fstatat (rootfd, id, &named, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT ? 0 : oci_error_set (err, errno, "stat the state directory of container %s", id);
+  if (fstat (dirfd, &locked) < 0)
+    return oci_error_set (err, errno, "stat the state directory of container %s", id);
+  if (named.st_dev != locked.st_dev || named.st_ino != locked.st_ino)
+    return 0;
+  copy = fcntl (dirfd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0 || (d = fdopendir (copy)) == NULL)
     {
-      close (fd);
-      return oci_error_set (err, errno, "read the state directory of container %s", id);
+      int e = errno;
+      if (copy >= 0)
+        close (copy);
+      return oci_error_set (err, e, "read the state directory of container %s", id);
     }
   /* The directory holds only plain files and the fifo. */
   while ((de = cmn_readdir (d)) != NULL)
-    if (unlinkat (fd, de->d_name, 0) < 0 && errno != ENOENT)
+    if (unlinkat (dirfd, de->d_name, 0) < 0 && errno != ENOENT)
       return oci_error_set (err, errno, "remove %s of container %s", de->d_name, id);
   if (unlinkat (rootfd, id, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return oci_error_set (err, errno, "remove the state directory of container %s", id);

@@ -29,8 +29,10 @@ int rl_container_dir_create (int rootfd, const char *id, struct oci_error *err);
 /* Opens ROOT/ID ("container does not exist" when absent); lock: take an
  * exclusive flock, waiting for any other command on it. */
 int rl_container_dir_open (int rootfd, const char *id, bool lock, struct oci_error *err);
-/* Removes ROOT/ID and everything in it. */
-int rl_container_dir_remove (int rootfd, const char *id, struct oci_error *err);
+/* Removes ROOT/ID and everything in it.  dirfd: the directory as the
+ * caller opened and locked it; nothing is done when ROOT/ID is another
+ * directory by now. */
+int rl_container_dir_remove (int rootfd, const char *id, int dirfd, struct oci_error *err);
 
 int rl_state_load (int dirfd, const char *id, struct rl_state **out, struct oci_error *err);
 int rl_state_save (int dirfd, const struct rl_state *s, struct oci_error *err);

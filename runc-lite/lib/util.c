@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -211,4 +212,63 @@ rl_running_in_userns (void)
   if (sscanf (text, "%lu %lu %lu", &inside, &outside, &len) != 3)
     return true; /* an empty map: a fresh user namespace */
   return !(inside == 0 && outside == 0 && len == 4294967295UL && strchr (text, '\n') == text + n - 1);
+}
+
+int
+rl_loadavg_runnable (const char *loadavg)
+{
+  const char *field = loadavg;
+  char *end;
+  long n;
+
+  for (int i = 0; i < 3 && field != NULL; i++)
+    field = (field = strchr (field, ' ')) != NULL ? field + 1 : NULL;
+  if (field == NULL)
+    return -1;
+  errno = 0;
+  n = strtol (field, &end, 10);
+  return errno == 0 && end != field && *end == '/' && n >= 0 && n <= INT_MAX ? (int) n : -1;
+}
+
+static int
+runnable_tasks (void)
+{
+  char buf[128];
+  cleanup_close int fd = open ("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read (fd, buf, sizeof buf - 1) : -1;
+
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  return rl_loadavg_runnable (buf);
+}
+
+/* The kernel starts a child on its parent's CPU, and there the two take
+ * turns: the child waits while the parent works (create makes the cgroups
+ * while the init makes its namespaces), even with the other CPUs idle,
+ * until a scheduler tick balances them.  When only these two are runnable,
+ * the parent hops to another CPU (pinned for a moment, then its own mask
+ * back, so it stays there only by choice).  On a loaded machine the hop
+ * would queue the parent behind other work: measured, it cost 2-4 ms per
+ * container, so then nothing moves (bench/README.md). */
+void
+rl_step_aside_from_child (void)
+{
+  cpu_set_t mask, other;
+  int self = sched_getcpu ();
+
+  if (self < 0 || sched_getaffinity (0, sizeof mask, &mask) < 0 || CPU_COUNT (&mask) < 2)
+    return;
+  int runnable = runnable_tasks ();
+  if (runnable < 0 || runnable > 2)
+    return;
+  CPU_ZERO (&other);
+  for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+    if (cpu != self && CPU_ISSET (cpu, &mask))
+      {
+        CPU_SET (cpu, &other);
+        break;
+      }
+  if (sched_setaffinity (0, sizeof other, &other) == 0)
+    sched_setaffinity (0, sizeof mask, &mask);
 }

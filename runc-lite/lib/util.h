@@ -32,6 +32,13 @@ char **rl_env_with_home (char *const *env, size_t n, uid_t uid, char **added);
 /* args[0] as execve needs it: kept when it has a slash, else looked up in
  * the PATH of env (or the default PATH, as runc does). */
 int rl_find_executable (const char *name, char *const *env, size_t env_len, char **out, struct oci_error *err);
+/* Called by a parent right after it forked a child that will run at once:
+ * moves the caller to another of its CPUs when the machine has nothing
+ * else runnable, so that the two run side by side (see util.c). */
+void rl_step_aside_from_child (void);
+/* The runnable tasks in /proc/loadavg's text (its fourth field,
+ * "runnable/total"); -1 when it is not there. */
+int rl_loadavg_runnable (const char *loadavg);
 /* Writes text to an existing file (e.g. under /proc or /sys). */
 int rl_write_file (const char *path, const char *text, struct oci_error *err);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # builder run's docker flags (issue 13 item 8): --entrypoint, --user, -w,
 # -i, --network, --hostname, --read-only, --tmpfs; the containers it keeps
-# listed by `ps`, removed by `rm` and `prune`.
+# listed by `ps`, removed by `rm` (`rm -f` kills running ones) and `prune`.
 
 load helpers
 
@@ -187,7 +187,7 @@ brun() {
   # a running one is not removed
   run b rm busy
   [ "$status" -eq 1 ]
-  [[ "$output" == *"busy is running"* ]]
+  [[ "$output" == *'cannot remove container "/busy": container is running'* ]]
   [ -d "$STORE/.store/run/busy" ]
   run b rm kept1
   [ "$status" -eq 0 ]
@@ -211,4 +211,81 @@ brun() {
   run b rm "${id:0:5}"
   [ "$status" -eq 0 ]
   [ -z "$(ls -A "$STORE/.store/run")" ]
+  # an empty run directory lists none (UBSan: qsort was given NULL)
+  run b ps -a
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "${lines[0]}" == "CONTAINER ID"* ]]
+}
+
+# start_busy NAME: `builder run` of a container that sleeps, in the
+# background (BUSY_PID), once the runtime has it running.
+start_busy() {
+  b run --runtime "$RT" --name "$1" --entrypoint sleep app 100 >/dev/null 2>&1 &
+  BUSY_PID=$!
+  for _ in $(seq 100); do
+    [ "$(rl state "$1" 2>/dev/null | jq -r .status)" = running ] && return 0
+    sleep 0.1
+  done
+  echo "$1 did not start"
+  return 1
+}
+
+@test "rm -f kills a running container, waits for it, removes its bundle, runtime state and cgroup" {
+  start_busy busy
+  cpid=$(rl state busy | jq -r .pid)
+  cg=$(cgdir pids "$cpid")
+  [ -n "$cg" ] && [ -d "$cg" ]
+  run b rm -f busy
+  [ "$status" -eq 0 ]
+  [ "$output" = busy ]
+  # builder run saw its container killed
+  st=0
+  wait "$BUSY_PID" || st=$?
+  [ "$st" -eq 137 ]
+  [ ! -e "$STORE/.store/run/busy" ]
+  [ ! -e "/proc/$cpid" ]
+  [ -z "$(rl list -q)" ]
+  [ ! -d "$cg" ]
+  run b ps -aq
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  # --force, by id prefix, and of an exited one as of a running one
+  start_busy busy2
+  b run --runtime "$RT" --name gone app >/dev/null 2>&1
+  id=$(b ps -q)
+  run b rm --force "${id:0:6}" gone
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '%s\ngone' "${id:0:6}")" ]
+  wait "$BUSY_PID" || true
+  [ -z "$(ls -A "$STORE/.store/run")" ]
+  [ -z "$(rl list -q)" ]
+}
+
+@test "rm without -f refuses a running container in docker's words, leaves it running, removes the others" {
+  start_busy busy
+  b run --runtime "$RT" --name kept app >/dev/null 2>&1
+  run b rm busy kept
+  [ "$status" -eq 1 ]
+  [ "${lines[0]}" = 'builder: rm: cannot remove container "/busy": container is running: stop the container before removing or force remove' ]
+  [ "${lines[1]}" = kept ]
+  [ "${#lines[@]}" -eq 2 ]
+  [ ! -e "$STORE/.store/run/kept" ]
+  [ -d "$STORE/.store/run/busy" ]
+  [ "$(rl state busy | jq -r .status)" = running ]
+  kill -0 "$BUSY_PID"
+  b rm -f busy >/dev/null
+  wait "$BUSY_PID" || true
+}
+
+@test "rm -f of an unknown container fails naming it; the other operands are removed" {
+  b run --runtime "$RT" --name kept app >/dev/null 2>&1
+  run b rm -f nosuch
+  [ "$status" -eq 1 ]
+  [ "$output" = "builder: rm: no such container: nosuch" ]
+  run b rm -f nosuch kept
+  [ "$status" -eq 1 ]
+  [ "${lines[0]}" = "builder: rm: no such container: nosuch" ]
+  [ "${lines[1]}" = kept ]
+  [ ! -e "$STORE/.store/run/kept" ]
 }

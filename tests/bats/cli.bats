@@ -13,6 +13,21 @@ load helpers
   [[ "${lines[3]}" =~ ^libseccomp:\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
 }
 
+# configure links yajl, libseccomp and libcap into runc-lite when their
+# archives are installed (RUNTIME_DEPS=static): each container start runs
+# the runtime twice, and each shared library costs the loader a share.
+@test "runc-lite loads yajl, libseccomp and libcap as configure chose" {
+  [[ "$RUNTIME_DEPS" == static || "$RUNTIME_DEPS" == shared ]]
+  run ldd "$RUNC_LITE"
+  [ "$status" -eq 0 ]
+  run grep -cE 'lib(yajl|seccomp|cap)\.so' <<<"$output"
+  if [ "$RUNTIME_DEPS" = static ]; then
+    [ "$output" = 0 ]
+  else
+    [ "$output" = 3 ]
+  fi
+}
+
 @test "runc-lite -v is --version" {
   run "$RUNC_LITE" -v
   [ "$status" -eq 0 ]

@@ -285,3 +285,18 @@ v1_hierarchies() {
   [ -n "$clone_line" ] && [ -n "$mkdir_line" ]
   [ "$clone_line" -lt "$mkdir_line" ]
 }
+
+# create may hop to another CPU right after the clone when nothing else
+# is runnable (rl_step_aside_from_child): the container and create's
+# later children must still get exactly the CPU mask the caller gave.
+@test "create's hop to another CPU leaves the container the caller's CPU mask" {
+  id=$(test_id)
+  update_config '.process.args = ["sh", "-c", "grep Cpus_allowed_list /proc/self/status"]'
+  want=$(grep Cpus_allowed_list /proc/self/status)
+  run rl run "$id"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$want" ]
+  run taskset -c 0 "$RUNC_LITE" --root "$ROOT" run "$id-0"
+  [ "$status" -eq 0 ]
+  [[ "$output" =~ ^Cpus_allowed_list:[[:space:]]+0$ ]]
+}
