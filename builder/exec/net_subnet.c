@@ -11,22 +11,38 @@
 #include "cleanup.h"
 #include "fileutil.h"
 
-#define ROUTES_MAX (1 << 20)
-
 static uint32_t
 prefix_mask (unsigned prefix)
 {
   return prefix == 0 ? 0 : UINT32_C (0xffffffff) << (32 - prefix);
 }
 
+/* Whether s has a control character (a newline would break the error's
+ * one line). */
+static bool
+has_control (const char *s)
+{
+  for (; *s; s++)
+    if ((unsigned char) *s < 0x20 || *s == 0x7f)
+      return true;
+  return false;
+}
+
 int
 bld_net_subnet_parse (const char *s, uint32_t *net, unsigned *prefix, struct oci_error *err)
 {
-  const char *slash = strchr (s, '/');
+  const char *slash;
   char *end = NULL;
   struct in_addr a;
   unsigned long n;
 
+  if (strnlen (s, BLD_NET_SUBNET_MAX_LEN + 1) > BLD_NET_SUBNET_MAX_LEN)
+    return oci_error_set (err, 0, "%s: longer than %d bytes: not an IPv4 network (A.B.C.D/N)", BLD_NET_SUBNET_ENV,
+                          BLD_NET_SUBNET_MAX_LEN);
+  if (has_control (s))
+    return oci_error_set (err, 0, "%s: a control character in the value: not an IPv4 network (A.B.C.D/N)",
+                          BLD_NET_SUBNET_ENV);
+  slash = strchr (s, '/');
   if (slash == NULL || slash == s || (size_t) (slash - s) >= INET_ADDRSTRLEN)
     goto bad;
   {
@@ -51,29 +67,52 @@ bad:
                         BLD_NET_SUBNET_MAX_PREFIX);
 }
 
-bool
-bld_net_routes_overlap (const char *routes, uint32_t net, unsigned prefix)
+/* Whether one line of /proc/net/route (NUL-terminated, no newline) is a
+ * route that counts and overlaps net/prefix. */
+static bool
+route_overlaps (const char *line, uint32_t net, unsigned prefix)
 {
-  const char *line = routes;
-
   /* Iface Destination Gateway Flags RefCnt Use Metric Mask ...; the
    * addresses in hex, in the host's byte order of the network's. */
-  while (line && *line)
+  char iface[64];
+  unsigned dest, gw, flags, refcnt, use, metric, mask;
+  if (sscanf (line, "%63s %x %x %x %u %u %u %x", iface, &dest, &gw, &flags, &refcnt, &use, &metric, &mask) != 8
+      || mask == 0 || strncmp (iface, "bldv", 4) == 0)
+    return false;
+  uint32_t d = ntohl (dest), m = ntohl (mask);
+  uint32_t common = m & prefix_mask (prefix);
+  return (d & common) == (net & common);
+}
+
+int
+bld_net_routes_overlap (const char *routes, size_t len, uint32_t net, unsigned prefix, bool *overlaps,
+                        struct oci_error *err)
+{
+  size_t pos = 0, lineno = 0;
+
+  *overlaps = false;
+  if (len > BLD_NET_ROUTES_MAX)
+    return oci_error_set (err, 0, "the host's routes: more than %u bytes (set %s)", BLD_NET_ROUTES_MAX,
+                          BLD_NET_SUBNET_ENV);
+  /* Line by line through a copy: sscanf on the whole text would measure
+   * all of it for every line. */
+  while (pos < len)
     {
-      const char *next = strchr (line, '\n');
-      char iface[64];
-      unsigned dest, gw, flags, refcnt, use, metric, mask;
-      if (sscanf (line, "%63s %x %x %x %u %u %u %x", iface, &dest, &gw, &flags, &refcnt, &use, &metric, &mask) == 8
-          && mask != 0 && strncmp (iface, "bldv", 4) != 0)
-        {
-          uint32_t d = ntohl (dest), m = ntohl (mask);
-          uint32_t common = m & prefix_mask (prefix);
-          if ((d & common) == (net & common))
-            return true;
-        }
-      line = next ? next + 1 : NULL;
+      const char *nl = memchr (routes + pos, '\n', len - pos);
+      size_t n = nl ? (size_t) (nl - (routes + pos)) : len - pos;
+      char line[BLD_NET_ROUTE_LINE_MAX + 1];
+      lineno++;
+      if (n > BLD_NET_ROUTE_LINE_MAX)
+        return oci_error_set (err, 0, "the host's routes: line %zu is longer than %d bytes (set %s)", lineno,
+                              BLD_NET_ROUTE_LINE_MAX, BLD_NET_SUBNET_ENV);
+      memcpy (line, routes + pos, n);
+      line[n] = '\0';
+      /* on to the end: a line too long is an error whatever the network */
+      if (route_overlaps (line, net, prefix))
+        *overlaps = true;
+      pos += n + 1;
     }
-  return false;
+  return 0;
 }
 
 int
@@ -86,12 +125,15 @@ bld_net_subnet (uint32_t *net, struct oci_error *err)
 
   if (env && *env)
     return bld_net_subnet_parse (env, net, &prefix, err);
-  if (oci_read_file ("/proc/net/route", ROUTES_MAX, &routes, &len, err) < 0)
-    return oci_error_prefix (err, "the host's routes");
+  if (oci_read_file ("/proc/net/route", BLD_NET_ROUTES_MAX, &routes, &len, err) < 0)
+    return oci_error_prefix (err, "the host's routes (or set %s)", BLD_NET_SUBNET_ENV);
   for (unsigned second = 89; second <= 99; second++)
     {
       uint32_t candidate = (UINT32_C (10) << 24) | (second << 16);
-      if (!bld_net_routes_overlap (routes, candidate, 16))
+      bool overlaps;
+      if (bld_net_routes_overlap (routes, len, candidate, 16, &overlaps, err) < 0)
+        return -1;
+      if (!overlaps)
         {
           *net = candidate;
           return 0;
