@@ -4,6 +4,7 @@
  * vectors. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -220,6 +221,31 @@ make_hosts (struct bld_net *n, const char *work, const char *hostname, const cha
   return write_text (work, "hosts", sb.failed ? NULL : sb.s, &n->hosts, err);
 }
 
+/* Slot i's lock, taken without waiting: its fd, -1 when another build
+ * holds it (err untouched), -2 on error. */
+static int
+lock_slot (int i, struct oci_error *err)
+{
+  char path[sizeof NET_RUN_DIR + 32];
+  snprintf (path, sizeof path, NET_RUN_DIR "/slot-%d.lock", i);
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    {
+      oci_error_set (err, errno, "open %s", path);
+      return -2;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+    return fd;
+  int e = errno;
+  close (fd);
+  if (e != EWOULDBLOCK)
+    {
+      oci_error_set (err, e, "lock %s", path);
+      return -2;
+    }
+  return -1;
+}
+
 /* The lowest free slot, its lock held in n->lock_fd. */
 static int
 take_slot (struct bld_net *n, struct oci_error *err)
@@ -228,21 +254,15 @@ take_slot (struct bld_net *n, struct oci_error *err)
     return -1;
   for (int i = 0; i < NET_SLOTS; i++)
     {
-      char path[sizeof NET_RUN_DIR + 32];
-      snprintf (path, sizeof path, NET_RUN_DIR "/slot-%d.lock", i);
-      int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-      if (fd < 0)
-        return oci_error_set (err, errno, "open %s", path);
-      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+      int fd = lock_slot (i, err);
+      if (fd == -2)
+        return -1;
+      if (fd >= 0)
         {
           n->slot = i;
           n->lock_fd = fd;
           return 0;
         }
-      int e = errno;
-      close (fd);
-      if (e != EWOULDBLOCK)
-        return oci_error_set (err, e, "lock %s", path);
     }
   return oci_error_set (err, 0, "all %d network slots are in use (" NET_RUN_DIR ")", NET_SLOTS);
 }
@@ -308,6 +328,58 @@ remove_made (struct bld_net *n, struct oci_error *err)
   return ret;
 }
 
+/* What a build killed in slot n->slot left behind: its nft table goes
+ * by add + delete (no error when it is not there).  Only then: the
+ * deletion waits for the kernel (an RCU grace period). */
+static int
+remove_stale (struct bld_net *n, const char *work, struct oci_error *err)
+{
+  int s = n->slot;
+  if (!exists (false, s) && !exists (true, s))
+    return 0;
+  cleanup_free char *stale = NULL, *stale_path = NULL;
+  n->made = NET_MADE_VETH | NET_MADE_NS;
+  if (asprintf (&stale, "add table ip builder-%d\ndelete table ip builder-%d\n", s, s) < 0)
+    stale = NULL;
+  if (remove_made (n, err) < 0 || write_text (work, "net-stale.nft", stale, &stale_path, err) < 0)
+    return oci_error_prefix (err, "remove what a killed build left in network slot %d", s);
+  const char *nft_stale[] = { "nft", "-f", stale_path, NULL };
+  const char *const *cmds[] = { nft_stale };
+  if (net_run (cmds, 1, err) < 0)
+    return oci_error_prefix (err, "remove what a killed build left in network slot %d", s);
+  return 0;
+}
+
+/* The leftovers of builds killed in other slots go too (their namespace
+ * still there, their lock free): the next step of any build clears them,
+ * whichever slot it took.  Best effort: a failure leaves them for the
+ * step that takes that slot. */
+static void
+sweep_stale_slots (const struct bld_net *n, const char *work)
+{
+  cleanup_closedir DIR *d = opendir ("/run/netns");
+  struct dirent *de;
+  if (d == NULL)
+    return;
+  while ((de = cmn_readdir (d)) != NULL)
+    {
+      struct oci_error ignored = OCI_ERROR_INIT;
+      int s, used = 0;
+      if (sscanf (de->d_name, "builder-%d%n", &s, &used) != 1 || de->d_name[used] != '\0' || s < 0 || s >= NET_SLOTS
+          || s == n->slot)
+        continue;
+      int fd = lock_slot (s, &ignored);
+      if (fd >= 0)
+        {
+          struct bld_net other = BLD_NET_INIT;
+          other.slot = s;
+          remove_stale (&other, work, &ignored);
+          close (fd);
+        }
+      oci_error_clear (&ignored);
+    }
+}
+
 static void
 ipv4_text (uint32_t a, const char *suffix, char *buf, size_t size)
 {
@@ -328,22 +400,9 @@ make_private (struct bld_net *n, const char *work, char *addr, size_t addr_size,
   ipv4_text (base + 2, "", addr, addr_size);
   ipv4_text (base, "/30", net, sizeof net);
 
-  /* What a build killed in this slot left behind: its nft table goes
-   * by add + delete (no error when it is not there).  Only then: the
-   * deletion waits for the kernel (an RCU grace period). */
-  if (exists (false, s) || exists (true, s))
-    {
-      cleanup_free char *stale = NULL, *stale_path = NULL;
-      n->made = NET_MADE_VETH | NET_MADE_NS;
-      if (asprintf (&stale, "add table ip builder-%d\ndelete table ip builder-%d\n", s, s) < 0)
-        stale = NULL;
-      if (remove_made (n, err) < 0 || write_text (work, "net-stale.nft", stale, &stale_path, err) < 0)
-        return oci_error_prefix (err, "remove what a killed build left in network slot %d", s);
-      const char *nft_stale[] = { "nft", "-f", stale_path, NULL };
-      const char *const *cmds[] = { nft_stale };
-      if (net_run (cmds, 1, err) < 0)
-        return oci_error_prefix (err, "remove what a killed build left in network slot %d", s);
-    }
+  if (remove_stale (n, work, err) < 0)
+    return -1;
+  sweep_stale_slots (n, work);
 
   cleanup_free char *host = NULL, *inside = NULL, *nft = NULL;
   if (asprintf (&host,
