@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.." || exit 1
 . scripts/deps.sh
 SRC=$PWD
 BUILD=${FUZZ_BUILD:-$SRC/_fuzz}
-TARGETS=(json runtime-config image recipe ignore layer reference registry archive cache net-subnet)
+TARGETS=(json runtime-config image recipe ignore layer reference registry archive cache net-subnet user)
 
 fuzz_build() {
   rl_copy_tree "$BUILD/src" || return 1

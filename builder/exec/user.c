@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -127,13 +128,70 @@ match_group (char **f, void *ctx)
   return true;
 }
 
+/* The supplementary groups of a user, in /etc/group's order, each gid
+ * once.  seen is an open-addressing set of gid + 1 (0: a free slot), so
+ * that a group file of a million lines naming the user stays linear; its
+ * hash multiplies by a random odd number (multiply-shift), so that no
+ * image can pick gids that all collide. */
 struct members
 {
   const char *user;
   uint32_t primary;
   uint32_t *gids;
-  size_t len;
+  size_t len, gids_cap;
+  uint64_t *seen;
+  unsigned seen_bits; /* 2^seen_bits slots, at least twice len */
+  uint64_t mul;
+  int error; /* ENOMEM, or E2BIG past BLD_USER_GROUPS_MAX */
 };
+
+static uint64_t *
+seen_slot (const struct members *m, uint64_t *seen, unsigned bits, uint32_t gid)
+{
+  size_t mask = ((size_t) 1 << bits) - 1;
+  size_t i = (size_t) ((m->mul * gid) >> (64 - bits));
+  while (seen[i] != 0 && seen[i] != (uint64_t) gid + 1)
+    i = (i + 1) & mask;
+  return &seen[i];
+}
+
+/* Adds gid unless it is there; false with m->error set on failure. */
+static bool
+members_add (struct members *m, uint32_t gid)
+{
+  if (m->seen == NULL || (m->len + 1) * 2 > ((size_t) 1 << m->seen_bits))
+    {
+      unsigned bits = m->seen ? m->seen_bits + 1 : 6;
+      uint64_t *seen = calloc ((size_t) 1 << bits, sizeof *seen);
+      if (seen == NULL)
+        return (m->error = ENOMEM), false;
+      if (m->mul == 0 && getrandom (&m->mul, sizeof m->mul, GRND_NONBLOCK) != (ssize_t) sizeof m->mul)
+        m->mul = 0x9E3779B97F4A7C15u ^ (uint64_t) (uintptr_t) seen; /* no entropy yet: ASLR's */
+      m->mul |= 1;
+      for (size_t i = 0; i < m->len; i++)
+        *seen_slot (m, seen, bits, m->gids[i]) = (uint64_t) m->gids[i] + 1;
+      free (m->seen);
+      m->seen = seen;
+      m->seen_bits = bits;
+    }
+  uint64_t *slot = seen_slot (m, m->seen, m->seen_bits, gid);
+  if (*slot != 0)
+    return true;
+  if (m->len == BLD_USER_GROUPS_MAX)
+    return (m->error = E2BIG), false;
+  if (m->len == m->gids_cap)
+    {
+      size_t cap = m->gids_cap ? m->gids_cap * 2 : 8;
+      uint32_t *n = realloc (m->gids, cap * sizeof *n);
+      if (n == NULL)
+        return (m->error = ENOMEM), false;
+      m->gids = n;
+      m->gids_cap = cap;
+    }
+  *slot = (uint64_t) gid + 1;
+  m->gids[m->len++] = gid;
+  return true;
+}
 
 static bool
 collect_member (char **f, void *ctx)
@@ -146,26 +204,15 @@ collect_member (char **f, void *ctx)
     return false;
   for (char *u = strtok_r (f[3], ",", &save); u; u = strtok_r (NULL, ",", &save))
     if (strcmp (u, m->user) == 0)
-      {
-        for (size_t i = 0; i < m->len; i++)
-          if (m->gids[i] == gid)
-            return false;
-        uint32_t *n = realloc (m->gids, (m->len + 1) * sizeof *n);
-        if (n == NULL)
-          return false;
-        m->gids = n;
-        m->gids[m->len++] = gid;
-        return false;
-      }
+      return !members_add (m, gid); /* stops the walk on an error */
   return false;
 }
 
 int
-bld_user_resolve (int rootfs_fd, const char *spec, struct bld_user *out, struct oci_error *err)
+bld_user_resolve_text (const char *spec, char *passwd, char *group, bool supplementary, struct bld_user *out,
+                       struct oci_error *err)
 {
   cleanup_free char *user = strdup (spec);
-  cleanup_free char *passwd = NULL;
-  cleanup_free char *group = NULL;
   cleanup_free char *user_name = NULL;
   char *grp;
   struct find q = { 0 };
@@ -178,8 +225,6 @@ bld_user_resolve (int rootfs_fd, const char *spec, struct bld_user *out, struct 
     *grp++ = '\0';
   if (*user == '\0' || (grp && *grp == '\0'))
     return oci_error_set (err, 0, "invalid user \"%s\"", spec);
-  if (read_id_file (rootfs_fd, "passwd", &passwd, err) < 0)
-    return -1;
 
   /* The user: numeric ids are taken as they are (the gid and the
    * supplementary groups of the passwd entry when the uid has one, as
@@ -209,8 +254,6 @@ bld_user_resolve (int rootfs_fd, const char *spec, struct bld_user *out, struct 
         return oci_error_set (err, ENOMEM, "user");
     }
 
-  if (read_id_file (rootfs_fd, "group", &group, err) < 0)
-    return -1;
   if (grp)
     {
       if (!parse_id (grp, &out->gid))
@@ -223,19 +266,59 @@ bld_user_resolve (int rootfs_fd, const char *spec, struct bld_user *out, struct 
       return 0;
     }
   /* Supplementary groups only for a user without a group. */
-  if (user_name && group)
+  if (supplementary && user_name && group)
     {
       struct members m = { .user = user_name, .primary = out->gid };
       each_entry (group, 4, collect_member, &m);
+      free (m.seen);
+      if (m.error)
+        {
+          free (m.gids);
+          if (m.error == E2BIG)
+            return oci_error_set (err, 0,
+                                  "user \"%s\" is in more than %d groups in the image's /etc/group (the kernel's "
+                                  "limit for a process)",
+                                  user_name, BLD_USER_GROUPS_MAX);
+          return oci_error_set (err, m.error, "user \"%s\": groups", user_name);
+        }
       out->additional_gids = m.gids;
       out->additional_gids_len = m.len;
     }
   return 0;
 }
 
+/* Reads the rootfs's etc/passwd and etc/group (NULL where missing). */
+static int
+read_id_files (int rootfs_fd, char **passwd, char **group, struct oci_error *err)
+{
+  if (read_id_file (rootfs_fd, "passwd", passwd, err) < 0)
+    return -1;
+  if (read_id_file (rootfs_fd, "group", group, err) < 0)
+    {
+      free (*passwd);
+      *passwd = NULL;
+      return -1;
+    }
+  return 0;
+}
+
+int
+bld_user_resolve (int rootfs_fd, const char *spec, struct bld_user *out, struct oci_error *err)
+{
+  cleanup_free char *passwd = NULL;
+  cleanup_free char *group = NULL;
+
+  memset (out, 0, sizeof *out);
+  if (read_id_files (rootfs_fd, &passwd, &group, err) < 0)
+    return -1;
+  return bld_user_resolve_text (spec, passwd, group, true, out, err);
+}
+
 int
 bld_user_resolve_owner (int rootfs_fd, const char *spec, uint32_t *uid, uint32_t *gid, struct oci_error *err)
 {
+  cleanup_free char *passwd = NULL;
+  cleanup_free char *group = NULL;
   struct bld_user u;
 
   if (parse_id (spec, uid))
@@ -243,9 +326,9 @@ bld_user_resolve_owner (int rootfs_fd, const char *spec, uint32_t *uid, uint32_t
       *gid = *uid;
       return 0;
     }
-  if (bld_user_resolve (rootfs_fd, spec, &u, err) < 0)
+  if (read_id_files (rootfs_fd, &passwd, &group, err) < 0
+      || bld_user_resolve_text (spec, passwd, group, false, &u, err) < 0)
     return -1;
-  free (u.additional_gids);
   *uid = u.uid;
   *gid = u.gid;
   return 0;

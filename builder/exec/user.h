@@ -4,10 +4,15 @@
 #ifndef BUILDER_USER_H
 #define BUILDER_USER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
+
+/* At most this many supplementary groups (the kernel's NGROUPS_MAX:
+ * setgroups takes no more); a user in more is an error. */
+#define BLD_USER_GROUPS_MAX 65536
 
 struct bld_user
 {
@@ -22,6 +27,12 @@ struct bld_user
  * not found is an error; a missing file only is when a name must be
  * looked up in it.  Free out->additional_gids. */
 int bld_user_resolve (int rootfs_fd, const char *spec, struct bld_user *out, struct oci_error *err);
+
+/* bld_user_resolve on the two files' texts (each NULL when missing;
+ * both are modified), without supplementary groups unless supplementary:
+ * the part that reads outside input, for the fuzz target and the tests. */
+int bld_user_resolve_text (const char *spec, char *passwd, char *group, bool supplementary, struct bld_user *out,
+                           struct oci_error *err);
 
 /* COPY/ADD --chown=USER[:GROUP]: as bld_user_resolve, except that a
  * numeric user without a group takes its uid as gid (Dockerfile

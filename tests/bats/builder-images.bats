@@ -235,6 +235,25 @@ check_user() {
   [[ "$output" == *'group "ghosts" not found'* ]]
 }
 
+@test "unpack: a user in more groups than the kernel takes is a one-line error naming /etc/group" {
+  # 65,536 groups (setgroups' limit) resolve; one more is an error, where the
+  # bundle used to get every gid, found by a search quadratic in the file
+  # (400,000 lines: 23 s).  The repeats of 300,000 more lines cost nothing.
+  grep -q '^nobody:' "$ROOTFS/etc/passwd" || echo 'nobody:x:65534:65534::/:/bin/sh' >>"$ROOTFS/etc/passwd"
+  awk 'BEGIN { for (i = 0; i < 65536; i++) printf "g%d:x:%d:x,nobody\n", i, 70000 + i;
+               for (i = 0; i < 300000; i++) printf "r%d:x:70000:nobody\n", i }' >"$ROOTFS/etc/group"
+  b import --config "$(exec_config '{"User":"nobody","Cmd":["id"]}')" "$ROOTFS" many
+  b unpack many "$BATS_TEST_TMPDIR/bundle"
+  [ "$(jq '.process.user.additionalGids | length' "$BATS_TEST_TMPDIR/bundle/config.json")" -eq 65536 ]
+  echo 'last:x:200000:nobody' >>"$ROOTFS/etc/group"
+  b import --config "$(exec_config '{"User":"nobody","Cmd":["id"]}')" "$ROOTFS" toomany
+  run b unpack toomany "$BATS_TEST_TMPDIR/bundle2"
+  [ "$status" -eq 1 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *'user "nobody" is in more than 65536 groups in the image'"'"'s /etc/group'* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/bundle2" ]
+}
+
 @test "unpack: /etc/passwd is read inside the rootfs, a symlink cannot lead out" {
   printf 'evil:x:777:777::/:/bin/sh\n' >"$BATS_TEST_TMPDIR/evil-passwd"
   rm "$ROOTFS/etc/passwd"
