@@ -28,8 +28,7 @@ static const char GROUP[] = "root:x:0:\n"
  * returns bld_user_resolve_text's result, the message in *msg (freed by
  * the caller) on failure. */
 static int
-resolve (const char *spec, const char *passwd, const char *group, bool supplementary, struct bld_user *u,
-         char **msg)
+resolve (const char *spec, const char *passwd, const char *group, bool supplementary, struct bld_user *u, char **msg)
 {
   cleanup_free char *p = passwd ? strdup (passwd) : NULL;
   cleanup_free char *g = group ? strdup (group) : NULL;
