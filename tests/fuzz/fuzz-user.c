@@ -11,20 +11,20 @@
 #include "exec/user.h"
 #include "fuzz.h"
 
-/* The next NUL-terminated part of [*p, end), or NULL when none is left. */
+/* The next NUL-terminated part of data from *off, or NULL when none is
+ * left (*off past size). */
 static char *
-next_part (const uint8_t **p, const uint8_t *end)
+next_part (const uint8_t *data, size_t size, size_t *off)
 {
   const uint8_t *nul;
   size_t len;
-  char *s;
 
-  if (*p > end)
+  if (*off > size)
     return NULL;
-  nul = memchr (*p, '\0', (size_t) (end - *p));
-  len = nul ? (size_t) (nul - *p) : (size_t) (end - *p);
-  s = fuzz_string (*p, len);
-  *p += len + 1;
+  nul = memchr (data + *off, '\0', size - *off);
+  len = nul ? (size_t) (nul - (data + *off)) : size - *off;
+  char *s = fuzz_string (data + *off, len);
+  *off += len + 1;
   return s;
 }
 
@@ -48,7 +48,7 @@ resolve (const char *spec, const char *passwd, const char *group, bool supplemen
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  const uint8_t *p = data, *end = data + size;
+  size_t off = 0;
   cleanup_free char *spec = NULL;
   cleanup_free char *passwd = NULL;
   cleanup_free char *group = NULL;
@@ -57,9 +57,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (size > 65536)
     return 0;
-  spec = next_part (&p, end);
-  passwd = next_part (&p, end);
-  group = next_part (&p, end);
+  spec = next_part (data, size, &off);
+  passwd = next_part (data, size, &off);
+  group = next_part (data, size, &off);
 
   r = resolve (spec, passwd, group, true, &u);
   r_owner = resolve (spec, passwd, group, false, &owner);
