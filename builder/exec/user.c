@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "common/array.h"
 #include "common/root_path.h"
 #include "fileutil.h"
 
@@ -138,7 +139,7 @@ struct members
   const char *user;
   uint32_t primary;
   uint32_t *gids;
-  size_t len, gids_cap;
+  size_t len;
   uint64_t *seen;
   unsigned seen_bits; /* 2^seen_bits slots, at least twice len */
   uint64_t mul;
@@ -165,9 +166,12 @@ members_add (struct members *m, uint32_t gid)
       uint64_t *seen = calloc ((size_t) 1 << bits, sizeof *seen);
       if (seen == NULL)
         return (m->error = ENOMEM), false;
-      if (m->mul == 0 && getrandom (&m->mul, sizeof m->mul, GRND_NONBLOCK) != (ssize_t) sizeof m->mul)
-        m->mul = 0x9E3779B97F4A7C15u ^ (uint64_t) (uintptr_t) seen; /* no entropy yet: ASLR's */
-      m->mul |= 1;
+      if (m->seen == NULL)
+        {
+          if (getrandom (&m->mul, sizeof m->mul, GRND_NONBLOCK) != (ssize_t) sizeof m->mul)
+            m->mul = 0x9E3779B97F4A7C15u ^ (uint64_t) (uintptr_t) seen; /* no entropy yet: ASLR's */
+          m->mul |= 1;
+        }
       for (size_t i = 0; i < m->len; i++)
         *seen_slot (m, seen, bits, m->gids[i]) = (uint64_t) m->gids[i] + 1;
       free (m->seen);
@@ -179,15 +183,8 @@ members_add (struct members *m, uint32_t gid)
     return true;
   if (m->len == BLD_USER_GROUPS_MAX)
     return (m->error = E2BIG), false;
-  if (m->len == m->gids_cap)
-    {
-      size_t cap = m->gids_cap ? m->gids_cap * 2 : 8;
-      uint32_t *n = realloc (m->gids, cap * sizeof *n);
-      if (n == NULL)
-        return (m->error = ENOMEM), false;
-      m->gids = n;
-      m->gids_cap = cap;
-    }
+  if (array_reserve (&m->gids, m->len + 1, sizeof *m->gids) < 0)
+    return (m->error = ENOMEM), false;
   *slot = (uint64_t) gid + 1;
   m->gids[m->len++] = gid;
   return true;
@@ -287,19 +284,15 @@ bld_user_resolve_text (const char *spec, char *passwd, char *group, bool supplem
   return 0;
 }
 
-/* Reads the rootfs's etc/passwd and etc/group (NULL where missing). */
+/* Reads the rootfs's etc/passwd and etc/group (NULL where missing); the
+ * caller frees both, also on failure. */
 static int
 read_id_files (int rootfs_fd, char **passwd, char **group, struct oci_error *err)
 {
+  *group = NULL;
   if (read_id_file (rootfs_fd, "passwd", passwd, err) < 0)
     return -1;
-  if (read_id_file (rootfs_fd, "group", group, err) < 0)
-    {
-      free (*passwd);
-      *passwd = NULL;
-      return -1;
-    }
-  return 0;
+  return read_id_file (rootfs_fd, "group", group, err);
 }
 
 int

@@ -149,6 +149,7 @@ main (void)
     ok (r == 0 && u.additional_gids_len == 1 && u.additional_gids[0] == 0, "400,000 lines of one gid: it once");
     if (r == 0)
       free (u.additional_gids);
+    free (msg);
     diag ("%.3f s", now () - t);
   }
   /* gids that share their low 16 bits (a weak hash's worst case) */
